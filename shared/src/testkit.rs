@@ -1,0 +1,88 @@
+//! Test support: a real broker per test. Lives in the library (not behind `cfg(test)`) so that
+//! every crate's integration tests use the same harness, as nats.rs does with its
+//! `nats-server` helper crate.
+
+use crate::append::{Appender, Draft};
+use crate::envelope::Actor;
+use crate::event::Event;
+use crate::ids::{CommandId, PersonId};
+use crate::natsd::NatsServer;
+use crate::stream::{ensure_stream, StreamSettings};
+use crate::subject::STREAM_NAME;
+use crate::time::{Date, Timestamp};
+use std::future::Future;
+use std::time::Duration;
+
+/// A fresh `nats-server` (own port, own temporary store) with the event stream created.
+#[derive(Debug)]
+pub struct Broker {
+    pub server: NatsServer,
+    pub client: async_nats::Client,
+    pub js: async_nats::jetstream::Context,
+}
+
+impl Broker {
+    /// Starts the server and creates the stream. Panics on failure: it is for tests.
+    pub async fn start() -> Broker {
+        let server = NatsServer::start_temporary().expect("nats-server starts");
+        let client = async_nats::connect(server.url()).await.expect("client connects");
+        let js = async_nats::jetstream::new(client.clone());
+        ensure_stream(&js, &StreamSettings::default()).await.expect("stream is created");
+        Broker { server, client, js }
+    }
+
+    pub async fn appender(&self) -> Appender {
+        Appender::new(self.js.clone()).await.expect("appender binds to the stream")
+    }
+
+    /// How many messages the stream holds.
+    pub async fn stream_messages(&self) -> u64 {
+        let mut stream = self.js.get_stream(STREAM_NAME).await.expect("stream");
+        stream.info().await.expect("stream info").state.messages
+    }
+}
+
+/// Parses a test date; panics on a typo.
+pub fn date(text: &str) -> Date {
+    text.parse().expect("test dates are valid")
+}
+
+/// Parses a test id of any id type; panics on a typo.
+pub fn id<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("test ids are valid")
+}
+
+/// A draft as a person's command would make it, dated at noon Vietnam time on `day`.
+pub fn draft(command: &str, day: &str, event: Event) -> Draft {
+    let at = Timestamp::at_vietnam_noon(date(day));
+    Draft {
+        command_id: id::<CommandId>(command),
+        actor: Actor::Person(id::<PersonId>("tester")),
+        occurred_at: at,
+        recorded_at: at,
+        signature: None,
+        event,
+    }
+}
+
+/// Waits until `check` returns `Some`, polling, or panics after `deadline` naming `what`.
+/// Tests wait for conditions, never for fixed times.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if tokio::time::Instant::now() >= until {
+            panic!("timed out after {deadline:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

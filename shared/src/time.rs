@@ -1,0 +1,161 @@
+//! Time as the domain sees it. Business dates are calendar dates in Vietnam time (UTC+7, no
+//! daylight saving); instants are milliseconds since the Unix epoch. Both encode as plain
+//! integers on the wire, so postcard bytes are compact and exact, and as ISO text in JSON.
+//!
+//! Nothing here reads the clock except [`Timestamp::now`], which only the edges call: logic
+//! takes "now" as an argument.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Vietnam's offset from UTC, in seconds. Vietnam has kept UTC+7 without daylight saving since
+/// 1975, so a fixed offset is exact for every date this system records.
+pub const VIETNAM_OFFSET_SECONDS: i32 = 7 * 3600;
+
+pub fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(VIETNAM_OFFSET_SECONDS).expect("UTC+7 is a valid offset")
+}
+
+/// An instant, in milliseconds since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The wall clock. Call it at the edge (a service receiving a command), never in `apply`.
+    pub fn now() -> Self {
+        Self(Utc::now().timestamp_millis())
+    }
+
+    pub fn from_datetime<Tz: TimeZone>(at: &DateTime<Tz>) -> Self {
+        Self(at.timestamp_millis())
+    }
+
+    /// Midday in Vietnam on the given date: the instant we give an event whose command named
+    /// only a date, far from both midnights so no offset confusion can move it a day.
+    pub fn at_vietnam_noon(date: Date) -> Self {
+        let noon = date.0.and_hms_opt(12, 0, 0).expect("12:00:00 is a valid time");
+        let local = vietnam().from_local_datetime(&noon).single().expect("fixed offset");
+        Self(local.timestamp_millis())
+    }
+
+    /// The calendar date in Vietnam at this instant; `None` only for instants outside chrono's
+    /// range (hundreds of thousands of years away), which a decoded garbage value could hold.
+    pub fn vietnam_date(self) -> Option<Date> {
+        let utc = DateTime::<Utc>::from_timestamp_millis(self.0)?;
+        Some(Date(utc.with_timezone(&vietnam()).date_naive()))
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        match DateTime::<Utc>::from_timestamp_millis(self.0) {
+            Some(utc) => utc.with_timezone(&vietnam()).to_rfc3339(),
+            None => format!("{}ms", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({})", self.to_rfc3339())
+    }
+}
+
+/// A calendar date (in Vietnam time). Encodes as days since 0001-01-01 on the wire and as
+/// `YYYY-MM-DD` in human-readable formats.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Date {
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
+        NaiveDate::from_ymd_opt(year, month, day).map(Self)
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.year()
+    }
+
+    /// The next calendar day; `None` only at the end of chrono's range.
+    pub fn succ(self) -> Option<Self> {
+        self.0.succ_opt().map(Self)
+    }
+
+    /// Today in Vietnam: an edge-only convenience, like [`Timestamp::now`].
+    pub fn today_in_vietnam() -> Self {
+        Self(Utc::now().with_timezone(&vietnam()).date_naive())
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = DateParseError;
+    fn from_str(text: &str) -> Result<Self, DateParseError> {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Self)
+            .map_err(|_| DateParseError(text.to_owned()))
+    }
+}
+
+/// A date given as text that is not a real `YYYY-MM-DD` date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a date of the form YYYY-MM-DD")]
+pub struct DateParseError(pub String);
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl fmt::Debug for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Date({self})")
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            serializer.serialize_i32(self.0.num_days_from_ce())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(D::Error::custom)
+        } else {
+            let days = i32::deserialize(deserializer)?;
+            NaiveDate::from_num_days_from_ce_opt(days)
+                .map(Self)
+                .ok_or_else(|| D::Error::custom(format!("day number {days} is out of range")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_date_is_the_vietnam_date() {
+        // 2016-06-30T18:30Z is already 1 July in Vietnam.
+        let at = Utc.with_ymd_and_hms(2016, 6, 30, 18, 30, 0).single().expect("valid");
+        let date = Timestamp::from_datetime(&at).vietnam_date().expect("in range");
+        assert_eq!(date, Date::from_ymd(2016, 7, 1).expect("valid"));
+        let noon = Timestamp::at_vietnam_noon(date);
+        assert_eq!(noon.vietnam_date(), Some(date));
+    }
+
+    #[test]
+    fn dates_encode_as_day_numbers_and_read_back() {
+        let date: Date = "2016-02-29".parse().expect("leap day");
+        let bytes = postcard::to_stdvec(&date).expect("encodes");
+        assert_eq!(postcard::from_bytes::<Date>(&bytes).expect("decodes"), date);
+        assert_eq!(serde_json::to_string(&date).expect("json"), "\"2016-02-29\"");
+        assert!("2015-02-29".parse::<Date>().is_err());
+    }
+}
