@@ -13,11 +13,14 @@
 
 pub mod append;
 pub mod codec;
+pub mod command;
+pub mod directory;
 pub mod envelope;
 pub mod event;
 pub mod ids;
 pub mod natsd;
 pub mod points;
+pub mod service;
 pub mod stream;
 pub mod subject;
 pub mod testkit;

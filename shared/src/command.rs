@@ -1,0 +1,144 @@
+//! Commands on the wire: the request a client sends to a command service and the reply it
+//! gets, and a small client for sending them.
+//!
+//! Requests and replies are JSON (events are postcard): people and standard NATS tools
+//! (`nats req`, `nats micro`) read and write them, and they are not part of the log.
+
+use crate::ids::{CommandId, PersonId};
+use crate::time::Date;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The subject prefix of command endpoints: `par.cmd.<service>`.
+pub const COMMAND_SUBJECT_PREFIX: &str = "par.cmd";
+/// How long a client waits for a command's answer. An append syncs to disk, so this is
+/// generous; the command id makes a retry after a timeout safe.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest command request a service reads.
+pub const COMMAND_BYTES_MAX: usize = 128 * 1024;
+
+/// The endpoint subject of a service.
+pub fn command_subject(service: &str) -> String {
+    format!("{COMMAND_SUBJECT_PREFIX}.{service}")
+}
+
+/// A command with who sends it, when it happened, and the id that makes it idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request<C> {
+    pub command_id: CommandId,
+    pub actor: PersonId,
+    /// The business date, for something recorded after the fact; today when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_on: Option<Date>,
+    pub command: C,
+}
+
+/// The kinds of failure a client can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The request could not be read. Fix the request.
+    Invalid,
+    /// The domain said no (unknown unit, score above maximum, …). Tell the user.
+    Refused,
+    /// Another command changed the same thing first. Re-read and decide again.
+    Conflict,
+    /// The service could not reach the log. Retry with the same command id.
+    Unavailable,
+}
+
+/// A service's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Reply {
+    Accepted {
+        /// The stream sequence of the appended event.
+        sequence: u64,
+        /// The event's type name.
+        event: String,
+        /// True when this command id had been applied before; this is the first answer.
+        duplicate: bool,
+    },
+    Failed {
+        kind: ErrorKind,
+        message: String,
+    },
+}
+
+/// What a client gets back for a command that was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{message}")]
+    Failed { kind: ErrorKind, message: String },
+    #[error("no {service} service answered at {subject}: {detail}")]
+    Transport { service: String, subject: String, detail: String },
+    #[error("the {service} service sent an unreadable reply: {detail}")]
+    BadReply { service: String, detail: String },
+}
+
+impl CommandError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CommandError::Failed { kind, .. } => *kind,
+            CommandError::Transport { .. } | CommandError::BadReply { .. } => {
+                ErrorKind::Unavailable
+            }
+        }
+    }
+}
+
+/// An accepted command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    pub sequence: u64,
+    pub event: String,
+    pub duplicate: bool,
+}
+
+/// Sends a command to a service and waits for its reply.
+pub async fn send<C: Serialize>(
+    client: &async_nats::Client,
+    service: &str,
+    request: &Request<C>,
+) -> Result<Accepted, CommandError> {
+    let subject = command_subject(service);
+    let payload = serde_json::to_vec(request).map_err(|e| CommandError::BadReply {
+        service: service.to_owned(),
+        detail: format!("could not encode the request: {e}"),
+    })?;
+    let transport = |detail: String| CommandError::Transport {
+        service: service.to_owned(),
+        subject: subject.clone(),
+        detail,
+    };
+    let message =
+        tokio::time::timeout(COMMAND_TIMEOUT, client.request(subject.clone(), payload.into()))
+            .await
+            .map_err(|_| transport(format!("no answer within {COMMAND_TIMEOUT:?}")))?
+            .map_err(|e| transport(e.to_string()))?;
+    read_reply(service, &message.payload)
+}
+
+/// Parses a reply's bytes.
+pub fn read_reply(service: &str, bytes: &[u8]) -> Result<Accepted, CommandError> {
+    match parse_json::<Reply>(bytes) {
+        Ok(Reply::Accepted { sequence, event, duplicate }) => {
+            Ok(Accepted { sequence, event, duplicate })
+        }
+        Ok(Reply::Failed { kind, message }) => Err(CommandError::Failed { kind, message }),
+        Err(detail) => Err(CommandError::BadReply { service: service.to_owned(), detail }),
+    }
+}
+
+/// Parses JSON, naming the problem in a way a person can act on.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    if bytes.len() > COMMAND_BYTES_MAX {
+        return Err(format!(
+            "{} bytes is over the {COMMAND_BYTES_MAX} a request may be",
+            bytes.len()
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("not a valid request: {e}"))
+}

@@ -1,0 +1,218 @@
+//! The directory as every service sees it: units and their parents, people, and leader
+//! tenures. Built by applying directory events; answers "does this unit exist", "who held this
+//! role here on that day" and "is this person a leader of this unit or an ancestor".
+//!
+//! Pure: no I/O, no clock. Iteration is over `BTreeMap`s, so anything derived is deterministic.
+
+use crate::event::{Event, Role, UnitKind};
+use crate::ids::{PersonId, TenureId, UnitId};
+use crate::time::Date;
+use std::collections::BTreeMap;
+
+/// How deep a unit tree may go. Guards ancestor walks against a cycle in a damaged log.
+pub const UNIT_DEPTH_MAX: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub name: String,
+    pub title: String,
+}
+
+/// A person holding a role at a unit over `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenure {
+    pub id: TenureId,
+    pub unit: UnitId,
+    pub person: PersonId,
+    pub role: Role,
+    pub from: Date,
+    /// The first day they no longer hold it; `None` while in office.
+    pub to: Option<Date>,
+}
+
+impl Tenure {
+    /// Whether the tenure covers `day`; the day they leave belongs to the successor.
+    pub fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directory {
+    pub units: BTreeMap<UnitId, Unit>,
+    pub people: BTreeMap<PersonId, Person>,
+    pub tenures: BTreeMap<TenureId, Tenure>,
+}
+
+impl Directory {
+    /// Applies a directory event; other events are ignored. Cannot fail: the deciding service
+    /// checked the event before it was appended.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::UnitAdded { unit, name, kind, parent } => {
+                let value = Unit {
+                    id: unit.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    parent: parent.clone(),
+                };
+                self.units.insert(unit.clone(), value);
+            }
+            Event::PersonRegistered { person, name, title } => {
+                let value = Person { id: person.clone(), name: name.clone(), title: title.clone() };
+                self.people.insert(person.clone(), value);
+            }
+            Event::LeaderAppointed { tenure, unit, person, role, from } => {
+                let value = Tenure {
+                    id: tenure.clone(),
+                    unit: unit.clone(),
+                    person: person.clone(),
+                    role: *role,
+                    from: *from,
+                    to: None,
+                };
+                self.tenures.insert(tenure.clone(), value);
+            }
+            Event::LeaderLeft { tenure, to, .. } => {
+                if let Some(t) = self.tenures.get_mut(tenure) {
+                    t.to = Some(*to);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn unit(&self, id: &UnitId) -> Option<&Unit> {
+        self.units.get(id)
+    }
+
+    pub fn person(&self, id: &PersonId) -> Option<&Person> {
+        self.people.get(id)
+    }
+
+    /// The unit and its ancestors, nearest first, at most [`UNIT_DEPTH_MAX`] deep.
+    pub fn lineage(&self, id: &UnitId) -> Vec<&Unit> {
+        let mut out = Vec::new();
+        let mut next = self.units.get(id);
+        while let Some(unit) = next {
+            if out.len() == UNIT_DEPTH_MAX {
+                break;
+            }
+            out.push(unit);
+            next = unit.parent.as_ref().and_then(|p| self.units.get(p));
+        }
+        out
+    }
+
+    /// Whether `ancestor` is `unit` itself or above it.
+    pub fn is_within(&self, unit: &UnitId, ancestor: &UnitId) -> bool {
+        self.lineage(unit).iter().any(|u| &u.id == ancestor)
+    }
+
+    /// Tenures of a role at a unit, in order of start.
+    pub fn tenures_at(&self, unit: &UnitId, role: Role) -> Vec<&Tenure> {
+        let mut out: Vec<&Tenure> =
+            self.tenures.values().filter(|t| &t.unit == unit && t.role == role).collect();
+        out.sort_by(|a, b| (a.from, &a.id).cmp(&(b.from, &b.id)));
+        out
+    }
+
+    /// Who held `role` at `unit` on `day`.
+    pub fn holder(&self, unit: &UnitId, role: Role, day: Date) -> Option<&Tenure> {
+        self.tenures_at(unit, role).into_iter().find(|t| t.covers(day))
+    }
+
+    /// The tenure by which `person` leads `unit` on `day`: a head or reform deputy of the unit
+    /// or of one of its ancestors. Leaders above a unit may direct its tasks.
+    pub fn leads_on(&self, person: &PersonId, unit: &UnitId, day: Date) -> Option<&Tenure> {
+        self.lineage(unit).into_iter().find_map(|u| {
+            self.tenures.values().find(|t| &t.person == person && t.unit == u.id && t.covers(day))
+        })
+    }
+
+    /// The units directly under `unit`, by id.
+    pub fn children(&self, unit: &UnitId) -> Vec<&Unit> {
+        self.units.values().filter(|u| u.parent.as_ref() == Some(unit)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{date, id};
+
+    fn sample() -> Directory {
+        let mut d = Directory::default();
+        let events = [
+            Event::UnitAdded {
+                unit: id("st"),
+                name: "Tỉnh Sóc Trăng".into(),
+                kind: UnitKind::Province,
+                parent: None,
+            },
+            Event::UnitAdded {
+                unit: id("sgd"),
+                name: "Sở GD&ĐT".into(),
+                kind: UnitKind::Department,
+                parent: Some(id("st")),
+            },
+            Event::UnitAdded {
+                unit: id("sgd-vp"),
+                name: "Văn phòng Sở".into(),
+                kind: UnitKind::Division,
+                parent: Some(id("sgd")),
+            },
+            Event::LeaderAppointed {
+                tenure: id("t-a"),
+                unit: id("sgd"),
+                person: id("a"),
+                role: Role::Head,
+                from: date("2016-01-01"),
+            },
+            Event::LeaderLeft {
+                tenure: id("t-a"),
+                unit: id("sgd"),
+                person: id("a"),
+                role: Role::Head,
+                to: date("2016-07-01"),
+            },
+            Event::LeaderAppointed {
+                tenure: id("t-b"),
+                unit: id("sgd"),
+                person: id("b"),
+                role: Role::Head,
+                from: date("2016-07-01"),
+            },
+        ];
+        events.iter().for_each(|e| d.apply(e));
+        d
+    }
+
+    #[test]
+    fn the_leaving_day_belongs_to_the_successor() {
+        let d = sample();
+        let holder =
+            |day| d.holder(&id("sgd"), Role::Head, date(day)).map(|t| t.person.to_string());
+        assert_eq!(holder("2016-06-30").as_deref(), Some("a"));
+        assert_eq!(holder("2016-07-01").as_deref(), Some("b"));
+        assert_eq!(holder("2015-12-31"), None);
+    }
+
+    #[test]
+    fn a_leader_of_a_department_leads_its_divisions() {
+        let d = sample();
+        assert!(d.leads_on(&id("b"), &id("sgd-vp"), date("2016-08-01")).is_some());
+        assert!(d.leads_on(&id("a"), &id("sgd-vp"), date("2016-08-01")).is_none());
+        assert!(d.is_within(&id("sgd-vp"), &id("st")));
+        assert!(!d.is_within(&id("st"), &id("sgd")));
+    }
+}
