@@ -1,0 +1,2 @@
+//! Runs the directory service on its own against a NATS server.
+fn main() {}

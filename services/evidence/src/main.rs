@@ -1,0 +1,2 @@
+//! Runs the evidence service on its own against a NATS server.
+fn main() {}

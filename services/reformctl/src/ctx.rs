@@ -1,0 +1,94 @@
+//! What every subcommand shares: where the broker is, who acts, and how to print.
+
+use anyhow::Context as _;
+use reform_shared::command::{Accepted, Request};
+use reform_shared::ids::{CommandId, PersonId};
+use reform_shared::time::Date;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The default NATS URL: the embedded stack's fixed port.
+pub const NATS_URL_DEFAULT: &str = "nats://127.0.0.1:4222";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// The NATS server to talk to.
+    #[arg(long = "nats", env = "NATS_URL", global = true, default_value = NATS_URL_DEFAULT)]
+    pub nats_url: String,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting (a person id); commands need it.
+    #[arg(long, env = "PAR_ACTOR", global = true)]
+    pub actor: Option<PersonId>,
+    /// The command id to use, to retry a command safely; a fresh one when absent.
+    #[arg(long, global = true)]
+    pub command_id: Option<CommandId>,
+    /// The business date of the command, for something recorded after the fact (YYYY-MM-DD).
+    #[arg(long = "on", global = true)]
+    pub occurred_on: Option<Date>,
+}
+
+#[derive(Debug)]
+pub struct Ctx {
+    pub global: GlobalArgs,
+    counter: AtomicU32,
+}
+
+impl Ctx {
+    pub fn new(global: GlobalArgs) -> Self {
+        Self { global, counter: AtomicU32::new(0) }
+    }
+
+    pub fn json(&self) -> bool {
+        self.global.json
+    }
+
+    /// Connects to the broker, naming the URL when it fails.
+    pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
+        let url = &self.global.nats_url;
+        async_nats::connect(url.as_str()).await.with_context(|| {
+            format!("could not connect to NATS at {url} (is the stack up? try `./dev up`)")
+        })
+    }
+
+    /// Wraps a command in a request: actor, business date and a command id.
+    pub fn request<C>(&self, command: C) -> anyhow::Result<Request<C>> {
+        let actor = self
+            .global
+            .actor
+            .clone()
+            .context("who is acting? give --actor PERSON or set PAR_ACTOR")?;
+        Ok(Request {
+            command_id: self.command_id()?,
+            actor,
+            occurred_on: self.global.occurred_on,
+            command,
+        })
+    }
+
+    /// The given command id for the first command, otherwise a fresh one: time, process and a
+    /// counter make it unique without coordination.
+    fn command_id(&self) -> anyhow::Result<CommandId> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        if let (0, Some(id)) = (n, &self.global.command_id) {
+            return Ok(id.clone());
+        }
+        let millis = reform_shared::time::Timestamp::now().0;
+        Ok(CommandId::new(format!("c{millis:x}-{:x}-{n}", std::process::id()))?)
+    }
+
+    /// Prints an accepted command.
+    pub fn print_accepted(&self, accepted: &Accepted) -> anyhow::Result<()> {
+        if self.json() {
+            println!("{}", serde_json::to_string_pretty(accepted)?);
+        } else if accepted.duplicate {
+            println!(
+                "already done: {} at sequence {} (this command id was applied before)",
+                accepted.event, accepted.sequence
+            );
+        } else {
+            println!("done: {} at sequence {}", accepted.event, accepted.sequence);
+        }
+        Ok(())
+    }
+}

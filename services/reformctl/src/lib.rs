@@ -1,0 +1,67 @@
+//! The command line of the reform-task tracker. Every subcommand is a thin layer over a
+//! service's client API: it builds a request, sends it over NATS and prints the answer for a
+//! person (tables by display width, Vietnamese names intact) or, with `--json`, for a script.
+//!
+//! - [`ctx`]: what every subcommand needs (the NATS URL, the actor, output mode).
+//! - [`table`]: aligned tables that measure text by display width, not bytes.
+//! - one module per service's commands: [`directory`], [`tasks`], [`evidence`], [`scoring`];
+//!   [`view`] for the projector's queries; [`up`] runs the whole stack in one process.
+
+pub mod ctx;
+pub mod directory;
+pub mod evidence;
+pub mod scoring;
+pub mod table;
+pub mod tasks;
+pub mod up;
+pub mod view;
+
+use clap::{Parser, Subcommand};
+
+/// Drive the reform-task tracker: commands, views, audits, and the embedded stack.
+#[derive(Debug, Parser)]
+#[command(name = "reformctl", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: ctx::GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the whole stack on the embedded default: nats-server, every service, the views.
+    Up(up::Args),
+    #[command(flatten)]
+    Directory(directory::Cmd),
+    #[command(flatten)]
+    Tasks(tasks::Cmd),
+    #[command(flatten)]
+    Evidence(evidence::Cmd),
+    #[command(flatten)]
+    Scoring(scoring::Cmd),
+    /// Query the projector's views: a unit's progress, a peer group's ranking, a leader's timeline.
+    #[command(subcommand)]
+    View(view::Cmd),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = ctx::Ctx::new(cli.global);
+    match cli.command {
+        Command::Up(args) => up::run(args, &ctx).await,
+        Command::Directory(cmd) => directory::run(cmd, &ctx).await,
+        Command::Tasks(cmd) => tasks::run(cmd, &ctx).await,
+        Command::Evidence(cmd) => evidence::run(cmd, &ctx).await,
+        Command::Scoring(cmd) => scoring::run(cmd, &ctx).await,
+        Command::View(cmd) => view::run(cmd, &ctx).await,
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: warnings, and info for `up`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

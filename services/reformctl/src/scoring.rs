@@ -1,0 +1,10 @@
+//! `reformctl` commands of the scoring service. (Skeleton: filled in by the command-services issue.)
+
+use crate::ctx::Ctx;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Cmd {}
+
+pub async fn run(cmd: Cmd, _ctx: &Ctx) -> anyhow::Result<()> {
+    match cmd {}
+}

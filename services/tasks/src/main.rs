@@ -1,0 +1,2 @@
+//! Runs the tasks service on its own against a NATS server.
+fn main() {}
