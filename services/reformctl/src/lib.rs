@@ -14,6 +14,7 @@ pub mod scoring;
 pub mod table;
 pub mod tasks;
 pub mod up;
+pub mod up_services;
 pub mod view;
 
 use clap::{Parser, Subcommand};

@@ -1,0 +1,36 @@
+# Recipes for working on the reform-task tracker. `./dev <recipe>` installs what is missing
+# (nats-server, just) and then runs the recipe; with both installed, `just <recipe>` is the same.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @just --list
+
+# Start the whole stack on the embedded default, load the demo province, show the views.
+up *ARGS:
+    cargo run --release --locked -p reformctl -- up {{ARGS}}
+
+# Run the full test suite: unit, property and integration tests (each starts its own nats-server).
+test:
+    cargo test --workspace --locked
+
+# Print the benchmark figures (slow; never part of `test`).
+bench:
+    @echo "benchmarks are added by the services' issues"
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Check formatting and lints (warnings are errors).
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Lint, then test: what to run before pushing.
+verify: lint test
+
+# Remove the embedded stack's data directory (the local event log and views).
+clean-data:
+    rm -rf data
