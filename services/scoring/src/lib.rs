@@ -1,1 +1,36 @@
-//! Scoring service: PAR INDEX frameworks and score changes. (Skeleton: filled in by the issue that builds it.)
+//! The scoring service: publishes the PAR INDEX framework of a year for a kind of unit
+//! (criteria in eight component fields, totalling 100.00 points) and records scores per unit,
+//! year, criterion and stage (self-assessed, appraised, final), each with the value it
+//! replaces, a reason and the evidence it rests on.
+//!
+//! - [`commands`]: the JSON commands; [`framework`]: what makes a framework valid and the
+//!   framework file format (real files live in `frameworks/`).
+//! - [`decide`]: the pure state and decisions (the methodology's rules), plugged into the
+//!   shared command runtime ([`reform_shared::service`]) by [`run`].
+//! - [`client`]: typed functions for sending the commands.
+
+pub mod client;
+pub mod commands;
+pub mod decide;
+pub mod framework;
+
+use reform_shared::service::{self, ServiceConfig, ServiceError};
+use std::future::Future;
+
+/// The service name: commands go to `par.cmd.scoring`.
+pub const NAME: &str = "scoring";
+
+/// How the scoring service runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub service: ServiceConfig,
+}
+
+/// Runs the scoring service until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    service::run(client, decide::State::default(), config.service, shutdown).await
+}

@@ -1,0 +1,12 @@
+//! Typed client functions: build a request, send it to the scoring service, get the answer.
+
+use crate::commands::Command;
+use reform_shared::command::{self, Accepted, CommandError, Request};
+
+/// Sends any scoring command.
+pub async fn send(
+    client: &async_nats::Client,
+    request: &Request<Command>,
+) -> Result<Accepted, CommandError> {
+    command::send(client, crate::NAME, request).await
+}

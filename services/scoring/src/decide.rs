@@ -1,0 +1,318 @@
+//! The scoring service's state and its decisions: pure, no I/O, "now" in the context.
+//!
+//! The state follows the directory (units and people), the evidence family (what was attached
+//! and to which unit, and what was rejected), published frameworks and every score in force.
+
+use crate::commands::{Command, CriterionSpec};
+use crate::framework::{self, FrameworkError};
+use reform_shared::directory::Directory;
+use reform_shared::envelope::Record;
+use reform_shared::event::{Criterion, Event, Stage, UnitKind};
+use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
+use reform_shared::points::Points;
+use reform_shared::service::{Context, Decider};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most evidence documents one score may cite.
+pub const SCORE_EVIDENCE_MAX: usize = 64;
+/// The longest reason, in bytes.
+pub const REASON_BYTES_MAX: usize = 4_000;
+
+/// Why a scoring command is refused. Each message is a sentence naming the unit, criterion or
+/// evidence concerned; none of these is worth retrying unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScoringError {
+    #[error("framework refused: {0}")]
+    Framework(#[from] FrameworkError),
+    #[error(
+        "a framework for {kind} units in {year} was already published; frameworks are not \
+         replaced — publish corrections for another year or ask for a new framework kind"
+    )]
+    FrameworkExists { year: u16, kind: &'static str },
+    #[error("unit {unit} is not in the directory")]
+    UnknownUnit { unit: UnitId },
+    #[error("person {person} is not in the directory, so cannot be recorded as the scorer")]
+    UnknownPerson { person: String },
+    #[error(
+        "no framework is published for {kind} units in {year}, so unit {unit} cannot be scored"
+    )]
+    NoFramework { unit: UnitId, year: u16, kind: &'static str },
+    #[error("criterion {criterion} is not in the {year} framework for {kind} units")]
+    UnknownCriterion { criterion: CriterionCode, year: u16, kind: &'static str },
+    #[error("{points} points is above criterion {criterion}'s maximum of {max} points")]
+    AboveMaximum { criterion: CriterionCode, points: Points, max: Points },
+    #[error("evidence {evidence} was never attached")]
+    UnknownEvidence { evidence: EvidenceId },
+    #[error("evidence {evidence} was rejected ({reason}) and cannot support a score")]
+    RejectedEvidence { evidence: EvidenceId, reason: String },
+    #[error("evidence {evidence} belongs to unit {owner}, which is not unit {unit} or under it")]
+    ForeignEvidence { evidence: EvidenceId, owner: UnitId, unit: UnitId },
+    #[error("evidence {evidence} is listed more than once")]
+    RepeatedEvidence { evidence: EvidenceId },
+    #[error("a score may cite at most {SCORE_EVIDENCE_MAX} evidence documents; {count} given")]
+    TooMuchEvidence { count: usize },
+    #[error("the reason is longer than {REASON_BYTES_MAX} bytes")]
+    ReasonTooLong,
+    #[error(
+        "self-assessed score of unit {unit} on criterion {criterion} cites no evidence, so it \
+         needs an explanation in the reason"
+    )]
+    NoEvidenceNoExplanation { unit: UnitId, criterion: CriterionCode },
+    #[error(
+        "criterion {criterion} is measured by the sociological survey and takes no \
+         self-assessed score"
+    )]
+    SurveyNotSelfAssessed { criterion: CriterionCode },
+    #[error(
+        "appraised score {appraised} of unit {unit} on criterion {criterion} differs from the \
+         self-assessed {self_assessed}, so it needs a reason"
+    )]
+    AppraisalNeedsReason {
+        unit: UnitId,
+        criterion: CriterionCode,
+        appraised: Points,
+        self_assessed: String,
+    },
+    #[error(
+        "unit {unit} has no appraised score on criterion {criterion} for {year}; the final \
+         score comes after appraisal"
+    )]
+    FinalBeforeAppraisal { unit: UnitId, criterion: CriterionCode, year: u16 },
+}
+
+/// A published framework, indexed by criterion code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framework {
+    pub source: String,
+    pub criteria: BTreeMap<CriterionCode, Criterion>,
+}
+
+/// What the scoring service knows about a piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceFacts {
+    pub unit: UnitId,
+    pub rejected: Option<String>,
+}
+
+/// The key of a score: unit, year, criterion and stage.
+pub type ScoreKey = (UnitId, u16, CriterionCode, Stage);
+
+/// Everything the scoring service decides on.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub directory: Directory,
+    pub frameworks: BTreeMap<(u16, UnitKind), Framework>,
+    pub evidence: BTreeMap<EvidenceId, EvidenceFacts>,
+    /// The value in force for every key: the last score-changed event's new value.
+    pub scores: BTreeMap<ScoreKey, Points>,
+}
+
+impl Decider for State {
+    type Command = Command;
+    type Refusal = ScoringError;
+    const NAME: &'static str = crate::NAME;
+    const DESCRIPTION: &'static str =
+        "PAR INDEX scoring: publishes yearly frameworks and records scores per unit and criterion";
+
+    fn apply(&mut self, record: &Record) {
+        let event = &record.envelope.event;
+        self.directory.apply(event);
+        match event {
+            Event::FrameworkPublished { year, unit_kind, source, criteria } => {
+                let criteria = criteria.iter().map(|c| (c.code.clone(), c.clone())).collect();
+                let framework = Framework { source: source.clone(), criteria };
+                self.frameworks.insert((*year, *unit_kind), framework);
+            }
+            Event::ScoreChanged { unit, year, criterion, stage, new, .. } => {
+                self.scores.insert((unit.clone(), *year, criterion.clone(), *stage), *new);
+            }
+            Event::EvidenceAttached { evidence, unit, .. } => {
+                let facts = EvidenceFacts { unit: unit.clone(), rejected: None };
+                self.evidence.entry(evidence.clone()).or_insert(facts);
+            }
+            Event::EvidenceRejected { evidence, reason, .. } => {
+                if let Some(facts) = self.evidence.get_mut(evidence) {
+                    facts.rejected = Some(reason.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, ScoringError> {
+        match command {
+            Command::PublishFramework { year, unit_kind, source, criteria } => {
+                self.publish(*year, *unit_kind, source, criteria)
+            }
+            Command::RecordScore { unit, year, criterion, stage, points, reason, evidence } => {
+                let score = Score {
+                    unit,
+                    year: *year,
+                    criterion,
+                    stage: *stage,
+                    points: *points,
+                    reason,
+                    evidence,
+                };
+                self.record(&score, context)
+            }
+        }
+    }
+}
+
+/// A score command's fields, borrowed.
+struct Score<'a> {
+    unit: &'a UnitId,
+    year: u16,
+    criterion: &'a CriterionCode,
+    stage: Stage,
+    points: Points,
+    reason: &'a str,
+    evidence: &'a [EvidenceId],
+}
+
+impl State {
+    fn publish(
+        &self,
+        year: u16,
+        kind: UnitKind,
+        source: &str,
+        specs: &[CriterionSpec],
+    ) -> Result<Event, ScoringError> {
+        let criteria = framework::validate(year, source, specs)?;
+        if self.frameworks.contains_key(&(year, kind)) {
+            return Err(ScoringError::FrameworkExists { year, kind: kind.as_str() });
+        }
+        Ok(Event::FrameworkPublished {
+            year,
+            unit_kind: kind,
+            source: source.trim().to_owned(),
+            criteria,
+        })
+    }
+
+    fn record(&self, score: &Score<'_>, context: &Context) -> Result<Event, ScoringError> {
+        if self.directory.person(&context.actor).is_none() {
+            return Err(ScoringError::UnknownPerson { person: context.actor.to_string() });
+        }
+        let criterion = self.criterion(score)?;
+        if score.points > criterion.max_points {
+            return Err(ScoringError::AboveMaximum {
+                criterion: score.criterion.clone(),
+                points: score.points,
+                max: criterion.max_points,
+            });
+        }
+        self.check_evidence(score)?;
+        if score.reason.len() > REASON_BYTES_MAX {
+            return Err(ScoringError::ReasonTooLong);
+        }
+        self.check_stage(score, criterion)?;
+        let key = (score.unit.clone(), score.year, score.criterion.clone(), score.stage);
+        Ok(Event::ScoreChanged {
+            unit: score.unit.clone(),
+            year: score.year,
+            criterion: score.criterion.clone(),
+            stage: score.stage,
+            old: self.scores.get(&key).copied(),
+            new: score.points,
+            reason: score.reason.trim().to_owned(),
+            evidence: score.evidence.to_vec(),
+            by: context.actor.clone(),
+        })
+    }
+
+    /// The criterion being scored, from the framework of the unit's kind and the year.
+    fn criterion(&self, score: &Score<'_>) -> Result<&Criterion, ScoringError> {
+        let unit = self
+            .directory
+            .unit(score.unit)
+            .ok_or_else(|| ScoringError::UnknownUnit { unit: score.unit.clone() })?;
+        let kind = unit.kind.as_str();
+        let framework = self.frameworks.get(&(score.year, unit.kind)).ok_or_else(|| {
+            ScoringError::NoFramework { unit: score.unit.clone(), year: score.year, kind }
+        })?;
+        framework.criteria.get(score.criterion).ok_or_else(|| ScoringError::UnknownCriterion {
+            criterion: score.criterion.clone(),
+            year: score.year,
+            kind,
+        })
+    }
+
+    fn check_evidence(&self, score: &Score<'_>) -> Result<(), ScoringError> {
+        if score.evidence.len() > SCORE_EVIDENCE_MAX {
+            return Err(ScoringError::TooMuchEvidence { count: score.evidence.len() });
+        }
+        let mut seen = BTreeSet::new();
+        for id in score.evidence {
+            if !seen.insert(id) {
+                return Err(ScoringError::RepeatedEvidence { evidence: id.clone() });
+            }
+            let facts = self
+                .evidence
+                .get(id)
+                .ok_or_else(|| ScoringError::UnknownEvidence { evidence: id.clone() })?;
+            if let Some(reason) = &facts.rejected {
+                return Err(ScoringError::RejectedEvidence {
+                    evidence: id.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            // Evidence of a division may support its department's score, not the reverse.
+            if !self.directory.is_within(&facts.unit, score.unit) {
+                return Err(ScoringError::ForeignEvidence {
+                    evidence: id.clone(),
+                    owner: facts.unit.clone(),
+                    unit: score.unit.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules of the methodology about stages.
+    fn check_stage(&self, score: &Score<'_>, criterion: &Criterion) -> Result<(), ScoringError> {
+        let explained = !score.reason.trim().is_empty();
+        let in_force = |stage| {
+            self.scores.get(&(score.unit.clone(), score.year, score.criterion.clone(), stage))
+        };
+        match score.stage {
+            Stage::SelfAssessed if criterion.survey_measured => {
+                Err(ScoringError::SurveyNotSelfAssessed { criterion: score.criterion.clone() })
+            }
+            Stage::SelfAssessed if score.evidence.is_empty() && !explained => {
+                Err(ScoringError::NoEvidenceNoExplanation {
+                    unit: score.unit.clone(),
+                    criterion: score.criterion.clone(),
+                })
+            }
+            Stage::SelfAssessed => Ok(()),
+            Stage::Appraised => {
+                // A survey criterion has no self-assessment to differ from; any other
+                // criterion the unit did not assess counts as differing.
+                let own = in_force(Stage::SelfAssessed);
+                let differs = match own {
+                    Some(own) => *own != score.points,
+                    None => !criterion.survey_measured,
+                };
+                if differs && !explained {
+                    return Err(ScoringError::AppraisalNeedsReason {
+                        unit: score.unit.clone(),
+                        criterion: score.criterion.clone(),
+                        appraised: score.points,
+                        self_assessed: own.map_or("(none)".to_owned(), Points::to_string),
+                    });
+                }
+                Ok(())
+            }
+            Stage::Final if in_force(Stage::Appraised).is_none() => {
+                Err(ScoringError::FinalBeforeAppraisal {
+                    unit: score.unit.clone(),
+                    criterion: score.criterion.clone(),
+                    year: score.year,
+                })
+            }
+            Stage::Final => Ok(()),
+        }
+    }
+}
