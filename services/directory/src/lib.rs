@@ -1,1 +1,49 @@
-//! Directory service: units, people and leader tenures. (Skeleton: filled in by the issue that builds it.)
+//! Directory service: units, people and leader tenures (who heads a unit, who is the deputy
+//! in charge of reform, from when to when). Every other service reads the same facts from the
+//! log through [`reform_shared::directory::Directory`]; this service is the only one that
+//! appends them.
+//!
+//! - [`commands`]: the JSON commands it takes on `par.cmd.directory`.
+//! - [`decide`]: the pure rules (state, refusals, the bootstrap rule for a new installation).
+//! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
+//!   typed client the CLI and the tests use.
+
+pub mod commands;
+pub mod decide;
+
+pub use commands::Command;
+pub use decide::{DirectoryState, Refusal};
+pub use reform_shared::service::ServiceError;
+
+use reform_shared::command::{self, Accepted, CommandError, Request};
+use reform_shared::service::{self, ServiceConfig};
+use reform_shared::stream::StreamSettings;
+use std::future::Future;
+
+/// The service name: it answers on `par.cmd.directory` and registers as `par-directory`.
+pub const NAME: &str = "directory";
+
+/// How the directory service runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The event stream's settings; the service creates or updates the stream with them.
+    pub stream: StreamSettings,
+}
+
+/// Runs the directory service until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    let config = ServiceConfig { stream: config.stream };
+    service::run(client, DirectoryState::default(), config, shutdown).await
+}
+
+/// Sends one directory command and waits for the service's answer.
+pub async fn send(
+    client: &async_nats::Client,
+    request: &Request<Command>,
+) -> Result<Accepted, CommandError> {
+    command::send(client, NAME, request).await
+}

@@ -1,1 +1,48 @@
-//! Tasks service: plans, task lifecycle and inspection findings. (Skeleton: filled in by the issue that builds it.)
+//! Tasks service: reform plans, the life of a task (assigned, reassigned, re-dated, progress,
+//! completed, cancelled) and inspection findings that open remediation tasks.
+//!
+//! - [`commands`]: the JSON commands it takes on `par.cmd.tasks`.
+//! - [`decide`]: the pure rules ("5 rõ", leader in office at the business date, dates,
+//!   closed tasks) and the state they read, applied from the log.
+//! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
+//!   typed client the CLI, the tests and the benchmark use.
+
+pub mod commands;
+pub mod decide;
+
+pub use commands::Command;
+pub use decide::{Refusal, Tasks};
+pub use reform_shared::service::ServiceError;
+
+use reform_shared::command::{self, Accepted, CommandError, Request};
+use reform_shared::service::{self, ServiceConfig};
+use reform_shared::stream::StreamSettings;
+use std::future::Future;
+
+/// The service name: it answers on `par.cmd.tasks` and registers as `par-tasks`.
+pub const NAME: &str = "tasks";
+
+/// How the tasks service runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The event stream's settings; the service creates or updates the stream with them.
+    pub stream: StreamSettings,
+}
+
+/// Runs the tasks service until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    let config = ServiceConfig { stream: config.stream };
+    service::run(client, Tasks::default(), config, shutdown).await
+}
+
+/// Sends one tasks command and waits for the service's answer.
+pub async fn send(
+    client: &async_nats::Client,
+    request: &Request<Command>,
+) -> Result<Accepted, CommandError> {
+    command::send(client, NAME, request).await
+}

@@ -1,0 +1,125 @@
+//! The directory service's commands, as JSON on `par.cmd.directory`.
+//!
+//! Each command is an object with a `type` tag, e.g.
+//! `{"type":"add-unit","unit":"sgd","name":"Sở Giáo dục và Đào tạo","kind":"department",
+//! "parent":"st"}`. Unknown fields are refused, so a misspelt field is an error and never a
+//! silently missing value.
+
+use reform_shared::event::{Role, UnitKind};
+use reform_shared::ids::{PersonId, TenureId, UnitId};
+use reform_shared::time::Date;
+use serde::{Deserialize, Serialize};
+
+/// What a person can ask the directory service to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Command {
+    /// Adds a unit (sở, UBND huyện, phòng, …) under its parent.
+    AddUnit {
+        unit: UnitId,
+        /// The Vietnamese name with diacritics.
+        name: String,
+        #[serde(with = "kind_text")]
+        kind: UnitKind,
+        /// `None` only for a root unit such as the province.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<UnitId>,
+    },
+    /// Registers a person who can lead a unit, be assigned tasks or act on the system.
+    RegisterPerson {
+        person: PersonId,
+        name: String,
+        /// Position as people say it, e.g. "Giám đốc Sở".
+        #[serde(default)]
+        title: String,
+    },
+    /// Appoints a person to a role at a unit from a date (the business date when absent).
+    AppointLeader {
+        tenure: TenureId,
+        unit: UnitId,
+        person: PersonId,
+        #[serde(with = "role_text")]
+        role: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Date>,
+    },
+    /// Ends a tenure: `to` (the business date when absent) is the first day out of office.
+    EndTenure {
+        tenure: TenureId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<Date>,
+    },
+}
+
+/// Unit kinds as the CLI spells them (`department`, `public-service-unit`, …): the shared enum
+/// serialises its variant names, which people should not have to type.
+pub mod kind_text {
+    use reform_shared::event::UnitKind;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &UnitKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UnitKind, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).map_err(D::Error::custom)
+    }
+
+    /// Parses a kind, naming the accepted spellings when it fails.
+    pub fn parse(text: &str) -> Result<UnitKind, String> {
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == text).ok_or_else(|| {
+            let names: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("{text:?} is not a unit kind; use one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Roles as the CLI spells them (`head`, `reform-deputy`).
+pub mod role_text {
+    use reform_shared::event::Role;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).map_err(D::Error::custom)
+    }
+
+    /// Parses a role, naming the accepted spellings when it fails.
+    pub fn parse(text: &str) -> Result<Role, String> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            format!("{text:?} is not a role; use one of {}", names.join(", "))
+        })
+    }
+
+    /// The role as a Vietnamese reader knows it.
+    pub fn label_vi(role: Role) -> &'static str {
+        match role {
+            Role::Head => "người đứng đầu",
+            Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_read_kebab_case_json_and_refuse_unknown_fields() {
+        let json = r#"{"type":"appoint-leader","tenure":"t1","unit":"sgd","person":"a",
+            "role":"reform-deputy","from":"2016-01-01"}"#;
+        let command: Command = serde_json::from_str(json).expect("valid command");
+        assert!(matches!(command, Command::AppointLeader { role: Role::ReformDeputy, .. }));
+        let misspelt = r#"{"type":"end-tenure","tenure":"t1","too":"2016-07-01"}"#;
+        assert!(serde_json::from_str::<Command>(misspelt).is_err());
+        let kind = r#"{"type":"add-unit","unit":"x","name":"X","kind":"ministry"}"#;
+        let error = serde_json::from_str::<Command>(kind).expect_err("unknown kind");
+        assert!(error.to_string().contains("public-service-unit"), "{error}");
+    }
+}

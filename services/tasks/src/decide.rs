@@ -1,0 +1,627 @@
+//! Deciding task commands: a pure function of the state applied from the log, the command and
+//! the context (who acts, on which business date). No I/O, no clock.
+//!
+//! The rules, and who may do what:
+//! - every command comes from a registered person;
+//! - plans are issued, and tasks assigned, reassigned, re-dated and cancelled, only by a
+//!   leader (head or reform deputy) in office at the task's unit or at a unit above it on the
+//!   command's business date ([`Directory::leads_on`]); a reassignment needs that for both
+//!   the old and the new unit. The request's actor is the assigning leader recorded in
+//!   `assigned_by`, so the fifth "rõ" (clear responsibility) is always a real leader;
+//! - progress may be reported by any registered person (the log records who); completion by
+//!   the assigned person or a leader of the unit;
+//! - an inspection finding may be recorded by any registered person, because inspection
+//!   teams (đoàn kiểm tra) come from outside the unit's line; it must cite its document;
+//! - a task is "5 rõ": unit, title, target and due date present and non-empty;
+//! - nothing is due, or happens to a task, before the task was assigned; a completed or
+//!   cancelled task takes no further command.
+
+use crate::commands::Command;
+use reform_shared::directory::Directory;
+use reform_shared::envelope::Record;
+use reform_shared::event::Event;
+use reform_shared::ids::{CriterionCode, FindingId, PersonId, PlanId, TaskId, UnitId};
+use reform_shared::service::{Context, Decider};
+use reform_shared::time::Date;
+use std::collections::BTreeMap;
+
+/// The longest free text (title, target, note, reason, finding) we accept, in bytes.
+pub const TEXT_BYTES_MAX: usize = 4 * 1024;
+/// How far a plan's year may be from the business date's year: plans are issued in December
+/// for the next year, or early in the year itself; anything further is a typo.
+pub const PLAN_YEAR_SPREAD_MAX: i32 = 1;
+/// The highest progress figure.
+pub const PERCENT_MAX: u16 = 100;
+
+/// Why the tasks service refuses a command. Each message names the task, unit or person it
+/// is about, in words a department head can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{actor} is not a registered person; ask the directory's keeper to register them")]
+    NotRegistered { actor: PersonId },
+    #[error(
+        "{actor} is not a head or reform deputy in office on {on} at {unit_name} ({unit}) or \
+         at any unit above it, so may not {action}"
+    )]
+    NotALeader { actor: PersonId, unit: UnitId, unit_name: String, on: Date, action: String },
+    #[error(
+        "{actor} may not complete task {task}: only its assigned person or a leader in office \
+         at {unit} or above it may"
+    )]
+    MayNotComplete { actor: PersonId, task: TaskId, unit: UnitId },
+    #[error("there is no unit {unit}")]
+    UnknownUnit { unit: UnitId },
+    #[error("there is no registered person {person}")]
+    UnknownPerson { person: PersonId },
+    #[error("there is no task {task}")]
+    UnknownTask { task: TaskId },
+    #[error("there is no plan {plan}")]
+    UnknownPlan { plan: PlanId },
+    #[error("task {task} already exists (at unit {unit}); choose another task id")]
+    TaskExists { task: TaskId, unit: UnitId },
+    #[error("plan {plan} already exists (at unit {unit}); choose another plan id")]
+    PlanExists { plan: PlanId, unit: UnitId },
+    #[error("finding {finding} is already recorded (it opened task {task})")]
+    FindingExists { finding: FindingId, task: TaskId },
+    #[error("plan {plan} belongs to {plan_unit}, which is neither {unit} nor a unit above it")]
+    PlanNotAbove { plan: PlanId, plan_unit: UnitId, unit: UnitId },
+    #[error("plan {plan} cannot be for {year}: a plan issued on {on} is for the year before, the same year or the next")]
+    PlanYear { plan: PlanId, year: u16, on: Date },
+    #[error(
+        "task {task} is not \"5 rõ\": it has no {missing}; every task needs a responsible \
+         unit, a title, a target (expected result), a due date and an assigning leader"
+    )]
+    NotFiveClear { task: TaskId, missing: &'static str },
+    #[error("{what} of {id} is empty; {why}")]
+    EmptyText { what: &'static str, id: String, why: &'static str },
+    #[error("{what} of {id} is {bytes} bytes long, over the {TEXT_BYTES_MAX} allowed")]
+    TooLong { what: &'static str, id: String, bytes: usize },
+    #[error("task {task} cannot be due on {due}, before it was assigned on {assigned_on}")]
+    DueBeforeAssignment { task: TaskId, due: Date, assigned_on: Date },
+    #[error(
+        "task {task} was assigned on {assigned_on}; nothing can happen to it on {on}, before that"
+    )]
+    BeforeAssignment { task: TaskId, on: Date, assigned_on: Date },
+    #[error("task {task} was already {state}{since}; it cannot {action}")]
+    Closed { task: TaskId, state: &'static str, since: String, action: &'static str },
+    #[error("task {task} is already due on {due}")]
+    SameDeadline { task: TaskId, due: Date },
+    #[error("progress of task {task} must be between 0 and {PERCENT_MAX} percent, not {percent}")]
+    Percent { task: TaskId, percent: u16 },
+    #[error("task {task} is already with {unit}{person}; a reassignment must change the unit or the person")]
+    NothingChanges { task: TaskId, unit: UnitId, person: String },
+}
+
+/// A plan as far as deciding needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanState {
+    pub unit: UnitId,
+    pub year: u16,
+}
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    /// With the completion's business date (`None` only for a damaged timestamp).
+    Completed {
+        on: Option<Date>,
+    },
+    Cancelled {
+        on: Option<Date>,
+    },
+}
+
+/// A task as far as deciding needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskState {
+    pub unit: UnitId,
+    pub person: Option<PersonId>,
+    /// The assignment's business date (`None` only for a damaged timestamp).
+    pub assigned_on: Option<Date>,
+    pub due: Date,
+    pub percent: u8,
+    pub status: Status,
+}
+
+/// The tasks service's state: the directory, plans, tasks and findings, applied from the log.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    pub directory: Directory,
+    pub plans: BTreeMap<PlanId, PlanState>,
+    pub tasks: BTreeMap<TaskId, TaskState>,
+    /// Each finding and the remediation task it opened.
+    pub findings: BTreeMap<FindingId, TaskId>,
+}
+
+impl Decider for Tasks {
+    type Command = Command;
+    type Refusal = Refusal;
+    const NAME: &'static str = crate::NAME;
+    const DESCRIPTION: &'static str =
+        "Tasks of the reform tracker: plans, assignments, deadlines, progress and findings";
+
+    fn apply(&mut self, record: &Record) {
+        let on = record.envelope.occurred_at.vietnam_date();
+        self.apply_event(&record.envelope.event, on);
+    }
+
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
+        let actor = &context.actor;
+        if self.directory.person(actor).is_none() {
+            return Err(Refusal::NotRegistered { actor: actor.clone() });
+        }
+        let on = context.occurred_on;
+        match command {
+            Command::IssuePlan { plan, unit, year, document_number, title } => {
+                let plan = NewPlan { plan, unit, year: *year, document_number, title };
+                self.issue_plan(actor, on, &plan)
+            }
+            Command::AssignTask { task, unit, person, plan, title, target, due, criterion } => {
+                let assignment = Assignment {
+                    task,
+                    unit: unit.as_ref(),
+                    person: person.as_ref(),
+                    plan: plan.as_ref(),
+                    title,
+                    target,
+                    due: *due,
+                    criterion: criterion.as_ref(),
+                };
+                self.assign(actor, on, &assignment)
+            }
+            Command::ReassignTask { task, unit, person, reason } => {
+                self.reassign(actor, on, task, unit.as_ref(), person.as_ref(), reason)
+            }
+            Command::ChangeDeadline { task, due, reason } => {
+                self.change_deadline(actor, on, task, *due, reason)
+            }
+            Command::ReportProgress { task, percent, note } => {
+                self.report_progress(on, task, *percent, note)
+            }
+            Command::CompleteTask { task, note } => self.complete(actor, on, task, note),
+            Command::CancelTask { task, reason } => self.cancel(actor, on, task, reason),
+            Command::RecordFinding {
+                finding,
+                unit,
+                inspection_document,
+                text,
+                remediation_task,
+                remediation_due,
+            } => {
+                let finding = Finding {
+                    finding,
+                    unit,
+                    inspection_document,
+                    text,
+                    remediation_task,
+                    remediation_due: *remediation_due,
+                };
+                self.record_finding(on, &finding)
+            }
+        }
+    }
+}
+
+impl Tasks {
+    /// Applies an event dated `on` (its business date). Cannot fail: a missing task means the
+    /// event is not ours to track (or the log is damaged, which the auditor reports).
+    pub fn apply_event(&mut self, event: &Event, on: Option<Date>) {
+        self.directory.apply(event);
+        match event {
+            Event::PlanIssued { plan, unit, year, .. } => {
+                self.plans.insert(plan.clone(), PlanState { unit: unit.clone(), year: *year });
+            }
+            Event::TaskAssigned { task, unit, person, due, .. } => {
+                self.open(task, unit, person.clone(), on, *due);
+            }
+            Event::FindingRecorded { finding, unit, remediation_task, remediation_due, .. } => {
+                self.findings.insert(finding.clone(), remediation_task.clone());
+                self.open(remediation_task, unit, None, on, *remediation_due);
+            }
+            Event::TaskReassigned { task, unit, person, .. } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.unit = unit.clone();
+                    t.person = person.clone();
+                }
+            }
+            Event::DeadlineChanged { task, new_due, .. } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.due = *new_due;
+                }
+            }
+            Event::ProgressReported { task, percent, .. } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.percent = *percent;
+                }
+            }
+            Event::TaskCompleted { task, .. } => self.close(task, Status::Completed { on }),
+            Event::TaskCancelled { task, .. } => self.close(task, Status::Cancelled { on }),
+            _ => {}
+        }
+    }
+
+    fn open(
+        &mut self,
+        task: &TaskId,
+        unit: &UnitId,
+        person: Option<PersonId>,
+        on: Option<Date>,
+        due: Date,
+    ) {
+        let state = TaskState {
+            unit: unit.clone(),
+            person,
+            assigned_on: on,
+            due,
+            percent: 0,
+            status: Status::Open,
+        };
+        self.tasks.insert(task.clone(), state);
+    }
+
+    fn close(&mut self, task: &TaskId, status: Status) {
+        if let Some(t) = self.tasks.get_mut(task) {
+            t.status = status;
+        }
+    }
+
+    fn issue_plan(&self, actor: &PersonId, on: Date, new: &NewPlan<'_>) -> Result<Event, Refusal> {
+        let NewPlan { plan, unit, year, document_number, title } = *new;
+        if let Some(p) = self.plans.get(plan) {
+            return Err(Refusal::PlanExists { plan: plan.clone(), unit: p.unit.clone() });
+        }
+        let id = format!("plan {plan}");
+        non_empty(
+            "the document number",
+            &id,
+            document_number,
+            "give the plan's number, e.g. 96/KH-SGDĐT",
+        )?;
+        non_empty("the title", &id, title, "give the plan's title")?;
+        self.known_unit(unit)?;
+        self.leader(actor, unit, on, || format!("issue plan {plan} for it"))?;
+        if (i32::from(year) - on.year()).abs() > PLAN_YEAR_SPREAD_MAX {
+            return Err(Refusal::PlanYear { plan: plan.clone(), year, on });
+        }
+        Ok(Event::PlanIssued {
+            plan: plan.clone(),
+            unit: unit.clone(),
+            year,
+            document_number: document_number.trim().to_owned(),
+            title: title.trim().to_owned(),
+        })
+    }
+
+    fn assign(&self, actor: &PersonId, on: Date, a: &Assignment<'_>) -> Result<Event, Refusal> {
+        let Assignment { task, unit, person, plan, title, target, due, criterion } = *a;
+        if let Some(t) = self.tasks.get(task) {
+            return Err(Refusal::TaskExists { task: task.clone(), unit: t.unit.clone() });
+        }
+        let missing = |what| Refusal::NotFiveClear { task: task.clone(), missing: what };
+        let unit = unit.ok_or_else(|| missing("responsible unit"))?;
+        if title.trim().is_empty() {
+            return Err(missing("title"));
+        }
+        if target.trim().is_empty() {
+            return Err(missing("target (expected result)"));
+        }
+        let due = due.ok_or_else(|| missing("due date"))?;
+        let id = format!("task {task}");
+        bounded("the title", &id, title)?;
+        bounded("the target", &id, target)?;
+        self.known_unit(unit)?;
+        if let Some(p) = person {
+            self.known_person(p)?;
+        }
+        if let Some(p) = plan {
+            self.plan_covers(p, unit)?;
+        }
+        self.leader(actor, unit, on, || format!("assign task {task} to it"))?;
+        if due < on {
+            return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on: on });
+        }
+        Ok(Event::TaskAssigned {
+            task: task.clone(),
+            unit: unit.clone(),
+            person: person.cloned(),
+            plan: plan.cloned(),
+            title: title.trim().to_owned(),
+            target: target.trim().to_owned(),
+            due,
+            criterion: criterion.cloned(),
+            assigned_by: actor.clone(),
+        })
+    }
+
+    fn reassign(
+        &self,
+        actor: &PersonId,
+        on: Date,
+        task: &TaskId,
+        unit: Option<&UnitId>,
+        person: Option<&PersonId>,
+        reason: &str,
+    ) -> Result<Event, Refusal> {
+        let t = self.open_task(task, on, "be reassigned")?;
+        let new_unit = unit.unwrap_or(&t.unit);
+        self.known_unit(new_unit)?;
+        if let Some(p) = person {
+            self.known_person(p)?;
+        }
+        let new_person = person.or(t.person.as_ref());
+        if new_unit == &t.unit && new_person == t.person.as_ref() {
+            let person = new_person.map_or_else(String::new, |p| format!(" and {p}"));
+            return Err(Refusal::NothingChanges {
+                task: task.clone(),
+                unit: t.unit.clone(),
+                person,
+            });
+        }
+        bounded("the reason", &format!("task {task}"), reason)?;
+        self.leader(actor, &t.unit, on, || format!("reassign task {task}"))?;
+        if new_unit != &t.unit {
+            self.leader(actor, new_unit, on, || format!("give task {task} to it"))?;
+        }
+        Ok(Event::TaskReassigned {
+            task: task.clone(),
+            unit: new_unit.clone(),
+            from_unit: t.unit.clone(),
+            person: new_person.cloned(),
+            reason: reason.trim().to_owned(),
+        })
+    }
+
+    fn change_deadline(
+        &self,
+        actor: &PersonId,
+        on: Date,
+        task: &TaskId,
+        due: Date,
+        reason: &str,
+    ) -> Result<Event, Refusal> {
+        let t = self.open_task(task, on, "have its deadline changed")?;
+        let id = format!("task {task}");
+        non_empty("the reason", &id, reason, "say why the deadline moves")?;
+        self.leader(actor, &t.unit, on, || format!("change the deadline of task {task}"))?;
+        if let Some(assigned_on) = t.assigned_on.filter(|a| due < *a) {
+            return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on });
+        }
+        if due == t.due {
+            return Err(Refusal::SameDeadline { task: task.clone(), due });
+        }
+        Ok(Event::DeadlineChanged {
+            task: task.clone(),
+            unit: t.unit.clone(),
+            old_due: t.due,
+            new_due: due,
+            reason: reason.trim().to_owned(),
+        })
+    }
+
+    fn report_progress(
+        &self,
+        on: Date,
+        task: &TaskId,
+        percent: u16,
+        note: &str,
+    ) -> Result<Event, Refusal> {
+        let t = self.open_task(task, on, "take more progress reports")?;
+        let refused = || Refusal::Percent { task: task.clone(), percent };
+        if percent > PERCENT_MAX {
+            return Err(refused());
+        }
+        let percent = u8::try_from(percent).map_err(|_| refused())?;
+        bounded("the note", &format!("task {task}"), note)?;
+        Ok(Event::ProgressReported {
+            task: task.clone(),
+            unit: t.unit.clone(),
+            percent,
+            note: note.trim().to_owned(),
+        })
+    }
+
+    fn complete(
+        &self,
+        actor: &PersonId,
+        on: Date,
+        task: &TaskId,
+        note: &str,
+    ) -> Result<Event, Refusal> {
+        let t = self.open_task(task, on, "be completed again")?;
+        let assignee = t.person.as_ref() == Some(actor);
+        if !assignee && self.directory.leads_on(actor, &t.unit, on).is_none() {
+            return Err(Refusal::MayNotComplete {
+                actor: actor.clone(),
+                task: task.clone(),
+                unit: t.unit.clone(),
+            });
+        }
+        bounded("the note", &format!("task {task}"), note)?;
+        Ok(Event::TaskCompleted {
+            task: task.clone(),
+            unit: t.unit.clone(),
+            note: note.trim().to_owned(),
+        })
+    }
+
+    fn cancel(
+        &self,
+        actor: &PersonId,
+        on: Date,
+        task: &TaskId,
+        reason: &str,
+    ) -> Result<Event, Refusal> {
+        let t = self.open_task(task, on, "be cancelled")?;
+        non_empty("the reason", &format!("task {task}"), reason, "say why the task is cancelled")?;
+        self.leader(actor, &t.unit, on, || format!("cancel task {task}"))?;
+        Ok(Event::TaskCancelled {
+            task: task.clone(),
+            unit: t.unit.clone(),
+            reason: reason.trim().to_owned(),
+        })
+    }
+
+    fn record_finding(&self, on: Date, f: &Finding<'_>) -> Result<Event, Refusal> {
+        let Finding { finding, unit, inspection_document, text, remediation_task, remediation_due } =
+            *f;
+        if let Some(task) = self.findings.get(finding) {
+            return Err(Refusal::FindingExists { finding: finding.clone(), task: task.clone() });
+        }
+        if let Some(t) = self.tasks.get(remediation_task) {
+            return Err(Refusal::TaskExists {
+                task: remediation_task.clone(),
+                unit: t.unit.clone(),
+            });
+        }
+        let id = format!("finding {finding}");
+        non_empty(
+            "the inspection document",
+            &id,
+            inspection_document,
+            "cite the inspection's document number",
+        )?;
+        non_empty("the text", &id, text, "say what shortcoming was found")?;
+        self.known_unit(unit)?;
+        if remediation_due < on {
+            return Err(Refusal::DueBeforeAssignment {
+                task: remediation_task.clone(),
+                due: remediation_due,
+                assigned_on: on,
+            });
+        }
+        Ok(Event::FindingRecorded {
+            finding: finding.clone(),
+            unit: unit.clone(),
+            inspection_document: inspection_document.trim().to_owned(),
+            text: text.trim().to_owned(),
+            remediation_task: remediation_task.clone(),
+            remediation_due,
+        })
+    }
+
+    /// The task, provided it exists, was assigned by `on` and is neither completed nor
+    /// cancelled. `action` completes "it cannot …".
+    fn open_task(
+        &self,
+        task: &TaskId,
+        on: Date,
+        action: &'static str,
+    ) -> Result<&TaskState, Refusal> {
+        let Some(t) = self.tasks.get(task) else {
+            return Err(Refusal::UnknownTask { task: task.clone() });
+        };
+        if let Some(assigned_on) = t.assigned_on.filter(|a| on < *a) {
+            return Err(Refusal::BeforeAssignment { task: task.clone(), on, assigned_on });
+        }
+        let closed = |state, day: Option<Date>| Refusal::Closed {
+            task: task.clone(),
+            state,
+            since: day.map_or_else(String::new, |d| format!(" on {d}")),
+            action,
+        };
+        match t.status {
+            Status::Open => Ok(t),
+            Status::Completed { on } => Err(closed("completed", on)),
+            Status::Cancelled { on } => Err(closed("cancelled", on)),
+        }
+    }
+
+    fn known_unit(&self, unit: &UnitId) -> Result<(), Refusal> {
+        match self.directory.unit(unit) {
+            Some(_) => Ok(()),
+            None => Err(Refusal::UnknownUnit { unit: unit.clone() }),
+        }
+    }
+
+    fn known_person(&self, person: &PersonId) -> Result<(), Refusal> {
+        match self.directory.person(person) {
+            Some(_) => Ok(()),
+            None => Err(Refusal::UnknownPerson { person: person.clone() }),
+        }
+    }
+
+    fn plan_covers(&self, plan: &PlanId, unit: &UnitId) -> Result<(), Refusal> {
+        let Some(p) = self.plans.get(plan) else {
+            return Err(Refusal::UnknownPlan { plan: plan.clone() });
+        };
+        if self.directory.is_within(unit, &p.unit) {
+            Ok(())
+        } else {
+            Err(Refusal::PlanNotAbove {
+                plan: plan.clone(),
+                plan_unit: p.unit.clone(),
+                unit: unit.clone(),
+            })
+        }
+    }
+
+    /// The leader-in-office rule: `actor` leads `unit` or a unit above it on `on`.
+    fn leader(
+        &self,
+        actor: &PersonId,
+        unit: &UnitId,
+        on: Date,
+        action: impl FnOnce() -> String,
+    ) -> Result<(), Refusal> {
+        if self.directory.leads_on(actor, unit, on).is_some() {
+            return Ok(());
+        }
+        let unit_name = self.directory.unit(unit).map_or_else(String::new, |u| u.name.clone());
+        Err(Refusal::NotALeader {
+            actor: actor.clone(),
+            unit: unit.clone(),
+            unit_name,
+            on,
+            action: action(),
+        })
+    }
+}
+
+fn non_empty(what: &'static str, id: &str, text: &str, why: &'static str) -> Result<(), Refusal> {
+    if text.trim().is_empty() {
+        return Err(Refusal::EmptyText { what, id: id.to_owned(), why });
+    }
+    bounded(what, id, text)
+}
+
+fn bounded(what: &'static str, id: &str, text: &str) -> Result<(), Refusal> {
+    if text.len() > TEXT_BYTES_MAX {
+        return Err(Refusal::TooLong { what, id: id.to_owned(), bytes: text.len() });
+    }
+    Ok(())
+}
+
+/// A plan command's fields, borrowed.
+#[derive(Debug, Clone, Copy)]
+struct NewPlan<'a> {
+    plan: &'a PlanId,
+    unit: &'a UnitId,
+    year: u16,
+    document_number: &'a str,
+    title: &'a str,
+}
+
+/// An assignment's fields, borrowed; the "5 rõ" parts are optional until checked.
+#[derive(Debug, Clone, Copy)]
+struct Assignment<'a> {
+    task: &'a TaskId,
+    unit: Option<&'a UnitId>,
+    person: Option<&'a PersonId>,
+    plan: Option<&'a PlanId>,
+    title: &'a str,
+    target: &'a str,
+    due: Option<Date>,
+    criterion: Option<&'a CriterionCode>,
+}
+
+/// A finding's fields, borrowed.
+#[derive(Debug, Clone, Copy)]
+struct Finding<'a> {
+    finding: &'a FindingId,
+    unit: &'a UnitId,
+    inspection_document: &'a str,
+    text: &'a str,
+    remediation_task: &'a TaskId,
+    remediation_due: Date,
+}
