@@ -1,0 +1,407 @@
+//! The projection's state and the pure `apply` that builds it from the log.
+//!
+//! The state keeps *histories*, not only current values: when a task was assigned, every
+//! deadline change with its date, when it was completed or cancelled, every score change with
+//! its business date and stream sequence. That is what lets a query answer "as true at D"
+//! (business date ≤ D) as well as "as known now" from the same records, and lets the timeline
+//! attribute each fact to the tenure that covered its date, whenever the tenure was recorded.
+//!
+//! `apply` touches only the records named by the event (see [`touched`]), so the store can load
+//! exactly those records for a batch, apply the batch in memory and write them back: the result
+//! is the same whatever the batch boundaries are.
+
+use reform_shared::envelope::Record;
+use reform_shared::event::{Criterion, Event, Role, Stage, UnitKind};
+use reform_shared::ids::{
+    CriterionCode, EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId,
+};
+use reform_shared::points::Points;
+use reform_shared::time::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A value with the business date and stream sequence of the event that set it. Ordering by
+/// `(on, seq)` is "business time, then stream order".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dated<T> {
+    pub on: Date,
+    pub seq: u64,
+    pub value: T,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRec {
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRec {
+    pub name: String,
+    pub title: String,
+}
+
+/// A person holding a role at a unit over `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenureRec {
+    pub unit: UnitId,
+    pub person: PersonId,
+    pub role: Role,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+impl TenureRec {
+    /// Whether the tenure covers `day`; the day they leave belongs to the successor.
+    pub fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRec {
+    pub unit: UnitId,
+    pub year: u16,
+    pub document_number: String,
+    pub title: String,
+}
+
+/// A task's whole history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRec {
+    pub title: String,
+    /// The year of assignment: the year the task counts in.
+    pub year: u16,
+    pub assigned_on: Date,
+    pub assigned_seq: u64,
+    /// The due date given at assignment.
+    pub due: Date,
+    /// Deadline changes in stream order: the new due date, dated by the change.
+    pub deadline_changes: Vec<Dated<Date>>,
+    /// The unit the task belongs to: first the assigning unit, then every reassignment.
+    pub units: Vec<Dated<UnitId>>,
+    pub person: Option<PersonId>,
+    pub completed: Option<Dated<()>>,
+    pub cancelled: Option<Dated<()>>,
+    /// The finding that opened it, for remediation tasks.
+    pub finding: Option<FindingId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRec {
+    pub unit: UnitId,
+    pub recorded_on: Date,
+    pub seq: u64,
+    pub inspection_document: String,
+    pub text: String,
+    pub remediation_task: TaskId,
+    pub remediation_due: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRec {
+    pub unit: UnitId,
+    /// The year of the document's date: the year the evidence counts in.
+    pub year: u16,
+    pub task: Option<TaskId>,
+    pub criterion: Option<CriterionCode>,
+    pub title: String,
+    pub document_number: String,
+    pub attached_on: Date,
+    pub rejected_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkRec {
+    pub source: String,
+    pub criteria: Vec<Criterion>,
+}
+
+/// One score change as the event stated it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreChange {
+    pub old: Option<Points>,
+    pub new: Points,
+    pub by: PersonId,
+}
+
+/// The score changes of one unit, year, criterion and stage, in stream order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreRec {
+    pub changes: Vec<Dated<ScoreChange>>,
+}
+
+/// `(unit, year, criterion, stage)`.
+pub type ScoreKey = (UnitId, u16, CriterionCode, Stage);
+
+/// Everything the views are computed from. In the store it lives in redb tables; in unit tests
+/// and inside one batch it lives here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    pub units: BTreeMap<UnitId, UnitRec>,
+    pub people: BTreeMap<PersonId, PersonRec>,
+    pub tenures: BTreeMap<TenureId, TenureRec>,
+    pub plans: BTreeMap<PlanId, PlanRec>,
+    pub tasks: BTreeMap<TaskId, TaskRec>,
+    pub findings: BTreeMap<FindingId, FindingRec>,
+    pub evidence: BTreeMap<EvidenceId, EvidenceRec>,
+    pub frameworks: BTreeMap<(u16, UnitKind), FrameworkRec>,
+    pub scores: BTreeMap<ScoreKey, ScoreRec>,
+    /// `(parent, child)`.
+    pub children: BTreeSet<(UnitId, UnitId)>,
+    /// `(person, tenure)`.
+    pub person_tenures: BTreeSet<(PersonId, TenureId)>,
+    /// `(unit, year, task)`: every unit a task has ever belonged to.
+    pub unit_tasks: BTreeSet<(UnitId, u16, TaskId)>,
+    /// `(unit, finding)`.
+    pub unit_findings: BTreeSet<(UnitId, FindingId)>,
+    /// `(unit, year, evidence)`.
+    pub unit_evidence: BTreeSet<(UnitId, u16, EvidenceId)>,
+    /// The last stream sequence applied (or skipped by an operator).
+    pub applied_through: u64,
+    /// How many events were applied. Equals the number of events in the log up to
+    /// `applied_through` (less operator skips), so applying one twice shows.
+    pub events_applied: u64,
+}
+
+/// A record `apply` may read or change, named by its key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Touched {
+    Unit(UnitId),
+    Person(PersonId),
+    Tenure(TenureId),
+    Plan(PlanId),
+    Task(TaskId),
+    Finding(FindingId),
+    Evidence(EvidenceId),
+    Framework(u16, UnitKind),
+    Score(ScoreKey),
+}
+
+/// The records `apply` reads or writes for this event (index sets are only added to).
+pub fn touched(event: &Event) -> Vec<Touched> {
+    match event {
+        Event::UnitAdded { unit, .. } => vec![Touched::Unit(unit.clone())],
+        Event::PersonRegistered { person, .. } => vec![Touched::Person(person.clone())],
+        Event::LeaderAppointed { tenure, .. } | Event::LeaderLeft { tenure, .. } => {
+            vec![Touched::Tenure(tenure.clone())]
+        }
+        Event::PlanIssued { plan, .. } => vec![Touched::Plan(plan.clone())],
+        Event::TaskAssigned { task, .. }
+        | Event::TaskReassigned { task, .. }
+        | Event::DeadlineChanged { task, .. }
+        | Event::TaskCompleted { task, .. }
+        | Event::TaskCancelled { task, .. } => vec![Touched::Task(task.clone())],
+        Event::FindingRecorded { finding, remediation_task, .. } => {
+            vec![Touched::Finding(finding.clone()), Touched::Task(remediation_task.clone())]
+        }
+        Event::EvidenceAttached { evidence, .. } | Event::EvidenceRejected { evidence, .. } => {
+            vec![Touched::Evidence(evidence.clone())]
+        }
+        Event::FrameworkPublished { year, unit_kind, .. } => {
+            vec![Touched::Framework(*year, *unit_kind)]
+        }
+        Event::ScoreChanged { unit, year, criterion, stage, .. } => {
+            vec![Touched::Score((unit.clone(), *year, criterion.clone(), *stage))]
+        }
+        Event::ProgressReported { .. } | Event::PeriodRolledUp { .. } => Vec::new(),
+    }
+}
+
+/// The business date of a record: its `occurred_at` as a Vietnam calendar date. `None` only for
+/// an instant outside the calendar, which the consumer refuses before applying.
+pub fn business_date(record: &Record) -> Option<Date> {
+    record.envelope.occurred_at.vietnam_date()
+}
+
+/// The year of a date as the views count years.
+fn year_of(date: Date) -> u16 {
+    u16::try_from(date.year()).unwrap_or(0)
+}
+
+/// Applies one event at stream sequence `seq`. Pure and infallible: the deciding services
+/// checked the event, and an event about a record the projection does not know (which a
+/// correct log never holds) changes nothing but the checkpoint.
+pub fn apply(state: &mut State, record: &Record, seq: u64) {
+    // The consumer refuses records without a calendar date; the fallback keeps apply total.
+    let on = business_date(record).unwrap_or(Date(chrono::NaiveDate::MIN));
+    apply_event(state, &record.envelope.event, on, seq);
+    state.applied_through = seq;
+    state.events_applied += 1;
+}
+
+fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
+    match event {
+        Event::UnitAdded { unit, name, kind, parent } => {
+            let rec = UnitRec { name: name.clone(), kind: *kind, parent: parent.clone() };
+            state.units.insert(unit.clone(), rec);
+            if let Some(parent) = parent {
+                state.children.insert((parent.clone(), unit.clone()));
+            }
+        }
+        Event::PersonRegistered { person, name, title } => {
+            let rec = PersonRec { name: name.clone(), title: title.clone() };
+            state.people.insert(person.clone(), rec);
+        }
+        Event::LeaderAppointed { tenure, unit, person, role, from } => {
+            let rec = TenureRec {
+                unit: unit.clone(),
+                person: person.clone(),
+                role: *role,
+                from: *from,
+                to: None,
+            };
+            state.tenures.insert(tenure.clone(), rec);
+            state.person_tenures.insert((person.clone(), tenure.clone()));
+        }
+        Event::LeaderLeft { tenure, to, .. } => {
+            if let Some(rec) = state.tenures.get_mut(tenure) {
+                rec.to = Some(*to);
+            }
+        }
+        Event::PlanIssued { plan, unit, year, document_number, title } => {
+            let rec = PlanRec {
+                unit: unit.clone(),
+                year: *year,
+                document_number: document_number.clone(),
+                title: title.clone(),
+            };
+            state.plans.insert(plan.clone(), rec);
+        }
+        Event::FindingRecorded { .. } => apply_finding(state, event, on, seq),
+        Event::TaskAssigned { .. }
+        | Event::TaskReassigned { .. }
+        | Event::DeadlineChanged { .. }
+        | Event::TaskCompleted { .. }
+        | Event::TaskCancelled { .. } => apply_task(state, event, on, seq),
+        Event::EvidenceAttached { .. } | Event::EvidenceRejected { .. } => {
+            apply_evidence(state, event, on)
+        }
+        Event::FrameworkPublished { year, unit_kind, source, criteria } => {
+            let rec = FrameworkRec { source: source.clone(), criteria: criteria.clone() };
+            state.frameworks.insert((*year, *unit_kind), rec);
+        }
+        Event::ScoreChanged { unit, year, criterion, stage, old, new, by, .. } => {
+            let key = (unit.clone(), *year, criterion.clone(), *stage);
+            let change = ScoreChange { old: *old, new: *new, by: by.clone() };
+            state.scores.entry(key).or_default().changes.push(Dated { on, seq, value: change });
+        }
+        Event::ProgressReported { .. } | Event::PeriodRolledUp { .. } => {}
+    }
+}
+
+fn new_task(title: &str, unit: &UnitId, due: Date, on: Date, seq: u64) -> TaskRec {
+    TaskRec {
+        title: title.to_owned(),
+        year: year_of(on),
+        assigned_on: on,
+        assigned_seq: seq,
+        due,
+        deadline_changes: Vec::new(),
+        units: vec![Dated { on, seq, value: unit.clone() }],
+        person: None,
+        completed: None,
+        cancelled: None,
+        finding: None,
+    }
+}
+
+fn apply_task(state: &mut State, event: &Event, on: Date, seq: u64) {
+    match event {
+        Event::TaskAssigned { task, unit, person, title, due, .. } => {
+            let mut rec = new_task(title, unit, *due, on, seq);
+            rec.person = person.clone();
+            state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
+            state.tasks.insert(task.clone(), rec);
+        }
+        Event::TaskReassigned { task, unit, person, .. } => {
+            if let Some(rec) = state.tasks.get_mut(task) {
+                rec.units.push(Dated { on, seq, value: unit.clone() });
+                rec.person = person.clone();
+                state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
+            }
+        }
+        Event::DeadlineChanged { task, new_due, .. } => {
+            if let Some(rec) = state.tasks.get_mut(task) {
+                rec.deadline_changes.push(Dated { on, seq, value: *new_due });
+            }
+        }
+        Event::TaskCompleted { task, .. } => {
+            if let Some(rec) = state.tasks.get_mut(task) {
+                // The first completion stands; a repeat cannot move the date.
+                rec.completed.get_or_insert(Dated { on, seq, value: () });
+            }
+        }
+        Event::TaskCancelled { task, .. } => {
+            if let Some(rec) = state.tasks.get_mut(task) {
+                rec.cancelled.get_or_insert(Dated { on, seq, value: () });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
+    let Event::FindingRecorded {
+        finding,
+        unit,
+        inspection_document,
+        text,
+        remediation_task,
+        remediation_due,
+    } = event
+    else {
+        return;
+    };
+    let rec = FindingRec {
+        unit: unit.clone(),
+        recorded_on: on,
+        seq,
+        inspection_document: inspection_document.clone(),
+        text: text.clone(),
+        remediation_task: remediation_task.clone(),
+        remediation_due: *remediation_due,
+    };
+    state.findings.insert(finding.clone(), rec);
+    state.unit_findings.insert((unit.clone(), finding.clone()));
+    // The finding opens its remediation task: assigned on the finding's date.
+    let mut task = new_task(text, unit, *remediation_due, on, seq);
+    task.finding = Some(finding.clone());
+    state.unit_tasks.insert((unit.clone(), task.year, remediation_task.clone()));
+    state.tasks.insert(remediation_task.clone(), task);
+}
+
+fn apply_evidence(state: &mut State, event: &Event, on: Date) {
+    match event {
+        Event::EvidenceAttached {
+            evidence,
+            unit,
+            task,
+            criterion,
+            title,
+            document_number,
+            document_date,
+            ..
+        } => {
+            let rec = EvidenceRec {
+                unit: unit.clone(),
+                year: year_of(*document_date),
+                task: task.clone(),
+                criterion: criterion.clone(),
+                title: title.clone(),
+                document_number: document_number.clone(),
+                attached_on: on,
+                rejected_on: None,
+            };
+            state.unit_evidence.insert((unit.clone(), rec.year, evidence.clone()));
+            state.evidence.insert(evidence.clone(), rec);
+        }
+        Event::EvidenceRejected { evidence, .. } => {
+            if let Some(rec) = state.evidence.get_mut(evidence) {
+                rec.rejected_on.get_or_insert(on);
+            }
+        }
+        _ => {}
+    }
+}

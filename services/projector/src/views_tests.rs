@@ -1,0 +1,359 @@
+//! Unit tests of the pure views: VIEWS.md's worked example with its exact numbers, and the
+//! choices VIEWS.md leaves to the code.
+
+use crate::model::{apply, State};
+use crate::views::*;
+use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
+use reform_shared::event::{Criterion, Event, Role, Stage, UnitKind};
+use reform_shared::ids::{CommandId, UnitId};
+use reform_shared::points::Points;
+use reform_shared::testkit::{date, id};
+use reform_shared::time::Timestamp;
+
+/// A record dated at noon (Vietnam) on `day`.
+pub(crate) fn record(day: &str, event: Event) -> Record {
+    let at = Timestamp::at_vietnam_noon(date(day));
+    let command: CommandId = id("c");
+    Record {
+        envelope: Envelope {
+            event_id: EventId::for_command(&command),
+            occurred_at: at,
+            recorded_at: at,
+            actor: Actor::Person(id("tester")),
+            command_id: command,
+            chain: ChainLink::first("test".into()),
+            signature: None,
+            event,
+        },
+        schema_version: 2,
+        digest: [0; 32],
+    }
+}
+
+pub(crate) fn project(events: &[(&str, Event)]) -> State {
+    let mut state = State::default();
+    for (i, (day, event)) in events.iter().enumerate() {
+        apply(&mut state, &record(day, event.clone()), i as u64 + 1);
+    }
+    state
+}
+
+fn unit(u: &str, kind: UnitKind, parent: Option<&str>) -> Event {
+    Event::UnitAdded { unit: id(u), name: format!("Đơn vị {u}"), kind, parent: parent.map(id) }
+}
+
+fn person(p: &str) -> Event {
+    Event::PersonRegistered {
+        person: id(p), name: format!("Ông {p}"), title: "Giám đốc".into()
+    }
+}
+
+fn appoint(t: &str, u: &str, p: &str, from: &str) -> Event {
+    Event::LeaderAppointed {
+        tenure: id(t),
+        unit: id(u),
+        person: id(p),
+        role: Role::Head,
+        from: date(from),
+    }
+}
+
+fn left(t: &str, u: &str, p: &str, to: &str) -> Event {
+    Event::LeaderLeft { tenure: id(t), unit: id(u), person: id(p), role: Role::Head, to: date(to) }
+}
+
+fn assign(t: &str, u: &str, due: &str) -> Event {
+    Event::TaskAssigned {
+        task: id(t),
+        unit: id(u),
+        person: None,
+        plan: None,
+        title: format!("Nhiệm vụ {t}"),
+        target: "Kết quả".into(),
+        due: date(due),
+        criterion: None,
+        assigned_by: id("a"),
+    }
+}
+
+fn complete(t: &str, u: &str) -> Event {
+    Event::TaskCompleted { task: id(t), unit: id(u), note: String::new() }
+}
+
+fn cancel(t: &str, u: &str) -> Event {
+    Event::TaskCancelled { task: id(t), unit: id(u), reason: "Không còn phù hợp".into() }
+}
+
+fn deadline(t: &str, u: &str, old: &str, new: &str) -> Event {
+    Event::DeadlineChanged {
+        task: id(t),
+        unit: id(u),
+        old_due: date(old),
+        new_due: date(new),
+        reason: "Gia hạn".into(),
+    }
+}
+
+fn score(u: &str, year: u16, code: &str, stage: Stage, old: Option<u32>, new: u32) -> Event {
+    Event::ScoreChanged {
+        unit: id(u),
+        year,
+        criterion: id(code),
+        stage,
+        old: old.map(Points),
+        new: Points(new),
+        reason: "Chấm điểm".into(),
+        evidence: Vec::new(),
+        by: id("council"),
+    }
+}
+
+fn worked_example() -> State {
+    project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", person("a")),
+        ("2016-01-01", person("b")),
+        ("2016-01-01", appoint("ten-a", "sgd", "a", "2016-01-01")),
+        ("2016-01-10", assign("t1", "sgd", "2016-03-31")),
+        ("2016-02-01", assign("t2", "sgd", "2016-06-30")),
+        ("2016-03-01", assign("t3", "sgd", "2016-06-15")),
+        ("2016-03-31", complete("t1", "sgd")),
+        ("2016-07-01", left("ten-a", "sgd", "a", "2016-07-01")),
+        ("2016-07-01", appoint("ten-b", "sgd", "b", "2016-07-01")),
+        ("2016-07-05", complete("t2", "sgd")),
+        ("2016-08-01", assign("t4", "sgd", "2016-09-30")),
+        ("2016-08-15", assign("t5", "sgd", "2016-12-31")),
+        ("2016-09-01", cancel("t5", "sgd")),
+        ("2016-09-20", deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
+        ("2016-10-15", complete("t4", "sgd")),
+    ])
+}
+
+fn as_of(day: &str) -> Basis {
+    Basis::AsTrueAt { date: date(day) }
+}
+
+/// Each entry as `date kind task`, for comparing timelines at a glance.
+fn summary(tenure: &TenureTimeline) -> Vec<String> {
+    tenure
+        .entries
+        .iter()
+        .map(|e| {
+            let (kind, what) = match &e.fact {
+                Fact::TaskAssigned { task, .. } => ("assigned", task.to_string()),
+                Fact::TaskCompletedOnTime { task, .. } => ("on-time", task.to_string()),
+                Fact::TaskCompletedLate { task, .. } => ("late", task.to_string()),
+                Fact::TaskWentOverdue { task, .. } => ("overdue", task.to_string()),
+                Fact::TaskCancelled { task, .. } => ("cancelled", task.to_string()),
+                Fact::ScoreChanged { criterion, .. } => ("score", criterion.to_string()),
+                Fact::FindingRecorded { finding, .. } => ("finding", finding.to_string()),
+            };
+            let sub = e.sub_unit.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
+            format!("{} {kind} {what}{sub}", e.on)
+        })
+        .collect()
+}
+
+#[test]
+fn worked_example_unit_progress_has_the_hand_computed_numbers() {
+    let state = worked_example();
+    let view = unit_progress(&state, &id("sgd"), 2016, as_of("2016-12-31")).expect("known unit");
+    let expected = TaskCounts {
+        assigned: 5,
+        open: 0,
+        done_on_time: 2,
+        done_late: 1,
+        overdue: 1,
+        cancelled: 1,
+        completion_rate_hundredths: 7500,
+    };
+    assert_eq!(view.tasks, expected);
+}
+
+#[test]
+fn worked_example_timelines_attribute_each_fact_to_the_head_of_the_day() {
+    let state = worked_example();
+    let a = timeline(&state, &id("a"), as_of("2016-12-31")).expect("known person");
+    assert_eq!(a.tenures.len(), 1);
+    assert_eq!(a.tenures[0].to, Some(date("2016-07-01")));
+    assert_eq!(
+        summary(&a.tenures[0]),
+        [
+            "2016-01-10 assigned t1",
+            "2016-02-01 assigned t2",
+            "2016-03-01 assigned t3",
+            "2016-03-31 on-time t1",
+            "2016-06-16 overdue t3",
+        ]
+    );
+    let b = timeline(&state, &id("b"), as_of("2016-12-31")).expect("known person");
+    // VIEWS.md lists B's facts as t2 late, t4 and t5 assigned, t5 cancelled, t4 on time. By
+    // its own rule ("goes overdue on the day after its due date if it was not completed by
+    // then ... attributed to whoever held the role on that day") t2, due 30 June and still open
+    // on 1 July, also went overdue on B's first day; we keep that derived fact (README,
+    // "Choices the views make").
+    assert_eq!(
+        summary(&b.tenures[0]),
+        [
+            "2016-07-01 overdue t2",
+            "2016-07-05 late t2",
+            "2016-08-01 assigned t4",
+            "2016-08-15 assigned t5",
+            "2016-09-01 cancelled t5",
+            "2016-10-15 on-time t4",
+        ]
+    );
+}
+
+#[test]
+fn as_true_at_an_earlier_date_sees_only_what_had_happened() {
+    let state = worked_example();
+    // On 2016-06-20: t1 done on time; t2 open (due 30 June); t3 overdue since 16 June.
+    let view = unit_progress(&state, &id("sgd"), 2016, as_of("2016-06-20")).expect("known");
+    assert_eq!((view.tasks.assigned, view.tasks.done_on_time), (3, 1));
+    assert_eq!((view.tasks.open, view.tasks.overdue), (1, 1));
+    assert_eq!(view.tasks.completion_rate_hundredths, 3333);
+    // On 2016-10-05, t4's deadline had moved to 31 October: open, not overdue.
+    let view = unit_progress(&state, &id("sgd"), 2016, as_of("2016-10-05")).expect("known");
+    assert_eq!((view.tasks.open, view.tasks.overdue, view.tasks.done_late), (1, 1, 1));
+    // B was not yet in office on 2016-06-20.
+    let b = timeline(&state, &id("b"), as_of("2016-06-20")).expect("known person");
+    assert!(b.tenures.is_empty());
+}
+
+#[test]
+fn a_back_dated_completion_and_a_late_recorded_tenure_land_in_the_right_tenure() {
+    // The tenure of A and t1's completion are recorded last, dated in the past.
+    let state = project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", person("a")),
+        ("2016-01-10", assign("t1", "sgd", "2016-03-31")),
+        ("2016-03-31", complete("t1", "sgd")),
+        ("2015-12-01", appoint("ten-a", "sgd", "a", "2016-01-01")),
+    ]);
+    let a = timeline(&state, &id("a"), as_of("2016-12-31")).expect("known person");
+    assert_eq!(summary(&a.tenures[0]), ["2016-01-10 assigned t1", "2016-03-31 on-time t1"]);
+}
+
+#[test]
+fn a_deadline_change_after_the_task_went_overdue_keeps_that_fact_and_may_add_another() {
+    let state = project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", person("a")),
+        ("2016-01-01", appoint("ten-a", "sgd", "a", "2016-01-01")),
+        ("2016-01-10", assign("t1", "sgd", "2016-03-31")),
+        ("2016-04-10", deadline("t1", "sgd", "2016-03-31", "2016-05-31")),
+    ]);
+    let a = timeline(&state, &id("a"), as_of("2016-12-31")).expect("known person");
+    assert_eq!(
+        summary(&a.tenures[0]),
+        ["2016-01-10 assigned t1", "2016-04-01 overdue t1", "2016-06-01 overdue t1"]
+    );
+}
+
+#[test]
+fn sub_unit_facts_appear_on_the_head_timeline_marked_with_the_division() {
+    let state = project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", unit("sgd-vp", UnitKind::Division, Some("sgd"))),
+        ("2016-01-01", unit("school", UnitKind::PublicServiceUnit, Some("sgd"))),
+        ("2016-01-01", person("a")),
+        ("2016-01-01", appoint("ten-a", "sgd", "a", "2016-01-01")),
+        ("2016-01-10", assign("t1", "sgd-vp", "2016-03-31")),
+        ("2016-01-10", assign("t2", "school", "2016-03-31")),
+    ]);
+    let a = timeline(&state, &id("a"), as_of("2016-02-01")).expect("known person");
+    // A school has a head of its own; only divisions are part of the department's timeline.
+    assert_eq!(summary(&a.tenures[0]), ["2016-01-10 assigned t1 @sgd-vp"]);
+}
+
+#[test]
+fn ranks_share_the_best_place_and_the_next_skips() {
+    let totals = [("a", Some(90)), ("b", Some(80)), ("c", Some(80)), ("d", Some(70)), ("e", None)]
+        .into_iter()
+        .map(|(u, t)| (id::<UnitId>(u), t))
+        .collect();
+    let ranks = competition_ranks(&totals);
+    let got: Vec<(String, u32)> = ranks.iter().map(|(u, r)| (u.to_string(), *r)).collect();
+    assert_eq!(got, [("a".into(), 1), ("b".into(), 2), ("c".into(), 2), ("d".into(), 4)]);
+}
+
+#[test]
+fn ranking_lists_unscored_units_last_and_reports_rank_change() {
+    let mut events = vec![
+        ("2015-01-01", unit("st", UnitKind::Province, None)),
+        ("2015-01-01", unit("h1", UnitKind::District, Some("st"))),
+        ("2015-01-01", unit("h2", UnitKind::District, Some("st"))),
+        ("2015-01-01", unit("h3", UnitKind::District, Some("st"))),
+        ("2015-01-01", unit("sgd", UnitKind::Department, Some("st"))),
+    ];
+    events.extend([
+        ("2016-02-01", score("h1", 2015, "1.1", Stage::Final, None, 7000)),
+        ("2016-02-01", score("h2", 2015, "1.1", Stage::Final, None, 8000)),
+        ("2017-02-01", score("h1", 2016, "1.1", Stage::Final, None, 9000)),
+        ("2017-02-01", score("h2", 2016, "1.1", Stage::Final, None, 8500)),
+        ("2017-02-01", score("h3", 2016, "1.1", Stage::SelfAssessed, None, 9900)),
+    ]);
+    let state = project(&events);
+    let view = ranking(&state, &id("st"), UnitKind::District, 2016, as_of("2017-12-31"))
+        .expect("known parent");
+    let rows: Vec<(String, Option<u32>, Option<u32>, Option<i64>)> = view
+        .entries
+        .iter()
+        .map(|e| (e.unit.to_string(), e.rank, e.previous_rank, e.rank_change))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("h1".into(), Some(1), Some(2), Some(1)),
+            ("h2".into(), Some(2), Some(1), Some(-1)),
+            ("h3".into(), None, None, None),
+        ]
+    );
+    assert_eq!(view.group_size, 3);
+}
+
+#[test]
+fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
+    // A back-dated correction (dated 1 March) arrives after a change dated 1 April.
+    let mut events = vec![("2016-01-01", unit("sgd", UnitKind::Department, None))];
+    events.push((
+        "2016-01-01",
+        Event::FrameworkPublished {
+            year: 2016,
+            unit_kind: UnitKind::Department,
+            source: "QĐ 2071/QĐ-UBND".into(),
+            criteria: vec![
+                Criterion {
+                    code: id("1.1"),
+                    component: reform_shared::event::Component::DirectionAndManagement,
+                    title: "Kế hoạch CCHC".into(),
+                    max_points: Points(1000),
+                    survey_measured: false,
+                },
+                Criterion {
+                    code: id("2.1"),
+                    component: reform_shared::event::Component::InstitutionalReform,
+                    title: "Văn bản QPPL".into(),
+                    max_points: Points(1000),
+                    survey_measured: false,
+                },
+            ],
+        },
+    ));
+    events.push(("2016-04-01", score("sgd", 2016, "1.1", Stage::SelfAssessed, None, 800)));
+    events.push(("2016-03-01", score("sgd", 2016, "1.1", Stage::SelfAssessed, None, 600)));
+    let state = project(&events);
+    let live = unit_progress(&state, &id("sgd"), 2016, Basis::Live { today: date("2016-12-31") })
+        .expect("known");
+    let self_assessed = &live.scores.stages[0];
+    assert_eq!(self_assessed.total_hundredths, Some(600));
+    assert_eq!(self_assessed.index_hundredths, Some(3000));
+    let at = unit_progress(&state, &id("sgd"), 2016, as_of("2016-12-31")).expect("known");
+    assert_eq!(at.scores.stages[0].total_hundredths, Some(800));
+    // Component 2 has no value: missing, not zero; so are the other two stages.
+    assert_eq!(at.scores.stages[0].components[1].value_hundredths, None);
+    assert!(at.scores.stages[1].missing && at.scores.stages[2].missing);
+    assert_eq!(at.scores.stages[2].total_hundredths, None);
+    assert_eq!(at.scores.max_total_hundredths, 2000);
+}
