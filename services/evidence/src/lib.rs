@@ -1,1 +1,72 @@
-//! Evidence service: documents in the object store, content-addressed by SHA-256. (Skeleton: filled in by the issue that builds it.)
+//! The evidence service: records evidence documents (tài liệu minh chứng) — title, document
+//! number and date — for a unit, optionally a task and a criterion. The file itself lives in
+//! the JetStream Object Store bucket [`store::BUCKET`], named by its SHA-256; the event
+//! carries the digest, size, media type and object name.
+//!
+//! How bytes reach the store: the client puts the file into the bucket first (under the hex
+//! of its SHA-256), then sends an attach command naming digest and size. The service runs
+//! two endpoints in one task:
+//! - [`gate`] (`par.cmd.evidence`, the one clients use): re-reads and re-hashes the stored
+//!   object and refuses the command if it is missing or differs from the claim;
+//! - the ledger (`par.cmd.evidence-verified`): the shared command runtime with the pure
+//!   [`decide::State`], which checks unit, task, criterion, fields, size and id reuse and
+//!   appends the event.
+//!
+//! Limits and choices: files are at most [`EVIDENCE_BYTES_MAX`] bytes. An evidence id names
+//! one file forever: reusing it for other content is refused, and attaching it again with the
+//! same content is refused as "already attached" (a retry of the same command is answered by
+//! its command id instead). Fetching ([`client::fetch`]) hashes the bytes again and reports a
+//! digest mismatch if the stored file was altered.
+
+pub mod client;
+pub mod commands;
+pub mod decide;
+mod gate;
+pub mod store;
+
+use futures::FutureExt as _;
+use reform_shared::service::{self, ServiceConfig, ServiceError};
+use std::future::Future;
+
+/// The public service name: clients send commands to `par.cmd.evidence`.
+pub const NAME: &str = "evidence";
+/// The ledger behind the gate: `par.cmd.evidence-verified`.
+pub const LEDGER_NAME: &str = "evidence-verified";
+/// The largest evidence file, in bytes: 16 MiB. A scanned, signed decision or report of a few
+/// dozen pages is a few MiB; a bound keeps the gate's hashing and the bucket's growth in check.
+pub const EVIDENCE_BYTES_MAX: u64 = 16 * 1024 * 1024;
+
+/// How the evidence service runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub service: ServiceConfig,
+    /// The largest file accepted; [`EVIDENCE_BYTES_MAX`] unless a deployment lowers it (it
+    /// cannot raise it).
+    pub evidence_bytes_max: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { service: ServiceConfig::default(), evidence_bytes_max: EVIDENCE_BYTES_MAX }
+    }
+}
+
+/// Runs the evidence service (gate and ledger) until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    let js = async_nats::jetstream::new(client.clone());
+    let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
+        .await
+        .map_err(|e| ServiceError::Stream(e.to_string()))?;
+    let shutdown = shutdown.shared();
+    // A deployment may lower the limit, never raise it: clients and fetches rely on it.
+    let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
+    let state = decide::State::new(evidence_bytes_max);
+    let ledger = service::run(client.clone(), state, config.service, shutdown.clone());
+    let gate = gate::run(client, bucket, evidence_bytes_max, shutdown);
+    tokio::try_join!(ledger, gate)?;
+    Ok(())
+}

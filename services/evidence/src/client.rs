@@ -1,0 +1,182 @@
+//! Typed client functions: attach a file (store the bytes, then send the command), reject,
+//! and fetch a file back with its digest checked.
+
+use crate::commands::Command;
+use crate::store::{self, StoreError};
+use async_nats::jetstream;
+use reform_shared::codec;
+use reform_shared::command::{self, Accepted, CommandError, Request};
+use reform_shared::event::{Event, Family, Sha256};
+use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
+use reform_shared::subject::{EVENT_SUBJECT_PREFIX, STREAM_NAME};
+use reform_shared::time::Date;
+
+/// A document to attach, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub evidence: EvidenceId,
+    pub unit: UnitId,
+    pub task: Option<TaskId>,
+    pub criterion: Option<CriterionCode>,
+    pub title: String,
+    pub document_number: String,
+    pub document_date: Date,
+    pub media_type: String,
+}
+
+/// Why an attach did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("the file is {bytes} bytes, over the evidence limit of {max} bytes")]
+    TooLarge { bytes: u64, max: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Command(#[from] CommandError),
+}
+
+/// Stores `bytes` in the evidence bucket under their SHA-256, then asks the service to
+/// record the document. Safe to retry with the same command id.
+pub async fn attach(
+    client: &async_nats::Client,
+    request: Request<Document>,
+    bytes: &[u8],
+) -> Result<Accepted, AttachError> {
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > crate::EVIDENCE_BYTES_MAX {
+        return Err(AttachError::TooLarge { bytes: size, max: crate::EVIDENCE_BYTES_MAX });
+    }
+    let bucket = open_bucket(client).await?;
+    let sha256 = store::put(&bucket, bytes).await?;
+    let d = request.command;
+    let command = Command::Attach {
+        evidence: d.evidence,
+        unit: d.unit,
+        task: d.task,
+        criterion: d.criterion,
+        title: d.title,
+        document_number: d.document_number,
+        document_date: d.document_date,
+        sha256,
+        size_bytes: size,
+        media_type: d.media_type,
+    };
+    let request = Request {
+        command_id: request.command_id,
+        actor: request.actor,
+        occurred_on: request.occurred_on,
+        command,
+    };
+    Ok(send(client, &request).await?)
+}
+
+/// Sends any evidence command (an attach must name a file already in the bucket).
+pub async fn send(
+    client: &async_nats::Client,
+    request: &Request<Command>,
+) -> Result<Accepted, CommandError> {
+    command::send(client, crate::NAME, request).await
+}
+
+/// Which stored file to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The file of an attached evidence document.
+    Evidence(EvidenceId),
+    /// Any file in the bucket, by its SHA-256.
+    Digest(Sha256),
+}
+
+/// Why a file could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("evidence {evidence} was never attached")]
+    UnknownEvidence { evidence: EvidenceId },
+    #[error("could not read the event log: {0}")]
+    Log(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the log says about an attached document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedDocument {
+    pub evidence: EvidenceId,
+    pub unit: UnitId,
+    pub title: String,
+    pub document_number: String,
+    pub document_date: Date,
+    pub sha256: Sha256,
+    pub size_bytes: u64,
+    pub media_type: String,
+}
+
+/// Fetches a file and checks it: its SHA-256 must be the expected digest (and, for an
+/// evidence document, its size the recorded size), or the answer is
+/// [`StoreError::DigestMismatch`].
+pub async fn fetch(client: &async_nats::Client, lookup: &Lookup) -> Result<Vec<u8>, FetchError> {
+    let bucket = open_bucket(client).await?;
+    match lookup {
+        Lookup::Evidence(evidence) => {
+            let document = find(client, evidence).await?;
+            let size = document.size_bytes;
+            Ok(store::read_checked(&bucket, &document.sha256, Some(size), size).await?)
+        }
+        Lookup::Digest(digest) => {
+            Ok(store::read_checked(&bucket, digest, None, crate::EVIDENCE_BYTES_MAX).await?)
+        }
+    }
+}
+
+/// Reads an evidence document's attach event from the log. The first event of an evidence
+/// aggregate is always its attachment: nothing else can happen to an unattached id.
+pub async fn find(
+    client: &async_nats::Client,
+    evidence: &EvidenceId,
+) -> Result<AttachedDocument, FetchError> {
+    let js = jetstream::new(client.clone());
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| FetchError::Log(e.to_string()))?;
+    let family = Family::Evidence.as_str();
+    let subject = format!("{EVENT_SUBJECT_PREFIX}.{family}.*.evidence.{evidence}");
+    let unknown = || FetchError::UnknownEvidence { evidence: evidence.clone() };
+    let message = match stream.direct_get_first_for_subject(subject).await {
+        Ok(message) => message,
+        Err(e) if e.kind() == jetstream::stream::DirectGetErrorKind::NotFound => {
+            return Err(unknown())
+        }
+        Err(e) => return Err(FetchError::Log(e.to_string())),
+    };
+    let record = codec::decode(&message.payload).map_err(|e| FetchError::Log(e.to_string()))?;
+    match record.envelope.event {
+        Event::EvidenceAttached {
+            evidence,
+            unit,
+            title,
+            document_number,
+            document_date,
+            sha256,
+            size_bytes,
+            media_type,
+            ..
+        } => Ok(AttachedDocument {
+            evidence,
+            unit,
+            title,
+            document_number,
+            document_date,
+            sha256,
+            size_bytes,
+            media_type,
+        }),
+        _ => Err(unknown()),
+    }
+}
+
+async fn open_bucket(
+    client: &async_nats::Client,
+) -> Result<jetstream::object_store::ObjectStore, StoreError> {
+    let js = jetstream::new(client.clone());
+    js.get_object_store(store::BUCKET).await.map_err(|e| {
+        StoreError::Bucket(format!("{e} (the evidence service creates it when it starts)"))
+    })
+}

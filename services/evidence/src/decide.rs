@@ -1,0 +1,331 @@
+//! The evidence service's state and decisions: pure, no I/O, "now" in the context.
+//!
+//! By the time a command reaches [`State::decide`], the gate ([`crate::gate`]) has checked
+//! that the bucket holds an object with the claimed digest and size. Deciding checks the rest:
+//! the unit, task and criterion exist, the fields are filled, the size is within the limit,
+//! and the evidence id is new.
+
+use crate::commands::Command;
+use reform_shared::directory::Directory;
+use reform_shared::envelope::Record;
+use reform_shared::event::{Event, Sha256, UnitKind};
+use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
+use reform_shared::service::{Context, Decider};
+use reform_shared::time::Date;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The longest title, document number, media type or reason, in bytes.
+pub const TEXT_BYTES_MAX: usize = 1_000;
+
+/// Why an evidence command is refused. Each message names the evidence and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("evidence {evidence}: unit {unit} is not in the directory")]
+    UnknownUnit { evidence: EvidenceId, unit: UnitId },
+    #[error("evidence {evidence}: task {task} was never assigned")]
+    UnknownTask { evidence: EvidenceId, task: TaskId },
+    #[error("evidence {evidence}: task {task} belongs to unit {owner}, not to {unit} or under it")]
+    TaskOfAnotherUnit { evidence: EvidenceId, task: TaskId, owner: UnitId, unit: UnitId },
+    #[error("evidence {evidence}: criterion {criterion} is in no framework for {kind} units")]
+    UnknownCriterion { evidence: EvidenceId, criterion: CriterionCode, kind: &'static str },
+    #[error("evidence {evidence} has no {field}")]
+    Missing { evidence: EvidenceId, field: &'static str },
+    #[error("evidence {evidence}: the {field} is longer than {TEXT_BYTES_MAX} bytes")]
+    TooLong { evidence: EvidenceId, field: &'static str },
+    #[error("evidence {evidence}: {media_type:?} is not a media type like application/pdf")]
+    BadMediaType { evidence: EvidenceId, media_type: String },
+    #[error("evidence {evidence} is an empty file")]
+    EmptyFile { evidence: EvidenceId },
+    #[error("evidence {evidence} is {size} bytes, over the limit of {max} bytes")]
+    TooLarge { evidence: EvidenceId, size: u64, max: u64 },
+    #[error("evidence {evidence} is dated {date}, after the day it is attached ({today})")]
+    DatedInFuture { evidence: EvidenceId, date: Date, today: Date },
+    #[error(
+        "evidence id {evidence} is already used for different content (SHA-256 {existing}); \
+         choose a new evidence id for this file"
+    )]
+    IdReused { evidence: EvidenceId, existing: String },
+    #[error("evidence {evidence} is already attached with this same content; nothing to do")]
+    AlreadyAttached { evidence: EvidenceId },
+    #[error("evidence {evidence} was never attached")]
+    UnknownEvidence { evidence: EvidenceId },
+    #[error("evidence {evidence} was already rejected: {reason}")]
+    AlreadyRejected { evidence: EvidenceId, reason: String },
+}
+
+/// What the service remembers of an attached document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub unit: UnitId,
+    pub sha256: Sha256,
+    pub size_bytes: u64,
+    pub rejected: Option<String>,
+}
+
+/// Everything the evidence service decides on.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The size limit this service enforces (see [`crate::EVIDENCE_BYTES_MAX`]).
+    pub evidence_bytes_max: u64,
+    pub directory: Directory,
+    /// Every task and the unit it belongs to now.
+    pub tasks: BTreeMap<TaskId, UnitId>,
+    /// The criterion codes of every framework published for each kind of unit.
+    pub criteria: BTreeMap<UnitKind, BTreeSet<CriterionCode>>,
+    pub evidence: BTreeMap<EvidenceId, Attached>,
+}
+
+impl State {
+    pub fn new(evidence_bytes_max: u64) -> Self {
+        Self {
+            evidence_bytes_max,
+            directory: Directory::default(),
+            tasks: BTreeMap::new(),
+            criteria: BTreeMap::new(),
+            evidence: BTreeMap::new(),
+        }
+    }
+}
+
+impl Decider for State {
+    type Command = Command;
+    type Refusal = EvidenceError;
+    const NAME: &'static str = crate::LEDGER_NAME;
+    const DESCRIPTION: &'static str =
+        "Evidence ledger: decides on evidence commands the evidence gate has verified";
+
+    fn apply(&mut self, record: &Record) {
+        let event = &record.envelope.event;
+        self.directory.apply(event);
+        match event {
+            Event::TaskAssigned { task, unit, .. }
+            | Event::TaskReassigned { task, unit, .. }
+            | Event::FindingRecorded { remediation_task: task, unit, .. } => {
+                self.tasks.insert(task.clone(), unit.clone());
+            }
+            Event::FrameworkPublished { unit_kind, criteria, .. } => {
+                let codes = self.criteria.entry(*unit_kind).or_default();
+                codes.extend(criteria.iter().map(|c| c.code.clone()));
+            }
+            Event::EvidenceAttached { evidence, unit, sha256, size_bytes, .. } => {
+                let attached = Attached {
+                    unit: unit.clone(),
+                    sha256: *sha256,
+                    size_bytes: *size_bytes,
+                    rejected: None,
+                };
+                self.evidence.entry(evidence.clone()).or_insert(attached);
+            }
+            Event::EvidenceRejected { evidence, reason, .. } => {
+                if let Some(attached) = self.evidence.get_mut(evidence) {
+                    attached.rejected = Some(reason.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, EvidenceError> {
+        match command {
+            Command::Attach {
+                evidence,
+                unit,
+                task,
+                criterion,
+                title,
+                document_number,
+                document_date,
+                sha256,
+                size_bytes,
+                media_type,
+            } => {
+                let attachment = Attachment {
+                    evidence,
+                    unit,
+                    task: task.as_ref(),
+                    criterion: criterion.as_ref(),
+                    title,
+                    document_number,
+                    document_date: *document_date,
+                    sha256,
+                    size_bytes: *size_bytes,
+                    media_type,
+                };
+                self.attach(&attachment, context)
+            }
+            Command::Reject { evidence, reason } => self.reject(evidence, reason),
+        }
+    }
+}
+
+/// An attach command's fields, borrowed.
+struct Attachment<'a> {
+    evidence: &'a EvidenceId,
+    unit: &'a UnitId,
+    task: Option<&'a TaskId>,
+    criterion: Option<&'a CriterionCode>,
+    title: &'a str,
+    document_number: &'a str,
+    document_date: Date,
+    sha256: &'a Sha256,
+    size_bytes: u64,
+    media_type: &'a str,
+}
+
+impl State {
+    fn attach(&self, a: &Attachment<'_>, context: &Context) -> Result<Event, EvidenceError> {
+        let evidence = a.evidence;
+        self.check_new_id(evidence, a.sha256)?;
+        let unit = self.directory.unit(a.unit).ok_or_else(|| EvidenceError::UnknownUnit {
+            evidence: evidence.clone(),
+            unit: a.unit.clone(),
+        })?;
+        if let Some(task) = a.task {
+            self.check_task(evidence, task, a.unit)?;
+        }
+        if let Some(criterion) = a.criterion {
+            self.check_criterion(evidence, criterion, unit.kind)?;
+        }
+        text(evidence, "title", a.title)?;
+        text(evidence, "document number", a.document_number)?;
+        check_media_type(evidence, a.media_type)?;
+        self.check_size(evidence, a.size_bytes)?;
+        if a.document_date > context.occurred_on {
+            return Err(EvidenceError::DatedInFuture {
+                evidence: evidence.clone(),
+                date: a.document_date,
+                today: context.occurred_on,
+            });
+        }
+        Ok(Event::EvidenceAttached {
+            evidence: evidence.clone(),
+            unit: a.unit.clone(),
+            task: a.task.cloned(),
+            criterion: a.criterion.cloned(),
+            title: a.title.trim().to_owned(),
+            document_number: a.document_number.trim().to_owned(),
+            document_date: a.document_date,
+            sha256: *a.sha256,
+            size_bytes: a.size_bytes,
+            media_type: a.media_type.trim().to_ascii_lowercase(),
+            object_key: crate::store::object_key(a.sha256),
+        })
+    }
+
+    /// An evidence id names one document forever. A retry of the same command is answered by
+    /// the runtime from its command id; a new command reusing the id is refused, with a
+    /// message that says whether the content was the same.
+    fn check_new_id(&self, evidence: &EvidenceId, sha256: &Sha256) -> Result<(), EvidenceError> {
+        match self.evidence.get(evidence) {
+            None => Ok(()),
+            Some(existing) if existing.sha256 == *sha256 => {
+                Err(EvidenceError::AlreadyAttached { evidence: evidence.clone() })
+            }
+            Some(existing) => Err(EvidenceError::IdReused {
+                evidence: evidence.clone(),
+                existing: hex::encode(existing.sha256),
+            }),
+        }
+    }
+
+    fn check_task(
+        &self,
+        evidence: &EvidenceId,
+        task: &TaskId,
+        unit: &UnitId,
+    ) -> Result<(), EvidenceError> {
+        let owner = self.tasks.get(task).ok_or_else(|| EvidenceError::UnknownTask {
+            evidence: evidence.clone(),
+            task: task.clone(),
+        })?;
+        // A division's task may be evidenced at its department, not the reverse.
+        if self.directory.is_within(owner, unit) {
+            Ok(())
+        } else {
+            Err(EvidenceError::TaskOfAnotherUnit {
+                evidence: evidence.clone(),
+                task: task.clone(),
+                owner: owner.clone(),
+                unit: unit.clone(),
+            })
+        }
+    }
+
+    fn check_criterion(
+        &self,
+        evidence: &EvidenceId,
+        criterion: &CriterionCode,
+        kind: UnitKind,
+    ) -> Result<(), EvidenceError> {
+        if self.criteria.get(&kind).is_some_and(|codes| codes.contains(criterion)) {
+            Ok(())
+        } else {
+            Err(EvidenceError::UnknownCriterion {
+                evidence: evidence.clone(),
+                criterion: criterion.clone(),
+                kind: kind.as_str(),
+            })
+        }
+    }
+
+    fn check_size(&self, evidence: &EvidenceId, size: u64) -> Result<(), EvidenceError> {
+        if size == 0 {
+            return Err(EvidenceError::EmptyFile { evidence: evidence.clone() });
+        }
+        if size > self.evidence_bytes_max {
+            return Err(EvidenceError::TooLarge {
+                evidence: evidence.clone(),
+                size,
+                max: self.evidence_bytes_max,
+            });
+        }
+        Ok(())
+    }
+
+    fn reject(&self, evidence: &EvidenceId, reason: &str) -> Result<Event, EvidenceError> {
+        let attached = self
+            .evidence
+            .get(evidence)
+            .ok_or_else(|| EvidenceError::UnknownEvidence { evidence: evidence.clone() })?;
+        if let Some(earlier) = &attached.rejected {
+            return Err(EvidenceError::AlreadyRejected {
+                evidence: evidence.clone(),
+                reason: earlier.clone(),
+            });
+        }
+        text(evidence, "reason for the rejection", reason)?;
+        Ok(Event::EvidenceRejected {
+            evidence: evidence.clone(),
+            unit: attached.unit.clone(),
+            reason: reason.trim().to_owned(),
+        })
+    }
+}
+
+/// A required text field: present, not blank, not too long.
+fn text(evidence: &EvidenceId, field: &'static str, value: &str) -> Result<(), EvidenceError> {
+    if value.trim().is_empty() {
+        return Err(EvidenceError::Missing { evidence: evidence.clone(), field });
+    }
+    if value.len() > TEXT_BYTES_MAX {
+        return Err(EvidenceError::TooLong { evidence: evidence.clone(), field });
+    }
+    Ok(())
+}
+
+/// `type/subtype`, as in `application/pdf`: two non-empty tokens of visible ASCII.
+fn check_media_type(evidence: &EvidenceId, media_type: &str) -> Result<(), EvidenceError> {
+    let token = |t: &str| {
+        !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b';')
+    };
+    let valid = media_type.len() <= 127
+        && media_type.split_once('/').is_some_and(|(a, b)| token(a) && token(b));
+    if valid {
+        Ok(())
+    } else {
+        Err(EvidenceError::BadMediaType {
+            evidence: evidence.clone(),
+            media_type: media_type.to_owned(),
+        })
+    }
+}
