@@ -14,8 +14,12 @@ use crate::points::Points;
 use crate::time::Date;
 use serde::{Deserialize, Serialize};
 
+// Enums of names below serialise as kebab-case text in JSON (the same spelling as `as_str`);
+// postcard writes variant indices, so the names never reach the log.
+
 /// What kind of body a unit is; a peer group is the units of one kind under one parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum UnitKind {
     /// Tỉnh: the province itself.
     Province,
@@ -68,6 +72,7 @@ impl UnitKind {
 
 /// A leader's role at a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Người đứng đầu: the head, personally accountable for the unit's result.
     Head,
@@ -88,6 +93,7 @@ impl Role {
 
 /// The eight component fields of the PAR INDEX (Chỉ số CCHC), in the methodology's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Component {
     /// Công tác chỉ đạo, điều hành.
     DirectionAndManagement,
@@ -148,6 +154,7 @@ impl Component {
 
 /// The stage a score belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// Tự đánh giá: the unit's own score.
     SelfAssessed,
@@ -171,6 +178,7 @@ impl Stage {
 
 /// A reporting period of a year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PeriodKind {
     /// Quý I: 1 January to 31 March.
     Q1,
@@ -442,6 +450,27 @@ impl Event {
             Event::PersonRegistered { .. }
             | Event::FrameworkPublished { .. }
             | Event::PeriodRolledUp { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_names_are_the_cli_names() {
+        for kind in UnitKind::ALL {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(kind.as_str().into()));
+        }
+        for role in Role::ALL {
+            assert_eq!(serde_json::to_value(role).ok(), Some(role.as_str().into()));
+        }
+        for component in Component::ALL {
+            assert_eq!(serde_json::to_value(component).ok(), Some(component.as_str().into()));
+        }
+        for stage in Stage::ALL {
+            assert_eq!(serde_json::to_value(stage).ok(), Some(stage.as_str().into()));
         }
     }
 }
