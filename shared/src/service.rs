@@ -158,6 +158,12 @@ impl<D: Decider> Ledger<D> {
         self.tips.insert(envelope.chain.aggregate.clone(), tip);
         self.applied_through = sequence;
     }
+
+    /// The first answer to a command id already in the log.
+    fn first_answer(&self, command_id: &CommandId) -> Option<Reply> {
+        let &(sequence, event) = self.commands.get(command_id)?;
+        Some(Reply::Accepted { sequence, event: event.to_owned(), duplicate: true })
+    }
 }
 
 /// Handles one request; only a failure of the log itself is an `Err` (it stops the service).
@@ -174,15 +180,19 @@ async fn handle<D: Decider>(
     };
     let span = tracing::info_span!("command", service = D::NAME, command_id = %request.command_id);
     async {
-        if let Some(&(sequence, event)) = state.commands.get(&request.command_id) {
-            return Ok(Reply::Accepted { sequence, event: event.to_owned(), duplicate: true });
+        if let Some(reply) = state.first_answer(&request.command_id) {
+            return Ok(reply);
         }
         let context = context_of(&request);
         let event = match state.decider.decide(&request.command, &context) {
             Ok(event) => event,
             Err(_) => {
                 // Maybe only stale: catch up with every other service's events and ask again.
+                // Another replica may have applied this very command meanwhile.
                 log.catch_up_to_head(js, state).await?;
+                if let Some(reply) = state.first_answer(&request.command_id) {
+                    return Ok(reply);
+                }
                 match state.decider.decide(&request.command, &context) {
                     Ok(event) => event,
                     Err(refusal) => return Ok(failed(ErrorKind::Refused, refusal.to_string())),
@@ -227,6 +237,11 @@ async fn append<D: Decider>(
         }
         Err(AppendError::Conflict { aggregate, .. }) => {
             log.catch_up_to_head(js, state).await?;
+            // The broker checks the expected sequence before the message id, so a copy of
+            // this command appended by another replica shows up as a conflict: answer it.
+            if let Some(reply) = state.first_answer(&context.command_id) {
+                return Ok(reply);
+            }
             Ok(failed(
                 ErrorKind::Conflict,
                 format!("{aggregate} was changed by another command at the same time; check it and try again"),

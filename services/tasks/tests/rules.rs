@@ -187,7 +187,8 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         edit(&mut command);
         command
     };
-    let cases: [(fn(&mut Command), &str); 5] = [
+    type Edit = fn(&mut Command);
+    let cases: [(Edit, &str); 5] = [
         (
             |c| {
                 if let Command::AssignTask { unit, .. } = c {
