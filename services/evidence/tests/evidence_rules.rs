@@ -1,0 +1,409 @@
+//! The evidence rules, each proven through a real nats-server and its object store: the
+//! service (gate and ledger) runs in-process against its own broker, directory, task and
+//! framework facts are appended to the log as events, and every refusal is checked to have
+//! appended nothing.
+
+use reform_evidence::client::{self, AttachError, Document, FetchError, Lookup};
+use reform_evidence::commands::Command;
+use reform_evidence::store::{self, StoreError};
+use reform_evidence::{Config, EVIDENCE_BYTES_MAX};
+use reform_shared::codec;
+use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
+use reform_shared::event::{Component, Criterion, Event, UnitKind};
+use reform_shared::ids::CommandId;
+use reform_shared::points::Points;
+use reform_shared::subject::STREAM_NAME;
+use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+const WAIT: Duration = Duration::from_secs(10);
+/// The business date of every command unless a test says otherwise.
+const TODAY: &str = "2016-06-25";
+const REPORT: &[u8] = "BÁO CÁO Kết quả thực hiện công tác CCHC 6 tháng đầu năm 2016".as_bytes();
+
+struct Harness {
+    broker: Broker,
+    stop: Option<oneshot::Sender<()>>,
+    commands: AtomicU32,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        Harness::start_with(Config::default()).await
+    }
+
+    /// A province with a department (and its division) and a district, a task at the division
+    /// and one at the district, and the department framework of 2016; then the service.
+    async fn start_with(config: Config) -> Harness {
+        let broker = Broker::start().await;
+        let appender = broker.appender().await;
+        for (n, event) in given_directory_tasks_and_framework().into_iter().enumerate() {
+            let event = draft(&format!("seed-{n}"), "2016-01-05", event);
+            appender.append_next(event).await.expect("seed event appended");
+        }
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        tokio::spawn(reform_evidence::run(broker.client.clone(), config, shutdown));
+        let harness = Harness { broker, stop: Some(stop), commands: AtomicU32::new(0) };
+        harness.wait_until_serving().await;
+        harness
+    }
+
+    /// The gate answers garbage by passing it to the ledger, so an "invalid" answer means
+    /// both endpoints are up.
+    async fn wait_until_serving(&self) {
+        let client = self.broker.client.clone();
+        eventually("the evidence gate and ledger answer", WAIT, || {
+            let client = client.clone();
+            async move {
+                let reply = client.request("par.cmd.evidence", "{}".into()).await.ok()?;
+                let error = reform_shared::command::read_reply("evidence", &reply.payload).err()?;
+                (error.kind() == ErrorKind::Invalid).then_some(())
+            }
+        })
+        .await;
+    }
+
+    fn request<C>(&self, on: &str, command: C) -> Request<C> {
+        let n = self.commands.fetch_add(1, Ordering::Relaxed);
+        Request {
+            command_id: id::<CommandId>(&format!("cmd-{n}")),
+            actor: id("hoa"),
+            occurred_on: Some(date(on)),
+            command,
+        }
+    }
+
+    async fn attach(&self, document: Document, bytes: &[u8]) -> Result<Accepted, AttachError> {
+        client::attach(&self.broker.client, self.request(TODAY, document), bytes).await
+    }
+
+    async fn send(&self, command: Command) -> Result<Accepted, CommandError> {
+        client::send(&self.broker.client, &self.request(TODAY, command)).await
+    }
+
+    async fn bucket(&self) -> async_nats::jetstream::object_store::ObjectStore {
+        self.broker.js.get_object_store(store::BUCKET).await.expect("the service made the bucket")
+    }
+
+    async fn event_at(&self, sequence: u64) -> Event {
+        let stream = self.broker.js.get_stream(STREAM_NAME).await.expect("stream");
+        let message = stream.direct_get(sequence).await.expect("message at sequence");
+        codec::decode(&message.payload).expect("decodes").envelope.event
+    }
+
+    /// Runs `act`, which must fail with a refusal mentioning `words`, and checks that the
+    /// stream did not grow.
+    async fn refused<F, Fut>(&self, words: &[&str], act: F) -> String
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Accepted, AttachError>>,
+    {
+        let before = self.broker.stream_messages().await;
+        let error = act().await.expect_err("the command is refused");
+        let AttachError::Command(error) = error else { panic!("not a service answer: {error}") };
+        assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+        let message = error.to_string();
+        for word in words {
+            assert!(message.contains(word), "{message:?} does not mention {word:?}");
+        }
+        assert_eq!(self.broker.stream_messages().await, before, "a refusal appended something");
+        message
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn given_directory_tasks_and_framework() -> Vec<Event> {
+    let unit = |unit: &str, name: &str, kind, parent: Option<&str>| Event::UnitAdded {
+        unit: id(unit),
+        name: name.into(),
+        kind,
+        parent: parent.map(id),
+    };
+    let task = |task: &str, unit: &str| Event::TaskAssigned {
+        task: id(task),
+        unit: id(unit),
+        person: None,
+        plan: None,
+        title: "Báo cáo CCHC 6 tháng".into(),
+        target: "Báo cáo gửi Sở Nội vụ đúng hạn".into(),
+        due: date("2016-06-30"),
+        criterion: None,
+        assigned_by: id("giam-doc"),
+    };
+    let criterion = |code: &str, component, max| Criterion {
+        code: id(code),
+        component,
+        title: format!("tiêu chí {code}"),
+        max_points: Points(max),
+        survey_measured: false,
+    };
+    vec![
+        unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None),
+        unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("st")),
+        unit("sgd-vp", "Văn phòng Sở", UnitKind::Division, Some("sgd")),
+        unit("lp", "UBND huyện Long Phú", UnitKind::District, Some("st")),
+        task("t-vp", "sgd-vp"),
+        task("t-lp", "lp"),
+        Event::FrameworkPublished {
+            year: 2016,
+            unit_kind: UnitKind::Department,
+            source: "test".into(),
+            criteria: vec![
+                criterion("1.2", Component::DirectionAndManagement, 5_000),
+                criterion("8.1", Component::ImpactOnPeople, 5_000),
+            ],
+        },
+    ]
+}
+
+/// The six-month report of the department, numbered as in the Sóc Trăng article.
+fn report(evidence: &str) -> Document {
+    Document {
+        evidence: id(evidence),
+        unit: id("sgd"),
+        task: None,
+        criterion: None,
+        title: "Báo cáo kết quả CCHC 6 tháng đầu năm 2016".into(),
+        document_number: "1264/BC-SGDĐT".into(),
+        document_date: date("2016-06-20"),
+        media_type: "application/pdf".into(),
+    }
+}
+
+fn with(document: Document, edit: impl FnOnce(&mut Document)) -> Document {
+    let mut document = document;
+    edit(&mut document);
+    document
+}
+
+/// An attach command naming a digest and size directly, as a client that stored the file
+/// itself would send it.
+fn attach_command(evidence: &str, sha256: [u8; 32], size_bytes: u64) -> Command {
+    let d = report(evidence);
+    Command::Attach {
+        evidence: d.evidence,
+        unit: d.unit,
+        task: None,
+        criterion: None,
+        title: d.title,
+        document_number: d.document_number,
+        document_date: d.document_date,
+        sha256,
+        size_bytes,
+        media_type: d.media_type,
+    }
+}
+
+#[tokio::test]
+async fn attached_evidence_fetches_back_identical_bytes() {
+    let h = Harness::start().await;
+    let accepted = h.attach(report("e1"), REPORT).await.expect("attached");
+    let Event::EvidenceAttached { sha256, size_bytes, media_type, object_key, .. } =
+        h.event_at(accepted.sequence).await
+    else {
+        panic!("not an attach event");
+    };
+    assert_eq!(sha256, store::digest_of(REPORT));
+    assert_eq!(size_bytes, REPORT.len() as u64);
+    assert_eq!(media_type, "application/pdf");
+    assert_eq!(object_key, store::object_key(&sha256));
+    let by_id = client::fetch(&h.broker.client, &Lookup::Evidence(id("e1"))).await;
+    assert_eq!(by_id.expect("fetched by evidence id"), REPORT);
+    let by_digest = client::fetch(&h.broker.client, &Lookup::Digest(sha256)).await;
+    assert_eq!(by_digest.expect("fetched by digest"), REPORT);
+}
+
+#[tokio::test]
+async fn a_tampered_object_in_the_store_is_reported_as_a_digest_mismatch_on_fetch() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    // Someone with write access replaces the stored file under the same name.
+    let key = store::object_key(&store::digest_of(REPORT));
+    let mut forged: &[u8] = b"BAO CAO da bi sua";
+    h.bucket().await.put(key.as_str(), &mut forged).await.expect("replaced");
+    for lookup in [Lookup::Evidence(id("e1")), Lookup::Digest(store::digest_of(REPORT))] {
+        let error = client::fetch(&h.broker.client, &lookup).await.expect_err("mismatch");
+        assert!(matches!(error, FetchError::Store(StoreError::DigestMismatch { .. })), "{error}");
+        assert!(error.to_string().contains("digest mismatch"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn an_attach_whose_stored_object_differs_from_its_claimed_digest_is_refused() {
+    let h = Harness::start().await;
+    let claimed = store::digest_of(REPORT);
+    let mut other: &[u8] = b"a different file of some other length";
+    h.bucket().await.put(store::object_key(&claimed).as_str(), &mut other).await.expect("put");
+    let command = attach_command("e1", claimed, REPORT.len() as u64);
+    h.refused(&["e1", "digest mismatch"], || async { Ok(h.send(command).await?) }).await;
+}
+
+#[tokio::test]
+async fn an_attach_whose_object_was_never_stored_is_refused() {
+    let h = Harness::start().await;
+    let command = attach_command("e1", store::digest_of(b"never stored"), 12);
+    h.refused(&["e1", "put the file first"], || async { Ok(h.send(command).await?) }).await;
+}
+
+#[tokio::test]
+async fn an_evidence_id_reused_for_different_content_is_refused() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    let words = ["evidence id e1 is already used for different content"];
+    h.refused(&words, || h.attach(report("e1"), b"another file")).await;
+    // The same file under a new id is fine: the store keeps one copy.
+    h.attach(report("e2"), REPORT).await.expect("same file, new id");
+}
+
+#[tokio::test]
+async fn an_evidence_id_attached_again_with_the_same_content_is_refused_as_already_attached() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    h.refused(&["e1", "already attached with this same content"], || {
+        h.attach(report("e1"), REPORT)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn evidence_over_the_size_limit_is_refused_by_the_service() {
+    let max = 1_024;
+    let h = Harness::start_with(Config { evidence_bytes_max: max, ..Config::default() }).await;
+    let big = vec![b'x'; 1_025];
+    let digest = store::put(&h.bucket().await, &big).await.expect("stored directly");
+    let command = attach_command("e1", digest, 1_025);
+    h.refused(&["e1", "1025 bytes", "limit of 1024 bytes"], || async {
+        Ok(h.send(command).await?)
+    })
+    .await;
+    let exactly = vec![b'y'; 1_024];
+    h.attach(report("e2"), &exactly).await.expect("exactly at the limit");
+}
+
+#[tokio::test]
+async fn the_client_refuses_a_file_over_the_size_limit_before_storing_it() {
+    let h = Harness::start().await;
+    let too_big = vec![0u8; usize::try_from(EVIDENCE_BYTES_MAX).expect("fits") + 1];
+    let before = h.broker.stream_messages().await;
+    let error = h.attach(report("e1"), &too_big).await.expect_err("refused");
+    assert!(matches!(error, AttachError::TooLarge { .. }), "{error}");
+    assert_eq!(h.broker.stream_messages().await, before);
+    let key = store::object_key(&store::digest_of(&too_big));
+    assert!(h.bucket().await.info(key.as_str()).await.is_err(), "nothing was stored");
+}
+
+#[tokio::test]
+async fn evidence_for_an_unknown_unit_is_refused() {
+    let h = Harness::start().await;
+    let document = with(report("e1"), |d| d.unit = id("nowhere"));
+    h.refused(&["e1", "unit nowhere is not in the directory"], || h.attach(document, REPORT)).await;
+}
+
+#[tokio::test]
+async fn evidence_for_an_unknown_task_is_refused() {
+    let h = Harness::start().await;
+    let document = with(report("e1"), |d| d.task = Some(id("t-ghost")));
+    h.refused(&["e1", "task t-ghost was never assigned"], || h.attach(document, REPORT)).await;
+}
+
+#[tokio::test]
+async fn evidence_for_a_task_of_another_unit_is_refused_but_a_sub_units_task_is_not() {
+    let h = Harness::start().await;
+    let district = with(report("e1"), |d| d.task = Some(id("t-lp")));
+    h.refused(&["t-lp", "lp", "sgd"], || h.attach(district, REPORT)).await;
+    let division = with(report("e2"), |d| d.task = Some(id("t-vp")));
+    h.attach(division, REPORT).await.expect("the division's task, at its department");
+}
+
+#[tokio::test]
+async fn evidence_for_a_criterion_in_no_framework_of_the_units_kind_is_refused() {
+    let h = Harness::start().await;
+    let unknown = with(report("e1"), |d| d.criterion = Some(id("9.9")));
+    h.refused(&["e1", "criterion 9.9", "department"], || h.attach(unknown, REPORT)).await;
+    let known = with(report("e2"), |d| d.criterion = Some(id("1.2")));
+    h.attach(known, REPORT).await.expect("a criterion of the department framework");
+}
+
+#[tokio::test]
+async fn evidence_without_a_title_or_document_number_is_refused() {
+    let h = Harness::start().await;
+    let untitled = with(report("e1"), |d| d.title = " ".into());
+    h.refused(&["e1", "no title"], || h.attach(untitled, REPORT)).await;
+    let unnumbered = with(report("e1"), |d| d.document_number = String::new());
+    h.refused(&["e1", "no document number"], || h.attach(unnumbered, REPORT)).await;
+    let untyped = with(report("e1"), |d| d.media_type = "pdf".into());
+    h.refused(&["e1", "\"pdf\" is not a media type"], || h.attach(untyped, REPORT)).await;
+}
+
+#[tokio::test]
+async fn evidence_dated_after_the_day_it_is_attached_is_refused() {
+    let h = Harness::start().await;
+    let request = h.request("2016-06-19", report("e1"));
+    h.refused(&["e1", "2016-06-20", "2016-06-19"], || {
+        client::attach(&h.broker.client, request, REPORT)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rejecting_evidence_records_the_reason_once() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    let reject = |reason: &str| Command::Reject { evidence: id("e1"), reason: reason.into() };
+    let accepted = h.send(reject("văn bản chưa có chữ ký")).await.expect("rejected");
+    let Event::EvidenceRejected { unit, reason, .. } = h.event_at(accepted.sequence).await else {
+        panic!("not a rejection");
+    };
+    assert_eq!((unit.as_str(), reason.as_str()), ("sgd", "văn bản chưa có chữ ký"));
+    h.refused(&["e1", "already rejected", "chưa có chữ ký"], || async {
+        Ok(h.send(reject("lần nữa")).await?)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rejecting_unknown_evidence_or_without_a_reason_is_refused() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    let ghost = Command::Reject { evidence: id("e-ghost"), reason: "sai".into() };
+    h.refused(&["e-ghost", "never attached"], || async { Ok(h.send(ghost).await?) }).await;
+    let silent = Command::Reject { evidence: id("e1"), reason: "  ".into() };
+    h.refused(&["e1", "no reason"], || async { Ok(h.send(silent).await?) }).await;
+}
+
+#[tokio::test]
+async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serving() {
+    let h = Harness::start().await;
+    let before = h.broker.stream_messages().await;
+    let garbage: [&[u8]; 4] = [b"\xff\xfe", b"{\"command_id\":", b"null", b"{\"type\":\"attach\"}"];
+    for bytes in garbage {
+        let reply = h.broker.client.request("par.cmd.evidence", bytes.into()).await;
+        let reply = reply.expect("the gate answers");
+        let error = reform_shared::command::read_reply("evidence", &reply.payload)
+            .expect_err("garbage is not accepted");
+        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+    }
+    assert_eq!(h.broker.stream_messages().await, before);
+    h.attach(report("e1"), REPORT).await.expect("still serving");
+}
+
+#[tokio::test]
+async fn the_same_attach_command_sent_twice_appends_once() {
+    let h = Harness::start().await;
+    let request = h.request(TODAY, report("e1"));
+    let first = client::attach(&h.broker.client, request.clone(), REPORT).await.expect("first");
+    let again = client::attach(&h.broker.client, request, REPORT).await.expect("retry");
+    assert_eq!((again.sequence, again.duplicate), (first.sequence, true));
+}
