@@ -1,2 +1,99 @@
-//! Runs the projector service on its own against a NATS server.
-fn main() {}
+//! Runs the projector on its own against a NATS server: parses flags and environment, sets up
+//! logging, and calls the library. See the crate's README for operating it.
+
+use clap::{Parser, Subcommand};
+use reform_projector::{store::Store, Config, CONSUMER_DEFAULT};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The projector of the reform-task tracker: follows the event stream into the views (redb)
+/// and answers queries on par.view.*.
+#[derive(Debug, Parser)]
+#[command(name = "reform-projector", version, about)]
+struct Cli {
+    /// The NATS server.
+    #[arg(long = "nats", env = "NATS_URL", global = true, default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
+    /// The views file (redb).
+    #[arg(long, env = "PAR_PROJECTOR_DB", global = true, default_value = "par-views.redb")]
+    db: PathBuf,
+    /// The durable consumer's name: one per views file.
+    #[arg(long, global = true, default_value = CONSUMER_DEFAULT)]
+    consumer: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Follow the stream and serve queries (the default).
+    Run,
+    /// Drop the views and project the whole stream again; prints the canonical dump.
+    Rebuild,
+    /// Print the checkpoint and the canonical dump (SHA-256 of every table) as JSON.
+    Dump,
+    /// Skip the event at SEQUENCE, which must be the next one: recorded with the reason in the
+    /// views file, so a rebuild skips it too. See the README before using it.
+    Skip {
+        #[arg(long)]
+        sequence: u64,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reform-projector: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::new(cli.db.clone());
+    config.consumer = cli.consumer.clone();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            reform_projector::run(client, config, shutdown_signal()).await?;
+        }
+        Command::Rebuild => {
+            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            let dump = reform_projector::rebuild(client, config).await?;
+            println!("{}", serde_json::to_string_pretty(&dump)?);
+        }
+        Command::Dump => {
+            let dump = Store::open(&cli.db)?.dump()?;
+            println!("{}", serde_json::to_string_pretty(&dump)?);
+        }
+        Command::Skip { sequence, reason } => {
+            Store::open(&cli.db)?.skip(sequence, &reason)?;
+            println!("skipped sequence {sequence}; the projector resumes after it");
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: finish the batch in hand, ack it, stop.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

@@ -297,7 +297,8 @@ fn ranking_lists_unscored_units_last_and_reports_rank_change() {
     let state = project(&events);
     let view = ranking(&state, &id("st"), UnitKind::District, 2016, as_of("2017-12-31"))
         .expect("known parent");
-    let rows: Vec<(String, Option<u32>, Option<u32>, Option<i64>)> = view
+    type Row = (String, Option<u32>, Option<u32>, Option<i64>);
+    let rows: Vec<Row> = view
         .entries
         .iter()
         .map(|e| (e.unit.to_string(), e.rank, e.previous_rank, e.rank_change))

@@ -1,0 +1,273 @@
+//! Queries over NATS request-reply: the wire types, the endpoints the service registers, and
+//! the typed client functions the CLI uses.
+//!
+//! Requests and replies are JSON. Each query names an optional `as_of` date: with it the view is
+//! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
+//! judged on today in Vietnam, read at the edge when the request arrives.
+
+use crate::store::Store;
+use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
+use async_nats::service::ServiceExt;
+use futures::StreamExt;
+use reform_shared::event::UnitKind;
+use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::time::Date;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Subject of the unit-progress query.
+pub const SUBJECT_UNIT: &str = "par.view.unit";
+/// Subject of the ranking query.
+pub const SUBJECT_RANKING: &str = "par.view.ranking";
+/// Subject of the timeline query.
+pub const SUBJECT_TIMELINE: &str = "par.view.timeline";
+/// Subject of the status query: the checkpoint.
+pub const SUBJECT_STATUS: &str = "par.view.status";
+/// How long a client waits for a view.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest query request read.
+pub const QUERY_BYTES_MAX: usize = 16 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitQuery {
+    pub unit: UnitId,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankingQuery {
+    pub parent: UnitId,
+    pub kind: UnitKind,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    pub person: PersonId,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+/// The projector's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The last stream sequence the views hold.
+    pub applied_through: u64,
+}
+
+/// Kinds of failure a client can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The request could not be read. Fix it.
+    Invalid,
+    /// The unit or person is not known to the views. Check the id (or wait for the projector).
+    Unknown,
+    /// The views could not be read. Retry; alert an operator if it persists.
+    Unavailable,
+}
+
+/// A query's answer: the view, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Answer<T> {
+    Ok { view: T },
+    Failed { kind: FailureKind, message: String },
+}
+
+/// Why a client got no view.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("{message}")]
+    Failed { kind: FailureKind, message: String },
+    #[error("no projector answered at {subject}: {detail} (is the projector running?)")]
+    Transport { subject: &'static str, detail: String },
+    #[error("the projector sent an unreadable reply: {0}")]
+    BadReply(String),
+}
+
+fn basis(as_of: Option<Date>) -> Basis {
+    match as_of {
+        Some(date) => Basis::AsTrueAt { date },
+        // The edge: the only place the projector reads the clock.
+        None => Basis::Live { today: Date::today_in_vietnam() },
+    }
+}
+
+fn unknown<T>(e: QueryError) -> Answer<T> {
+    Answer::Failed { kind: FailureKind::Unknown, message: e.to_string() }
+}
+
+/// Answers a unit-progress query from the store.
+pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
+    match store.load_unit(&q.unit, q.year) {
+        Ok(state) => match views::unit_progress(&state, &q.unit, q.year, basis(q.as_of)) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+/// Answers a ranking query from the store.
+pub fn answer_ranking(store: &Store, q: &RankingQuery) -> Answer<Ranking> {
+    match store.load_ranking(&q.parent, q.kind, q.year) {
+        Ok(state) => match views::ranking(&state, &q.parent, q.kind, q.year, basis(q.as_of)) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+/// Answers a timeline query from the store.
+pub fn answer_timeline(store: &Store, q: &TimelineQuery) -> Answer<Timeline> {
+    match store.load_timeline(&q.person) {
+        Ok(state) => match views::timeline(&state, &q.person, basis(q.as_of)) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    if bytes.len() > QUERY_BYTES_MAX {
+        return Err(format!("{} bytes is over the {QUERY_BYTES_MAX} a query may be", bytes.len()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("not a valid query: {e}"))
+}
+
+/// Computes one answer off the async threads (a timeline may read many records).
+async fn respond(
+    store: Arc<Store>,
+    status: &watch::Receiver<u64>,
+    subject: &str,
+    payload: &[u8],
+) -> Vec<u8> {
+    fn reply<T: Serialize>(answer: &Answer<T>) -> Vec<u8> {
+        serde_json::to_vec(answer).unwrap_or_default()
+    }
+    fn invalid(message: String) -> Vec<u8> {
+        reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
+    }
+    let payload = payload.to_vec();
+    let subject = subject.to_owned();
+    if subject == SUBJECT_STATUS {
+        return reply(&Answer::Ok { view: Status { applied_through: *status.borrow() } });
+    }
+    let work = tokio::task::spawn_blocking(move || match subject.as_str() {
+        SUBJECT_UNIT => parse(&payload).map_or_else(invalid, |q| reply(&answer_unit(&store, &q))),
+        SUBJECT_RANKING => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_ranking(&store, &q)))
+        }
+        SUBJECT_TIMELINE => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_timeline(&store, &q)))
+        }
+        other => invalid(format!("no view at {other}")),
+    });
+    work.await.unwrap_or_else(|e| {
+        reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() })
+    })
+}
+
+/// Serves the queries until `shutdown` resolves.
+pub async fn serve(
+    client: async_nats::Client,
+    store: Arc<Store>,
+    status: watch::Receiver<u64>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), crate::Error> {
+    let register = |e: async_nats::Error| crate::Error::Register(e.to_string());
+    let service = client
+        .service_builder()
+        .description("Views of the reform-task tracker: unit progress, rankings, timelines")
+        .start("par-projector", env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(register)?;
+    let mut endpoints = Vec::new();
+    for (name, subject) in [
+        ("unit", SUBJECT_UNIT),
+        ("ranking", SUBJECT_RANKING),
+        ("timeline", SUBJECT_TIMELINE),
+        ("status", SUBJECT_STATUS),
+    ] {
+        let endpoint =
+            service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
+        endpoints.push(endpoint.map(move |request| (subject, request)).boxed());
+    }
+    let mut requests = futures::stream::select_all(endpoints);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            next = requests.next() => {
+                let Some((subject, request)) = next else { break };
+                let store = store.clone();
+                let status = status.clone();
+                tokio::spawn(async move {
+                    let bytes = respond(store, &status, subject, &request.message.payload).await;
+                    if let Err(e) = request.respond(Ok(bytes.into())).await {
+                        tracing::warn!(error = %e, "could not send a view");
+                    }
+                });
+            }
+        }
+    }
+    let _ = service.stop().await;
+    Ok(())
+}
+
+// ----- client --------------------------------------------------------------------------------
+
+async fn ask<Q: Serialize, T: DeserializeOwned>(
+    client: &async_nats::Client,
+    subject: &'static str,
+    query: &Q,
+) -> Result<T, ViewError> {
+    let payload = serde_json::to_vec(query).map_err(|e| ViewError::BadReply(e.to_string()))?;
+    let transport = |detail: String| ViewError::Transport { subject, detail };
+    let message = tokio::time::timeout(QUERY_TIMEOUT, client.request(subject, payload.into()))
+        .await
+        .map_err(|_| transport(format!("no answer within {QUERY_TIMEOUT:?}")))?
+        .map_err(|e| transport(e.to_string()))?;
+    match serde_json::from_slice::<Answer<T>>(&message.payload) {
+        Ok(Answer::Ok { view }) => Ok(view),
+        Ok(Answer::Failed { kind, message }) => Err(ViewError::Failed { kind, message }),
+        Err(e) => Err(ViewError::BadReply(e.to_string())),
+    }
+}
+
+/// A unit's progress for a year.
+pub async fn unit(client: &async_nats::Client, q: &UnitQuery) -> Result<UnitProgress, ViewError> {
+    ask(client, SUBJECT_UNIT, q).await
+}
+
+/// A peer group's ranking for a year.
+pub async fn ranking(client: &async_nats::Client, q: &RankingQuery) -> Result<Ranking, ViewError> {
+    ask(client, SUBJECT_RANKING, q).await
+}
+
+/// A leader's timeline.
+pub async fn timeline(
+    client: &async_nats::Client,
+    q: &TimelineQuery,
+) -> Result<Timeline, ViewError> {
+    ask(client, SUBJECT_TIMELINE, q).await
+}
+
+/// The projector's checkpoint.
+pub async fn status(client: &async_nats::Client) -> Result<Status, ViewError> {
+    ask(client, SUBJECT_STATUS, &()).await
+}
