@@ -1,10 +1,181 @@
-//! `reformctl` commands of the directory service. (Skeleton: filled in by the command-services issue.)
+//! `reformctl` commands of the directory service: units, people and leader tenures.
+//!
+//! ```text
+//! reformctl --actor a unit add sgd --name "Sở Giáo dục và Đào tạo" --kind department --parent st
+//! reformctl --actor a person add b --name "Lê Thị B" --title "Giám đốc Sở"
+//! reformctl --actor a leader appoint t-b --unit sgd --person b --role head --from 2016-07-01
+//! reformctl --actor a leader end t-a --to 2016-07-01
+//! ```
 
 use crate::ctx::Ctx;
+use reform_directory::Command;
+use reform_shared::event::{Role, UnitKind};
+use reform_shared::ids::{PersonId, TenureId, UnitId};
+use reform_shared::time::Date;
 
 #[derive(Debug, clap::Subcommand)]
-pub enum Cmd {}
+pub enum Cmd {
+    /// Units (đơn vị): the province, departments, districts, divisions, communes.
+    #[command(subcommand)]
+    Unit(UnitCmd),
+    /// People (cán bộ) who lead units, are assigned tasks or act on the system.
+    #[command(subcommand)]
+    Person(PersonCmd),
+    /// Leader tenures: who heads a unit or is in charge of its reform, from when to when.
+    #[command(subcommand)]
+    Leader(LeaderCmd),
+}
 
-pub async fn run(cmd: Cmd, _ctx: &Ctx) -> anyhow::Result<()> {
-    match cmd {}
+#[derive(Debug, clap::Subcommand)]
+pub enum UnitCmd {
+    /// Add a unit under its parent (thêm đơn vị).
+    Add {
+        /// The unit's id: lowercase letters, digits, '-' and '_', e.g. `sgd`.
+        unit: UnitId,
+        /// The Vietnamese name with diacritics, e.g. "Sở Giáo dục và Đào tạo".
+        #[arg(long)]
+        name: String,
+        /// What kind of body it is; a peer group is one kind under one parent.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// The unit it belongs to; leave out only for the province itself.
+        #[arg(long)]
+        parent: Option<UnitId>,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PersonCmd {
+    /// Register a person (đăng ký cán bộ). On a new installation, the first person registers
+    /// themself: give their own id as --actor.
+    Add {
+        /// The person's id, e.g. `nguyen-van-a`.
+        person: PersonId,
+        /// Full name, e.g. "Nguyễn Văn A".
+        #[arg(long)]
+        name: String,
+        /// Position as people say it, e.g. "Giám đốc Sở".
+        #[arg(long, default_value = "")]
+        title: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LeaderCmd {
+    /// Appoint a person to a role at a unit (bổ nhiệm). Refused while another tenure of the
+    /// same role at the unit has not ended by --from.
+    Appoint {
+        /// An id for this tenure, e.g. `sgd-head-2016`.
+        tenure: TenureId,
+        /// The unit.
+        #[arg(long)]
+        unit: UnitId,
+        /// The person appointed.
+        #[arg(long)]
+        person: PersonId,
+        /// The role held.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// First day in office (YYYY-MM-DD); the command's business date when left out.
+        #[arg(long)]
+        from: Option<Date>,
+    },
+    /// End a tenure (thôi giữ chức vụ). --to is the first day out of office: it belongs to
+    /// the successor.
+    End {
+        /// The tenure's id, as given when appointing.
+        tenure: TenureId,
+        /// First day out of office (YYYY-MM-DD); the command's business date when left out.
+        #[arg(long)]
+        to: Option<Date>,
+    },
+}
+
+/// Unit kinds as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// Tỉnh
+    Province,
+    /// Sở, ban, ngành
+    Department,
+    /// UBND cấp huyện
+    District,
+    /// Phòng
+    Division,
+    /// Đơn vị sự nghiệp
+    PublicServiceUnit,
+    /// UBND cấp xã
+    Commune,
+}
+
+impl From<KindArg> for UnitKind {
+    fn from(kind: KindArg) -> UnitKind {
+        match kind {
+            KindArg::Province => UnitKind::Province,
+            KindArg::Department => UnitKind::Department,
+            KindArg::District => UnitKind::District,
+            KindArg::Division => UnitKind::Division,
+            KindArg::PublicServiceUnit => UnitKind::PublicServiceUnit,
+            KindArg::Commune => UnitKind::Commune,
+        }
+    }
+}
+
+/// Roles as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Người đứng đầu: the head, accountable for the unit's result
+    Head,
+    /// Lãnh đạo phụ trách CCHC: the deputy in charge of reform
+    ReformDeputy,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Head => Role::Head,
+            RoleArg::ReformDeputy => Role::ReformDeputy,
+        }
+    }
+}
+
+pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
+    let (command, summary) = command_of(cmd);
+    let request = ctx.request(command)?;
+    let client = ctx.client().await?;
+    let accepted = reform_directory::send(&client, &request).await?;
+    if !ctx.json() && !accepted.duplicate {
+        println!("{summary}");
+    }
+    ctx.print_accepted(&accepted)
+}
+
+/// The command to send, and what a person is told once it is done.
+fn command_of(cmd: Cmd) -> (Command, String) {
+    match cmd {
+        Cmd::Unit(UnitCmd::Add { unit, name, kind, parent }) => {
+            let kind = UnitKind::from(kind);
+            let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
+            let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
+            (Command::AddUnit { unit, name, kind, parent }, summary)
+        }
+        Cmd::Person(PersonCmd::Add { person, name, title }) => {
+            let summary = format!("Đã đăng ký {name} ({person}).");
+            (Command::RegisterPerson { person, name, title }, summary)
+        }
+        Cmd::Leader(LeaderCmd::Appoint { tenure, unit, person, role, from }) => {
+            let role = Role::from(role);
+            let since = from.map_or_else(String::new, |d| format!(" từ {d}"));
+            let summary = format!(
+                "Đã ghi nhận {person} là {} của {unit}{since} (nhiệm kỳ {tenure}).",
+                reform_directory::commands::role_text::label_vi(role)
+            );
+            (Command::AppointLeader { tenure, unit, person, role, from }, summary)
+        }
+        Cmd::Leader(LeaderCmd::End { tenure, to }) => {
+            let until = to.map_or_else(String::new, |d| format!(" từ ngày {d}"));
+            let summary = format!("Đã kết thúc nhiệm kỳ {tenure}{until}.");
+            (Command::EndTenure { tenure, to }, summary)
+        }
+    }
 }
