@@ -1,10 +1,220 @@
-//! `reformctl` commands of the evidence service. (Skeleton: filled in by the command-services issue.)
+//! `reformctl` commands of the evidence service: attach a document (tài liệu minh chứng),
+//! fetch it back with its digest checked, show what the log records, and reject it.
 
 use crate::ctx::Ctx;
+use anyhow::Context as _;
+use reform_evidence::client::{self, Document, Lookup};
+use reform_evidence::commands::{digest_hex, Command};
+use reform_evidence::EVIDENCE_BYTES_MAX;
+use reform_shared::event::Sha256;
+use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
+use reform_shared::time::Date;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Subcommand)]
-pub enum Cmd {}
+pub enum Cmd {
+    /// Evidence documents (tài liệu minh chứng): attach, fetch, show, reject.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+}
 
-pub async fn run(cmd: Cmd, _ctx: &Ctx) -> anyhow::Result<()> {
-    match cmd {}
+#[derive(Debug, clap::Subcommand)]
+pub enum EvidenceCmd {
+    /// Attach a file to a unit (and maybe a task and a criterion). The file is stored in the
+    /// evidence bucket under its SHA-256, then recorded; at most 16 MiB.
+    Attach {
+        /// The unit the document belongs to, e.g. sgd.
+        #[arg(long)]
+        unit: UnitId,
+        /// The file to attach.
+        #[arg(long)]
+        file: PathBuf,
+        /// The document's title, e.g. "Báo cáo kết quả CCHC 6 tháng đầu năm 2016".
+        #[arg(long)]
+        title: String,
+        /// The document number (số văn bản), e.g. 1264/BC-SGDĐT.
+        #[arg(long)]
+        number: String,
+        /// The document's date (YYYY-MM-DD).
+        #[arg(long)]
+        date: Date,
+        /// The evidence id; by default `ev-` and the first 16 hex digits of the file's SHA-256.
+        #[arg(long)]
+        id: Option<EvidenceId>,
+        /// The task this document shows progress on.
+        #[arg(long)]
+        task: Option<TaskId>,
+        /// The scoring criterion it supports, e.g. 1.2.
+        #[arg(long)]
+        criterion: Option<CriterionCode>,
+        /// The media type; guessed from the file name when absent.
+        #[arg(long)]
+        media_type: Option<String>,
+    },
+    /// Fetch a stored file and check its SHA-256 before writing it.
+    Fetch {
+        /// The evidence id.
+        #[arg(long, required_unless_present = "digest", conflicts_with = "digest")]
+        id: Option<EvidenceId>,
+        /// Or the file's SHA-256 (64 hex digits).
+        #[arg(long, value_parser = digest_hex::parse)]
+        digest: Option<Sha256>,
+        /// Where to write the file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show what the log records about an evidence document.
+    Show {
+        /// The evidence id.
+        #[arg(long)]
+        id: EvidenceId,
+    },
+    /// Reject an attached document, saying why; it can no longer support a score.
+    Reject {
+        /// The evidence id.
+        #[arg(long)]
+        id: EvidenceId,
+        /// Why it is rejected, e.g. "văn bản chưa có chữ ký".
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
+    let Cmd::Evidence(cmd) = cmd;
+    match cmd {
+        EvidenceCmd::Attach {
+            unit,
+            file,
+            title,
+            number,
+            date,
+            id,
+            task,
+            criterion,
+            media_type,
+        } => {
+            let bytes = read_file(&file).await?;
+            let sha256 = reform_evidence::store::digest_of(&bytes);
+            let evidence = match id {
+                Some(id) => id,
+                None => EvidenceId::new(format!("ev-{}", &hex_of(&sha256)[..16]))?,
+            };
+            let document = Document {
+                evidence: evidence.clone(),
+                unit,
+                task,
+                criterion,
+                title,
+                document_number: number,
+                document_date: date,
+                media_type: media_type.unwrap_or_else(|| guess_media_type(&file).to_owned()),
+            };
+            let request = ctx.request(document)?;
+            let accepted = client::attach(&ctx.client().await?, request, &bytes).await?;
+            if ctx.json() {
+                let value = serde_json::json!({
+                    "accepted": accepted, "evidence": evidence.as_str(),
+                    "sha256": hex_of(&sha256), "size_bytes": bytes.len(),
+                });
+                println!("{}", serde_json::to_string_pretty(&value)?);
+                return Ok(());
+            }
+            ctx.print_accepted(&accepted)?;
+            println!("  minh chứng {evidence}: {} bytes, SHA-256 {}", bytes.len(), hex_of(&sha256));
+            Ok(())
+        }
+        EvidenceCmd::Fetch { id, digest, out } => fetch(ctx, id, digest, &out).await,
+        EvidenceCmd::Show { id } => show(ctx, &id).await,
+        EvidenceCmd::Reject { id, reason } => {
+            let request = ctx.request(Command::Reject { evidence: id, reason })?;
+            let accepted = client::send(&ctx.client().await?, &request).await?;
+            ctx.print_accepted(&accepted)
+        }
+    }
+}
+
+async fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let size = tokio::fs::metadata(file)
+        .await
+        .with_context(|| format!("could not read {}", file.display()))?
+        .len();
+    if size > EVIDENCE_BYTES_MAX {
+        anyhow::bail!(
+            "{} is {size} bytes, over the evidence limit of {EVIDENCE_BYTES_MAX} bytes",
+            file.display()
+        );
+    }
+    tokio::fs::read(file).await.with_context(|| format!("could not read {}", file.display()))
+}
+
+async fn fetch(
+    ctx: &Ctx,
+    id: Option<EvidenceId>,
+    digest: Option<Sha256>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let lookup = match (id, digest) {
+        (Some(id), _) => Lookup::Evidence(id),
+        (None, Some(digest)) => Lookup::Digest(digest),
+        (None, None) => anyhow::bail!("give --id or --digest"),
+    };
+    let bytes = client::fetch(&ctx.client().await?, &lookup).await?;
+    tokio::fs::write(out, &bytes)
+        .await
+        .with_context(|| format!("could not write {}", out.display()))?;
+    let sha256 = hex_of(&reform_evidence::store::digest_of(&bytes));
+    if ctx.json() {
+        let value = serde_json::json!({
+            "path": out.display().to_string(), "size_bytes": bytes.len(), "sha256": sha256,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("wrote {} bytes to {} (SHA-256 verified: {sha256})", bytes.len(), out.display());
+    }
+    Ok(())
+}
+
+async fn show(ctx: &Ctx, id: &EvidenceId) -> anyhow::Result<()> {
+    let d = client::find(&ctx.client().await?, id).await?;
+    if ctx.json() {
+        let value = serde_json::json!({
+            "evidence": d.evidence.as_str(), "unit": d.unit.as_str(), "title": d.title,
+            "document_number": d.document_number, "document_date": d.document_date,
+            "sha256": hex_of(&d.sha256), "size_bytes": d.size_bytes, "media_type": d.media_type,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("Minh chứng {}", d.evidence);
+    println!("  Đơn vị:      {}", d.unit);
+    println!("  Tiêu đề:     {}", d.title);
+    println!("  Số văn bản:  {}", d.document_number);
+    println!("  Ngày:        {}", d.document_date);
+    println!("  Tệp:         {} bytes, {}", d.size_bytes, d.media_type);
+    println!("  SHA-256:     {}", hex_of(&d.sha256));
+    Ok(())
+}
+
+fn hex_of(digest: &Sha256) -> String {
+    reform_evidence::store::object_key(digest)
+}
+
+/// The media type for common office and scan formats, by extension.
+fn guess_media_type(file: &Path) -> &'static str {
+    let extension =
+        file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    match extension.as_str() {
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "txt" => "text/plain",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
 }

@@ -25,8 +25,8 @@ pub enum ScoringError {
     #[error("framework refused: {0}")]
     Framework(#[from] FrameworkError),
     #[error(
-        "a framework for {kind} units in {year} was already published; frameworks are not \
-         replaced — publish corrections for another year or ask for a new framework kind"
+        "a framework for {kind} units in {year} was already published; a published framework \
+         is never replaced, because the scores recorded against it refer to it"
     )]
     FrameworkExists { year: u16, kind: &'static str },
     #[error("unit {unit} is not in the directory")]

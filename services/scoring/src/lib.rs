@@ -7,12 +7,14 @@
 //!   framework file format (real files live in `frameworks/`).
 //! - [`decide`]: the pure state and decisions (the methodology's rules), plugged into the
 //!   shared command runtime ([`reform_shared::service`]) by [`run`].
-//! - [`client`]: typed functions for sending the commands.
+//! - [`client`]: typed functions for sending the commands; [`query`]: reading a published
+//!   framework back from the log.
 
 pub mod client;
 pub mod commands;
 pub mod decide;
 pub mod framework;
+pub mod query;
 
 use reform_shared::service::{self, ServiceConfig, ServiceError};
 use std::future::Future;

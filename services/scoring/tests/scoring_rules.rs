@@ -254,6 +254,25 @@ async fn a_second_framework_for_the_same_year_and_unit_kind_is_refused() {
 }
 
 #[tokio::test]
+async fn a_published_framework_reads_back_from_the_log_with_all_its_criteria() {
+    let h = Harness::start().await;
+    let client = &h.broker.client;
+    let none = reform_scoring::query::framework(client, 2016, UnitKind::Department).await;
+    assert_eq!(none.expect("log readable"), None);
+    h.publish_department_framework().await;
+    let published = reform_scoring::query::framework(client, 2016, UnitKind::Department)
+        .await
+        .expect("log readable")
+        .expect("published");
+    let file = FrameworkFile::parse(DEPARTMENT_FRAMEWORK.as_bytes()).expect("framework file");
+    assert_eq!(published.criteria.len(), file.criteria.len());
+    let total: u32 = published.criteria.iter().map(|c| c.max_points.hundredths()).sum();
+    assert_eq!(total, 10_000);
+    let district = reform_scoring::query::framework(client, 2016, UnitKind::District).await;
+    assert_eq!(district.expect("log readable"), None);
+}
+
+#[tokio::test]
 async fn a_score_event_carries_the_old_and_the_new_value() {
     let h = Harness::start().await;
     h.publish_department_framework().await;
