@@ -24,12 +24,30 @@ async fn main() -> anyhow::Result<()> {
     let client = async_nats::connect(args.nats_url.as_str()).await?;
     let stream = StreamSettings { replicas: args.replicas, ..StreamSettings::default() };
     let config = reform_directory::Config { stream };
-    let shutdown = async {
-        // If the signal handler cannot be installed, run until killed rather than stop now.
+    let shutdown = stop_signal();
+    reform_directory::run(client, config, shutdown).await?;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: both stop the service between commands.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    // A handler that cannot be installed leaves its signal with the default action.
+    let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    reform_directory::run(client, config, shutdown).await?;
-    Ok(())
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
