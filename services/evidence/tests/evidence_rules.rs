@@ -251,6 +251,16 @@ async fn an_attach_whose_stored_object_differs_from_its_claimed_digest_is_refuse
 }
 
 #[tokio::test]
+async fn an_attach_claiming_the_wrong_size_for_a_stored_object_is_refused() {
+    let h = Harness::start().await;
+    let digest = store::put(&h.bucket().await, REPORT).await.expect("stored");
+    for size in [REPORT.len() as u64 - 1, REPORT.len() as u64 + 1] {
+        let command = attach_command("e1", digest, size);
+        h.refused(&["e1", "digest mismatch"], || async { Ok(h.send(command).await?) }).await;
+    }
+}
+
+#[tokio::test]
 async fn an_attach_whose_object_was_never_stored_is_refused() {
     let h = Harness::start().await;
     let command = attach_command("e1", store::digest_of(b"never stored"), 12);
