@@ -1,0 +1,295 @@
+//! Properties of the projection over the real redb store (no broker needed):
+//! - batch boundaries do not matter: one batch or many give the same canonical dump;
+//! - a redelivered event (at or below the checkpoint) is never applied twice;
+//! - the slices the store loads for a query give the same views as the whole state in memory.
+
+use proptest::prelude::*;
+use reform_projector::model::{apply, State};
+use reform_projector::store::{Item, Store};
+use reform_projector::views::{self, Basis};
+use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
+use reform_shared::event::{Event, Role, Stage, UnitKind};
+use reform_shared::ids::CommandId;
+use reform_shared::points::Points;
+use reform_shared::testkit::{date, id};
+use reform_shared::time::{Date, Timestamp};
+
+const UNITS: [&str; 3] = ["d1", "d2", "v1"];
+
+fn day(offset: u16) -> Date {
+    let start = date("2015-12-01");
+    Date(start.0 + chrono::Days::new(u64::from(offset)))
+}
+
+fn record(on: Date, event: Event) -> Record {
+    let at = Timestamp::at_vietnam_noon(on);
+    let command: CommandId = id("c");
+    Record {
+        envelope: Envelope {
+            event_id: EventId::for_command(&command),
+            occurred_at: at,
+            recorded_at: at,
+            actor: Actor::Person(id("tester")),
+            command_id: command,
+            chain: ChainLink::first("test".into()),
+            signature: None,
+            event,
+        },
+        schema_version: 2,
+        digest: [0; 32],
+    }
+}
+
+fn prologue() -> Vec<Record> {
+    let unit = |u: &str, kind, parent: Option<&str>| Event::UnitAdded {
+        unit: id(u),
+        name: format!("Đơn vị {u}"),
+        kind,
+        parent: parent.map(id),
+    };
+    let on = day(0);
+    vec![
+        record(on, unit("st", UnitKind::Province, None)),
+        record(on, unit("d1", UnitKind::Department, Some("st"))),
+        record(on, unit("d2", UnitKind::Department, Some("st"))),
+        record(on, unit("v1", UnitKind::Division, Some("d1"))),
+        record(
+            on,
+            Event::PersonRegistered {
+                person: id("p1"),
+                name: "Lê Văn Cường".into(),
+                title: "Giám đốc".into(),
+            },
+        ),
+        record(
+            on,
+            Event::PersonRegistered {
+                person: id("p2"),
+                name: "Phạm Thị Dung".into(),
+                title: "Giám đốc".into(),
+            },
+        ),
+    ]
+}
+
+/// One random event of the small universe, at a random date.
+fn event() -> impl Strategy<Value = Record> {
+    let task = (0u8..6).prop_map(|i| format!("t{i}"));
+    let unit = prop::sample::select(&UNITS[..]);
+    let on = 0u16..500;
+    prop_oneof![
+        (task.clone(), unit.clone(), on.clone(), 0u16..500).prop_map(|(t, u, on, due)| record(
+            day(on),
+            Event::TaskAssigned {
+                task: id(&t),
+                unit: id(u),
+                person: None,
+                plan: None,
+                title: format!("Nhiệm vụ {t}"),
+                target: String::new(),
+                due: day(due),
+                criterion: None,
+                assigned_by: id("p1"),
+            }
+        )),
+        (task.clone(), on.clone()).prop_map(|(t, on)| record(
+            day(on),
+            Event::TaskCompleted { task: id(&t), unit: id("d1"), note: String::new() }
+        )),
+        (task.clone(), on.clone()).prop_map(|(t, on)| record(
+            day(on),
+            Event::TaskCancelled { task: id(&t), unit: id("d1"), reason: String::new() }
+        )),
+        (task.clone(), on.clone(), 0u16..500).prop_map(|(t, on, due)| record(
+            day(on),
+            Event::DeadlineChanged {
+                task: id(&t),
+                unit: id("d1"),
+                old_due: day(0),
+                new_due: day(due),
+                reason: String::new(),
+            }
+        )),
+        (task.clone(), unit.clone(), on.clone()).prop_map(|(t, u, on)| record(
+            day(on),
+            Event::TaskReassigned {
+                task: id(&t),
+                unit: id(u),
+                from_unit: id("d1"),
+                person: None,
+                reason: String::new(),
+            }
+        )),
+        (unit.clone(), on.clone(), 2015u16..2017, 0usize..2, 0usize..3, 0u32..2000).prop_map(
+            |(u, on, year, c, s, v)| record(
+                day(on),
+                Event::ScoreChanged {
+                    unit: id(u),
+                    year,
+                    criterion: id(["1.1", "2.1"][c]),
+                    stage: Stage::ALL[s],
+                    old: None,
+                    new: Points(v),
+                    reason: String::new(),
+                    evidence: Vec::new(),
+                    by: id("p1"),
+                }
+            )
+        ),
+        (0u8..3, unit.clone(), on.clone(), 0u16..500).prop_map(|(k, u, on, due)| record(
+            day(on),
+            Event::FindingRecorded {
+                finding: id(&format!("f{k}")),
+                unit: id(u),
+                inspection_document: "45/KH-SNV".into(),
+                text: "Hạn chế".into(),
+                remediation_task: id(&format!("r{k}")),
+                remediation_due: day(due),
+            }
+        )),
+        (0u8..3, prop::sample::select(&["p1", "p2"][..]), unit.clone(), on.clone()).prop_map(
+            |(k, p, u, on)| record(
+                day(on),
+                Event::LeaderAppointed {
+                    tenure: id(&format!("ten{k}")),
+                    unit: id(u),
+                    person: id(p),
+                    role: Role::Head,
+                    from: day(on),
+                }
+            )
+        ),
+        (0u8..3, on.clone()).prop_map(|(k, on)| record(
+            day(on),
+            Event::LeaderLeft {
+                tenure: id(&format!("ten{k}")),
+                unit: id("d1"),
+                person: id("p1"),
+                role: Role::Head,
+                to: day(on),
+            }
+        )),
+    ]
+}
+
+fn items(records: &[Record]) -> Vec<Item> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Item { seq: i as u64 + 1, record: Some(r.clone()) })
+        .collect()
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("v.redb")).expect("open");
+    (dir, store)
+}
+
+fn log() -> impl Strategy<Value = Vec<Record>> {
+    prop::collection::vec(event(), 0..60).prop_map(|events| {
+        let mut all = prologue();
+        all.extend(events);
+        all
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn one_batch_or_many_give_the_same_dump(
+        records in log(),
+        cuts in prop::collection::vec(1usize..8, 1..40),
+    ) {
+        let all = items(&records);
+        let (_a, whole) = store();
+        whole.apply_batch(&all).expect("apply");
+        let (_b, split) = store();
+        let mut rest = &all[..];
+        for cut in cuts.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (batch, tail) = rest.split_at((*cut).min(rest.len()));
+            split.apply_batch(batch).expect("apply");
+            rest = tail;
+        }
+        prop_assert_eq!(whole.dump().expect("dump"), split.dump().expect("dump"));
+    }
+
+    #[test]
+    fn redelivered_events_are_not_applied_twice(records in log(), overlap in 1usize..20) {
+        let all = items(&records);
+        let (_a, once) = store();
+        once.apply_batch(&all).expect("apply");
+        let (_b, twice) = store();
+        let half = all.len() / 2;
+        twice.apply_batch(&all[..half]).expect("apply");
+        // The next batch starts with events already applied, as a redelivery would.
+        twice.apply_batch(&all[half.saturating_sub(overlap)..]).expect("apply");
+        prop_assert_eq!(once.dump().expect("dump"), twice.dump().expect("dump"));
+    }
+
+    #[test]
+    fn query_slices_give_the_views_of_the_whole_state(records in log(), as_of in 0u16..520) {
+        let mut state = State::default();
+        for (i, r) in records.iter().enumerate() {
+            apply(&mut state, r, i as u64 + 1);
+        }
+        let (_a, store) = store();
+        store.apply_batch(&items(&records)).expect("apply");
+        for basis in [Basis::AsTrueAt { date: day(as_of) }, Basis::Live { today: day(as_of) }] {
+            for unit in UNITS {
+                for year in [2015u16, 2016, 2017] {
+                    let slice = store.load_unit(&id(unit), year).expect("load");
+                    prop_assert_eq!(
+                        views::unit_progress(&slice, &id(unit), year, basis),
+                        views::unit_progress(&state, &id(unit), year, basis)
+                    );
+                }
+            }
+            let slice = store.load_ranking(&id("st"), UnitKind::Department, 2016).expect("load");
+            prop_assert_eq!(
+                views::ranking(&slice, &id("st"), UnitKind::Department, 2016, basis),
+                views::ranking(&state, &id("st"), UnitKind::Department, 2016, basis)
+            );
+            for person in ["p1", "p2"] {
+                let slice = store.load_timeline(&id(person)).expect("load");
+                prop_assert_eq!(
+                    views::timeline(&slice, &id(person), basis),
+                    views::timeline(&state, &id(person), basis)
+                );
+            }
+        }
+    }
+
+    /// Ties share the best rank and the next rank skips: a unit's rank is one more than the
+    /// number of units with a strictly higher total, and unscored units have none.
+    #[test]
+    fn competition_ranks_share_ties_and_skip(totals in prop::collection::vec(prop::option::of(0u64..5), 0..12)) {
+        let totals: std::collections::BTreeMap<_, _> = totals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (id::<reform_shared::ids::UnitId>(&format!("u{i:02}")), *t))
+            .collect();
+        let ranks = views::competition_ranks(&totals);
+        for (unit, total) in &totals {
+            match total {
+                None => prop_assert!(!ranks.contains_key(unit)),
+                Some(t) => {
+                    let above = totals.values().flatten().filter(|o| *o > t).count();
+                    prop_assert_eq!(ranks.get(unit).copied(), Some(above as u32 + 1));
+                }
+            }
+        }
+        let mut sorted: Vec<u32> = ranks.values().copied().collect();
+        sorted.sort_unstable();
+        for (i, rank) in sorted.iter().enumerate() {
+            // 1-based positions: a rank never exceeds its position and ties never leave gaps
+            // inside themselves (1, 2, 2, 4).
+            prop_assert!(*rank as usize <= i + 1);
+            prop_assert!(i == 0 || sorted[i - 1] == *rank || *rank as usize == i + 1);
+        }
+    }
+}
