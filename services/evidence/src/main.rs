@@ -27,12 +27,30 @@ async fn main() -> anyhow::Result<()> {
     let mut config = reform_evidence::Config::default();
     config.service.stream.replicas = args.replicas;
     config.evidence_bytes_max = args.evidence_bytes_max;
-    let shutdown = async {
-        // If Ctrl-C cannot be watched, run until killed rather than stopping at once.
+    let shutdown = stop_signal();
+    reform_evidence::run(client, config, shutdown).await?;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: both stop the service between commands.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    // A handler that cannot be installed leaves its signal with the default action.
+    let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    reform_evidence::run(client, config, shutdown).await?;
-    Ok(())
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

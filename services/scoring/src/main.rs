@@ -23,12 +23,30 @@ async fn main() -> anyhow::Result<()> {
     let client = async_nats::connect(args.nats_url.as_str()).await?;
     let mut config = reform_scoring::Config::default();
     config.service.stream.replicas = args.replicas;
-    let shutdown = async {
-        // If Ctrl-C cannot be watched, run until killed rather than stopping at once.
+    let shutdown = stop_signal();
+    reform_scoring::run(client, config, shutdown).await?;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: both stop the service between commands.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    // A handler that cannot be installed leaves its signal with the default action.
+    let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    reform_scoring::run(client, config, shutdown).await?;
-    Ok(())
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
