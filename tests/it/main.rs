@@ -1,4 +1,5 @@
 //! Integration tests. Every test starts its own `nats-server` on a free loopback port with a
 //! temporary store (see `reform_shared::natsd`), so tests never share a broker.
 
+mod demo;
 mod foundation;

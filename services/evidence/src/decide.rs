@@ -26,7 +26,9 @@ pub enum EvidenceError {
     UnknownTask { evidence: EvidenceId, task: TaskId },
     #[error("evidence {evidence}: task {task} belongs to unit {owner}, not to {unit} or under it")]
     TaskOfAnotherUnit { evidence: EvidenceId, task: TaskId, owner: UnitId, unit: UnitId },
-    #[error("evidence {evidence}: criterion {criterion} is in no framework for {kind} units")]
+    #[error(
+        "evidence {evidence}: criterion {criterion} is in no framework for {kind} units or the units above"
+    )]
     UnknownCriterion { evidence: EvidenceId, criterion: CriterionCode, kind: &'static str },
     #[error("evidence {evidence} has no {field}")]
     Missing { evidence: EvidenceId, field: &'static str },
@@ -184,7 +186,7 @@ impl State {
             self.check_task(evidence, task, a.unit)?;
         }
         if let Some(criterion) = a.criterion {
-            self.check_criterion(evidence, criterion, unit.kind)?;
+            self.check_criterion(evidence, criterion, &unit.id, unit.kind)?;
         }
         text(evidence, "title", a.title)?;
         text(evidence, "document number", a.document_number)?;
@@ -251,13 +253,18 @@ impl State {
         }
     }
 
+    /// The criterion must be scored for the unit's kind or for a unit above it: a division's
+    /// documents are the evidence of its department's score, which cites them.
     fn check_criterion(
         &self,
         evidence: &EvidenceId,
         criterion: &CriterionCode,
+        unit: &UnitId,
         kind: UnitKind,
     ) -> Result<(), EvidenceError> {
-        if self.criteria.get(&kind).is_some_and(|codes| codes.contains(criterion)) {
+        let scored =
+            |kind: UnitKind| self.criteria.get(&kind).is_some_and(|c| c.contains(criterion));
+        if self.directory.lineage(unit).iter().any(|u| scored(u.kind)) {
             Ok(())
         } else {
             Err(EvidenceError::UnknownCriterion {

@@ -8,6 +8,7 @@
 //!   [`view`] for the projector's queries; [`up`] runs the whole stack in one process.
 
 pub mod ctx;
+pub mod demo;
 pub mod directory;
 pub mod evidence;
 pub mod scoring;

@@ -30,6 +30,10 @@ pub struct Args {
 pub struct Shutdown(watch::Receiver<bool>);
 
 impl Shutdown {
+    pub fn new(receiver: watch::Receiver<bool>) -> Self {
+        Self(receiver)
+    }
+
     pub async fn wait(mut self) {
         let _ = self.0.wait_for(|stop| *stop).await;
     }
@@ -46,9 +50,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     ensure_stream(&js, &StreamSettings::default()).await?;
 
     let (stop, stopped) = watch::channel(false);
-    let services = crate::up_services::start(&client, &args, Shutdown(stopped)).await?;
+    let shutdown = Shutdown(stopped);
+    let services = crate::up_services::start_command_services(&client, &shutdown).await?;
     print_summary(&js, server.as_ref(), &url).await?;
-    crate::up_services::after_start(&client, &args, ctx).await?;
 
     if !args.once {
         println!("\nRunning. Press Ctrl-C to stop.");

@@ -1,28 +1,61 @@
-//! The services `reformctl up` runs in its own process, and what it does once they are up.
-//! Each service is a library with `run(client, config, shutdown)`, so here they are only
-//! spawned. (The services are added to this list as they are built.)
+//! The services `reformctl up` runs in its own process. Each is a library with
+//! `run(client, config, shutdown)`, so here they are only spawned, and then waited on until
+//! each answers the NATS services API's PING (so nothing is sent to a service not yet
+//! listening).
 
-use crate::ctx::Ctx;
-use crate::up::{Args, Shutdown};
+use crate::up::Shutdown;
+use anyhow::{bail, Context as _};
+use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// How long the services may take to rebuild their state and register.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A running service: its name and its task.
 pub type Running = (&'static str, JoinHandle<anyhow::Result<()>>);
 
-/// Starts every service.
-pub async fn start(
-    _client: &async_nats::Client,
-    _args: &Args,
-    _shutdown: Shutdown,
+/// The command services, by their NATS service names.
+pub const COMMAND_SERVICES: [&str; 4] = ["par-directory", "par-tasks", "par-evidence", "par-scoring"];
+
+/// Starts every command service in this process and waits until each answers.
+pub async fn start_command_services(
+    client: &async_nats::Client,
+    shutdown: &Shutdown,
 ) -> anyhow::Result<Vec<Running>> {
-    Ok(Vec::new())
+    let c = || client.clone();
+    let running: Vec<Running> = vec![
+        ("directory", spawn(reform_directory::run(c(), Default::default(), shutdown.clone().wait()))),
+        ("tasks", spawn(reform_tasks::run(c(), Default::default(), shutdown.clone().wait()))),
+        ("evidence", spawn(reform_evidence::run(c(), Default::default(), shutdown.clone().wait()))),
+        ("scoring", spawn(reform_scoring::run(c(), Default::default(), shutdown.clone().wait()))),
+    ];
+    wait_ready(client, &COMMAND_SERVICES).await?;
+    Ok(running)
 }
 
-/// After start: load the demo when the log is empty, then show the views.
-pub async fn after_start(
-    _client: &async_nats::Client,
-    _args: &Args,
-    _ctx: &Ctx,
-) -> anyhow::Result<()> {
+fn spawn<E>(future: impl std::future::Future<Output = Result<(), E>> + Send + 'static) -> JoinHandle<anyhow::Result<()>>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tokio::spawn(async move { future.await.map_err(anyhow::Error::from) })
+}
+
+/// Waits until every named service answers `$SRV.PING.<name>`.
+pub async fn wait_ready(client: &async_nats::Client, names: &[&str]) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    for name in names {
+        let subject = format!("$SRV.PING.{name}");
+        loop {
+            let ping = client.request(subject.clone(), "".into());
+            match tokio::time::timeout(Duration::from_secs(1), ping).await {
+                Ok(Ok(_)) => break,
+                _ if tokio::time::Instant::now() >= deadline => {
+                    bail!("the {name} service did not answer within {READY_TIMEOUT:?}")
+                }
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+    client.flush().await.context("could not reach NATS")?;
     Ok(())
 }
