@@ -161,7 +161,11 @@ pub struct Loaded {
 }
 
 /// Loads the demo through the command services.
-pub async fn load(client: &async_nats::Client, demo: &Demo, show_progress: bool) -> anyhow::Result<Loaded> {
+pub async fn load(
+    client: &async_nats::Client,
+    demo: &Demo,
+    show_progress: bool,
+) -> anyhow::Result<Loaded> {
     let items = plan(demo)?;
     let bar = if show_progress {
         indicatif::ProgressBar::new(items.len() as u64)
@@ -169,8 +173,10 @@ pub async fn load(client: &async_nats::Client, demo: &Demo, show_progress: bool)
         indicatif::ProgressBar::hidden()
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("loading the demo province {bar:40} {pos}/{len} commands")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "loading the demo province {bar:40} {pos}/{len} commands",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut loaded = Loaded::default();
     for (label, item) in items {
@@ -204,7 +210,12 @@ fn command_id(key: &str) -> anyhow::Result<CommandId> {
     Ok(CommandId::new(format!("demo-{}", &hex::encode(digest)[..24]))?)
 }
 
-fn request<C>(key: &str, actor: &PersonId, on: Option<Date>, command: C) -> anyhow::Result<Request<C>> {
+fn request<C>(
+    key: &str,
+    actor: &PersonId,
+    on: Option<Date>,
+    command: C,
+) -> anyhow::Result<Request<C>> {
     Ok(Request { command_id: command_id(key)?, actor: actor.clone(), occurred_on: on, command })
 }
 
@@ -252,13 +263,21 @@ fn directory_items(demo: &Demo, founder: &PersonId) -> anyhow::Result<Vec<(Strin
     // People first: the first person registered may then add the units (the bootstrap rule).
     for p in &demo.people {
         let key = format!("person:{}", p.id);
-        let command = C::RegisterPerson { person: p.id.clone(), name: p.name.clone(), title: p.title.clone() };
+        let command = C::RegisterPerson {
+            person: p.id.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+        };
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for u in &demo.units {
         let key = format!("unit:{}", u.id);
-        let command =
-            C::AddUnit { unit: u.id.clone(), name: u.name.clone(), kind: u.kind, parent: u.parent.clone() };
+        let command = C::AddUnit {
+            unit: u.id.clone(),
+            name: u.name.clone(),
+            kind: u.kind,
+            parent: u.parent.clone(),
+        };
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for t in &demo.tenures {
@@ -339,7 +358,10 @@ fn timeline(demo: &Demo) -> anyhow::Result<Vec<Dated>> {
             document_date: e.document_date,
             media_type: e.media_type.clone(),
         };
-        let item = Item::Evidence(request(&key, &e.by, Some(e.on), document)?, e.content.clone().into_bytes());
+        let item = Item::Evidence(
+            request(&key, &e.by, Some(e.on), document)?,
+            e.content.clone().into_bytes(),
+        );
         out.push((e.on, 3, key, item));
     }
     Ok(out)
@@ -359,13 +381,19 @@ fn task_step(directory: &Directory, t: &Task, n: usize, step: &Step) -> anyhow::
             .with_context(|| format!("no head above {} on {on} for task {}", t.unit, t.id))
     };
     let (on, actor, command) = match step {
-        Step::Progress { on, percent, note } => {
-            (*on, reporter, T::ReportProgress { task: t.id.clone(), percent: *percent, note: note.clone() })
+        Step::Progress { on, percent, note } => (
+            *on,
+            reporter,
+            T::ReportProgress { task: t.id.clone(), percent: *percent, note: note.clone() },
+        ),
+        Step::Complete { on, note } => {
+            (*on, reporter, T::CompleteTask { task: t.id.clone(), note: note.clone() })
         }
-        Step::Complete { on, note } => (*on, reporter, T::CompleteTask { task: t.id.clone(), note: note.clone() }),
-        Step::Deadline { on, new_due, reason } => {
-            (*on, head(*on)?, T::ChangeDeadline { task: t.id.clone(), due: *new_due, reason: reason.clone() })
-        }
+        Step::Deadline { on, new_due, reason } => (
+            *on,
+            head(*on)?,
+            T::ChangeDeadline { task: t.id.clone(), due: *new_due, reason: reason.clone() },
+        ),
         Step::Cancel { on, reason } => {
             (*on, head(*on)?, T::CancelTask { task: t.id.clone(), reason: reason.clone() })
         }

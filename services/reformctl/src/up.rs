@@ -20,6 +20,9 @@ pub struct Args {
     /// The loopback port of the embedded nats-server.
     #[arg(long, default_value_t = 4222)]
     pub port: u16,
+    /// Do not load the demo province.
+    #[arg(long)]
+    pub no_demo: bool,
     /// Show the views and stop, instead of running until Ctrl-C.
     #[arg(long)]
     pub once: bool,
@@ -53,6 +56,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let shutdown = Shutdown(stopped);
     let services = crate::up_services::start_command_services(&client, &shutdown).await?;
     print_summary(&js, server.as_ref(), &url).await?;
+    if !args.no_demo {
+        load_demo(&client).await?;
+    }
 
     if !args.once {
         println!("\nRunning. Press Ctrl-C to stop.");
@@ -112,6 +118,22 @@ async fn print_summary(
         "  stream      {STREAM_NAME} on {ALL_EVENTS}: {} events, last sequence {}",
         info.state.messages, info.state.last_sequence
     );
+    Ok(())
+}
+
+/// Loads the demo every time: it is idempotent (each item's command id is fixed), so a load
+/// cut short by Ctrl-C is completed by the next start and a complete one appends nothing.
+async fn load_demo(client: &async_nats::Client) -> anyhow::Result<()> {
+    let demo = crate::demo::parse(crate::demo::PROVINCE_JSON)?;
+    let loaded = crate::demo::load(client, &demo, true).await?;
+    if loaded.appended == 0 {
+        println!("  demo        already loaded ({} commands, nothing appended)", loaded.already);
+    } else {
+        println!(
+            "  demo        loaded the demo province: {} events appended ({} were already there)",
+            loaded.appended, loaded.already
+        );
+    }
     Ok(())
 }
 

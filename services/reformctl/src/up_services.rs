@@ -15,7 +15,8 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
 pub type Running = (&'static str, JoinHandle<anyhow::Result<()>>);
 
 /// The command services, by their NATS service names.
-pub const COMMAND_SERVICES: [&str; 4] = ["par-directory", "par-tasks", "par-evidence", "par-scoring"];
+pub const COMMAND_SERVICES: [&str; 4] =
+    ["par-directory", "par-tasks", "par-evidence", "par-scoring"];
 
 /// Starts every command service in this process and waits until each answers.
 pub async fn start_command_services(
@@ -24,7 +25,10 @@ pub async fn start_command_services(
 ) -> anyhow::Result<Vec<Running>> {
     let c = || client.clone();
     let running: Vec<Running> = vec![
-        ("directory", spawn(reform_directory::run(c(), Default::default(), shutdown.clone().wait()))),
+        (
+            "directory",
+            spawn(reform_directory::run(c(), Default::default(), shutdown.clone().wait())),
+        ),
         ("tasks", spawn(reform_tasks::run(c(), Default::default(), shutdown.clone().wait()))),
         ("evidence", spawn(reform_evidence::run(c(), Default::default(), shutdown.clone().wait()))),
         ("scoring", spawn(reform_scoring::run(c(), Default::default(), shutdown.clone().wait()))),
@@ -33,7 +37,9 @@ pub async fn start_command_services(
     Ok(running)
 }
 
-fn spawn<E>(future: impl std::future::Future<Output = Result<(), E>> + Send + 'static) -> JoinHandle<anyhow::Result<()>>
+fn spawn<E>(
+    future: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
+) -> JoinHandle<anyhow::Result<()>>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
