@@ -625,3 +625,136 @@ struct Finding<'a> {
     remediation_task: &'a TaskId,
     remediation_due: Date,
 }
+
+#[cfg(test)]
+mod tests {
+    //! Given these events, when this command, then this event or this refusal.
+    use super::*;
+    use reform_shared::event::{Role, UnitKind};
+    use reform_shared::ids::CommandId;
+    use reform_shared::testkit::{date, id};
+    use reform_shared::time::Timestamp;
+
+    fn given(events: &[(&str, Event)]) -> Tasks {
+        let mut state = Tasks::default();
+        for (on, event) in events {
+            state.apply_event(event, Some(date(on)));
+        }
+        state
+    }
+
+    fn when(state: &Tasks, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
+        let at = Timestamp::at_vietnam_noon(date(on));
+        let context = Context {
+            command_id: id::<CommandId>("c1"),
+            actor: id(actor),
+            occurred_at: at,
+            occurred_on: date(on),
+            recorded_at: at,
+        };
+        state.decide(&command, &context)
+    }
+
+    fn department_with_task() -> Tasks {
+        given(&[
+            (
+                "2016-01-01",
+                Event::UnitAdded {
+                    unit: id("sgd"),
+                    name: "Sở GD&ĐT".into(),
+                    kind: UnitKind::Department,
+                    parent: None,
+                },
+            ),
+            (
+                "2016-01-01",
+                Event::PersonRegistered { person: id("b"), name: "B".into(), title: "".into() },
+            ),
+            (
+                "2016-01-01",
+                Event::LeaderAppointed {
+                    tenure: id("t-b"),
+                    unit: id("sgd"),
+                    person: id("b"),
+                    role: Role::Head,
+                    from: date("2016-01-01"),
+                },
+            ),
+            (
+                "2016-08-01",
+                Event::TaskAssigned {
+                    task: id("t4"),
+                    unit: id("sgd"),
+                    person: None,
+                    plan: None,
+                    title: "t4".into(),
+                    target: "x".into(),
+                    due: date("2016-09-30"),
+                    criterion: None,
+                    assigned_by: id("b"),
+                },
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_deadline_change_carries_the_old_and_new_due_and_moves_the_due_date() {
+        let mut state = department_with_task();
+        let change =
+            Command::ChangeDeadline { task: id("t4"), due: date("2016-10-31"), reason: "r".into() };
+        let event = when(&state, "b", "2016-09-20", change.clone()).expect("accepted");
+        assert_eq!(
+            event,
+            Event::DeadlineChanged {
+                task: id("t4"),
+                unit: id("sgd"),
+                old_due: date("2016-09-30"),
+                new_due: date("2016-10-31"),
+                reason: "r".into(),
+            }
+        );
+        state.apply_event(&event, Some(date("2016-09-20")));
+        let again = when(&state, "b", "2016-09-21", change);
+        assert!(matches!(again, Err(Refusal::SameDeadline { .. })));
+    }
+
+    #[test]
+    fn nothing_happens_to_a_task_before_its_assignment_date() {
+        let state = department_with_task();
+        let early = Command::ReportProgress { task: id("t4"), percent: 10, note: "".into() };
+        let refusal = when(&state, "b", "2016-07-31", early).expect_err("refused");
+        assert!(matches!(refusal, Refusal::BeforeAssignment { .. }), "{refusal}");
+    }
+
+    #[test]
+    fn a_reassignment_that_changes_nothing_is_refused() {
+        let state = department_with_task();
+        let same = Command::ReassignTask {
+            task: id("t4"),
+            unit: Some(id("sgd")),
+            person: None,
+            reason: "".into(),
+        };
+        assert!(matches!(
+            when(&state, "b", "2016-08-02", same),
+            Err(Refusal::NothingChanges { .. })
+        ));
+    }
+
+    #[test]
+    fn the_actor_is_recorded_as_the_assigning_leader() {
+        let state = department_with_task();
+        let assign = Command::AssignTask {
+            task: id("t5"),
+            unit: Some(id("sgd")),
+            person: None,
+            plan: None,
+            title: "t5".into(),
+            target: "x".into(),
+            due: Some(date("2016-12-31")),
+            criterion: Some(id("1.1")),
+        };
+        let event = when(&state, "b", "2016-08-15", assign).expect("accepted");
+        assert!(matches!(event, Event::TaskAssigned { assigned_by, .. } if assigned_by == id("b")));
+    }
+}
