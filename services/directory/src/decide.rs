@@ -82,6 +82,13 @@ impl Decider for DirectoryState {
     const DESCRIPTION: &'static str =
         "Directory of the reform tracker: units, people and leader tenures";
 
+    /// Directory rules read across aggregates (tenure ids are unique across units; the
+    /// bootstrap rule depends on the directory being empty), and directory changes are rare,
+    /// so they are decided one per batch round.
+    fn batch_keys(&self, _event: &Event) -> Vec<String> {
+        vec!["directory".to_owned()]
+    }
+
     fn apply(&mut self, record: &Record) {
         self.directory.apply(&record.envelope.event);
     }

@@ -141,6 +141,15 @@ impl Decider for Tasks {
     const DESCRIPTION: &'static str =
         "Tasks of the reform tracker: plans, assignments, deadlines, progress and findings";
 
+    /// A finding's id is not its aggregate (the remediation task is), so two findings with one
+    /// id must not be decided in the same batch.
+    fn batch_keys(&self, event: &Event) -> Vec<String> {
+        match event {
+            Event::FindingRecorded { finding, .. } => vec![format!("finding:{finding}")],
+            _ => Vec::new(),
+        }
+    }
+
     fn apply(&mut self, record: &Record) {
         let on = record.envelope.occurred_at.vietnam_date();
         self.apply_event(&record.envelope.event, on);

@@ -1,0 +1,268 @@
+//! Handling commands in batches.
+//!
+//! A batch is every request waiting when the service looks (at most [`BATCH_COMMANDS_MAX`]).
+//! It is handled in rounds. In a round, every waiting command is decided against the same
+//! state; of those that produce an event, the first on each aggregate (and on each of the
+//! decider's [`batch keys`](super::Decider::batch_keys)) is kept and the rest wait for the
+//! next round. The kept events are appended concurrently, each with its aggregate's expected
+//! tip, so the broker syncs them to disk together; then the service waits until its own state
+//! has applied them and answers. Commands on one aggregate are therefore decided and appended
+//! strictly in arrival order, each seeing the one before.
+
+use super::follower::Follower;
+use super::{Context, Decider, ServiceError};
+use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
+use crate::command::{self, ErrorKind, Reply, Request};
+use crate::envelope::{Actor, Record};
+use crate::event::Event;
+use crate::ids::CommandId;
+use crate::subject::{Aggregate, STREAM_NAME};
+use crate::time::{Date, Timestamp};
+use async_nats::jetstream;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// The most commands taken into one batch. Bounds the work between two looks at the stream
+/// and the appends in flight at once.
+pub const BATCH_COMMANDS_MAX: usize = 64;
+
+/// The decider's state plus what the runtime tracks for every service alike.
+pub(super) struct Ledger<D> {
+    pub(super) decider: D,
+    pub(super) applied_through: u64,
+    /// Every command id in the log, with its first answer.
+    commands: BTreeMap<CommandId, (u64, &'static str)>,
+    /// The last event of every aggregate, for the expected-sequence check.
+    tips: BTreeMap<String, Tip>,
+}
+
+impl<D: Decider> Ledger<D> {
+    pub(super) fn new(decider: D) -> Self {
+        Self { decider, applied_through: 0, commands: BTreeMap::new(), tips: BTreeMap::new() }
+    }
+
+    pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
+        let envelope = &record.envelope;
+        self.decider.apply(record);
+        self.commands
+            .entry(envelope.command_id.clone())
+            .or_insert((sequence, envelope.event.type_name()));
+        let tip = Tip { sequence, version: envelope.chain.version, digest: record.digest };
+        self.tips.insert(envelope.chain.aggregate.clone(), tip);
+        self.applied_through = sequence;
+    }
+
+    /// The first answer to a command id already in the log.
+    fn first_answer(&self, command_id: &CommandId) -> Option<Reply> {
+        let &(sequence, event) = self.commands.get(command_id)?;
+        Some(Reply::Accepted { sequence, event: event.to_owned(), duplicate: true })
+    }
+}
+
+/// A command waiting for its answer.
+struct Waiting<C> {
+    reply_to: async_nats::service::Request,
+    request: Request<C>,
+    context: Context,
+    /// Its refusal was already re-checked after catching up with the stream: the next is final.
+    rechecked: bool,
+}
+
+/// A decided command, with what its append needs.
+struct Decided<C> {
+    waiting: Waiting<C>,
+    event: Event,
+}
+
+pub(super) struct Runtime<D: Decider> {
+    pub(super) js: jetstream::Context,
+    pub(super) appender: Appender,
+    pub(super) log: Follower,
+    pub(super) state: Ledger<D>,
+}
+
+impl<D: Decider> Runtime<D> {
+    /// Handles a batch of requests to the end: every one is answered before this returns.
+    /// Only a failure of the log itself is an `Err` (it stops the service).
+    pub(super) async fn handle(
+        &mut self,
+        requests: Vec<async_nats::service::Request>,
+    ) -> Result<(), ServiceError> {
+        let mut waiting = VecDeque::new();
+        for reply_to in requests {
+            match command::parse_json::<Request<D::Command>>(&reply_to.message.payload) {
+                Ok(request) => {
+                    let context = context_of(&request);
+                    waiting.push_back(Waiting { reply_to, request, context, rechecked: false });
+                }
+                Err(message) => respond(&reply_to, &failed(ErrorKind::Invalid, message)).await,
+            }
+        }
+        while !waiting.is_empty() {
+            waiting = self.round(waiting).await?;
+        }
+        Ok(())
+    }
+
+    /// One round: decide every waiting command, append those that can go together, answer
+    /// what is settled; returns the commands left for the next round.
+    async fn round(
+        &mut self,
+        waiting: VecDeque<Waiting<D::Command>>,
+    ) -> Result<VecDeque<Waiting<D::Command>>, ServiceError> {
+        let mut next = VecDeque::new();
+        let mut chosen = Vec::new();
+        let mut taken = BTreeSet::new();
+        let mut recheck = false;
+        for mut w in waiting {
+            if let Some(reply) = self.state.first_answer(&w.request.command_id) {
+                respond(&w.reply_to, &reply).await;
+                continue;
+            }
+            match self.state.decider.decide(&w.request.command, &w.context) {
+                Ok(event) => {
+                    let mut keys = vec![Aggregate::of(&event).chain_key()];
+                    keys.extend(self.state.decider.batch_keys(&event));
+                    if keys.iter().any(|k| taken.contains(k)) {
+                        next.push_back(w);
+                    } else {
+                        taken.extend(keys);
+                        chosen.push(Decided { waiting: w, event });
+                    }
+                }
+                Err(refusal) if w.rechecked => {
+                    let message = refusal.to_string();
+                    tracing::info!(service = D::NAME, command_id = %w.request.command_id, %message, "refused");
+                    respond(&w.reply_to, &failed(ErrorKind::Refused, message)).await;
+                }
+                Err(_) => {
+                    // Maybe only stale (another service's event, or one of this round's, has
+                    // not reached the state yet): decide again after catching up.
+                    w.rechecked = true;
+                    recheck = true;
+                    next.push_back(w);
+                }
+            }
+        }
+        self.append_all(chosen).await?;
+        if recheck {
+            self.catch_up_to_head().await?;
+        }
+        Ok(next)
+    }
+
+    /// Appends the round's events at once, waits until the state has applied them, answers.
+    async fn append_all(&mut self, chosen: Vec<Decided<D::Command>>) -> Result<(), ServiceError> {
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        let mut pending = Vec::with_capacity(chosen.len());
+        let mut answers = Vec::with_capacity(chosen.len());
+        for Decided { waiting, event } in chosen {
+            let aggregate = Aggregate::of(&event);
+            let expected = self.state.tips.get(&aggregate.chain_key()).copied();
+            let type_name = event.type_name();
+            let draft = draft(&waiting.context, event);
+            answers.push((waiting, aggregate, type_name));
+            pending.push(self.appender.append(draft, expected));
+        }
+        let outcomes = futures::future::join_all(pending).await;
+        let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
+        if let Some(last) = last {
+            self.catch_up_through(last).await?;
+        }
+        if outcomes.iter().any(|o| matches!(o, Err(AppendError::Conflict { .. }))) {
+            self.catch_up_to_head().await?;
+        }
+        for ((waiting, aggregate, event), outcome) in answers.into_iter().zip(outcomes) {
+            let reply = self.reply_for(&waiting, &aggregate, event, outcome);
+            respond(&waiting.reply_to, &reply).await;
+        }
+        Ok(())
+    }
+
+    fn reply_for(
+        &self,
+        waiting: &Waiting<D::Command>,
+        aggregate: &Aggregate,
+        event: &'static str,
+        outcome: Result<AppendOutcome, AppendError>,
+    ) -> Reply {
+        let command_id = &waiting.request.command_id;
+        let unit = aggregate.unit.as_ref().map(|u| u.to_string()).unwrap_or_default();
+        match outcome {
+            Ok(outcome) => {
+                let duplicate = matches!(outcome, AppendOutcome::Duplicate { .. });
+                let sequence = outcome.sequence();
+                tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), sequence, event, duplicate, "appended");
+                Reply::Accepted { sequence, event: event.to_owned(), duplicate }
+            }
+            // The broker checks the expected sequence before the message id, so a copy of
+            // this command appended by another replica shows up as a conflict: answer it.
+            Err(AppendError::Conflict { .. }) => self.state.first_answer(command_id).unwrap_or_else(|| {
+                tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), "conflict");
+                failed(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{} {} was changed by another command at the same time; check it and try again",
+                        aggregate.kind, aggregate.id
+                    ),
+                )
+            }),
+            Err(e @ (AppendError::Broker { .. } | AppendError::UnreadableTip { .. })) => {
+                tracing::warn!(service = D::NAME, %command_id, error = %e, "append failed");
+                failed(ErrorKind::Unavailable, e.to_string())
+            }
+            Err(e @ AppendError::Encode(_)) => failed(ErrorKind::Invalid, e.to_string()),
+        }
+    }
+
+    pub(super) async fn catch_up_through(&mut self, sequence: u64) -> Result<(), ServiceError> {
+        while self.state.applied_through < sequence {
+            let (seq, record) = self.log.next().await?;
+            self.state.apply(seq, &record);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn catch_up_to_head(&mut self) -> Result<(), ServiceError> {
+        let stream_error = |e: &dyn std::fmt::Display| ServiceError::Stream(e.to_string());
+        let mut stream = self.js.get_stream(STREAM_NAME).await.map_err(|e| stream_error(&e))?;
+        let head = stream.info().await.map_err(|e| stream_error(&e))?.state.last_sequence;
+        self.catch_up_through(head).await
+    }
+}
+
+fn draft(context: &Context, event: Event) -> Draft {
+    Draft {
+        command_id: context.command_id.clone(),
+        actor: Actor::Person(context.actor.clone()),
+        occurred_at: context.occurred_at,
+        recorded_at: context.recorded_at,
+        signature: None,
+        event,
+    }
+}
+
+fn context_of<C>(request: &Request<C>) -> Context {
+    let recorded_at = Timestamp::now();
+    let occurred_at = request.occurred_on.map_or(recorded_at, Timestamp::at_vietnam_noon);
+    let occurred_on = occurred_at.vietnam_date().unwrap_or_else(Date::today_in_vietnam);
+    Context {
+        command_id: request.command_id.clone(),
+        actor: request.actor.clone(),
+        occurred_at,
+        occurred_on,
+        recorded_at,
+    }
+}
+
+fn failed(kind: ErrorKind, message: String) -> Reply {
+    Reply::Failed { kind, message }
+}
+
+async fn respond(to: &async_nats::service::Request, reply: &Reply) {
+    let bytes = serde_json::to_vec(reply).unwrap_or_default();
+    if let Err(e) = to.respond(Ok(bytes.into())).await {
+        tracing::warn!(error = %e, "could not send a reply");
+    }
+}
