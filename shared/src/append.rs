@@ -2,7 +2,11 @@
 //!
 //! Every append:
 //! - carries the command id as `Nats-Msg-Id`, so JetStream drops a retry inside its
-//!   de-duplication window and answers "duplicate" with the first append's sequence;
+//!   de-duplication window and answers "duplicate" with the first append's sequence. The
+//!   broker checks the expected sequence *before* the message id, so this holds for a retry
+//!   built on the current tip (as [`Appender::append_next`] does); a retry built on the tip
+//!   before the first attempt gets [`AppendError::Conflict`], and the command services answer
+//!   it from their table of applied command ids instead;
 //! - carries the expected last sequence of the aggregate's check subject, so of two commands
 //!   decided on the same state only the first lands and the second gets [`AppendError::Conflict`];
 //! - links the event into its aggregate's integrity chain (version and previous digest), taken
