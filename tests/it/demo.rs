@@ -9,9 +9,10 @@ use tokio::sync::watch;
 async fn the_demo_loads_through_the_services_and_a_second_load_appends_nothing() {
     let broker = Broker::start().await;
     let (stop, stopped) = watch::channel(false);
-    let services = reformctl::up_services::start_command_services(&broker.client, &Shutdown::new(stopped))
-        .await
-        .expect("services start");
+    let services =
+        reformctl::up_services::start_command_services(&broker.client, &Shutdown::new(stopped))
+            .await
+            .expect("services start");
     let data = demo::parse(demo::PROVINCE_JSON).expect("demo parses");
 
     let first = demo::load(&broker.client, &data, false).await.expect("demo loads");
