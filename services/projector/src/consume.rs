@@ -2,13 +2,13 @@
 //! after the commit.
 //!
 //! Reading and applying overlap: while the applying thread decodes, applies and commits one
-//! batch (a blocking fsync), the reader is already collecting the next. Each batch is every
-//! message ready at that moment, up to `batch_events_max`, so batches grow under load (fewer
-//! commits per event) and stay small when events trickle in (low latency). The last message of
+//! batch, the reader gathers the next from every message that arrives meanwhile, up to
+//! `batch_events_max`; so batches grow under load (fewer commits per event) and stay small
+//! when events trickle in (low latency). The last message of
 //! a batch is acked once its commit returns; with `AckPolicy::All` that one ack covers the
 //! batch.
 
-use crate::store::{Item, Store};
+use crate::store::{Flush, Item, Store};
 use crate::Error;
 use async_nats::jetstream;
 use async_nats::jetstream::message::Acker;
@@ -18,10 +18,14 @@ use reform_shared::codec;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
-/// How many batches may wait for the applying thread. Two keep it busy while bounding memory.
-pub const BATCHES_IN_FLIGHT_MAX: usize = 2;
+/// How many batches may wait for the applying thread: one, so it never idles while the next
+/// is being gathered, and memory stays at most three batches.
+pub const BATCHES_IN_FLIGHT_MAX: usize = 1;
+/// The longest time between two durable (fsynced) commits while batches keep coming.
+pub const DURABLE_COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A batch as read: stream sequences with raw payloads, and the last message's acker.
 struct RawBatch {
@@ -69,51 +73,59 @@ where
             .spawn(move || apply_loop(&store, &skipped, batch_rx, &done_tx))
             .map_err(|e| Error::Consumer(format!("could not start the applying thread: {e}")))?
     };
-    let mut chunks = messages.ready_chunks(batch_events_max.max(1));
+    let max = batch_events_max.max(1);
+    let mut chunks = messages.ready_chunks(max);
     let mut dispatched = applied;
-    let mut batch_tx = Some(batch_tx);
-    let mut outcome: Result<(), Error> = Ok(());
+    // The batch being gathered: it grows while the applying thread is busy, so under load each
+    // commit carries up to `batch_events_max` events.
+    let mut pending: Option<RawBatch> = None;
     tokio::pin!(shutdown);
-    loop {
+    let mut outcome: Result<(), Error> = loop {
+        let room = pending.as_ref().is_none_or(|b| b.messages.len() < max);
         tokio::select! {
             biased;
-            () = &mut shutdown, if batch_tx.is_some() => batch_tx = None,
+            () = &mut shutdown => break Ok(()),
             done = done_rx.recv() => match done {
                 Some(Ok((seq, acker))) => {
                     applied = seq;
                     ack(acker).await;
                     status.send_replace(applied);
                     if matches!(until, Until::Applied(n) if applied >= n) {
-                        batch_tx = None;
+                        break Ok(());
                     }
                 }
-                Some(Err(e)) => {
-                    outcome = Err(e);
-                    batch_tx = None;
-                }
-                // The applying thread has finished every batch it was given.
-                None => break,
+                Some(Err(e)) => break Err(e),
+                None => break Err(Error::Consumer("the applying thread stopped".into())),
             },
-            chunk = chunks.next(), if batch_tx.is_some() => {
-                let Some(chunk) = chunk else {
-                    outcome = Err(Error::Consumer("the consumer's message stream ended".into()));
-                    batch_tx = None;
-                    continue;
-                };
-                let batch = match read_chunk(chunk, &mut dispatched) {
-                    Ok(batch) => batch,
-                    Err(e) => {
-                        outcome = Err(e);
-                        batch_tx = None;
-                        continue;
-                    }
-                };
-                if batch.messages.is_empty() {
-                    continue;
+            permit = batch_tx.reserve(), if pending.is_some() => {
+                // A closed channel means the applying thread stopped; its error is queued on
+                // `done_rx`, which this biased select reads first.
+                if let (Ok(permit), Some(batch)) = (permit, pending.take()) {
+                    permit.send(batch);
                 }
-                if let Some(tx) = &batch_tx {
-                    // A failed send means the applying thread stopped; its error is on its way.
-                    let _ = tx.send(batch).await;
+            }
+            chunk = chunks.next(), if room => {
+                let Some(chunk) = chunk else {
+                    break Err(Error::Consumer("the consumer's message stream ended".into()));
+                };
+                if let Err(e) = read_chunk(chunk, &mut dispatched, &mut pending) {
+                    break Err(e);
+                }
+            }
+        }
+    };
+    // Let the applying thread finish what it was given (nothing is cut mid-write), ack it.
+    drop(batch_tx);
+    while let Some(done) = done_rx.recv().await {
+        match done {
+            Ok((seq, acker)) => {
+                applied = seq;
+                ack(acker).await;
+                status.send_replace(applied);
+            }
+            Err(e) => {
+                if outcome.is_ok() {
+                    outcome = Err(e);
                 }
             }
         }
@@ -122,13 +134,13 @@ where
     outcome.map(|()| applied)
 }
 
-/// Splits a chunk of messages into sequences and payloads, dropping redeliveries of what was
+/// Adds a chunk of messages to the batch being gathered, dropping redeliveries of what was
 /// already dispatched and keeping only the last acker.
 fn read_chunk<E: std::fmt::Display>(
     chunk: Vec<Result<jetstream::Message, E>>,
     dispatched: &mut u64,
-) -> Result<RawBatch, Error> {
-    let mut batch = RawBatch { messages: Vec::with_capacity(chunk.len()), acker: None };
+    pending: &mut Option<RawBatch>,
+) -> Result<(), Error> {
     for message in chunk {
         let message = message.map_err(|e| Error::Consumer(e.to_string()))?;
         let seq = message.info().map_err(|e| Error::Consumer(e.to_string()))?.stream_sequence;
@@ -137,10 +149,11 @@ fn read_chunk<E: std::fmt::Display>(
             continue;
         }
         *dispatched = seq;
+        let batch = pending.get_or_insert_with(|| RawBatch { messages: Vec::new(), acker: None });
         batch.messages.push((seq, message.payload));
         batch.acker = Some(acker);
     }
-    Ok(batch)
+    Ok(())
 }
 
 async fn ack(acker: Option<Acker>) {
@@ -153,18 +166,35 @@ async fn ack(acker: Option<Acker>) {
 }
 
 /// The applying thread: decode, apply, commit, report; stop at the first error.
+///
+/// A commit is made durable (fsync) when no other batch is waiting, or when the last durable
+/// commit is older than [`DURABLE_COMMIT_INTERVAL`]; in between, commits are atomic but not
+/// synced. That is safe because the checkpoint travels in the same transaction as the views:
+/// a power loss can only take the file back to an earlier consistent commit, and the consumer
+/// is recreated at that checkpoint at the next start, so the lost events are applied again,
+/// once. Under load this saves an fsync per batch; when events trickle in, every commit syncs.
 fn apply_loop(
     store: &Store,
     skipped: &BTreeSet<u64>,
     mut batches: mpsc::Receiver<RawBatch>,
     done: &mpsc::UnboundedSender<Applied>,
 ) {
+    let mut last_durable = Instant::now();
     while let Some(batch) = batches.blocking_recv() {
         let (items, failure) = decode_batch(&batch.messages, skipped);
+        let flush = if failure.is_some()
+            || batches.is_empty()
+            || last_durable.elapsed() >= DURABLE_COMMIT_INTERVAL
+        {
+            last_durable = Instant::now();
+            Flush::Durable
+        } else {
+            Flush::Deferred
+        };
         let result = if items.is_empty() {
             Ok(None)
         } else {
-            store.apply_batch(&items).map(Some).map_err(Error::from)
+            store.apply_batch(&items, flush).map(Some).map_err(Error::from)
         };
         match (result, failure) {
             (Ok(Some(seq)), None) => {
@@ -186,6 +216,10 @@ fn apply_loop(
                 return;
             }
         }
+    }
+    // Leave the file synced on a clean stop.
+    if let Err(e) = store.sync() {
+        let _ = done.send(Err(e.into()));
     }
 }
 

@@ -99,6 +99,15 @@ pub struct Item {
     pub record: Option<Record>,
 }
 
+/// Whether a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// fsync before the commit returns.
+    Durable,
+    /// Atomic, visible, but synced only by a later durable commit (see `consume::apply_loop`).
+    Deferred,
+}
+
 /// The canonical summary of the views: the checkpoint and a SHA-256 over every table in a
 /// fixed order, every row in key order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -223,8 +232,11 @@ impl Store {
 
     /// Applies a batch in one write transaction, with the checkpoint. Items at or below the
     /// checkpoint are ignored, so a redelivered event is never applied twice.
-    pub fn apply_batch(&self, items: &[Item]) -> Result<u64, StoreError> {
-        let txn = self.db.begin_write()?;
+    pub fn apply_batch(&self, items: &[Item], flush: Flush) -> Result<u64, StoreError> {
+        let mut txn = self.db.begin_write()?;
+        if flush == Flush::Deferred {
+            txn.set_durability(redb::Durability::None)?;
+        }
         let applied_through = {
             let meta = txn.open_table(META)?;
             let value = meta.get(APPLIED_THROUGH)?.map_or(0, |g| g.value());
@@ -255,6 +267,12 @@ impl Store {
         write_back(&txn, &overlay)?;
         txn.commit()?;
         Ok(overlay.applied_through)
+    }
+
+    /// Makes every earlier commit durable.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.begin_write()?.commit()?;
+        Ok(())
     }
 
     /// The canonical dump: equal for equal views, whatever order they were written in.

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use reform_projector::model::{apply, State};
-use reform_projector::store::{Item, Store};
+use reform_projector::store::{Flush, Item, Store};
 use reform_projector::views::{self, Basis};
 use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
 use reform_shared::event::{Event, Role, Stage, UnitKind};
@@ -204,7 +204,7 @@ proptest! {
     ) {
         let all = items(&records);
         let (_a, whole) = store();
-        whole.apply_batch(&all).expect("apply");
+        whole.apply_batch(&all, Flush::Durable).expect("apply");
         let (_b, split) = store();
         let mut rest = &all[..];
         for cut in cuts.iter().cycle() {
@@ -212,7 +212,7 @@ proptest! {
                 break;
             }
             let (batch, tail) = rest.split_at((*cut).min(rest.len()));
-            split.apply_batch(batch).expect("apply");
+            split.apply_batch(batch, Flush::Deferred).expect("apply");
             rest = tail;
         }
         prop_assert_eq!(whole.dump().expect("dump"), split.dump().expect("dump"));
@@ -222,12 +222,12 @@ proptest! {
     fn redelivered_events_are_not_applied_twice(records in log(), overlap in 1usize..20) {
         let all = items(&records);
         let (_a, once) = store();
-        once.apply_batch(&all).expect("apply");
+        once.apply_batch(&all, Flush::Durable).expect("apply");
         let (_b, twice) = store();
         let half = all.len() / 2;
-        twice.apply_batch(&all[..half]).expect("apply");
+        twice.apply_batch(&all[..half], Flush::Deferred).expect("apply");
         // The next batch starts with events already applied, as a redelivery would.
-        twice.apply_batch(&all[half.saturating_sub(overlap)..]).expect("apply");
+        twice.apply_batch(&all[half.saturating_sub(overlap)..], Flush::Durable).expect("apply");
         prop_assert_eq!(once.dump().expect("dump"), twice.dump().expect("dump"));
     }
 
@@ -238,7 +238,7 @@ proptest! {
             apply(&mut state, r, i as u64 + 1);
         }
         let (_a, store) = store();
-        store.apply_batch(&items(&records)).expect("apply");
+        store.apply_batch(&items(&records), Flush::Durable).expect("apply");
         for basis in [Basis::AsTrueAt { date: day(as_of) }, Basis::Live { today: day(as_of) }] {
             for unit in UNITS {
                 for year in [2015u16, 2016, 2017] {

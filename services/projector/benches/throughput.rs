@@ -1,0 +1,418 @@
+//! Projector throughput and memory, against a real nats-server.
+//!
+//! ```text
+//! cargo bench -p reform-projector --bench throughput      # PAR_BENCH_EVENTS=… to change the size
+//! ```
+//!
+//! 1. Fills a stream with `PAR_BENCH_EVENTS` (default 1,000,000) events of a realistic mix
+//!    (tasks assigned, progress, deadline changes, completions, scores, evidence across 330
+//!    units), published fast to a lazily-syncing server with many publishes in flight.
+//! 2. In a child process, a bare consumer reads the whole stream (same durable pull consumer
+//!    settings and ack pattern as the projector) without decoding or applying anything.
+//! 3. In another child process, the projector (the library's `run`, exactly as the service)
+//!    applies the whole stream into a fresh redb file.
+//!
+//! Each child reports its rate and its peak memory (VmHWM), and the projector its resident
+//! memory at each quarter of the stream, to show memory flat in the number of events.
+
+use async_nats::jetstream::{self, consumer};
+use futures::stream::FuturesUnordered;
+use futures::StreamExt;
+use reform_shared::codec;
+use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
+use reform_shared::event::{Component, Criterion, Event, Role, Stage, UnitKind};
+use reform_shared::ids::CommandId;
+use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
+use reform_shared::points::Points;
+use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::subject::{Aggregate, ALL_EVENTS, STREAM_NAME};
+use reform_shared::time::{Date, Timestamp};
+use std::future::IntoFuture;
+use std::time::{Duration, Instant};
+
+const EVENTS_DEFAULT: u64 = 1_000_000;
+/// Publishes awaiting their ack, at most, while filling; below async-nats's own limit (5,000),
+/// whose permits are only returned as acks are awaited.
+const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
+const DEPARTMENTS: usize = 30;
+const DIVISIONS_PER_DEPARTMENT: usize = 10;
+const CRITERIA: usize = 20;
+const ROLE_ENV: &str = "PAR_BENCH_ROLE";
+const EVENTS_ENV: &str = "PAR_BENCH_EVENTS";
+const DB_ENV: &str = "PAR_BENCH_DB";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
+    match std::env::var(ROLE_ENV).as_deref() {
+        Ok("bare") => runtime.block_on(bare()),
+        Ok("projector") => runtime.block_on(projector()),
+        _ => runtime.block_on(parent()),
+    }
+}
+
+fn events_wanted() -> u64 {
+    std::env::var(EVENTS_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(EVENTS_DEFAULT)
+}
+
+fn nats_url() -> String {
+    std::env::var("NATS_URL").expect("NATS_URL is set by the parent")
+}
+
+/// A status line of /proc/self/status, in kB.
+fn proc_status_kb(field: &str) -> u64 {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn parent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = ServerOptions { data_dir: dir.path().join("nats"), port: None, sync: Sync::Lazy };
+    let server = NatsServer::start(&options).expect("nats-server starts");
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    let js = jetstream::new(client.clone());
+    ensure_stream(&js, &StreamSettings::default()).await.expect("stream");
+    let wanted = events_wanted();
+    let started = Instant::now();
+    let last = fill(&js, wanted).await;
+    let fill_secs = started.elapsed().as_secs_f64();
+    println!(
+        "filled {last} events in {fill_secs:.1} s ({:.0} events/s published)",
+        last as f64 / fill_secs
+    );
+
+    let bare = child("bare", server.url(), last, None);
+    let db = dir.path().join("views.redb");
+    let projected = child("projector", server.url(), last, Some(&db));
+    let bare_rate = bare["events_per_second"].as_f64().unwrap_or(0.0);
+    let projector_rate = projected["events_per_second"].as_f64().unwrap_or(0.0);
+    let db_mb = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) / (1024 * 1024);
+    println!();
+    println!("events in the stream:                     {last}");
+    println!("bare consumer, read only:                 {bare_rate:>10.0} events/s");
+    println!("projector, stream → redb:                 {projector_rate:>10.0} events/s");
+    println!(
+        "projector ÷ bare:                         {:>10.1} %",
+        if bare_rate > 0.0 { projector_rate * 100.0 / bare_rate } else { 0.0 }
+    );
+    println!(
+        "projector peak memory (VmHWM):            {:>10} MiB",
+        projected["vm_hwm_kb"].as_u64().unwrap_or(0) / 1024
+    );
+    println!(
+        "bare consumer peak memory (VmHWM):        {:>10} MiB",
+        bare["vm_hwm_kb"].as_u64().unwrap_or(0) / 1024
+    );
+    println!(
+        "projector resident memory at 25/50/75/100 % of the stream: {} MiB",
+        projected["rss_mib_at_quarters"]
+    );
+    println!("views file:                               {db_mb:>10} MiB");
+}
+
+/// Runs this bench binary again in a role, and reads the JSON line it prints.
+fn child(role: &str, url: &str, last: u64, db: Option<&std::path::Path>) -> serde_json::Value {
+    let exe = std::env::current_exe().expect("own path");
+    let mut command = std::process::Command::new(exe);
+    command.env(ROLE_ENV, role).env("NATS_URL", url).env(EVENTS_ENV, last.to_string());
+    if let Some(db) = db {
+        command.env(DB_ENV, db);
+    }
+    let output = command.stderr(std::process::Stdio::inherit()).output().expect("child runs");
+    assert!(output.status.success(), "the {role} child failed");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().last().unwrap_or("{}");
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{role} printed {line:?}: {e}"))
+}
+
+fn framework(year: u16) -> Event {
+    let criteria = (0..CRITERIA)
+        .map(|i| Criterion {
+            code: format!("{}.{}", i / 4 + 1, i % 4 + 1).parse().expect("code"),
+            component: Component::ALL[i % Component::ALL.len()],
+            title: format!("Tiêu chí {i}"),
+            max_points: Points(500),
+            survey_measured: false,
+        })
+        .collect();
+    Event::FrameworkPublished {
+        year,
+        unit_kind: UnitKind::Department,
+        source: "QĐ 2071/QĐ-UBND".into(),
+        criteria,
+    }
+}
+
+fn unit_id(i: usize) -> String {
+    let units = DEPARTMENTS * (DIVISIONS_PER_DEPARTMENT + 1);
+    let i = i % units;
+    let dept = i / (DIVISIONS_PER_DEPARTMENT + 1);
+    match i % (DIVISIONS_PER_DEPARTMENT + 1) {
+        0 => format!("s{dept}"),
+        d => format!("s{dept}-p{d}"),
+    }
+}
+
+/// The directory, then a steady mix of task, score and evidence events.
+fn event(i: u64) -> (Date, Event) {
+    let day = |d: u64| {
+        Date::from_ymd(2016, 1, 1)
+            .map_or_else(|| unreachable_day(), |s| Date(s.0 + chrono::Days::new(d % 730)))
+    };
+    let units = (DEPARTMENTS * (DIVISIONS_PER_DEPARTMENT + 1)) as u64;
+    let prologue = 1 + units + DEPARTMENTS as u64 * 2 + 2;
+    if i == 0 {
+        return (
+            day(0),
+            Event::UnitAdded {
+                unit: id("st"),
+                name: "Tỉnh Sóc Trăng".into(),
+                kind: UnitKind::Province,
+                parent: None,
+            },
+        );
+    }
+    if i <= units {
+        let u = unit_id(i as usize - 1);
+        let (kind, parent) = match u.split_once("-p") {
+            None => (UnitKind::Department, "st".to_owned()),
+            Some((dept, _)) => (UnitKind::Division, dept.to_owned()),
+        };
+        return (
+            day(0),
+            Event::UnitAdded {
+                unit: id(&u),
+                name: format!("Đơn vị {u}"),
+                kind,
+                parent: Some(id(&parent)),
+            },
+        );
+    }
+    if i <= units + DEPARTMENTS as u64 * 2 {
+        let k = i - units - 1;
+        let dept = k / 2;
+        if k % 2 == 0 {
+            return (
+                day(0),
+                Event::PersonRegistered {
+                    person: id(&format!("gd{dept}")),
+                    name: format!("Giám đốc {dept}"),
+                    title: "Giám đốc Sở".into(),
+                },
+            );
+        }
+        return (
+            day(0),
+            Event::LeaderAppointed {
+                tenure: id(&format!("ten{dept}")),
+                unit: id(&format!("s{dept}")),
+                person: id(&format!("gd{dept}")),
+                role: Role::Head,
+                from: day(0),
+            },
+        );
+    }
+    if i <= prologue {
+        return (day(0), framework(2016 + (i - units - DEPARTMENTS as u64 * 2 - 1) as u16));
+    }
+    let n = i - prologue;
+    let task = |k: u64| id(&format!("t{k}"));
+    let unit = |k: u64| id(&unit_id(k as usize));
+    let on = day(n / 1000);
+    let event = match n % 10 {
+        0 | 3 | 6 => Event::TaskAssigned {
+            task: task(n),
+            unit: unit(n),
+            person: None,
+            plan: None,
+            title: format!("Nhiệm vụ CCHC số {n}"),
+            target: "Hoàn thành".into(),
+            due: day(n / 1000 + 60),
+            criterion: None,
+            assigned_by: id("gd0"),
+        },
+        1 | 7 => {
+            let k = n - 1;
+            Event::TaskCompleted { task: task(k), unit: unit(k), note: String::new() }
+        }
+        2 => Event::DeadlineChanged {
+            task: task(n - 2),
+            unit: unit(n - 2),
+            old_due: day(n / 1000 + 60),
+            new_due: day(n / 1000 + 90),
+            reason: "Gia hạn".into(),
+        },
+        4 => Event::ProgressReported {
+            task: task(n - 1),
+            unit: unit(n - 1),
+            percent: 50,
+            note: String::new(),
+        },
+        5 | 8 => {
+            let code = format!("{}.{}", (n / 10) % 5 + 1, (n / 50) % 4 + 1);
+            Event::ScoreChanged {
+                unit: unit(n / 10),
+                year: 2016 + ((n / 100_000) % 2) as u16,
+                criterion: id(&code),
+                stage: Stage::ALL[(n % 3) as usize],
+                old: None,
+                new: Points((n % 500) as u32),
+                reason: "Chấm điểm".into(),
+                evidence: Vec::new(),
+                by: id("gd0"),
+            }
+        }
+        _ => Event::EvidenceAttached {
+            evidence: id(&format!("e{n}")),
+            unit: unit(n),
+            task: None,
+            criterion: Some(id("1.1")),
+            title: "Báo cáo".into(),
+            document_number: "1264/BC-SGDĐT".into(),
+            document_date: on,
+            sha256: [1; 32],
+            size_bytes: 1,
+            media_type: "application/pdf".into(),
+            object_key: "01".repeat(32),
+        },
+    };
+    (on, event)
+}
+
+fn unreachable_day() -> Date {
+    Date::today_in_vietnam()
+}
+
+fn id<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("bench ids are valid")
+}
+
+/// Publishes `wanted` events with many acks outstanding; returns the last sequence.
+async fn fill(js: &jetstream::Context, wanted: u64) -> u64 {
+    let mut in_flight = FuturesUnordered::new();
+    let mut last = 0u64;
+    for i in 0..wanted {
+        let (on, event) = event(i);
+        let aggregate = Aggregate::of(&event);
+        let command: CommandId = id(&format!("bench-{i}"));
+        let at = Timestamp::at_vietnam_noon(on);
+        let envelope = Envelope {
+            event_id: EventId::for_command(&command),
+            occurred_at: at,
+            recorded_at: at,
+            actor: Actor::Service("bench".into()),
+            command_id: command,
+            chain: ChainLink::first(aggregate.chain_key()),
+            signature: None,
+            event,
+        };
+        let (bytes, _) = codec::encode(&envelope).expect("encodes");
+        let ack = js.publish(aggregate.subject(), bytes.into()).await.expect("publish");
+        in_flight.push(ack.into_future());
+        while in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
+            if let Some(ack) = in_flight.next().await {
+                last = last.max(ack.expect("stored").sequence);
+            }
+        }
+    }
+    while let Some(ack) = in_flight.next().await {
+        last = last.max(ack.expect("stored").sequence);
+    }
+    last
+}
+
+/// The bare consumer: the projector's consumer settings and ack pattern, nothing applied.
+async fn bare() {
+    let last = events_wanted();
+    let client = async_nats::connect(nats_url()).await.expect("connect");
+    let js = jetstream::new(client);
+    let started = Instant::now();
+    let stream = js.get_stream(STREAM_NAME).await.expect("stream");
+    let consumer = stream
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some("bench-bare".into()),
+            ack_policy: consumer::AckPolicy::All,
+            ack_wait: reform_projector::ACK_WAIT,
+            max_ack_pending: reform_projector::ACK_PENDING_MAX,
+            filter_subject: ALL_EVENTS.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .expect("consumer");
+    let messages = consumer
+        .stream()
+        .max_messages_per_batch(reform_projector::PULL_BATCH_MESSAGES)
+        .messages()
+        .await
+        .expect("messages");
+    let mut chunks = messages.ready_chunks(reform_projector::BATCH_EVENTS_MAX);
+    let mut seen = 0u64;
+    let mut bytes = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let mut last_message = None;
+        for message in chunk {
+            let message = message.expect("message");
+            seen = message.info().expect("info").stream_sequence;
+            bytes += message.payload.len();
+            last_message = Some(message);
+        }
+        if let Some(message) = last_message {
+            message.ack().await.expect("ack");
+        }
+        if seen >= last {
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let report = serde_json::json!({
+        "events": seen,
+        "bytes": bytes,
+        "seconds": secs,
+        "events_per_second": seen as f64 / secs,
+        "vm_hwm_kb": proc_status_kb("VmHWM:"),
+    });
+    println!("{report}");
+}
+
+/// The projector, exactly as the service runs it, until it has applied the whole stream.
+async fn projector() {
+    let last = events_wanted();
+    let db = std::env::var(DB_ENV).expect("db path");
+    let client = async_nats::connect(nats_url()).await.expect("connect");
+    let config = reform_projector::Config::new(db.into());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let running = tokio::spawn(reform_projector::run(client.clone(), config, async {
+        let _ = stopped.await;
+    }));
+    let mut quarters = Vec::new();
+    let mut next_quarter = 1u64;
+    let applied = loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let Ok(status) = reform_projector::queries::status(&client).await else { continue };
+        while next_quarter <= 4 && status.applied_through >= last * next_quarter / 4 {
+            quarters.push(proc_status_kb("VmRSS:") / 1024);
+            next_quarter += 1;
+        }
+        if status.applied_through >= last {
+            break status.applied_through;
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let _ = stop.send(());
+    running.await.expect("no panic").expect("projector ran cleanly");
+    let report = serde_json::json!({
+        "events": applied,
+        "seconds": secs,
+        "events_per_second": applied as f64 / secs,
+        "vm_hwm_kb": proc_status_kb("VmHWM:"),
+        "rss_mib_at_quarters": quarters,
+    });
+    println!("{report}");
+}
