@@ -179,6 +179,21 @@ pub enum Touched {
     Score(ScoreKey),
 }
 
+/// Whether an event replaces a record whole, so its earlier value need not be read.
+pub fn replaces(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::UnitAdded { .. }
+            | Event::PersonRegistered { .. }
+            | Event::LeaderAppointed { .. }
+            | Event::PlanIssued { .. }
+            | Event::TaskAssigned { .. }
+            | Event::FindingRecorded { .. }
+            | Event::EvidenceAttached { .. }
+            | Event::FrameworkPublished { .. }
+    )
+}
+
 /// The records `apply` reads or writes for this event (index sets are only added to).
 pub fn touched(event: &Event) -> Vec<Touched> {
     match event {

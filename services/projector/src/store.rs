@@ -19,7 +19,7 @@ use redb::{
 };
 use reform_shared::envelope::Record;
 use reform_shared::event::{Stage, UnitKind};
-use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::ids::{EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::Digest as _;
@@ -252,9 +252,15 @@ impl Store {
                 }
                 match &item.record {
                     Some(record) => {
-                        for key in crate::model::touched(&record.envelope.event) {
+                        let event = &record.envelope.event;
+                        // A record the event replaces whole is not read first; it still counts
+                        // as loaded, so a later event of the batch never reads over it.
+                        let replaces = crate::model::replaces(event);
+                        for key in crate::model::touched(event) {
                             if !loaded.contains(&key) {
-                                tables.load(&key, &mut overlay)?;
+                                if !replaces {
+                                    tables.load(&key, &mut overlay)?;
+                                }
                                 loaded.insert(key);
                             }
                         }
@@ -480,28 +486,48 @@ impl<'txn> Tables<'txn> {
     }
 }
 
-fn load_into<Id: Ord + Clone + std::fmt::Display, T: DeserializeOwned>(
+/// The ids used as string keys.
+trait IdStr {
+    fn id_str(&self) -> &str;
+}
+
+macro_rules! id_str {
+    ($($t:ty),*) => {$(
+        impl IdStr for $t {
+            fn id_str(&self) -> &str {
+                self.as_str()
+            }
+        }
+    )*};
+}
+id_str!(UnitId, PersonId, TenureId, PlanId, TaskId, FindingId, EvidenceId);
+
+fn load_into<Id: Ord + Clone + IdStr, T: DeserializeOwned>(
     table: &impl ReadableTable<Str, Bytes>,
     name: &'static str,
     id: &Id,
     map: &mut std::collections::BTreeMap<Id, T>,
 ) -> Result<(), StoreError> {
-    let key = id.to_string();
-    if let Some(rec) = get_rec(table, name, &key)? {
+    let key = id.id_str();
+    if let Some(rec) = get_rec(table, name, key)? {
         map.insert(id.clone(), rec);
     }
     Ok(())
 }
 
-fn put_all<Id: std::fmt::Display, T: Serialize>(
+fn put_all<Id: IdStr, T: Serialize>(
     txn: &WriteTransaction,
     def: TableDefinition<Str, Bytes>,
     name: &'static str,
     map: &std::collections::BTreeMap<Id, T>,
 ) -> Result<(), StoreError> {
     let mut table = txn.open_table(def)?;
+    let mut buffer = Vec::new();
     for (id, rec) in map {
-        table.insert(id.to_string().as_str(), encode(name, rec)?.as_slice())?;
+        buffer.clear();
+        buffer = postcard::to_extend(rec, buffer)
+            .map_err(|e| StoreError::Encode { table: name, detail: e.to_string() })?;
+        table.insert(id.id_str(), buffer.as_slice())?;
     }
     Ok(())
 }

@@ -66,7 +66,7 @@ fn flowing_events() -> Vec<(&'static str, Event)> {
         let code = ["1.1", "1.2", "2.1", "3.1"][i % 4];
         let stage = Stage::ALL[i % 3];
         events.push(("2016-12-20", score(unit_id, 2016, code, stage, None, (i % 900) as u32)));
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             let e: &'static str = Box::leak(format!("e{i}").into_boxed_str());
             events.push(("2016-10-10", evidence(e, unit_id, Some(code), "2016-10-10")));
         }
