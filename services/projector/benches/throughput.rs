@@ -160,7 +160,7 @@ fn unit_id(i: usize) -> String {
 fn event(i: u64) -> (Date, Event) {
     let day = |d: u64| {
         Date::from_ymd(2016, 1, 1)
-            .map_or_else(|| unreachable_day(), |s| Date(s.0 + chrono::Days::new(d % 730)))
+            .map_or_else(unreachable_day, |s| Date(s.0 + chrono::Days::new(d % 730)))
     };
     let units = (DEPARTMENTS * (DIVISIONS_PER_DEPARTMENT + 1)) as u64;
     let prologue = 1 + units + DEPARTMENTS as u64 * 2 + 2;
@@ -194,7 +194,7 @@ fn event(i: u64) -> (Date, Event) {
     if i <= units + DEPARTMENTS as u64 * 2 {
         let k = i - units - 1;
         let dept = k / 2;
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             return (
                 day(0),
                 Event::PersonRegistered {

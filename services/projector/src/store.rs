@@ -28,7 +28,7 @@ use std::path::Path;
 
 /// redb's page cache. Its default (1 GiB) would let memory grow with the views; this bound
 /// keeps the projector's memory flat however long the log.
-pub const REDB_CACHE_BYTES_MAX: usize = 64 * 1024 * 1024;
+pub const REDB_CACHE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 type Bytes = &'static [u8];
 type Str = &'static str;
