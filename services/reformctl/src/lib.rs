@@ -16,6 +16,7 @@ pub mod table;
 pub mod tasks;
 pub mod up;
 pub mod up_services;
+pub mod up_show;
 pub mod view;
 
 use clap::{Parser, Subcommand};

@@ -54,10 +54,15 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown(stopped);
-    let services = crate::up_services::start_command_services(&client, &shutdown).await?;
+    let mut services = crate::up_services::start_command_services(&client, &shutdown).await?;
+    let views = absolute(&args.data_dir)?.join("views.redb");
+    services.push(crate::up_services::start_projector(&client, views.clone(), &shutdown).await?);
     print_summary(&js, server.as_ref(), &url).await?;
+    println!("  views       {}", views.display());
     if !args.no_demo {
         load_demo(&client).await?;
+        crate::up_services::wait_projected(&client).await?;
+        crate::up_show::show(&client).await?;
     }
 
     if !args.once {

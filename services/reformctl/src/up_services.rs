@@ -46,6 +46,37 @@ where
     tokio::spawn(async move { future.await.map_err(anyhow::Error::from) })
 }
 
+/// Starts the projector on the views file under the data directory, and waits until its
+/// views hold everything the stream held when it started.
+pub async fn start_projector(
+    client: &async_nats::Client,
+    views: std::path::PathBuf,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Running> {
+    let config = reform_projector::Config::new(views);
+    let handle = spawn(reform_projector::run(client.clone(), config, shutdown.clone().wait()));
+    wait_ready(client, &["par-projector"]).await?;
+    Ok(("projector", handle))
+}
+
+/// Waits until the projector's views have applied the stream up to its current head.
+pub async fn wait_projected(client: &async_nats::Client) -> anyhow::Result<u64> {
+    let js = async_nats::jetstream::new(client.clone());
+    let mut stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
+    let head = stream.info().await?.state.last_sequence;
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    loop {
+        let status = reform_projector::queries::status(client).await;
+        if status.as_ref().is_ok_and(|s| s.applied_through >= head) {
+            return Ok(head);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("the projector did not catch up with the stream (sequence {head}) in time");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until every named service answers `$SRV.PING.<name>`.
 pub async fn wait_ready(client: &async_nats::Client, names: &[&str]) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
