@@ -15,9 +15,7 @@ up *ARGS:
 test:
     cargo test --workspace --locked
 
-# Print the benchmark figures (slow, minutes; never part of `test`): commands per second through
-# the tasks service beside the bare JetStream publish rate (synced and lazy), then events per
-# second applied by the projector from 1,000,000 events beside a bare consumer, and its memory.
+# Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
 bench: bench-commands bench-projector
 
 # The tasks service against bare publish-with-ack, synced and lazy.
