@@ -6,6 +6,7 @@
 //! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
 //! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
+//! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
 //! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
 //! - [`testkit`]: a real broker per test, and helpers to wait on conditions.
 //!
@@ -15,6 +16,7 @@ pub mod append;
 pub mod codec;
 pub mod command;
 pub mod directory;
+pub mod edge;
 pub mod envelope;
 pub mod event;
 pub mod ids;

@@ -16,19 +16,14 @@ pub use decide::{DirectoryState, Refusal};
 pub use reform_shared::service::ServiceError;
 
 use reform_shared::command::{self, Accepted, CommandError, Request};
-use reform_shared::service::{self, ServiceConfig};
-use reform_shared::stream::StreamSettings;
+use reform_shared::service;
 use std::future::Future;
 
 /// The service name: it answers on `par.cmd.directory` and registers as `par-directory`.
 pub const NAME: &str = "directory";
 
-/// How the directory service runs.
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    /// The event stream's settings; the service creates or updates the stream with them.
-    pub stream: StreamSettings,
-}
+/// How the service runs: the runtime's configuration, as every command service shares it.
+pub use reform_shared::service::ServiceConfig as Config;
 
 /// Runs the directory service until `shutdown` resolves.
 pub async fn run(
@@ -36,7 +31,6 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
-    let config = ServiceConfig { stream: config.stream };
     service::run(client, DirectoryState::default(), config, shutdown).await
 }
 

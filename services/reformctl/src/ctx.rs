@@ -6,8 +6,7 @@ use reform_shared::ids::{CommandId, PersonId};
 use reform_shared::time::Date;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The default NATS URL: the embedded stack's fixed port.
-pub const NATS_URL_DEFAULT: &str = "nats://127.0.0.1:4222";
+pub use reform_shared::edge::NATS_URL_DEFAULT;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {

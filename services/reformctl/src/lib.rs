@@ -61,10 +61,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default: warnings, and info for `up`).
+/// Logs to stderr, filtered by `RUST_LOG` (default: warnings only, so output stays readable).
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    reform_shared::edge::init_tracing("warn");
 }

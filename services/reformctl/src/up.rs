@@ -67,7 +67,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 
     if !args.once {
         println!("\nRunning. Press Ctrl-C to stop.");
-        wait_for_signal().await;
+        reform_shared::edge::stop_signal().await;
         println!("\nStopping: services first, then nats-server.");
     }
     let _ = stop.send(true);
@@ -140,27 +140,4 @@ async fn load_demo(client: &async_nats::Client) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

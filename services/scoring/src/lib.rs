@@ -16,17 +16,14 @@ pub mod decide;
 pub mod framework;
 pub mod query;
 
-use reform_shared::service::{self, ServiceConfig, ServiceError};
+use reform_shared::service::{self, ServiceError};
 use std::future::Future;
 
 /// The service name: commands go to `par.cmd.scoring`.
 pub const NAME: &str = "scoring";
 
-/// How the scoring service runs.
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    pub service: ServiceConfig,
-}
+/// How the service runs: the runtime's configuration, as every command service shares it.
+pub use reform_shared::service::ServiceConfig as Config;
 
 /// Runs the scoring service until `shutdown` resolves.
 pub async fn run(
@@ -34,5 +31,5 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
-    service::run(client, decide::State::default(), config.service, shutdown).await
+    service::run(client, decide::State::default(), config, shutdown).await
 }

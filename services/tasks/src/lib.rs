@@ -15,19 +15,14 @@ pub use decide::{Refusal, Tasks};
 pub use reform_shared::service::ServiceError;
 
 use reform_shared::command::{self, Accepted, CommandError, Request};
-use reform_shared::service::{self, ServiceConfig};
-use reform_shared::stream::StreamSettings;
+use reform_shared::service;
 use std::future::Future;
 
 /// The service name: it answers on `par.cmd.tasks` and registers as `par-tasks`.
 pub const NAME: &str = "tasks";
 
-/// How the tasks service runs.
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    /// The event stream's settings; the service creates or updates the stream with them.
-    pub stream: StreamSettings,
-}
+/// How the service runs: the runtime's configuration, as every command service shares it.
+pub use reform_shared::service::ServiceConfig as Config;
 
 /// Runs the tasks service until `shutdown` resolves.
 pub async fn run(
@@ -35,7 +30,6 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
-    let config = ServiceConfig { stream: config.stream };
     service::run(client, Tasks::default(), config, shutdown).await
 }
 
