@@ -312,14 +312,18 @@ impl Store {
         Ok(Dump { applied_through, events_applied, rows, sha256: hex::encode(hasher.finalize()) })
     }
 
-    /// What a unit-progress query needs: the unit, its tasks and evidence of the year, its
-    /// scores of the year, and the framework.
+    /// What a unit-progress query needs: the unit and its sub-units (any depth) with their
+    /// tasks and evidence of the year, the unit's scores of the year, and the framework.
     pub fn load_unit(&self, unit: &UnitId, year: u16) -> Result<State, StoreError> {
         let txn = self.db.begin_read()?;
         let r = Reader::open(&txn)?;
         let mut state = State::default();
         let Some(rec) = r.unit(unit, &mut state)? else { return Ok(state) };
         r.unit_year(unit, year, &mut state)?;
+        r.scores(unit, Some(year), &mut state)?;
+        for sub in r.descendants(unit, &mut state)? {
+            r.unit_year(&sub, year, &mut state)?;
+        }
         r.framework(year, rec.kind, &mut state)?;
         Ok(state)
     }
@@ -699,7 +703,30 @@ impl Reader {
         Ok(())
     }
 
-    /// A unit's tasks and evidence of one year, and its scores of that year.
+    /// Every unit below `unit`, any kind and depth, with their records and the `children`
+    /// rows that lead to them (what `views::descendants` walks).
+    fn descendants(&self, unit: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        let mut out: BTreeSet<UnitId> = BTreeSet::new();
+        let mut frontier = vec![unit.clone()];
+        for _ in 0..crate::views::SUB_UNIT_DEPTH_MAX {
+            let mut next = Vec::new();
+            for parent in &frontier {
+                for child in self.children(parent, state)? {
+                    if &child != unit && out.insert(child.clone()) {
+                        self.unit(&child, state)?;
+                        next.push(child);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// A unit's tasks and evidence of one year.
     fn unit_year(&self, unit: &UnitId, year: u16, state: &mut State) -> Result<(), StoreError> {
         for row in self.unit_tasks.range((unit.as_str(), year, "")..)? {
             let (k, _) = row?;
@@ -726,7 +753,7 @@ impl Reader {
             state.unit_evidence.insert((unit.clone(), y, id.clone()));
             load_into(&self.evidence, "evidence", &id, &mut state.evidence)?;
         }
-        self.scores(unit, Some(year), state)
+        Ok(())
     }
 
     /// Everything dated that happened to a unit: all its tasks, findings and scores.

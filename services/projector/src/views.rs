@@ -225,6 +225,18 @@ pub struct Scores {
     pub stages: Vec<StageScores>,
 }
 
+/// One sub-unit's own tasks and evidence, for the breakdown under a unit's totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubUnitCounts {
+    pub unit: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    /// Its parent, so a reader sees where in the tree a deeper sub-unit sits.
+    pub parent: Option<UnitId>,
+    pub tasks: TaskCounts,
+    pub evidence: EvidenceCounts,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitProgress {
     pub unit: UnitId,
@@ -232,12 +244,22 @@ pub struct UnitProgress {
     pub kind: UnitKind,
     pub year: u16,
     pub basis: Basis,
+    /// The unit's and all its sub-units' tasks (any depth): the sum of `own_tasks` and every
+    /// `sub_units` entry, with the completion rate computed over that sum.
     pub tasks: TaskCounts,
+    /// Likewise for evidence.
     pub evidence: EvidenceCounts,
+    /// Tasks filed at the unit itself.
+    pub own_tasks: TaskCounts,
+    pub own_evidence: EvidenceCounts,
+    /// Each sub-unit (any depth) with a task or evidence counted, ordered by unit id.
+    pub sub_units: Vec<SubUnitCounts>,
+    /// The unit's own scores: units are scored one by one, never summed over sub-units.
     pub scores: Scores,
 }
 
-/// A unit's progress for a year.
+/// A unit's progress for a year: tasks and evidence over the unit and its sub-units, scores
+/// of the unit itself.
 pub fn unit_progress(
     state: &State,
     unit: &UnitId,
@@ -245,16 +267,93 @@ pub fn unit_progress(
     basis: Basis,
 ) -> Result<UnitProgress, QueryError> {
     let rec = state.units.get(unit).ok_or_else(|| QueryError::UnknownUnit(unit.clone()))?;
+    let own_tasks = task_counts(state, unit, year, basis);
+    let own_evidence = evidence_counts(state, unit, year, basis);
+    let mut tasks = own_tasks.clone();
+    let mut evidence = own_evidence.clone();
+    let mut sub_units = Vec::new();
+    for sub in descendants(state, unit) {
+        let sub_tasks = task_counts(state, &sub, year, basis);
+        let sub_evidence = evidence_counts(state, &sub, year, basis);
+        if sub_tasks.assigned == 0 && sub_evidence.total == 0 {
+            continue;
+        }
+        tasks.add(&sub_tasks);
+        evidence.add(&sub_evidence);
+        let sub_rec = state.units.get(&sub);
+        sub_units.push(SubUnitCounts {
+            name: sub_rec.map(|r| r.name.clone()).unwrap_or_default(),
+            kind: sub_rec.map_or(UnitKind::Division, |r| r.kind),
+            parent: sub_rec.and_then(|r| r.parent.clone()),
+            unit: sub,
+            tasks: sub_tasks,
+            evidence: sub_evidence,
+        });
+    }
     Ok(UnitProgress {
         unit: unit.clone(),
         name: rec.name.clone(),
         kind: rec.kind,
         year,
         basis,
-        tasks: task_counts(state, unit, year, basis),
-        evidence: evidence_counts(state, unit, year, basis),
+        tasks,
+        evidence,
+        own_tasks,
+        own_evidence,
+        sub_units,
         scores: scores(state, unit, rec.kind, year, basis),
     })
+}
+
+/// Every unit below `unit` (any kind, any depth, by the parents UnitAdded named), in unit id
+/// order, without `unit` itself. The depth bound and the seen-set guard a damaged log's cycle.
+pub fn descendants(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
+    let mut out = BTreeSet::new();
+    let mut frontier = vec![unit.clone()];
+    for _ in 0..SUB_UNIT_DEPTH_MAX {
+        let mut next = Vec::new();
+        for parent in &frontier {
+            let children = state.children.iter().filter(|(p, _)| p == parent);
+            for (_, child) in children {
+                if child != unit && out.insert(child.clone()) {
+                    next.push(child.clone());
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out
+}
+
+impl TaskCounts {
+    /// Adds another unit's counts and recomputes the completion rate over the sum (a rate of
+    /// sums, never an average of rates).
+    pub fn add(&mut self, other: &TaskCounts) {
+        self.assigned += other.assigned;
+        self.open += other.open;
+        self.done_on_time += other.done_on_time;
+        self.done_late += other.done_late;
+        self.overdue += other.overdue;
+        self.cancelled += other.cancelled;
+        self.completion_rate_hundredths = completion_rate(self);
+    }
+}
+
+fn completion_rate(counts: &TaskCounts) -> u64 {
+    percent_hundredths(counts.done_on_time + counts.done_late, counts.assigned - counts.cancelled)
+}
+
+impl EvidenceCounts {
+    pub fn add(&mut self, other: &EvidenceCounts) {
+        self.total += other.total;
+        self.without_criterion += other.without_criterion;
+        for (code, n) in &other.by_criterion {
+            *self.by_criterion.entry(code.clone()).or_default() += n;
+        }
+    }
 }
 
 /// The tasks of `unit` assigned in `year` and belonging to it under the basis.
@@ -275,10 +374,7 @@ fn task_counts(state: &State, unit: &UnitId, year: u16, basis: Basis) -> TaskCou
             TaskStatus::Cancelled => counts.cancelled += 1,
         }
     }
-    counts.completion_rate_hundredths = percent_hundredths(
-        counts.done_on_time + counts.done_late,
-        counts.assigned - counts.cancelled,
-    );
+    counts.completion_rate_hundredths = completion_rate(&counts);
     counts
 }
 

@@ -358,3 +358,154 @@ fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     assert_eq!(at.scores.stages[2].total_hundredths, None);
     assert_eq!(at.scores.max_total_hundredths, 2000);
 }
+
+fn reassign(t: &str, from: &str, to: &str) -> Event {
+    Event::TaskReassigned {
+        task: id(t),
+        unit: id(to),
+        from_unit: id(from),
+        person: None,
+        reason: "Giao lại cho phòng".into(),
+    }
+}
+
+fn evidence(e: &str, u: &str, criterion: Option<&str>, document_date: &str) -> Event {
+    Event::EvidenceAttached {
+        evidence: id(e),
+        unit: id(u),
+        task: None,
+        criterion: criterion.map(id),
+        title: format!("Tài liệu {e}"),
+        document_number: "1264/BC-SGDĐT".into(),
+        document_date: date(document_date),
+        sha256: [7; 32],
+        size_bytes: 1024,
+        media_type: "application/pdf".into(),
+        object_key: "07".repeat(32),
+    }
+}
+
+/// A department with a division, a division of that division, a school and an idle division;
+/// and a peer department whose task must not count.
+fn department_with_sub_units() -> State {
+    let division = UnitKind::Division;
+    project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", unit("snv", UnitKind::Department, None)),
+        ("2016-01-01", unit("sgd-vp", division, Some("sgd"))),
+        ("2016-01-01", unit("sgd-vp-1", division, Some("sgd-vp"))),
+        ("2016-01-01", unit("sgd-kt", division, Some("sgd"))),
+        ("2016-01-01", unit("school", UnitKind::PublicServiceUnit, Some("sgd"))),
+        ("2016-01-10", assign("t1", "sgd", "2016-03-31")),
+        ("2016-02-01", assign("t2", "sgd-vp", "2016-06-30")),
+        ("2016-03-01", assign("t3", "sgd-vp-1", "2016-06-15")),
+        ("2016-03-01", assign("t4", "school", "2016-12-31")),
+        ("2016-03-01", assign("t5", "snv", "2016-12-31")),
+        ("2016-03-01", assign("t6", "sgd-vp", "2016-12-31")),
+        ("2016-03-01", assign("t7", "sgd", "2016-12-31")),
+        ("2016-03-31", complete("t1", "sgd")),
+        ("2016-05-01", reassign("t7", "sgd", "sgd-vp")),
+        ("2016-06-01", complete("t7", "sgd-vp")),
+        ("2016-07-05", complete("t2", "sgd-vp")),
+        ("2016-08-01", cancel("t6", "sgd-vp")),
+        ("2016-08-01", complete("t5", "snv")),
+        ("2016-04-01", evidence("e1", "sgd", Some("1.1"), "2016-04-01")),
+        ("2016-04-01", evidence("e2", "sgd-vp-1", Some("1.1"), "2016-04-01")),
+        ("2016-04-01", evidence("e3", "school", None, "2016-04-01")),
+        ("2016-04-01", evidence("e4", "sgd-vp", Some("2.1"), "2016-04-01")),
+        (
+            "2016-05-01",
+            Event::EvidenceRejected {
+                evidence: id("e4"),
+                unit: id("sgd-vp"),
+                reason: "Không đúng tiêu chí".into(),
+            },
+        ),
+        ("2016-12-20", score("sgd-vp", 2016, "1.1", Stage::SelfAssessed, None, 900)),
+    ])
+}
+
+fn counts(
+    assigned: u64,
+    open: u64,
+    on_time: u64,
+    late: u64,
+    overdue: u64,
+    cancelled: u64,
+    rate: u64,
+) -> TaskCounts {
+    TaskCounts {
+        assigned,
+        open,
+        done_on_time: on_time,
+        done_late: late,
+        overdue,
+        cancelled,
+        completion_rate_hundredths: rate,
+    }
+}
+
+#[test]
+fn unit_progress_counts_the_tasks_and_evidence_of_every_sub_unit() {
+    let state = department_with_sub_units();
+    let view = unit_progress(&state, &id("sgd"), 2016, as_of("2016-12-31")).expect("known unit");
+    // sgd: t1 on time; t7 moved to sgd-vp before it was done, so it counts there.
+    assert_eq!(view.own_tasks, counts(1, 0, 1, 0, 0, 0, 10000));
+    // sgd-vp: t7 on time, t2 late, t6 cancelled: 2 ÷ 2. sgd-vp-1: t3 overdue. school: t4 open.
+    // snv's t5 is a peer's, and sgd-kt has nothing, so neither is listed.
+    type Row = (String, Option<String>, TaskCounts, u64);
+    let rows: Vec<Row> = view
+        .sub_units
+        .iter()
+        .map(|s| {
+            let parent = s.parent.as_ref().map(|p| p.to_string());
+            (s.unit.to_string(), parent, s.tasks.clone(), s.evidence.total)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("school".into(), Some("sgd".into()), counts(1, 1, 0, 0, 0, 0, 0), 1),
+            ("sgd-vp".into(), Some("sgd".into()), counts(3, 0, 1, 1, 0, 1, 10000), 0),
+            ("sgd-vp-1".into(), Some("sgd-vp".into()), counts(1, 0, 0, 0, 1, 0, 0), 1),
+        ]
+    );
+    // The totals: 6 assigned, 1 cancelled; 3 done of the 5 left = 60.00 %, a rate of the sums.
+    assert_eq!(view.tasks, counts(6, 1, 2, 1, 1, 1, 6000));
+    // e1 (sgd) and e2 (sgd-vp-1) on 1.1, e3 (school) on none; e4 was rejected.
+    assert_eq!(view.own_evidence.total, 1);
+    assert_eq!(view.evidence.total, 3);
+    assert_eq!(view.evidence.by_criterion.get(&id("1.1")), Some(&2));
+    assert_eq!(view.evidence.by_criterion.get(&id("2.1")), None);
+    assert_eq!(view.evidence.without_criterion, 1);
+    // Scores stay the unit's own: sgd-vp's self-assessment is not sgd's.
+    assert!(view.scores.stages.iter().all(|s| s.missing));
+}
+
+#[test]
+fn a_sub_unit_counts_only_its_own_sub_units() {
+    let state = department_with_sub_units();
+    let view = unit_progress(&state, &id("sgd-vp"), 2016, as_of("2016-12-31")).expect("known");
+    assert_eq!(view.own_tasks, counts(3, 0, 1, 1, 0, 1, 10000));
+    assert_eq!(view.tasks, counts(4, 0, 1, 1, 1, 1, 6667));
+    let subs: Vec<String> = view.sub_units.iter().map(|s| s.unit.to_string()).collect();
+    assert_eq!(subs, ["sgd-vp-1"]);
+    // Its own score is shown on its own view.
+    assert_eq!(view.scores.stages[0].total_hundredths, Some(900));
+    // As true at 2016-04-15, before the reassignment: t7 is still sgd's, open.
+    let early = unit_progress(&state, &id("sgd"), 2016, as_of("2016-04-15")).expect("known");
+    assert_eq!(early.own_tasks, counts(2, 1, 1, 0, 0, 0, 5000));
+    assert_eq!(early.tasks, counts(6, 5, 1, 0, 0, 0, 1667));
+}
+
+#[test]
+fn a_cycle_of_parents_in_a_damaged_log_ends() {
+    let state = project(&[
+        ("2016-01-01", unit("a", UnitKind::Department, Some("b"))),
+        ("2016-01-01", unit("b", UnitKind::Division, Some("a"))),
+        ("2016-01-10", assign("t1", "b", "2016-03-31")),
+    ]);
+    let view = unit_progress(&state, &id("a"), 2016, as_of("2016-12-31")).expect("known");
+    assert_eq!(view.tasks.assigned, 1);
+    assert_eq!(view.sub_units.len(), 1);
+}

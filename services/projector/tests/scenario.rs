@@ -49,7 +49,7 @@ async fn scenario_views_are_what_a_person_computes_by_hand() {
     let sgd = queries::unit(client, &unit_query("sgd", "2017-03-31")).await.expect("unit view");
     println!("unit view:\n{}", serde_json::to_string_pretty(&sgd).expect("json"));
     // Own tasks of 2016: t1 on time, t3 overdue, t5 cancelled, r1 (the finding's) late.
-    let tasks = TaskCounts {
+    let own = TaskCounts {
         assigned: 4,
         open: 0,
         done_on_time: 1,
@@ -58,12 +58,43 @@ async fn scenario_views_are_what_a_person_computes_by_hand() {
         cancelled: 1,
         completion_rate_hundredths: 6667, // 2 ÷ 3 = 66.666… %
     };
-    assert_eq!(sgd.tasks, tasks);
-    // e1, e2 on 1.1; e3 on 2.1 rejected; e4 on no criterion.
-    assert_eq!(sgd.evidence.total, 3);
+    assert_eq!(sgd.own_tasks, own);
+    // With the divisions: sgd-vp's t2 late, sgd-tccb's t4 on time. 4 done of 6 − 1 = 80.00 %.
+    let with_divisions = TaskCounts {
+        assigned: 6,
+        open: 0,
+        done_on_time: 2,
+        done_late: 2,
+        overdue: 1,
+        cancelled: 1,
+        completion_rate_hundredths: 8000,
+    };
+    assert_eq!(sgd.tasks, with_divisions);
+    // Own: e1, e2 on 1.1; e3 on 2.1 rejected; e4 on no criterion. sgd-vp: e5 on 1.2.
+    assert_eq!(sgd.own_evidence.total, 3);
+    assert_eq!(sgd.evidence.total, 4);
     assert_eq!(sgd.evidence.by_criterion.get(&id("1.1")), Some(&2));
+    assert_eq!(sgd.evidence.by_criterion.get(&id("1.2")), Some(&1));
     assert_eq!(sgd.evidence.by_criterion.get(&id("2.1")), None);
     assert_eq!(sgd.evidence.without_criterion, 1);
+    // Where the numbers come from, by unit id.
+    type SubRow = (String, u64, u64, u64, u64, u64);
+    let sub_rows: Vec<SubRow> = sgd
+        .sub_units
+        .iter()
+        .map(|s| {
+            let t = &s.tasks;
+            (
+                s.unit.to_string(),
+                t.assigned,
+                t.done_on_time,
+                t.done_late,
+                t.overdue,
+                s.evidence.total,
+            )
+        })
+        .collect();
+    assert_eq!(sub_rows, [("sgd-tccb".into(), 1, 1, 0, 0, 0), ("sgd-vp".into(), 1, 0, 1, 0, 1)]);
     let stages = &sgd.scores.stages;
     assert_eq!(sgd.scores.max_total_hundredths, 4000);
     assert_eq!(stages.iter().map(|s| s.stage).collect::<Vec<_>>(), Stage::ALL);

@@ -116,7 +116,13 @@ fn role_vi(role: Role) -> &'static str {
 pub fn render_unit(v: &UnitProgress) -> String {
     let mut out = format!("{} ({}) — năm {}, {}\n\n", v.name, v.unit, v.year, basis_vi(&v.basis));
     let t = &v.tasks;
-    let mut tasks = Table::new(&[("Nhiệm vụ", Align::Left), ("Số lượng", Align::Right)]);
+    // The totals cover the sub-units; say so, so a head does not read them as the unit's own.
+    let heading = if v.sub_units.is_empty() {
+        "Nhiệm vụ"
+    } else {
+        "Nhiệm vụ (cả đơn vị trực thuộc)"
+    };
+    let mut tasks = Table::new(&[(heading, Align::Left), ("Số lượng", Align::Right)]);
     for (label, n) in [
         ("Được giao", t.assigned),
         ("Đang thực hiện, trong hạn", t.open),
@@ -136,8 +142,46 @@ pub fn render_unit(v: &UnitProgress) -> String {
         parts.push(format!("không gắn tiêu chí: {}", e.without_criterion));
     }
     out.push_str(&format!("\nTài liệu kiểm chứng: {} ({})\n\n", e.total, parts.join("; ")));
+    out.push_str(&render_sub_units(v));
     out.push_str(&render_scores(v));
     out
+}
+
+/// Where the totals come from: the unit's own figures, then each sub-unit's. Nothing when the
+/// unit has no sub-unit with tasks or evidence (the totals are then its own).
+fn render_sub_units(v: &UnitProgress) -> String {
+    if v.sub_units.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(&[
+        ("Đơn vị", Align::Left),
+        ("Giao", Align::Right),
+        ("Trong hạn", Align::Right),
+        ("Đúng hạn", Align::Right),
+        ("Trễ hạn", Align::Right),
+        ("Quá hạn", Align::Right),
+        ("Hủy", Align::Right),
+        ("Tỷ lệ (%)", Align::Right),
+        ("Minh chứng", Align::Right),
+    ]);
+    let row = |name: String, t: &reform_projector::views::TaskCounts, evidence: u64| {
+        vec![
+            name,
+            t.assigned.to_string(),
+            t.open.to_string(),
+            t.done_on_time.to_string(),
+            t.done_late.to_string(),
+            t.overdue.to_string(),
+            t.cancelled.to_string(),
+            format_hundredths(t.completion_rate_hundredths),
+            evidence.to_string(),
+        ]
+    };
+    table.row(row(format!("{} (tại đơn vị)", v.unit), &v.own_tasks, v.own_evidence.total));
+    for sub in &v.sub_units {
+        table.row(row(format!("{} — {}", sub.unit, sub.name), &sub.tasks, sub.evidence.total));
+    }
+    format!("Gồm các đơn vị trực thuộc (số liệu riêng của từng đơn vị):\n{}\n", table.render())
 }
 
 fn render_scores(v: &UnitProgress) -> String {

@@ -179,6 +179,7 @@ pub fn scenario() -> Vec<(&'static str, Event)> {
         ),
         ("2016-09-20", deadline("t4", "sgd-tccb", "2016-09-30", "2016-10-31")),
         ("2016-10-01", evidence("e4", "sgd", None, "2016-10-01")),
+        ("2016-11-05", evidence("e5", "sgd-vp", Some("1.2"), "2016-11-05")),
         ("2016-10-15", complete("t4", "sgd-tccb")),
         ("2016-12-10", complete("r1", "sgd")),
         ("2016-12-15", score("sgd", 2016, "1.1", SelfAssessed, None, 900)),
