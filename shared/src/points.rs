@@ -4,9 +4,32 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Points in hundredths: `Points(1_050)` is 10.50 points.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+/// Points in hundredths: `Points(1_050)` is 10.50 points. On the wire (postcard) an integer;
+/// in JSON the text people write, `"10.50"`, so no JSON number (a float to most readers) ever
+/// carries points.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Points(pub u32);
+
+impl Serialize for Points {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            serializer.serialize_u32(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Points {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            u32::deserialize(deserializer).map(Points)
+        }
+    }
+}
 
 impl Points {
     pub const ZERO: Points = Points(0);
@@ -88,6 +111,15 @@ mod tests {
             assert!(bad.parse::<Points>().is_err(), "{bad:?} parsed");
         }
         assert_eq!(Points(8615).to_string(), "86.15");
+    }
+
+    #[test]
+    fn json_carries_text_and_postcard_an_integer() {
+        assert_eq!(serde_json::to_string(&Points(850)).expect("json"), "\"8.50\"");
+        assert_eq!(serde_json::from_str::<Points>("\"8.5\"").expect("text"), Points(850));
+        assert!(serde_json::from_str::<Points>("8.5").is_err(), "a JSON number was read");
+        let bytes = postcard::to_stdvec(&Points(850)).expect("postcard");
+        assert_eq!(postcard::from_bytes::<Points>(&bytes).expect("postcard"), Points(850));
     }
 
     #[test]

@@ -19,7 +19,6 @@ pub enum Command {
         unit: UnitId,
         /// The Vietnamese name with diacritics.
         name: String,
-        #[serde(with = "kind_text")]
         kind: UnitKind,
         /// `None` only for a root unit such as the province.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +37,6 @@ pub enum Command {
         tenure: TenureId,
         unit: UnitId,
         person: PersonId,
-        #[serde(with = "role_text")]
         role: Role,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<Date>,
@@ -49,61 +47,6 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<Date>,
     },
-}
-
-/// Unit kinds as the CLI spells them (`department`, `public-service-unit`, …): the shared enum
-/// serialises its variant names, which people should not have to type.
-pub mod kind_text {
-    use reform_shared::event::UnitKind;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(kind: &UnitKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(kind.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UnitKind, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).map_err(D::Error::custom)
-    }
-
-    /// Parses a kind, naming the accepted spellings when it fails.
-    pub fn parse(text: &str) -> Result<UnitKind, String> {
-        UnitKind::ALL.into_iter().find(|k| k.as_str() == text).ok_or_else(|| {
-            let names: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
-            format!("{text:?} is not a unit kind; use one of {}", names.join(", "))
-        })
-    }
-}
-
-/// Roles as the CLI spells them (`head`, `reform-deputy`).
-pub mod role_text {
-    use reform_shared::event::Role;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(role.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).map_err(D::Error::custom)
-    }
-
-    /// Parses a role, naming the accepted spellings when it fails.
-    pub fn parse(text: &str) -> Result<Role, String> {
-        Role::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
-            let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            format!("{text:?} is not a role; use one of {}", names.join(", "))
-        })
-    }
-
-    /// The role as a Vietnamese reader knows it.
-    pub fn label_vi(role: Role) -> &'static str {
-        match role {
-            Role::Head => "người đứng đầu",
-            Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
-        }
-    }
 }
 
 #[cfg(test)]

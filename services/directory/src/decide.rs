@@ -7,7 +7,7 @@
 //! after that is recorded under a registered person's name, so the log always says who
 //! shaped the directory.
 
-use crate::commands::{role_text, Command};
+use crate::commands::Command;
 use reform_shared::directory::{Directory, Tenure};
 use reform_shared::envelope::Record;
 use reform_shared::event::{Event, Role};
@@ -200,7 +200,7 @@ fn appoint(
         None => Ok(()),
         Some(t) => Err(Refusal::Overlap {
             person: person.clone(),
-            role: role_text::label_vi(role),
+            role: role.label_vi(),
             unit: format!("{} ({unit})", u.name),
             from,
             holder: t.person.clone(),

@@ -168,7 +168,7 @@ fn command_of(cmd: Cmd) -> (Command, String) {
             let since = from.map_or_else(String::new, |d| format!(" từ {d}"));
             let summary = format!(
                 "Đã ghi nhận {person} là {} của {unit}{since} (nhiệm kỳ {tenure}).",
-                reform_directory::commands::role_text::label_vi(role)
+                role.label_vi()
             );
             (Command::AppointLeader { tenure, unit, person, role, from }, summary)
         }

@@ -4,7 +4,7 @@
 use crate::ctx::Ctx;
 use crate::table::{Align, Table};
 use anyhow::Context as _;
-use reform_scoring::commands::{stage_text, unit_kind_text, Command};
+use reform_scoring::commands::Command;
 use reform_scoring::framework::{self, FrameworkFile};
 use reform_shared::event::{Component, Criterion, Stage, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
@@ -50,7 +50,7 @@ pub enum FrameworkCmd {
         #[arg(long)]
         year: u16,
         /// province, department, district, division, public-service-unit or commune.
-        #[arg(long, value_parser = unit_kind_text::parse)]
+        #[arg(long)]
         kind: UnitKind,
     },
 }
@@ -72,7 +72,7 @@ pub enum ScoreCmd {
         #[arg(long)]
         criterion: CriterionCode,
         /// self-assessed (tự đánh giá), appraised (thẩm định) or final.
-        #[arg(long, value_parser = stage_text::parse)]
+        #[arg(long)]
         stage: Stage,
         /// Points with at most two decimals, e.g. 8.50.
         #[arg(long)]

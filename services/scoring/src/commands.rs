@@ -16,7 +16,6 @@ pub enum Command {
     /// Publish the scoring framework of one year for one kind of unit.
     PublishFramework {
         year: u16,
-        #[serde(with = "unit_kind_text")]
         unit_kind: UnitKind,
         /// The methodology it follows, e.g. "QĐ 876/QĐ-BNV".
         source: String,
@@ -27,9 +26,7 @@ pub enum Command {
         unit: UnitId,
         year: u16,
         criterion: CriterionCode,
-        #[serde(with = "stage_text")]
         stage: Stage,
-        #[serde(with = "points_text")]
         points: Points,
         #[serde(default)]
         reason: String,
@@ -43,57 +40,11 @@ pub enum Command {
 #[serde(deny_unknown_fields)]
 pub struct CriterionSpec {
     pub code: CriterionCode,
-    #[serde(with = "component_text")]
     pub component: Component,
     pub title: String,
-    #[serde(with = "points_text")]
     pub max_points: Points,
     #[serde(default)]
     pub survey_measured: bool,
-}
-
-/// Serde for a closed set of names: each enum value travels as its `as_str()` name.
-macro_rules! text_enum {
-    ($module:ident, $ty:ty, $what:literal) => {
-        pub mod $module {
-            use super::*;
-
-            pub fn serialize<S: serde::Serializer>(value: &$ty, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(value.as_str())
-            }
-
-            pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
-                let text = String::deserialize(d)?;
-                parse(&text).map_err(serde::de::Error::custom)
-            }
-
-            /// Parses the name; the error lists every accepted name.
-            pub fn parse(text: &str) -> Result<$ty, String> {
-                <$ty>::ALL.into_iter().find(|v| v.as_str() == text).ok_or_else(|| {
-                    let names: Vec<&str> = <$ty>::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("{text:?} is not a {}; use one of: {}", $what, names.join(", "))
-                })
-            }
-        }
-    };
-}
-
-text_enum!(unit_kind_text, UnitKind, "unit kind");
-text_enum!(component_text, Component, "component field");
-text_enum!(stage_text, Stage, "stage");
-
-/// Points as text with at most two decimals: `"8.50"`.
-pub mod points_text {
-    use super::*;
-
-    pub fn serialize<S: serde::Serializer>(value: &Points, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(value)
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Points, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]
@@ -124,7 +75,7 @@ mod tests {
         let extra = r#"{"type":"record-score","unit":"sgd","year":2016,"criterion":"1.1",
             "stage":"final","points":"1","bonus":true}"#;
         assert!(serde_json::from_str::<Command>(extra).is_err());
-        let error = stage_text::parse("draft").expect_err("not a stage");
-        assert!(error.contains("self-assessed, appraised, final"), "{error}");
+        let error = "draft".parse::<Stage>().expect_err("not a stage");
+        assert!(error.to_string().contains("self-assessed, appraised, final"), "{error}");
     }
 }

@@ -5,7 +5,7 @@
 //! figure as the points themselves and indices of different units compare. Validation is a
 //! pure function, so it is tested without a server (see the property tests below).
 
-use crate::commands::{unit_kind_text, Command, CriterionSpec};
+use crate::commands::{Command, CriterionSpec};
 use reform_shared::event::{Component, Criterion, UnitKind};
 use reform_shared::points::{format_hundredths, Points};
 use serde::Deserialize;
@@ -136,7 +136,6 @@ pub struct FrameworkFile {
     /// The year it applies to; a publication may name another year instead.
     #[serde(default)]
     pub year: Option<u16>,
-    #[serde(with = "unit_kind_text")]
     pub unit_kind: UnitKind,
     pub source: String,
     #[serde(default)]

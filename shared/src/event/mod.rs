@@ -17,6 +17,36 @@ use serde::{Deserialize, Serialize};
 // Enums of names below serialise as kebab-case text in JSON (the same spelling as `as_str`);
 // postcard writes variant indices, so the names never reach the log.
 
+/// A name that is none of an enum's names, with the names it could have been.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {what}; use one of: {}", names.join(", "))]
+pub struct NameError {
+    pub what: &'static str,
+    pub value: String,
+    pub names: Vec<&'static str>,
+}
+
+/// `FromStr` by the `as_str` names, so the CLI, JSON and the code spell each value one way.
+macro_rules! parse_by_name {
+    ($ty:ty, $what:literal) => {
+        impl std::str::FromStr for $ty {
+            type Err = NameError;
+            fn from_str(text: &str) -> Result<Self, NameError> {
+                <$ty>::ALL.into_iter().find(|v| v.as_str() == text).ok_or_else(|| NameError {
+                    what: $what,
+                    value: text.to_owned(),
+                    names: <$ty>::ALL.iter().map(|v| v.as_str()).collect(),
+                })
+            }
+        }
+    };
+}
+
+parse_by_name!(UnitKind, "unit kind");
+parse_by_name!(Role, "role");
+parse_by_name!(Component, "component field");
+parse_by_name!(Stage, "stage");
+
 /// What kind of body a unit is; a peer group is the units of one kind under one parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -87,6 +117,14 @@ impl Role {
         match self {
             Role::Head => "head",
             Role::ReformDeputy => "reform-deputy",
+        }
+    }
+
+    /// The role as a Vietnamese reader knows it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::Head => "người đứng đầu",
+            Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
         }
     }
 }
@@ -471,6 +509,12 @@ mod tests {
         }
         for stage in Stage::ALL {
             assert_eq!(serde_json::to_value(stage).ok(), Some(stage.as_str().into()));
+            assert_eq!(stage.as_str().parse::<Stage>(), Ok(stage));
         }
+        let error = "draft".parse::<Stage>().expect_err("not a stage");
+        assert_eq!(
+            error.to_string(),
+            "\"draft\" is not a stage; use one of: self-assessed, appraised, final"
+        );
     }
 }
