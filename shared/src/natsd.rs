@@ -245,8 +245,12 @@ fn read_ports_file(dir: &Path) -> Option<u16> {
     url.rsplit(':').next()?.parse().ok()
 }
 
+/// What the server said before it died: its fatal and error lines when it logged any (they
+/// name the cause, such as a port in use), else the last lines of its log.
 fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
+    let errors: Vec<&str> =
+        text.lines().filter(|l| l.contains("[FTL]") || l.contains("[ERR]")).collect();
+    let lines: Vec<&str> = if errors.is_empty() { text.lines().collect() } else { errors };
     lines[lines.len().saturating_sub(15)..].join("\n")
 }
