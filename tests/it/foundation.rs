@@ -119,3 +119,43 @@ async fn the_server_syncs_every_write_and_stops_on_drop() {
     drop(broker);
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "server still listening");
 }
+
+#[tokio::test]
+async fn services_are_discoverable_and_failures_carry_the_services_api_headers() {
+    let broker = Broker::start().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = reformctl::up::Shutdown::new(stopped);
+    let services = reformctl::up_services::start_command_services(&broker.client, &shutdown)
+        .await
+        .expect("services start");
+    // Garbage: the service answers `invalid` in JSON and in the standard headers.
+    let reply = broker
+        .client
+        .request("par.cmd.tasks", "not json".into())
+        .await
+        .expect("the tasks service answers");
+    let headers = reply.headers.expect("error headers");
+    assert_eq!(
+        headers.get(async_nats::service::NATS_SERVICE_ERROR_CODE).map(|v| v.as_str()),
+        Some("400")
+    );
+    assert!(headers.get(async_nats::service::NATS_SERVICE_ERROR).is_some());
+    let body: serde_json::Value = serde_json::from_slice(&reply.payload).expect("JSON body");
+    assert_eq!(body["outcome"], "failed");
+    assert_eq!(body["kind"], "invalid");
+    // Standard tooling discovers every command service and reads its statistics.
+    for name in reformctl::up_services::COMMAND_SERVICES {
+        let info = broker.client.request(format!("$SRV.INFO.{name}"), "".into()).await;
+        let info: serde_json::Value =
+            serde_json::from_slice(&info.expect("INFO answers").payload).expect("INFO is JSON");
+        assert_eq!(info["name"], name);
+    }
+    let stats = broker.client.request("$SRV.STATS.par-tasks", "".into()).await;
+    let stats: serde_json::Value =
+        serde_json::from_slice(&stats.expect("STATS answers").payload).expect("STATS is JSON");
+    assert_eq!(stats["endpoints"][0]["num_requests"], 1, "{stats}");
+    let _ = stop.send(true);
+    for (_, handle) in services {
+        handle.await.expect("joins").expect("stops cleanly");
+    }
+}

@@ -260,9 +260,26 @@ fn failed(kind: ErrorKind, message: String) -> Reply {
     Reply::Failed { kind, message }
 }
 
+/// Sends a reply. A failure also carries the NATS services API's error headers, so standard
+/// tools (`nats req`, `nats micro`) see it; the JSON body stays, because clients need its kind.
 async fn respond(to: &async_nats::service::Request, reply: &Reply) {
     let bytes = serde_json::to_vec(reply).unwrap_or_default();
-    if let Err(e) = to.respond(Ok(bytes.into())).await {
+    let mut headers = async_nats::HeaderMap::new();
+    if let Reply::Failed { kind, message } = reply {
+        headers.insert(async_nats::service::NATS_SERVICE_ERROR, message.as_str());
+        headers.insert(async_nats::service::NATS_SERVICE_ERROR_CODE, error_code(*kind));
+    }
+    if let Err(e) = to.respond_with_headers(Ok(bytes.into()), headers).await {
         tracing::warn!(error = %e, "could not send a reply");
+    }
+}
+
+/// HTTP-like codes, as the NATS services API convention has them.
+fn error_code(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Invalid => "400",
+        ErrorKind::Conflict => "409",
+        ErrorKind::Refused => "422",
+        ErrorKind::Unavailable => "503",
     }
 }
