@@ -1,10 +1,11 @@
-//! From the stream into redb: read messages, hand them in batches to one applying thread, ack
-//! after the commit.
+//! From the stream into redb: read and decode messages, hand them in batches to one applying
+//! thread, ack after the commit.
 //!
-//! Reading and applying overlap: while the applying thread decodes, applies and commits one
-//! batch, the reader gathers the next from every message that arrives meanwhile, up to
+//! Reading and applying overlap: while the applying thread applies and commits one batch, the
+//! reader decodes every message that arrives meanwhile into the next, up to
 //! `batch_events_max`; so batches grow under load (fewer commits per event) and stay small
-//! when events trickle in (low latency). The last message of
+//! when events trickle in (low latency). Decoding on the reader's side rather than the
+//! applier's takes it off the one thread every event must pass through. The last message of
 //! a batch is acked once its commit returns; with `AckPolicy::All` that one ack covers the
 //! batch.
 
@@ -17,6 +18,7 @@ use futures::{Stream, StreamExt};
 use reform_shared::codec;
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -27,14 +29,38 @@ pub const BATCHES_IN_FLIGHT_MAX: usize = 1;
 /// The longest time between two durable (fsynced) commits while batches keep coming.
 pub const DURABLE_COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 
-/// A batch as read: stream sequences with raw payloads, and the last message's acker.
-struct RawBatch {
-    messages: Vec<(u64, Bytes)>,
+/// A batch as read and decoded, up to its first unreadable event (then `failure` says why and
+/// nothing after it joins the batch), with the last message's acker.
+struct Batch {
+    items: Vec<Item>,
+    failure: Option<Error>,
     acker: Option<Acker>,
 }
 
-/// What the applying thread reports after each batch.
-type Applied = Result<(u64, Option<Acker>), Error>;
+impl Batch {
+    /// Whether the reader may add to it: not full, and not stopped at an unreadable event.
+    fn open(&self, max: usize) -> bool {
+        self.failure.is_none() && self.items.len() < max
+    }
+}
+
+/// What the applying thread reports after each piece of work.
+type Applied = Result<Report, Error>;
+
+struct Report {
+    /// The checkpoint committed; `None` when nothing was (a sync).
+    seq: Option<u64>,
+    acker: Option<Acker>,
+    /// The batch's memory, freed on the reader's side: freeing thousands of records is a tenth
+    /// of the applier's time, and the applier is the one thread every event waits for.
+    leftovers: Leftovers,
+}
+
+/// Memory a batch leaves behind; dropped by whoever receives it.
+struct Leftovers {
+    _items: Vec<Item>,
+    _records: Option<crate::model::State>,
+}
 
 /// When to stop besides shutdown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,13 +90,19 @@ where
         return Ok(applied);
     }
     let skipped: BTreeSet<u64> = store.skipped()?.into_iter().map(|(seq, _)| seq).collect();
-    let (batch_tx, batch_rx) = mpsc::channel::<RawBatch>(BATCHES_IN_FLIGHT_MAX);
+    let (batch_tx, batch_rx) = mpsc::channel::<Batch>(BATCHES_IN_FLIGHT_MAX);
+    // Whether the reader holds messages not yet handed over: more is coming, so the applier
+    // need not sync its commit (see `apply_loop`). A hint, read without ordering.
+    let gathering = Arc::new(AtomicBool::new(false));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Applied>();
     let applier = {
         let store = store.clone();
         std::thread::Builder::new()
             .name("projector-apply".into())
-            .spawn(move || apply_loop(&store, &skipped, batch_rx, &done_tx))
+            .spawn({
+                let gathering = gathering.clone();
+                move || apply_loop(&store, batch_rx, &gathering, &done_tx)
+            })
             .map_err(|e| Error::Consumer(format!("could not start the applying thread: {e}")))?
     };
     let max = batch_events_max.max(1);
@@ -78,16 +110,25 @@ where
     let mut dispatched = applied;
     // The batch being gathered: it grows while the applying thread is busy, so under load each
     // commit carries up to `batch_events_max` events.
-    let mut pending: Option<RawBatch> = None;
+    let mut pending: Option<Batch> = None;
+    // Batches handed to the applying thread and not yet reported back. A batch is handed over
+    // when the applier is idle, or queued behind the one it applies once it is full: a batch
+    // queued early would stop growing while it waits, and a redb commit costs roughly per leaf
+    // page it dirties (the per-unit index rows spread over hundreds of pages), so small
+    // batches cost several times more per event than full ones.
+    let mut in_flight = 0usize;
     tokio::pin!(shutdown);
     let mut outcome: Result<(), Error> = loop {
-        let room = pending.as_ref().is_none_or(|b| b.messages.len() < max);
+        let room = pending.as_ref().is_none_or(|b| b.open(max));
         tokio::select! {
             biased;
             () = &mut shutdown => break Ok(()),
             done = done_rx.recv() => match done {
-                Some(Ok((seq, acker))) => {
-                    applied = seq;
+                Some(Ok(report)) => {
+                    let Report { seq, acker, leftovers } = report;
+                    drop(leftovers);
+                    in_flight = in_flight.saturating_sub(1);
+                    applied = seq.unwrap_or(applied);
                     ack(acker).await;
                     status.send_replace(applied);
                     if matches!(until, Until::Applied(n) if applied >= n) {
@@ -97,20 +138,25 @@ where
                 Some(Err(e)) => break Err(e),
                 None => break Err(Error::Consumer("the applying thread stopped".into())),
             },
-            permit = batch_tx.reserve(), if pending.is_some() => {
+            permit = batch_tx.reserve(),
+                if pending.as_ref().is_some_and(|b| in_flight == 0 || !b.open(max)) =>
+            {
                 // A closed channel means the applying thread stopped; its error is queued on
                 // `done_rx`, which this biased select reads first.
                 if let (Ok(permit), Some(batch)) = (permit, pending.take()) {
                     permit.send(batch);
+                    in_flight += 1;
+                    gathering.store(false, Ordering::Relaxed);
                 }
             }
             chunk = chunks.next(), if room => {
                 let Some(chunk) = chunk else {
                     break Err(Error::Consumer("the consumer's message stream ended".into()));
                 };
-                if let Err(e) = read_chunk(chunk, &mut dispatched, &mut pending) {
+                if let Err(e) = read_chunk(chunk, &skipped, &mut dispatched, &mut pending) {
                     break Err(e);
                 }
+                gathering.store(pending.is_some(), Ordering::Relaxed);
             }
         }
     };
@@ -118,8 +164,8 @@ where
     drop(batch_tx);
     while let Some(done) = done_rx.recv().await {
         match done {
-            Ok((seq, acker)) => {
-                applied = seq;
+            Ok(Report { seq, acker, .. }) => {
+                applied = seq.unwrap_or(applied);
                 ack(acker).await;
                 status.send_replace(applied);
             }
@@ -134,12 +180,15 @@ where
     outcome.map(|()| applied)
 }
 
-/// Adds a chunk of messages to the batch being gathered, dropping redeliveries of what was
-/// already dispatched and keeping only the last acker.
+/// Decodes a chunk of messages into the batch being gathered, dropping redeliveries of what
+/// was already dispatched and keeping only the last acker. After an unreadable event the batch
+/// takes nothing more: it carries the failure to the applier, which commits what came before
+/// and stops.
 fn read_chunk<E: std::fmt::Display>(
     chunk: Vec<Result<jetstream::Message, E>>,
+    skipped: &BTreeSet<u64>,
     dispatched: &mut u64,
-    pending: &mut Option<RawBatch>,
+    pending: &mut Option<Batch>,
 ) -> Result<(), Error> {
     for message in chunk {
         let message = message.map_err(|e| Error::Consumer(e.to_string()))?;
@@ -148,10 +197,19 @@ fn read_chunk<E: std::fmt::Display>(
         if seq <= *dispatched {
             continue;
         }
+        let batch =
+            pending.get_or_insert_with(|| Batch { items: Vec::new(), failure: None, acker: None });
+        if batch.failure.is_some() {
+            break;
+        }
         *dispatched = seq;
-        let batch = pending.get_or_insert_with(|| RawBatch { messages: Vec::new(), acker: None });
-        batch.messages.push((seq, message.payload));
-        batch.acker = Some(acker);
+        match decode(seq, &message.payload, skipped) {
+            Ok(item) => {
+                batch.items.push(item);
+                batch.acker = Some(acker);
+            }
+            Err(e) => batch.failure = Some(e),
+        }
     }
     Ok(())
 }
@@ -165,48 +223,57 @@ async fn ack(acker: Option<Acker>) {
     }
 }
 
-/// The applying thread: decode, apply, commit, report; stop at the first error.
+/// The applying thread: apply, commit, report; stop at the first error.
 ///
-/// A commit is made durable (fsync) when no other batch is waiting, or when the last durable
-/// commit is older than [`DURABLE_COMMIT_INTERVAL`]; in between, commits are atomic but not
-/// synced. That is safe because the checkpoint travels in the same transaction as the views:
-/// a power loss can only take the file back to an earlier consistent commit, and the consumer
-/// is recreated at that checkpoint at the next start, so the lost events are applied again,
-/// once. Under load this saves an fsync per batch; when events trickle in, every commit syncs.
+/// A commit is made durable (fsync) when nothing more is coming as it commits (no batch
+/// queued, none being gathered), or when the last durable commit is older than
+/// [`DURABLE_COMMIT_INTERVAL`]; in between, commits are atomic but not synced. That is safe
+/// because the checkpoint travels in the same transaction as the views: a crash or power loss
+/// can only take the file back to an earlier consistent commit, and the consumer is recreated
+/// at that checkpoint at the next start, so the lost events are applied again, once. Under
+/// load this saves an fsync per batch; when the stream goes quiet, the last commit syncs, so
+/// what the status reports is on disk. The question is asked at commit time, not when the
+/// batch is taken: the reader has had the whole batch's time to gather more by then.
 fn apply_loop(
     store: &Store,
-    skipped: &BTreeSet<u64>,
-    mut batches: mpsc::Receiver<RawBatch>,
+    mut batches: mpsc::Receiver<Batch>,
+    gathering: &AtomicBool,
     done: &mpsc::UnboundedSender<Applied>,
 ) {
     let mut last_durable = Instant::now();
     while let Some(batch) = batches.blocking_recv() {
-        let (items, failure) = decode_batch(&batch.messages, skipped);
-        let flush = if failure.is_some()
-            || batches.is_empty()
-            || last_durable.elapsed() >= DURABLE_COMMIT_INTERVAL
-        {
-            last_durable = Instant::now();
-            Flush::Durable
-        } else {
-            Flush::Deferred
+        let Batch { items, failure, acker } = batch;
+        let stopping = failure.is_some();
+        let flush = || {
+            let quiet = batches.is_empty() && !gathering.load(Ordering::Relaxed);
+            if stopping || quiet || last_durable.elapsed() >= DURABLE_COMMIT_INTERVAL {
+                last_durable = Instant::now();
+                Flush::Durable
+            } else {
+                Flush::Deferred
+            }
         };
         let result = if items.is_empty() {
             Ok(None)
         } else {
-            store.apply_batch(&items, flush).map(Some).map_err(Error::from)
+            store.apply_batch_then(&items, flush).map(Some).map_err(Error::from)
         };
+        let (result, records) = match result {
+            Ok(Some((seq, records))) => (Ok(Some(seq)), Some(records)),
+            Ok(None) => (Ok(None), None),
+            Err(e) => (Err(e), None),
+        };
+        let leftovers = Leftovers { _items: items, _records: records };
         match (result, failure) {
-            (Ok(Some(seq)), None) => {
-                if done.send(Ok((seq, batch.acker))).is_err() {
+            (Ok(seq), None) => {
+                if done.send(Ok(Report { seq, acker, leftovers })).is_err() {
                     return;
                 }
             }
-            (Ok(None), None) => {}
             (Ok(seq), Some(e)) => {
                 // Everything before the unreadable event is committed; say so, then stop.
-                if let Some(seq) = seq {
-                    let _ = done.send(Ok((seq, None)));
+                if seq.is_some() {
+                    let _ = done.send(Ok(Report { seq, acker: None, leftovers }));
                 }
                 let _ = done.send(Err(e));
                 return;
@@ -223,25 +290,18 @@ fn apply_loop(
     }
 }
 
-/// Decodes a batch up to its first unreadable event.
-fn decode_batch(messages: &[(u64, Bytes)], skipped: &BTreeSet<u64>) -> (Vec<Item>, Option<Error>) {
-    let mut items = Vec::with_capacity(messages.len());
-    for (seq, payload) in messages {
-        let seq = *seq;
-        if skipped.contains(&seq) {
-            items.push(Item { seq, record: None });
-            continue;
-        }
-        match codec::decode(payload) {
-            Ok(record) if crate::model::business_date(&record).is_some() => {
-                items.push(Item { seq, record: Some(record) });
-            }
-            Ok(record) => {
-                let at = record.envelope.occurred_at.0;
-                return (items, Some(Error::OutsideCalendar { sequence: seq, millis: at }));
-            }
-            Err(source) => return (items, Some(Error::Unreadable { sequence: seq, source })),
-        }
+/// Decodes one message: an operator-skipped sequence stays an empty item.
+fn decode(seq: u64, payload: &Bytes, skipped: &BTreeSet<u64>) -> Result<Item, Error> {
+    if skipped.contains(&seq) {
+        return Ok(Item { seq, record: None });
     }
-    (items, None)
+    match codec::decode(payload) {
+        Ok(record) if crate::model::business_date(&record).is_some() => {
+            Ok(Item { seq, record: Some(record) })
+        }
+        Ok(record) => {
+            Err(Error::OutsideCalendar { sequence: seq, millis: record.envelope.occurred_at.0 })
+        }
+        Err(source) => Err(Error::Unreadable { sequence: seq, source }),
+    }
 }

@@ -112,11 +112,23 @@ impl Error {
     }
 }
 
+/// Which storage layouts a caller can open.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Only this build's: following the stream on another layout would mix two formats.
+    Current,
+    /// Any: `rebuild` drops the views and writes this build's layout.
+    Any,
+}
+
 /// Opens the views file off the async threads (it may replay redb's recovery).
-async fn open_store(path: PathBuf) -> Result<Arc<Store>, Error> {
-    let opened = tokio::task::spawn_blocking(move || Store::open(&path))
-        .await
-        .map_err(|e| Error::Consumer(format!("opening the views file panicked: {e}")))??;
+async fn open_store(path: PathBuf, layout: Layout) -> Result<Arc<Store>, Error> {
+    let opened = tokio::task::spawn_blocking(move || match layout {
+        Layout::Current => Store::open(&path),
+        Layout::Any => Store::open_any_layout(&path),
+    })
+    .await
+    .map_err(|e| Error::Consumer(format!("opening the views file panicked: {e}")))??;
     Ok(Arc::new(opened))
 }
 
@@ -162,7 +174,7 @@ pub async fn run(
 ) -> Result<(), Error> {
     let js = jetstream::new(client.clone());
     ensure_stream(&js, &config.stream).await.map_err(|e| Error::Stream(e.to_string()))?;
-    let store = open_store(config.db_path.clone()).await?;
+    let store = open_store(config.db_path.clone(), Layout::Current).await?;
     let checkpoint = store.applied_through()?;
     let consumer = durable_consumer(&js, &config.consumer, checkpoint).await?;
     let messages = consumer
@@ -200,7 +212,7 @@ pub async fn run(
 pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump, Error> {
     let js = jetstream::new(client);
     ensure_stream(&js, &config.stream).await.map_err(|e| Error::Stream(e.to_string()))?;
-    let store = open_store(config.db_path.clone()).await?;
+    let store = open_store(config.db_path.clone(), Layout::Any).await?;
     store.drop_views()?;
     let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.to_string()))?;
     let head = stream.info().await.map_err(|e| Error::Stream(e.to_string()))?.state.last_sequence;

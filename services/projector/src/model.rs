@@ -166,7 +166,7 @@ pub struct State {
 }
 
 /// A record `apply` may read or change, named by its key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Touched {
     Unit(UnitId),
     Person(PersonId),

@@ -11,7 +11,7 @@
 //! Memory is bounded by the batch and redb's cache ([`REDB_CACHE_BYTES_MAX`]), not by the log.
 //! Queries read a consistent snapshot (a read transaction) while batches are being written.
 
-use crate::model::{apply, State, Touched};
+use crate::model::{apply, ScoreRec, State, Touched};
 use crate::views::unit_and_divisions;
 use redb::{
     Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
@@ -23,7 +23,7 @@ use reform_shared::ids::{EvidenceId, FindingId, PersonId, PlanId, TaskId, Tenure
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::Digest as _;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 /// redb's page cache. Its default (1 GiB) would let memory grow with the views; this bound
@@ -45,13 +45,26 @@ const FINDINGS: TableDefinition<Str, Bytes> = TableDefinition::new("findings");
 const EVIDENCE: TableDefinition<Str, Bytes> = TableDefinition::new("evidence");
 /// `(year, unit kind index)`.
 const FRAMEWORKS: TableDefinition<(u16, u8), Bytes> = TableDefinition::new("frameworks");
-/// `(unit, year, criterion, stage index)`.
-const SCORES: TableDefinition<(Str, u16, Str, u8), Bytes> = TableDefinition::new("scores");
+/// `(unit, year, criterion, stage index, stream sequence)` → one score change
+/// (`Dated<ScoreChange>`). Append-only: a change is a row of its own, so recording one neither
+/// reads nor re-encodes the key's history (which grows with every correction).
+const SCORE_CHANGES: TableDefinition<(Str, u16, Str, u8, u64), Bytes> =
+    TableDefinition::new("score_changes");
 const CHILDREN: TableDefinition<(Str, Str), ()> = TableDefinition::new("children");
 const PERSON_TENURES: TableDefinition<(Str, Str), ()> = TableDefinition::new("person_tenures");
 const UNIT_TASKS: TableDefinition<(Str, u16, Str), ()> = TableDefinition::new("unit_tasks");
 const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> = TableDefinition::new("unit_findings");
 const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> = TableDefinition::new("unit_evidence");
+
+/// The storage layout this build reads and writes, kept in `meta` under [`LAYOUT_KEY`].
+/// 1 (no key): one `scores` row per score key holding its whole history. 2: one
+/// `score_changes` row per change. A file of another layout is refused, telling the operator to
+/// run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
+/// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
+pub const LAYOUT_VERSION: u64 = 2;
+const LAYOUT_KEY: &str = "layout_version";
+/// Tables of earlier layouts that `drop_views` removes.
+const LEGACY_TABLES: [&str; 1] = ["scores"];
 
 const APPLIED_THROUGH: &str = "applied_through";
 const EVENTS_APPLIED: &str = "events_applied";
@@ -67,6 +80,12 @@ pub enum StoreError {
     Corrupt { table: &'static str, key: String, detail: String },
     #[error("could not encode a record for table {table}: {detail}")]
     Encode { table: &'static str, detail: String },
+    #[error(
+        "views file {path} has storage layout {found}, this build uses layout {expected}; run \
+         `reform-projector --db {path} rebuild` to project the views again from the stream \
+         (stop the projector first)"
+    )]
+    Layout { path: String, found: u64, expected: u64 },
     #[error(
         "only the next event can be skipped: the views are at sequence {applied_through}, so \
          that is {next}, not {asked}"
@@ -166,16 +185,39 @@ fn get_rec<T: DeserializeOwned>(
 
 impl Store {
     /// Opens (or creates) the views file. Fails if another process has it open.
+    ///
+    /// A new file gets [`LAYOUT_VERSION`]; a file of another layout is refused with
+    /// [`StoreError::Layout`], which names the `rebuild` that fixes it.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::open_any_layout(path)?;
+        let txn = store.db.begin_write()?;
+        let fresh = txn.list_tables()?.next().is_none();
+        let found = txn.open_table(META)?.get(LAYOUT_KEY)?.map(|g| g.value());
+        match found {
+            Some(LAYOUT_VERSION) => {}
+            None if fresh => {}
+            other => {
+                // Dropped without a commit: the file is left exactly as it was.
+                return Err(StoreError::Layout {
+                    path: path.display().to_string(),
+                    found: other.unwrap_or(1),
+                    expected: LAYOUT_VERSION,
+                });
+            }
+        }
+        create_tables(&txn)?;
+        txn.commit()?;
+        Ok(store)
+    }
+
+    /// Opens the file whatever its layout, for `rebuild` (whose `drop_views` writes the
+    /// current layout) and nothing else.
+    pub fn open_any_layout(path: &Path) -> Result<Store, StoreError> {
         let db = Database::builder()
             .set_cache_size(REDB_CACHE_BYTES_MAX)
             .create(path)
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-        let store = Store { db };
-        let txn = store.db.begin_write()?;
-        create_tables(&txn)?;
-        txn.commit()?;
-        Ok(store)
+        Ok(Store { db })
     }
 
     /// The last stream sequence the views hold (0 for none).
@@ -222,7 +264,7 @@ impl Store {
     /// the log, and a rebuild must make them again to equal the live views).
     pub fn drop_views(&self) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
-        for name in VIEW_TABLES {
+        for name in VIEW_TABLES.into_iter().chain(LEGACY_TABLES) {
             txn.delete_table(TableDefinition::<(), ()>::new(name))?;
         }
         create_tables(&txn)?;
@@ -233,17 +275,28 @@ impl Store {
     /// Applies a batch in one write transaction, with the checkpoint. Items at or below the
     /// checkpoint are ignored, so a redelivered event is never applied twice.
     pub fn apply_batch(&self, items: &[Item], flush: Flush) -> Result<u64, StoreError> {
+        self.apply_batch_then(items, || flush).map(|(seq, _)| seq)
+    }
+
+    /// [`Store::apply_batch`], asking `flush` whether to sync only when the batch is applied
+    /// and about to commit: the later the question, the likelier the next batch has arrived by
+    /// then, so a pipeline under load does not pay an fsync per batch. Returns the batch's
+    /// in-memory records too, so the caller decides which thread spends the time freeing them.
+    pub fn apply_batch_then(
+        &self,
+        items: &[Item],
+        flush: impl FnOnce() -> Flush,
+    ) -> Result<(u64, State), StoreError> {
         let mut txn = self.db.begin_write()?;
-        if flush == Flush::Deferred {
-            txn.set_durability(redb::Durability::None)?;
-        }
         let applied_through = {
             let meta = txn.open_table(META)?;
             let value = meta.get(APPLIED_THROUGH)?.map_or(0, |g| g.value());
             value
         };
         let mut overlay = State { applied_through, ..State::default() };
-        let mut loaded: BTreeSet<Touched> = BTreeSet::new();
+        // Membership only, never iterated: a hash set costs one hash per key where a B-tree
+        // of thousands of string-keyed entries costs a dozen comparisons.
+        let mut loaded: HashSet<Touched> = HashSet::new();
         {
             let tables = Tables::open(&txn)?;
             for item in items {
@@ -257,6 +310,10 @@ impl Store {
                         // as loaded, so a later event of the batch never reads over it.
                         let replaces = crate::model::replaces(event);
                         for key in crate::model::touched(event) {
+                            // Score changes are append-only rows: nothing to read (see load).
+                            if matches!(key, Touched::Score(_)) {
+                                continue;
+                            }
                             if !loaded.contains(&key) {
                                 if !replaces {
                                     tables.load(&key, &mut overlay)?;
@@ -271,8 +328,11 @@ impl Store {
             }
         }
         write_back(&txn, &overlay)?;
+        if flush() == Flush::Deferred {
+            txn.set_durability(redb::Durability::None)?;
+        }
         txn.commit()?;
-        Ok(overlay.applied_through)
+        Ok((overlay.applied_through, overlay))
     }
 
     /// Makes every earlier commit durable.
@@ -296,8 +356,8 @@ impl Store {
             rows += hash_table(&txn, def, &mut hasher, |k, v| (k.to_owned(), v.to_vec()))?;
         }
         rows += hash_table(&txn, FRAMEWORKS, &mut hasher, |k, v| (k, v.to_vec()))?;
-        rows += hash_table(&txn, SCORES, &mut hasher, |(u, y, c, s), v| {
-            ((u.to_owned(), y, c.to_owned(), s), v.to_vec())
+        rows += hash_table(&txn, SCORE_CHANGES, &mut hasher, |(u, y, c, s, q), v| {
+            ((u.to_owned(), y, c.to_owned(), s, q), v.to_vec())
         })?;
         for def in [CHILDREN, PERSON_TENURES, UNIT_FINDINGS] {
             rows += hash_table(&txn, def, &mut hasher, |(a, b), ()| {
@@ -388,7 +448,7 @@ const VIEW_TABLES: [&str; 15] = [
     "findings",
     "evidence",
     "frameworks",
-    "scores",
+    "score_changes",
     "children",
     "person_tenures",
     "unit_tasks",
@@ -397,7 +457,7 @@ const VIEW_TABLES: [&str; 15] = [
 ];
 
 fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
-    txn.open_table(META)?;
+    txn.open_table(META)?.insert(LAYOUT_KEY, LAYOUT_VERSION)?;
     txn.open_table(SKIPPED)?;
     Tables::open(txn)?;
     Ok(())
@@ -437,7 +497,6 @@ struct Tables<'txn> {
     findings: redb::Table<'txn, Str, Bytes>,
     evidence: redb::Table<'txn, Str, Bytes>,
     frameworks: redb::Table<'txn, (u16, u8), Bytes>,
-    scores: redb::Table<'txn, (Str, u16, Str, u8), Bytes>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -448,6 +507,7 @@ impl<'txn> Tables<'txn> {
         for def in [UNIT_TASKS, UNIT_EVIDENCE] {
             txn.open_table(def)?;
         }
+        txn.open_table(SCORE_CHANGES)?;
         Ok(Tables {
             units: txn.open_table(UNITS)?,
             people: txn.open_table(PEOPLE)?,
@@ -457,7 +517,6 @@ impl<'txn> Tables<'txn> {
             findings: txn.open_table(FINDINGS)?,
             evidence: txn.open_table(EVIDENCE)?,
             frameworks: txn.open_table(FRAMEWORKS)?,
-            scores: txn.open_table(SCORES)?,
         })
     }
 
@@ -478,14 +537,9 @@ impl<'txn> Tables<'txn> {
                 }
                 Ok(())
             }
-            Touched::Score(k) => {
-                let (unit, year, code, stage) = k;
-                let key = (unit.as_str(), *year, code.as_str(), stage_index(*stage));
-                if let Some(g) = self.scores.get(key)? {
-                    state.scores.insert(k.clone(), decode("scores", unit.as_str(), g.value())?);
-                }
-                Ok(())
-            }
+            // Score changes are append-only rows: `apply` only pushes onto the batch's (empty)
+            // record, and `write_back` appends what it pushed, so nothing is read.
+            Touched::Score(_) => Ok(()),
         }
     }
 }
@@ -549,10 +603,18 @@ fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
     for ((year, kind), rec) in &s.frameworks {
         frameworks.insert((*year, kind_index(*kind)), encode("frameworks", rec)?.as_slice())?;
     }
-    let mut scores = txn.open_table(SCORES)?;
+    let mut score_changes = txn.open_table(SCORE_CHANGES)?;
+    let mut buffer = Vec::new();
     for ((unit, year, code, stage), rec) in &s.scores {
-        let key = (unit.as_str(), *year, code.as_str(), stage_index(*stage));
-        scores.insert(key, encode("scores", rec)?.as_slice())?;
+        for change in &rec.changes {
+            let key = (unit.as_str(), *year, code.as_str(), stage_index(*stage), change.seq);
+            buffer.clear();
+            buffer = postcard::to_extend(change, buffer).map_err(|e| StoreError::Encode {
+                table: "score_changes",
+                detail: e.to_string(),
+            })?;
+            score_changes.insert(key, buffer.as_slice())?;
+        }
     }
     let mut children = txn.open_table(CHILDREN)?;
     for (a, b) in &s.children {
@@ -590,7 +652,7 @@ struct Reader {
     findings: redb::ReadOnlyTable<Str, Bytes>,
     evidence: redb::ReadOnlyTable<Str, Bytes>,
     frameworks: redb::ReadOnlyTable<(u16, u8), Bytes>,
-    scores: redb::ReadOnlyTable<(Str, u16, Str, u8), Bytes>,
+    score_changes: redb::ReadOnlyTable<(Str, u16, Str, u8, u64), Bytes>,
     children: redb::ReadOnlyTable<(Str, Str), ()>,
     person_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
@@ -616,7 +678,7 @@ impl Reader {
             findings: txn.open_table(FINDINGS)?,
             evidence: txn.open_table(EVIDENCE)?,
             frameworks: txn.open_table(FRAMEWORKS)?,
-            scores: txn.open_table(SCORES)?,
+            score_changes: txn.open_table(SCORE_CHANGES)?,
             children: txn.open_table(CHILDREN)?,
             person_tenures: txn.open_table(PERSON_TENURES)?,
             unit_tasks: txn.open_table(UNIT_TASKS)?,
@@ -689,17 +751,24 @@ impl Reader {
         year: Option<u16>,
         state: &mut State,
     ) -> Result<(), StoreError> {
-        let start = (unit.as_str(), year.unwrap_or(0), "", 0u8);
-        for row in self.scores.range(start..)? {
+        let start = (unit.as_str(), year.unwrap_or(0), "", 0u8, 0u64);
+        // Rows come in key order, so a key's changes come in stream order, as `ScoreRec` keeps
+        // them. Gathered apart and then put whole, so loading a unit twice (a timeline's unit
+        // that is also another's division) does not list its changes twice.
+        let mut loaded: std::collections::BTreeMap<crate::model::ScoreKey, ScoreRec> =
+            std::collections::BTreeMap::new();
+        for row in self.score_changes.range(start..)? {
             let (k, v) = row?;
-            let (u, y, code, stage) = k.value();
+            let (u, y, code, stage, _) = k.value();
             if u != unit.as_str() || year.is_some_and(|year| y != year) {
                 break;
             }
             let Some(stage) = stage_of(stage) else { continue };
-            let key = (unit.clone(), y, parse_id("scores", code)?, stage);
-            state.scores.insert(key, decode("scores", u, v.value())?);
+            let key = (unit.clone(), y, parse_id("score_changes", code)?, stage);
+            let change = decode("score_changes", u, v.value())?;
+            loaded.entry(key).or_default().changes.push(change);
         }
+        state.scores.extend(loaded);
         Ok(())
     }
 
