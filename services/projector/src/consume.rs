@@ -35,6 +35,8 @@ struct Batch {
     items: Vec<Item>,
     failure: Option<Error>,
     acker: Option<Acker>,
+    /// The server said, with the last message, that more messages were waiting behind it.
+    more_waiting: bool,
 }
 
 impl Batch {
@@ -192,13 +194,18 @@ fn read_chunk<E: std::fmt::Display>(
 ) -> Result<(), Error> {
     for message in chunk {
         let message = message.map_err(|e| Error::Consumer(e.to_string()))?;
-        let seq = message.info().map_err(|e| Error::Consumer(e.to_string()))?.stream_sequence;
+        let info = message.info().map_err(|e| Error::Consumer(e.to_string()))?;
+        let (seq, more_waiting) = (info.stream_sequence, info.pending > 0);
         let (message, acker) = message.split();
         if seq <= *dispatched {
             continue;
         }
-        let batch =
-            pending.get_or_insert_with(|| Batch { items: Vec::new(), failure: None, acker: None });
+        let batch = pending.get_or_insert_with(|| Batch {
+            items: Vec::new(),
+            failure: None,
+            acker: None,
+            more_waiting: false,
+        });
         if batch.failure.is_some() {
             break;
         }
@@ -207,6 +214,7 @@ fn read_chunk<E: std::fmt::Display>(
             Ok(item) => {
                 batch.items.push(item);
                 batch.acker = Some(acker);
+                batch.more_waiting = more_waiting;
             }
             Err(e) => batch.failure = Some(e),
         }
@@ -225,8 +233,8 @@ async fn ack(acker: Option<Acker>) {
 
 /// The applying thread: apply, commit, report; stop at the first error.
 ///
-/// A commit is made durable (fsync) when nothing more is coming as it commits (no batch
-/// queued, none being gathered), or when the last durable commit is older than
+/// A commit is made durable (fsync) when nothing more is coming as it commits (the server had
+/// nothing behind the batch's last message, no batch is queued, none is being gathered), or when the last durable commit is older than
 /// [`DURABLE_COMMIT_INTERVAL`]; in between, commits are atomic but not synced. That is safe
 /// because the checkpoint travels in the same transaction as the views: a crash or power loss
 /// can only take the file back to an earlier consistent commit, and the consumer is recreated
@@ -242,10 +250,13 @@ fn apply_loop(
 ) {
     let mut last_durable = Instant::now();
     while let Some(batch) = batches.blocking_recv() {
-        let Batch { items, failure, acker } = batch;
+        let Batch { items, failure, acker, more_waiting } = batch;
         let stopping = failure.is_some();
         let flush = || {
-            let quiet = batches.is_empty() && !gathering.load(Ordering::Relaxed);
+            // The server's count of messages behind the batch is the surest sign of load: on
+            // a busy two-core machine the reader may not have run since the hand-over, so an
+            // empty queue alone would sync nearly every batch while catching up.
+            let quiet = !more_waiting && batches.is_empty() && !gathering.load(Ordering::Relaxed);
             if stopping || quiet || last_durable.elapsed() >= DURABLE_COMMIT_INTERVAL {
                 last_durable = Instant::now();
                 Flush::Durable
