@@ -7,8 +7,8 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
+# The dev profile builds in a fraction of the release time and shares artifacts with `test`.
 # Start the whole stack on the embedded default, load the demo province, show the views.
-# (Dev profile: builds in a fraction of the release time and shares artifacts with `test`.)
 up *ARGS:
     cargo run --locked -p reformctl -- up {{ARGS}}
 
