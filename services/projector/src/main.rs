@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use reform_projector::{store::Store, Config, CONSUMER_DEFAULT};
+use reform_shared::edge;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 #[command(name = "reform-projector", version, about)]
 struct Cli {
     /// The NATS server.
-    #[arg(long = "nats", env = "NATS_URL", global = true, default_value = "nats://127.0.0.1:4222")]
+    #[arg(long = "nats", env = "NATS_URL", global = true, default_value = edge::NATS_URL_DEFAULT)]
     nats_url: String,
     /// The views file (redb).
     #[arg(long, env = "PAR_PROJECTOR_DB", global = true, default_value = "par-views.redb")]
@@ -44,10 +45,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
+    edge::init_tracing("info");
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -63,7 +62,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             let client = async_nats::connect(cli.nats_url.as_str()).await?;
-            reform_projector::run(client, config, shutdown_signal()).await?;
+            reform_projector::run(client, config, edge::stop_signal()).await?;
         }
         Command::Rebuild => {
             let client = async_nats::connect(cli.nats_url.as_str()).await?;
@@ -80,20 +79,4 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Ctrl-C or SIGTERM: finish the batch in hand, ack it, stop.
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
 }

@@ -35,7 +35,7 @@ pub enum Cmd {
         #[arg(long)]
         parent: UnitId,
         /// province, department, district, division, public-service-unit or commune.
-        #[arg(long, value_parser = parse_kind)]
+        #[arg(long)]
         kind: UnitKind,
         #[arg(long)]
         year: u16,
@@ -49,13 +49,6 @@ pub enum Cmd {
         #[arg(long)]
         as_of: Option<Date>,
     },
-}
-
-fn parse_kind(text: &str) -> Result<UnitKind, String> {
-    UnitKind::ALL.into_iter().find(|k| k.as_str() == text).ok_or_else(|| {
-        let names: Vec<&str> = UnitKind::ALL.iter().map(|k| k.as_str()).collect();
-        format!("{text:?} is not a unit kind; use one of {}", names.join(", "))
-    })
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
