@@ -3,7 +3,7 @@
 //! `nats-server` helper crate.
 
 use crate::append::{Appender, Draft};
-use crate::envelope::Actor;
+use crate::envelope::{Actor, ChainLink, Envelope, EventId, Record};
 use crate::event::Event;
 use crate::ids::{CommandId, PersonId};
 use crate::natsd::NatsServer;
@@ -65,6 +65,27 @@ pub fn draft(command: &str, day: &str, event: Event) -> Draft {
         recorded_at: at,
         signature: None,
         event,
+    }
+}
+
+/// A decoded record as a reader of the log sees it, dated at noon Vietnam time on `on`: for
+/// testing pure `apply` code without a broker.
+pub fn record(on: Date, event: Event) -> Record {
+    let at = Timestamp::at_vietnam_noon(on);
+    let command: CommandId = id("c");
+    Record {
+        envelope: Envelope {
+            event_id: EventId::for_command(&command),
+            occurred_at: at,
+            recorded_at: at,
+            actor: Actor::Person(id("tester")),
+            command_id: command,
+            chain: ChainLink::first("test".into()),
+            signature: None,
+            event,
+        },
+        schema_version: crate::codec::SCHEMA_VERSION_CURRENT,
+        digest: [0; 32],
     }
 }
 

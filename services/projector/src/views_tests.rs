@@ -3,31 +3,15 @@
 
 use crate::model::{apply, State};
 use crate::views::*;
-use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
+use reform_shared::envelope::Record;
 use reform_shared::event::{Criterion, Event, Role, Stage, UnitKind};
-use reform_shared::ids::{CommandId, UnitId};
+use reform_shared::ids::UnitId;
 use reform_shared::points::Points;
 use reform_shared::testkit::{date, id};
-use reform_shared::time::Timestamp;
 
 /// A record dated at noon (Vietnam) on `day`.
 pub(crate) fn record(day: &str, event: Event) -> Record {
-    let at = Timestamp::at_vietnam_noon(date(day));
-    let command: CommandId = id("c");
-    Record {
-        envelope: Envelope {
-            event_id: EventId::for_command(&command),
-            occurred_at: at,
-            recorded_at: at,
-            actor: Actor::Person(id("tester")),
-            command_id: command,
-            chain: ChainLink::first("test".into()),
-            signature: None,
-            event,
-        },
-        schema_version: 2,
-        digest: [0; 32],
-    }
+    reform_shared::testkit::record(date(day), event)
 }
 
 pub(crate) fn project(events: &[(&str, Event)]) -> State {

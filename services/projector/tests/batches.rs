@@ -7,37 +7,17 @@ use proptest::prelude::*;
 use reform_projector::model::{apply, State};
 use reform_projector::store::{Flush, Item, Store};
 use reform_projector::views::{self, Basis};
-use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
+use reform_shared::envelope::Record;
 use reform_shared::event::{Event, Role, Stage, UnitKind};
-use reform_shared::ids::CommandId;
 use reform_shared::points::Points;
-use reform_shared::testkit::{date, id};
-use reform_shared::time::{Date, Timestamp};
+use reform_shared::testkit::{date, id, record};
+use reform_shared::time::Date;
 
 const UNITS: [&str; 3] = ["d1", "d2", "v1"];
 
 fn day(offset: u16) -> Date {
     let start = date("2015-12-01");
     Date(start.0 + chrono::Days::new(u64::from(offset)))
-}
-
-fn record(on: Date, event: Event) -> Record {
-    let at = Timestamp::at_vietnam_noon(on);
-    let command: CommandId = id("c");
-    Record {
-        envelope: Envelope {
-            event_id: EventId::for_command(&command),
-            occurred_at: at,
-            recorded_at: at,
-            actor: Actor::Person(id("tester")),
-            command_id: command,
-            chain: ChainLink::first("test".into()),
-            signature: None,
-            event,
-        },
-        schema_version: 2,
-        digest: [0; 32],
-    }
 }
 
 fn prologue() -> Vec<Record> {
