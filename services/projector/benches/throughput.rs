@@ -12,8 +12,17 @@
 //! 3. In another child process, the projector (the library's `run`, exactly as the service)
 //!    applies the whole stream into a fresh redb file.
 //!
+//! 4. In a third child, without a broker, the projector's two stages alone on one thread:
+//!    decoding the same messages, and applying them to a fresh redb file in the same batches.
+//!
 //! Each child reports its rate and its peak memory (VmHWM), and the projector its resident
 //! memory at each quarter of the stream, to show memory flat in the number of events.
+//!
+//! Each run also accounts for CPU time per event: nats-server's (read from `/proc` around each
+//! child), the consumer's, and the projector's split between its reader and its applying thread.
+//! On a machine where the stages share the cores with the server, the ratio of the two rates
+//! cannot exceed the ratio of their CPU per event; the bench prints both, and the projector CPU
+//! per event that 80 % would need.
 
 use async_nats::jetstream::{self, consumer};
 use futures::stream::FuturesUnordered;
@@ -46,6 +55,7 @@ fn main() {
     match std::env::var(ROLE_ENV).as_deref() {
         Ok("bare") => runtime.block_on(bare()),
         Ok("projector") => runtime.block_on(projector()),
+        Ok("stages") => stages(),
         _ => runtime.block_on(parent()),
     }
 }
@@ -68,6 +78,41 @@ fn proc_status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Linux reports process times in USER_HZ ticks, fixed at 100 per second by its ABI.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU time (user + system) a process or thread has used so far, in seconds, from a
+/// `/proc/.../stat` file (fields 14 and 15; the command name before them may hold spaces).
+fn cpu_seconds(stat_path: &str) -> f64 {
+    let text = std::fs::read_to_string(stat_path).unwrap_or_default();
+    let after_name = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // `fields[0]` is field 3 (the state), so fields 14 and 15 are at 11 and 12.
+    (ticks(11) + ticks(12)) as f64 / TICKS_PER_SECOND
+}
+
+/// CPU seconds of this process's live threads named `name`.
+fn thread_cpu_seconds(name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+        .map(|t| cpu_seconds(&t.path().join("stat").to_string_lossy()))
+        .sum()
+}
+
+/// Microseconds per event.
+fn per_event_us(seconds: f64, events: u64) -> f64 {
+    if events == 0 {
+        0.0
+    } else {
+        seconds * 1e6 / events as f64
+    }
+}
+
 async fn parent() {
     let dir = tempfile::tempdir().expect("temp dir");
     let options = ServerOptions { data_dir: dir.path().join("nats"), port: None, sync: Sync::Lazy };
@@ -84,9 +129,16 @@ async fn parent() {
         last as f64 / fill_secs
     );
 
+    let server_stat = format!("/proc/{}/stat", server.pid().unwrap_or(0));
+    let server_cpu_before = cpu_seconds(&server_stat);
     let bare = child("bare", server.url(), last, None);
+    let server_cpu_bare = cpu_seconds(&server_stat) - server_cpu_before;
     let db = dir.path().join("views.redb");
+    let server_cpu_before = cpu_seconds(&server_stat);
     let projected = child("projector", server.url(), last, Some(&db));
+    let server_cpu_projector = cpu_seconds(&server_stat) - server_cpu_before;
+    let stages_db = dir.path().join("stages.redb");
+    let stage = child("stages", server.url(), last, Some(&stages_db));
     let bare_rate = bare["events_per_second"].as_f64().unwrap_or(0.0);
     let projector_rate = projected["events_per_second"].as_f64().unwrap_or(0.0);
     let db_mb = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) / (1024 * 1024);
@@ -111,6 +163,87 @@ async fn parent() {
         projected["rss_mib_at_quarters"]
     );
     println!("views file:                               {db_mb:>10} MiB");
+    print_cpu(
+        last,
+        bare_rate,
+        Cpu { server: server_cpu_bare, consumer: seconds(&bare, "cpu_seconds"), applier: 0.0 },
+        Cpu {
+            server: server_cpu_projector,
+            consumer: seconds(&projected, "cpu_seconds"),
+            applier: seconds(&projected, "applier_cpu_seconds"),
+        },
+        &stage,
+    );
+}
+
+fn seconds(report: &serde_json::Value, field: &str) -> f64 {
+    report[field].as_f64().unwrap_or(0.0)
+}
+
+/// CPU seconds spent on one run: the server's, the consumer process's, and (of the latter)
+/// the projector's applying thread's.
+struct Cpu {
+    server: f64,
+    consumer: f64,
+    applier: f64,
+}
+
+/// The CPU accounting: per event, where the time went in each run, and what it implies.
+fn print_cpu(events: u64, bare_rate: f64, bare: Cpu, projector: Cpu, stage: &serde_json::Value) {
+    let us = |s: f64| per_event_us(s, events);
+    let bare_total = us(bare.server + bare.consumer);
+    let projector_total = us(projector.server + projector.consumer);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!();
+    println!("CPU per event, µs                  nats-server  consumer     total");
+    println!(
+        "bare consumer                      {:>11.2} {:>9.2} {:>9.2}",
+        us(bare.server),
+        us(bare.consumer),
+        bare_total
+    );
+    println!(
+        "projector                          {:>11.2} {:>9.2} {:>9.2}",
+        us(projector.server),
+        us(projector.consumer),
+        projector_total
+    );
+    println!(
+        "  of which reader (receive, decode, free) {:>12.2}",
+        us(projector.consumer - projector.applier)
+    );
+    println!("  of which applying thread (apply, redb) {:>12.2}", us(projector.applier));
+    println!(
+        "stages alone, one thread, no broker: decode {:.2} µs/event, apply into redb {:.2} µs/event",
+        stage["decode_us_per_event"].as_f64().unwrap_or(0.0),
+        stage["apply_us_per_event"].as_f64().unwrap_or(0.0),
+    );
+    if projector_total > 0.0 {
+        println!(
+            "CPU-bound on {cores} cores, projector ÷ bare is at most their CPU ratio: {:.1} %",
+            bare_total * 100.0 / projector_total
+        );
+        // The budget is figured with the server's cost in the bare run, the lower of the two:
+        // the most favourable case for the projector.
+        let budget = bare_total / 0.8 - us(bare.server);
+        let decode = stage["decode_us_per_event"].as_f64().unwrap_or(0.0);
+        println!(
+            "80 % CPU-bound would need the projector process at ≤ {budget:.2} µs/event: receiving \
+             ({:.2}) and decoding ({decode:.2}) leave {:.2} for applying into redb (it uses {:.2})",
+            us(bare.consumer),
+            budget - us(bare.consumer) - decode,
+            us(projector.applier),
+        );
+    }
+    let apply = stage["apply_us_per_event"].as_f64().unwrap_or(0.0);
+    if apply > 0.0 && bare_rate > 0.0 {
+        println!(
+            "with a core of its own, the applying thread alone keeps up with {:.0} events/s, \
+             {:.0} % of the bare rate",
+            1e6 / apply,
+            1e8 / apply / bare_rate
+        );
+    }
 }
 
 /// Runs this bench binary again in a role, and reads the JSON line it prints.
@@ -293,27 +426,33 @@ where
     text.parse().expect("bench ids are valid")
 }
 
+/// The `i`-th message of the bench stream: its subject and its bytes.
+fn message(i: u64) -> (String, Vec<u8>) {
+    let (on, event) = event(i);
+    let aggregate = Aggregate::of(&event);
+    let command: CommandId = id(&format!("bench-{i}"));
+    let at = Timestamp::at_vietnam_noon(on);
+    let envelope = Envelope {
+        event_id: EventId::for_command(&command),
+        occurred_at: at,
+        recorded_at: at,
+        actor: Actor::Service("bench".into()),
+        command_id: command,
+        chain: ChainLink::first(aggregate.chain_key()),
+        signature: None,
+        event,
+    };
+    let (bytes, _) = codec::encode(&envelope).expect("encodes");
+    (aggregate.subject(), bytes)
+}
+
 /// Publishes `wanted` events with many acks outstanding; returns the last sequence.
 async fn fill(js: &jetstream::Context, wanted: u64) -> u64 {
     let mut in_flight = FuturesUnordered::new();
     let mut last = 0u64;
     for i in 0..wanted {
-        let (on, event) = event(i);
-        let aggregate = Aggregate::of(&event);
-        let command: CommandId = id(&format!("bench-{i}"));
-        let at = Timestamp::at_vietnam_noon(on);
-        let envelope = Envelope {
-            event_id: EventId::for_command(&command),
-            occurred_at: at,
-            recorded_at: at,
-            actor: Actor::Service("bench".into()),
-            command_id: command,
-            chain: ChainLink::first(aggregate.chain_key()),
-            signature: None,
-            event,
-        };
-        let (bytes, _) = codec::encode(&envelope).expect("encodes");
-        let ack = js.publish(aggregate.subject(), bytes.into()).await.expect("publish");
+        let (subject, bytes) = message(i);
+        let ack = js.publish(subject, bytes.into()).await.expect("publish");
         in_flight.push(ack.into_future());
         while in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
             if let Some(ack) = in_flight.next().await {
@@ -376,6 +515,7 @@ async fn bare() {
         "seconds": secs,
         "events_per_second": seen as f64 / secs,
         "vm_hwm_kb": proc_status_kb("VmHWM:"),
+        "cpu_seconds": cpu_seconds("/proc/self/stat"),
     });
     println!("{report}");
 }
@@ -405,6 +545,8 @@ async fn projector() {
         }
     };
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds("/proc/self/stat");
+    let applier_cpu = thread_cpu_seconds("projector-apply");
     let _ = stop.send(());
     running.await.expect("no panic").expect("projector ran cleanly");
     let report = serde_json::json!({
@@ -413,6 +555,49 @@ async fn projector() {
         "events_per_second": applied as f64 / secs,
         "vm_hwm_kb": proc_status_kb("VmHWM:"),
         "rss_mib_at_quarters": quarters,
+        "cpu_seconds": cpu,
+        "applier_cpu_seconds": applier_cpu,
+    });
+    println!("{report}");
+}
+
+/// The projector's two stages alone, on one thread, without a broker: decode the stream's
+/// messages, and apply them to a fresh redb file in the projector's batches (unsynced commits,
+/// the last one synced, as under load). Only the stages are timed, not making the messages.
+fn stages() {
+    let last = events_wanted();
+    let db = std::env::var(DB_ENV).expect("db path");
+    let store = reform_projector::store::Store::open(std::path::Path::new(&db)).expect("store");
+    let batch = reform_projector::BATCH_EVENTS_MAX as u64;
+    let (mut decoding, mut applying) = (Duration::ZERO, Duration::ZERO);
+    let mut first = 0u64;
+    while first < last {
+        let end = (first + batch).min(last);
+        let messages: Vec<Vec<u8>> = (first..end).map(|i| message(i).1).collect();
+        let started = Instant::now();
+        let items: Vec<reform_projector::store::Item> = messages
+            .iter()
+            .zip(first + 1..)
+            .map(|(bytes, seq)| reform_projector::store::Item {
+                seq,
+                record: Some(codec::decode(bytes).expect("decodes")),
+            })
+            .collect();
+        decoding += started.elapsed();
+        let flush = if end == last {
+            reform_projector::store::Flush::Durable
+        } else {
+            reform_projector::store::Flush::Deferred
+        };
+        let started = Instant::now();
+        store.apply_batch(&items, flush).expect("applies");
+        drop(items);
+        applying += started.elapsed();
+        first = end;
+    }
+    let report = serde_json::json!({
+        "decode_us_per_event": per_event_us(decoding.as_secs_f64(), last),
+        "apply_us_per_event": per_event_us(applying.as_secs_f64(), last),
     });
     println!("{report}");
 }
