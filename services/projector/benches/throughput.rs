@@ -598,6 +598,7 @@ fn stages() {
     let report = serde_json::json!({
         "decode_us_per_event": per_event_us(decoding.as_secs_f64(), last),
         "apply_us_per_event": per_event_us(applying.as_secs_f64(), last),
+        "vm_hwm_kb": proc_status_kb("VmHWM:"),
     });
     println!("{report}");
 }
