@@ -139,8 +139,8 @@ async fn parent() {
     let server_cpu_projector = cpu_seconds(&server_stat) - server_cpu_before;
     let stages_db = dir.path().join("stages.redb");
     let stage = child("stages", server.url(), last, Some(&stages_db));
-    let bare_rate = bare["events_per_second"].as_f64().unwrap_or(0.0);
-    let projector_rate = projected["events_per_second"].as_f64().unwrap_or(0.0);
+    let bare_rate = number(&bare, "events_per_second");
+    let projector_rate = number(&projected, "events_per_second");
     let db_mb = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) / (1024 * 1024);
     println!();
     println!("events in the stream:                     {last}");
@@ -166,17 +166,18 @@ async fn parent() {
     print_cpu(
         last,
         bare_rate,
-        Cpu { server: server_cpu_bare, consumer: seconds(&bare, "cpu_seconds"), applier: 0.0 },
+        Cpu { server: server_cpu_bare, consumer: number(&bare, "cpu_seconds"), applier: 0.0 },
         Cpu {
             server: server_cpu_projector,
-            consumer: seconds(&projected, "cpu_seconds"),
-            applier: seconds(&projected, "applier_cpu_seconds"),
+            consumer: number(&projected, "cpu_seconds"),
+            applier: number(&projected, "applier_cpu_seconds"),
         },
         &stage,
     );
 }
 
-fn seconds(report: &serde_json::Value, field: &str) -> f64 {
+/// A number a child reported (0 when it is missing).
+fn number(report: &serde_json::Value, field: &str) -> f64 {
     report[field].as_f64().unwrap_or(0.0)
 }
 
@@ -215,8 +216,8 @@ fn print_cpu(events: u64, bare_rate: f64, bare: Cpu, projector: Cpu, stage: &ser
     println!("  of which applying thread (apply, redb) {:>12.2}", us(projector.applier));
     println!(
         "stages alone, one thread, no broker: decode {:.2} µs/event, apply into redb {:.2} µs/event",
-        stage["decode_us_per_event"].as_f64().unwrap_or(0.0),
-        stage["apply_us_per_event"].as_f64().unwrap_or(0.0),
+        number(stage, "decode_us_per_event"),
+        number(stage, "apply_us_per_event"),
     );
     if projector_total > 0.0 {
         println!(
@@ -226,7 +227,7 @@ fn print_cpu(events: u64, bare_rate: f64, bare: Cpu, projector: Cpu, stage: &ser
         // The budget is figured with the server's cost in the bare run, the lower of the two:
         // the most favourable case for the projector.
         let budget = bare_total / 0.8 - us(bare.server);
-        let decode = stage["decode_us_per_event"].as_f64().unwrap_or(0.0);
+        let decode = number(stage, "decode_us_per_event");
         println!(
             "80 % CPU-bound would need the projector process at ≤ {budget:.2} µs/event: receiving \
              ({:.2}) and decoding ({decode:.2}) leave {:.2} for applying into redb (it uses {:.2})",
@@ -235,7 +236,7 @@ fn print_cpu(events: u64, bare_rate: f64, bare: Cpu, projector: Cpu, stage: &ser
             us(projector.applier),
         );
     }
-    let apply = stage["apply_us_per_event"].as_f64().unwrap_or(0.0);
+    let apply = number(stage, "apply_us_per_event");
     if apply > 0.0 && bare_rate > 0.0 {
         println!(
             "with a core of its own, the applying thread alone keeps up with {:.0} events/s, \
