@@ -9,6 +9,10 @@ use reform_shared::ids::UnitId;
 use reform_shared::points::Points;
 use reform_shared::testkit::{date, id};
 
+#[path = "../tests/common/events.rs"]
+mod events;
+use events::*;
+
 /// A record dated at noon (Vietnam) on `day`.
 pub(crate) fn record(day: &str, event: Event) -> Record {
     reform_shared::testkit::record(date(day), event)
@@ -57,38 +61,6 @@ fn assign(t: &str, u: &str, due: &str) -> Event {
         due: date(due),
         criterion: None,
         assigned_by: id("a"),
-    }
-}
-
-fn complete(t: &str, u: &str) -> Event {
-    Event::TaskCompleted { task: id(t), unit: id(u), note: String::new() }
-}
-
-fn cancel(t: &str, u: &str) -> Event {
-    Event::TaskCancelled { task: id(t), unit: id(u), reason: "Không còn phù hợp".into() }
-}
-
-fn deadline(t: &str, u: &str, old: &str, new: &str) -> Event {
-    Event::DeadlineChanged {
-        task: id(t),
-        unit: id(u),
-        old_due: date(old),
-        new_due: date(new),
-        reason: "Gia hạn".into(),
-    }
-}
-
-fn score(u: &str, year: u16, code: &str, stage: Stage, old: Option<u32>, new: u32) -> Event {
-    Event::ScoreChanged {
-        unit: id(u),
-        year,
-        criterion: id(code),
-        stage,
-        old: old.map(Points),
-        new: Points(new),
-        reason: "Chấm điểm".into(),
-        evidence: Vec::new(),
-        by: id("council"),
     }
 }
 
@@ -341,32 +313,6 @@ fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     assert!(at.scores.stages[1].missing && at.scores.stages[2].missing);
     assert_eq!(at.scores.stages[2].total_hundredths, None);
     assert_eq!(at.scores.max_total_hundredths, 2000);
-}
-
-fn reassign(t: &str, from: &str, to: &str) -> Event {
-    Event::TaskReassigned {
-        task: id(t),
-        unit: id(to),
-        from_unit: id(from),
-        person: None,
-        reason: "Giao lại cho phòng".into(),
-    }
-}
-
-fn evidence(e: &str, u: &str, criterion: Option<&str>, document_date: &str) -> Event {
-    Event::EvidenceAttached {
-        evidence: id(e),
-        unit: id(u),
-        task: None,
-        criterion: criterion.map(id),
-        title: format!("Tài liệu {e}"),
-        document_number: "1264/BC-SGDĐT".into(),
-        document_date: date(document_date),
-        sha256: [7; 32],
-        size_bytes: 1024,
-        media_type: "application/pdf".into(),
-        object_key: "07".repeat(32),
-    }
 }
 
 /// A department with a division, a division of that division, a school and an idle division;
