@@ -39,9 +39,15 @@ pub enum DecodeError {
     FutureVersion { found: u16 },
     #[error("schema version {found} was never issued (oldest is {SCHEMA_VERSION_OLDEST})")]
     UnknownVersion { found: u16 },
-    #[error("message is truncated: {bytes} bytes cannot hold an envelope and its digest")]
+    #[error(
+        "message is damaged: {bytes} bytes are too few to hold an envelope and its digest \
+         (truncated, or not an event)"
+    )]
     Truncated { bytes: usize },
-    #[error("message digest does not match its content: the message was altered or damaged")]
+    #[error(
+        "message is damaged: its digest does not match its content (altered, corrupted, or not \
+         an event written by this system)"
+    )]
     DigestMismatch,
     #[error("schema v{version} envelope is malformed: {detail}")]
     Malformed { version: u16, detail: String },
@@ -82,6 +88,10 @@ pub fn encode_versioned<T: serde::Serialize>(
 }
 
 /// Decodes a message, checking its digest and upcasting old versions.
+///
+/// The digest is checked before anything in the message is read: garbage and flipped bits are
+/// reported as damaged bytes, never as a schema version this build does not know, so only an
+/// intact message written by a newer build says "upgrade".
 pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
@@ -89,17 +99,16 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     if bytes.len() > EVENT_BYTES_MAX {
         return Err(DecodeError::TooLarge { bytes: bytes.len() });
     }
-    let (version, _) =
-        postcard::take_from_bytes::<u16>(bytes).map_err(|_| DecodeError::NoVersion)?;
+    let digest = check_digest(bytes)?;
+    let content = &bytes[..bytes.len() - DIGEST_BYTES];
+    let (version, body) =
+        postcard::take_from_bytes::<u16>(content).map_err(|_| DecodeError::NoVersion)?;
     if version > SCHEMA_VERSION_CURRENT {
         return Err(DecodeError::FutureVersion { found: version });
     }
     if version < SCHEMA_VERSION_OLDEST {
         return Err(DecodeError::UnknownVersion { found: version });
     }
-    let digest = check_digest(bytes)?;
-    let version_len = postcard::to_stdvec(&version).map(|v| v.len()).unwrap_or(1);
-    let body = &bytes[version_len..bytes.len() - DIGEST_BYTES];
     let envelope = match version {
         1 => v1::upcast(decode_body::<v1::EnvelopeV1>(version, body)?),
         _ => decode_body::<Envelope>(version, body)?,

@@ -87,10 +87,50 @@ impl Date {
 
 impl std::str::FromStr for Date {
     type Err = DateParseError;
+    /// Exactly `YYYY-MM-DD`: four digits of year, two of month, two of day. chrono alone reads
+    /// `16-01-01` as the year 16 and `2016-1-1` as a date; both are typing mistakes here.
     fn from_str(text: &str) -> Result<Self, DateParseError> {
+        let shaped = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shaped {
+            return Err(DateParseError(text.to_owned()));
+        }
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Self)
             .map_err(|_| DateParseError(text.to_owned()))
+    }
+}
+
+/// How far a client's clock may run ahead of the service's before a business date counts as
+/// being in the future: a person recording something just after midnight on a machine a few
+/// minutes fast is not refused.
+pub const CLOCK_SKEW_ALLOWED: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// A business date later than today in Vietnam.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "business date {date} is in the future: today in Vietnam is {today}; record what has \
+     happened, on the day it happened"
+)]
+pub struct FutureDate {
+    pub date: Date,
+    pub today: Date,
+}
+
+/// Checks that a business date is not later than today in Vietnam at `now` (with
+/// [`CLOCK_SKEW_ALLOWED`]). Something recorded as done in the future would stand in every view
+/// as fact and could never be corrected.
+pub fn check_not_future(date: Date, now: Timestamp) -> Result<(), FutureDate> {
+    let skew = i64::try_from(CLOCK_SKEW_ALLOWED.as_millis()).unwrap_or(i64::MAX);
+    let latest = Timestamp(now.0.saturating_add(skew)).vietnam_date();
+    match latest {
+        Some(latest) if date > latest => {
+            Err(FutureDate { date, today: now.vietnam_date().unwrap_or(latest) })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -157,5 +197,35 @@ mod tests {
         assert_eq!(postcard::from_bytes::<Date>(&bytes).expect("decodes"), date);
         assert_eq!(serde_json::to_string(&date).expect("json"), "\"2016-02-29\"");
         assert!("2015-02-29".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn dates_are_exactly_four_two_two_digits() {
+        for bad in
+            ["16-01-01", "2016-1-01", "2016-01-1", "+2016-01-01", "2016/01/01", " 2016-01-01"]
+        {
+            let error = bad.parse::<Date>().expect_err(bad);
+            assert_eq!(error.to_string(), format!("{bad:?} is not a date of the form YYYY-MM-DD"));
+        }
+        assert_eq!("0016-01-01".parse::<Date>().map(Date::year), Ok(16));
+    }
+
+    #[test]
+    fn a_future_business_date_is_refused_naming_today() {
+        // 2016-12-01 23:55 in Vietnam.
+        let now = Timestamp::from_datetime(
+            &vietnam().with_ymd_and_hms(2016, 12, 1, 23, 55, 0).single().expect("valid"),
+        );
+        let day = |d| Date::from_ymd(2016, 12, d).expect("valid");
+        assert_eq!(check_not_future(day(1), now), Ok(()));
+        // Within the skew of midnight, tomorrow is accepted; the day after is not.
+        assert_eq!(check_not_future(day(2), now), Ok(()));
+        let error = check_not_future(day(3), now).expect_err("two days ahead");
+        assert_eq!(error, FutureDate { date: day(3), today: day(1) });
+        assert!(error
+            .to_string()
+            .contains("2016-12-03 is in the future: today in Vietnam is 2016-12-01"));
+        let noon = Timestamp::at_vietnam_noon(day(1));
+        assert!(check_not_future(day(2), noon).is_err());
     }
 }

@@ -10,6 +10,7 @@ use reform_shared::event::*;
 use reform_shared::ids::*;
 use reform_shared::points::Points;
 use reform_shared::time::{Date, Timestamp};
+use sha2::Digest as _;
 
 // ---------- strategies ----------
 
@@ -362,12 +363,36 @@ proptest! {
     }
 }
 
+/// The garbage the robustness issue reproduced: bytes whose first byte happens to read as schema
+/// version 116. Damaged bytes must say so, not ask for an upgrade.
+#[test]
+fn garbage_is_damaged_bytes_not_a_future_version() {
+    let garbage = b"t\x00garbage that is no event at all, long enough to hold a digest....";
+    let error = codec::decode(garbage).expect_err("garbage does not decode");
+    assert_eq!(error, DecodeError::DigestMismatch);
+    assert!(error.to_string().starts_with("message is damaged"), "{error}");
+}
+
+proptest! {
+    #[test]
+    fn random_bytes_never_claim_a_future_version(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let result = codec::decode(&bytes);
+        prop_assert!(!matches!(result, Err(DecodeError::FutureVersion { .. })), "{result:?}");
+    }
+}
+
 #[test]
 fn the_kinds_of_bad_bytes_are_told_apart() {
     assert_eq!(codec::decode(&[]), Err(DecodeError::Empty));
-    assert_eq!(codec::decode(&[0x80]), Err(DecodeError::NoVersion));
-    assert_eq!(codec::decode(&[0]), Err(DecodeError::UnknownVersion { found: 0 }));
+    assert_eq!(codec::decode(&[0x80]), Err(DecodeError::Truncated { bytes: 1 }));
     assert_eq!(codec::decode(&[2, 1, 2]), Err(DecodeError::Truncated { bytes: 3 }));
+    // Intact bytes (the digest checks) with a version that was never issued, or none at all.
+    let (zero, _) = codec::encode_versioned(0, &(7u8, "body")).expect("encodes");
+    assert_eq!(codec::decode(&zero), Err(DecodeError::UnknownVersion { found: 0 }));
+    let mut no_version = vec![0x80u8, 0x80, 0x80, 0x80];
+    let digest: [u8; 32] = sha2::Sha256::digest(&no_version).into();
+    no_version.extend_from_slice(&digest);
+    assert_eq!(codec::decode(&no_version), Err(DecodeError::NoVersion));
     let too_big = vec![2u8; codec::EVENT_BYTES_MAX + 1];
     assert_eq!(codec::decode(&too_big), Err(DecodeError::TooLarge { bytes: too_big.len() }));
     // A correct digest over a body that is not an envelope.

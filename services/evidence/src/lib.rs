@@ -21,6 +21,7 @@
 pub mod client;
 pub mod commands;
 pub mod decide;
+pub mod file;
 mod gate;
 pub mod store;
 

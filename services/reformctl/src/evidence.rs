@@ -5,7 +5,6 @@ use crate::ctx::Ctx;
 use anyhow::Context as _;
 use reform_evidence::client::{self, Document, Lookup};
 use reform_evidence::commands::{digest_hex, Command};
-use reform_evidence::EVIDENCE_BYTES_MAX;
 use reform_shared::event::Sha256;
 use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -135,17 +134,10 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 async fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let size = tokio::fs::metadata(file)
+    let file = file.to_path_buf();
+    Ok(tokio::task::spawn_blocking(move || reform_evidence::file::read_evidence_file(&file))
         .await
-        .with_context(|| format!("could not read {}", file.display()))?
-        .len();
-    if size > EVIDENCE_BYTES_MAX {
-        anyhow::bail!(
-            "{} is {size} bytes, over the evidence limit of {EVIDENCE_BYTES_MAX} bytes",
-            file.display()
-        );
-    }
-    tokio::fs::read(file).await.with_context(|| format!("could not read {}", file.display()))
+        .context("reading the evidence file was cut short")??)
 }
 
 async fn fetch(

@@ -89,9 +89,10 @@ impl<D: Decider> Runtime<D> {
     ) -> Result<(), ServiceError> {
         let mut waiting = VecDeque::new();
         for reply_to in requests {
-            match command::parse_json::<Request<D::Command>>(&reply_to.message.payload) {
-                Ok(request) => {
-                    let context = context_of(&request);
+            let parsed = command::parse_json::<Request<D::Command>>(&reply_to.message.payload)
+                .and_then(|request| Ok((context_of(&request, Timestamp::now())?, request)));
+            match parsed {
+                Ok((context, request)) => {
                     waiting.push_back(Waiting { reply_to, request, context, rechecked: false });
                 }
                 Err(message) => respond(&reply_to, &failed(ErrorKind::Invalid, message)).await,
@@ -243,17 +244,21 @@ fn draft(context: &Context, event: Event) -> Draft {
     }
 }
 
-fn context_of<C>(request: &Request<C>) -> Context {
-    let recorded_at = Timestamp::now();
+/// The context of a request received at `recorded_at`; a business date in the future is
+/// refused here, for every service alike.
+fn context_of<C>(request: &Request<C>, recorded_at: Timestamp) -> Result<Context, String> {
+    if let Some(date) = request.occurred_on {
+        crate::time::check_not_future(date, recorded_at).map_err(|e| e.to_string())?;
+    }
     let occurred_at = request.occurred_on.map_or(recorded_at, Timestamp::at_vietnam_noon);
     let occurred_on = occurred_at.vietnam_date().unwrap_or_else(Date::today_in_vietnam);
-    Context {
+    Ok(Context {
         command_id: request.command_id.clone(),
         actor: request.actor.clone(),
         occurred_at,
         occurred_on,
         recorded_at,
-    }
+    })
 }
 
 fn failed(kind: ErrorKind, message: String) -> Reply {
