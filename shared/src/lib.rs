@@ -5,6 +5,7 @@
 //! - [`ids`], [`time`], [`points`]: the value types events are made of.
 //! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
 //! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
+//! - [`skips`]: the operator's recorded way past an unreadable event, for every reader.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
 //! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod natsd;
 pub mod points;
 pub mod service;
+pub mod skips;
 pub mod stream;
 pub mod subject;
 pub mod testkit;

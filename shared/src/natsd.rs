@@ -58,6 +58,10 @@ pub struct ServerOptions {
     /// `None`: any free port.
     pub port: Option<u16>,
     pub sync: Sync,
+    /// Have the kernel kill the server when the thread that started it dies, even by SIGKILL
+    /// (`PR_SET_PDEATHSIG` through util-linux's `setpriv`, when it is installed). Set it only
+    /// from a thread that lives as long as the process (the main thread).
+    pub die_with_parent: bool,
 }
 
 /// Finds the `nats-server` binary: the environment variable, then PATH, then the usual places.
@@ -97,8 +101,12 @@ impl NatsServer {
             .prefix("par-nats-")
             .tempdir()
             .map_err(|source| NatsdError::Io { path: std::env::temp_dir(), source })?;
-        let options =
-            ServerOptions { data_dir: temp.path().to_path_buf(), port: None, sync: Sync::Always };
+        let options = ServerOptions {
+            data_dir: temp.path().to_path_buf(),
+            port: None,
+            sync: Sync::Always,
+            die_with_parent: false,
+        };
         let mut server = Self::start(&options)?;
         server._temp = Some(temp);
         Ok(server)
@@ -119,7 +127,15 @@ impl NatsServer {
         std::fs::create_dir_all(&ports_dir).map_err(io(&ports_dir))?;
         let config_path = data_dir.join("nats-server.conf");
         std::fs::write(&config_path, config_text(options, &ports_dir)).map_err(io(&config_path))?;
-        let child = Command::new(&binary)
+        let mut command = match setpriv().filter(|_| options.die_with_parent) {
+            Some(setpriv) => {
+                let mut command = Command::new(setpriv);
+                command.arg("--pdeathsig").arg("KILL").arg("--").arg(&binary);
+                command
+            }
+            None => Command::new(&binary),
+        };
+        let child = command
             .arg("-c")
             .arg(&config_path)
             .stdin(Stdio::null())
@@ -231,6 +247,12 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
         log = dir.join("nats-server.log").display().to_string(),
         store = dir.join("jetstream").display().to_string(),
     )
+}
+
+/// util-linux's `setpriv`, which sets the parent-death signal and then runs the server. Doing
+/// it ourselves would need `unsafe` code between fork and exec.
+fn setpriv() -> Option<PathBuf> {
+    ["/usr/bin/setpriv", "/bin/setpriv"].iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
 /// Reads the client port from the `<name>_<pid>.ports` file the server writes.

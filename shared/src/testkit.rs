@@ -7,7 +7,7 @@ use crate::envelope::{Actor, ChainLink, Envelope, EventId, Record};
 use crate::event::Event;
 use crate::ids::{CommandId, PersonId};
 use crate::natsd::NatsServer;
-use crate::stream::{ensure_stream, StreamSettings};
+use crate::stream::{init_stream, StreamSettings};
 use crate::subject::STREAM_NAME;
 use crate::time::{Date, Timestamp};
 use std::future::Future;
@@ -27,7 +27,7 @@ impl Broker {
         let server = NatsServer::start_temporary().expect("nats-server starts");
         let client = async_nats::connect(server.url()).await.expect("client connects");
         let js = async_nats::jetstream::new(client.clone());
-        ensure_stream(&js, &StreamSettings::default()).await.expect("stream is created");
+        init_stream(&js, &StreamSettings::default()).await.expect("stream is created");
         Broker { server, client, js }
     }
 

@@ -27,9 +27,11 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
     let broker = Broker::start().await;
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown::new(stopped);
-    let services = reformctl::up_services::start_command_services(&broker.client, &shutdown)
+    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
         .await
-        .expect("services start");
+        .expect("the log is there");
+    let services =
+        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
     let data = demo::parse(demo::PROVINCE_JSON).expect("demo parses");
 
     let first = demo::load(&broker.client, &data, false).await.expect("demo loads");
@@ -105,6 +107,6 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
     let _ = stop.send(true);
     projector.await.expect("joins").expect("projector stops cleanly");
     for (name, handle) in services {
-        handle.await.expect("joins").unwrap_or_else(|e| panic!("{name} failed: {e}"));
+        handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor failed: {e}"));
     }
 }

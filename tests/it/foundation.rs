@@ -125,9 +125,11 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
     let broker = Broker::start().await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let shutdown = reformctl::up::Shutdown::new(stopped);
-    let services = reformctl::up_services::start_command_services(&broker.client, &shutdown)
+    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
         .await
-        .expect("services start");
+        .expect("the log is there");
+    let services =
+        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
     // Garbage: the service answers `invalid` in JSON and in the standard headers.
     let reply = broker
         .client
@@ -156,6 +158,6 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
     assert_eq!(stats["endpoints"][0]["num_requests"], 1, "{stats}");
     let _ = stop.send(true);
     for (_, handle) in services {
-        handle.await.expect("joins").expect("stops cleanly");
+        handle.await.expect("the supervisor stops cleanly");
     }
 }

@@ -3,3 +3,5 @@
 
 mod demo;
 mod foundation;
+mod fuzz_corpus;
+mod robustness;

@@ -26,6 +26,7 @@ pub(crate) async fn run(
     client: async_nats::Client,
     bucket: ObjectStore,
     evidence_bytes_max: u64,
+    health: reform_shared::service::health::HealthCell,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
     let register = |e: async_nats::Error| ServiceError::Register {
@@ -35,6 +36,7 @@ pub(crate) async fn run(
     let service = client
         .service_builder()
         .description("Evidence documents: verifies the stored file, then records it")
+        .stats_handler(move |_, _| health.to_json())
         .start(format!("par-{}", crate::NAME), env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;

@@ -66,8 +66,9 @@ pub async fn run(
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);
+    let health = config.service.health.clone();
     let ledger = service::run(client.clone(), state, config.service, shutdown.clone());
-    let gate = gate::run(client, bucket, evidence_bytes_max, shutdown);
+    let gate = gate::run(client, bucket, evidence_bytes_max, health, shutdown);
     tokio::try_join!(ledger, gate)?;
     Ok(())
 }

@@ -33,7 +33,7 @@ use reform_shared::event::{Component, Criterion, Event, Role, Stage, UnitKind};
 use reform_shared::ids::CommandId;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::points::Points;
-use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::subject::{Aggregate, ALL_EVENTS, STREAM_NAME};
 use reform_shared::time::{Date, Timestamp};
 use std::future::IntoFuture;
@@ -115,11 +115,16 @@ fn per_event_us(seconds: f64, events: u64) -> f64 {
 
 async fn parent() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = ServerOptions { data_dir: dir.path().join("nats"), port: None, sync: Sync::Lazy };
+    let options = ServerOptions {
+        data_dir: dir.path().join("nats"),
+        port: None,
+        sync: Sync::Lazy,
+        die_with_parent: false,
+    };
     let server = NatsServer::start(&options).expect("nats-server starts");
     let client = async_nats::connect(server.url()).await.expect("connect");
     let js = jetstream::new(client.clone());
-    ensure_stream(&js, &StreamSettings::default()).await.expect("stream");
+    init_stream(&js, &StreamSettings::default()).await.expect("stream");
     let wanted = events_wanted();
     let started = Instant::now();
     let last = fill(&js, wanted).await;

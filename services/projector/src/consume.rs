@@ -16,7 +16,11 @@ use async_nats::jetstream::message::Acker;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use reform_shared::codec;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+
+/// Sequences to go past: with the digest of the bytes an operator skipped, or `None` for a
+/// skip an earlier build recorded in the views file (which covered whatever was there).
+type Skips = BTreeMap<u64, Option<String>>;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,11 +78,16 @@ pub enum Until {
 }
 
 /// Projects messages into the store until `until` or `shutdown`; returns the checkpoint.
+///
+/// `registry` holds the operators' skips from the shared record ([`reform_shared::skips`]):
+/// sequence → SHA-256 of the bytes skipped. Skips recorded in the views file by earlier builds
+/// are honoured too.
 pub async fn project<S, E>(
     messages: S,
     store: Arc<Store>,
     batch_events_max: usize,
-    status: watch::Sender<u64>,
+    status: &watch::Sender<u64>,
+    registry: &BTreeMap<u64, String>,
     until: Until,
     shutdown: impl Future<Output = ()>,
 ) -> Result<u64, Error>
@@ -91,7 +100,8 @@ where
     if matches!(until, Until::Applied(n) if n <= applied) {
         return Ok(applied);
     }
-    let skipped: BTreeSet<u64> = store.skipped()?.into_iter().map(|(seq, _)| seq).collect();
+    let mut skipped: Skips = store.skipped()?.into_iter().map(|(seq, _)| (seq, None)).collect();
+    skipped.extend(registry.iter().map(|(seq, digest)| (*seq, Some(digest.clone()))));
     let (batch_tx, batch_rx) = mpsc::channel::<Batch>(BATCHES_IN_FLIGHT_MAX);
     // Whether the reader holds messages not yet handed over: more is coming, so the applier
     // need not sync its commit (see `apply_loop`). A hint, read without ordering.
@@ -188,7 +198,7 @@ where
 /// and stops.
 fn read_chunk<E: std::fmt::Display>(
     chunk: Vec<Result<jetstream::Message, E>>,
-    skipped: &BTreeSet<u64>,
+    skipped: &Skips,
     dispatched: &mut u64,
     pending: &mut Option<Batch>,
 ) -> Result<(), Error> {
@@ -302,8 +312,13 @@ fn apply_loop(
 }
 
 /// Decodes one message: an operator-skipped sequence stays an empty item.
-fn decode(seq: u64, payload: &Bytes, skipped: &BTreeSet<u64>) -> Result<Item, Error> {
-    if skipped.contains(&seq) {
+fn decode(seq: u64, payload: &Bytes, skipped: &Skips) -> Result<Item, Error> {
+    let covered = match skipped.get(&seq) {
+        Some(None) => true,
+        Some(Some(digest)) => *digest == reform_shared::skips::payload_sha256(payload),
+        None => false,
+    };
+    if covered {
         return Ok(Item { seq, record: None });
     }
     match codec::decode(payload) {

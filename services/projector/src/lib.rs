@@ -28,7 +28,8 @@ mod views_tests;
 use async_nats::jetstream::{self, consumer};
 use futures::FutureExt;
 use reform_shared::codec::DecodeError;
-use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::service::health::{HealthCell, Reader};
+use reform_shared::stream::{check_stream, LogIdentity, StreamSettings};
 use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
 use std::future::Future;
 use std::path::PathBuf;
@@ -101,6 +102,25 @@ pub enum Error {
     Consumer(String),
     #[error("could not register the query service: {0}")]
     Register(String),
+    /// The views were built from another log than the one the broker holds.
+    #[error(
+        "views file {path} holds views of {views}, but the broker's log is {log}; these views \
+         belong to another log (copied from another stack, or kept after the stream was \
+         recreated): run `reform-projector --db {path} rebuild` to project this log, or point \
+         the projector at the stream they came from"
+    )]
+    OtherLog { path: String, views: String, log: String },
+    /// The views hold more than the log: they cannot be of this log.
+    #[error(
+        "views file {path} is at stream sequence {applied}, past the end of the log \
+         ({head}); it is not a view of this log: run `reform-projector --db {path} rebuild`"
+    )]
+    AheadOfLog { path: String, applied: u64, head: u64 },
+    /// The stream was replaced while the projector followed it.
+    #[error(
+        "the event log changed under the projector: it followed {was}, the broker now has {now}"
+    )]
+    LogReplaced { was: String, now: String },
 }
 
 impl Error {
@@ -168,45 +188,228 @@ async fn durable_consumer(
         .map_err(|e| Error::Consumer(e.to_string()))
 }
 
-/// Follows the stream into the views and serves queries until `shutdown` resolves. Returns an
-/// error, after committing everything before it, when an event cannot be decoded.
+/// Checks that the views file belongs to the log the broker holds, recording the log's
+/// identity in a fresh file (and in a file written before identities were recorded, provided
+/// it is not ahead of the log).
+fn check_log(
+    store: &Store,
+    info: &jetstream::stream::Info,
+    path: &std::path::Path,
+) -> Result<(), Error> {
+    let log = LogIdentity::of(info);
+    let path_text = path.display().to_string();
+    let applied = store.applied_through()?;
+    let head = info.state.last_sequence;
+    match store.log_identity()?.as_deref().map(|t| (t, LogIdentity::parse(t))) {
+        Some((_, Some(views))) if views == log => {}
+        Some((text, parsed)) => {
+            let views = parsed.map_or_else(|| text.to_owned(), |v| v.to_string());
+            return Err(Error::OtherLog { path: path_text, views, log: log.to_string() });
+        }
+        None => {
+            if applied > head {
+                return Err(Error::AheadOfLog { path: path_text, applied, head });
+            }
+            store.set_log_identity(&log.to_text())?;
+            return Ok(());
+        }
+    }
+    if applied > head {
+        return Err(Error::AheadOfLog { path: path_text, applied, head });
+    }
+    Ok(())
+}
+
+/// The first wait before re-creating the consumer after a broker fault; doubled up to
+/// [`RECONNECT_BACKOFF_MAX`].
+const RECONNECT_BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The operators' skips, as project() takes them.
+async fn skip_registry(js: &jetstream::Context) -> std::collections::BTreeMap<u64, String> {
+    match reform_shared::skips::all(js).await {
+        Ok(skips) => skips.into_iter().map(|s| (s.sequence, s.payload_sha256)).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the operators' skips");
+            Default::default()
+        }
+    }
+}
+
+/// Follows the stream into the views and serves queries until `shutdown` resolves.
+///
+/// A broker fault (restart, pause, dropped connection) never stops it: the durable consumer is
+/// created again at the checkpoint, with backoff, and queries are answered meanwhile. An event
+/// that cannot be decoded halts it at that sequence (everything before is committed, queries
+/// still answered) until an operator records a skip for it ([`reform_shared::skips`]). It
+/// returns an error only when the views or the log need a person: views of another log, a
+/// stream replaced under it, a failing views file.
 pub async fn run(
     client: async_nats::Client,
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let js = jetstream::new(client.clone());
-    ensure_stream(&js, &config.stream).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let identity = LogIdentity::of(&info);
     let store = open_store(config.db_path.clone(), Layout::Current).await?;
+    check_log(&store, &info, &config.db_path)?;
     let checkpoint = store.applied_through()?;
-    let consumer = durable_consumer(&js, &config.consumer, checkpoint).await?;
-    let messages = consumer
-        .stream()
-        .max_messages_per_batch(PULL_BATCH_MESSAGES)
-        .messages()
-        .await
-        .map_err(|e| Error::Consumer(e.to_string()))?;
-    tracing::info!(checkpoint, consumer = %config.consumer, "projector started");
+    tracing::info!(checkpoint, consumer = %config.consumer, log = %identity, "projector started");
+    let health = HealthCell::default();
+    health.applied(checkpoint);
     let (status_tx, status_rx) = tokio::sync::watch::channel(checkpoint);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let queries = tokio::spawn(queries::serve(client, store.clone(), status_rx, stopped(stop_rx)));
-    let projected = consume::project(
-        messages,
-        store,
-        config.batch_events_max,
-        status_tx,
-        consume::Until::Shutdown,
-        shutdown,
-    )
-    .await;
+    let queries = tokio::spawn(queries::serve(
+        client,
+        store.clone(),
+        status_rx,
+        health.clone(),
+        stopped(stop_rx),
+    ));
+    let mut health_feed = status_tx.subscribe();
+    let feed = {
+        let health = health.clone();
+        tokio::spawn(async move {
+            while health_feed.changed().await.is_ok() {
+                let applied = *health_feed.borrow_and_update();
+                health.applied(applied);
+            }
+        })
+    };
+    tokio::pin!(shutdown);
+    let mut backoff = RECONNECT_BACKOFF_FIRST;
+    let projected: Result<(), Error> = loop {
+        let retry = |e: &dyn std::fmt::Display, backoff: Duration| {
+            tracing::warn!(error = %e, retry_in = ?backoff, "projector lost the stream; re-creating its consumer");
+            health.problem(Reader::Reconnecting, &e.to_string(), None);
+        };
+        let now = match check_stream(&js).await {
+            Ok(info) => LogIdentity::of(&info),
+            Err(reform_shared::stream::StreamError::Missing) => {
+                break Err(Error::LogReplaced {
+                    was: identity.to_string(),
+                    now: format!("{STREAM_NAME} is missing"),
+                })
+            }
+            Err(e) => {
+                retry(&e, backoff);
+                if pause(&mut shutdown, &mut backoff).await {
+                    break Ok(());
+                }
+                continue;
+            }
+        };
+        if now != identity {
+            break Err(Error::LogReplaced { was: identity.to_string(), now: now.to_string() });
+        }
+        let checkpoint = match store.applied_through() {
+            Ok(c) => c,
+            Err(e) => break Err(e.into()),
+        };
+        let messages = match durable_consumer(&js, &config.consumer, checkpoint).await {
+            Ok(consumer) => {
+                consumer.stream().max_messages_per_batch(PULL_BATCH_MESSAGES).messages().await
+            }
+            Err(e) => {
+                retry(&e, backoff);
+                if pause(&mut shutdown, &mut backoff).await {
+                    break Ok(());
+                }
+                continue;
+            }
+        };
+        let messages = match messages {
+            Ok(m) => m,
+            Err(e) => {
+                retry(&e, backoff);
+                if pause(&mut shutdown, &mut backoff).await {
+                    break Ok(());
+                }
+                continue;
+            }
+        };
+        health.following();
+        let registry = skip_registry(&js).await;
+        let outcome = consume::project(
+            messages,
+            store.clone(),
+            config.batch_events_max,
+            &status_tx,
+            &registry,
+            consume::Until::Shutdown,
+            &mut shutdown,
+        )
+        .await;
+        match outcome {
+            Ok(_) => break Ok(()),
+            Err(e @ (Error::Consumer(_) | Error::Stream(_))) => {
+                retry(&e, backoff);
+                if pause(&mut shutdown, &mut backoff).await {
+                    break Ok(());
+                }
+            }
+            Err(e @ (Error::Unreadable { .. } | Error::OutsideCalendar { .. })) => {
+                let sequence = e.sequence().unwrap_or_default();
+                tracing::error!(error = %e, "projector halted");
+                health.problem(Reader::Halted, &e.to_string(), Some(sequence));
+                if wait_for_skip(&js, sequence, &mut shutdown).await {
+                    break Ok(());
+                }
+                backoff = RECONNECT_BACKOFF_FIRST;
+            }
+            Err(e) => break Err(e),
+        }
+    };
     let _ = stop_tx.send(true);
+    feed.abort();
     let served = queries.await.map_err(|e| Error::Register(e.to_string()))?;
     tracing::info!(result = ?projected.as_ref().map(|_| ()), "projector stopped");
     projected?;
     served
+}
+
+/// Waits out the backoff (doubling it); true when shutdown came first.
+async fn pause(
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    backoff: &mut Duration,
+) -> bool {
+    let wait = *backoff;
+    *backoff = (*backoff * 2).min(RECONNECT_BACKOFF_MAX);
+    tokio::select! {
+        () = shutdown.as_mut() => true,
+        () = tokio::time::sleep(wait) => false,
+    }
+}
+
+/// Waits until an operator's skip covers the message at `sequence`; true when shutdown came
+/// first.
+async fn wait_for_skip(
+    js: &jetstream::Context,
+    sequence: u64,
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> bool {
+    loop {
+        let payload = match js.get_stream(STREAM_NAME).await {
+            Ok(stream) => stream.direct_get(sequence).await.ok().map(|m| m.payload),
+            Err(_) => None,
+        };
+        if let (Some(payload), Ok(Some(skip))) =
+            (payload, reform_shared::skips::lookup(js, sequence).await)
+        {
+            if skip.covers(&payload) {
+                tracing::warn!(sequence, reason = %skip.reason, by = %skip.by, "going past an unreadable event an operator skipped");
+                return false;
+            }
+        }
+        tokio::select! {
+            () = shutdown.as_mut() => return true,
+            () = tokio::time::sleep(reform_shared::service::SKIP_POLL) => {}
+        }
+    }
 }
 
 /// Drops the views and projects the whole stream again, up to its last sequence at the start;
@@ -214,9 +417,11 @@ pub async fn run(
 /// be running on the same file (redb refuses a second opener).
 pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump, Error> {
     let js = jetstream::new(client);
-    ensure_stream(&js, &config.stream).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.to_string()))?;
     let store = open_store(config.db_path.clone(), Layout::Any).await?;
     store.drop_views()?;
+    store.set_log_identity(&LogIdentity::of(&info).to_text())?;
+    let registry = skip_registry(&js).await;
     let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.to_string()))?;
     let head = stream.info().await.map_err(|e| Error::Stream(e.to_string()))?.state.last_sequence;
     if head > 0 {
@@ -235,7 +440,8 @@ pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump,
             messages,
             store.clone(),
             config.batch_events_max,
-            status,
+            &status,
+            &registry,
             consume::Until::Applied(head),
             never,
         )

@@ -33,8 +33,9 @@ enum Command {
     Rebuild,
     /// Print the checkpoint and the canonical dump (SHA-256 of every table) as JSON.
     Dump,
-    /// Skip the event at SEQUENCE, which must be the next one: recorded with the reason in the
-    /// views file, so a rebuild skips it too. See the README before using it.
+    /// Skip the unreadable event at SEQUENCE: recorded once beside the log (the shared skip
+    /// record every reader consults), with the digest of its bytes and the reason; the same as
+    /// `reformctl log skip`. See the README before using it.
     Skip {
         #[arg(long)]
         sequence: u64,
@@ -74,8 +75,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&dump)?);
         }
         Command::Skip { sequence, reason } => {
-            Store::open(&cli.db)?.skip(sequence, &reason)?;
-            println!("skipped sequence {sequence}; the projector resumes after it");
+            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            let js = async_nats::jetstream::new(client);
+            let by = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+            let (skip, _) = reform_shared::skips::skip_unreadable(&js, sequence, &reason, &by)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "skipped sequence {sequence} (SHA-256 {}); every reader resumes after it",
+                skip.payload_sha256
+            );
         }
     }
     Ok(())

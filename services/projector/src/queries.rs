@@ -187,12 +187,14 @@ pub async fn serve(
     client: async_nats::Client,
     store: Arc<Store>,
     status: watch::Receiver<u64>,
+    health: reform_shared::service::health::HealthCell,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), crate::Error> {
     let register = |e: async_nats::Error| crate::Error::Register(e.to_string());
     let service = client
         .service_builder()
         .description("Views of the reform-task tracker: unit progress, rankings, timelines")
+        .stats_handler(move |_, _| health.to_json())
         .start("par-projector", env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;

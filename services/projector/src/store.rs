@@ -34,6 +34,10 @@ type Bytes = &'static [u8];
 type Str = &'static str;
 
 const META: TableDefinition<Str, u64> = TableDefinition::new("meta");
+/// Which log the views came from (`LogIdentity` text under [`LOG_IDENTITY_KEY`]): views of one
+/// log are never followed on with another.
+const LOG: TableDefinition<Str, Str> = TableDefinition::new("log");
+const LOG_IDENTITY_KEY: &str = "identity";
 /// Sequences an operator chose to skip, with the reason they gave (see the README).
 const SKIPPED: TableDefinition<u64, Str> = TableDefinition::new("skipped");
 const UNITS: TableDefinition<Str, Bytes> = TableDefinition::new("units");
@@ -225,6 +229,22 @@ impl Store {
         let txn = self.db.begin_read()?;
         let meta = txn.open_table(META)?;
         Ok(meta.get(APPLIED_THROUGH)?.map_or(0, |g| g.value()))
+    }
+
+    /// The identity (text) of the log these views came from; `None` for a fresh file or one
+    /// written before identities were recorded.
+    pub fn log_identity(&self) -> Result<Option<String>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(LOG)?;
+        Ok(table.get(LOG_IDENTITY_KEY)?.map(|g| g.value().to_owned()))
+    }
+
+    /// Records which log the views come from.
+    pub fn set_log_identity(&self, identity: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(LOG)?.insert(LOG_IDENTITY_KEY, identity)?;
+        txn.commit()?;
+        Ok(())
     }
 
     /// Sequences an operator skipped, with their reasons.
@@ -459,6 +479,7 @@ const VIEW_TABLES: [&str; 15] = [
 fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(META)?.insert(LAYOUT_KEY, LAYOUT_VERSION)?;
     txn.open_table(SKIPPED)?;
+    txn.open_table(LOG)?;
     Tables::open(txn)?;
     Ok(())
 }

@@ -1,17 +1,16 @@
-//! An event the projector cannot decode stops it with an error naming the stream sequence;
-//! nothing after it is applied, everything before it is; and the operator's way past it
-//! (`skip` of exactly that sequence, recorded in the views file) works.
+//! An event the projector cannot decode halts it at that stream sequence, saying so in its
+//! stats; nothing after it is applied, everything before it is; and the operator's way past it
+//! (a skip of exactly those bytes, recorded beside the log) lets it resume by itself.
 
 mod common;
 
 use common::*;
 use reform_projector::store::Store;
-use reform_projector::Error;
-use reform_shared::codec::DecodeError;
+use reform_shared::service::health::{Health, Reader};
 use reform_shared::testkit::Broker;
 
 #[tokio::test]
-async fn garbage_on_the_stream_stops_the_projector_naming_its_sequence() {
+async fn garbage_on_the_stream_halts_the_projector_until_an_operator_skips_it() {
     let broker = Broker::start().await;
     let appender = broker.appender().await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -31,46 +30,45 @@ async fn garbage_on_the_stream_stops_the_projector_naming_its_sequence() {
     let after = append_all(&appender, "after", &events[20..]).await;
 
     let projector = InProcess::start(&broker, &db);
-    let stopped = tokio::time::timeout(CATCH_UP_DEADLINE, projector.handle)
-        .await
-        .expect("the projector stops by itself")
-        .expect("no panic");
-    let error = stopped.expect_err("an unreadable event is an error");
-    assert_eq!(error.sequence(), Some(bad));
-    assert!(matches!(
-        error,
-        Error::Unreadable { source: DecodeError::Truncated { .. }, .. }
-            | Error::Unreadable { source: DecodeError::DigestMismatch, .. }
-            | Error::Unreadable { source: DecodeError::Malformed { .. }, .. }
-            | Error::Unreadable { source: DecodeError::FutureVersion { .. }, .. }
-            | Error::Unreadable { source: DecodeError::UnknownVersion { .. }, .. }
-    ));
-    let text = error.to_string();
-    assert!(text.contains(&format!("stream sequence {bad}")), "{text}");
-    println!("the projector stopped with: {text}");
+    // It halts at the bad event: everything before is applied, it says why in its stats, and
+    // it keeps answering queries.
+    let halted = halted_health(&broker.client).await;
+    assert_eq!(halted.halted_at, Some(bad));
+    let text = halted.last_error.unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "event at stream sequence {bad} cannot be decoded: message is damaged"
+        )),
+        "{text}"
+    );
+    assert_eq!(caught_up(&broker.client, before).await, before);
+    println!("the projector halted with: {text}");
 
-    // Everything before the bad event is applied, nothing after it.
-    {
-        let store = Store::open(&db).expect("open");
-        assert_eq!(store.applied_through().expect("checkpoint"), before);
-        // Restarting without a decision stops again at the same place.
-        drop(store);
-        let again = InProcess::start(&broker, &db);
-        let error = again.handle.await.expect("no panic").expect_err("stops again");
-        assert_eq!(error.sequence(), Some(bad));
-        // Only the next sequence can be skipped.
-        let store = Store::open(&db).expect("open");
-        assert!(store.skip(bad + 1, "wrong one").is_err());
-        store.skip(bad, "garbage published by hand during an incident").expect("skip");
-    }
-    let resumed = InProcess::start(&broker, &db);
+    // The operator's skip, recorded once beside the log for exactly these bytes.
+    let payload = broker
+        .js
+        .get_stream("PAR_EVENTS")
+        .await
+        .expect("stream")
+        .direct_get(bad)
+        .await
+        .expect("raw")
+        .payload;
+    let skip = reform_shared::skips::Skip {
+        sequence: bad,
+        payload_sha256: reform_shared::skips::payload_sha256(&payload),
+        reason: "garbage published by hand during an incident".into(),
+        by: "operator".into(),
+        recorded_at: "2026-12-01T10:00:00+07:00".into(),
+        unreadable_because: text.clone(),
+    };
+    reform_shared::skips::record(&broker.js, &skip).await.expect("skip recorded");
     caught_up(&broker.client, after).await;
-    resumed.stop().await.expect("clean stop");
+    projector.stop().await.expect("clean stop");
     let store = Store::open(&db).expect("open");
     let live = store.dump().expect("dump");
     assert_eq!(live.applied_through, after);
     assert_eq!(live.events_applied, after - 1);
-    assert_eq!(store.skipped().expect("skips").len(), 1);
     drop(store);
     // A rebuild makes the same skip, so it still equals the live views.
     let rebuilt =
@@ -78,4 +76,20 @@ async fn garbage_on_the_stream_stops_the_projector_naming_its_sequence() {
             .await
             .expect("rebuild");
     assert_eq!(rebuilt, live);
+}
+
+/// Waits until the projector's stats say it is halted.
+async fn halted_health(client: &async_nats::Client) -> Health {
+    reform_shared::testkit::eventually(
+        "the projector to report a halt",
+        CATCH_UP_DEADLINE,
+        || async {
+            let reply = client.request("$SRV.STATS.par-projector", "".into()).await.ok()?;
+            let stats: serde_json::Value = serde_json::from_slice(&reply.payload).ok()?;
+            let data = stats["endpoints"].as_array()?.iter().find_map(|e| e.get("data"))?.clone();
+            let health: Health = serde_json::from_value(data).ok()?;
+            (health.reader == Reader::Halted).then_some(health)
+        },
+    )
+    .await
 }

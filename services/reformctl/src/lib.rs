@@ -6,12 +6,18 @@
 //! - [`table`]: aligned tables that measure text by display width, not bytes.
 //! - one module per service's commands: [`directory`], [`tasks`], [`evidence`], [`scoring`];
 //!   [`view`] for the projector's queries; [`up`] runs the whole stack in one process.
+//! - [`status`] reads every part's health; [`log`] provisions the log and records skips;
+//!   [`supervise`] restarts what `up` runs; [`datadir`] keeps one owner per data directory.
 
 pub mod ctx;
+pub mod datadir;
 pub mod demo;
 pub mod directory;
 pub mod evidence;
+pub mod log;
 pub mod scoring;
+pub mod status;
+pub mod supervise;
 pub mod table;
 pub mod tasks;
 pub mod up;
@@ -46,6 +52,11 @@ pub enum Command {
     /// Query the projector's views: a unit's progress, a peer group's ranking, a leader's timeline.
     #[command(subcommand)]
     View(view::Cmd),
+    /// Whether every service and the projector runs, how far each has read, and its last
+    /// problem; exits non-zero when any part is stopped or stuck.
+    Status,
+    #[command(flatten)]
+    Log(log::Cmd),
 }
 
 /// Runs a parsed command line.
@@ -58,6 +69,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evidence(cmd) => evidence::run(cmd, &ctx).await,
         Command::Scoring(cmd) => scoring::run(cmd, &ctx).await,
         Command::View(cmd) => view::run(cmd, &ctx).await,
+        Command::Status => status::run(&ctx).await,
+        Command::Log(cmd) => log::run(cmd, &ctx).await,
     }
 }
 

@@ -5,11 +5,12 @@
 //! With `--nats URL` it runs the services against that server instead.
 
 use crate::ctx::{Ctx, NATS_URL_DEFAULT};
-use anyhow::Context as _;
+use crate::datadir::{self, DataDirLock};
+use anyhow::{bail, Context as _};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::stream::{check_stream, init_stream, LogIdentity, StreamError, StreamSettings};
 use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tokio::sync::watch;
 
 #[derive(Debug, clap::Args)]
@@ -40,42 +41,66 @@ impl Shutdown {
     pub async fn wait(mut self) {
         let _ = self.0.wait_for(|stop| *stop).await;
     }
+
+    pub fn is_stopping(&self) -> bool {
+        *self.0.borrow()
+    }
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let embedded = ctx.global.nats_url == NATS_URL_DEFAULT;
-    let server = if embedded { Some(start_server(&args)?) } else { None };
+    let data_dir = absolute(&args.data_dir)?;
+    // Before anything starts: one owner per data directory (see `datadir`).
+    let mut lock = DataDirLock::acquire(&data_dir)?;
+    let server = if embedded { Some(start_server(&args, &data_dir, &mut lock)?) } else { None };
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
     let client = async_nats::connect(url.as_str())
         .await
         .with_context(|| format!("could not connect to NATS at {url}"))?;
     let js = async_nats::jetstream::new(client.clone());
-    ensure_stream(&js, &StreamSettings::default()).await?;
+    let log = ensure_log(&js, &data_dir, &url).await?;
 
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown(stopped);
-    let mut services = crate::up_services::start_command_services(&client, &shutdown).await?;
-    let views = absolute(&args.data_dir)?.join("views.redb");
-    services.push(crate::up_services::start_projector(&client, views.clone(), &shutdown).await?);
-    print_summary(&js, server.as_ref(), &url).await?;
+    let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel();
+    let supervisor = crate::up_services::Supervisor {
+        client: client.clone(),
+        log: log.clone(),
+        fatal: fatal_tx,
+        shutdown: shutdown.clone(),
+    };
+    let mut services = crate::up_services::start_command_services(&supervisor).await?;
+    let views = data_dir.join("views.redb");
+    services.push(crate::up_services::start_projector(&supervisor, views.clone()).await?);
+    print_summary(&js, server.as_ref(), &url, &log).await?;
     println!("  views       {}", views.display());
-    if !args.no_demo {
+    let status = crate::status::gather(&client).await?;
+    if !status.ok() {
+        eprintln!("\nwarning: not every part is running; the demo is not loaded:");
+        crate::status::print(&status);
+        eprintln!("see `reformctl status`, and docs/operations.md for what to do");
+    } else if !args.no_demo {
         load_demo(&client).await?;
         crate::up_services::wait_projected(&client).await?;
         crate::up_show::show(&client).await?;
     }
 
+    let mut failed = None;
     if !args.once {
         println!("\nRunning. Press Ctrl-C to stop.");
-        reform_shared::edge::stop_signal().await;
-        println!("\nStopping: services first, then nats-server.");
+        tokio::select! {
+            () = reform_shared::edge::stop_signal() => println!("\nStopping: services first, then nats-server."),
+            reason = fatal.recv() => {
+                let reason = reason.unwrap_or_else(|| "the supervisors stopped".into());
+                eprintln!("\nerror: {reason}; stopping the stack");
+                failed = Some(reason);
+            }
+        }
     }
     let _ = stop.send(true);
     for (name, handle) in services {
-        match handle.await {
-            Ok(Ok(())) => tracing::info!(service = name, "stopped cleanly"),
-            Ok(Err(e)) => eprintln!("warning: the {name} service stopped with an error: {e:#}"),
-            Err(e) => eprintln!("warning: the {name} service panicked: {e}"),
+        if let Err(e) = handle.await {
+            eprintln!("warning: the supervisor of the {name} service panicked: {e}");
         }
     }
     client.flush().await.ok();
@@ -83,19 +108,84 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     if let Some(server) = server {
         server.stop();
     }
-    println!("Stopped.");
-    Ok(())
+    drop(lock);
+    match failed {
+        Some(reason) => bail!("the stack stopped: {reason}"),
+        None => {
+            println!("Stopped.");
+            Ok(())
+        }
+    }
 }
 
-fn start_server(args: &Args) -> anyhow::Result<NatsServer> {
-    let data_dir = absolute(&args.data_dir)?.join("nats");
-    let options = ServerOptions { data_dir, port: Some(args.port), sync: Sync::Always };
-    NatsServer::start(&options).with_context(|| {
+/// Makes sure the broker holds the log this data directory belongs to: provisions it on a
+/// first start, refuses a missing or different one.
+async fn ensure_log(
+    js: &async_nats::jetstream::Context,
+    data_dir: &Path,
+    url: &str,
+) -> anyhow::Result<LogIdentity> {
+    let recorded = datadir::recorded_identity(data_dir)?;
+    match (check_stream(js).await, recorded) {
+        (Ok(info), Some(recorded)) => {
+            let now = LogIdentity::of(&info);
+            if now != recorded {
+                bail!(
+                    "the data directory {} belongs to the event log {recorded}, but the broker at {url} holds {now}; \
+                     start against the right broker, or move {} away to start anew",
+                    data_dir.display(),
+                    data_dir.display()
+                );
+            }
+            Ok(now)
+        }
+        (Ok(info), None) => {
+            let now = LogIdentity::of(&info);
+            datadir::record_identity(data_dir, &now)?;
+            Ok(now)
+        }
+        (Err(StreamError::Missing), Some(recorded)) => bail!(
+            "the event log {recorded} that {} belongs to is missing from the broker at {url}: it was \
+             deleted, or this is another server's store. Nothing was started and nothing was created. \
+             Restore the stream from a backup, or move {} away to start a new log",
+            data_dir.display(),
+            data_dir.display()
+        ),
+        (Err(StreamError::Missing), None) => {
+            let (info, _) = init_stream(js, &StreamSettings::default()).await?;
+            let now = LogIdentity::of(&info);
+            datadir::record_identity(data_dir, &now)?;
+            println!("Provisioned a new event log: {now}");
+            Ok(now)
+        }
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+fn start_server(
+    args: &Args,
+    data_dir: &Path,
+    lock: &mut DataDirLock,
+) -> anyhow::Result<NatsServer> {
+    let options = ServerOptions {
+        data_dir: data_dir.join("nats"),
+        port: Some(args.port),
+        sync: Sync::Always,
+        die_with_parent: true,
+    };
+    // The server inherits the lock: while it lives, the store has an owner.
+    lock.inherit_to_children()?;
+    let started = NatsServer::start(&options);
+    lock.stop_inheriting();
+    let server = started.with_context(|| {
         format!(
-            "could not start the embedded nats-server on port {} (is it in use? try --port)",
+            "could not start the embedded nats-server on port {} (if another program uses the \
+             port, give --port; this data directory's own server is never started twice)",
             args.port
         )
-    })
+    })?;
+    lock.record(server.pid())?;
+    Ok(server)
 }
 
 fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
@@ -109,6 +199,7 @@ async fn print_summary(
     js: &async_nats::jetstream::Context,
     server: Option<&NatsServer>,
     url: &str,
+    log: &LogIdentity,
 ) -> anyhow::Result<()> {
     let mut stream = js.get_stream(STREAM_NAME).await?;
     let info = stream.info().await?;
@@ -123,6 +214,7 @@ async fn print_summary(
         "  stream      {STREAM_NAME} on {ALL_EVENTS}: {} events, last sequence {}",
         info.state.messages, info.state.last_sequence
     );
+    println!("  log         {log}");
     Ok(())
 }
 

@@ -3,60 +3,87 @@
 //! each answers the NATS services API's PING (so nothing is sent to a service not yet
 //! listening).
 
+use crate::supervise::{supervise, Fatal};
 use crate::up::Shutdown;
 use anyhow::{bail, Context as _};
+use reform_shared::stream::LogIdentity;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// How long the services may take to rebuild their state and register.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A running service: its name and its task.
-pub type Running = (&'static str, JoinHandle<anyhow::Result<()>>);
+/// A running service: its name and its supervisor's task.
+pub type Running = (&'static str, JoinHandle<()>);
 
 /// The command services, by their NATS service names.
 pub const COMMAND_SERVICES: [&str; 4] =
     ["par-directory", "par-tasks", "par-evidence", "par-scoring"];
 
-/// Starts every command service in this process and waits until each answers.
-pub async fn start_command_services(
-    client: &async_nats::Client,
-    shutdown: &Shutdown,
-) -> anyhow::Result<Vec<Running>> {
-    let c = || client.clone();
+/// What every supervised service shares.
+#[derive(Debug, Clone)]
+pub struct Supervisor {
+    pub client: async_nats::Client,
+    pub log: LogIdentity,
+    pub fatal: Fatal,
+    pub shutdown: Shutdown,
+}
+
+impl Supervisor {
+    /// Supervision for the services on `client`'s broker, bound to the log it holds now; the
+    /// receiver gets the reason when the stack must stop.
+    pub async fn new(
+        client: &async_nats::Client,
+        shutdown: &Shutdown,
+    ) -> anyhow::Result<(Self, tokio::sync::mpsc::UnboundedReceiver<String>)> {
+        let js = async_nats::jetstream::new(client.clone());
+        let log = reform_shared::stream::current_identity(&js).await?;
+        let (fatal, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
+        Ok((Self { client: client.clone(), log, fatal, shutdown: shutdown.clone() }, fatal_rx))
+    }
+
+    fn run<F, Fut, E>(&self, name: &'static str, make: F) -> Running
+    where
+        F: Fn(async_nats::Client, Shutdown) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let client = self.client.clone();
+        let handle = supervise(
+            name,
+            move |shutdown| make(client.clone(), shutdown),
+            self.shutdown.clone(),
+            async_nats::jetstream::new(self.client.clone()),
+            self.log.clone(),
+            self.fatal.clone(),
+        );
+        (name, handle)
+    }
+}
+
+/// Starts every command service in this process, supervised, and waits until each answers.
+pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<Vec<Running>> {
     let running: Vec<Running> = vec![
-        (
-            "directory",
-            spawn(reform_directory::run(c(), Default::default(), shutdown.clone().wait())),
-        ),
-        ("tasks", spawn(reform_tasks::run(c(), Default::default(), shutdown.clone().wait()))),
-        ("evidence", spawn(reform_evidence::run(c(), Default::default(), shutdown.clone().wait()))),
-        ("scoring", spawn(reform_scoring::run(c(), Default::default(), shutdown.clone().wait()))),
+        supervisor.run("directory", |c, s| reform_directory::run(c, Default::default(), s.wait())),
+        supervisor.run("tasks", |c, s| reform_tasks::run(c, Default::default(), s.wait())),
+        supervisor.run("evidence", |c, s| reform_evidence::run(c, Default::default(), s.wait())),
+        supervisor.run("scoring", |c, s| reform_scoring::run(c, Default::default(), s.wait())),
     ];
-    wait_ready(client, &COMMAND_SERVICES).await?;
+    wait_ready(&supervisor.client, &COMMAND_SERVICES).await?;
     Ok(running)
 }
 
-fn spawn<E>(
-    future: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
-) -> JoinHandle<anyhow::Result<()>>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    tokio::spawn(async move { future.await.map_err(anyhow::Error::from) })
-}
-
-/// Starts the projector on the views file under the data directory, and waits until its
-/// views hold everything the stream held when it started.
+/// Starts the projector on the views file under the data directory, supervised, and waits
+/// until it answers.
 pub async fn start_projector(
-    client: &async_nats::Client,
+    supervisor: &Supervisor,
     views: std::path::PathBuf,
-    shutdown: &Shutdown,
 ) -> anyhow::Result<Running> {
-    let config = reform_projector::Config::new(views);
-    let handle = spawn(reform_projector::run(client.clone(), config, shutdown.clone().wait()));
-    wait_ready(client, &["par-projector"]).await?;
-    Ok(("projector", handle))
+    let running = supervisor.run("projector", move |c, s| {
+        reform_projector::run(c, reform_projector::Config::new(views.clone()), s.wait())
+    });
+    wait_ready(&supervisor.client, &["par-projector"]).await?;
+    Ok(running)
 }
 
 /// Waits until the projector's views have applied the stream up to its current head.
@@ -69,6 +96,11 @@ pub async fn wait_projected(client: &async_nats::Client) -> anyhow::Result<u64> 
         let status = reform_projector::queries::status(client).await;
         if status.as_ref().is_ok_and(|s| s.applied_through >= head) {
             return Ok(head);
+        }
+        let stack = crate::status::gather(client).await?;
+        if let Some(part) = stack.parts.iter().find(|p| p.name == "par-projector" && !p.ok()) {
+            let why = part.health.as_ref().and_then(|h| h.last_error.clone()).unwrap_or_default();
+            bail!("the projector is {} before sequence {head}: {why}", part.state());
         }
         if tokio::time::Instant::now() >= deadline {
             bail!("the projector did not catch up with the stream (sequence {head}) in time");

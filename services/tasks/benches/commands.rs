@@ -10,7 +10,7 @@ use async_nats::jetstream;
 use reform_shared::command::Request;
 use reform_shared::event::{Event, Role, UnitKind};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::{date, draft, eventually, id};
 use reform_tasks::Command;
 use std::time::{Duration, Instant};
@@ -70,11 +70,16 @@ fn main() -> anyhow::Result<()> {
 
 async fn measure(sync: Sync) -> anyhow::Result<Figures> {
     let dir = tempfile::Builder::new().prefix("par-bench-").tempdir()?;
-    let options = ServerOptions { data_dir: dir.path().to_path_buf(), port: None, sync };
+    let options = ServerOptions {
+        data_dir: dir.path().to_path_buf(),
+        port: None,
+        sync,
+        die_with_parent: false,
+    };
     let server = NatsServer::start(&options)?;
     let client = async_nats::connect(server.url()).await?;
     let js = jetstream::new(client.clone());
-    ensure_stream(&js, &StreamSettings::default()).await?;
+    init_stream(&js, &StreamSettings::default()).await?;
     seed(&js).await?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -16,7 +16,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
     let client = args.broker.connect().await?;
-    let config = reform_tasks::Config { stream: args.broker.stream_settings() };
+    let config =
+        reform_tasks::Config { stream: args.broker.stream_settings(), ..Default::default() };
     reform_tasks::run(client, config, edge::stop_signal()).await?;
     Ok(())
 }

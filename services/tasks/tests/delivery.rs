@@ -7,7 +7,7 @@ use common::*;
 use reform_shared::append::AppendOutcome;
 use reform_shared::command::{self, CommandError, ErrorKind, Request};
 use reform_shared::event::Event;
-use reform_shared::stream::{ensure_stream, StreamSettings};
+use reform_shared::stream::{stream_config, StreamSettings};
 use reform_shared::subject::Aggregate;
 use reform_shared::testkit::{draft, eventually, id, Broker};
 use reform_tasks::Config;
@@ -64,9 +64,11 @@ async fn the_same_command_id_after_the_broker_dedup_window_returns_the_first_ans
     let broker = Broker::start().await;
     let settings =
         StreamSettings { duplicate_window: Duration::from_secs(1), ..Default::default() };
-    ensure_stream(&broker.js, &settings).await.expect("stream takes the short window");
+    // An operator's change of the window, as the NATS tools would make it: services never
+    // change the stream themselves.
+    broker.js.update_stream(stream_config(&settings)).await.expect("stream takes the short window");
     seed_directory(&broker).await;
-    let config = Config { stream: settings };
+    let config = Config { stream: settings, ..Default::default() };
     let service = Service::start(&broker, config.clone()).await;
     accepted(&broker, req("b", "2016-08-01", assign("t1", "sgd", "2016-09-30"))).await;
     let request = req("c", "2016-08-02", progress("t1", 40));

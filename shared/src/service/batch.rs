@@ -9,7 +9,7 @@
 //! has applied them and answers. Commands on one aggregate are therefore decided and appended
 //! strictly in arrival order, each seeing the one before.
 
-use super::follower::Follower;
+use super::follower::{Follower, Next};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
 use crate::command::{self, ErrorKind, Reply, Request};
@@ -24,6 +24,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// The most commands taken into one batch. Bounds the work between two looks at the stream
 /// and the appends in flight at once.
 pub const BATCH_COMMANDS_MAX: usize = 64;
+/// How long catching up may see nothing from the consumer before it is re-created.
+const CATCH_UP_STALL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The decider's state plus what the runtime tracks for every service alike.
 pub(super) struct Ledger<D> {
@@ -38,6 +40,11 @@ pub(super) struct Ledger<D> {
 impl<D: Decider> Ledger<D> {
     pub(super) fn new(decider: D) -> Self {
         Self { decider, applied_through: 0, commands: BTreeMap::new(), tips: BTreeMap::new() }
+    }
+
+    /// Moves past an unreadable event an operator skipped: nothing is applied.
+    fn skip(&mut self, sequence: u64) {
+        self.applied_through = sequence;
     }
 
     pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
@@ -74,19 +81,61 @@ struct Decided<C> {
 }
 
 pub(super) struct Runtime<D: Decider> {
-    pub(super) js: jetstream::Context,
-    pub(super) appender: Appender,
+    js: jetstream::Context,
+    appender: Appender,
     pub(super) log: Follower,
     pub(super) state: Ledger<D>,
+    /// Why the service decides nothing now (its reader is stopped at an unreadable event);
+    /// every command is answered `unavailable` with this.
+    halted: Option<String>,
+    name: &'static str,
 }
 
 impl<D: Decider> Runtime<D> {
+    pub(super) fn new(
+        js: jetstream::Context,
+        appender: Appender,
+        log: Follower,
+        state: Ledger<D>,
+        name: &'static str,
+    ) -> Self {
+        Self { js, appender, log, state, halted: None, name }
+    }
+
+    /// Takes what the follower handed out into the state; a skip ends a halt.
+    pub(super) fn absorb(&mut self, next: Next) {
+        match next {
+            Next::Event(sequence, record) => self.state.apply(sequence, &record),
+            Next::Skipped(sequence) => {
+                self.state.skip(sequence);
+                if self.halted.take().is_some() {
+                    tracing::warn!(
+                        service = self.name,
+                        sequence,
+                        "resumed past an operator's skip"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Stops deciding until the reader gets past `error`'s event.
+    pub(super) fn halt(&mut self, error: &ServiceError) {
+        self.halted = Some(format!("the {} service is halted: {error}", self.name));
+    }
     /// Handles a batch of requests to the end: every one is answered before this returns.
     /// Only a failure of the log itself is an `Err` (it stops the service).
     pub(super) async fn handle(
         &mut self,
         requests: Vec<async_nats::service::Request>,
     ) -> Result<(), ServiceError> {
+        if let Some(reason) = &self.halted {
+            let reply = failed(ErrorKind::Unavailable, reason.clone());
+            for request in &requests {
+                respond(request, &reply).await;
+            }
+            return Ok(());
+        }
         let mut waiting = VecDeque::new();
         for reply_to in requests {
             let parsed = command::parse_json::<Request<D::Command>>(&reply_to.message.payload)
@@ -144,9 +193,18 @@ impl<D: Decider> Runtime<D> {
                 }
             }
         }
-        self.append_all(chosen).await?;
-        if recheck {
-            self.catch_up_to_head().await?;
+        let mut settled = self.append_all(chosen).await;
+        if settled.is_ok() && recheck {
+            settled = self.catch_up_to_head().await;
+        }
+        if let Err(e) = settled {
+            // The log is out of reach or unreadable: tell every command still waiting, so none
+            // times out wondering; a retry with the same command id is safe.
+            let reply = failed(ErrorKind::Unavailable, e.to_string());
+            for w in &next {
+                respond(&w.reply_to, &reply).await;
+            }
+            return Err(e);
         }
         Ok(next)
     }
@@ -168,17 +226,22 @@ impl<D: Decider> Runtime<D> {
         }
         let outcomes = futures::future::join_all(pending).await;
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
+        let mut caught_up = Ok(());
         if let Some(last) = last {
-            self.catch_up_through(last).await?;
+            caught_up = self.catch_up_through(last).await;
         }
-        if outcomes.iter().any(|o| matches!(o, Err(AppendError::Conflict { .. }))) {
-            self.catch_up_to_head().await?;
+        if caught_up.is_ok()
+            && outcomes.iter().any(|o| matches!(o, Err(AppendError::Conflict { .. })))
+        {
+            caught_up = self.catch_up_to_head().await;
         }
+        // Every command gets its real answer, even when catching up failed: what was appended
+        // was appended, and saying otherwise would send its client off to retry for nothing.
         for ((waiting, aggregate, event), outcome) in answers.into_iter().zip(outcomes) {
             let reply = self.reply_for(&waiting, &aggregate, event, outcome);
             respond(&waiting.reply_to, &reply).await;
         }
-        Ok(())
+        caught_up
     }
 
     fn reply_for(
@@ -219,8 +282,21 @@ impl<D: Decider> Runtime<D> {
 
     pub(super) async fn catch_up_through(&mut self, sequence: u64) -> Result<(), ServiceError> {
         while self.state.applied_through < sequence {
-            let (seq, record) = self.log.next().await?;
-            self.state.apply(seq, &record);
+            if let Some(reason) = &self.halted {
+                return Err(ServiceError::Halted(reason.clone()));
+            }
+            // The sequence is known to exist, so silence means a consumer that died without
+            // saying so (a broker restarted under it): re-create it rather than wait.
+            match tokio::time::timeout(CATCH_UP_STALL, self.log.next()).await {
+                Ok(Ok(next)) => self.absorb(next),
+                Ok(Err(e)) => {
+                    self.halt(&e);
+                    return Err(e);
+                }
+                Err(_) => self.log.lost(&format!(
+                    "no event within {CATCH_UP_STALL:?} though the stream holds sequence {sequence}"
+                )),
+            }
         }
         Ok(())
     }

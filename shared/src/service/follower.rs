@@ -1,43 +1,216 @@
-//! Follows the whole stream in order with an ordered consumer.
+//! Follows the whole stream in order with an ordered consumer, and survives the broker.
+//!
+//! The follower knows its own position (the last sequence it handed out). When the consumer
+//! fails or ends (a broker restart, a paused broker, a dropped connection) it creates a new one
+//! from that position, with backoff, for as long as it takes; so nothing is read twice or
+//! missed, and no fault of the broker stops the service. Before each new consumer it checks
+//! that the stream is still the log it started on: a stream deleted and created again is
+//! another log, and the service stops rather than decide on a state from the old one.
+//!
+//! An event that cannot be decoded halts the reader at its sequence (see [`crate::skips`]):
+//! [`Follower::next`] reports it once, then waits, looking for an operator's skip every
+//! [`SKIP_POLL`], and goes on past it once one is recorded for exactly those bytes.
 
+use super::health::{HealthCell, Reader};
 use super::ServiceError;
 use crate::codec;
 use crate::envelope::Record;
-use crate::subject::{ALL_EVENTS, STREAM_NAME};
-use async_nats::jetstream::{self, consumer::pull::OrderedConfig};
+use crate::stream::{check_stream, LogIdentity};
+use crate::subject::ALL_EVENTS;
+use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
 use futures::StreamExt;
+use std::time::Duration;
+
+/// The first wait before re-creating a consumer; doubled after each failure.
+const RECONNECT_BACKOFF_FIRST: Duration = Duration::from_millis(100);
+/// The longest wait between two attempts.
+const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often a halted reader looks for an operator's skip.
+pub const SKIP_POLL: Duration = Duration::from_secs(1);
+
+/// What the follower hands out.
+pub(super) enum Next {
+    Event(u64, Box<Record>),
+    /// An unreadable message an operator recorded a skip for: nothing to apply.
+    Skipped(u64),
+}
+
+/// An unreadable message the reader is stopped at.
+struct Stuck {
+    sequence: u64,
+    payload: bytes::Bytes,
+    reported: bool,
+}
 
 pub(super) struct Follower {
-    messages: jetstream::consumer::pull::Ordered,
+    js: jetstream::Context,
+    identity: LogIdentity,
+    position: u64,
+    messages: Option<jetstream::consumer::pull::Ordered>,
+    backoff: Duration,
+    stuck: Option<Stuck>,
+    health: HealthCell,
 }
 
 impl Follower {
-    pub(super) async fn start(js: &jetstream::Context) -> Result<Self, ServiceError> {
-        let stream =
-            js.get_stream(STREAM_NAME).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
-        let config = OrderedConfig { filter_subject: ALL_EVENTS.to_owned(), ..Default::default() };
-        let consumer = stream
-            .create_consumer(config)
-            .await
-            .map_err(|e| ServiceError::Consumer(e.to_string()))?;
-        let messages =
-            consumer.messages().await.map_err(|e| ServiceError::Consumer(e.to_string()))?;
-        Ok(Self { messages })
+    pub(super) fn new(js: &jetstream::Context, identity: LogIdentity, health: HealthCell) -> Self {
+        Self {
+            js: js.clone(),
+            identity,
+            position: 0,
+            messages: None,
+            backoff: RECONNECT_BACKOFF_FIRST,
+            stuck: None,
+            health,
+        }
     }
 
-    /// The next event, decoded. An undecodable event stops the service: deciding on a state
-    /// that silently skipped part of the log would be wrong. Cancel-safe: nothing is consumed
-    /// until the inner stream yields.
-    pub(super) async fn next(&mut self) -> Result<(u64, Record), ServiceError> {
-        let message = match self.messages.next().await {
-            Some(Ok(message)) => message,
-            Some(Err(e)) => return Err(ServiceError::Consumer(e.to_string())),
-            None => return Err(ServiceError::Consumer("the consumer ended".into())),
-        };
-        let sequence =
-            message.info().map_err(|e| ServiceError::Consumer(e.to_string()))?.stream_sequence;
-        let record = codec::decode(&message.payload)
-            .map_err(|source| ServiceError::Unreadable { sequence, source })?;
-        Ok((sequence, record))
+    /// The next event, or the skip of an unreadable one. Errors only for what needs an
+    /// operator: an unreadable event (reported once, then waited on) or a replaced log.
+    /// Cancel-safe: the position moves only when something is handed out.
+    pub(super) async fn next(&mut self) -> Result<Next, ServiceError> {
+        loop {
+            if let Some(stuck) = self.stuck.as_mut() {
+                if !stuck.reported {
+                    stuck.reported = true;
+                    let source = codec::decode(&stuck.payload).err();
+                    if let Some(source) = source {
+                        let error = ServiceError::Unreadable { sequence: stuck.sequence, source };
+                        self.health.problem(
+                            Reader::Halted,
+                            &error.to_string(),
+                            Some(stuck.sequence),
+                        );
+                        return Err(error);
+                    }
+                }
+                match crate::skips::lookup(&self.js, stuck.sequence).await {
+                    Ok(Some(skip)) if skip.covers(&stuck.payload) => {
+                        let sequence = stuck.sequence;
+                        tracing::warn!(sequence, reason = %skip.reason, by = %skip.by, "going past an unreadable event an operator skipped");
+                        self.stuck = None;
+                        self.position = sequence;
+                        self.health.applied(sequence);
+                        self.health.following();
+                        return Ok(Next::Skipped(sequence));
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "could not look for a skip"),
+                }
+                tokio::time::sleep(SKIP_POLL).await;
+                continue;
+            }
+            let Some(messages) = self.messages.as_mut() else {
+                self.reopen().await?;
+                continue;
+            };
+            let message = match messages.next().await {
+                Some(Ok(message)) => message,
+                Some(Err(e)) => {
+                    self.lost(&e.to_string());
+                    continue;
+                }
+                None => {
+                    self.lost("the consumer ended");
+                    continue;
+                }
+            };
+            let sequence = match message.info() {
+                Ok(info) => info.stream_sequence,
+                Err(e) => {
+                    self.lost(&e.to_string());
+                    continue;
+                }
+            };
+            if sequence <= self.position {
+                continue; // A redelivery after a reconnect: already handed out.
+            }
+            match codec::decode(&message.payload) {
+                Ok(record) => {
+                    self.position = sequence;
+                    self.health.applied(sequence);
+                    return Ok(Next::Event(sequence, Box::new(record)));
+                }
+                Err(_) => {
+                    self.stuck =
+                        Some(Stuck { sequence, payload: message.payload.clone(), reported: false });
+                }
+            }
+        }
     }
+
+    /// Forgets a failed consumer; the next call creates another from the position.
+    pub(super) fn lost(&mut self, error: &str) {
+        tracing::warn!(position = self.position, %error, "lost the stream consumer; re-creating it");
+        self.health.problem(Reader::Reconnecting, error, None);
+        self.messages = None;
+    }
+
+    /// Creates a consumer from the position, retrying with backoff until it works. Fails only
+    /// when the stream is another log than the one the state came from.
+    async fn reopen(&mut self) -> Result<(), ServiceError> {
+        loop {
+            match open(&self.js, &self.identity, self.position).await {
+                Ok(messages) => {
+                    self.messages = Some(messages);
+                    self.backoff = RECONNECT_BACKOFF_FIRST;
+                    self.health.following();
+                    return Ok(());
+                }
+                Err(OpenError::Replaced(now)) => {
+                    let error = ServiceError::LogReplaced { was: self.identity.to_string(), now };
+                    self.health.problem(Reader::Halted, &error.to_string(), None);
+                    return Err(error);
+                }
+                Err(OpenError::Transient(e)) => {
+                    self.health.problem(Reader::Reconnecting, &e, None);
+                    tracing::warn!(position = self.position, error = %e, retry_in = ?self.backoff, "could not re-create the stream consumer");
+                    tokio::time::sleep(self.backoff).await;
+                    self.backoff = (self.backoff * 2).min(RECONNECT_BACKOFF_MAX);
+                }
+            }
+        }
+    }
+}
+
+/// A consumer from `position` on, provided the stream is still the log `identity` names. A
+/// free function, not a method: the follower holds a consumer that is not `Sync`, and must not
+/// be borrowed across the awaits.
+async fn open(
+    js: &jetstream::Context,
+    identity: &LogIdentity,
+    position: u64,
+) -> Result<jetstream::consumer::pull::Ordered, OpenError> {
+    let info = match check_stream(js).await {
+        Ok(info) => info,
+        Err(crate::stream::StreamError::Missing) => {
+            return Err(OpenError::Replaced(format!("{} is missing", crate::subject::STREAM_NAME)))
+        }
+        Err(e) => return Err(OpenError::Transient(e.to_string())),
+    };
+    let now = LogIdentity::of(&info);
+    if now != *identity {
+        return Err(OpenError::Replaced(now.to_string()));
+    }
+    let stream = js
+        .get_stream(crate::subject::STREAM_NAME)
+        .await
+        .map_err(|e| OpenError::Transient(e.to_string()))?;
+    let deliver_policy = match position {
+        0 => DeliverPolicy::All,
+        n => DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
+    };
+    let config = OrderedConfig {
+        filter_subject: ALL_EVENTS.to_owned(),
+        deliver_policy,
+        ..Default::default()
+    };
+    let consumer =
+        stream.create_consumer(config).await.map_err(|e| OpenError::Transient(e.to_string()))?;
+    consumer.messages().await.map_err(|e| OpenError::Transient(e.to_string()))
+}
+
+enum OpenError {
+    Replaced(String),
+    Transient(String),
 }

@@ -19,12 +19,13 @@
 
 mod batch;
 mod follower;
+pub mod health;
 
 use crate::command;
 use crate::envelope::Record;
 use crate::event::Event;
 use crate::ids::{CommandId, PersonId};
-use crate::stream::{ensure_stream, StreamSettings};
+use crate::stream::{check_stream, LogIdentity, StreamSettings};
 use crate::time::Timestamp;
 use crate::{append::Appender, codec, time::Date};
 use async_nats::jetstream;
@@ -34,6 +35,7 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 
 pub use batch::BATCH_COMMANDS_MAX;
+pub use follower::SKIP_POLL;
 
 /// The business state of a service and how it decides.
 pub trait Decider: Send + 'static {
@@ -82,16 +84,41 @@ pub enum ServiceError {
     Stream(String),
     #[error("could not register the {service} service with NATS: {detail}")]
     Register { service: &'static str, detail: String },
-    #[error("event at stream sequence {sequence} is unreadable: {source}")]
+    #[error(
+        "event at stream sequence {sequence} is unreadable: {source}; the service is halted \
+         there until an operator looks at it (`reformctl log show {sequence}`, then \
+         `reformctl log skip {sequence} --reason TEXT`)"
+    )]
     Unreadable { sequence: u64, source: codec::DecodeError },
+    /// The reader is halted at an unreadable event; nothing is decided until it is skipped.
+    #[error("{0}")]
+    Halted(String),
+    /// The stream is not the log the state was built from (deleted and created again, or
+    /// another stack's). The service stops: its state belongs to the other log.
+    #[error(
+        "the event log changed under the service: its state came from {was}, the broker now has \
+         {now}; restart the service on the right log"
+    )]
+    LogReplaced { was: String, now: String },
     #[error("the stream consumer failed: {0}")]
     Consumer(String),
+}
+
+impl ServiceError {
+    /// Whether the service can go on serving after this error (answering the commands it
+    /// touched `unavailable`), rather than stop.
+    fn is_recoverable(&self) -> bool {
+        !matches!(self, ServiceError::LogReplaced { .. } | ServiceError::Register { .. })
+    }
 }
 
 /// Where to find the broker and how the stream is set up.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceConfig {
     pub stream: StreamSettings,
+    /// Where the runtime reports its reader's health; a service with a second endpoint (the
+    /// evidence gate) passes the same cell to it, so both publish it in their stats.
+    pub health: health::HealthCell,
 }
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
@@ -103,23 +130,35 @@ pub async fn run<D: Decider>(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
     let js = jetstream::new(client.clone());
-    ensure_stream(&js, &config.stream).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
+    let identity = LogIdentity::of(&info);
     let appender =
         Appender::new(js.clone()).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
-    let log = follower::Follower::start(&js).await?;
-    let mut runtime = batch::Runtime { js, appender, log, state: batch::Ledger::new(decider) };
-    runtime.catch_up_to_head().await?;
+    let health = config.health.clone();
+    let log = follower::Follower::new(&js, identity.clone(), health.clone());
+    let mut runtime = batch::Runtime::new(js, appender, log, batch::Ledger::new(decider), D::NAME);
+    match runtime.catch_up_to_head().await {
+        Ok(()) => health.following(),
+        // Serve anyway, halted: every command is told why, and the stats say it.
+        Err(e @ ServiceError::Unreadable { .. }) => {
+            tracing::error!(service = D::NAME, error = %e, "halted")
+        }
+        Err(e) => return Err(e),
+    }
     tracing::info!(
         service = D::NAME,
         applied_through = runtime.state.applied_through,
+        log = %identity,
         "state rebuilt"
     );
 
     let register =
         |e: async_nats::Error| ServiceError::Register { service: D::NAME, detail: e.to_string() };
+    let stats = health.clone();
     let service = client
         .service_builder()
         .description(D::DESCRIPTION)
+        .stats_handler(move |_, _| stats.to_json())
         .start(format!("par-{}", D::NAME), env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;
@@ -127,11 +166,11 @@ pub async fn run<D: Decider>(
         service.endpoint(command::command_subject(D::NAME)).await.map_err(register)?;
 
     tokio::pin!(shutdown);
-    loop {
+    let stopped = loop {
         tokio::select! {
-            () = &mut shutdown => break,
+            () = &mut shutdown => break Ok(()),
             request = endpoint.next() => {
-                let Some(first) = request else { break };
+                let Some(first) = request else { break Ok(()) };
                 let mut requests = vec![first];
                 // Take whatever else is already waiting, without waiting for more.
                 while requests.len() < BATCH_COMMANDS_MAX {
@@ -140,15 +179,27 @@ pub async fn run<D: Decider>(
                         _ => break,
                     }
                 }
-                runtime.handle(requests).await?;
+                if let Err(e) = runtime.handle(requests).await {
+                    if !e.is_recoverable() {
+                        break Err(e);
+                    }
+                    tracing::warn!(service = D::NAME, error = %e, "a batch failed; its commands were told");
+                }
             }
-            message = runtime.log.next() => {
-                let (sequence, record) = message?;
-                runtime.state.apply(sequence, &record);
+            next = runtime.log.next() => match next {
+                Ok(next) => runtime.absorb(next),
+                Err(e) if e.is_recoverable() => {
+                    tracing::error!(service = D::NAME, error = %e, "halted");
+                    runtime.halt(&e);
+                }
+                Err(e) => break Err(e),
             }
         }
-    }
+    };
     let _ = service.stop().await;
-    tracing::info!(service = D::NAME, "stopped");
-    Ok(())
+    match &stopped {
+        Ok(()) => tracing::info!(service = D::NAME, "stopped"),
+        Err(e) => tracing::error!(service = D::NAME, error = %e, "stopped"),
+    }
+    stopped
 }

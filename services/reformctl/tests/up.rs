@@ -1,0 +1,134 @@
+//! `reformctl up` as an operator meets it: killed with SIGKILL, started twice on one data
+//! directory, started on a broker whose log was deleted. Runs the real binary.
+
+use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(120);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+fn up(data: &Path, port: u16, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reformctl"));
+    command
+        .args(["up", "--no-demo", "--port", &port.to_string(), "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .stdin(Stdio::null());
+    command
+}
+
+/// Starts `up` and waits until it says it is running.
+fn start_up(data: &Path, port: u16) -> Child {
+    let mut child =
+        up(data, port, &[]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn up");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("Running.") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(WAIT).expect("up says it is running");
+    child
+}
+
+fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kill9(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill -9");
+    let _ = child.wait();
+}
+
+fn stop(child: &mut Child) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    assert!(child.wait().expect("exits").success(), "up stops cleanly on SIGTERM");
+}
+
+/// Failure 3: after SIGKILL of `up` its server kept the store, and a second server on the
+/// same store lost acknowledged commands. Now the server dies with `up`, a second `up` on a
+/// data directory in use is refused naming the holder, and a later one starts normally.
+#[test]
+fn one_owner_per_data_dir_and_the_server_dies_with_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut first = start_up(&data, port);
+    assert!(listening(port));
+
+    let other_port = free_port();
+    let second = up(&data, other_port, &["--once"]).output().expect("second up runs");
+    assert!(!second.status.success(), "a second up on the same data dir is refused");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains(&format!("is in use by `reformctl up` (pid {})", first.id())),
+        "{stderr}"
+    );
+    assert!(!listening(other_port), "the refused up started a server");
+
+    kill9(&mut first);
+    wait_until("the embedded nats-server to die with its up", || !listening(port));
+    let mut again = start_up(&data, port);
+    stop(&mut again);
+    assert!(!listening(port), "the server stops with up");
+}
+
+/// Failure 5: a deleted stream used to be recreated empty and the demo loaded again. Now a data
+/// directory that belongs to a log refuses a broker without it, and creates nothing.
+#[test]
+fn a_deleted_log_is_refused_not_recreated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let first = up(&data, port, &["--once"]).output().expect("up runs");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("Provisioned a new event log"));
+
+    // A client deletes the stream (permissions to stop that come with the security work).
+    let options = ServerOptions {
+        data_dir: data.join("nats"),
+        port: Some(port),
+        sync: Sync::Always,
+        die_with_parent: false,
+    };
+    let server = NatsServer::start(&options).expect("server on the store");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = async_nats::connect(server.url()).await.expect("connects");
+        let js = async_nats::jetstream::new(client);
+        js.delete_stream("PAR_EVENTS").await.expect("deleted");
+    });
+    server.stop();
+
+    let second = up(&data, port, &["--once"]).output().expect("up runs");
+    assert!(!second.status.success(), "up refuses a missing log");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("that"), "{stderr}");
+    assert!(stderr.contains("is missing from the broker"), "{stderr}");
+    assert!(stderr.contains("Nothing was started and nothing was created"), "{stderr}");
+    let server = NatsServer::start(&options).expect("server on the store");
+    runtime.block_on(async {
+        let client = async_nats::connect(server.url()).await.expect("connects");
+        let js = async_nats::jetstream::new(client);
+        assert!(js.get_stream("PAR_EVENTS").await.is_err(), "the log was recreated");
+    });
+}

@@ -1,0 +1,290 @@
+//! The stack as an operator and an attacker find it: garbage on the stream, a broker restart,
+//! views of another log, a stream set up wrong or missing, a business date in the future.
+//! Each test asserts what a person sees.
+
+use reform_shared::command::{self, CommandError, ErrorKind, Request};
+use reform_shared::event::{Event, Role, UnitKind};
+use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
+use reform_shared::service::health::Reader;
+use reform_shared::skips::{self, Skip};
+use reform_shared::stream::{stream_config, StreamSettings};
+use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use reformctl::up::Shutdown;
+use reformctl::up_services::{self, Supervisor};
+use std::time::Duration;
+use tokio::sync::watch;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The whole stack of `up`, supervised, on `client`'s broker.
+struct Stack {
+    stop: watch::Sender<bool>,
+    running: Vec<up_services::Running>,
+}
+
+impl Stack {
+    async fn start(client: &async_nats::Client, views: std::path::PathBuf) -> Stack {
+        let (stop, stopped) = watch::channel(false);
+        let shutdown = Shutdown::new(stopped);
+        let (supervisor, _fatal) = Supervisor::new(client, &shutdown).await.expect("log exists");
+        let mut running = up_services::start_command_services(&supervisor).await.expect("start");
+        running.push(up_services::start_projector(&supervisor, views).await.expect("projector"));
+        Stack { stop, running }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        for (name, handle) in self.running {
+            handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor: {e}"));
+        }
+    }
+}
+
+/// A unit and its head, appended straight to the log.
+async fn seed(broker_js: &async_nats::jetstream::Context) {
+    let appender = reform_shared::append::Appender::new(broker_js.clone()).await.expect("binds");
+    let events = [
+        Event::UnitAdded {
+            unit: id("sgd"),
+            name: "Sở Giáo dục".into(),
+            kind: UnitKind::Department,
+            parent: None,
+        },
+        Event::PersonRegistered {
+            person: id("lan"),
+            name: "Nguyễn Thị Lan".into(),
+            title: "Giám đốc".into(),
+        },
+        Event::LeaderAppointed {
+            tenure: id("lan-head"),
+            unit: id("sgd"),
+            person: id("lan"),
+            role: Role::Head,
+            from: date("2015-01-01"),
+        },
+    ];
+    for (n, event) in events.into_iter().enumerate() {
+        appender
+            .append_next(draft(&format!("seed-{n}"), "2016-01-01", event))
+            .await
+            .expect("seeds");
+    }
+}
+
+fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Command> {
+    Request {
+        command_id: id(command_id),
+        actor: id("lan"),
+        occurred_on: Some(date(on)),
+        command: reform_tasks::Command::AssignTask {
+            task: id(task),
+            unit: Some(id("sgd")),
+            person: None,
+            plan: None,
+            title: "Rà soát thủ tục hành chính".into(),
+            target: "Danh mục thủ tục được công bố".into(),
+            due: Some(date("2016-12-31")),
+            criterion: None,
+        },
+    }
+}
+
+async fn health(
+    client: &async_nats::Client,
+    part: &str,
+) -> Option<reform_shared::service::health::Health> {
+    let status = reformctl::status::gather(client).await.ok()?;
+    status.parts.into_iter().find(|p| p.name == part)?.health
+}
+
+/// Failure 1: one garbage message used to stop every service silently. Now each reader halts
+/// at it, says so to every command and in its stats, and goes on once an operator records a
+/// skip of exactly those bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skips_it() {
+    let broker = Broker::start().await;
+    seed(&broker.js).await;
+    let garbage =
+        bytes::Bytes::from_static(b"t\x00 not an event at all, but long enough for a digest ....");
+    let ack =
+        broker.js.publish("par.evt.tasks.x.task.zzz", garbage.clone()).await.expect("publish");
+    let bad = ack.await.expect("stored").sequence;
+    let views = tempfile::tempdir().expect("temp dir");
+    let stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
+
+    let refused = command::send(&broker.client, "tasks", &assign("a1", "t1", "2016-02-01")).await;
+    let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
+    assert_eq!(kind, ErrorKind::Unavailable);
+    assert!(message.starts_with("the tasks service is halted: event at stream sequence 4 is unreadable: message is damaged"), "{message}");
+    assert!(message.contains("`reformctl log skip 4 --reason TEXT`"), "{message}");
+    for part in reformctl::status::PARTS {
+        let h = eventually(&format!("{part} to report its halt"), WAIT, || async {
+            health(&broker.client, part).await.filter(|h| h.reader == Reader::Halted)
+        })
+        .await;
+        assert_eq!(h.halted_at, Some(bad), "{part}");
+        assert!(h.last_error.as_deref().is_some_and(|e| e.contains("sequence 4")), "{part}: {h:?}");
+    }
+    let status = reformctl::status::gather(&broker.client).await.expect("status");
+    assert!(!status.ok(), "status must say the stack is not well");
+
+    // A skip for other bytes does not count; one for these bytes does.
+    let skip = Skip {
+        sequence: bad,
+        payload_sha256: skips::payload_sha256(&garbage),
+        reason: "garbage published by hand in a test".into(),
+        by: "operator".into(),
+        recorded_at: "2026-12-01T10:00:00+07:00".into(),
+        unreadable_because: "damaged".into(),
+    };
+    skips::record(&broker.js, &skip).await.expect("skip recorded");
+    let again = skips::record(&broker.js, &skip).await.expect_err("a skip is recorded once");
+    assert_eq!(again, "a skip is already recorded for stream sequence 4");
+    eventually("every part to resume past the skip", WAIT, || async {
+        let status = reformctl::status::gather(&broker.client).await.ok()?;
+        status.ok().then_some(())
+    })
+    .await;
+    let accepted = command::send(&broker.client, "tasks", &assign("a2", "t1", "2016-02-01")).await;
+    let accepted = accepted.expect("commands are decided again");
+    assert_eq!(accepted.sequence, bad + 1);
+    eventually("the projector to apply the command", WAIT, || async {
+        health(&broker.client, "par-projector").await.filter(|h| h.applied_through > bad)
+    })
+    .await;
+    stack.stop().await;
+}
+
+/// Failure 2: a broker restart used to end every service's consumer. Now they re-create it
+/// from their own position, and commands after the restart are decided on a complete state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let options = ServerOptions {
+        data_dir: dir.path().join("nats"),
+        port: Some(port),
+        sync: Sync::Always,
+        die_with_parent: false,
+    };
+    let server = NatsServer::start(&options).expect("server starts");
+    let client = async_nats::connect(server.url()).await.expect("connects");
+    let js = async_nats::jetstream::new(client.clone());
+    reform_shared::stream::init_stream(&js, &StreamSettings::default()).await.expect("provisioned");
+    seed(&js).await;
+    let stack = Stack::start(&client, dir.path().join("views.redb")).await;
+    command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01")).await.expect("before");
+
+    let pid = server.pid().expect("pid");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+    drop(server);
+    let server = NatsServer::start(&options).expect("server restarts on the same store and port");
+
+    // The same task again: refused as a duplicate id only if the state survived intact.
+    let duplicate = eventually("the tasks service to answer after the restart", WAIT, || async {
+        match command::send(&client, "tasks", &assign("b2", "t1", "2016-02-02")).await {
+            Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => Some(message),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(duplicate.contains("t1"), "{duplicate}");
+    let accepted =
+        command::send(&client, "tasks", &assign("b3", "t2", "2016-02-02")).await.expect("after");
+    // The first command id still gets its first answer.
+    let first =
+        command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01")).await.expect("retry");
+    assert!(first.duplicate);
+    eventually("the projector to follow after the restart", WAIT, || async {
+        health(&client, "par-projector").await.filter(|h| h.applied_through >= accepted.sequence)
+    })
+    .await;
+    stack.stop().await;
+    drop(server);
+}
+
+/// Failure 4: views built from another log were used silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_of_another_log_are_refused_naming_both_logs() {
+    let views = tempfile::tempdir().expect("temp dir");
+    let path = views.path().join("views.redb");
+    let first = Broker::start().await;
+    seed(&first.js).await;
+    reform_projector::rebuild(first.client.clone(), reform_projector::Config::new(path.clone()))
+        .await
+        .expect("rebuild");
+    let other = Broker::start().await;
+    let error = reform_projector::run(
+        other.client.clone(),
+        reform_projector::Config::new(path.clone()),
+        std::future::pending(),
+    )
+    .await
+    .expect_err("views of another log");
+    let text = error.to_string();
+    assert!(matches!(error, reform_projector::Error::OtherLog { .. }), "{text}");
+    assert!(text.contains("belong to another log"), "{text}");
+    assert!(text.contains("rebuild"), "{text}");
+}
+
+/// Failure 6: every service used to create-or-update the stream with its own settings. Now
+/// services never change it, and refuse one that lacks what they rely on, naming each field.
+#[tokio::test]
+async fn services_refuse_a_missing_or_misconfigured_stream_and_change_nothing() {
+    let server = NatsServer::start_temporary().expect("server");
+    let client = async_nats::connect(server.url()).await.expect("connects");
+    let js = async_nats::jetstream::new(client.clone());
+    let missing =
+        reform_tasks::run(client.clone(), Default::default(), std::future::pending()).await;
+    let text = missing.expect_err("no stream").to_string();
+    assert!(
+        text.contains(
+            "stream PAR_EVENTS does not exist; provision it once with `reformctl stream init`"
+        ),
+        "{text}"
+    );
+    assert!(js.get_stream("PAR_EVENTS").await.is_err(), "a service created the stream");
+
+    let mut config = stream_config(&StreamSettings::default());
+    config.deny_purge = false;
+    config.allow_rollup = true;
+    js.create_stream(config).await.expect("a stream made by hand");
+    let wrong = reform_tasks::run(client.clone(), Default::default(), std::future::pending()).await;
+    let text = wrong.expect_err("misconfigured").to_string();
+    assert!(text.contains("deny_purge is off, must be on"), "{text}");
+    assert!(text.contains("allow_rollup is on, must be off"), "{text}");
+    let mut stream = js.get_stream("PAR_EVENTS").await.expect("stream");
+    assert!(!stream.info().await.expect("info").config.deny_purge, "a service changed the stream");
+}
+
+/// Failure 8: a business date in the future was accepted, and then could never be corrected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_date_in_the_future_is_refused_naming_today() {
+    let broker = Broker::start().await;
+    seed(&broker.js).await;
+    let views = tempfile::tempdir().expect("temp dir");
+    let stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
+    let refused = command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01")).await;
+    let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
+    assert_eq!(kind, ErrorKind::Invalid);
+    let today = reform_shared::time::Date::today_in_vietnam();
+    assert!(
+        message.starts_with("business date 2099-06-01 is in the future: today in Vietnam is "),
+        "{message}"
+    );
+    assert!(
+        message.contains(&today.to_string())
+            || message.contains(&today.succ().map(|d| d.to_string()).unwrap_or_default()),
+        "{message}"
+    );
+    assert_eq!(broker.stream_messages().await, 3, "nothing was appended");
+    stack.stop().await;
+}
