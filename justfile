@@ -27,6 +27,16 @@ bench-commands:
 bench-projector:
     cargo bench --locked -p reform-projector --bench throughput
 
+# Fuzz each target for SECONDS (cargo-fuzz; the test suite replays fuzz/corpus).
+fuzz SECONDS="60":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
+    cd fuzz && for target in decode_event command_request framework_file; do \
+        mkdir -p target/fuzz-corpus/$target; \
+        dict=""; [ -f dict/$target.dict ] && dict="-dict=dict/$target.dict"; \
+        RUSTC_BOOTSTRAP=1 cargo fuzz run $target target/fuzz-corpus/$target corpus/$target \
+            -- -max_total_time={{SECONDS}} $dict; \
+    done
+
 # Format the code.
 fmt:
     cargo fmt --all
