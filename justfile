@@ -27,6 +27,11 @@ bench-commands:
 bench-projector:
     cargo bench --locked -p reform-projector --bench throughput
 
+# Chaos: clients send commands while every part and the broker are killed -9 at random (SECONDS).
+chaos SECONDS="300" SEED="20261201":
+    PAR_CHAOS_SECONDS={{SECONDS}} PAR_CHAOS_SEED={{SEED}} cargo test --locked -p reformctl --test chaos -- --nocapture
+    cargo test --locked -p reformctl --test cluster -- --nocapture
+
 # Fuzz each target for SECONDS (cargo-fuzz; the test suite replays fuzz/corpus).
 fuzz SECONDS="60":
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked

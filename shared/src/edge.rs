@@ -24,18 +24,41 @@ impl BrokerArgs {
 
     /// Connects, naming the URL when it fails.
     pub async fn connect(&self) -> Result<async_nats::Client, ConnectError> {
-        async_nats::connect(self.nats_url.as_str())
-            .await
-            .map_err(|source| ConnectError { url: self.nats_url.clone(), source })
+        connect(&self.nats_url).await
     }
+}
+
+/// Connects to one NATS URL or several, comma-separated (the nodes of a cluster: the client
+/// moves to another when one fails). async-nats reads a single URL from a string, so the list
+/// is split here.
+pub async fn connect(urls: &str) -> Result<async_nats::Client, ConnectError> {
+    let addrs = server_addrs(urls)?;
+    async_nats::connect(addrs)
+        .await
+        .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() })
+}
+
+/// Parses one NATS URL or several, comma-separated.
+pub fn server_addrs(urls: &str) -> Result<Vec<async_nats::ServerAddr>, ConnectError> {
+    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
+    let addrs = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| u.parse::<async_nats::ServerAddr>().map_err(|e| error(format!("{u:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if addrs.is_empty() {
+        return Err(error("no URL given".into()));
+    }
+    Ok(addrs)
 }
 
 /// The broker could not be reached.
 #[derive(Debug, thiserror::Error)]
-#[error("could not connect to NATS at {url}: {source}")]
+#[error("could not connect to NATS at {url}: {detail}")]
 pub struct ConnectError {
     pub url: String,
-    pub source: async_nats::ConnectError,
+    pub detail: String,
 }
 
 /// Logs to stderr, filtered by `RUST_LOG`, `default` when it is unset.

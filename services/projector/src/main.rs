@@ -62,11 +62,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.consumer = cli.consumer.clone();
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
-            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            let client = edge::connect(&cli.nats_url).await?;
             reform_projector::run(client, config, edge::stop_signal()).await?;
         }
         Command::Rebuild => {
-            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            let client = edge::connect(&cli.nats_url).await?;
             let dump = reform_projector::rebuild(client, config).await?;
             println!("{}", serde_json::to_string_pretty(&dump)?);
         }
@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&dump)?);
         }
         Command::Skip { sequence, reason } => {
-            let client = async_nats::connect(cli.nats_url.as_str()).await?;
+            let client = edge::connect(&cli.nats_url).await?;
             let js = async_nats::jetstream::new(client);
             let by = std::env::var("USER").unwrap_or_else(|_| "operator".into());
             let (skip, _) = reform_shared::skips::skip_unreadable(&js, sequence, &reason, &by)

@@ -10,7 +10,7 @@ pub use reform_shared::edge::NATS_URL_DEFAULT;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// The NATS server to talk to.
+    /// The NATS server to talk to (several, comma-separated, for a cluster).
     #[arg(long = "nats", env = "NATS_URL", global = true, default_value = NATS_URL_DEFAULT)]
     pub nats_url: String,
     /// Print JSON for scripts instead of text for people.
@@ -45,7 +45,7 @@ impl Ctx {
     /// Connects to the broker, naming the URL when it fails.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
         let url = &self.global.nats_url;
-        async_nats::connect(url.as_str()).await.with_context(|| {
+        reform_shared::edge::connect(url).await.with_context(|| {
             format!("could not connect to NATS at {url} (is the stack up? try `./dev up`)")
         })
     }

@@ -16,6 +16,7 @@ pub mod directory;
 pub mod evidence;
 pub mod log;
 pub mod scoring;
+pub mod serve;
 pub mod status;
 pub mod supervise;
 pub mod table;
@@ -57,6 +58,9 @@ pub enum Command {
     Status,
     #[command(flatten)]
     Log(log::Cmd),
+    /// Run one service on its own against --nats (as its own binary would).
+    #[command(hide = true)]
+    Serve(serve::Args),
 }
 
 /// Runs a parsed command line.
@@ -71,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::View(cmd) => view::run(cmd, &ctx).await,
         Command::Status => status::run(&ctx).await,
         Command::Log(cmd) => log::run(cmd, &ctx).await,
+        Command::Serve(args) => serve::run(args, &ctx).await,
     }
 }
 

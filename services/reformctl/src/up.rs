@@ -54,7 +54,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let mut lock = DataDirLock::acquire(&data_dir)?;
     let server = if embedded { Some(start_server(&args, &data_dir, &mut lock)?) } else { None };
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
-    let client = async_nats::connect(url.as_str())
+    let client = reform_shared::edge::connect(&url)
         .await
         .with_context(|| format!("could not connect to NATS at {url}"))?;
     let js = async_nats::jetstream::new(client.clone());

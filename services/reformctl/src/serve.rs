@@ -1,0 +1,39 @@
+//! `reformctl serve SERVICE`: runs one service on its own against `--nats URL`, until SIGTERM or
+//! Ctrl-C, exactly as its own binary (`reform-tasks`, …) does. One binary that can be any part
+//! lets tests and the chaos run kill and restart each part as a process of its own.
+
+use crate::ctx::Ctx;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    Directory,
+    Tasks,
+    Evidence,
+    Scoring,
+    Projector,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Which part to run.
+    pub part: Part,
+    /// The projector's views file.
+    #[arg(long, default_value = "par-views.redb")]
+    pub views: PathBuf,
+}
+
+pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let client = ctx.client().await?;
+    let stop = reform_shared::edge::stop_signal();
+    match args.part {
+        Part::Directory => reform_directory::run(client, Default::default(), stop).await?,
+        Part::Tasks => reform_tasks::run(client, Default::default(), stop).await?,
+        Part::Evidence => reform_evidence::run(client, Default::default(), stop).await?,
+        Part::Scoring => reform_scoring::run(client, Default::default(), stop).await?,
+        Part::Projector => {
+            reform_projector::run(client, reform_projector::Config::new(args.views), stop).await?
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! What the chaos run and the cluster test share: parts run as processes, a workload of
+//! clients that retry with the same command id, and the checks at the end (every command
+//! answered "appended" is in the log exactly once; the views equal a clean rebuild).
+#![allow(dead_code)] // each test binary uses part of it
+
+use reform_shared::command::{self, CommandError, ErrorKind, Request};
+use reform_shared::event::{Event, Role, UnitKind};
+use reform_shared::ids::CommandId;
+use reform_shared::testkit::{date, draft, id};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How long one command may keep being retried before the workload gives up on it.
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+/// A small deterministic generator (xorshift64*), so a chaos run is repeatable from its seed.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// One part of the stack (`reformctl serve PART`) as a process of its own.
+pub struct Part {
+    pub name: &'static str,
+    urls: String,
+    views: PathBuf,
+    log: PathBuf,
+    child: Option<Child>,
+    pub starts: u32,
+}
+
+impl Part {
+    pub fn new(name: &'static str, urls: &str, dir: &Path) -> Self {
+        Self {
+            name,
+            urls: urls.to_owned(),
+            views: dir.join("views.redb"),
+            log: dir.join(format!("{name}.log")),
+            child: None,
+            starts: 0,
+        }
+    }
+
+    pub fn start(&mut self) {
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--nats", &self.urls, "serve", self.name, "--views"])
+            .arg(&self.views)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn a part");
+        self.child = Some(child);
+        self.starts += 1;
+    }
+
+    /// Whether it runs; reaps it when it exited by itself.
+    pub fn running(&mut self) -> bool {
+        match self.child.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(None)) => true,
+            Some(_) => {
+                self.child = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, and wait for a clean exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let status = child.wait().expect("part exits");
+            assert!(
+                status.success(),
+                "{} did not stop cleanly: {status}; see {}",
+                self.name,
+                self.log.display()
+            );
+        }
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+}
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A unit, its head and the head's tenure, appended straight to the log.
+pub async fn seed(js: &async_nats::jetstream::Context) {
+    let appender = reform_shared::append::Appender::new(js.clone()).await.expect("binds");
+    let events = [
+        Event::UnitAdded {
+            unit: id("sgd"),
+            name: "Sở Giáo dục".into(),
+            kind: UnitKind::Department,
+            parent: None,
+        },
+        Event::PersonRegistered {
+            person: id("lan"),
+            name: "Nguyễn Thị Lan".into(),
+            title: "Giám đốc".into(),
+        },
+        Event::LeaderAppointed {
+            tenure: id("lan-head"),
+            unit: id("sgd"),
+            person: id("lan"),
+            role: Role::Head,
+            from: date("2015-01-01"),
+        },
+    ];
+    for (n, event) in events.into_iter().enumerate() {
+        appender
+            .append_next(draft(&format!("seed-{n}"), "2016-01-01", event))
+            .await
+            .expect("seeds");
+    }
+}
+
+fn assign(command_id: &str, task: &str) -> Request<reform_tasks::Command> {
+    Request {
+        command_id: id(command_id),
+        actor: id("lan"),
+        occurred_on: Some(date("2016-03-01")),
+        command: reform_tasks::Command::AssignTask {
+            task: id(task),
+            unit: Some(id("sgd")),
+            person: None,
+            plan: None,
+            title: format!("Nhiệm vụ {task}"),
+            target: "Hoàn thành và báo cáo".into(),
+            due: Some(date("2016-12-31")),
+            criterion: None,
+        },
+    }
+}
+
+fn progress(command_id: &str, task: &str, percent: u16) -> Request<reform_tasks::Command> {
+    Request {
+        command_id: id(command_id),
+        actor: id("lan"),
+        occurred_on: Some(date("2016-04-01")),
+        command: reform_tasks::Command::ReportProgress {
+            task: id(task),
+            percent,
+            note: "đang làm".into(),
+        },
+    }
+}
+
+/// What one workload client saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Command id → the sequence its "appended" answer named.
+    pub appended: BTreeMap<CommandId, u64>,
+    /// Attempts that failed and were retried with the same command id.
+    pub retries: u64,
+    /// Commands that got no answer within [`COMMAND_DEADLINE`], or a refusal.
+    pub failures: Vec<String>,
+}
+
+/// Sends commands until `stop`: assign a task, report progress on it; every failure is retried
+/// with the same command id, as a careful client does.
+pub async fn workload(urls: String, client_no: usize, mut stop: watch::Receiver<bool>) -> Seen {
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connect(reform_shared::edge::server_addrs(&urls).expect("URLs"))
+        .await
+        .expect("client connects");
+    let mut seen = Seen::default();
+    let mut n = 0u32;
+    while !*stop.borrow_and_update() {
+        n += 1;
+        let task = format!("k{client_no}-t{n}");
+        let requests = [
+            assign(&format!("k{client_no}-a{n}"), &task),
+            progress(&format!("k{client_no}-p{n}"), &task, 50),
+        ];
+        for request in requests {
+            send_until_answered(&client, &request, &mut seen).await;
+        }
+    }
+    seen
+}
+
+async fn send_until_answered(
+    client: &async_nats::Client,
+    request: &Request<reform_tasks::Command>,
+    seen: &mut Seen,
+) {
+    let deadline = Instant::now() + COMMAND_DEADLINE;
+    loop {
+        match command::send(client, "tasks", request).await {
+            Ok(accepted) => {
+                seen.appended.insert(request.command_id.clone(), accepted.sequence);
+                return;
+            }
+            Err(e @ CommandError::Failed { kind: ErrorKind::Refused | ErrorKind::Invalid, .. }) => {
+                seen.failures.push(format!("{}: {e}", request.command_id));
+                return;
+            }
+            Err(e) if Instant::now() >= deadline => {
+                seen.failures.push(format!(
+                    "{}: no answer in {COMMAND_DEADLINE:?}: {e}",
+                    request.command_id
+                ));
+                return;
+            }
+            Err(_) => {
+                seen.retries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Every command id in the log, with how many events carry it and the first one's sequence.
+pub async fn command_ids_in_log(
+    js: &async_nats::jetstream::Context,
+) -> BTreeMap<CommandId, (u32, u64)> {
+    use futures::StreamExt as _;
+    let mut stream = js.get_stream("PAR_EVENTS").await.expect("stream");
+    let head = stream.info().await.expect("info").state.last_sequence;
+    let mut ids: BTreeMap<CommandId, (u32, u64)> = BTreeMap::new();
+    if head == 0 {
+        return ids;
+    }
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+        .await
+        .expect("consumer");
+    let mut messages = consumer.messages().await.expect("messages");
+    while let Some(message) = messages.next().await {
+        let message = message.expect("message");
+        let seq = message.info().expect("info").stream_sequence;
+        let record = reform_shared::codec::decode(&message.payload).expect("every event decodes");
+        let entry = ids.entry(record.envelope.command_id.clone()).or_insert((0, seq));
+        entry.0 += 1;
+        if seq >= head {
+            break;
+        }
+    }
+    ids
+}
+
+/// The end-of-run figures: commands answered "appended", how many of those are missing from
+/// the log, and how many are in it more than once.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Audit {
+    pub commands: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub misplaced: usize,
+}
+
+pub fn audit(seen: &[Seen], log: &BTreeMap<CommandId, (u32, u64)>) -> Audit {
+    let mut audit = Audit::default();
+    for (command_id, sequence) in seen.iter().flat_map(|s| s.appended.iter()) {
+        audit.commands += 1;
+        match log.get(command_id) {
+            None => audit.lost += 1,
+            Some((count, _)) if *count > 1 => audit.duplicated += 1,
+            Some((_, first)) if first != sequence => audit.misplaced += 1,
+            Some(_) => {}
+        }
+    }
+    audit
+}
+
+/// Waits until the projector's views hold the whole log.
+pub async fn projected(client: &async_nats::Client, deadline: Duration) -> u64 {
+    let js = async_nats::jetstream::new(client.clone());
+    let mut stream = js.get_stream("PAR_EVENTS").await.expect("stream");
+    let head = stream.info().await.expect("info").state.last_sequence;
+    reform_shared::testkit::eventually("the projector to apply the whole log", deadline, || async {
+        let status = reform_projector::queries::status(client).await.ok()?;
+        (status.applied_through >= head).then_some(head)
+    })
+    .await
+}
+
+/// The live views against a clean rebuild of the same log into a fresh file.
+pub async fn views_equal_a_rebuild(client: &async_nats::Client, live: &Path, dir: &Path) {
+    let live = reform_projector::store::Store::open(live)
+        .expect("open the live views")
+        .dump()
+        .expect("dump");
+    let fresh = dir.join("rebuilt.redb");
+    let rebuilt = reform_projector::rebuild(client.clone(), reform_projector::Config::new(fresh))
+        .await
+        .expect("rebuild");
+    assert_eq!(live, rebuilt, "the live views differ from a clean rebuild");
+}
