@@ -97,8 +97,35 @@ pub struct Accepted {
     pub duplicate: bool,
 }
 
-/// Sends a command to a service and waits for its reply.
+/// How many times [`send`] tries a command that got no answer at all.
+pub const SEND_ATTEMPTS: u32 = 3;
+
+/// Sends a command to a service and waits for its reply. A command that got no answer (no
+/// service listening for a moment, as during a restart, or none within [`COMMAND_TIMEOUT`]) is
+/// sent again with the same command id, up to [`SEND_ATTEMPTS`] times: the id makes that safe,
+/// and the answer is then the real one, even when the first attempt was appended and its reply
+/// lost. An answer, `unavailable` included, is returned as it came.
 pub async fn send<C: Serialize>(
+    client: &async_nats::Client,
+    service: &str,
+    request: &Request<C>,
+) -> Result<Accepted, CommandError> {
+    let mut pause = Duration::from_millis(250);
+    let mut attempt = 1;
+    loop {
+        match send_once(client, service, request).await {
+            Err(CommandError::Transport { .. }) if attempt < SEND_ATTEMPTS => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Sends a command once.
+pub async fn send_once<C: Serialize>(
     client: &async_nats::Client,
     service: &str,
     request: &Request<C>,

@@ -128,7 +128,11 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     let status = reformctl::status::gather(&broker.client).await.expect("status");
     assert!(!status.ok(), "status must say the stack is not well");
 
-    // A skip for other bytes does not count; one for these bytes does.
+    // A readable event is never skipped.
+    let readable = skips::skip_unreadable(&broker.js, 1, "just because", "operator").await;
+    let refused = readable.expect_err("readable");
+    assert!(refused.starts_with("the event at sequence 1 is readable (unit-added)"), "{refused}");
+    // The skip of these bytes.
     let skip = Skip {
         sequence: bad,
         payload_sha256: skips::payload_sha256(&garbage),

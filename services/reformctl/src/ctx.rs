@@ -31,11 +31,18 @@ pub struct GlobalArgs {
 pub struct Ctx {
     pub global: GlobalArgs,
     counter: AtomicU32,
+    /// The command ids this run sent, for the hint after an `unavailable` answer.
+    issued: std::sync::Mutex<Vec<CommandId>>,
 }
 
 impl Ctx {
     pub fn new(global: GlobalArgs) -> Self {
-        Self { global, counter: AtomicU32::new(0) }
+        Self { global, counter: AtomicU32::new(0), issued: Default::default() }
+    }
+
+    /// The command ids sent so far.
+    pub fn issued(&self) -> Vec<CommandId> {
+        self.issued.lock().map(|ids| ids.clone()).unwrap_or_default()
     }
 
     pub fn json(&self) -> bool {
@@ -57,12 +64,11 @@ impl Ctx {
             .actor
             .clone()
             .context("who is acting? give --actor PERSON or set PAR_ACTOR")?;
-        Ok(Request {
-            command_id: self.command_id()?,
-            actor,
-            occurred_on: self.global.occurred_on,
-            command,
-        })
+        let command_id = self.command_id()?;
+        if let Ok(mut issued) = self.issued.lock() {
+            issued.push(command_id.clone());
+        }
+        Ok(Request { command_id, actor, occurred_on: self.global.occurred_on, command })
     }
 
     /// The given command id for the first command, otherwise a fresh one: time, process and a

@@ -66,16 +66,38 @@ pub enum Command {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = ctx::Ctx::new(cli.global);
-    match cli.command {
-        Command::Up(args) => up::run(args, &ctx).await,
-        Command::Directory(cmd) => directory::run(cmd, &ctx).await,
-        Command::Tasks(cmd) => tasks::run(cmd, &ctx).await,
-        Command::Evidence(cmd) => evidence::run(cmd, &ctx).await,
-        Command::Scoring(cmd) => scoring::run(cmd, &ctx).await,
-        Command::View(cmd) => view::run(cmd, &ctx).await,
-        Command::Status => status::run(&ctx).await,
-        Command::Log(cmd) => log::run(cmd, &ctx).await,
-        Command::Serve(args) => serve::run(args, &ctx).await,
+    let outcome = dispatch(cli.command, &ctx).await;
+    outcome.map_err(|e| with_retry_hint(e, &ctx))
+}
+
+/// After an `unavailable` answer the command may or may not be in the log: say how to find
+/// out safely.
+fn with_retry_hint(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
+    use reform_shared::command::{CommandError, ErrorKind};
+    let unavailable = error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<CommandError>())
+        .any(|e| e.kind() == ErrorKind::Unavailable);
+    match ctx.issued().last() {
+        Some(id) if unavailable => error.context(format!(
+            "command {id} may or may not have been recorded; run the same command again with \
+             --command-id {id} to get its real answer (it is never applied twice)"
+        )),
+        _ => error,
+    }
+}
+
+async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
+    match command {
+        Command::Up(args) => up::run(args, ctx).await,
+        Command::Directory(cmd) => directory::run(cmd, ctx).await,
+        Command::Tasks(cmd) => tasks::run(cmd, ctx).await,
+        Command::Evidence(cmd) => evidence::run(cmd, ctx).await,
+        Command::Scoring(cmd) => scoring::run(cmd, ctx).await,
+        Command::View(cmd) => view::run(cmd, ctx).await,
+        Command::Status => status::run(ctx).await,
+        Command::Log(cmd) => log::run(cmd, ctx).await,
+        Command::Serve(args) => serve::run(args, ctx).await,
     }
 }
 

@@ -132,3 +132,80 @@ fn a_deleted_log_is_refused_not_recreated() {
         assert!(js.get_stream("PAR_EVENTS").await.is_err(), "the log was recreated");
     });
 }
+
+fn reformctl(port: u16, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .arg("--nats")
+        .arg(format!("nats://127.0.0.1:{port}"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("reformctl runs")
+}
+
+/// Failure 1 through the operator's tools: garbage on the stream of a running `up`. Commands
+/// are told the service is halted and how to retry safely, `status` names the sequence and
+/// exits non-zero, `log skip` records the operator's decision, and the stack resumes by itself.
+#[test]
+fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut stack = start_up(&data, port);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let bad = runtime.block_on(async {
+        let client =
+            async_nats::connect(format!("nats://127.0.0.1:{port}")).await.expect("connects");
+        let js = async_nats::jetstream::new(client);
+        let ack = js.publish("par.evt.tasks.x.task.zzz", "garbage".into()).await.expect("publish");
+        ack.await.expect("stored").sequence
+    });
+
+    let assign = [
+        "--actor",
+        "lan",
+        "--command-id",
+        "cmd-1",
+        "task",
+        "assign",
+        "t1",
+        "--unit",
+        "sgd",
+        "--title",
+        "Rà soát",
+        "--target",
+        "Công bố",
+        "--due",
+        "2016-12-31",
+    ];
+    let refused = reformctl(port, &assign);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the tasks service is halted: event at stream sequence {bad} is unreadable"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--command-id cmd-1"), "{stderr}");
+
+    let status = reformctl(port, &["status"]);
+    assert!(!status.status.success(), "status exits non-zero while a part is halted");
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(stdout.contains("halted"), "{stdout}");
+    assert!(stdout.contains(&format!("sequence {bad}")), "{stdout}");
+
+    let show = reformctl(port, &["log", "show", &bad.to_string()]);
+    let stdout = String::from_utf8_lossy(&show.stdout);
+    assert!(stdout.contains("unreadable: message is damaged"), "{stdout}");
+    let absent = reformctl(port, &["log", "skip", &(bad + 100).to_string(), "--reason", "x"]);
+    assert!(!absent.status.success(), "a sequence the log does not hold cannot be skipped");
+    let stderr = String::from_utf8_lossy(&absent.stderr);
+    assert!(stderr.contains(&format!("has no message at sequence {}", bad + 100)), "{stderr}");
+    let skip =
+        reformctl(port, &["log", "skip", &bad.to_string(), "--reason", "garbage from a test"]);
+    assert!(skip.status.success(), "{}", String::from_utf8_lossy(&skip.stderr));
+
+    wait_until("every part to run again", || reformctl(port, &["status"]).status.success());
+    stop(&mut stack);
+}
