@@ -27,10 +27,11 @@ bench-commands:
 bench-projector:
     cargo bench --locked -p reform-projector --bench throughput
 
-# Chaos: clients send commands while every part and the broker are killed -9 at random (SECONDS).
+# Chaos (SECONDS of random kill -9 of every part and the broker), the cluster, a partition (root).
 chaos SECONDS="300" SEED="20261201":
     PAR_CHAOS_SECONDS={{SECONDS}} PAR_CHAOS_SEED={{SEED}} cargo test --locked -p reformctl --test chaos -- --nocapture
     cargo test --locked -p reformctl --test cluster -- --nocapture
+    cargo test --locked -p reformctl --test partition -- --ignored --nocapture
 
 # Fuzz each target for SECONDS (cargo-fuzz; the test suite replays fuzz/corpus).
 fuzz SECONDS="60":

@@ -33,9 +33,20 @@ impl BrokerArgs {
 /// is split here.
 pub async fn connect(urls: &str) -> Result<async_nats::Client, ConnectError> {
     let addrs = server_addrs(urls)?;
-    async_nats::connect(addrs)
+    connect_options()
+        .connect(addrs)
         .await
         .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() })
+}
+
+/// How often a client pings its server. A server cut off by the network sends no error, only
+/// silence; the client notices after two unanswered pings and moves to another node. The
+/// async-nats default (a minute) would leave a service talking to a dead link for two.
+pub const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The connection options every part uses.
+pub fn connect_options() -> async_nats::ConnectOptions {
+    async_nats::ConnectOptions::new().ping_interval(PING_INTERVAL)
 }
 
 /// Parses one NATS URL or several, comma-separated.

@@ -7,99 +7,15 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CONFIGS: [&str; 3] = [
-    include_str!("../../../deploy/nats/cluster/n1.conf"),
-    include_str!("../../../deploy/nats/cluster/n2.conf"),
-    include_str!("../../../deploy/nats/cluster/n3.conf"),
-];
 const CLIENTS: usize = 3;
 const WAIT: Duration = Duration::from_secs(90);
-
-struct Node {
-    name: String,
-    config: PathBuf,
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Node {
-    fn start(&mut self) {
-        let binary = reform_shared::natsd::find_binary().expect("nats-server");
-        let child = Command::new(binary)
-            .arg("-c")
-            .arg(&self.config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "{} did not listen", self.name);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-/// The deploy configs with this test's ports and directories.
-fn nodes(dir: &Path) -> Vec<Node> {
-    let client: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let cluster: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let http: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    CONFIGS
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let mut text = (*text).to_owned();
-            for n in 0..3 {
-                text = text
-                    .replace(&format!("port: {}", 4221 + n), &format!("port: {}", client[n]))
-                    .replace(
-                        &format!("http_port: {}", 8221 + n),
-                        &format!("http_port: {}", http[n]),
-                    )
-                    .replace(&format!("port: {}", 6231 + n), &format!("port: {}", cluster[n]))
-                    .replace(
-                        &format!("127.0.0.1:{}", 6231 + n),
-                        &format!("127.0.0.1:{}", cluster[n]),
-                    );
-            }
-            let store = dir.join(format!("n{}", i + 1));
-            text = text.replace(
-                &format!("\"/var/lib/reform-tracker/nats-n{}\"", i + 1),
-                &format!("{store:?}"),
-            );
-            text.push_str(&format!("log_file: {:?}\n", dir.join(format!("n{}.log", i + 1))));
-            assert!(!text.contains("/var/lib"), "a path was not substituted:\n{text}");
-            let config = dir.join(format!("n{}.conf", i + 1));
-            std::fs::write(&config, text).expect("config");
-            Node { name: format!("par_n{}", i + 1), config, child: None, port: client[i] }
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_loses_nothing_when_its_stream_leader_is_killed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut nodes = nodes(dir.path());
+    let mut nodes = cluster_nodes(dir.path(), &["127.0.0.1"; 3], None);
     for node in &mut nodes {
         node.start();
     }
@@ -126,13 +42,8 @@ async fn a_cluster_loses_nothing_when_its_stream_leader_is_killed() {
     let clients: Vec<_> =
         (0..CLIENTS).map(|n| tokio::spawn(workload(urls.clone(), n, stopped.clone()))).collect();
 
-    let head = |js: async_nats::jetstream::Context| async move {
-        let mut stream = js.get_stream("PAR_EVENTS").await.ok()?;
-        let info = stream.info().await.ok()?;
-        Some((info.state.last_sequence, info.cluster.as_ref().and_then(|c| c.leader.clone())))
-    };
     let (before, leader) = reform_shared::testkit::eventually("commands to flow", WAIT, || async {
-        head(js.clone()).await.filter(|(seq, leader)| *seq > 200 && leader.is_some())
+        stream_head(&js).await.filter(|(seq, leader)| *seq > 200 && leader.is_some())
     })
     .await;
     let leader = leader.expect("leader");
@@ -144,7 +55,7 @@ async fn a_cluster_loses_nothing_when_its_stream_leader_is_killed() {
         "commands to flow without the old leader",
         WAIT,
         || async {
-            head(js.clone())
+            stream_head(&js)
                 .await
                 .filter(|(seq, l)| *seq > before + 200 && l.as_deref() != Some(leader.as_str()))
         },
@@ -159,13 +70,7 @@ async fn a_cluster_loses_nothing_when_its_stream_leader_is_killed() {
         seen.push(c.await.expect("client joins"));
     }
     // The node that came back catches up: every replica current.
-    reform_shared::testkit::eventually("the restarted node to catch up", WAIT, || async {
-        let mut stream = js.get_stream("PAR_EVENTS").await.ok()?;
-        let info = stream.info().await.ok()?;
-        let cluster = info.cluster.as_ref()?;
-        (cluster.replicas.len() == 2 && cluster.replicas.iter().all(|r| r.current)).then_some(())
-    })
-    .await;
+    replicas_current(&js, WAIT).await;
     for part in &mut parts {
         if !part.running() {
             part.start();

@@ -200,7 +200,7 @@ pub struct Seen {
 /// Sends commands until `stop`: assign a task, report progress on it; every failure is retried
 /// with the same command id, as a careful client does.
 pub async fn workload(urls: String, client_no: usize, mut stop: watch::Receiver<bool>) -> Seen {
-    let client = async_nats::ConnectOptions::new()
+    let client = reform_shared::edge::connect_options()
         .retry_on_initial_connect()
         .connect(reform_shared::edge::server_addrs(&urls).expect("URLs"))
         .await
@@ -263,10 +263,18 @@ pub async fn command_ids_in_log(
     if head == 0 {
         return ids;
     }
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
-        .await
-        .expect("consumer");
+    // Just after a failover the cluster may answer "temporarily unavailable" for a moment.
+    let consumer = reform_shared::testkit::eventually(
+        "a consumer for the audit",
+        COMMAND_DEADLINE,
+        || async {
+            stream
+                .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+                .await
+                .ok()
+        },
+    )
+    .await;
     let mut messages = consumer.messages().await.expect("messages");
     while let Some(message) = messages.next().await {
         let message = message.expect("message");
@@ -328,4 +336,132 @@ pub async fn views_equal_a_rebuild(client: &async_nats::Client, live: &Path, dir
         .await
         .expect("rebuild");
     assert_eq!(live, rebuilt, "the live views differ from a clean rebuild");
+}
+
+/// The three node configs of `deploy/nats/cluster/`, as shipped.
+const CONFIGS: [&str; 3] = [
+    include_str!("../../../../deploy/nats/cluster/n1.conf"),
+    include_str!("../../../../deploy/nats/cluster/n2.conf"),
+    include_str!("../../../../deploy/nats/cluster/n3.conf"),
+];
+/// How long a node may take to listen.
+const NODE_WAIT: Duration = Duration::from_secs(90);
+
+/// One node of a cluster, maybe inside a network namespace of its own.
+pub struct Node {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub netns: Option<String>,
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+impl Node {
+    pub fn url(&self) -> String {
+        format!("nats://{}:{}", self.host, self.port)
+    }
+
+    pub fn start(&mut self) {
+        let binary = reform_shared::natsd::find_binary().expect("nats-server");
+        let mut command = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let child = command
+            .arg("-c")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + NODE_WAIT;
+        while std::net::TcpStream::connect((self.host.as_str(), self.port)).is_err() {
+            assert!(Instant::now() < deadline, "{} did not listen", self.name);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The deploy configs with this run's hosts, ports and directories substituted (node `i`
+/// listens on `hosts[i]`, in `netns[i]` when given).
+pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>) -> Vec<Node> {
+    let client: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let cluster: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let http: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    CONFIGS
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut text = (*text).to_owned();
+            text = text.replace("host: 127.0.0.1", &format!("host: {}", hosts[i]));
+            for n in 0..3 {
+                text = text
+                    .replace(
+                        &format!("nats-route://127.0.0.1:{}", 6231 + n),
+                        &format!("nats-route://{}:{}", hosts[n], cluster[n]),
+                    )
+                    .replace(&format!("port: {}", 4221 + n), &format!("port: {}", client[n]))
+                    .replace(
+                        &format!("http_port: {}", 8221 + n),
+                        &format!("http_port: {}", http[n]),
+                    )
+                    .replace(&format!("port: {}", 6231 + n), &format!("port: {}", cluster[n]));
+            }
+            let store = dir.join(format!("n{}", i + 1));
+            text = text.replace(
+                &format!("\"/var/lib/reform-tracker/nats-n{}\"", i + 1),
+                &format!("{store:?}"),
+            );
+            text.push_str(&format!("log_file: {:?}\n", dir.join(format!("n{}.log", i + 1))));
+            assert!(!text.contains("/var/lib"), "a path was not substituted:\n{text}");
+            let config = dir.join(format!("n{}.conf", i + 1));
+            std::fs::write(&config, text).expect("config");
+            Node {
+                name: format!("par_n{}", i + 1),
+                host: hosts[i].to_owned(),
+                port: client[i],
+                netns: netns.map(|ns| ns[i].clone()),
+                config,
+                child: None,
+            }
+        })
+        .collect()
+}
+
+/// The stream's last sequence and its leader's name.
+pub async fn stream_head(js: &async_nats::jetstream::Context) -> Option<(u64, Option<String>)> {
+    let mut stream = js.get_stream("PAR_EVENTS").await.ok()?;
+    let info = stream.info().await.ok()?;
+    Some((info.state.last_sequence, info.cluster.as_ref().and_then(|c| c.leader.clone())))
+}
+
+/// Waits until every replica of the stream is current.
+pub async fn replicas_current(js: &async_nats::jetstream::Context, deadline: Duration) {
+    reform_shared::testkit::eventually("every replica to be current", deadline, || async {
+        let mut stream = js.get_stream("PAR_EVENTS").await.ok()?;
+        let info = stream.info().await.ok()?;
+        let cluster = info.cluster.as_ref()?;
+        (cluster.replicas.len() == 2 && cluster.replicas.iter().all(|r| r.current)).then_some(())
+    })
+    .await
 }
