@@ -3,7 +3,7 @@
 
 Standard library only, and independent of generate.py: it reads the data file, validates it
 the way the command services will (ids, references, frameworks, stages, leaders in office),
-recomputes the peer-group rankings and rank changes with the rules of VIEWS.md (integer
+recomputes the peer-group rankings and rank changes with the rules of docs/views.md (integer
 hundredths; equal totals share the best rank, the next rank skips; change = last year's rank
 minus this year's), and asserts every published fact. Exit status 0 when all hold.
 
@@ -238,7 +238,7 @@ for s in D["scores"]:
     history_len[key] = history_len.get(key, 0) + 1
 
 # --------------------------------------------------------------------------------------------
-# 2. Totals and rankings (VIEWS.md)
+# 2. Totals and rankings (docs/views.md)
 # --------------------------------------------------------------------------------------------
 
 
@@ -412,7 +412,7 @@ check(8 <= len(sgd_tasks) <= 15, "education department has %d tasks in 2016, wan
 
 
 def task_state(t, as_of):
-    """(state, due in force, completion date) as of a date, by VIEWS.md."""
+    """(state, due in force, completion date) as of a date, by docs/views.md."""
     due, state, when = t["due"], None, None
     for step in t["history"]:
         if step["on"] > as_of:
@@ -516,7 +516,7 @@ check(any(n == {k: r15[v] for k, v in dist.items()} and b == {k: r14[v] for k, v
           for n, b in solutions), "the demo's district ranking is not among those the facts admit")
 
 # --------------------------------------------------------------------------------------------
-# 4. Leader accountability for the education department's heads (VIEWS.md attribution)
+# 4. Leader accountability for the education department's heads (docs/views.md attribution)
 # --------------------------------------------------------------------------------------------
 
 
@@ -534,7 +534,7 @@ def timeline(role):
                 facts.append((step["on"], "completed on time" if step["on"] <= due else "completed late", t["id"]))
             elif step["do"] == "cancel":
                 facts.append((step["on"], "cancelled", t["id"]))
-        # As in VIEWS.md's worked example: a task still neither completed nor cancelled goes
+        # As in docs/views.md's worked example: a task still neither completed nor cancelled goes
         # overdue on the day after its due date (a task completed late does not).
         state, due_now, _ = task_state(t, AS_OF)
         if state == "overdue":

@@ -5,3 +5,4 @@ mod demo;
 mod foundation;
 mod fuzz_corpus;
 mod robustness;
+mod self_contained;

@@ -4,7 +4,7 @@
 //!
 //! - [`model`]: the projection's state (histories, not just current values) and the pure
 //!   `apply(state, record, sequence)`.
-//! - [`views`]: the figures of VIEWS.md, computed at query time for a [`views::Basis`] ("as
+//! - [`views`]: the figures of docs/views.md, computed at query time for a [`views::Basis`] ("as
 //!   known now", or "as true at" a date); pure.
 //! - [`store`]: the redb file: one write transaction per batch with the checkpoint in it, the
 //!   slices queries load, the canonical dump.

@@ -1,7 +1,7 @@
 //! The views, computed at query time from a [`State`] (the whole state in unit tests, the slice a
 //! query loaded from redb in the service) for a [`Basis`]: "as known now" or "as true at D".
 //!
-//! Every figure follows VIEWS.md; the choices VIEWS.md leaves open are listed in this crate's
+//! Every figure follows docs/views.md; the choices docs/views.md leaves open are listed in this crate's
 //! README ("Choices the views make") and tested here. Pure: no I/O, no clock; "today" comes in
 //! with the basis.
 
@@ -56,7 +56,7 @@ pub enum QueryError {
 
 // ----- tasks ---------------------------------------------------------------------------------
 
-/// Where a task stands under a basis (VIEWS.md "Tasks").
+/// Where a task stands under a basis (docs/views.md "Tasks").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TaskStatus {
@@ -165,7 +165,7 @@ fn latest_by_date<T>(items: &[Dated<T>], pass: impl Fn(Date) -> bool) -> Option<
 
 // ----- unit progress -------------------------------------------------------------------------
 
-/// Tasks by state for a unit and year (VIEWS.md "Tasks").
+/// Tasks by state for a unit and year (docs/views.md "Tasks").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskCounts {
     pub assigned: u64,
@@ -405,7 +405,7 @@ fn evidence_counts(state: &State, unit: &UnitId, year: u16, basis: Basis) -> Evi
     counts
 }
 
-/// The value in force of one score key (VIEWS.md "Scores").
+/// The value in force of one score key (docs/views.md "Scores").
 pub fn value_in_force(rec: &ScoreRec, basis: Basis) -> Option<Points> {
     match basis {
         Basis::Live { .. } => rec.changes.last().map(|c| c.value.new),

@@ -1,5 +1,5 @@
-//! Unit tests of the pure views: VIEWS.md's worked example with its exact numbers, and the
-//! choices VIEWS.md leaves to the code.
+//! Unit tests of the pure views: docs/views.md's worked example with its exact numbers, and the
+//! choices docs/views.md leaves to the code.
 
 use crate::model::{apply, State};
 use crate::views::*;
@@ -143,7 +143,7 @@ fn worked_example_timelines_attribute_each_fact_to_the_head_of_the_day() {
         ]
     );
     let b = timeline(&state, &id("b"), as_of("2016-12-31")).expect("known person");
-    // VIEWS.md lists B's facts as t2 late, t4 and t5 assigned, t5 cancelled, t4 on time. By
+    // docs/views.md lists B's facts as t2 late, t4 and t5 assigned, t5 cancelled, t4 on time. By
     // its own rule ("goes overdue on the day after its due date if it was not completed by
     // then ... attributed to whoever held the role on that day") t2, due 30 June and still open
     // on 1 July, also went overdue on B's first day; we keep that derived fact (README,

@@ -1,5 +1,6 @@
 //! Chaos: several clients send commands while a driver kills -9, at random moments, each
-//! service, the projector and the nats-server, and starts them again. At the end every command
+//! service, the projector and the nats-server (or pauses the server with SIGSTOP for a few
+//! seconds), and starts them again. At the end every command
 //! answered "appended" is in the log exactly once, the views equal a clean rebuild, and nothing
 //! needed a person.
 //!
@@ -50,8 +51,17 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
     let end = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < end {
         tokio::time::sleep(Duration::from_millis(500 + rng.below(2000))).await;
-        let victim = rng.below(PARTS.len() as u64 + 1) as usize;
-        if victim == PARTS.len() {
+        let victim = rng.below(PARTS.len() as u64 + 2) as usize;
+        if victim == PARTS.len() + 1 {
+            // A paused broker: alive, holding its connections, answering nothing.
+            if let Some(pid) = server.as_ref().and_then(|s| s.pid()) {
+                let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("pid"));
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).expect("pause");
+                tokio::time::sleep(Duration::from_millis(500 + rng.below(3000))).await;
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).expect("resume");
+                *kills.entry("nats-server paused").or_default() += 1;
+            }
+        } else if victim == PARTS.len() {
             if let Some(s) = server.take() {
                 let pid =
                     nix::unistd::Pid::from_raw(i32::try_from(s.pid().expect("pid")).expect("pid"));
@@ -108,7 +118,7 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
     let failures: Vec<&String> = seen.iter().flat_map(|s| s.failures.iter()).collect();
     let starts: u32 = parts.iter().map(|p| p.starts).sum();
     println!(
-        "chaos: {seconds} s, seed {chaos_seed}; kills {:?} ({} in all); part starts {starts}; commands appended {}, retried attempts {retries}, lost {}, duplicated {}, misplaced {}; stream head {head}",
+        "chaos: {seconds} s, seed {chaos_seed}; kills and pauses {:?} ({} in all); part starts {starts}; commands appended {}, retried attempts {retries}, lost {}, duplicated {}, misplaced {}; stream head {head}",
         kills,
         kills.values().sum::<u32>(),
         figures.commands,
