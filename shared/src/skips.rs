@@ -17,6 +17,38 @@ use sha2::Digest as _;
 /// The bucket of operator skips.
 pub const BUCKET: &str = "PAR_SKIPS";
 
+/// Why a skip could not be read or recorded. Each names what an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum SkipError {
+    #[error("give a reason: a skip is kept forever beside the log, and auditors read it")]
+    NoReason,
+    #[error("a skip is already recorded for stream sequence {0}")]
+    AlreadyRecorded(u64),
+    #[error(
+        "the event at sequence {sequence} is readable ({event}); only an unreadable event can be \
+         skipped"
+    )]
+    Readable { sequence: u64, event: &'static str },
+    #[error("stream {stream} has no message at sequence {sequence}: {source}", stream = crate::subject::STREAM_NAME)]
+    NoMessage { sequence: u64, source: async_nats::jetstream::stream::DirectGetError },
+    #[error("could not read the event stream: {0}")]
+    Stream(#[from] async_nats::jetstream::context::GetStreamError),
+    #[error("could not create the skip bucket {BUCKET}: {0}")]
+    CreateBucket(#[from] async_nats::jetstream::context::CreateKeyValueError),
+    #[error("could not read the skip record: {0}")]
+    Read(#[from] async_nats::jetstream::kv::EntryError),
+    #[error("could not list the skip record: {0}")]
+    Keys(#[from] async_nats::jetstream::kv::HistoryError),
+    #[error("could not list the skip record: {0}")]
+    Watch(#[from] async_nats::jetstream::kv::WatcherError),
+    #[error("could not write the skip record: {0}")]
+    Write(#[from] async_nats::jetstream::kv::CreateError),
+    #[error("the skip recorded under {key} is unreadable: {source}")]
+    Unreadable { key: String, source: serde_json::Error },
+    #[error("could not encode the skip: {0}")]
+    Encode(serde_json::Error),
+}
+
 /// One recorded skip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +84,10 @@ fn key(sequence: u64) -> String {
 }
 
 /// Creates the bucket if it is absent (part of provisioning the log).
-pub async fn ensure_bucket(js: &jetstream::Context, replicas: usize) -> Result<kv::Store, String> {
+pub async fn ensure_bucket(
+    js: &jetstream::Context,
+    replicas: usize,
+) -> Result<kv::Store, SkipError> {
     if let Ok(store) = js.get_key_value(BUCKET).await {
         return Ok(store);
     }
@@ -65,30 +100,30 @@ pub async fn ensure_bucket(js: &jetstream::Context, replicas: usize) -> Result<k
         ..Default::default()
     })
     .await
-    .map_err(|e| format!("could not create the skip bucket {BUCKET}: {e}"))
+    .map_err(SkipError::from)
 }
 
 /// The skip recorded for `sequence`, if any. A missing bucket means no skip.
-pub async fn lookup(js: &jetstream::Context, sequence: u64) -> Result<Option<Skip>, String> {
+pub async fn lookup(js: &jetstream::Context, sequence: u64) -> Result<Option<Skip>, SkipError> {
     let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(None) };
-    let Some(bytes) = store.get(key(sequence)).await.map_err(|e| e.to_string())? else {
+    let Some(bytes) = store.get(key(sequence)).await? else {
         return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)
-        .map_err(|e| format!("the skip recorded for sequence {sequence} is unreadable: {e}"))
+        .map_err(|source| SkipError::Unreadable { key: key(sequence), source })
 }
 
 /// Every skip recorded, by sequence.
-pub async fn all(js: &jetstream::Context) -> Result<Vec<Skip>, String> {
+pub async fn all(js: &jetstream::Context) -> Result<Vec<Skip>, SkipError> {
     let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(Vec::new()) };
-    let mut keys = store.keys().await.map_err(|e| e.to_string())?;
+    let mut keys = store.keys().await?;
     let mut skips = Vec::new();
     while let Some(key) = keys.next().await {
-        let key = key.map_err(|e| e.to_string())?;
-        if let Some(bytes) = store.get(key.as_str()).await.map_err(|e| e.to_string())? {
+        let key = key?;
+        if let Some(bytes) = store.get(key.as_str()).await? {
             let skip: Skip = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("the skip recorded under {key} is unreadable: {e}"))?;
+                .map_err(|source| SkipError::Unreadable { key: key.clone(), source })?;
             skips.push(skip);
         }
     }
@@ -98,14 +133,14 @@ pub async fn all(js: &jetstream::Context) -> Result<Vec<Skip>, String> {
 
 /// Records a skip. Refused when one is already recorded for the sequence: a skip is a decision
 /// made once and kept.
-pub async fn record(js: &jetstream::Context, skip: &Skip) -> Result<(), String> {
+pub async fn record(js: &jetstream::Context, skip: &Skip) -> Result<(), SkipError> {
     let store = ensure_bucket(js, 1).await?;
-    let bytes = serde_json::to_vec(skip).map_err(|e| e.to_string())?;
+    let bytes = serde_json::to_vec(skip).map_err(SkipError::Encode)?;
     store.create(key(skip.sequence), bytes.into()).await.map_err(|e| {
         if matches!(e.kind(), kv::CreateErrorKind::AlreadyExists) {
-            format!("a skip is already recorded for stream sequence {}", skip.sequence)
+            SkipError::AlreadyRecorded(skip.sequence)
         } else {
-            format!("could not record the skip: {e}")
+            SkipError::Write(e)
         }
     })?;
     Ok(())
@@ -118,25 +153,18 @@ pub async fn skip_unreadable(
     sequence: u64,
     reason: &str,
     by: &str,
-) -> Result<(Skip, usize), String> {
+) -> Result<(Skip, usize), SkipError> {
     if reason.trim().is_empty() {
-        return Err(
-            "give a reason: a skip is kept forever beside the log, and auditors read it".into()
-        );
+        return Err(SkipError::NoReason);
     }
-    let stream = js
-        .get_stream(crate::subject::STREAM_NAME)
+    let stream = js.get_stream(crate::subject::STREAM_NAME).await?;
+    let message = stream
+        .direct_get(sequence)
         .await
-        .map_err(|e| format!("could not read the event stream: {e}"))?;
-    let message = stream.direct_get(sequence).await.map_err(|e| {
-        format!("stream {} has no message at sequence {sequence}: {e}", crate::subject::STREAM_NAME)
-    })?;
+        .map_err(|source| SkipError::NoMessage { sequence, source })?;
     let why = match crate::codec::decode(&message.payload) {
         Ok(record) => {
-            return Err(format!(
-                "the event at sequence {sequence} is readable ({}); only an unreadable event can be skipped",
-                record.envelope.event.type_name()
-            ))
+            return Err(SkipError::Readable { sequence, event: record.envelope.event.type_name() })
         }
         Err(e) => e.to_string(),
     };

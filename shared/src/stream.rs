@@ -73,6 +73,8 @@ pub enum StreamError {
     Create(#[from] jetstream::context::CreateStreamError),
     #[error("could not read stream {STREAM_NAME}: {0}")]
     Broker(String),
+    #[error(transparent)]
+    Skips(#[from] crate::skips::SkipError),
 }
 
 /// Creates the stream if it is absent; an existing one is checked, never changed. Returns the
@@ -93,7 +95,7 @@ pub async fn init_stream(
         Err(_) if check_stream(js).await.is_ok() => return Ok((check_stream(js).await?, false)),
         Err(e) => return Err(e.into()),
     };
-    crate::skips::ensure_bucket(js, settings.replicas).await.map_err(StreamError::Broker)?;
+    crate::skips::ensure_bucket(js, settings.replicas).await?;
     let info = stream.info().await.map_err(|e| StreamError::Broker(e.to_string()))?;
     Ok((info.clone(), true))
 }

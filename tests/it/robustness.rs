@@ -130,7 +130,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
 
     // A readable event is never skipped.
     let readable = skips::skip_unreadable(&broker.js, 1, "just because", "operator").await;
-    let refused = readable.expect_err("readable");
+    let refused = readable.expect_err("readable").to_string();
     assert!(refused.starts_with("the event at sequence 1 is readable (unit-added)"), "{refused}");
     // The skip of these bytes.
     let skip = Skip {
@@ -143,7 +143,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     };
     skips::record(&broker.js, &skip).await.expect("skip recorded");
     let again = skips::record(&broker.js, &skip).await.expect_err("a skip is recorded once");
-    assert_eq!(again, "a skip is already recorded for stream sequence 4");
+    assert_eq!(again.to_string(), "a skip is already recorded for stream sequence 4");
     eventually("every part to resume past the skip", WAIT, || async {
         let status = reformctl::status::gather(&broker.client).await.ok()?;
         status.ok().then_some(())

@@ -78,6 +78,7 @@ pub struct DirectoryState {
 impl Decider for DirectoryState {
     type Command = Command;
     type Refusal = Refusal;
+    type Services = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "Directory of the reform tracker: units, people and leader tenures";

@@ -1,7 +1,7 @@
 //! The evidence service's state and decisions: pure, no I/O, "now" in the context.
 //!
-//! By the time a command reaches [`State::decide`], the gate ([`crate::gate`]) has checked
-//! that the bucket holds an object with the claimed digest and size. Deciding checks the rest:
+//! By the time a command reaches [`State::decide`], [`crate::verify`] has checked that the
+//! bucket holds an object with the claimed digest and size. Deciding checks the rest:
 //! the unit, task and criterion exist, the fields are filled, the size is within the limit,
 //! and the evidence id is new.
 
@@ -92,9 +92,18 @@ impl State {
 impl Decider for State {
     type Command = Command;
     type Refusal = EvidenceError;
-    const NAME: &'static str = crate::LEDGER_NAME;
+    type Services = crate::verify::Bucket;
+    const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
-        "Evidence ledger: decides on evidence commands the evidence gate has verified";
+        "Evidence documents: verifies the stored file, then records it";
+
+    fn verify(
+        services: &crate::verify::Bucket,
+        command: &Command,
+    ) -> impl std::future::Future<Output = Result<(), reform_shared::service::Unverified>> + Send
+    {
+        crate::verify::verify(services, command)
+    }
 
     fn apply(&mut self, record: &Record) {
         let event = &record.envelope.event;

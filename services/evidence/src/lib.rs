@@ -4,13 +4,11 @@
 //! carries the digest, size, media type and object name.
 //!
 //! How bytes reach the store: the client puts the file into the bucket first (under the hex
-//! of its SHA-256), then sends an attach command naming digest and size. The service runs
-//! two endpoints in one task:
-//! - [`gate`] (`par.cmd.evidence`, the one clients use): re-reads and re-hashes the stored
-//!   object and refuses the command if it is missing or differs from the claim;
-//! - the ledger (`par.cmd.evidence-verified`): the shared command runtime with the pure
-//!   [`decide::State`], which checks unit, task, criterion, fields, size and id reuse and
-//!   appends the event.
+//! of its SHA-256), then sends an attach command naming digest and size to `par.cmd.evidence`.
+//! The service is the shared command runtime with the pure [`decide::State`] (unit, task,
+//! criterion, fields, size, id reuse) and one piece of I/O beside it, [`verify`]: it re-reads and
+//! re-hashes the stored object and refuses the command if it is missing or differs from the
+//! claim, before anything is decided.
 //!
 //! Limits and choices: files are at most [`EVIDENCE_BYTES_MAX`] bytes. An evidence id names
 //! one file forever: reusing it for other content is refused, and attaching it again with the
@@ -22,19 +20,16 @@ pub mod client;
 pub mod commands;
 pub mod decide;
 pub mod file;
-mod gate;
 pub mod store;
+pub mod verify;
 
-use futures::FutureExt as _;
 use reform_shared::service::{self, ServiceConfig, ServiceError};
 use std::future::Future;
 
 /// The public service name: clients send commands to `par.cmd.evidence`.
 pub const NAME: &str = "evidence";
-/// The ledger behind the gate: `par.cmd.evidence-verified`.
-pub const LEDGER_NAME: &str = "evidence-verified";
 /// The largest evidence file, in bytes: 16 MiB. A scanned, signed decision or report of a few
-/// dozen pages is a few MiB; a bound keeps the gate's hashing and the bucket's growth in check.
+/// dozen pages is a few MiB; a bound keeps the service's hashing and the bucket's growth in check.
 pub const EVIDENCE_BYTES_MAX: u64 = 16 * 1024 * 1024;
 
 /// How the evidence service runs.
@@ -52,7 +47,7 @@ impl Default for Config {
     }
 }
 
-/// Runs the evidence service (gate and ledger) until `shutdown` resolves.
+/// Runs the evidence service until `shutdown` resolves.
 pub async fn run(
     client: async_nats::Client,
     config: Config,
@@ -62,13 +57,9 @@ pub async fn run(
     let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
         .await
         .map_err(|e| ServiceError::Stream(e.to_string()))?;
-    let shutdown = shutdown.shared();
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);
-    let health = config.service.health.clone();
-    let ledger = service::run(client.clone(), state, config.service, shutdown.clone());
-    let gate = gate::run(client, bucket, evidence_bytes_max, health, shutdown);
-    tokio::try_join!(ledger, gate)?;
-    Ok(())
+    let services = verify::Bucket { bucket, evidence_bytes_max };
+    service::run_with(client, state, services, config.service, shutdown).await
 }

@@ -1,5 +1,5 @@
 //! The evidence rules, each proven through a real nats-server and its object store: the
-//! service (gate and ledger) runs in-process against its own broker, directory, task and
+//! service runs in-process against its own broker, directory, task and
 //! framework facts are appended to the log as events, and every refusal is checked to have
 //! appended nothing.
 
@@ -53,11 +53,10 @@ impl Harness {
         harness
     }
 
-    /// The gate answers garbage by passing it to the ledger, so an "invalid" answer means
-    /// both endpoints are up.
+    /// An "invalid" answer to garbage means the service is up.
     async fn wait_until_serving(&self) {
         let client = self.broker.client.clone();
-        eventually("the evidence gate and ledger answer", WAIT, || {
+        eventually("the evidence service to answer", WAIT, || {
             let client = client.clone();
             async move {
                 let reply = client.request("par.cmd.evidence", "{}".into()).await.ok()?;
@@ -267,6 +266,27 @@ async fn an_attach_whose_object_was_never_stored_is_refused() {
     h.refused(&["e1", "put the file first"], || async { Ok(h.send(command).await?) }).await;
 }
 
+/// There used to be a second endpoint, `par.cmd.evidence-verified`, that trusted whatever
+/// reached it: any client could record evidence whose file was never stored. The check now
+/// runs inside the one handler, and that endpoint is gone.
+#[tokio::test]
+async fn no_endpoint_records_evidence_without_checking_its_stored_file() {
+    let h = Harness::start().await;
+    let request = h.request(TODAY, attach_command("e1", store::digest_of(b"never stored"), 12));
+    let payload: bytes::Bytes = serde_json::to_vec(&request).expect("json").into();
+    let old = h.broker.client.request("par.cmd.evidence-verified", payload.clone()).await;
+    assert!(old.is_err(), "the unchecked endpoint answered: {old:?}");
+    let reply = h.broker.client.request("par.cmd.evidence", payload).await.expect("answers");
+    let error =
+        reform_shared::command::read_reply("evidence", &reply.payload).expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+    assert!(error.to_string().contains("evidence e1"), "{error}");
+    assert_eq!(
+        h.broker.stream_messages().await,
+        given_directory_tasks_and_framework().len() as u64
+    );
+}
+
 #[tokio::test]
 async fn an_evidence_id_reused_for_different_content_is_refused() {
     let h = Harness::start().await;
@@ -400,7 +420,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
     let garbage: [&[u8]; 4] = [b"\xff\xfe", b"{\"command_id\":", b"null", b"{\"type\":\"attach\"}"];
     for bytes in garbage {
         let reply = h.broker.client.request("par.cmd.evidence", bytes.into()).await;
-        let reply = reply.expect("the gate answers");
+        let reply = reply.expect("the service answers");
         let error = reform_shared::command::read_reply("evidence", &reply.payload)
             .expect_err("garbage is not accepted");
         assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");

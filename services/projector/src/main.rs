@@ -78,9 +78,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let client = edge::connect(&cli.nats_url).await?;
             let js = async_nats::jetstream::new(client);
             let by = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-            let (skip, _) = reform_shared::skips::skip_unreadable(&js, sequence, &reason, &by)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let (skip, _) =
+                reform_shared::skips::skip_unreadable(&js, sequence, &reason, &by).await?;
             println!(
                 "skipped sequence {sequence} (SHA-256 {}); every reader resumes after it",
                 skip.payload_sha256

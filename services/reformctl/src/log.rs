@@ -75,7 +75,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Log(LogCmd::Show { sequence }) => show(&js, sequence, ctx).await,
         Cmd::Log(LogCmd::Skip { sequence, reason }) => skip(&js, sequence, reason, ctx).await,
         Cmd::Log(LogCmd::Skips) => {
-            let all = skips::all(&js).await.map_err(anyhow::Error::msg)?;
+            let all = skips::all(&js).await?;
             if ctx.json() {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
@@ -108,7 +108,7 @@ async fn show(js: &async_nats::jetstream::Context, sequence: u64, ctx: &Ctx) -> 
     let message = raw(js, sequence).await?;
     let decoded = reform_shared::codec::decode(&message.payload);
     let digest = skips::payload_sha256(&message.payload);
-    let skip = skips::lookup(js, sequence).await.map_err(anyhow::Error::msg)?;
+    let skip = skips::lookup(js, sequence).await?;
     if ctx.json() {
         let value = serde_json::json!({
             "sequence": sequence, "subject": message.subject.as_str(),
@@ -154,8 +154,7 @@ async fn skip(
         .map(ToString::to_string)
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "operator".into());
-    let (skip, bytes) =
-        skips::skip_unreadable(js, sequence, &reason, &by).await.map_err(anyhow::Error::msg)?;
+    let (skip, bytes) = skips::skip_unreadable(js, sequence, &reason, &by).await?;
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&skip)?);
     } else {

@@ -110,6 +110,7 @@ pub struct State {
 impl Decider for State {
     type Command = Command;
     type Refusal = ScoringError;
+    type Services = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "PAR INDEX scoring: publishes yearly frameworks and records scores per unit and criterion";

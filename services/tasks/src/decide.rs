@@ -137,6 +137,7 @@ pub struct Tasks {
 impl Decider for Tasks {
     type Command = Command;
     type Refusal = Refusal;
+    type Services = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "Tasks of the reform tracker: plans, assignments, deadlines, progress and findings";

@@ -88,6 +88,7 @@ pub(super) struct Runtime<D: Decider> {
     /// Why the service decides nothing now (its reader is stopped at an unreadable event);
     /// every command is answered `unavailable` with this.
     halted: Option<String>,
+    services: D::Services,
     name: &'static str,
 }
 
@@ -97,9 +98,10 @@ impl<D: Decider> Runtime<D> {
         appender: Appender,
         log: Follower,
         state: Ledger<D>,
+        services: D::Services,
         name: &'static str,
     ) -> Self {
-        Self { js, appender, log, state, halted: None, name }
+        Self { js, appender, log, state, halted: None, services, name }
     }
 
     /// Takes what the follower handed out into the state; a skip ends a halt.
@@ -147,10 +149,36 @@ impl<D: Decider> Runtime<D> {
                 Err(message) => respond(&reply_to, &failed(ErrorKind::Invalid, message)).await,
             }
         }
+        let mut waiting = self.verified(waiting).await;
         while !waiting.is_empty() {
             waiting = self.round(waiting).await?;
         }
         Ok(())
+    }
+
+    /// Runs every command's I/O check at once; answers those that fail it.
+    async fn verified(
+        &mut self,
+        waiting: VecDeque<Waiting<D::Command>>,
+    ) -> VecDeque<Waiting<D::Command>> {
+        let checks = waiting.iter().map(|w| D::verify(&self.services, &w.request.command));
+        let outcomes = futures::future::join_all(checks).await;
+        let mut kept = VecDeque::with_capacity(waiting.len());
+        for (w, outcome) in waiting.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => kept.push_back(w),
+                // A retry of a command already in the log gets its first answer, whatever the
+                // check says now.
+                Err(_) if self.state.first_answer(&w.request.command_id).is_some() => {
+                    kept.push_back(w)
+                }
+                Err(super::Unverified { kind, message }) => {
+                    tracing::info!(service = self.name, command_id = %w.request.command_id, %message, "not verified");
+                    respond(&w.reply_to, &failed(kind, message)).await;
+                }
+            }
+        }
+        kept
     }
 
     /// One round: decide every waiting command, append those that can go together, answer

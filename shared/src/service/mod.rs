@@ -55,6 +55,20 @@ pub trait Decider: Send + 'static {
     /// Decides on a command: one event, or a refusal. Pure: "now" is in the context.
     fn decide(&self, command: &Self::Command, context: &Context) -> Result<Event, Self::Refusal>;
 
+    /// The I/O a decision needs that the log cannot give (the evidence service's object store),
+    /// beside the pure state, as cqrs-es keeps `Services` beside its aggregate. `()` for none.
+    type Services: Send + Sync + 'static;
+
+    /// Checks, by I/O, what a command claims about the world outside the log (that a file is
+    /// stored with the digest it names). Runs before deciding, for every command of a batch at
+    /// once; a failure is the command's answer. Only this sees `Services`: `decide` stays pure.
+    fn verify(
+        _services: &Self::Services,
+        _command: &Self::Command,
+    ) -> impl Future<Output = Result<(), Unverified>> + Send {
+        std::future::ready(Ok(()))
+    }
+
     /// Keys, besides the event's aggregate, that two commands of one batch must not share.
     /// Commands of a batch are decided on the same state, so a decision that relies on
     /// something *another* aggregate's command could make false (an id being unused, the
@@ -62,6 +76,13 @@ pub trait Decider: Send + 'static {
     fn batch_keys(&self, _event: &Event) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// Why [`Decider::verify`] turned a command down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unverified {
+    pub kind: command::ErrorKind,
+    pub message: String,
 }
 
 /// What a decision may depend on besides the state and the command.
@@ -123,9 +144,20 @@ pub struct ServiceConfig {
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
 /// and answered) before the service stops.
-pub async fn run<D: Decider>(
+pub async fn run<D: Decider<Services = ()>>(
     client: async_nats::Client,
     decider: D,
+    config: ServiceConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServiceError> {
+    run_with(client, decider, (), config, shutdown).await
+}
+
+/// [`run`] for a service whose commands need I/O checked before deciding ([`Decider::verify`]).
+pub async fn run_with<D: Decider>(
+    client: async_nats::Client,
+    decider: D,
+    services: D::Services,
     config: ServiceConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
@@ -136,7 +168,8 @@ pub async fn run<D: Decider>(
         Appender::new(js.clone()).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
     let health = config.health.clone();
     let log = follower::Follower::new(&js, identity.clone(), health.clone());
-    let mut runtime = batch::Runtime::new(js, appender, log, batch::Ledger::new(decider), D::NAME);
+    let mut runtime =
+        batch::Runtime::new(js, appender, log, batch::Ledger::new(decider), services, D::NAME);
     match runtime.catch_up_to_head().await {
         Ok(()) => health.following(),
         // Serve anyway, halted: every command is told why, and the stats say it.

@@ -1,0 +1,58 @@
+//! The one piece of I/O an evidence decision needs: an attach command is only true if the
+//! bucket really holds the file it names. [`verify`] reads the stored object, hashes it, and
+//! compares digest and size with the command before the pure [`crate::decide::State`] decides.
+//! It runs inside the service's own handler (the shared runtime's [`Decider::verify`] seam), for
+//! every command of a batch at once; no second endpoint exists that a client could call to
+//! record evidence whose file was never stored.
+//!
+//! [`Decider::verify`]: reform_shared::service::Decider::verify
+
+use crate::commands::Command;
+use crate::store::{self, StoreError};
+use async_nats::jetstream::object_store::ObjectStore;
+use reform_shared::command::ErrorKind;
+use reform_shared::service::Unverified;
+
+/// What verifying needs: the bucket and the size limit in force.
+#[derive(Clone)]
+pub struct Bucket {
+    pub bucket: ObjectStore,
+    pub evidence_bytes_max: u64,
+}
+
+impl std::fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bucket")
+            .field("bucket", &store::BUCKET)
+            .field("evidence_bytes_max", &self.evidence_bytes_max)
+            .finish()
+    }
+}
+
+/// Checks that an attach command's file is stored with the digest and size it claims.
+pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverified> {
+    let Command::Attach { evidence, sha256, size_bytes, .. } = command else { return Ok(()) };
+    // Sizes outside the limit are refused by `decide` without reading anything.
+    if !(1..=services.evidence_bytes_max).contains(size_bytes) {
+        return Ok(());
+    }
+    let checked = store::read_checked(
+        &services.bucket,
+        sha256,
+        Some(*size_bytes),
+        services.evidence_bytes_max,
+    );
+    checked.await.map(|_| ()).map_err(|e| {
+        tracing::info!(%evidence, error = %e, "attach refused: the stored file does not match");
+        Unverified { kind: kind_of(&e), message: format!("evidence {evidence}: {e}") }
+    })
+}
+
+fn kind_of(error: &StoreError) -> ErrorKind {
+    match error {
+        StoreError::NotFound { .. }
+        | StoreError::TooLarge { .. }
+        | StoreError::DigestMismatch { .. } => ErrorKind::Refused,
+        StoreError::Bucket(_) | StoreError::Read { .. } => ErrorKind::Unavailable,
+    }
+}
