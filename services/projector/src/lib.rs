@@ -8,6 +8,7 @@
 //!   known now", or "as true at" a date); pure.
 //! - [`store`]: the redb file: one write transaction per batch with the checkpoint in it, the
 //!   slices queries load, the canonical dump.
+//! - [`tree`]: the unit tree, walked in one place with one depth limit, in memory or in redb.
 //! - [`consume`]: the stream → batches → redb pipeline, acking after each commit.
 //! - [`queries`]: the `par.view.*` endpoints and the typed client functions.
 //!
@@ -20,6 +21,7 @@ pub mod consume;
 pub mod model;
 pub mod queries;
 pub mod store;
+pub mod tree;
 pub mod views;
 
 #[cfg(test)]

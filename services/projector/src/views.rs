@@ -1,20 +1,18 @@
 //! The views, computed at query time from a [`State`] (the whole state in unit tests, the slice a
 //! query loaded from redb in the service) for a [`Basis`]: "as known now" or "as true at D".
 //!
-//! Every figure follows docs/views.md; the choices docs/views.md leaves open are listed in this crate's
+//! Every figure follows `docs/views.md`; the choices it leaves open are listed in this crate's
 //! README ("Choices the views make") and tested here. Pure: no I/O, no clock; "today" comes in
 //! with the basis.
 
 use crate::model::{Dated, ScoreRec, State, TaskRec, TenureRec};
+use crate::tree::{self, Below};
 use reform_shared::event::{Component, Role, Stage, UnitKind};
 use reform_shared::ids::{CriterionCode, FindingId, PersonId, TaskId, TenureId, UnitId};
 use reform_shared::points::{percent_hundredths, Points};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// How deep the sub-units of a unit are followed for a timeline; guards a damaged log's cycle.
-pub const SUB_UNIT_DEPTH_MAX: usize = 16;
 
 /// Which events a view sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,26 +304,9 @@ pub fn unit_progress(
 }
 
 /// Every unit below `unit` (any kind, any depth, by the parents UnitAdded named), in unit id
-/// order, without `unit` itself. The depth bound and the seen-set guard a damaged log's cycle.
+/// order, without `unit` itself.
 pub fn descendants(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
-    let mut out = BTreeSet::new();
-    let mut frontier = vec![unit.clone()];
-    for _ in 0..SUB_UNIT_DEPTH_MAX {
-        let mut next = Vec::new();
-        for parent in &frontier {
-            let children = state.children.iter().filter(|(p, _)| p == parent);
-            for (_, child) in children {
-                if child != unit && out.insert(child.clone()) {
-                    next.push(child.clone());
-                }
-            }
-        }
-        if next.is_empty() {
-            break;
-        }
-        frontier = next;
-    }
-    out
+    tree::below_in(state, unit, Below::Everything).into_iter().collect()
 }
 
 impl TaskCounts {
@@ -720,21 +701,7 @@ pub fn timeline(state: &State, person: &PersonId, basis: Basis) -> Result<Timeli
 /// The unit and its divisions (and theirs), nearest first.
 pub fn unit_and_divisions(state: &State, unit: &UnitId) -> Vec<UnitId> {
     let mut out = vec![unit.clone()];
-    let mut frontier = vec![unit.clone()];
-    for _ in 0..SUB_UNIT_DEPTH_MAX {
-        let next: Vec<UnitId> = frontier
-            .iter()
-            .flat_map(|p| state.children.iter().filter(move |(q, _)| q == p).map(|(_, c)| c))
-            .filter(|c| state.units.get(*c).is_some_and(|u| u.kind == UnitKind::Division))
-            .filter(|c| !out.contains(*c))
-            .cloned()
-            .collect();
-        if next.is_empty() {
-            break;
-        }
-        out.extend(next.iter().cloned());
-        frontier = next;
-    }
+    out.extend(tree::below_in(state, unit, Below::Divisions));
     out
 }
 

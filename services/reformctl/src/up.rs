@@ -87,9 +87,11 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 
     let mut failed = None;
     if !args.once {
+        // Installed before saying so: a signal sent on reading "Running." must stop us cleanly.
+        let stop_signal = reform_shared::edge::stop_signal();
         println!("\nRunning. Press Ctrl-C to stop.");
         tokio::select! {
-            () = reform_shared::edge::stop_signal() => println!("\nStopping: services first, then nats-server."),
+            () = stop_signal => println!("\nStopping: services first, then nats-server."),
             reason = fatal.recv() => {
                 let reason = reason.unwrap_or_else(|| "the supervisors stopped".into());
                 eprintln!("\nerror: {reason}; stopping the stack");

@@ -58,10 +58,16 @@ fn kill9(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn stop(child: &mut Child) {
+fn stderr_path(data: &Path) -> std::path::PathBuf {
+    data.with_extension("stderr")
+}
+
+fn stop(child: &mut Child, data: &Path) {
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
-    assert!(child.wait().expect("exits").success(), "up stops cleanly on SIGTERM");
+    let status = child.wait().expect("exits");
+    let stderr = std::fs::read_to_string(stderr_path(data)).unwrap_or_default();
+    assert!(status.success(), "up stops cleanly on SIGTERM ({status}); its stderr:\n{stderr}");
 }
 
 /// Failure 3: after SIGKILL of `up` its server kept the store, and a second server on the
@@ -88,7 +94,7 @@ fn one_owner_per_data_dir_and_the_server_dies_with_up() {
     kill9(&mut first);
     wait_until("the embedded nats-server to die with its up", || !listening(port));
     let mut again = start_up(&data, port);
-    stop(&mut again);
+    stop(&mut again, &data);
     assert!(!listening(port), "the server stops with up");
 }
 
@@ -207,5 +213,5 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     assert!(skip.status.success(), "{}", String::from_utf8_lossy(&skip.stderr));
 
     wait_until("every part to run again", || reformctl(port, &["status"]).status.success());
-    stop(&mut stack);
+    stop(&mut stack, &data);
 }

@@ -1,0 +1,287 @@
+//! Loading the slice of the state a query needs, from one read snapshot.
+
+use super::rows::*;
+use super::schema::*;
+use super::{Store, StoreError};
+use crate::model::{ScoreRec, State};
+use crate::tree::{self, Below};
+use redb::{ReadTransaction, ReadableDatabase};
+use reform_shared::event::UnitKind;
+use reform_shared::ids::{PersonId, UnitId};
+use std::collections::BTreeSet;
+
+impl Store {
+    /// What a unit-progress query needs: the unit and its sub-units (any depth) with their
+    /// tasks and evidence of the year, the unit's scores of the year, and the framework.
+    pub fn load_unit(&self, unit: &UnitId, year: u16) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        let Some(rec) = r.unit(unit, &mut state)? else { return Ok(state) };
+        r.unit_year(unit, year, &mut state)?;
+        r.scores(unit, Some(year), &mut state)?;
+        for sub in r.descendants(unit, &mut state)? {
+            r.unit_year(&sub, year, &mut state)?;
+        }
+        r.framework(year, rec.kind, &mut state)?;
+        Ok(state)
+    }
+
+    /// What a ranking needs: the parent's children and, for those of `kind`, their scores of
+    /// this year and the year before, and the framework.
+    pub fn load_ranking(
+        &self,
+        parent: &UnitId,
+        kind: UnitKind,
+        year: u16,
+    ) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        if r.unit(parent, &mut state)?.is_none() {
+            return Ok(state);
+        }
+        for child in r.children(parent, &mut state)? {
+            let Some(rec) = r.unit(&child, &mut state)? else { continue };
+            if rec.kind == kind {
+                for y in [year, year.saturating_sub(1)] {
+                    r.scores(&child, Some(y), &mut state)?;
+                }
+            }
+        }
+        r.framework(year, kind, &mut state)?;
+        Ok(state)
+    }
+
+    /// What a timeline needs: the person, their tenures, and for each tenure's unit and its
+    /// divisions every task, finding and score.
+    pub fn load_timeline(&self, person: &PersonId) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        if let Some(rec) = get_rec(&r.people, "people", person.as_str())? {
+            state.people.insert(person.clone(), rec);
+        } else {
+            return Ok(state);
+        }
+        let tenures = r.person_tenures(person, &mut state)?;
+        let units: BTreeSet<UnitId> = tenures.iter().map(|t| t.unit.clone()).collect();
+        for unit in &units {
+            for member in r.unit_tree(unit, &mut state)? {
+                r.unit_history(&member, &mut state)?;
+            }
+        }
+        Ok(state)
+    }
+}
+
+/// A read snapshot's tables, for loading the slice a query needs.
+struct Reader {
+    units: redb::ReadOnlyTable<Str, Bytes>,
+    people: redb::ReadOnlyTable<Str, Bytes>,
+    tenures: redb::ReadOnlyTable<Str, Bytes>,
+    tasks: redb::ReadOnlyTable<Str, Bytes>,
+    findings: redb::ReadOnlyTable<Str, Bytes>,
+    evidence: redb::ReadOnlyTable<Str, Bytes>,
+    frameworks: redb::ReadOnlyTable<(u16, u8), Bytes>,
+    score_changes: redb::ReadOnlyTable<(Str, u16, Str, u8, u64), Bytes>,
+    children: redb::ReadOnlyTable<(Str, Str), ()>,
+    person_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
+    unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
+    unit_findings: redb::ReadOnlyTable<(Str, Str), ()>,
+    unit_evidence: redb::ReadOnlyTable<(Str, u16, Str), ()>,
+}
+
+impl Reader {
+    fn open(txn: &ReadTransaction) -> Result<Self, StoreError> {
+        Ok(Reader {
+            units: txn.open_table(UNITS)?,
+            people: txn.open_table(PEOPLE)?,
+            tenures: txn.open_table(TENURES)?,
+            tasks: txn.open_table(TASKS)?,
+            findings: txn.open_table(FINDINGS)?,
+            evidence: txn.open_table(EVIDENCE)?,
+            frameworks: txn.open_table(FRAMEWORKS)?,
+            score_changes: txn.open_table(SCORE_CHANGES)?,
+            children: txn.open_table(CHILDREN)?,
+            person_tenures: txn.open_table(PERSON_TENURES)?,
+            unit_tasks: txn.open_table(UNIT_TASKS)?,
+            unit_findings: txn.open_table(UNIT_FINDINGS)?,
+            unit_evidence: txn.open_table(UNIT_EVIDENCE)?,
+        })
+    }
+
+    fn unit(
+        &self,
+        unit: &UnitId,
+        state: &mut State,
+    ) -> Result<Option<crate::model::UnitRec>, StoreError> {
+        let rec: Option<crate::model::UnitRec> = get_rec(&self.units, "units", unit.as_str())?;
+        if let Some(rec) = &rec {
+            state.units.insert(unit.clone(), rec.clone());
+        }
+        Ok(rec)
+    }
+
+    fn children(&self, parent: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.children.range((parent.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (p, c) = k.value();
+            if p != parent.as_str() {
+                break;
+            }
+            let child: UnitId = parse_id("children", c)?;
+            state.children.insert((parent.clone(), child.clone()));
+            out.push(child);
+        }
+        Ok(out)
+    }
+
+    /// The unit and everything below it that is a division, with their records: the unit
+    /// first, then its divisions nearest first.
+    fn unit_tree(&self, unit: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        self.unit(unit, state)?;
+        let mut members = vec![unit.clone()];
+        members.extend(tree::below(&mut Loading { reader: self, state }, unit, Below::Divisions)?);
+        Ok(members)
+    }
+
+    fn framework(&self, year: u16, kind: UnitKind, state: &mut State) -> Result<(), StoreError> {
+        if let Some(g) = self.frameworks.get((year, kind_index(kind)))? {
+            state.frameworks.insert((year, kind), decode("frameworks", "framework", g.value())?);
+        }
+        Ok(())
+    }
+
+    /// A unit's score records: one year's, or every year's.
+    fn scores(
+        &self,
+        unit: &UnitId,
+        year: Option<u16>,
+        state: &mut State,
+    ) -> Result<(), StoreError> {
+        let start = (unit.as_str(), year.unwrap_or(0), "", 0u8, 0u64);
+        // Rows come in key order, so a key's changes come in stream order, as `ScoreRec` keeps
+        // them. Gathered apart and then put whole, so loading a unit twice (a timeline's unit
+        // that is also another's division) does not list its changes twice.
+        let mut loaded: std::collections::BTreeMap<crate::model::ScoreKey, ScoreRec> =
+            std::collections::BTreeMap::new();
+        for row in self.score_changes.range(start..)? {
+            let (k, v) = row?;
+            let (u, y, code, stage, _) = k.value();
+            if u != unit.as_str() || year.is_some_and(|year| y != year) {
+                break;
+            }
+            let Some(stage) = stage_of(stage) else { continue };
+            let key = (unit.clone(), y, parse_id("score_changes", code)?, stage);
+            let change = decode("score_changes", u, v.value())?;
+            loaded.entry(key).or_default().changes.push(change);
+        }
+        state.scores.extend(loaded);
+        Ok(())
+    }
+
+    /// Every unit below `unit`, any kind and depth, with their records and the `children`
+    /// rows that lead to them (what `views::descendants` walks).
+    fn descendants(&self, unit: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        tree::below(&mut Loading { reader: self, state }, unit, Below::Everything)
+    }
+
+    /// A unit's tasks and evidence of one year.
+    fn unit_year(&self, unit: &UnitId, year: u16, state: &mut State) -> Result<(), StoreError> {
+        for row in self.unit_tasks.range((unit.as_str(), year, "")..)? {
+            let (k, _) = row?;
+            let (u, y, task) = k.value();
+            if u != unit.as_str() || y != year {
+                break;
+            }
+            let id = parse_id("unit_tasks", task)?;
+            state.unit_tasks.insert((unit.clone(), y, id));
+            load_into(
+                &self.tasks,
+                "tasks",
+                &parse_id::<reform_shared::ids::TaskId>("tasks", task)?,
+                &mut state.tasks,
+            )?;
+        }
+        for row in self.unit_evidence.range((unit.as_str(), year, "")..)? {
+            let (k, _) = row?;
+            let (u, y, evidence) = k.value();
+            if u != unit.as_str() || y != year {
+                break;
+            }
+            let id: reform_shared::ids::EvidenceId = parse_id("unit_evidence", evidence)?;
+            state.unit_evidence.insert((unit.clone(), y, id.clone()));
+            load_into(&self.evidence, "evidence", &id, &mut state.evidence)?;
+        }
+        Ok(())
+    }
+
+    /// Everything dated that happened to a unit: all its tasks, findings and scores.
+    fn unit_history(&self, unit: &UnitId, state: &mut State) -> Result<(), StoreError> {
+        for row in self.unit_tasks.range((unit.as_str(), 0u16, "")..)? {
+            let (k, _) = row?;
+            let (u, y, task) = k.value();
+            if u != unit.as_str() {
+                break;
+            }
+            let id: reform_shared::ids::TaskId = parse_id("unit_tasks", task)?;
+            state.unit_tasks.insert((unit.clone(), y, id.clone()));
+            load_into(&self.tasks, "tasks", &id, &mut state.tasks)?;
+        }
+        for row in self.unit_findings.range((unit.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (u, finding) = k.value();
+            if u != unit.as_str() {
+                break;
+            }
+            let id: reform_shared::ids::FindingId = parse_id("unit_findings", finding)?;
+            state.unit_findings.insert((unit.clone(), id.clone()));
+            load_into(&self.findings, "findings", &id, &mut state.findings)?;
+        }
+        self.scores(unit, None, state)
+    }
+
+    fn person_tenures(
+        &self,
+        person: &PersonId,
+        state: &mut State,
+    ) -> Result<Vec<crate::model::TenureRec>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.person_tenures.range((person.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (p, tenure) = k.value();
+            if p != person.as_str() {
+                break;
+            }
+            let id: reform_shared::ids::TenureId = parse_id("person_tenures", tenure)?;
+            state.person_tenures.insert((person.clone(), id.clone()));
+            if let Some(rec) = get_rec::<crate::model::TenureRec>(&self.tenures, "tenures", tenure)?
+            {
+                out.push(rec.clone());
+                state.tenures.insert(id, rec);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The read snapshot as a [`tree::Tree`]: walking it loads every unit and `children` row it
+/// passes into the query's state.
+struct Loading<'a> {
+    reader: &'a Reader,
+    state: &'a mut State,
+}
+
+impl tree::Tree for Loading<'_> {
+    type Error = StoreError;
+
+    fn children(&mut self, parent: &UnitId) -> Result<Vec<UnitId>, StoreError> {
+        self.reader.children(parent, self.state)
+    }
+
+    fn kind(&mut self, unit: &UnitId) -> Result<Option<UnitKind>, StoreError> {
+        Ok(self.reader.unit(unit, self.state)?.map(|u| u.kind))
+    }
+}

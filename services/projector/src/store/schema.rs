@@ -1,0 +1,89 @@
+//! The tables of the views file and its storage layout.
+
+use super::StoreError;
+use redb::{TableDefinition, WriteTransaction};
+
+pub(super) type Bytes = &'static [u8];
+pub(super) type Str = &'static str;
+
+pub(super) const META: TableDefinition<Str, u64> = TableDefinition::new("meta");
+/// Which log the views came from (`LogIdentity` text under [`LOG_IDENTITY_KEY`]): views of one
+/// log are never followed on with another.
+pub(super) const LOG: TableDefinition<Str, Str> = TableDefinition::new("log");
+pub(super) const LOG_IDENTITY_KEY: &str = "identity";
+/// Sequences an operator chose to skip, with the reason they gave (see the README).
+pub(super) const SKIPPED: TableDefinition<u64, Str> = TableDefinition::new("skipped");
+pub(super) const UNITS: TableDefinition<Str, Bytes> = TableDefinition::new("units");
+pub(super) const PEOPLE: TableDefinition<Str, Bytes> = TableDefinition::new("people");
+pub(super) const TENURES: TableDefinition<Str, Bytes> = TableDefinition::new("tenures");
+pub(super) const PLANS: TableDefinition<Str, Bytes> = TableDefinition::new("plans");
+pub(super) const TASKS: TableDefinition<Str, Bytes> = TableDefinition::new("tasks");
+pub(super) const FINDINGS: TableDefinition<Str, Bytes> = TableDefinition::new("findings");
+pub(super) const EVIDENCE: TableDefinition<Str, Bytes> = TableDefinition::new("evidence");
+/// `(year, unit kind index)`.
+pub(super) const FRAMEWORKS: TableDefinition<(u16, u8), Bytes> = TableDefinition::new("frameworks");
+/// `(unit, year, criterion, stage index, stream sequence)` → one score change
+/// (`Dated<ScoreChange>`). Append-only: a change is a row of its own, so recording one neither
+/// reads nor re-encodes the key's history (which grows with every correction).
+pub(super) const SCORE_CHANGES: TableDefinition<(Str, u16, Str, u8, u64), Bytes> =
+    TableDefinition::new("score_changes");
+pub(super) const CHILDREN: TableDefinition<(Str, Str), ()> = TableDefinition::new("children");
+pub(super) const PERSON_TENURES: TableDefinition<(Str, Str), ()> =
+    TableDefinition::new("person_tenures");
+pub(super) const UNIT_TASKS: TableDefinition<(Str, u16, Str), ()> =
+    TableDefinition::new("unit_tasks");
+pub(super) const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> =
+    TableDefinition::new("unit_findings");
+pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
+    TableDefinition::new("unit_evidence");
+
+/// The storage layout this build reads and writes, kept in `meta` under [`LAYOUT_KEY`].
+/// 1 (no key): one `scores` row per score key holding its whole history. 2: one
+/// `score_changes` row per change. A file of another layout is refused, telling the operator to
+/// run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
+/// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
+pub const LAYOUT_VERSION: u64 = 2;
+pub(super) const LAYOUT_KEY: &str = "layout_version";
+/// Tables of earlier layouts that `drop_views` removes.
+pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];
+
+pub(super) const APPLIED_THROUGH: &str = "applied_through";
+pub(super) const EVENTS_APPLIED: &str = "events_applied";
+
+/// Every table but `skipped`, in dump order; `drop_views` deletes these.
+pub(super) const VIEW_TABLES: [&str; 15] = [
+    "meta",
+    "units",
+    "people",
+    "tenures",
+    "plans",
+    "tasks",
+    "findings",
+    "evidence",
+    "frameworks",
+    "score_changes",
+    "children",
+    "person_tenures",
+    "unit_tasks",
+    "unit_findings",
+    "unit_evidence",
+];
+
+/// Creates every table a views file has, and stamps the layout.
+pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(META)?.insert(LAYOUT_KEY, LAYOUT_VERSION)?;
+    txn.open_table(SKIPPED)?;
+    txn.open_table(LOG)?;
+    for def in [UNITS, PEOPLE, TENURES, PLANS, TASKS, FINDINGS, EVIDENCE] {
+        txn.open_table(def)?;
+    }
+    txn.open_table(FRAMEWORKS)?;
+    txn.open_table(SCORE_CHANGES)?;
+    for def in [CHILDREN, PERSON_TENURES, UNIT_FINDINGS] {
+        txn.open_table(def)?;
+    }
+    for def in [UNIT_TASKS, UNIT_EVIDENCE] {
+        txn.open_table(def)?;
+    }
+    Ok(())
+}
