@@ -210,6 +210,16 @@ fn read_chunk<E: std::fmt::Display>(
         if seq <= *dispatched {
             continue;
         }
+        // The stream is contiguous and the consumer takes all of it, so the next message is
+        // always the next sequence. A durable consumer whose leader moved can deliver past a
+        // message still pending from a lost pull; taking that would skip the pending one for
+        // good (the ack of a later message covers it). Start again from the checkpoint instead.
+        if seq != *dispatched + 1 {
+            return Err(Error::Consumer(format!(
+                "the consumer delivered sequence {seq} after {}; re-creating it at the checkpoint",
+                *dispatched
+            )));
+        }
         let batch = pending.get_or_insert_with(|| Batch {
             items: Vec::new(),
             failure: None,

@@ -349,6 +349,10 @@ pub async fn run(
         match outcome {
             Ok(_) => break Ok(()),
             Err(e @ (Error::Consumer(_) | Error::Stream(_))) => {
+                // A session that moved the views on was healthy: the next fault starts afresh.
+                if store.applied_through().is_ok_and(|now| now > checkpoint) {
+                    backoff = RECONNECT_BACKOFF_FIRST;
+                }
                 retry(&e, backoff);
                 if pause(&mut shutdown, &mut backoff).await {
                     break Ok(());

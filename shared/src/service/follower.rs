@@ -125,6 +125,14 @@ impl Follower {
             if sequence <= self.position {
                 continue; // A redelivery after a reconnect: already handed out.
             }
+            if sequence != self.position + 1 {
+                // The log is contiguous: a jump means a consumer that lost a message.
+                self.lost(&format!(
+                    "the consumer delivered sequence {sequence} after {}",
+                    self.position
+                ));
+                continue;
+            }
             match codec::decode(&message.payload) {
                 Ok(record) => {
                     self.position = sequence;
