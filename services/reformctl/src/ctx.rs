@@ -25,7 +25,14 @@ pub struct GlobalArgs {
     /// The business date of the command, for something recorded after the fact (YYYY-MM-DD).
     #[arg(long = "on", global = true)]
     pub occurred_on: Option<Date>,
+    /// After a command is accepted, wait until the projector's views include it (at most
+    /// 30 s), so a view asked for next shows it.
+    #[arg(long, global = true)]
+    pub wait: bool,
 }
+
+/// How long `--wait` waits for the views.
+pub const WAIT_FOR_VIEWS: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug)]
 pub struct Ctx {
@@ -82,10 +89,17 @@ impl Ctx {
         Ok(CommandId::new(format!("c{millis:x}-{:x}-{n}", std::process::id()))?)
     }
 
-    /// Prints an accepted command.
-    pub fn print_accepted(&self, accepted: &Accepted) -> anyhow::Result<()> {
+    /// Prints an accepted command, after waiting for the views to include it with `--wait`.
+    pub async fn print_accepted(&self, accepted: &Accepted) -> anyhow::Result<()> {
+        if self.global.wait {
+            self.wait_for_views(accepted.sequence).await?;
+        }
         if self.json() {
-            println!("{}", serde_json::to_string_pretty(accepted)?);
+            let mut value = serde_json::to_value(accepted)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("outcome".into(), "accepted".into());
+            }
+            println!("{}", serde_json::to_string_pretty(&value)?);
         } else if accepted.duplicate {
             println!(
                 "already done: {} at sequence {} (this command id was applied before)",
@@ -95,5 +109,30 @@ impl Ctx {
             println!("done: {} at sequence {}", accepted.event, accepted.sequence);
         }
         Ok(())
+    }
+
+    /// Waits until the projector has applied `sequence`.
+    async fn wait_for_views(&self, sequence: u64) -> anyhow::Result<()> {
+        let client = self.client().await?;
+        let deadline = tokio::time::Instant::now() + WAIT_FOR_VIEWS;
+        loop {
+            if let Ok(status) = reform_projector::queries::status(&client).await {
+                if status.applied_through >= sequence {
+                    return Ok(());
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(crate::outcome::Classified {
+                    kind: crate::outcome::FailureKind::Unavailable,
+                    message: format!(
+                        "the command was accepted at sequence {sequence}, but the views did not \
+                         include it within {WAIT_FOR_VIEWS:?} (is the projector running? see \
+                         `reformctl status`)"
+                    ),
+                }
+                .into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }

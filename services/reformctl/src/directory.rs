@@ -147,7 +147,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     if !ctx.json() && !accepted.duplicate {
         println!("{summary}");
     }
-    ctx.print_accepted(&accepted)
+    ctx.print_accepted(&accepted).await
 }
 
 /// The command to send, and what a person is told once it is done.

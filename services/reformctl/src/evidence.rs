@@ -119,7 +119,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&value)?);
                 return Ok(());
             }
-            ctx.print_accepted(&accepted)?;
+            ctx.print_accepted(&accepted).await?;
             println!("  minh chứng {evidence}: {} bytes, SHA-256 {}", bytes.len(), hex_of(&sha256));
             Ok(())
         }
@@ -128,7 +128,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         EvidenceCmd::Reject { id, reason } => {
             let request = ctx.request(Command::Reject { evidence: id, reason })?;
             let accepted = client::send(&ctx.client().await?, &request).await?;
-            ctx.print_accepted(&accepted)
+            ctx.print_accepted(&accepted).await
         }
     }
 }

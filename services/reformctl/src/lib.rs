@@ -15,6 +15,7 @@ pub mod demo;
 pub mod directory;
 pub mod evidence;
 pub mod log;
+pub mod outcome;
 pub mod scoring;
 pub mod serve;
 pub mod status;
@@ -68,6 +69,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = ctx::Ctx::new(cli.global);
     let outcome = dispatch(cli.command, &ctx).await;
     outcome.map_err(|e| with_retry_hint(e, &ctx))
+}
+
+/// Runs a parsed command line and reports how it ended (see [`outcome`]): the exit code.
+pub async fn main(cli: Cli) -> u8 {
+    let json = cli.global.json;
+    let ctx = ctx::Ctx::new(cli.global);
+    match dispatch(cli.command, &ctx).await {
+        Ok(()) => 0,
+        Err(e) => {
+            let e = with_retry_hint(e, &ctx);
+            let issued = ctx.issued();
+            outcome::report(&e, json, issued.last())
+        }
+    }
 }
 
 /// After an `unavailable` answer the command may or may not be in the log: say how to find

@@ -12,11 +12,6 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(reformctl::run(cli)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    // Exit codes by kind of failure are documented in `reformctl::outcome`.
+    std::process::ExitCode::from(runtime.block_on(reformctl::main(cli)))
 }

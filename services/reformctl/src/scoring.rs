@@ -92,7 +92,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let command = read_framework(&file)?.into_command(year).map_err(anyhow::Error::msg)?;
             let request = ctx.request(command)?;
             let accepted = reform_scoring::client::send(&ctx.client().await?, &request).await?;
-            ctx.print_accepted(&accepted)
+            ctx.print_accepted(&accepted).await
         }
         Cmd::Framework(FrameworkCmd::Check { file, year }) => {
             let framework = read_framework(&file)?;
@@ -113,7 +113,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 Command::RecordScore { unit, year, criterion, stage, points, reason, evidence };
             let request = ctx.request(command)?;
             let accepted = reform_scoring::client::send(&ctx.client().await?, &request).await?;
-            ctx.print_accepted(&accepted)
+            ctx.print_accepted(&accepted).await
         }
     }
 }

@@ -215,3 +215,59 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     wait_until("every part to run again", || reformctl(port, &["status"]).status.success());
     stop(&mut stack, &data);
 }
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    })
+}
+
+/// With `--json`, every outcome is one JSON object on stdout naming its kind, and the exit
+/// code differs by kind (documented in `reformctl::outcome`).
+#[test]
+fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
+    let closed = free_port();
+    let unreachable = reformctl(closed, &["--json", "view", "status-of-nothing"]);
+    assert_eq!(unreachable.status.code(), Some(2), "a wrong command line is clap's exit 2");
+    let unreachable =
+        reformctl(closed, &["--json", "--actor", "a", "person", "add", "a", "--name", "A"]);
+    assert_eq!(unreachable.status.code(), Some(7));
+    assert_eq!(json_of(&unreachable)["kind"], "unavailable");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut stack = start_up(&data, port);
+    let first =
+        ["--json", "--wait", "--actor", "lan", "person", "add", "lan", "--name", "Nguyễn Thị Lan"];
+    let accepted = reformctl(port, &first);
+    assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
+    let accepted = json_of(&accepted);
+    assert_eq!(accepted["outcome"], "accepted");
+    assert_eq!(accepted["event"], "person-registered");
+
+    let future = reformctl(
+        port,
+        &["--json", "--actor", "lan", "--on", "2099-06-01", "person", "add", "x", "--name", "X"],
+    );
+    assert_eq!(future.status.code(), Some(3));
+    let failed = json_of(&future);
+    assert_eq!(
+        (failed["outcome"].as_str(), failed["kind"].as_str()),
+        (Some("failed"), Some("invalid"))
+    );
+    assert!(
+        failed["message"].as_str().is_some_and(|m| m.contains("2099-06-01 is in the future")),
+        "{failed}"
+    );
+
+    let stranger =
+        reformctl(port, &["--json", "--actor", "nobody", "person", "add", "y", "--name", "Y"]);
+    assert_eq!(stranger.status.code(), Some(4));
+    assert_eq!(json_of(&stranger)["kind"], "refused");
+
+    let unknown = reformctl(port, &["--json", "view", "unit", "--unit", "nope", "--year", "2016"]);
+    assert_eq!(unknown.status.code(), Some(6));
+    assert_eq!(json_of(&unknown)["kind"], "not-found");
+    stop(&mut stack, &data);
+}

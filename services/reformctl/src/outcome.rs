@@ -1,0 +1,136 @@
+//! How a run of `reformctl` ends, for people and for scripts.
+//!
+//! Every failure has a kind and an exit code of its own, so a script can act on it without
+//! reading English; with `--json` it is also one JSON object on stdout:
+//!
+//! ```json
+//! {"outcome": "failed", "kind": "refused", "exit_code": 4, "message": "…", "command_id": "…"}
+//! ```
+//!
+//! | exit | kind | meaning | what to do |
+//! |---|---|---|---|
+//! | 0 | | done | |
+//! | 1 | `error` | anything else (a local file, a bug) | read the message |
+//! | 2 | | the command line itself is wrong (clap) | see `--help` |
+//! | 3 | `invalid` | the request could not be read | fix it |
+//! | 4 | `refused` | a rule said no (unknown unit, score above the maximum, …) | tell the user |
+//! | 5 | `conflict` | another command changed the same thing first | re-read, decide again |
+//! | 6 | `not-found` | the views do not know the unit or person asked about | check the id |
+//! | 7 | `unavailable` | no answer, the broker or a service is down or halted | retry with the same `--command-id` |
+
+use reform_shared::command::{CommandError, ErrorKind};
+use reform_shared::ids::CommandId;
+use serde::Serialize;
+
+/// The kinds of failure, as scripts see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    Error,
+    Invalid,
+    Refused,
+    Conflict,
+    NotFound,
+    Unavailable,
+}
+
+impl FailureKind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            FailureKind::Error => 1,
+            FailureKind::Invalid => 3,
+            FailureKind::Refused => 4,
+            FailureKind::Conflict => 5,
+            FailureKind::NotFound => 6,
+            FailureKind::Unavailable => 7,
+        }
+    }
+
+    fn of_command(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Invalid => FailureKind::Invalid,
+            ErrorKind::Refused => FailureKind::Refused,
+            ErrorKind::Conflict => FailureKind::Conflict,
+            ErrorKind::Unavailable => FailureKind::Unavailable,
+        }
+    }
+}
+
+/// A failure that already knows its kind (for the CLI's own checks, such as `--wait`).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Classified {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// The kind of a failure, from the first error in its chain that says.
+pub fn classify(error: &anyhow::Error) -> FailureKind {
+    use reform_evidence::client::{AttachError, FetchError};
+    use reform_projector::queries::{FailureKind as ViewKind, ViewError};
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<Classified>() {
+            return e.kind;
+        }
+        if let Some(e) = cause.downcast_ref::<CommandError>() {
+            return FailureKind::of_command(e.kind());
+        }
+        if let Some(AttachError::Command(e)) = cause.downcast_ref::<AttachError>() {
+            return FailureKind::of_command(e.kind());
+        }
+        if let Some(AttachError::TooLarge { .. }) = cause.downcast_ref::<AttachError>() {
+            return FailureKind::Invalid;
+        }
+        if let Some(e) = cause.downcast_ref::<FetchError>() {
+            return match e {
+                FetchError::UnknownEvidence { .. } => FailureKind::NotFound,
+                FetchError::Store(reform_evidence::store::StoreError::DigestMismatch {
+                    ..
+                }) => FailureKind::Refused,
+                _ => FailureKind::Unavailable,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<ViewError>() {
+            return match e {
+                ViewError::Failed { kind: ViewKind::Invalid, .. } => FailureKind::Invalid,
+                ViewError::Failed { kind: ViewKind::Unknown, .. } => FailureKind::NotFound,
+                _ => FailureKind::Unavailable,
+            };
+        }
+        if cause.downcast_ref::<reform_shared::edge::ConnectError>().is_some() {
+            return FailureKind::Unavailable;
+        }
+        if cause.downcast_ref::<reform_evidence::file::FileError>().is_some() {
+            return FailureKind::Invalid;
+        }
+    }
+    FailureKind::Error
+}
+
+/// The JSON object a failed run prints with `--json`.
+#[derive(Debug, Serialize)]
+pub struct Failed<'a> {
+    pub outcome: &'static str,
+    pub kind: FailureKind,
+    pub exit_code: u8,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<&'a CommandId>,
+}
+
+/// Prints a failure as `--json` or as text, and returns its exit code.
+pub fn report(error: &anyhow::Error, json: bool, command_id: Option<&CommandId>) -> u8 {
+    let kind = classify(error);
+    let message = format!("{error:#}");
+    if json {
+        let failed =
+            Failed { outcome: "failed", kind, exit_code: kind.exit_code(), message, command_id };
+        match serde_json::to_string_pretty(&failed) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: {e}"),
+        }
+    } else {
+        eprintln!("error: {message}");
+    }
+    kind.exit_code()
+}
