@@ -13,7 +13,7 @@
 //! evidence have ids unique across units and may move between units, so their check subject
 //! has `*` for the unit; the others are scoped by their unit.
 
-use crate::event::{Event, Family, PeriodKind};
+use crate::event::{Event, Family};
 use crate::ids::UnitId;
 
 /// The one stream that holds every event.
@@ -89,12 +89,9 @@ impl Aggregate {
                 "score",
                 format!("{year}-{}", criterion.subject_token()),
             ),
-            Event::PeriodRolledUp { period, .. } => global(
-                Family::Rollup,
-                None,
-                "period",
-                format!("{}-{}", period.year, period_token(period.kind)),
-            ),
+            Event::PeriodRolledUp { period, .. } => {
+                global(Family::Rollup, None, "period", period.to_string())
+            }
         }
     }
 
@@ -122,15 +119,6 @@ impl Aggregate {
     /// The aggregate's name in the integrity chain: the check subject without its prefix.
     pub fn chain_key(&self) -> String {
         self.check_subject()[EVENT_SUBJECT_PREFIX.len() + 1..].to_owned()
-    }
-}
-
-fn period_token(kind: PeriodKind) -> &'static str {
-    match kind {
-        PeriodKind::Q1 => "q1",
-        PeriodKind::H1 => "h1",
-        PeriodKind::Q3 => "q3",
-        PeriodKind::Year => "year",
     }
 }
 

@@ -39,6 +39,13 @@ impl Timestamp {
         Self(local.timestamp_millis())
     }
 
+    /// Midnight at the start of the given date, in Vietnam.
+    pub fn at_vietnam_midnight(date: Date) -> Self {
+        let midnight = date.0.and_hms_opt(0, 0, 0).expect("00:00:00 is a valid time");
+        let local = vietnam().from_local_datetime(&midnight).single().expect("fixed offset");
+        Self(local.timestamp_millis())
+    }
+
     /// The calendar date in Vietnam at this instant; `None` only for instants outside chrono's
     /// range (hundreds of thousands of years away), which a decoded garbage value could hold.
     pub fn vietnam_date(self) -> Option<Date> {

@@ -9,9 +9,8 @@ use reform_shared::ids::UnitId;
 use reform_shared::points::Points;
 use reform_shared::testkit::{date, id};
 
-#[path = "../tests/common/events.rs"]
-mod events;
 use events::*;
+use reform_shared::testkit::events;
 
 /// A record dated at noon (Vietnam) on `day`.
 pub(crate) fn record(day: &str, event: Event) -> Record {

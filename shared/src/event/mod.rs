@@ -235,6 +235,96 @@ pub struct Period {
     pub kind: PeriodKind,
 }
 
+impl PeriodKind {
+    /// In the order a year closes them.
+    pub const ALL: [PeriodKind; 4] =
+        [PeriodKind::Q1, PeriodKind::H1, PeriodKind::Q3, PeriodKind::Year];
+
+    /// The name used in the CLI, subjects and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Q1 => "q1",
+            PeriodKind::H1 => "h1",
+            PeriodKind::Q3 => "q3",
+            PeriodKind::Year => "year",
+        }
+    }
+
+    /// The Vietnamese name of the report.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            PeriodKind::Q1 => "Quý I",
+            PeriodKind::H1 => "6 tháng đầu năm",
+            PeriodKind::Q3 => "9 tháng (quý III)",
+            PeriodKind::Year => "Năm",
+        }
+    }
+
+    /// The month and day the period ends on.
+    fn last_day(self) -> (u32, u32) {
+        match self {
+            PeriodKind::Q1 => (3, 31),
+            PeriodKind::H1 => (6, 30),
+            PeriodKind::Q3 => (9, 30),
+            PeriodKind::Year => (12, 31),
+        }
+    }
+}
+
+parse_by_name!(PeriodKind, "period kind");
+
+impl Period {
+    /// Every period runs from 1 January of its year (Q3 and the year report cumulatively).
+    pub fn first_day(self) -> crate::time::Date {
+        crate::time::Date::from_ymd(i32::from(self.year), 1, 1)
+            .unwrap_or(crate::time::Date(chrono::NaiveDate::MIN))
+    }
+
+    /// The period's last day, inclusive.
+    pub fn last_day(self) -> crate::time::Date {
+        let (month, day) = self.kind.last_day();
+        crate::time::Date::from_ymd(i32::from(self.year), month, day)
+            .unwrap_or(crate::time::Date(chrono::NaiveDate::MAX))
+    }
+
+    /// The instant the period closes: midnight at the end of its last day, in Vietnam time.
+    pub fn closes_at(self) -> crate::time::Timestamp {
+        let next = self.last_day().succ().unwrap_or(self.last_day());
+        crate::time::Timestamp::at_vietnam_midnight(next)
+    }
+
+    /// The periods of a year, in closing order.
+    pub fn of_year(year: u16) -> [Period; 4] {
+        PeriodKind::ALL.map(|kind| Period { year, kind })
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.year, self.kind.as_str())
+    }
+}
+
+/// Text that is not a period (`2016-q1`, `2016-h1`, `2016-q3`, `2016-year`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a period: write YEAR-q1, YEAR-h1, YEAR-q3 or YEAR-year, e.g. 2016-q3")]
+pub struct PeriodParseError(pub String);
+
+impl std::str::FromStr for Period {
+    type Err = PeriodParseError;
+    fn from_str(text: &str) -> Result<Self, PeriodParseError> {
+        let bad = || PeriodParseError(text.to_owned());
+        let (year, kind) = text.split_once('-').ok_or_else(bad)?;
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        Ok(Period {
+            year: year.parse().map_err(|_| bad())?,
+            kind: kind.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 /// One criterion of a published scoring framework.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criterion {

@@ -10,41 +10,10 @@ use reform_shared::testkit::{date, draft, eventually, id, Broker};
 use std::path::Path;
 use std::time::Duration;
 
-mod events;
-pub use events::*;
+pub use reform_shared::testkit::events::*;
 
 /// How long a test waits for the projector to catch up before failing.
 pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(60);
-
-pub fn unit(u: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Event {
-    Event::UnitAdded { unit: id(u), name: name.into(), kind, parent: parent.map(id) }
-}
-
-pub fn person(p: &str, name: &str, title: &str) -> Event {
-    Event::PersonRegistered { person: id(p), name: name.into(), title: title.into() }
-}
-
-pub fn appoint(t: &str, u: &str, p: &str, role: Role, from: &str) -> Event {
-    Event::LeaderAppointed { tenure: id(t), unit: id(u), person: id(p), role, from: date(from) }
-}
-
-pub fn left(t: &str, u: &str, p: &str, role: Role, to: &str) -> Event {
-    Event::LeaderLeft { tenure: id(t), unit: id(u), person: id(p), role, to: date(to) }
-}
-
-pub fn assign(t: &str, u: &str, title: &str, due: &str) -> Event {
-    Event::TaskAssigned {
-        task: id(t),
-        unit: id(u),
-        person: None,
-        plan: None,
-        title: title.into(),
-        target: "Hoàn thành đúng hạn".into(),
-        due: date(due),
-        criterion: None,
-        assigned_by: id("nguyen-a"),
-    }
-}
 
 fn criterion(code: &str, component: Component, title: &str, max: u32) -> Criterion {
     Criterion {

@@ -1,10 +1,39 @@
-//! Events as the command services append them, for the projector's unit tests (which include
-//! this file by path) and its integration tests (through `common`): one vocabulary for both.
-#![allow(dead_code)]
+//! Events as the command services append them, for tests of anything that reads the log (the
+//! projector's views, the rollups' reports): one vocabulary for every crate's tests.
 
-use reform_shared::event::{Event, Stage};
-use reform_shared::points::Points;
-use reform_shared::testkit::{date, id};
+use crate::event::{Event, Role, Stage, UnitKind};
+use crate::points::Points;
+use crate::testkit::{date, id};
+
+pub fn unit(u: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Event {
+    Event::UnitAdded { unit: id(u), name: name.into(), kind, parent: parent.map(id) }
+}
+
+pub fn person(p: &str, name: &str, title: &str) -> Event {
+    Event::PersonRegistered { person: id(p), name: name.into(), title: title.into() }
+}
+
+pub fn appoint(t: &str, u: &str, p: &str, role: Role, from: &str) -> Event {
+    Event::LeaderAppointed { tenure: id(t), unit: id(u), person: id(p), role, from: date(from) }
+}
+
+pub fn left(t: &str, u: &str, p: &str, role: Role, to: &str) -> Event {
+    Event::LeaderLeft { tenure: id(t), unit: id(u), person: id(p), role, to: date(to) }
+}
+
+pub fn assign(t: &str, u: &str, title: &str, due: &str) -> Event {
+    Event::TaskAssigned {
+        task: id(t),
+        unit: id(u),
+        person: None,
+        plan: None,
+        title: title.into(),
+        target: "Hoàn thành đúng hạn".into(),
+        due: date(due),
+        criterion: None,
+        assigned_by: id("nguyen-a"),
+    }
+}
 
 pub fn complete(t: &str, u: &str) -> Event {
     Event::TaskCompleted { task: id(t), unit: id(u), note: "Đã hoàn thành".into() }

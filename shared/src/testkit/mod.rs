@@ -2,6 +2,8 @@
 //! every crate's integration tests use the same harness, as nats.rs does with its
 //! `nats-server` helper crate.
 
+pub mod events;
+
 use crate::append::{Appender, Draft};
 use crate::envelope::{Actor, ChainLink, Envelope, EventId, Record};
 use crate::event::Event;

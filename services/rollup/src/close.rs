@@ -1,0 +1,172 @@
+//! Closing one period: build its report from the log, store it, append the event, once.
+
+use crate::log::{self, End};
+use crate::report::{self, Format, Report};
+use crate::RollupError;
+use async_nats::jetstream::{self, object_store::ObjectStore};
+use reform_shared::append::{AppendError, AppendOutcome, Appender, Draft};
+use reform_shared::codec;
+use reform_shared::envelope::Actor;
+use reform_shared::event::{Event, Period};
+use reform_shared::ids::CommandId;
+use reform_shared::subject::{Aggregate, STREAM_NAME};
+use reform_shared::time::Timestamp;
+use std::path::Path;
+
+/// The object store bucket of reports, each format under the hex SHA-256 of its bytes.
+pub const BUCKET: &str = "PAR_REPORTS";
+/// Who appends rollup events.
+pub const ACTOR: &str = "reform-rollup";
+
+/// How a close ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    /// This call closed it.
+    Now { sequence: u64, through_sequence: u64, report_sha256: [u8; 32] },
+    /// It was closed already (by an earlier run, or another rollup service just now).
+    Already { sequence: u64, through_sequence: u64, report_sha256: [u8; 32] },
+}
+
+/// The rollup event of a period, if it was closed: its stream sequence and the event.
+pub async fn closed_event(
+    js: &jetstream::Context,
+    period: Period,
+) -> Result<Option<(u64, u64, [u8; 32])>, RollupError> {
+    let stream =
+        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let subject = aggregate(period).check_subject();
+    match stream.direct_get_last_for_subject(subject.as_str()).await {
+        Ok(message) => {
+            let record = codec::decode(&message.payload)
+                .map_err(|source| RollupError::Unreadable { sequence: message.sequence, source })?;
+            match record.envelope.event {
+                Event::PeriodRolledUp { through_sequence, report_sha256, .. } => {
+                    Ok(Some((message.sequence, through_sequence, report_sha256)))
+                }
+                _ => Ok(None),
+            }
+        }
+        Err(e) if matches!(e.kind(), jetstream::stream::DirectGetErrorKind::NotFound) => Ok(None),
+        Err(e) => Err(RollupError::Stream(e.to_string())),
+    }
+}
+
+fn aggregate(period: Period) -> Aggregate {
+    Aggregate::of(&Event::PeriodRolledUp { period, report_sha256: [0; 32], through_sequence: 0 })
+}
+
+/// The report bucket, created if absent.
+pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError> {
+    if let Ok(bucket) = js.get_object_store(BUCKET).await {
+        return Ok(bucket);
+    }
+    let config = jetstream::object_store::Config {
+        bucket: BUCKET.to_owned(),
+        description: Some("Reform-task tracker: period reports, named by their SHA-256".into()),
+        storage: jetstream::stream::StorageType::File,
+        ..Default::default()
+    };
+    match js.create_object_store(config).await {
+        Ok(bucket) => Ok(bucket),
+        Err(create) => {
+            js.get_object_store(BUCKET).await.map_err(|_| RollupError::Store(create.to_string()))
+        }
+    }
+}
+
+/// Builds the report of `period` from the prefix `end` names.
+pub async fn report_of(
+    js: &jetstream::Context,
+    period: Period,
+    end: End,
+) -> Result<Report, RollupError> {
+    let (state, through) = log::read_prefix(js, end).await?;
+    Ok(report::build(&state, period, through))
+}
+
+/// Closes `period` with the report of the prefix `end` names, unless it is closed already.
+/// Safe to run twice and from two services at once: the append expects the period's subject
+/// to be empty and carries the period as its message id, so one event lands, and both compute
+/// the same bytes from the same prefix.
+pub async fn close(
+    js: &jetstream::Context,
+    period: Period,
+    end: End,
+    reports_dir: Option<&Path>,
+    now: Timestamp,
+) -> Result<Closed, RollupError> {
+    if let Some((sequence, through_sequence, report_sha256)) = closed_event(js, period).await? {
+        return Ok(Closed::Already { sequence, through_sequence, report_sha256 });
+    }
+    let report = report_of(js, period, end).await?;
+    let store = bucket(js).await?;
+    let mut digest = [0; 32];
+    for format in Format::ALL {
+        let bytes = report::render(&report, format);
+        let sha = report::sha256(&bytes);
+        if format == Format::Json {
+            digest = sha;
+        }
+        let key = format!("{}.{}", hex::encode(sha), format.extension());
+        let mut reader = bytes.as_slice();
+        store
+            .put(key.as_str(), &mut reader)
+            .await
+            .map_err(|e| RollupError::Store(e.to_string()))?;
+        if let Some(dir) = reports_dir {
+            write_file(dir, period, format, &bytes)?;
+        }
+    }
+    let appender =
+        Appender::new(js.clone()).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let command_id = CommandId::new(format!("rollup-{period}"))
+        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    let draft = Draft {
+        command_id,
+        actor: Actor::Service(ACTOR.to_owned()),
+        occurred_at: period.closes_at(),
+        recorded_at: now,
+        signature: None,
+        event: Event::PeriodRolledUp {
+            period,
+            report_sha256: digest,
+            through_sequence: report.through_sequence,
+        },
+    };
+    match appender.append(draft, None).await {
+        Ok(AppendOutcome::Appended { sequence }) => {
+            tracing::info!(%period, sequence, through = report.through_sequence, "period closed");
+            Ok(Closed::Now {
+                sequence,
+                through_sequence: report.through_sequence,
+                report_sha256: digest,
+            })
+        }
+        Ok(AppendOutcome::Duplicate { .. }) | Err(AppendError::Conflict { .. }) => {
+            match closed_event(js, period).await? {
+                Some((sequence, through_sequence, report_sha256)) => {
+                    Ok(Closed::Already { sequence, through_sequence, report_sha256 })
+                }
+                None => Err(RollupError::Stream(format!(
+                    "{period} was closed by another, but its event cannot be read"
+                ))),
+            }
+        }
+        Err(e) => Err(RollupError::Stream(e.to_string())),
+    }
+}
+
+/// Writes one format of a report to `<dir>/<period>.<ext>`, whole or not at all.
+pub fn write_file(
+    dir: &Path,
+    period: Period,
+    format: Format,
+    bytes: &[u8],
+) -> Result<(), RollupError> {
+    let io = |e: std::io::Error| RollupError::Io { path: dir.display().to_string(), source: e };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let path = dir.join(format!("{period}.{}", format.extension()));
+    let temp = dir.join(format!(".{period}.{}.tmp", format.extension()));
+    std::fs::write(&temp, bytes).map_err(io)?;
+    std::fs::rename(&temp, &path).map_err(io)
+}

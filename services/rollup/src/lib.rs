@@ -1,0 +1,186 @@
+//! The rollup service: closes every reporting period of the Vietnamese calendar (Q1 to
+//! 31 March, the first six months to 30 June, Q3 to 30 September, the year) at its end in
+//! Vietnam time, on its own schedule, exactly once.
+//!
+//! - [`period`]: which periods are due at an instant (pure; the clock is injected).
+//! - [`log`]: reading a prefix of the log into the projector's pure in-memory state.
+//! - [`report`]: the report, a pure function of that prefix and the period, in JSON, Markdown
+//!   and CSV.
+//! - [`close`]: storing the report (content-addressed, in the `PAR_REPORTS` bucket and a
+//!   reports directory) and appending the `period-rolled-up` event, once.
+//!
+//! **What a report covers.** A period closed on schedule covers every event recorded before
+//! the instant it closed, whenever the service actually ran: a service that was down across a
+//! boundary produces, when it catches up, the same report it would have produced on time.
+//! Events recorded later with business dates inside the period are restatements. A period
+//! closed by hand (`reformctl rollup close`, early or for history loaded after the fact) covers
+//! the whole log at that moment.
+//!
+//! **Exactly once, by the broker.** The event is appended with the expected last sequence 0 on
+//! the period's subject and `rollup-<period>` as its `Nats-Msg-Id`: of two services racing, or
+//! a service retrying after a crash, one event lands; the report bytes are the same for the
+//! same prefix, so the one stored report is the one the event names.
+
+pub mod close;
+pub mod diff;
+pub mod log;
+pub mod period;
+pub mod report;
+
+use async_nats::service::ServiceExt as _;
+use futures::StreamExt as _;
+use reform_shared::codec::DecodeError;
+use reform_shared::command::{self, ErrorKind, Reply, Request};
+use reform_shared::event::Period;
+use reform_shared::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The service name: its endpoint is `par.cmd.rollup`.
+pub const NAME: &str = "rollup";
+/// How often the schedule is looked at.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// Why the rollup service, or one close, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RollupError {
+    #[error("could not reach the event stream: {0}")]
+    Stream(String),
+    #[error("event at stream sequence {sequence} is unreadable: {source}; see docs/operations.md")]
+    Unreadable { sequence: u64, source: DecodeError },
+    #[error("could not store the report: {0}")]
+    Store(String),
+    #[error("could not write the report under {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("could not register the rollup service with NATS: {0}")]
+    Register(String),
+}
+
+/// The service's commands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Command {
+    /// Close a period now, early or late, with the report of the whole log as it is.
+    Close { period: Period },
+}
+
+/// The time, injected: tests move it across boundaries without waiting for a quarter.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// How the service runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where reports are also written as files (`<period>.json|md|csv`); none when `None`.
+    pub reports_dir: Option<PathBuf>,
+}
+
+/// Runs the rollup service until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    clock: impl Clock,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RollupError> {
+    let js = async_nats::jetstream::new(client.clone());
+    reform_shared::stream::check_stream(&js)
+        .await
+        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    close::bucket(&js).await?;
+    let service = client
+        .service_builder()
+        .description("Rollups: closes every reporting period once, with its report")
+        .start(format!("par-{NAME}"), env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(|e| RollupError::Register(e.to_string()))?;
+    let mut endpoint = service
+        .endpoint(command::command_subject(NAME))
+        .await
+        .map_err(|e| RollupError::Register(e.to_string()))?;
+    let mut closed: BTreeSet<Period> = BTreeSet::new();
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = ticks.tick() => {
+                if let Err(e) = catch_up(&js, &config, &clock, &mut closed).await {
+                    tracing::warn!(error = %e, "could not close the periods due; trying again");
+                }
+            }
+            request = endpoint.next() => {
+                let Some(request) = request else { break };
+                let reply = handle(&js, &config, &clock, &request.message.payload).await;
+                let bytes = serde_json::to_vec(&reply).unwrap_or_default();
+                if let Err(e) = request.respond(Ok(bytes.into())).await {
+                    tracing::warn!(error = %e, "could not send a reply");
+                }
+            }
+        }
+    }
+    let _ = service.stop().await;
+    Ok(())
+}
+
+/// Closes every period due and not yet closed, oldest first.
+async fn catch_up(
+    js: &async_nats::jetstream::Context,
+    config: &Config,
+    clock: &impl Clock,
+    closed: &mut BTreeSet<Period>,
+) -> Result<(), RollupError> {
+    let Some(began) = log::began(js).await? else { return Ok(()) };
+    let now = clock.now();
+    for period in period::due(began, now) {
+        if closed.contains(&period) {
+            continue;
+        }
+        let head = log::head(js).await?;
+        let end = log::End::RecordedBefore { at: period.closes_at(), head };
+        close::close(js, period, end, config.reports_dir.as_deref(), now).await?;
+        closed.insert(period);
+    }
+    Ok(())
+}
+
+async fn handle(
+    js: &async_nats::jetstream::Context,
+    config: &Config,
+    clock: &impl Clock,
+    payload: &[u8],
+) -> Reply {
+    let request = match command::parse_json::<Request<Command>>(payload) {
+        Ok(request) => request,
+        Err(message) => return Reply::Failed { kind: ErrorKind::Invalid, message },
+    };
+    let Command::Close { period } = request.command;
+    let outcome = async {
+        let end = log::End::Sequence(log::head(js).await?);
+        close::close(js, period, end, config.reports_dir.as_deref(), clock.now()).await
+    }
+    .await;
+    match outcome {
+        Ok(close::Closed::Now { sequence, .. }) => {
+            Reply::Accepted { sequence, event: "period-rolled-up".into(), duplicate: false }
+        }
+        Ok(close::Closed::Already { sequence, .. }) => {
+            Reply::Accepted { sequence, event: "period-rolled-up".into(), duplicate: true }
+        }
+        Err(e) => Reply::Failed { kind: ErrorKind::Unavailable, message: e.to_string() },
+    }
+}

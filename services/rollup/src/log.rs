@@ -1,0 +1,122 @@
+//! Reading a prefix of the log into the projection's in-memory state.
+
+use crate::RollupError;
+use async_nats::jetstream::{self, consumer::pull::OrderedConfig};
+use futures::StreamExt as _;
+use reform_projector::model::{apply, State};
+use reform_shared::codec;
+use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
+use reform_shared::time::Timestamp;
+
+/// Where a prefix ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Just before the first event recorded at or after this instant (what was known when a
+    /// period closed), and at the latest at `head`.
+    RecordedBefore { at: Timestamp, head: u64 },
+    /// At this stream sequence, inclusive.
+    Sequence(u64),
+}
+
+/// The state after the events of the prefix, and the last sequence it holds. Unreadable
+/// messages an operator skipped (`reform_shared::skips`) are gone past, as every reader does;
+/// any other unreadable message stops the read, naming it.
+pub async fn read_prefix(js: &jetstream::Context, end: End) -> Result<(State, u64), RollupError> {
+    let limit = match end {
+        End::RecordedBefore { head, .. } => head,
+        End::Sequence(n) => n,
+    };
+    let mut state = State::default();
+    if limit == 0 {
+        return Ok((state, 0));
+    }
+    let stream =
+        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let consumer = stream
+        .create_consumer(OrderedConfig {
+            filter_subject: ALL_EVENTS.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let mut through = 0;
+    while through < limit {
+        let Some(message) = messages.next().await else { break };
+        let message = message.map_err(|e| RollupError::Stream(e.to_string()))?;
+        let seq = message.info().map_err(|e| RollupError::Stream(e.to_string()))?.stream_sequence;
+        match codec::decode(&message.payload) {
+            Ok(record) => {
+                if let End::RecordedBefore { at, .. } = end {
+                    if record.envelope.recorded_at >= at {
+                        break;
+                    }
+                }
+                apply(&mut state, &record, seq);
+            }
+            Err(source) => {
+                let skip = reform_shared::skips::lookup(js, seq).await.ok().flatten();
+                if !skip.is_some_and(|s| s.covers(&message.payload)) {
+                    return Err(RollupError::Unreadable { sequence: seq, source });
+                }
+                state.applied_through = seq;
+            }
+        }
+        through = seq;
+    }
+    Ok((state, through))
+}
+
+/// The stream's last sequence now.
+pub async fn head(js: &jetstream::Context) -> Result<u64, RollupError> {
+    let mut stream =
+        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    Ok(stream.info().await.map_err(|e| RollupError::Stream(e.to_string()))?.state.last_sequence)
+}
+
+/// When the log began: the recording time of its first message, if it has one.
+pub async fn began(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupError> {
+    let stream =
+        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    match stream.direct_get(1).await {
+        Ok(message) => Ok(codec::decode(&message.payload).ok().map(|r| r.envelope.recorded_at)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The events after `after`, through the head now, with their sequences: what a closed
+/// report did not see.
+pub async fn after(
+    js: &jetstream::Context,
+    after: u64,
+) -> Result<Vec<(u64, reform_shared::envelope::Record)>, RollupError> {
+    let head = head(js).await?;
+    if head <= after {
+        return Ok(Vec::new());
+    }
+    let stream =
+        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let consumer = stream
+        .create_consumer(OrderedConfig {
+            filter_subject: ALL_EVENTS.to_owned(),
+            deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: after + 1,
+            },
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let mut out = Vec::new();
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| RollupError::Stream(e.to_string()))?;
+        let seq = message.info().map_err(|e| RollupError::Stream(e.to_string()))?.stream_sequence;
+        if let Ok(record) = codec::decode(&message.payload) {
+            out.push((seq, record));
+        }
+        if seq >= head {
+            break;
+        }
+    }
+    Ok(out)
+}

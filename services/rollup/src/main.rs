@@ -1,0 +1,26 @@
+//! Runs the rollup service on its own against a NATS server, until Ctrl-C or SIGTERM.
+
+use clap::Parser;
+use reform_shared::edge::{self, BrokerArgs};
+use std::path::PathBuf;
+
+/// The rollup service of the reform tracker: closes every reporting period once.
+#[derive(Debug, Parser)]
+#[command(name = "reform-rollup", version, about)]
+struct Args {
+    #[command(flatten)]
+    broker: BrokerArgs,
+    /// Also write each report as files in this directory.
+    #[arg(long, env = "PAR_REPORTS_DIR")]
+    reports_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    edge::init_tracing("info");
+    let client = args.broker.connect().await?;
+    let config = reform_rollup::Config { reports_dir: args.reports_dir };
+    reform_rollup::run(client, config, reform_rollup::SystemClock, edge::stop_signal()).await?;
+    Ok(())
+}

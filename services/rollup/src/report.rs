@@ -1,0 +1,319 @@
+//! The report of a period: a pure function of a prefix of the log and the period.
+//!
+//! The state is built by the projector's own pure `apply` from the events up to the sequence the
+//! report covers, and every figure is the projector's own view "as true at" the period's last
+//! day, so the report, the live views and an auditor's replay agree to the digit
+//! (`docs/views.md`). Everything is ordered (units by id, peer groups by parent and kind, leaders
+//! by id) and serialised the same way each time: the same prefix and period give the same bytes.
+
+use reform_projector::model::State;
+use reform_projector::views::{self, Basis, EvidenceCounts, Fact, RankEntry, Scores, TaskCounts};
+use reform_shared::event::{Period, Role, Stage, UnitKind};
+use reform_shared::ids::{PersonId, TenureId, UnitId};
+use reform_shared::time::Date;
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+use std::collections::BTreeMap;
+
+/// What a report is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub period: Period,
+    pub label: String,
+    pub from: Date,
+    pub to: Date,
+    /// The last stream sequence the report covers.
+    pub through_sequence: u64,
+    pub units: Vec<UnitLine>,
+    pub peer_groups: Vec<PeerGroup>,
+    pub leaders: Vec<LeaderLine>,
+}
+
+/// One unit's figures for the period (its sub-units' tasks and evidence included, as in the
+/// unit view; scores are the unit's own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+    pub tasks: TaskCounts,
+    pub evidence: EvidenceCounts,
+    pub scores: Scores,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerGroup {
+    pub parent: UnitId,
+    pub kind: UnitKind,
+    pub group_size: u32,
+    pub entries: Vec<RankEntry>,
+}
+
+/// A leader's record in the period: every fact attributed to them between its first and last
+/// day, by tenure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderLine {
+    pub person: PersonId,
+    pub name: String,
+    pub tenure: TenureId,
+    pub unit: UnitId,
+    pub role: Role,
+    pub assigned: u64,
+    pub completed_on_time: u64,
+    pub completed_late: u64,
+    pub went_overdue: u64,
+    pub cancelled: u64,
+    pub scores_changed: u64,
+    pub findings: u64,
+}
+
+/// Builds the report of `period` from `state` (the log up to `through_sequence`).
+pub fn build(state: &State, period: Period, through_sequence: u64) -> Report {
+    let basis = Basis::AsTrueAt { date: period.last_day() };
+    let year = period.year;
+    let from = period.first_day();
+    let to = period.last_day();
+    let mut units = Vec::new();
+    for (unit, rec) in &state.units {
+        let Ok(progress) = views::unit_progress(state, unit, year, basis) else { continue };
+        units.push(UnitLine {
+            unit: unit.clone(),
+            name: rec.name.clone(),
+            kind: rec.kind,
+            parent: rec.parent.clone(),
+            tasks: progress.tasks,
+            evidence: progress.evidence,
+            scores: progress.scores,
+        });
+    }
+    let mut groups: BTreeMap<(UnitId, UnitKind), ()> = BTreeMap::new();
+    for line in &units {
+        if let Some(parent) = &line.parent {
+            groups.insert((parent.clone(), line.kind), ());
+        }
+    }
+    let peer_groups = groups
+        .into_keys()
+        .filter_map(|(parent, kind)| {
+            let ranking = views::ranking(state, &parent, kind, year, basis).ok()?;
+            // A group nobody has scored that year says nothing.
+            ranking.entries.iter().any(|e| e.rank.is_some()).then_some(PeerGroup {
+                parent,
+                kind,
+                group_size: ranking.group_size,
+                entries: ranking.entries,
+            })
+        })
+        .collect();
+    let mut leaders = Vec::new();
+    for person in state.people.keys() {
+        let Ok(timeline) = views::timeline(state, person, basis) else { continue };
+        for tenure in timeline.tenures {
+            let mut line = LeaderLine {
+                person: person.clone(),
+                name: timeline.name.clone(),
+                tenure: tenure.tenure.clone(),
+                unit: tenure.unit.clone(),
+                role: tenure.role,
+                assigned: 0,
+                completed_on_time: 0,
+                completed_late: 0,
+                went_overdue: 0,
+                cancelled: 0,
+                scores_changed: 0,
+                findings: 0,
+            };
+            for entry in tenure.entries.iter().filter(|e| e.on >= from && e.on <= to) {
+                let count = match &entry.fact {
+                    Fact::TaskAssigned { .. } => &mut line.assigned,
+                    Fact::TaskCompletedOnTime { .. } => &mut line.completed_on_time,
+                    Fact::TaskCompletedLate { .. } => &mut line.completed_late,
+                    Fact::TaskWentOverdue { .. } => &mut line.went_overdue,
+                    Fact::TaskCancelled { .. } => &mut line.cancelled,
+                    Fact::ScoreChanged { .. } => &mut line.scores_changed,
+                    Fact::FindingRecorded { .. } => &mut line.findings,
+                };
+                *count += 1;
+            }
+            if tenure.to.is_none_or(|end| end > from) && tenure.from <= to {
+                leaders.push(line);
+            }
+        }
+    }
+    Report {
+        period,
+        label: format!("Báo cáo {} năm {}", period.kind.label_vi(), period.year),
+        from,
+        to,
+        through_sequence,
+        units,
+        peer_groups,
+        leaders,
+    }
+}
+
+/// The formats a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Json,
+    Markdown,
+    Csv,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Json, Format::Markdown, Format::Csv];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "json" => Ok(Format::Json),
+            "md" | "markdown" => Ok(Format::Markdown),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!("{other:?} is not a report format: use json, md or csv")),
+        }
+    }
+}
+
+/// The report's bytes in one format. JSON is the canonical form the event's digest names.
+pub fn render(report: &Report, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(report).unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
+        }
+        Format::Markdown => markdown(report).into_bytes(),
+        Format::Csv => csv(report).into_bytes(),
+    }
+}
+
+/// SHA-256 of bytes.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    sha2::Sha256::digest(bytes).into()
+}
+
+fn hundredths(value: u64) -> String {
+    format!("{}.{:02}", value / 100, value % 100)
+}
+
+/// The unit's final total, if it has one.
+fn final_total(scores: &Scores) -> Option<u64> {
+    scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
+}
+
+fn total(scores: &Scores) -> String {
+    final_total(scores).map_or_else(|| "–".into(), hundredths)
+}
+
+fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("# {}\n\n", r.label));
+    out.push_str(&format!(
+        "Kỳ báo cáo (period): {} – {}. Số liệu theo nhật ký sự kiện đến sequence {} (events through stream sequence {}).\n\n",
+        r.from, r.to, r.through_sequence, r.through_sequence
+    ));
+    out.push_str("## Đơn vị (units)\n\n");
+    out.push_str("| Đơn vị | Giao | Đúng hạn | Trễ hạn | Quá hạn | Hủy | Tỷ lệ hoàn thành | Minh chứng | Điểm cuối cùng |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for u in &r.units {
+        let t = &u.tasks;
+        out.push_str(&format!(
+            "| {} ({}) | {} | {} | {} | {} | {} | {} % | {} | {} |\n",
+            u.name,
+            u.unit,
+            t.assigned,
+            t.done_on_time,
+            t.done_late,
+            t.overdue,
+            t.cancelled,
+            hundredths(t.completion_rate_hundredths),
+            u.evidence.total,
+            total(&u.scores)
+        ));
+    }
+    for g in &r.peer_groups {
+        out.push_str(&format!(
+            "\n## Xếp hạng: {} thuộc {} ({} đơn vị)\n\n",
+            g.kind.label_vi(),
+            g.parent,
+            g.group_size
+        ));
+        out.push_str("| Hạng | Đơn vị | Tổng điểm | Hạng năm trước | Thay đổi |\n|---:|---|---:|---:|---:|\n");
+        for e in &g.entries {
+            let rank = e.rank.map_or_else(|| "–".into(), |r| r.to_string());
+            let previous = e.previous_rank.map_or_else(|| "–".into(), |r| r.to_string());
+            let change = e.rank_change.map_or_else(|| "–".into(), |c| format!("{c:+}"));
+            let score = e.final_total_hundredths.map_or_else(|| "–".into(), hundredths);
+            out.push_str(&format!(
+                "| {rank} | {} ({}) | {score} | {previous} | {change} |\n",
+                e.name, e.unit
+            ));
+        }
+    }
+    out.push_str("\n## Trách nhiệm người đứng đầu (leaders)\n\n");
+    out.push_str("| Người | Vai trò | Đơn vị | Giao | Đúng hạn | Trễ hạn | Quá hạn | Hủy | Điểm thay đổi | Hạn chế |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for l in &r.leaders {
+        out.push_str(&format!(
+            "| {} ({}) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            l.name,
+            l.person,
+            l.role.label_vi(),
+            l.unit,
+            l.assigned,
+            l.completed_on_time,
+            l.completed_late,
+            l.went_overdue,
+            l.cancelled,
+            l.scores_changed,
+            l.findings
+        ));
+    }
+    out
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv(r: &Report) -> String {
+    let mut out = String::from(
+        "period,unit,name,kind,parent,assigned,done_on_time,done_late,overdue,open,cancelled,completion_rate_percent,evidence,final_total\n",
+    );
+    for u in &r.units {
+        let t = &u.tasks;
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.period,
+            u.unit,
+            csv_field(&u.name),
+            u.kind.as_str(),
+            u.parent.as_ref().map(ToString::to_string).unwrap_or_default(),
+            t.assigned,
+            t.done_on_time,
+            t.done_late,
+            t.overdue,
+            t.open,
+            t.cancelled,
+            hundredths(t.completion_rate_hundredths),
+            u.evidence.total,
+            final_total(&u.scores).map(hundredths).unwrap_or_default()
+        ));
+    }
+    out
+}

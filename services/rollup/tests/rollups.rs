@@ -1,0 +1,295 @@
+//! Rollups through a real nats-server: a year of events (the worked example of
+//! `docs/views.md`, some recorded days after their business dates) closed period by period on an
+//! injected clock, against figures computed by hand; two services racing; byte-identical
+//! regeneration; a restatement shown by the diff.
+
+use chrono::TimeZone as _;
+use reform_projector::views::TaskCounts;
+use reform_rollup::close::{self, Closed};
+use reform_rollup::log::End;
+use reform_rollup::report::{self, Format, Report};
+use reform_rollup::{diff, Clock, Config};
+use reform_shared::append::Draft;
+use reform_shared::event::{Event, Period, Role, UnitKind};
+use reform_shared::testkit::events::*;
+use reform_shared::testkit::{date, draft, eventually, Broker};
+use reform_shared::time::{vietnam, Timestamp};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A clock the test moves.
+#[derive(Debug, Clone)]
+struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    fn at(y: i32, m: u32, d: u32) -> Self {
+        let clock = TestClock(Arc::new(AtomicI64::new(0)));
+        clock.set(y, m, d);
+        clock
+    }
+
+    fn set(&self, y: i32, m: u32, d: u32) {
+        let at = vietnam().with_ymd_and_hms(y, m, d, 8, 0, 0).single().expect("valid");
+        self.0.store(Timestamp::from_datetime(&at).0, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// An event of business date `on`, recorded `late_days` after it.
+fn dated(n: usize, on: &str, late_days: u64, event: Event) -> Draft {
+    let mut d = draft(&format!("e{n}"), on, event);
+    d.recorded_at =
+        Timestamp(d.recorded_at.0 + i64::try_from(late_days * 86_400_000).expect("fits"));
+    d
+}
+
+/// docs/views.md's worked example: department sgd, head A then B.
+async fn worked_example(broker: &Broker) {
+    let appender = broker.appender().await;
+    let events: Vec<(&str, u64, Event)> = vec![
+        ("2016-01-01", 0, unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, None)),
+        ("2016-01-01", 0, person("a", "Nguyễn Văn A", "Giám đốc")),
+        ("2016-01-01", 0, person("b", "Trần Thị B", "Giám đốc")),
+        ("2016-01-01", 0, appoint("ten-a", "sgd", "a", Role::Head, "2016-01-01")),
+        ("2016-01-10", 0, assign("t1", "sgd", "Rà soát thủ tục", "2016-03-31")),
+        ("2016-02-01", 0, assign("t2", "sgd", "Một cửa liên thông", "2016-06-30")),
+        ("2016-03-01", 0, assign("t3", "sgd", "Báo cáo quý", "2016-06-15")),
+        ("2016-03-31", 0, complete("t1", "sgd")),
+        ("2016-07-01", 0, left("ten-a", "sgd", "a", Role::Head, "2016-07-01")),
+        ("2016-07-01", 0, appoint("ten-b", "sgd", "b", Role::Head, "2016-07-01")),
+        // Back-dated within the period: entered five days after it happened.
+        ("2016-07-05", 5, complete("t2", "sgd")),
+        ("2016-08-01", 0, assign("t4", "sgd", "Chính quyền điện tử", "2016-09-30")),
+        ("2016-08-15", 0, assign("t5", "sgd", "Khảo sát", "2016-12-31")),
+        ("2016-09-01", 0, cancel("t5", "sgd")),
+        ("2016-09-20", 2, deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
+        ("2016-10-15", 0, complete("t4", "sgd")),
+    ];
+    for (n, (on, late, event)) in events.into_iter().enumerate() {
+        appender.append_next(dated(n, on, late, event)).await.expect("appended");
+    }
+}
+
+fn period(text: &str) -> Period {
+    text.parse().expect("period")
+}
+
+fn counts(
+    assigned: u64,
+    on_time: u64,
+    late: u64,
+    overdue: u64,
+    open: u64,
+    cancelled: u64,
+    rate: u64,
+) -> TaskCounts {
+    TaskCounts {
+        assigned,
+        open,
+        done_on_time: on_time,
+        done_late: late,
+        overdue,
+        cancelled,
+        completion_rate_hundredths: rate,
+    }
+}
+
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<Result<(), reform_rollup::RollupError>>,
+}
+
+fn start(broker: &Broker, clock: TestClock, reports: Option<std::path::PathBuf>) -> Running {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = Config { reports_dir: reports };
+    let handle = tokio::spawn(reform_rollup::run(broker.client.clone(), config, clock, async {
+        let _ = stopped.await;
+    }));
+    Running { stop, handle }
+}
+
+impl Running {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.handle.await.expect("joins").expect("stops cleanly");
+    }
+}
+
+async fn rollup_events(broker: &Broker) -> Vec<(u64, Period)> {
+    let mut out = Vec::new();
+    for p in Period::of_year(2016).into_iter().chain(Period::of_year(2017)) {
+        if let Some((seq, _, _)) = close::closed_event(&broker.js, p).await.expect("reads") {
+            out.push((seq, p));
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn stored(broker: &Broker, p: Period) -> Report {
+    let (_, through, _) = close::closed_event(&broker.js, p).await.expect("reads").expect("closed");
+    close::report_of(&broker.js, p, End::Sequence(through)).await.expect("regenerates")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_year_closes_period_by_period_with_the_hand_computed_figures() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let reports = tempfile::tempdir().expect("temp dir");
+    // The service was down all year: it starts on 2 January 2017 and catches up.
+    let service = start(&broker, TestClock::at(2017, 1, 2), Some(reports.path().to_path_buf()));
+    let closed = eventually("the four periods of 2016 to close", WAIT, || async {
+        let events = rollup_events(&broker).await;
+        (events.len() == 4).then_some(events)
+    })
+    .await;
+    let order: Vec<String> = closed.iter().map(|(_, p)| p.to_string()).collect();
+    assert_eq!(order, ["2016-q1", "2016-h1", "2016-q3", "2016-year"], "oldest first");
+
+    let sgd =
+        |r: &Report| r.units.iter().find(|u| u.unit.as_str() == "sgd").expect("sgd").tasks.clone();
+    // By hand, from docs/views.md's definitions:
+    // Q1 (to 31 Mar): t1 done on time; t2, t3 open.            1 ÷ 3 = 33.33 %
+    // H1 (to 30 Jun): t1 on time; t2 open (due 30 Jun); t3 overdue.
+    // Q3 (to 30 Sep): + t2 late, t4 open (moved to 31 Oct), t5 cancelled. 2 ÷ 4 = 50.00 %
+    // Year:           t4 on time: 2 on time, 1 late, 1 overdue, 1 cancelled. 3 ÷ 4 = 75.00 %
+    assert_eq!(sgd(&stored(&broker, period("2016-q1")).await), counts(3, 1, 0, 0, 2, 0, 3333));
+    assert_eq!(sgd(&stored(&broker, period("2016-h1")).await), counts(3, 1, 0, 1, 1, 0, 3333));
+    assert_eq!(sgd(&stored(&broker, period("2016-q3")).await), counts(5, 1, 1, 1, 1, 1, 5000));
+    let year = stored(&broker, period("2016-year")).await;
+    assert_eq!(sgd(&year), counts(5, 2, 1, 1, 0, 1, 7500));
+    // The leaders' records for the year: A assigned three, t1 on time, t3 went overdue on her
+    // watch; B: t2 late (completed on B's watch), t4 and t5 assigned, t5 cancelled, t4 on time.
+    let line =
+        |who: &str| year.leaders.iter().find(|l| l.person.as_str() == who).expect("leader").clone();
+    let (a, b) = (line("a"), line("b"));
+    assert_eq!((a.assigned, a.completed_on_time, a.went_overdue, a.completed_late), (3, 1, 1, 0));
+    assert_eq!((b.assigned, b.completed_on_time, b.completed_late, b.cancelled), (2, 1, 1, 1));
+
+    // Each format was written to the reports directory; the JSON is the one the event names.
+    for (_, p) in &closed {
+        let (_, _, digest) =
+            close::closed_event(&broker.js, *p).await.expect("reads").expect("closed");
+        let json = std::fs::read(reports.path().join(format!("{p}.json"))).expect("json file");
+        assert_eq!(report::sha256(&json), digest, "{p}");
+        let md = std::fs::read_to_string(reports.path().join(format!("{p}.md"))).expect("md file");
+        assert!(md.starts_with(&format!("# Báo cáo {}", p.kind.label_vi())), "{md}");
+    }
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_services_racing_on_a_boundary_give_one_report_and_one_event() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let clock = TestClock::at(2016, 12, 31);
+    let first = start(&broker, clock.clone(), None);
+    let second = start(&broker, clock.clone(), None);
+    eventually("2016-q3 to close", WAIT, || async {
+        (rollup_events(&broker).await.len() == 3).then_some(())
+    })
+    .await;
+    clock.set(2017, 1, 1);
+    eventually("the year to close", WAIT, || async {
+        (rollup_events(&broker).await.len() == 4).then_some(())
+    })
+    .await;
+    first.stop().await;
+    second.stop().await;
+    let stream = broker.js.get_stream("PAR_EVENTS").await.expect("stream");
+    let info = stream.info_with_subjects("par.evt.rollup.>").await.expect("info");
+    let per_subject: Vec<u64> = {
+        use futures::StreamExt as _;
+        let subjects: Vec<_> = info.collect().await;
+        subjects.into_iter().map(|s| s.expect("subject").1 as u64).collect()
+    };
+    assert_eq!(per_subject.len(), 4, "one subject per period");
+    assert!(per_subject.iter().all(|n| *n == 1), "one event per period: {per_subject:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regenerated_report_is_byte_identical_to_the_stored_one() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let p = period("2016-q3");
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    let closed = close::close(
+        &broker.js,
+        p,
+        End::RecordedBefore { at: p.closes_at(), head },
+        None,
+        Timestamp::now(),
+    )
+    .await
+    .expect("closes");
+    let Closed::Now { through_sequence, report_sha256, .. } = closed else { panic!("{closed:?}") };
+    let again = close::close(&broker.js, p, End::Sequence(head), None, Timestamp::now())
+        .await
+        .expect("again");
+    assert!(matches!(again, Closed::Already { .. }), "closed once: {again:?}");
+    let bucket = close::bucket(&broker.js).await.expect("bucket");
+    for format in Format::ALL {
+        let regenerated = report::render(&stored(&broker, p).await, format);
+        let key = format!("{}.{}", hex::encode(report::sha256(&regenerated)), format.extension());
+        let mut object = bucket.get(key.as_str()).await.expect("stored under its digest");
+        let mut bytes = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut object, &mut bytes).await.expect("reads");
+        assert_eq!(bytes, regenerated, "{format:?}");
+        if format == Format::Json {
+            assert_eq!(report::sha256(&bytes), report_sha256);
+        }
+    }
+    assert!(through_sequence < head, "the Q3 report leaves out the October completion");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let q1 = period("2016-q1");
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    close::close(
+        &broker.js,
+        q1,
+        End::RecordedBefore { at: q1.closes_at(), head },
+        None,
+        Timestamp::now(),
+    )
+    .await
+    .expect("closes");
+    assert!(diff::diff(&broker.js, q1)
+        .await
+        .expect("diff")
+        .expect("closed")
+        .differences
+        .iter()
+        .all(|d| d.unit.as_str() != "sgd"));
+    // t3's completion on 20 March, entered in April: it changes what is true about Q1.
+    let late_entry = dated(99, "2016-03-20", 20, complete("t3", "sgd"));
+    let seq = broker.appender().await.append_next(late_entry).await.expect("appended").sequence();
+    let diff = diff::diff(&broker.js, q1).await.expect("diff").expect("closed");
+    let figure = |name: &str| {
+        diff.differences.iter().find(|d| d.unit.as_str() == "sgd" && d.figure == name).cloned()
+    };
+    let on_time = figure("done on time").expect("done on time differs");
+    assert_eq!((on_time.closed.as_str(), on_time.now.as_str()), ("1", "2"));
+    let open = figure("open").expect("open differs");
+    assert_eq!((open.closed.as_str(), open.now.as_str()), ("2", "1"));
+    assert!(
+        diff.events.iter().any(|e| e.sequence == seq
+            && e.event == "task-completed"
+            && e.on == date("2016-03-20")),
+        "{:?}",
+        diff.events
+    );
+    // Nothing dated after Q1 is listed as behind it.
+    assert!(diff.events.iter().all(|e| e.on <= date("2016-03-31")));
+}
