@@ -17,6 +17,8 @@ use sha2::Digest as _;
 
 /// The demo data, compiled in so `reformctl up` works from any directory.
 pub const PROVINCE_JSON: &str = include_str!("../../../demo/province.json");
+/// The years the demo's scores and tasks fall in, whose reporting periods `up` closes.
+pub const YEARS: [u16; 6] = [2014, 2015, 2016, 2021, 2022, 2023];
 
 #[derive(Debug, Deserialize)]
 pub struct Demo {

@@ -16,6 +16,7 @@ pub mod directory;
 pub mod evidence;
 pub mod log;
 pub mod outcome;
+pub mod rollup;
 pub mod scoring;
 pub mod serve;
 pub mod status;
@@ -57,6 +58,8 @@ pub enum Command {
     /// Whether every service and the projector runs, how far each has read, and its last
     /// problem; exits non-zero when any part is stopped or stuck.
     Status,
+    #[command(flatten)]
+    Rollup(rollup::Cmd),
     #[command(flatten)]
     Log(log::Cmd),
     /// Run one service on its own against --nats (as its own binary would).
@@ -111,6 +114,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Scoring(cmd) => scoring::run(cmd, ctx).await,
         Command::View(cmd) => view::run(cmd, ctx).await,
         Command::Status => status::run(ctx).await,
+        Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Log(cmd) => log::run(cmd, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,
     }

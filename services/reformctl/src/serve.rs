@@ -12,6 +12,7 @@ pub enum Part {
     Evidence,
     Scoring,
     Projector,
+    Rollup,
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +34,10 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         Part::Scoring => reform_scoring::run(client, Default::default(), stop).await?,
         Part::Projector => {
             reform_projector::run(client, reform_projector::Config::new(args.views), stop).await?
+        }
+        Part::Rollup => {
+            let config = reform_rollup::Config { reports_dir: None };
+            reform_rollup::run(client, config, reform_rollup::SystemClock, stop).await?
         }
     }
     Ok(())

@@ -72,8 +72,11 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let mut services = crate::up_services::start_command_services(&supervisor).await?;
     let views = data_dir.join("views.redb");
     services.push(crate::up_services::start_projector(&supervisor, views.clone()).await?);
+    let reports = data_dir.join("reports");
+    services.push(crate::up_services::start_rollup(&supervisor, reports.clone()).await?);
     print_summary(&js, server.as_ref(), &url, &log).await?;
     println!("  views       {}", views.display());
+    println!("  reports     {}", reports.display());
     let status = crate::status::gather(&client).await?;
     if !status.ok() {
         eprintln!("\nwarning: not every part is running; the demo is not loaded:");
@@ -81,6 +84,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         eprintln!("see `reformctl status`, and docs/operations.md for what to do");
     } else if !args.no_demo {
         load_demo(&client).await?;
+        close_demo_periods(&client).await?;
         crate::up_services::wait_projected(&client).await?;
         crate::up_show::show(&client).await?;
     }
@@ -217,6 +221,27 @@ async fn print_summary(
         info.state.messages, info.state.last_sequence
     );
     println!("  log         {log}");
+    Ok(())
+}
+
+/// The demo is history loaded after the fact, so the rollup service would not close its periods
+/// on its own (they ended before the log began): close them, as an operator importing history
+/// does. Idempotent: a closed period stays as it was.
+async fn close_demo_periods(client: &async_nats::Client) -> anyhow::Result<()> {
+    let mut closed = 0;
+    for period in crate::rollup::periods_of(crate::demo::YEARS) {
+        let request = reform_shared::command::Request {
+            command_id: reform_shared::ids::CommandId::new(format!("demo-close-{period}"))?,
+            actor: reform_shared::ids::PersonId::new("demo-loader".to_owned())?,
+            occurred_on: None,
+            command: reform_rollup::Command::Close { period },
+        };
+        let accepted = reform_shared::command::send(client, reform_rollup::NAME, &request).await?;
+        closed += usize::from(!accepted.duplicate);
+    }
+    if closed > 0 {
+        println!("  reports     closed {closed} reporting periods of the demo years");
+    }
     Ok(())
 }
 

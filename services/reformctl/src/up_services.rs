@@ -73,6 +73,20 @@ pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<V
     Ok(running)
 }
 
+/// Starts the rollup service, supervised, writing reports under `reports`, and waits until it
+/// answers.
+pub async fn start_rollup(
+    supervisor: &Supervisor,
+    reports: std::path::PathBuf,
+) -> anyhow::Result<Running> {
+    let running = supervisor.run("rollup", move |c, s| {
+        let config = reform_rollup::Config { reports_dir: Some(reports.clone()) };
+        reform_rollup::run(c, config, reform_rollup::SystemClock, s.wait())
+    });
+    wait_ready(&supervisor.client, &["par-rollup"]).await?;
+    Ok(running)
+}
+
 /// Starts the projector on the views file under the data directory, supervised, and waits
 /// until it answers.
 pub async fn start_projector(

@@ -226,7 +226,9 @@ fn markdown(r: &Report) -> String {
     out.push_str("## Đơn vị (units)\n\n");
     out.push_str("| Đơn vị | Giao | Đúng hạn | Trễ hạn | Quá hạn | Hủy | Tỷ lệ hoàn thành | Minh chứng | Điểm cuối cùng |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for u in &r.units {
+    // People read the units the period says something about; the JSON and CSV list them all.
+    let quiet = r.units.iter().filter(|u| !says_something(u)).count();
+    for u in r.units.iter().filter(|u| says_something(u)) {
         let t = &u.tasks;
         out.push_str(&format!(
             "| {} ({}) | {} | {} | {} | {} | {} | {} % | {} | {} |\n",
@@ -240,6 +242,12 @@ fn markdown(r: &Report) -> String {
             hundredths(t.completion_rate_hundredths),
             u.evidence.total,
             total(&u.scores)
+        ));
+    }
+    if quiet > 0 {
+        out.push_str(&format!(
+            "\n{quiet} đơn vị khác không có nhiệm vụ, minh chứng hay điểm trong kỳ \
+             ({quiet} other units had nothing in the period).\n"
         ));
     }
     for g in &r.peer_groups {
@@ -281,6 +289,11 @@ fn markdown(r: &Report) -> String {
         ));
     }
     out
+}
+
+/// Whether a unit had a task, a document or a final score in the period.
+fn says_something(u: &UnitLine) -> bool {
+    u.tasks.assigned > 0 || u.evidence.total > 0 || final_total(&u.scores).is_some()
 }
 
 fn csv_field(text: &str) -> String {
