@@ -74,14 +74,35 @@ pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError>
     }
 }
 
-/// Builds the report of `period` from the prefix `end` names.
+/// Builds the report of `period` from the prefix `end` names, with the restatements of the
+/// earlier periods (of its year and the year before) that were closed within that prefix: each
+/// is rebuilt from its own prefix and compared with the same period as this prefix tells it.
+/// Everything comes from the prefix, so the report is the same whenever it is regenerated.
 pub async fn report_of(
     js: &jetstream::Context,
     period: Period,
     end: End,
 ) -> Result<Report, RollupError> {
     let (state, through) = log::read_prefix(js, end).await?;
-    Ok(report::build(&state, period, through))
+    let mut report = report::build(&state, period, through);
+    let earlier = Period::of_year(period.year.saturating_sub(1))
+        .into_iter()
+        .chain(Period::of_year(period.year))
+        .filter(|p| p.closes_at() < period.closes_at());
+    for before in earlier {
+        let Some((sequence, covered, _)) = closed_event(js, before).await? else { continue };
+        if sequence > through || covered >= through {
+            continue;
+        }
+        let (then, then_through) = log::read_prefix(js, End::Sequence(covered)).await?;
+        let closed = report::build(&then, before, then_through);
+        let now = report::build(&state, before, through);
+        let differences = crate::diff::compare(&closed, &now);
+        if !differences.is_empty() {
+            report.restated.push(report::Restatement { period: before, differences });
+        }
+    }
+    Ok(report)
 }
 
 /// Closes `period` with the report of the prefix `end` names, unless it is closed already.

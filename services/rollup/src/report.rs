@@ -27,6 +27,15 @@ pub struct Report {
     pub units: Vec<UnitLine>,
     pub peer_groups: Vec<PeerGroup>,
     pub leaders: Vec<LeaderLine>,
+    /// Earlier closed periods whose figures this report's events changed (restatements).
+    pub restated: Vec<Restatement>,
+}
+
+/// The figures of an earlier closed period that changed by the time this report was closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restatement {
+    pub period: Period,
+    pub differences: Vec<crate::diff::Difference>,
 }
 
 /// One unit's figures for the period (its sub-units' tasks and evidence included, as in the
@@ -150,6 +159,7 @@ pub fn build(state: &State, period: Period, through_sequence: u64) -> Report {
         units,
         peer_groups,
         leaders,
+        restated: Vec::new(),
     }
 }
 
@@ -267,6 +277,20 @@ fn markdown(r: &Report) -> String {
                 "| {rank} | {} ({}) | {score} | {previous} | {change} |\n",
                 e.name, e.unit
             ));
+        }
+    }
+    if !r.restated.is_empty() {
+        out.push_str(
+            "\n## Số liệu kỳ trước được điều chỉnh (restated figures of earlier periods)\n\n",
+        );
+        out.push_str("| Kỳ | Đơn vị | Chỉ tiêu | Đã báo cáo | Nay |\n|---|---|---|---:|---:|\n");
+        for restatement in &r.restated {
+            for d in &restatement.differences {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    restatement.period, d.unit, d.figure, d.closed, d.now
+                ));
+            }
         }
     }
     out.push_str("\n## Trách nhiệm người đứng đầu (leaders)\n\n");

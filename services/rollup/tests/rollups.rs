@@ -292,4 +292,18 @@ async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
     );
     // Nothing dated after Q1 is listed as behind it.
     assert!(diff.events.iter().all(|e| e.on <= date("2016-03-31")));
+    // The next period's report lists the restated Q1 figures.
+    let h1 = period("2016-h1");
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    close::close(&broker.js, h1, End::Sequence(head), None, Timestamp::now())
+        .await
+        .expect("closes");
+    let report = stored(&broker, h1).await;
+    let restated = report.restated.iter().find(|r| r.period == q1).expect("Q1 restated in H1");
+    assert!(
+        restated.differences.iter().any(|d| d.unit.as_str() == "sgd" && d.figure == "done on time"),
+        "{restated:?}"
+    );
+    let md = String::from_utf8(report::render(&report, Format::Markdown)).expect("utf-8");
+    assert!(md.contains("| 2016-q1 | sgd | done on time | 1 | 2 |"), "{md}");
 }
