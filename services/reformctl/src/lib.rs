@@ -9,6 +9,7 @@
 //! - [`status`] reads every part's health; [`log`] provisions the log and records skips;
 //!   [`supervise`] restarts what `up` runs; [`datadir`] keeps one owner per data directory.
 
+pub mod audit;
 pub mod ctx;
 pub mod datadir;
 pub mod demo;
@@ -60,6 +61,8 @@ pub enum Command {
     Status,
     #[command(flatten)]
     Rollup(rollup::Cmd),
+    #[command(flatten)]
+    Audit(audit::Cmd),
     #[command(flatten)]
     Log(log::Cmd),
     /// Run one service on its own against --nats (as its own binary would).
@@ -115,6 +118,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::View(cmd) => view::run(cmd, ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
+        Command::Audit(cmd) => audit::run(cmd, ctx).await,
         Command::Log(cmd) => log::run(cmd, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,
     }

@@ -17,6 +17,7 @@
 //! | 5 | `conflict` | another command changed the same thing first | re-read, decide again |
 //! | 6 | `not-found` | the views do not know the unit or person asked about | check the id |
 //! | 7 | `unavailable` | no answer, the broker or a service is down or halted | retry with the same `--command-id` |
+//! | 8 | `check-failed` | `audit verify` found a problem in the log | read the problems listed |
 
 use reform_shared::command::{CommandError, ErrorKind};
 use reform_shared::ids::CommandId;
@@ -32,6 +33,7 @@ pub enum FailureKind {
     Conflict,
     NotFound,
     Unavailable,
+    CheckFailed,
 }
 
 impl FailureKind {
@@ -43,6 +45,7 @@ impl FailureKind {
             FailureKind::Conflict => 5,
             FailureKind::NotFound => 6,
             FailureKind::Unavailable => 7,
+            FailureKind::CheckFailed => 8,
         }
     }
 

@@ -1,0 +1,360 @@
+//! Checking a log message by message: pure, so the same checker runs on the stream and on an
+//! export, and is tested on logs damaged on purpose.
+//!
+//! For every message, in order:
+//! - its stream sequence follows the one before (the stream keeps everything, so a gap is a
+//!   removal);
+//! - it decodes, its digest checks (or an operator's recorded skip covers exactly its bytes);
+//! - it was published on the subject its event belongs on;
+//! - its chain link is the next of its aggregate: the version one more than the last one seen,
+//!   and the previous digest that of the aggregate's last event. So an event altered in place
+//!   (with its digest recomputed) breaks the link of the aggregate's next event, and two events
+//!   of one aggregate swapped or one removed break the versions.
+
+use reform_shared::codec;
+use reform_shared::skips::Skip;
+use reform_shared::subject::Aggregate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One message of the log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub sequence: u64,
+    pub subject: String,
+    pub payload: Vec<u8>,
+}
+
+/// Something wrong, at a stream sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub sequence: u64,
+    pub what: String,
+}
+
+/// What an auditor reads at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub passed: bool,
+    pub messages: u64,
+    pub aggregates: u64,
+    /// Unreadable messages an operator recorded a skip for (not problems, but listed).
+    pub skipped: Vec<u64>,
+    pub problems: Vec<Problem>,
+}
+
+impl Verdict {
+    /// The one-line verdict.
+    pub fn line(&self) -> String {
+        let skipped = match self.skipped.len() {
+            0 => String::new(),
+            n => format!(", {n} skipped by an operator"),
+        };
+        if self.passed {
+            format!(
+                "PASS: {} messages, {} aggregates, no problem{skipped}",
+                self.messages, self.aggregates
+            )
+        } else {
+            let n = self.problems.len();
+            let problems = if n == 1 { "1 problem".to_owned() } else { format!("{n} problems") };
+            format!(
+                "FAIL: {problems} in {} messages, {} aggregates{skipped}",
+                self.messages, self.aggregates
+            )
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tip {
+    version: u64,
+    digest: [u8; 32],
+    sequence: u64,
+}
+
+/// The checker's state between messages.
+#[derive(Debug, Default)]
+pub struct Verifier {
+    last_sequence: u64,
+    messages: u64,
+    tips: BTreeMap<String, Tip>,
+    skipped: Vec<u64>,
+    problems: Vec<Problem>,
+}
+
+impl Verifier {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn problem(&mut self, sequence: u64, what: String) {
+        self.problems.push(Problem { sequence, what });
+    }
+
+    /// A problem that concerns the log as a whole (say, the stream's settings), at sequence 0.
+    pub fn log_problem(&mut self, what: String) {
+        self.problem(0, what);
+    }
+
+    /// Checks the next message; `skip` is the operator's skip recorded for its sequence, if any.
+    pub fn check(&mut self, message: &Message, skip: Option<&Skip>) {
+        self.messages += 1;
+        let seq = message.sequence;
+        if seq != self.last_sequence + 1 {
+            if seq <= self.last_sequence {
+                self.problem(
+                    seq,
+                    format!("sequence {seq} comes after {}: out of order", self.last_sequence),
+                );
+            } else {
+                let (from, to) = (self.last_sequence + 1, seq - 1);
+                let missing = if from == to {
+                    format!("sequence {from} is")
+                } else {
+                    format!("sequences {from} to {to} are")
+                };
+                self.problem(seq, format!("{missing} missing: removed from the log"));
+            }
+        }
+        self.last_sequence = self.last_sequence.max(seq);
+        let record = match codec::decode(&message.payload) {
+            Ok(record) => record,
+            Err(e) => {
+                if skip.is_some_and(|s| s.covers(&message.payload)) {
+                    self.skipped.push(seq);
+                } else {
+                    self.problem(seq, format!("unreadable: {e}"));
+                }
+                return;
+            }
+        };
+        let envelope = &record.envelope;
+        let aggregate = Aggregate::of(&envelope.event);
+        let expected_subject = aggregate.subject();
+        if message.subject != expected_subject {
+            self.problem(
+                seq,
+                format!(
+                    "a {} event published on {}, where it does not belong (its subject is {expected_subject})",
+                    envelope.event.type_name(),
+                    message.subject
+                ),
+            );
+        }
+        let key = aggregate.chain_key();
+        if envelope.chain.aggregate != key {
+            self.problem(
+                seq,
+                format!(
+                    "its chain names aggregate {}, but the event belongs to {key}",
+                    envelope.chain.aggregate
+                ),
+            );
+        }
+        let link = &envelope.chain;
+        match self.tips.get(&key).copied() {
+            None if link.version != 1 || link.previous != [0; 32] => self.problem(
+                seq,
+                format!(
+                    "{key} begins at version {} here: its earlier events are missing or out of order",
+                    link.version
+                ),
+            ),
+            Some(tip) if link.version != tip.version + 1 => self.problem(
+                seq,
+                format!(
+                    "{key} version {} follows version {} (sequence {}): an event of it is missing, added or out of order",
+                    link.version, tip.version, tip.sequence
+                ),
+            ),
+            Some(tip) if link.previous != tip.digest => self.problem(
+                seq,
+                format!(
+                    "{key} version {}: its link names a previous event other than the one at sequence {} (altered?)",
+                    link.version, tip.sequence
+                ),
+            ),
+            _ => {}
+        }
+        self.tips.insert(key, Tip { version: link.version, digest: record.digest, sequence: seq });
+    }
+
+    pub fn finish(self) -> Verdict {
+        Verdict {
+            passed: self.problems.is_empty(),
+            messages: self.messages,
+            aggregates: self.tips.len() as u64,
+            skipped: self.skipped,
+            problems: self.problems,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reform_shared::append::Draft;
+    use reform_shared::envelope::{ChainLink, Envelope, EventId};
+    use reform_shared::testkit::draft;
+    use reform_shared::testkit::events::*;
+
+    /// Encodes drafts as the appender would: chained per aggregate, sequences from 1.
+    fn log(drafts: Vec<Draft>) -> Vec<Message> {
+        let mut tips: BTreeMap<String, (u64, [u8; 32])> = BTreeMap::new();
+        drafts
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let aggregate = Aggregate::of(&d.event);
+                let key = aggregate.chain_key();
+                let chain = match tips.get(&key) {
+                    None => ChainLink::first(key.clone()),
+                    Some((v, digest)) => {
+                        ChainLink { aggregate: key.clone(), version: v + 1, previous: *digest }
+                    }
+                };
+                let envelope = Envelope {
+                    event_id: EventId::for_command(&d.command_id),
+                    occurred_at: d.occurred_at,
+                    recorded_at: d.recorded_at,
+                    actor: d.actor,
+                    command_id: d.command_id,
+                    chain: chain.clone(),
+                    signature: None,
+                    event: d.event,
+                };
+                let (payload, digest) = codec::encode(&envelope).expect("encodes");
+                tips.insert(key, (chain.version, digest));
+                Message { sequence: i as u64 + 1, subject: aggregate.subject(), payload }
+            })
+            .collect()
+    }
+
+    fn honest() -> Vec<Message> {
+        use reform_shared::event::UnitKind;
+        log(vec![
+            draft("c1", "2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+            draft("c2", "2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
+            draft("c3", "2016-02-01", assign("t2", "sgd", "Một cửa", "2016-06-30")),
+            draft("c4", "2016-02-10", deadline("t1", "sgd", "2016-03-31", "2016-04-30")),
+            draft("c5", "2016-03-31", complete("t1", "sgd")),
+        ])
+    }
+
+    fn verify(messages: &[Message]) -> Verdict {
+        let mut v = Verifier::new();
+        for m in messages {
+            v.check(m, None);
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn an_honest_log_passes() {
+        let verdict = verify(&honest());
+        assert!(verdict.passed, "{verdict:?}");
+        assert_eq!(verdict.line(), "PASS: 5 messages, 3 aggregates, no problem");
+    }
+
+    #[test]
+    fn an_event_altered_in_place_with_its_digest_recomputed_breaks_the_next_link() {
+        let mut messages = honest();
+        // Re-encode t1's deadline change with another new due date: a valid message of its own.
+        let mut record = codec::decode(&messages[3].payload).expect("decodes");
+        record.envelope.event = deadline("t1", "sgd", "2016-03-31", "2016-12-31");
+        messages[3].payload = codec::encode(&record.envelope).expect("encodes").0;
+        let verdict = verify(&messages);
+        assert!(!verdict.passed);
+        assert_eq!(verdict.problems.len(), 1, "{verdict:?}");
+        assert_eq!(verdict.problems[0].sequence, 5);
+        assert!(
+            verdict.problems[0].what.contains("other than the one at sequence 4 (altered?)"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn a_damaged_byte_is_unreadable() {
+        let mut messages = honest();
+        messages[1].payload[10] ^= 0x20;
+        let verdict = verify(&messages);
+        assert_eq!(verdict.problems[0].sequence, 2);
+        assert!(
+            verdict.problems[0].what.starts_with("unreadable: message is damaged"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn a_removed_event_leaves_a_gap_and_a_broken_chain() {
+        let mut messages = honest();
+        messages.remove(3);
+        let verdict = verify(&messages);
+        let what: Vec<&str> = verdict.problems.iter().map(|p| p.what.as_str()).collect();
+        assert!(what.iter().any(|w| w.starts_with("sequence 4 is missing")), "{what:?}");
+        assert!(what.iter().any(|w| w.contains("version 3 follows version 1")), "{what:?}");
+    }
+
+    #[test]
+    fn two_events_of_one_aggregate_swapped_are_out_of_order() {
+        let mut messages = honest();
+        // Keep the sequences, swap what is stored at 4 and 5 (both task t1).
+        let (a, b) = (messages[3].payload.clone(), messages[4].payload.clone());
+        messages[3].payload = b;
+        messages[4].payload = a;
+        let verdict = verify(&messages);
+        assert!(!verdict.passed);
+        assert!(
+            verdict
+                .problems
+                .iter()
+                .any(|p| p.sequence == 4 && p.what.contains("version 3 follows version 1")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn an_event_published_on_another_subject_is_caught() {
+        let mut messages = honest();
+        messages[2].subject = "par.evt.tasks.other.task.t2".into();
+        let verdict = verify(&messages);
+        assert!(
+            verdict
+                .problems
+                .iter()
+                .any(|p| p.sequence == 3 && p.what.contains("where it does not belong")),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn an_operator_skip_covers_exactly_its_bytes() {
+        // Garbage published by hand became sequence 3; the events after it moved up one.
+        let mut messages = honest();
+        for m in &mut messages[2..] {
+            m.sequence += 1;
+        }
+        let garbage = b"garbage published by hand".to_vec();
+        messages.insert(
+            2,
+            Message { sequence: 3, subject: "par.evt.tasks.x.task.zzz".into(), payload: garbage },
+        );
+        let skip = Skip {
+            sequence: 3,
+            payload_sha256: reform_shared::skips::payload_sha256(&messages[2].payload),
+            reason: "incident 12".into(),
+            by: "operator".into(),
+            recorded_at: String::new(),
+            unreadable_because: String::new(),
+        };
+        let mut v = Verifier::new();
+        for m in &messages {
+            v.check(m, (m.sequence == 3).then_some(&skip));
+        }
+        let verdict = v.finish();
+        assert!(verdict.passed, "{verdict:?}");
+        assert_eq!(verdict.skipped, vec![3]);
+        assert!(verdict.line().ends_with(", 1 skipped by an operator"));
+    }
+}
