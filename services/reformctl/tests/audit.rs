@@ -106,3 +106,75 @@ async fn verify_names_a_stream_that_allows_deletes() {
         "{stdout}"
     );
 }
+
+/// What a head saw on 1 July about 30 June, against what is true now about 30 June: t3's
+/// completion on 10 June was entered on 15 July.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_as_known_at_and_as_true_at_give_the_hand_computed_figures() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let day = 86_400_000i64;
+    let events: Vec<(&str, i64, reform_shared::event::Event)> = vec![
+        ("2016-01-01", 0, unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-01-10", 0, assign("t1", "sgd", "Rà soát", "2016-03-31")),
+        ("2016-02-01", 0, assign("t2", "sgd", "Một cửa", "2016-06-30")),
+        ("2016-03-01", 0, assign("t3", "sgd", "Báo cáo", "2016-06-15")),
+        ("2016-03-31", 0, complete("t1", "sgd")),
+        ("2016-06-10", 35, complete("t3", "sgd")),
+    ];
+    for (n, (on, late_days, event)) in events.into_iter().enumerate() {
+        let mut d = draft(&format!("r{n}"), on, event);
+        d.recorded_at = reform_shared::time::Timestamp(d.recorded_at.0 + late_days * day);
+        appender.append_next(d).await.expect("appends");
+    }
+    let url = broker.server.url().to_owned();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let views = dir.path().join("replayed.redb").display().to_string();
+    let replay = move |args: Vec<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                reformctl(&url, &args)
+            })
+            .await
+            .expect("joins")
+        }
+    };
+    let unit_args = ["unit", "--unit", "sgd", "--year", "2016", "--as-of", "2016-06-30"];
+    let mut then: Vec<String> =
+        ["--json", "audit", "replay", "--known-at", "2016-07-01", "--views", &views]
+            .map(String::from)
+            .to_vec();
+    then.extend(unit_args.map(String::from));
+    let out = replay(then).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = &seen["tasks"];
+    assert_eq!(
+        (tasks["done_on_time"].as_u64(), tasks["overdue"].as_u64(), tasks["open"].as_u64()),
+        (Some(1), Some(1), Some(1)),
+        "{tasks}"
+    );
+    assert_eq!(tasks["completion_rate_hundredths"], 3333);
+    assert!(std::path::Path::new(&views).exists(), "the replay wrote its own views file");
+
+    let mut now: Vec<String> = ["--json", "audit", "replay"].map(String::from).to_vec();
+    now.extend(unit_args.map(String::from));
+    let out = replay(now).await;
+    let true_now: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = &true_now["tasks"];
+    assert_eq!(
+        (tasks["done_on_time"].as_u64(), tasks["overdue"].as_u64(), tasks["open"].as_u64()),
+        (Some(2), Some(0), Some(1)),
+        "{tasks}"
+    );
+    assert_eq!(tasks["completion_rate_hundredths"], 6667);
+
+    // A replay never writes over a views file.
+    let mut again: Vec<String> = ["audit", "replay", "--views", &views].map(String::from).to_vec();
+    again.extend(unit_args.map(String::from));
+    let refused = replay(again).await;
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("a replay writes a new views file"));
+}

@@ -22,13 +22,28 @@ pub enum End {
 /// messages an operator skipped (`reform_shared::skips`) are gone past, as every reader does;
 /// any other unreadable message stops the read, naming it.
 pub async fn read_prefix(js: &jetstream::Context, end: End) -> Result<(State, u64), RollupError> {
+    let mut state = State::default();
+    let through = for_each_in_prefix(js, end, |seq, record| match record {
+        Some(record) => apply(&mut state, record, seq),
+        None => state.applied_through = seq,
+    })
+    .await?;
+    Ok((state, through))
+}
+
+/// Hands every message of the prefix to `each`, in order: the decoded record, or `None` for an
+/// unreadable message an operator skipped. Returns the last sequence of the prefix.
+pub async fn for_each_in_prefix(
+    js: &jetstream::Context,
+    end: End,
+    mut each: impl FnMut(u64, Option<&reform_shared::envelope::Record>),
+) -> Result<u64, RollupError> {
     let limit = match end {
         End::RecordedBefore { head, .. } => head,
         End::Sequence(n) => n,
     };
-    let mut state = State::default();
     if limit == 0 {
-        return Ok((state, 0));
+        return Ok(0);
     }
     let stream =
         js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
@@ -52,19 +67,19 @@ pub async fn read_prefix(js: &jetstream::Context, end: End) -> Result<(State, u6
                         break;
                     }
                 }
-                apply(&mut state, &record, seq);
+                each(seq, Some(&record));
             }
             Err(source) => {
                 let skip = reform_shared::skips::lookup(js, seq).await.ok().flatten();
                 if !skip.is_some_and(|s| s.covers(&message.payload)) {
                     return Err(RollupError::Unreadable { sequence: seq, source });
                 }
-                state.applied_through = seq;
+                each(seq, None);
             }
         }
         through = seq;
     }
-    Ok((state, through))
+    Ok(through)
 }
 
 /// The stream's last sequence now.

@@ -5,9 +5,11 @@
 //!   ([`verify`]); the stream still refuses deletes and purges. Each problem is listed with its
 //!   stream sequence; a one-line verdict and counts end it; the exit code is 0 for a pass and 8
 //!   for a failure. A progress bar shows on a terminal.
+//! - `audit replay`: a view as known at a moment and/or as true at a date ([`replay`]).
 //! - `audit export --out FILE`: the log as JSON Lines, one message a line (see
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 
+pub mod replay;
 pub mod verify;
 
 use crate::ctx::Ctx;
@@ -37,6 +39,9 @@ pub enum AuditCmd {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// A view as known at a moment (`--known-at DATE` or `--through SEQ`), as true at a date
+    /// (the view's `--as-of`), or both; from the log, never the live views.
+    Replay(replay::Args),
     /// Write the log as JSON Lines, one message a line.
     Export {
         #[arg(long)]
@@ -58,6 +63,7 @@ pub struct ExportLine {
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let Cmd::Audit(cmd) = cmd;
     match cmd {
+        AuditCmd::Replay(args) => replay::run(args, ctx).await,
         AuditCmd::Verify { export: Some(path) } => {
             let messages = read_export(&path)?;
             let mut verifier = Verifier::new();
