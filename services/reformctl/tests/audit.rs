@@ -178,3 +178,81 @@ async fn replay_as_known_at_and_as_true_at_give_the_hand_computed_figures() {
     assert_eq!(refused.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("a replay writes a new views file"));
 }
+
+/// A checkpoint taken now still holds after more events are appended, fails on a log rewritten
+/// from scratch (same events, written anew), and a checkpoint with a bad signature is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
+    let broker = Broker::start().await;
+    seed(&broker).await;
+    let url = broker.server.url().to_owned();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("log.nk").display().to_string();
+    let note = dir.path().join("checkpoint.txt").display().to_string();
+    let run = |url: String, args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            reformctl(&url, &args)
+        })
+        .await
+        .expect("joins")
+    };
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let made = run(url.clone(), args(&["audit", "key", "new", "--out", &key])).await;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let public = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    assert!(public.starts_with('A'), "an nkeys account public key: {public}");
+    let taken =
+        run(url.clone(), args(&["audit", "checkpoint", "--key", &key, "--out", &note])).await;
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    let text = std::fs::read_to_string(&note).expect("note");
+    assert!(text.lines().nth(1) == Some("4"), "size 4: {text}");
+
+    // More events: the log extends the checkpoint.
+    broker
+        .appender()
+        .await
+        .append_next(draft("c9", "2016-04-01", complete("t2", "sgd")))
+        .await
+        .expect("appends");
+    let holds =
+        run(url.clone(), args(&["audit", "verify", "--checkpoint", &note, "--log-key", &public]))
+            .await;
+    assert_eq!(holds.status.code(), Some(0), "{}", String::from_utf8_lossy(&holds.stdout));
+
+    // History rewritten into another stack with one fact changed (t2's due date) and every
+    // digest and link recomputed: every message decodes and chains, but it is not the log the
+    // checkpoint covered.
+    let other = Broker::start().await;
+    let appender = other.appender().await;
+    let rewritten_events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
+        ("2016-02-01", assign("t2", "sgd", "Một cửa", "2016-07-31")),
+        ("2016-03-31", complete("t1", "sgd")),
+    ];
+    for (n, (on, event)) in rewritten_events.into_iter().enumerate() {
+        appender.append_next(draft(&format!("c{n}"), on, event)).await.expect("appends");
+    }
+    let rewritten = run(
+        other.server.url().to_owned(),
+        args(&["audit", "verify", "--checkpoint", &note, "--log-key", &public]),
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&rewritten.stdout);
+    assert_eq!(rewritten.status.code(), Some(8), "{stdout}");
+    assert!(stdout.contains("do not match the checkpoint"), "{stdout}");
+
+    // A checkpoint edited after signing.
+    let forged = dir.path().join("forged.txt").display().to_string();
+    std::fs::write(&forged, text.replacen("\n4\n", "\n3\n", 1)).expect("write");
+    let refused =
+        run(url.clone(), args(&["audit", "verify", "--checkpoint", &forged, "--log-key", &public]))
+            .await;
+    assert_eq!(refused.status.code(), Some(8));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("signature does not verify"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

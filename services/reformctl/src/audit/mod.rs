@@ -5,10 +5,14 @@
 //!   ([`verify`]); the stream still refuses deletes and purges. Each problem is listed with its
 //!   stream sequence; a one-line verdict and counts end it; the exit code is 0 for a pass and 8
 //!   for a failure. A progress bar shows on a terminal.
+//! - `audit checkpoint --key FILE`, `audit verify --checkpoint FILE --log-key KEY`: signed
+//!   checkpoints of the log's Merkle tree, and proof that the log still extends one
+//!   ([`checkpoint`]).
 //! - `audit replay`: a view as known at a moment and/or as true at a date ([`replay`]).
 //! - `audit export --out FILE`: the log as JSON Lines, one message a line (see
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 
+pub mod checkpoint;
 pub mod replay;
 pub mod verify;
 
@@ -38,7 +42,27 @@ pub enum AuditCmd {
         /// Check this export (JSON Lines from `audit export`) instead of the stream.
         #[arg(long)]
         export: Option<PathBuf>,
+        /// Also prove the log still begins with exactly what this earlier checkpoint covered.
+        #[arg(long, requires = "log_key")]
+        checkpoint: Option<PathBuf>,
+        /// The log's public key (nkeys) the checkpoint must be signed with: your trust anchor.
+        #[arg(long)]
+        log_key: Option<String>,
     },
+    /// A signed checkpoint of the log as it is: its size and Merkle root (RFC 6962), signed
+    /// with the log's key in the signed-note format. Keep it: `verify --checkpoint` checks
+    /// the log against it later.
+    Checkpoint {
+        /// The log's key (an nkeys seed file readable by its owner only; `audit key new`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Write the checkpoint here as well as to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The log's signing key.
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// A view as known at a moment (`--known-at DATE` or `--through SEQ`), as true at a date
     /// (the view's `--as-of`), or both; from the log, never the live views.
     Replay(replay::Args),
@@ -47,6 +71,51 @@ pub enum AuditCmd {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KeyCmd {
+    /// Make a new key: the seed goes to FILE (mode 600), the public key is printed.
+    New {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// An earlier checkpoint to hold the log against.
+struct Anchor {
+    checkpoint: checkpoint::Checkpoint,
+}
+
+fn anchor(path: Option<&PathBuf>, log_key: Option<&String>) -> anyhow::Result<Option<Anchor>> {
+    let (Some(path), Some(key)) = (path, log_key) else { return Ok(None) };
+    let note = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let checkpoint = checkpoint::Checkpoint::verify(&note, key).map_err(|e| Classified {
+        kind: FailureKind::CheckFailed,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    Ok(Some(Anchor { checkpoint }))
+}
+
+/// Compares the log's tree with the anchor's, as a problem of the log when they differ.
+fn hold_against(verifier: &mut Verifier, tree: &checkpoint::LogTree, anchor: &Anchor) {
+    let cp = &anchor.checkpoint;
+    match tree.root_at_watch() {
+        Some(root) if root == cp.root => {}
+        Some(root) => verifier.log_problem(format!(
+            "the log's first {} messages do not match the checkpoint: its root is {}, theirs now {} (an event changed, removed or reordered, or the log rewritten)",
+            cp.size,
+            hex::encode(cp.root),
+            hex::encode(root)
+        )),
+        None if cp.size == 0 => {}
+        None => verifier.log_problem(format!(
+            "the log has {} messages, fewer than the {} the checkpoint covers: it was cut short or replaced",
+            tree.size(),
+            cp.size
+        )),
+    }
 }
 
 /// One line of an export.
@@ -64,18 +133,60 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let Cmd::Audit(cmd) = cmd;
     match cmd {
         AuditCmd::Replay(args) => replay::run(args, ctx).await,
-        AuditCmd::Verify { export: Some(path) } => {
+        AuditCmd::Key(KeyCmd::New { out }) => {
+            let public = checkpoint::new_key(&out)?;
+            println!("{public}");
+            eprintln!(
+                "the seed is in {} (readable by you only); give auditors the public key above",
+                out.display()
+            );
+            Ok(())
+        }
+        AuditCmd::Checkpoint { key, out } => {
+            let key = checkpoint::read_key(&key)?;
+            let client = ctx.client().await?;
+            let js = async_nats::jetstream::new(client);
+            let identity = reform_shared::stream::current_identity(&js).await?;
+            let head = log_head(&js).await?;
+            let mut tree = checkpoint::LogTree::new(None);
+            for_each_message(&js, head, |m| tree.push(m.sequence, &m.payload)).await?;
+            let cp = checkpoint::Checkpoint {
+                origin: format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text()),
+                size: tree.size(),
+                root: tree.root(),
+            };
+            let note = cp.sign(&key)?;
+            if let Some(out) = out {
+                std::fs::write(&out, &note)
+                    .with_context(|| format!("could not write {}", out.display()))?;
+            }
+            print!("{note}");
+            Ok(())
+        }
+        AuditCmd::Verify { export: Some(path), checkpoint, log_key } => {
+            let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
             let messages = read_export(&path)?;
             let mut verifier = Verifier::new();
+            let mut tree =
+                anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let bar = progress(messages.len() as u64);
             for m in &messages {
                 verifier.check(m, None);
+                if let Some(tree) = tree.as_mut() {
+                    tree.push(m.sequence, &m.payload);
+                }
                 bar.inc(1);
             }
             bar.finish_and_clear();
+            if let (Some(tree), Some(anchor)) = (&tree, &anchor) {
+                hold_against(&mut verifier, tree, anchor);
+            }
             conclude(verifier, ctx)
         }
-        AuditCmd::Verify { export: None } => {
+        AuditCmd::Verify { export: None, checkpoint, log_key } => {
+            let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
+            let mut tree =
+                anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let client = ctx.client().await?;
             let js = async_nats::jetstream::new(client);
             let mut verifier = Verifier::new();
@@ -103,12 +214,28 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 .collect();
             let head = info.state.last_sequence;
             let bar = progress(head);
+            if let Some(anchor) = &anchor {
+                let identity = reform_shared::stream::LogIdentity::of(&info);
+                let origin = format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text());
+                if anchor.checkpoint.origin != origin {
+                    verifier.log_problem(format!(
+                        "the checkpoint is of the log \"{}\"; this one is \"{origin}\" (recreated or another stack)",
+                        anchor.checkpoint.origin
+                    ));
+                }
+            }
             for_each_message(&js, head, |m| {
                 verifier.check(&m, skips.get(&m.sequence));
+                if let Some(tree) = tree.as_mut() {
+                    tree.push(m.sequence, &m.payload);
+                }
                 bar.inc(1);
             })
             .await?;
             bar.finish_and_clear();
+            if let (Some(tree), Some(anchor)) = (&tree, &anchor) {
+                hold_against(&mut verifier, tree, anchor);
+            }
             conclude(verifier, ctx)
         }
         AuditCmd::Export { out } => {

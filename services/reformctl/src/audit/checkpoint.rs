@@ -1,0 +1,277 @@
+//! Signed checkpoints of the log: an RFC 6962 Merkle tree over every message (a leaf is the
+//! message's stream sequence, 8 bytes big-endian, then its bytes as stored), its size and root
+//! signed with the log's key in the C2SP signed-note format:
+//!
+//! ```text
+//! reform-tracker PAR_EVENTS@1764579600123456789
+//! 2742
+//! <base64 root>
+//!
+//! — reform-tracker-log <base64(key hash ‖ Ed25519 signature)>
+//! ```
+//!
+//! An auditor who kept a checkpoint can later prove that the log still begins with exactly the
+//! messages it covered: any event changed, removed or reordered anywhere before it, or a log
+//! rewritten end to end, gives another root. The key is an nkeys seed in a file only its owner
+//! can read; the public key is the auditor's trust anchor.
+
+use base64::Engine as _;
+use ct_merkle::mem_backed_tree::MemoryBackedTree;
+use sha2::Digest as _;
+use std::path::Path;
+
+/// The key name in signature lines.
+pub const KEY_NAME: &str = "reform-tracker-log";
+/// The origin line's first word; the log's identity follows it.
+pub const ORIGIN_PREFIX: &str = "reform-tracker";
+
+/// Why a checkpoint or a key could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("the checkpoint carries no signature by {KEY_NAME} with the key {0}")]
+    NoSignature(String),
+    #[error("the checkpoint's signature does not verify with the key {0}: it was altered or signed by another key")]
+    BadSignature(String),
+    #[error("{path} can be read by others (mode {mode:o}); a log key must be readable by its owner only: chmod 600 {path}")]
+    KeyReadable { path: String, mode: u32 },
+    #[error("could not read the key {path}: {detail}")]
+    Key { path: String, detail: String },
+}
+
+/// A tree size and root, for one log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: [u8; 32],
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// The C2SP key hash of an Ed25519 key: SHA-256(name ‖ LF ‖ 0x01 ‖ key)[..4].
+fn key_hash(raw_public: &[u8; 32]) -> [u8; 4] {
+    let mut h = sha2::Sha256::new();
+    h.update(KEY_NAME.as_bytes());
+    h.update(b"\n\x01");
+    h.update(raw_public);
+    let digest: [u8; 32] = h.finalize().into();
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+fn raw_public(public: &str) -> Result<[u8; 32], CheckpointError> {
+    nkeys::from_public_key(public).map(|(_, raw)| raw).map_err(|e| {
+        CheckpointError::Malformed(format!("{public:?} is not an nkeys public key: {e}"))
+    })
+}
+
+impl Checkpoint {
+    /// The signed text.
+    pub fn body(&self) -> String {
+        format!("{}\n{}\n{}\n", self.origin, self.size, b64().encode(self.root))
+    }
+
+    /// The whole note, signed with `key`.
+    pub fn sign(&self, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
+        let body = self.body();
+        let signature =
+            key.sign(body.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+        let mut blob = key_hash(&raw_public(&key.public_key())?).to_vec();
+        blob.extend_from_slice(&signature);
+        Ok(format!("{body}\n— {KEY_NAME} {}\n", b64().encode(blob)))
+    }
+
+    /// Reads a note and checks its signature by `public` (an nkeys public key).
+    pub fn verify(note: &str, public: &str) -> Result<Checkpoint, CheckpointError> {
+        let bad = |what: &str| CheckpointError::Malformed(format!("not a checkpoint: {what}"));
+        let (body, signatures) =
+            note.split_once("\n\n").ok_or_else(|| bad("no blank line before the signatures"))?;
+        let body = format!("{body}\n");
+        let mut lines = body.lines();
+        let origin = lines.next().ok_or_else(|| bad("no origin line"))?.to_owned();
+        let size: u64 =
+            lines.next().and_then(|l| l.parse().ok()).ok_or_else(|| bad("no tree size"))?;
+        let root: [u8; 32] = lines
+            .next()
+            .and_then(|l| b64().decode(l).ok())
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| bad("no 32-byte root hash in base64"))?;
+        let raw = raw_public(public)?;
+        let verifier = nkeys::KeyPair::from_public_key(public)
+            .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+        let ours = key_hash(&raw);
+        for line in signatures.lines() {
+            let Some(rest) = line.strip_prefix("— ") else { continue };
+            let Some((name, blob)) = rest.split_once(' ') else { continue };
+            let Ok(blob) = b64().decode(blob.trim()) else { continue };
+            if name != KEY_NAME || blob.len() != 4 + 64 || blob[..4] != ours {
+                continue;
+            }
+            return match verifier.verify(body.as_bytes(), &blob[4..]) {
+                Ok(()) => Ok(Checkpoint { origin, size, root }),
+                Err(_) => Err(CheckpointError::BadSignature(public.to_owned())),
+            };
+        }
+        Err(CheckpointError::NoSignature(public.to_owned()))
+    }
+}
+
+/// The leaf of one message: its sequence, then its bytes.
+pub fn leaf(sequence: u64, payload: &[u8]) -> Vec<u8> {
+    let mut leaf = Vec::with_capacity(8 + payload.len());
+    leaf.extend_from_slice(&sequence.to_be_bytes());
+    leaf.extend_from_slice(payload);
+    leaf
+}
+
+/// The log's Merkle tree, grown message by message; remembers the root at one size on the way.
+pub struct LogTree {
+    tree: MemoryBackedTree<sha2::Sha256, Vec<u8>>,
+    watch: Option<u64>,
+    root_at_watch: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for LogTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogTree").field("size", &self.tree.len()).finish()
+    }
+}
+
+impl LogTree {
+    /// A tree that will remember its root when it reaches `watch` leaves.
+    pub fn new(watch: Option<u64>) -> Self {
+        Self { tree: MemoryBackedTree::new(), watch, root_at_watch: None }
+    }
+
+    pub fn push(&mut self, sequence: u64, payload: &[u8]) {
+        self.tree.push(leaf(sequence, payload));
+        if Some(self.tree.len()) == self.watch {
+            self.root_at_watch = Some(self.root());
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.tree.len()
+    }
+
+    pub fn root(&self) -> [u8; 32] {
+        let root = self.tree.root();
+        let mut out = [0; 32];
+        out.copy_from_slice(root.as_bytes());
+        out
+    }
+
+    /// The root when the tree had the watched size, if it got there.
+    pub fn root_at_watch(&self) -> Option<[u8; 32]> {
+        self.root_at_watch
+    }
+}
+
+/// Writes a new nkeys seed to `path`, readable by its owner only; returns the public key.
+pub fn new_key(path: &Path) -> Result<String, CheckpointError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let key = nkeys::KeyPair::new_account();
+    let seed = key.seed().map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    let err = |detail: String| CheckpointError::Key { path: path.display().to_string(), detail };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| err(e.to_string()))?;
+    file.write_all(format!("{seed}\n").as_bytes()).map_err(|e| err(e.to_string()))?;
+    Ok(key.public_key())
+}
+
+/// Reads a key seed, refusing a file others can read.
+pub fn read_key(path: &Path) -> Result<nkeys::KeyPair, CheckpointError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let err = |detail: String| CheckpointError::Key { path: path.display().to_string(), detail };
+    let mode =
+        std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(CheckpointError::KeyReadable { path: path.display().to_string(), mode });
+    }
+    let seed = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    nkeys::KeyPair::from_seed(seed.trim()).map_err(|e| err(format!("not an nkeys seed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(messages: &[&[u8]]) -> LogTree {
+        let mut t = LogTree::new(None);
+        for (i, m) in messages.iter().enumerate() {
+            t.push(i as u64 + 1, m);
+        }
+        t
+    }
+
+    #[test]
+    fn a_signed_checkpoint_verifies_and_any_change_does_not() {
+        let key = nkeys::KeyPair::new_account();
+        let t = tree(&[b"a", b"b", b"c"]);
+        let cp = Checkpoint {
+            origin: "reform-tracker PAR_EVENTS@1".into(),
+            size: t.size(),
+            root: t.root(),
+        };
+        let note = cp.sign(&key).expect("signs");
+        assert!(note.contains(&format!("\n\n— {KEY_NAME} ")), "{note}");
+        assert_eq!(Checkpoint::verify(&note, &key.public_key()).expect("verifies"), cp);
+        let altered = note.replacen("\n3\n", "\n4\n", 1);
+        assert!(matches!(
+            Checkpoint::verify(&altered, &key.public_key()),
+            Err(CheckpointError::BadSignature(_))
+        ));
+        let other = nkeys::KeyPair::new_account();
+        assert!(matches!(
+            Checkpoint::verify(&note, &other.public_key()),
+            Err(CheckpointError::NoSignature(_))
+        ));
+    }
+
+    #[test]
+    fn the_root_changes_with_any_change_before_it() {
+        let honest = tree(&[b"a", b"b", b"c"]).root();
+        assert_ne!(tree(&[b"a", b"B", b"c"]).root(), honest, "altered");
+        assert_ne!(tree(&[b"a", b"c", b"b"]).root(), honest, "swapped");
+        assert_ne!(tree(&[b"a", b"c"]).root(), honest, "removed");
+        let mut watched = LogTree::new(Some(3));
+        for (i, m) in [b"a", b"b", b"c", b"d"].iter().enumerate() {
+            watched.push(i as u64 + 1, *m);
+        }
+        assert_eq!(
+            watched.root_at_watch(),
+            Some(honest),
+            "a longer log keeps the old root at the old size"
+        );
+    }
+
+    #[test]
+    fn rfc6962_roots_of_known_trees() {
+        // RFC 6962 section 2.1: the empty tree hashes to SHA-256 of nothing; one leaf to
+        // SHA-256(0x00 ‖ leaf).
+        let one = tree(&[b""]);
+        let expected: [u8; 32] =
+            sha2::Sha256::digest([&[0u8][..], &1u64.to_be_bytes()].concat()).into();
+        assert_eq!(one.root(), expected);
+    }
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("log.nk");
+        let public = new_key(&path).expect("key");
+        assert_eq!(read_key(&path).expect("reads").public_key(), public);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let error = read_key(&path).expect_err("readable by others");
+        assert!(error.to_string().contains("can be read by others (mode 644)"), "{error}");
+    }
+}
