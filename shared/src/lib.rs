@@ -5,6 +5,7 @@
 //! - [`ids`], [`time`], [`points`]: the value types events are made of.
 //! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
 //! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
+//! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints.
 //! - [`skips`]: the operator's recorded way past an unreadable event, for every reader.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
@@ -14,6 +15,7 @@
 //! Only this crate defines wire types, so every service reads the log the same way.
 
 pub mod append;
+pub mod checkpoint;
 pub mod codec;
 pub mod command;
 pub mod directory;

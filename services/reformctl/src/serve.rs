@@ -36,7 +36,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             reform_projector::run(client, reform_projector::Config::new(args.views), stop).await?
         }
         Part::Rollup => {
-            let config = reform_rollup::Config { reports_dir: None };
+            let config = reform_rollup::Config::default();
             reform_rollup::run(client, config, reform_rollup::SystemClock, stop).await?
         }
     }

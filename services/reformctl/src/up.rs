@@ -73,10 +73,22 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let views = data_dir.join("views.redb");
     services.push(crate::up_services::start_projector(&supervisor, views.clone()).await?);
     let reports = data_dir.join("reports");
-    services.push(crate::up_services::start_rollup(&supervisor, reports.clone()).await?);
+    let log_key = data_dir.join("log.nk");
+    let log_public = if log_key.exists() {
+        reform_shared::checkpoint::read_key(&log_key)?.public_key()
+    } else {
+        reform_shared::checkpoint::new_key(&log_key)?
+    };
+    services.push(
+        crate::up_services::start_rollup(&supervisor, reports.clone(), log_key.clone()).await?,
+    );
     print_summary(&js, server.as_ref(), &url, &log).await?;
     println!("  views       {}", views.display());
     println!("  reports     {}", reports.display());
+    println!(
+        "  log key     {} (public key {log_public}: checkpoints are signed with it)",
+        log_key.display()
+    );
     let status = crate::status::gather(&client).await?;
     if !status.ok() {
         eprintln!("\nwarning: not every part is running; the demo is not loaded:");

@@ -73,14 +73,18 @@ pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<V
     Ok(running)
 }
 
-/// Starts the rollup service, supervised, writing reports under `reports`, and waits until it
-/// answers.
+/// Starts the rollup service, supervised, writing reports under `reports` and signing their
+/// checkpoints with `log_key`, and waits until it answers.
 pub async fn start_rollup(
     supervisor: &Supervisor,
     reports: std::path::PathBuf,
+    log_key: std::path::PathBuf,
 ) -> anyhow::Result<Running> {
     let running = supervisor.run("rollup", move |c, s| {
-        let config = reform_rollup::Config { reports_dir: Some(reports.clone()) };
+        let config = reform_rollup::Config {
+            reports_dir: Some(reports.clone()),
+            log_key: Some(log_key.clone()),
+        };
         reform_rollup::run(c, config, reform_rollup::SystemClock, s.wait())
     });
     wait_ready(&supervisor.client, &["par-rollup"]).await?;

@@ -83,8 +83,16 @@ pub async fn report_of(
     period: Period,
     end: End,
 ) -> Result<Report, RollupError> {
-    let (state, through) = log::read_prefix(js, end).await?;
+    let (state, through, tree) = log::read_prefix_with_tree(js, end).await?;
     let mut report = report::build(&state, period, through);
+    let identity = reform_shared::stream::current_identity(js)
+        .await
+        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    report.log_checkpoint = report::LogCheckpoint {
+        origin: format!("{} {}", reform_shared::checkpoint::ORIGIN_PREFIX, identity.to_text()),
+        size: tree.size(),
+        root_sha256: hex::encode(tree.root()),
+    };
     let earlier = Period::of_year(period.year.saturating_sub(1))
         .into_iter()
         .chain(Period::of_year(period.year))
@@ -116,6 +124,20 @@ pub async fn close(
     reports_dir: Option<&Path>,
     now: Timestamp,
 ) -> Result<Closed, RollupError> {
+    close_signed(js, period, end, reports_dir, None, now).await
+}
+
+/// [`close`], also storing the checkpoint the report carries as a note signed with `log_key`
+/// (`<period>.checkpoint` beside the report, and under its digest in the bucket), which
+/// `reformctl audit verify --checkpoint` checks the log against.
+pub async fn close_signed(
+    js: &jetstream::Context,
+    period: Period,
+    end: End,
+    reports_dir: Option<&Path>,
+    log_key: Option<&nkeys::KeyPair>,
+    now: Timestamp,
+) -> Result<Closed, RollupError> {
     if let Some((sequence, through_sequence, report_sha256)) = closed_event(js, period).await? {
         return Ok(Closed::Already { sequence, through_sequence, report_sha256 });
     }
@@ -136,6 +158,31 @@ pub async fn close(
             .map_err(|e| RollupError::Store(e.to_string()))?;
         if let Some(dir) = reports_dir {
             write_file(dir, period, format, &bytes)?;
+        }
+    }
+    if let Some(key) = log_key {
+        let cp = &report.log_checkpoint;
+        let root: [u8; 32] =
+            hex::decode(&cp.root_sha256).ok().and_then(|v| v.try_into().ok()).ok_or_else(|| {
+                RollupError::Store("the report's checkpoint root is not 32 bytes".into())
+            })?;
+        let checkpoint = reform_shared::checkpoint::Checkpoint {
+            origin: cp.origin.clone(),
+            size: cp.size,
+            root,
+        };
+        let note = checkpoint.sign(key).map_err(|e| RollupError::Store(e.to_string()))?;
+        let key_name = format!("{}.checkpoint", hex::encode(report::sha256(note.as_bytes())));
+        let mut reader = note.as_bytes();
+        store
+            .put(key_name.as_str(), &mut reader)
+            .await
+            .map_err(|e| RollupError::Store(e.to_string()))?;
+        if let Some(dir) = reports_dir {
+            let io =
+                |e: std::io::Error| RollupError::Io { path: dir.display().to_string(), source: e };
+            std::fs::write(dir.join(format!("{period}.checkpoint")), note.as_bytes())
+                .map_err(io)?;
         }
     }
     let appender =

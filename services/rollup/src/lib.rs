@@ -87,6 +87,9 @@ impl Clock for SystemClock {
 pub struct Config {
     /// Where reports are also written as files (`<period>.json|md|csv`); none when `None`.
     pub reports_dir: Option<PathBuf>,
+    /// The log's key (an nkeys seed file, readable by its owner only): each report's checkpoint
+    /// is also stored as a note signed with it.
+    pub log_key: Option<PathBuf>,
 }
 
 /// Runs the rollup service until `shutdown` resolves.
@@ -101,6 +104,13 @@ pub async fn run(
         .await
         .map_err(|e| RollupError::Stream(e.to_string()))?;
     close::bucket(&js).await?;
+    let key = match &config.log_key {
+        Some(path) => Some(
+            reform_shared::checkpoint::read_key(path)
+                .map_err(|e| RollupError::Store(e.to_string()))?,
+        ),
+        None => None,
+    };
     let service = client
         .service_builder()
         .description("Rollups: closes every reporting period once, with its report")
@@ -119,13 +129,13 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             _ = ticks.tick() => {
-                if let Err(e) = catch_up(&js, &config, &clock, &mut closed).await {
+                if let Err(e) = catch_up(&js, &config, key.as_ref(), &clock, &mut closed).await {
                     tracing::warn!(error = %e, "could not close the periods due; trying again");
                 }
             }
             request = endpoint.next() => {
                 let Some(request) = request else { break };
-                let reply = handle(&js, &config, &clock, &request.message.payload).await;
+                let reply = handle(&js, &config, key.as_ref(), &clock, &request.message.payload).await;
                 let bytes = serde_json::to_vec(&reply).unwrap_or_default();
                 if let Err(e) = request.respond(Ok(bytes.into())).await {
                     tracing::warn!(error = %e, "could not send a reply");
@@ -141,6 +151,7 @@ pub async fn run(
 async fn catch_up(
     js: &async_nats::jetstream::Context,
     config: &Config,
+    key: Option<&nkeys::KeyPair>,
     clock: &impl Clock,
     closed: &mut BTreeSet<Period>,
 ) -> Result<(), RollupError> {
@@ -152,7 +163,7 @@ async fn catch_up(
         }
         let head = log::head(js).await?;
         let end = log::End::RecordedBefore { at: period.closes_at(), head };
-        close::close(js, period, end, config.reports_dir.as_deref(), now).await?;
+        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, now).await?;
         closed.insert(period);
     }
     Ok(())
@@ -161,6 +172,7 @@ async fn catch_up(
 async fn handle(
     js: &async_nats::jetstream::Context,
     config: &Config,
+    key: Option<&nkeys::KeyPair>,
     clock: &impl Clock,
     payload: &[u8],
 ) -> Reply {
@@ -171,7 +183,7 @@ async fn handle(
     let Command::Close { period } = request.command;
     let outcome = async {
         let end = log::End::Sequence(log::head(js).await?);
-        close::close(js, period, end, config.reports_dir.as_deref(), clock.now()).await
+        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, clock.now()).await
     }
     .await;
     match outcome {

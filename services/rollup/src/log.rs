@@ -23,7 +23,7 @@ pub enum End {
 /// any other unreadable message stops the read, naming it.
 pub async fn read_prefix(js: &jetstream::Context, end: End) -> Result<(State, u64), RollupError> {
     let mut state = State::default();
-    let through = for_each_in_prefix(js, end, |seq, record| match record {
+    let through = for_each_in_prefix(js, end, |seq, record, _| match record {
         Some(record) => apply(&mut state, record, seq),
         None => state.applied_through = seq,
     })
@@ -31,12 +31,32 @@ pub async fn read_prefix(js: &jetstream::Context, end: End) -> Result<(State, u6
     Ok((state, through))
 }
 
-/// Hands every message of the prefix to `each`, in order: the decoded record, or `None` for an
-/// unreadable message an operator skipped. Returns the last sequence of the prefix.
+/// The state after the prefix, its last sequence, and the Merkle tree over its messages (for
+/// the checkpoint a report carries).
+pub async fn read_prefix_with_tree(
+    js: &jetstream::Context,
+    end: End,
+) -> Result<(State, u64, reform_shared::checkpoint::LogTree), RollupError> {
+    let mut state = State::default();
+    let mut tree = reform_shared::checkpoint::LogTree::new(None);
+    let through = for_each_in_prefix(js, end, |seq, record, payload| {
+        tree.push(seq, payload);
+        match record {
+            Some(record) => apply(&mut state, record, seq),
+            None => state.applied_through = seq,
+        }
+    })
+    .await?;
+    Ok((state, through, tree))
+}
+
+/// Hands every message of the prefix to `each`, in order: the decoded record (or `None` for an
+/// unreadable message an operator skipped) and the bytes as stored. Returns the last sequence
+/// of the prefix.
 pub async fn for_each_in_prefix(
     js: &jetstream::Context,
     end: End,
-    mut each: impl FnMut(u64, Option<&reform_shared::envelope::Record>),
+    mut each: impl FnMut(u64, Option<&reform_shared::envelope::Record>, &[u8]),
 ) -> Result<u64, RollupError> {
     let limit = match end {
         End::RecordedBefore { head, .. } => head,
@@ -67,14 +87,14 @@ pub async fn for_each_in_prefix(
                         break;
                     }
                 }
-                each(seq, Some(&record));
+                each(seq, Some(&record), &message.payload);
             }
             Err(source) => {
                 let skip = reform_shared::skips::lookup(js, seq).await.ok().flatten();
                 if !skip.is_some_and(|s| s.covers(&message.payload)) {
                     return Err(RollupError::Unreadable { sequence: seq, source });
                 }
-                each(seq, None);
+                each(seq, None, &message.payload);
             }
         }
         through = seq;

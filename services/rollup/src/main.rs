@@ -13,6 +13,9 @@ struct Args {
     /// Also write each report as files in this directory.
     #[arg(long, env = "PAR_REPORTS_DIR")]
     reports_dir: Option<PathBuf>,
+    /// The log's key (nkeys seed file, mode 600): sign each report's checkpoint with it.
+    #[arg(long, env = "PAR_LOG_KEY")]
+    log_key: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -20,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
     let client = args.broker.connect().await?;
-    let config = reform_rollup::Config { reports_dir: args.reports_dir };
+    let config = reform_rollup::Config { reports_dir: args.reports_dir, log_key: args.log_key };
     reform_rollup::run(client, config, reform_rollup::SystemClock, edge::stop_signal()).await?;
     Ok(())
 }

@@ -29,6 +29,18 @@ pub struct Report {
     pub leaders: Vec<LeaderLine>,
     /// Earlier closed periods whose figures this report's events changed (restatements).
     pub restated: Vec<Restatement>,
+    /// The log checkpoint that covers the report: the RFC 6962 tree over its prefix. The signed
+    /// note of the same size and root is stored beside the report when the service has the
+    /// log's key.
+    pub log_checkpoint: LogCheckpoint,
+}
+
+/// A tree size and root, as `reformctl audit verify --checkpoint` checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCheckpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root_sha256: String,
 }
 
 /// The figures of an earlier closed period that changed by the time this report was closed.
@@ -160,6 +172,7 @@ pub fn build(state: &State, period: Period, through_sequence: u64) -> Report {
         peer_groups,
         leaders,
         restated: Vec::new(),
+        log_checkpoint: LogCheckpoint::default(),
     }
 }
 
@@ -232,6 +245,10 @@ fn markdown(r: &Report) -> String {
     out.push_str(&format!(
         "Kỳ báo cáo (period): {} – {}. Số liệu theo nhật ký sự kiện đến sequence {} (events through stream sequence {}).\n\n",
         r.from, r.to, r.through_sequence, r.through_sequence
+    ));
+    out.push_str(&format!(
+        "Điểm kiểm tra nhật ký (log checkpoint): {} messages, Merkle root {} ({}).\n\n",
+        r.log_checkpoint.size, r.log_checkpoint.root_sha256, r.log_checkpoint.origin
     ));
     out.push_str("## Đơn vị (units)\n\n");
     out.push_str("| Đơn vị | Giao | Đúng hạn | Trễ hạn | Quá hạn | Hủy | Tỷ lệ hoàn thành | Minh chứng | Điểm cuối cùng |\n");

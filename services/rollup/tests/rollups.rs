@@ -109,7 +109,7 @@ struct Running {
 
 fn start(broker: &Broker, clock: TestClock, reports: Option<std::path::PathBuf>) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = Config { reports_dir: reports };
+    let config = Config { reports_dir: reports, log_key: None };
     let handle = tokio::spawn(reform_rollup::run(broker.client.clone(), config, clock, async {
         let _ = stopped.await;
     }));
@@ -306,4 +306,36 @@ async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
     );
     let md = String::from_utf8(report::render(&report, Format::Markdown)).expect("utf-8");
     assert!(md.contains("| 2016-q1 | sgd | done on time | 1 | 2 |"), "{md}");
+}
+
+/// With the log's key, each report's checkpoint is also stored as a signed note, of exactly the
+/// prefix the report covers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_carries_the_checkpoint_of_its_prefix_signed_beside_it() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key_path = dir.path().join("log.nk");
+    let public = reform_shared::checkpoint::new_key(&key_path).expect("key");
+    let key = reform_shared::checkpoint::read_key(&key_path).expect("reads");
+    let p = period("2016-h1");
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    let end = End::RecordedBefore { at: p.closes_at(), head };
+    close::close_signed(&broker.js, p, end, Some(dir.path()), Some(&key), Timestamp::now())
+        .await
+        .expect("closes");
+    let report = stored(&broker, p).await;
+    let note = std::fs::read_to_string(dir.path().join("2016-h1.checkpoint")).expect("note");
+    let checkpoint = reform_shared::checkpoint::Checkpoint::verify(&note, &public)
+        .expect("signed with the log key");
+    assert_eq!(checkpoint.size, report.through_sequence);
+    assert_eq!(hex::encode(checkpoint.root), report.log_checkpoint.root_sha256);
+    assert_eq!(checkpoint.origin, report.log_checkpoint.origin);
+    // The same tree recomputed by anyone from the stream's first messages.
+    let mut tree = reform_shared::checkpoint::LogTree::new(None);
+    let stream = broker.js.get_stream("PAR_EVENTS").await.expect("stream");
+    for seq in 1..=checkpoint.size {
+        tree.push(seq, &stream.direct_get(seq).await.expect("message").payload);
+    }
+    assert_eq!(tree.root(), checkpoint.root);
 }

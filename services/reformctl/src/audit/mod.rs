@@ -7,12 +7,11 @@
 //!   for a failure. A progress bar shows on a terminal.
 //! - `audit checkpoint --key FILE`, `audit verify --checkpoint FILE --log-key KEY`: signed
 //!   checkpoints of the log's Merkle tree, and proof that the log still extends one
-//!   ([`checkpoint`]).
+//!   (`reform_shared::checkpoint`).
 //! - `audit replay`: a view as known at a moment and/or as true at a date ([`replay`]).
 //! - `audit export --out FILE`: the log as JSON Lines, one message a line (see
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 
-pub mod checkpoint;
 pub mod replay;
 pub mod verify;
 
@@ -20,6 +19,7 @@ use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
 use anyhow::Context as _;
 use futures::StreamExt as _;
+use reform_shared::checkpoint;
 use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

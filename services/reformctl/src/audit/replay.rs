@@ -64,7 +64,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let mut state = State::default();
     let mut batch: Vec<Item> = Vec::new();
     let mut failed = None;
-    let through = log::for_each_in_prefix(&js, end, |seq, record| {
+    let through = log::for_each_in_prefix(&js, end, |seq, record, _| {
         match record {
             Some(record) => apply(&mut state, record, seq),
             None => state.applied_through = seq,

@@ -1,4 +1,4 @@
-//! Signed checkpoints of the log: an RFC 6962 Merkle tree over every message (a leaf is the
+//! Signed checkpoints of the log (for `reformctl audit` and the rollups' reports): an RFC 6962 Merkle tree over every message (a leaf is the
 //! message's stream sequence, 8 bytes big-endian, then its bytes as stored), its size and root
 //! signed with the log's key in the C2SP signed-note format:
 //!
