@@ -28,7 +28,11 @@ impl Stack {
         let shutdown = Shutdown::new(stopped);
         let (supervisor, _fatal) = Supervisor::new(client, &shutdown).await.expect("log exists");
         let mut running = up_services::start_command_services(&supervisor).await.expect("start");
+        let reports = views.with_extension("reports");
+        let key = views.with_extension("nk");
+        reform_shared::checkpoint::new_key(&key).expect("log key");
         running.push(up_services::start_projector(&supervisor, views).await.expect("projector"));
+        running.push(up_services::start_rollup(&supervisor, reports, key).await.expect("rollup"));
         Stack { stop, running }
     }
 
@@ -117,7 +121,8 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     assert_eq!(kind, ErrorKind::Unavailable);
     assert!(message.starts_with("the tasks service is halted: event at stream sequence 4 is unreadable: message is damaged"), "{message}");
     assert!(message.contains("`reformctl log skip 4 --reason TEXT`"), "{message}");
-    for part in reformctl::status::PARTS {
+    // Every reader of the log halts; the rollup service reads it only when a period closes.
+    for part in reformctl::status::PARTS.into_iter().filter(|p| *p != "par-rollup") {
         let h = eventually(&format!("{part} to report its halt"), WAIT, || async {
             health(&broker.client, part).await.filter(|h| h.reader == Reader::Halted)
         })
@@ -151,7 +156,9 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     .await;
     let accepted = command::send(&broker.client, "tasks", &assign("a2", "t1", "2016-02-01")).await;
     let accepted = accepted.expect("commands are decided again");
-    assert_eq!(accepted.sequence, bad + 1);
+    // After the garbage (the rollup service may have closed periods meanwhile: the test's
+    // events are dated, and recorded, in 2016).
+    assert!(accepted.sequence > bad);
     eventually("the projector to apply the command", WAIT, || async {
         health(&broker.client, "par-projector").await.filter(|h| h.applied_through > bad)
     })
@@ -289,6 +296,16 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
             || message.contains(&today.succ().map(|d| d.to_string()).unwrap_or_default()),
         "{message}"
     );
-    assert_eq!(broker.stream_messages().await, 3, "nothing was appended");
+    // Nothing was appended for it (the rollup service may append its own events meanwhile).
+    let subjects = |filter: &'static str| {
+        let js = broker.js.clone();
+        async move {
+            use futures::StreamExt as _;
+            let stream = js.get_stream("PAR_EVENTS").await.expect("stream");
+            stream.info_with_subjects(filter).await.expect("info").count().await
+        }
+    };
+    assert_eq!(subjects("par.evt.directory.>").await, 3, "the seed's three subjects are seen");
+    assert_eq!(subjects("par.evt.tasks.>").await, 0, "nothing was appended");
     stack.stop().await;
 }

@@ -32,6 +32,7 @@ use futures::StreamExt as _;
 use reform_shared::codec::DecodeError;
 use reform_shared::command::{self, ErrorKind, Reply, Request};
 use reform_shared::event::Period;
+use reform_shared::service::health::{HealthCell, Reader};
 use reform_shared::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -104,6 +105,7 @@ pub async fn run(
         .await
         .map_err(|e| RollupError::Stream(e.to_string()))?;
     close::bucket(&js).await?;
+    let health = HealthCell::default();
     let key = match &config.log_key {
         Some(path) => Some(
             reform_shared::checkpoint::read_key(path)
@@ -114,6 +116,10 @@ pub async fn run(
     let service = client
         .service_builder()
         .description("Rollups: closes every reporting period once, with its report")
+        .stats_handler({
+            let health = health.clone();
+            move |_, _| health.to_json()
+        })
         .start(format!("par-{NAME}"), env!("CARGO_PKG_VERSION"))
         .await
         .map_err(|e| RollupError::Register(e.to_string()))?;
@@ -129,8 +135,23 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             _ = ticks.tick() => {
-                if let Err(e) = catch_up(&js, &config, key.as_ref(), &clock, &mut closed).await {
-                    tracing::warn!(error = %e, "could not close the periods due; trying again");
+                match catch_up(&js, &config, key.as_ref(), &clock, &mut closed).await {
+                    Ok(()) => {
+                        // Its position is the head it last looked at: everything due is closed.
+                        if let Ok(head) = log::head(&js).await {
+                            health.applied(head);
+                        }
+                        health.following();
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not close the periods due; trying again");
+                        match &e {
+                            RollupError::Unreadable { sequence, .. } => {
+                                health.problem(Reader::Halted, &e.to_string(), Some(*sequence))
+                            }
+                            _ => health.problem(Reader::Reconnecting, &e.to_string(), None),
+                        }
+                    }
                 }
             }
             request = endpoint.next() => {
