@@ -168,6 +168,58 @@ impl LogTree {
     pub fn root_at_watch(&self) -> Option<[u8; 32]> {
         self.root_at_watch
     }
+
+    /// The RFC 6962 inclusion proof (the audit path, hashes concatenated) of the leaf at
+    /// `index` (0 for the first message), in the tree as it is now.
+    pub fn prove(&self, index: u64) -> Option<Vec<u8>> {
+        let index = usize::try_from(index).ok()?;
+        (index < usize::try_from(self.tree.len()).ok()?)
+            .then(|| self.tree.prove_inclusion(index).as_bytes().to_vec())
+    }
+}
+
+/// An inclusion proof a third party can check offline against a checkpoint: this message, at
+/// this sequence, is in the tree the checkpoint signs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InclusionClaim {
+    pub origin: String,
+    pub tree_size: u64,
+    pub root_hex: String,
+    pub sequence: u64,
+    /// 0 for the first message of the log.
+    pub leaf_index: u64,
+    pub payload_hex: String,
+    pub proof_hex: String,
+}
+
+impl InclusionClaim {
+    /// Checks the claim against a checkpoint already verified with the log's key.
+    pub fn check(&self, checkpoint: &Checkpoint) -> Result<(), CheckpointError> {
+        let bad = |what: String| CheckpointError::Malformed(what);
+        if self.origin != checkpoint.origin
+            || self.tree_size != checkpoint.size
+            || self.root_hex != hex::encode(checkpoint.root)
+        {
+            return Err(bad(
+                "the proof is for another checkpoint (origin, size or root differ)".into()
+            ));
+        }
+        let payload =
+            hex::decode(&self.payload_hex).map_err(|e| bad(format!("payload_hex: {e}")))?;
+        let proof = hex::decode(&self.proof_hex).map_err(|e| bad(format!("proof_hex: {e}")))?;
+        let proof = ct_merkle::InclusionProof::<sha2::Sha256>::try_from_bytes(proof)
+            .map_err(|e| bad(format!("not an inclusion proof: {e:?}")))?;
+        let root =
+            ct_merkle::RootHash::<sha2::Sha256>::new(checkpoint.root.into(), checkpoint.size);
+        root.verify_inclusion(&leaf(self.sequence, &payload), self.leaf_index, &proof).map_err(
+            |e| {
+                bad(format!(
+                    "message {} is not in the tree of {} messages this checkpoint signs ({e:?})",
+                    self.sequence, checkpoint.size
+                ))
+            },
+        )
+    }
 }
 
 /// Writes a new nkeys seed to `path`, readable by its owner only; returns the public key.
@@ -234,6 +286,28 @@ mod tests {
             Checkpoint::verify(&note, &other.public_key()),
             Err(CheckpointError::NoSignature(_))
         ));
+    }
+
+    #[test]
+    fn an_inclusion_proof_checks_offline_and_a_wrong_message_does_not() {
+        let messages: [&[u8]; 5] = [b"a", b"b", b"c", b"d", b"e"];
+        let t = tree(&messages);
+        let cp = Checkpoint { origin: "o".into(), size: t.size(), root: t.root() };
+        let claim = InclusionClaim {
+            origin: "o".into(),
+            tree_size: 5,
+            root_hex: hex::encode(cp.root),
+            sequence: 3,
+            leaf_index: 2,
+            payload_hex: hex::encode(b"c"),
+            proof_hex: hex::encode(t.prove(2).expect("in range")),
+        };
+        claim.check(&cp).expect("included");
+        let forged = InclusionClaim { payload_hex: hex::encode(b"C"), ..claim.clone() };
+        assert!(forged.check(&cp).is_err(), "another message");
+        let moved = InclusionClaim { sequence: 4, ..claim };
+        assert!(moved.check(&cp).is_err(), "another sequence");
+        assert!(t.prove(5).is_none());
     }
 
     #[test]

@@ -208,6 +208,31 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
     let text = std::fs::read_to_string(&note).expect("note");
     assert!(text.lines().nth(1) == Some("4"), "size 4: {text}");
 
+    // An inclusion proof of message 2, checked offline with the checkpoint alone.
+    let proved = run(
+        url.clone(),
+        args(&["audit", "prove", "2", "--checkpoint", &note, "--log-key", &public]),
+    )
+    .await;
+    assert!(proved.status.success(), "{}", String::from_utf8_lossy(&proved.stderr));
+    let proof = dir.path().join("proof.json");
+    std::fs::write(&proof, &proved.stdout).expect("write");
+    let proof_text = proof.display().to_string();
+    let offline = reformctl(
+        "nats://127.0.0.1:1",
+        &["audit", "check-proof", &proof_text, "--checkpoint", &note, "--log-key", &public],
+    );
+    assert_eq!(offline.status.code(), Some(0), "{}", String::from_utf8_lossy(&offline.stderr));
+    assert!(String::from_utf8_lossy(&offline.stdout).starts_with("included: message 2 (leaf 1)"));
+    let mut claim: serde_json::Value = serde_json::from_slice(&proved.stdout).expect("json");
+    claim["payload_hex"] = serde_json::Value::String("00".repeat(40));
+    std::fs::write(&proof, claim.to_string()).expect("write");
+    let forged = reformctl(
+        "nats://127.0.0.1:1",
+        &["audit", "check-proof", &proof_text, "--checkpoint", &note, "--log-key", &public],
+    );
+    assert_eq!(forged.status.code(), Some(8), "a proof of another message fails");
+
     // More events: the log extends the checkpoint.
     broker
         .appender()

@@ -60,6 +60,23 @@ pub enum AuditCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// An inclusion proof, checkable offline by anyone with the checkpoint and the log's public
+    /// key: the message at SEQ is in the tree the checkpoint signs.
+    Prove {
+        sequence: u64,
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(long)]
+        log_key: String,
+    },
+    /// Check an inclusion proof (from `audit prove`) offline, against a checkpoint.
+    CheckProof {
+        proof: PathBuf,
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(long)]
+        log_key: String,
+    },
     /// The log's signing key.
     #[command(subcommand)]
     Key(KeyCmd),
@@ -133,6 +150,73 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let Cmd::Audit(cmd) = cmd;
     match cmd {
         AuditCmd::Replay(args) => replay::run(args, ctx).await,
+        AuditCmd::Prove { sequence, checkpoint, log_key } => {
+            let Some(anchor) = anchor(Some(&checkpoint), Some(&log_key))? else { return Ok(()) };
+            let cp = anchor.checkpoint;
+            if sequence == 0 || sequence > cp.size {
+                return Err(Classified {
+                    kind: FailureKind::Invalid,
+                    message: format!(
+                        "the checkpoint covers sequences 1 to {}; {sequence} is not among them",
+                        cp.size
+                    ),
+                }
+                .into());
+            }
+            let client = ctx.client().await?;
+            let js = async_nats::jetstream::new(client);
+            let mut tree = checkpoint::LogTree::new(Some(cp.size));
+            let mut payload = Vec::new();
+            let mut index = None;
+            for_each_message(&js, cp.size, |m| {
+                if m.sequence == sequence {
+                    index = Some(tree.size());
+                    payload.clone_from(&m.payload);
+                }
+                tree.push(m.sequence, &m.payload);
+            })
+            .await?;
+            if tree.root_at_watch() != Some(cp.root) {
+                return Err(Classified {
+                    kind: FailureKind::CheckFailed,
+                    message:
+                        "the log no longer matches the checkpoint; run `audit verify --checkpoint`"
+                            .into(),
+                }
+                .into());
+            }
+            let index = index.context("the message is not in the log")?;
+            let claim = checkpoint::InclusionClaim {
+                origin: cp.origin.clone(),
+                tree_size: cp.size,
+                root_hex: hex::encode(cp.root),
+                sequence,
+                leaf_index: index,
+                payload_hex: hex::encode(&payload),
+                proof_hex: hex::encode(tree.prove(index).context("index in range")?),
+            };
+            println!("{}", serde_json::to_string_pretty(&claim)?);
+            Ok(())
+        }
+        AuditCmd::CheckProof { proof, checkpoint, log_key } => {
+            let Some(anchor) = anchor(Some(&checkpoint), Some(&log_key))? else { return Ok(()) };
+            let text = std::fs::read_to_string(&proof)
+                .with_context(|| format!("could not read {}", proof.display()))?;
+            let claim: checkpoint::InclusionClaim =
+                serde_json::from_str(&text).map_err(|e| Classified {
+                    kind: FailureKind::Invalid,
+                    message: format!("{} is not an inclusion proof: {e}", proof.display()),
+                })?;
+            claim.check(&anchor.checkpoint).map_err(|e| Classified {
+                kind: FailureKind::CheckFailed,
+                message: e.to_string(),
+            })?;
+            println!(
+                "included: message {} (leaf {}) is in the log of {} messages the checkpoint signs",
+                claim.sequence, claim.leaf_index, claim.tree_size
+            );
+            Ok(())
+        }
         AuditCmd::Key(KeyCmd::New { out }) => {
             let public = checkpoint::new_key(&out)?;
             println!("{public}");
