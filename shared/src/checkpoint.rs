@@ -25,16 +25,21 @@ pub const KEY_NAME: &str = "reform-tracker-log";
 /// The origin line's first word; the log's identity follows it.
 pub const ORIGIN_PREFIX: &str = "reform-tracker";
 
+/// The key name a witness signs with: `reform-tracker-witness-<name>`.
+pub fn witness_key_name(name: &str) -> String {
+    format!("reform-tracker-witness-{name}")
+}
+
 /// Why a checkpoint or a key could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     #[error("{0}")]
     Malformed(String),
-    #[error("the checkpoint carries no signature by {KEY_NAME} with the key {0}")]
-    NoSignature(String),
-    #[error("the checkpoint's signature does not verify with the key {0}: it was altered or signed by another key")]
-    BadSignature(String),
-    #[error("{path} can be read by others (mode {mode:o}); a log key must be readable by its owner only: chmod 600 {path}")]
+    #[error("the checkpoint carries no signature by {name} with the key {key}")]
+    NoSignature { name: String, key: String },
+    #[error("the checkpoint's signature does not verify ({name}, key {key}): it was altered or signed by another key")]
+    BadSignature { name: String, key: String },
+    #[error("{path} can be read by others (mode {mode:o}); a key must be readable by its owner only: chmod 600 {path}")]
     KeyReadable { path: String, mode: u32 },
     #[error("could not read the key {path}: {detail}")]
     Key { path: String, detail: String },
@@ -53,9 +58,9 @@ fn b64() -> base64::engine::GeneralPurpose {
 }
 
 /// The C2SP key hash of an Ed25519 key: SHA-256(name ‖ LF ‖ 0x01 ‖ key)[..4].
-fn key_hash(raw_public: &[u8; 32]) -> [u8; 4] {
+fn key_hash(name: &str, raw_public: &[u8; 32]) -> [u8; 4] {
     let mut h = sha2::Sha256::new();
-    h.update(KEY_NAME.as_bytes());
+    h.update(name.as_bytes());
     h.update(b"\n\x01");
     h.update(raw_public);
     let digest: [u8; 32] = h.finalize().into();
@@ -68,28 +73,60 @@ fn raw_public(public: &str) -> Result<[u8; 32], CheckpointError> {
     })
 }
 
+/// A note split into its signed body and its signature lines.
+fn split(note: &str) -> Result<(String, &str), CheckpointError> {
+    let (body, signatures) = note.split_once("\n\n").ok_or_else(|| {
+        CheckpointError::Malformed("not a checkpoint: no blank line before the signatures".into())
+    })?;
+    Ok((format!("{body}\n"), signatures))
+}
+
+/// One signature line by `key` under `name` over `body`.
+fn signature_line(body: &str, name: &str, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
+    let signature =
+        key.sign(body.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    let mut blob = key_hash(name, &raw_public(&key.public_key())?).to_vec();
+    blob.extend_from_slice(&signature);
+    Ok(format!("— {name} {}\n", b64().encode(blob)))
+}
+
+/// Checks that the note carries a valid signature by `public` under `name`.
+pub fn check_signature(note: &str, name: &str, public: &str) -> Result<(), CheckpointError> {
+    let (body, signatures) = split(note)?;
+    let raw = raw_public(public)?;
+    let verifier = nkeys::KeyPair::from_public_key(public)
+        .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    let ours = key_hash(name, &raw);
+    for line in signatures.lines() {
+        let Some(rest) = line.strip_prefix("— ") else { continue };
+        let Some((line_name, blob)) = rest.split_once(' ') else { continue };
+        let Ok(blob) = b64().decode(blob.trim()) else { continue };
+        if line_name != name || blob.len() != 4 + 64 || blob[..4] != ours {
+            continue;
+        }
+        return verifier.verify(body.as_bytes(), &blob[4..]).map_err(|_| {
+            CheckpointError::BadSignature { name: name.to_owned(), key: public.to_owned() }
+        });
+    }
+    Err(CheckpointError::NoSignature { name: name.to_owned(), key: public.to_owned() })
+}
+
 impl Checkpoint {
     /// The signed text.
     pub fn body(&self) -> String {
         format!("{}\n{}\n{}\n", self.origin, self.size, b64().encode(self.root))
     }
 
-    /// The whole note, signed with `key`.
+    /// The whole note, signed with the log's `key`.
     pub fn sign(&self, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
         let body = self.body();
-        let signature =
-            key.sign(body.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-        let mut blob = key_hash(&raw_public(&key.public_key())?).to_vec();
-        blob.extend_from_slice(&signature);
-        Ok(format!("{body}\n— {KEY_NAME} {}\n", b64().encode(blob)))
+        Ok(format!("{body}\n{}", signature_line(&body, KEY_NAME, key)?))
     }
 
-    /// Reads a note and checks its signature by `public` (an nkeys public key).
-    pub fn verify(note: &str, public: &str) -> Result<Checkpoint, CheckpointError> {
+    /// Reads a note's body, without checking any signature.
+    pub fn parse(note: &str) -> Result<Checkpoint, CheckpointError> {
         let bad = |what: &str| CheckpointError::Malformed(format!("not a checkpoint: {what}"));
-        let (body, signatures) =
-            note.split_once("\n\n").ok_or_else(|| bad("no blank line before the signatures"))?;
-        let body = format!("{body}\n");
+        let (body, _) = split(note)?;
         let mut lines = body.lines();
         let origin = lines.next().ok_or_else(|| bad("no origin line"))?.to_owned();
         let size: u64 =
@@ -99,24 +136,26 @@ impl Checkpoint {
             .and_then(|l| b64().decode(l).ok())
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| bad("no 32-byte root hash in base64"))?;
-        let raw = raw_public(public)?;
-        let verifier = nkeys::KeyPair::from_public_key(public)
-            .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-        let ours = key_hash(&raw);
-        for line in signatures.lines() {
-            let Some(rest) = line.strip_prefix("— ") else { continue };
-            let Some((name, blob)) = rest.split_once(' ') else { continue };
-            let Ok(blob) = b64().decode(blob.trim()) else { continue };
-            if name != KEY_NAME || blob.len() != 4 + 64 || blob[..4] != ours {
-                continue;
-            }
-            return match verifier.verify(body.as_bytes(), &blob[4..]) {
-                Ok(()) => Ok(Checkpoint { origin, size, root }),
-                Err(_) => Err(CheckpointError::BadSignature(public.to_owned())),
-            };
-        }
-        Err(CheckpointError::NoSignature(public.to_owned()))
+        Ok(Checkpoint { origin, size, root })
     }
+
+    /// Reads a note and checks the log's signature by `public` (an nkeys public key).
+    pub fn verify(note: &str, public: &str) -> Result<Checkpoint, CheckpointError> {
+        let checkpoint = Checkpoint::parse(note)?;
+        check_signature(note, KEY_NAME, public)?;
+        Ok(checkpoint)
+    }
+}
+
+/// A witness's cosignature added to a note (the note itself unchanged).
+pub fn cosign(note: &str, witness: &str, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
+    let (body, _) = split(note)?;
+    let mut out = note.to_owned();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&signature_line(&body, &witness_key_name(witness), key)?);
+    Ok(out)
 }
 
 /// The leaf of one message: its sequence, then its bytes.
@@ -279,13 +318,22 @@ mod tests {
         let altered = note.replacen("\n3\n", "\n4\n", 1);
         assert!(matches!(
             Checkpoint::verify(&altered, &key.public_key()),
-            Err(CheckpointError::BadSignature(_))
+            Err(CheckpointError::BadSignature { .. })
         ));
         let other = nkeys::KeyPair::new_account();
         assert!(matches!(
             Checkpoint::verify(&note, &other.public_key()),
-            Err(CheckpointError::NoSignature(_))
+            Err(CheckpointError::NoSignature { .. })
         ));
+        // A witness's cosignature is one more line; the log's signature still verifies.
+        let witness = nkeys::KeyPair::new_account();
+        let cosigned = cosign(&note, "kho-bac", &witness).expect("cosigns");
+        Checkpoint::verify(&cosigned, &key.public_key()).expect("log signature intact");
+        check_signature(&cosigned, &witness_key_name("kho-bac"), &witness.public_key())
+            .expect("witness");
+        assert!(
+            check_signature(&note, &witness_key_name("kho-bac"), &witness.public_key()).is_err()
+        );
     }
 
     #[test]

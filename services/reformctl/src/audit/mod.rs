@@ -48,6 +48,30 @@ pub enum AuditCmd {
         /// The log's public key (nkeys) the checkpoint must be signed with: your trust anchor.
         #[arg(long)]
         log_key: Option<String>,
+        /// A witness whose cosignature the checkpoint must carry, as NAME=PUBLIC_KEY; repeat
+        /// for several.
+        #[arg(long = "witness", requires = "checkpoint")]
+        witnesses: Vec<String>,
+    },
+    /// As a witness: cosign a checkpoint after checking, by reading the log, that it extends
+    /// the last checkpoint this witness cosigned (kept in --state).
+    Witness {
+        #[arg(long)]
+        checkpoint: PathBuf,
+        #[arg(long)]
+        log_key: String,
+        /// The witness's name in its signature line.
+        #[arg(long)]
+        name: String,
+        /// The witness's key (nkeys seed file, mode 600).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where the witness keeps the last checkpoint it cosigned.
+        #[arg(long)]
+        state: PathBuf,
+        /// Write the cosigned checkpoint here.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// A signed checkpoint of the log as it is: its size and Merkle root (RFC 6962), signed
     /// with the log's key in the signed-note format. Keep it: `verify --checkpoint` checks
@@ -113,6 +137,29 @@ fn anchor(path: Option<&PathBuf>, log_key: Option<&String>) -> anyhow::Result<Op
         message: format!("{}: {e}", path.display()),
     })?;
     Ok(Some(Anchor { checkpoint }))
+}
+
+/// Checks the checkpoint's cosignatures by the witnesses named `NAME=PUBLIC_KEY`.
+fn check_witnesses(path: Option<&PathBuf>, witnesses: &[String]) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    if witnesses.is_empty() {
+        return Ok(());
+    }
+    let note = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    for witness in witnesses {
+        let (name, public) = witness.split_once('=').ok_or_else(|| Classified {
+            kind: FailureKind::Invalid,
+            message: format!("--witness {witness:?}: write NAME=PUBLIC_KEY"),
+        })?;
+        checkpoint::check_signature(&note, &checkpoint::witness_key_name(name), public).map_err(
+            |e| Classified {
+                kind: FailureKind::CheckFailed,
+                message: format!("{}: {e}", path.display()),
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Compares the log's tree with the anchor's, as a problem of the log when they differ.
@@ -217,6 +264,74 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        AuditCmd::Witness { checkpoint: path, log_key, name, key, state, out } => {
+            let note = std::fs::read_to_string(&path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            let new = checkpoint::Checkpoint::verify(&note, &log_key).map_err(|e| Classified {
+                kind: FailureKind::CheckFailed,
+                message: format!("{}: {e}", path.display()),
+            })?;
+            let previous = match std::fs::read_to_string(&state) {
+                Ok(text) => Some(checkpoint::Checkpoint::verify(&text, &log_key).map_err(|e| {
+                    Classified {
+                        kind: FailureKind::CheckFailed,
+                        message: format!("the witness's state {}: {e}", state.display()),
+                    }
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("could not read {}", state.display()))
+                }
+            };
+            let refuse = |message: String| -> anyhow::Error {
+                Classified { kind: FailureKind::CheckFailed, message }.into()
+            };
+            if let Some(old) = &previous {
+                if old.origin != new.origin {
+                    return Err(refuse(format!(
+                        "refused: the checkpoint is of \"{}\", the last one cosigned of \"{}\"",
+                        new.origin, old.origin
+                    )));
+                }
+                if old.size > new.size {
+                    return Err(refuse(format!(
+                        "refused: the log shrank from {} to {} messages",
+                        old.size, new.size
+                    )));
+                }
+            }
+            let client = ctx.client().await?;
+            let js = async_nats::jetstream::new(client);
+            let mut tree = checkpoint::LogTree::new(previous.as_ref().map(|p| p.size));
+            for_each_message(&js, new.size, |m| tree.push(m.sequence, &m.payload)).await?;
+            if tree.size() != new.size || tree.root() != new.root {
+                return Err(refuse(format!(
+                    "refused: the log's first {} messages do not give the checkpoint's root",
+                    new.size
+                )));
+            }
+            if let Some(old) = &previous {
+                if old.size > 0 && tree.root_at_watch() != Some(old.root) {
+                    return Err(refuse(format!(
+                        "refused: the log no longer begins with the {} messages cosigned before: it was rewritten",
+                        old.size
+                    )));
+                }
+            }
+            let witness_key = checkpoint::read_key(&key)?;
+            let cosigned = checkpoint::cosign(&note, &name, &witness_key)?;
+            std::fs::write(&out, &cosigned)
+                .with_context(|| format!("could not write {}", out.display()))?;
+            std::fs::write(&state, &note)
+                .with_context(|| format!("could not write {}", state.display()))?;
+            println!(
+                "cosigned as {}: {} messages, consistent with the {} cosigned before",
+                checkpoint::witness_key_name(&name),
+                new.size,
+                previous.map_or(0, |p| p.size)
+            );
+            Ok(())
+        }
         AuditCmd::Key(KeyCmd::New { out }) => {
             let public = checkpoint::new_key(&out)?;
             println!("{public}");
@@ -247,8 +362,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             print!("{note}");
             Ok(())
         }
-        AuditCmd::Verify { export: Some(path), checkpoint, log_key } => {
+        AuditCmd::Verify { export: Some(path), checkpoint, log_key, witnesses } => {
             let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
+            check_witnesses(checkpoint.as_ref(), &witnesses)?;
             let messages = read_export(&path)?;
             let mut verifier = Verifier::new();
             let mut tree =
@@ -267,8 +383,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             }
             conclude(verifier, ctx)
         }
-        AuditCmd::Verify { export: None, checkpoint, log_key } => {
+        AuditCmd::Verify { export: None, checkpoint, log_key, witnesses } => {
             let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
+            check_witnesses(checkpoint.as_ref(), &witnesses)?;
             let mut tree =
                 anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let client = ctx.client().await?;
