@@ -388,11 +388,15 @@ fn evidence_counts(state: &State, unit: &UnitId, year: u16, basis: Basis) -> Evi
 
 /// The value in force of one score key (docs/views.md "Scores").
 pub fn value_in_force(rec: &ScoreRec, basis: Basis) -> Option<Points> {
+    change_in_force(rec, basis).map(|c| c.value.new)
+}
+
+/// The change that sets the value in force, with its business date and stream sequence: what
+/// an auditor's `explain` lists behind a total.
+pub fn change_in_force(rec: &ScoreRec, basis: Basis) -> Option<&Dated<crate::model::ScoreChange>> {
     match basis {
-        Basis::Live { .. } => rec.changes.last().map(|c| c.value.new),
-        Basis::AsTrueAt { .. } => {
-            latest_by_date(&rec.changes, |on| basis.sees(on)).map(|c| c.value.new)
-        }
+        Basis::Live { .. } => rec.changes.last(),
+        Basis::AsTrueAt { .. } => latest_by_date(&rec.changes, |on| basis.sees(on)),
     }
 }
 

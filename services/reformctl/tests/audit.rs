@@ -383,3 +383,69 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+/// `explain score` lists the event in force behind each criterion of a total, and the sum checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_lists_the_events_behind_a_total_and_their_sum_checks() {
+    use reform_shared::event::Stage;
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-11-01", score("sgd", 2016, "1.1", Stage::Final, None, 500)),
+        ("2016-11-02", score("sgd", 2016, "1.2", Stage::Final, None, 350)),
+        ("2016-11-20", score("sgd", 2016, "1.1", Stage::Final, Some(500), 600)),
+    ];
+    for (n, (on, event)) in events.into_iter().enumerate() {
+        appender.append_next(draft(&format!("x{n}"), on, event)).await.expect("appends");
+    }
+    let url = broker.server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        reformctl(&url, &["--json", "audit", "explain", "score", "--unit", "sgd", "--year", "2016"])
+    })
+    .await
+    .expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(explained["sum_hundredths"], 950);
+    assert_eq!(explained["view_total_hundredths"], 950);
+    assert_eq!(explained["checks"], true);
+    let rows = explained["events"].as_array().expect("events");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (
+            rows[0]["criterion"].as_str(),
+            rows[0]["sequence"].as_u64(),
+            rows[0]["superseded"].as_u64()
+        ),
+        (Some("1.1"), Some(4), Some(1))
+    );
+    assert_eq!(rows[0]["old_hundredths"], 500);
+    assert_eq!(
+        (rows[1]["criterion"].as_str(), rows[1]["hundredths"].as_u64()),
+        (Some("1.2"), Some(350))
+    );
+    // As true at 10 November: the correction had not happened.
+    let url = broker.server.url().to_owned();
+    let before = tokio::task::spawn_blocking(move || {
+        reformctl(
+            &url,
+            &[
+                "--json",
+                "audit",
+                "explain",
+                "score",
+                "--unit",
+                "sgd",
+                "--year",
+                "2016",
+                "--as-of",
+                "2016-11-10",
+            ],
+        )
+    })
+    .await
+    .expect("joins");
+    let then: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json");
+    assert_eq!(then["sum_hundredths"], 850);
+}

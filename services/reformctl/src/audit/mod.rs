@@ -12,6 +12,7 @@
 //! - `audit export --out FILE`: the log as JSON Lines, one message a line (see
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 
+pub mod explain;
 pub mod replay;
 pub mod verify;
 
@@ -107,11 +108,21 @@ pub enum AuditCmd {
     /// A view as known at a moment (`--known-at DATE` or `--through SEQ`), as true at a date
     /// (the view's `--as-of`), or both; from the log, never the live views.
     Replay(replay::Args),
+    /// The events behind a figure. `explain score`: a unit's total in a stage, criterion by
+    /// criterion, with the event in force for each; their sum is checked against the view.
+    #[command(subcommand)]
+    Explain(ExplainCmd),
     /// Write the log as JSON Lines, one message a line.
     Export {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ExplainCmd {
+    /// A unit's total score in a stage.
+    Score(explain::Args),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -197,6 +208,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let Cmd::Audit(cmd) = cmd;
     match cmd {
         AuditCmd::Replay(args) => replay::run(args, ctx).await,
+        AuditCmd::Explain(ExplainCmd::Score(args)) => explain::run(args, ctx).await,
         AuditCmd::Prove { sequence, checkpoint, log_key } => {
             let Some(anchor) = anchor(Some(&checkpoint), Some(&log_key))? else { return Ok(()) };
             let cp = anchor.checkpoint;
