@@ -59,9 +59,9 @@ impl Ctx {
     /// Connects to the broker, naming the URL when it fails.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
         let url = &self.global.nats_url;
-        reform_shared::edge::connect(url).await.with_context(|| {
-            format!("could not connect to NATS at {url} (is the stack up? try `./dev up`)")
-        })
+        reform_shared::edge::connect(url)
+            .await
+            .with_context(|| "is the stack up? try `./dev up`".to_owned())
     }
 
     /// Wraps a command in a request: actor, business date and a command id.

@@ -46,10 +46,23 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(client.clone());
     match cmd {
         RollupCmd::List { year } => {
-            let years = if year.is_empty() { (2000..=2100).collect() } else { year };
+            // The periods closed: one subject each under par.evt.rollup.
+            let mut closed: Vec<Period> = {
+                use futures::StreamExt as _;
+                let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
+                let subjects: Vec<_> =
+                    stream.info_with_subjects("par.evt.rollup.>").await?.collect().await;
+                subjects
+                    .into_iter()
+                    .filter_map(|s| s.ok())
+                    .filter_map(|(subject, _)| subject.rsplit('.').next()?.parse::<Period>().ok())
+                    .filter(|p| year.is_empty() || year.contains(&p.year))
+                    .collect()
+            };
+            closed.sort_by_key(|p| p.closes_at());
             let mut rows = Vec::new();
-            for y in years {
-                for p in Period::of_year(y) {
+            {
+                for p in closed {
                     if let Some((sequence, through, digest)) = closed_event(&js, p).await? {
                         rows.push((p, sequence, through, hex::encode(digest)));
                     }

@@ -56,7 +56,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
     let client = reform_shared::edge::connect(&url)
         .await
-        .with_context(|| format!("could not connect to NATS at {url}"))?;
+        .context("the stack's broker did not take the connection")?;
     let js = async_nats::jetstream::new(client.clone());
     let log = ensure_log(&js, &data_dir, &url).await?;
 

@@ -1,0 +1,83 @@
+//! `reformctl rollup` against a real nats-server and the rollup service: close, list, show
+//! (regenerated and checked against the event's digest), diff.
+
+use reform_shared::event::UnitKind;
+use reform_shared::testkit::events::*;
+use reform_shared::testkit::{draft, eventually, Broker};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn reformctl(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", url])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("reformctl runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_list_show_and_diff_a_period_from_the_cli() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    for (n, (on, event)) in [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
+        ("2016-03-20", complete("t1", "sgd")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        appender.append_next(draft(&format!("c{n}"), on, event)).await.expect("appends");
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(reform_rollup::run(
+        broker.client.clone(),
+        reform_rollup::Config::default(),
+        reform_rollup::SystemClock,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let client = broker.client.clone();
+    eventually("the rollup service to answer", Duration::from_secs(30), || {
+        let client = client.clone();
+        async move { client.request("$SRV.PING.par-rollup", "".into()).await.ok().map(|_| ()) }
+    })
+    .await;
+    let url = broker.server.url().to_owned();
+    let cli = move |args: Vec<&'static str>| {
+        let url = url.clone();
+        async move { tokio::task::spawn_blocking(move || reformctl(&url, &args)).await.expect("joins") }
+    };
+    // The service closes 2016's periods on its own (the test's events were recorded in 2016),
+    // so closing by hand answers with the first close.
+    let closed = cli(vec!["--actor", "kiem-toan", "rollup", "close", "2016-q1"]).await;
+    assert!(closed.status.success(), "{}", String::from_utf8_lossy(&closed.stderr));
+    let text = eventually("2016's four periods to be closed", Duration::from_secs(60), || {
+        let cli = cli.clone();
+        async move {
+            let listed = cli(vec!["rollup", "list", "--year", "2016"]).await;
+            let text = String::from_utf8_lossy(&listed.stdout).to_string();
+            (text.lines().count() == 4).then_some(text)
+        }
+    })
+    .await;
+    let order: Vec<&str> =
+        text.lines().map(|l| l.split_whitespace().next().unwrap_or("")).collect();
+    assert_eq!(order, ["2016-q1", "2016-h1", "2016-q3", "2016-year"], "{text}");
+    let shown = cli(vec!["rollup", "show", "2016-q1", "--format", "csv"]).await;
+    let csv = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(csv.starts_with("period,unit,name,kind,parent,assigned,done_on_time"), "{csv}");
+    assert!(csv.contains("2016-q1,sgd,Sở Giáo dục,department,,1,1,0,0,0,0,100.00,0,"), "{csv}");
+    let diff = cli(vec!["rollup", "diff", "2016-q1"]).await;
+    assert!(
+        String::from_utf8_lossy(&diff.stdout).contains("nothing restated"),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+    let unknown = cli(vec!["rollup", "show", "2016-q2"]).await;
+    assert_eq!(unknown.status.code(), Some(2), "2016-q2 is no period: a command-line error");
+    let _ = stop.send(());
+    service.await.expect("joins").expect("stops cleanly");
+}
