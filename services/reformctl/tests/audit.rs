@@ -2,19 +2,13 @@
 //! passes; an export with a message removed fails, naming the sequence, with exit code 8; a
 //! stream that allows deletes is named.
 
+mod common;
+
+use common::reformctl;
+
 use reform_shared::event::UnitKind;
 use reform_shared::testkit::events::*;
 use reform_shared::testkit::{draft, Broker};
-use std::process::{Command, Stdio};
-
-fn reformctl(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["--nats", url])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("reformctl runs")
-}
 
 async fn seed(broker: &Broker) {
     let appender = broker.appender().await;

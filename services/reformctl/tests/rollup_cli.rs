@@ -1,20 +1,14 @@
 //! `reformctl rollup` against a real nats-server and the rollup service: close, list, show
 //! (regenerated and checked against the event's digest), diff.
 
+mod common;
+
+use common::reformctl;
+
 use reform_shared::event::UnitKind;
 use reform_shared::testkit::events::*;
 use reform_shared::testkit::{draft, eventually, Broker};
-use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn reformctl(url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["--nats", url])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("reformctl runs")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_list_show_and_diff_a_period_from_the_cli() {

@@ -16,6 +16,16 @@ use tokio::sync::watch;
 /// How long one command may keep being retried before the workload gives up on it.
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
 
+/// Runs the `reformctl` binary against `url` and waits for it.
+pub fn reformctl(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", url])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("reformctl runs")
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
 }
