@@ -18,6 +18,11 @@ pub const FRAMEWORK_TOTAL: Points = Points(10_000);
 pub const FRAMEWORK_CRITERIA_MAX: usize = 200;
 /// The longest criterion title or source, in bytes.
 pub const TITLE_BYTES_MAX: usize = 1_000;
+/// The most text (every title and the source, in bytes) a framework may hold, so that a file
+/// `framework check` accepts always fits in the one request `framework publish` sends (at most
+/// `reform_shared::command::COMMAND_BYTES_MAX`, with the JSON around it). Found by fuzzing: 200
+/// titles of 1,000 bytes passed the check and were then refused as too large a request.
+pub const FRAMEWORK_TEXT_BYTES_MAX: usize = 64 * 1024;
 /// The years a framework may be published for. The PAR INDEX started in 2012.
 pub const FRAMEWORK_YEAR_MIN: u16 = 2000;
 pub const FRAMEWORK_YEAR_MAX: u16 = 2100;
@@ -44,6 +49,11 @@ pub enum FrameworkError {
     NoTitle { code: String },
     #[error("criterion {code}'s title or the source is longer than {TITLE_BYTES_MAX} bytes")]
     TooLong { code: String },
+    #[error(
+        "the framework's titles and source hold {bytes} bytes of text; at most \
+         {FRAMEWORK_TEXT_BYTES_MAX} fit in one publish request"
+    )]
+    TooMuchText { bytes: usize },
     #[error("criterion {code} has a maximum of 0 points; every criterion must be worth something")]
     ZeroMaximum { code: String },
     #[error(
@@ -76,6 +86,10 @@ pub fn validate(
     }
     if specs.len() > FRAMEWORK_CRITERIA_MAX {
         return Err(FrameworkError::TooManyCriteria { count: specs.len() });
+    }
+    let text = source.len() + specs.iter().map(|s| s.title.len()).sum::<usize>();
+    if text > FRAMEWORK_TEXT_BYTES_MAX {
+        return Err(FrameworkError::TooMuchText { bytes: text });
     }
     let mut codes = BTreeSet::new();
     for spec in specs {
@@ -164,6 +178,47 @@ impl FrameworkFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_framework_check_accepts_only_what_one_publish_request_can_carry() {
+        let title = "x".repeat(TITLE_BYTES_MAX);
+        let specs: Vec<CriterionSpec> = (0..FRAMEWORK_CRITERIA_MAX)
+            .map(|i| CriterionSpec {
+                title: title.clone(),
+                ..spec(&format!("c{i}"), Component::ALL[i % 8], 50)
+            })
+            .collect();
+        let error = validate(2017, "QĐ 1", &specs).expect_err("too much text");
+        assert!(
+            matches!(error, FrameworkError::TooMuchText { bytes } if bytes > FRAMEWORK_TEXT_BYTES_MAX),
+            "{error}"
+        );
+        // The most text that passes, spread over the most criteria, fits one publish request.
+        let per_title = (FRAMEWORK_TEXT_BYTES_MAX - 4) / FRAMEWORK_CRITERIA_MAX;
+        let fullest: Vec<CriterionSpec> = (0..FRAMEWORK_CRITERIA_MAX)
+            .map(|i| CriterionSpec {
+                title: "ệ".repeat(per_title / "ệ".len()),
+                ..spec(&format!("c{i:03}"), Component::ALL[i % 8], 50)
+            })
+            .collect();
+        let criteria = validate(2017, "QĐ 1", &fullest).expect("the fullest framework passes");
+        assert_eq!(criteria.len(), FRAMEWORK_CRITERIA_MAX);
+        let file = FrameworkFile {
+            year: Some(2017),
+            unit_kind: reform_shared::event::UnitKind::Department,
+            source: "QĐ 1".into(),
+            notes: Vec::new(),
+            criteria: fullest,
+        };
+        let request = reform_shared::command::Request {
+            command_id: reform_shared::ids::CommandId::new("c".repeat(64)).expect("id"),
+            actor: reform_shared::ids::PersonId::new("p".repeat(64)).expect("id"),
+            occurred_on: None,
+            command: file.into_command(None).expect("command"),
+        };
+        let bytes = serde_json::to_vec(&request).expect("json").len();
+        assert!(bytes < reform_shared::command::COMMAND_BYTES_MAX, "{bytes} bytes");
+    }
     use proptest::prelude::*;
     use reform_shared::ids::CriterionCode;
 
