@@ -53,6 +53,11 @@ pub enum DecodeError {
     Malformed { version: u16, detail: String },
     #[error("schema v{version} envelope is followed by {extra} stray bytes")]
     TrailingBytes { version: u16, extra: usize },
+    #[error(
+        "schema v{version} envelope is not in its one canonical encoding (over-long numbers): \
+         not written by this system"
+    )]
+    NotCanonical { version: u16 },
 }
 
 /// Why an envelope could not be encoded.
@@ -129,11 +134,21 @@ fn check_digest(bytes: &[u8]) -> Result<Sha256, DecodeError> {
     Ok(computed)
 }
 
-fn decode_body<T: DeserializeOwned>(version: u16, body: &[u8]) -> Result<T, DecodeError> {
+/// Decodes a body and checks that it is the one encoding of what it decodes to. postcard reads
+/// over-long varints (`d4 00` as `54`), so without this one envelope would have several
+/// accepted byte forms, each with a digest of its own; this build writes only the canonical
+/// one, so any other form was made by hand (found by fuzzing).
+fn decode_body<T: DeserializeOwned + serde::Serialize>(
+    version: u16,
+    body: &[u8],
+) -> Result<T, DecodeError> {
     let (value, rest) = postcard::take_from_bytes::<T>(body)
         .map_err(|e| DecodeError::Malformed { version, detail: e.to_string() })?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes { version, extra: rest.len() });
     }
-    Ok(value)
+    match postcard::to_stdvec(&value) {
+        Ok(canonical) if canonical == body => Ok(value),
+        _ => Err(DecodeError::NotCanonical { version }),
+    }
 }

@@ -381,6 +381,18 @@ proptest! {
     }
 }
 
+/// Found by fuzzing: the golden v2 message with one number written in an over-long form
+/// (`d4 00` for `54`) and its digest recomputed decoded to the same envelope. One envelope has
+/// one byte form now.
+#[test]
+fn an_over_long_number_is_not_the_canonical_encoding() {
+    let bytes =
+        include_bytes!("../../fuzz/corpus/decode_event/found-noncanonical-varint-golden-v2.bin");
+    assert_eq!(codec::decode(bytes), Err(DecodeError::NotCanonical { version: 2 }));
+    let golden = include_bytes!("golden/v2-task-assigned.bin");
+    assert!(codec::decode(golden).is_ok(), "the canonical form still decodes");
+}
+
 #[test]
 fn the_kinds_of_bad_bytes_are_told_apart() {
     assert_eq!(codec::decode(&[]), Err(DecodeError::Empty));
