@@ -323,7 +323,8 @@ impl TaskCounts {
     }
 }
 
-fn completion_rate(counts: &TaskCounts) -> u64 {
+/// (done on time + done late) ÷ (assigned − cancelled), hundredths of a percent, half up.
+pub fn completion_rate(counts: &TaskCounts) -> u64 {
     percent_hundredths(counts.done_on_time + counts.done_late, counts.assigned - counts.cancelled)
 }
 
@@ -338,14 +339,29 @@ impl EvidenceCounts {
 }
 
 /// The tasks of `unit` assigned in `year` and belonging to it under the basis.
+/// The tasks a unit's counts are made of for a year: those filed at the unit under the basis
+/// (a task moved away counts where it went), each with its status. What `task_counts` sums and
+/// an auditor's `explain tasks` lists.
+pub fn unit_tasks<'a>(
+    state: &'a State,
+    unit: &'a UnitId,
+    year: u16,
+    basis: Basis,
+) -> Vec<(&'a TaskId, &'a TaskRec, TaskStatus)> {
+    range3(&state.unit_tasks, unit, year)
+        .filter_map(|(_, _, task)| {
+            let rec = state.tasks.get(task)?;
+            if rec.unit_under(basis) != Some(unit) {
+                return None;
+            }
+            Some((task, rec, rec.status(basis)?))
+        })
+        .collect()
+}
+
 fn task_counts(state: &State, unit: &UnitId, year: u16, basis: Basis) -> TaskCounts {
     let mut counts = TaskCounts::default();
-    for (_, _, task) in range3(&state.unit_tasks, unit, year) {
-        let Some(rec) = state.tasks.get(task) else { continue };
-        if rec.unit_under(basis) != Some(unit) {
-            continue;
-        }
-        let Some(status) = rec.status(basis) else { continue };
+    for (_, _, status) in unit_tasks(state, unit, year, basis) {
         counts.assigned += 1;
         match status {
             TaskStatus::Open => counts.open += 1,

@@ -482,3 +482,74 @@ async fn an_export_imported_into_a_fresh_server_gives_identical_views() {
     assert_eq!(a, b, "the restored log gives byte-identical views");
     assert_eq!(a.applied_through, 4);
 }
+
+/// `explain tasks` on docs/views.md's worked example lists the five tasks with the events that
+/// made each what it is, and the recount equals the view: 2 on time, 1 late, 1 overdue,
+/// 1 cancelled, 75.00 %.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_tasks_recounts_the_worked_example() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-01-10", assign("t1", "sgd", "a", "2016-03-31")),
+        ("2016-02-01", assign("t2", "sgd", "b", "2016-06-30")),
+        ("2016-03-01", assign("t3", "sgd", "c", "2016-06-15")),
+        ("2016-03-31", complete("t1", "sgd")),
+        ("2016-07-05", complete("t2", "sgd")),
+        ("2016-08-01", assign("t4", "sgd", "d", "2016-09-30")),
+        ("2016-08-15", assign("t5", "sgd", "e", "2016-12-31")),
+        ("2016-09-01", cancel("t5", "sgd")),
+        ("2016-09-20", deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
+        ("2016-10-15", complete("t4", "sgd")),
+    ];
+    for (n, (on, event)) in events.into_iter().enumerate() {
+        appender.append_next(draft(&format!("w{n}"), on, event)).await.expect("appends");
+    }
+    let url = broker.server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        reformctl(
+            &url,
+            &[
+                "--json",
+                "audit",
+                "explain",
+                "tasks",
+                "--unit",
+                "sgd",
+                "--year",
+                "2016",
+                "--as-of",
+                "2016-12-31",
+            ],
+        )
+    })
+    .await
+    .expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(explained["checks"], true);
+    let c = &explained["recounted"];
+    assert_eq!(
+        [
+            &c["done_on_time"],
+            &c["done_late"],
+            &c["overdue"],
+            &c["open"],
+            &c["cancelled"],
+            &c["completion_rate_hundredths"]
+        ],
+        [2, 1, 1, 0, 1, 7500]
+    );
+    let t4 = explained["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["task"] == "t4")
+        .expect("t4")
+        .clone();
+    assert_eq!(t4["status"], "done-on-time");
+    assert_eq!(t4["due_in_force"], "2016-10-31");
+    assert_eq!(t4["deadline_changes"], serde_json::json!([10]));
+    assert_eq!(t4["completed"], serde_json::json!(["2016-10-15", 11]));
+}

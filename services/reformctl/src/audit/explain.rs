@@ -1,6 +1,10 @@
-//! `reformctl audit explain score`: the events behind a unit's total in a stage, one per
-//! criterion (the change in force), with when it happened, when it was recorded, who recorded
-//! it and why; their sum is checked against the view's total.
+//! `reformctl audit explain`: the events behind a figure, recomputed from them and checked
+//! against the view.
+//!
+//! - `explain score`: a unit's total in a stage, one event per criterion (the change in force),
+//!   with when it happened, when it was recorded, who recorded it and why.
+//! - `explain tasks`: a unit's task counts for a year (its sub-units included), one line per
+//!   task with its state and the stream sequences that made it so.
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
@@ -55,14 +59,22 @@ pub struct Explanation {
     pub checks: bool,
 }
 
-pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+/// The whole log in memory, and the basis `--as-of` names.
+async fn whole_log(
+    ctx: &Ctx,
+    as_of: Option<Date>,
+) -> anyhow::Result<(async_nats::jetstream::Context, reform_projector::model::State, Basis)> {
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);
     let head = log::head(&js).await?;
     let (state, _) = log::read_prefix(&js, End::Sequence(head)).await?;
-    let basis = args
-        .as_of
+    let basis = as_of
         .map_or(Basis::Live { today: Date::today_in_vietnam() }, |date| Basis::AsTrueAt { date });
+    Ok((js, state, basis))
+}
+
+pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let (js, state, basis) = whole_log(ctx, args.as_of).await?;
     let stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
     let mut events = Vec::new();
     for ((unit, year, criterion, stage), rec) in &state.scores {
@@ -142,6 +154,151 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         Err(Classified {
             kind: FailureKind::CheckFailed,
             message: "the events behind the total do not sum to it".into(),
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TasksArgs {
+    #[arg(long)]
+    pub unit: UnitId,
+    #[arg(long)]
+    pub year: u16,
+    /// As true at this date; as known now (overdue judged on today) when absent.
+    #[arg(long)]
+    pub as_of: Option<Date>,
+}
+
+/// One task behind the counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskLine {
+    pub task: reform_shared::ids::TaskId,
+    pub unit: UnitId,
+    pub status: views::TaskStatus,
+    pub assigned_on: Date,
+    pub assigned_sequence: u64,
+    pub due_in_force: Date,
+    pub deadline_changes: Vec<u64>,
+    pub reassignments: Vec<u64>,
+    pub completed: Option<(Date, u64)>,
+    pub cancelled: Option<(Date, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TasksExplanation {
+    pub unit: UnitId,
+    pub year: u16,
+    pub basis: Basis,
+    pub tasks: Vec<TaskLine>,
+    pub recounted: views::TaskCounts,
+    pub view: views::TaskCounts,
+    pub checks: bool,
+}
+
+pub async fn tasks(args: TasksArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let (_, state, basis) = whole_log(ctx, args.as_of).await?;
+    let view = views::unit_progress(&state, &args.unit, args.year, basis)
+        .map_err(|e| Classified { kind: FailureKind::NotFound, message: e.to_string() })?
+        .tasks;
+    let mut units = vec![args.unit.clone()];
+    units.extend(views::descendants(&state, &args.unit));
+    let mut lines = Vec::new();
+    let mut recounted = views::TaskCounts::default();
+    for unit in &units {
+        for (task, rec, status) in views::unit_tasks(&state, unit, args.year, basis) {
+            recounted.assigned += 1;
+            match status {
+                views::TaskStatus::Open => recounted.open += 1,
+                views::TaskStatus::DoneOnTime => recounted.done_on_time += 1,
+                views::TaskStatus::DoneLate => recounted.done_late += 1,
+                views::TaskStatus::Overdue => recounted.overdue += 1,
+                views::TaskStatus::Cancelled => recounted.cancelled += 1,
+            }
+            let seen = |on: Date| basis.sees(on);
+            lines.push(TaskLine {
+                task: task.clone(),
+                unit: unit.clone(),
+                status,
+                assigned_on: rec.assigned_on,
+                assigned_sequence: rec.assigned_seq,
+                due_in_force: rec.due_under(basis),
+                deadline_changes: rec
+                    .deadline_changes
+                    .iter()
+                    .filter(|d| seen(d.on))
+                    .map(|d| d.seq)
+                    .collect(),
+                reassignments: rec
+                    .units
+                    .iter()
+                    .skip(1)
+                    .filter(|d| seen(d.on))
+                    .map(|d| d.seq)
+                    .collect(),
+                completed: rec.completed.as_ref().filter(|d| seen(d.on)).map(|d| (d.on, d.seq)),
+                cancelled: rec.cancelled.as_ref().filter(|d| seen(d.on)).map(|d| (d.on, d.seq)),
+            });
+        }
+    }
+    recounted.completion_rate_hundredths = views::completion_rate(&recounted);
+    let explanation = TasksExplanation {
+        checks: recounted == view,
+        unit: args.unit,
+        year: args.year,
+        basis,
+        tasks: lines,
+        recounted,
+        view,
+    };
+    if ctx.json() {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+    } else {
+        for t in &explanation.tasks {
+            let end = match (t.completed, t.cancelled) {
+                (Some((on, seq)), _) => format!("completed {on} (sequence {seq})"),
+                (_, Some((on, seq))) => format!("cancelled {on} (sequence {seq})"),
+                _ => String::new(),
+            };
+            println!(
+                "{:<28} {:<16} {:<13} assigned {} (sequence {}), due {}{}{} {end}",
+                t.task.to_string(),
+                t.unit.to_string(),
+                format!("{:?}", t.status),
+                t.assigned_on,
+                t.assigned_sequence,
+                t.due_in_force,
+                if t.deadline_changes.is_empty() {
+                    String::new()
+                } else {
+                    format!(", deadline moved at {:?}", t.deadline_changes)
+                },
+                if t.reassignments.is_empty() {
+                    String::new()
+                } else {
+                    format!(", moved at {:?}", t.reassignments)
+                },
+            );
+        }
+        let c = &explanation.recounted;
+        println!(
+            "recounted: {} assigned, {} on time, {} late, {} overdue, {} open, {} cancelled, rate {}: {}",
+            c.assigned,
+            c.done_on_time,
+            c.done_late,
+            c.overdue,
+            c.open,
+            c.cancelled,
+            format_hundredths(c.completion_rate_hundredths),
+            if explanation.checks { "equals the view" } else { "DIFFERS FROM THE VIEW" }
+        );
+    }
+    if explanation.checks {
+        Ok(())
+    } else {
+        Err(Classified {
+            kind: FailureKind::CheckFailed,
+            message: "the tasks behind the counts do not give them".into(),
         }
         .into())
     }

@@ -127,6 +127,8 @@ pub enum AuditCmd {
 pub enum ExplainCmd {
     /// A unit's total score in a stage.
     Score(explain::Args),
+    /// A unit's task counts for a year, task by task.
+    Tasks(explain::TasksArgs),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -213,6 +215,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     match cmd {
         AuditCmd::Replay(args) => replay::run(args, ctx).await,
         AuditCmd::Explain(ExplainCmd::Score(args)) => explain::run(args, ctx).await,
+        AuditCmd::Explain(ExplainCmd::Tasks(args)) => explain::tasks(args, ctx).await,
         AuditCmd::Prove { sequence, checkpoint, log_key } => {
             let Some(anchor) = anchor(Some(&checkpoint), Some(&log_key))? else { return Ok(()) };
             let cp = anchor.checkpoint;
