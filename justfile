@@ -17,7 +17,7 @@ test:
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
-bench: bench-commands bench-projector
+bench: bench-commands bench-projector bench-audit
 
 # The tasks service against bare publish-with-ack, synced and lazy.
 bench-commands:
@@ -42,6 +42,10 @@ fuzz SECONDS="60":
         RUSTC_BOOTSTRAP=1 cargo fuzz run $target target/fuzz-corpus/$target corpus/$target \
             -- -max_total_time={{SECONDS}} $dict; \
     done
+
+# The auditor's work per event: decode, verify, Merkle tree, replay (PAR_BENCH_EVENTS events).
+bench-audit:
+    cargo bench --locked -p reformctl --bench audit
 
 # Format the code.
 fmt:

@@ -1,0 +1,103 @@
+//! What an audit costs, per event, against the bare work of reading the same bytes: a log of
+//! `PAR_BENCH_EVENTS` synthetic events (default 1,000,000, chained per task as the appender
+//! chains them) is decoded alone, verified (digest, subject, chain), hashed into the Merkle
+//! tree, and replayed into the projector's in-memory state. No broker: this measures the
+//! auditor's own work; reading the stream is the projector bench's figure.
+
+use reform_projector::model::{apply, State};
+use reform_shared::checkpoint::LogTree;
+use reform_shared::codec;
+use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
+use reform_shared::event::UnitKind;
+use reform_shared::ids::CommandId;
+use reform_shared::subject::Aggregate;
+use reform_shared::testkit::events::*;
+use reform_shared::time::{Date, Timestamp};
+use reformctl::audit::verify::{Message, Verifier};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+fn main() {
+    let n: u64 =
+        std::env::var("PAR_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let log = synthetic(n);
+    println!("events: {n}, bytes: {}", log.iter().map(|m| m.payload.len()).sum::<usize>());
+
+    let started = Instant::now();
+    let mut decoded = 0u64;
+    for m in &log {
+        decoded += u64::from(codec::decode(&m.payload).is_ok());
+    }
+    report("decode only", n, started, decoded == n);
+
+    let started = Instant::now();
+    let mut verifier = Verifier::new();
+    for m in &log {
+        verifier.check(m, None);
+    }
+    let verdict = verifier.finish();
+    report("audit verify (digest, subject, chain)", n, started, verdict.passed);
+
+    let started = Instant::now();
+    let mut tree = LogTree::new(None);
+    for m in &log {
+        tree.push(m.sequence, &m.payload);
+    }
+    report("Merkle tree (checkpoint)", n, started, tree.size() == n);
+
+    let started = Instant::now();
+    let mut state = State::default();
+    for m in &log {
+        if let Ok(record) = codec::decode(&m.payload) {
+            apply(&mut state, &record, m.sequence);
+        }
+    }
+    report("replay into the in-memory state", n, started, state.events_applied == n);
+}
+
+fn report(what: &str, n: u64, started: Instant, ok: bool) {
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{what:<40} {:>10.0} events/s  {secs:>7.2} s{}",
+        n as f64 / secs,
+        if ok { "" } else { "  (FAILED)" }
+    );
+}
+
+/// A unit, then tasks assigned and completed, chained per aggregate.
+fn synthetic(n: u64) -> Vec<Message> {
+    let mut tips: BTreeMap<String, (u64, [u8; 32])> = BTreeMap::new();
+    let day = Date::from_ymd(2016, 3, 1).expect("date");
+    let at = Timestamp::at_vietnam_noon(day);
+    (1..=n)
+        .map(|seq| {
+            let event = match seq {
+                1 => unit("sgd", "Sở Giáo dục", UnitKind::Department, None),
+                s if s % 2 == 0 => assign(&format!("t{s}"), "sgd", "Nhiệm vụ", "2016-06-30"),
+                s => complete(&format!("t{}", s - 1), "sgd"),
+            };
+            let aggregate = Aggregate::of(&event);
+            let key = aggregate.chain_key();
+            let chain = match tips.get(&key) {
+                None => ChainLink::first(key.clone()),
+                Some((v, digest)) => {
+                    ChainLink { aggregate: key.clone(), version: v + 1, previous: *digest }
+                }
+            };
+            let command = CommandId::new(format!("b{seq}")).expect("id");
+            let envelope = Envelope {
+                event_id: EventId::for_command(&command),
+                occurred_at: at,
+                recorded_at: at,
+                actor: Actor::Person("bench".parse().expect("id")),
+                command_id: command,
+                chain: chain.clone(),
+                signature: None,
+                event,
+            };
+            let (payload, digest) = codec::encode(&envelope).expect("encodes");
+            tips.insert(key, (chain.version, digest));
+            Message { sequence: seq, subject: aggregate.subject(), payload }
+        })
+        .collect()
+}
