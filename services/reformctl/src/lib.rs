@@ -23,6 +23,7 @@ pub mod serve;
 pub mod status;
 pub mod supervise;
 pub mod table;
+pub mod task_history;
 pub mod tasks;
 pub mod up;
 pub mod up_services;

@@ -135,6 +135,13 @@ pub enum TaskCmd {
         #[arg(long)]
         reason: String,
     },
+    /// A task's whole history from the log (lịch sử nhiệm vụ): assignment, reassignments,
+    /// deadline changes with their reasons, progress, completion or cancellation, and the
+    /// evidence attached to it; each step with who recorded it and when.
+    Show {
+        /// The task's id, e.g. `sgd-2017-01`.
+        task: TaskId,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -163,7 +170,10 @@ pub enum FindingCmd {
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
-    let (command, summary) = command_of(cmd);
+    if let Cmd::Task(TaskCmd::Show { task }) = &cmd {
+        return crate::task_history::show(ctx, task).await;
+    }
+    let Some((command, summary)) = command_of(cmd) else { return Ok(()) };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
     let accepted = reform_tasks::send(&client, &request).await?;
@@ -173,9 +183,10 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     ctx.print_accepted(&accepted).await
 }
 
-/// The command to send, and what a person is told once it is done.
-fn command_of(cmd: Cmd) -> (Command, String) {
-    match cmd {
+/// The command to send, and what a person is told once it is done; `None` for what sends none.
+fn command_of(cmd: Cmd) -> Option<(Command, String)> {
+    Some(match cmd {
+        Cmd::Task(TaskCmd::Show { .. }) => return None,
         Cmd::Plan(PlanCmd::Issue { plan, unit, year, document_number, title }) => {
             let summary = format!(
                 "Đã ban hành kế hoạch {document_number} ({plan}) của {unit} cho năm {year}."
@@ -239,5 +250,5 @@ fn command_of(cmd: Cmd) -> (Command, String) {
             };
             (command, summary)
         }
-    }
+    })
 }
