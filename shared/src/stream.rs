@@ -92,8 +92,12 @@ pub async fn init_stream(
     let mut stream = match created {
         Ok(stream) => stream,
         // Another process provisioned it between our look and our create: check theirs.
-        Err(_) if check_stream(js).await.is_ok() => return Ok((check_stream(js).await?, false)),
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            return match check_stream(js).await {
+                Ok(info) => Ok((info, false)),
+                Err(_) => Err(e.into()),
+            }
+        }
     };
     crate::skips::ensure_bucket(js, settings.replicas).await?;
     let info = stream.info().await.map_err(|e| StreamError::Broker(e.to_string()))?;

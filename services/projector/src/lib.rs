@@ -259,7 +259,6 @@ pub async fn run(
     let checkpoint = store.applied_through()?;
     tracing::info!(checkpoint, consumer = %config.consumer, log = %identity, "projector started");
     let health = HealthCell::default();
-    health.applied(checkpoint);
     let (status_tx, status_rx) = tokio::sync::watch::channel(checkpoint);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -272,16 +271,6 @@ pub async fn run(
         health.clone(),
         stopped(stop_rx),
     ));
-    let mut health_feed = status_tx.subscribe();
-    let feed = {
-        let health = health.clone();
-        tokio::spawn(async move {
-            while health_feed.changed().await.is_ok() {
-                let applied = *health_feed.borrow_and_update();
-                health.applied(applied);
-            }
-        })
-    };
     tokio::pin!(shutdown);
     let mut backoff = RECONNECT_BACKOFF_FIRST;
     let projected: Result<(), Error> = loop {
@@ -371,7 +360,6 @@ pub async fn run(
         }
     };
     let _ = stop_tx.send(true);
-    feed.abort();
     let served = queries.await.map_err(|e| Error::Register(e.to_string()))?;
     tracing::info!(result = ?projected.as_ref().map(|_| ()), "projector stopped");
     projected?;

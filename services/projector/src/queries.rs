@@ -194,7 +194,15 @@ pub async fn serve(
     let service = client
         .service_builder()
         .description("Views of the reform-task tracker: unit progress, rankings, timelines")
-        .stats_handler(move |_, _| health.to_json())
+        .stats_handler({
+            // The position is the checkpoint the views report; the rest is the reader's.
+            let status = status.clone();
+            move |_, _| {
+                let mut now = health.get();
+                now.applied_through = *status.borrow();
+                serde_json::to_value(now).unwrap_or(serde_json::Value::Null)
+            }
+        })
         .start("par-projector", env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;

@@ -71,13 +71,6 @@ pub enum Command {
     Serve(serve::Args),
 }
 
-/// Runs a parsed command line.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = ctx::Ctx::new(cli.global);
-    let outcome = dispatch(cli.command, &ctx).await;
-    outcome.map_err(|e| with_retry_hint(e, &ctx))
-}
-
 /// Runs a parsed command line and reports how it ended (see [`outcome`]): the exit code.
 pub async fn main(cli: Cli) -> u8 {
     let json = cli.global.json;

@@ -71,7 +71,8 @@ pub async fn gather(client: &async_nats::Client) -> anyhow::Result<StackStatus> 
     Ok(StackStatus { stream_head: head, parts })
 }
 
-async fn health_of(client: &async_nats::Client, name: &str) -> Option<Health> {
+/// One part's health from its stats; `None` when it does not answer.
+pub async fn health_of(client: &async_nats::Client, name: &str) -> Option<Health> {
     let request = client.request(format!("$SRV.STATS.{name}"), "".into());
     let reply = tokio::time::timeout(STATS_TIMEOUT, request).await.ok()?.ok()?;
     let stats: serde_json::Value = serde_json::from_slice(&reply.payload).ok()?;

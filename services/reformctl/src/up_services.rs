@@ -115,10 +115,12 @@ pub async fn wait_projected(client: &async_nats::Client) -> anyhow::Result<u64> 
         if status.as_ref().is_ok_and(|s| s.applied_through >= head) {
             return Ok(head);
         }
-        let stack = crate::status::gather(client).await?;
-        if let Some(part) = stack.parts.iter().find(|p| p.name == "par-projector" && !p.ok()) {
-            let why = part.health.as_ref().and_then(|h| h.last_error.clone()).unwrap_or_default();
-            bail!("the projector is {} before sequence {head}: {why}", part.state());
+        let health = crate::status::health_of(client, "par-projector").await;
+        if let Some(h) =
+            health.filter(|h| h.reader == reform_shared::service::health::Reader::Halted)
+        {
+            let why = h.last_error.unwrap_or_default();
+            bail!("the projector is halted before sequence {head}: {why}");
         }
         if tokio::time::Instant::now() >= deadline {
             bail!("the projector did not catch up with the stream (sequence {head}) in time");

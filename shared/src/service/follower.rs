@@ -39,7 +39,8 @@ pub(super) enum Next {
 struct Stuck {
     sequence: u64,
     payload: bytes::Bytes,
-    reported: bool,
+    /// Why it does not decode, until reported once.
+    unreported: Option<codec::DecodeError>,
 }
 
 pub(super) struct Follower {
@@ -71,18 +72,10 @@ impl Follower {
     pub(super) async fn next(&mut self) -> Result<Next, ServiceError> {
         loop {
             if let Some(stuck) = self.stuck.as_mut() {
-                if !stuck.reported {
-                    stuck.reported = true;
-                    let source = codec::decode(&stuck.payload).err();
-                    if let Some(source) = source {
-                        let error = ServiceError::Unreadable { sequence: stuck.sequence, source };
-                        self.health.problem(
-                            Reader::Halted,
-                            &error.to_string(),
-                            Some(stuck.sequence),
-                        );
-                        return Err(error);
-                    }
+                if let Some(source) = stuck.unreported.take() {
+                    let error = ServiceError::Unreadable { sequence: stuck.sequence, source };
+                    self.health.problem(Reader::Halted, &error.to_string(), Some(stuck.sequence));
+                    return Err(error);
                 }
                 match crate::skips::lookup(&self.js, stuck.sequence).await {
                     Ok(Some(skip)) if skip.covers(&stuck.payload) => {
@@ -139,9 +132,9 @@ impl Follower {
                     self.health.applied(sequence);
                     return Ok(Next::Event(sequence, Box::new(record)));
                 }
-                Err(_) => {
-                    self.stuck =
-                        Some(Stuck { sequence, payload: message.payload.clone(), reported: false });
+                Err(source) => {
+                    let payload = message.payload.clone();
+                    self.stuck = Some(Stuck { sequence, payload, unreported: Some(source) });
                 }
             }
         }
