@@ -3,12 +3,11 @@
 //! Each test asserts what a person sees.
 
 use reform_shared::command::{self, CommandError, ErrorKind, Request};
-use reform_shared::event::{Event, Role, UnitKind};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::service::health::Reader;
 use reform_shared::skips::{self, Skip};
 use reform_shared::stream::{stream_config, StreamSettings};
-use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use reform_shared::testkit::{date, eventually, id, seed_department_with_head, Broker};
 use reformctl::up::Shutdown;
 use reformctl::up_services::{self, Supervisor};
 use std::time::Duration;
@@ -44,37 +43,6 @@ impl Stack {
     }
 }
 
-/// A unit and its head, appended straight to the log.
-async fn seed(broker_js: &async_nats::jetstream::Context) {
-    let appender = reform_shared::append::Appender::new(broker_js.clone()).await.expect("binds");
-    let events = [
-        Event::UnitAdded {
-            unit: id("sgd"),
-            name: "Sở Giáo dục".into(),
-            kind: UnitKind::Department,
-            parent: None,
-        },
-        Event::PersonRegistered {
-            person: id("lan"),
-            name: "Nguyễn Thị Lan".into(),
-            title: "Giám đốc".into(),
-        },
-        Event::LeaderAppointed {
-            tenure: id("lan-head"),
-            unit: id("sgd"),
-            person: id("lan"),
-            role: Role::Head,
-            from: date("2015-01-01"),
-        },
-    ];
-    for (n, event) in events.into_iter().enumerate() {
-        appender
-            .append_next(draft(&format!("seed-{n}"), "2016-01-01", event))
-            .await
-            .expect("seeds");
-    }
-}
-
 fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Command> {
     Request {
         command_id: id(command_id),
@@ -107,7 +75,7 @@ async fn health(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skips_it() {
     let broker = Broker::start().await;
-    seed(&broker.js).await;
+    seed_department_with_head(&broker.js).await;
     let garbage =
         bytes::Bytes::from_static(b"t\x00 not an event at all, but long enough for a digest ....");
     let ack =
@@ -186,7 +154,7 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
     let client = async_nats::connect(server.url()).await.expect("connects");
     let js = async_nats::jetstream::new(client.clone());
     reform_shared::stream::init_stream(&js, &StreamSettings::default()).await.expect("provisioned");
-    seed(&js).await;
+    seed_department_with_head(&js).await;
     let stack = Stack::start(&client, dir.path().join("views.redb")).await;
     command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01")).await.expect("before");
 
@@ -228,7 +196,7 @@ async fn views_of_another_log_are_refused_naming_both_logs() {
     let views = tempfile::tempdir().expect("temp dir");
     let path = views.path().join("views.redb");
     let first = Broker::start().await;
-    seed(&first.js).await;
+    seed_department_with_head(&first.js).await;
     reform_projector::rebuild(first.client.clone(), reform_projector::Config::new(path.clone()))
         .await
         .expect("rebuild");
@@ -280,7 +248,7 @@ async fn services_refuse_a_missing_or_misconfigured_stream_and_change_nothing() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_business_date_in_the_future_is_refused_naming_today() {
     let broker = Broker::start().await;
-    seed(&broker.js).await;
+    seed_department_with_head(&broker.js).await;
     let views = tempfile::tempdir().expect("temp dir");
     let stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
     let refused = command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01")).await;

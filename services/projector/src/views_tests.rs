@@ -45,10 +45,6 @@ fn appoint(t: &str, u: &str, p: &str, from: &str) -> Event {
     }
 }
 
-fn left(t: &str, u: &str, p: &str, to: &str) -> Event {
-    Event::LeaderLeft { tenure: id(t), unit: id(u), person: id(p), role: Role::Head, to: date(to) }
-}
-
 fn assign(t: &str, u: &str, due: &str) -> Event {
     Event::TaskAssigned {
         task: id(t),
@@ -64,24 +60,7 @@ fn assign(t: &str, u: &str, due: &str) -> Event {
 }
 
 fn worked_example() -> State {
-    project(&[
-        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
-        ("2016-01-01", person("a")),
-        ("2016-01-01", person("b")),
-        ("2016-01-01", appoint("ten-a", "sgd", "a", "2016-01-01")),
-        ("2016-01-10", assign("t1", "sgd", "2016-03-31")),
-        ("2016-02-01", assign("t2", "sgd", "2016-06-30")),
-        ("2016-03-01", assign("t3", "sgd", "2016-06-15")),
-        ("2016-03-31", complete("t1", "sgd")),
-        ("2016-07-01", left("ten-a", "sgd", "a", "2016-07-01")),
-        ("2016-07-01", appoint("ten-b", "sgd", "b", "2016-07-01")),
-        ("2016-07-05", complete("t2", "sgd")),
-        ("2016-08-01", assign("t4", "sgd", "2016-09-30")),
-        ("2016-08-15", assign("t5", "sgd", "2016-12-31")),
-        ("2016-09-01", cancel("t5", "sgd")),
-        ("2016-09-20", deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
-        ("2016-10-15", complete("t4", "sgd")),
-    ])
+    project(&events::worked_example())
 }
 
 fn as_of(day: &str) -> Basis {

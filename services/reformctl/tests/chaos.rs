@@ -11,6 +11,7 @@ mod common;
 
 use common::*;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
+use reform_shared::testkit::seed_department_with_head;
 use std::time::{Duration, Instant};
 
 const PARTS: [&str; 5] = ["directory", "tasks", "evidence", "scoring", "projector"];
@@ -37,7 +38,7 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
     let client = async_nats::ConnectOptions::new().connect(url.as_str()).await.expect("connects");
     let js = async_nats::jetstream::new(client.clone());
     reform_shared::stream::init_stream(&js, &Default::default()).await.expect("provisioned");
-    seed(&js).await;
+    seed_department_with_head(&js).await;
     let mut parts: Vec<Part> = PARTS.iter().map(|name| Part::new(name, &url, dir.path())).collect();
     for part in &mut parts {
         part.start();

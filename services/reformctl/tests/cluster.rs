@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use reform_shared::testkit::seed_department_with_head;
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 3;
@@ -30,7 +31,7 @@ async fn a_cluster_loses_nothing_when_its_stream_leader_is_killed() {
         || async { reform_shared::stream::init_stream(&js, &settings).await.ok() },
     )
     .await;
-    seed(&js).await;
+    seed_department_with_head(&js).await;
     let mut parts: Vec<Part> = ["directory", "tasks", "evidence", "scoring", "projector"]
         .iter()
         .map(|name| Part::new(name, &urls, dir.path()))

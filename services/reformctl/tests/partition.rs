@@ -9,6 +9,7 @@
 mod common;
 
 use common::*;
+use reform_shared::testkit::seed_department_with_head;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -108,7 +109,7 @@ async fn a_partitioned_leader_loses_nothing_once_healed() {
         || async { reform_shared::stream::init_stream(&js, &settings).await.ok() },
     )
     .await;
-    seed(&js).await;
+    seed_department_with_head(&js).await;
     let mut parts: Vec<Part> = ["directory", "tasks", "evidence", "scoring", "projector"]
         .iter()
         .map(|name| Part::new(name, &urls, dir.path()))

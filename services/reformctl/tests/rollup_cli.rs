@@ -7,23 +7,19 @@ use common::reformctl;
 
 use reform_shared::event::UnitKind;
 use reform_shared::testkit::events::*;
-use reform_shared::testkit::{draft, eventually, Broker};
+use reform_shared::testkit::{append_all, eventually, Broker};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_list_show_and_diff_a_period_from_the_cli() {
     let broker = Broker::start().await;
     let appender = broker.appender().await;
-    for (n, (on, event)) in [
+    let events = [
         ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
         ("2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
         ("2016-03-20", complete("t1", "sgd")),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        appender.append_next(draft(&format!("c{n}"), on, event)).await.expect("appends");
-    }
+    ];
+    append_all(&appender, "c", &events).await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service = tokio::spawn(reform_rollup::run(
         broker.client.clone(),

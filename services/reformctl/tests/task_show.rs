@@ -6,7 +6,7 @@ mod common;
 use common::reformctl;
 use reform_shared::event::{Event, UnitKind};
 use reform_shared::testkit::events::*;
-use reform_shared::testkit::{draft, id, Broker};
+use reform_shared::testkit::{append_all, id, Broker};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn task_show_lists_every_step_with_its_evidence() {
@@ -26,9 +26,7 @@ async fn task_show_lists_every_step_with_its_evidence() {
         ("2016-05-03", complete("t1", "vp")),
         ("2016-05-04", evidence("e2", "vp", None, "2016-05-04")),
     ];
-    for (n, (on, event)) in events.into_iter().enumerate() {
-        appender.append_next(draft(&format!("s{n}"), on, event)).await.expect("appends");
-    }
+    append_all(&appender, "s", &events).await;
     let url = broker.server.url().to_owned();
     let out =
         tokio::task::spawn_blocking(move || reformctl(&url, &["--json", "task", "show", "t1"]))

@@ -10,7 +10,7 @@ use reform_rollup::log::End;
 use reform_rollup::report::{self, Format, Report};
 use reform_rollup::{diff, Clock, Config};
 use reform_shared::append::Draft;
-use reform_shared::event::{Event, Period, Role, UnitKind};
+use reform_shared::event::{Event, Period};
 use reform_shared::testkit::events::*;
 use reform_shared::testkit::{date, draft, eventually, Broker};
 use reform_shared::time::{vietnam, Timestamp};
@@ -51,30 +51,18 @@ fn dated(n: usize, on: &str, late_days: u64, event: Event) -> Draft {
     d
 }
 
-/// docs/views.md's worked example: department sgd, head A then B.
+/// docs/views.md's worked example, two events of it entered days after their business dates
+/// (t2's completion five days late, t4's deadline change two).
 async fn worked_example(broker: &Broker) {
     let appender = broker.appender().await;
-    let events: Vec<(&str, u64, Event)> = vec![
-        ("2016-01-01", 0, unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, None)),
-        ("2016-01-01", 0, person("a", "Nguyễn Văn A", "Giám đốc")),
-        ("2016-01-01", 0, person("b", "Trần Thị B", "Giám đốc")),
-        ("2016-01-01", 0, appoint("ten-a", "sgd", "a", Role::Head, "2016-01-01")),
-        ("2016-01-10", 0, assign("t1", "sgd", "Rà soát thủ tục", "2016-03-31")),
-        ("2016-02-01", 0, assign("t2", "sgd", "Một cửa liên thông", "2016-06-30")),
-        ("2016-03-01", 0, assign("t3", "sgd", "Báo cáo quý", "2016-06-15")),
-        ("2016-03-31", 0, complete("t1", "sgd")),
-        ("2016-07-01", 0, left("ten-a", "sgd", "a", Role::Head, "2016-07-01")),
-        ("2016-07-01", 0, appoint("ten-b", "sgd", "b", Role::Head, "2016-07-01")),
-        // Back-dated within the period: entered five days after it happened.
-        ("2016-07-05", 5, complete("t2", "sgd")),
-        ("2016-08-01", 0, assign("t4", "sgd", "Chính quyền điện tử", "2016-09-30")),
-        ("2016-08-15", 0, assign("t5", "sgd", "Khảo sát", "2016-12-31")),
-        ("2016-09-01", 0, cancel("t5", "sgd")),
-        ("2016-09-20", 2, deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
-        ("2016-10-15", 0, complete("t4", "sgd")),
-    ];
-    for (n, (on, late, event)) in events.into_iter().enumerate() {
-        appender.append_next(dated(n, on, late, event)).await.expect("appended");
+    for (n, (on, event)) in reform_shared::testkit::events::worked_example().into_iter().enumerate()
+    {
+        let late_days = match &event {
+            Event::TaskCompleted { task, .. } if task.as_str() == "t2" => 5,
+            Event::DeadlineChanged { .. } => 2,
+            _ => 0,
+        };
+        appender.append_next(dated(n, on, late_days, event)).await.expect("appended");
     }
 }
 

@@ -98,3 +98,26 @@ pub fn reject(e: &str, u: &str) -> Event {
         evidence: id(e), unit: id(u), reason: "Không đúng tiêu chí".into()
     }
 }
+
+/// The worked example of `docs/views.md`: department `sgd`, head `a` until 1 July 2016 and `b`
+/// from then on, tasks t1 to t5 as the table there has them, each event at its business date.
+pub fn worked_example() -> Vec<(&'static str, Event)> {
+    vec![
+        ("2016-01-01", unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, None)),
+        ("2016-01-01", person("a", "Nguyễn Văn A", "Giám đốc")),
+        ("2016-01-01", person("b", "Trần Thị B", "Giám đốc")),
+        ("2016-01-01", appoint("ten-a", "sgd", "a", Role::Head, "2016-01-01")),
+        ("2016-01-10", assign("t1", "sgd", "Rà soát thủ tục", "2016-03-31")),
+        ("2016-02-01", assign("t2", "sgd", "Một cửa liên thông", "2016-06-30")),
+        ("2016-03-01", assign("t3", "sgd", "Báo cáo quý", "2016-06-15")),
+        ("2016-03-31", complete("t1", "sgd")),
+        ("2016-07-01", left("ten-a", "sgd", "a", Role::Head, "2016-07-01")),
+        ("2016-07-01", appoint("ten-b", "sgd", "b", Role::Head, "2016-07-01")),
+        ("2016-07-05", complete("t2", "sgd")),
+        ("2016-08-01", assign("t4", "sgd", "Chính quyền điện tử", "2016-09-30")),
+        ("2016-08-15", assign("t5", "sgd", "Khảo sát", "2016-12-31")),
+        ("2016-09-01", cancel("t5", "sgd")),
+        ("2016-09-20", deadline("t4", "sgd", "2016-09-30", "2016-10-31")),
+        ("2016-10-15", complete("t4", "sgd")),
+    ]
+}

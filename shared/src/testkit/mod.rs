@@ -44,6 +44,34 @@ impl Broker {
     }
 }
 
+/// Appends `(business date, event)` pairs through the real appender (chain links, expected
+/// sequences), command ids `<prefix>-<n>`; returns the last stream sequence.
+pub async fn append_all(appender: &Appender, prefix: &str, events: &[(&str, Event)]) -> u64 {
+    let mut last = 0;
+    for (i, (day, event)) in events.iter().enumerate() {
+        let command = format!("{prefix}-{i}");
+        let outcome = appender
+            .append_next(draft(&command, day, event.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("append {command} ({}): {e}", event.type_name()));
+        last = outcome.sequence();
+    }
+    last
+}
+
+/// A department `sgd` with its head `lan` in office since 2015, appended as of 1 January 2016:
+/// the smallest directory a tasks command can be decided against.
+pub async fn seed_department_with_head(js: &async_nats::jetstream::Context) {
+    let appender = Appender::new(js.clone()).await.expect("appender binds to the stream");
+    let on = "2016-01-01";
+    let events = [
+        (on, events::unit("sgd", "Sở Giáo dục", crate::event::UnitKind::Department, None)),
+        (on, events::person("lan", "Nguyễn Thị Lan", "Giám đốc")),
+        (on, events::appoint("lan-head", "sgd", "lan", crate::event::Role::Head, "2015-01-01")),
+    ];
+    append_all(&appender, "seed", &events).await;
+}
+
 /// Parses a test date; panics on a typo.
 pub fn date(text: &str) -> Date {
     text.parse().expect("test dates are valid")

@@ -3,13 +3,13 @@
 #![allow(dead_code)]
 
 use reform_projector::queries;
-use reform_shared::append::Appender;
 use reform_shared::event::{Component, Criterion, Event, Role, Stage, UnitKind};
 use reform_shared::points::Points;
-use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use reform_shared::testkit::{date, eventually, id, Broker};
 use std::path::Path;
 use std::time::Duration;
 
+pub use reform_shared::testkit::append_all;
 pub use reform_shared::testkit::events::*;
 
 /// How long a test waits for the projector to catch up before failing.
@@ -121,21 +121,6 @@ pub fn scenario() -> Vec<(&'static str, Event)> {
         ("2017-02-25", score("sldtbxh", 2016, "3.1", Final, None, 1200)),
         ("2017-02-25", score("syt", 2016, "1.1", SelfAssessed, None, 1000)),
     ]
-}
-
-/// Appends events through the real appender (chain links, expected sequences); returns the
-/// last stream sequence.
-pub async fn append_all(appender: &Appender, prefix: &str, events: &[(&str, Event)]) -> u64 {
-    let mut last = 0;
-    for (i, (day, event)) in events.iter().enumerate() {
-        let command = format!("{prefix}-{i}");
-        let outcome = appender
-            .append_next(draft(&command, day, event.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("append {command} ({}): {e}", event.type_name()));
-        last = outcome.sequence();
-    }
-    last
 }
 
 /// The projector running in-process, and how to stop it.

@@ -4,9 +4,8 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 use reform_shared::command::{self, CommandError, ErrorKind, Request};
-use reform_shared::event::{Event, Role, UnitKind};
 use reform_shared::ids::CommandId;
-use reform_shared::testkit::{date, draft, id};
+use reform_shared::testkit::{date, id};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -131,37 +130,6 @@ impl Part {
 impl Drop for Part {
     fn drop(&mut self) {
         self.kill9();
-    }
-}
-
-/// A unit, its head and the head's tenure, appended straight to the log.
-pub async fn seed(js: &async_nats::jetstream::Context) {
-    let appender = reform_shared::append::Appender::new(js.clone()).await.expect("binds");
-    let events = [
-        Event::UnitAdded {
-            unit: id("sgd"),
-            name: "Sở Giáo dục".into(),
-            kind: UnitKind::Department,
-            parent: None,
-        },
-        Event::PersonRegistered {
-            person: id("lan"),
-            name: "Nguyễn Thị Lan".into(),
-            title: "Giám đốc".into(),
-        },
-        Event::LeaderAppointed {
-            tenure: id("lan-head"),
-            unit: id("sgd"),
-            person: id("lan"),
-            role: Role::Head,
-            from: date("2015-01-01"),
-        },
-    ];
-    for (n, event) in events.into_iter().enumerate() {
-        appender
-            .append_next(draft(&format!("seed-{n}"), "2016-01-01", event))
-            .await
-            .expect("seeds");
     }
 }
 
