@@ -11,10 +11,8 @@ mod common;
 
 use common::*;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::testkit::seed_department_with_head;
 use std::time::{Duration, Instant};
 
-const PARTS: [&str; 5] = ["directory", "tasks", "evidence", "scoring", "projector"];
 const CLIENTS: usize = 3;
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -35,19 +33,7 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
     };
     let mut server = Some(NatsServer::start(&options).expect("server"));
     let url = server.as_ref().map(|s| s.url().to_owned()).expect("url");
-    let client = async_nats::ConnectOptions::new().connect(url.as_str()).await.expect("connects");
-    let js = async_nats::jetstream::new(client.clone());
-    reform_shared::stream::init_stream(&js, &Default::default()).await.expect("provisioned");
-    seed_department_with_head(&js).await;
-    let mut parts: Vec<Part> = PARTS.iter().map(|name| Part::new(name, &url, dir.path())).collect();
-    for part in &mut parts {
-        part.start();
-    }
-
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let clients: Vec<_> =
-        (0..CLIENTS).map(|n| tokio::spawn(workload(url.clone(), n, stopped.clone()))).collect();
-
+    let mut run = Run::start(&url, 1, dir.path(), CLIENTS, Duration::from_secs(120)).await;
     let mut kills: std::collections::BTreeMap<&str, u32> = Default::default();
     let end = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < end {
@@ -74,72 +60,30 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
             tokio::time::sleep(Duration::from_millis(rng.below(1000))).await;
             server = Some(NatsServer::start(&options).expect("the server restarts on its store"));
         } else {
-            parts[victim].kill9();
+            run.parts[victim].kill9();
             *kills.entry(PARTS[victim]).or_default() += 1;
             tokio::time::sleep(Duration::from_millis(rng.below(1000))).await;
         }
         // The driver is also the service manager: whatever is down is started again.
-        for part in &mut parts {
+        for part in &mut run.parts {
             if !part.running() {
                 part.start();
             }
         }
     }
-    let _ = stop.send(true);
-    for part in &mut parts {
-        if !part.running() {
-            part.start();
-        }
-    }
-    let mut seen = Vec::new();
-    for c in clients {
-        seen.push(c.await.expect("client joins"));
-    }
-    // Parts that exited while the broker was down are started again until the end.
-    let settle = Instant::now() + Duration::from_secs(120);
-    let head = loop {
-        for part in &mut parts {
-            if !part.running() {
-                part.start();
-            }
-        }
-        let done = tokio::time::timeout(
-            Duration::from_secs(5),
-            projected(&client, Duration::from_secs(5)),
+    run.finish(|o| {
+        let f = &o.figures;
+        format!(
+            "chaos: {seconds} s, seed {chaos_seed}; kills and pauses {kills:?} ({} in all); part starts {}; commands appended {}, retried attempts {}, lost {}, duplicated {}, misplaced {}; stream head {}",
+            kills.values().sum::<u32>(),
+            o.starts,
+            f.commands,
+            o.retries,
+            f.lost,
+            f.duplicated,
+            f.misplaced,
+            o.head
         )
-        .await;
-        if let Ok(head) = done {
-            break head;
-        }
-        assert!(Instant::now() < settle, "the projector did not catch up after the chaos");
-    };
-    let log = command_ids_in_log(&js).await;
-    let figures = audit(&seen, &log);
-    let retries: u64 = seen.iter().map(|s| s.retries).sum();
-    let failures: Vec<&String> = seen.iter().flat_map(|s| s.failures.iter()).collect();
-    let starts: u32 = parts.iter().map(|p| p.starts).sum();
-    println!(
-        "chaos: {seconds} s, seed {chaos_seed}; kills and pauses {:?} ({} in all); part starts {starts}; commands appended {}, retried attempts {retries}, lost {}, duplicated {}, misplaced {}; stream head {head}",
-        kills,
-        kills.values().sum::<u32>(),
-        figures.commands,
-        figures.lost,
-        figures.duplicated,
-        figures.misplaced,
-    );
-    assert!(failures.is_empty(), "commands that failed for good: {failures:?}");
-    assert!(figures.commands > 0, "no command got through");
-    assert_eq!((figures.lost, figures.duplicated, figures.misplaced), (0, 0, 0), "{figures:?}");
-    assert_eq!(
-        log.len(),
-        figures.commands + 3,
-        "the log holds only the seed and the commands answered appended"
-    );
-
-    let projector = parts.iter_mut().find(|p| p.name == "projector").expect("projector");
-    projector.stop();
-    views_equal_a_rebuild(&client, &dir.path().join("views.redb"), dir.path()).await;
-    for part in &mut parts {
-        part.stop();
-    }
+    })
+    .await;
 }

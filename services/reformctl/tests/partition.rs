@@ -9,7 +9,6 @@
 mod common;
 
 use common::*;
-use reform_shared::testkit::seed_department_with_head;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -100,26 +99,8 @@ async fn a_partitioned_leader_loses_nothing_once_healed() {
         node.start();
     }
     let urls = nodes.iter().map(Node::url).collect::<Vec<_>>().join(",");
-    let client = reform_shared::edge::connect(&urls).await.expect("connects");
-    let js = async_nats::jetstream::new(client.clone());
-    let settings = reform_shared::stream::StreamSettings { replicas: 3, ..Default::default() };
-    reform_shared::testkit::eventually(
-        "the cluster to take a three-replica stream",
-        WAIT,
-        || async { reform_shared::stream::init_stream(&js, &settings).await.ok() },
-    )
-    .await;
-    seed_department_with_head(&js).await;
-    let mut parts: Vec<Part> = ["directory", "tasks", "evidence", "scoring", "projector"]
-        .iter()
-        .map(|name| Part::new(name, &urls, dir.path()))
-        .collect();
-    for part in &mut parts {
-        part.start();
-    }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let clients: Vec<_> =
-        (0..CLIENTS).map(|n| tokio::spawn(workload(urls.clone(), n, stopped.clone()))).collect();
+    let run = Run::start(&urls, 3, dir.path(), CLIENTS, WAIT).await;
+    let js = run.js.clone();
     let (before, leader) = reform_shared::testkit::eventually("commands to flow", WAIT, || async {
         stream_head(&js).await.filter(|(seq, leader)| *seq > 200 && leader.is_some())
     })
@@ -144,34 +125,14 @@ async fn a_partitioned_leader_loses_nothing_once_healed() {
     let healed_at = Instant::now();
     replicas_current(&js, WAIT).await;
     let caught_up = healed_at.elapsed();
-    let _ = stop.send(true);
-    let mut seen = Vec::new();
-    for c in clients {
-        seen.push(c.await.expect("client joins"));
-    }
-    for part in &mut parts {
-        if !part.running() {
-            part.start();
-        }
-    }
-    let head = projected(&client, WAIT).await;
-    let log = command_ids_in_log(&js).await;
-    let figures = audit(&seen, &log);
-    let retries: u64 = seen.iter().map(|s| s.retries).sum();
-    println!(
-        "partition: cut leader {leader} off at sequence {before}; new leader {new_leader:?} went on (head {during}) within {failover:?}; healed after {PARTITION:?}, replicas current {caught_up:?} later; commands appended {}, retried attempts {retries}, lost {}, duplicated {}, misplaced {}; head {head}",
-        figures.commands, figures.lost, figures.duplicated, figures.misplaced
-    );
-    let failures: Vec<&String> = seen.iter().flat_map(|s| s.failures.iter()).collect();
-    assert!(failures.is_empty(), "{failures:?}");
-    assert_eq!((figures.lost, figures.duplicated, figures.misplaced), (0, 0, 0), "{figures:?}");
-    assert_eq!(log.len(), figures.commands + 3);
-    let projector = parts.iter_mut().find(|p| p.name == "projector").expect("projector");
-    projector.stop();
-    views_equal_a_rebuild(&client, &dir.path().join("views.redb"), dir.path()).await;
-    for part in &mut parts {
-        part.stop();
-    }
+    run.finish(|o| {
+        let f = &o.figures;
+        format!(
+            "partition: cut leader {leader} off at sequence {before}; new leader {new_leader:?} went on (head {during}) within {failover:?}; healed after {PARTITION:?}, replicas current {caught_up:?} later; commands appended {}, retried attempts {}, lost {}, duplicated {}, misplaced {}; head {}",
+            f.commands, o.retries, f.lost, f.duplicated, f.misplaced, o.head
+        )
+    })
+    .await;
     drop(nodes);
     drop(net);
 }

@@ -316,6 +316,113 @@ pub async fn views_equal_a_rebuild(client: &async_nats::Client, live: &Path, dir
     assert_eq!(live, rebuilt, "the live views differ from a clean rebuild");
 }
 
+/// The parts a stack under test runs, each as `reformctl serve PART`.
+pub const PARTS: [&str; 5] = ["directory", "tasks", "evidence", "scoring", "projector"];
+
+/// A stack under test: its parts as processes, and workload clients sending commands.
+pub struct Run {
+    pub client: async_nats::Client,
+    pub js: async_nats::jetstream::Context,
+    pub parts: Vec<Part>,
+    stop: watch::Sender<bool>,
+    clients: Vec<tokio::task::JoinHandle<Seen>>,
+    dir: PathBuf,
+    wait: Duration,
+}
+
+/// What a run ends with.
+#[derive(Debug)]
+pub struct Outcome {
+    pub figures: Audit,
+    pub retries: u64,
+    /// How many times the parts were started, first starts included.
+    pub starts: u32,
+    pub head: u64,
+}
+
+impl Run {
+    /// Provisions the stream with `replicas` (retrying while a cluster elects its leaders),
+    /// seeds the directory, starts every part and `clients` workload clients against `urls`.
+    /// `wait` bounds each wait for the cluster or the projector.
+    pub async fn start(
+        urls: &str,
+        replicas: usize,
+        dir: &Path,
+        clients: usize,
+        wait: Duration,
+    ) -> Run {
+        let client = reform_shared::edge::connect(urls).await.expect("connects");
+        let js = async_nats::jetstream::new(client.clone());
+        let settings = reform_shared::stream::StreamSettings { replicas, ..Default::default() };
+        reform_shared::testkit::eventually("the stream to be provisioned", wait, || async {
+            reform_shared::stream::init_stream(&js, &settings).await.ok()
+        })
+        .await;
+        reform_shared::testkit::seed_department_with_head(&js).await;
+        let mut parts: Vec<Part> = PARTS.iter().map(|name| Part::new(name, urls, dir)).collect();
+        for part in &mut parts {
+            part.start();
+        }
+        let (stop, stopped) = watch::channel(false);
+        let clients = (0..clients)
+            .map(|n| tokio::spawn(workload(urls.to_owned(), n, stopped.clone())))
+            .collect();
+        Run { client, js, parts, stop, clients, dir: dir.to_path_buf(), wait }
+    }
+
+    /// Stops the clients, starts again any part that is down, waits for the projector, and
+    /// checks what every run must end with: no command failed for good, every command answered
+    /// appended is in the log once at its sequence and nothing else is, and the live views equal
+    /// a clean rebuild. `describe` prints the figures first, so a failed check shows them.
+    pub async fn finish(mut self, describe: impl FnOnce(&Outcome) -> String) {
+        let _ = self.stop.send(true);
+        let mut seen = Vec::new();
+        for c in self.clients.drain(..) {
+            seen.push(c.await.expect("client joins"));
+        }
+        // Parts that exited while the broker was away are started again until the projector
+        // has caught up.
+        let settle = Instant::now() + self.wait;
+        let head = loop {
+            for part in &mut self.parts {
+                if !part.running() {
+                    part.start();
+                }
+            }
+            let step = Duration::from_secs(5);
+            if let Ok(head) = tokio::time::timeout(step, projected(&self.client, step)).await {
+                break head;
+            }
+            assert!(Instant::now() < settle, "the projector did not catch up");
+        };
+        let log = command_ids_in_log(&self.js).await;
+        let figures = audit(&seen, &log);
+        let outcome = Outcome {
+            retries: seen.iter().map(|s| s.retries).sum(),
+            starts: self.parts.iter().map(|p| p.starts).sum(),
+            head,
+            figures,
+        };
+        println!("{}", describe(&outcome));
+        let failures: Vec<&String> = seen.iter().flat_map(|s| s.failures.iter()).collect();
+        assert!(failures.is_empty(), "commands that failed for good: {failures:?}");
+        let f = &outcome.figures;
+        assert!(f.commands > 0, "no command got through");
+        assert_eq!((f.lost, f.duplicated, f.misplaced), (0, 0, 0), "{f:?}");
+        assert_eq!(
+            log.len(),
+            f.commands + 3,
+            "the log holds only the seed and the commands answered appended"
+        );
+        let projector = self.parts.iter_mut().find(|p| p.name == "projector").expect("projector");
+        projector.stop();
+        views_equal_a_rebuild(&self.client, &self.dir.join("views.redb"), &self.dir).await;
+        for part in &mut self.parts {
+            part.stop();
+        }
+    }
+}
+
 /// The three node configs of `deploy/nats/cluster/`, as shipped.
 const CONFIGS: [&str; 3] = [
     include_str!("../../../../deploy/nats/cluster/n1.conf"),
