@@ -41,6 +41,22 @@ pub struct Draft {
     pub event: Event,
 }
 
+impl Draft {
+    /// The envelope of this draft at the given place in its aggregate's chain.
+    pub fn into_envelope(self, chain: ChainLink) -> Envelope {
+        Envelope {
+            event_id: EventId::for_command(&self.command_id),
+            occurred_at: self.occurred_at,
+            recorded_at: self.recorded_at,
+            actor: self.actor,
+            command_id: self.command_id,
+            chain,
+            signature: self.signature,
+            event: self.event,
+        }
+    }
+}
+
 /// The last event of an aggregate: where it is and what the next link must point at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tip {
@@ -147,16 +163,7 @@ impl Appender {
                 previous: tip.digest,
             },
         };
-        let envelope = Envelope {
-            event_id: EventId::for_command(&draft.command_id),
-            occurred_at: draft.occurred_at,
-            recorded_at: draft.recorded_at,
-            actor: draft.actor,
-            command_id: draft.command_id,
-            chain,
-            signature: draft.signature,
-            event: draft.event,
-        };
+        let envelope = draft.into_envelope(chain);
         self.publish(&aggregate, &envelope, expected.map_or(0, |tip| tip.sequence)).await
     }
 

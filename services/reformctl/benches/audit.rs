@@ -7,14 +7,10 @@
 use reform_projector::model::{apply, State};
 use reform_shared::checkpoint::LogTree;
 use reform_shared::codec;
-use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
 use reform_shared::event::UnitKind;
-use reform_shared::ids::CommandId;
-use reform_shared::subject::Aggregate;
 use reform_shared::testkit::events::*;
-use reform_shared::time::{Date, Timestamp};
+use reform_shared::testkit::{chained_log, draft};
 use reformctl::audit::verify::{Message, Verifier};
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 fn main() {
@@ -66,38 +62,18 @@ fn report(what: &str, n: u64, started: Instant, ok: bool) {
 
 /// A unit, then tasks assigned and completed, chained per aggregate.
 fn synthetic(n: u64) -> Vec<Message> {
-    let mut tips: BTreeMap<String, (u64, [u8; 32])> = BTreeMap::new();
-    let day = Date::from_ymd(2016, 3, 1).expect("date");
-    let at = Timestamp::at_vietnam_noon(day);
-    (1..=n)
+    let drafts = (1..=n)
         .map(|seq| {
             let event = match seq {
                 1 => unit("sgd", "Sở Giáo dục", UnitKind::Department, None),
                 s if s % 2 == 0 => assign(&format!("t{s}"), "sgd", "Nhiệm vụ", "2016-06-30"),
                 s => complete(&format!("t{}", s - 1), "sgd"),
             };
-            let aggregate = Aggregate::of(&event);
-            let key = aggregate.chain_key();
-            let chain = match tips.get(&key) {
-                None => ChainLink::first(key.clone()),
-                Some((v, digest)) => {
-                    ChainLink { aggregate: key.clone(), version: v + 1, previous: *digest }
-                }
-            };
-            let command = CommandId::new(format!("b{seq}")).expect("id");
-            let envelope = Envelope {
-                event_id: EventId::for_command(&command),
-                occurred_at: at,
-                recorded_at: at,
-                actor: Actor::Person("bench".parse().expect("id")),
-                command_id: command,
-                chain: chain.clone(),
-                signature: None,
-                event,
-            };
-            let (payload, digest) = codec::encode(&envelope).expect("encodes");
-            tips.insert(key, (chain.version, digest));
-            Message { sequence: seq, subject: aggregate.subject(), payload }
+            draft(&format!("b{seq}"), "2016-03-01", event)
         })
+        .collect();
+    chained_log(drafts)
+        .into_iter()
+        .map(|(sequence, subject, payload)| Message { sequence, subject, payload })
         .collect()
 }

@@ -72,6 +72,33 @@ pub async fn seed_department_with_head(js: &async_nats::jetstream::Context) {
     append_all(&appender, "seed", &events).await;
 }
 
+/// The messages the appender would write for `drafts` into an empty stream: sequences from 1,
+/// each event on its subject and chained to its aggregate's previous one. For checking readers
+/// of the log (verify, benchmarks) without a broker.
+pub fn chained_log(drafts: Vec<Draft>) -> Vec<(u64, String, Vec<u8>)> {
+    let mut tips: std::collections::BTreeMap<String, (u64, crate::event::Sha256)> =
+        Default::default();
+    drafts
+        .into_iter()
+        .zip(1u64..)
+        .map(|(draft, sequence)| {
+            let aggregate = crate::subject::Aggregate::of(&draft.event);
+            let key = aggregate.chain_key();
+            let chain = match tips.get(&key) {
+                None => ChainLink::first(key.clone()),
+                Some((version, digest)) => {
+                    ChainLink { aggregate: key.clone(), version: version + 1, previous: *digest }
+                }
+            };
+            let version = chain.version;
+            let (payload, digest) =
+                crate::codec::encode(&draft.into_envelope(chain)).expect("encodes");
+            tips.insert(key, (version, digest));
+            (sequence, aggregate.subject(), payload)
+        })
+        .collect()
+}
+
 /// Parses a test date; panics on a typo.
 pub fn date(text: &str) -> Date {
     text.parse().expect("test dates are valid")

@@ -195,39 +195,14 @@ impl Verifier {
 mod tests {
     use super::*;
     use reform_shared::append::Draft;
-    use reform_shared::envelope::{ChainLink, Envelope, EventId};
     use reform_shared::testkit::draft;
     use reform_shared::testkit::events::*;
 
     /// Encodes drafts as the appender would: chained per aggregate, sequences from 1.
     fn log(drafts: Vec<Draft>) -> Vec<Message> {
-        let mut tips: BTreeMap<String, (u64, [u8; 32])> = BTreeMap::new();
-        drafts
+        reform_shared::testkit::chained_log(drafts)
             .into_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let aggregate = Aggregate::of(&d.event);
-                let key = aggregate.chain_key();
-                let chain = match tips.get(&key) {
-                    None => ChainLink::first(key.clone()),
-                    Some((v, digest)) => {
-                        ChainLink { aggregate: key.clone(), version: v + 1, previous: *digest }
-                    }
-                };
-                let envelope = Envelope {
-                    event_id: EventId::for_command(&d.command_id),
-                    occurred_at: d.occurred_at,
-                    recorded_at: d.recorded_at,
-                    actor: d.actor,
-                    command_id: d.command_id,
-                    chain: chain.clone(),
-                    signature: None,
-                    event: d.event,
-                };
-                let (payload, digest) = codec::encode(&envelope).expect("encodes");
-                tips.insert(key, (chain.version, digest));
-                Message { sequence: i as u64 + 1, subject: aggregate.subject(), payload }
-            })
+            .map(|(sequence, subject, payload)| Message { sequence, subject, payload })
             .collect()
     }
 
