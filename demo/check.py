@@ -69,8 +69,8 @@ with open(PATH, encoding="utf-8") as f:
 # 1. Structure and references
 # --------------------------------------------------------------------------------------------
 
-for key in ["notes", "units", "people", "tenures", "frameworks", "scores", "plans", "tasks",
-            "findings", "evidence"]:
+for key in ["notes", "units", "people", "tenures", "grants", "frameworks", "scores", "plans",
+            "tasks", "findings", "evidence"]:
     check(isinstance(D.get(key), list), "top-level %r missing or not a list" % key)
 check(len(D["notes"]) > 0, "no notes")
 
@@ -108,6 +108,10 @@ for t in D["tenures"]:
     check(t["role"] in ("head", "reform-deputy"), "tenure %s: bad role" % t["id"])
     check(t["to"] is None or date(t["to"]) > date(t["from"]), "tenure %s ends before it begins" % t["id"])
     tenures[t["id"]] = t
+for g in D["grants"]:
+    check(g["person"] in people and g["unit"] in units, "grant %r: unknown person or unit" % g)
+    check(g["access"] in ("staff", "appraiser"), "grant %r: a demo grant is staff or appraiser" % g)
+    date(g["from"])
 for a, b in itertools.combinations(D["tenures"], 2):
     if a["unit"] == b["unit"] and a["role"] == b["role"]:
         a_to, b_to = a["to"] or "9999-12-31", b["to"] or "9999-12-31"

@@ -279,11 +279,11 @@ PEOPLE = [
     {"id": "luu-thi-my-dung", "name": "Lưu Thị Mỹ Dung", "title": "Trưởng phòng Kế hoạch - Tài chính, Sở Giáo dục và Đào tạo Sóc Trăng"},
     {"id": "lam-van-sang", "name": "Lâm Văn Sang", "title": "Trưởng phòng Giáo dục Trung học, Sở Giáo dục và Đào tạo Sóc Trăng"},
     {"id": "pham-thi-kim-lien", "name": "Phạm Thị Kim Liên", "title": "Chuyên viên Phòng Cải cách hành chính, Sở Nội vụ tỉnh Sóc Trăng"},
-    {"id": "to-minh-triet", "name": "Tô Minh Triết", "title": "Chánh Văn phòng Sở Giao thông vận tải Sóc Trăng"},
-    {"id": "nguyen-van-ut", "name": "Nguyễn Văn Út", "title": "Chánh Văn phòng HĐND và UBND huyện Long Phú"},
-    {"id": "truong-thi-bich-thuy", "name": "Trương Thị Bích Thủy", "title": "Chánh Văn phòng HĐND và UBND huyện Mỹ Xuyên"},
-    {"id": "ly-quoc-dung", "name": "Lý Quốc Dũng", "title": "Chánh Văn phòng HĐND và UBND huyện Trần Đề"},
-    {"id": "doan-van-hieu", "name": "Đoàn Văn Hiếu", "title": "Chánh Văn phòng HĐND và UBND thị xã Ngã Năm"},
+    {"id": "to-minh-triet", "name": "Tô Minh Triết", "title": "Phó Giám đốc phụ trách CCHC, Sở Giao thông vận tải Sóc Trăng"},
+    {"id": "nguyen-van-ut", "name": "Nguyễn Văn Út", "title": "Phó Chủ tịch UBND huyện Long Phú, phụ trách CCHC"},
+    {"id": "truong-thi-bich-thuy", "name": "Trương Thị Bích Thủy", "title": "Phó Chủ tịch UBND huyện Mỹ Xuyên, phụ trách CCHC"},
+    {"id": "ly-quoc-dung", "name": "Lý Quốc Dũng", "title": "Phó Chủ tịch UBND huyện Trần Đề, phụ trách CCHC"},
+    {"id": "doan-van-hieu", "name": "Đoàn Văn Hiếu", "title": "Phó Chủ tịch UBND thị xã Ngã Năm, phụ trách CCHC"},
     {"id": "vu-duc-cuong", "name": "Vũ Đức Cường", "title": "Giám đốc Sở Giáo dục và Đào tạo Hải Dương"},
     {"id": "pham-thi-thu-huong", "name": "Phạm Thị Thu Hương", "title": "Phó Giám đốc phụ trách CCHC, Sở Giáo dục và Đào tạo Hải Dương"},
     {"id": "nguyen-huu-thang", "name": "Nguyễn Hữu Thắng", "title": "Chuyên viên Phòng Cải cách hành chính, Sở Nội vụ tỉnh Hải Dương"},
@@ -306,6 +306,24 @@ TENURES = [
     # deputy director was put in charge of reform.
     {"id": "hd-sgddt-head-vu-duc-cuong", "unit": "hd-sgddt", "person": "vu-duc-cuong", "role": "head", "from": "2020-06-01", "to": None},
     {"id": "hd-sgddt-cchc-pham-thi-thu-huong", "unit": "hd-sgddt", "person": "pham-thi-thu-huong", "role": "reform-deputy", "from": "2021-01-04", "to": None},
+    # The leaders in charge of reform who record the 2015 self-assessments of their units
+    # (invented people and dates: a self-assessment is the unit leadership's to record).
+    {"id": "st-sgtvt-cchc-to-minh-triet", "unit": "st-sgtvt", "person": "to-minh-triet", "role": "reform-deputy", "from": "2014-01-02", "to": None},
+    {"id": "st-long-phu-cchc-nguyen-van-ut", "unit": "st-long-phu", "person": "nguyen-van-ut", "role": "reform-deputy", "from": "2014-01-02", "to": None},
+    {"id": "st-my-xuyen-cchc-truong-thi-bich-thuy", "unit": "st-my-xuyen", "person": "truong-thi-bich-thuy", "role": "reform-deputy", "from": "2014-01-02", "to": None},
+    {"id": "st-tran-de-cchc-ly-quoc-dung", "unit": "st-tran-de", "person": "ly-quoc-dung", "role": "reform-deputy", "from": "2014-01-02", "to": None},
+    {"id": "st-nga-nam-cchc-doan-van-hieu", "unit": "st-nga-nam", "person": "doan-van-hieu", "role": "reform-deputy", "from": "2014-01-02", "to": None},
+]
+
+# Access besides leadership (docs/security.md): the appraisers of the two provinces' Sở Nội vụ,
+# and the staff who report progress and file evidence for units they do not lead. Invented
+# dates. The administrator is not here: `reformctl up` instates one by the genesis step.
+GRANTS = [
+    {"person": "pham-thi-kim-lien", "access": "appraiser", "unit": "st-snv", "from": "2014-01-02"},
+    {"person": "pham-thi-kim-lien", "access": "staff", "unit": "soc-trang", "from": "2014-01-02"},
+    {"person": "nguyen-huu-thang", "access": "appraiser", "unit": "hd-snv", "from": "2020-01-02"},
+    {"person": "duong-thanh-binh", "access": "staff", "unit": "st-sgddt", "from": "2014-01-02"},
+    {"person": "duong-thanh-binh", "access": "staff", "unit": "st-sgddt-tccb", "from": "2014-01-02"},
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -875,6 +893,7 @@ def main():
         "units": UNITS,
         "people": PEOPLE,
         "tenures": TENURES,
+        "grants": GRANTS,
         "frameworks": FRAMEWORKS,
         "plans": PLANS,
         "tasks": TASKS,

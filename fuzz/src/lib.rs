@@ -214,7 +214,22 @@ where
     assert_eq!(again, request, "{}: the request changed in a JSON round trip", D::NAME);
     let context = context_of(&request).ok_or(Outcome::Refused)?;
     let event = state.decide(&request.command, &context).map_err(|_| Outcome::Refused)?;
+    permitted(state, &event, &context).map_err(|_| Outcome::Refused)?;
     Ok(record_of(event, &context))
+}
+
+/// The access table's check, as the runtime makes it after deciding (the runtime's signature
+/// check has no part here: the fuzzed bytes are the request, not its headers).
+fn permitted<D: Decider>(
+    state: &D,
+    event: &Event,
+    context: &Context,
+) -> Result<(), reform_shared::access::NotAllowed> {
+    let days = reform_shared::access::Days {
+        occurred: context.occurred_on,
+        recorded: context.recorded_at.vietnam_date().expect("the world's now is a date"),
+    };
+    reform_shared::access::permits(state.directory(), &context.actor, event, days)
 }
 
 /// The messages the world's services would append for a request: how the event seeds of
@@ -315,13 +330,8 @@ const DEPARTMENT_FRAMEWORK: &str =
     include_str!("../../services/scoring/frameworks/par-index-department.json");
 
 /// The log of the world: (service, request), each decided by that service and applied by all.
+/// Before it, the genesis step made [`HEAD`] the administrator (see [`genesis`]).
 const WORLD_LOG: &[(&str, &str)] = &[
-    (
-        "directory",
-        r#"{"command_id":"w-01","actor":"le-van-thanh","occurred_on":"2016-01-04",
-        "command":{"type":"register-person","person":"le-van-thanh","name":"Lê Văn Thành",
-        "title":"Giám đốc Sở"}}"#,
-    ),
     (
         "directory",
         r#"{"command_id":"w-02","actor":"le-van-thanh","occurred_on":"2016-01-04",
@@ -351,6 +361,18 @@ const WORLD_LOG: &[(&str, &str)] = &[
         r#"{"command_id":"w-06","actor":"le-van-thanh","occurred_on":"2016-01-04",
         "command":{"type":"appoint-leader","tenure":"st-sgddt-head","unit":"st-sgddt",
         "person":"le-van-thanh","role":"head","from":"2016-01-04"}}"#,
+    ),
+    (
+        "directory",
+        r#"{"command_id":"w-06b","actor":"le-van-thanh","occurred_on":"2016-01-04",
+        "command":{"type":"grant-access","person":"le-van-thanh","access":"appraiser",
+        "unit":"st-sgddt","from":"2016-01-04"}}"#,
+    ),
+    (
+        "directory",
+        r#"{"command_id":"w-06c","actor":"le-van-thanh","occurred_on":"2016-01-04",
+        "command":{"type":"grant-access","person":"danh-hoang-nguyen","access":"staff",
+        "unit":"st-sgddt-vp","from":"2016-01-04"}}"#,
     ),
     (
         "tasks",
@@ -389,6 +411,7 @@ pub fn world() -> &'static World {
             scoring: ScoringState::default(),
             log: Vec::new(),
         };
+        w.apply(&genesis());
         let (directory_and_tasks, evidence) = WORLD_LOG.split_at(WORLD_LOG.len() - 1);
         for (service, json) in directory_and_tasks {
             let record = match *service {
@@ -418,6 +441,27 @@ pub fn world() -> &'static World {
     })
 }
 
+/// The world's first event: [`HEAD`] instated as administrator (in the world he also heads the
+/// department and appraises the province, so he may act everywhere).
+fn genesis() -> Record {
+    let head = PersonId::new(HEAD).expect("a valid id");
+    let context = Context {
+        command_id: CommandId::new("w-00").expect("a valid id"),
+        actor: head.clone(),
+        occurred_at: now(),
+        occurred_on: Date::from_ymd(2016, 1, 4).expect("a real date"),
+        recorded_at: now(),
+    };
+    let event = Event::Genesis {
+        person: head,
+        name: "Lê Văn Thành".into(),
+        title: "Giám đốc Sở".into(),
+        key: "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4".into(),
+        from: Date::from_ymd(2016, 1, 4).expect("a real date"),
+    };
+    record_of(event, &context)
+}
+
 fn world_step<D: Decider>(state: &D, bytes: &[u8]) -> Record {
     let request = parse_json::<Request<D::Command>>(bytes)
         .unwrap_or_else(|e| panic!("{}: the world's request does not read: {e}", D::NAME));
@@ -425,5 +469,7 @@ fn world_step<D: Decider>(state: &D, bytes: &[u8]) -> Record {
     let event = state
         .decide(&request.command, &context)
         .unwrap_or_else(|e| panic!("{}: the world's command is refused: {e}", D::NAME));
+    permitted(state, &event, &context)
+        .unwrap_or_else(|e| panic!("{}: the world's command is denied: {e}", D::NAME));
     record_of(event, &context)
 }

@@ -39,10 +39,8 @@ pub enum CheckpointError {
     NoSignature { name: String, key: String },
     #[error("the checkpoint's signature does not verify ({name}, key {key}): it was altered or signed by another key")]
     BadSignature { name: String, key: String },
-    #[error("{path} can be read by others (mode {mode:o}); a key must be readable by its owner only: chmod 600 {path}")]
-    KeyReadable { path: String, mode: u32 },
-    #[error("could not read the key {path}: {detail}")]
-    Key { path: String, detail: String },
+    #[error(transparent)]
+    Key(#[from] crate::keyfile::KeyFileError),
 }
 
 /// A tree size and root, for one log.
@@ -263,32 +261,14 @@ impl InclusionClaim {
 
 /// Writes a new nkeys seed to `path`, readable by its owner only; returns the public key.
 pub fn new_key(path: &Path) -> Result<String, CheckpointError> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let key = nkeys::KeyPair::new_account();
-    let seed = key.seed().map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-    let err = |detail: String| CheckpointError::Key { path: path.display().to_string(), detail };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| err(e.to_string()))?;
-    file.write_all(format!("{seed}\n").as_bytes()).map_err(|e| err(e.to_string()))?;
+    crate::keyfile::write(path, &key)?;
     Ok(key.public_key())
 }
 
 /// Reads a key seed, refusing a file others can read.
 pub fn read_key(path: &Path) -> Result<nkeys::KeyPair, CheckpointError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let err = |detail: String| CheckpointError::Key { path: path.display().to_string(), detail };
-    let mode =
-        std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(CheckpointError::KeyReadable { path: path.display().to_string(), mode });
-    }
-    let seed = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    nkeys::KeyPair::from_seed(seed.trim()).map_err(|e| err(format!("not an nkeys seed: {e}")))
+    Ok(crate::keyfile::read(path)?)
 }
 
 #[cfg(test)]

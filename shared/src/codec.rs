@@ -9,12 +9,12 @@
 //! upcasts, because the log is kept forever.
 
 use crate::envelope::{Envelope, Record};
-use crate::event::{v1, Sha256};
+use crate::event::{v1, v2, Sha256};
 use serde::de::DeserializeOwned;
 use sha2::Digest as _;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION_CURRENT: u16 = 2;
+pub const SCHEMA_VERSION_CURRENT: u16 = 3;
 /// The oldest schema version this build still reads.
 pub const SCHEMA_VERSION_OLDEST: u16 = 1;
 /// The largest encoded event we write or read. Evidence files live in the object store, so an
@@ -116,6 +116,7 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     }
     let envelope = match version {
         1 => v1::upcast(decode_body::<v1::EnvelopeV1>(version, body)?),
+        2 => v2::upcast(decode_body::<v2::EnvelopeV2>(version, body)?),
         _ => decode_body::<Envelope>(version, body)?,
     };
     Ok(Record { envelope, schema_version: version, digest })

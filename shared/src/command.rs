@@ -23,6 +23,26 @@ pub fn command_subject(service: &str) -> String {
     format!("{COMMAND_SUBJECT_PREFIX}.{service}")
 }
 
+/// The prefix of the inboxes clients receive replies on (async-nats's default).
+pub const INBOX_PREFIX: &str = "_INBOX.";
+
+/// Whether a request may be answered: its reply subject is an inbox. A request can name any
+/// subject as its reply, and the answer is published there with the responder's rights; one
+/// naming `par.evt.…` would have a service write its answer into the log. Clients may only
+/// subscribe to `_INBOX.>` (deploy/nats/permissions.conf), so no real client loses an answer.
+/// The request is not handled at all: nothing it would do could be told to its sender.
+pub fn answerable(message: &async_nats::Message) -> bool {
+    let inbox = message.reply.as_ref().is_some_and(|r| r.as_str().starts_with(INBOX_PREFIX));
+    if !inbox {
+        tracing::warn!(
+            subject = %message.subject,
+            reply = ?message.reply.as_ref().map(|r| r.as_str()),
+            "a request whose reply is no inbox was dropped unanswered"
+        );
+    }
+    inbox
+}
+
 /// A command with who sends it, when it happened, and the id that makes it idempotent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +67,9 @@ pub enum ErrorKind {
     Conflict,
     /// The service could not reach the log. Retry with the same command id.
     Unavailable,
+    /// The request's signature does not hold, its key may not sign for the actor, or the actor
+    /// lacks the role the command needs. Sign with your own valid key, or ask for the role.
+    Denied,
 }
 
 /// A service's answer.
@@ -100,7 +123,7 @@ pub struct Accepted {
 /// How many times [`send`] tries a command that got no answer at all.
 pub const SEND_ATTEMPTS: u32 = 3;
 
-/// Sends a command to a service and waits for its reply. A command that got no answer (no
+/// Sends a command to a service, signed with `key`, and waits for its reply. A command that got no answer (no
 /// service listening for a moment, as during a restart, or none within [`COMMAND_TIMEOUT`]) is
 /// sent again with the same command id, up to [`SEND_ATTEMPTS`] times: the id makes that safe,
 /// and the answer is then the real one, even when the first attempt was appended and its reply
@@ -109,11 +132,12 @@ pub async fn send<C: Serialize>(
     client: &async_nats::Client,
     service: &str,
     request: &Request<C>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
     let mut pause = Duration::from_millis(250);
     let mut attempt = 1;
     loop {
-        match send_once(client, service, request).await {
+        match send_once(client, service, request, key).await {
             Err(CommandError::Transport { .. }) if attempt < SEND_ATTEMPTS => {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
@@ -129,22 +153,40 @@ pub async fn send_once<C: Serialize>(
     client: &async_nats::Client,
     service: &str,
     request: &Request<C>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
     let subject = command_subject(service);
-    let payload = serde_json::to_vec(request).map_err(|e| CommandError::BadReply {
+    let encode = |detail: String| CommandError::BadReply {
         service: service.to_owned(),
-        detail: format!("could not encode the request: {e}"),
-    })?;
+        detail: format!("could not encode the request: {detail}"),
+    };
+    let payload = serde_json::to_vec(request).map_err(|e| encode(e.to_string()))?;
+    let signature =
+        crate::sign::sign(key, &subject, &payload).map_err(|e| encode(e.to_string()))?;
+    send_signed(client, service, payload, crate::sign::headers(&signature)).await
+}
+
+/// Sends request bytes with the headers given, as they are: for tests of what a service
+/// makes of a forged or unsigned request.
+pub async fn send_signed(
+    client: &async_nats::Client,
+    service: &str,
+    payload: Vec<u8>,
+    headers: async_nats::HeaderMap,
+) -> Result<Accepted, CommandError> {
+    let subject = command_subject(service);
     let transport = |detail: String| CommandError::Transport {
         service: service.to_owned(),
         subject: subject.clone(),
         detail,
     };
-    let message =
-        tokio::time::timeout(COMMAND_TIMEOUT, client.request(subject.clone(), payload.into()))
-            .await
-            .map_err(|_| transport(format!("no answer within {COMMAND_TIMEOUT:?}")))?
-            .map_err(|e| transport(e.to_string()))?;
+    let message = tokio::time::timeout(
+        COMMAND_TIMEOUT,
+        client.request_with_headers(subject.clone(), headers, payload.into()),
+    )
+    .await
+    .map_err(|_| transport(format!("no answer within {COMMAND_TIMEOUT:?}")))?
+    .map_err(|e| transport(e.to_string()))?;
     read_reply(service, &message.payload)
 }
 

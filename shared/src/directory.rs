@@ -4,7 +4,7 @@
 //!
 //! Pure: no I/O, no clock. Iteration is over `BTreeMap`s, so anything derived is deterministic.
 
-use crate::event::{Event, Role, UnitKind};
+use crate::event::{Access, Event, Role, UnitKind};
 use crate::ids::{PersonId, TenureId, UnitId};
 use crate::time::Date;
 use std::collections::BTreeMap;
@@ -46,11 +46,55 @@ impl Tenure {
     }
 }
 
+/// A registered public key and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub person: PersonId,
+    /// Why it was revoked; `None` while it is valid.
+    pub revoked: Option<String>,
+}
+
+/// Access held by a person over `[from, to)`, at a unit for staff and appraisers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub person: PersonId,
+    pub access: Access,
+    pub unit: Option<UnitId>,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+impl Grant {
+    pub fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+}
+
+/// Why a key may not sign for a person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignerError {
+    #[error(
+        "key {key} is not registered for anyone; an administrator registers it with \
+         `reformctl key register --person {actor} --public-key {key}`"
+    )]
+    UnknownKey { key: String, actor: PersonId },
+    #[error("key {key} belongs to {owner}, not to {actor}, who is named as acting")]
+    OtherPerson { key: String, owner: PersonId, actor: PersonId },
+    #[error("key {key} of {actor} was revoked ({reason}); sign with a valid key")]
+    Revoked { key: String, actor: PersonId, reason: String },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Directory {
     pub units: BTreeMap<UnitId, Unit>,
     pub people: BTreeMap<PersonId, Person>,
     pub tenures: BTreeMap<TenureId, Tenure>,
+    /// Every key ever registered, by its public key text.
+    pub keys: BTreeMap<String, Key>,
+    /// Every grant, in log order.
+    pub grants: Vec<Grant>,
+    /// The first administrator, once the genesis step has run.
+    pub genesis: Option<PersonId>,
 }
 
 impl Directory {
@@ -85,6 +129,39 @@ impl Directory {
             Event::LeaderLeft { tenure, to, .. } => {
                 if let Some(t) = self.tenures.get_mut(tenure) {
                     t.to = Some(*to);
+                }
+            }
+            Event::Genesis { person, name, title, key, from } => {
+                let value = Person { id: person.clone(), name: name.clone(), title: title.clone() };
+                self.people.insert(person.clone(), value);
+                self.keys.insert(key.clone(), Key { person: person.clone(), revoked: None });
+                self.grants.push(Grant {
+                    person: person.clone(),
+                    access: Access::Administrator,
+                    unit: None,
+                    from: *from,
+                    to: None,
+                });
+                self.genesis = Some(person.clone());
+            }
+            Event::KeyRegistered { person, key } => {
+                self.keys.insert(key.clone(), Key { person: person.clone(), revoked: None });
+            }
+            Event::KeyRevoked { key, reason, .. } => {
+                if let Some(k) = self.keys.get_mut(key) {
+                    k.revoked = Some(reason.clone());
+                }
+            }
+            Event::AccessGranted { person, access, unit, from } => self.grants.push(Grant {
+                person: person.clone(),
+                access: *access,
+                unit: unit.clone(),
+                from: *from,
+                to: None,
+            }),
+            Event::AccessWithdrawn { person, access, unit, to } => {
+                if let Some(g) = self.open_grant_mut(person, *access, unit.as_ref()) {
+                    g.to = Some(*to);
                 }
             }
             _ => {}
@@ -136,6 +213,92 @@ impl Directory {
     pub fn leads_on(&self, person: &PersonId, unit: &UnitId, day: Date) -> Option<&Tenure> {
         self.lineage(unit).into_iter().find_map(|u| {
             self.tenures.values().find(|t| &t.person == person && t.unit == u.id && t.covers(day))
+        })
+    }
+
+    /// Whether `key` may sign for `actor` now: registered to them and not revoked.
+    pub fn check_signer(&self, actor: &PersonId, key: &str) -> Result<(), SignerError> {
+        let Some(k) = self.keys.get(key) else {
+            return Err(SignerError::UnknownKey { key: key.to_owned(), actor: actor.clone() });
+        };
+        if &k.person != actor {
+            return Err(SignerError::OtherPerson {
+                key: key.to_owned(),
+                owner: k.person.clone(),
+                actor: actor.clone(),
+            });
+        }
+        match &k.revoked {
+            Some(reason) => Err(SignerError::Revoked {
+                key: key.to_owned(),
+                actor: actor.clone(),
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The keys of a person, in key order, with whether each is still valid.
+    pub fn keys_of(&self, person: &PersonId) -> Vec<(&str, &Key)> {
+        self.keys
+            .iter()
+            .filter(|(_, k)| &k.person == person)
+            .map(|(t, k)| (t.as_str(), k))
+            .collect()
+    }
+
+    /// The grant of `access` (at `unit`) that `person` holds with no end yet.
+    pub fn open_grant(
+        &self,
+        person: &PersonId,
+        access: Access,
+        unit: Option<&UnitId>,
+    ) -> Option<&Grant> {
+        self.grants.iter().find(|g| {
+            &g.person == person && g.access == access && g.unit.as_ref() == unit && g.to.is_none()
+        })
+    }
+
+    fn open_grant_mut(
+        &mut self,
+        person: &PersonId,
+        access: Access,
+        unit: Option<&UnitId>,
+    ) -> Option<&mut Grant> {
+        self.grants.iter_mut().find(|g| {
+            &g.person == person && g.access == access && g.unit.as_ref() == unit && g.to.is_none()
+        })
+    }
+
+    /// Whether `person` holds `access` (at exactly `unit`, for access held at a unit) on `day`.
+    pub fn holds(
+        &self,
+        person: &PersonId,
+        access: Access,
+        unit: Option<&UnitId>,
+        day: Date,
+    ) -> bool {
+        self.grants.iter().any(|g| {
+            &g.person == person && g.access == access && g.unit.as_ref() == unit && g.covers(day)
+        })
+    }
+
+    /// Whether `person` leads `unit` itself (not a unit above it) on `day`.
+    pub fn leads_itself(&self, person: &PersonId, unit: &UnitId, day: Date) -> bool {
+        self.tenures.values().any(|t| &t.person == person && &t.unit == unit && t.covers(day))
+    }
+
+    /// Whether `person` appraises `unit` on `day`: they hold the appraiser access at a unit
+    /// whose parent's tree holds `unit`. The province's Sở Nội vụ appraises every unit of the
+    /// province, itself included, as the provincial appraisal council does.
+    pub fn appraises(&self, person: &PersonId, unit: &UnitId, day: Date) -> bool {
+        self.grants.iter().any(|g| {
+            let Some(at) = g.unit.as_ref() else { return false };
+            if &g.person != person || g.access != Access::Appraiser || !g.covers(day) {
+                return false;
+            }
+            let scope = self.unit(at).and_then(|u| u.parent.clone()).unwrap_or_else(|| at.clone());
+            self.is_within(unit, &scope)
         })
     }
 

@@ -2,6 +2,7 @@
 //! the signal that stops it. Each `main.rs` is then only its own flags and a call to `run`.
 
 use crate::stream::StreamSettings;
+use std::path::{Path, PathBuf};
 
 /// The default NATS URL: the embedded stack's port on this machine.
 pub const NATS_URL_DEFAULT: &str = "nats://127.0.0.1:4222";
@@ -15,6 +16,10 @@ pub struct BrokerArgs {
     /// Replicas of the event stream: 1 on a single node, 3 on a cluster.
     #[arg(long, env = "PAR_STREAM_REPLICAS", default_value_t = 1)]
     pub replicas: usize,
+    /// The nkeys user seed to authenticate with (one of the files `reformctl broker
+    /// credentials` writes), readable by its owner only. Without it, no authentication.
+    #[arg(long = "nats-nkey", env = "PAR_NATS_NKEY", value_name = "FILE")]
+    pub nats_nkey: Option<PathBuf>,
 }
 
 impl BrokerArgs {
@@ -22,9 +27,9 @@ impl BrokerArgs {
         StreamSettings { replicas: self.replicas, ..StreamSettings::default() }
     }
 
-    /// Connects, naming the URL when it fails.
+    /// Connects (with the nkey seed, when one is given), naming the URL when it fails.
     pub async fn connect(&self) -> Result<async_nats::Client, ConnectError> {
-        connect(&self.nats_url).await
+        connect_as(&self.nats_url, self.nats_nkey.as_deref()).await
     }
 }
 
@@ -32,11 +37,36 @@ impl BrokerArgs {
 /// moves to another when one fails). async-nats reads a single URL from a string, so the list
 /// is split here.
 pub async fn connect(urls: &str) -> Result<async_nats::Client, ConnectError> {
+    connect_as(urls, None).await
+}
+
+/// [`connect`], authenticated by the nkeys user seed in `nkey_seed_file` when given. The file
+/// must be readable by its owner only; a file that is not (or holds no user seed) is refused
+/// before connecting, the error naming it.
+pub async fn connect_as(
+    urls: &str,
+    nkey_seed_file: Option<&Path>,
+) -> Result<async_nats::Client, ConnectError> {
+    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
     let addrs = server_addrs(urls)?;
-    connect_options()
-        .connect(addrs)
-        .await
-        .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() })
+    let options = match nkey_seed_file {
+        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
+        None => connect_options(),
+    };
+    options.connect(addrs).await.map_err(|e| error(e.to_string()))
+}
+
+/// [`connect_options`], authenticating with the nkeys user seed in `nkey_seed_file` (checked
+/// as [`crate::broker::read_seed`] does).
+pub fn connect_options_as(
+    nkey_seed_file: &Path,
+) -> Result<async_nats::ConnectOptions, crate::broker::BrokerError> {
+    let key = crate::broker::read_seed(nkey_seed_file)?;
+    let seed = key.seed().map_err(|e| crate::keyfile::KeyFileError::NotASeed {
+        path: nkey_seed_file.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    Ok(connect_options().nkey(seed))
 }
 
 /// How often a client pings its server. A server cut off by the network sends no error, only

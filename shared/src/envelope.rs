@@ -60,22 +60,26 @@ impl ChainLink {
     }
 }
 
-/// Algorithms a command signature may use. Filled by the security work; reserved now so that
-/// adding signatures is not a schema change.
+/// Algorithms a command signature may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignatureAlgorithm {
     Ed25519,
 }
 
-/// The signature of the person who issued the command, over the command's canonical bytes.
+/// The signature of the person who issued the command, with the exact request they signed,
+/// so an auditor re-checks it from the log alone (see [`crate::sign`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
-    pub key_id: String,
+    /// The signer's public key (an nkeys user key, `U…`).
+    pub key: String,
     pub algorithm: SignatureAlgorithm,
+    /// The signature over [`crate::sign::signed_message`] of the endpoint and `request`.
     pub bytes: Vec<u8>,
+    /// The request as it came over the wire, byte for byte (JSON).
+    pub request: Vec<u8>,
 }
 
-/// The current envelope (schema version 2).
+/// The current envelope (schema version 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     pub event_id: EventId,

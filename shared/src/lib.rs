@@ -6,15 +6,20 @@
 //! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
 //! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
 //! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints.
+//! - [`sign`]: people's signatures on their requests; [`access`]: who may record what;
+//!   [`keyfile`]: seed files readable by their owner only.
 //! - [`skips`]: the operator's recorded way past an unreadable event, for every reader.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
+//! - [`broker`]: the broker's users (nkeys) and their permissions.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
 //! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
 //! - [`testkit`]: a real broker per test, and helpers to wait on conditions.
 //!
 //! Only this crate defines wire types, so every service reads the log the same way.
 
+pub mod access;
 pub mod append;
+pub mod broker;
 pub mod checkpoint;
 pub mod codec;
 pub mod command;
@@ -23,9 +28,11 @@ pub mod edge;
 pub mod envelope;
 pub mod event;
 pub mod ids;
+pub mod keyfile;
 pub mod natsd;
 pub mod points;
 pub mod service;
+pub mod sign;
 pub mod skips;
 pub mod stream;
 pub mod subject;

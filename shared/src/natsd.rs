@@ -39,6 +39,8 @@ pub enum NatsdError {
     Exited { status: String, log_tail: String },
     #[error("nats-server did not become ready within {0:?}")]
     StartTimeout(Duration),
+    #[error("could not prepare the broker's credentials: {0}")]
+    Credentials(#[from] crate::broker::BrokerError),
 }
 
 /// How the server writes to disk.
@@ -62,6 +64,11 @@ pub struct ServerOptions {
     /// (`PR_SET_PDEATHSIG` through util-linux's `setpriv`, when it is installed). Set it only
     /// from a thread that lives as long as the process (the main thread).
     pub die_with_parent: bool,
+    /// `Some(dir)`: run with the broker's permissions (`deploy/nats/permissions.conf`), every
+    /// client authenticated by nkey. The users' seeds are in `dir`, provisioned by
+    /// [`crate::broker::provision`] at start (made the first time, kept after). `None`: no
+    /// authentication, anyone may do anything (tests).
+    pub auth: Option<PathBuf>,
 }
 
 /// Finds the `nats-server` binary: the environment variable, then PATH, then the usual places.
@@ -106,6 +113,7 @@ impl NatsServer {
             port: None,
             sync: Sync::Always,
             die_with_parent: false,
+            auth: None,
         };
         let mut server = Self::start(&options)?;
         server._temp = Some(temp);
@@ -125,6 +133,9 @@ impl NatsServer {
         // A ports file left by an earlier run would be read as ours: start clean.
         let _ = std::fs::remove_dir_all(&ports_dir);
         std::fs::create_dir_all(&ports_dir).map_err(io(&ports_dir))?;
+        if let Some(dir) = &options.auth {
+            crate::broker::provision(dir)?.install_server_files(&data_dir)?;
+        }
         let config_path = data_dir.join("nats-server.conf");
         std::fs::write(&config_path, config_text(options, &ports_dir)).map_err(io(&config_path))?;
         let mut command = match setpriv().filter(|_| options.die_with_parent) {
@@ -233,6 +244,12 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
         Sync::Lazy => "",
     };
     let dir = &options.data_dir;
+    // The include is relative to this config's directory, where `start` wrote the permissions
+    // and the users' public keys.
+    let auth = match options.auth {
+        Some(_) => format!("include {:?}\n", crate::broker::PERMISSIONS_FILE),
+        None => String::new(),
+    };
     format!(
         "# Written by reform-shared; regenerated at every start.\n\
          host: 127.0.0.1\n\
@@ -241,7 +258,8 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
          ports_file_dir: {ports:?}\n\
          log_file: {log:?}\n\
          max_payload: 1MB\n\
-         jetstream {{\n  store_dir: {store:?}\n{sync}}}\n",
+         jetstream {{\n  store_dir: {store:?}\n{sync}}}\n\
+         {auth}",
         port_name = options.port.map_or_else(|| "any".to_owned(), |p| p.to_string()),
         ports = ports_dir.display().to_string(),
         log = dir.join("nats-server.log").display().to_string(),

@@ -226,6 +226,14 @@ pub async fn current_identity(js: &jetstream::Context) -> Result<LogIdentity, St
     Ok(LogIdentity::of(&check_stream(js).await?))
 }
 
+/// A fresh name for a reader's ordered consumer. Clients and auditors may only create named
+/// consumers (deploy/nats/permissions.conf: an unnamed create could update a durable consumer
+/// named in its body), so every ordered consumer a tool makes is named; async-nats names its
+/// replacements `<name>_<n>`.
+pub fn reader_name(purpose: &str) -> String {
+    format!("{purpose}-{}", nuid::next())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

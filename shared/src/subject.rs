@@ -92,6 +92,16 @@ impl Aggregate {
             Event::PeriodRolledUp { period, .. } => {
                 global(Family::Rollup, None, "period", period.to_string())
             }
+            Event::Genesis { .. } => {
+                global(Family::Directory, None, "genesis", "administrator".to_owned())
+            }
+            Event::KeyRegistered { person, .. } | Event::KeyRevoked { person, .. } => {
+                global(Family::Directory, None, "keys", person.to_string())
+            }
+            Event::AccessGranted { person, unit, .. }
+            | Event::AccessWithdrawn { person, unit, .. } => {
+                global(Family::Directory, unit.as_ref(), "access", person.to_string())
+            }
         }
     }
 

@@ -308,8 +308,9 @@ fn envelope() -> impl Strategy<Value = Envelope> {
                     command_id,
                     chain: ChainLink { aggregate, version, previous },
                     signature: signature.map(|bytes| Signature {
-                        key_id: "k1".into(),
+                        key: "k1".into(),
                         algorithm: SignatureAlgorithm::Ed25519,
+                        request: bytes.iter().rev().copied().collect(),
                         bytes,
                     }),
                     event,
@@ -467,10 +468,37 @@ fn frozen_v1_bytes_decode_through_the_upcast() {
 }
 
 #[test]
-fn frozen_v2_bytes_still_decode_and_encode_identically() {
-    let v2 = reform_shared::event::v1::upcast(golden_v1());
-    let (fresh, _) = codec::encode(&v2).expect("encodes");
+fn frozen_v2_bytes_decode_through_the_upcast() {
+    let v1 = golden_v1();
+    let v2 = reform_shared::event::v2::EnvelopeV2 {
+        event_id: v1.event_id,
+        occurred_at: v1.occurred_at,
+        recorded_at: v1.recorded_at,
+        actor: v1.actor,
+        command_id: v1.command_id,
+        chain: v1.chain,
+        signature: None,
+        event: v1.event,
+    };
+    let (fresh, _) = codec::encode_versioned(2, &v2).expect("encodes");
     let frozen = fixture("v2-task-assigned.bin", &fresh);
-    assert_eq!(codec::decode(&frozen).expect("v2 decodes").envelope, v2);
-    assert_eq!(fresh, frozen, "the current encoder no longer writes v2 bytes identically");
+    assert_eq!(fresh, frozen, "the frozen v2 types no longer write v2 bytes identically");
+    let record = codec::decode(&frozen).expect("v2 decodes");
+    assert_eq!(record.schema_version, 2);
+    assert_eq!(record.envelope, reform_shared::event::v2::upcast(v2));
+}
+
+#[test]
+fn frozen_v3_bytes_still_decode_and_encode_identically() {
+    let mut v3 = reform_shared::event::v1::upcast(golden_v1());
+    v3.signature = Some(Signature {
+        key: "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4".into(),
+        algorithm: SignatureAlgorithm::Ed25519,
+        bytes: vec![7; 64],
+        request: br#"{"command_id":"cmd-golden","actor":"lan","command":{}}"#.to_vec(),
+    });
+    let (fresh, _) = codec::encode(&v3).expect("encodes");
+    let frozen = fixture("v3-task-assigned-signed.bin", &fresh);
+    assert_eq!(codec::decode(&frozen).expect("v3 decodes").envelope, v3);
+    assert_eq!(fresh, frozen, "the current encoder no longer writes v3 bytes identically");
 }

@@ -34,11 +34,16 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
         reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
     let data = demo::parse(demo::PROVINCE_JSON).expect("demo parses");
 
-    let first = demo::load(&broker.client, &data, false).await.expect("demo loads");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("demo keys");
+    let genesis = demo::genesis(&broker.js, &keys).await.expect("genesis");
+    assert!(genesis.is_some(), "a fresh log gets its administrator");
+    assert_eq!(demo::genesis(&broker.js, &keys).await.expect("again"), None, "only once");
+    let first = demo::load(&broker.client, &data, &keys, false).await.expect("demo loads");
     let events = broker.stream_messages().await;
     assert_eq!(first.already, 0);
-    assert_eq!(u64::try_from(first.appended).expect("fits"), events);
-    let second = demo::load(&broker.client, &data, false).await.expect("demo loads again");
+    assert_eq!(u64::try_from(first.appended).expect("fits") + 1, events, "genesis and the demo");
+    let second = demo::load(&broker.client, &data, &keys, false).await.expect("demo loads again");
     assert_eq!(second, demo::Loaded { appended: 0, already: first.appended });
     assert_eq!(broker.stream_messages().await, events, "the second load appended something");
 

@@ -130,7 +130,8 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
         .expect("the log is there");
     let services =
         reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
-    // Garbage: the service answers `invalid` in JSON and in the standard headers.
+    // Unsigned garbage: the service answers `denied` in JSON and in the standard headers
+    // (the signature is checked before anything is read), and signed garbage `invalid`.
     let reply = broker
         .client
         .request("par.cmd.tasks", "not json".into())
@@ -139,12 +140,32 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
     let headers = reply.headers.expect("error headers");
     assert_eq!(
         headers.get(async_nats::service::NATS_SERVICE_ERROR_CODE).map(|v| v.as_str()),
-        Some("400")
+        Some("403")
     );
     assert!(headers.get(async_nats::service::NATS_SERVICE_ERROR).is_some());
     let body: serde_json::Value = serde_json::from_slice(&reply.payload).expect("JSON body");
     assert_eq!(body["outcome"], "failed");
-    assert_eq!(body["kind"], "invalid");
+    assert_eq!(body["kind"], "denied");
+    let signature = reform_shared::sign::sign(
+        &reform_shared::testkit::key_of("lan"),
+        "par.cmd.tasks",
+        b"not json",
+    )
+    .expect("signs");
+    let reply = broker
+        .client
+        .request_with_headers(
+            "par.cmd.tasks",
+            reform_shared::sign::headers(&signature),
+            "not json".into(),
+        )
+        .await
+        .expect("the tasks service answers");
+    let headers = reply.headers.expect("error headers");
+    assert_eq!(
+        headers.get(async_nats::service::NATS_SERVICE_ERROR_CODE).map(|v| v.as_str()),
+        Some("400")
+    );
     // Standard tooling discovers every command service and reads its statistics.
     for name in reformctl::up_services::COMMAND_SERVICES {
         let info = broker.client.request(format!("$SRV.INFO.{name}"), "".into()).await;
@@ -155,7 +176,7 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
     let stats = broker.client.request("$SRV.STATS.par-tasks", "".into()).await;
     let stats: serde_json::Value =
         serde_json::from_slice(&stats.expect("STATS answers").payload).expect("STATS is JSON");
-    assert_eq!(stats["endpoints"][0]["num_requests"], 1, "{stats}");
+    assert_eq!(stats["endpoints"][0]["num_requests"], 2, "{stats}");
     let _ = stop.send(true);
     for (_, handle) in services {
         handle.await.expect("the supervisor stops cleanly");

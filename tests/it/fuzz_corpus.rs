@@ -139,7 +139,7 @@ fn the_framework_corpus_checks_as_named_and_never_panics() {
 #[test]
 fn the_fuzz_world_builds() {
     let world = harness::world();
-    assert_eq!(world.log.len(), 10, "the world's log");
+    assert_eq!(world.log.len(), 12, "the world's log");
     assert!(world.log.iter().all(|m| harness::decode_event(m) == Outcome::Accepted));
 }
 

@@ -7,7 +7,7 @@ use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::service::health::Reader;
 use reform_shared::skips::{self, Skip};
 use reform_shared::stream::{stream_config, StreamSettings};
-use reform_shared::testkit::{date, eventually, id, seed_department_with_head, Broker};
+use reform_shared::testkit::{date, eventually, id, key_of, seed_department_with_head, Broker};
 use reformctl::up::Shutdown;
 use reformctl::up_services::{self, Supervisor};
 use std::time::Duration;
@@ -84,11 +84,13 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     let views = tempfile::tempdir().expect("temp dir");
     let stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
 
-    let refused = command::send(&broker.client, "tasks", &assign("a1", "t1", "2016-02-01")).await;
+    let refused =
+        command::send(&broker.client, "tasks", &assign("a1", "t1", "2016-02-01"), &key_of("lan"))
+            .await;
     let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
     assert_eq!(kind, ErrorKind::Unavailable);
-    assert!(message.starts_with("the tasks service is halted: event at stream sequence 4 is unreadable: message is damaged"), "{message}");
-    assert!(message.contains("`reformctl log skip 4 --reason TEXT`"), "{message}");
+    assert!(message.starts_with("the tasks service is halted: event at stream sequence 5 is unreadable: message is damaged"), "{message}");
+    assert!(message.contains("`reformctl log skip 5 --reason TEXT`"), "{message}");
     // Every reader of the log halts; the rollup service reads it only when a period closes.
     for part in reformctl::status::PARTS.into_iter().filter(|p| *p != "par-rollup") {
         let h = eventually(&format!("{part} to report its halt"), WAIT, || async {
@@ -96,7 +98,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
         })
         .await;
         assert_eq!(h.halted_at, Some(bad), "{part}");
-        assert!(h.last_error.as_deref().is_some_and(|e| e.contains("sequence 4")), "{part}: {h:?}");
+        assert!(h.last_error.as_deref().is_some_and(|e| e.contains("sequence 5")), "{part}: {h:?}");
     }
     let status = reformctl::status::gather(&broker.client).await.expect("status");
     assert!(!status.ok(), "status must say the stack is not well");
@@ -116,13 +118,15 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     };
     skips::record(&broker.js, &skip).await.expect("skip recorded");
     let again = skips::record(&broker.js, &skip).await.expect_err("a skip is recorded once");
-    assert_eq!(again.to_string(), "a skip is already recorded for stream sequence 4");
+    assert_eq!(again.to_string(), "a skip is already recorded for stream sequence 5");
     eventually("every part to resume past the skip", WAIT, || async {
         let status = reformctl::status::gather(&broker.client).await.ok()?;
         status.ok().then_some(())
     })
     .await;
-    let accepted = command::send(&broker.client, "tasks", &assign("a2", "t1", "2016-02-01")).await;
+    let accepted =
+        command::send(&broker.client, "tasks", &assign("a2", "t1", "2016-02-01"), &key_of("lan"))
+            .await;
     let accepted = accepted.expect("commands are decided again");
     // After the garbage (the rollup service may have closed periods meanwhile: the test's
     // events are dated, and recorded, in 2016).
@@ -149,6 +153,7 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
         port: Some(port),
         sync: Sync::Always,
         die_with_parent: false,
+        auth: None,
     };
     let server = NatsServer::start(&options).expect("server starts");
     let client = async_nats::connect(server.url()).await.expect("connects");
@@ -156,7 +161,9 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
     reform_shared::stream::init_stream(&js, &StreamSettings::default()).await.expect("provisioned");
     seed_department_with_head(&js).await;
     let stack = Stack::start(&client, dir.path().join("views.redb")).await;
-    command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01")).await.expect("before");
+    command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01"), &key_of("lan"))
+        .await
+        .expect("before");
 
     let pid = server.pid().expect("pid");
     nix::sys::signal::kill(
@@ -169,7 +176,9 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
 
     // The same task again: refused as a duplicate id only if the state survived intact.
     let duplicate = eventually("the tasks service to answer after the restart", WAIT, || async {
-        match command::send(&client, "tasks", &assign("b2", "t1", "2016-02-02")).await {
+        match command::send(&client, "tasks", &assign("b2", "t1", "2016-02-02"), &key_of("lan"))
+            .await
+        {
             Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => Some(message),
             _ => None,
         }
@@ -177,10 +186,13 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
     .await;
     assert!(duplicate.contains("t1"), "{duplicate}");
     let accepted =
-        command::send(&client, "tasks", &assign("b3", "t2", "2016-02-02")).await.expect("after");
+        command::send(&client, "tasks", &assign("b3", "t2", "2016-02-02"), &key_of("lan"))
+            .await
+            .expect("after");
     // The first command id still gets its first answer.
-    let first =
-        command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01")).await.expect("retry");
+    let first = command::send(&client, "tasks", &assign("b1", "t1", "2016-02-01"), &key_of("lan"))
+        .await
+        .expect("retry");
     assert!(first.duplicate);
     eventually("the projector to follow after the restart", WAIT, || async {
         health(&client, "par-projector").await.filter(|h| h.applied_through >= accepted.sequence)
@@ -251,7 +263,9 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
     seed_department_with_head(&broker.js).await;
     let views = tempfile::tempdir().expect("temp dir");
     let stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
-    let refused = command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01")).await;
+    let refused =
+        command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01"), &key_of("lan"))
+            .await;
     let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
     assert_eq!(kind, ErrorKind::Invalid);
     let today = reform_shared::time::Date::today_in_vietnam();
@@ -273,7 +287,7 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
             stream.info_with_subjects(filter).await.expect("info").count().await
         }
     };
-    assert_eq!(subjects("par.evt.directory.>").await, 3, "the seed's three subjects are seen");
+    assert_eq!(subjects("par.evt.directory.>").await, 4, "the seed's four subjects are seen");
     assert_eq!(subjects("par.evt.tasks.>").await, 0, "nothing was appended");
     stack.stop().await;
 }

@@ -5,7 +5,7 @@
 //! "parent":"st"}`. Unknown fields are refused, so a misspelt field is an error and never a
 //! silently missing value.
 
-use reform_shared::event::{Role, UnitKind};
+use reform_shared::event::{Access, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,29 @@ pub enum Command {
     /// Ends a tenure: `to` (the business date when absent) is the first day out of office.
     EndTenure {
         tenure: TenureId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<Date>,
+    },
+    /// Registers a person's public key (nkeys user key, `U…`): their signatures count from now.
+    RegisterKey { person: PersonId, key: String },
+    /// Revokes a key: signatures with it are refused from now on.
+    RevokeKey { person: PersonId, key: String, reason: String },
+    /// Grants access (staff and appraiser at a unit; administrator and auditor everywhere)
+    /// from a date (the business date when absent).
+    GrantAccess {
+        person: PersonId,
+        access: Access,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<UnitId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Date>,
+    },
+    /// Withdraws access: `to` (the business date when absent) is the first day without it.
+    WithdrawAccess {
+        person: PersonId,
+        access: Access,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<UnitId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<Date>,
     },

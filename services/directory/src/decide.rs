@@ -1,16 +1,14 @@
 //! Deciding directory commands: a pure function of the directory, the command and the
 //! context (who acts, on which business date).
 //!
-//! Who may change the directory: any registered person. A new installation has nobody, so
-//! the one exception (the bootstrap rule) is that while no person is registered, a person
-//! may register *themself* (the request's actor is the person being registered). Everything
-//! after that is recorded under a registered person's name, so the log always says who
-//! shaped the directory.
+//! Who may change the directory is the access table's business ([`reform_shared::access`]):
+//! administrators, checked by the runtime on the event decided here. The first administrator
+//! comes from the operator's genesis step ([`crate::genesis`]), never from a command.
 
 use crate::commands::Command;
 use reform_shared::directory::{Directory, Tenure};
 use reform_shared::envelope::Record;
-use reform_shared::event::{Event, Role};
+use reform_shared::event::{Access, Event, Role};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::service::{Context, Decider};
 use reform_shared::time::Date;
@@ -23,11 +21,6 @@ pub const NAME_BYTES_MAX: usize = 512;
 /// person can act on it without reading the request again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error(
-        "{actor} is not a registered person, and only registered people may change the \
-         directory (on a new installation, first register yourself with your own id)"
-    )]
-    NotRegistered { actor: PersonId },
     #[error("unit {unit} already exists ({name}); choose another id")]
     UnitExists { unit: UnitId, name: String },
     #[error("unit {unit} cannot be added under {parent}: there is no unit {parent}; add it first")]
@@ -58,6 +51,29 @@ pub enum Refusal {
         /// "from D until E" or "from D with no end date".
         span: String,
     },
+    #[error("{key:?} is not a public user key (nkeys, 56 characters starting with U): {detail}")]
+    BadKey { key: String, detail: String },
+    #[error("key {key} is already registered for {owner}; a key belongs to one person, once")]
+    KeyExists { key: String, owner: PersonId },
+    #[error("key {key} is not registered for {person}")]
+    UnknownKey { key: String, person: PersonId },
+    #[error("key {key} of {person} is already revoked")]
+    KeyAlreadyRevoked { key: String, person: PersonId },
+    #[error("the reason is empty; say why the key is revoked")]
+    EmptyReason,
+    #[error("the {access} access is held at a unit: name it with --unit")]
+    UnitNeeded { access: &'static str },
+    #[error("the {access} access is held everywhere, not at a unit: leave out --unit")]
+    NoUnitWanted { access: &'static str },
+    #[error("{person} already holds the {access} access{at} since {from}")]
+    AlreadyGranted { person: PersonId, access: &'static str, at: String, from: Date },
+    #[error("{person} holds no {access} access{at} to withdraw")]
+    NotGranted { person: PersonId, access: &'static str, at: String },
+    #[error(
+        "the {access} access of {person} began on {from}, so it can only end on a later day, \
+         not on {to}"
+    )]
+    WithdrawNotAfterGrant { person: PersonId, access: &'static str, from: Date, to: Date },
     #[error("there is no tenure {tenure}")]
     UnknownTenure { tenure: TenureId },
     #[error("tenure {tenure} of {person} at {unit} already ended on {to}")]
@@ -90,12 +106,15 @@ impl Decider for DirectoryState {
         vec!["directory".to_owned()]
     }
 
+    fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     fn apply(&mut self, record: &Record) {
         self.directory.apply(&record.envelope.event);
     }
 
     fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
-        may_act(&self.directory, command, &context.actor)?;
         let d = &self.directory;
         match command {
             Command::AddUnit { unit, name, kind, parent } => {
@@ -134,18 +153,28 @@ impl Decider for DirectoryState {
                     to,
                 })
             }
+            Command::RegisterKey { person, key } => {
+                register_key(d, person, key)?;
+                Ok(Event::KeyRegistered { person: person.clone(), key: key.clone() })
+            }
+            Command::RevokeKey { person, key, reason } => {
+                revoke_key(d, person, key, reason)?;
+                let reason = reason.trim().to_owned();
+                Ok(Event::KeyRevoked { person: person.clone(), key: key.clone(), reason })
+            }
+            Command::GrantAccess { person, access, unit, from } => {
+                let from = from.unwrap_or(context.occurred_on);
+                grant(d, person, *access, unit.as_ref(), from)?;
+                let (person, access, unit) = (person.clone(), *access, unit.clone());
+                Ok(Event::AccessGranted { person, access, unit, from })
+            }
+            Command::WithdrawAccess { person, access, unit, to } => {
+                let to = to.unwrap_or(context.occurred_on);
+                withdraw(d, person, *access, unit.as_ref(), to)?;
+                let (person, access, unit) = (person.clone(), *access, unit.clone());
+                Ok(Event::AccessWithdrawn { person, access, unit, to })
+            }
         }
-    }
-}
-
-/// The bootstrap rule (see the module doc).
-fn may_act(d: &Directory, command: &Command, actor: &PersonId) -> Result<(), Refusal> {
-    let registers_self =
-        matches!(command, Command::RegisterPerson { person, .. } if person == actor);
-    if d.person(actor).is_some() || (d.people.is_empty() && registers_self) {
-        Ok(())
-    } else {
-        Err(Refusal::NotRegistered { actor: actor.clone() })
     }
 }
 
@@ -237,6 +266,99 @@ fn end<'d>(d: &'d Directory, tenure: &TenureId, to: Date) -> Result<&'d Tenure, 
     Ok(t)
 }
 
+/// Checks that text is a public user key, as [`reform_shared::sign`] verifies them.
+pub fn check_key(key: &str) -> Result<(), Refusal> {
+    let bad = |detail: &str| Refusal::BadKey { key: key.to_owned(), detail: detail.to_owned() };
+    if !key.starts_with('U') {
+        return Err(bad(
+            "a user key starts with U (a seed, starting with S, is secret: never send it)",
+        ));
+    }
+    nkeys::KeyPair::from_public_key(key).map(|_| ()).map_err(|e| bad(&e.to_string()))
+}
+
+fn register_key(d: &Directory, person: &PersonId, key: &str) -> Result<(), Refusal> {
+    if d.person(person).is_none() {
+        return Err(Refusal::UnknownPerson { person: person.clone() });
+    }
+    check_key(key)?;
+    match d.keys.get(key) {
+        Some(k) => Err(Refusal::KeyExists { key: key.to_owned(), owner: k.person.clone() }),
+        None => Ok(()),
+    }
+}
+
+fn revoke_key(d: &Directory, person: &PersonId, key: &str, reason: &str) -> Result<(), Refusal> {
+    let unknown = || Refusal::UnknownKey { key: key.to_owned(), person: person.clone() };
+    let k = d.keys.get(key).filter(|k| &k.person == person).ok_or_else(unknown)?;
+    if k.revoked.is_some() {
+        return Err(Refusal::KeyAlreadyRevoked { key: key.to_owned(), person: person.clone() });
+    }
+    if reason.trim().is_empty() {
+        return Err(Refusal::EmptyReason);
+    }
+    check_length(person.as_str(), "reason", reason)
+}
+
+/// " at <unit>" for a message, or nothing.
+fn at(unit: Option<&UnitId>) -> String {
+    unit.map_or_else(String::new, |u| format!(" at {u}"))
+}
+
+fn grant(
+    d: &Directory,
+    person: &PersonId,
+    access: Access,
+    unit: Option<&UnitId>,
+    from: Date,
+) -> Result<(), Refusal> {
+    if d.person(person).is_none() {
+        return Err(Refusal::UnknownPerson { person: person.clone() });
+    }
+    match (access.at_a_unit(), unit) {
+        (true, None) => return Err(Refusal::UnitNeeded { access: access.as_str() }),
+        (false, Some(_)) => return Err(Refusal::NoUnitWanted { access: access.as_str() }),
+        (_, Some(u)) if d.unit(u).is_none() => {
+            return Err(Refusal::UnknownUnit { unit: u.clone() })
+        }
+        _ => {}
+    }
+    match d.open_grant(person, access, unit) {
+        Some(g) => Err(Refusal::AlreadyGranted {
+            person: person.clone(),
+            access: access.as_str(),
+            at: at(unit),
+            from: g.from.min(from),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn withdraw(
+    d: &Directory,
+    person: &PersonId,
+    access: Access,
+    unit: Option<&UnitId>,
+    to: Date,
+) -> Result<(), Refusal> {
+    let Some(g) = d.open_grant(person, access, unit) else {
+        return Err(Refusal::NotGranted {
+            person: person.clone(),
+            access: access.as_str(),
+            at: at(unit),
+        });
+    };
+    if to <= g.from {
+        return Err(Refusal::WithdrawNotAfterGrant {
+            person: person.clone(),
+            access: access.as_str(),
+            from: g.from,
+            to,
+        });
+    }
+    Ok(())
+}
+
 fn check_name(
     what: &'static str,
     id: &str,
@@ -302,18 +424,88 @@ mod tests {
     }
 
     #[test]
-    fn the_first_person_registers_themself_and_nobody_else_may_act_unregistered() {
-        let empty = given(&[]);
-        let me =
-            Command::RegisterPerson { person: id("a"), name: "A".into(), title: String::new() };
-        assert!(when(&empty, "a", "2016-01-01", me.clone()).is_ok());
-        assert!(matches!(when(&empty, "b", "2016-01-01", me), Err(Refusal::NotRegistered { .. })));
-        let started = given(&[person("a")]);
-        let other =
-            Command::RegisterPerson { person: id("z"), name: "Z".into(), title: String::new() };
+    fn keys_are_checked_unique_and_revoked_once() {
+        let key = nkeys::KeyPair::new_user().public_key();
+        let mut state = given(&[person("a")]);
+        let register = |p: &str, k: &str| Command::RegisterKey { person: id(p), key: k.into() };
+        let seed = nkeys::KeyPair::new_user().seed().expect("seed");
         assert!(matches!(
-            when(&started, "z", "2016-01-01", other),
-            Err(Refusal::NotRegistered { .. })
+            when(&state, "a", "2016-01-01", register("a", &seed)),
+            Err(Refusal::BadKey { .. })
+        ));
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", register("z", &key)),
+            Err(Refusal::UnknownPerson { .. })
+        ));
+        let event = when(&state, "a", "2016-01-01", register("a", &key)).expect("registers");
+        state.directory.apply(&event);
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", register("a", &key)),
+            Err(Refusal::KeyExists { .. })
+        ));
+        let revoke = |reason: &str| Command::RevokeKey {
+            person: id("a"),
+            key: key.clone(),
+            reason: reason.into(),
+        };
+        assert!(matches!(when(&state, "a", "2016-01-01", revoke(" ")), Err(Refusal::EmptyReason)));
+        state
+            .directory
+            .apply(&when(&state, "a", "2016-01-01", revoke("mất máy")).expect("revokes"));
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", revoke("again")),
+            Err(Refusal::KeyAlreadyRevoked { .. })
+        ));
+    }
+
+    #[test]
+    fn access_at_a_unit_names_its_unit_and_is_granted_once() {
+        let mut state = given(&[person("a"), sgd()]);
+        let grant = |access, unit: Option<&str>| Command::GrantAccess {
+            person: id("a"),
+            access,
+            unit: unit.map(id),
+            from: None,
+        };
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", grant(Access::Staff, None)),
+            Err(Refusal::UnitNeeded { .. })
+        ));
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", grant(Access::Auditor, Some("sgd"))),
+            Err(Refusal::NoUnitWanted { .. })
+        ));
+        let event =
+            when(&state, "a", "2016-01-01", grant(Access::Staff, Some("sgd"))).expect("grants");
+        state.directory.apply(&event);
+        assert!(matches!(
+            when(&state, "a", "2016-02-01", grant(Access::Staff, Some("sgd"))),
+            Err(Refusal::AlreadyGranted { .. })
+        ));
+        let withdraw = |to: &str| Command::WithdrawAccess {
+            person: id("a"),
+            access: Access::Staff,
+            unit: Some(id("sgd")),
+            to: Some(date(to)),
+        };
+        assert!(matches!(
+            when(&state, "a", "2016-01-01", withdraw("2016-01-01")),
+            Err(Refusal::WithdrawNotAfterGrant { .. })
+        ));
+        state
+            .directory
+            .apply(&when(&state, "a", "2016-03-01", withdraw("2016-03-01")).expect("ends"));
+        assert!(!state.directory.holds(
+            &id("a"),
+            Access::Staff,
+            Some(&id("sgd")),
+            date("2016-03-01")
+        ));
+        assert!(state.directory.holds(
+            &id("a"),
+            Access::Staff,
+            Some(&id("sgd")),
+            date("2016-02-28")
         ));
     }
 

@@ -10,6 +10,7 @@
 
 pub mod commands;
 pub mod decide;
+pub mod genesis;
 
 pub use commands::Command;
 pub use decide::{DirectoryState, Refusal};
@@ -38,6 +39,7 @@ pub async fn run(
 pub async fn send(
     client: &async_nats::Client,
     request: &Request<Command>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
-    command::send(client, NAME, request).await
+    command::send(client, NAME, request, key).await
 }

@@ -2,9 +2,11 @@
 //! they are about and append nothing; a retried command id gets its first answer.
 
 use reform_directory::{Command, Config, ServiceError};
-use reform_shared::command::{self, Accepted, CommandError, ErrorKind, Request};
+use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
 use reform_shared::event::{Role, UnitKind};
-use reform_shared::testkit::{date, eventually, id, Broker};
+use reform_shared::testkit::{
+    append_all, date, events, eventually, id, key_of, send_raw_signed, Broker,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -52,7 +54,7 @@ fn req(actor: &str, on: &str, command: Command) -> Request<Command> {
 }
 
 async fn accepted(broker: &Broker, request: Request<Command>) -> Accepted {
-    match reform_directory::send(&broker.client, &request).await {
+    match reform_directory::send(&broker.client, &request, &key_of(request.actor.as_str())).await {
         Ok(accepted) => accepted,
         Err(e) => panic!("expected {:?} to be accepted, got {e}", request.command),
     }
@@ -60,7 +62,8 @@ async fn accepted(broker: &Broker, request: Request<Command>) -> Accepted {
 
 async fn refused(broker: &Broker, request: Request<Command>) -> String {
     let before = broker.stream_messages().await;
-    let message = match reform_directory::send(&broker.client, &request).await {
+    let key = key_of(request.actor.as_str());
+    let message = match reform_directory::send(&broker.client, &request, &key).await {
         Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => message,
         other => panic!("expected {:?} to be refused, got {other:?}", request.command),
     };
@@ -90,12 +93,21 @@ fn end(tenure: &str, to: &str) -> Command {
     Command::EndTenure { tenure: id(tenure), to: Some(date(to)) }
 }
 
-/// A broker, the service, and: person `a` (registered by themself), `b`; units `st` and `sgd`.
+/// Appends the genesis of administrator `a`, as the operator's step does.
+async fn genesis(broker: &Broker) {
+    let appender = broker.appender().await;
+    append_all(&appender, "genesis", &[("2016-01-01", events::genesis("a"))]).await;
+}
+
+/// A broker, the service, and: administrator `a` (from the genesis step), `b` with a key;
+/// units `st` and `sgd`.
 async fn start() -> (Broker, Service) {
     let broker = Broker::start().await;
+    genesis(&broker).await;
     let service = Service::start(&broker).await;
-    accepted(&broker, req("a", "2016-01-01", person("a", "Nguyễn Văn A"))).await;
     accepted(&broker, req("a", "2016-01-01", person("b", "Lê Thị B"))).await;
+    let key = Command::RegisterKey { person: id("b"), key: key_of("b").public_key() };
+    accepted(&broker, req("a", "2016-01-01", key)).await;
     let st = unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None);
     accepted(&broker, req("a", "2016-01-01", st)).await;
     let sgd = unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("st"));
@@ -135,19 +147,42 @@ async fn a_duplicate_unit_or_person_id_is_refused() {
 }
 
 #[tokio::test]
-async fn only_registered_people_change_the_directory_once_the_first_has_registered_themself() {
+async fn only_an_administrator_changes_the_directory_and_the_first_comes_from_genesis() {
     let broker = Broker::start().await;
     let service = Service::start(&broker).await;
-    // On an empty directory, nobody may register somebody else, or add units.
-    let message = refused(&broker, req("a", "2016-01-01", person("b", "Lê Thị B"))).await;
-    assert!(message.contains("a is not a registered person"), "{message}");
+    // Before genesis nobody is an administrator: registering oneself is no way in.
+    let me = req("a", "2016-01-01", person("a", "A"));
+    let error = reform_directory::send(&broker.client, &me, &key_of("a"))
+        .await
+        .expect_err("no key is registered yet");
+    assert_eq!(error.kind(), ErrorKind::Denied, "{error}");
+    assert_eq!(broker.stream_messages().await, 0);
+    genesis(&broker).await;
     let st = unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None);
-    refused(&broker, req("a", "2016-01-01", st.clone())).await;
-    accepted(&broker, req("a", "2016-01-01", person("a", "Nguyễn Văn A"))).await;
     accepted(&broker, req("a", "2016-01-01", st)).await;
-    // Once someone is registered, registering oneself is no longer a way in.
-    let message = refused(&broker, req("z", "2016-01-01", person("z", "Z"))).await;
-    assert!(message.contains("z is not a registered person"), "{message}");
+    accepted(&broker, req("a", "2016-01-01", person("b", "Lê Thị B"))).await;
+    let key = Command::RegisterKey { person: id("b"), key: key_of("b").public_key() };
+    accepted(&broker, req("a", "2016-01-01", key)).await;
+    // b signs correctly but holds no administrator access: denied, naming it.
+    let before = broker.stream_messages().await;
+    let sxd = unit("sxd", "Sở Xây dựng", UnitKind::Department, Some("st"));
+    let error = reform_directory::send(&broker.client, &req("b", "2016-01-02", sxd), &key_of("b"))
+        .await
+        .expect_err("denied");
+    assert_eq!(error.kind(), ErrorKind::Denied, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("b may not record unit-added at sxd: that needs the administrator access"),
+        "{error}"
+    );
+    assert_eq!(broker.stream_messages().await, before);
+    // The genesis is no command: the service does not know it.
+    let json = br#"{"command_id":"g2","actor":"b","command":{"type":"genesis","person":"b"}}"#;
+    let error = send_raw_signed(&broker.client, reform_directory::NAME, json, "b")
+        .await
+        .expect_err("invalid");
+    assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
     service.stop().await;
 }
 
@@ -220,13 +255,9 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
         b"{\"command_id\":\"c-x\",\"actor\":\"a\",\"command\":{\"type\":\"add-unit\",\"unit\":\"u\",\"name\":\"U\",\"kind\":\"ministry\"}}",
     ];
     for bytes in garbage {
-        let reply = broker
-            .client
-            .request(command::command_subject(reform_directory::NAME), bytes.to_vec().into())
+        let error = send_raw_signed(&broker.client, reform_directory::NAME, bytes, "a")
             .await
-            .expect("the service answers");
-        let error =
-            command::read_reply(reform_directory::NAME, &reply.payload).expect_err("invalid");
+            .expect_err("invalid");
         assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
     }
     assert_eq!(broker.stream_messages().await, before);

@@ -1,8 +1,9 @@
-//! Typed client functions: attach a file (store the bytes, then send the command), reject,
+//! Typed client functions: attach a file (stage the bytes, then send the command), reject,
 //! and fetch a file back with its digest checked.
 
 use crate::commands::Command;
 use crate::store::{self, StoreError};
+use crate::upload;
 use async_nats::jetstream;
 use reform_shared::codec;
 use reform_shared::command::{self, Accepted, CommandError, Request};
@@ -30,24 +31,25 @@ pub enum AttachError {
     #[error("the file is {bytes} bytes, over the evidence limit of {max} bytes")]
     TooLarge { bytes: u64, max: u64 },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Upload(#[from] crate::upload::UploadError),
     #[error(transparent)]
     Command(#[from] CommandError),
 }
 
-/// Stores `bytes` in the evidence bucket under their SHA-256, then asks the service to
-/// record the document. Safe to retry with the same command id.
+/// Stages `bytes` as an upload, then asks the service to take them in and record the
+/// document. Safe to retry with the same command id.
 pub async fn attach(
     client: &async_nats::Client,
     request: Request<Document>,
     bytes: &[u8],
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, AttachError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > crate::EVIDENCE_BYTES_MAX {
         return Err(AttachError::TooLarge { bytes: size, max: crate::EVIDENCE_BYTES_MAX });
     }
-    let bucket = open_bucket(client).await?;
-    let sha256 = store::put(&bucket, bytes).await?;
+    let sha256 = store::digest_of(bytes);
+    let upload = upload::stage(&jetstream::new(client.clone()), bytes).await?;
     let d = request.command;
     let command = Command::Attach {
         evidence: d.evidence,
@@ -60,6 +62,7 @@ pub async fn attach(
         sha256,
         size_bytes: size,
         media_type: d.media_type,
+        upload: Some(upload),
     };
     let request = Request {
         command_id: request.command_id,
@@ -67,15 +70,16 @@ pub async fn attach(
         occurred_on: request.occurred_on,
         command,
     };
-    Ok(send(client, &request).await?)
+    Ok(send(client, &request, key).await?)
 }
 
 /// Sends any evidence command (an attach must name a file already in the bucket).
 pub async fn send(
     client: &async_nats::Client,
     request: &Request<Command>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
-    command::send(client, crate::NAME, request).await
+    command::send(client, crate::NAME, request, key).await
 }
 
 /// Which stored file to fetch.

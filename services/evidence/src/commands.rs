@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Command {
-    /// Attach a document, already stored in the bucket, to a unit (and maybe a task and a
-    /// criterion).
+    /// Attach a document, stored in the bucket or staged as an upload, to a unit (and maybe a
+    /// task and a criterion).
     Attach {
         evidence: EvidenceId,
         unit: UnitId,
@@ -30,6 +30,10 @@ pub enum Command {
         sha256: Sha256,
         size_bytes: u64,
         media_type: String,
+        /// The staged upload holding the file, when it is not in the bucket yet
+        /// ([`crate::upload`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upload: Option<String>,
     },
     /// Reject an attached document, saying why; it can no longer support a score.
     Reject { evidence: EvidenceId, reason: String },

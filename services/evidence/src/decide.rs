@@ -105,6 +105,10 @@ impl Decider for State {
         crate::verify::verify(services, command)
     }
 
+    fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     fn apply(&mut self, record: &Record) {
         let event = &record.envelope.event;
         self.directory.apply(event);
@@ -149,6 +153,7 @@ impl Decider for State {
                 sha256,
                 size_bytes,
                 media_type,
+                upload: _,
             } => {
                 let attachment = Attachment {
                     evidence,

@@ -3,8 +3,10 @@
 //! the JetStream Object Store bucket [`store::BUCKET`], named by its SHA-256; the event
 //! carries the digest, size, media type and object name.
 //!
-//! How bytes reach the store: the client puts the file into the bucket first (under the hex
-//! of its SHA-256), then sends an attach command naming digest and size to `par.cmd.evidence`.
+//! How bytes reach the store: only this service writes the bucket. The client stages the file
+//! in the upload stream ([`upload`]), then sends a signed attach command naming digest, size
+//! and upload to `par.cmd.evidence`; the service takes the upload in and stores it under the
+//! hex of its SHA-256.
 //! The service is the shared command runtime with the pure [`decide::State`] (unit, task,
 //! criterion, fields, size, id reuse) and one piece of I/O beside it, [`verify`]: it re-reads and
 //! re-hashes the stored object and refuses the command if it is missing or differs from the
@@ -21,6 +23,7 @@ pub mod commands;
 pub mod decide;
 pub mod file;
 pub mod store;
+pub mod upload;
 pub mod verify;
 
 use reform_shared::service::{self, ServiceConfig, ServiceError};
@@ -57,9 +60,12 @@ pub async fn run(
     let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
         .await
         .map_err(|e| ServiceError::Stream(e.to_string()))?;
+    upload::ensure_stream(&js, config.service.stream.replicas)
+        .await
+        .map_err(|e| ServiceError::Stream(e.to_string()))?;
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);
-    let services = verify::Bucket { bucket, evidence_bytes_max };
+    let services = verify::Bucket { bucket, js, evidence_bytes_max };
     service::run_with(client, state, services, config.service, shutdown).await
 }

@@ -1,5 +1,6 @@
 //! The one piece of I/O an evidence decision needs: an attach command is only true if the
-//! bucket really holds the file it names. [`verify`] reads the stored object, hashes it, and
+//! bucket really holds the file it names. [`verify`] reads the stored object (or, when it is
+//! not stored yet, the upload the command names, see [`crate::upload`]), hashes it, and
 //! compares digest and size with the command before the pure [`crate::decide::State`] decides.
 //! It runs inside the service's own handler (the shared runtime's [`Decider::verify`] seam), for
 //! every command of a batch at once; no second endpoint exists that a client could call to
@@ -9,14 +10,16 @@
 
 use crate::commands::Command;
 use crate::store::{self, StoreError};
+use crate::upload::{self, UploadError};
 use async_nats::jetstream::object_store::ObjectStore;
 use reform_shared::command::ErrorKind;
 use reform_shared::service::Unverified;
 
-/// What verifying needs: the bucket and the size limit in force.
+/// What verifying needs: the bucket, the staged uploads and the size limit in force.
 #[derive(Clone)]
 pub struct Bucket {
     pub bucket: ObjectStore,
+    pub js: async_nats::jetstream::Context,
     pub evidence_bytes_max: u64,
 }
 
@@ -29,23 +32,38 @@ impl std::fmt::Debug for Bucket {
     }
 }
 
-/// Checks that an attach command's file is stored with the digest and size it claims.
+/// Checks that an attach command's file is stored with the digest and size it claims, taking
+/// it in from the upload the command names when it is not stored yet.
 pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverified> {
-    let Command::Attach { evidence, sha256, size_bytes, .. } = command else { return Ok(()) };
+    let Command::Attach { evidence, sha256, size_bytes, upload, .. } = command else {
+        return Ok(());
+    };
     // Sizes outside the limit are refused by `decide` without reading anything.
     if !(1..=services.evidence_bytes_max).contains(size_bytes) {
         return Ok(());
     }
-    let checked = store::read_checked(
+    let refuse = |kind, e: &dyn std::fmt::Display| {
+        tracing::info!(%evidence, error = %e, "attach refused: the file is not there as claimed");
+        Unverified { kind, message: format!("evidence {evidence}: {e}") }
+    };
+    let stored = store::read_checked(
         &services.bucket,
         sha256,
         Some(*size_bytes),
         services.evidence_bytes_max,
-    );
-    checked.await.map(|_| ()).map_err(|e| {
-        tracing::info!(%evidence, error = %e, "attach refused: the stored file does not match");
-        Unverified { kind: kind_of(&e), message: format!("evidence {evidence}: {e}") }
-    })
+    )
+    .await;
+    match (stored, upload) {
+        (Ok(_), _) => Ok(()),
+        (Err(StoreError::NotFound { .. }), Some(upload)) => {
+            let bytes = upload::take(&services.js, sha256, *size_bytes, upload)
+                .await
+                .map_err(|e| refuse(upload_kind(&e), &e))?;
+            store::put(&services.bucket, &bytes).await.map_err(|e| refuse(kind_of(&e), &e))?;
+            Ok(())
+        }
+        (Err(e), _) => Err(refuse(kind_of(&e), &e)),
+    }
 }
 
 fn kind_of(error: &StoreError) -> ErrorKind {
@@ -54,5 +72,14 @@ fn kind_of(error: &StoreError) -> ErrorKind {
         | StoreError::TooLarge { .. }
         | StoreError::DigestMismatch { .. } => ErrorKind::Refused,
         StoreError::Bucket(_) | StoreError::Read { .. } => ErrorKind::Unavailable,
+    }
+}
+
+fn upload_kind(error: &UploadError) -> ErrorKind {
+    match error {
+        UploadError::BadId(_) => ErrorKind::Invalid,
+        UploadError::Missing { .. } | UploadError::Mismatch { .. } => ErrorKind::Refused,
+        UploadError::Stream(_) => ErrorKind::Unavailable,
+        UploadError::Store(e) => kind_of(e),
     }
 }

@@ -9,11 +9,13 @@ use reform_evidence::store::{self, StoreError};
 use reform_evidence::{Config, EVIDENCE_BYTES_MAX};
 use reform_shared::codec;
 use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
-use reform_shared::event::{Component, Criterion, Event, UnitKind};
+use reform_shared::event::{Access, Component, Criterion, Event, UnitKind};
 use reform_shared::ids::CommandId;
 use reform_shared::points::Points;
 use reform_shared::subject::STREAM_NAME;
-use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use reform_shared::testkit::{
+    date, draft, events, eventually, id, key_of, send_raw_signed, Broker,
+};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -53,7 +55,7 @@ impl Harness {
         harness
     }
 
-    /// An "invalid" answer to garbage means the service is up.
+    /// A "denied" answer to an unsigned request means the service is up.
     async fn wait_until_serving(&self) {
         let client = self.broker.client.clone();
         eventually("the evidence service to answer", WAIT, || {
@@ -61,7 +63,7 @@ impl Harness {
             async move {
                 let reply = client.request("par.cmd.evidence", "{}".into()).await.ok()?;
                 let error = reform_shared::command::read_reply("evidence", &reply.payload).err()?;
-                (error.kind() == ErrorKind::Invalid).then_some(())
+                (error.kind() == ErrorKind::Denied).then_some(())
             }
         })
         .await;
@@ -78,11 +80,12 @@ impl Harness {
     }
 
     async fn attach(&self, document: Document, bytes: &[u8]) -> Result<Accepted, AttachError> {
-        client::attach(&self.broker.client, self.request(TODAY, document), bytes).await
+        let key = key_of("hoa");
+        client::attach(&self.broker.client, self.request(TODAY, document), bytes, &key).await
     }
 
     async fn send(&self, command: Command) -> Result<Accepted, CommandError> {
-        client::send(&self.broker.client, &self.request(TODAY, command)).await
+        client::send(&self.broker.client, &self.request(TODAY, command), &key_of("hoa")).await
     }
 
     async fn bucket(&self) -> async_nats::jetstream::object_store::ObjectStore {
@@ -153,6 +156,11 @@ fn given_directory_tasks_and_framework() -> Vec<Event> {
         unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("st")),
         unit("sgd-vp", "Văn phòng Sở", UnitKind::Division, Some("sgd")),
         unit("lp", "UBND huyện Long Phú", UnitKind::District, Some("st")),
+        // hoa files the department's evidence and, as an appraiser, rejects it.
+        events::person("hoa", "Trần Thị Hoa", "Chuyên viên"),
+        events::key("hoa"),
+        events::grant("hoa", Access::Staff, Some("sgd")),
+        events::grant("hoa", Access::Appraiser, Some("sgd")),
         task("t-vp", "sgd-vp"),
         task("t-lp", "lp"),
         Event::FrameworkPublished {
@@ -202,6 +210,7 @@ fn attach_command(evidence: &str, sha256: [u8; 32], size_bytes: u64) -> Command 
         sha256,
         size_bytes,
         media_type: d.media_type,
+        upload: None,
     }
 }
 
@@ -276,9 +285,8 @@ async fn no_endpoint_records_evidence_without_checking_its_stored_file() {
     let payload: bytes::Bytes = serde_json::to_vec(&request).expect("json").into();
     let old = h.broker.client.request("par.cmd.evidence-verified", payload.clone()).await;
     assert!(old.is_err(), "the unchecked endpoint answered: {old:?}");
-    let reply = h.broker.client.request("par.cmd.evidence", payload).await.expect("answers");
     let error =
-        reform_shared::command::read_reply("evidence", &reply.payload).expect_err("refused");
+        send_raw_signed(&h.broker.client, "evidence", &payload, "hoa").await.expect_err("refused");
     assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
     assert!(error.to_string().contains("evidence e1"), "{error}");
     assert_eq!(
@@ -381,8 +389,9 @@ async fn evidence_without_a_title_or_document_number_is_refused() {
 async fn evidence_dated_after_the_day_it_is_attached_is_refused() {
     let h = Harness::start().await;
     let request = h.request("2016-06-19", report("e1"));
+    let key = key_of("hoa");
     h.refused(&["e1", "2016-06-20", "2016-06-19"], || {
-        client::attach(&h.broker.client, request, REPORT)
+        client::attach(&h.broker.client, request, REPORT, &key)
     })
     .await;
 }
@@ -419,9 +428,8 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
     let before = h.broker.stream_messages().await;
     let garbage: [&[u8]; 4] = [b"\xff\xfe", b"{\"command_id\":", b"null", b"{\"type\":\"attach\"}"];
     for bytes in garbage {
-        let reply = h.broker.client.request("par.cmd.evidence", bytes.into()).await;
-        let reply = reply.expect("the service answers");
-        let error = reform_shared::command::read_reply("evidence", &reply.payload)
+        let error = send_raw_signed(&h.broker.client, "evidence", bytes, "hoa")
+            .await
             .expect_err("garbage is not accepted");
         assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
     }
@@ -433,7 +441,9 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
 async fn the_same_attach_command_sent_twice_appends_once() {
     let h = Harness::start().await;
     let request = h.request(TODAY, report("e1"));
-    let first = client::attach(&h.broker.client, request.clone(), REPORT).await.expect("first");
-    let again = client::attach(&h.broker.client, request, REPORT).await.expect("retry");
+    let key = key_of("hoa");
+    let first =
+        client::attach(&h.broker.client, request.clone(), REPORT, &key).await.expect("first");
+    let again = client::attach(&h.broker.client, request, REPORT, &key).await.expect("retry");
     assert_eq!((again.sequence, again.duplicate), (first.sequence, true));
 }

@@ -120,6 +120,7 @@ async fn parent() {
         port: None,
         sync: Sync::Lazy,
         die_with_parent: false,
+        auth: None,
     };
     let server = NatsServer::start(&options).expect("nats-server starts");
     let client = async_nats::connect(server.url()).await.expect("connect");

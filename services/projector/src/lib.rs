@@ -422,6 +422,7 @@ pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump,
         // An ordered consumer: nothing to ack, nothing left behind on the server.
         let consumer = stream
             .create_consumer(consumer::pull::OrderedConfig {
+                name: Some(reform_shared::stream::reader_name("rebuild")),
                 filter_subject: ALL_EVENTS.to_owned(),
                 ..Default::default()
             })

@@ -185,6 +185,7 @@ pub fn replaces(event: &Event) -> bool {
         event,
         Event::UnitAdded { .. }
             | Event::PersonRegistered { .. }
+            | Event::Genesis { .. }
             | Event::LeaderAppointed { .. }
             | Event::PlanIssued { .. }
             | Event::TaskAssigned { .. }
@@ -198,7 +199,9 @@ pub fn replaces(event: &Event) -> bool {
 pub fn touched(event: &Event) -> Vec<Touched> {
     match event {
         Event::UnitAdded { unit, .. } => vec![Touched::Unit(unit.clone())],
-        Event::PersonRegistered { person, .. } => vec![Touched::Person(person.clone())],
+        Event::PersonRegistered { person, .. } | Event::Genesis { person, .. } => {
+            vec![Touched::Person(person.clone())]
+        }
         Event::LeaderAppointed { tenure, .. } | Event::LeaderLeft { tenure, .. } => {
             vec![Touched::Tenure(tenure.clone())]
         }
@@ -220,7 +223,13 @@ pub fn touched(event: &Event) -> Vec<Touched> {
         Event::ScoreChanged { unit, year, criterion, stage, .. } => {
             vec![Touched::Score((unit.clone(), *year, criterion.clone(), *stage))]
         }
-        Event::ProgressReported { .. } | Event::PeriodRolledUp { .. } => Vec::new(),
+        // Keys and access change who may act, not what the views count.
+        Event::ProgressReported { .. }
+        | Event::PeriodRolledUp { .. }
+        | Event::KeyRegistered { .. }
+        | Event::KeyRevoked { .. }
+        | Event::AccessGranted { .. }
+        | Event::AccessWithdrawn { .. } => Vec::new(),
     }
 }
 
@@ -255,7 +264,8 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
                 state.children.insert((parent.clone(), unit.clone()));
             }
         }
-        Event::PersonRegistered { person, name, title } => {
+        Event::PersonRegistered { person, name, title }
+        | Event::Genesis { person, name, title, .. } => {
             let rec = PersonRec { name: name.clone(), title: title.clone() };
             state.people.insert(person.clone(), rec);
         }
@@ -302,7 +312,12 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
             let change = ScoreChange { old: *old, new: *new, by: by.clone() };
             state.scores.entry(key).or_default().changes.push(Dated { on, seq, value: change });
         }
-        Event::ProgressReported { .. } | Event::PeriodRolledUp { .. } => {}
+        Event::ProgressReported { .. }
+        | Event::PeriodRolledUp { .. }
+        | Event::KeyRegistered { .. }
+        | Event::KeyRevoked { .. }
+        | Event::AccessGranted { .. }
+        | Event::AccessWithdrawn { .. } => {}
     }
 }
 

@@ -224,6 +224,9 @@ pub async fn serve(
             () = &mut shutdown => break,
             next = requests.next() => {
                 let Some((subject, request)) = next else { break };
+                if !reform_shared::command::answerable(&request.message) {
+                    continue;
+                }
                 let store = store.clone();
                 let status = status.clone();
                 tokio::spawn(async move {

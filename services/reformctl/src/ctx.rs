@@ -16,9 +16,17 @@ pub struct GlobalArgs {
     /// Print JSON for scripts instead of text for people.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The broker credentials to connect with: an nkeys seed file readable by its owner only
+    /// (`up` prints where the embedded stack keeps them).
+    #[arg(long = "nats-nkey", env = "PAR_NATS_NKEY", global = true)]
+    pub nats_nkey: Option<std::path::PathBuf>,
     /// Who is acting (a person id); commands need it.
     #[arg(long, env = "PAR_ACTOR", global = true)]
     pub actor: Option<PersonId>,
+    /// The acting person's signing key: an nkeys seed file readable by its owner only
+    /// (`reformctl key new FILE` makes one); commands are signed with it.
+    #[arg(long, env = "PAR_KEY", global = true)]
+    pub key: Option<std::path::PathBuf>,
     /// The command id to use, to retry a command safely; a fresh one when absent.
     #[arg(long, global = true)]
     pub command_id: Option<CommandId>,
@@ -59,7 +67,7 @@ impl Ctx {
     /// Connects to the broker, naming the URL when it fails.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
         let url = &self.global.nats_url;
-        reform_shared::edge::connect(url)
+        reform_shared::edge::connect_as(url, self.global.nats_nkey.as_deref())
             .await
             .with_context(|| "is the stack up? try `./dev up`".to_owned())
     }
@@ -76,6 +84,15 @@ impl Ctx {
             issued.push(command_id.clone());
         }
         Ok(Request { command_id, actor, occurred_on: self.global.occurred_on, command })
+    }
+
+    /// The acting person's signing key.
+    pub fn signer(&self) -> anyhow::Result<nkeys::KeyPair> {
+        let path = self.global.key.as_deref().context(
+            "who signs? give --key FILE or set PAR_KEY (the person's seed file; \
+             `reformctl key new FILE` makes one, and an administrator registers its public key)",
+        )?;
+        Ok(reform_shared::keyfile::read(path)?)
     }
 
     /// The given command id for the first command, otherwise a fresh one: time, process and a

@@ -8,7 +8,7 @@
 use anyhow::{bail, Context as _};
 use reform_shared::command::{Accepted, CommandError, Request};
 use reform_shared::directory::Directory;
-use reform_shared::event::{Event, Role, Stage, UnitKind};
+use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
 use reform_shared::ids::*;
 use reform_shared::points::Points;
 use reform_shared::time::Date;
@@ -25,6 +25,7 @@ pub struct Demo {
     pub units: Vec<Unit>,
     pub people: Vec<Person>,
     pub tenures: Vec<Tenure>,
+    pub grants: Vec<Grant>,
     pub frameworks: Vec<Framework>,
     pub scores: Vec<Score>,
     pub plans: Vec<Plan>,
@@ -56,6 +57,14 @@ pub struct Tenure {
     pub role: Role,
     pub from: Date,
     pub to: Option<Date>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Grant {
+    pub person: PersonId,
+    pub access: Access,
+    pub unit: UnitId,
+    pub from: Date,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,13 +171,74 @@ pub struct Loaded {
     pub already: usize,
 }
 
-/// Loads the demo through the command services.
+/// The demo's administrator, instated by the genesis step before the demo loads; not one of the
+/// demo file's people, because who keeps the system is no fact of the articles.
+pub const ADMINISTRATOR: (&str, &str, &str) =
+    ("quan-tri", "Quản trị hệ thống", "Quản trị viên hệ thống theo dõi CCHC");
+
+/// The demo people's signing keys: one seed file per person in a directory of the data
+/// directory, made on first use, so every demo command is signed like anyone's.
+#[derive(Debug)]
+pub struct DemoKeys {
+    keys: std::collections::BTreeMap<PersonId, nkeys::KeyPair>,
+}
+
+impl DemoKeys {
+    /// Reads (or makes) the key of the administrator and of every demo person under `dir`.
+    pub fn ensure(dir: &std::path::Path, demo: &Demo) -> anyhow::Result<DemoKeys> {
+        reform_shared::keyfile::owner_only_dir(dir)?;
+        let admin = PersonId::new(ADMINISTRATOR.0.to_owned())?;
+        let mut keys = std::collections::BTreeMap::new();
+        for person in std::iter::once(&admin).chain(demo.people.iter().map(|p| &p.id)) {
+            let path = dir.join(format!("{person}.nk"));
+            if !path.exists() {
+                reform_shared::keyfile::write(&path, &nkeys::KeyPair::new_user())?;
+            }
+            keys.insert(person.clone(), reform_shared::keyfile::read(&path)?);
+        }
+        Ok(DemoKeys { keys })
+    }
+
+    pub fn of(&self, person: &PersonId) -> anyhow::Result<&nkeys::KeyPair> {
+        self.keys.get(person).with_context(|| format!("the demo has no key for {person}"))
+    }
+
+    pub fn administrator(&self) -> anyhow::Result<&nkeys::KeyPair> {
+        self.of(&PersonId::new(ADMINISTRATOR.0.to_owned())?)
+    }
+}
+
+/// The demo's administrator comes from the genesis step, as any installation's does; on a
+/// later start it is already in the log and nothing is appended. The stream sequence and key
+/// when it was recorded now.
+pub async fn genesis(
+    js: &async_nats::jetstream::Context,
+    keys: &DemoKeys,
+) -> anyhow::Result<Option<(u64, String)>> {
+    use reform_directory::genesis::{self, Administrator, Genesis, GenesisError};
+    let (person, name, title) = ADMINISTRATOR;
+    let admin = Administrator {
+        person: PersonId::new(person.to_owned())?,
+        name: name.to_owned(),
+        title: title.to_owned(),
+    };
+    let appender = reform_shared::append::Appender::new(js.clone()).await?;
+    let today = Date::today_in_vietnam();
+    match genesis::record(&appender, &admin, keys.administrator()?, today).await {
+        Ok(Genesis::Recorded { sequence, key }) => Ok(Some((sequence, key))),
+        Ok(Genesis::Already { .. }) | Err(GenesisError::AlreadyInstated) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Loads the demo through the command services, each command signed by its person's key.
 pub async fn load(
     client: &async_nats::Client,
     demo: &Demo,
+    keys: &DemoKeys,
     show_progress: bool,
 ) -> anyhow::Result<Loaded> {
-    let items = plan(demo)?;
+    let items = plan(demo, keys)?;
     let bar = if show_progress {
         indicatif::ProgressBar::new(items.len() as u64)
     } else {
@@ -182,7 +252,7 @@ pub async fn load(
     );
     let mut loaded = Loaded::default();
     for (label, item) in items {
-        let accepted = send(client, item).await.with_context(|| format!("demo: {label}"))?;
+        let accepted = send(client, item, keys).await.with_context(|| format!("demo: {label}"))?;
         if accepted.duplicate {
             loaded.already += 1;
         } else {
@@ -194,13 +264,20 @@ pub async fn load(
     Ok(loaded)
 }
 
-async fn send(client: &async_nats::Client, item: Item) -> anyhow::Result<Accepted> {
+async fn send(
+    client: &async_nats::Client,
+    item: Item,
+    keys: &DemoKeys,
+) -> anyhow::Result<Accepted> {
     let result: Result<Accepted, CommandError> = match item {
-        Item::Directory(r) => reform_directory::send(client, &r).await,
-        Item::Tasks(r) => reform_tasks::send(client, &r).await,
-        Item::Scoring(r) => reform_scoring::client::send(client, &r).await,
+        Item::Directory(r) => reform_directory::send(client, &r, keys.of(&r.actor)?).await,
+        Item::Tasks(r) => reform_tasks::send(client, &r, keys.of(&r.actor)?).await,
+        Item::Scoring(r) => reform_scoring::client::send(client, &r, keys.of(&r.actor)?).await,
         Item::Evidence(r, bytes) => {
-            return reform_evidence::client::attach(client, r, &bytes).await.map_err(Into::into)
+            let key = keys.of(&r.actor)?;
+            return reform_evidence::client::attach(client, r, &bytes, key)
+                .await
+                .map_err(Into::into);
         }
     };
     Ok(result?)
@@ -223,11 +300,12 @@ fn request<C>(
 
 /// Orders every item of the demo as the services need them: the directory first, frameworks,
 /// then plans, tasks, findings and evidence in business-date order, scores last.
-fn plan(demo: &Demo) -> anyhow::Result<Vec<(String, Item)>> {
-    let Some(founder) = demo.people.first().map(|p| p.id.clone()) else {
+fn plan(demo: &Demo, keys: &DemoKeys) -> anyhow::Result<Vec<(String, Item)>> {
+    if demo.people.is_empty() {
         bail!("the demo has no people");
-    };
-    let mut out = directory_items(demo, &founder)?;
+    }
+    let founder = PersonId::new(ADMINISTRATOR.0.to_owned())?;
+    let mut out = directory_items(demo, &founder, keys)?;
     for f in &demo.frameworks {
         let command = reform_scoring::commands::Command::PublishFramework {
             year: f.year,
@@ -259,10 +337,14 @@ fn plan(demo: &Demo) -> anyhow::Result<Vec<(String, Item)>> {
     Ok(out)
 }
 
-fn directory_items(demo: &Demo, founder: &PersonId) -> anyhow::Result<Vec<(String, Item)>> {
+fn directory_items(
+    demo: &Demo,
+    founder: &PersonId,
+    keys: &DemoKeys,
+) -> anyhow::Result<Vec<(String, Item)>> {
     use reform_directory::Command as C;
     let mut out = Vec::new();
-    // People first: the first person registered may then add the units (the bootstrap rule).
+    // People and their keys first, all by the administrator the genesis step instated.
     for p in &demo.people {
         let key = format!("person:{}", p.id);
         let command = C::RegisterPerson {
@@ -270,6 +352,10 @@ fn directory_items(demo: &Demo, founder: &PersonId) -> anyhow::Result<Vec<(Strin
             name: p.name.clone(),
             title: p.title.clone(),
         };
+        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
+        let key = format!("key:{}", p.id);
+        let public = keys.of(&p.id)?.public_key();
+        let command = C::RegisterKey { person: p.id.clone(), key: public };
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for u in &demo.units {
@@ -297,6 +383,16 @@ fn directory_items(demo: &Demo, founder: &PersonId) -> anyhow::Result<Vec<(Strin
             let command = C::EndTenure { tenure: t.id.clone(), to: Some(to) };
             out.push((key.clone(), Item::Directory(request(&key, founder, Some(to), command)?)));
         }
+    }
+    for g in &demo.grants {
+        let key = format!("grant:{}:{}:{}", g.person, g.access.as_str(), g.unit);
+        let command = C::GrantAccess {
+            person: g.person.clone(),
+            access: g.access,
+            unit: Some(g.unit.clone()),
+            from: Some(g.from),
+        };
+        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     Ok(out)
 }
@@ -442,8 +538,11 @@ mod tests {
     #[test]
     fn the_demo_file_parses_and_plans_without_error() {
         let demo = parse(PROVINCE_JSON).expect("demo parses");
-        let items = plan(&demo).expect("demo plans");
-        let expected = demo.people.len()
+        let dir = tempfile::tempdir().expect("temp dir");
+        let keys = DemoKeys::ensure(&dir.path().join("keys"), &demo).expect("keys");
+        let items = plan(&demo, &keys).expect("demo plans");
+        let expected = 2 * demo.people.len()
+            + demo.grants.len()
             + demo.units.len()
             + demo.tenures.len()
             + demo.tenures.iter().filter(|t| t.to.is_some()).count()

@@ -1,15 +1,19 @@
-//! `reformctl` commands of the directory service: units, people and leader tenures.
+//! `reformctl` commands of the directory service: units, people, leader tenures, keys and
+//! access. Every command is signed with the actor's key (`--key FILE` or `PAR_KEY`).
 //!
 //! ```text
 //! reformctl --actor a unit add sgd --name "Sở Giáo dục và Đào tạo" --kind department --parent st
 //! reformctl --actor a person add b --name "Lê Thị B" --title "Giám đốc Sở"
 //! reformctl --actor a leader appoint t-b --unit sgd --person b --role head --from 2016-07-01
 //! reformctl --actor a leader end t-a --to 2016-07-01
+//! reformctl key new b.nk
+//! reformctl --actor a key register --person b --public-key U…
+//! reformctl --actor a access grant --person b --access staff --unit sgd
 //! ```
 
 use crate::ctx::Ctx;
 use reform_directory::Command;
-use reform_shared::event::{Role, UnitKind};
+use reform_shared::event::{Access, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::time::Date;
 
@@ -24,6 +28,67 @@ pub enum Cmd {
     /// Leader tenures: who heads a unit or is in charge of its reform, from when to when.
     #[command(subcommand)]
     Leader(LeaderCmd),
+    /// Signing keys (khóa ký): make one, register its public half, revoke it.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Access (quyền): administrator, staff, appraiser, auditor; see docs/security.md.
+    #[command(subcommand)]
+    Access(AccessCmd),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KeyCmd {
+    /// Make a new signing key: writes its seed to FILE (readable by you only) and prints the
+    /// public key to give to an administrator. Sends nothing.
+    New {
+        /// Where to write the seed; never overwritten.
+        file: std::path::PathBuf,
+    },
+    /// Register a person's public key (administrators).
+    Register {
+        #[arg(long)]
+        person: PersonId,
+        /// The public key, `U…` (never the seed).
+        #[arg(long = "public-key")]
+        public_key: String,
+    },
+    /// Revoke a key: its signatures are refused from now on (administrators, or the owner).
+    Revoke {
+        #[arg(long)]
+        person: PersonId,
+        #[arg(long = "public-key")]
+        public_key: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AccessCmd {
+    /// Grant access from a date (administrators). Staff and appraisers hold it at a unit.
+    Grant {
+        #[arg(long)]
+        person: PersonId,
+        /// administrator, staff, appraiser or auditor.
+        #[arg(long)]
+        access: Access,
+        #[arg(long)]
+        unit: Option<UnitId>,
+        /// First day it is held (YYYY-MM-DD); the command's business date when left out.
+        #[arg(long)]
+        from: Option<Date>,
+    },
+    /// Withdraw access: --to is the first day without it (administrators).
+    Withdraw {
+        #[arg(long)]
+        person: PersonId,
+        #[arg(long)]
+        access: Access,
+        #[arg(long)]
+        unit: Option<UnitId>,
+        #[arg(long)]
+        to: Option<Date>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -46,8 +111,7 @@ pub enum UnitCmd {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PersonCmd {
-    /// Register a person (đăng ký cán bộ). On a new installation, the first person registers
-    /// themself: give their own id as --actor.
+    /// Register a person (đăng ký cán bộ), as an administrator.
     Add {
         /// The person's id, e.g. `nguyen-van-a`.
         person: PersonId,
@@ -139,20 +203,47 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// What a directory subcommand does: send a command, or make a key locally.
+enum Action {
+    Send(Command, String),
+    NewKey(std::path::PathBuf),
+}
+
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
-    let (command, summary) = command_of(cmd);
+    let (command, summary) = match action_of(cmd) {
+        Action::Send(command, summary) => (command, summary),
+        Action::NewKey(file) => return new_key(&file, ctx),
+    };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
-    let accepted = reform_directory::send(&client, &request).await?;
+    let accepted = reform_directory::send(&client, &request, &ctx.signer()?).await?;
     if !ctx.json() && !accepted.duplicate {
         println!("{summary}");
     }
     ctx.print_accepted(&accepted).await
 }
 
+/// Makes a signing key: the seed to a new owner-only file, the public key printed.
+fn new_key(file: &std::path::Path, ctx: &Ctx) -> anyhow::Result<()> {
+    let key = nkeys::KeyPair::new_user();
+    reform_shared::keyfile::write(file, &key)?;
+    let public = key.public_key();
+    if ctx.json() {
+        let value = serde_json::json!({"outcome": "created", "file": file, "public_key": public});
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("Đã tạo khóa ký {} (chỉ chủ tệp đọc được).", file.display());
+        println!("public key {public}");
+        println!(
+            "an administrator registers it: reformctl key register --person PERSON --public-key {public}"
+        );
+    }
+    Ok(())
+}
+
 /// The command to send, and what a person is told once it is done.
-fn command_of(cmd: Cmd) -> (Command, String) {
-    match cmd {
+fn action_of(cmd: Cmd) -> Action {
+    let (command, summary) = match cmd {
         Cmd::Unit(UnitCmd::Add { unit, name, kind, parent }) => {
             let kind = UnitKind::from(kind);
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
@@ -177,5 +268,25 @@ fn command_of(cmd: Cmd) -> (Command, String) {
             let summary = format!("Đã kết thúc nhiệm kỳ {tenure}{until}.");
             (Command::EndTenure { tenure, to }, summary)
         }
-    }
+        Cmd::Key(KeyCmd::Register { person, public_key }) => {
+            let summary = format!("Đã đăng ký khóa {public_key} của {person}.");
+            (Command::RegisterKey { person, key: public_key }, summary)
+        }
+        Cmd::Key(KeyCmd::Revoke { person, public_key, reason }) => {
+            let summary = format!("Đã thu hồi khóa {public_key} của {person}.");
+            (Command::RevokeKey { person, key: public_key, reason }, summary)
+        }
+        Cmd::Access(AccessCmd::Grant { person, access, unit, from }) => {
+            let at = unit.as_ref().map_or_else(String::new, |u| format!(" tại {u}"));
+            let summary = format!("Đã cấp quyền {} cho {person}{at}.", access.label_vi());
+            (Command::GrantAccess { person, access, unit, from }, summary)
+        }
+        Cmd::Access(AccessCmd::Withdraw { person, access, unit, to }) => {
+            let at = unit.as_ref().map_or_else(String::new, |u| format!(" tại {u}"));
+            let summary = format!("Đã thu hồi quyền {} của {person}{at}.", access.label_vi());
+            (Command::WithdrawAccess { person, access, unit, to }, summary)
+        }
+        Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
+    };
+    Action::Send(command, summary)
 }

@@ -110,7 +110,8 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 media_type: media_type.unwrap_or_else(|| guess_media_type(&file).to_owned()),
             };
             let request = ctx.request(document)?;
-            let accepted = client::attach(&ctx.client().await?, request, &bytes).await?;
+            let accepted =
+                client::attach(&ctx.client().await?, request, &bytes, &ctx.signer()?).await?;
             if ctx.json() {
                 let value = serde_json::json!({
                     "accepted": accepted, "evidence": evidence.as_str(),
@@ -127,7 +128,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         EvidenceCmd::Show { id } => show(ctx, &id).await,
         EvidenceCmd::Reject { id, reason } => {
             let request = ctx.request(Command::Reject { evidence: id, reason })?;
-            let accepted = client::send(&ctx.client().await?, &request).await?;
+            let accepted = client::send(&ctx.client().await?, &request, &ctx.signer()?).await?;
             ctx.print_accepted(&accepted).await
         }
     }

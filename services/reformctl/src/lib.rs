@@ -15,6 +15,7 @@ pub mod datadir;
 pub mod demo;
 pub mod directory;
 pub mod evidence;
+pub mod genesis;
 pub mod log;
 pub mod outcome;
 pub mod rollup;
@@ -46,6 +47,9 @@ pub struct Cli {
 pub enum Command {
     /// Start the whole stack on the embedded default: nats-server, every service, the views.
     Up(up::Args),
+    /// Record the installation's first administrator (operators, once, with the services'
+    /// broker credentials); signed with --key.
+    Genesis(genesis::Args),
     #[command(flatten)]
     Directory(directory::Cmd),
     #[command(flatten)]
@@ -105,6 +109,7 @@ fn with_retry_hint(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
 async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
     match command {
         Command::Up(args) => up::run(args, ctx).await,
+        Command::Genesis(args) => genesis::run(args, ctx).await,
         Command::Directory(cmd) => directory::run(cmd, ctx).await,
         Command::Tasks(cmd) => tasks::run(cmd, ctx).await,
         Command::Evidence(cmd) => evidence::run(cmd, ctx).await,

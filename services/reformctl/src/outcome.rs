@@ -18,6 +18,7 @@
 //! | 6 | `not-found` | the views do not know the unit or person asked about | check the id |
 //! | 7 | `unavailable` | no answer, the broker or a service is down or halted | retry with the same `--command-id` |
 //! | 8 | `check-failed` | `audit verify` found a problem in the log | read the problems listed |
+//! | 9 | `denied` | the signature, the key or the actor's role does not allow it | sign with your own valid key, or ask for the role |
 
 use reform_shared::command::{CommandError, ErrorKind};
 use reform_shared::ids::CommandId;
@@ -34,6 +35,7 @@ pub enum FailureKind {
     NotFound,
     Unavailable,
     CheckFailed,
+    Denied,
 }
 
 impl FailureKind {
@@ -46,6 +48,7 @@ impl FailureKind {
             FailureKind::NotFound => 6,
             FailureKind::Unavailable => 7,
             FailureKind::CheckFailed => 8,
+            FailureKind::Denied => 9,
         }
     }
 
@@ -55,6 +58,7 @@ impl FailureKind {
             ErrorKind::Refused => FailureKind::Refused,
             ErrorKind::Conflict => FailureKind::Conflict,
             ErrorKind::Unavailable => FailureKind::Unavailable,
+            ErrorKind::Denied => FailureKind::Denied,
         }
     }
 }
@@ -102,6 +106,16 @@ pub fn classify(error: &anyhow::Error) -> FailureKind {
         }
         if cause.downcast_ref::<reform_shared::edge::ConnectError>().is_some() {
             return FailureKind::Unavailable;
+        }
+        if cause.downcast_ref::<reform_shared::keyfile::KeyFileError>().is_some() {
+            return FailureKind::Invalid;
+        }
+        if let Some(e) = cause.downcast_ref::<reform_directory::genesis::GenesisError>() {
+            return match e {
+                reform_directory::genesis::GenesisError::AlreadyInstated => FailureKind::Conflict,
+                reform_directory::genesis::GenesisError::Append(_) => FailureKind::Unavailable,
+                _ => FailureKind::Invalid,
+            };
         }
         if cause.downcast_ref::<reform_evidence::file::FileError>().is_some() {
             return FailureKind::Invalid;

@@ -91,7 +91,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Framework(FrameworkCmd::Publish { file, year }) => {
             let command = read_framework(&file)?.into_command(year).map_err(anyhow::Error::msg)?;
             let request = ctx.request(command)?;
-            let accepted = reform_scoring::client::send(&ctx.client().await?, &request).await?;
+            let accepted =
+                reform_scoring::client::send(&ctx.client().await?, &request, &ctx.signer()?)
+                    .await?;
             ctx.print_accepted(&accepted).await
         }
         Cmd::Framework(FrameworkCmd::Check { file, year }) => {
@@ -112,7 +114,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let command =
                 Command::RecordScore { unit, year, criterion, stage, points, reason, evidence };
             let request = ctx.request(command)?;
-            let accepted = reform_scoring::client::send(&ctx.client().await?, &request).await?;
+            let accepted =
+                reform_scoring::client::send(&ctx.client().await?, &request, &ctx.signer()?)
+                    .await?;
             ctx.print_accepted(&accepted).await
         }
     }

@@ -91,6 +91,7 @@ async fn read(
     }
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("task-history")),
             filter_subject: filter,
             ..Default::default()
         })

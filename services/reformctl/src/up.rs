@@ -7,6 +7,7 @@
 use crate::ctx::{Ctx, NATS_URL_DEFAULT};
 use crate::datadir::{self, DataDirLock};
 use anyhow::{bail, Context as _};
+use reform_shared::broker::{self, BrokerUser};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{check_stream, init_stream, LogIdentity, StreamError, StreamSettings};
 use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
@@ -52,11 +53,28 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let data_dir = absolute(&args.data_dir)?;
     // Before anything starts: one owner per data directory (see `datadir`).
     let mut lock = DataDirLock::acquire(&data_dir)?;
-    let server = if embedded { Some(start_server(&args, &data_dir, &mut lock)?) } else { None };
+    // The embedded broker runs with the deployed permissions and its own credentials.
+    let credentials =
+        if embedded { Some(broker::provision(&data_dir.join("broker"))?) } else { None };
+    let server = match &credentials {
+        Some(credentials) => Some(start_server(&args, &data_dir, credentials, &mut lock)?),
+        None => None,
+    };
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
-    let client = reform_shared::edge::connect(&url)
-        .await
-        .context("the stack's broker did not take the connection")?;
+    let connect = |user: BrokerUser| {
+        let seed = match &credentials {
+            Some(c) => Some(c.seed_path(user)),
+            None => ctx.global.nats_nkey.clone(),
+        };
+        let url = url.clone();
+        async move {
+            reform_shared::edge::connect_as(&url, seed.as_deref())
+                .await
+                .context("the stack's broker did not take the connection")
+        }
+    };
+    let client = connect(BrokerUser::Service).await?;
+    let evidence_client = connect(BrokerUser::Evidence).await?;
     let js = async_nats::jetstream::new(client.clone());
     let log = ensure_log(&js, &data_dir, &url).await?;
 
@@ -65,6 +83,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel();
     let supervisor = crate::up_services::Supervisor {
         client: client.clone(),
+        evidence_client: evidence_client.clone(),
         log: log.clone(),
         fatal: fatal_tx,
         shutdown: shutdown.clone(),
@@ -83,6 +102,13 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         crate::up_services::start_rollup(&supervisor, reports.clone(), log_key.clone()).await?,
     );
     print_summary(&js, server.as_ref(), &url, &log).await?;
+    if let Some(credentials) = &credentials {
+        println!(
+            "  credentials {} (owner-only): client.nk for people's reformctl, auditor.nk for \
+             auditors, service.nk for operators (--nats-nkey FILE or PAR_NATS_NKEY)",
+            credentials.dir.display()
+        );
+    }
     println!("  views       {}", views.display());
     println!("  reports     {}", reports.display());
     println!(
@@ -95,8 +121,21 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         crate::status::print(&status);
         eprintln!("see `reformctl status`, and docs/operations.md for what to do");
     } else if !args.no_demo {
-        load_demo(&client).await?;
-        close_demo_periods(&client).await?;
+        let demo = crate::demo::parse(crate::demo::PROVINCE_JSON)?;
+        let keys = crate::demo::DemoKeys::ensure(&data_dir.join("keys"), &demo)?;
+        if let Some((sequence, key)) = crate::demo::genesis(&js, &keys).await? {
+            let person = crate::demo::ADMINISTRATOR.0;
+            println!("  genesis     {person} is the first administrator (key {key}, sequence {sequence})");
+        }
+        // People load the demo as any client would, with the clients' broker credentials.
+        let people = connect(BrokerUser::Client).await?;
+        load_demo(&people, &demo, &keys).await?;
+        close_demo_periods(&people, keys.administrator()?).await?;
+        println!(
+            "  demo keys   {} (one signing key per demo person: --key {}/PERSON.nk)",
+            data_dir.join("keys").display(),
+            data_dir.join("keys").display()
+        );
         crate::up_services::wait_projected(&client).await?;
         crate::up_show::show(&client).await?;
     }
@@ -183,6 +222,7 @@ async fn ensure_log(
 fn start_server(
     args: &Args,
     data_dir: &Path,
+    credentials: &broker::Credentials,
     lock: &mut DataDirLock,
 ) -> anyhow::Result<NatsServer> {
     let options = ServerOptions {
@@ -190,6 +230,7 @@ fn start_server(
         port: Some(args.port),
         sync: Sync::Always,
         die_with_parent: true,
+        auth: Some(credentials.dir.clone()),
     };
     // The server inherits the lock: while it lives, the store has an owner.
     lock.inherit_to_children()?;
@@ -239,16 +280,21 @@ async fn print_summary(
 /// The demo is history loaded after the fact, so the rollup service would not close its periods
 /// on its own (they ended before the log began): close them, as an operator importing history
 /// does. Idempotent: a closed period stays as it was.
-async fn close_demo_periods(client: &async_nats::Client) -> anyhow::Result<()> {
+async fn close_demo_periods(
+    client: &async_nats::Client,
+    administrator: &nkeys::KeyPair,
+) -> anyhow::Result<()> {
     let mut closed = 0;
     for period in crate::rollup::periods_of(crate::demo::YEARS) {
         let request = reform_shared::command::Request {
             command_id: reform_shared::ids::CommandId::new(format!("demo-close-{period}"))?,
-            actor: reform_shared::ids::PersonId::new("demo-loader".to_owned())?,
+            actor: reform_shared::ids::PersonId::new(crate::demo::ADMINISTRATOR.0.to_owned())?,
             occurred_on: None,
             command: reform_rollup::Command::Close { period },
         };
-        let accepted = reform_shared::command::send(client, reform_rollup::NAME, &request).await?;
+        let accepted =
+            reform_shared::command::send(client, reform_rollup::NAME, &request, administrator)
+                .await?;
         closed += usize::from(!accepted.duplicate);
     }
     if closed > 0 {
@@ -259,9 +305,12 @@ async fn close_demo_periods(client: &async_nats::Client) -> anyhow::Result<()> {
 
 /// Loads the demo every time: it is idempotent (each item's command id is fixed), so a load
 /// cut short by Ctrl-C is completed by the next start and a complete one appends nothing.
-async fn load_demo(client: &async_nats::Client) -> anyhow::Result<()> {
-    let demo = crate::demo::parse(crate::demo::PROVINCE_JSON)?;
-    let loaded = crate::demo::load(client, &demo, true).await?;
+async fn load_demo(
+    client: &async_nats::Client,
+    demo: &crate::demo::Demo,
+    keys: &crate::demo::DemoKeys,
+) -> anyhow::Result<()> {
+    let loaded = crate::demo::load(client, demo, keys, true).await?;
     if loaded.appended == 0 {
         println!("  demo        already loaded ({} commands, nothing appended)", loaded.already);
     } else {

@@ -24,6 +24,8 @@ pub const COMMAND_SERVICES: [&str; 4] =
 #[derive(Debug, Clone)]
 pub struct Supervisor {
     pub client: async_nats::Client,
+    /// The evidence service's own connection: only its broker user may write evidence files.
+    pub evidence_client: async_nats::Client,
     pub log: LogIdentity,
     pub fatal: Fatal,
     pub shutdown: Shutdown,
@@ -39,7 +41,8 @@ impl Supervisor {
         let js = async_nats::jetstream::new(client.clone());
         let log = reform_shared::stream::current_identity(&js).await?;
         let (fatal, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
-        Ok((Self { client: client.clone(), log, fatal, shutdown: shutdown.clone() }, fatal_rx))
+        let (client, evidence_client) = (client.clone(), client.clone());
+        Ok((Self { client, evidence_client, log, fatal, shutdown: shutdown.clone() }, fatal_rx))
     }
 
     fn run<F, Fut, E>(&self, name: &'static str, make: F) -> Running
@@ -48,7 +51,15 @@ impl Supervisor {
         Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
         E: std::fmt::Display + Send + 'static,
     {
-        let client = self.client.clone();
+        self.run_on(self.client.clone(), name, make)
+    }
+
+    fn run_on<F, Fut, E>(&self, client: async_nats::Client, name: &'static str, make: F) -> Running
+    where
+        F: Fn(async_nats::Client, Shutdown) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
         let handle = supervise(
             name,
             move |shutdown| make(client.clone(), shutdown),
@@ -66,7 +77,9 @@ pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<V
     let running: Vec<Running> = vec![
         supervisor.run("directory", |c, s| reform_directory::run(c, Default::default(), s.wait())),
         supervisor.run("tasks", |c, s| reform_tasks::run(c, Default::default(), s.wait())),
-        supervisor.run("evidence", |c, s| reform_evidence::run(c, Default::default(), s.wait())),
+        supervisor.run_on(supervisor.evidence_client.clone(), "evidence", |c, s| {
+            reform_evidence::run(c, Default::default(), s.wait())
+        }),
         supervisor.run("scoring", |c, s| reform_scoring::run(c, Default::default(), s.wait())),
     ];
     wait_ready(&supervisor.client, &COMMAND_SERVICES).await?;

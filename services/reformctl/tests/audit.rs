@@ -28,13 +28,24 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     let url = broker.server.url().to_owned();
     let pass = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || reformctl(&url, &["audit", "verify"])
+        move || reformctl(&url, &["audit", "verify", "--allow-unsigned"])
     })
     .await
     .expect("joins");
     let stdout = String::from_utf8_lossy(&pass.stdout);
     assert_eq!(pass.status.code(), Some(0), "{stdout}");
-    assert_eq!(stdout.trim(), "PASS: 4 messages, 3 aggregates, no problem");
+    assert_eq!(stdout.trim(), "PASS: 4 messages, 3 aggregates, no problem, 4 unsigned (allowed)");
+    // Without the allowance, events in a person's name with no signed request behind them
+    // (as the test harness appends them) are problems.
+    let strict = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || reformctl(&url, &["audit", "verify"])
+    })
+    .await
+    .expect("joins");
+    let stdout = String::from_utf8_lossy(&strict.stdout);
+    assert_eq!(strict.status.code(), Some(8), "{stdout}");
+    assert!(stdout.contains("unit-added by tester carries no signature"), "{stdout}");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let export = dir.path().join("log.jsonl");
@@ -55,7 +66,7 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     assert_eq!(first["sequence"], 1);
     assert_eq!(first["envelope"]["chain"]["version"], 1);
 
-    let again = reformctl(&url, &["audit", "verify", "--export", &export_text]);
+    let again = reformctl(&url, &["audit", "verify", "--allow-unsigned", "--export", &export_text]);
     assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
 
     // Remove the third message from the export, as an edited backup would.
@@ -63,7 +74,10 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     let kept: Vec<&str> =
         text.lines().enumerate().filter(|(i, _)| *i != 2).map(|(_, l)| l).collect();
     std::fs::write(&damaged, kept.join("\n") + "\n").expect("write");
-    let failed = reformctl(&url, &["audit", "verify", "--export", &damaged.display().to_string()]);
+    let failed = reformctl(
+        &url,
+        &["audit", "verify", "--allow-unsigned", "--export", &damaged.display().to_string()],
+    );
     let stdout = String::from_utf8_lossy(&failed.stdout);
     assert_eq!(failed.status.code(), Some(8), "{stdout}");
     assert!(stdout.contains("sequence 4: sequence 3 is missing: removed from the log"), "{stdout}");
@@ -74,7 +88,13 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
 
     let garbage = reformctl(
         &url,
-        &["audit", "verify", "--export", &dir.path().join("nope.jsonl").display().to_string()],
+        &[
+            "audit",
+            "verify",
+            "--allow-unsigned",
+            "--export",
+            &dir.path().join("nope.jsonl").display().to_string(),
+        ],
     );
     assert_eq!(garbage.status.code(), Some(1), "a missing file is an error of its own");
 }
@@ -88,9 +108,11 @@ async fn verify_names_a_stream_that_allows_deletes() {
     config.deny_delete = false;
     js.create_stream(config).await.expect("stream made by hand");
     let url = server.url().to_owned();
-    let out = tokio::task::spawn_blocking(move || reformctl(&url, &["audit", "verify"]))
-        .await
-        .expect("joins");
+    let out = tokio::task::spawn_blocking(move || {
+        reformctl(&url, &["audit", "verify", "--allow-unsigned"])
+    })
+    .await
+    .expect("joins");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(8), "{stdout}");
     assert!(
@@ -232,9 +254,11 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
         .append_next(draft("c9", "2016-04-01", complete("t2", "sgd")))
         .await
         .expect("appends");
-    let holds =
-        run(url.clone(), args(&["audit", "verify", "--checkpoint", &note, "--log-key", &public]))
-            .await;
+    let holds = run(
+        url.clone(),
+        args(&["audit", "verify", "--allow-unsigned", "--checkpoint", &note, "--log-key", &public]),
+    )
+    .await;
     assert_eq!(holds.status.code(), Some(0), "{}", String::from_utf8_lossy(&holds.stdout));
 
     // A witness cosigns after checking the log itself, then cosigns the next checkpoint only
@@ -283,6 +307,7 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
         args(&[
             "audit",
             "verify",
+            "--allow-unsigned",
             "--checkpoint",
             &cosigned,
             "--log-key",
@@ -298,6 +323,7 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
         args(&[
             "audit",
             "verify",
+            "--allow-unsigned",
             "--checkpoint",
             &note,
             "--log-key",
@@ -338,7 +364,7 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
     append_all(&appender, "c", &rewritten_events).await;
     let rewritten = run(
         other.server.url().to_owned(),
-        args(&["audit", "verify", "--checkpoint", &note, "--log-key", &public]),
+        args(&["audit", "verify", "--allow-unsigned", "--checkpoint", &note, "--log-key", &public]),
     )
     .await;
     // A checkpoint of the rewritten log, signed with the same log key, is refused by the witness.
@@ -363,9 +389,19 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
     // A checkpoint edited after signing.
     let forged = dir.path().join("forged.txt").display().to_string();
     std::fs::write(&forged, text.replacen("\n4\n", "\n3\n", 1)).expect("write");
-    let refused =
-        run(url.clone(), args(&["audit", "verify", "--checkpoint", &forged, "--log-key", &public]))
-            .await;
+    let refused = run(
+        url.clone(),
+        args(&[
+            "audit",
+            "verify",
+            "--allow-unsigned",
+            "--checkpoint",
+            &forged,
+            "--log-key",
+            &public,
+        ]),
+    )
+    .await;
     assert_eq!(refused.status.code(), Some(8));
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("signature does not verify"),

@@ -30,6 +30,7 @@ async fn commands_survive_random_kills_of_every_part_and_the_broker() {
         port: Some(free_port()),
         sync: Sync::Always,
         die_with_parent: false,
+        auth: None,
     };
     let mut server = Some(NatsServer::start(&options).expect("server"));
     let url = server.as_ref().map(|s| s.url().to_owned()).expect("url");

@@ -7,7 +7,7 @@ use common::reformctl;
 
 use reform_shared::event::UnitKind;
 use reform_shared::testkit::events::*;
-use reform_shared::testkit::{append_all, eventually, Broker};
+use reform_shared::testkit::{append_all, eventually, key_file, Broker};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -15,6 +15,7 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     let broker = Broker::start().await;
     let appender = broker.appender().await;
     let events = [
+        ("2016-01-01", genesis("kiem-toan")),
         ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
         ("2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
         ("2016-03-20", complete("t1", "sgd")),
@@ -42,7 +43,17 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     };
     // The service closes 2016's periods on its own (the test's events were recorded in 2016),
     // so closing by hand answers with the first close.
-    let closed = cli(vec!["--actor", "kiem-toan", "rollup", "close", "2016-q1"]).await;
+    let keys = tempfile::tempdir().expect("temp dir");
+    let admin = key_file(keys.path(), "kiem-toan").display().to_string();
+    let stranger = key_file(keys.path(), "someone").display().to_string();
+    let admin: &'static str = Box::leak(admin.into_boxed_str());
+    let stranger: &'static str = Box::leak(stranger.into_boxed_str());
+    // Closing by hand is an administrator's: anyone else is denied (exit 9).
+    let denied =
+        cli(vec!["--actor", "someone", "--key", stranger, "rollup", "close", "2016-q1"]).await;
+    assert_eq!(denied.status.code(), Some(9), "{}", String::from_utf8_lossy(&denied.stderr));
+    let closed =
+        cli(vec!["--actor", "kiem-toan", "--key", admin, "rollup", "close", "2016-q1"]).await;
     assert!(closed.status.success(), "{}", String::from_utf8_lossy(&closed.stderr));
     let text = eventually("2016's four periods to be closed", Duration::from_secs(60), || {
         let cli = cli.clone();

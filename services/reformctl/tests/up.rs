@@ -109,12 +109,14 @@ fn a_deleted_log_is_refused_not_recreated() {
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     assert!(String::from_utf8_lossy(&first.stdout).contains("Provisioned a new event log"));
 
-    // A client deletes the stream (permissions to stop that come with the security work).
+    // No broker user may delete the stream (deploy/nats/permissions.conf), but whoever holds
+    // the store's files can: start a server on them without the permissions and delete it.
     let options = ServerOptions {
         data_dir: data.join("nats"),
         port: Some(port),
         sync: Sync::Always,
         die_with_parent: false,
+        auth: None,
     };
     let server = NatsServer::start(&options).expect("server on the store");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -139,14 +141,28 @@ fn a_deleted_log_is_refused_not_recreated() {
     });
 }
 
-fn reformctl(port: u16, args: &[&str]) -> std::process::Output {
+/// Runs `reformctl` against the stack on `port`, connecting as the broker user whose seed is
+/// `user` (`up` writes them under `<data>/broker/`).
+fn reformctl(port: u16, user: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_reformctl"))
         .arg("--nats")
         .arg(format!("nats://127.0.0.1:{port}"))
+        .arg("--nats-nkey")
+        .arg(user)
         .args(args)
         .stdin(Stdio::null())
         .output()
         .expect("reformctl runs")
+}
+
+/// The seed of a broker user of the stack whose data directory is `data`.
+fn broker_user(data: &Path, user: &str) -> std::path::PathBuf {
+    data.join("broker").join(format!("{user}.nk"))
+}
+
+/// A person's signing key file for `--key`: the test key of `person`.
+fn key(dir: &Path, person: &str) -> String {
+    reform_shared::testkit::key_file(dir, person).display().to_string()
 }
 
 /// Failure 1 through the operator's tools: garbage on the stream of a running `up`. Commands
@@ -158,18 +174,24 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     let data = dir.path().join("data");
     let port = free_port();
     let mut stack = start_up(&data, port);
+    let (client, operator) = (broker_user(&data, "client"), broker_user(&data, "service"));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // Only the services' own user may publish events: the garbage comes from one of them.
     let bad = runtime.block_on(async {
+        let url = format!("nats://127.0.0.1:{port}");
         let client =
-            async_nats::connect(format!("nats://127.0.0.1:{port}")).await.expect("connects");
+            reform_shared::edge::connect_as(&url, Some(&operator)).await.expect("connects");
         let js = async_nats::jetstream::new(client);
         let ack = js.publish("par.evt.tasks.x.task.zzz", "garbage".into()).await.expect("publish");
         ack.await.expect("stored").sequence
     });
 
+    let lan = key(dir.path(), "lan");
     let assign = [
         "--actor",
         "lan",
+        "--key",
+        &lan,
         "--command-id",
         "cmd-1",
         "task",
@@ -184,7 +206,7 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
         "--due",
         "2016-12-31",
     ];
-    let refused = reformctl(port, &assign);
+    let refused = reformctl(port, &client, &assign);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -195,24 +217,30 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     );
     assert!(stderr.contains("--command-id cmd-1"), "{stderr}");
 
-    let status = reformctl(port, &["status"]);
+    let status = reformctl(port, &client, &["status"]);
     assert!(!status.status.success(), "status exits non-zero while a part is halted");
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(stdout.contains("halted"), "{stdout}");
     assert!(stdout.contains(&format!("sequence {bad}")), "{stdout}");
 
-    let show = reformctl(port, &["log", "show", &bad.to_string()]);
+    let show = reformctl(port, &operator, &["log", "show", &bad.to_string()]);
     let stdout = String::from_utf8_lossy(&show.stdout);
     assert!(stdout.contains("unreadable: message is damaged"), "{stdout}");
-    let absent = reformctl(port, &["log", "skip", &(bad + 100).to_string(), "--reason", "x"]);
+    let absent =
+        reformctl(port, &operator, &["log", "skip", &(bad + 100).to_string(), "--reason", "x"]);
     assert!(!absent.status.success(), "a sequence the log does not hold cannot be skipped");
     let stderr = String::from_utf8_lossy(&absent.stderr);
     assert!(stderr.contains(&format!("has no message at sequence {}", bad + 100)), "{stderr}");
-    let skip =
-        reformctl(port, &["log", "skip", &bad.to_string(), "--reason", "garbage from a test"]);
+    let skip = reformctl(
+        port,
+        &operator,
+        &["log", "skip", &bad.to_string(), "--reason", "garbage from a test"],
+    );
     assert!(skip.status.success(), "{}", String::from_utf8_lossy(&skip.stderr));
 
-    wait_until("every part to run again", || reformctl(port, &["status"]).status.success());
+    wait_until("every part to run again", || {
+        reformctl(port, &client, &["status"]).status.success()
+    });
     stop(&mut stack, &data);
 }
 
@@ -226,21 +254,53 @@ fn json_of(output: &std::process::Output) -> serde_json::Value {
 /// code differs by kind (documented in `reformctl::outcome`).
 #[test]
 fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (lan, nobody) = (key(dir.path(), "lan"), key(dir.path(), "nobody"));
     let closed = free_port();
-    let unreachable = reformctl(closed, &["--json", "view", "status-of-nothing"]);
+    let nowhere = dir.path().join("no-such.nk");
+    let unreachable = reformctl(closed, &nowhere, &["--json", "view", "status-of-nothing"]);
     assert_eq!(unreachable.status.code(), Some(2), "a wrong command line is clap's exit 2");
-    let unreachable =
-        reformctl(closed, &["--json", "--actor", "a", "person", "add", "a", "--name", "A"]);
+    let unreachable = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", &format!("nats://127.0.0.1:{closed}"), "--json", "--actor", "a"])
+        .args(["--key", &lan, "person", "add", "a", "--name", "A"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("reformctl runs");
     assert_eq!(unreachable.status.code(), Some(7));
     assert_eq!(json_of(&unreachable)["kind"], "unavailable");
 
-    let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let port = free_port();
     let mut stack = start_up(&data, port);
-    let first =
-        ["--json", "--wait", "--actor", "lan", "person", "add", "lan", "--name", "Nguyễn Thị Lan"];
-    let accepted = reformctl(port, &first);
+    let (client, operator) = (broker_user(&data, "client"), broker_user(&data, "service"));
+    // The first administrator comes from the operator's genesis step, with the services' user.
+    let genesis =
+        ["--json", "--key", &lan, "genesis", "--person", "lan", "--name", "Nguyễn Thị Lan"];
+    let genesis_by_client = reformctl(port, &client, &genesis);
+    assert_ne!(genesis_by_client.status.code(), Some(0), "a client cannot instate anyone");
+    let instated = reformctl(port, &operator, &genesis);
+    assert_eq!(instated.status.code(), Some(0), "{}", String::from_utf8_lossy(&instated.stderr));
+    assert_eq!(json_of(&instated)["event"], "genesis");
+    let again = reformctl(port, &operator, &genesis);
+    assert_eq!(again.status.code(), Some(5), "genesis happens once");
+    assert!(json_of(&again)["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("already has its first administrator")));
+
+    let first = [
+        "--json",
+        "--wait",
+        "--actor",
+        "lan",
+        "--key",
+        &lan,
+        "person",
+        "add",
+        "hoa",
+        "--name",
+        "Trần Thị Hoa",
+    ];
+    let accepted = reformctl(port, &client, &first);
     assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
     let accepted = json_of(&accepted);
     assert_eq!(accepted["outcome"], "accepted");
@@ -248,7 +308,21 @@ fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
 
     let future = reformctl(
         port,
-        &["--json", "--actor", "lan", "--on", "2099-06-01", "person", "add", "x", "--name", "X"],
+        &client,
+        &[
+            "--json",
+            "--actor",
+            "lan",
+            "--key",
+            &lan,
+            "--on",
+            "2099-06-01",
+            "person",
+            "add",
+            "x",
+            "--name",
+            "X",
+        ],
     );
     assert_eq!(future.status.code(), Some(3));
     let failed = json_of(&future);
@@ -261,12 +335,24 @@ fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
         "{failed}"
     );
 
-    let stranger =
-        reformctl(port, &["--json", "--actor", "nobody", "person", "add", "y", "--name", "Y"]);
-    assert_eq!(stranger.status.code(), Some(4));
-    assert_eq!(json_of(&stranger)["kind"], "refused");
+    let refused = reformctl(
+        port,
+        &client,
+        &["--json", "--actor", "lan", "--key", &lan, "person", "add", "hoa", "--name", "Hoa"],
+    );
+    assert_eq!(refused.status.code(), Some(4));
+    assert_eq!(json_of(&refused)["kind"], "refused");
 
-    let unknown = reformctl(port, &["--json", "view", "unit", "--unit", "nope", "--year", "2016"]);
+    let stranger = reformctl(
+        port,
+        &client,
+        &["--json", "--actor", "nobody", "--key", &nobody, "person", "add", "y", "--name", "Y"],
+    );
+    assert_eq!(stranger.status.code(), Some(9));
+    assert_eq!(json_of(&stranger)["kind"], "denied");
+
+    let unknown =
+        reformctl(port, &client, &["--json", "view", "unit", "--unit", "nope", "--year", "2016"]);
     assert_eq!(unknown.status.code(), Some(6));
     assert_eq!(json_of(&unknown)["kind"], "not-found");
     stop(&mut stack, &data);

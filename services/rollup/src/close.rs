@@ -151,11 +151,7 @@ pub async fn close_signed(
             digest = sha;
         }
         let key = format!("{}.{}", hex::encode(sha), format.extension());
-        let mut reader = bytes.as_slice();
-        store
-            .put(key.as_str(), &mut reader)
-            .await
-            .map_err(|e| RollupError::Store(e.to_string()))?;
+        put_new(&store, &key, &bytes).await?;
         if let Some(dir) = reports_dir {
             write_file(dir, period, format, &bytes)?;
         }
@@ -173,11 +169,7 @@ pub async fn close_signed(
         };
         let note = checkpoint.sign(key).map_err(|e| RollupError::Store(e.to_string()))?;
         let key_name = format!("{}.checkpoint", hex::encode(report::sha256(note.as_bytes())));
-        let mut reader = note.as_bytes();
-        store
-            .put(key_name.as_str(), &mut reader)
-            .await
-            .map_err(|e| RollupError::Store(e.to_string()))?;
+        put_new(&store, &key_name, note.as_bytes()).await?;
         if let Some(dir) = reports_dir {
             let io =
                 |e: std::io::Error| RollupError::Io { path: dir.display().to_string(), source: e };
@@ -237,4 +229,16 @@ pub fn write_file(
     let temp = dir.join(format!(".{period}.{}.tmp", format.extension()));
     std::fs::write(&temp, bytes).map_err(io)?;
     std::fs::rename(&temp, &path).map_err(io)
+}
+
+/// Puts a content-addressed object unless it is already there. Putting over an existing name
+/// would purge the old chunks, which the broker refuses every user (an object once stored is
+/// never removed), and the same name holds the same bytes anyway.
+async fn put_new(store: &ObjectStore, key: &str, bytes: &[u8]) -> Result<(), RollupError> {
+    if store.info(key).await.is_ok() {
+        return Ok(());
+    }
+    let mut reader = bytes;
+    store.put(key, &mut reader).await.map_err(|e| RollupError::Store(e.to_string()))?;
+    Ok(())
 }

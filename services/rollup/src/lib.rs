@@ -156,7 +156,11 @@ pub async fn run(
             }
             request = endpoint.next() => {
                 let Some(request) = request else { break };
-                let reply = handle(&js, &config, key.as_ref(), &clock, &request.message.payload).await;
+                let message = &request.message;
+                if !command::answerable(message) {
+                    continue;
+                }
+                let reply = handle(&js, &config, key.as_ref(), &clock, message.headers.as_ref(), &message.payload).await;
                 let bytes = serde_json::to_vec(&reply).unwrap_or_default();
                 if let Err(e) = request.respond(Ok(bytes.into())).await {
                     tracing::warn!(error = %e, "could not send a reply");
@@ -165,6 +169,37 @@ pub async fn run(
         }
     }
     let _ = service.stop().await;
+    Ok(())
+}
+
+/// Closing a period by hand is an administrator's act: the signer's key must be the actor's
+/// and valid, and the actor must hold the administrator access today, by the directory as the
+/// log holds it now.
+async fn administrator(
+    js: &async_nats::jetstream::Context,
+    actor: &reform_shared::ids::PersonId,
+    key: &str,
+    now: reform_shared::time::Timestamp,
+) -> Result<(), Reply> {
+    let unavailable =
+        |e: RollupError| Reply::Failed { kind: ErrorKind::Unavailable, message: e.to_string() };
+    let head = log::head(js).await.map_err(unavailable)?;
+    let mut directory = reform_shared::directory::Directory::default();
+    log::for_each_in_prefix(js, log::End::Sequence(head), |_, record, _| {
+        if let Some(record) = record {
+            directory.apply(&record.envelope.event);
+        }
+    })
+    .await
+    .map_err(unavailable)?;
+    let denied = |message: String| Reply::Failed { kind: ErrorKind::Denied, message };
+    directory.check_signer(actor, key).map_err(|e| denied(e.to_string()))?;
+    let today = now.vietnam_date().unwrap_or_else(reform_shared::time::Date::today_in_vietnam);
+    if !directory.holds(actor, reform_shared::event::Access::Administrator, None, today) {
+        return Err(denied(format!(
+            "{actor} may not close a period by hand: that needs the administrator access on {today}"
+        )));
+    }
     Ok(())
 }
 
@@ -195,12 +230,23 @@ async fn handle(
     config: &Config,
     key: Option<&nkeys::KeyPair>,
     clock: &impl Clock,
+    headers: Option<&async_nats::HeaderMap>,
     payload: &[u8],
 ) -> Reply {
+    let endpoint = command::command_subject(NAME);
+    let signature = reform_shared::sign::from_headers(headers, payload)
+        .and_then(|s| reform_shared::sign::check(&endpoint, &s).map(|()| s));
+    let signature = match signature {
+        Ok(signature) => signature,
+        Err(e) => return Reply::Failed { kind: ErrorKind::Denied, message: e.to_string() },
+    };
     let request = match command::parse_json::<Request<Command>>(payload) {
         Ok(request) => request,
         Err(message) => return Reply::Failed { kind: ErrorKind::Invalid, message },
     };
+    if let Err(reply) = administrator(js, &request.actor, &signature.key, clock.now()).await {
+        return reply;
+    }
     let Command::Close { period } = request.command;
     let outcome = async {
         let end = log::End::Sequence(log::head(js).await?);

@@ -69,6 +69,7 @@ pub async fn for_each_in_prefix(
         js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
     let consumer = stream
         .create_consumer(OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("rollup")),
             filter_subject: ALL_EVENTS.to_owned(),
             ..Default::default()
         })
@@ -133,6 +134,7 @@ pub async fn after(
         js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
     let consumer = stream
         .create_consumer(OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("rollup")),
             filter_subject: ALL_EVENTS.to_owned(),
             deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
                 start_sequence: after + 1,

@@ -7,6 +7,7 @@ use reform_shared::command::{self, Accepted, CommandError, Request};
 pub async fn send(
     client: &async_nats::Client,
     request: &Request<Command>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
-    command::send(client, crate::NAME, request).await
+    command::send(client, crate::NAME, request, key).await
 }

@@ -115,6 +115,10 @@ impl Decider for State {
     const DESCRIPTION: &'static str =
         "PAR INDEX scoring: publishes yearly frameworks and records scores per unit and criterion";
 
+    fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     fn apply(&mut self, record: &Record) {
         let event = &record.envelope.event;
         self.directory.apply(event);

@@ -75,6 +75,7 @@ async fn measure(sync: Sync) -> anyhow::Result<Figures> {
         port: None,
         sync,
         die_with_parent: false,
+        auth: None,
     };
     let server = NatsServer::start(&options)?;
     let client = async_nats::connect(server.url()).await?;
@@ -93,8 +94,9 @@ async fn measure(sync: Sync) -> anyhow::Result<Figures> {
         async move { ping.request("$SRV.PING.par-tasks", "".into()).await.ok().map(|_| ()) }
     })
     .await;
+    let key = reform_shared::testkit::key_of("b");
     for c in 0..CLIENTS {
-        reform_tasks::send(&client, &request(format!("assign-{c}"), assign(c))).await?;
+        reform_tasks::send(&client, &request(format!("assign-{c}"), assign(c)), &key).await?;
     }
     let (commands_per_second, mut latencies) =
         tokio::time::timeout(PHASE_LIMIT, commands(server.url())).await??;
@@ -121,13 +123,14 @@ async fn commands(url: &str) -> anyhow::Result<(u64, Vec<u64>)> {
     let mut workers = Vec::new();
     for (c, client) in clients.into_iter().enumerate() {
         workers.push(tokio::spawn(async move {
+            let key = reform_shared::testkit::key_of("b");
             let mut latencies = Vec::with_capacity(COMMANDS_PER_CLIENT);
             for n in 0..COMMANDS_PER_CLIENT {
                 let percent = u16::try_from(n % 101).unwrap_or(0);
                 let command =
                     Command::ReportProgress { task: task_id(c), percent, note: String::new() };
                 let at = Instant::now();
-                reform_tasks::send(&client, &request(format!("p-{c}-{n}"), command)).await?;
+                reform_tasks::send(&client, &request(format!("p-{c}-{n}"), command), &key).await?;
                 latencies.push(micros(at.elapsed()));
             }
             anyhow::Ok(latencies)
@@ -188,6 +191,7 @@ async fn seed(js: &jetstream::Context) -> anyhow::Result<()> {
             parent: None,
         },
         Event::PersonRegistered { person: id("b"), name: "Lê Thị B".into(), title: "".into() },
+        reform_shared::testkit::events::key("b"),
         Event::LeaderAppointed {
             tenure: id("t-b"),
             unit: id("sgd"),

@@ -151,6 +151,10 @@ impl Decider for Tasks {
         }
     }
 
+    fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     fn apply(&mut self, record: &Record) {
         let on = record.envelope.occurred_at.vietnam_date();
         self.apply_event(&record.envelope.event, on);

@@ -37,6 +37,7 @@ pub async fn run(
 pub async fn send(
     client: &async_nats::Client,
     request: &Request<Command>,
+    key: &nkeys::KeyPair,
 ) -> Result<Accepted, CommandError> {
-    command::send(client, NAME, request).await
+    command::send(client, NAME, request, key).await
 }

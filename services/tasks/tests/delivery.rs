@@ -9,7 +9,7 @@ use reform_shared::command::{self, CommandError, ErrorKind, Request};
 use reform_shared::event::Event;
 use reform_shared::stream::{stream_config, StreamSettings};
 use reform_shared::subject::Aggregate;
-use reform_shared::testkit::{draft, eventually, id, Broker};
+use reform_shared::testkit::{draft, events, eventually, id, key_of, send_raw_signed, Broker};
 use reform_tasks::Config;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,7 +137,7 @@ async fn conflicting_commands_on_one_task_sent_at_once_apply_exactly_one() {
             let (client, barrier) = (client.clone(), barrier.clone());
             racers.push(tokio::spawn(async move {
                 barrier.wait().await;
-                reform_tasks::send(&client, &request).await
+                reform_tasks::send(&client, &request, &key_of("b")).await
             }));
         }
         let mut winners = Vec::new();
@@ -191,7 +191,7 @@ async fn the_same_command_id_sent_at_once_to_two_replicas_appends_once() {
             let (client, barrier, request) = (client.clone(), barrier.clone(), request.clone());
             copies.push(tokio::spawn(async move {
                 barrier.wait().await;
-                reform_tasks::send(&client, &request).await
+                reform_tasks::send(&client, &request, &key_of("b")).await
             }));
         }
         let mut sequences = Vec::new();
@@ -223,12 +223,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
         oversized.as_bytes(),
     ];
     for bytes in garbage {
-        let reply = broker
-            .client
-            .request(command::command_subject(reform_tasks::NAME), bytes.to_vec().into())
-            .await
-            .expect("the service answers");
-        match command::read_reply(reform_tasks::NAME, &reply.payload) {
+        match send_raw_signed(&broker.client, reform_tasks::NAME, bytes, "b").await {
             Err(CommandError::Failed { kind: ErrorKind::Invalid, message }) => {
                 assert!(
                     message.starts_with("not a valid request") || message.contains("over"),
@@ -259,12 +254,11 @@ async fn the_directory_services_events_reach_the_tasks_service() {
         },
     ));
     let tasks = Service::start(&broker, Config::default()).await;
+    // The administrator comes from the genesis step; the rest through the directory service.
+    let appender = broker.appender().await;
+    reform_shared::testkit::append_all(&appender, "g", &[("2016-01-04", events::genesis("a"))])
+        .await;
     let commands = [
-        Dir::RegisterPerson {
-            person: id("a"),
-            name: "Nguyễn Văn A".into(),
-            title: "Giám đốc".into(),
-        },
         Dir::AddUnit {
             unit: id("sgd"),
             name: "Sở Giáo dục và Đào tạo".into(),
@@ -289,7 +283,7 @@ async fn the_directory_services_events_reach_the_tasks_service() {
         let result = eventually("the directory service to take the command", WAIT, || {
             let (client, request) = (broker.client.clone(), request.clone());
             async move {
-                match reform_directory::send(&client, &request).await {
+                match reform_directory::send(&client, &request, &key_of("a")).await {
                     Err(CommandError::Transport { .. }) => None,
                     other => Some(other),
                 }
@@ -310,12 +304,8 @@ async fn the_directory_services_events_reach_the_tasks_service() {
 async fn a_command_for_another_service_is_invalid_here() {
     let (broker, service) = start().await;
     let json = br#"{"command_id":"c-x","actor":"b","command":{"type":"add-unit","unit":"u","name":"U","kind":"division"}}"#;
-    let reply = broker
-        .client
-        .request(command::command_subject(reform_tasks::NAME), json.to_vec().into())
-        .await
-        .expect("answers");
-    let error = command::read_reply(reform_tasks::NAME, &reply.payload).expect_err("invalid");
+    let error =
+        send_raw_signed(&broker.client, reform_tasks::NAME, json, "b").await.expect_err("invalid");
     assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
     service.stop().await;
 }

@@ -43,8 +43,14 @@ async fn unknown_unit_person_plan_or_task_is_refused_naming_it_and_nothing_is_ap
     let message = refused(&broker, req("p", "2016-08-01", reassign)).await;
     assert!(message.contains("no task t-missing"), "{message}");
 
-    let message = refused(&broker, req("stranger", "2016-08-01", progress("t1", 1))).await;
-    assert!(message.contains("stranger is not a registered person"), "{message}");
+    // Someone outside the directory has no registered key, so the signature is turned down
+    // before anything is decided.
+    let before = broker.stream_messages().await;
+    let stranger = send(&broker, &req("stranger", "2016-08-01", progress("t1", 1))).await;
+    let error = stranger.expect_err("a stranger is turned down");
+    assert_eq!(error.kind(), reform_shared::command::ErrorKind::Denied, "{error}");
+    assert!(error.to_string().contains("not registered for anyone"), "{error}");
+    assert_eq!(broker.stream_messages().await, before);
     service.stop().await;
 }
 

@@ -6,6 +6,7 @@
 //! live in `shared/tests/golden/`.
 
 pub mod v1;
+pub mod v2;
 
 use crate::ids::{
     CriterionCode, EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId,
@@ -46,6 +47,7 @@ parse_by_name!(UnitKind, "unit kind");
 parse_by_name!(Role, "role");
 parse_by_name!(Component, "component field");
 parse_by_name!(Stage, "stage");
+parse_by_name!(Access, "access");
 
 /// What kind of body a unit is; a peer group is the units of one kind under one parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -126,6 +128,51 @@ impl Role {
             Role::Head => "người đứng đầu",
             Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
         }
+    }
+}
+
+/// What a person may do besides leading a unit ([`Role`]): the roles of the access table
+/// (`docs/security.md`). A head or reform deputy draws their rights from their tenure; these
+/// are granted by an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Quản trị: keeps the directory, the keys and the scoring frameworks.
+    Administrator,
+    /// Cán bộ, công chức of a unit: reports progress and attaches evidence on its tasks.
+    Staff,
+    /// Thẩm định: held at the appraising unit (Sở Nội vụ); appraised and final scores of the
+    /// units it appraises.
+    Appraiser,
+    /// Kiểm tra, giám sát: reads everything, changes nothing.
+    Auditor,
+}
+
+impl Access {
+    pub const ALL: [Access; 4] =
+        [Access::Administrator, Access::Staff, Access::Appraiser, Access::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Administrator => "administrator",
+            Access::Staff => "staff",
+            Access::Appraiser => "appraiser",
+            Access::Auditor => "auditor",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Access::Administrator => "quản trị hệ thống",
+            Access::Staff => "cán bộ, công chức",
+            Access::Appraiser => "thẩm định",
+            Access::Auditor => "kiểm tra, giám sát",
+        }
+    }
+
+    /// Whether the access is held at a unit (staff, appraiser) or across the whole system.
+    pub fn at_a_unit(self) -> bool {
+        matches!(self, Access::Staff | Access::Appraiser)
     }
 }
 
@@ -487,6 +534,43 @@ pub enum Event {
         /// The last stream sequence the report covers.
         through_sequence: u64,
     },
+
+    // --- identity and access (schema v3; appended, so older bytes keep their indices) ---
+    /// The installation's first administrator, from the operator's explicit genesis step:
+    /// registers the person, their key and the administrator access at once. Appended once.
+    Genesis {
+        person: PersonId,
+        name: String,
+        title: String,
+        /// The administrator's public key (an nkeys user key, `U…`).
+        key: String,
+        from: Date,
+    },
+    /// A person's public key (nkeys user key, `U…`); valid for their signatures from here on
+    /// in the log until revoked.
+    KeyRegistered {
+        person: PersonId,
+        key: String,
+    },
+    KeyRevoked {
+        person: PersonId,
+        key: String,
+        reason: String,
+    },
+    /// Access held over `[from, …)`; at a unit for staff and appraisers.
+    AccessGranted {
+        person: PersonId,
+        access: Access,
+        unit: Option<UnitId>,
+        from: Date,
+    },
+    /// The access ends: `to` is the first day it is no longer held.
+    AccessWithdrawn {
+        person: PersonId,
+        access: Access,
+        unit: Option<UnitId>,
+        to: Date,
+    },
 }
 
 /// The families of events; each is one token of the subject, so a consumer can filter by it.
@@ -535,6 +619,11 @@ impl Event {
             Event::FrameworkPublished { .. } => "framework-published",
             Event::ScoreChanged { .. } => "score-changed",
             Event::PeriodRolledUp { .. } => "period-rolled-up",
+            Event::Genesis { .. } => "genesis",
+            Event::KeyRegistered { .. } => "key-registered",
+            Event::KeyRevoked { .. } => "key-revoked",
+            Event::AccessGranted { .. } => "access-granted",
+            Event::AccessWithdrawn { .. } => "access-withdrawn",
         }
     }
 
@@ -543,7 +632,12 @@ impl Event {
             Event::UnitAdded { .. }
             | Event::PersonRegistered { .. }
             | Event::LeaderAppointed { .. }
-            | Event::LeaderLeft { .. } => Family::Directory,
+            | Event::LeaderLeft { .. }
+            | Event::Genesis { .. }
+            | Event::KeyRegistered { .. }
+            | Event::KeyRevoked { .. }
+            | Event::AccessGranted { .. }
+            | Event::AccessWithdrawn { .. } => Family::Directory,
             Event::PlanIssued { .. }
             | Event::TaskAssigned { .. }
             | Event::TaskReassigned { .. }
@@ -575,6 +669,10 @@ impl Event {
             | Event::EvidenceAttached { unit, .. }
             | Event::EvidenceRejected { unit, .. }
             | Event::ScoreChanged { unit, .. } => Some(unit),
+            Event::AccessGranted { unit, .. } | Event::AccessWithdrawn { unit, .. } => {
+                unit.as_ref()
+            }
+            Event::Genesis { .. } | Event::KeyRegistered { .. } | Event::KeyRevoked { .. } => None,
             Event::PersonRegistered { .. }
             | Event::FrameworkPublished { .. }
             | Event::PeriodRolledUp { .. } => None,
@@ -596,6 +694,10 @@ mod tests {
         }
         for component in Component::ALL {
             assert_eq!(serde_json::to_value(component).ok(), Some(component.as_str().into()));
+        }
+        for access in Access::ALL {
+            assert_eq!(serde_json::to_value(access).ok(), Some(access.as_str().into()));
+            assert_eq!(access.as_str().parse::<Access>(), Ok(access));
         }
         for stage in Stage::ALL {
             assert_eq!(serde_json::to_value(stage).ok(), Some(stage.as_str().into()));

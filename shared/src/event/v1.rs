@@ -1,7 +1,8 @@
 //! Schema version 1, frozen. Version 1 was the first cut of the envelope, without the slot for
-//! the issuer's signature; version 2 added it. The event enum itself is unchanged since v1, so
-//! v1 reuses [`Event`]. The day `Event` changes, its v1 shape is copied here first, so that
-//! these bytes keep decoding exactly as they were written.
+//! the issuer's signature; version 2 added it. The event enum has only grown at its end since
+//! v1 (v3 appended the identity events), and postcard writes a variant's index, so every v1
+//! event still decodes as [`Event`]. The day a released variant changes, its old shape is
+//! copied here first, so that these bytes keep decoding exactly as they were written.
 
 use crate::envelope::{Actor, ChainLink, Envelope, EventId};
 use crate::event::Event;
@@ -20,7 +21,7 @@ pub struct EnvelopeV1 {
     pub event: Event,
 }
 
-/// v1 → v2: a v1 event was never signed.
+/// v1 → current: a v1 event was never signed.
 pub fn upcast(v1: EnvelopeV1) -> Envelope {
     Envelope {
         event_id: v1.event_id,

@@ -13,11 +13,12 @@ use super::follower::{Follower, Next};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
 use crate::command::{self, ErrorKind, Reply, Request};
-use crate::envelope::{Actor, Record};
+use crate::envelope::{Actor, Record, Signature};
 use crate::event::Event;
 use crate::ids::CommandId;
 use crate::subject::{Aggregate, STREAM_NAME};
 use crate::time::{Date, Timestamp};
+use crate::{access, sign};
 use async_nats::jetstream;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -70,6 +71,8 @@ struct Waiting<C> {
     reply_to: async_nats::service::Request,
     request: Request<C>,
     context: Context,
+    /// The signature over the request as received; it goes into the event's envelope.
+    signature: Signature,
     /// Its refusal was already re-checked after catching up with the stream: the next is final.
     rechecked: bool,
 }
@@ -133,18 +136,35 @@ impl<D: Decider> Runtime<D> {
     ) -> Result<(), ServiceError> {
         if let Some(reason) = &self.halted {
             let reply = failed(ErrorKind::Unavailable, reason.clone());
-            for request in &requests {
+            for request in requests.iter().filter(|r| command::answerable(&r.message)) {
                 respond(request, &reply).await;
             }
             return Ok(());
         }
         let mut waiting = VecDeque::new();
+        let endpoint = command::command_subject(self.name);
         for reply_to in requests {
-            let parsed = command::parse_json::<Request<D::Command>>(&reply_to.message.payload)
+            let message = &reply_to.message;
+            if !command::answerable(message) {
+                continue;
+            }
+            // The signature first: nothing of an unsigned or forged request is looked at.
+            let signature = sign::from_headers(message.headers.as_ref(), &message.payload)
+                .and_then(|signature| sign::check(&endpoint, &signature).map(|()| signature));
+            let signature = match signature {
+                Ok(signature) => signature,
+                Err(e) => {
+                    tracing::info!(service = self.name, error = %e, "signature refused");
+                    respond(&reply_to, &failed(ErrorKind::Denied, e.to_string())).await;
+                    continue;
+                }
+            };
+            let parsed = command::parse_json::<Request<D::Command>>(&message.payload)
                 .and_then(|request| Ok((context_of(&request, Timestamp::now())?, request)));
             match parsed {
                 Ok((context, request)) => {
-                    waiting.push_back(Waiting { reply_to, request, context, rechecked: false });
+                    let rechecked = false;
+                    waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
                 }
                 Err(message) => respond(&reply_to, &failed(ErrorKind::Invalid, message)).await,
             }
@@ -196,7 +216,7 @@ impl<D: Decider> Runtime<D> {
                 respond(&w.reply_to, &reply).await;
                 continue;
             }
-            match self.state.decider.decide(&w.request.command, &w.context) {
+            match self.decide(&w) {
                 Ok(event) => {
                     let mut keys = vec![Aggregate::of(&event).chain_key()];
                     keys.extend(self.state.decider.batch_keys(&event));
@@ -207,10 +227,9 @@ impl<D: Decider> Runtime<D> {
                         chosen.push(Decided { waiting: w, event });
                     }
                 }
-                Err(refusal) if w.rechecked => {
-                    let message = refusal.to_string();
-                    tracing::info!(service = D::NAME, command_id = %w.request.command_id, %message, "refused");
-                    respond(&w.reply_to, &failed(ErrorKind::Refused, message)).await;
+                Err((kind, message)) if w.rechecked => {
+                    tracing::info!(service = D::NAME, command_id = %w.request.command_id, %message, ?kind, "refused");
+                    respond(&w.reply_to, &failed(kind, message)).await;
                 }
                 Err(_) => {
                     // Maybe only stale (another service's event, or one of this round's, has
@@ -237,6 +256,26 @@ impl<D: Decider> Runtime<D> {
         Ok(next)
     }
 
+    /// Decides one command: its signer's key must be the actor's and valid, the decider must
+    /// accept it, and the actor must be allowed to record the event it decided.
+    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (ErrorKind, String)> {
+        let directory = self.state.decider.directory();
+        let actor = &w.context.actor;
+        let denied = |e: &dyn std::fmt::Display| (ErrorKind::Denied, e.to_string());
+        directory.check_signer(actor, &w.signature.key).map_err(|e| denied(&e))?;
+        let event = self
+            .state
+            .decider
+            .decide(&w.request.command, &w.context)
+            .map_err(|refusal| (ErrorKind::Refused, refusal.to_string()))?;
+        let days = access::Days {
+            occurred: w.context.occurred_on,
+            recorded: w.context.recorded_at.vietnam_date().unwrap_or(w.context.occurred_on),
+        };
+        access::permits(directory, actor, &event, days).map_err(|e| denied(&e))?;
+        Ok(event)
+    }
+
     /// Appends the round's events at once, waits until the state has applied them, answers.
     async fn append_all(&mut self, chosen: Vec<Decided<D::Command>>) -> Result<(), ServiceError> {
         if chosen.is_empty() {
@@ -248,7 +287,7 @@ impl<D: Decider> Runtime<D> {
             let aggregate = Aggregate::of(&event);
             let expected = self.state.tips.get(&aggregate.chain_key()).copied();
             let type_name = event.type_name();
-            let draft = draft(&waiting.context, event);
+            let draft = draft(&waiting.context, waiting.signature.clone(), event);
             answers.push((waiting, aggregate, type_name));
             pending.push(self.appender.append(draft, expected));
         }
@@ -337,13 +376,13 @@ impl<D: Decider> Runtime<D> {
     }
 }
 
-fn draft(context: &Context, event: Event) -> Draft {
+fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
     Draft {
         command_id: context.command_id.clone(),
         actor: Actor::Person(context.actor.clone()),
         occurred_at: context.occurred_at,
         recorded_at: context.recorded_at,
-        signature: None,
+        signature: Some(signature),
         event,
     }
 }
@@ -388,6 +427,7 @@ fn error_code(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Invalid => "400",
         ErrorKind::Conflict => "409",
+        ErrorKind::Denied => "403",
         ErrorKind::Refused => "422",
         ErrorKind::Unavailable => "503",
     }

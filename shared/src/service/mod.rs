@@ -14,8 +14,12 @@
 //!   event, so the next batch sees it;
 //! - a command id already in the log is answered with its first answer, forever (not only
 //!   inside the broker's de-duplication window);
+//! - every request is signed ([`crate::sign`]): the signature must hold, the key must be the
+//!   actor's and valid, and the decided event must be one the actor may record
+//!   ([`crate::access`]); the signed request travels in the event's envelope;
 //! - a refusal is re-checked once after catching up with the head of the stream, because it
-//!   may only mean that another service's event (a new unit, new evidence) has not arrived yet.
+//!   may only mean that another service's event (a new unit, new evidence, a new key) has not
+//!   arrived yet.
 
 mod batch;
 mod follower;
@@ -51,6 +55,10 @@ pub trait Decider: Send + 'static {
 
     /// Applies an event from the log. Cannot fail.
     fn apply(&mut self, record: &Record);
+
+    /// The directory as this state has applied it: the runtime checks every request's signer
+    /// against its keys and every decided event against the access table ([`crate::access`]).
+    fn directory(&self) -> &crate::directory::Directory;
 
     /// Decides on a command: one event, or a refusal. Pure: "now" is in the context.
     fn decide(&self, command: &Self::Command, context: &Context) -> Result<Event, Self::Refusal>;

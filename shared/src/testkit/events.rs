@@ -13,6 +13,27 @@ pub fn person(p: &str, name: &str, title: &str) -> Event {
     Event::PersonRegistered { person: id(p), name: name.into(), title: title.into() }
 }
 
+/// The person's test key ([`crate::testkit::key_of`]), registered.
+pub fn key(p: &str) -> Event {
+    Event::KeyRegistered { person: id(p), key: crate::testkit::key_of(p).public_key() }
+}
+
+/// An installation's first administrator, with their test key.
+pub fn genesis(p: &str) -> Event {
+    Event::Genesis {
+        person: id(p),
+        name: format!("Quản trị {p}"),
+        title: "Quản trị hệ thống".into(),
+        key: crate::testkit::key_of(p).public_key(),
+        from: date("2010-01-01"),
+    }
+}
+
+/// Access granted from 2010, at a unit for staff and appraisers.
+pub fn grant(p: &str, access: crate::event::Access, unit: Option<&str>) -> Event {
+    Event::AccessGranted { person: id(p), access, unit: unit.map(id), from: date("2010-01-01") }
+}
+
 pub fn appoint(t: &str, u: &str, p: &str, role: Role, from: &str) -> Event {
     Event::LeaderAppointed { tenure: id(t), unit: id(u), person: id(p), role, from: date(from) }
 }

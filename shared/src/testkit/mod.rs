@@ -59,7 +59,8 @@ pub async fn append_all(appender: &Appender, prefix: &str, events: &[(&str, Even
     last
 }
 
-/// A department `sgd` with its head `lan` in office since 2015, appended as of 1 January 2016:
+/// A department `sgd` with its head `lan` (and her key, [`key_of`]) in office since 2015,
+/// appended as of 1 January 2016:
 /// the smallest directory a tasks command can be decided against.
 pub async fn seed_department_with_head(js: &async_nats::jetstream::Context) {
     let appender = Appender::new(js.clone()).await.expect("appender binds to the stream");
@@ -67,6 +68,7 @@ pub async fn seed_department_with_head(js: &async_nats::jetstream::Context) {
     let events = [
         (on, events::unit("sgd", "Sở Giáo dục", crate::event::UnitKind::Department, None)),
         (on, events::person("lan", "Nguyễn Thị Lan", "Giám đốc")),
+        (on, events::key("lan")),
         (on, events::appoint("lan-head", "sgd", "lan", crate::event::Role::Head, "2015-01-01")),
     ];
     append_all(&appender, "seed", &events).await;
@@ -99,6 +101,38 @@ pub fn chained_log(drafts: Vec<Draft>) -> Vec<(u64, String, Vec<u8>)> {
         .collect()
 }
 
+/// A person's signing key in tests: derived from the person id, so a test's seed events and
+/// its signed commands agree without passing keys around. Never for real use.
+pub fn key_of(person: &str) -> nkeys::KeyPair {
+    use sha2::Digest as _;
+    let raw: [u8; 32] =
+        sha2::Sha256::new().chain_update(b"par-test-key\0").chain_update(person).finalize().into();
+    nkeys::KeyPair::new_from_raw(nkeys::KeyPairType::User, raw).expect("32 bytes make a key")
+}
+
+/// Writes `person`'s test key to `dir/<person>.nk` (owner-only), for a CLI's `--key`.
+pub fn key_file(dir: &std::path::Path, person: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{person}.nk"));
+    if !path.exists() {
+        crate::keyfile::write(&path, &key_of(person)).expect("key file written");
+    }
+    path
+}
+
+/// Sends raw request bytes to a service, signed by `person`'s test key: for tests of what a
+/// service makes of bytes no typed client would send.
+pub async fn send_raw_signed(
+    client: &async_nats::Client,
+    service: &str,
+    bytes: &[u8],
+    person: &str,
+) -> Result<crate::command::Accepted, crate::command::CommandError> {
+    let subject = crate::command::command_subject(service);
+    let signature = crate::sign::sign(&key_of(person), &subject, bytes).expect("signs");
+    let headers = crate::sign::headers(&signature);
+    crate::command::send_signed(client, service, bytes.to_vec(), headers).await
+}
+
 /// Parses a test date; panics on a typo.
 pub fn date(text: &str) -> Date {
     text.parse().expect("test dates are valid")
@@ -123,6 +157,24 @@ pub fn draft(command: &str, day: &str, event: Event) -> Draft {
         signature: None,
         event,
     }
+}
+
+/// [`draft`], by `person` and signed with their test key ([`key_of`]) as the command services
+/// record a person's command: the signature covers a request naming the command id, the actor
+/// and the business date, for the endpoint of the event's service.
+pub fn signed_draft(command: &str, day: &str, event: Event, person: &str) -> Draft {
+    let mut draft = draft(command, day, event);
+    draft.actor = Actor::Person(id::<PersonId>(person));
+    let request = serde_json::json!({
+        "command_id": command,
+        "actor": person,
+        "occurred_on": day,
+        "command": {"type": draft.event.type_name()},
+    });
+    let bytes = serde_json::to_vec(&request).expect("JSON");
+    let endpoint = crate::sign::endpoint_of(&draft.event).expect("a person's event");
+    draft.signature = Some(crate::sign::sign(&key_of(person), &endpoint, &bytes).expect("signs"));
+    draft
 }
 
 /// A decoded record as a reader of the log sees it, dated at noon Vietnam time on `on`: for

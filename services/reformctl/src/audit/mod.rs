@@ -38,7 +38,8 @@ pub enum Cmd {
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
     /// Check every message of the log (or of an export): digests, contiguous sequences,
-    /// subjects, each aggregate's chain; and that the stream refuses deletes and purges.
+    /// subjects, each aggregate's chain, every person's signature, key and access; and that
+    /// the stream refuses deletes and purges.
     Verify {
         /// Check this export (JSON Lines from `audit export`) instead of the stream.
         #[arg(long)]
@@ -53,6 +54,11 @@ pub enum AuditCmd {
         /// for several.
         #[arg(long = "witness", requires = "checkpoint")]
         witnesses: Vec<String>,
+        /// Count people's unsigned events instead of failing them: for history written before
+        /// requests were signed, or appended by a tool on people's behalf. Signatures that
+        /// are there are still checked.
+        #[arg(long)]
+        allow_unsigned: bool,
     },
     /// As a witness: cosign a checkpoint after checking, by reading the log, that it extends
     /// the last checkpoint this witness cosigned (kept in --state).
@@ -381,11 +387,12 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             print!("{note}");
             Ok(())
         }
-        AuditCmd::Verify { export: Some(path), checkpoint, log_key, witnesses } => {
+        AuditCmd::Verify { export: Some(path), checkpoint, log_key, witnesses, allow_unsigned } => {
             let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
             check_witnesses(checkpoint.as_ref(), &witnesses)?;
             let messages = read_export(&path)?;
-            let mut verifier = Verifier::new();
+            let mut verifier =
+                if allow_unsigned { Verifier::allowing_unsigned() } else { Verifier::new() };
             let mut tree =
                 anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let bar = progress(messages.len() as u64);
@@ -402,14 +409,15 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             }
             conclude(verifier, ctx)
         }
-        AuditCmd::Verify { export: None, checkpoint, log_key, witnesses } => {
+        AuditCmd::Verify { export: None, checkpoint, log_key, witnesses, allow_unsigned } => {
             let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
             check_witnesses(checkpoint.as_ref(), &witnesses)?;
             let mut tree =
                 anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let client = ctx.client().await?;
             let js = async_nats::jetstream::new(client);
-            let mut verifier = Verifier::new();
+            let mut verifier =
+                if allow_unsigned { Verifier::allowing_unsigned() } else { Verifier::new() };
             let mut stream =
                 js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
             let info = stream.info().await.context("could not read the event stream")?.clone();
@@ -460,7 +468,8 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         AuditCmd::Import { file } => {
             let messages = read_export(&file)?;
-            let mut verifier = Verifier::new();
+            // A restore checks the log is whole; `audit verify` then checks who signed it.
+            let mut verifier = Verifier::allowing_unsigned();
             for m in &messages {
                 verifier.check(m, None);
             }
@@ -598,6 +607,7 @@ async fn for_each_message(
     let stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("audit")),
             filter_subject: ALL_EVENTS.to_owned(),
             ..Default::default()
         })

@@ -9,7 +9,12 @@
 //! - its chain link is the next of its aggregate: the version one more than the last one seen,
 //!   and the previous digest that of the aggregate's last event. So an event altered in place
 //!   (with its digest recomputed) breaks the link of the aggregate's next event, and two events
-//!   of one aggregate swapped or one removed break the versions.
+//!   of one aggregate swapped or one removed break the versions;
+//! - who recorded it: a person's event carries the request they signed, the signature holds
+//!   for it, the request names the event's command id, actor and business date, the key was
+//!   the actor's and valid at that point of the log, and the access table
+//!   ([`reform_shared::access`]) allowed the actor to record the event; only a service records
+//!   a service's event. The directory this needs is the log's own, applied as the check goes.
 
 use reform_shared::codec;
 use reform_shared::skips::Skip;
@@ -38,6 +43,10 @@ pub struct Verdict {
     pub passed: bool,
     pub messages: u64,
     pub aggregates: u64,
+    /// People's events whose signature, key and access checked.
+    pub signed: u64,
+    /// People's events without a signature, when those are allowed (`--allow-unsigned`).
+    pub unsigned: u64,
     /// Unreadable messages an operator recorded a skip for (not problems, but listed).
     pub skipped: Vec<u64>,
     pub problems: Vec<Problem>,
@@ -46,10 +55,16 @@ pub struct Verdict {
 impl Verdict {
     /// The one-line verdict.
     pub fn line(&self) -> String {
-        let skipped = match self.skipped.len() {
-            0 => String::new(),
-            n => format!(", {n} skipped by an operator"),
-        };
+        let mut skipped = String::new();
+        if self.signed > 0 {
+            skipped.push_str(&format!(", {} signed by their people", self.signed));
+        }
+        if self.unsigned > 0 {
+            skipped.push_str(&format!(", {} unsigned (allowed)", self.unsigned));
+        }
+        if !self.skipped.is_empty() {
+            skipped.push_str(&format!(", {} skipped by an operator", self.skipped.len()));
+        }
         if self.passed {
             format!(
                 "PASS: {} messages, {} aggregates, no problem{skipped}",
@@ -73,6 +88,17 @@ struct Tip {
     sequence: u64,
 }
 
+/// Whether a person's event without a signature is a problem.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unsigned {
+    /// Every person's event must be signed: the default for a log written by this version.
+    #[default]
+    Refused,
+    /// Counted but not a problem: for history written before requests were signed, or by a
+    /// tool that appends on people's behalf (tests, imports).
+    Allowed,
+}
+
 /// The checker's state between messages.
 #[derive(Debug, Default)]
 pub struct Verifier {
@@ -81,11 +107,22 @@ pub struct Verifier {
     tips: BTreeMap<String, Tip>,
     skipped: Vec<u64>,
     problems: Vec<Problem>,
+    /// The directory as the log so far has it: whose keys, who holds what.
+    directory: reform_shared::directory::Directory,
+    unsigned: Unsigned,
+    /// People's events whose signature and access checked, and those without a signature.
+    signed: u64,
+    unsigned_seen: u64,
 }
 
 impl Verifier {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A verifier that counts people's unsigned events instead of failing them.
+    pub fn allowing_unsigned() -> Self {
+        Self { unsigned: Unsigned::Allowed, ..Self::default() }
     }
 
     fn problem(&mut self, sequence: u64, what: String) {
@@ -178,6 +215,70 @@ impl Verifier {
             _ => {}
         }
         self.tips.insert(key, Tip { version: link.version, digest: record.digest, sequence: seq });
+        self.check_signer(seq, envelope);
+        self.directory.apply(&envelope.event);
+    }
+
+    /// Who recorded the event, and whether they could (see the module doc).
+    fn check_signer(&mut self, seq: u64, envelope: &reform_shared::envelope::Envelope) {
+        use reform_shared::access::{self, Days, Rule};
+        use reform_shared::envelope::Actor;
+        let event = &envelope.event;
+        let what = event.type_name();
+        let person = match &envelope.actor {
+            Actor::Service(name) => {
+                if access::rule(event) != Rule::Service {
+                    self.problem(seq, format!("the service {name:?} recorded {what}, which only a person may record, signed"));
+                }
+                return;
+            }
+            Actor::Person(person) => person,
+        };
+        let Some(signature) = &envelope.signature else {
+            match self.unsigned {
+                Unsigned::Allowed => self.unsigned_seen += 1,
+                Unsigned::Refused => self.problem(
+                    seq,
+                    format!("{what} by {person} carries no signature: no signed request stands behind it"),
+                ),
+            }
+            return;
+        };
+        let occurred = envelope.occurred_at.vietnam_date();
+        let recorded = envelope.recorded_at.vietnam_date();
+        let signed = reform_shared::sign::check_event(
+            signature,
+            event,
+            &envelope.command_id,
+            person,
+            occurred.filter(|_| envelope.occurred_at != envelope.recorded_at),
+        );
+        if let Err(e) = signed {
+            self.problem(seq, format!("{what} by {person}: {e}"));
+            return;
+        }
+        let key_ok = match event {
+            // The genesis registers its own key: it must be the one that signed it.
+            reform_shared::event::Event::Genesis { key, .. } if key == &signature.key => Ok(()),
+            reform_shared::event::Event::Genesis { .. } => {
+                Err("the genesis is signed with a key other than the one it registers".to_owned())
+            }
+            _ => self.directory.check_signer(person, &signature.key).map_err(|e| e.to_string()),
+        };
+        if let Err(e) = key_ok {
+            self.problem(seq, format!("{what} by {person}: {e}"));
+            return;
+        }
+        let (Some(occurred), Some(recorded)) = (occurred, recorded) else {
+            self.problem(seq, format!("{what} by {person}: its times are outside the calendar"));
+            return;
+        };
+        let days = Days { occurred, recorded };
+        if let Err(e) = access::permits(&self.directory, person, event, days) {
+            self.problem(seq, format!("the access table did not allow it: {e}"));
+            return;
+        }
+        self.signed += 1;
     }
 
     pub fn finish(self) -> Verdict {
@@ -185,6 +286,8 @@ impl Verifier {
             passed: self.problems.is_empty(),
             messages: self.messages,
             aggregates: self.tips.len() as u64,
+            signed: self.signed,
+            unsigned: self.unsigned_seen,
             skipped: self.skipped,
             problems: self.problems,
         }
@@ -217,8 +320,9 @@ mod tests {
         ])
     }
 
+    /// The chain checks: these logs are written by the test harness, unsigned.
     fn verify(messages: &[Message]) -> Verdict {
-        let mut v = Verifier::new();
+        let mut v = Verifier::allowing_unsigned();
         for m in messages {
             v.check(m, None);
         }
@@ -229,7 +333,10 @@ mod tests {
     fn an_honest_log_passes() {
         let verdict = verify(&honest());
         assert!(verdict.passed, "{verdict:?}");
-        assert_eq!(verdict.line(), "PASS: 5 messages, 3 aggregates, no problem");
+        assert_eq!(
+            verdict.line(),
+            "PASS: 5 messages, 3 aggregates, no problem, 5 unsigned (allowed)"
+        );
     }
 
     #[test]
@@ -323,7 +430,7 @@ mod tests {
             recorded_at: String::new(),
             unreadable_because: String::new(),
         };
-        let mut v = Verifier::new();
+        let mut v = Verifier::allowing_unsigned();
         for m in &messages {
             v.check(m, (m.sequence == 3).then_some(&skip));
         }
@@ -331,5 +438,56 @@ mod tests {
         assert!(verdict.passed, "{verdict:?}");
         assert_eq!(verdict.skipped, vec![3]);
         assert!(verdict.line().ends_with(", 1 skipped by an operator"));
+    }
+
+    #[test]
+    fn signatures_keys_and_the_access_table_are_checked_from_the_log_alone() {
+        use reform_shared::event::{Access, UnitKind};
+        use reform_shared::testkit::signed_draft;
+        let admin_unit = unit("sgd", "Sở Giáo dục", UnitKind::Department, None);
+        let mut drafts = vec![
+            signed_draft("g", "2016-01-01", genesis("admin"), "admin"),
+            signed_draft("c1", "2016-01-01", admin_unit, "admin"),
+            signed_draft("c2", "2016-01-01", person("hoa", "Hoa", ""), "admin"),
+            signed_draft("c3", "2016-01-01", key("hoa"), "admin"),
+            signed_draft("c4", "2016-01-02", grant("hoa", Access::Staff, Some("sgd")), "admin"),
+        ];
+        let messages = log(drafts.clone());
+        let mut strict = Verifier::new();
+        messages.iter().for_each(|m| strict.check(m, None));
+        let verdict = strict.finish();
+        assert!(verdict.passed, "{:?}", verdict.problems);
+        assert_eq!(verdict.signed, 5);
+        // hoa is staff, not an administrator: a unit she adds breaks the access table.
+        drafts.push(signed_draft(
+            "c5",
+            "2016-01-03",
+            unit("sxd", "Sở Xây dựng", UnitKind::Department, None),
+            "hoa",
+        ));
+        // An unsigned event in a person's name: nothing stands behind it.
+        drafts.push(draft("c6", "2016-01-03", assign("t1", "sgd", "Rà soát", "2016-03-31")));
+        // A signature whose request names another command.
+        let mut other = signed_draft("c7", "2016-01-03", person("lan", "Lan", ""), "admin");
+        other.command_id = "c7-other".parse().expect("id");
+        drafts.push(other);
+        // Signed by a key that is not the actor's.
+        let mut stolen = signed_draft("c8", "2016-01-03", person("x", "X", ""), "hoa");
+        stolen.actor = reform_shared::envelope::Actor::Person("admin".parse().expect("id"));
+        drafts.push(stolen);
+        let messages = log(drafts);
+        let mut strict = Verifier::new();
+        messages.iter().for_each(|m| strict.check(m, None));
+        let verdict = strict.finish();
+        let found: Vec<(u64, &str)> =
+            verdict.problems.iter().map(|p| (p.sequence, p.what.as_str())).collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(
+            found[0].0 == 6 && found[0].1.contains("hoa may not record unit-added at sxd"),
+            "{found:?}"
+        );
+        assert!(found[1].0 == 7 && found[1].1.contains("carries no signature"), "{found:?}");
+        assert!(found[2].0 == 8 && found[2].1.contains("command id c7,"), "{found:?}");
+        assert!(found[3].0 == 9 && found[3].1.contains("actor hoa"), "{found:?}");
     }
 }

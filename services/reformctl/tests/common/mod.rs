@@ -206,7 +206,8 @@ async fn send_until_answered(
 ) {
     let deadline = Instant::now() + COMMAND_DEADLINE;
     loop {
-        match command::send(client, "tasks", request).await {
+        let key = reform_shared::testkit::key_of(request.actor.as_str());
+        match command::send(client, "tasks", request, &key).await {
             Ok(accepted) => {
                 seen.appended.insert(request.command_id.clone(), accepted.sequence);
                 return;
@@ -411,7 +412,7 @@ impl Run {
         assert_eq!((f.lost, f.duplicated, f.misplaced), (0, 0, 0), "{f:?}");
         assert_eq!(
             log.len(),
-            f.commands + 3,
+            f.commands + 4,
             "the log holds only the seed and the commands answered appended"
         );
         let projector = self.parts.iter_mut().find(|p| p.name == "projector").expect("projector");
@@ -497,7 +498,9 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            let mut text = (*text).to_owned();
+            // Replication is what this run is about: the nodes run without the users and
+            // permissions (shared/tests/broker.rs and the `up` tests run with them).
+            let mut text = (*text).replace("include \"permissions.conf\"\n", "");
             text = text.replace("host: 127.0.0.1", &format!("host: {}", hosts[i]));
             for n in 0..3 {
                 text = text

@@ -3,9 +3,9 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
-use reform_shared::event::{Event, Role, UnitKind};
+use reform_shared::event::{Access, Event, Role, UnitKind};
 use reform_shared::ids::CommandId;
-use reform_shared::testkit::{date, draft, eventually, id, Broker};
+use reform_shared::testkit::{date, draft, events, eventually, id, Broker};
 use reform_tasks::{Command, Config, ServiceError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -58,7 +58,8 @@ pub fn req(actor: &str, on: &str, command: Command) -> Request<Command> {
 }
 
 pub async fn send(broker: &Broker, request: &Request<Command>) -> Result<Accepted, CommandError> {
-    reform_tasks::send(&broker.client, request).await
+    let key = reform_shared::testkit::key_of(request.actor.as_str());
+    reform_tasks::send(&broker.client, request, &key).await
 }
 
 /// Sends a command that must be accepted.
@@ -86,7 +87,8 @@ pub async fn refused(broker: &Broker, request: Request<Command>) -> String {
 /// - `sgd` Sở GD&ĐT under it: head `a` from 2016-01-01 to 2016-07-01, then head `b`;
 /// - `sgd-vp` Văn phòng Sở under `sgd`, with reform deputy `d` since 2016-01-01;
 /// - `sxd` Sở Xây dựng under `st`, headed by `x` since 2016-01-01;
-/// - `c`, a specialist who leads nothing.
+/// - `c`, a specialist who leads nothing: staff of `sgd` and `sgd-vp`, and an appraiser;
+/// - a signing key for everyone ([`reform_shared::testkit::key_of`]).
 pub async fn seed_directory(broker: &Broker) {
     let appender = broker.appender().await;
     let mut n = 0;
@@ -141,7 +143,15 @@ fn directory_events() -> Vec<Event> {
         appoint("t-b", "sgd", "b", Role::Head, "2016-07-01"),
         appoint("t-d", "sgd-vp", "d", Role::ReformDeputy, "2016-01-01"),
         appoint("t-x", "sxd", "x", Role::Head, "2016-01-01"),
+        // c reports progress at the education department and, as an inspector of the
+        // province's appraising unit, records findings anywhere in it.
+        events::grant("c", Access::Staff, Some("sgd")),
+        events::grant("c", Access::Staff, Some("sgd-vp")),
+        events::grant("c", Access::Appraiser, Some("sxd")),
     ]
+    .into_iter()
+    .chain(["p", "a", "b", "c", "d", "x"].map(events::key))
+    .collect()
 }
 
 /// A broker with the seeded directory and a tasks service running.

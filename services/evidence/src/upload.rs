@@ -1,0 +1,167 @@
+//! How a file's bytes reach the evidence service: a client may not write the evidence bucket
+//! (the broker lets only the evidence service do that), so it stages the file in the upload
+//! stream [`STREAM`], as chunks on `par.upload.<sha256>.<upload id>`, and names the upload in
+//! its signed attach command. When deciding the attach, the service reads the staged chunks
+//! back, checks size and digest, and only then stores the file under its digest.
+//!
+//! The stream keeps chunks for [`UPLOAD_MAX_AGE`] and at most [`UPLOAD_STREAM_BYTES`], oldest
+//! dropped first: staging is a waiting room, never a second store. Clients may publish there
+//! but not read it, so nobody can learn another client's upload id to interfere with it; a
+//! chunk published under someone else's id would only make that upload fail its digest check.
+
+use crate::store::{self, StoreError};
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt as _;
+use reform_shared::event::Sha256;
+use std::time::Duration;
+
+/// The staging stream.
+pub const STREAM: &str = "PAR_UPLOADS";
+/// Subjects of staged chunks: `par.upload.<sha256 hex>.<upload id>`.
+pub const SUBJECT_PREFIX: &str = "par.upload";
+/// One chunk; well under the broker's 1 MB message limit.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+/// How long a staged upload waits for its attach command.
+pub const UPLOAD_MAX_AGE: Duration = Duration::from_secs(60 * 60);
+/// The most the staging stream holds at once.
+pub const UPLOAD_STREAM_BYTES: i64 = 2 * 1024 * 1024 * 1024;
+/// How long reading an upload back may see nothing before it is given up.
+const READ_STALL: Duration = Duration::from_secs(5);
+
+/// Why an upload could not be staged or taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the upload stream {STREAM} is not available: {0}")]
+    Stream(String),
+    #[error("{0:?} is not an upload id (letters and digits, at most 64)")]
+    BadId(String),
+    #[error(
+        "upload {upload} of file {sha256} is not staged (expired after {UPLOAD_MAX_AGE:?}, or \
+         never sent); send the file again"
+    )]
+    Missing { upload: String, sha256: String },
+    #[error(
+        "upload {upload} holds {found_size} bytes hashing to {found}, not the {size} bytes \
+         hashing to {sha256} the command names"
+    )]
+    Mismatch { upload: String, sha256: String, size: u64, found: String, found_size: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The subject of an upload's chunks.
+pub fn subject(sha256: &Sha256, upload: &str) -> String {
+    format!("{SUBJECT_PREFIX}.{}.{upload}", hex::encode(sha256))
+}
+
+/// Whether text may be an upload id (one subject token, no wildcard).
+pub fn valid_id(upload: &str) -> bool {
+    !upload.is_empty() && upload.len() <= 64 && upload.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Creates the staging stream when missing. Idempotent.
+pub async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(), UploadError> {
+    if js.get_stream(STREAM).await.is_ok() {
+        return Ok(());
+    }
+    let config = stream::Config {
+        name: STREAM.to_owned(),
+        description: Some("Reform-task tracker: evidence files waiting for their attach".into()),
+        subjects: vec![format!("{SUBJECT_PREFIX}.>")],
+        max_age: UPLOAD_MAX_AGE,
+        max_bytes: UPLOAD_STREAM_BYTES,
+        discard: stream::DiscardPolicy::Old,
+        storage: stream::StorageType::File,
+        num_replicas: replicas.max(1),
+        ..Default::default()
+    };
+    match js.create_stream(config).await {
+        Ok(_) => Ok(()),
+        Err(create) => match js.get_stream(STREAM).await {
+            Ok(_) => Ok(()),
+            Err(_) => Err(UploadError::Stream(create.to_string())),
+        },
+    }
+}
+
+/// Stages `bytes` (client side) and returns the upload id to name in the attach command.
+pub async fn stage(js: &jetstream::Context, bytes: &[u8]) -> Result<String, UploadError> {
+    let upload = nuid::next().to_string();
+    let subject = subject(&store::digest_of(bytes), &upload);
+    let stream_error = |e: &dyn std::fmt::Display| {
+        UploadError::Stream(format!("{e} (the evidence service creates the stream when it starts)"))
+    };
+    let mut acks = Vec::new();
+    for chunk in bytes.chunks(CHUNK_BYTES) {
+        let ack = js
+            .publish(subject.clone(), bytes::Bytes::copy_from_slice(chunk))
+            .await
+            .map_err(|e| stream_error(&e))?;
+        acks.push(ack);
+    }
+    for ack in acks {
+        ack.await.map_err(|e| stream_error(&e))?;
+    }
+    Ok(upload)
+}
+
+/// Reads a staged upload back (service side), at most `size` bytes, and checks it is the file
+/// the command names.
+pub async fn take(
+    js: &jetstream::Context,
+    sha256: &Sha256,
+    size: u64,
+    upload: &str,
+) -> Result<Vec<u8>, UploadError> {
+    if !valid_id(upload) {
+        return Err(UploadError::BadId(upload.to_owned()));
+    }
+    let missing =
+        || UploadError::Missing { upload: upload.to_owned(), sha256: hex::encode(sha256) };
+    let stream_error = |e: &dyn std::fmt::Display| UploadError::Stream(e.to_string());
+    let staging = js.get_stream(STREAM).await.map_err(|e| stream_error(&e))?;
+    let subject = subject(sha256, upload);
+    let info = staging.info_with_subjects(subject.clone()).await.map_err(|e| stream_error(&e))?;
+    let chunks: u64 = futures::StreamExt::collect::<Vec<_>>(info)
+        .await
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|(s, n)| (s == subject).then_some(n as u64))
+        .sum();
+    if chunks == 0 {
+        return Err(missing());
+    }
+    let consumer = staging
+        .create_consumer(consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("upload")),
+            filter_subject: subject.clone(),
+            deliver_policy: consumer::DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| stream_error(&e))?;
+    let mut messages = consumer.messages().await.map_err(|e| stream_error(&e))?;
+    let mut bytes = Vec::new();
+    for _ in 0..chunks {
+        let next = tokio::time::timeout(READ_STALL, messages.next()).await;
+        let Ok(Some(Ok(message))) = next else { return Err(missing()) };
+        let grown = u64::try_from(bytes.len() + message.payload.len()).unwrap_or(u64::MAX);
+        if grown > size {
+            bytes.extend_from_slice(&message.payload);
+            break;
+        }
+        bytes.extend_from_slice(&message.payload);
+    }
+    let found = store::digest_of(&bytes);
+    let found_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if found != *sha256 || found_size != size {
+        return Err(UploadError::Mismatch {
+            upload: upload.to_owned(),
+            sha256: hex::encode(sha256),
+            size,
+            found: hex::encode(found),
+            found_size,
+        });
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,167 @@
+//! Who may record what: the access table, as one function of the event a command would
+//! append. The command services check it after deciding (so the rule sees the event's real
+//! unit, e.g. a task's current unit), and `audit verify` checks the same function against the
+//! log, so the rule that held when a command was recorded is the rule an auditor re-checks.
+//! `docs/security.md` has the table in words; every cell has a test.
+//!
+//! Two dates matter. The administrator access is checked on the day the command is recorded:
+//! keeping the system is a duty now, not a historical office, so an administrator records a
+//! tenure of 2012 today. Every other right (leading a unit, its staff, appraising it) is
+//! checked on the command's business date, so history can be recorded after the fact by the
+//! person who held the role then; every event keeps its recording time and the signed request
+//! beside its business time, so backdating is visible to an auditor.
+
+use crate::directory::Directory;
+use crate::event::{Access, Event, Stage};
+use crate::ids::{PersonId, UnitId};
+use crate::time::Date;
+
+/// What an event needs of the person who records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// The directory, keys and frameworks.
+    Administrator,
+    /// Revoking a key: an administrator, or the key's owner (a lost key).
+    AdministratorOrOwner { owner: PersonId },
+    /// Plans and tasks: a head or reform deputy of each unit or of a unit above it.
+    Leader { units: Vec<UnitId> },
+    /// A unit's self-assessed scores: a head or reform deputy of the unit itself.
+    UnitLeader { unit: UnitId },
+    /// Progress and evidence: the unit's staff, or a leader of it or above it.
+    StaffOrLeader { unit: UnitId },
+    /// Appraised and final scores, rejected evidence: an appraiser of the unit.
+    Appraiser { unit: UnitId },
+    /// An inspection finding: a leader of the unit or above it, or an appraiser of it.
+    LeaderOrAppraiser { unit: UnitId },
+    /// The genesis step, once, while there is no administrator.
+    Genesis,
+    /// Only a service acting on its own (closing a period), never a person.
+    Service,
+}
+
+/// The rule for recording `event`.
+pub fn rule(event: &Event) -> Rule {
+    match event {
+        Event::UnitAdded { .. }
+        | Event::PersonRegistered { .. }
+        | Event::LeaderAppointed { .. }
+        | Event::LeaderLeft { .. }
+        | Event::KeyRegistered { .. }
+        | Event::AccessGranted { .. }
+        | Event::AccessWithdrawn { .. }
+        | Event::FrameworkPublished { .. } => Rule::Administrator,
+        Event::KeyRevoked { person, .. } => Rule::AdministratorOrOwner { owner: person.clone() },
+        Event::PlanIssued { unit, .. }
+        | Event::TaskAssigned { unit, .. }
+        | Event::DeadlineChanged { unit, .. }
+        | Event::TaskCancelled { unit, .. } => Rule::Leader { units: vec![unit.clone()] },
+        Event::TaskReassigned { unit, from_unit, .. } => {
+            Rule::Leader { units: vec![from_unit.clone(), unit.clone()] }
+        }
+        Event::ProgressReported { unit, .. }
+        | Event::TaskCompleted { unit, .. }
+        | Event::EvidenceAttached { unit, .. } => Rule::StaffOrLeader { unit: unit.clone() },
+        Event::FindingRecorded { unit, .. } => Rule::LeaderOrAppraiser { unit: unit.clone() },
+        Event::EvidenceRejected { unit, .. } => Rule::Appraiser { unit: unit.clone() },
+        Event::ScoreChanged { unit, stage: Stage::SelfAssessed, .. } => {
+            Rule::UnitLeader { unit: unit.clone() }
+        }
+        Event::ScoreChanged { unit, .. } => Rule::Appraiser { unit: unit.clone() },
+        Event::Genesis { .. } => Rule::Genesis,
+        Event::PeriodRolledUp { .. } => Rule::Service,
+    }
+}
+
+/// A person without the right to record an event: names what was needed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{actor} may not record {event}: that needs {needs} on {on}")]
+pub struct NotAllowed {
+    pub actor: PersonId,
+    pub event: String,
+    pub needs: String,
+    pub on: Date,
+}
+
+/// The two days a right may be checked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    /// The command's business date.
+    pub occurred: Date,
+    /// The day it is recorded (Vietnam time).
+    pub recorded: Date,
+}
+
+/// Whether `actor` may record `event`, by [`rule`].
+pub fn permits(
+    directory: &Directory,
+    actor: &PersonId,
+    event: &Event,
+    days: Days,
+) -> Result<(), NotAllowed> {
+    let d = directory;
+    let on = days.occurred;
+    let admin = || d.holds(actor, Access::Administrator, None, days.recorded);
+    let leads = |unit: &UnitId| d.leads_on(actor, unit, on).is_some();
+    let name = |unit: &UnitId| match d.unit(unit) {
+        Some(u) => format!("{} ({unit})", u.name),
+        None => unit.to_string(),
+    };
+    let rule = rule(event);
+    let allowed = match &rule {
+        Rule::Administrator => admin(),
+        Rule::AdministratorOrOwner { owner } => admin() || owner == actor,
+        Rule::Leader { units } => units.iter().all(leads),
+        Rule::UnitLeader { unit } => d.leads_itself(actor, unit, on),
+        Rule::StaffOrLeader { unit } => {
+            d.holds(actor, Access::Staff, Some(unit), on) || leads(unit)
+        }
+        Rule::Appraiser { unit } => d.appraises(actor, unit, on),
+        Rule::LeaderOrAppraiser { unit } => leads(unit) || d.appraises(actor, unit, on),
+        Rule::Genesis => d.genesis.is_none(),
+        Rule::Service => false,
+    };
+    if allowed {
+        return Ok(());
+    }
+    let needs = match &rule {
+        Rule::Administrator => "the administrator access".to_owned(),
+        Rule::AdministratorOrOwner { owner } => {
+            format!("the administrator access, or to be the key's owner {owner}")
+        }
+        Rule::Leader { units } => format!(
+            "a head or reform deputy in office at {} or a unit above it",
+            units.iter().map(name).collect::<Vec<_>>().join(" and at ")
+        ),
+        Rule::UnitLeader { unit } => {
+            format!("the head or reform deputy of {} itself", name(unit))
+        }
+        Rule::StaffOrLeader { unit } => format!(
+            "the staff access at {u}, or a head or reform deputy of {u} or a unit above it",
+            u = name(unit)
+        ),
+        Rule::Appraiser { unit } => format!(
+            "the appraiser access at a unit that appraises {} (e.g. the province's Sở Nội vụ)",
+            name(unit)
+        ),
+        Rule::LeaderOrAppraiser { unit } => format!(
+            "a head or reform deputy of {u} or a unit above it, or an appraiser of {u}",
+            u = name(unit)
+        ),
+        Rule::Genesis => "an installation with no administrator yet".to_owned(),
+        Rule::Service => "a service; no person records it".to_owned(),
+    };
+    let what = match event {
+        Event::ScoreChanged { stage, unit, .. } => {
+            format!("a {} score of {unit}", stage.as_str())
+        }
+        other => match other.unit() {
+            Some(unit) => format!("{} at {unit}", other.type_name()),
+            None => other.type_name().to_owned(),
+        },
+    };
+    let on = match rule {
+        Rule::Administrator | Rule::AdministratorOrOwner { .. } => days.recorded,
+        _ => on,
+    };
+    Err(NotAllowed { actor: actor.clone(), event: what, needs, on })
+}

@@ -1,0 +1,606 @@
+//! The broker's permissions (`deploy/nats/permissions.conf`), against a real nats-server run
+//! with them: each forbidden action fails and changes nothing, and what each user needs works.
+//!
+//! A refused publish or subscription never reaches anyone: the server answers the connection
+//! with `-ERR 'Permissions Violation ...'` (async-nats: `Event::ServerError`), and a refused
+//! JetStream request gets no answer at all. So each refusal is shown twice: by the server's
+//! own violation report naming the subject, and by the state afterwards (the stream, the
+//! object, the responder), read as another user. Nothing waits for a fixed time: the server
+//! reports a violation after it dropped the message, and "received nothing" is shown by a
+//! later message on the same connection that does arrive.
+
+use async_nats::jetstream::{self, consumer, object_store, stream};
+use futures::{FutureExt as _, StreamExt as _};
+use reform_shared::broker::{BrokerUser, Credentials};
+use reform_shared::edge::{connect_as, connect_options_as};
+use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
+use reform_shared::stream::{init_stream, StreamSettings};
+use reform_shared::subject::STREAM_NAME;
+use reform_shared::testkit::{eventually, seed_department_with_head};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncReadExt as _;
+
+/// How long a condition may take to hold.
+const WAIT: Duration = Duration::from_secs(20);
+/// How long a refused JetStream request waits for the answer that never comes. Only the
+/// error's arrival depends on it, never the verdict.
+const REFUSED_TIMEOUT: Duration = Duration::from_millis(700);
+const EVIDENCE: &str = "PAR_EVIDENCE";
+const EVIDENCE_OBJECT: &str = "0123abcd";
+const EVIDENCE_BYTES: &[u8] = b"Quyet dinh so 12/QD-UBND: the signed scan";
+const UPLOADS: &str = "PAR_UPLOADS";
+const COMMANDS: &str = "par.cmd.tasks";
+
+/// A server with the permissions, its credentials, the log seeded (as the service user), an
+/// evidence object stored (as the evidence service), and a service-user responder on
+/// `par.cmd.tasks`.
+struct Stack {
+    server: NatsServer,
+    credentials: Credentials,
+    _dir: tempfile::TempDir,
+    service: jetstream::Context,
+    evidence: jetstream::Context,
+    /// Every payload the responder received, in order.
+    responder_saw: Arc<Mutex<Vec<String>>>,
+}
+
+impl Stack {
+    async fn start() -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = ServerOptions {
+            data_dir: dir.path().join("nats"),
+            port: None,
+            sync: Sync::Always,
+            die_with_parent: false,
+            auth: Some(dir.path().join("credentials")),
+        };
+        let server = NatsServer::start(&options).expect("nats-server starts with the permissions");
+        let credentials = Credentials { dir: dir.path().join("credentials") };
+
+        let service_client =
+            connect_as(server.url(), Some(&credentials.seed_path(BrokerUser::Service)))
+                .await
+                .expect("the service connects");
+        let service = jetstream::new(service_client.clone());
+        init_stream(&service, &StreamSettings::default())
+            .await
+            .expect("the service provisions the log");
+        seed_department_with_head(&service).await;
+
+        let evidence_client =
+            connect_as(server.url(), Some(&credentials.seed_path(BrokerUser::Evidence)))
+                .await
+                .expect("the evidence service connects");
+        let evidence = jetstream::new(evidence_client);
+        let bucket = evidence
+            .create_object_store(object_store::Config {
+                bucket: EVIDENCE.to_owned(),
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .expect("the evidence service creates its bucket");
+        bucket
+            .put(EVIDENCE_OBJECT, &mut &EVIDENCE_BYTES[..])
+            .await
+            .expect("the evidence service stores an object");
+
+        let responder_saw = Arc::new(Mutex::new(Vec::new()));
+        let mut requests = service_client
+            .queue_subscribe(COMMANDS, "q".into())
+            .await
+            .expect("the service answers commands");
+        service_client.flush().await.expect("flush");
+        let saw = responder_saw.clone();
+        let replier = service_client.clone();
+        tokio::spawn(async move {
+            while let Some(message) = requests.next().await {
+                let payload = String::from_utf8_lossy(&message.payload).into_owned();
+                saw.lock().expect("lock").push(payload.clone());
+                if let Some(reply) = message.reply {
+                    let _ = replier.publish(reply, format!("answered {payload}").into()).await;
+                }
+            }
+        });
+        Stack { server, credentials, _dir: dir, service, evidence, responder_saw }
+    }
+
+    fn seed(&self, user: BrokerUser) -> std::path::PathBuf {
+        self.credentials.seed_path(user)
+    }
+
+    /// Connects as `user`, recording the server's error reports.
+    async fn watched(&self, user: BrokerUser) -> Watched {
+        let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = errors.clone();
+        let client = connect_options_as(&self.seed(user))
+            .expect("the seed file is fine")
+            .event_callback(move |event| {
+                let sink = sink.clone();
+                async move {
+                    if let async_nats::Event::ServerError(error) = event {
+                        sink.lock().expect("lock").push(error.to_string());
+                    }
+                }
+            })
+            .connect(self.server.url())
+            .await
+            .unwrap_or_else(|e| panic!("{user} connects: {e}"));
+        let js = jetstream::ContextBuilder::new().timeout(REFUSED_TIMEOUT).build(client.clone());
+        Watched { user, client, js, errors }
+    }
+
+    async fn log_state(&self) -> (u64, u64) {
+        let mut stream = self.service.get_stream(STREAM_NAME).await.expect("the log is there");
+        let info = stream.info().await.expect("stream info");
+        (info.state.messages, info.state.last_sequence)
+    }
+
+    async fn evidence_object(&self) -> (object_store::ObjectInfo, Vec<u8>) {
+        let bucket = self.evidence.get_object_store(EVIDENCE).await.expect("the bucket is there");
+        let info = bucket.info(EVIDENCE_OBJECT).await.expect("the object is there");
+        let mut bytes = Vec::new();
+        bucket
+            .get(EVIDENCE_OBJECT)
+            .await
+            .expect("the object reads")
+            .read_to_end(&mut bytes)
+            .await
+            .expect("its bytes read");
+        (info, bytes)
+    }
+
+    fn responder_saw(&self) -> Vec<String> {
+        self.responder_saw.lock().expect("lock").clone()
+    }
+}
+
+/// A connection as one user, with the server's error reports.
+struct Watched {
+    user: BrokerUser,
+    client: async_nats::Client,
+    /// A JetStream context whose refused requests fail after [`REFUSED_TIMEOUT`].
+    js: jetstream::Context,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl Watched {
+    /// Waits for the server's report that `what` ("publish to", "subscription to") on
+    /// `subject` was refused; a subject ending in `.` stands for any subject it begins.
+    async fn refused(&self, what: &str, subject: &str) {
+        let quote = if subject.ends_with('.') { "" } else { "\"" };
+        let wanted = format!("permissions violation for {what} \"{subject}{quote}").to_lowercase();
+        let errors = self.errors.clone();
+        eventually(&format!("the server to refuse {} {what} {subject}", self.user), WAIT, || {
+            let found =
+                errors.lock().expect("lock").iter().any(|e| e.to_lowercase().contains(&wanted));
+            async move { found.then_some(()) }
+        })
+        .await;
+    }
+
+    fn violations(&self) -> Vec<String> {
+        self.errors.lock().expect("lock").clone()
+    }
+}
+
+// ---------- the client may not write the log ----------
+
+#[tokio::test]
+async fn a_client_cannot_publish_on_the_log() {
+    let stack = Stack::start().await;
+    let before = stack.log_state().await;
+    let client = stack.watched(BrokerUser::Client).await;
+
+    let core = "par.evt.tasks.sgd.task.forged";
+    client.client.publish(core, "forged".into()).await.expect("the client sends it");
+    client.client.flush().await.expect("flush");
+    client.refused("publish to", core).await;
+
+    let js = "par.evt.tasks.sgd.task.forged-js";
+    let outcome = match client.js.publish(js, "forged".into()).await {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    assert!(outcome.is_err(), "a JetStream publish on the log was acknowledged");
+    client.refused("publish to", js).await;
+
+    assert_eq!(stack.log_state().await, before, "the log changed");
+}
+
+// ---------- the client may not take commands meant for a service ----------
+
+#[tokio::test]
+async fn a_client_cannot_subscribe_to_commands() {
+    let stack = Stack::start().await;
+    let client = stack.watched(BrokerUser::Client).await;
+    let mut plain = client.client.subscribe(COMMANDS).await.expect("sent");
+    // The responder's own queue group: a member would take a share of the commands.
+    let mut queued = client.client.queue_subscribe(COMMANDS, "q".into()).await.expect("sent");
+    client.refused("subscription to", COMMANDS).await;
+    eventually("both subscriptions refused", WAIT, || {
+        let n = client
+            .violations()
+            .iter()
+            .filter(|e| e.to_lowercase().contains("subscription to \"par.cmd.tasks\""))
+            .count();
+        async move { (n >= 2).then_some(()) }
+    })
+    .await;
+
+    // Every command still reaches the responder, and is answered.
+    let asker = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Client)))
+        .await
+        .expect("connects");
+    for i in 0..20 {
+        let reply = asker.request(COMMANDS, format!("command-{i}").into()).await.expect("answered");
+        assert_eq!(&reply.payload[..], format!("answered command-{i}").as_bytes());
+    }
+
+    // A marker on par.cmd.tasks, then one on the client's own inbox, from one publisher: when
+    // the second arrives, the first would already be in a subscription's queue.
+    let control = client.client.new_inbox();
+    let mut control_sub = client.client.subscribe(control.clone()).await.expect("inbox");
+    client.client.flush().await.expect("flush");
+    let service = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Service)))
+        .await
+        .expect("connects");
+    service.publish(COMMANDS, "marker-not-for-clients".into()).await.expect("sent");
+    service.publish(control, "control".into()).await.expect("sent");
+    service.flush().await.expect("flush");
+    let message = tokio::time::timeout(WAIT, control_sub.next()).await.expect("control arrives");
+    assert_eq!(message.map(|m| m.payload), Some("control".into()));
+    for (name, sub) in [("plain", &mut plain), ("queue", &mut queued)] {
+        if let Some(Some(message)) = sub.next().now_or_never() {
+            panic!("the client's {name} subscription received {:?}", message.payload);
+        }
+    }
+    eventually("the responder to get the marker", WAIT, || {
+        let got = stack.responder_saw().iter().any(|p| p == "marker-not-for-clients");
+        async move { got.then_some(()) }
+    })
+    .await;
+}
+
+// ---------- nobody may erase the log ----------
+
+#[tokio::test]
+async fn nobody_can_delete_purge_or_loosen_the_log() {
+    let stack = Stack::start().await;
+    let before = stack.log_state().await;
+    for user in [BrokerUser::Client, BrokerUser::Service, BrokerUser::Evidence, BrokerUser::Auditor]
+    {
+        let who = stack.watched(user).await;
+        let deleted = who.js.delete_stream(STREAM_NAME).await;
+        assert!(deleted.is_err(), "{user} deleted the log");
+        who.refused("publish to", "$JS.API.STREAM.DELETE.PAR_EVENTS").await;
+
+        // Everyone may look the stream up: these fail at the purge or delete itself.
+        let theirs = who.js.get_stream(STREAM_NAME).await.expect("the stream's description");
+        assert!(theirs.purge().await.is_err(), "{user} purged the log");
+        assert!(theirs.delete_message(1).await.is_err(), "{user} deleted an event");
+        who.refused("publish to", "$JS.API.STREAM.PURGE.PAR_EVENTS").await;
+        who.refused("publish to", "$JS.API.STREAM.MSG.DELETE.PAR_EVENTS").await;
+
+        let mut loose = reform_shared::stream::stream_config(&StreamSettings::default());
+        loose.deny_delete = false;
+        loose.deny_purge = false;
+        assert!(who.js.update_stream(loose).await.is_err(), "{user} loosened the log");
+        who.refused("publish to", "$JS.API.STREAM.UPDATE.PAR_EVENTS").await;
+    }
+    assert_eq!(stack.log_state().await, before, "the log changed");
+    let mut stream = stack.service.get_stream(STREAM_NAME).await.expect("the log");
+    let config = stream.info().await.expect("info").config.clone();
+    assert!(config.deny_delete && config.deny_purge, "the log's guards were lifted");
+}
+
+// ---------- only the evidence service writes evidence ----------
+
+#[tokio::test]
+async fn only_the_evidence_service_writes_evidence() {
+    let stack = Stack::start().await;
+    let before = stack.evidence_object().await;
+    assert_eq!(before.1, EVIDENCE_BYTES);
+    for user in [BrokerUser::Client, BrokerUser::Service, BrokerUser::Auditor] {
+        let who = stack.watched(user).await;
+        let bucket = who.js.get_object_store(EVIDENCE).await.expect("may open the bucket");
+        let put = bucket.put(EVIDENCE_OBJECT, &mut &b"a forged scan"[..]).await;
+        assert!(put.is_err(), "{user} replaced an evidence object");
+        who.refused("publish to", "$O.PAR_EVIDENCE.C.").await;
+        let put = bucket.put("new-object", &mut &b"a new forged scan"[..]).await;
+        assert!(put.is_err(), "{user} added an evidence object");
+        assert!(bucket.delete(EVIDENCE_OBJECT).await.is_err(), "{user} deleted an evidence object");
+        let meta = format!("$O.PAR_EVIDENCE.M.{}", object_name(EVIDENCE_OBJECT));
+        who.refused("publish to", &meta).await;
+        assert!(
+            who.js.delete_stream("OBJ_PAR_EVIDENCE").await.is_err(),
+            "{user} deleted the evidence bucket"
+        );
+        who.refused("publish to", "$JS.API.STREAM.DELETE.OBJ_PAR_EVIDENCE").await;
+    }
+    // The evidence service writes objects, and still erases nothing.
+    let writer = stack.watched(BrokerUser::Evidence).await;
+    let objects = writer.js.get_stream("OBJ_PAR_EVIDENCE").await.expect("the bucket's stream");
+    assert!(objects.purge().await.is_err(), "the evidence service purged the bucket");
+    writer.refused("publish to", "$JS.API.STREAM.PURGE.OBJ_PAR_EVIDENCE").await;
+    assert!(objects.delete_message(1).await.is_err(), "the evidence service deleted a chunk");
+    writer.refused("publish to", "$JS.API.STREAM.MSG.DELETE.OBJ_PAR_EVIDENCE").await;
+
+    let after = stack.evidence_object().await;
+    assert_eq!(after.1, EVIDENCE_BYTES, "the object's bytes changed");
+    assert_eq!((&after.0.nuid, &after.0.digest), (&before.0.nuid, &before.0.digest));
+    let bucket = stack.evidence.get_object_store(EVIDENCE).await.expect("bucket");
+    assert!(bucket.info("new-object").await.is_err(), "a forged object was stored");
+}
+
+/// The object store's subject token for a name (URL-safe base64).
+fn object_name(name: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE.encode(name)
+}
+
+// ---------- the auditor reads, and asks nothing of the services ----------
+
+#[tokio::test]
+async fn an_auditor_cannot_send_commands_or_upload() {
+    let stack = Stack::start().await;
+    let auditor = stack.watched(BrokerUser::Auditor).await;
+    let request = async_nats::Request::new()
+        .payload("from-the-auditor".into())
+        .timeout(Some(REFUSED_TIMEOUT));
+    let answer = auditor.client.send_request(COMMANDS, request).await;
+    assert!(answer.is_err(), "the auditor's command was answered");
+    auditor.refused("publish to", COMMANDS).await;
+    auditor.client.publish("par.upload.x", "chunk".into()).await.expect("sent");
+    auditor.client.flush().await.expect("flush");
+    auditor.refused("publish to", "par.upload.x").await;
+
+    // The responder is there: a client's command is answered, and the auditor's never came.
+    let client = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Client)))
+        .await
+        .expect("connects");
+    let reply = client.request(COMMANDS, "from-a-client".into()).await.expect("answered");
+    assert_eq!(&reply.payload[..], b"answered from-a-client");
+    assert_eq!(stack.responder_saw(), vec!["from-a-client".to_owned()]);
+}
+
+// ---------- what a client may do ----------
+
+#[tokio::test]
+async fn a_client_can_ask_read_and_upload() {
+    let stack = Stack::start().await;
+    let (messages, last) = stack.log_state().await;
+    assert!(messages >= 3, "the log was seeded");
+    let service_stream = stack.service.get_stream(STREAM_NAME).await.expect("the log");
+    let first = service_stream.direct_get(1).await.expect("the first event");
+    let skip = a_skip(2);
+    reform_shared::skips::record(&stack.service, &skip).await.expect("the operator records a skip");
+
+    for user in [BrokerUser::Client, BrokerUser::Auditor] {
+        let who = stack.watched(user).await;
+        let js = jetstream::new(who.client.clone());
+
+        // The log: its description, a direct get by sequence and by subject, an ordered read.
+        let mut stream = js.get_stream(STREAM_NAME).await.expect("get_stream");
+        assert_eq!(stream.info().await.expect("info").state.last_sequence, last);
+        let got = stream.direct_get(1).await.expect("direct get");
+        assert_eq!((got.subject.as_str(), &got.payload), (first.subject.as_str(), &first.payload));
+        let by_subject = stream
+            .direct_get_last_for_subject(first.subject.as_str())
+            .await
+            .expect("last for subject");
+        assert_eq!(by_subject.sequence, 1);
+        // On the log, a client's ordered consumer has a name (see permissions.conf).
+        let ordered = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                name: Some(format!("{user}-reader")),
+                ..Default::default()
+            })
+            .await
+            .expect("an ordered consumer");
+        let mut read = ordered.messages().await.expect("messages");
+        for sequence in 1..=last {
+            let message = tokio::time::timeout(WAIT, read.next())
+                .await
+                .expect("the next event in time")
+                .expect("not the end")
+                .expect("readable");
+            assert_eq!(message.info().expect("info").stream_sequence, sequence);
+        }
+        let filtered = stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                name: Some(format!("{user}-one-subject")),
+                filter_subject: first.subject.to_string(),
+                ..Default::default()
+            })
+            .await
+            .expect("an ordered consumer on one subject");
+        let mut read = filtered.messages().await.expect("messages");
+        let message = tokio::time::timeout(WAIT, read.next()).await.expect("in time");
+        let message = message.expect("not the end").expect("readable");
+        assert_eq!(message.info().expect("info").stream_sequence, 1);
+
+        // Evidence: an object read back whole.
+        let bucket = js.get_object_store(EVIDENCE).await.expect("the evidence bucket");
+        let mut bytes = Vec::new();
+        bucket
+            .get(EVIDENCE_OBJECT)
+            .await
+            .expect("get")
+            .read_to_end(&mut bytes)
+            .await
+            .expect("read");
+        assert_eq!(bytes, EVIDENCE_BYTES);
+
+        // The skips.
+        let skips = reform_shared::skips::all(&js).await.expect("the skips read");
+        assert_eq!(skips, vec![skip.clone()]);
+
+        assert!(who.violations().is_empty(), "{user}: {:?}", who.violations());
+    }
+
+    let client = stack.watched(BrokerUser::Client).await;
+    let reply = client.client.request(COMMANDS, "a command".into()).await.expect("answered");
+    assert_eq!(&reply.payload[..], b"answered a command");
+
+    // Uploads, once the evidence service made the staging stream.
+    stack
+        .evidence
+        .create_stream(stream::Config {
+            name: UPLOADS.to_owned(),
+            subjects: vec!["par.upload.>".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .expect("the evidence service creates the upload stream");
+    let js = jetstream::new(client.client.clone());
+    let ack =
+        js.publish("par.upload.x", "chunk-1".into()).await.expect("sent").await.expect("stored");
+    assert_eq!(ack.stream, UPLOADS);
+    let uploads = stack.evidence.get_stream(UPLOADS).await.expect("uploads");
+    let stored = uploads.get_raw_message(ack.sequence).await.expect("stored");
+    assert_eq!(&stored.payload[..], b"chunk-1");
+    assert!(client.violations().is_empty(), "{:?}", client.violations());
+
+    // but cannot read anyone's uploads.
+    assert!(client.js.get_stream(UPLOADS).await.is_err(), "a client read the upload stream");
+    client.refused("publish to", "$JS.API.STREAM.INFO.PAR_UPLOADS").await;
+}
+
+fn a_skip(sequence: u64) -> reform_shared::skips::Skip {
+    reform_shared::skips::Skip {
+        sequence,
+        payload_sha256: "00".repeat(32),
+        reason: "test".into(),
+        by: "operator".into(),
+        recorded_at: "2026-01-01T00:00:00+07:00".into(),
+        unreadable_because: "test".into(),
+    }
+}
+
+// ---------- the client may not record a skip ----------
+
+#[tokio::test]
+async fn a_client_cannot_record_a_skip() {
+    let stack = Stack::start().await;
+    reform_shared::skips::ensure_bucket(&stack.service, 1).await.expect("the bucket");
+    for user in [BrokerUser::Client, BrokerUser::Auditor] {
+        let who = stack.watched(user).await;
+        let recorded = reform_shared::skips::record(&who.js, &a_skip(1)).await;
+        assert!(recorded.is_err(), "{user} recorded a skip");
+        who.refused("publish to", "$KV.PAR_SKIPS.seq-1").await;
+    }
+    let skip = reform_shared::skips::lookup(&stack.service, 1).await.expect("the skips read");
+    assert_eq!(skip, None, "a skip was recorded");
+}
+
+// ---------- the client may not take over the projector's consumer ----------
+
+#[tokio::test]
+async fn a_client_cannot_take_over_the_projectors_consumer() {
+    const PROJECTOR: &str = "par-projector";
+    let stack = Stack::start().await;
+    let (_, last) = stack.log_state().await;
+    let log = stack.service.get_stream(STREAM_NAME).await.expect("the log");
+    let config = consumer::pull::Config {
+        durable_name: Some(PROJECTOR.into()),
+        description: Some("reform-projector: the views in redb".into()),
+        ack_policy: consumer::AckPolicy::All,
+        filter_subject: "par.evt.>".into(),
+        ..Default::default()
+    };
+    log.create_consumer(config).await.expect("the projector's durable consumer");
+    let client = stack.watched(BrokerUser::Client).await;
+    let raw = |subject: &'static str, body: serde_json::Value| {
+        let client = client.client.clone();
+        async move {
+            let body = serde_json::to_vec(&body).expect("json");
+            client.publish(subject, body.into()).await.expect("sent");
+            client.flush().await.expect("flush");
+        }
+    };
+    let hijack = serde_json::json!({
+        "stream_name": STREAM_NAME,
+        "config": {"name": PROJECTOR, "ack_policy": "all", "filter_subject": "par.evt.nothing.>",
+                   "description": "hijacked"},
+    });
+
+    // The unnamed create, whose body could name the projector's consumer.
+    raw("$JS.API.CONSUMER.CREATE.PAR_EVENTS", hijack.clone()).await;
+    client.refused("publish to", "$JS.API.CONSUMER.CREATE.PAR_EVENTS").await;
+    let theirs = client.js.get_stream(STREAM_NAME).await.expect("the log");
+    let unnamed = theirs.create_consumer(consumer::pull::OrderedConfig::default()).await;
+    assert!(unnamed.is_err(), "an unnamed consumer on the log");
+
+    // A named create under its name, and under another name with its name in the body.
+    let renamed = theirs
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(PROJECTOR.into()),
+            filter_subject: "par.evt.nothing.>".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(renamed.is_err(), "the client re-created the projector's consumer");
+    client
+        .refused("publish to", "$JS.API.CONSUMER.CREATE.PAR_EVENTS.par-projector.par.evt.nothing.>")
+        .await;
+    let body = serde_json::to_vec(&hijack).expect("json");
+    let answer = client
+        .client
+        .request("$JS.API.CONSUMER.CREATE.PAR_EVENTS.other", body.into())
+        .await
+        .expect("the server answers");
+    let answer: serde_json::Value = serde_json::from_slice(&answer.payload).expect("json");
+    // The server takes the name from the subject (or refuses the request): never the body's.
+    let made = answer.get("name").and_then(|n| n.as_str());
+    assert!(
+        answer.get("error").is_some() || made == Some("other"),
+        "a body naming another consumer was taken: {answer}"
+    );
+
+    // Pulling from it, deleting it.
+    raw("$JS.API.CONSUMER.MSG.NEXT.PAR_EVENTS.par-projector", serde_json::json!({"batch": 10}))
+        .await;
+    client.refused("publish to", "$JS.API.CONSUMER.MSG.NEXT.PAR_EVENTS.par-projector").await;
+    assert!(theirs.delete_consumer(PROJECTOR).await.is_err(), "the client deleted it");
+    client.refused("publish to", "$JS.API.CONSUMER.DELETE.PAR_EVENTS.par-projector").await;
+
+    let mut projector: consumer::PullConsumer =
+        log.get_consumer(PROJECTOR).await.expect("the projector's consumer is there");
+    let info = projector.info().await.expect("info").clone();
+    assert_eq!(info.config.filter_subject, "par.evt.>");
+    assert_eq!(info.config.description.as_deref(), Some("reform-projector: the views in redb"));
+    assert_eq!((info.delivered.stream_sequence, info.num_pending), (0, last), "someone pulled");
+}
+
+// ---------- who may connect ----------
+
+#[tokio::test]
+async fn only_the_four_users_connect() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let stack = Stack::start().await;
+    let anonymous = connect_as(stack.server.url(), None).await;
+    let error = anonymous.expect_err("a connection without a key was taken");
+    assert!(error.to_string().to_lowercase().contains("authorization"), "{error}");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stranger = dir.path().join("stranger.nk");
+    reform_shared::keyfile::write(&stranger, &nkeys::KeyPair::new_user()).expect("a seed");
+    let error =
+        connect_as(stack.server.url(), Some(&stranger)).await.expect_err("a stranger's key");
+    assert!(error.to_string().to_lowercase().contains("authorization"), "{error}");
+
+    let exposed = dir.path().join("exposed.nk");
+    std::fs::copy(stack.seed(BrokerUser::Client), &exposed).expect("copied");
+    std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let error = connect_as(stack.server.url(), Some(&exposed)).await.expect_err("refused");
+    let text = error.to_string();
+    assert!(text.contains(&exposed.display().to_string()) && text.contains("chmod 600"), "{text}");
+
+    for user in BrokerUser::ALL {
+        let client = connect_as(stack.server.url(), Some(&stack.seed(user))).await;
+        let client = client.unwrap_or_else(|e| panic!("{user} connects: {e}"));
+        client.flush().await.expect("flush");
+    }
+}
