@@ -56,6 +56,49 @@ pub async fn connect_as(
     options.connect(addrs).await.map_err(|e| error(e.to_string()))
 }
 
+/// What the broker refused a connection, as it said it: "Permissions Violation for Publish to
+/// …". A refused publish is not an error of the publish itself (the message is dropped and the
+/// server tells the connection), so a client that wants to say why a request went unanswered
+/// keeps these.
+#[derive(Debug, Clone, Default)]
+pub struct Refusals(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Refusals {
+    /// The refusals so far, oldest first.
+    pub fn seen(&self) -> Vec<String> {
+        self.0.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+/// [`connect_as`], keeping the broker's permission refusals.
+pub async fn connect_watched(
+    urls: &str,
+    nkey_seed_file: Option<&Path>,
+) -> Result<(async_nats::Client, Refusals), ConnectError> {
+    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
+    let addrs = server_addrs(urls)?;
+    let options = match nkey_seed_file {
+        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
+        None => connect_options(),
+    };
+    let refusals = Refusals::default();
+    let kept = refusals.clone();
+    let options = options.event_callback(move |event| {
+        let kept = kept.clone();
+        async move {
+            if let async_nats::Event::ServerError(async_nats::ServerError::Other(text)) = event {
+                if text.to_ascii_lowercase().contains("permissions violation") {
+                    if let Ok(mut seen) = kept.0.lock() {
+                        seen.push(text);
+                    }
+                }
+            }
+        }
+    });
+    let client = options.connect(addrs).await.map_err(|e| error(e.to_string()))?;
+    Ok((client, refusals))
+}
+
 /// [`connect_options`], authenticating with the nkeys user seed in `nkey_seed_file` (checked
 /// as [`crate::broker::read_seed`] does).
 pub fn connect_options_as(

@@ -48,11 +48,18 @@ pub struct Ctx {
     counter: AtomicU32,
     /// The command ids this run sent, for the hint after an `unavailable` answer.
     issued: std::sync::Mutex<Vec<CommandId>>,
+    /// What the broker refused each connection of this run.
+    refusals: std::sync::Mutex<Vec<reform_shared::edge::Refusals>>,
 }
 
 impl Ctx {
     pub fn new(global: GlobalArgs) -> Self {
-        Self { global, counter: AtomicU32::new(0), issued: Default::default() }
+        Self {
+            global,
+            counter: AtomicU32::new(0),
+            issued: Default::default(),
+            refusals: Default::default(),
+        }
     }
 
     /// The command ids sent so far.
@@ -64,12 +71,50 @@ impl Ctx {
         self.global.json
     }
 
+    /// What the broker refused this run's connections (see [`reform_shared::edge::Refusals`]).
+    pub fn refusals(&self) -> Vec<String> {
+        self.refusals.lock().map(|r| r.iter().flat_map(|r| r.seen()).collect()).unwrap_or_default()
+    }
+
+    /// Runs a request, cut short as soon as the broker refuses this run's credentials: the
+    /// broker drops a refused request without an answer, and waiting out every retry would
+    /// only end in a timeout that does not say why.
+    pub async fn guarded<T, E: Into<anyhow::Error>>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, E>>,
+    ) -> anyhow::Result<T> {
+        let refused = async {
+            loop {
+                if let Some(refusal) = self.refusals().into_iter().next() {
+                    return refusal;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            outcome = request => outcome.map_err(Into::into),
+            refusal = refused => Err(crate::outcome::Classified {
+                kind: crate::outcome::FailureKind::Denied,
+                message: format!(
+                    "the broker refused these credentials (--nats-nkey): {refusal}; see \
+                     docs/security.md for what each broker user may do"
+                ),
+            }
+            .into()),
+        }
+    }
+
     /// Connects to the broker, naming the URL when it fails.
     pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
         let url = &self.global.nats_url;
-        reform_shared::edge::connect_as(url, self.global.nats_nkey.as_deref())
-            .await
-            .with_context(|| "is the stack up? try `./dev up`".to_owned())
+        let (client, refusals) =
+            reform_shared::edge::connect_watched(url, self.global.nats_nkey.as_deref())
+                .await
+                .with_context(|| "is the stack up? try `./dev up`".to_owned())?;
+        if let Ok(mut all) = self.refusals.lock() {
+            all.push(refusals);
+        }
+        Ok(client)
     }
 
     /// Wraps a command in a request: actor, business date and a command id.

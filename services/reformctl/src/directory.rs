@@ -216,7 +216,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
-    let accepted = reform_directory::send(&client, &request, &ctx.signer()?).await?;
+    let accepted = ctx.guarded(reform_directory::send(&client, &request, &ctx.signer()?)).await?;
     if !ctx.json() && !accepted.duplicate {
         println!("{summary}");
     }

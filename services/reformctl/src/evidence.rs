@@ -19,8 +19,9 @@ pub enum Cmd {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum EvidenceCmd {
-    /// Attach a file to a unit (and maybe a task and a criterion). The file is stored in the
-    /// evidence bucket under its SHA-256, then recorded; at most 16 MiB.
+    /// Attach a file to a unit (and maybe a task and a criterion). The file is uploaded, and
+    /// the evidence service checks it and stores it under its SHA-256, then records it; at
+    /// most 16 MiB.
     Attach {
         /// The unit the document belongs to, e.g. sgd.
         #[arg(long)]
@@ -110,8 +111,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 media_type: media_type.unwrap_or_else(|| guess_media_type(&file).to_owned()),
             };
             let request = ctx.request(document)?;
-            let accepted =
-                client::attach(&ctx.client().await?, request, &bytes, &ctx.signer()?).await?;
+            let accepted = ctx
+                .guarded(client::attach(&ctx.client().await?, request, &bytes, &ctx.signer()?))
+                .await?;
             if ctx.json() {
                 let value = serde_json::json!({
                     "accepted": accepted, "evidence": evidence.as_str(),
@@ -128,7 +130,8 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         EvidenceCmd::Show { id } => show(ctx, &id).await,
         EvidenceCmd::Reject { id, reason } => {
             let request = ctx.request(Command::Reject { evidence: id, reason })?;
-            let accepted = client::send(&ctx.client().await?, &request, &ctx.signer()?).await?;
+            let accepted =
+                ctx.guarded(client::send(&ctx.client().await?, &request, &ctx.signer()?)).await?;
             ctx.print_accepted(&accepted).await
         }
     }

@@ -82,11 +82,29 @@ pub async fn main(cli: Cli) -> u8 {
     match dispatch(cli.command, &ctx).await {
         Ok(()) => 0,
         Err(e) => {
+            let e = with_broker_refusals(e, &ctx);
             let e = with_retry_hint(e, &ctx);
             let issued = ctx.issued();
             outcome::report(&e, json, issued.last())
         }
     }
+}
+
+/// A request the broker dropped for lack of permission goes unanswered: say so, rather than
+/// that no service answered. (An auditor's credentials, say, may send no command.)
+fn with_broker_refusals(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
+    let refusals = ctx.refusals();
+    let Some(refusal) = refusals.first() else { return error };
+    if error.chain().any(|e| e.downcast_ref::<outcome::Classified>().is_some()) {
+        return error;
+    }
+    anyhow::Error::new(outcome::Classified {
+        kind: outcome::FailureKind::Denied,
+        message: format!(
+            "the broker refused these credentials (--nats-nkey): {refusal}; see docs/security.md \
+             for what each broker user may do ({error:#})"
+        ),
+    })
 }
 
 /// After an `unavailable` answer the command may or may not be in the log: say how to find

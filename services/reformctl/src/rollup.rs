@@ -110,13 +110,14 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         RollupCmd::Close { period } => {
             let request = ctx.request(reform_rollup::Command::Close { period })?;
-            let accepted = reform_shared::command::send(
-                &client,
-                reform_rollup::NAME,
-                &request,
-                &ctx.signer()?,
-            )
-            .await?;
+            let accepted = ctx
+                .guarded(reform_shared::command::send(
+                    &client,
+                    reform_rollup::NAME,
+                    &request,
+                    &ctx.signer()?,
+                ))
+                .await?;
             ctx.print_accepted(&accepted).await
         }
         RollupCmd::Diff { period } => {

@@ -90,11 +90,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     match cmd {
         Cmd::Framework(FrameworkCmd::Publish { file, year }) => {
             let command = read_framework(&file)?.into_command(year).map_err(anyhow::Error::msg)?;
-            let request = ctx.request(command)?;
-            let accepted =
-                reform_scoring::client::send(&ctx.client().await?, &request, &ctx.signer()?)
-                    .await?;
-            ctx.print_accepted(&accepted).await
+            send(ctx, command).await
         }
         Cmd::Framework(FrameworkCmd::Check { file, year }) => {
             let framework = read_framework(&file)?;
@@ -113,13 +109,18 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Score(ScoreCmd::Record { unit, year, criterion, stage, points, reason, evidence }) => {
             let command =
                 Command::RecordScore { unit, year, criterion, stage, points, reason, evidence };
-            let request = ctx.request(command)?;
-            let accepted =
-                reform_scoring::client::send(&ctx.client().await?, &request, &ctx.signer()?)
-                    .await?;
-            ctx.print_accepted(&accepted).await
+            send(ctx, command).await
         }
     }
+}
+
+/// Sends a scoring command, signed, and prints its answer.
+async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    let request = ctx.request(command)?;
+    let client = ctx.client().await?;
+    let accepted =
+        ctx.guarded(reform_scoring::client::send(&client, &request, &ctx.signer()?)).await?;
+    ctx.print_accepted(&accepted).await
 }
 
 fn read_framework(file: &PathBuf) -> anyhow::Result<FrameworkFile> {

@@ -176,7 +176,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let Some((command, summary)) = command_of(cmd) else { return Ok(()) };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
-    let accepted = reform_tasks::send(&client, &request, &ctx.signer()?).await?;
+    let accepted = ctx.guarded(reform_tasks::send(&client, &request, &ctx.signer()?)).await?;
     if !ctx.json() && !accepted.duplicate {
         println!("{summary}");
     }
