@@ -1,15 +1,17 @@
 //! What an audit costs, per event, against the bare work of reading the same bytes: a log of
 //! `PAR_BENCH_EVENTS` synthetic events (default 1,000,000, chained per task as the appender
-//! chains them) is decoded alone, verified (digest, subject, chain), hashed into the Merkle
-//! tree, and replayed into the projector's in-memory state. No broker: this measures the
-//! auditor's own work; reading the stream is the projector bench's figure.
+//! chains them, each signed by its person as the command services record them) is decoded
+//! alone, verified (digest, subject, chain, and every signature, key and access), hashed into
+//! the Merkle tree, and replayed into the projector's in-memory state. No broker: this
+//! measures the auditor's own work; reading the stream is the projector bench's figure.
 
 use reform_projector::model::{apply, State};
 use reform_shared::checkpoint::LogTree;
 use reform_shared::codec;
+use reform_shared::event::Role;
 use reform_shared::event::UnitKind;
 use reform_shared::testkit::events::*;
-use reform_shared::testkit::{chained_log, draft};
+use reform_shared::testkit::{chained_log, signed_draft};
 use reformctl::audit::verify::{Message, Verifier};
 use std::time::Instant;
 
@@ -32,7 +34,20 @@ fn main() {
         verifier.check(m, None);
     }
     let verdict = verifier.finish();
-    report("audit verify (digest, subject, chain)", n, started, verdict.passed);
+    report("audit verify (chain, signatures, access)", n, started, verdict.passed);
+    let started = Instant::now();
+    let mut signatures = 0u64;
+    for m in &log {
+        let Ok(record) = codec::decode(&m.payload) else { continue };
+        let (Some(signature), Some(endpoint)) = (
+            record.envelope.signature.as_ref(),
+            reform_shared::sign::endpoint_of(&record.envelope.event),
+        ) else {
+            continue;
+        };
+        signatures += u64::from(reform_shared::sign::check(&endpoint, signature).is_ok());
+    }
+    report("of which: decode and ed25519 alone", n, started, signatures == n);
 
     let started = Instant::now();
     let mut tree = LogTree::new(None);
@@ -60,16 +75,23 @@ fn report(what: &str, n: u64, started: Instant, ok: bool) {
     );
 }
 
-/// A unit, then tasks assigned and completed, chained per aggregate.
+/// The genesis administrator, a unit, its head and their key, then tasks the head assigns
+/// and completes, chained per aggregate and signed.
 fn synthetic(n: u64) -> Vec<Message> {
     let drafts = (1..=n)
         .map(|seq| {
-            let event = match seq {
-                1 => unit("sgd", "Sở Giáo dục", UnitKind::Department, None),
-                s if s % 2 == 0 => assign(&format!("t{s}"), "sgd", "Nhiệm vụ", "2016-06-30"),
-                s => complete(&format!("t{}", s - 1), "sgd"),
+            let (event, by) = match seq {
+                1 => (genesis("admin"), "admin"),
+                2 => (unit("sgd", "Sở Giáo dục", UnitKind::Department, None), "admin"),
+                3 => (person("lan", "Nguyễn Thị Lan", "Giám đốc"), "admin"),
+                4 => (key("lan"), "admin"),
+                5 => (appoint("t-lan", "sgd", "lan", Role::Head, "2015-01-01"), "admin"),
+                s if s % 2 == 0 => {
+                    (assign(&format!("t{s}"), "sgd", "Nhiệm vụ", "2016-06-30"), "lan")
+                }
+                s => (complete(&format!("t{}", s - 1), "sgd"), "lan"),
             };
-            draft(&format!("b{seq}"), "2016-03-01", event)
+            signed_draft(&format!("b{seq}"), "2016-03-01", event, by)
         })
         .collect();
     chained_log(drafts)

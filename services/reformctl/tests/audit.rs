@@ -99,6 +99,77 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     assert_eq!(garbage.status.code(), Some(1), "a missing file is an error of its own");
 }
 
+/// An event forged by someone who can append (the services' broker user, or a copy of the
+/// store): its digest and chain link are right, because the appender makes them, but no valid
+/// signature of the person it names stands behind it. Verify, checking signatures, catches
+/// each, while the honest signed log around them passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_catches_events_forged_with_a_right_digest_and_chain_but_no_valid_signature() {
+    use reform_shared::event::{Access, Stage};
+    use reform_shared::testkit::signed_draft;
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let honest = [
+        signed_draft("g", "2016-01-01", genesis("admin"), "admin"),
+        signed_draft(
+            "c1",
+            "2016-01-01",
+            unit("sgd", "Sở Giáo dục", UnitKind::Department, None),
+            "admin",
+        ),
+        signed_draft("c2", "2016-01-01", person("hoa", "Hoa", ""), "admin"),
+        signed_draft("c3", "2016-01-01", key("hoa"), "admin"),
+        signed_draft("c4", "2016-01-01", grant("hoa", Access::Appraiser, Some("sgd")), "admin"),
+        signed_draft(
+            "c5",
+            "2016-03-01",
+            score("sgd", 2016, "1.1", Stage::Appraised, None, 250),
+            "hoa",
+        ),
+    ];
+    for draft in honest {
+        appender.append_next(draft).await.expect("appended");
+    }
+    let url = broker.server.url().to_owned();
+    let verify = |url: String| async move {
+        tokio::task::spawn_blocking(move || reformctl(&url, &["audit", "verify"]))
+            .await
+            .expect("joins")
+    };
+    let pass = verify(url.clone()).await;
+    let stdout = String::from_utf8_lossy(&pass.stdout).to_string();
+    assert_eq!(pass.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("6 signed by their people"), "{stdout}");
+
+    // A score set to 0 in hoa's name, unsigned.
+    let zero = score("sgd", 2016, "1.1", Stage::Final, Some(250), 0);
+    let mut unsigned = draft("f1", "2016-03-02", zero.clone());
+    unsigned.actor = reform_shared::envelope::Actor::Person("hoa".parse().expect("id"));
+    // The same, signed by someone whose key the directory does not know, in hoa's name.
+    let mut stranger = signed_draft("f2", "2016-03-02", zero.clone(), "mallory");
+    stranger.actor = reform_shared::envelope::Actor::Person("hoa".parse().expect("id"));
+    // hoa's own honest signature, lifted from another command onto a forged one.
+    let mut lifted = signed_draft("f3", "2016-03-02", zero, "hoa");
+    let earlier = score("sgd", 2016, "1.1", Stage::Appraised, None, 250);
+    lifted.signature = signed_draft("c5", "2016-03-01", earlier, "hoa").signature;
+    for forged in [unsigned, stranger, lifted] {
+        appender.append_next(forged).await.expect("the forger can append");
+    }
+    let fail = verify(url).await;
+    let stdout = String::from_utf8_lossy(&fail.stdout).to_string();
+    assert_eq!(fail.status.code(), Some(8), "{stdout}");
+    assert!(stdout.contains("sequence 7: score-changed by hoa carries no signature"), "{stdout}");
+    assert!(stdout.contains("sequence 8: score-changed by hoa:"), "{stdout}");
+    assert!(
+        stdout.contains("sequence 9: score-changed by hoa: the signed request names command id c5"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().last().is_some_and(|l| l.starts_with("FAIL: 3 problems in 9 messages")),
+        "{stdout}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_names_a_stream_that_allows_deletes() {
     let server = reform_shared::natsd::NatsServer::start_temporary().expect("server");
