@@ -2,8 +2,10 @@
 //! `PAR_BENCH_EVENTS` synthetic events (default 1,000,000, chained per task as the appender
 //! chains them, each signed by its person as the command services record them) is decoded
 //! alone, verified (digest, subject, chain, and every signature, key and access), hashed into
-//! the Merkle tree, and replayed into the projector's in-memory state. No broker: this
-//! measures the auditor's own work; reading the stream is the projector bench's figure.
+//! the Merkle tree, and replayed into the projector's in-memory state, first in memory (the
+//! auditor's own work), then through a real `nats-server` holding the same log: the bare read
+//! of the stream beside verify over it, a replay from it (what `audit replay`, rollups and
+//! `explain` start with) and one `reformctl audit explain tasks` run end to end.
 
 use reform_projector::model::{apply, State};
 use reform_shared::checkpoint::LogTree;
@@ -64,6 +66,96 @@ fn main() {
         }
     }
     report("replay into the in-memory state", n, started, state.events_applied == n);
+
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    if let Err(e) = runtime.block_on(over_a_stream(&log)) {
+        println!("over a real stream: not measured: {e:#}");
+    }
+}
+
+/// The same log in a real stream (synced lazily, to load it faster): read bare, verified,
+/// replayed and explained.
+async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
+    use futures::StreamExt as _;
+    let n = log.len() as u64;
+    let dir = tempfile::tempdir()?;
+    let options = reform_shared::natsd::ServerOptions {
+        data_dir: dir.path().to_path_buf(),
+        port: None,
+        sync: reform_shared::natsd::Sync::Lazy,
+        die_with_parent: true,
+        auth: None,
+    };
+    let server = reform_shared::natsd::NatsServer::start(&options)?;
+    let client = async_nats::connect(server.url()).await?;
+    let js = async_nats::jetstream::new(client);
+    reform_shared::stream::init_stream(&js, &Default::default()).await?;
+    let started = Instant::now();
+    for window in log.chunks(2_000) {
+        let mut acks = Vec::with_capacity(window.len());
+        for m in window {
+            acks.push(js.publish(m.subject.clone(), m.payload.clone().into()).await?);
+        }
+        for ack in acks {
+            ack.await?;
+        }
+    }
+    report("load into the stream (lazy sync)", n, started, true);
+
+    let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
+    let started = Instant::now();
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("bench")),
+            ..Default::default()
+        })
+        .await?;
+    let mut messages = consumer.messages().await?;
+    let mut verifier = Verifier::new();
+    let (mut read, mut bytes) = (0u64, 0usize);
+    while read < n {
+        let Some(message) = messages.next().await else { break };
+        let message = message?;
+        bytes += message.payload.len();
+        read += 1;
+    }
+    report("stream: bare read", n, started, read == n && bytes > 0);
+
+    let started = Instant::now();
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("bench")),
+            ..Default::default()
+        })
+        .await?;
+    let mut messages = consumer.messages().await?;
+    let mut read = 0u64;
+    while read < n {
+        let Some(message) = messages.next().await else { break };
+        let message = message?;
+        let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
+        let subject = message.subject.to_string();
+        verifier.check(&Message { sequence, subject, payload: message.payload.to_vec() }, None);
+        read += 1;
+    }
+    report("stream: audit verify", n, started, verifier.finish().passed);
+
+    let started = Instant::now();
+    let end = reform_rollup::log::End::Sequence(n);
+    let (state, _) = reform_rollup::log::read_prefix(&js, end).await?;
+    report("stream: replay (audit replay, explain)", n, started, state.events_applied == n);
+
+    let started = Instant::now();
+    let explained = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", server.url(), "--json", "audit", "explain", "tasks"])
+        .args(["--unit", "sgd", "--year", "2016", "--as-of", "2016-12-31"])
+        .output()?;
+    let checks = serde_json::from_slice::<serde_json::Value>(&explained.stdout)
+        .ok()
+        .and_then(|v| v["checks"].as_bool())
+        .unwrap_or(false);
+    report("stream: reformctl audit explain tasks", n, started, checks);
+    Ok(())
 }
 
 fn report(what: &str, n: u64, started: Instant, ok: bool) {
