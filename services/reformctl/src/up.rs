@@ -68,9 +68,15 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         };
         let url = url.clone();
         async move {
-            reform_shared::edge::connect_as(&url, seed.as_deref())
-                .await
-                .context("the stack's broker did not take the connection")
+            // People are in an account of their own, with inboxes the services' account
+            // delivers to (reform_shared::edge::PEOPLE_INBOX_PREFIX).
+            let connected = match user.account() {
+                broker::PEOPLE_ACCOUNT => {
+                    reform_shared::edge::connect_person(&url, seed.as_deref()).await
+                }
+                _ => reform_shared::edge::connect_as(&url, seed.as_deref()).await,
+            };
+            connected.context("the stack's broker did not take the connection")
         }
     };
     let client = connect(BrokerUser::Service).await?;

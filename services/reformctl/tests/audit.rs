@@ -482,6 +482,56 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
 }
 
 /// `explain score` lists the event in force behind each criterion of a total, and the sum checks.
+/// A rank explained: every peer's final total and the events behind it, the rank recounted
+/// from them (equal totals share a rank, the next one skips) and checked against the view's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_rank_recounts_a_peer_groups_ranks_from_their_totals() {
+    use reform_shared::event::Stage;
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = [
+        ("2016-01-01", unit("st", "Tỉnh", UnitKind::Province, None)),
+        ("2016-01-01", unit("a", "Huyện A", UnitKind::District, Some("st"))),
+        ("2016-01-01", unit("b", "Huyện B", UnitKind::District, Some("st"))),
+        ("2016-01-01", unit("c", "Huyện C", UnitKind::District, Some("st"))),
+        ("2017-02-01", score("a", 2016, "1.1", Stage::Final, None, 8000)),
+        ("2017-02-01", score("b", 2016, "1.1", Stage::Final, None, 8000)),
+        ("2017-02-01", score("c", 2016, "1.1", Stage::Final, None, 7000)),
+        ("2017-02-03", score("c", 2016, "1.2", Stage::Final, None, 1500)),
+    ];
+    append_all(&appender, "r", &events).await;
+    let explain = |unit: &'static str, as_of: &'static str| {
+        let url = broker.server.url().to_owned();
+        tokio::task::spawn_blocking(move || {
+            reformctl(
+                &url,
+                &[
+                    "--json", "audit", "explain", "rank", "--unit", unit, "--year", "2016",
+                    "--as-of", as_of,
+                ],
+            )
+        })
+    };
+    // On 2 February, c's second criterion was not in yet: a and b share rank 1, c is third.
+    let out = explain("c", "2017-02-02").await.expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((v["recounted_rank"].as_u64(), v["view_rank"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(v["checks"], true);
+    let ranks: Vec<Option<u64>> =
+        v["peers"].as_array().expect("peers").iter().map(|p| p["rank"].as_u64()).collect();
+    assert_eq!(ranks, [Some(1), Some(1), Some(3)]);
+    // Since 3 February, c leads with 85.00, on two criteria, the latest at sequence 8.
+    let out = explain("c", "2017-02-03").await.expect("joins");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["recounted_rank"], 1);
+    let c = &v["peers"][0];
+    assert_eq!(
+        (c["unit"].as_str(), c["criteria"].as_u64(), c["latest_sequence"].as_u64()),
+        (Some("c"), Some(2), Some(8))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_lists_the_events_behind_a_total_and_their_sum_checks() {
     use reform_shared::event::Stage;

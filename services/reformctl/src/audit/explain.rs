@@ -5,6 +5,9 @@
 //!   with when it happened, when it was recorded, who recorded it and why.
 //! - `explain tasks`: a unit's task counts for a year (its sub-units included), one line per
 //!   task with its state and the stream sequences that made it so.
+//! - `explain rank`: a unit's rank in its peer group, from every peer's final total and the
+//!   events in force behind it; the rank recounted from those totals is checked against the
+//!   view's.
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
@@ -41,6 +44,9 @@ pub struct Behind {
     pub business_date: Date,
     pub recorded_at: String,
     pub recorded_by: String,
+    /// The public key that signed the request the event came from; `None` for an event no
+    /// person signed.
+    pub signed_with: Option<String>,
     pub old_hundredths: Option<u32>,
     pub reason: String,
     /// Earlier changes of the same criterion and stage, superseded by this one.
@@ -103,6 +109,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             business_date: change.on,
             recorded_at: record.envelope.recorded_at.to_rfc3339(),
             recorded_by,
+            signed_with: record.envelope.signature.as_ref().map(|s| s.key.clone()),
             old_hundredths: change.value.old.map(|p| p.hundredths()),
             reason,
             superseded: rec.changes.iter().filter(|c| c.seq < change.seq).count(),
@@ -127,13 +134,14 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             let old =
                 e.old_hundredths.map_or_else(|| "–".into(), |v| format_hundredths(u64::from(v)));
             println!(
-                "{:<8} {:>7}  sequence {:<7} on {}  recorded {} by {:<22} (was {old}; {} earlier) {}",
+                "{:<8} {:>7}  sequence {:<7} on {}  recorded {} by {:<22} signed {} (was {old}; {} earlier) {}",
                 e.criterion.to_string(),
                 format_hundredths(u64::from(e.hundredths)),
                 e.sequence,
                 e.business_date,
                 e.recorded_at,
                 e.recorded_by,
+                e.signed_with.as_deref().map_or("—", |k| &k[..k.len().min(10)]),
                 e.superseded,
                 e.reason
             );
@@ -299,6 +307,143 @@ pub async fn tasks(args: TasksArgs, ctx: &Ctx) -> anyhow::Result<()> {
         Err(Classified {
             kind: FailureKind::CheckFailed,
             message: "the tasks behind the counts do not give them".into(),
+        }
+        .into())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RankArgs {
+    #[arg(long)]
+    pub unit: UnitId,
+    #[arg(long)]
+    pub year: u16,
+    /// As true at this date; as known now when absent.
+    #[arg(long)]
+    pub as_of: Option<Date>,
+}
+
+/// One peer's place, and what its total rests on.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerLine {
+    pub unit: UnitId,
+    pub name: String,
+    pub final_total_hundredths: Option<u64>,
+    pub rank: Option<u32>,
+    /// The criteria whose final value is in force, and the latest event among them.
+    pub criteria: usize,
+    pub latest_sequence: Option<u64>,
+    pub latest_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankExplanation {
+    pub unit: UnitId,
+    pub parent: UnitId,
+    pub kind: reform_shared::event::UnitKind,
+    pub year: u16,
+    pub basis: Basis,
+    pub group_size: u32,
+    pub peers: Vec<PeerLine>,
+    /// 1 + the peers whose total is higher, counted from the totals above.
+    pub recounted_rank: Option<u32>,
+    pub view_rank: Option<u32>,
+    pub checks: bool,
+}
+
+pub async fn rank(args: RankArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let (_, state, basis) = whole_log(ctx, args.as_of).await?;
+    let unit = state
+        .units
+        .get(&args.unit)
+        .with_context(|| format!("the log knows no unit {}", args.unit))?;
+    let parent = unit
+        .parent
+        .clone()
+        .with_context(|| format!("{} has no parent, so no peer group to rank in", args.unit))?;
+    let ranking = views::ranking(&state, &parent, unit.kind, args.year, basis)?;
+    let peers: Vec<PeerLine> = ranking
+        .entries
+        .iter()
+        .map(|entry| {
+            let in_force: Vec<_> = state
+                .scores
+                .iter()
+                .filter(|((u, y, _, stage), _)| {
+                    *u == entry.unit && *y == args.year && *stage == Stage::Final
+                })
+                .filter_map(|(_, rec)| views::change_in_force(rec, basis))
+                .collect();
+            let latest = in_force.iter().max_by_key(|c| c.seq);
+            PeerLine {
+                unit: entry.unit.clone(),
+                name: entry.name.clone(),
+                final_total_hundredths: entry.final_total_hundredths,
+                rank: entry.rank,
+                criteria: in_force.len(),
+                latest_sequence: latest.map(|c| c.seq),
+                latest_on: latest.map(|c| c.on),
+            }
+        })
+        .collect();
+    let mine = peers.iter().find(|p| p.unit == args.unit);
+    let recounted_rank = mine.and_then(|m| m.final_total_hundredths).map(|total| {
+        let higher = peers.iter().filter(|p| p.final_total_hundredths > Some(total)).count();
+        u32::try_from(higher + 1).unwrap_or(u32::MAX)
+    });
+    let view_rank = mine.and_then(|m| m.rank);
+    let explanation = RankExplanation {
+        unit: args.unit,
+        parent,
+        kind: ranking.kind,
+        year: args.year,
+        basis,
+        group_size: ranking.group_size,
+        checks: recounted_rank.is_some() && recounted_rank == view_rank,
+        peers,
+        recounted_rank,
+        view_rank,
+    };
+    if ctx.json() {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+    } else {
+        for p in &explanation.peers {
+            let total = p.final_total_hundredths.map_or_else(|| "–".into(), format_hundredths);
+            let rank = p.rank.map_or_else(|| "–".into(), |r| r.to_string());
+            let latest = match (p.latest_sequence, p.latest_on) {
+                (Some(seq), Some(on)) => format!("latest sequence {seq} on {on}"),
+                _ => "no final score".into(),
+            };
+            let me = if p.unit == explanation.unit { "  ←" } else { "" };
+            println!(
+                "{rank:>3}/{}  {:<22} {total:>7}  {} criteria in force, {latest}{me}",
+                explanation.group_size,
+                p.unit.to_string(),
+                p.criteria
+            );
+        }
+        let show = |r: Option<u32>| r.map_or_else(|| "unranked".into(), |r| r.to_string());
+        println!(
+            "{} ranks {} of {} ({} units of {} under {}): {} peers have a higher final total, \
+             so rank {} = the view's {}: {}",
+            explanation.unit,
+            show(explanation.view_rank),
+            explanation.group_size,
+            explanation.kind.as_str(),
+            explanation.year,
+            explanation.parent,
+            explanation.recounted_rank.map_or(0, |r| r.saturating_sub(1)),
+            show(explanation.recounted_rank),
+            show(explanation.view_rank),
+            if explanation.checks { "checks" } else { "DOES NOT CHECK" }
+        );
+    }
+    if explanation.checks {
+        Ok(())
+    } else {
+        Err(Classified {
+            kind: FailureKind::CheckFailed,
+            message: "the rank recounted from the peers' totals is not the view's".into(),
         }
         .into())
     }

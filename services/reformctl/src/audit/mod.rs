@@ -135,6 +135,8 @@ pub enum ExplainCmd {
     Score(explain::Args),
     /// A unit's task counts for a year, task by task.
     Tasks(explain::TasksArgs),
+    /// A unit's rank in its peer group, from every peer's final total.
+    Rank(explain::RankArgs),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -222,6 +224,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         AuditCmd::Replay(args) => replay::run(args, ctx).await,
         AuditCmd::Explain(ExplainCmd::Score(args)) => explain::run(args, ctx).await,
         AuditCmd::Explain(ExplainCmd::Tasks(args)) => explain::tasks(args, ctx).await,
+        AuditCmd::Explain(ExplainCmd::Rank(args)) => explain::rank(args, ctx).await,
         AuditCmd::Prove { sequence, checkpoint, log_key } => {
             let Some(anchor) = anchor(Some(&checkpoint), Some(&log_key))? else { return Ok(()) };
             let cp = anchor.checkpoint;
