@@ -86,6 +86,13 @@ pub struct TaskRec {
     pub cancelled: Option<Dated<()>>,
     /// The finding that opened it, for remediation tasks.
     pub finding: Option<FindingId>,
+    /// The expected result (kết quả), one of the "5 rõ".
+    pub target: String,
+    /// The criterion the task serves, if it names one.
+    pub criterion: Option<CriterionCode>,
+    /// The leader who assigned it (the responsible one of the "5 rõ"); `None` for a finding's
+    /// remediation task, which the finding opened.
+    pub assigned_by: Option<PersonId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,14 +341,30 @@ fn new_task(title: &str, unit: &UnitId, due: Date, on: Date, seq: u64) -> TaskRe
         completed: None,
         cancelled: None,
         finding: None,
+        target: String::new(),
+        criterion: None,
+        assigned_by: None,
     }
 }
 
 fn apply_task(state: &mut State, event: &Event, on: Date, seq: u64) {
     match event {
-        Event::TaskAssigned { task, unit, person, title, due, .. } => {
+        Event::TaskAssigned {
+            task,
+            unit,
+            person,
+            title,
+            due,
+            target,
+            criterion,
+            assigned_by,
+            ..
+        } => {
             let mut rec = new_task(title, unit, *due, on, seq);
             rec.person = person.clone();
+            rec.target = target.clone();
+            rec.criterion = criterion.clone();
+            rec.assigned_by = Some(assigned_by.clone());
             state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
             state.tasks.insert(task.clone(), rec);
         }

@@ -25,6 +25,8 @@ pub const SUBJECT_UNIT: &str = "par.view.unit";
 pub const SUBJECT_RANKING: &str = "par.view.ranking";
 /// Subject of the timeline query.
 pub const SUBJECT_TIMELINE: &str = "par.view.timeline";
+/// Subject of the task register query.
+pub const SUBJECT_TASKS: &str = "par.view.tasks";
 /// Subject of the status query: the checkpoint.
 pub const SUBJECT_STATUS: &str = "par.view.status";
 /// How long a client waits for a view.
@@ -57,6 +59,18 @@ pub struct TimelineQuery {
     pub person: PersonId,
     #[serde(default)]
     pub as_of: Option<Date>,
+}
+
+/// A unit's task register for a year, filtered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksQuery {
+    pub unit: UnitId,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+    #[serde(default)]
+    pub filter: views::TaskFilter,
 }
 
 /// The projector's progress.
@@ -120,6 +134,18 @@ pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
     }
 }
 
+/// Answers a task register query from the store: the unit's tree and year, as the unit view
+/// loads them.
+pub fn answer_tasks(store: &Store, q: &TasksQuery) -> Answer<views::TaskList> {
+    match store.load_unit(&q.unit, q.year) {
+        Ok(state) => match views::task_list(&state, &q.unit, q.year, basis(q.as_of), &q.filter) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
 /// Answers a ranking query from the store.
 pub fn answer_ranking(store: &Store, q: &RankingQuery) -> Answer<Ranking> {
     match store.load_ranking(&q.parent, q.kind, q.year) {
@@ -175,6 +201,7 @@ async fn respond(
         SUBJECT_TIMELINE => {
             parse(&payload).map_or_else(invalid, |q| reply(&answer_timeline(&store, &q)))
         }
+        SUBJECT_TASKS => parse(&payload).map_or_else(invalid, |q| reply(&answer_tasks(&store, &q))),
         other => invalid(format!("no view at {other}")),
     });
     work.await.unwrap_or_else(|e| {
@@ -211,6 +238,7 @@ pub async fn serve(
         ("unit", SUBJECT_UNIT),
         ("ranking", SUBJECT_RANKING),
         ("timeline", SUBJECT_TIMELINE),
+        ("tasks", SUBJECT_TASKS),
         ("status", SUBJECT_STATUS),
     ] {
         let endpoint =
@@ -278,6 +306,14 @@ pub async fn timeline(
     q: &TimelineQuery,
 ) -> Result<Timeline, ViewError> {
     ask(client, SUBJECT_TIMELINE, q).await
+}
+
+/// A unit's task register.
+pub async fn tasks(
+    client: &async_nats::Client,
+    q: &TasksQuery,
+) -> Result<views::TaskList, ViewError> {
+    ask(client, SUBJECT_TASKS, q).await
 }
 
 /// The projector's checkpoint.

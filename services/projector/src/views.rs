@@ -303,6 +303,109 @@ pub fn unit_progress(
     })
 }
 
+// ----- the task register ---------------------------------------------------------------------
+
+/// Which tasks a register lists; every filter given must hold (docs/views.md "The task
+/// register").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskFilter {
+    /// The unit's sub-units too.
+    #[serde(default)]
+    pub with_sub_units: bool,
+    #[serde(default)]
+    pub person: Option<PersonId>,
+    #[serde(default)]
+    pub criterion: Option<CriterionCode>,
+    #[serde(default)]
+    pub status: Option<TaskStatus>,
+    /// Only tasks overdue on the basis day.
+    #[serde(default)]
+    pub overdue_only: bool,
+    /// Only tasks still open and due within this many days of the basis day.
+    #[serde(default)]
+    pub due_within_days: Option<u32>,
+}
+
+/// One task of a register, with the "5 rõ": who (unit, person), what (title), by when (the due
+/// date in force), the result expected (target) and who is responsible (who assigned it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub task: TaskId,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub person: Option<PersonId>,
+    pub title: String,
+    pub target: String,
+    pub due: Date,
+    pub status: TaskStatus,
+    pub assigned_on: Date,
+    pub assigned_by: Option<PersonId>,
+    pub criterion: Option<CriterionCode>,
+    /// Days past the due date on the basis day, for an overdue task.
+    pub days_overdue: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskList {
+    pub unit: UnitId,
+    pub year: u16,
+    pub basis: Basis,
+    /// By due date in force, then task id.
+    pub tasks: Vec<TaskRow>,
+}
+
+/// The tasks of `unit` (and, when asked, its sub-units) counted in `year`, as the basis sees
+/// them, that pass `filter`.
+pub fn task_list(
+    state: &State,
+    unit: &UnitId,
+    year: u16,
+    basis: Basis,
+    filter: &TaskFilter,
+) -> Result<TaskList, QueryError> {
+    if !state.units.contains_key(unit) {
+        return Err(QueryError::UnknownUnit(unit.clone()));
+    }
+    let mut units = vec![unit.clone()];
+    if filter.with_sub_units {
+        units.extend(descendants(state, unit));
+    }
+    let day = basis.day();
+    let mut tasks: Vec<TaskRow> = units
+        .iter()
+        .flat_map(|u| unit_tasks(state, u, year, basis))
+        .filter_map(|(task, rec, status)| {
+            let due = rec.due_under(basis);
+            let days_to_due = (due.0 - day.0).num_days();
+            let keep = filter.person.as_ref().is_none_or(|p| rec.person.as_ref() == Some(p))
+                && filter.criterion.as_ref().is_none_or(|c| rec.criterion.as_ref() == Some(c))
+                && filter.status.is_none_or(|s| s == status)
+                && (!filter.overdue_only || status == TaskStatus::Overdue)
+                && filter
+                    .due_within_days
+                    .is_none_or(|n| status == TaskStatus::Open && days_to_due <= i64::from(n));
+            let unit = rec.unit_under(basis)?.clone();
+            keep.then(|| TaskRow {
+                task: task.clone(),
+                unit_name: state.units.get(&unit).map(|u| u.name.clone()).unwrap_or_default(),
+                unit,
+                person: rec.person.clone(),
+                title: rec.title.clone(),
+                target: rec.target.clone(),
+                due,
+                status,
+                assigned_on: rec.assigned_on,
+                assigned_by: rec.assigned_by.clone(),
+                criterion: rec.criterion.clone(),
+                days_overdue: (status == TaskStatus::Overdue).then_some(-days_to_due),
+            })
+        })
+        .collect();
+    tasks.sort_by(|a, b| (a.due, &a.task).cmp(&(b.due, &b.task)));
+    Ok(TaskList { unit: unit.clone(), year, basis, tasks })
+}
+
 /// Every unit below `unit` (any kind, any depth, by the parents UnitAdded named), in unit id
 /// order, without `unit` itself.
 pub fn descendants(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {

@@ -417,3 +417,47 @@ fn a_cycle_of_parents_in_a_damaged_log_ends() {
     assert_eq!(view.tasks.assigned, 1);
     assert_eq!(view.sub_units.len(), 1);
 }
+
+/// The task register of docs/views.md's worked example on 30 September 2016: every task by due
+/// date in force with its "5 rõ", and each filter alone.
+#[test]
+fn the_task_register_lists_by_due_date_with_the_five_clear_columns_and_filters() {
+    let state = worked_example();
+    let basis = as_of("2016-09-30");
+    let list = |filter: TaskFilter| {
+        let list = task_list(&state, &id("sgd"), 2016, basis, &filter).expect("sgd is known");
+        list.tasks.into_iter().map(|t| (t.task.to_string(), t.status)).collect::<Vec<_>>()
+    };
+    let all = task_list(&state, &id("sgd"), 2016, basis, &TaskFilter::default()).expect("known");
+    let order: Vec<(String, String)> =
+        all.tasks.iter().map(|t| (t.task.to_string(), t.due.to_string())).collect();
+    assert_eq!(
+        order,
+        [
+            ("t1".to_owned(), "2016-03-31".to_owned()),
+            ("t3".to_owned(), "2016-06-15".to_owned()),
+            ("t2".to_owned(), "2016-06-30".to_owned()),
+            ("t4".to_owned(), "2016-10-31".to_owned()),
+            ("t5".to_owned(), "2016-12-31".to_owned()),
+        ],
+        "by the due date in force: t4's moved to 31 October on 20 September"
+    );
+    let t3 = &all.tasks[1];
+    assert_eq!((t3.status, t3.days_overdue), (TaskStatus::Overdue, Some(107)));
+    assert_eq!(t3.target, "Hoàn thành đúng hạn");
+    assert_eq!(t3.assigned_by.as_ref().map(|p| p.as_str()), Some("nguyen-a"));
+    let overdue = TaskFilter { overdue_only: true, ..TaskFilter::default() };
+    assert_eq!(list(overdue), [("t3".to_owned(), TaskStatus::Overdue)]);
+    let soon = TaskFilter { due_within_days: Some(31), ..TaskFilter::default() };
+    assert_eq!(list(soon), [("t4".to_owned(), TaskStatus::Open)]);
+    let later = TaskFilter { due_within_days: Some(30), ..TaskFilter::default() };
+    assert_eq!(list(later), [], "t4 is due in 31 days");
+    let cancelled = TaskFilter { status: Some(TaskStatus::Cancelled), ..TaskFilter::default() };
+    assert_eq!(list(cancelled), [("t5".to_owned(), TaskStatus::Cancelled)]);
+    let nobody = TaskFilter { person: Some(id("c")), ..TaskFilter::default() };
+    assert_eq!(list(nobody), []);
+    assert!(matches!(
+        task_list(&state, &id("nope"), 2016, basis, &TaskFilter::default()),
+        Err(QueryError::UnknownUnit(_))
+    ));
+}

@@ -25,6 +25,7 @@ pub mod status;
 pub mod supervise;
 pub mod table;
 pub mod task_history;
+pub mod task_list;
 pub mod tasks;
 pub mod up;
 pub mod up_services;

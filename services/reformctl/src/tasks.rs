@@ -142,6 +142,9 @@ pub enum TaskCmd {
         /// The task's id, e.g. `sgd-2017-01`.
         task: TaskId,
     },
+    /// A unit's task register (sổ theo dõi nhiệm vụ), by due date, with the "5 rõ": filter by
+    /// person, criterion, state, overdue, or due within N days.
+    List(crate::task_list::Args),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -173,6 +176,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     if let Cmd::Task(TaskCmd::Show { task }) = &cmd {
         return crate::task_history::show(ctx, task).await;
     }
+    if let Cmd::Task(TaskCmd::List(args)) = &cmd {
+        return crate::task_list::run(args.clone(), ctx).await;
+    }
     let Some((command, summary)) = command_of(cmd) else { return Ok(()) };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
@@ -186,7 +192,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 /// The command to send, and what a person is told once it is done; `None` for what sends none.
 fn command_of(cmd: Cmd) -> Option<(Command, String)> {
     Some(match cmd {
-        Cmd::Task(TaskCmd::Show { .. }) => return None,
+        Cmd::Task(TaskCmd::Show { .. } | TaskCmd::List(_)) => return None,
         Cmd::Plan(PlanCmd::Issue { plan, unit, year, document_number, title }) => {
             let summary = format!(
                 "Đã ban hành kế hoạch {document_number} ({plan}) của {unit} cho năm {year}."

@@ -110,6 +110,7 @@ pub async fn start_projector(
     supervisor: &Supervisor,
     views: std::path::PathBuf,
 ) -> anyhow::Result<Running> {
+    set_aside_an_old_layout(&views)?;
     let running = supervisor.run("projector", move |c, s| {
         reform_projector::run(c, reform_projector::Config::new(views.clone()), s.wait())
     });
@@ -159,5 +160,29 @@ pub async fn wait_ready(client: &async_nats::Client, names: &[&str]) -> anyhow::
         }
     }
     client.flush().await.context("could not reach NATS")?;
+    Ok(())
+}
+
+/// The embedded stack's views are its own cache of the log: a file an older build wrote in
+/// another storage layout is moved aside (kept, not deleted) and the projector builds the views
+/// again from the log, saying so. A deployed projector refuses such a file instead, naming the
+/// rebuild (`reform-projector rebuild`), so an operator chooses when to spend the time.
+fn set_aside_an_old_layout(views: &std::path::Path) -> anyhow::Result<()> {
+    use reform_projector::store::{Store, StoreError};
+    if !views.exists() {
+        return Ok(());
+    }
+    let Err(StoreError::Layout { found, expected, .. }) = Store::open(views) else {
+        return Ok(());
+    };
+    let aside = views.with_extension(format!("layout-{found}.redb"));
+    std::fs::rename(views, &aside)
+        .with_context(|| format!("could not move {} aside", views.display()))?;
+    println!(
+        "  views       {} was written in storage layout {found}, this build uses {expected}: \
+         moved it to {} and building the views again from the log",
+        views.display(),
+        aside.display()
+    );
     Ok(())
 }
