@@ -1,9 +1,11 @@
-//! Who may do what on the broker: four users, each authenticated by an nkey, and the files
-//! that tell nats-server their public keys.
+//! Who may do what on the broker: four users, each authenticated by an nkey, in two accounts,
+//! and the files that tell nats-server their public keys.
 //!
-//! The rules are in `deploy/nats/permissions.conf` ([`PERMISSIONS_CONF`]); its users' public
-//! keys come from `users.conf`, which [`provision`] writes beside one seed per user. The
-//! deployed server and the embedded one ([`crate::natsd`]) include the very same rules.
+//! The rules are in `deploy/nats/permissions.conf` ([`PERMISSIONS_CONF`]): the services and
+//! JetStream in the account [`SERVICES_ACCOUNT`], people in [`PEOPLE_ACCOUNT`], which imports
+//! from the first only what people may ask. Its users' public keys come from `users.conf`,
+//! which [`provision`] writes beside one seed per user. The deployed server and the embedded
+//! one ([`crate::natsd`]) include the very same rules.
 
 use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
@@ -16,6 +18,12 @@ pub const PERMISSIONS_CONF: &str = include_str!("../../deploy/nats/permissions.c
 pub const PERMISSIONS_FILE: &str = "permissions.conf";
 /// The file defining the users' public keys, beside the permissions.
 pub const USERS_FILE: &str = "users.conf";
+/// The account of the services, and of JetStream: every stream lives in it.
+pub const SERVICES_ACCOUNT: &str = "PAR";
+/// The account of people (clients and auditors): no JetStream, only what it imports from
+/// [`SERVICES_ACCOUNT`]. Every answer to a person's request lands here, whatever reply
+/// subject the request named, so none can reach the log's subjects.
+pub const PEOPLE_ACCOUNT: &str = "PEOPLE";
 
 /// The broker's users, each with its own permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,6 +48,14 @@ impl BrokerUser {
             BrokerUser::Evidence => "evidence",
             BrokerUser::Client => "client",
             BrokerUser::Auditor => "auditor",
+        }
+    }
+
+    /// The broker account the user is in.
+    pub fn account(self) -> &'static str {
+        match self {
+            BrokerUser::Service | BrokerUser::Evidence => SERVICES_ACCOUNT,
+            BrokerUser::Client | BrokerUser::Auditor => PEOPLE_ACCOUNT,
         }
     }
 
@@ -297,5 +313,46 @@ mod tests {
                 "{user} has no entry in permissions.conf"
             );
         }
+    }
+
+    /// The text of one account's block in permissions.conf (`NAME {` to its closing brace).
+    fn account_block(name: &str) -> &'static str {
+        let start = PERMISSIONS_CONF
+            .find(&format!("\n  {name} {{\n"))
+            .unwrap_or_else(|| panic!("no account {name} in permissions.conf"));
+        let rest = &PERMISSIONS_CONF[start..];
+        let end = rest.find("\n  }\n").expect("the account block ends");
+        &rest[..end]
+    }
+
+    #[test]
+    fn every_user_is_in_its_account_and_only_the_services_have_jetstream() {
+        for user in BrokerUser::ALL {
+            let entry = format!("nkey: ${}", user.variable());
+            for account in [SERVICES_ACCOUNT, PEOPLE_ACCOUNT] {
+                assert_eq!(
+                    account_block(account).contains(&entry),
+                    account == user.account(),
+                    "{user} in {account}"
+                );
+            }
+        }
+        assert!(account_block(SERVICES_ACCOUNT).contains("jetstream: enabled"));
+        assert!(!account_block(PEOPLE_ACCOUNT).contains("jetstream"));
+        // Every service PAR exports is imported by PEOPLE, and the reverse.
+        let subjects = |block: &str, pattern: &str| -> std::collections::BTreeSet<String> {
+            block
+                .lines()
+                .filter_map(|l| l.split_once(pattern))
+                .filter_map(|(_, rest)| rest.split('"').nth(1).map(str::to_owned))
+                .collect()
+        };
+        let exported = subjects(account_block(SERVICES_ACCOUNT), "{ service: ");
+        let imported = subjects(account_block(PEOPLE_ACCOUNT), "subject: ");
+        assert!(exported.len() > 30, "{exported:?}");
+        let mut streams = imported.clone();
+        streams.retain(|s| !exported.contains(s));
+        assert_eq!(streams, [format!("{}.>", crate::edge::PEOPLE_INBOX_PREFIX)].into());
+        assert!(exported.is_subset(&imported), "exported but not imported");
     }
 }

@@ -25,14 +25,27 @@ pub fn command_subject(service: &str) -> String {
 
 /// The prefix of the inboxes clients receive replies on (async-nats's default).
 pub const INBOX_PREFIX: &str = "_INBOX.";
+/// The prefix of the replies the broker gives a request that crossed from the people's account
+/// into the services' (a service import, deploy/nats/permissions.conf): it leads back to the
+/// requester's own inbox, in the people's account, wherever that request asked.
+pub const IMPORTED_REPLY_PREFIX: &str = "_R_.";
 
-/// Whether a request may be answered: its reply subject is an inbox. A request can name any
-/// subject as its reply, and the answer is published there with the responder's rights; one
-/// naming `par.evt.…` would have a service write its answer into the log. Clients may only
-/// subscribe to `_INBOX.>` (deploy/nats/permissions.conf), so no real client loses an answer.
-/// The request is not handled at all: nothing it would do could be told to its sender.
+/// Whether a request may be answered: its reply subject is an inbox, of a service (`_INBOX.`),
+/// of reformctl ([`crate::edge::PEOPLE_INBOX_PREFIX`]), or the broker's for a person's request
+/// ([`IMPORTED_REPLY_PREFIX`]). A request can name any subject as its reply, and the answer is
+/// published there with the responder's rights; one naming `par.evt.…` would have a service
+/// write its answer into the log. The broker already turns every person's reply into one of
+/// its own; this keeps a service's careless request from doing the same. The request is not
+/// handled at all: nothing it would do could be told to its sender.
 pub fn answerable(message: &async_nats::Message) -> bool {
-    let inbox = message.reply.as_ref().is_some_and(|r| r.as_str().starts_with(INBOX_PREFIX));
+    let inbox = message.reply.as_ref().is_some_and(|r| {
+        let reply = r.as_str();
+        reply.starts_with(INBOX_PREFIX)
+            || reply.starts_with(IMPORTED_REPLY_PREFIX)
+            || reply
+                .strip_prefix(crate::edge::PEOPLE_INBOX_PREFIX)
+                .is_some_and(|rest| rest.starts_with('.'))
+    });
     if !inbox {
         tracing::warn!(
             subject = %message.subject,

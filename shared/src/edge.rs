@@ -70,17 +70,50 @@ impl Refusals {
     }
 }
 
-/// [`connect_as`], keeping the broker's permission refusals.
+/// The inbox prefix of people's connections: `_PEOPLE.<random>` instead of async-nats's
+/// `_INBOX.<random>`. People are in an account of their own (deploy/nats/permissions.conf), and
+/// a push consumer they create (an object read, a KV key listing) lives in the services'
+/// account and delivers there, to the deliver subject the client named: its inbox. The
+/// services' account exports `_PEOPLE.>` to people as a stream, and nothing else of its
+/// subject space, so these deliveries, and only these, reach them.
+pub const PEOPLE_INBOX_PREFIX: &str = "_PEOPLE";
+
+/// [`connect_as`] for a person's tool: with [`PEOPLE_INBOX_PREFIX`], so push consumers'
+/// deliveries reach it across the broker's accounts. A service connects with [`connect_as`].
+pub async fn connect_person(
+    urls: &str,
+    nkey_seed_file: Option<&Path>,
+) -> Result<async_nats::Client, ConnectError> {
+    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
+    let addrs = server_addrs(urls)?;
+    let options = person_options(urls, nkey_seed_file)?;
+    options.connect(addrs).await.map_err(|e| error(e.to_string()))
+}
+
+/// The options of a person's connection: [`connect_options`] (with the nkey seed, when one is
+/// given) and [`PEOPLE_INBOX_PREFIX`].
+fn person_options(
+    urls: &str,
+    nkey_seed_file: Option<&Path>,
+) -> Result<async_nats::ConnectOptions, ConnectError> {
+    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
+    let options = match nkey_seed_file {
+        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
+        None => connect_options(),
+    };
+    Ok(options.custom_inbox_prefix(PEOPLE_INBOX_PREFIX))
+}
+
+/// [`connect_person`], keeping the broker's permission refusals. `reformctl` connects so,
+/// whoever runs it: it cannot tell a person's seed from an operator's, and the prefix works
+/// in either account.
 pub async fn connect_watched(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<(async_nats::Client, Refusals), ConnectError> {
     let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
     let addrs = server_addrs(urls)?;
-    let options = match nkey_seed_file {
-        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
-        None => connect_options(),
-    };
+    let options = person_options(urls, nkey_seed_file)?;
     let refusals = Refusals::default();
     let kept = refusals.clone();
     let options = options.event_callback(move |event| {

@@ -65,9 +65,10 @@ pub struct ServerOptions {
     /// from a thread that lives as long as the process (the main thread).
     pub die_with_parent: bool,
     /// `Some(dir)`: run with the broker's permissions (`deploy/nats/permissions.conf`), every
-    /// client authenticated by nkey. The users' seeds are in `dir`, provisioned by
-    /// [`crate::broker::provision`] at start (made the first time, kept after). `None`: no
-    /// authentication, anyone may do anything (tests).
+    /// client authenticated by nkey, the services and JetStream in one account and people in
+    /// another. The users' seeds are in `dir`, provisioned by [`crate::broker::provision`] at
+    /// start (made the first time, kept after). `None`: no authentication, one account, anyone
+    /// may do anything (tests).
     pub auth: Option<PathBuf>,
 }
 
@@ -136,6 +137,7 @@ impl NatsServer {
         if let Some(dir) = &options.auth {
             crate::broker::provision(dir)?.install_server_files(&data_dir)?;
         }
+        keep_streams_in_their_account(&data_dir.join("jetstream"), options.auth.is_some())?;
         let config_path = data_dir.join("nats-server.conf");
         std::fs::write(&config_path, config_text(options, &ports_dir)).map_err(io(&config_path))?;
         let mut command = match setpriv().filter(|_| options.die_with_parent) {
@@ -267,6 +269,44 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
     )
 }
 
+/// Keeps the streams in the account that has JetStream under this configuration. JetStream
+/// keeps each account's streams under `<store>/jetstream/<account>/streams`: with the broker's
+/// permissions in the services' account ([`crate::broker::SERVICES_ACCOUNT`]), without them (and
+/// before the permissions had accounts) in the global one (`$G`). A store made one way and
+/// started the other would come up without its streams, as if the log were gone, so its
+/// account directory is moved, when the other holds no stream. Nothing is ever replaced: an
+/// account directory that holds a stream is never moved onto, nor removed.
+fn keep_streams_in_their_account(store: &Path, with_accounts: bool) -> Result<(), NatsdError> {
+    let accounts = store.join("jetstream");
+    let (global, services) = (accounts.join("$G"), accounts.join(crate::broker::SERVICES_ACCOUNT));
+    let (from, to) = if with_accounts { (global, services) } else { (services, global) };
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| NatsdError::Io { path, source }
+    };
+    let holds_streams = |account: &Path| {
+        std::fs::read_dir(account.join("streams")).is_ok_and(|mut entries| entries.next().is_some())
+    };
+    if !holds_streams(&from) || holds_streams(&to) {
+        return Ok(());
+    }
+    if to.exists() {
+        // Nothing but an empty `streams` directory, if that (remove_dir removes only empty ones).
+        let _ = std::fs::remove_dir(to.join("streams"));
+        if let Err(error) = std::fs::remove_dir(&to) {
+            tracing::warn!(
+                %error,
+                kept = %from.display(),
+                "the streams' account store was not moved: its new place is not empty"
+            );
+            return Ok(());
+        }
+    }
+    std::fs::rename(&from, &to).map_err(io(&from))?;
+    tracing::info!(from = %from.display(), to = %to.display(), "moved the streams' account store");
+    Ok(())
+}
+
 /// util-linux's `setpriv`, which sets the parent-death signal and then runs the server. Doing
 /// it ourselves would need `unsafe` code between fork and exec.
 fn setpriv() -> Option<PathBuf> {
@@ -293,4 +333,62 @@ fn log_tail(path: &Path) -> String {
         text.lines().filter(|l| l.contains("[FTL]") || l.contains("[ERR]")).collect();
     let lines: Vec<&str> = if errors.is_empty() { text.lines().collect() } else { errors };
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream_in(store: &Path, account: &str, stream: &str) -> PathBuf {
+        let dir = store.join("jetstream").join(account).join("streams").join(stream);
+        std::fs::create_dir_all(&dir).expect("test dir");
+        std::fs::write(dir.join("meta.inf"), stream).expect("test file");
+        dir
+    }
+
+    fn streams_of(store: &Path, account: &str) -> Vec<String> {
+        let dir = store.join("jetstream").join(account).join("streams");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|e| e.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_store_follows_the_account_that_has_jetstream() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let store = temp.path();
+        stream_in(store, "$G", "PAR_EVENTS");
+        keep_streams_in_their_account(store, true).expect("moved");
+        assert_eq!(streams_of(store, "PAR"), ["PAR_EVENTS"]);
+        assert!(!store.join("jetstream/$G").exists());
+        // A server started without the permissions leaves an empty global account behind it.
+        std::fs::create_dir_all(store.join("jetstream/$G/streams")).expect("test dir");
+        keep_streams_in_their_account(store, false).expect("moved back");
+        assert_eq!(streams_of(store, "$G"), ["PAR_EVENTS"]);
+        assert!(!store.join("jetstream/PAR").exists());
+        keep_streams_in_their_account(store, false).expect("nothing to do");
+        assert_eq!(streams_of(store, "$G"), ["PAR_EVENTS"]);
+    }
+
+    #[test]
+    fn a_store_is_never_moved_onto_streams() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let store = temp.path();
+        stream_in(store, "$G", "OLD");
+        stream_in(store, "PAR", "PAR_EVENTS");
+        keep_streams_in_their_account(store, true).expect("nothing moved");
+        keep_streams_in_their_account(store, false).expect("nothing moved");
+        assert_eq!(streams_of(store, "$G"), ["OLD"]);
+        assert_eq!(streams_of(store, "PAR"), ["PAR_EVENTS"]);
+        // Nor onto a directory with anything else in it.
+        let temp = tempfile::tempdir().expect("tempdir");
+        let store = temp.path();
+        stream_in(store, "$G", "PAR_EVENTS");
+        std::fs::create_dir_all(store.join("jetstream/PAR")).expect("test dir");
+        std::fs::write(store.join("jetstream/PAR/other"), "x").expect("test file");
+        keep_streams_in_their_account(store, true).expect("kept");
+        assert_eq!(streams_of(store, "$G"), ["PAR_EVENTS"]);
+    }
 }

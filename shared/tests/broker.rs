@@ -1,5 +1,8 @@
 //! The broker's permissions (`deploy/nats/permissions.conf`), against a real nats-server run
 //! with them: each forbidden action fails and changes nothing, and what each user needs works.
+//! The services and JetStream are in one account, people in another that imports only what
+//! people may ask: whatever reply subject a person's request names, its answer stays in the
+//! people's account and never reaches the log (one test per way of asking).
 //!
 //! A refused publish or subscription never reaches anyone: the server answers the connection
 //! with `-ERR 'Permissions Violation ...'` (async-nats: `Event::ServerError`), and a refused
@@ -12,7 +15,7 @@
 use async_nats::jetstream::{self, consumer, object_store, stream};
 use futures::{FutureExt as _, StreamExt as _};
 use reform_shared::broker::{BrokerUser, Credentials};
-use reform_shared::edge::{connect_as, connect_options_as};
+use reform_shared::edge::{connect_as, connect_options_as, PEOPLE_INBOX_PREFIX};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::subject::STREAM_NAME;
@@ -110,12 +113,16 @@ impl Stack {
         self.credentials.seed_path(user)
     }
 
-    /// Connects as `user`, recording the server's error reports.
+    /// Connects as `user`, recording the server's error reports. People connect with their
+    /// inbox prefix, as reformctl does (`edge::connect_person`).
     async fn watched(&self, user: BrokerUser) -> Watched {
         let errors = Arc::new(Mutex::new(Vec::<String>::new()));
         let sink = errors.clone();
-        let client = connect_options_as(&self.seed(user))
-            .expect("the seed file is fine")
+        let mut options = connect_options_as(&self.seed(user)).expect("the seed file is fine");
+        if user.account() == reform_shared::broker::PEOPLE_ACCOUNT {
+            options = options.custom_inbox_prefix(PEOPLE_INBOX_PREFIX);
+        }
+        let client = options
             .event_callback(move |event| {
                 let sink = sink.clone();
                 async move {
@@ -154,6 +161,70 @@ impl Stack {
     fn responder_saw(&self) -> Vec<String> {
         self.responder_saw.lock().expect("lock").clone()
     }
+
+    /// The upload staging stream, as the evidence service makes it.
+    async fn uploads(&self) -> stream::Stream {
+        self.evidence
+            .create_stream(stream::Config {
+                name: UPLOADS.to_owned(),
+                subjects: vec!["par.upload.>".to_owned()],
+                ..Default::default()
+            })
+            .await
+            .expect("the evidence service creates the upload stream")
+    }
+
+    /// Shows that the log holds nothing new since its last sequence was `before` and nothing
+    /// on `attack`: the service appends a control event, which must be the very next one.
+    /// Whatever the attack had made land was queued for the log before (each test makes sure
+    /// of that first), and the log stores in order.
+    async fn only_a_control_follows(&self, before: u64, attack: &str) {
+        let control = format!("{attack}-control");
+        let ack = self
+            .service
+            .publish(control, "control".into())
+            .await
+            .expect("sent")
+            .await
+            .expect("the control event is stored");
+        assert_eq!(ack.sequence, before + 1, "something reached the log before the control");
+        let log = self.service.get_stream(STREAM_NAME).await.expect("the log");
+        let landed = log.get_last_raw_message_by_subject(attack).await;
+        assert!(landed.is_err(), "an answer landed in the log on {attack}: {landed:?}");
+        assert_eq!(self.log_state().await.1, before + 1);
+    }
+}
+
+/// Publishes "marker" from `publisher` (a service) on `inbox` until `marked`, a person's
+/// subscription on it, gets one; each time after a "marker-not-for-clients" on `before`, when
+/// given. The services' account learns of a person's new subscription a moment after the
+/// person's flush (the stream import sets up its side of it asynchronously), so one marker
+/// sent at once may find no one.
+async fn until_marked(
+    publisher: &async_nats::Client,
+    before: Option<&str>,
+    inbox: &str,
+    marked: &mut async_nats::Subscriber,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(subject) = before {
+            let marker = "marker-not-for-clients".into();
+            publisher.publish(subject.to_owned(), marker).await.expect("sent");
+        }
+        publisher.publish(inbox.to_owned(), "marker".into()).await.expect("sent");
+        publisher.flush().await.expect("flush");
+        if let Ok(message) = tokio::time::timeout(Duration::from_millis(100), marked.next()).await {
+            assert_eq!(message.map(|m| m.payload), Some("marker".into()));
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no marker reached {inbox}");
+    }
+}
+
+/// The reply subject a malicious request names: an event subject of the log.
+fn in_the_log(vector: &str) -> String {
+    format!("par.evt.tasks.sgd.task.reply-{vector}")
 }
 
 /// A connection as one user, with the server's error reports.
@@ -246,11 +317,7 @@ async fn a_client_cannot_subscribe_to_commands() {
     let service = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Service)))
         .await
         .expect("connects");
-    service.publish(COMMANDS, "marker-not-for-clients".into()).await.expect("sent");
-    service.publish(control, "control".into()).await.expect("sent");
-    service.flush().await.expect("flush");
-    let message = tokio::time::timeout(WAIT, control_sub.next()).await.expect("control arrives");
-    assert_eq!(message.map(|m| m.payload), Some("control".into()));
+    until_marked(&service, Some(COMMANDS), &control, &mut control_sub).await;
     for (name, sub) in [("plain", &mut plain), ("queue", &mut queued)] {
         if let Some(Some(message)) = sub.next().now_or_never() {
             panic!("the client's {name} subscription received {:?}", message.payload);
@@ -376,6 +443,12 @@ async fn a_client_can_ask_read_and_upload() {
     let first = service_stream.direct_get(1).await.expect("the first event");
     let skip = a_skip(2);
     reform_shared::skips::record(&stack.service, &skip).await.expect("the operator records a skip");
+    // An object of many chunks: its push delivery crosses the accounts with flow control,
+    // which stops after a few megabytes until the reader answers.
+    let large: Vec<u8> =
+        (0..6 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let bucket = stack.evidence.get_object_store(EVIDENCE).await.expect("the bucket");
+    bucket.put("large", &mut &large[..]).await.expect("the evidence service stores it");
 
     for user in [BrokerUser::Client, BrokerUser::Auditor] {
         let who = stack.watched(user).await;
@@ -432,8 +505,18 @@ async fn a_client_can_ask_read_and_upload() {
             .await
             .expect("read");
         assert_eq!(bytes, EVIDENCE_BYTES);
+        let mut bytes = Vec::new();
+        let mut object = bucket.get("large").await.expect("get");
+        let read = object.read_to_end(&mut bytes);
+        tokio::time::timeout(WAIT, read).await.expect("read in time").expect("read");
+        assert!(
+            bytes == large,
+            "{user} read {} bytes, not the object's {}",
+            bytes.len(),
+            large.len()
+        );
 
-        // The skips.
+        // The skips (their keys are a push consumer's deliveries too).
         let skips = reform_shared::skips::all(&js).await.expect("the skips read");
         assert_eq!(skips, vec![skip.clone()]);
 
@@ -445,15 +528,7 @@ async fn a_client_can_ask_read_and_upload() {
     assert_eq!(&reply.payload[..], b"answered a command");
 
     // Uploads, once the evidence service made the staging stream.
-    stack
-        .evidence
-        .create_stream(stream::Config {
-            name: UPLOADS.to_owned(),
-            subjects: vec!["par.upload.>".to_owned()],
-            ..Default::default()
-        })
-        .await
-        .expect("the evidence service creates the upload stream");
+    stack.uploads().await;
     let js = jetstream::new(client.client.clone());
     let ack =
         js.publish("par.upload.x", "chunk-1".into()).await.expect("sent").await.expect("stored");
@@ -572,6 +647,178 @@ async fn a_client_cannot_take_over_the_projectors_consumer() {
     assert_eq!(info.config.filter_subject, "par.evt.>");
     assert_eq!(info.config.description.as_deref(), Some("reform-projector: the views in redb"));
     assert_eq!((info.delivered.stream_sequence, info.num_pending), (0, last), "someone pulled");
+}
+
+// ---------- no answer to a person lands in the log ----------
+//
+// A request names its reply subject, and nats-server never checks it. Each test sends one
+// kind of request a client may send, with the reply on the log's subjects; then the same
+// request to the same responder, answered to the client's own inbox (the responder answers
+// one connection's requests in order, so when this answer is back, the first was answered and
+// queued for the log if it was going there); then a control event appended by the service
+// must be the log's very next.
+
+#[tokio::test]
+async fn the_jetstream_api_answers_no_person_into_the_log() {
+    let stack = Stack::start().await;
+    let (_, before) = stack.log_state().await;
+    let client = stack.watched(BrokerUser::Client).await;
+    let attack = in_the_log("stream-info");
+    let info = format!("$JS.API.STREAM.INFO.{STREAM_NAME}");
+    client.client.publish_with_reply(info.clone(), attack.clone(), "".into()).await.expect("sent");
+    // The server answers a connection's API requests in order, in its read loop.
+    let answer = client.client.request(info, "".into()).await.expect("answered");
+    let answer: serde_json::Value = serde_json::from_slice(&answer.payload).expect("json");
+    assert_eq!(answer["config"]["name"], STREAM_NAME, "{answer}");
+    stack.only_a_control_follows(before, &attack).await;
+    assert!(client.violations().is_empty(), "{:?}", client.violations());
+}
+
+#[tokio::test]
+async fn the_services_api_answers_no_person_into_the_log() {
+    use async_nats::service::ServiceExt as _;
+    let stack = Stack::start().await;
+    let (_, before) = stack.log_state().await;
+    let service_client = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Service)))
+        .await
+        .expect("the service connects");
+    // A service as ours are: the async-nats services API, whose $SRV handlers answer any reply.
+    let _service =
+        service_client.service_builder().start("tasks", "0.1.0").await.expect("a service");
+    service_client.flush().await.expect("flush");
+    let client = stack.watched(BrokerUser::Client).await;
+    let attack = in_the_log("srv-ping");
+    client.client.publish_with_reply("$SRV.PING", attack.clone(), "".into()).await.expect("sent");
+    // One task answers the PINGs of one subscription, in order.
+    let pong = client.client.request("$SRV.PING", "".into()).await.expect("answered");
+    let pong: serde_json::Value = serde_json::from_slice(&pong.payload).expect("json");
+    assert_eq!(pong["name"], "tasks", "{pong}");
+    stack.only_a_control_follows(before, &attack).await;
+    assert!(client.violations().is_empty(), "{:?}", client.violations());
+}
+
+#[tokio::test]
+async fn a_careless_responder_answers_no_person_into_the_log() {
+    // The stack's responder on par.cmd.tasks answers whatever reply a request names.
+    let stack = Stack::start().await;
+    let (_, before) = stack.log_state().await;
+    let client = stack.watched(BrokerUser::Client).await;
+    let attack = in_the_log("command");
+    client
+        .client
+        .publish_with_reply(COMMANDS, attack.clone(), "careless".into())
+        .await
+        .expect("sent");
+    let reply = client.client.request(COMMANDS, "after".into()).await.expect("answered");
+    assert_eq!(&reply.payload[..], b"answered after");
+    assert_eq!(stack.responder_saw(), ["careless", "after"], "the responder answered both");
+    stack.only_a_control_follows(before, &attack).await;
+    assert!(client.violations().is_empty(), "{:?}", client.violations());
+}
+
+#[tokio::test]
+async fn an_upload_ack_goes_to_no_person_in_the_log() {
+    let stack = Stack::start().await;
+    let uploads = stack.uploads().await;
+    let (_, before) = stack.log_state().await;
+    let client = stack.watched(BrokerUser::Client).await;
+    let attack = in_the_log("upload-ack");
+    // A JetStream publish is a core publish with a reply: the stream's ack goes there.
+    client
+        .client
+        .publish_with_reply("par.upload.attack", attack.clone(), "chunk".into())
+        .await
+        .expect("sent");
+    // The upload stream stores, and acks, in order.
+    let js = jetstream::new(client.client.clone());
+    let ack = js.publish("par.upload.after", "chunk".into()).await.expect("sent");
+    assert_eq!(ack.await.expect("acked").stream, UPLOADS);
+    let staged = uploads.get_last_raw_message_by_subject("par.upload.attack").await;
+    assert_eq!(&staged.expect("the chunk itself was staged").payload[..], b"chunk");
+    stack.only_a_control_follows(before, &attack).await;
+    assert!(client.violations().is_empty(), "{:?}", client.violations());
+}
+
+#[tokio::test]
+async fn no_push_consumer_of_a_person_delivers_into_the_log() {
+    let stack = Stack::start().await;
+    let (_, before) = stack.log_state().await;
+    let attack = in_the_log("push");
+    // A service that watches one event subject by its name, by a core subscription: what
+    // would make a push consumer's deliver subject live. The services may not subscribe to
+    // a stored subject, so none does.
+    let watcher = stack.watched(BrokerUser::Service).await;
+    let mut watching = watcher.client.subscribe(attack.clone()).await.expect("sent");
+    watcher.client.flush().await.expect("flush");
+
+    let client = stack.watched(BrokerUser::Client).await;
+    let objects = client.js.get_stream(format!("OBJ_{EVIDENCE}")).await.expect("the bucket");
+    let push = |deliver_subject: String| consumer::push::Config {
+        deliver_subject,
+        ack_policy: consumer::AckPolicy::None,
+        ..Default::default()
+    };
+    // The server lets anyone who may create a consumer name any deliver subject.
+    let mut aimed: consumer::PushConsumer =
+        objects.create_consumer(push(attack.clone())).await.expect("the server makes it");
+    // The control: the same consumer delivering to the client's own inbox does deliver (the
+    // bucket holds one object: a chunk and its metadata).
+    let inbox = client.client.new_inbox();
+    let mut own = client.client.subscribe(inbox.clone()).await.expect("subscribed");
+    client.client.flush().await.expect("flush");
+    let _control = objects.create_consumer(push(inbox)).await.expect("a control consumer");
+    for _ in 0..2 {
+        let delivered = tokio::time::timeout(WAIT, own.next()).await.expect("delivered in time");
+        assert!(delivered.is_some(), "the control's deliveries ended");
+    }
+    let info = aimed.info().await.expect("its info").clone();
+    assert_eq!(info.delivered.stream_sequence, 0, "it delivered into the log: {info:?}");
+    assert!(!info.push_bound, "its deliver subject has interest");
+    stack.only_a_control_follows(before, &attack).await;
+    watcher.refused("subscription to", &attack).await;
+    if let Some(Some(message)) = watching.next().now_or_never() {
+        panic!("the watcher got {message:?}");
+    }
+
+    // And on the log itself: the server refuses a consumer delivering into its own stream.
+    let log = client.js.get_stream(STREAM_NAME).await.expect("the log");
+    let cycle = log
+        .create_consumer(consumer::push::Config {
+            name: Some("client-push".into()),
+            ..push(in_the_log("push-cycle"))
+        })
+        .await;
+    assert!(cycle.is_err(), "a consumer of the log delivering into the log");
+}
+
+#[tokio::test]
+async fn a_client_cannot_read_the_services_replies() {
+    let stack = Stack::start().await;
+    let client = stack.watched(BrokerUser::Client).await;
+    // The inboxes a client may subscribe to: what it could see of the services' answers.
+    let mut theirs = client.client.subscribe("_INBOX.>").await.expect("allowed");
+    let mut people =
+        client.client.subscribe(format!("{PEOPLE_INBOX_PREFIX}.>")).await.expect("allowed");
+    client.client.flush().await.expect("flush");
+    // The service asks the server and a responder; both answer on its inboxes.
+    stack.log_state().await;
+    let service = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Service)))
+        .await
+        .expect("connects");
+    let reply = service.request(COMMANDS, "from a service".into()).await.expect("answered");
+    assert_eq!(&reply.payload[..], b"answered from a service");
+    // Then, from the same service, a marker on the client's own inbox: when it arrives, any
+    // copy of those answers would have arrived before it.
+    let inbox = client.client.new_inbox();
+    let mut marked = client.client.subscribe(inbox.clone()).await.expect("own inbox");
+    client.client.flush().await.expect("flush");
+    until_marked(&service, None, &inbox, &mut marked).await;
+    for (name, sub) in [("_INBOX.>", &mut theirs), ("people's inboxes", &mut people)] {
+        while let Some(Some(message)) = sub.next().now_or_never() {
+            let text = String::from_utf8_lossy(&message.payload);
+            assert!(text == "marker", "the client's {name} got, on {}: {text}", message.subject);
+        }
+    }
 }
 
 // ---------- who may connect ----------
