@@ -107,6 +107,8 @@ pub enum UnitCmd {
         #[arg(long)]
         parent: Option<UnitId>,
     },
+    /// The unit tree (cây đơn vị), as the log holds it.
+    List,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -122,6 +124,11 @@ pub enum PersonCmd {
         #[arg(long, default_value = "")]
         title: String,
     },
+    /// Everyone registered.
+    List,
+    /// One person: tenures (with the ids `leader end` needs), access, and keys with whether
+    /// each is still valid.
+    Show { person: PersonId },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -207,12 +214,23 @@ impl From<RoleArg> for Role {
 enum Action {
     Send(Command, String),
     NewKey(std::path::PathBuf),
+    /// A register, read before any command is built.
+    Read,
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
+    match &cmd {
+        Cmd::Unit(UnitCmd::List) => return crate::directory_registers::unit_list(ctx).await,
+        Cmd::Person(PersonCmd::List) => return crate::directory_registers::person_list(ctx).await,
+        Cmd::Person(PersonCmd::Show { person }) => {
+            return crate::directory_registers::person_show(ctx, person).await
+        }
+        _ => {}
+    }
     let (command, summary) = match action_of(cmd) {
         Action::Send(command, summary) => (command, summary),
         Action::NewKey(file) => return new_key(&file, ctx),
+        Action::Read => return Ok(()),
     };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
@@ -287,6 +305,9 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::WithdrawAccess { person, access, unit, to }, summary)
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
+        Cmd::Unit(UnitCmd::List) | Cmd::Person(PersonCmd::List | PersonCmd::Show { .. }) => {
+            return Action::Read
+        }
     };
     Action::Send(command, summary)
 }

@@ -14,6 +14,7 @@ pub mod ctx;
 pub mod datadir;
 pub mod demo;
 pub mod directory;
+pub mod directory_registers;
 pub mod evidence;
 pub mod genesis;
 pub mod log;

@@ -73,6 +73,19 @@ async fn read(
     filter: String,
     keep: impl Fn(&Event) -> bool,
 ) -> anyhow::Result<Vec<Step>> {
+    let records = records(js, filter).await?;
+    Ok(records
+        .iter()
+        .filter(|(_, record)| keep(&record.envelope.event))
+        .map(|(sequence, record)| step(*sequence, record))
+        .collect())
+}
+
+/// Every readable record on the subjects `filter` names, in stream order, with its sequence.
+pub async fn records(
+    js: &async_nats::jetstream::Context,
+    filter: String,
+) -> anyhow::Result<Vec<(u64, reform_shared::envelope::Record)>> {
     let stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
     // How many messages the filter holds, so the read ends when they are all in.
     let subjects: Vec<_> = stream
@@ -85,13 +98,13 @@ async fn read(
     for subject in subjects {
         expected += subject.context("could not read the event stream")?.1;
     }
-    let mut steps = Vec::new();
+    let mut out = Vec::new();
     if expected == 0 {
-        return Ok(steps);
+        return Ok(out);
     }
     let consumer = stream
         .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("task-history")),
+            name: Some(reform_shared::stream::reader_name("register")),
             filter_subject: filter,
             ..Default::default()
         })
@@ -103,12 +116,10 @@ async fn read(
         let message = message.context("could not read the event stream")?;
         let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
         if let Ok(record) = reform_shared::codec::decode(&message.payload) {
-            if keep(&record.envelope.event) {
-                steps.push(step(sequence, &record));
-            }
+            out.push((sequence, record));
         }
     }
-    Ok(steps)
+    Ok(out)
 }
 
 pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
