@@ -61,8 +61,7 @@ pub enum Command {
     #[command(flatten)]
     Scoring(scoring::Cmd),
     /// Query the projector's views: a unit's progress, a peer group's ranking, a leader's timeline.
-    #[command(subcommand)]
-    View(view::Cmd),
+    View(view::Args),
     /// Whether every service and the projector runs, how far each has read, and its last
     /// problem; exits non-zero when any part is stopped or stuck.
     Status,
@@ -134,7 +133,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Tasks(cmd) => tasks::run(cmd, ctx).await,
         Command::Evidence(cmd) => evidence::run(cmd, ctx).await,
         Command::Scoring(cmd) => scoring::run(cmd, ctx).await,
-        Command::View(cmd) => view::run(cmd, ctx).await,
+        Command::View(args) => view::run(args, ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,

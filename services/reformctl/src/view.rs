@@ -18,6 +18,17 @@ use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::points::format_hundredths;
 use reform_shared::time::Date;
 
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Read this views file (redb) offline instead of asking the projector: a file `audit
+    /// replay --views FILE` wrote, to see exactly what was known then. Opened only if it
+    /// exists; no broker is needed.
+    #[arg(long)]
+    pub views: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
     /// A unit's progress for a year: tasks by state, completion rate, evidence, scores.
@@ -51,7 +62,47 @@ pub enum Cmd {
     },
 }
 
-pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
+pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let Some(path) = args.views else { return run_live(args.cmd, ctx).await };
+    if !path.is_file() {
+        return Err(crate::outcome::Classified {
+            kind: crate::outcome::FailureKind::Invalid,
+            message: format!(
+                "{} is no views file (`audit replay --views FILE` writes one)",
+                path.display()
+            ),
+        }
+        .into());
+    }
+    let store = reform_projector::store::Store::open(&path)?;
+    match args.cmd {
+        Cmd::Unit { unit, year, as_of } => {
+            let view = offline(queries::answer_unit(&store, &UnitQuery { unit, year, as_of }))?;
+            print(ctx, &view, render_unit)
+        }
+        Cmd::Ranking { parent, kind, year, as_of } => {
+            let query = RankingQuery { parent, kind, year, as_of };
+            print(ctx, &offline(queries::answer_ranking(&store, &query))?, render_ranking)
+        }
+        Cmd::Timeline { person, as_of } => {
+            let query = TimelineQuery { person, as_of };
+            print(ctx, &offline(queries::answer_timeline(&store, &query))?, render_timeline)
+        }
+    }
+}
+
+/// An answer read from a file, as the projector would have sent it.
+fn offline<T>(answer: queries::Answer<T>) -> Result<T, queries::ViewError> {
+    match answer {
+        queries::Answer::Ok { view } => Ok(view),
+        queries::Answer::Failed { kind, message } => {
+            Err(queries::ViewError::Failed { kind, message })
+        }
+    }
+}
+
+/// A view from the running projector.
+pub async fn run_live(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let client = ctx.client().await?;
     match cmd {
         Cmd::Unit { unit, year, as_of } => {

@@ -243,6 +243,22 @@ async fn replay_as_known_at_and_as_true_at_give_the_hand_computed_figures() {
     );
     assert_eq!(tasks["completion_rate_hundredths"], 3333);
     assert!(std::path::Path::new(&views).exists(), "the replay wrote its own views file");
+    // The view commands read that file offline, with no broker at all, and show exactly what
+    // was known on 1 July.
+    let offline = {
+        let views = views.clone();
+        tokio::task::spawn_blocking(move || {
+            let nowhere = format!("nats://127.0.0.1:{}", common::free_port());
+            let mut args = vec!["--json", "view", "--views", views.as_str()];
+            args.extend(unit_args);
+            reformctl(&nowhere, &args)
+        })
+        .await
+        .expect("joins")
+    };
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&offline.stdout).expect("json");
+    assert_eq!(read["tasks"], seen["tasks"], "the file holds what the replay showed");
 
     let mut now: Vec<String> = ["--json", "audit", "replay"].map(String::from).to_vec();
     now.extend(unit_args.map(String::from));
