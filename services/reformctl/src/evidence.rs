@@ -69,6 +69,14 @@ pub enum EvidenceCmd {
         #[arg(long)]
         id: EvidenceId,
     },
+    /// A unit's evidence documents (danh mục minh chứng), rejected ones marked.
+    List {
+        #[arg(long)]
+        unit: UnitId,
+        /// Only documents dated in this year.
+        #[arg(long)]
+        year: Option<u16>,
+    },
     /// Reject an attached document, saying why; it can no longer support a score.
     Reject {
         /// The evidence id.
@@ -128,6 +136,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         EvidenceCmd::Fetch { id, digest, out } => fetch(ctx, id, digest, &out).await,
         EvidenceCmd::Show { id } => show(ctx, &id).await,
+        EvidenceCmd::List { unit, year } => crate::history::evidence_list(ctx, &unit, year).await,
         EvidenceCmd::Reject { id, reason } => {
             let request = ctx.request(Command::Reject { evidence: id, reason })?;
             let accepted =

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod directory_registers;
 pub mod evidence;
 pub mod genesis;
+pub mod history;
 pub mod log;
 pub mod outcome;
 pub mod rollup;

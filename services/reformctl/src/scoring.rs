@@ -84,6 +84,16 @@ pub enum ScoreCmd {
         #[arg(long, value_delimiter = ',')]
         evidence: Vec<EvidenceId>,
     },
+    /// A unit's score on one criterion through its stages (lịch sử điểm): every change, with
+    /// who recorded it and when, its reason and its evidence.
+    History {
+        #[arg(long)]
+        unit: UnitId,
+        #[arg(long)]
+        year: u16,
+        #[arg(long)]
+        criterion: CriterionCode,
+    },
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
@@ -105,6 +115,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     format!("no framework is published for {} in {year}", kind.as_str())
                 })?;
             print_framework(ctx, year, kind, &published.source, &published.criteria)
+        }
+        Cmd::Score(ScoreCmd::History { unit, year, criterion }) => {
+            crate::history::score_history(ctx, &unit, year, &criterion).await
         }
         Cmd::Score(ScoreCmd::Record { unit, year, criterion, stage, points, reason, evidence }) => {
             let command =

@@ -55,3 +55,52 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
     let text = String::from_utf8_lossy(&tree.stdout).to_string();
     assert!(text.contains("st — Tỉnh Sóc Trăng (Tỉnh)\n  sgd — Sở Giáo dục và Đào tạo"), "{text}");
 }
+
+/// A criterion through its stages, and a unit's documents with a rejection marked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_history_and_evidence_list_read_the_log() {
+    use reform_shared::event::Stage;
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-05-20", evidence("e1", "sgd", Some("1.1"), "2016-05-20")),
+        ("2016-05-21", evidence("e2", "sgd", None, "2015-12-30")),
+        ("2016-06-01", reject("e2", "sgd")),
+        ("2016-11-01", score("sgd", 2016, "1.1", Stage::SelfAssessed, None, 250)),
+        ("2016-11-20", score("sgd", 2016, "1.1", Stage::Appraised, None, 200)),
+        ("2016-11-21", score("sgd", 2016, "1.2", Stage::Appraised, None, 100)),
+    ];
+    append_all(&appender, "h", &events).await;
+    let url = broker.server.url().to_owned();
+    let run = |args: &'static [&'static str]| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || reformctl(&url, args))
+    };
+    const HISTORY: &[&str] =
+        &["--json", "score", "history", "--unit", "sgd", "--year", "2016", "--criterion", "1.1"];
+    let out = run(HISTORY).await.expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let steps: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stages: Vec<(&str, u64)> = steps
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| (s["stage"].as_str().unwrap_or(""), s["new_hundredths"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(stages, [("self-assessed", 250), ("appraised", 200)], "1.2 is another criterion");
+    const NONE: &[&str] =
+        &["score", "history", "--unit", "sgd", "--year", "2015", "--criterion", "1.1"];
+    assert_eq!(run(NONE).await.expect("joins").status.code(), Some(6));
+    let out = run(&["--json", "evidence", "list", "--unit", "sgd"]).await.expect("joins");
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(docs[0]["evidence"], "e1");
+    assert_eq!(docs[0]["rejected"], serde_json::Value::Null);
+    assert_eq!(docs[1]["evidence"], "e2");
+    assert!(docs[1]["rejected"].is_string(), "{docs}");
+    let out = run(&["--json", "evidence", "list", "--unit", "sgd", "--year", "2016"])
+        .await
+        .expect("joins");
+    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(docs.as_array().map(Vec::len), Some(1), "e2 is dated 2015");
+}
