@@ -8,7 +8,6 @@
 //! one ([`crate::natsd`]) include the very same rules.
 
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 /// The permissions, as shipped in `deploy/nats/permissions.conf`. It includes
@@ -132,12 +131,10 @@ impl Credentials {
 /// `PAR_NKEY_SERVICE`, `PAR_NKEY_EVIDENCE`, `PAR_NKEY_CLIENT` and `PAR_NKEY_AUDITOR`. A seed
 /// file that others can read is refused, not repaired: it may have leaked.
 pub fn provision(dir: &Path) -> Result<Credentials, BrokerError> {
-    let dir_error = |source| BrokerError::Dir { path: dir.to_path_buf(), source };
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(dir_error)?;
-    let mode = std::fs::metadata(dir).map_err(dir_error)?.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_error)?;
-    }
+    crate::keyfile::owner_only_dir(dir).map_err(|e| match e {
+        crate::keyfile::KeyFileError::Io { path, source } => BrokerError::Dir { path, source },
+        other => BrokerError::Seed(other),
+    })?;
     let credentials = Credentials { dir: dir.to_path_buf() };
     let mut users = String::from(
         "# The broker users' public keys, for deploy/nats/permissions.conf (which includes this\n\
@@ -199,6 +196,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), BrokerError> {
 mod tests {
     use super::*;
     use crate::keyfile::KeyFileError;
+    use std::os::unix::fs::PermissionsExt as _;
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777

@@ -47,13 +47,31 @@ pub async fn connect_as(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<async_nats::Client, ConnectError> {
-    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
+    open(urls, seeded_options(urls, nkey_seed_file)?).await
+}
+
+/// [`connect_options`], with the nkey seed when one is given.
+fn seeded_options(
+    urls: &str,
+    nkey_seed_file: Option<&Path>,
+) -> Result<async_nats::ConnectOptions, ConnectError> {
+    match nkey_seed_file {
+        Some(file) => connect_options_as(file)
+            .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() }),
+        None => Ok(connect_options()),
+    }
+}
+
+/// Connects to one URL or several with these options, naming the URLs when it fails.
+async fn open(
+    urls: &str,
+    options: async_nats::ConnectOptions,
+) -> Result<async_nats::Client, ConnectError> {
     let addrs = server_addrs(urls)?;
-    let options = match nkey_seed_file {
-        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
-        None => connect_options(),
-    };
-    options.connect(addrs).await.map_err(|e| error(e.to_string()))
+    options
+        .connect(addrs)
+        .await
+        .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() })
 }
 
 /// What the broker refused a connection, as it said it: "Permissions Violation for Publish to
@@ -84,10 +102,7 @@ pub async fn connect_person(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<async_nats::Client, ConnectError> {
-    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
-    let addrs = server_addrs(urls)?;
-    let options = person_options(urls, nkey_seed_file)?;
-    options.connect(addrs).await.map_err(|e| error(e.to_string()))
+    open(urls, person_options(urls, nkey_seed_file)?).await
 }
 
 /// The options of a person's connection: [`connect_options`] (with the nkey seed, when one is
@@ -96,12 +111,7 @@ fn person_options(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<async_nats::ConnectOptions, ConnectError> {
-    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
-    let options = match nkey_seed_file {
-        Some(file) => connect_options_as(file).map_err(|e| error(e.to_string()))?,
-        None => connect_options(),
-    };
-    Ok(options.custom_inbox_prefix(PEOPLE_INBOX_PREFIX))
+    Ok(seeded_options(urls, nkey_seed_file)?.custom_inbox_prefix(PEOPLE_INBOX_PREFIX))
 }
 
 /// [`connect_person`], keeping the broker's permission refusals. `reformctl` connects so,
@@ -111,8 +121,6 @@ pub async fn connect_watched(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<(async_nats::Client, Refusals), ConnectError> {
-    let error = |detail: String| ConnectError { url: urls.to_owned(), detail };
-    let addrs = server_addrs(urls)?;
     let options = person_options(urls, nkey_seed_file)?;
     let refusals = Refusals::default();
     let kept = refusals.clone();
@@ -128,8 +136,7 @@ pub async fn connect_watched(
             }
         }
     });
-    let client = options.connect(addrs).await.map_err(|e| error(e.to_string()))?;
-    Ok((client, refusals))
+    Ok((open(urls, options).await?, refusals))
 }
 
 /// [`connect_options`], authenticating with the nkeys user seed in `nkey_seed_file` (checked

@@ -43,6 +43,16 @@ pub enum Actor {
     Service(String),
 }
 
+impl std::fmt::Display for Actor {
+    /// The person's id, or the service's name, as registers and audits show who recorded it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Person(person) => write!(f, "{person}"),
+            Actor::Service(name) => f.write_str(name),
+        }
+    }
+}
+
 /// The link of an event in its aggregate's chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainLink {

@@ -97,7 +97,7 @@ impl World {
         command: serde_json::Value,
     ) -> Result<Accepted, CommandError> {
         let request = serde_json::json!({
-            "command_id": format!("{actor}-{}", nuid()),
+            "command_id": format!("{actor}-{}", fresh()),
             "actor": actor,
             "occurred_on": ON,
             "command": command,
@@ -145,7 +145,7 @@ impl World {
 }
 
 /// A command id unique in this test binary.
-fn nuid() -> String {
+fn fresh() -> String {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     format!("c{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }

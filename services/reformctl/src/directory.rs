@@ -210,27 +210,24 @@ impl From<RoleArg> for Role {
     }
 }
 
-/// What a directory subcommand does: send a command, or make a key locally.
+/// What a directory subcommand does: send a command, make a key locally, or read a register.
 enum Action {
     Send(Command, String),
     NewKey(std::path::PathBuf),
-    /// A register, read before any command is built.
-    Read,
+    UnitList,
+    PersonList,
+    PersonShow(PersonId),
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
-    match &cmd {
-        Cmd::Unit(UnitCmd::List) => return crate::directory_registers::unit_list(ctx).await,
-        Cmd::Person(PersonCmd::List) => return crate::directory_registers::person_list(ctx).await,
-        Cmd::Person(PersonCmd::Show { person }) => {
-            return crate::directory_registers::person_show(ctx, person).await
-        }
-        _ => {}
-    }
     let (command, summary) = match action_of(cmd) {
         Action::Send(command, summary) => (command, summary),
         Action::NewKey(file) => return new_key(&file, ctx),
-        Action::Read => return Ok(()),
+        Action::UnitList => return crate::directory_registers::unit_list(ctx).await,
+        Action::PersonList => return crate::directory_registers::person_list(ctx).await,
+        Action::PersonShow(person) => {
+            return crate::directory_registers::person_show(ctx, &person).await
+        }
     };
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
@@ -305,9 +302,9 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::WithdrawAccess { person, access, unit, to }, summary)
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
-        Cmd::Unit(UnitCmd::List) | Cmd::Person(PersonCmd::List | PersonCmd::Show { .. }) => {
-            return Action::Read
-        }
+        Cmd::Unit(UnitCmd::List) => return Action::UnitList,
+        Cmd::Person(PersonCmd::List) => return Action::PersonList,
+        Cmd::Person(PersonCmd::Show { person }) => return Action::PersonShow(person),
     };
     Action::Send(command, summary)
 }

@@ -5,18 +5,10 @@
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
 use crate::table::{Align, Table};
-use reform_shared::envelope::{Actor, Record};
 use reform_shared::event::Event;
 use reform_shared::ids::{CriterionCode, UnitId};
 use reform_shared::points::format_hundredths;
 use serde::Serialize;
-
-fn who(record: &Record) -> String {
-    match &record.envelope.actor {
-        Actor::Person(p) => p.to_string(),
-        Actor::Service(s) => s.clone(),
-    }
-}
 
 #[derive(Debug, Serialize)]
 struct ScoreStep {
@@ -48,7 +40,7 @@ pub async fn score_history(
                 sequence: *sequence,
                 on: record.envelope.occurred_at.vietnam_date().map(|d| d.to_string()),
                 recorded_at: record.envelope.recorded_at.to_rfc3339(),
-                by: who(record),
+                by: record.envelope.actor.to_string(),
                 stage: stage.as_str(),
                 old_hundredths: old.map(|p| p.hundredths()),
                 new_hundredths: new.hundredths(),
@@ -138,7 +130,7 @@ pub async fn evidence_list(ctx: &Ctx, unit: &UnitId, year: Option<u16>) -> anyho
                     document_number: document_number.clone(),
                     document_date: document_date.to_string(),
                     size_bytes: *size_bytes,
-                    by: who(record),
+                    by: record.envelope.actor.to_string(),
                     rejected: None,
                 });
             }

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
 use anyhow::Context as _;
 use futures::StreamExt as _;
-use reform_shared::envelope::{Actor, Record};
+use reform_shared::envelope::Record;
 use reform_shared::event::Event;
 use reform_shared::ids::TaskId;
 use reform_shared::subject::STREAM_NAME;
@@ -59,10 +59,7 @@ fn step(sequence: u64, record: &Record) -> Step {
         event: envelope.event.type_name(),
         on: envelope.occurred_at.vietnam_date(),
         recorded_at: envelope.recorded_at.to_rfc3339(),
-        by: match &envelope.actor {
-            Actor::Person(p) => p.to_string(),
-            Actor::Service(s) => s.clone(),
-        },
+        by: envelope.actor.to_string(),
         what: describe(&envelope.event),
     }
 }

@@ -37,28 +37,34 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     })
     .await;
     let url = broker.server.url().to_owned();
-    let cli = move |args: Vec<&'static str>| {
+    let cli = move |args: &[&str]| {
         let url = url.clone();
-        async move { tokio::task::spawn_blocking(move || reformctl(&url, &args)).await.expect("joins") }
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                reformctl(&url, &args)
+            })
+            .await
+            .expect("joins")
+        }
     };
     // The service closes 2016's periods on its own (the test's events were recorded in 2016),
     // so closing by hand answers with the first close.
     let keys = tempfile::tempdir().expect("temp dir");
     let admin = key_file(keys.path(), "kiem-toan").display().to_string();
     let stranger = key_file(keys.path(), "someone").display().to_string();
-    let admin: &'static str = Box::leak(admin.into_boxed_str());
-    let stranger: &'static str = Box::leak(stranger.into_boxed_str());
     // Closing by hand is an administrator's: anyone else is denied (exit 9).
     let denied =
-        cli(vec!["--actor", "someone", "--key", stranger, "rollup", "close", "2016-q1"]).await;
+        cli(&["--actor", "someone", "--key", &stranger, "rollup", "close", "2016-q1"]).await;
     assert_eq!(denied.status.code(), Some(9), "{}", String::from_utf8_lossy(&denied.stderr));
     let closed =
-        cli(vec!["--actor", "kiem-toan", "--key", admin, "rollup", "close", "2016-q1"]).await;
+        cli(&["--actor", "kiem-toan", "--key", &admin, "rollup", "close", "2016-q1"]).await;
     assert!(closed.status.success(), "{}", String::from_utf8_lossy(&closed.stderr));
     let text = eventually("2016's four periods to be closed", Duration::from_secs(60), || {
         let cli = cli.clone();
         async move {
-            let listed = cli(vec!["rollup", "list", "--year", "2016"]).await;
+            let listed = cli(&["rollup", "list", "--year", "2016"]).await;
             let text = String::from_utf8_lossy(&listed.stdout).to_string();
             (text.lines().count() == 4).then_some(text)
         }
@@ -67,17 +73,17 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     let order: Vec<&str> =
         text.lines().map(|l| l.split_whitespace().next().unwrap_or("")).collect();
     assert_eq!(order, ["2016-q1", "2016-h1", "2016-q3", "2016-year"], "{text}");
-    let shown = cli(vec!["rollup", "show", "2016-q1", "--format", "csv"]).await;
+    let shown = cli(&["rollup", "show", "2016-q1", "--format", "csv"]).await;
     let csv = String::from_utf8_lossy(&shown.stdout).to_string();
     assert!(csv.starts_with("period,unit,name,kind,parent,assigned,done_on_time"), "{csv}");
     assert!(csv.contains("2016-q1,sgd,Sở Giáo dục,department,,1,1,0,0,0,0,100.00,0,"), "{csv}");
-    let diff = cli(vec!["rollup", "diff", "2016-q1"]).await;
+    let diff = cli(&["rollup", "diff", "2016-q1"]).await;
     assert!(
         String::from_utf8_lossy(&diff.stdout).contains("nothing restated"),
         "{}",
         String::from_utf8_lossy(&diff.stdout)
     );
-    let unknown = cli(vec!["rollup", "show", "2016-q2"]).await;
+    let unknown = cli(&["rollup", "show", "2016-q2"]).await;
     assert_eq!(unknown.status.code(), Some(2), "2016-q2 is no period: a command-line error");
     let _ = stop.send(());
     service.await.expect("joins").expect("stops cleanly");

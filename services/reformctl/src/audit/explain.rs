@@ -98,10 +98,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             Event::ScoreChanged { reason, .. } => reason.clone(),
             _ => String::new(),
         };
-        let recorded_by = match &record.envelope.actor {
-            reform_shared::envelope::Actor::Person(p) => p.to_string(),
-            reform_shared::envelope::Actor::Service(s) => s.clone(),
-        };
+        let recorded_by = record.envelope.actor.to_string();
         events.push(Behind {
             criterion: criterion.clone(),
             hundredths: change.value.new.hundredths(),
@@ -156,19 +153,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             if explanation.checks { "checks" } else { "DOES NOT CHECK" }
         );
     }
-    if explanation.checks {
-        Ok(())
-    } else {
-        Err(Classified {
-            kind: FailureKind::CheckFailed,
-            message: "the events behind the total do not sum to it".into(),
-        }
-        .into())
-    }
+    checked(explanation.checks, "the events behind the total do not sum to it")
 }
 
+/// A unit and a year, for `explain tasks` and `explain rank`.
 #[derive(Debug, clap::Args)]
-pub struct TasksArgs {
+pub struct UnitYearArgs {
     #[arg(long)]
     pub unit: UnitId,
     #[arg(long)]
@@ -204,7 +194,7 @@ pub struct TasksExplanation {
     pub checks: bool,
 }
 
-pub async fn tasks(args: TasksArgs, ctx: &Ctx) -> anyhow::Result<()> {
+pub async fn tasks(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
     let (_, state, basis) = whole_log(ctx, args.as_of).await?;
     let view = views::unit_progress(&state, &args.unit, args.year, basis)
         .map_err(|e| Classified { kind: FailureKind::NotFound, message: e.to_string() })?
@@ -301,26 +291,7 @@ pub async fn tasks(args: TasksArgs, ctx: &Ctx) -> anyhow::Result<()> {
             if explanation.checks { "equals the view" } else { "DIFFERS FROM THE VIEW" }
         );
     }
-    if explanation.checks {
-        Ok(())
-    } else {
-        Err(Classified {
-            kind: FailureKind::CheckFailed,
-            message: "the tasks behind the counts do not give them".into(),
-        }
-        .into())
-    }
-}
-
-#[derive(Debug, clap::Args)]
-pub struct RankArgs {
-    #[arg(long)]
-    pub unit: UnitId,
-    #[arg(long)]
-    pub year: u16,
-    /// As true at this date; as known now when absent.
-    #[arg(long)]
-    pub as_of: Option<Date>,
+    checked(explanation.checks, "the tasks behind the counts do not give them")
 }
 
 /// One peer's place, and what its total rests on.
@@ -351,7 +322,7 @@ pub struct RankExplanation {
     pub checks: bool,
 }
 
-pub async fn rank(args: RankArgs, ctx: &Ctx) -> anyhow::Result<()> {
+pub async fn rank(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
     let (_, state, basis) = whole_log(ctx, args.as_of).await?;
     let unit = state
         .units
@@ -438,13 +409,13 @@ pub async fn rank(args: RankArgs, ctx: &Ctx) -> anyhow::Result<()> {
             if explanation.checks { "checks" } else { "DOES NOT CHECK" }
         );
     }
-    if explanation.checks {
-        Ok(())
-    } else {
-        Err(Classified {
-            kind: FailureKind::CheckFailed,
-            message: "the rank recounted from the peers' totals is not the view's".into(),
-        }
-        .into())
+    checked(explanation.checks, "the rank recounted from the peers' totals is not the view's")
+}
+
+/// An explanation's end: done when its recount checks, else the failure an auditor acts on.
+fn checked(checks: bool, otherwise: &str) -> anyhow::Result<()> {
+    if checks {
+        return Ok(());
     }
+    Err(Classified { kind: FailureKind::CheckFailed, message: otherwise.to_owned() }.into())
 }

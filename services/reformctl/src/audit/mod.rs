@@ -138,9 +138,9 @@ pub enum ExplainCmd {
     /// A unit's total score in a stage.
     Score(explain::Args),
     /// A unit's task counts for a year, task by task.
-    Tasks(explain::TasksArgs),
+    Tasks(explain::UnitYearArgs),
     /// A unit's rank in its peer group, from every peer's final total.
-    Rank(explain::RankArgs),
+    Rank(explain::UnitYearArgs),
 }
 
 #[derive(Debug, clap::Subcommand)]
