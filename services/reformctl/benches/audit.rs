@@ -110,14 +110,18 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
     report("load into the stream (lazy sync)", n, started, true);
 
     let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
-    let started = Instant::now();
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+    // Every message of the stream, from the start, as an auditor's reader takes them.
+    async fn read_all(
+        stream: &async_nats::jetstream::stream::Stream,
+    ) -> anyhow::Result<async_nats::jetstream::consumer::pull::Ordered> {
+        let config = async_nats::jetstream::consumer::pull::OrderedConfig {
             name: Some(reform_shared::stream::reader_name("bench")),
             ..Default::default()
-        })
-        .await?;
-    let mut messages = consumer.messages().await?;
+        };
+        Ok(stream.create_consumer(config).await?.messages().await?)
+    }
+    let started = Instant::now();
+    let mut messages = read_all(&stream).await?;
     let mut verifier = Verifier::new();
     let (mut read, mut bytes) = (0u64, 0usize);
     while read < n {
@@ -129,13 +133,7 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
     report("stream: bare read", n, started, read == n && bytes > 0);
 
     let started = Instant::now();
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("bench")),
-            ..Default::default()
-        })
-        .await?;
-    let mut messages = consumer.messages().await?;
+    let mut messages = read_all(&stream).await?;
     let mut read = 0u64;
     let mut batch = Vec::with_capacity(8192);
     while read < n {
