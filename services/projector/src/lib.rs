@@ -20,6 +20,7 @@
 pub mod consume;
 pub mod model;
 pub mod queries;
+pub mod registers;
 pub mod store;
 pub mod tree;
 pub mod views;

@@ -5,6 +5,7 @@
 //! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
 //! judged on today in Vietnam, read at the edge when the request arrives.
 
+use crate::registers::{self, Directory, EvidenceList};
 use crate::store::Store;
 use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
 use async_nats::service::ServiceExt;
@@ -27,6 +28,10 @@ pub const SUBJECT_RANKING: &str = "par.view.ranking";
 pub const SUBJECT_TIMELINE: &str = "par.view.timeline";
 /// Subject of the task register query.
 pub const SUBJECT_TASKS: &str = "par.view.tasks";
+/// Subject of the directory query: every unit and leader.
+pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
+/// Subject of the evidence register query.
+pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
 /// Subject of the status query: the checkpoint.
 pub const SUBJECT_STATUS: &str = "par.view.status";
 /// How long a client waits for a view.
@@ -71,6 +76,16 @@ pub struct TasksQuery {
     pub as_of: Option<Date>,
     #[serde(default)]
     pub filter: views::TaskFilter,
+}
+
+/// A unit's documents for a year (its sub-units' included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceQuery {
+    pub unit: UnitId,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
 }
 
 /// The projector's progress.
@@ -168,6 +183,26 @@ pub fn answer_timeline(store: &Store, q: &TimelineQuery) -> Answer<Timeline> {
     }
 }
 
+/// Answers the directory query from the store.
+pub fn answer_directory(store: &Store) -> Answer<Directory> {
+    match store.load_directory() {
+        Ok(state) => Answer::Ok { view: registers::directory(&state) },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+/// Answers an evidence register query from the store: the unit's tree and year, as the unit
+/// view loads them.
+pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList> {
+    match store.load_unit(&q.unit, q.year) {
+        Ok(state) => match registers::evidence_list(&state, &q.unit, q.year, basis(q.as_of)) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     if bytes.len() > QUERY_BYTES_MAX {
         return Err(format!("{} bytes is over the {QUERY_BYTES_MAX} a query may be", bytes.len()));
@@ -202,6 +237,10 @@ async fn respond(
             parse(&payload).map_or_else(invalid, |q| reply(&answer_timeline(&store, &q)))
         }
         SUBJECT_TASKS => parse(&payload).map_or_else(invalid, |q| reply(&answer_tasks(&store, &q))),
+        SUBJECT_EVIDENCE => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_evidence(&store, &q)))
+        }
+        SUBJECT_DIRECTORY => reply(&answer_directory(&store)),
         other => invalid(format!("no view at {other}")),
     });
     work.await.unwrap_or_else(|e| {
@@ -239,6 +278,8 @@ pub async fn serve(
         ("ranking", SUBJECT_RANKING),
         ("timeline", SUBJECT_TIMELINE),
         ("tasks", SUBJECT_TASKS),
+        ("evidence", SUBJECT_EVIDENCE),
+        ("directory", SUBJECT_DIRECTORY),
         ("status", SUBJECT_STATUS),
     ] {
         let endpoint =
@@ -314,6 +355,19 @@ pub async fn tasks(
     q: &TasksQuery,
 ) -> Result<views::TaskList, ViewError> {
     ask(client, SUBJECT_TASKS, q).await
+}
+
+/// A unit's evidence register.
+pub async fn evidence(
+    client: &async_nats::Client,
+    q: &EvidenceQuery,
+) -> Result<EvidenceList, ViewError> {
+    ask(client, SUBJECT_EVIDENCE, q).await
+}
+
+/// Every unit and leader.
+pub async fn directory(client: &async_nats::Client) -> Result<Directory, ViewError> {
+    ask(client, SUBJECT_DIRECTORY, &()).await
 }
 
 /// The projector's checkpoint.

@@ -478,7 +478,7 @@ fn task_counts(state: &State, unit: &UnitId, year: u16, basis: Basis) -> TaskCou
     counts
 }
 
-fn range3<'a, C: Ord + Clone>(
+pub(crate) fn range3<'a, C: Ord + Clone>(
     set: &'a BTreeSet<(UnitId, u16, C)>,
     unit: &'a UnitId,
     year: u16,

@@ -5,6 +5,7 @@
 
 use proptest::prelude::*;
 use reform_projector::model::{apply, State};
+use reform_projector::registers;
 use reform_projector::store::{Flush, Item, Store};
 use reform_projector::views::{self, Basis};
 use reform_shared::envelope::Record;
@@ -228,6 +229,10 @@ proptest! {
                         views::unit_progress(&slice, &id(unit), year, basis),
                         views::unit_progress(&state, &id(unit), year, basis)
                     );
+                    prop_assert_eq!(
+                        registers::evidence_list(&slice, &id(unit), year, basis),
+                        registers::evidence_list(&state, &id(unit), year, basis)
+                    );
                 }
             }
             let slice = store.load_ranking(&id("st"), UnitKind::Department, 2016).expect("load");
@@ -235,6 +240,8 @@ proptest! {
                 views::ranking(&slice, &id("st"), UnitKind::Department, 2016, basis),
                 views::ranking(&state, &id("st"), UnitKind::Department, 2016, basis)
             );
+            let slice = store.load_directory().expect("load");
+            prop_assert_eq!(registers::directory(&slice), registers::directory(&state));
             for person in ["p1", "p2"] {
                 let slice = store.load_timeline(&id(person)).expect("load");
                 prop_assert_eq!(

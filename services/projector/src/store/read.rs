@@ -5,7 +5,7 @@ use super::schema::*;
 use super::{Store, StoreError};
 use crate::model::{ScoreRec, State};
 use crate::tree::{self, Below};
-use redb::{ReadTransaction, ReadableDatabase};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable as _};
 use reform_shared::event::UnitKind;
 use reform_shared::ids::{PersonId, UnitId};
 use std::collections::BTreeSet;
@@ -73,6 +73,39 @@ impl Store {
         }
         Ok(state)
     }
+}
+
+impl Store {
+    /// What the directory needs: every unit, person and tenure, and which frameworks exist
+    /// (their keys; the criteria stay behind).
+    pub fn load_directory(&self) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        all_into(&r.units, "units", &mut state.units)?;
+        all_into(&r.people, "people", &mut state.people)?;
+        all_into(&r.tenures, "tenures", &mut state.tenures)?;
+        for row in r.frameworks.iter()? {
+            let (k, v) = row?;
+            let (year, kind) = k.value();
+            let Some(kind) = UnitKind::ALL.get(usize::from(kind)).copied() else { continue };
+            state.frameworks.insert((year, kind), decode("frameworks", "framework", v.value())?);
+        }
+        Ok(state)
+    }
+}
+
+/// Every record of a table keyed by id.
+fn all_into<Id: Ord + std::str::FromStr, T: serde::de::DeserializeOwned>(
+    table: &redb::ReadOnlyTable<Str, Bytes>,
+    name: &'static str,
+    map: &mut std::collections::BTreeMap<Id, T>,
+) -> Result<(), StoreError> {
+    for row in table.iter()? {
+        let (k, v) = row?;
+        map.insert(parse_id(name, k.value())?, decode(name, k.value(), v.value())?);
+    }
+    Ok(())
 }
 
 /// A read snapshot's tables, for loading the slice a query needs.

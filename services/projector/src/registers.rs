@@ -1,0 +1,142 @@
+//! Registers: the lists a reader browses to find what a view is about (the directory of units
+//! and leaders, a unit's documents). Pure, over a [`State`], like the views.
+
+use crate::model::State;
+use crate::views::{descendants, range3, Basis, QueryError};
+use reform_shared::event::{Role, UnitKind};
+use reform_shared::ids::{CriterionCode, EvidenceId, PersonId, TaskId, TenureId, UnitId};
+use reform_shared::time::Date;
+use serde::{Deserialize, Serialize};
+
+/// Every unit, every leader's tenure, and the years a scoring framework is published for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    /// In unit id order.
+    pub units: Vec<DirectoryUnit>,
+    /// By unit, then start date, then tenure id.
+    pub tenures: Vec<DirectoryTenure>,
+    /// Ascending.
+    pub framework_years: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryUnit {
+    pub unit: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent: Option<UnitId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryTenure {
+    pub tenure: TenureId,
+    pub unit: UnitId,
+    pub person: PersonId,
+    pub name: String,
+    pub title: String,
+    pub role: Role,
+    pub from: Date,
+    /// The day they left (the successor's first day); `None` while held.
+    pub to: Option<Date>,
+}
+
+impl DirectoryTenure {
+    /// Whether the tenure covers `day`.
+    pub fn covers(&self, day: Date) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+}
+
+/// The directory as `state` holds it.
+pub fn directory(state: &State) -> Directory {
+    let units = state
+        .units
+        .iter()
+        .map(|(id, u)| DirectoryUnit {
+            unit: id.clone(),
+            name: u.name.clone(),
+            kind: u.kind,
+            parent: u.parent.clone(),
+        })
+        .collect();
+    let mut tenures: Vec<DirectoryTenure> = state
+        .tenures
+        .iter()
+        .map(|(id, t)| {
+            let who = state.people.get(&t.person);
+            DirectoryTenure {
+                tenure: id.clone(),
+                unit: t.unit.clone(),
+                person: t.person.clone(),
+                name: who.map(|p| p.name.clone()).unwrap_or_default(),
+                title: who.map(|p| p.title.clone()).unwrap_or_default(),
+                role: t.role,
+                from: t.from,
+                to: t.to,
+            }
+        })
+        .collect();
+    tenures.sort_by(|a, b| (&a.unit, a.from, &a.tenure).cmp(&(&b.unit, b.from, &b.tenure)));
+    let mut framework_years: Vec<u16> = state.frameworks.keys().map(|(y, _)| *y).collect();
+    framework_years.dedup();
+    Directory { units, tenures, framework_years }
+}
+
+/// A unit's documents of a year (its sub-units' included), as the basis sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceList {
+    pub unit: UnitId,
+    pub year: u16,
+    pub basis: Basis,
+    /// By attachment date, then evidence id.
+    pub evidence: Vec<EvidenceRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRow {
+    pub evidence: EvidenceId,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub title: String,
+    pub document_number: String,
+    pub task: Option<TaskId>,
+    pub criterion: Option<CriterionCode>,
+    pub attached_on: Date,
+    /// When an appraiser rejected it, if the basis sees that: rejected evidence is listed, but
+    /// not counted.
+    pub rejected_on: Option<Date>,
+}
+
+/// The evidence of `unit` and its sub-units counted in `year`.
+pub fn evidence_list(
+    state: &State,
+    unit: &UnitId,
+    year: u16,
+    basis: Basis,
+) -> Result<EvidenceList, QueryError> {
+    if !state.units.contains_key(unit) {
+        return Err(QueryError::UnknownUnit(unit.clone()));
+    }
+    let mut units = vec![unit.clone()];
+    units.extend(descendants(state, unit));
+    let mut evidence: Vec<EvidenceRow> = units
+        .iter()
+        .flat_map(|u| range3(&state.unit_evidence, u, year))
+        .filter_map(|(u, _, id)| {
+            let rec = state.evidence.get(id)?;
+            (&rec.unit == u && basis.sees(rec.attached_on)).then(|| EvidenceRow {
+                evidence: id.clone(),
+                unit: rec.unit.clone(),
+                unit_name: state.units.get(&rec.unit).map(|r| r.name.clone()).unwrap_or_default(),
+                title: rec.title.clone(),
+                document_number: rec.document_number.clone(),
+                task: rec.task.clone(),
+                criterion: rec.criterion.clone(),
+                attached_on: rec.attached_on,
+                rejected_on: rec.rejected_on.filter(|on| basis.sees(*on)),
+            })
+        })
+        .collect();
+    evidence.sort_by(|a, b| (a.attached_on, &a.evidence).cmp(&(b.attached_on, &b.evidence)));
+    Ok(EvidenceList { unit: unit.clone(), year, basis, evidence })
+}
