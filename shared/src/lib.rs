@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod append;
+pub mod audit;
 pub mod broker;
 pub mod checkpoint;
 pub mod codec;

@@ -14,16 +14,15 @@
 
 pub mod explain;
 pub mod replay;
-pub mod verify;
+pub use reform_shared::audit::verify;
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
 use anyhow::Context as _;
-use futures::StreamExt as _;
+use reform_shared::audit::read::{for_each_message, verify_stream, VERIFY_BATCH};
 use reform_shared::checkpoint;
-use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
+use reform_shared::subject::STREAM_NAME;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use verify::{Message, Verifier};
@@ -37,7 +36,6 @@ pub enum Cmd {
 
 /// How many messages verify works out at once on every core (decoding and signatures) before
 /// checking them in order.
-const VERIFY_BATCH: usize = 8192;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCmd {
@@ -425,30 +423,26 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let js = async_nats::jetstream::new(client);
             let mut verifier =
                 if allow_unsigned { Verifier::allowing_unsigned() } else { Verifier::new() };
-            let mut stream =
-                js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
-            let info = stream.info().await.context("could not read the event stream")?.clone();
-            for what in [
-                (!info.config.deny_delete)
-                    .then_some("the stream allows deleting messages (deny_delete is off)"),
-                (!info.config.deny_purge)
-                    .then_some("the stream allows purging (deny_purge is off)"),
-                info.config
-                    .allow_rollup
-                    .then_some("the stream allows rollups, which erase history"),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                verifier.log_problem(what.to_owned());
+            let bar = std::cell::OnceCell::new();
+            let info = verify_stream(
+                &js,
+                &mut verifier,
+                |head| {
+                    let _ = bar.set(progress(head));
+                },
+                |batch| {
+                    if let Some(tree) = tree.as_mut() {
+                        batch.iter().for_each(|m| tree.push(m.sequence, &m.payload));
+                    }
+                    if let Some(bar) = bar.get() {
+                        bar.inc(batch.len() as u64);
+                    }
+                },
+            )
+            .await?;
+            if let Some(bar) = bar.get() {
+                bar.finish_and_clear();
             }
-            let skips: BTreeMap<u64, reform_shared::skips::Skip> = reform_shared::skips::all(&js)
-                .await?
-                .into_iter()
-                .map(|s| (s.sequence, s))
-                .collect();
-            let head = info.state.last_sequence;
-            let bar = progress(head);
             if let Some(anchor) = &anchor {
                 let identity = reform_shared::stream::LogIdentity::of(&info);
                 let origin = format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text());
@@ -459,24 +453,6 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     ));
                 }
             }
-            let mut batch = Vec::with_capacity(VERIFY_BATCH);
-            let mut flush = |batch: &mut Vec<Message>| {
-                verifier.check_all(batch, |sequence| skips.get(&sequence));
-                if let Some(tree) = tree.as_mut() {
-                    batch.iter().for_each(|m| tree.push(m.sequence, &m.payload));
-                }
-                bar.inc(batch.len() as u64);
-                batch.clear();
-            };
-            for_each_message(&js, head, |m| {
-                batch.push(m);
-                if batch.len() == VERIFY_BATCH {
-                    flush(&mut batch);
-                }
-            })
-            .await?;
-            flush(&mut batch);
-            bar.finish_and_clear();
             if let (Some(tree), Some(anchor)) = (&tree, &anchor) {
                 hold_against(&mut verifier, tree, anchor);
             }
@@ -609,40 +585,6 @@ fn conclude(verifier: Verifier, ctx: &Ctx) -> anyhow::Result<()> {
 async fn log_head(js: &async_nats::jetstream::Context) -> anyhow::Result<u64> {
     let mut stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
     Ok(stream.info().await.context("could not read the event stream")?.state.last_sequence)
-}
-
-/// Every message from the first through `head`, in order, as stored.
-async fn for_each_message(
-    js: &async_nats::jetstream::Context,
-    head: u64,
-    mut each: impl FnMut(Message),
-) -> anyhow::Result<()> {
-    if head == 0 {
-        return Ok(());
-    }
-    let stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("audit")),
-            filter_subject: ALL_EVENTS.to_owned(),
-            ..Default::default()
-        })
-        .await
-        .context("could not read the event stream")?;
-    let mut messages = consumer.messages().await.context("could not read the event stream")?;
-    while let Some(message) = messages.next().await {
-        let message = message.context("could not read the event stream")?;
-        let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
-        each(Message {
-            sequence,
-            subject: message.subject.to_string(),
-            payload: message.payload.to_vec(),
-        });
-        if sequence >= head {
-            break;
-        }
-    }
-    Ok(())
 }
 
 fn read_export(path: &std::path::Path) -> anyhow::Result<Vec<Message>> {

@@ -13,12 +13,12 @@
 //! - who recorded it: a person's event carries the request they signed, the signature holds
 //!   for it, the request names the event's command id, actor and business date, the key was
 //!   the actor's and valid at that point of the log, and the access table
-//!   ([`reform_shared::access`]) allowed the actor to record the event; only a service records
+//!   ([`crate::access`]) allowed the actor to record the event; only a service records
 //!   a service's event. The directory this needs is the log's own, applied as the check goes.
 
-use reform_shared::codec;
-use reform_shared::skips::Skip;
-use reform_shared::subject::Aggregate;
+use crate::codec;
+use crate::skips::Skip;
+use crate::subject::Aggregate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -92,16 +92,16 @@ struct Tip {
 /// decoding, and whether the signature it carries holds for the request it names.
 #[derive(Debug)]
 struct Prepared {
-    record: Result<reform_shared::envelope::Record, codec::DecodeError>,
+    record: Result<crate::envelope::Record, codec::DecodeError>,
     /// `None` when the event carries no person's signature.
-    signed: Option<Result<(), reform_shared::sign::SignError>>,
+    signed: Option<Result<(), crate::sign::SignError>>,
 }
 
 fn prepare(message: &Message) -> Prepared {
     let record = codec::decode(&message.payload);
     let signed = record.as_ref().ok().and_then(|r| {
         let envelope = &r.envelope;
-        let reform_shared::envelope::Actor::Person(person) = &envelope.actor else { return None };
+        let crate::envelope::Actor::Person(person) = &envelope.actor else { return None };
         let signature = envelope.signature.as_ref()?;
         Some(signed_request(envelope, person, signature))
     });
@@ -110,12 +110,12 @@ fn prepare(message: &Message) -> Prepared {
 
 /// Whether the signature holds for the request, and the request is the event's.
 fn signed_request(
-    envelope: &reform_shared::envelope::Envelope,
-    person: &reform_shared::ids::PersonId,
-    signature: &reform_shared::envelope::Signature,
-) -> Result<(), reform_shared::sign::SignError> {
+    envelope: &crate::envelope::Envelope,
+    person: &crate::ids::PersonId,
+    signature: &crate::envelope::Signature,
+) -> Result<(), crate::sign::SignError> {
     let occurred = envelope.occurred_at.vietnam_date();
-    reform_shared::sign::check_event(
+    crate::sign::check_event(
         signature,
         &envelope.event,
         &envelope.command_id,
@@ -144,7 +144,7 @@ pub struct Verifier {
     skipped: Vec<u64>,
     problems: Vec<Problem>,
     /// The directory as the log so far has it: whose keys, who holds what.
-    directory: reform_shared::directory::Directory,
+    directory: crate::directory::Directory,
     unsigned: Unsigned,
     /// People's events whose signature and access checked, and those without a signature.
     signed: u64,
@@ -285,11 +285,11 @@ impl Verifier {
     fn check_signer(
         &mut self,
         seq: u64,
-        envelope: &reform_shared::envelope::Envelope,
-        signed: Option<Result<(), reform_shared::sign::SignError>>,
+        envelope: &crate::envelope::Envelope,
+        signed: Option<Result<(), crate::sign::SignError>>,
     ) {
-        use reform_shared::access::{self, Days, Rule};
-        use reform_shared::envelope::Actor;
+        use crate::access::{self, Days, Rule};
+        use crate::envelope::Actor;
         let event = &envelope.event;
         let what = event.type_name();
         let person = match &envelope.actor {
@@ -320,8 +320,8 @@ impl Verifier {
         }
         let key_ok = match event {
             // The genesis registers its own key: it must be the one that signed it.
-            reform_shared::event::Event::Genesis { key, .. } if key == &signature.key => Ok(()),
-            reform_shared::event::Event::Genesis { .. } => {
+            crate::event::Event::Genesis { key, .. } if key == &signature.key => Ok(()),
+            crate::event::Event::Genesis { .. } => {
                 Err("the genesis is signed with a key other than the one it registers".to_owned())
             }
             _ => self.directory.check_signer(person, &signature.key).map_err(|e| e.to_string()),
@@ -358,20 +358,20 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reform_shared::append::Draft;
-    use reform_shared::testkit::draft;
-    use reform_shared::testkit::events::*;
+    use crate::append::Draft;
+    use crate::testkit::draft;
+    use crate::testkit::events::*;
 
     /// Encodes drafts as the appender would: chained per aggregate, sequences from 1.
     fn log(drafts: Vec<Draft>) -> Vec<Message> {
-        reform_shared::testkit::chained_log(drafts)
+        crate::testkit::chained_log(drafts)
             .into_iter()
             .map(|(sequence, subject, payload)| Message { sequence, subject, payload })
             .collect()
     }
 
     fn honest() -> Vec<Message> {
-        use reform_shared::event::UnitKind;
+        use crate::event::UnitKind;
         log(vec![
             draft("c1", "2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
             draft("c2", "2016-01-10", assign("t1", "sgd", "Rà soát", "2016-03-31")),
@@ -485,7 +485,7 @@ mod tests {
         );
         let skip = Skip {
             sequence: 3,
-            payload_sha256: reform_shared::skips::payload_sha256(&messages[2].payload),
+            payload_sha256: crate::skips::payload_sha256(&messages[2].payload),
             reason: "incident 12".into(),
             by: "operator".into(),
             recorded_at: String::new(),
@@ -503,8 +503,8 @@ mod tests {
 
     #[test]
     fn signatures_keys_and_the_access_table_are_checked_from_the_log_alone() {
-        use reform_shared::event::{Access, UnitKind};
-        use reform_shared::testkit::signed_draft;
+        use crate::event::{Access, UnitKind};
+        use crate::testkit::signed_draft;
         let admin_unit = unit("sgd", "Sở Giáo dục", UnitKind::Department, None);
         let mut drafts = vec![
             signed_draft("g", "2016-01-01", genesis("admin"), "admin"),
@@ -534,7 +534,7 @@ mod tests {
         drafts.push(other);
         // Signed by a key that is not the actor's.
         let mut stolen = signed_draft("c8", "2016-01-03", person("x", "X", ""), "hoa");
-        stolen.actor = reform_shared::envelope::Actor::Person("admin".parse().expect("id"));
+        stolen.actor = crate::envelope::Actor::Person("admin".parse().expect("id"));
         drafts.push(stolen);
         let messages = log(drafts);
         let mut strict = Verifier::new();

@@ -1,0 +1,7 @@
+//! What an auditor checks, shared by `reformctl audit` and the dashboard's auditors' page.
+//!
+//! - [`verify`]: the pure message-by-message checker, for the stream and for an export.
+//! - [`read`]: the stream's messages as stored, and the whole live check over them.
+
+pub mod read;
+pub mod verify;
