@@ -65,6 +65,29 @@ pub enum TaskStatus {
     Cancelled,
 }
 
+impl TaskStatus {
+    /// The state as a Vietnamese reader says it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "Đang thực hiện",
+            TaskStatus::DoneOnTime => "Hoàn thành đúng hạn",
+            TaskStatus::DoneLate => "Hoàn thành trễ hạn",
+            TaskStatus::Overdue => "Quá hạn",
+            TaskStatus::Cancelled => "Đã hủy",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "In progress",
+            TaskStatus::DoneOnTime => "Done on time",
+            TaskStatus::DoneLate => "Done late",
+            TaskStatus::Overdue => "Overdue",
+            TaskStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
 impl TaskRec {
     /// The due date in force on `day`: the last deadline change dated on or before it (business
     /// time, then stream order), else the due date given at assignment.

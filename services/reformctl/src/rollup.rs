@@ -46,28 +46,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(client.clone());
     match cmd {
         RollupCmd::List { year } => {
-            // The periods closed: one subject each under par.evt.rollup.
-            let mut closed: Vec<Period> = {
-                use futures::StreamExt as _;
-                let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
-                let subjects: Vec<_> =
-                    stream.info_with_subjects("par.evt.rollup.>").await?.collect().await;
-                subjects
-                    .into_iter()
-                    .filter_map(|s| s.ok())
-                    .filter_map(|(subject, _)| subject.rsplit('.').next()?.parse::<Period>().ok())
-                    .filter(|p| year.is_empty() || year.contains(&p.year))
-                    .collect()
-            };
-            closed.sort_by_key(|p| p.closes_at());
-            let mut rows = Vec::new();
-            {
-                for p in closed {
-                    if let Some((sequence, through, digest)) = closed_event(&js, p).await? {
-                        rows.push((p, sequence, through, hex::encode(digest)));
-                    }
-                }
-            }
+            let rows: Vec<_> = reform_rollup::close::closed_periods(&js, &year)
+                .await?
+                .into_iter()
+                .map(|c| (c.period, c.sequence, c.through_sequence, hex::encode(c.report_sha256)))
+                .collect();
             if ctx.json() {
                 let list: Vec<_> = rows
                     .iter()

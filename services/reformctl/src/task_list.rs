@@ -48,13 +48,7 @@ fn parse_status(text: &str) -> Result<TaskStatus, String> {
 
 /// The state as a Vietnamese reader says it.
 pub fn status_label(status: TaskStatus) -> &'static str {
-    match status {
-        TaskStatus::Open => "Đang thực hiện",
-        TaskStatus::DoneOnTime => "Hoàn thành đúng hạn",
-        TaskStatus::DoneLate => "Hoàn thành trễ hạn",
-        TaskStatus::Overdue => "Quá hạn",
-        TaskStatus::Cancelled => "Đã hủy",
-    }
+    status.label_vi()
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {

@@ -28,6 +28,9 @@ pub struct Args {
     /// Show the views and stop, instead of running until Ctrl-C.
     #[arg(long)]
     pub once: bool,
+    /// Where the web dashboard listens; when that port is taken, a free loopback port.
+    #[arg(long, default_value = reform_gateway::LISTEN_DEFAULT)]
+    pub web: std::net::SocketAddr,
 }
 
 /// A shutdown signal every service can wait on.
@@ -107,7 +110,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     services.push(
         crate::up_services::start_rollup(&supervisor, reports.clone(), log_key.clone()).await?,
     );
+    // The dashboard reads as an auditor does: the broker lets it change nothing.
+    let (web, web_addr) =
+        start_gateway(connect(BrokerUser::Auditor).await?, args.web, &shutdown).await?;
+    services.push(("gateway", web));
     print_summary(&js, server.as_ref(), &url, &log).await?;
+    println!("  dashboard   http://{web_addr}/ (read-only; ?lang=en for English)");
     if let Some(credentials) = &credentials {
         println!(
             "  credentials {} (owner-only): client.nk for people's reformctl, auditor.nk for \
@@ -179,6 +187,31 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Starts the web dashboard on `wanted`, or on a free loopback port when that one is taken.
+async fn start_gateway(
+    client: async_nats::Client,
+    wanted: std::net::SocketAddr,
+    shutdown: &Shutdown,
+) -> anyhow::Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr)> {
+    let listener = match reform_gateway::bind(wanted).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            let free = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let listener = reform_gateway::bind(free).await?;
+            println!("  dashboard   {e}; using a free port instead");
+            listener
+        }
+    };
+    let addr = listener.local_addr().context("the dashboard's address")?;
+    let stop = shutdown.clone();
+    let handle = tokio::spawn(async move {
+        if let Err(e) = reform_gateway::serve(client, listener, stop.wait()).await {
+            tracing::error!(error = %e, "the dashboard stopped");
+        }
+    });
+    Ok((handle, addr))
 }
 
 /// Makes sure the broker holds the log this data directory belongs to: provisions it on a

@@ -100,6 +100,18 @@ impl UnitKind {
             UnitKind::Commune => "UBND cấp xã",
         }
     }
+
+    /// The English label (the dashboard's English pages).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            UnitKind::Province => "Province",
+            UnitKind::Department => "Departments and agencies",
+            UnitKind::District => "District People's Committees",
+            UnitKind::Division => "Division",
+            UnitKind::PublicServiceUnit => "Public-service unit",
+            UnitKind::Commune => "Commune People's Committees",
+        }
+    }
 }
 
 /// A leader's role at a unit.
@@ -127,6 +139,13 @@ impl Role {
         match self {
             Role::Head => "người đứng đầu",
             Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Head => "head",
+            Role::ReformDeputy => "deputy in charge of reform",
         }
     }
 }
@@ -235,6 +254,19 @@ impl Component {
             Component::ImpactOnPeople => "Tác động đến người dân, tổ chức",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Component::DirectionAndManagement => "Direction and management",
+            Component::InstitutionalReform => "Institutional reform",
+            Component::AdministrativeProcedures => "Administrative procedures",
+            Component::Organisation => "Organisation of the apparatus",
+            Component::CivilService => "Civil service",
+            Component::PublicFinance => "Public finance",
+            Component::EGovernment => "E-government, digital government",
+            Component::ImpactOnPeople => "Impact on people and organisations",
+        }
+    }
 }
 
 /// The stage a score belongs to.
@@ -257,6 +289,22 @@ impl Stage {
             Stage::SelfAssessed => "self-assessed",
             Stage::Appraised => "appraised",
             Stage::Final => "final",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Stage::SelfAssessed => "Tự đánh giá",
+            Stage::Appraised => "Thẩm định",
+            Stage::Final => "Kết quả cuối cùng",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Stage::SelfAssessed => "Self-assessed",
+            Stage::Appraised => "Appraised",
+            Stage::Final => "Final",
         }
     }
 }
@@ -304,6 +352,15 @@ impl PeriodKind {
             PeriodKind::H1 => "6 tháng đầu năm",
             PeriodKind::Q3 => "9 tháng (quý III)",
             PeriodKind::Year => "Năm",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PeriodKind::Q1 => "First quarter",
+            PeriodKind::H1 => "First half",
+            PeriodKind::Q3 => "Nine months (Q3)",
+            PeriodKind::Year => "Year",
         }
     }
 

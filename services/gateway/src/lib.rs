@@ -1,0 +1,103 @@
+//! The gateway: the web dashboard of the reform-task tracker.
+//!
+//! Read-only HTML pages, rendered on the server (maud), with charts as SVG; nothing needs
+//! JavaScript. Every figure comes from the projector's queries, the stored period reports and
+//! the auditors' checks over the log: the gateway keeps no second source of truth, and with the
+//! broker's `auditor` user it could not change anything if it tried.
+//!
+//! Pages (each URL holds the page's whole state: `?lang=en`, `?on=YYYY-MM-DD`, `?year=YYYY`):
+//! - `/`: the province overview, each peer group's ranking and rank change, table and chart;
+//!   `/provinces/{id}` for one province when there are several;
+//! - `/units/{id}`: a unit's task register (overdue highlighted), evidence, scores by component
+//!   field against their maxima, and the trend over the years;
+//! - `/people/{id}`: a leader's accountability timeline;
+//! - `/audit`: verify's verdict, the checkpoints of the closed periods, and a unit as known at
+//!   the end of a day;
+//! - `/reports` and `/reports/{period}`: each closed period's report and its restatements.
+
+pub mod chart;
+pub mod page;
+mod pages;
+
+use axum::routing::get;
+use axum::Router;
+use reform_shared::audit::verify::Verdict;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// The address `reformctl up` serves the dashboard on, when it is free.
+pub const LISTEN_DEFAULT: &str = "127.0.0.1:8480";
+
+/// Why the gateway stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("could not listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("the web server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct App {
+    pub client: async_nats::Client,
+    /// The last verdict of the whole log, with the head it covered: recomputed only when the
+    /// log has grown.
+    verdict: Mutex<Option<(u64, Verdict)>>,
+}
+
+impl App {
+    pub fn new(client: async_nats::Client) -> Arc<Self> {
+        Arc::new(App { client, verdict: Mutex::new(None) })
+    }
+
+    pub fn js(&self) -> async_nats::jetstream::Context {
+        async_nats::jetstream::new(self.client.clone())
+    }
+}
+
+/// The dashboard's routes.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(pages::overview::root))
+        .route("/provinces/{id}", get(pages::overview::province))
+        .route("/units/{id}", get(pages::unit::page))
+        .route("/people/{id}", get(pages::person::page))
+        .route("/audit", get(pages::audit::page))
+        .route("/reports", get(pages::reports::list))
+        .route("/reports/{period}", get(pages::reports::one))
+        .fallback(pages::not_found)
+        .with_state(app)
+}
+
+/// Binds `addr`.
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, GatewayError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| GatewayError::Listen { addr, source })
+}
+
+/// Serves the dashboard on `listener` until `shutdown` resolves.
+pub async fn serve(
+    client: async_nats::Client,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), GatewayError> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "dashboard listening");
+    }
+    let app = App::new(client);
+    // The first verdict reads the whole log: start it now rather than on the first visit.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = pages::audit::verdict(&warm).await {
+            tracing::warn!(error = %e, "could not verify the log yet");
+        }
+    });
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(GatewayError::Serve)
+}

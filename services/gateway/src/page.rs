@@ -1,0 +1,324 @@
+//! What every page shares: the language, the day its figures are true at, the links that keep
+//! both, the frame around the content, and the error pages.
+//!
+//! A page's whole state is in its URL (`?lang=en&on=2016-06-30&year=2016`), so a head can send
+//! the address to a colleague and they see the same figures.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+use reform_projector::queries::{FailureKind, ViewError};
+use reform_shared::time::Date;
+use serde::Deserialize;
+
+/// The page's language: Vietnamese by default, English on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// The text in this language.
+    pub fn t(self, vi: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    /// Picks between two owned texts (labels that come from the domain types).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+}
+
+/// The query string every page reads. Unknown values are refused with a page that names them.
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    pub lang: Option<String>,
+    pub year: Option<String>,
+    pub on: Option<String>,
+    pub known: Option<String>,
+    pub through: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// How a page is asked for: language, the day its figures are true at, the year.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub lang: Lang,
+    /// "As true at" this day; `None`: live, as known now.
+    pub on: Option<Date>,
+    /// Today in Vietnam, read once per request at the edge.
+    pub today: Date,
+    pub year: Option<u16>,
+}
+
+impl View {
+    pub fn read(params: &Params, today: Date) -> Result<Self, PageError> {
+        let lang = match params.lang.as_deref() {
+            None | Some("" | "vi") => Lang::Vi,
+            Some("en") => Lang::En,
+            Some(other) => {
+                return Err(PageError::BadRequest(format!(
+                    "lang={other:?} is not a language of these pages; use vi or en"
+                )))
+            }
+        };
+        let on = date_param("on", params.on.as_deref())?;
+        if on.is_some_and(|d| d > today) {
+            return Err(PageError::BadRequest(format!(
+                "on={} is after today ({today}); figures are known up to today",
+                params.on.as_deref().unwrap_or_default()
+            )));
+        }
+        let year = match params.year.as_deref() {
+            None | Some("") => None,
+            Some(text) => {
+                Some(text.parse::<u16>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(
+                    || PageError::BadRequest(format!("year={text:?} is not a year (2000 to 2100)")),
+                )?)
+            }
+        };
+        Ok(View { lang, on, today, year })
+    }
+
+    /// The day the page's figures are true at.
+    pub fn day(&self) -> Date {
+        self.on.unwrap_or(self.today)
+    }
+
+    /// The year a page shows: the one asked for, else the day's.
+    pub fn year_or(&self, default: u16) -> u16 {
+        self.year.unwrap_or(default)
+    }
+
+    pub fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
+        self.lang.t(vi, en)
+    }
+
+    /// A link to `path` keeping this page's language, day and year.
+    pub fn href(&self, path: &str) -> String {
+        self.link(path, self.lang, self.on, self.year)
+    }
+
+    /// A link to `path` for another year.
+    pub fn href_year(&self, path: &str, year: u16) -> String {
+        self.link(path, self.lang, self.on, Some(year))
+    }
+
+    /// A link to `path` with the figures known now.
+    pub fn href_live(&self, path: &str) -> String {
+        self.link(path, self.lang, None, self.year)
+    }
+
+    fn link(&self, path: &str, lang: Lang, on: Option<Date>, year: Option<u16>) -> String {
+        let mut query = Vec::new();
+        if lang == Lang::En {
+            query.push("lang=en".to_owned());
+        }
+        if let Some(on) = on {
+            query.push(format!("on={on}"));
+        }
+        if let Some(year) = year {
+            query.push(format!("year={year}"));
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}{sep}{}", query.join("&"))
+        }
+    }
+}
+
+/// An optional date parameter, refused by name when it is not a date.
+pub fn date_param(name: &str, text: Option<&str>) -> Result<Option<Date>, PageError> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse::<Date>().map(Some).map_err(|_| {
+            PageError::BadRequest(format!("{name}={text:?} is not a date (YYYY-MM-DD)"))
+        }),
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<ViewError> for PageError {
+    fn from(e: ViewError) -> Self {
+        match &e {
+            ViewError::Failed { kind: FailureKind::Unknown, message } => {
+                PageError::NotFound(message.clone())
+            }
+            ViewError::Failed { kind: FailureKind::Invalid, message } => {
+                PageError::BadRequest(message.clone())
+            }
+            _ => PageError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<reform_rollup::RollupError> for PageError {
+    fn from(e: reform_rollup::RollupError) -> Self {
+        PageError::Unavailable(e.to_string())
+    }
+}
+
+impl From<reform_shared::audit::read::ReadError> for PageError {
+    fn from(e: reform_shared::audit::read::ReadError) -> Self {
+        PageError::Unavailable(e.to_string())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, vi, en) = match &self {
+            PageError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, "Yêu cầu không hợp lệ", "Bad request")
+            }
+            PageError::NotFound(_) => (StatusCode::NOT_FOUND, "Không tìm thấy", "Not found"),
+            PageError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Tạm thời không có số liệu",
+                "The figures are not available",
+            ),
+        };
+        let body = html! {
+            (DOCTYPE)
+            html lang="vi" {
+                head { meta charset="utf-8"; title { (vi) " / " (en) } style { (STYLE) } }
+                body {
+                    main {
+                        h1 { (vi) " / " (en) }
+                        p role="alert" class="error" { (self.to_string()) }
+                        p { a href="/" { "Trang chủ / Home" } }
+                    }
+                }
+            }
+        };
+        (status, Html(body.into_string())).into_response()
+    }
+}
+
+/// The frame around a page's content: the header with its navigation, the language toggle, the
+/// day its figures are true at and a form to change it, and the footer.
+pub fn frame(
+    view: &View,
+    path: &str,
+    title: &str,
+    applied_through: Option<u64>,
+    content: Markup,
+) -> Markup {
+    let other = view.lang.other();
+    let toggle = view.link(path, other, view.on, view.year);
+    html! {
+        (DOCTYPE)
+        html lang=(view.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (view.t("Theo dõi cải cách hành chính", "Administrative reform tracker")) }
+                style { (STYLE) }
+            }
+            body {
+                header {
+                    nav aria-label=(view.t("Chính", "Main")) {
+                        ul {
+                            li { a href=(view.href("/")) { (view.t("Tổng quan", "Overview")) } }
+                            li { a href=(view.href("/reports")) { (view.t("Báo cáo định kỳ", "Period reports")) } }
+                            li { a href=(view.href("/audit")) { (view.t("Kiểm tra, giám sát", "Audit")) } }
+                            li class="lang" {
+                                a href=(toggle) hreflang=(other.code()) lang=(other.code()) id="lang-toggle" {
+                                    (other.t("Tiếng Việt", "English"))
+                                }
+                            }
+                        }
+                    }
+                    form method="get" action=(path) class="as-of" {
+                        p id="as-of" {
+                            @match view.on {
+                                Some(on) => {
+                                    (view.t("Số liệu đúng đến ngày ", "Figures as true at "))
+                                    time datetime=(on) { (on) }
+                                    " · "
+                                    a href=(view.href_live(path)) {
+                                        (view.t("xem số liệu hiện nay", "see the figures known now"))
+                                    }
+                                }
+                                None => {
+                                    (view.t("Số liệu hiện có, đến hôm nay ", "Figures as known now, today "))
+                                    time datetime=(view.today) { (view.today) }
+                                }
+                            }
+                        }
+                        @if view.lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                        @if let Some(year) = view.year { input type="hidden" name="year" value=(year); }
+                        label for="on" { (view.t("Đúng đến ngày", "As true at")) }
+                        input type="date" id="on" name="on" value=[view.on] max=(view.today);
+                        button type="submit" { (view.t("Xem", "Show")) }
+                    }
+                }
+                main { h1 { (title) } (content) }
+                footer {
+                    @if let Some(seq) = applied_through {
+                        p { (view.t("Từ nhật ký sự kiện đến số thứ tự ", "From the event log through sequence ")) (seq) "." }
+                    }
+                    p { (view.t("Chỉ đọc: mọi số liệu lấy từ nhật ký sự kiện.", "Read-only: every figure comes from the event log.")) }
+                }
+            }
+        }
+    }
+}
+
+/// Hundredths as a decimal with two places ("88.72"), or a dash for none.
+pub fn hundredths(value: Option<u64>) -> String {
+    value.map_or_else(|| "–".to_owned(), reform_shared::points::format_hundredths)
+}
+
+/// The stylesheet: small, inline, readable in print and without colour.
+const STYLE: &str = "
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:0 1rem;color:#1a1a1a}
+header nav ul{display:flex;gap:1.2rem;list-style:none;padding:0;margin:1rem 0}
+header nav li.lang{margin-left:auto}
+form.as-of{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;border-bottom:1px solid #ccc;padding-bottom:.6rem}
+form.as-of p{margin:0 1rem 0 0}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.overdue{background:#fde8e8}
+tr.overdue td:first-child{border-left:4px solid #b00020}
+tr.rejected{color:#666;text-decoration:line-through}
+.up{color:#056b2e}.down{color:#b00020}
+.error{color:#b00020;font-weight:bold}
+.pass{color:#056b2e;font-weight:bold}.fail{color:#b00020;font-weight:bold}
+svg text{font-size:11px;font-family:system-ui,sans-serif}
+caption{text-align:left;font-weight:bold;padding:.3rem 0}
+footer{border-top:1px solid #ccc;margin-top:2rem;color:#555;font-size:.9rem}
+";

@@ -1,0 +1,247 @@
+//! The auditors' page: the verdict of `reformctl audit verify` over the whole log, the
+//! checkpoints the latest period reports carry, and a unit's figures as known at the end of a
+//! day beside the figures known now.
+
+use super::{applied_through, default_year, directory, html, view, PageResult};
+use crate::page::{date_param, frame, hundredths, PageError, Params, View};
+use crate::App;
+use axum::extract::{Query, State};
+use maud::{html, Markup};
+use reform_projector::queries::{self, UnitQuery};
+use reform_projector::views::{self, Basis, UnitProgress};
+use reform_rollup::close::{closed_periods, stored_report};
+use reform_rollup::log::{read_prefix, End};
+use reform_shared::audit::read::{stream_info, verify_stream};
+use reform_shared::audit::verify::{Verdict, Verifier};
+use reform_shared::event::Stage;
+use reform_shared::ids::UnitId;
+use reform_shared::time::Timestamp;
+use std::sync::Arc;
+
+/// How many of the latest closed periods show their checkpoints.
+const CHECKPOINTS_SHOWN: usize = 4;
+
+pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+    let view = view(&params)?;
+    let known = date_param("known", params.known.as_deref())?;
+    if known.is_some_and(|d| d > view.today) {
+        return Err(PageError::BadRequest(format!(
+            "known={} is after today ({})",
+            params.known.as_deref().unwrap_or_default(),
+            view.today
+        )));
+    }
+    let unit: Option<UnitId> = match params.unit.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| PageError::BadRequest(format!("unit={text:?} is not a unit id")))?,
+        ),
+    };
+    let through = match params.through.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            PageError::BadRequest(format!("through={text:?} is not a stream sequence"))
+        })?),
+    };
+    let verdict = verdict(&app).await?;
+    let js = app.js();
+    let closed = closed_periods(&js, &[]).await?;
+    let mut checkpoints = Vec::new();
+    for c in closed.iter().rev().take(CHECKPOINTS_SHOWN) {
+        checkpoints.push((c.period, stored_report(&js, c).await?.log_checkpoint));
+    }
+    let dir = directory(&app).await?;
+    let year = view.year_or(default_year(&dir, view.day()));
+    let replay = match (&unit, known, through) {
+        (Some(unit), Some(known), _) => {
+            Some(replay(&app, unit, year, Prefix::KnownAt(known)).await)
+        }
+        (Some(unit), None, Some(seq)) => Some(replay(&app, unit, year, Prefix::Through(seq)).await),
+        _ => None,
+    };
+    let path = match (&unit, known, through) {
+        (Some(u), Some(k), _) => format!("/audit?unit={u}&known={k}"),
+        (Some(u), None, Some(t)) => format!("/audit?unit={u}&through={t}"),
+        _ => "/audit".to_owned(),
+    };
+    let content = html! {
+        section aria-labelledby="verdict" {
+            h2 id="verdict" { (view.t("Kiểm tra toàn vẹn nhật ký", "Integrity of the log")) }
+            p id="verdict-line" class=(if verdict.passed { "pass" } else { "fail" }) { (verdict.line()) }
+            @if !verdict.problems.is_empty() {
+                ul id="problems" {
+                    @for p in &verdict.problems {
+                        li { @if p.sequence > 0 { (view.t("số thứ tự ", "sequence ")) (p.sequence) ": " } (p.what) }
+                    }
+                }
+            }
+            p { (view.t("Cùng phép kiểm tra với lệnh ", "The same check as ")) code { "reformctl audit verify" } "." }
+        }
+        section aria-labelledby="checkpoints" {
+            h2 id="checkpoints" { (view.t("Điểm kiểm tra của các kỳ gần nhất", "Checkpoints of the latest periods")) }
+            @if checkpoints.is_empty() { p { (view.t("Chưa kỳ nào khóa sổ.", "No period is closed yet.")) } }
+            @else {
+                table id="checkpoint-list" {
+                    thead { tr {
+                        th scope="col" { (view.t("Kỳ", "Period")) }
+                        th class="num" scope="col" { (view.t("Số bản ghi", "Messages")) }
+                        th scope="col" { (view.t("Gốc cây Merkle (RFC 6962)", "Merkle root (RFC 6962)")) }
+                    } }
+                    tbody {
+                        @for (period, cp) in &checkpoints {
+                            tr {
+                                td { a href=(view.href(&format!("/reports/{period}"))) { (period) } }
+                                td class="num" {
+                                    @match &unit {
+                                        Some(u) => a href=(view.href(&format!("/audit?unit={u}&through={}", cp.size))) title=(view.t("dựng lại đến đây", "replay to here")) { (cp.size) },
+                                        None => (cp.size),
+                                    }
+                                }
+                                td { code { (cp.root_sha256) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="replay" {
+            h2 id="replay" { (view.t("Số liệu như đã biết vào một ngày", "Figures as known on a day")) }
+            form method="get" action="/audit" {
+                @if view.lang == crate::page::Lang::En { input type="hidden" name="lang" value="en"; }
+                input type="hidden" name="year" value=(year);
+                label for="replay-unit" { (view.t("Đơn vị", "Unit")) }
+                select id="replay-unit" name="unit" {
+                    @for u in &dir.units {
+                        option value=(u.unit) selected[unit.as_ref() == Some(&u.unit)] { (u.name) }
+                    }
+                }
+                label for="replay-known" { (view.t("Như đã biết cuối ngày", "As known at the end of")) }
+                input type="date" id="replay-known" name="known" value=[known] max=(view.today);
+                button type="submit" { (view.t("Dựng lại", "Replay")) }
+            }
+            @match &replay {
+                Some(Ok((then, now, seq))) => (comparison(&view, then, now, *seq, known)),
+                Some(Err(message)) => p role="status" id="replay-empty" { (message) },
+                None => {}
+            }
+        }
+    };
+    let title = view.t("Kiểm tra, giám sát", "Audit");
+    Ok(html(frame(&view, &path, title, applied_through(&app).await, content)))
+}
+
+/// The whole log's verdict, recomputed only when the log has grown since the last one.
+pub(crate) async fn verdict(app: &App) -> Result<Verdict, PageError> {
+    let js = app.js();
+    let head = stream_info(&js).await?.state.last_sequence;
+    let mut cached = app.verdict.lock().await;
+    if let Some((at, verdict)) = cached.as_ref() {
+        if *at == head {
+            return Ok(verdict.clone());
+        }
+    }
+    let mut verifier = Verifier::new();
+    let info = verify_stream(&js, &mut verifier, |_| {}, |_| {}).await?;
+    let verdict = verifier.finish();
+    *cached = Some((info.state.last_sequence, verdict.clone()));
+    Ok(verdict)
+}
+
+/// Which prefix of the log a replay reads.
+#[derive(Debug, Clone, Copy)]
+enum Prefix {
+    /// What was recorded by the end of this day (Vietnam time).
+    KnownAt(reform_shared::time::Date),
+    /// Through this stream sequence (a checkpoint's size, say).
+    Through(u64),
+}
+
+/// The unit's figures from a prefix of the log, replayed in memory, and as known now (the live
+/// views); or, when the prefix does not know the unit, a sentence that says so.
+async fn replay(
+    app: &App,
+    unit: &UnitId,
+    year: u16,
+    prefix: Prefix,
+) -> Result<(UnitProgress, UnitProgress, u64), String> {
+    let js = app.js();
+    let head = stream_info(&js).await.map_err(|e| e.to_string())?.state.last_sequence;
+    let (end, today) = match prefix {
+        Prefix::KnownAt(day) => {
+            let next = day.succ().unwrap_or(day);
+            (End::RecordedBefore { at: Timestamp::at_vietnam_midnight(next), head }, day)
+        }
+        Prefix::Through(seq) => {
+            (End::Sequence(seq.min(head)), reform_shared::time::Date::today_in_vietnam())
+        }
+    };
+    let (state, through) = read_prefix(&js, end).await.map_err(|e| e.to_string())?;
+    let then = views::unit_progress(&state, unit, year, Basis::Live { today }).map_err(|e| {
+        format!("{e} in the log's first {through} messages (recorded by then): nothing to compare")
+    })?;
+    let now = queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of: None })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((then, now, through))
+}
+
+fn comparison(
+    view: &View,
+    then: &UnitProgress,
+    now: &UnitProgress,
+    through: u64,
+    known: Option<reform_shared::time::Date>,
+) -> Markup {
+    let total = |p: &UnitProgress| {
+        p.scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
+    };
+    let rows: [(&str, String, String); 6] = [
+        (
+            view.t("Được giao", "Assigned"),
+            then.tasks.assigned.to_string(),
+            now.tasks.assigned.to_string(),
+        ),
+        (
+            view.t("Đúng hạn", "On time"),
+            then.tasks.done_on_time.to_string(),
+            now.tasks.done_on_time.to_string(),
+        ),
+        (
+            view.t("Trễ hạn", "Late"),
+            then.tasks.done_late.to_string(),
+            now.tasks.done_late.to_string(),
+        ),
+        (
+            view.t("Quá hạn", "Overdue"),
+            then.tasks.overdue.to_string(),
+            now.tasks.overdue.to_string(),
+        ),
+        (
+            view.t("Tỷ lệ hoàn thành (%)", "Completion (%)"),
+            hundredths(Some(then.tasks.completion_rate_hundredths)),
+            hundredths(Some(now.tasks.completion_rate_hundredths)),
+        ),
+        (view.t("Điểm cuối cùng", "Final score"), hundredths(total(then)), hundredths(total(now))),
+    ];
+    html! {
+        table id="replay-table" {
+            caption {
+                (then.name) ", " (then.year) ": "
+                @if let Some(k) = known { (view.t("như đã biết cuối ngày ", "as known at the end of ")) (k) " " }
+                "(" (view.t("nhật ký đến số thứ tự ", "the log through sequence ")) (through) ") "
+                (view.t("và hiện nay", "and now"))
+            }
+            thead { tr {
+                th scope="col" { (view.t("Số liệu", "Figure")) }
+                th class="num" scope="col" { (view.t("Khi đó", "Then")) }
+                th class="num" scope="col" { (view.t("Nay", "Now")) }
+            } }
+            tbody {
+                @for (label, a, b) in &rows {
+                    tr { th scope="row" { (label) } td class="num then" { (a) } td class="num now" { (b) } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! One module per page; what several pages need is here.
+
+pub mod audit;
+pub mod overview;
+pub mod person;
+pub mod reports;
+pub mod unit;
+
+use crate::page::{Lang, PageError, Params, View};
+use crate::App;
+use axum::response::{Html, IntoResponse, Response};
+use maud::Markup;
+use reform_projector::queries;
+use reform_projector::registers::Directory;
+use reform_shared::event::{Role, UnitKind};
+use reform_shared::time::Date;
+
+/// A rendered page, or the error page.
+pub type PageResult = Result<Html<String>, PageError>;
+
+/// Reads the request's view: the edge, where "today" is read.
+pub fn view(params: &Params) -> Result<View, PageError> {
+    View::read(params, Date::today_in_vietnam())
+}
+
+pub fn html(markup: Markup) -> Html<String> {
+    Html(markup.into_string())
+}
+
+/// The views' position in the log, for the footer; none when the projector does not answer.
+pub async fn applied_through(app: &App) -> Option<u64> {
+    queries::status(&app.client).await.ok().map(|s| s.applied_through)
+}
+
+pub async fn directory(app: &App) -> Result<Directory, PageError> {
+    Ok(queries::directory(&app.client).await?)
+}
+
+/// The year a page shows when none is asked for: the latest with a published framework, up to
+/// the day's year (a new year's scores come after it ends), else the day's year.
+pub fn default_year(directory: &Directory, day: Date) -> u16 {
+    let this = u16::try_from(day.year()).unwrap_or(u16::MAX);
+    directory.framework_years.iter().copied().filter(|y| *y <= this).max().unwrap_or(this)
+}
+
+pub fn kind_label(lang: Lang, kind: UnitKind) -> &'static str {
+    lang.pick(kind.label_vi(), kind.label_en())
+}
+
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    lang.pick(role.label_vi(), role.label_en())
+}
+
+pub async fn not_found() -> Response {
+    PageError::NotFound("no page at this address".into()).into_response()
+}

@@ -1,0 +1,146 @@
+//! The province overview: each peer group's ranking and rank change, as a table and a chart.
+
+use super::{applied_through, default_year, directory, html, kind_label, view, PageResult};
+use crate::chart;
+use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use reform_projector::queries::{self, RankingQuery};
+use reform_projector::registers::Directory;
+use reform_projector::views::Ranking;
+use reform_shared::event::UnitKind;
+use reform_shared::ids::UnitId;
+use std::sync::Arc;
+
+/// `/`: the one province's overview, or the list of provinces when there are several.
+pub async fn root(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+    let view = view(&params)?;
+    let dir = directory(&app).await?;
+    let provinces: Vec<_> = dir.units.iter().filter(|u| u.parent.is_none()).collect();
+    if let [only] = provinces.as_slice() {
+        return overview(&app, &view, &dir, &only.unit).await;
+    }
+    let content = html! {
+        @if provinces.is_empty() {
+            p { (view.t("Chưa có đơn vị nào.", "No unit is recorded yet.")) }
+        }
+        ul {
+            @for p in &provinces {
+                li { a href=(view.href(&format!("/provinces/{}", p.unit))) { (p.name) } }
+            }
+        }
+    };
+    let title = view.t("Các tỉnh, thành phố", "Provinces");
+    Ok(html(frame(&view, "/", title, applied_through(&app).await, content)))
+}
+
+/// `/provinces/{id}`.
+pub async fn province(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> PageResult {
+    let view = view(&params)?;
+    let unit: UnitId =
+        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a unit id")))?;
+    let dir = directory(&app).await?;
+    overview(&app, &view, &dir, &unit).await
+}
+
+async fn overview(app: &App, view: &View, dir: &Directory, province: &UnitId) -> PageResult {
+    let Some(rec) = dir.units.iter().find(|u| &u.unit == province) else {
+        return Err(PageError::NotFound(format!("unknown unit {province}")));
+    };
+    let year = view.year_or(default_year(dir, view.day()));
+    // The peer groups: the kinds of the province's children, in the kinds' order.
+    let kinds: Vec<UnitKind> = UnitKind::ALL
+        .into_iter()
+        .filter(|k| dir.units.iter().any(|u| u.parent.as_ref() == Some(province) && u.kind == *k))
+        .collect();
+    let mut groups = Vec::new();
+    for kind in kinds {
+        let q = RankingQuery { parent: province.clone(), kind, year, as_of: view.on };
+        groups.push(queries::ranking(&app.client, &q).await?);
+    }
+    let path = if dir.units.iter().filter(|u| u.parent.is_none()).count() == 1 {
+        "/".to_owned()
+    } else {
+        format!("/provinces/{province}")
+    };
+    let content = html! {
+        p { a href=(view.href(&format!("/units/{province}"))) { (view.t("Trang của đơn vị ", "The unit's page: ")) (rec.name) } }
+        (years_nav(view, &path, &dir.framework_years, year))
+        @for group in &groups { (peer_group(view, group)) }
+        @if groups.is_empty() {
+            p { (view.t("Tỉnh chưa có đơn vị trực thuộc.", "The province has no units under it yet.")) }
+        }
+    };
+    let title = format!("{} · {} {year}", rec.name, view.t("Chỉ số CCHC năm", "PAR index"));
+    Ok(html(frame(view, &path, &title, applied_through(app).await, content)))
+}
+
+/// Links to the same page for each year with a framework.
+pub fn years_nav(view: &View, path: &str, years: &[u16], current: u16) -> Markup {
+    html! {
+        nav aria-label=(view.t("Năm", "Year")) class="years" {
+            (view.t("Năm: ", "Year: "))
+            @for y in years {
+                @if *y == current {
+                    strong aria-current="page" { (y) } " "
+                } @else {
+                    a href=(view.href_year(path, *y)) { (y) } " "
+                }
+            }
+        }
+    }
+}
+
+fn peer_group(view: &View, ranking: &Ranking) -> Markup {
+    let label = kind_label(view.lang, ranking.kind);
+    let id = format!("group-{}", ranking.kind.as_str());
+    let bars: Vec<(String, Option<u64>)> =
+        ranking.entries.iter().map(|e| (e.name.clone(), e.final_total_hundredths)).collect();
+    let max = 10_000;
+    html! {
+        section aria-labelledby=(id) {
+            h2 id=(id) { (label) " (" (ranking.group_size) " " (view.t("đơn vị", "units")) ")" }
+            table class="ranking" id=(format!("ranking-{}", ranking.kind.as_str())) {
+                caption { (view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score")) }
+                thead { tr {
+                    th class="num" scope="col" { (view.t("Hạng", "Rank")) }
+                    th scope="col" { (view.t("Đơn vị", "Unit")) }
+                    th class="num" scope="col" { (view.t("Điểm", "Score")) }
+                    th class="num" scope="col" { (view.t("Chỉ số (%)", "Index (%)")) }
+                    th class="num" scope="col" { (view.t("Hạng năm trước", "Last year's rank")) }
+                    th class="num" scope="col" { (view.t("Thay đổi", "Change")) }
+                } }
+                tbody {
+                    @for e in &ranking.entries {
+                        tr data-unit=(e.unit) {
+                            td class="num rank" { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{}", ranking.group_size))) }
+                            td { a href=(view.href(&format!("/units/{}", e.unit))) { (e.name) } }
+                            td class="num total" { (hundredths(e.final_total_hundredths)) }
+                            td class="num" { (hundredths(e.index_hundredths)) }
+                            td class="num" { (e.previous_rank.map_or("–".to_owned(), |r| r.to_string())) }
+                            td class="num change" { (change(view, e.rank_change)) }
+                        }
+                    }
+                }
+            }
+            (chart::bars(&format!("{label}: {}", view.t("điểm cuối cùng", "final scores")), &bars, max))
+        }
+    }
+}
+
+/// A rank change, with its direction in words as well as the arrow.
+pub fn change(view: &View, change: Option<i64>) -> Markup {
+    html! {
+        @match change {
+            Some(c) if c > 0 => span class="up" title=(view.t("tăng hạng", "moved up")) { "▲ " (c) },
+            Some(c) if c < 0 => span class="down" title=(view.t("giảm hạng", "moved down")) { "▼ " (c.unsigned_abs()) },
+            Some(_) => span title=(view.t("giữ nguyên", "unchanged")) { "0" },
+            None => "–",
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! A leader's accountability timeline: each tenure, and what happened to the unit and its
+//! divisions while they held it.
+
+use super::{applied_through, html, role_label, view, PageResult};
+use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use reform_projector::queries::{self, TimelineQuery};
+use reform_projector::views::{Fact, TenureTimeline};
+use reform_shared::ids::PersonId;
+use std::sync::Arc;
+
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> PageResult {
+    let view = view(&params)?;
+    let person: PersonId =
+        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a person id")))?;
+    let timeline =
+        queries::timeline(&app.client, &TimelineQuery { person: person.clone(), as_of: view.on })
+            .await?;
+    let path = format!("/people/{person}");
+    let content = html! {
+        p class="title" { (timeline.title) }
+        @if timeline.tenures.is_empty() {
+            p { (view.t("Không có nhiệm kỳ nào.", "No tenure.")) }
+        }
+        @for tenure in &timeline.tenures { (tenure_section(&view, tenure)) }
+    };
+    let title = format!(
+        "{} · {}",
+        timeline.name,
+        view.t("Trách nhiệm người đứng đầu", "Accountability timeline")
+    );
+    Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
+}
+
+fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
+    let id = format!("tenure-{}", t.tenure);
+    html! {
+        section aria-labelledby=(id) class="tenure" {
+            h2 id=(id) {
+                (role_label(view.lang, t.role)) ", "
+                a href=(view.href(&format!("/units/{}", t.unit))) { (t.unit_name) }
+                ": " (t.from) " → " @match t.to { Some(to) => (to), None => (view.t("nay", "now")) }
+            }
+            @if t.entries.is_empty() {
+                p { (view.t("Không có sự việc nào trong nhiệm kỳ.", "Nothing happened in this tenure.")) }
+            } @else {
+                table class="timeline" {
+                    thead { tr {
+                        th scope="col" { (view.t("Ngày", "Date")) }
+                        th scope="col" { (view.t("Sự việc", "What")) }
+                        th scope="col" { (view.t("Đơn vị", "Unit")) }
+                        th scope="col" { (view.t("Chi tiết", "Detail")) }
+                    } }
+                    tbody {
+                        @for e in &t.entries {
+                            @let (what, detail) = fact(view, &e.fact);
+                            tr class=(fact_class(&e.fact)) {
+                                td { time datetime=(e.on) { (e.on) } }
+                                td { (what) }
+                                td { @if let Some(u) = &e.sub_unit { a href=(view.href(&format!("/units/{u}"))) { (u) } } }
+                                td { (detail) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fact_class(fact: &Fact) -> &'static str {
+    match fact {
+        Fact::TaskWentOverdue { .. } => "overdue",
+        _ => "fact",
+    }
+}
+
+fn fact(view: &View, fact: &Fact) -> (&'static str, String) {
+    let due = view.t("hạn", "due");
+    match fact {
+        Fact::TaskAssigned { task, title, due: d } => {
+            (view.t("Giao nhiệm vụ", "Task assigned"), format!("{task}: {title} ({due} {d})"))
+        }
+        Fact::TaskCompletedOnTime { task, title, due: d } => {
+            (view.t("Hoàn thành đúng hạn", "Done on time"), format!("{task}: {title} ({due} {d})"))
+        }
+        Fact::TaskCompletedLate { task, title, due: d } => {
+            (view.t("Hoàn thành trễ hạn", "Done late"), format!("{task}: {title} ({due} {d})"))
+        }
+        Fact::TaskWentOverdue { task, title, due: d } => {
+            (view.t("Quá hạn", "Went overdue"), format!("{task}: {title} ({due} {d})"))
+        }
+        Fact::TaskCancelled { task, title } => {
+            (view.t("Hủy nhiệm vụ", "Task cancelled"), format!("{task}: {title}"))
+        }
+        Fact::ScoreChanged { year, criterion, stage, old_hundredths, new_hundredths } => (
+            view.t("Thay đổi điểm", "Score changed"),
+            format!(
+                "{year} {} {criterion}, {}: {} → {}",
+                view.t("tiêu chí", "criterion"),
+                view.lang.pick(stage.label_vi(), stage.label_en()),
+                hundredths(old_hundredths.map(u64::from)),
+                hundredths(Some(u64::from(*new_hundredths)))
+            ),
+        ),
+        Fact::FindingRecorded { finding, inspection_document, text, remediation_due, .. } => (
+            view.t("Phát hiện hạn chế", "Finding recorded"),
+            format!(
+                "{finding} ({inspection_document}): {text} ({} {remediation_due})",
+                view.t("khắc phục trước", "to remedy by")
+            ),
+        ),
+    }
+}

@@ -1,0 +1,171 @@
+//! The period reports: every closed period, and each report with its restatements, as stored
+//! when the period closed (checked against the digest its rollup event carries).
+
+use super::{applied_through, html, kind_label, role_label, view, PageResult};
+use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use maud::html;
+use reform_rollup::close::{closed_periods, stored_report};
+use reform_shared::event::{Period, PeriodKind};
+use std::sync::Arc;
+
+fn period_label(view: &View, kind: PeriodKind) -> &'static str {
+    view.lang.pick(kind.label_vi(), kind.label_en())
+}
+
+pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+    let view = view(&params)?;
+    let closed = closed_periods(&app.js(), &[]).await?;
+    let content = html! {
+        @if closed.is_empty() {
+            p { (view.t("Chưa kỳ báo cáo nào được khóa sổ.", "No reporting period is closed yet.")) }
+        } @else {
+            table id="periods" {
+                thead { tr {
+                    th scope="col" { (view.t("Kỳ", "Period")) }
+                    th scope="col" { (view.t("Khóa sổ tại số thứ tự", "Closed at sequence")) }
+                    th scope="col" { (view.t("Số liệu đến số thứ tự", "Covers through")) }
+                    th scope="col" { (view.t("Mã SHA-256 của báo cáo", "Report SHA-256")) }
+                } }
+                tbody {
+                    @for c in closed.iter().rev() {
+                        tr {
+                            td { a href=(view.href(&format!("/reports/{}", c.period))) { (period_label(&view, c.period.kind)) " " (c.period.year) } }
+                            td class="num" { (c.sequence) }
+                            td class="num" { (c.through_sequence) }
+                            td { code { (hex::encode(&c.report_sha256[..8])) "…" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = view.t("Báo cáo định kỳ", "Period reports");
+    Ok(html(frame(&view, "/reports", title, applied_through(&app).await, content)))
+}
+
+pub async fn one(
+    State(app): State<Arc<App>>,
+    Path(period): Path<String>,
+    Query(params): Query<Params>,
+) -> PageResult {
+    let view = view(&params)?;
+    let period: Period = period.parse().map_err(|_| {
+        PageError::BadRequest(format!("{period:?} is not a period (e.g. 2016-year, 2016-q1)"))
+    })?;
+    let js = app.js();
+    let closed = closed_periods(&js, &[period.year]).await?;
+    let Some(closed) = closed.into_iter().find(|c| c.period == period) else {
+        return Err(PageError::NotFound(format!("{period} is not closed")));
+    };
+    let report = stored_report(&js, &closed).await?;
+    let path = format!("/reports/{period}");
+    let content = html! {
+        p id="report-facts" {
+            (report.from) " → " (report.to) ". "
+            (view.t("Số liệu từ nhật ký đến số thứ tự ", "Figures from the log through sequence ")) (report.through_sequence) ". "
+            (view.t("Điểm kiểm tra nhật ký: ", "Log checkpoint: ")) (report.log_checkpoint.size) " "
+            (view.t("bản ghi, gốc ", "messages, root ")) code { (report.log_checkpoint.root_sha256.get(..16).unwrap_or_default()) "…" }
+        }
+        @for group in &report.peer_groups {
+            section {
+                h2 { (kind_label(view.lang, group.kind)) " (" (group.group_size) ")" }
+                table class="ranking" {
+                    thead { tr {
+                        th class="num" scope="col" { (view.t("Hạng", "Rank")) }
+                        th scope="col" { (view.t("Đơn vị", "Unit")) }
+                        th class="num" scope="col" { (view.t("Điểm", "Score")) }
+                        th class="num" scope="col" { (view.t("Thay đổi", "Change")) }
+                    } }
+                    tbody {
+                        @for e in &group.entries {
+                            tr {
+                                td class="num" { (e.rank.map_or("–".to_owned(), |r| r.to_string())) }
+                                td { a href=(view.href_year(&format!("/units/{}", e.unit), period.year)) { (e.name) } }
+                                td class="num" { (hundredths(e.final_total_hundredths)) }
+                                td class="num" { (super::overview::change(&view, e.rank_change)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="units" {
+            h2 id="units" { (view.t("Tiến độ nhiệm vụ theo đơn vị", "Task progress by unit")) }
+            p { (view.t("Các đơn vị có nhiệm vụ hoặc tài liệu trong kỳ; ", "Units with tasks or evidence in the period; "))
+                (report.units.iter().filter(|u| u.tasks.assigned == 0 && u.evidence.total == 0).count())
+                (view.t(" đơn vị khác không có.", " other units have none.")) }
+            table id="report-units" {
+                thead { tr {
+                    th scope="col" { (view.t("Đơn vị", "Unit")) }
+                    th class="num" scope="col" { (view.t("Được giao", "Assigned")) }
+                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
+                    th class="num" scope="col" { (view.t("Tỷ lệ hoàn thành (%)", "Completion (%)")) }
+                    th class="num" scope="col" { (view.t("Tài liệu", "Evidence")) }
+                } }
+                tbody {
+                    @for u in report.units.iter().filter(|u| u.tasks.assigned > 0 || u.evidence.total > 0) {
+                        tr {
+                            td { (u.name) }
+                            td class="num" { (u.tasks.assigned) }
+                            td class="num" { (u.tasks.overdue) }
+                            td class="num" { (hundredths(Some(u.tasks.completion_rate_hundredths))) }
+                            td class="num" { (u.evidence.total) }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="leaders" {
+            h2 id="leaders" { (view.t("Người đứng đầu trong kỳ", "Leaders in the period")) }
+            table {
+                thead { tr {
+                    th scope="col" { (view.t("Người", "Person")) }
+                    th scope="col" { (view.t("Vai trò", "Role")) }
+                    th class="num" scope="col" { (view.t("Giao", "Assigned")) }
+                    th class="num" scope="col" { (view.t("Đúng hạn", "On time")) }
+                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
+                } }
+                tbody {
+                    @for l in &report.leaders {
+                        tr {
+                            td { a href=(view.href(&format!("/people/{}", l.person))) { (l.name) } }
+                            td { (role_label(view.lang, l.role)) ", " (l.unit) }
+                            td class="num" { (l.assigned) }
+                            td class="num" { (l.completed_on_time) }
+                            td class="num" { (l.went_overdue) }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="restated" {
+            h2 id="restated" { (view.t("Điều chỉnh số liệu các kỳ trước", "Restatements of earlier periods")) }
+            @if report.restated.is_empty() {
+                p { (view.t("Không có điều chỉnh.", "Nothing restated.")) }
+            }
+            @for r in &report.restated {
+                h3 { (period_label(&view, r.period.kind)) " " (r.period.year) }
+                table class="restatement" {
+                    thead { tr {
+                        th scope="col" { (view.t("Đơn vị", "Unit")) }
+                        th scope="col" { (view.t("Số liệu", "Figure")) }
+                        th scope="col" { (view.t("Khi khóa sổ", "When closed")) }
+                        th scope="col" { (view.t("Nay", "Now")) }
+                    } }
+                    tbody {
+                        @for d in &r.differences {
+                            tr { td { (d.unit) } td { (d.figure) } td { (d.closed) } td { (d.now) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = match view.lang {
+        crate::page::Lang::Vi => report.label.clone(),
+        crate::page::Lang::En => format!("{} {}", period.kind.label_en(), period.year),
+    };
+    Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
+}

@@ -1,0 +1,272 @@
+//! A unit's page: its task register with overdue tasks highlighted, its evidence with document
+//! numbers, its scores by component field against their maxima, and the trend over the years.
+
+use super::overview::years_nav;
+use super::{
+    applied_through, default_year, directory, html, kind_label, role_label, view, PageResult,
+};
+use crate::chart;
+use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use reform_projector::queries::{self, EvidenceQuery, TasksQuery, UnitQuery};
+use reform_projector::registers::{Directory, EvidenceList};
+use reform_projector::views::{Scores, TaskFilter, TaskList, TaskStatus, UnitProgress};
+use reform_shared::event::{Component, Stage};
+use reform_shared::ids::UnitId;
+use std::sync::Arc;
+
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Query(params): Query<Params>,
+) -> PageResult {
+    let view = view(&params)?;
+    let unit: UnitId =
+        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a unit id")))?;
+    let dir = directory(&app).await?;
+    let year = view.year_or(default_year(&dir, view.day()));
+    let as_of = view.on;
+    let progress =
+        queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of }).await?;
+    let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
+    let tasks =
+        queries::tasks(&app.client, &TasksQuery { unit: unit.clone(), year, as_of, filter })
+            .await?;
+    let evidence =
+        queries::evidence(&app.client, &EvidenceQuery { unit: unit.clone(), year, as_of }).await?;
+    let mut trend = Vec::new();
+    for y in dir.framework_years.iter().copied().filter(|y| *y <= year) {
+        let p =
+            queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year: y, as_of }).await?;
+        trend.push((y, final_total(&p.scores)));
+    }
+    let path = format!("/units/{unit}");
+    let content = html! {
+        (about(&view, &dir, &progress))
+        (years_nav(&view, &path, &dir.framework_years, year))
+        (counts(&view, &progress))
+        (register(&view, &tasks))
+        (evidence_table(&view, &evidence))
+        (scores(&view, &progress.scores))
+        section aria-labelledby="trend" {
+            h2 id="trend" { (view.t("Kết quả qua các năm", "Over the years")) }
+            @if trend.iter().all(|(_, v)| v.is_none()) {
+                p { (view.t("Chưa có kết quả cuối cùng năm nào.", "No final score in any year yet.")) }
+            } @else {
+                (chart::trend(view.t("Điểm cuối cùng theo năm", "Final score by year"), &trend, progress.scores.max_total_hundredths.max(1)))
+                table id="trend-table" {
+                    thead { tr { th scope="col" { (view.t("Năm", "Year")) } th class="num" scope="col" { (view.t("Điểm cuối cùng", "Final score")) } } }
+                    tbody { @for (y, v) in &trend { tr { td { (y) } td class="num" { (hundredths(*v)) } } } }
+                }
+            }
+        }
+    };
+    let title = format!("{} · {year}", progress.name);
+    Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
+}
+
+fn final_total(scores: &Scores) -> Option<u64> {
+    scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
+}
+
+/// The unit's kind, where it sits in the tree, and its leaders on the page's day.
+fn about(view: &View, dir: &Directory, progress: &UnitProgress) -> Markup {
+    let me = dir.units.iter().find(|u| u.unit == progress.unit);
+    let parent =
+        me.and_then(|u| u.parent.as_ref()).and_then(|p| dir.units.iter().find(|u| &u.unit == p));
+    let children: Vec<_> =
+        dir.units.iter().filter(|u| u.parent.as_ref() == Some(&progress.unit)).collect();
+    let day = view.day();
+    let leaders: Vec<_> =
+        dir.tenures.iter().filter(|t| t.unit == progress.unit && t.covers(day)).collect();
+    html! {
+        dl class="about" {
+            dt { (view.t("Loại đơn vị", "Kind")) } dd { (kind_label(view.lang, progress.kind)) }
+            @if let Some(p) = parent {
+                dt { (view.t("Trực thuộc", "Under")) }
+                dd { a href=(view.href(&format!("/units/{}", p.unit))) { (p.name) } }
+            }
+            dt { (view.t("Lãnh đạo", "Leaders")) }
+            dd id="leaders" {
+                @if leaders.is_empty() { (view.t("chưa ghi nhận", "none recorded")) }
+                @for t in &leaders {
+                    a href=(view.href(&format!("/people/{}", t.person))) { (t.name) }
+                    " (" (role_label(view.lang, t.role)) ", " (view.t("từ ", "since ")) (t.from) ") "
+                }
+            }
+            @if !children.is_empty() {
+                dt { (view.t("Đơn vị trực thuộc", "Units under it")) }
+                dd {
+                    @for c in &children {
+                        a href=(view.href(&format!("/units/{}", c.unit))) { (c.name) } " "
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn counts(view: &View, p: &UnitProgress) -> Markup {
+    let t = &p.tasks;
+    html! {
+        section aria-labelledby="counts" {
+            h2 id="counts" { (view.t("Tiến độ nhiệm vụ", "Task progress")) }
+            table id="task-counts" {
+                thead { tr {
+                    th class="num" scope="col" { (view.t("Được giao", "Assigned")) }
+                    th class="num" scope="col" { (view.t("Đang thực hiện", "In progress")) }
+                    th class="num" scope="col" { (view.t("Đúng hạn", "On time")) }
+                    th class="num" scope="col" { (view.t("Trễ hạn", "Late")) }
+                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
+                    th class="num" scope="col" { (view.t("Đã hủy", "Cancelled")) }
+                    th class="num" scope="col" { (view.t("Tỷ lệ hoàn thành (%)", "Completion (%)")) }
+                    th class="num" scope="col" { (view.t("Tài liệu kiểm chứng", "Evidence")) }
+                } }
+                tbody { tr {
+                    td class="num" { (t.assigned) } td class="num" { (t.open) }
+                    td class="num" { (t.done_on_time) } td class="num" { (t.done_late) }
+                    td class="num overdue-count" { (t.overdue) } td class="num" { (t.cancelled) }
+                    td class="num completion" { (hundredths(Some(t.completion_rate_hundredths))) }
+                    td class="num" { (p.evidence.total) }
+                } }
+            }
+        }
+    }
+}
+
+/// The task register, by due date, with the "5 rõ": who, what, by when, the result expected,
+/// who assigned it.
+fn register(view: &View, list: &TaskList) -> Markup {
+    html! {
+        section aria-labelledby="tasks" {
+            h2 id="tasks" { (view.t("Sổ theo dõi nhiệm vụ", "Task register")) }
+            @if list.tasks.is_empty() {
+                p { (view.t("Không có nhiệm vụ trong năm.", "No task this year.")) }
+            } @else {
+                table id="task-register" {
+                    thead { tr {
+                        th scope="col" { (view.t("Hạn", "Due")) }
+                        th scope="col" { (view.t("Nhiệm vụ", "Task")) }
+                        th scope="col" { (view.t("Đơn vị, người thực hiện", "Unit, person")) }
+                        th scope="col" { (view.t("Kết quả phải đạt", "Expected result")) }
+                        th scope="col" { (view.t("Người giao", "Assigned by")) }
+                        th scope="col" { (view.t("Trạng thái", "State")) }
+                    } }
+                    tbody {
+                        @for row in &list.tasks {
+                            tr class=[(row.status == TaskStatus::Overdue).then_some("overdue")] data-task=(row.task) {
+                                td { time datetime=(row.due) { (row.due) } }
+                                td { (row.title) br; small { (row.task) } }
+                                td {
+                                    a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) }
+                                    @if let Some(p) = &row.person { br; a href=(view.href(&format!("/people/{p}"))) { (p) } }
+                                }
+                                td { (row.target) }
+                                td { @if let Some(p) = &row.assigned_by { a href=(view.href(&format!("/people/{p}"))) { (p) } } }
+                                td class="status" {
+                                    (view.lang.pick(row.status.label_vi(), row.status.label_en()))
+                                    @if let Some(days) = row.days_overdue {
+                                        " (" (days) " " (view.t("ngày", "days")) ")"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
+    html! {
+        section aria-labelledby="evidence" {
+            h2 id="evidence" { (view.t("Tài liệu kiểm chứng", "Evidence")) }
+            @if list.evidence.is_empty() {
+                p { (view.t("Chưa có tài liệu trong năm.", "No document this year.")) }
+            } @else {
+                table id="evidence-list" {
+                    thead { tr {
+                        th scope="col" { (view.t("Số văn bản", "Document number")) }
+                        th scope="col" { (view.t("Trích yếu", "Title")) }
+                        th scope="col" { (view.t("Đơn vị", "Unit")) }
+                        th scope="col" { (view.t("Tiêu chí", "Criterion")) }
+                        th scope="col" { (view.t("Ngày đính kèm", "Attached on")) }
+                    } }
+                    tbody {
+                        @for e in &list.evidence {
+                            tr class=[e.rejected_on.is_some().then_some("rejected")] {
+                                td class="document" { (e.document_number) }
+                                td { (e.title)
+                                    @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (on) } }
+                                }
+                                td { (e.unit_name) }
+                                td { @if let Some(c) = &e.criterion { (c) } }
+                                td { (e.attached_on) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The scores by component field, each stage against the maxima.
+fn scores(view: &View, scores: &Scores) -> Markup {
+    let stage = |s: Stage| scores.stages.iter().find(|x| x.stage == s);
+    let value = |s: Stage, c: Component| {
+        stage(s)
+            .and_then(|x| x.components.iter().find(|k| k.component == c))
+            .and_then(|k| k.value_hundredths)
+    };
+    let max = |c: Component| {
+        scores
+            .stages
+            .iter()
+            .flat_map(|x| &x.components)
+            .find(|k| k.component == c)
+            .map(|k| k.max_hundredths)
+    };
+    html! {
+        section aria-labelledby="scores" {
+            h2 id="scores" { (view.t("Điểm Chỉ số CCHC", "PAR index scores")) }
+            @match &scores.framework {
+                None => p { (view.t("Chưa có bộ tiêu chí cho năm này.", "No scoring framework for this year.")) },
+                Some(source) => {
+                    p { (view.t("Bộ tiêu chí: ", "Framework: ")) (source) }
+                    table id="scores-table" {
+                        thead { tr {
+                            th scope="col" { (view.t("Lĩnh vực", "Component field")) }
+                            th class="num" scope="col" { (view.t("Điểm tối đa", "Maximum")) }
+                            @for s in Stage::ALL { th class="num" scope="col" { (view.lang.pick(s.label_vi(), s.label_en())) } }
+                        } }
+                        tbody {
+                            @for c in Component::ALL {
+                                @if let Some(m) = max(c) {
+                                    tr {
+                                        td { (view.lang.pick(c.label_vi(), c.label_en())) }
+                                        td class="num" { (hundredths(Some(m))) }
+                                        @for s in Stage::ALL { td class="num" { (hundredths(value(s, c))) } }
+                                    }
+                                }
+                            }
+                            tr class="total" {
+                                th scope="row" { (view.t("Tổng điểm", "Total")) }
+                                td class="num" { (hundredths(Some(scores.max_total_hundredths))) }
+                                @for s in Stage::ALL { td class="num" data-stage=(s.as_str()) { (hundredths(stage(s).and_then(|x| x.total_hundredths))) } }
+                            }
+                            tr {
+                                th scope="row" { (view.t("Chỉ số (%)", "Index (%)")) }
+                                td {}
+                                @for s in Stage::ALL { td class="num" { (hundredths(stage(s).and_then(|x| x.index_hundredths))) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The web dashboard end to end, as a head and an auditor meet it: the real `reformctl up` with
+//! the demo province (its own nats-server, the deployed broker accounts, the dashboard reading
+//! as the `auditor` user), driven in headless Chromium through ChromeDriver (Debian's
+//! `chromium` and `chromium-driver`, which `./dev test` installs when missing).
+//!
+//! Every page is opened by following links from the one before, its figures are asserted, and a
+//! screenshot of each is kept under `target/tmp/web-screenshots/`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(300);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tool(var: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    assert!(
+        path.exists(),
+        "{} is missing: `./dev setup` installs Debian's chromium and chromium-driver (or set {var})",
+        path.display()
+    );
+    path
+}
+
+/// Starts `reformctl up` with the demo and returns it with the dashboard's address, once it
+/// says it is running.
+fn start_stack(data: &Path) -> (Reaped, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["up", "--port", &free_port().to_string(), "--web", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn reformctl up");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut address = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.trim_start().strip_prefix("dashboard   http://") {
+                address = rest.split('/').next().map(str::to_owned);
+            }
+            if line.starts_with("Running.") {
+                let _ = tx.send(address.clone());
+            }
+        }
+    });
+    let address =
+        rx.recv_timeout(WAIT).expect("up says it is running").expect("up prints the dashboard");
+    (Reaped(child), format!("http://{address}"))
+}
+
+fn start_chromedriver() -> (Reaped, String) {
+    let port = free_port();
+    let driver = tool("PAR_CHROMEDRIVER", "/usr/bin/chromedriver");
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (Reaped(child), format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(driver: &str, profile: &Path) -> Client {
+    let chromium = tool("PAR_CHROMIUM", "/usr/bin/chromium");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1600",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a browser session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    let text = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text");
+    // Table cells come apart with tabs and newlines: one space between words is enough.
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css)).await.expect("find").len()
+}
+
+async fn follow(c: &Client, link_text: &str) {
+    c.find(Locator::LinkText(link_text))
+        .await
+        .unwrap_or_else(|e| panic!("a link {link_text:?}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// A bare HTTP GET: the status line and the body, as a hostile client sees them.
+fn get(base: &str, path: &str) -> (u16, String) {
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, response)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_stack, base) = start_stack(&dir.path().join("data"));
+    let (_driver, driver_url) = start_chromedriver();
+    let c = browser(&driver_url, &dir.path().join("profile")).await;
+
+    // The overview: three provinces; Sóc Trăng's districts in 2015 (articles 001 and 004).
+    c.goto(&format!("{base}/")).await.expect("open");
+    assert_eq!(count(&c, "main li a").await, 3, "the demo's three provinces");
+    shot(&c, "01-provinces").await;
+    follow(&c, "Tỉnh Sóc Trăng").await;
+    follow(&c, "2015").await;
+    assert!(text(&c, "h1").await.contains("Tỉnh Sóc Trăng"));
+    assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-long-phu"] td.rank"#).await, "1/11");
+    assert_eq!(
+        text(&c, r#"#ranking-district tr[data-unit="st-long-phu"] td.total"#).await,
+        "88.72"
+    );
+    assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-my-xuyen"] td.change"#).await, "▲ 6");
+    assert_eq!(
+        text(&c, r#"#ranking-district tr[data-unit="st-chau-thanh"] td.change"#).await,
+        "▼ 6"
+    );
+    assert_eq!(count(&c, "section svg.bars rect").await, 22 + 11, "a bar per scored unit");
+    assert!(text(&c, "#as-of").await.contains("Số liệu hiện có"), "the day the figures are for");
+    shot(&c, "02-overview-soc-trang-2015").await;
+
+    // A district's page, by its link in the ranking: scores by component against the maxima.
+    follow(&c, "Huyện Long Phú").await;
+    assert!(c.current_url().await.expect("url").as_str().ends_with("/units/st-long-phu?year=2015"));
+    assert_eq!(text(&c, r#"#scores-table td[data-stage="final"]"#).await, "88.72");
+    assert_eq!(text(&c, r#"#scores-table td[data-stage="self-assessed"]"#).await, "65.60");
+    assert_eq!(count(&c, "#scores-table tbody tr").await, 8 + 2, "eight fields, total, index");
+    assert_eq!(count(&c, "svg.trend rect").await, 2, "2014 and 2015");
+    shot(&c, "03-unit-long-phu-2015").await;
+
+    // A department with tasks: the register, overdue tasks highlighted, evidence numbers.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    let counts = text(&c, "#task-counts tbody").await;
+    assert!(counts.starts_with("15 0 8 3 3 1 78.57"), "{counts}");
+    assert_eq!(count(&c, "#task-register tbody tr").await, 15);
+    assert_eq!(count(&c, "#task-register tr.overdue").await, 3, "as many highlighted as overdue");
+    assert_eq!(text(&c, ".overdue-count").await, "3");
+    assert!(count(&c, "#evidence-list td.document").await > 0, "documents with their numbers");
+    shot(&c, "04-unit-sgddt-2016-register").await;
+
+    // As true at a past day (what the page's date form asks for): the URL and the page say so.
+    c.goto(&format!("{base}/units/st-sgddt?on=2016-06-30&year=2016")).await.expect("open");
+    assert!(text(&c, "#as-of").await.contains("2016-06-30"));
+    let then = text(&c, "#task-counts tbody").await;
+    assert_ne!(then, counts, "as true at 30 June 2016 differs from now");
+    shot(&c, "05-unit-sgddt-as-of-2016-06-30").await;
+
+    // English, by the toggle; the day stays.
+    c.find(Locator::Id("lang-toggle")).await.expect("toggle").click().await.expect("click");
+    assert_eq!(
+        c.find(Locator::Css("html")).await.expect("html").attr("lang").await.expect("lang"),
+        Some("en".into())
+    );
+    assert!(text(&c, "#tasks").await.contains("Task register"));
+    assert!(c.current_url().await.expect("url").as_str().contains("on=2016-06-30"));
+    shot(&c, "06-unit-sgddt-english").await;
+
+    // A leader's accountability timeline, from the unit's leaders.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    follow(&c, "Nguyễn Thị Kim Loan").await;
+    assert!(text(&c, "h1").await.contains("Nguyễn Thị Kim Loan"));
+    assert!(count(&c, "section.tenure").await >= 1);
+    assert!(count(&c, "table.timeline tbody tr").await > 0, "what happened in the tenure");
+    shot(&c, "07-leader-timeline").await;
+
+    // The period reports, and one report with its restatements section.
+    follow(&c, "Báo cáo định kỳ").await;
+    assert!(count(&c, "#periods tbody tr").await >= 4, "the demo years' periods are closed");
+    follow(&c, "Năm 2015").await;
+    assert!(text(&c, "#report-facts").await.contains("2015-01-01 → 2015-12-31"));
+    assert!(text(&c, "#restated").await.contains("Điều chỉnh"));
+    shot(&c, "08-report-2015-year").await;
+
+    // The auditors' page: verify's verdict over the whole log, as `audit verify` gives it.
+    follow(&c, "Kiểm tra, giám sát").await;
+    let verdict = text(&c, "#verdict-line").await;
+    assert!(
+        verdict.starts_with("PASS: ") && verdict.contains("signed by their people"),
+        "{verdict}"
+    );
+    assert_eq!(count(&c, "#checkpoint-list tbody tr").await, 4);
+    c.goto(&format!("{base}/audit?unit=st-sgddt&year=2016&through=10")).await.expect("open");
+    assert!(
+        text(&c, "#replay-empty").await.contains("st-sgddt"),
+        "the first 10 messages do not know it"
+    );
+    let today = reform_shared::time::Date::today_in_vietnam();
+    c.goto(&format!("{base}/audit?unit=st-sgddt&year=2016&known={today}")).await.expect("open");
+    assert!(text(&c, "#replay-table tbody").await.contains("78.57 78.57"), "known today is now");
+    shot(&c, "09-audit").await;
+    c.close().await.expect("close the browser");
+
+    // A hostile client: bad parameters and ids get a page that names them; nothing is echoed
+    // unescaped.
+    let (status, body) = get(&base, "/units/%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert_eq!(status, 400);
+    assert!(!body.contains("<script>"), "{body}");
+    assert!(body.contains("&lt;script&gt;"), "the bad id is named, escaped: {body}");
+    for (path, status, says) in [
+        ("/units/st-sgddt?year=abc", 400, "is not a year (2000 to 2100)"),
+        ("/units/st-sgddt?on=2999-01-01", 400, "after today"),
+        ("/units/st-sgddt?lang=fr", 400, "not a language"),
+        ("/units/no-such-unit", 404, "unknown unit no-such-unit"),
+        ("/reports/2015-q9", 400, "is not a period"),
+        ("/reports/2099-year", 404, "2099-year is not closed"),
+        ("/audit?through=-1", 400, "not a stream sequence"),
+        ("/nowhere", 404, "no page at this address"),
+    ] {
+        let (got, body) = get(&base, path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(says), "{path}: {body}");
+    }
+}
