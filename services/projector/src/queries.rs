@@ -5,7 +5,7 @@
 //! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
 //! judged on today in Vietnam, read at the edge when the request arrives.
 
-use crate::registers::{self, Directory, EvidenceList};
+use crate::registers::{self, Digest, Directory, EvidenceList};
 use crate::store::Store;
 use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
 use async_nats::service::ServiceExt;
@@ -32,6 +32,8 @@ pub const SUBJECT_TASKS: &str = "par.view.tasks";
 pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
 /// Subject of the evidence register query.
 pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
+/// Subject of the digest query: what is due, went overdue and was completed.
+pub const SUBJECT_DIGEST: &str = "par.view.digest";
 /// Subject of the status query: the checkpoint.
 pub const SUBJECT_STATUS: &str = "par.view.status";
 /// How long a client waits for a view.
@@ -86,6 +88,21 @@ pub struct EvidenceQuery {
     pub year: u16,
     #[serde(default)]
     pub as_of: Option<Date>,
+}
+
+/// A unit's digest (đôn đốc): due within a week, overdue and completed since `since`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestQuery {
+    pub unit: UnitId,
+    #[serde(default)]
+    pub person: Option<PersonId>,
+    /// The digest's day; today in Vietnam when absent.
+    #[serde(default)]
+    pub on: Option<Date>,
+    /// The last digest's day; a week before `on` when absent.
+    #[serde(default)]
+    pub since: Option<Date>,
 }
 
 /// The projector's progress.
@@ -203,6 +220,26 @@ pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList>
     }
 }
 
+/// Answers a digest query from the store.
+pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
+    let on = q.on.unwrap_or_else(Date::today_in_vietnam);
+    let since = q.since.unwrap_or_else(|| {
+        Date(on.0 - chrono::Days::new(u64::try_from(registers::DUE_SOON_DAYS).unwrap_or(7)))
+    });
+    if since > on {
+        let message = format!("since {since} is after the digest's day {on}");
+        return Answer::Failed { kind: FailureKind::Invalid, message };
+    }
+    let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
+    match store.load_unit_years(&q.unit, &[year.saturating_sub(1), year]) {
+        Ok(state) => match registers::digest(&state, &q.unit, q.person.as_ref(), on, since) {
+            Ok(view) => Answer::Ok { view },
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     if bytes.len() > QUERY_BYTES_MAX {
         return Err(format!("{} bytes is over the {QUERY_BYTES_MAX} a query may be", bytes.len()));
@@ -241,6 +278,9 @@ async fn respond(
             parse(&payload).map_or_else(invalid, |q| reply(&answer_evidence(&store, &q)))
         }
         SUBJECT_DIRECTORY => reply(&answer_directory(&store)),
+        SUBJECT_DIGEST => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_digest(&store, &q)))
+        }
         other => invalid(format!("no view at {other}")),
     });
     work.await.unwrap_or_else(|e| {
@@ -280,6 +320,7 @@ pub async fn serve(
         ("tasks", SUBJECT_TASKS),
         ("evidence", SUBJECT_EVIDENCE),
         ("directory", SUBJECT_DIRECTORY),
+        ("digest", SUBJECT_DIGEST),
         ("status", SUBJECT_STATUS),
     ] {
         let endpoint =
@@ -363,6 +404,11 @@ pub async fn evidence(
     q: &EvidenceQuery,
 ) -> Result<EvidenceList, ViewError> {
     ask(client, SUBJECT_EVIDENCE, q).await
+}
+
+/// A unit's digest.
+pub async fn digest(client: &async_nats::Client, q: &DigestQuery) -> Result<Digest, ViewError> {
+    ask(client, SUBJECT_DIGEST, q).await
 }
 
 /// Every unit and leader.

@@ -140,3 +140,70 @@ pub fn evidence_list(
     evidence.sort_by(|a, b| (a.attached_on, &a.evidence).cmp(&(b.attached_on, &b.evidence)));
     Ok(EvidenceList { unit: unit.clone(), year, basis, evidence })
 }
+
+/// How far ahead a digest looks for tasks coming due.
+pub const DUE_SOON_DAYS: i64 = 7;
+
+/// The reminder a unit's leaders get (đôn đốc): what is due within a week, what went overdue
+/// since the last digest, and what was completed since, over the unit and its sub-units,
+/// as true at `on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    pub unit: UnitId,
+    pub person: Option<PersonId>,
+    pub on: Date,
+    /// The day of the last digest: what happened after it and on or before `on` is new.
+    pub since: Date,
+    /// Open tasks due from `on` to `on` + [`DUE_SOON_DAYS`], by due date.
+    pub due_soon: Vec<crate::views::TaskRow>,
+    /// Tasks whose due date in force passed after `since`, still not done on `on`.
+    pub went_overdue: Vec<crate::views::TaskRow>,
+    /// Tasks completed after `since`, with the day each was completed.
+    pub completed: Vec<(Date, crate::views::TaskRow)>,
+}
+
+/// The digest of `unit`'s tree (only `person`'s tasks, when given). Tasks count in their year
+/// of assignment, so last year's tasks still due are looked at too.
+pub fn digest(
+    state: &State,
+    unit: &UnitId,
+    person: Option<&PersonId>,
+    on: Date,
+    since: Date,
+) -> Result<Digest, QueryError> {
+    use crate::views::{task_list, TaskFilter, TaskStatus};
+    let basis = Basis::AsTrueAt { date: on };
+    let filter =
+        TaskFilter { with_sub_units: true, person: person.cloned(), ..TaskFilter::default() };
+    let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
+    let mut rows = Vec::new();
+    for y in [year.saturating_sub(1), year] {
+        rows.extend(task_list(state, unit, y, basis, &filter)?.tasks);
+    }
+    let days = |from: Date, to: Date| (to.0 - from.0).num_days();
+    let mut digest = Digest {
+        unit: unit.clone(),
+        person: person.cloned(),
+        on,
+        since,
+        due_soon: Vec::new(),
+        went_overdue: Vec::new(),
+        completed: Vec::new(),
+    };
+    for row in rows {
+        let done = state.tasks.get(&row.task).and_then(|t| t.completed_under(basis));
+        match row.status {
+            TaskStatus::Open if days(on, row.due) <= DUE_SOON_DAYS => digest.due_soon.push(row),
+            // Overdue from the day after the due date: new when that day is after `since`.
+            TaskStatus::Overdue if row.due >= since => digest.went_overdue.push(row),
+            TaskStatus::DoneOnTime | TaskStatus::DoneLate => {
+                if let Some(done) = done.filter(|d| *d > since && *d <= on) {
+                    digest.completed.push((done, row));
+                }
+            }
+            _ => {}
+        }
+    }
+    digest.completed.sort_by(|a, b| (a.0, &a.1.task).cmp(&(b.0, &b.1.task)));
+    Ok(digest)
+}

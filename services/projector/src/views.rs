@@ -105,7 +105,7 @@ impl TaskRec {
         latest_by_date(&self.units, |on| basis.sees(on)).map(|d| &d.value)
     }
 
-    fn completed_under(&self, basis: Basis) -> Option<Date> {
+    pub fn completed_under(&self, basis: Basis) -> Option<Date> {
         self.completed.as_ref().map(|c| c.on).filter(|on| basis.sees(*on))
     }
 

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod ctx;
 pub mod datadir;
 pub mod demo;
+pub mod digest;
 pub mod directory;
 pub mod directory_registers;
 pub mod evidence;
@@ -63,6 +64,9 @@ pub enum Command {
     Scoring(scoring::Cmd),
     /// Query the projector's views: a unit's progress, a peer group's ranking, a leader's timeline.
     View(view::Args),
+    /// The reminder (đôn đốc): what is due within a week, what went overdue and what was
+    /// completed since the last digest, for a unit or the units a person leads.
+    Digest(digest::Args),
     /// Whether every service and the projector runs, how far each has read, and its last
     /// problem; exits non-zero when any part is stopped or stuck.
     Status,
@@ -135,6 +139,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Evidence(cmd) => evidence::run(cmd, ctx).await,
         Command::Scoring(cmd) => scoring::run(cmd, ctx).await,
         Command::View(args) => view::run(args, ctx).await,
+        Command::Digest(args) => digest::run(args, ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,
@@ -146,4 +151,15 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
 /// Logs to stderr, filtered by `RUST_LOG` (default: warnings only, so output stays readable).
 pub fn init_tracing() {
     reform_shared::edge::init_tracing("warn");
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks a command line's definition only when that subcommand is parsed: check
+    /// them all at once (two arguments named `--on` once reached a user as a panic).
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -40,9 +40,9 @@ fn tool(var: &str, default: &str) -> PathBuf {
 
 /// Starts `reformctl up` with the demo and returns it with the dashboard's address, once it
 /// says it is running.
-fn start_stack(data: &Path) -> (Reaped, String) {
+fn start_stack(data: &Path, port: u16) -> (Reaped, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["up", "--port", &free_port().to_string(), "--web", "127.0.0.1:0", "--data-dir"])
+        .args(["up", "--port", &port.to_string(), "--web", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -158,7 +158,9 @@ fn get(base: &str, path: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_stack, base) = start_stack(&dir.path().join("data"));
+    let nats_port = free_port();
+    let data = dir.path().join("data");
+    let (_stack, base) = start_stack(&data, nats_port);
     let (_driver, driver_url) = start_chromedriver();
     let c = browser(&driver_url, &dir.path().join("profile")).await;
 
@@ -209,6 +211,13 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert_ne!(then, counts, "as true at 30 June 2016 differs from now");
     shot(&c, "05-unit-sgddt-as-of-2016-06-30").await;
 
+    // The reminders (đôn đốc) of 5 July 2016: the legal-documents task due 30 June went overdue
+    // in the week.
+    c.goto(&format!("{base}/units/st-sgddt?on=2016-07-05&year=2016")).await.expect("open");
+    let overdue = text(&c, "ul.went-overdue").await;
+    assert!(overdue.contains("2016-06-30 · Tham mưu UBND tỉnh ban hành kịp thời"), "{overdue}");
+    assert!(text(&c, "#digest").await.contains("Đôn đốc"));
+
     // English, by the toggle; the day stays.
     c.find(Locator::Id("lang-toggle")).await.expect("toggle").click().await.expect("click");
     assert_eq!(
@@ -216,7 +225,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         Some("en".into())
     );
     assert!(text(&c, "#tasks").await.contains("Task register"));
-    assert!(c.current_url().await.expect("url").as_str().contains("on=2016-06-30"));
+    assert!(c.current_url().await.expect("url").as_str().contains("on=2016-07-05"));
     shot(&c, "06-unit-sgddt-english").await;
 
     // A leader's accountability timeline, from the unit's leaders.
@@ -225,6 +234,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(text(&c, "h1").await.contains("Nguyễn Thị Kim Loan"));
     assert!(count(&c, "section.tenure").await >= 1);
     assert!(count(&c, "table.timeline tbody tr").await > 0, "what happened in the tenure");
+    assert_eq!(count(&c, "section.digest").await, 1, "the reminders of the unit she leads");
     shot(&c, "07-leader-timeline").await;
 
     // The period reports, and one report with its restatements section.
@@ -253,6 +263,35 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(text(&c, "#replay-table tbody").await.contains("78.57 78.57"), "known today is now");
     shot(&c, "09-audit").await;
     c.close().await.expect("close the browser");
+
+    // The same reminders from the command line, for scripts; and a failure as one JSON object.
+    let digest = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--json", "--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .arg("digest")
+            .args(args)
+            .output()
+            .expect("run reformctl digest");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON value");
+        (out.status.code(), json)
+    };
+    let (code, json) = digest(&["--unit", "st-sgddt", "--as-of", "2016-07-05"]);
+    assert_eq!(code, Some(0), "{json}");
+    let went: Vec<&str> = json[0]["went_overdue"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|t| t["task"].as_str())
+        .collect();
+    assert!(went.contains(&"st16-vbqppl"), "{json}");
+    assert_eq!(json[0]["since"], "2016-06-28", "a week before by default");
+    let (code, json) = digest(&["--person", "nguyen-thi-kim-loan", "--as-of", "2015-01-01"]);
+    assert_eq!(code, Some(6), "{json}");
+    assert_eq!(json["kind"], "not-found", "{json}");
+    let (code, json) =
+        digest(&["--unit", "st-sgddt", "--as-of", "2016-07-05", "--since", "2016-08-01"]);
+    assert_eq!((code, json["kind"].as_str()), (Some(3), Some("invalid")), "{json}");
 
     // A hostile client: bad parameters and ids get a page that names them; nothing is echoed
     // unescaped.

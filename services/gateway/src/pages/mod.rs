@@ -1,6 +1,7 @@
 //! One module per page; what several pages need is here.
 
 pub mod audit;
+pub mod digest;
 pub mod overview;
 pub mod person;
 pub mod reports;

@@ -22,9 +22,19 @@ pub async fn page(
     let timeline =
         queries::timeline(&app.client, &TimelineQuery { person: person.clone(), as_of: view.on })
             .await?;
+    // The reminders of each unit the person leads on the page's day.
+    let day = view.day();
+    let mut digests = Vec::new();
+    for t in timeline.tenures.iter().filter(|t| t.from <= day && t.to.is_none_or(|to| day < to)) {
+        digests.push((t.unit_name.clone(), super::digest::of(&app, &view, &t.unit).await?));
+    }
     let path = format!("/people/{person}");
     let content = html! {
         p class="title" { (timeline.title) }
+        @for (i, (name, d)) in digests.iter().enumerate() {
+            p { strong { (name) } }
+            (super::digest::section(&view, d, &format!("digest-{i}")))
+        }
         @if timeline.tenures.is_empty() {
             p { (view.t("Không có nhiệm kỳ nào.", "No tenure.")) }
         }

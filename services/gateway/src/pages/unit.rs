@@ -42,11 +42,13 @@ pub async fn page(
             queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year: y, as_of }).await?;
         trend.push((y, final_total(&p.scores)));
     }
+    let digest = super::digest::of(&app, &view, &unit).await?;
     let path = format!("/units/{unit}");
     let content = html! {
         (about(&view, &dir, &progress))
         (years_nav(&view, &path, &dir.framework_years, year))
         (counts(&view, &progress))
+        (super::digest::section(&view, &digest, "digest"))
         (register(&view, &tasks))
         (evidence_table(&view, &evidence))
         (scores(&view, &progress.scores))

@@ -14,16 +14,25 @@ impl Store {
     /// What a unit-progress query needs: the unit and its sub-units (any depth) with their
     /// tasks and evidence of the year, the unit's scores of the year, and the framework.
     pub fn load_unit(&self, unit: &UnitId, year: u16) -> Result<State, StoreError> {
+        self.load_unit_years(unit, &[year])
+    }
+
+    /// [`Store::load_unit`] for several years at once (a digest looks at last year's tasks
+    /// still due as well as this year's).
+    pub fn load_unit_years(&self, unit: &UnitId, years: &[u16]) -> Result<State, StoreError> {
         let txn = self.db.begin_read()?;
         let r = Reader::open(&txn)?;
         let mut state = State::default();
         let Some(rec) = r.unit(unit, &mut state)? else { return Ok(state) };
-        r.unit_year(unit, year, &mut state)?;
-        r.scores(unit, Some(year), &mut state)?;
-        for sub in r.descendants(unit, &mut state)? {
-            r.unit_year(&sub, year, &mut state)?;
+        let subs = r.descendants(unit, &mut state)?;
+        for &year in years {
+            r.unit_year(unit, year, &mut state)?;
+            r.scores(unit, Some(year), &mut state)?;
+            for sub in &subs {
+                r.unit_year(sub, year, &mut state)?;
+            }
+            r.framework(year, rec.kind, &mut state)?;
         }
-        r.framework(year, rec.kind, &mut state)?;
         Ok(state)
     }
 

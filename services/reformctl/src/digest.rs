@@ -1,0 +1,115 @@
+//! `reformctl digest`: the reminder a unit's leaders get (đôn đốc), from the projector's
+//! views: what is due within a week, what went overdue since the last digest, and what was
+//! completed since, over the unit and its sub-units. With `--person` alone, the digest of each
+//! unit the person leads on the day.
+
+use crate::ctx::Ctx;
+use crate::outcome::{Classified, FailureKind};
+use crate::table::{Align, Table};
+use crate::task_list::status_label;
+use reform_projector::queries::{self, DigestQuery};
+use reform_projector::registers::Digest;
+use reform_projector::views::TaskRow;
+use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::time::Date;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The unit (its sub-units included).
+    #[arg(long, required_unless_present = "person")]
+    pub unit: Option<UnitId>,
+    /// Only this person's tasks; without --unit, every unit they lead on the day.
+    #[arg(long)]
+    pub person: Option<PersonId>,
+    /// The digest's day (YYYY-MM-DD), its figures as true at it; today when absent.
+    #[arg(long)]
+    pub as_of: Option<Date>,
+    /// The last digest's day: what went overdue or was completed after it is new; a week
+    /// before the digest's day when absent.
+    #[arg(long)]
+    pub since: Option<Date>,
+}
+
+pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
+    let client = ctx.client().await?;
+    let on = args.as_of.unwrap_or_else(Date::today_in_vietnam);
+    // A person's own digest covers their tasks in the unit asked for; a leader's (no unit
+    // given) covers everything in the units they lead.
+    let (units, person) = match (&args.unit, &args.person) {
+        (Some(unit), person) => (vec![unit.clone()], person.clone()),
+        (None, Some(person)) => {
+            let dir = queries::directory(&client).await?;
+            let led: Vec<UnitId> = dir
+                .tenures
+                .iter()
+                .filter(|t| &t.person == person && t.covers(on))
+                .map(|t| t.unit.clone())
+                .collect();
+            if led.is_empty() {
+                return Err(Classified {
+                    kind: FailureKind::NotFound,
+                    message: format!(
+                        "{person} leads no unit on {on}; name the unit with --unit to see their tasks there"
+                    ),
+                }
+                .into());
+            }
+            (led, None)
+        }
+        (None, None) => {
+            return Err(Classified {
+                kind: FailureKind::Invalid,
+                message: "name the unit (--unit) or the person (--person)".into(),
+            }
+            .into())
+        }
+    };
+    let mut digests = Vec::new();
+    for unit in units {
+        let q = DigestQuery { unit, person: person.clone(), on: Some(on), since: args.since };
+        digests.push(queries::digest(&client, &q).await?);
+    }
+    if ctx.json() {
+        println!("{}", serde_json::to_string_pretty(&digests)?);
+    } else {
+        digests.iter().for_each(|d| print!("{}", render(d)));
+    }
+    Ok(())
+}
+
+/// A digest for people: three short tables.
+pub fn render(d: &Digest) -> String {
+    let who = d.person.as_ref().map(|p| format!(", nhiệm vụ của {p}")).unwrap_or_default();
+    let mut out = format!("Đôn đốc {}{who}: ngày {}, từ lần trước ({})\n", d.unit, d.on, d.since);
+    let section = |out: &mut String, title: &str, rows: Vec<(Option<Date>, &TaskRow)>| {
+        out.push_str(&format!("\n{title} ({})\n", rows.len()));
+        if rows.is_empty() {
+            return;
+        }
+        let mut table = Table::new(&[
+            ("Hạn", Align::Left),
+            ("Nhiệm vụ", Align::Left),
+            ("Đơn vị", Align::Left),
+            ("Người thực hiện", Align::Left),
+            ("Trạng thái", Align::Left),
+        ]);
+        for (done, t) in rows {
+            let status = match done {
+                Some(on) => format!("{} ngày {on}", status_label(t.status)),
+                None => status_label(t.status).to_owned(),
+            };
+            table.row(vec![
+                t.due.to_string(),
+                format!("{}: {}", t.task, t.title),
+                t.unit.to_string(),
+                t.person.as_ref().map_or_else(String::new, ToString::to_string),
+                status,
+            ]);
+        }
+        out.push_str(&table.render());
+    };
+    section(&mut out, "Sắp đến hạn trong 7 ngày", d.due_soon.iter().map(|t| (None, t)).collect());
+    section(&mut out, "Mới quá hạn", d.went_overdue.iter().map(|t| (None, t)).collect());
+    section(&mut out, "Đã hoàn thành", d.completed.iter().map(|(on, t)| (Some(*on), t)).collect());
+    out
+}
