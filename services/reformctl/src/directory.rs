@@ -109,6 +109,9 @@ pub enum UnitCmd {
     },
     /// The unit tree (cây đơn vị), as the log holds it.
     List,
+    /// One unit: where it sits, the units under it, every leader's tenure (with the ids
+    /// `leader end` needs) and the rights held there.
+    Show { unit: UnitId },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -215,6 +218,7 @@ enum Action {
     Send(Command, String),
     NewKey(std::path::PathBuf),
     UnitList,
+    UnitShow(UnitId),
     PersonList,
     PersonShow(PersonId),
 }
@@ -224,6 +228,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Action::Send(command, summary) => (command, summary),
         Action::NewKey(file) => return new_key(&file, ctx),
         Action::UnitList => return crate::directory_registers::unit_list(ctx).await,
+        Action::UnitShow(unit) => return crate::directory_registers::unit_show(ctx, &unit).await,
         Action::PersonList => return crate::directory_registers::person_list(ctx).await,
         Action::PersonShow(person) => {
             return crate::directory_registers::person_show(ctx, &person).await
@@ -303,6 +308,7 @@ fn action_of(cmd: Cmd) -> Action {
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
         Cmd::Unit(UnitCmd::List) => return Action::UnitList,
+        Cmd::Unit(UnitCmd::Show { unit }) => return Action::UnitShow(unit),
         Cmd::Person(PersonCmd::List) => return Action::PersonList,
         Cmd::Person(PersonCmd::Show { person }) => return Action::PersonShow(person),
     };

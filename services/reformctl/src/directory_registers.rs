@@ -184,3 +184,135 @@ fn tree(d: &Directory, unit: &UnitId, depth: usize, lines: &mut Vec<String>) {
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+struct UnitLine {
+    unit: UnitId,
+    name: String,
+    kind: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct LeaderLine {
+    tenure: String,
+    person: PersonId,
+    role: &'static str,
+    from: String,
+    to: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct GrantLine {
+    person: PersonId,
+    access: &'static str,
+    from: String,
+    to: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct UnitSheet {
+    unit: UnitId,
+    name: String,
+    kind: &'static str,
+    /// From the root down to the unit's parent.
+    above: Vec<UnitLine>,
+    children: Vec<UnitLine>,
+    /// Every tenure at the unit, by start.
+    leaders: Vec<LeaderLine>,
+    /// Staff and appraisers granted at the unit.
+    grants: Vec<GrantLine>,
+}
+
+/// `unit show U`: where the unit sits, what is under it, who led it and who holds rights there.
+pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
+    let d = directory(ctx).await?;
+    let Some(u) = d.unit(unit) else {
+        return Err(Classified {
+            kind: FailureKind::NotFound,
+            message: format!("the directory has no unit {unit}"),
+        }
+        .into());
+    };
+    let line = |u: &reform_shared::directory::Unit| UnitLine {
+        unit: u.id.clone(),
+        name: u.name.clone(),
+        kind: u.kind.as_str(),
+    };
+    let mut above: Vec<UnitLine> = d.lineage(unit).into_iter().map(line).collect();
+    above.retain(|l| &l.unit != unit);
+    let mut leaders: Vec<LeaderLine> = d
+        .tenures
+        .values()
+        .filter(|t| &t.unit == unit)
+        .map(|t| LeaderLine {
+            tenure: t.id.to_string(),
+            person: t.person.clone(),
+            role: t.role.as_str(),
+            from: t.from.to_string(),
+            to: t.to.map(|d| d.to_string()),
+        })
+        .collect();
+    leaders.sort_by(|a, b| (&a.from, &a.tenure).cmp(&(&b.from, &b.tenure)));
+    let sheet = UnitSheet {
+        unit: unit.clone(),
+        name: u.name.clone(),
+        kind: u.kind.as_str(),
+        above,
+        children: d.children(unit).into_iter().map(line).collect(),
+        leaders,
+        grants: d
+            .grants
+            .iter()
+            .filter(|g| g.unit.as_ref() == Some(unit))
+            .map(|g| GrantLine {
+                person: g.person.clone(),
+                access: g.access.as_str(),
+                from: g.from.to_string(),
+                to: g.to.map(|d| d.to_string()),
+            })
+            .collect(),
+    };
+    if ctx.json() {
+        println!("{}", serde_json::to_string_pretty(&sheet)?);
+        return Ok(());
+    }
+    println!("{} ({}) — {}", sheet.name, sheet.unit, u.kind.label_vi());
+    if !sheet.above.is_empty() {
+        let path: Vec<String> = sheet.above.iter().map(|l| l.name.clone()).collect();
+        println!("thuộc: {}", path.join(" › "));
+    }
+    let span = |from: &str, to: &Option<String>| match to {
+        Some(to) => format!("{from} → {to}"),
+        None => format!("{from} →"),
+    };
+    let mut table = Table::new(&[
+        ("Nhiệm kỳ / quyền", Align::Left),
+        ("Người", Align::Left),
+        ("Vai trò", Align::Left),
+        ("Thời gian", Align::Left),
+    ]);
+    for l in &sheet.leaders {
+        table.row(vec![
+            l.tenure.clone(),
+            l.person.to_string(),
+            l.role.into(),
+            span(&l.from, &l.to),
+        ]);
+    }
+    for g in &sheet.grants {
+        table.row(vec![
+            "(quyền)".into(),
+            g.person.to_string(),
+            g.access.into(),
+            span(&g.from, &g.to),
+        ]);
+    }
+    print!("\n{}", table.render());
+    if !sheet.children.is_empty() {
+        println!("\nĐơn vị trực thuộc ({}):", sheet.children.len());
+        for c in &sheet.children {
+            println!("  {} — {}", c.unit, c.name);
+        }
+    }
+    Ok(())
+}

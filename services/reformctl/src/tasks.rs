@@ -51,6 +51,9 @@ pub enum PlanCmd {
         #[arg(long)]
         title: String,
     },
+    /// A plan (kế hoạch): its document, who issued it and when, and the tasks assigned under
+    /// it with where each stands.
+    Show { plan: PlanId },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -176,6 +179,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     if let Cmd::Task(TaskCmd::Show { task }) = &cmd {
         return crate::task_history::show(ctx, task).await;
     }
+    if let Cmd::Plan(PlanCmd::Show { plan }) = &cmd {
+        return crate::task_history::plan_show(ctx, plan).await;
+    }
     if let Cmd::Task(TaskCmd::List(args)) = &cmd {
         return crate::task_list::run(args.clone(), ctx).await;
     }
@@ -192,7 +198,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 /// The command to send, and what a person is told once it is done; `None` for what sends none.
 fn command_of(cmd: Cmd) -> Option<(Command, String)> {
     Some(match cmd {
-        Cmd::Task(TaskCmd::Show { .. } | TaskCmd::List(_)) => return None,
+        Cmd::Task(TaskCmd::Show { .. } | TaskCmd::List(_)) | Cmd::Plan(PlanCmd::Show { .. }) => {
+            return None
+        }
         Cmd::Plan(PlanCmd::Issue { plan, unit, year, document_number, title }) => {
             let summary = format!(
                 "Đã ban hành kế hoạch {document_number} ({plan}) của {unit} cho năm {year}."

@@ -54,6 +54,134 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
     let tree = run(&["unit", "list"]).await.expect("joins");
     let text = String::from_utf8_lossy(&tree.stdout).to_string();
     assert!(text.contains("st — Tỉnh Sóc Trăng (Tỉnh)\n  sgd — Sở Giáo dục và Đào tạo"), "{text}");
+    // One unit: where it sits, who led it (with the tenure id), who holds rights there.
+    let shown = run(&["--json", "unit", "show", "sgd"]).await.expect("joins");
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let sheet: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(sheet["above"][0]["unit"], "st");
+    assert_eq!(sheet["leaders"][0]["tenure"], "t-hoa");
+    assert_eq!(sheet["leaders"][0]["person"], "hoa");
+    assert_eq!(sheet["leaders"][0]["to"], serde_json::Value::Null, "still in office");
+    assert_eq!(sheet["grants"][0]["access"], "staff");
+    let province = run(&["--json", "unit", "show", "st"]).await.expect("joins");
+    let province: serde_json::Value = serde_json::from_slice(&province.stdout).expect("json");
+    assert_eq!(province["children"][0]["unit"], "sgd");
+    assert_eq!(province["above"].as_array().map(Vec::len), Some(0));
+    let missing = run(&["--json", "unit", "show", "nowhere"]).await.expect("joins");
+    assert_eq!(missing.status.code(), Some(6), "not found");
+    let failure: serde_json::Value = serde_json::from_slice(&missing.stdout).expect("json");
+    assert_eq!(failure["kind"], "not-found");
+}
+
+/// A plan and the tasks assigned under it, each as the unit's register has it; and the
+/// reminders of a week.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
+    use reform_projector::queries;
+    use reform_shared::testkit::eventually;
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let with_plan = |task: &str, due: &str| match assign(task, "sgd", "Nhiệm vụ", due) {
+        Event::TaskAssigned {
+            task,
+            unit,
+            person,
+            title,
+            target,
+            due,
+            criterion,
+            assigned_by,
+            ..
+        } => Event::TaskAssigned {
+            task,
+            unit,
+            person,
+            plan: Some(id("kh-2016")),
+            title,
+            target,
+            due,
+            criterion,
+            assigned_by,
+        },
+        other => other,
+    };
+    let events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        (
+            "2016-01-05",
+            Event::PlanIssued {
+                plan: id("kh-2016"),
+                unit: id("sgd"),
+                year: 2016,
+                document_number: "96/KH-SGDĐT".into(),
+                title: "Kế hoạch CCHC năm 2016".into(),
+            },
+        ),
+        ("2016-01-10", with_plan("t1", "2016-03-31")),
+        ("2016-01-10", with_plan("t2", "2016-06-30")),
+        ("2016-01-10", assign("t3", "sgd", "Ngoài kế hoạch", "2016-03-20")),
+        ("2016-03-30", complete("t1", "sgd")),
+    ];
+    append_all(&appender, "p", &events).await;
+    let views = tempfile::tempdir().expect("tempdir");
+    let config = reform_projector::Config::new(views.path().join("views.redb"));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let projector =
+        tokio::spawn(reform_projector::run(broker.client.clone(), config, async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|s| *s).await;
+        }));
+    let client = broker.client.clone();
+    let head = broker.stream_messages().await;
+    eventually("the projector to apply the log", std::time::Duration::from_secs(60), || {
+        let client = client.clone();
+        async move { (queries::status(&client).await.ok()?.applied_through >= head).then_some(()) }
+    })
+    .await;
+    let url = broker.server.url().to_owned();
+    let run = |args: &'static [&'static str]| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || reformctl(&url, args))
+    };
+    let shown = run(&["--json", "plan", "show", "kh-2016"]).await.expect("joins");
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let sheet: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(sheet["document_number"], "96/KH-SGDĐT");
+    let tasks: Vec<(&str, &str)> = sheet["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| (t["task"].as_str().unwrap_or(""), t["status"].as_str().unwrap_or("")))
+        .collect();
+    // t3 is not the plan's; t2 is overdue now, long after 30 June 2016.
+    assert_eq!(tasks, [("t1", "done-on-time"), ("t2", "overdue")]);
+    let missing = run(&["plan", "show", "kh-1999"]).await.expect("joins");
+    assert_eq!(missing.status.code(), Some(6));
+    // The week to 25 June: t2 comes due; t3 went overdue on 21 March, before the last digest.
+    let digest =
+        run(&["--json", "digest", "--unit", "sgd", "--as-of", "2016-06-25"]).await.expect("joins");
+    assert!(digest.status.success(), "{}", String::from_utf8_lossy(&digest.stderr));
+    let d: serde_json::Value = serde_json::from_slice(&digest.stdout).expect("json");
+    assert_eq!(d[0]["due_soon"][0]["task"], "t2");
+    assert_eq!(d[0]["went_overdue"].as_array().map(Vec::len), Some(0));
+    let digest = run(&[
+        "--json",
+        "digest",
+        "--unit",
+        "sgd",
+        "--as-of",
+        "2016-04-01",
+        "--since",
+        "2016-03-15",
+    ])
+    .await
+    .expect("joins");
+    let d: serde_json::Value = serde_json::from_slice(&digest.stdout).expect("json");
+    assert_eq!(d[0]["went_overdue"][0]["task"], "t3");
+    assert_eq!(d[0]["completed"][0][0], "2016-03-30");
+    assert_eq!(d[0]["completed"][0][1]["task"], "t1");
+    let _ = stop.send(true);
+    projector.await.expect("joins").expect("the projector stops cleanly");
 }
 
 /// A criterion through its stages, and a unit's documents with a rejection marked.
