@@ -17,11 +17,16 @@ test:
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
-bench: bench-commands bench-projector bench-audit
+bench: bench-commands bench-projector bench-audit bench-startup
 
 # The tasks service against bare publish-with-ack, synced and lazy.
 bench-commands:
     cargo bench --locked -p reform-tasks --bench commands
+
+# A command service's start-up and memory over PAR_BENCH_EVENTS events: no state file, a new
+# one, and resuming from its snapshot.
+bench-startup:
+    cargo bench --locked -p reform-tasks --bench startup
 
 # The projector against a bare consumer over PAR_BENCH_EVENTS events (default 1,000,000).
 bench-projector:

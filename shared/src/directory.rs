@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// How deep a unit tree may go. Guards ancestor walks against a cycle in a damaged log.
 pub const UNIT_DEPTH_MAX: usize = 16;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub id: UnitId,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct Unit {
     pub parent: Option<UnitId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
     pub id: PersonId,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct Person {
 }
 
 /// A person holding a role at a unit over `[from, to)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tenure {
     pub id: TenureId,
     pub unit: UnitId,
@@ -47,7 +47,7 @@ impl Tenure {
 }
 
 /// A registered public key and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Key {
     pub person: PersonId,
     /// Why it was revoked; `None` while it is valid.
@@ -55,7 +55,7 @@ pub struct Key {
 }
 
 /// Access held by a person over `[from, to)`, at a unit for staff and appraisers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     pub person: PersonId,
     pub access: Access,
@@ -84,7 +84,7 @@ pub enum SignerError {
     Revoked { key: String, actor: PersonId, reason: String },
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Directory {
     pub units: BTreeMap<UnitId, Unit>,
     pub people: BTreeMap<PersonId, Person>,

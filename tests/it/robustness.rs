@@ -291,3 +291,73 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
     assert_eq!(subjects("par.evt.tasks.>").await, 0, "nothing was appended");
     stack.stop().await;
 }
+
+/// Bounded start-up (#15): a service with a state file resumes from its snapshot instead of
+/// replaying the log, and still answers a command id first seen before the snapshot with its
+/// first answer: the command-id table is in the file, complete, not rebuilt from the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_service_answers_a_command_first_seen_before_its_snapshot_with_that_answer() {
+    use reform_shared::service::{health::HealthCell, ServiceConfig};
+    let broker = Broker::start().await;
+    seed_department_with_head(&broker.js).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("tasks.redb");
+    let start = |health: HealthCell| {
+        let config =
+            ServiceConfig { state_file: Some(state.clone()), health, ..Default::default() };
+        let (stop, mut stopped) = watch::channel(false);
+        let client = broker.client.clone();
+        let service = tokio::spawn(async move {
+            reform_tasks::run(client, config, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+        });
+        (stop, service)
+    };
+    let send = |request: Request<reform_tasks::Command>| {
+        let client = broker.client.clone();
+        async move { reform_tasks::send(&client, &request, &key_of("lan")).await }
+    };
+
+    let first_health = HealthCell::default();
+    let (stop, service) = start(first_health.clone());
+    up_services::wait_ready(&broker.client, &["par-tasks"]).await.expect("ready");
+    assert_eq!(first_health.get().resumed_from, None, "a new file: the whole log was replayed");
+    let first = send(assign("s1", "t1", "2016-02-01")).await.expect("accepted");
+    assert!(!first.duplicate);
+    let _ = stop.send(true);
+    service.await.expect("joins").expect("stops cleanly, writing its snapshot");
+
+    // Another writer appends after the snapshot: the restart must read on from there.
+    let appender = broker.appender().await;
+    appender
+        .append_next(reform_shared::testkit::signed_draft(
+            "other",
+            "2016-02-02",
+            reform_shared::testkit::events::assign("t2", "sgd", "Một cửa", "2016-12-31"),
+            "lan",
+        ))
+        .await
+        .expect("appended");
+
+    let health = HealthCell::default();
+    let (stop, service) = start(health.clone());
+    up_services::wait_ready(&broker.client, &["par-tasks"]).await.expect("ready again");
+    assert_eq!(health.get().resumed_from, Some(first.sequence), "resumed from the snapshot");
+    let again = send(assign("s1", "t1", "2016-02-01")).await.expect("answered");
+    assert_eq!((again.sequence, again.duplicate), (first.sequence, true), "its first answer");
+    // The state after the snapshot is right too: t2 (appended by another) is known, and a
+    // task's chain continues from the tip the file kept.
+    let dup = send(assign("s2", "t2", "2016-02-03")).await.expect_err("t2 exists");
+    assert_eq!(dup.kind(), ErrorKind::Refused, "{dup}");
+    let complete = Request {
+        command_id: id("s3"),
+        actor: id("lan"),
+        occurred_on: Some(date("2016-03-01")),
+        command: reform_tasks::Command::CompleteTask { task: id("t1"), note: "xong".into() },
+    };
+    send(complete).await.expect("t1 completes on its chain");
+    let _ = stop.send(true);
+    service.await.expect("joins").expect("stops cleanly");
+}

@@ -86,7 +86,7 @@ pub enum Refusal {
 }
 
 /// The directory service's state: the shared directory, applied from the log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DirectoryState {
     pub directory: Directory,
 }

@@ -56,7 +56,7 @@ pub enum EvidenceError {
 }
 
 /// What the service remembers of an attached document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attached {
     pub unit: UnitId,
     pub sha256: Sha256,
@@ -65,7 +65,7 @@ pub struct Attached {
 }
 
 /// Everything the evidence service decides on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// The size limit this service enforces (see [`crate::EVIDENCE_BYTES_MAX`]).
     pub evidence_bytes_max: u64,
@@ -107,6 +107,11 @@ impl Decider for State {
 
     fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// The size limit is this service's configuration, not the log's: it stays.
+    fn restored(self, snapshot: Self) -> Self {
+        Self { evidence_bytes_max: self.evidence_bytes_max, ..snapshot }
     }
 
     fn apply(&mut self, record: &Record) {

@@ -22,16 +22,22 @@ pub struct Args {
     /// The projector's views file.
     #[arg(long, default_value = "par-views.redb")]
     pub views: PathBuf,
+    /// A command service's state file (see the service's `--state`).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let client = ctx.client().await?;
     let stop = reform_shared::edge::stop_signal();
     match args.part {
-        Part::Directory => reform_directory::run(client, Default::default(), stop).await?,
-        Part::Tasks => reform_tasks::run(client, Default::default(), stop).await?,
-        Part::Evidence => reform_evidence::run(client, Default::default(), stop).await?,
-        Part::Scoring => reform_scoring::run(client, Default::default(), stop).await?,
+        Part::Directory => reform_directory::run(client, service(&args), stop).await?,
+        Part::Tasks => reform_tasks::run(client, service(&args), stop).await?,
+        Part::Evidence => {
+            let config = reform_evidence::Config { service: service(&args), ..Default::default() };
+            reform_evidence::run(client, config, stop).await?
+        }
+        Part::Scoring => reform_scoring::run(client, service(&args), stop).await?,
         Part::Projector => {
             reform_projector::run(client, reform_projector::Config::new(args.views), stop).await?
         }
@@ -41,4 +47,8 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn service(args: &Args) -> reform_shared::service::ServiceConfig {
+    reform_shared::service::ServiceConfig { state_file: args.state.clone(), ..Default::default() }
 }

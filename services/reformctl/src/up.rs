@@ -96,6 +96,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         log: log.clone(),
         fatal: fatal_tx,
         shutdown: shutdown.clone(),
+        state_dir: Some(data_dir.join("state")),
     };
     let mut services = crate::up_services::start_command_services(&supervisor).await?;
     let views = data_dir.join("views.redb");
@@ -124,6 +125,10 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         );
     }
     println!("  views       {}", views.display());
+    println!(
+        "  state       {} (the command services resume from their snapshots)",
+        data_dir.join("state").display()
+    );
     println!("  reports     {}", reports.display());
     println!(
         "  log key     {} (public key {log_public}: checkpoints are signed with it)",

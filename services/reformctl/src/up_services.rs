@@ -29,6 +29,9 @@ pub struct Supervisor {
     pub log: LogIdentity,
     pub fatal: Fatal,
     pub shutdown: Shutdown,
+    /// Where the command services keep their state files (`<name>.redb`); none: each
+    /// replays the whole log at start.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Supervisor {
@@ -42,7 +45,8 @@ impl Supervisor {
         let log = reform_shared::stream::current_identity(&js).await?;
         let (fatal, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
         let (client, evidence_client) = (client.clone(), client.clone());
-        Ok((Self { client, evidence_client, log, fatal, shutdown: shutdown.clone() }, fatal_rx))
+        let shutdown = shutdown.clone();
+        Ok((Self { client, evidence_client, log, fatal, shutdown, state_dir: None }, fatal_rx))
     }
 
     fn run<F, Fut, E>(&self, name: &'static str, make: F) -> Running
@@ -74,13 +78,20 @@ impl Supervisor {
 
 /// Starts every command service in this process, supervised, and waits until each answers.
 pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<Vec<Running>> {
+    let config = |name: &str| reform_shared::service::ServiceConfig {
+        state_file: supervisor.state_dir.as_ref().map(|dir| dir.join(format!("{name}.redb"))),
+        ..Default::default()
+    };
+    let (directory, tasks, scoring) = (config("directory"), config("tasks"), config("scoring"));
+    let evidence = reform_evidence::Config { service: config("evidence"), ..Default::default() };
     let running: Vec<Running> = vec![
-        supervisor.run("directory", |c, s| reform_directory::run(c, Default::default(), s.wait())),
-        supervisor.run("tasks", |c, s| reform_tasks::run(c, Default::default(), s.wait())),
-        supervisor.run_on(supervisor.evidence_client.clone(), "evidence", |c, s| {
-            reform_evidence::run(c, Default::default(), s.wait())
+        supervisor
+            .run("directory", move |c, s| reform_directory::run(c, directory.clone(), s.wait())),
+        supervisor.run("tasks", move |c, s| reform_tasks::run(c, tasks.clone(), s.wait())),
+        supervisor.run_on(supervisor.evidence_client.clone(), "evidence", move |c, s| {
+            reform_evidence::run(c, evidence.clone(), s.wait())
         }),
-        supervisor.run("scoring", |c, s| reform_scoring::run(c, Default::default(), s.wait())),
+        supervisor.run("scoring", move |c, s| reform_scoring::run(c, scoring.clone(), s.wait())),
     ];
     wait_ready(&supervisor.client, &COMMAND_SERVICES).await?;
     Ok(running)

@@ -81,14 +81,14 @@ pub enum ScoringError {
 }
 
 /// A published framework, indexed by criterion code.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Framework {
     pub source: String,
     pub criteria: BTreeMap<CriterionCode, Criterion>,
 }
 
 /// What the scoring service knows about a piece of evidence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvidenceFacts {
     pub unit: UnitId,
     pub rejected: Option<String>,
@@ -98,7 +98,7 @@ pub struct EvidenceFacts {
 pub type ScoreKey = (UnitId, u16, CriterionCode, Stage);
 
 /// Everything the scoring service decides on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct State {
     pub directory: Directory,
     pub frameworks: BTreeMap<(u16, UnitKind), Framework>,

@@ -93,14 +93,14 @@ pub enum Refusal {
 }
 
 /// A plan as far as deciding needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanState {
     pub unit: UnitId,
     pub year: u16,
 }
 
 /// Where a task stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     Open,
     /// With the completion's business date (`None` only for a damaged timestamp).
@@ -113,7 +113,7 @@ pub enum Status {
 }
 
 /// A task as far as deciding needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaskState {
     pub unit: UnitId,
     pub person: Option<PersonId>,
@@ -125,7 +125,7 @@ pub struct TaskState {
 }
 
 /// The tasks service's state: the directory, plans, tasks and findings, applied from the log.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tasks {
     pub directory: Directory,
     pub plans: BTreeMap<PlanId, PlanState>,

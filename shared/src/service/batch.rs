@@ -10,6 +10,7 @@
 //! strictly in arrival order, each seeing the one before.
 
 use super::follower::{Follower, Next};
+use super::statefile::{Pending, Snapshot, StateFile};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
 use crate::command::{self, ErrorKind, Reply, Request};
@@ -20,7 +21,7 @@ use crate::subject::{Aggregate, STREAM_NAME};
 use crate::time::{Date, Timestamp};
 use crate::{access, sign};
 use async_nats::jetstream;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// The most commands taken into one batch. Bounds the work between two looks at the stream
 /// and the appends in flight at once.
@@ -29,18 +30,67 @@ pub const BATCH_COMMANDS_MAX: usize = 64;
 const CATCH_UP_STALL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The decider's state plus what the runtime tracks for every service alike.
+///
+/// Without a state file every command id and tip is held here. With one ([`StateFile`]), only
+/// those applied since the last flush are, and the file holds the rest; the decision state is
+/// snapshotted into it now and then, so a restart resumes from the snapshot.
 pub(super) struct Ledger<D> {
     pub(super) decider: D,
     pub(super) applied_through: u64,
-    /// Every command id in the log, with its first answer.
-    commands: BTreeMap<CommandId, (u64, &'static str)>,
-    /// The last event of every aggregate, for the expected-sequence check.
-    tips: BTreeMap<String, Tip>,
+    pending: Pending,
+    file: Option<StateFile>,
+    /// Events applied since the last flush to the file.
+    unflushed: u64,
+    /// The last sequence the file's snapshot holds.
+    snapshot_through: u64,
 }
+
+/// How many applied events the ledger holds before writing them to the state file.
+const FLUSH_EVENTS: u64 = 8192;
+/// How many events a snapshot may fall behind before a new one is taken (besides the ones at
+/// the end of catching up and at shutdown).
+const SNAPSHOT_EVENTS: u64 = 100_000;
 
 impl<D: Decider> Ledger<D> {
     pub(super) fn new(decider: D) -> Self {
-        Self { decider, applied_through: 0, commands: BTreeMap::new(), tips: BTreeMap::new() }
+        Self {
+            decider,
+            applied_through: 0,
+            pending: Pending::default(),
+            file: None,
+            unflushed: 0,
+            snapshot_through: 0,
+        }
+    }
+
+    /// A ledger kept in `file`, resumed from its snapshot when it has a readable one.
+    pub(super) fn with_file(decider: D, file: StateFile) -> Self {
+        let mut ledger = Self::new(decider);
+        match file.snapshot() {
+            Ok(Some(snapshot)) => match postcard::from_bytes::<D>(&snapshot.bytes) {
+                Ok(state) => {
+                    ledger.decider = ledger.decider.restored(state);
+                    ledger.applied_through = snapshot.through;
+                    ledger.snapshot_through = snapshot.through;
+                }
+                Err(e) => tracing::warn!(
+                    service = D::NAME, file = %file.path().display(), error = %e,
+                    "the snapshot is unreadable; rebuilding the state from the whole log"
+                ),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!(
+                service = D::NAME, error = %e,
+                "could not read the snapshot; rebuilding the state from the whole log"
+            ),
+        }
+        ledger.file = Some(file);
+        ledger
+    }
+
+    /// The sequence the ledger resumed from, when it came from a snapshot.
+    pub(super) fn resumed_from(&self) -> Option<u64> {
+        (self.snapshot_through > 0).then_some(self.snapshot_through)
     }
 
     /// Moves past an unreadable event an operator skipped: nothing is applied.
@@ -51,18 +101,80 @@ impl<D: Decider> Ledger<D> {
     pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
         let envelope = &record.envelope;
         self.decider.apply(record);
-        self.commands
+        self.pending
+            .commands
             .entry(envelope.command_id.clone())
             .or_insert((sequence, envelope.event.type_name()));
         let tip = Tip { sequence, version: envelope.chain.version, digest: record.digest };
-        self.tips.insert(envelope.chain.aggregate.clone(), tip);
+        self.pending.tips.insert(envelope.chain.aggregate.clone(), tip);
         self.applied_through = sequence;
+        self.unflushed += 1;
+        if self.file.is_some() && self.unflushed >= FLUSH_EVENTS {
+            let snapshot = self.applied_through - self.snapshot_through >= SNAPSHOT_EVENTS;
+            self.flush(snapshot);
+        }
     }
 
-    /// The first answer to a command id already in the log.
+    /// Writes what was applied since the last flush to the state file, with a snapshot of the
+    /// decision state when `snapshot`. A failure is logged and the pending entries kept, so
+    /// nothing is lost: the next flush tries again.
+    pub(super) fn flush(&mut self, snapshot: bool) {
+        let Some(file) = &self.file else { return };
+        let taken = if snapshot && self.applied_through > self.snapshot_through {
+            match postcard::to_stdvec(&self.decider) {
+                Ok(bytes) => Some(Snapshot { through: self.applied_through, bytes }),
+                Err(e) => {
+                    tracing::warn!(service = D::NAME, error = %e, "could not encode a snapshot");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if self.pending.is_empty() && taken.is_none() {
+            return;
+        }
+        match file.flush(&self.pending, taken.as_ref()) {
+            Ok(()) => {
+                self.pending = Pending::default();
+                self.unflushed = 0;
+                if let Some(taken) = taken {
+                    self.snapshot_through = taken.through;
+                }
+            }
+            Err(e) => {
+                tracing::error!(service = D::NAME, error = %e, "could not write the state file")
+            }
+        }
+    }
+
+    /// The first answer to a command id already in the log. When the state file cannot be
+    /// read, the answer is `unavailable`: deciding it again could record it twice.
     fn first_answer(&self, command_id: &CommandId) -> Option<Reply> {
-        let &(sequence, event) = self.commands.get(command_id)?;
-        Some(Reply::Accepted { sequence, event: event.to_owned(), duplicate: true })
+        let accepted =
+            |sequence, event: String| Reply::Accepted { sequence, event, duplicate: true };
+        if let Some(&(sequence, event)) = self.pending.commands.get(command_id) {
+            return Some(accepted(sequence, event.to_owned()));
+        }
+        match self.file.as_ref()?.command(command_id) {
+            Ok(found) => found.map(|(sequence, event)| accepted(sequence, event)),
+            Err(e) => Some(failed(ErrorKind::Unavailable, e.to_string())),
+        }
+    }
+
+    /// The last event of an aggregate.
+    fn tip(&self, aggregate: &str) -> Option<Tip> {
+        if let Some(tip) = self.pending.tips.get(aggregate) {
+            return Some(*tip);
+        }
+        match self.file.as_ref()?.tip(aggregate) {
+            Ok(tip) => tip,
+            Err(e) => {
+                // Appending with no tip makes the broker refuse it (a conflict), never a fork.
+                tracing::error!(service = D::NAME, error = %e, "could not read a tip");
+                None
+            }
+        }
     }
 }
 
@@ -285,7 +397,7 @@ impl<D: Decider> Runtime<D> {
         let mut answers = Vec::with_capacity(chosen.len());
         for Decided { waiting, event } in chosen {
             let aggregate = Aggregate::of(&event);
-            let expected = self.state.tips.get(&aggregate.chain_key()).copied();
+            let expected = self.state.tip(&aggregate.chain_key());
             let type_name = event.type_name();
             let draft = draft(&waiting.context, waiting.signature.clone(), event);
             answers.push((waiting, aggregate, type_name));

@@ -66,6 +66,12 @@ impl Follower {
         }
     }
 
+    /// A follower that hands out what comes after `position` (a snapshot's sequence).
+    pub(super) fn starting_after(mut self, position: u64) -> Self {
+        self.position = position;
+        self
+    }
+
     /// The next event, or the skip of an unreadable one. Errors only for what needs an
     /// operator: an unreadable event (reported once, then waited on) or a replaced log.
     /// Cancel-safe: the position moves only when something is handed out.

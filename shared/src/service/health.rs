@@ -32,6 +32,10 @@ pub struct Health {
     pub errors: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The snapshot's sequence the service resumed from at start, when it had one (the
+    /// events before it were not replayed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<u64>,
 }
 
 /// A handle every part of a service updates and the stats handler reads.
@@ -46,6 +50,7 @@ impl Default for HealthCell {
             halted_at: None,
             errors: 0,
             last_error: None,
+            resumed_from: None,
         })))
     }
 }
@@ -66,6 +71,10 @@ impl HealthCell {
     /// [`HealthCell::problem`], so a late position update never hides a halt.
     pub fn applied(&self, sequence: u64) {
         self.update(|h| h.applied_through = h.applied_through.max(sequence));
+    }
+
+    pub fn resumed_from(&self, sequence: u64) {
+        self.update(|h| h.resumed_from = Some(sequence));
     }
 
     pub fn following(&self) {

@@ -24,6 +24,7 @@
 mod batch;
 mod follower;
 pub mod health;
+pub mod statefile;
 
 use crate::command;
 use crate::envelope::Record;
@@ -42,7 +43,7 @@ pub use batch::BATCH_COMMANDS_MAX;
 pub use follower::SKIP_POLL;
 
 /// The business state of a service and how it decides.
-pub trait Decider: Send + 'static {
+pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// The service's commands, as JSON.
     type Command: DeserializeOwned + Send + std::fmt::Debug;
     /// The service's refusals.
@@ -55,6 +56,16 @@ pub trait Decider: Send + 'static {
 
     /// Applies an event from the log. Cannot fail.
     fn apply(&mut self, record: &Record);
+
+    /// This state resumed from a snapshot (the state as serialized at a stream sequence).
+    /// The snapshot replaces the state, except what is configuration rather than the log's
+    /// (a size limit, say), which a decider keeps by overriding this.
+    fn restored(self, snapshot: Self) -> Self
+    where
+        Self: Sized,
+    {
+        snapshot
+    }
 
     /// The directory as this state has applied it: the runtime checks every request's signer
     /// against its keys and every decided event against the access table ([`crate::access`]).
@@ -131,6 +142,8 @@ pub enum ServiceError {
     LogReplaced { was: String, now: String },
     #[error("the stream consumer failed: {0}")]
     Consumer(String),
+    #[error("{0}")]
+    StateFile(String),
 }
 
 impl ServiceError {
@@ -148,6 +161,10 @@ pub struct ServiceConfig {
     /// Where the runtime reports its reader's health; a service with a second endpoint (the
     /// evidence gate) passes the same cell to it, so both publish it in their stats.
     pub health: health::HealthCell,
+    /// The service's state file ([`statefile`]): with one, a restart resumes from the last
+    /// snapshot and the command-id table lives on disk; without, the state is rebuilt from
+    /// the whole log at every start and held in memory.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
@@ -175,9 +192,24 @@ pub async fn run_with<D: Decider>(
     let appender =
         Appender::new(js.clone()).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
     let health = config.health.clone();
-    let log = follower::Follower::new(&js, identity.clone(), health.clone());
-    let mut runtime =
-        batch::Runtime::new(js, appender, log, batch::Ledger::new(decider), services, D::NAME);
+    let ledger = match &config.state_file {
+        Some(path) => {
+            let (file, reset) = statefile::StateFile::open(path, &identity)
+                .map_err(|e| ServiceError::StateFile(e.to_string()))?;
+            if let Some(why) = reset {
+                tracing::warn!(service = D::NAME, file = %path.display(), %why, "state file emptied; rebuilding it from the log");
+            }
+            batch::Ledger::with_file(decider, file)
+        }
+        None => batch::Ledger::new(decider),
+    };
+    if let Some(sequence) = ledger.resumed_from() {
+        health.resumed_from(sequence);
+        health.applied(sequence);
+    }
+    let log = follower::Follower::new(&js, identity.clone(), health.clone())
+        .starting_after(ledger.applied_through);
+    let mut runtime = batch::Runtime::new(js, appender, log, ledger, services, D::NAME);
     match runtime.catch_up_to_head().await {
         Ok(()) => health.following(),
         // Serve anyway, halted: every command is told why, and the stats say it.
@@ -186,9 +218,12 @@ pub async fn run_with<D: Decider>(
         }
         Err(e) => return Err(e),
     }
+    // What the start replayed is now in the file, with a snapshot: the next start resumes here.
+    runtime.state.flush(true);
     tracing::info!(
         service = D::NAME,
         applied_through = runtime.state.applied_through,
+        resumed_from = runtime.state.resumed_from(),
         log = %identity,
         "state rebuilt"
     );
@@ -238,6 +273,7 @@ pub async fn run_with<D: Decider>(
         }
     };
     let _ = service.stop().await;
+    runtime.state.flush(true);
     match &stopped {
         Ok(()) => tracing::info!(service = D::NAME, "stopped"),
         Err(e) => tracing::error!(service = D::NAME, error = %e, "stopped"),

@@ -1,0 +1,287 @@
+//! A command service's state file (redb): what lets a restart resume instead of replaying the
+//! whole log, and keeps the two tables that grow with the log out of memory.
+//!
+//! - `commands`: every command id in the log with its first answer (stream sequence, event
+//!   type). Complete, kept forever: the same command id gets its first answer however long ago
+//!   it was sent. Read on lookup, never loaded whole.
+//! - `tips`: the last event of every aggregate (sequence, version, digest), for the
+//!   expected-sequence check and the chain of the next append.
+//! - `meta`: the log the file belongs to, the format, and the decision state's snapshot with
+//!   the stream sequence it holds.
+//!
+//! **Guarantees.** Every write is one redb transaction, durable on commit, so after a crash the
+//! file is as of its last commit. The tables may run ahead of the snapshot (they are written
+//! more often): a restart re-applies the events after the snapshot, and both tables are
+//! idempotent under that (a command id keeps its first answer; a tip is overwritten by the
+//! later one). The file is a cache of the log: one of another log or another format is
+//! emptied and rebuilt from the log, saying so. redb takes a lock on the file, so a second
+//! service on the same file is refused at start.
+
+use crate::append::Tip;
+use crate::ids::CommandId;
+use crate::stream::LogIdentity;
+use redb::{
+    Database, ReadableDatabase as _, ReadableTable as _, ReadableTableMetadata as _,
+    TableDefinition,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Bumped when the snapshot's encoding or the tables change: an older file is rebuilt.
+pub const FORMAT: u64 = 1;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const COMMANDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("commands");
+const TIPS: TableDefinition<&str, (u64, u64, [u8; 32])> = TableDefinition::new("tips");
+
+const IDENTITY: &str = "identity";
+const FORMAT_KEY: &str = "format";
+const SNAPSHOT: &str = "snapshot";
+const SNAPSHOT_THROUGH: &str = "snapshot_through";
+
+/// Why the state file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateFileError {
+    #[error("could not open the state file {path}: {source} (is another service using it?)")]
+    Open { path: PathBuf, source: redb::DatabaseError },
+    #[error("the state file {path} failed: {source}")]
+    Storage { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
+}
+
+/// A snapshot read back: the decision state's bytes and the last sequence they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub through: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// What one flush writes.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub commands: BTreeMap<CommandId, (u64, &'static str)>,
+    pub tips: BTreeMap<String, Tip>,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty() && self.tips.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub struct StateFile {
+    db: Database,
+    path: PathBuf,
+}
+
+impl StateFile {
+    /// Opens (or creates) the file for the log `identity`. A file of another log or format is
+    /// emptied first: it is rebuilt from the log. Returns whether it was.
+    pub fn open(
+        path: &Path,
+        identity: &LogIdentity,
+    ) -> Result<(Self, Option<String>), StateFileError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StateFileError::Storage {
+                path: path.to_owned(),
+                source: Box::new(e),
+            })?;
+        }
+        let db = Database::create(path)
+            .map_err(|source| StateFileError::Open { path: path.to_owned(), source })?;
+        let file = StateFile { db, path: path.to_owned() };
+        let text = identity.to_text();
+        let (was, format) = file.read(|txn| {
+            let meta = match txn.open_table(META) {
+                Ok(meta) => meta,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok((None, None)),
+                Err(e) => return Err(e.into()),
+            };
+            let was = meta.get(IDENTITY)?.map(|v| String::from_utf8_lossy(v.value()).into_owned());
+            let format = meta
+                .get(FORMAT_KEY)?
+                .and_then(|v| v.value().try_into().ok())
+                .map(u64::from_le_bytes);
+            Ok((was, format))
+        })?;
+        let reset = match (&was, format) {
+            (None, _) => None,
+            (Some(was), Some(FORMAT)) if *was == text => return Ok((file, None)),
+            (Some(was), Some(FORMAT)) => Some(format!("it belongs to the log {was}, not {text}")),
+            (Some(_), found) => {
+                Some(format!("it is in format {found:?}, this build writes {FORMAT}"))
+            }
+        };
+        file.write(|txn| {
+            let _ = txn.delete_table(META);
+            let _ = txn.delete_table(COMMANDS);
+            let _ = txn.delete_table(TIPS);
+            let mut meta = txn.open_table(META)?;
+            meta.insert(IDENTITY, text.as_bytes())?;
+            meta.insert(FORMAT_KEY, FORMAT.to_le_bytes().as_slice())?;
+            txn.open_table(COMMANDS)?;
+            txn.open_table(TIPS)?;
+            Ok(())
+        })?;
+        Ok((file, reset))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn storage(&self, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StateFileError {
+        StateFileError::Storage { path: self.path.clone(), source: e.into() }
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&redb::ReadTransaction) -> Result<T, Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Result<T, StateFileError> {
+        let txn = self.db.begin_read().map_err(|e| self.storage(e))?;
+        f(&txn).map_err(|e| self.storage(e))
+    }
+
+    fn write(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<(), Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Result<(), StateFileError> {
+        let txn = self.db.begin_write().map_err(|e| self.storage(e))?;
+        f(&txn).map_err(|e| self.storage(e))?;
+        txn.commit().map_err(|e| self.storage(e))
+    }
+
+    /// The last snapshot, if one was taken.
+    pub fn snapshot(&self) -> Result<Option<Snapshot>, StateFileError> {
+        self.read(|txn| {
+            let meta = txn.open_table(META)?;
+            let through = meta
+                .get(SNAPSHOT_THROUGH)?
+                .and_then(|v| v.value().try_into().ok())
+                .map(u64::from_le_bytes);
+            let bytes = meta.get(SNAPSHOT)?.map(|v| v.value().to_vec());
+            Ok(through.zip(bytes).map(|(through, bytes)| Snapshot { through, bytes }))
+        })
+    }
+
+    /// The first answer recorded for a command id.
+    pub fn command(&self, id: &CommandId) -> Result<Option<(u64, String)>, StateFileError> {
+        self.read(|txn| {
+            let table = txn.open_table(COMMANDS)?;
+            Ok(table.get(id.as_str())?.map(|v| {
+                let (sequence, event) = v.value();
+                (sequence, event.to_owned())
+            }))
+        })
+    }
+
+    /// The last event recorded for an aggregate.
+    pub fn tip(&self, aggregate: &str) -> Result<Option<Tip>, StateFileError> {
+        self.read(|txn| {
+            let table = txn.open_table(TIPS)?;
+            Ok(table.get(aggregate)?.map(|v| {
+                let (sequence, version, digest) = v.value();
+                Tip { sequence, version, digest }
+            }))
+        })
+    }
+
+    /// Writes what was applied since the last flush, and the snapshot when one is given, in
+    /// one transaction. A command id already recorded keeps its first answer.
+    pub fn flush(
+        &self,
+        pending: &Pending,
+        snapshot: Option<&Snapshot>,
+    ) -> Result<(), StateFileError> {
+        self.write(|txn| {
+            {
+                let mut commands = txn.open_table(COMMANDS)?;
+                for (id, (sequence, event)) in &pending.commands {
+                    if commands.get(id.as_str())?.is_none() {
+                        commands.insert(id.as_str(), (*sequence, *event))?;
+                    }
+                }
+            }
+            {
+                let mut tips = txn.open_table(TIPS)?;
+                for (aggregate, tip) in &pending.tips {
+                    tips.insert(aggregate.as_str(), (tip.sequence, tip.version, tip.digest))?;
+                }
+            }
+            if let Some(snapshot) = snapshot {
+                let mut meta = txn.open_table(META)?;
+                meta.insert(SNAPSHOT, snapshot.bytes.as_slice())?;
+                meta.insert(SNAPSHOT_THROUGH, snapshot.through.to_le_bytes().as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// How many command ids the file holds.
+    pub fn commands_len(&self) -> Result<u64, StateFileError> {
+        self.read(|txn| Ok(txn.open_table(COMMANDS)?.len()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(name: &str) -> LogIdentity {
+        LogIdentity { stream: name.into(), created_nanos: 1 }
+    }
+
+    fn tip(sequence: u64) -> Tip {
+        Tip { sequence, version: sequence, digest: [7; 32] }
+    }
+
+    #[test]
+    fn a_command_keeps_its_first_answer_and_a_tip_its_latest_value() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tasks.redb");
+        let (file, reset) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("open");
+        assert_eq!(reset, None);
+        let id = CommandId::new("c1").expect("id");
+        let mut pending = Pending::default();
+        pending.commands.insert(id.clone(), (5, "task-assigned"));
+        pending.tips.insert("task/t1".into(), tip(5));
+        file.flush(&pending, Some(&Snapshot { through: 5, bytes: vec![1, 2] })).expect("flush");
+        // Re-applied after a restart from an earlier snapshot: the first answer stays.
+        pending.commands.insert(id.clone(), (9, "task-completed"));
+        pending.tips.insert("task/t1".into(), tip(9));
+        file.flush(&pending, None).expect("flush");
+        drop(file);
+        let (file, reset) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("reopen");
+        assert_eq!(reset, None, "the same log: kept");
+        assert_eq!(file.command(&id).expect("read"), Some((5, "task-assigned".into())));
+        assert_eq!(file.tip("task/t1").expect("read"), Some(tip(9)));
+        assert_eq!(
+            file.snapshot().expect("read"),
+            Some(Snapshot { through: 5, bytes: vec![1, 2] })
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_log_is_emptied_and_says_why() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tasks.redb");
+        let (file, _) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("open");
+        let mut pending = Pending::default();
+        pending.commands.insert(CommandId::new("c1").expect("id"), (5, "x"));
+        file.flush(&pending, Some(&Snapshot { through: 5, bytes: vec![1] })).expect("flush");
+        drop(file);
+        let (file, reset) = StateFile::open(&path, &identity("OTHER")).expect("reopen");
+        assert!(reset.expect("reset").contains("belongs to the log"));
+        assert_eq!(file.snapshot().expect("read"), None);
+        assert_eq!(file.commands_len().expect("len"), 0);
+    }
+
+    #[test]
+    fn a_second_service_on_the_same_file_is_refused_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tasks.redb");
+        let (_first, _) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("open");
+        let second = StateFile::open(&path, &identity("PAR_EVENTS")).expect_err("refused");
+        assert!(second.to_string().contains("tasks.redb"), "{second}");
+    }
+}
