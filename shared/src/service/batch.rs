@@ -43,6 +43,10 @@ pub(super) struct Ledger<D> {
     unflushed: u64,
     /// The last sequence the file's snapshot holds.
     snapshot_through: u64,
+    /// Whether to snapshot every [`SNAPSHOT_EVENTS`]: not while catching up at start, where
+    /// a snapshot of a state growing with every event would make the replay quadratic (one is
+    /// taken at its end), but once following.
+    pub(super) periodic_snapshots: bool,
 }
 
 /// How many applied events the ledger holds before writing them to the state file.
@@ -60,6 +64,7 @@ impl<D: Decider> Ledger<D> {
             file: None,
             unflushed: 0,
             snapshot_through: 0,
+            periodic_snapshots: false,
         }
     }
 
@@ -110,7 +115,8 @@ impl<D: Decider> Ledger<D> {
         self.applied_through = sequence;
         self.unflushed += 1;
         if self.file.is_some() && self.unflushed >= FLUSH_EVENTS {
-            let snapshot = self.applied_through - self.snapshot_through >= SNAPSHOT_EVENTS;
+            let snapshot = self.periodic_snapshots
+                && self.applied_through - self.snapshot_through >= SNAPSHOT_EVENTS;
             self.flush(snapshot);
         }
     }

@@ -220,6 +220,7 @@ pub async fn run_with<D: Decider>(
     }
     // What the start replayed is now in the file, with a snapshot: the next start resumes here.
     runtime.state.flush(true);
+    runtime.state.periodic_snapshots = true;
     tracing::info!(
         service = D::NAME,
         applied_through = runtime.state.applied_through,
