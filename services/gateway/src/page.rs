@@ -322,3 +322,15 @@ svg text{font-size:11px;font-family:system-ui,sans-serif}
 caption{text-align:left;font-weight:bold;padding:.3rem 0}
 footer{border-top:1px solid #ccc;margin-top:2rem;color:#555;font-size:.9rem}
 ";
+
+/// A table's header row: each column's Vietnamese and English heading, and whether it holds
+/// numbers (right-aligned).
+pub fn header(view: &View, columns: &[(&'static str, &'static str, bool)]) -> Markup {
+    html! {
+        thead { tr {
+            @for (vi, en, numeric) in columns {
+                th class=[numeric.then_some("num")] scope="col" { (view.t(vi, en)) }
+            }
+        } }
+    }
+}

@@ -25,7 +25,6 @@
 //! per event that 80 % would need.
 
 use async_nats::jetstream::{self, consumer};
-use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use reform_shared::codec;
 use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
@@ -36,13 +35,9 @@ use reform_shared::points::Points;
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::subject::{Aggregate, ALL_EVENTS, STREAM_NAME};
 use reform_shared::time::{Date, Timestamp};
-use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 const EVENTS_DEFAULT: u64 = 1_000_000;
-/// Publishes awaiting their ack, at most, while filling; below async-nats's own limit (5,000),
-/// whose permits are only returned as acks are awaited.
-const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
 const DEPARTMENTS: usize = 30;
 const DIVISIONS_PER_DEPARTMENT: usize = 10;
 const CRITERIA: usize = 20;
@@ -453,24 +448,8 @@ fn message(i: u64) -> (String, Vec<u8>) {
     (aggregate.subject(), bytes)
 }
 
-/// Publishes `wanted` events with many acks outstanding; returns the last sequence.
-async fn fill(js: &jetstream::Context, wanted: u64) -> u64 {
-    let mut in_flight = FuturesUnordered::new();
-    let mut last = 0u64;
-    for i in 0..wanted {
-        let (subject, bytes) = message(i);
-        let ack = js.publish(subject, bytes.into()).await.expect("publish");
-        in_flight.push(ack.into_future());
-        while in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
-            if let Some(ack) = in_flight.next().await {
-                last = last.max(ack.expect("stored").sequence);
-            }
-        }
-    }
-    while let Some(ack) = in_flight.next().await {
-        last = last.max(ack.expect("stored").sequence);
-    }
-    last
+async fn fill(js: &async_nats::jetstream::Context, wanted: u64) -> u64 {
+    reform_shared::testkit::publish_all(js, wanted, message).await
 }
 
 /// The bare consumer: the projector's consumer settings and ack pattern, nothing applied.

@@ -105,10 +105,6 @@ pub async fn person_show(ctx: &Ctx, person: &PersonId) -> anyhow::Result<()> {
     if sheet.administrator_from_genesis {
         println!("quản trị hệ thống đầu tiên (genesis)");
     }
-    let span = |from: &str, to: &Option<String>| match to {
-        Some(to) => format!("{from} → {to}"),
-        None => format!("{from} →"),
-    };
     let mut table = Table::new(&[
         ("Nhiệm kỳ / quyền", Align::Left),
         ("Đơn vị", Align::Left),
@@ -281,10 +277,6 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
         let path: Vec<String> = sheet.above.iter().map(|l| l.name.clone()).collect();
         println!("thuộc: {}", path.join(" › "));
     }
-    let span = |from: &str, to: &Option<String>| match to {
-        Some(to) => format!("{from} → {to}"),
-        None => format!("{from} →"),
-    };
     let mut table = Table::new(&[
         ("Nhiệm kỳ / quyền", Align::Left),
         ("Người", Align::Left),
@@ -315,4 +307,12 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A tenure's or a right's time span; open while it lasts.
+fn span(from: &str, to: &Option<String>) -> String {
+    match to {
+        Some(to) => format!("{from} → {to}"),
+        None => format!("{from} →"),
+    }
 }

@@ -17,8 +17,6 @@
 //! Each line gives the time to ready, the peak memory (VmHWM) and the resident memory when
 //! ready (VmRSS), read from `/proc`.
 
-use futures::stream::FuturesUnordered;
-use futures::StreamExt;
 use reform_shared::codec;
 use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
 use reform_shared::event::Event;
@@ -27,12 +25,10 @@ use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::subject::Aggregate;
 use reform_shared::time::{Date, Timestamp};
-use std::future::IntoFuture;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const EVENTS_DEFAULT: u64 = 1_000_000;
-const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
 
 fn id<T: std::str::FromStr>(text: &str) -> T {
     text.parse().ok().expect("a valid id")
@@ -83,22 +79,7 @@ fn message(i: u64) -> (String, Vec<u8>) {
 }
 
 async fn fill(js: &async_nats::jetstream::Context, wanted: u64) -> u64 {
-    let mut in_flight = FuturesUnordered::new();
-    let mut last = 0;
-    for i in 0..wanted {
-        let (subject, bytes) = message(i);
-        let ack = js.publish(subject, bytes.into()).await.expect("publish");
-        in_flight.push(ack.into_future());
-        while in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
-            if let Some(ack) = in_flight.next().await {
-                last = last.max(ack.expect("stored").sequence);
-            }
-        }
-    }
-    while let Some(ack) = in_flight.next().await {
-        last = last.max(ack.expect("stored").sequence);
-    }
-    last
+    reform_shared::testkit::publish_all(js, wanted, message).await
 }
 
 fn status_kb(pid: u32, field: &str) -> u64 {

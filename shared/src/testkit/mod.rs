@@ -216,3 +216,31 @@ where
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Publishes `count` messages made by `message(i)`, with up to 4,096 acks outstanding, as the
+/// benchmarks fill a stream; returns the last sequence stored.
+pub async fn publish_all(
+    js: &async_nats::jetstream::Context,
+    count: u64,
+    message: impl Fn(u64) -> (String, Vec<u8>),
+) -> u64 {
+    use futures::StreamExt as _;
+    use std::future::IntoFuture as _;
+    const IN_FLIGHT_MAX: usize = 4_096;
+    let mut in_flight = futures::stream::FuturesUnordered::new();
+    let mut last = 0;
+    for i in 0..count {
+        let (subject, bytes) = message(i);
+        let ack = js.publish(subject, bytes.into()).await.expect("publish");
+        in_flight.push(ack.into_future());
+        while in_flight.len() >= IN_FLIGHT_MAX {
+            if let Some(ack) = in_flight.next().await {
+                last = last.max(ack.expect("stored").sequence);
+            }
+        }
+    }
+    while let Some(ack) = in_flight.next().await {
+        last = last.max(ack.expect("stored").sequence);
+    }
+    last
+}

@@ -3,7 +3,7 @@
 //! day beside the figures known now.
 
 use super::{applied_through, default_year, directory, html, view, PageResult};
-use crate::page::{date_param, frame, hundredths, PageError, Params, View};
+use crate::page::{date_param, frame, header, hundredths, PageError, Params, View};
 use crate::App;
 use axum::extract::{Query, State};
 use maud::{html, Markup};
@@ -83,11 +83,7 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
             @if checkpoints.is_empty() { p { (view.t("Chưa kỳ nào khóa sổ.", "No period is closed yet.")) } }
             @else {
                 table id="checkpoint-list" {
-                    thead { tr {
-                        th scope="col" { (view.t("Kỳ", "Period")) }
-                        th class="num" scope="col" { (view.t("Số bản ghi", "Messages")) }
-                        th scope="col" { (view.t("Gốc cây Merkle (RFC 6962)", "Merkle root (RFC 6962)")) }
-                    } }
+                    (header(&view, &[("Kỳ", "Period", false), ("Số bản ghi", "Messages", true), ("Gốc cây Merkle (RFC 6962)", "Merkle root (RFC 6962)", false)]))
                     tbody {
                         @for (period, cp) in &checkpoints {
                             tr {
@@ -232,11 +228,7 @@ fn comparison(
                 "(" (view.t("nhật ký đến số thứ tự ", "the log through sequence ")) (through) ") "
                 (view.t("và hiện nay", "and now"))
             }
-            thead { tr {
-                th scope="col" { (view.t("Số liệu", "Figure")) }
-                th class="num" scope="col" { (view.t("Khi đó", "Then")) }
-                th class="num" scope="col" { (view.t("Nay", "Now")) }
-            } }
+            (header(view, &[("Số liệu", "Figure", false), ("Khi đó", "Then", true), ("Nay", "Now", true)]))
             tbody {
                 @for (label, a, b) in &rows {
                     tr { th scope="row" { (label) } td class="num then" { (a) } td class="num now" { (b) } }

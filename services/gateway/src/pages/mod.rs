@@ -44,6 +44,11 @@ pub fn default_year(directory: &Directory, day: Date) -> u16 {
     directory.framework_years.iter().copied().filter(|y| *y <= this).max().unwrap_or(this)
 }
 
+/// An id from the URL, refused by name when it is not one.
+pub fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, PageError> {
+    text.parse().map_err(|_| PageError::BadRequest(format!("{text:?} is not a {what} id")))
+}
+
 pub fn kind_label(lang: Lang, kind: UnitKind) -> &'static str {
     lang.pick(kind.label_vi(), kind.label_en())
 }

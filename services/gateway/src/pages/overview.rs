@@ -2,7 +2,7 @@
 
 use super::{applied_through, default_year, directory, html, kind_label, view, PageResult};
 use crate::chart;
-use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
@@ -42,8 +42,7 @@ pub async fn province(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let unit: UnitId =
-        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a unit id")))?;
+    let unit: UnitId = super::parse_id(&id, "unit")?;
     let dir = directory(&app).await?;
     overview(&app, &view, &dir, &unit).await
 }
@@ -107,14 +106,7 @@ fn peer_group(view: &View, ranking: &Ranking) -> Markup {
             h2 id=(id) { (label) " (" (ranking.group_size) " " (view.t("đơn vị", "units")) ")" }
             table class="ranking" id=(format!("ranking-{}", ranking.kind.as_str())) {
                 caption { (view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score")) }
-                thead { tr {
-                    th class="num" scope="col" { (view.t("Hạng", "Rank")) }
-                    th scope="col" { (view.t("Đơn vị", "Unit")) }
-                    th class="num" scope="col" { (view.t("Điểm", "Score")) }
-                    th class="num" scope="col" { (view.t("Chỉ số (%)", "Index (%)")) }
-                    th class="num" scope="col" { (view.t("Hạng năm trước", "Last year's rank")) }
-                    th class="num" scope="col" { (view.t("Thay đổi", "Change")) }
-                } }
+                (header(view, &[("Hạng", "Rank", true), ("Đơn vị", "Unit", false), ("Điểm", "Score", true), ("Chỉ số (%)", "Index (%)", true), ("Hạng năm trước", "Last year's rank", true), ("Thay đổi", "Change", true)]))
                 tbody {
                     @for e in &ranking.entries {
                         tr data-unit=(e.unit) {

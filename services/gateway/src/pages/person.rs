@@ -2,7 +2,7 @@
 //! divisions while they held it.
 
 use super::{applied_through, html, role_label, view, PageResult};
-use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
@@ -17,8 +17,7 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let person: PersonId =
-        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a person id")))?;
+    let person: PersonId = super::parse_id(&id, "person")?;
     let timeline =
         queries::timeline(&app.client, &TimelineQuery { person: person.clone(), as_of: view.on })
             .await?;
@@ -61,12 +60,7 @@ fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
                 p { (view.t("Không có sự việc nào trong nhiệm kỳ.", "Nothing happened in this tenure.")) }
             } @else {
                 table class="timeline" {
-                    thead { tr {
-                        th scope="col" { (view.t("Ngày", "Date")) }
-                        th scope="col" { (view.t("Sự việc", "What")) }
-                        th scope="col" { (view.t("Đơn vị", "Unit")) }
-                        th scope="col" { (view.t("Chi tiết", "Detail")) }
-                    } }
+                    (header(view, &[("Ngày", "Date", false), ("Sự việc", "What", false), ("Đơn vị", "Unit", false), ("Chi tiết", "Detail", false)]))
                     tbody {
                         @for e in &t.entries {
                             @let (what, detail) = fact(view, &e.fact);

@@ -2,7 +2,7 @@
 //! when the period closed (checked against the digest its rollup event carries).
 
 use super::{applied_through, html, kind_label, role_label, view, PageResult};
-use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::html;
@@ -22,12 +22,7 @@ pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
             p { (view.t("Chưa kỳ báo cáo nào được khóa sổ.", "No reporting period is closed yet.")) }
         } @else {
             table id="periods" {
-                thead { tr {
-                    th scope="col" { (view.t("Kỳ", "Period")) }
-                    th scope="col" { (view.t("Khóa sổ tại số thứ tự", "Closed at sequence")) }
-                    th scope="col" { (view.t("Số liệu đến số thứ tự", "Covers through")) }
-                    th scope="col" { (view.t("Mã SHA-256 của báo cáo", "Report SHA-256")) }
-                } }
+                (header(&view, &[("Kỳ", "Period", false), ("Khóa sổ tại số thứ tự", "Closed at sequence", false), ("Số liệu đến số thứ tự", "Covers through", false), ("Mã SHA-256 của báo cáo", "Report SHA-256", false)]))
                 tbody {
                     @for c in closed.iter().rev() {
                         tr {
@@ -72,12 +67,7 @@ pub async fn one(
             section {
                 h2 { (kind_label(view.lang, group.kind)) " (" (group.group_size) ")" }
                 table class="ranking" {
-                    thead { tr {
-                        th class="num" scope="col" { (view.t("Hạng", "Rank")) }
-                        th scope="col" { (view.t("Đơn vị", "Unit")) }
-                        th class="num" scope="col" { (view.t("Điểm", "Score")) }
-                        th class="num" scope="col" { (view.t("Thay đổi", "Change")) }
-                    } }
+                    (header(&view, &[("Hạng", "Rank", true), ("Đơn vị", "Unit", false), ("Điểm", "Score", true), ("Thay đổi", "Change", true)]))
                     tbody {
                         @for e in &group.entries {
                             tr {
@@ -97,13 +87,7 @@ pub async fn one(
                 (report.units.iter().filter(|u| u.tasks.assigned == 0 && u.evidence.total == 0).count())
                 (view.t(" đơn vị khác không có.", " other units have none.")) }
             table id="report-units" {
-                thead { tr {
-                    th scope="col" { (view.t("Đơn vị", "Unit")) }
-                    th class="num" scope="col" { (view.t("Được giao", "Assigned")) }
-                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
-                    th class="num" scope="col" { (view.t("Tỷ lệ hoàn thành (%)", "Completion (%)")) }
-                    th class="num" scope="col" { (view.t("Tài liệu", "Evidence")) }
-                } }
+                (header(&view, &[("Đơn vị", "Unit", false), ("Được giao", "Assigned", true), ("Quá hạn", "Overdue", true), ("Tỷ lệ hoàn thành (%)", "Completion (%)", true), ("Tài liệu", "Evidence", true)]))
                 tbody {
                     @for u in report.units.iter().filter(|u| u.tasks.assigned > 0 || u.evidence.total > 0) {
                         tr {
@@ -120,13 +104,7 @@ pub async fn one(
         section aria-labelledby="leaders" {
             h2 id="leaders" { (view.t("Người đứng đầu trong kỳ", "Leaders in the period")) }
             table {
-                thead { tr {
-                    th scope="col" { (view.t("Người", "Person")) }
-                    th scope="col" { (view.t("Vai trò", "Role")) }
-                    th class="num" scope="col" { (view.t("Giao", "Assigned")) }
-                    th class="num" scope="col" { (view.t("Đúng hạn", "On time")) }
-                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
-                } }
+                (header(&view, &[("Người", "Person", false), ("Vai trò", "Role", false), ("Giao", "Assigned", true), ("Đúng hạn", "On time", true), ("Quá hạn", "Overdue", true)]))
                 tbody {
                     @for l in &report.leaders {
                         tr {
@@ -148,12 +126,7 @@ pub async fn one(
             @for r in &report.restated {
                 h3 { (period_label(&view, r.period.kind)) " " (r.period.year) }
                 table class="restatement" {
-                    thead { tr {
-                        th scope="col" { (view.t("Đơn vị", "Unit")) }
-                        th scope="col" { (view.t("Số liệu", "Figure")) }
-                        th scope="col" { (view.t("Khi khóa sổ", "When closed")) }
-                        th scope="col" { (view.t("Nay", "Now")) }
-                    } }
+                    (header(&view, &[("Đơn vị", "Unit", false), ("Số liệu", "Figure", false), ("Khi khóa sổ", "When closed", false), ("Nay", "Now", false)]))
                     tbody {
                         @for d in &r.differences {
                             tr { td { (d.unit) } td { (d.figure) } td { (d.closed) } td { (d.now) } }

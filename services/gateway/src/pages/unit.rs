@@ -6,7 +6,7 @@ use super::{
     applied_through, default_year, directory, html, kind_label, role_label, view, PageResult,
 };
 use crate::chart;
-use crate::page::{frame, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
@@ -23,8 +23,7 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let unit: UnitId =
-        id.parse().map_err(|_| PageError::BadRequest(format!("{id:?} is not a unit id")))?;
+    let unit: UnitId = super::parse_id(&id, "unit")?;
     let dir = directory(&app).await?;
     let year = view.year_or(default_year(&dir, view.day()));
     let as_of = view.on;
@@ -116,16 +115,7 @@ fn counts(view: &View, p: &UnitProgress) -> Markup {
         section aria-labelledby="counts" {
             h2 id="counts" { (view.t("Tiến độ nhiệm vụ", "Task progress")) }
             table id="task-counts" {
-                thead { tr {
-                    th class="num" scope="col" { (view.t("Được giao", "Assigned")) }
-                    th class="num" scope="col" { (view.t("Đang thực hiện", "In progress")) }
-                    th class="num" scope="col" { (view.t("Đúng hạn", "On time")) }
-                    th class="num" scope="col" { (view.t("Trễ hạn", "Late")) }
-                    th class="num" scope="col" { (view.t("Quá hạn", "Overdue")) }
-                    th class="num" scope="col" { (view.t("Đã hủy", "Cancelled")) }
-                    th class="num" scope="col" { (view.t("Tỷ lệ hoàn thành (%)", "Completion (%)")) }
-                    th class="num" scope="col" { (view.t("Tài liệu kiểm chứng", "Evidence")) }
-                } }
+                (header(view, &[("Được giao", "Assigned", true), ("Đang thực hiện", "In progress", true), ("Đúng hạn", "On time", true), ("Trễ hạn", "Late", true), ("Quá hạn", "Overdue", true), ("Đã hủy", "Cancelled", true), ("Tỷ lệ hoàn thành (%)", "Completion (%)", true), ("Tài liệu kiểm chứng", "Evidence", true)]))
                 tbody { tr {
                     td class="num" { (t.assigned) } td class="num" { (t.open) }
                     td class="num" { (t.done_on_time) } td class="num" { (t.done_late) }
@@ -148,14 +138,7 @@ fn register(view: &View, list: &TaskList) -> Markup {
                 p { (view.t("Không có nhiệm vụ trong năm.", "No task this year.")) }
             } @else {
                 table id="task-register" {
-                    thead { tr {
-                        th scope="col" { (view.t("Hạn", "Due")) }
-                        th scope="col" { (view.t("Nhiệm vụ", "Task")) }
-                        th scope="col" { (view.t("Đơn vị, người thực hiện", "Unit, person")) }
-                        th scope="col" { (view.t("Kết quả phải đạt", "Expected result")) }
-                        th scope="col" { (view.t("Người giao", "Assigned by")) }
-                        th scope="col" { (view.t("Trạng thái", "State")) }
-                    } }
+                    (header(view, &[("Hạn", "Due", false), ("Nhiệm vụ", "Task", false), ("Đơn vị, người thực hiện", "Unit, person", false), ("Kết quả phải đạt", "Expected result", false), ("Người giao", "Assigned by", false), ("Trạng thái", "State", false)]))
                     tbody {
                         @for row in &list.tasks {
                             tr class=[(row.status == TaskStatus::Overdue).then_some("overdue")] data-task=(row.task) {
@@ -190,13 +173,7 @@ fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
                 p { (view.t("Chưa có tài liệu trong năm.", "No document this year.")) }
             } @else {
                 table id="evidence-list" {
-                    thead { tr {
-                        th scope="col" { (view.t("Số văn bản", "Document number")) }
-                        th scope="col" { (view.t("Trích yếu", "Title")) }
-                        th scope="col" { (view.t("Đơn vị", "Unit")) }
-                        th scope="col" { (view.t("Tiêu chí", "Criterion")) }
-                        th scope="col" { (view.t("Ngày đính kèm", "Attached on")) }
-                    } }
+                    (header(view, &[("Số văn bản", "Document number", false), ("Trích yếu", "Title", false), ("Đơn vị", "Unit", false), ("Tiêu chí", "Criterion", false), ("Ngày đính kèm", "Attached on", false)]))
                     tbody {
                         @for e in &list.evidence {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
