@@ -7,9 +7,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Start the whole stack on the embedded default, load the demo province, show the views.
 # Built with the `up` profile (Cargo.toml): optimised, so queries answer in well under a
 # millisecond and the demo loads in seconds; incremental, so rebuilds after an edit are quick.
+# Start the whole stack on the embedded default, load the demo province, show the views.
 up *ARGS:
     cargo run --locked --profile up -p reformctl -- up {{ARGS}}
 
@@ -28,8 +28,8 @@ bench: bench-commands bench-projector bench-audit bench-startup bench-queries
 bench-commands:
     cargo bench --locked -p reform-tasks --bench commands
 
-# A command service's start-up and memory over PAR_BENCH_EVENTS events: no state file, a new
-# one, and resuming from its snapshot.
+# Three starts of the tasks service: no state file, a new one, and resuming from its snapshot.
+# A command service's start-up time and memory over PAR_BENCH_EVENTS events (default 1,000,000).
 bench-startup:
     cargo bench --locked -p reform-tasks --bench startup
 
