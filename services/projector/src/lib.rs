@@ -265,11 +265,31 @@ pub async fn run(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    // The views are answered only once they hold the log as it was at start (or the reader
+    // halted on the way, so an operator sees stale views rather than none). So a projector
+    // rebuilding a new views file beside a live one answers nothing until it is as complete,
+    // and then both answer: the blue/green rebuild of docs/operations.md. The status answers
+    // from the start, so `up` and `--wait` see it catching up.
+    let head = info.state.last_sequence;
+    let caught_up = {
+        let mut applied = status_rx.clone();
+        let health = health.clone();
+        async move {
+            let mut poll = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                tokio::select! {
+                    seen = applied.wait_for(|a| *a >= head) => { let _ = seen; break }
+                    _ = poll.tick() => if health.get().reader == Reader::Halted { break },
+                }
+            }
+        }
+    };
     let queries = tokio::spawn(queries::serve(
         client,
         store.clone(),
         status_rx,
         health.clone(),
+        caught_up,
         stopped(stop_rx),
     ));
     tokio::pin!(shutdown);

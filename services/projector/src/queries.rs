@@ -288,12 +288,25 @@ async fn respond(
     })
 }
 
-/// Serves the queries until `shutdown` resolves.
+/// The views' endpoints, by name.
+const VIEW_ENDPOINTS: [(&str, &str); 7] = [
+    ("unit", SUBJECT_UNIT),
+    ("ranking", SUBJECT_RANKING),
+    ("timeline", SUBJECT_TIMELINE),
+    ("tasks", SUBJECT_TASKS),
+    ("evidence", SUBJECT_EVIDENCE),
+    ("directory", SUBJECT_DIRECTORY),
+    ("digest", SUBJECT_DIGEST),
+];
+
+/// Serves the queries until `shutdown` resolves: the status at once, the views once `ready`
+/// resolves.
 pub async fn serve(
     client: async_nats::Client,
     store: Arc<Store>,
     status: watch::Receiver<u64>,
     health: reform_shared::service::health::HealthCell,
+    ready: impl Future<Output = ()>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), crate::Error> {
     let register = |e: async_nats::Error| crate::Error::Register(e.to_string());
@@ -312,29 +325,42 @@ pub async fn serve(
         .start("par-projector", env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;
-    let mut endpoints = Vec::new();
-    for (name, subject) in [
-        ("unit", SUBJECT_UNIT),
-        ("ranking", SUBJECT_RANKING),
-        ("timeline", SUBJECT_TIMELINE),
-        ("tasks", SUBJECT_TASKS),
-        ("evidence", SUBJECT_EVIDENCE),
-        ("directory", SUBJECT_DIRECTORY),
-        ("digest", SUBJECT_DIGEST),
-        ("status", SUBJECT_STATUS),
-    ] {
-        let endpoint =
-            service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
-        endpoints.push(endpoint.map(move |request| (subject, request)).boxed());
-    }
-    let mut requests = futures::stream::select_all(endpoints);
+    let status_endpoint =
+        service.endpoint_builder().name("status").add(SUBJECT_STATUS).await.map_err(register)?;
+    let mut requests = futures::stream::select_all([status_endpoint
+        .map(move |request| (SUBJECT_STATUS, request))
+        .boxed()]);
     tokio::pin!(shutdown);
+    tokio::pin!(ready);
+    let mut views_served = false;
     loop {
         tokio::select! {
             () = &mut shutdown => break,
+            () = &mut ready, if !views_served => {
+                views_served = true;
+                for (name, subject) in VIEW_ENDPOINTS {
+                    let endpoint =
+                        service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
+                    requests.push(endpoint.map(move |request| (subject, request)).boxed());
+                }
+                tracing::info!(applied_through = *status.borrow(), "serving the views");
+            }
             next = requests.next() => {
                 let Some((subject, request)) = next else { break };
                 if !reform_shared::command::answerable(&request.message) {
+                    continue;
+                }
+                if !views_served {
+                    // Only the status is served yet, and it says the views are not: a client
+                    // waiting for a sequence must not take it as the views' (they would not
+                    // answer yet), and one asking two projectors gets the one that serves.
+                    let message = format!(
+                        "the views are catching up (through sequence {}); they are served once they hold the log",
+                        *status.borrow()
+                    );
+                    let answer = Answer::<()>::Failed { kind: FailureKind::Unavailable, message };
+                    let bytes = serde_json::to_vec(&answer).unwrap_or_default();
+                    let _ = request.respond(Ok(bytes.into())).await;
                     continue;
                 }
                 let store = store.clone();
