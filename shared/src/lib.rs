@@ -17,6 +17,10 @@
 //!
 //! Only this crate defines wire types, so every service reads the log the same way.
 
+/// The cause an infrastructure error keeps (a broker's, a file's), so callers can walk the
+/// chain to the library's own error and its kind rather than read a string.
+pub type Source = Box<dyn std::error::Error + Send + Sync>;
+
 pub mod access;
 pub mod append;
 pub mod audit;

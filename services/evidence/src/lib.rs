@@ -59,10 +59,10 @@ pub async fn run(
     let js = async_nats::jetstream::new(client.clone());
     let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
         .await
-        .map_err(|e| ServiceError::Stream(e.to_string()))?;
+        .map_err(|e| ServiceError::Stream(e.into()))?;
     upload::ensure_stream(&js, config.service.stream.replicas)
         .await
-        .map_err(|e| ServiceError::Stream(e.to_string()))?;
+        .map_err(|e| ServiceError::Stream(e.into()))?;
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);

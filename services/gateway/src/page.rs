@@ -309,6 +309,7 @@ header nav ul{display:flex;gap:1.2rem;list-style:none;padding:0;margin:1rem 0}
 header nav li.lang{margin-left:auto}
 form.as-of{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap;border-bottom:1px solid #ccc;padding-bottom:.6rem}
 form.as-of p{margin:0 1rem 0 0}
+form label{margin:0 .4rem}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}

@@ -93,7 +93,7 @@ pub async fn project<S, E>(
 ) -> Result<u64, Error>
 where
     S: Stream<Item = Result<jetstream::Message, E>> + Unpin,
-    E: std::fmt::Display,
+    E: std::error::Error + Send + Sync + 'static,
 {
     let mut applied = store.applied_through()?;
     status.send_replace(applied);
@@ -115,7 +115,9 @@ where
                 let gathering = gathering.clone();
                 move || apply_loop(&store, batch_rx, &gathering, &done_tx)
             })
-            .map_err(|e| Error::Consumer(format!("could not start the applying thread: {e}")))?
+            .map_err(|e| {
+                Error::Consumer(format!("could not start the applying thread: {e}").into())
+            })?
     };
     let max = batch_events_max.max(1);
     let mut chunks = messages.ready_chunks(max);
@@ -196,15 +198,15 @@ where
 /// was already dispatched and keeping only the last acker. After an unreadable event the batch
 /// takes nothing more: it carries the failure to the applier, which commits what came before
 /// and stops.
-fn read_chunk<E: std::fmt::Display>(
+fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
     chunk: Vec<Result<jetstream::Message, E>>,
     skipped: &Skips,
     dispatched: &mut u64,
     pending: &mut Option<Batch>,
 ) -> Result<(), Error> {
     for message in chunk {
-        let message = message.map_err(|e| Error::Consumer(e.to_string()))?;
-        let info = message.info().map_err(|e| Error::Consumer(e.to_string()))?;
+        let message = message.map_err(|e| Error::Consumer(e.into()))?;
+        let info = message.info().map_err(Error::Consumer)?;
         let (seq, more_waiting) = (info.stream_sequence, info.pending > 0);
         let (message, acker) = message.split();
         if seq <= *dispatched {
@@ -215,10 +217,13 @@ fn read_chunk<E: std::fmt::Display>(
         // message still pending from a lost pull; taking that would skip the pending one for
         // good (the ack of a later message covers it). Start again from the checkpoint instead.
         if seq != *dispatched + 1 {
-            return Err(Error::Consumer(format!(
+            return Err(Error::Consumer(
+                format!(
                 "the consumer delivered sequence {seq} after {}; re-creating it at the checkpoint",
                 *dispatched
-            )));
+            )
+                .into(),
+            ));
         }
         let batch = pending.get_or_insert_with(|| Batch {
             items: Vec::new(),

@@ -100,11 +100,11 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("could not reach the event stream: {0}")]
-    Stream(String),
+    Stream(#[source] reform_shared::Source),
     #[error("the stream consumer failed: {0}")]
-    Consumer(String),
+    Consumer(#[source] reform_shared::Source),
     #[error("could not register the query service: {0}")]
-    Register(String),
+    Register(#[source] reform_shared::Source),
     /// The views were built from another log than the one the broker holds.
     #[error(
         "views file {path} holds views of {views}, but the broker's log is {log}; these views \
@@ -154,7 +154,7 @@ async fn open_store(path: PathBuf, layout: Layout) -> Result<Arc<Store>, Error> 
         Layout::Any => Store::open_any_layout(&path),
     })
     .await
-    .map_err(|e| Error::Consumer(format!("opening the views file panicked: {e}")))??;
+    .map_err(|e| Error::Consumer(format!("opening the views file panicked: {e}").into()))??;
     Ok(Arc::new(opened))
 }
 
@@ -169,7 +169,7 @@ async fn durable_consumer(
     name: &str,
     checkpoint: u64,
 ) -> Result<consumer::PullConsumer, Error> {
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.into()))?;
     // Absent on a first start; any other failure shows up in the create below.
     let _ = stream.delete_consumer(name).await;
     let deliver_policy = match checkpoint {
@@ -188,7 +188,7 @@ async fn durable_consumer(
             ..Default::default()
         })
         .await
-        .map_err(|e| Error::Consumer(e.to_string()))
+        .map_err(|e| Error::Consumer(e.into()))
 }
 
 /// Checks that the views file belongs to the log the broker holds, recording the log's
@@ -253,7 +253,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let js = jetstream::new(client.clone());
-    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.into()))?;
     let identity = LogIdentity::of(&info);
     let store = open_store(config.db_path.clone(), Layout::Current).await?;
     check_log(&store, &info, &config.db_path)?;
@@ -381,7 +381,7 @@ pub async fn run(
         }
     };
     let _ = stop_tx.send(true);
-    let served = queries.await.map_err(|e| Error::Register(e.to_string()))?;
+    let served = queries.await.map_err(|e| Error::Register(e.into()))?;
     tracing::info!(result = ?projected.as_ref().map(|_| ()), "projector stopped");
     projected?;
     served
@@ -432,13 +432,13 @@ async fn wait_for_skip(
 /// be running on the same file (redb refuses a second opener).
 pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump, Error> {
     let js = jetstream::new(client);
-    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| Error::Stream(e.into()))?;
     let store = open_store(config.db_path.clone(), Layout::Any).await?;
     store.drop_views()?;
     store.set_log_identity(&LogIdentity::of(&info).to_text())?;
     let registry = skip_registry(&js).await;
-    let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.to_string()))?;
-    let head = stream.info().await.map_err(|e| Error::Stream(e.to_string()))?.state.last_sequence;
+    let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.into()))?;
+    let head = stream.info().await.map_err(|e| Error::Stream(e.into()))?.state.last_sequence;
     if head > 0 {
         // An ordered consumer: nothing to ack, nothing left behind on the server.
         let consumer = stream
@@ -448,8 +448,8 @@ pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump,
                 ..Default::default()
             })
             .await
-            .map_err(|e| Error::Consumer(e.to_string()))?;
-        let messages = consumer.messages().await.map_err(|e| Error::Consumer(e.to_string()))?;
+            .map_err(|e| Error::Consumer(e.into()))?;
+        let messages = consumer.messages().await.map_err(|e| Error::Consumer(e.into()))?;
         let (status, _) = tokio::sync::watch::channel(0);
         let never = futures::future::pending::<()>().boxed();
         consume::project(

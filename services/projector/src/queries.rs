@@ -309,7 +309,7 @@ pub async fn serve(
     ready: impl Future<Output = ()>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), crate::Error> {
-    let register = |e: async_nats::Error| crate::Error::Register(e.to_string());
+    let register = |e: async_nats::Error| crate::Error::Register(e);
     let service = client
         .service_builder()
         .description("Views of the reform-task tracker: unit progress, rankings, timelines")

@@ -32,8 +32,7 @@ pub async fn closed_event(
     js: &jetstream::Context,
     period: Period,
 ) -> Result<Option<(u64, u64, [u8; 32])>, RollupError> {
-    let stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
     let subject = aggregate(period).check_subject();
     match stream.direct_get_last_for_subject(subject.as_str()).await {
         Ok(message) => {
@@ -47,7 +46,7 @@ pub async fn closed_event(
             }
         }
         Err(e) if matches!(e.kind(), jetstream::stream::DirectGetErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(RollupError::Stream(e.to_string())),
+        Err(e) => Err(RollupError::Stream(e.into())),
     }
 }
 
@@ -67,13 +66,12 @@ pub async fn closed_periods(
     years: &[u16],
 ) -> Result<Vec<ClosedPeriod>, RollupError> {
     use futures::StreamExt as _;
-    let stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
     // One subject per closed period under par.evt.rollup.
     let subjects: Vec<_> = stream
         .info_with_subjects("par.evt.rollup.>")
         .await
-        .map_err(|e| RollupError::Stream(e.to_string()))?
+        .map_err(|e| RollupError::Stream(e.into()))?
         .collect()
         .await;
     let mut periods: Vec<Period> = subjects
@@ -99,21 +97,22 @@ pub async fn stored_report(
     closed: &ClosedPeriod,
 ) -> Result<Report, RollupError> {
     use tokio::io::AsyncReadExt as _;
-    let store = js.get_object_store(BUCKET).await.map_err(|e| RollupError::Store(e.to_string()))?;
+    let store = js.get_object_store(BUCKET).await.map_err(|e| RollupError::Store(e.into()))?;
     let name = format!("{}.{}", hex::encode(closed.report_sha256), Format::Json.extension());
-    let mut object = store.get(&name).await.map_err(|e| RollupError::Store(e.to_string()))?;
+    let mut object = store.get(&name).await.map_err(|e| RollupError::Store(e.into()))?;
     let mut bytes = Vec::new();
     object
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| RollupError::Store(format!("could not read {name}: {e}")))?;
+        .map_err(|e| RollupError::Store(format!("could not read {name}: {e}").into()))?;
     if report::sha256(&bytes) != closed.report_sha256 {
-        return Err(RollupError::Store(format!(
-            "the stored report {name} does not have the digest its event names"
-        )));
+        return Err(RollupError::Store(
+            format!("the stored report {name} does not have the digest its event names").into(),
+        ));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| RollupError::Store(format!("the stored report {name} is unreadable: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| {
+        RollupError::Store(format!("the stored report {name} is unreadable: {e}").into())
+    })
 }
 
 fn aggregate(period: Period) -> Aggregate {
@@ -134,7 +133,7 @@ pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError>
     match js.create_object_store(config).await {
         Ok(bucket) => Ok(bucket),
         Err(create) => {
-            js.get_object_store(BUCKET).await.map_err(|_| RollupError::Store(create.to_string()))
+            js.get_object_store(BUCKET).await.map_err(|_| RollupError::Store(create.into()))
         }
     }
 }
@@ -152,7 +151,7 @@ pub async fn report_of(
     let mut report = report::build(&state, period, through);
     let identity = reform_shared::stream::current_identity(js)
         .await
-        .map_err(|e| RollupError::Stream(e.to_string()))?;
+        .map_err(|e| RollupError::Stream(e.into()))?;
     report.log_checkpoint = report::LogCheckpoint {
         origin: format!("{} {}", reform_shared::checkpoint::ORIGIN_PREFIX, identity.to_text()),
         size: tree.size(),
@@ -232,7 +231,7 @@ pub async fn close_signed(
             size: cp.size,
             root,
         };
-        let note = checkpoint.sign(key).map_err(|e| RollupError::Store(e.to_string()))?;
+        let note = checkpoint.sign(key).map_err(|e| RollupError::Store(e.into()))?;
         let key_name = format!("{}.checkpoint", hex::encode(report::sha256(note.as_bytes())));
         put_new(&store, &key_name, note.as_bytes()).await?;
         if let Some(dir) = reports_dir {
@@ -242,10 +241,9 @@ pub async fn close_signed(
                 .map_err(io)?;
         }
     }
-    let appender =
-        Appender::new(js.clone()).await.map_err(|e| RollupError::Stream(e.to_string()))?;
-    let command_id = CommandId::new(format!("rollup-{period}"))
-        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    let appender = Appender::new(js.clone()).await.map_err(|e| RollupError::Stream(e.into()))?;
+    let command_id =
+        CommandId::new(format!("rollup-{period}")).map_err(|e| RollupError::Stream(e.into()))?;
     let draft = Draft {
         command_id,
         actor: Actor::Service(ACTOR.to_owned()),
@@ -272,12 +270,12 @@ pub async fn close_signed(
                 Some((sequence, through_sequence, report_sha256)) => {
                     Ok(Closed::Already { sequence, through_sequence, report_sha256 })
                 }
-                None => Err(RollupError::Stream(format!(
-                    "{period} was closed by another, but its event cannot be read"
-                ))),
+                None => Err(RollupError::Stream(
+                    format!("{period} was closed by another, but its event cannot be read").into(),
+                )),
             }
         }
-        Err(e) => Err(RollupError::Stream(e.to_string())),
+        Err(e) => Err(RollupError::Stream(e.into())),
     }
 }
 
@@ -304,6 +302,6 @@ async fn put_new(store: &ObjectStore, key: &str, bytes: &[u8]) -> Result<(), Rol
         return Ok(());
     }
     let mut reader = bytes;
-    store.put(key, &mut reader).await.map_err(|e| RollupError::Store(e.to_string()))?;
+    store.put(key, &mut reader).await.map_err(|e| RollupError::Store(e.into()))?;
     Ok(())
 }

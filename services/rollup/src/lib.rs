@@ -49,15 +49,15 @@ pub const TICK: Duration = Duration::from_millis(500);
 #[derive(Debug, thiserror::Error)]
 pub enum RollupError {
     #[error("could not reach the event stream: {0}")]
-    Stream(String),
+    Stream(#[source] reform_shared::Source),
     #[error("event at stream sequence {sequence} is unreadable: {source}; see docs/operations.md")]
     Unreadable { sequence: u64, source: DecodeError },
     #[error("could not store the report: {0}")]
-    Store(String),
+    Store(#[source] reform_shared::Source),
     #[error("could not write the report under {path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("could not register the rollup service with NATS: {0}")]
-    Register(String),
+    Register(#[source] reform_shared::Source),
 }
 
 /// The service's commands.
@@ -101,15 +101,12 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RollupError> {
     let js = async_nats::jetstream::new(client.clone());
-    reform_shared::stream::check_stream(&js)
-        .await
-        .map_err(|e| RollupError::Stream(e.to_string()))?;
+    reform_shared::stream::check_stream(&js).await.map_err(|e| RollupError::Stream(e.into()))?;
     close::bucket(&js).await?;
     let health = HealthCell::default();
     let key = match &config.log_key {
         Some(path) => Some(
-            reform_shared::checkpoint::read_key(path)
-                .map_err(|e| RollupError::Store(e.to_string()))?,
+            reform_shared::checkpoint::read_key(path).map_err(|e| RollupError::Store(e.into()))?,
         ),
         None => None,
     };
@@ -122,11 +119,9 @@ pub async fn run(
         })
         .start(format!("par-{NAME}"), env!("CARGO_PKG_VERSION"))
         .await
-        .map_err(|e| RollupError::Register(e.to_string()))?;
-    let mut endpoint = service
-        .endpoint(command::command_subject(NAME))
-        .await
-        .map_err(|e| RollupError::Register(e.to_string()))?;
+        .map_err(RollupError::Register)?;
+    let mut endpoint =
+        service.endpoint(command::command_subject(NAME)).await.map_err(RollupError::Register)?;
     let mut closed: BTreeSet<Period> = BTreeSet::new();
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -65,8 +65,7 @@ pub async fn for_each_in_prefix(
     if limit == 0 {
         return Ok(0);
     }
-    let stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
     let consumer = stream
         .create_consumer(OrderedConfig {
             name: Some(reform_shared::stream::reader_name("rollup")),
@@ -74,13 +73,13 @@ pub async fn for_each_in_prefix(
             ..Default::default()
         })
         .await
-        .map_err(|e| RollupError::Stream(e.to_string()))?;
-    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.to_string()))?;
+        .map_err(|e| RollupError::Stream(e.into()))?;
+    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.into()))?;
     let mut through = 0;
     while through < limit {
         let Some(message) = messages.next().await else { break };
-        let message = message.map_err(|e| RollupError::Stream(e.to_string()))?;
-        let seq = message.info().map_err(|e| RollupError::Stream(e.to_string()))?.stream_sequence;
+        let message = message.map_err(|e| RollupError::Stream(e.into()))?;
+        let seq = message.info().map_err(RollupError::Stream)?.stream_sequence;
         match codec::decode(&message.payload) {
             Ok(record) => {
                 if let End::RecordedBefore { at, .. } = end {
@@ -105,15 +104,13 @@ pub async fn for_each_in_prefix(
 
 /// The stream's last sequence now.
 pub async fn head(js: &jetstream::Context) -> Result<u64, RollupError> {
-    let mut stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
-    Ok(stream.info().await.map_err(|e| RollupError::Stream(e.to_string()))?.state.last_sequence)
+    let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
+    Ok(stream.info().await.map_err(|e| RollupError::Stream(e.into()))?.state.last_sequence)
 }
 
 /// When the log began: the recording time of its first message, if it has one.
 pub async fn began(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupError> {
-    let stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
     match stream.direct_get(1).await {
         Ok(message) => Ok(codec::decode(&message.payload).ok().map(|r| r.envelope.recorded_at)),
         Err(_) => Ok(None),
@@ -130,8 +127,7 @@ pub async fn after(
     if head <= after {
         return Ok(Vec::new());
     }
-    let stream =
-        js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
     let consumer = stream
         .create_consumer(OrderedConfig {
             name: Some(reform_shared::stream::reader_name("rollup")),
@@ -142,12 +138,12 @@ pub async fn after(
             ..Default::default()
         })
         .await
-        .map_err(|e| RollupError::Stream(e.to_string()))?;
-    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.to_string()))?;
+        .map_err(|e| RollupError::Stream(e.into()))?;
+    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.into()))?;
     let mut out = Vec::new();
     while let Some(message) = messages.next().await {
-        let message = message.map_err(|e| RollupError::Stream(e.to_string()))?;
-        let seq = message.info().map_err(|e| RollupError::Stream(e.to_string()))?.stream_sequence;
+        let message = message.map_err(|e| RollupError::Stream(e.into()))?;
+        let seq = message.info().map_err(RollupError::Stream)?.stream_sequence;
         if let Ok(record) = codec::decode(&message.payload) {
             out.push((seq, record));
         }

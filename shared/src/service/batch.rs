@@ -487,9 +487,10 @@ impl<D: Decider> Runtime<D> {
     }
 
     pub(super) async fn catch_up_to_head(&mut self) -> Result<(), ServiceError> {
-        let stream_error = |e: &dyn std::fmt::Display| ServiceError::Stream(e.to_string());
-        let mut stream = self.js.get_stream(STREAM_NAME).await.map_err(|e| stream_error(&e))?;
-        let head = stream.info().await.map_err(|e| stream_error(&e))?.state.last_sequence;
+        let mut stream =
+            self.js.get_stream(STREAM_NAME).await.map_err(|e| ServiceError::Stream(e.into()))?;
+        let head =
+            stream.info().await.map_err(|e| ServiceError::Stream(e.into()))?.state.last_sequence;
         self.catch_up_through(head).await
     }
 }

@@ -121,7 +121,7 @@ pub struct Context {
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("could not reach the event stream: {0}")]
-    Stream(String),
+    Stream(#[source] crate::Source),
     #[error("could not register the {service} service with NATS: {detail}")]
     Register { service: &'static str, detail: String },
     #[error(
@@ -141,9 +141,9 @@ pub enum ServiceError {
     )]
     LogReplaced { was: String, now: String },
     #[error("the stream consumer failed: {0}")]
-    Consumer(String),
+    Consumer(#[source] crate::Source),
     #[error("{0}")]
-    StateFile(String),
+    StateFile(#[source] crate::Source),
 }
 
 impl ServiceError {
@@ -187,15 +187,14 @@ pub async fn run_with<D: Decider>(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
     let js = jetstream::new(client.clone());
-    let info = check_stream(&js).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
+    let info = check_stream(&js).await.map_err(|e| ServiceError::Stream(e.into()))?;
     let identity = LogIdentity::of(&info);
-    let appender =
-        Appender::new(js.clone()).await.map_err(|e| ServiceError::Stream(e.to_string()))?;
+    let appender = Appender::new(js.clone()).await.map_err(|e| ServiceError::Stream(e.into()))?;
     let health = config.health.clone();
     let ledger = match &config.state_file {
         Some(path) => {
             let (file, reset) = statefile::StateFile::open(path, &identity)
-                .map_err(|e| ServiceError::StateFile(e.to_string()))?;
+                .map_err(|e| ServiceError::StateFile(e.into()))?;
             if let Some(why) = reset {
                 tracing::warn!(service = D::NAME, file = %path.display(), %why, "state file emptied; rebuilding it from the log");
             }
