@@ -20,14 +20,6 @@ pub enum Lang {
 
 impl Lang {
     /// The text in this language.
-    pub fn t(self, vi: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
-    }
-
-    /// Picks between two owned texts (labels that come from the domain types).
     pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Vi => vi,
@@ -112,7 +104,7 @@ impl View {
     }
 
     pub fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
-        self.lang.t(vi, en)
+        self.lang.pick(vi, en)
     }
 
     /// A link to `path` keeping this page's language, day and year.
@@ -256,7 +248,7 @@ pub fn frame(
                             li { a href=(view.href("/audit")) { (view.t("Kiểm tra, giám sát", "Audit")) } }
                             li class="lang" {
                                 a href=(toggle) hreflang=(other.code()) lang=(other.code()) id="lang-toggle" {
-                                    (other.t("Tiếng Việt", "English"))
+                                    (other.pick("Tiếng Việt", "English"))
                                 }
                             }
                         }

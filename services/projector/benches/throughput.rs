@@ -123,7 +123,7 @@ async fn parent() {
     init_stream(&js, &StreamSettings::default()).await.expect("stream");
     let wanted = events_wanted();
     let started = Instant::now();
-    let last = fill(&js, wanted).await;
+    let last = reform_shared::testkit::publish_all(&js, wanted, message).await;
     let fill_secs = started.elapsed().as_secs_f64();
     println!(
         "filled {last} events in {fill_secs:.1} s ({:.0} events/s published)",
@@ -446,10 +446,6 @@ fn message(i: u64) -> (String, Vec<u8>) {
     };
     let (bytes, _) = codec::encode(&envelope).expect("encodes");
     (aggregate.subject(), bytes)
-}
-
-async fn fill(js: &async_nats::jetstream::Context, wanted: u64) -> u64 {
-    reform_shared::testkit::publish_all(js, wanted, message).await
 }
 
 /// The bare consumer: the projector's consumer settings and ack pattern, nothing applied.

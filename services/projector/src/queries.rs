@@ -80,15 +80,8 @@ pub struct TasksQuery {
     pub filter: views::TaskFilter,
 }
 
-/// A unit's documents for a year (its sub-units' included).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EvidenceQuery {
-    pub unit: UnitId,
-    pub year: u16,
-    #[serde(default)]
-    pub as_of: Option<Date>,
-}
+/// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.
+pub type EvidenceQuery = UnitQuery;
 
 /// A unit's digest (đôn đốc): due within a week, overdue and completed since `since`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,69 +148,60 @@ fn unknown<T>(e: QueryError) -> Answer<T> {
     Answer::Failed { kind: FailureKind::Unknown, message: e.to_string() }
 }
 
-/// Answers a unit-progress query from the store.
-pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
-    match store.load_unit(&q.unit, q.year) {
-        Ok(state) => match views::unit_progress(&state, &q.unit, q.year, basis(q.as_of)) {
+/// The answer to a query: the view computed from the slice `loaded`, or why not.
+fn answer<T>(
+    loaded: Result<crate::model::State, crate::store::StoreError>,
+    view: impl FnOnce(&crate::model::State) -> Result<T, QueryError>,
+) -> Answer<T> {
+    match loaded {
+        Ok(state) => match view(&state) {
             Ok(view) => Answer::Ok { view },
             Err(e) => unknown(e),
         },
         Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
     }
+}
+
+/// Answers a unit-progress query from the store.
+pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        views::unit_progress(state, &q.unit, q.year, basis(q.as_of))
+    })
 }
 
 /// Answers a task register query from the store: the unit's tree and year, as the unit view
 /// loads them.
 pub fn answer_tasks(store: &Store, q: &TasksQuery) -> Answer<views::TaskList> {
-    match store.load_unit(&q.unit, q.year) {
-        Ok(state) => match views::task_list(&state, &q.unit, q.year, basis(q.as_of), &q.filter) {
-            Ok(view) => Answer::Ok { view },
-            Err(e) => unknown(e),
-        },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        views::task_list(state, &q.unit, q.year, basis(q.as_of), &q.filter)
+    })
 }
 
 /// Answers a ranking query from the store.
 pub fn answer_ranking(store: &Store, q: &RankingQuery) -> Answer<Ranking> {
-    match store.load_ranking(&q.parent, q.kind, q.year) {
-        Ok(state) => match views::ranking(&state, &q.parent, q.kind, q.year, basis(q.as_of)) {
-            Ok(view) => Answer::Ok { view },
-            Err(e) => unknown(e),
-        },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_ranking(&q.parent, q.kind, q.year), |state| {
+        views::ranking(state, &q.parent, q.kind, q.year, basis(q.as_of))
+    })
 }
 
 /// Answers a timeline query from the store.
 pub fn answer_timeline(store: &Store, q: &TimelineQuery) -> Answer<Timeline> {
-    match store.load_timeline(&q.person) {
-        Ok(state) => match views::timeline(&state, &q.person, basis(q.as_of)) {
-            Ok(view) => Answer::Ok { view },
-            Err(e) => unknown(e),
-        },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_timeline(&q.person), |state| {
+        views::timeline(state, &q.person, basis(q.as_of))
+    })
 }
 
 /// Answers the directory query from the store.
 pub fn answer_directory(store: &Store) -> Answer<Directory> {
-    match store.load_directory() {
-        Ok(state) => Answer::Ok { view: registers::directory(&state) },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_directory(), |state| Ok(registers::directory(state)))
 }
 
 /// Answers an evidence register query from the store: the unit's tree and year, as the unit
 /// view loads them.
 pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList> {
-    match store.load_unit(&q.unit, q.year) {
-        Ok(state) => match registers::evidence_list(&state, &q.unit, q.year, basis(q.as_of)) {
-            Ok(view) => Answer::Ok { view },
-            Err(e) => unknown(e),
-        },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        registers::evidence_list(state, &q.unit, q.year, basis(q.as_of))
+    })
 }
 
 /// Answers a digest query from the store.
@@ -230,14 +214,9 @@ pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
         let message = format!("since {since} is after the digest's day {on}");
         return Answer::Failed { kind: FailureKind::Invalid, message };
     }
-    let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
-    match store.load_unit_years(&q.unit, &[year.saturating_sub(1), year]) {
-        Ok(state) => match registers::digest(&state, &q.unit, q.person.as_ref(), on, since) {
-            Ok(view) => Answer::Ok { view },
-            Err(e) => unknown(e),
-        },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
-    }
+    answer(store.load_unit_years(&q.unit, &registers::digest_years(on)), |state| {
+        registers::digest(state, &q.unit, q.person.as_ref(), on, since)
+    })
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {

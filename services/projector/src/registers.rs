@@ -162,6 +162,12 @@ pub struct Digest {
     pub completed: Vec<(Date, crate::views::TaskRow)>,
 }
 
+/// The years whose tasks a digest of `on` looks at: its own and the one before.
+pub fn digest_years(on: Date) -> [u16; 2] {
+    let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
+    [year.saturating_sub(1), year]
+}
+
 /// The digest of `unit`'s tree (only `person`'s tasks, when given). Tasks count in their year
 /// of assignment, so last year's tasks still due are looked at too.
 pub fn digest(
@@ -175,9 +181,8 @@ pub fn digest(
     let basis = Basis::AsTrueAt { date: on };
     let filter =
         TaskFilter { with_sub_units: true, person: person.cloned(), ..TaskFilter::default() };
-    let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
     let mut rows = Vec::new();
-    for y in [year.saturating_sub(1), year] {
+    for y in digest_years(on) {
         rows.extend(task_list(state, unit, y, basis, &filter)?.tasks);
     }
     let days = |from: Date, to: Date| (to.0 - from.0).num_days();

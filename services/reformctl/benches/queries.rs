@@ -13,13 +13,10 @@ use reform_projector::queries::{self, RankingQuery, TimelineQuery, UnitQuery};
 use reform_shared::event::UnitKind;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
+use reform_shared::testkit::id;
 use reformctl::demo;
 use reformctl::up::Shutdown;
 use std::time::{Duration, Instant};
-
-fn id<T: std::str::FromStr>(text: &str) -> T {
-    text.parse().ok().expect("a valid id")
-}
 
 fn percentile(sorted: &[Duration], p: usize) -> f64 {
     let i = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));

@@ -6,7 +6,6 @@
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, FailureKind};
 use crate::table::{Align, Table};
-use crate::task_list::status_label;
 use reform_projector::queries::{self, DigestQuery};
 use reform_projector::registers::Digest;
 use reform_projector::views::TaskRow;
@@ -95,8 +94,8 @@ pub fn render(d: &Digest) -> String {
         ]);
         for (done, t) in rows {
             let status = match done {
-                Some(on) => format!("{} ngày {on}", status_label(t.status)),
-                None => status_label(t.status).to_owned(),
+                Some(on) => format!("{} ngày {on}", t.status.label_vi()),
+                None => t.status.label_vi().to_owned(),
             };
             table.row(vec![
                 t.due.to_string(),

@@ -46,11 +46,6 @@ fn parse_status(text: &str) -> Result<TaskStatus, String> {
     })
 }
 
-/// The state as a Vietnamese reader says it.
-pub fn status_label(status: TaskStatus) -> &'static str {
-    status.label_vi()
-}
-
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let query = TasksQuery {
         unit: args.unit,
@@ -87,8 +82,8 @@ pub fn render(list: &TaskList) -> String {
     ]);
     for t in &list.tasks {
         let status = match t.days_overdue {
-            Some(days) => format!("{} {days} ngày", status_label(t.status)),
-            None => status_label(t.status).to_owned(),
+            Some(days) => format!("{} {days} ngày", t.status.label_vi()),
+            None => t.status.label_vi().to_owned(),
         };
         table.row(vec![
             t.due.to_string(),

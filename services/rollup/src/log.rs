@@ -18,6 +18,15 @@ pub enum End {
     Sequence(u64),
 }
 
+impl End {
+    /// What was known at the end of `day` (Vietnam time): every event recorded before the
+    /// next day's midnight, at most through `head`.
+    pub fn known_at(day: reform_shared::time::Date, head: u64) -> End {
+        let next = day.succ().unwrap_or(day);
+        End::RecordedBefore { at: Timestamp::at_vietnam_midnight(next), head }
+    }
+}
+
 /// The state after the events of the prefix, and the last sequence it holds. Unreadable
 /// messages an operator skipped (`reform_shared::skips`) are gone past, as every reader does;
 /// any other unreadable message stops the read, naming it.

@@ -18,21 +18,17 @@
 //! ready (VmRSS), read from `/proc`.
 
 use reform_shared::codec;
-use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
+use reform_shared::envelope::ChainLink;
 use reform_shared::event::Event;
-use reform_shared::ids::CommandId;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::subject::Aggregate;
-use reform_shared::time::{Date, Timestamp};
+use reform_shared::testkit::id;
+use reform_shared::time::Date;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const EVENTS_DEFAULT: u64 = 1_000_000;
-
-fn id<T: std::str::FromStr>(text: &str) -> T {
-    text.parse().ok().expect("a valid id")
-}
 
 fn event(i: u64) -> Event {
     let task = id(&format!("t{}", i / 4));
@@ -62,24 +58,10 @@ fn event(i: u64) -> Event {
 fn message(i: u64) -> (String, Vec<u8>) {
     let event = event(i);
     let aggregate = Aggregate::of(&event);
-    let command: CommandId = id(&format!("bench-{i}"));
-    let at = Timestamp::at_vietnam_noon(Date::from_ymd(2016, 6, 1).expect("date"));
-    let envelope = Envelope {
-        event_id: EventId::for_command(&command),
-        occurred_at: at,
-        recorded_at: at,
-        actor: Actor::Service("bench".into()),
-        command_id: command,
-        chain: ChainLink::first(aggregate.chain_key()),
-        signature: None,
-        event,
-    };
-    let (bytes, _) = codec::encode(&envelope).expect("encodes");
+    let draft = reform_shared::testkit::draft(&format!("bench-{i}"), "2016-06-01", event);
+    let (bytes, _) = codec::encode(&draft.into_envelope(ChainLink::first(aggregate.chain_key())))
+        .expect("encodes");
     (aggregate.subject(), bytes)
-}
-
-async fn fill(js: &async_nats::jetstream::Context, wanted: u64) -> u64 {
-    reform_shared::testkit::publish_all(js, wanted, message).await
 }
 
 fn status_kb(pid: u32, field: &str) -> u64 {
@@ -143,7 +125,7 @@ async fn main() {
     let js = async_nats::jetstream::new(client.clone());
     init_stream(&js, &StreamSettings::default()).await.expect("stream");
     let filling = Instant::now();
-    let last = fill(&js, wanted).await;
+    let last = reform_shared::testkit::publish_all(&js, wanted, message).await;
     println!("filled {last} events in {:.1} s", filling.elapsed().as_secs_f64());
     let state = dir.path().join("tasks.redb");
     println!(

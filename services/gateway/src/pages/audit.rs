@@ -15,7 +15,6 @@ use reform_shared::audit::read::{stream_info, verify_stream};
 use reform_shared::audit::verify::{Verdict, Verifier};
 use reform_shared::event::Stage;
 use reform_shared::ids::UnitId;
-use reform_shared::time::Timestamp;
 use std::sync::Arc;
 
 /// How many of the latest closed periods show their checkpoints.
@@ -164,10 +163,7 @@ async fn replay(
     let js = app.js();
     let head = stream_info(&js).await.map_err(|e| e.to_string())?.state.last_sequence;
     let (end, today) = match prefix {
-        Prefix::KnownAt(day) => {
-            let next = day.succ().unwrap_or(day);
-            (End::RecordedBefore { at: Timestamp::at_vietnam_midnight(next), head }, day)
-        }
+        Prefix::KnownAt(day) => (End::known_at(day, head), day),
         Prefix::Through(seq) => {
             (End::Sequence(seq.min(head)), reform_shared::time::Date::today_in_vietnam())
         }

@@ -10,7 +10,7 @@ use reform_projector::model::{apply, State};
 use reform_projector::store::{Flush, Item, Store};
 use reform_projector::views::{self as views, Basis, QueryError};
 use reform_rollup::log::{self, End};
-use reform_shared::time::{Date, Timestamp};
+use reform_shared::time::Date;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -38,10 +38,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(client);
     let head = log::head(&js).await?;
     let end = match (args.known_at, args.through) {
-        (Some(day), _) => {
-            let next = day.succ().unwrap_or(day);
-            End::RecordedBefore { at: Timestamp::at_vietnam_midnight(next), head }
-        }
+        (Some(day), _) => End::known_at(day, head),
         (None, Some(seq)) => End::Sequence(seq.min(head)),
         (None, None) => End::Sequence(head),
     };
