@@ -560,9 +560,11 @@ fn stages() {
         let items: Vec<reform_projector::store::Item> = messages
             .iter()
             .zip(first + 1..)
-            .map(|(bytes, seq)| reform_projector::store::Item {
-                seq,
-                record: Some(codec::decode(bytes).expect("decodes")),
+            .map(|(bytes, seq)| {
+                reform_projector::store::Item::new(
+                    seq,
+                    Some(codec::decode(bytes).expect("decodes")),
+                )
             })
             .collect();
         decoding += started.elapsed();

@@ -9,6 +9,7 @@
 //! a batch is acked once its commit returns; with `AckPolicy::All` that one ack covers the
 //! batch.
 
+use crate::split::Ownership;
 use crate::store::{Flush, Item, Store};
 use crate::Error;
 use async_nats::jetstream;
@@ -82,9 +83,12 @@ pub enum Until {
 /// `registry` holds the operators' skips from the shared record ([`reform_shared::skips`]):
 /// sequence → SHA-256 of the bytes skipped. Skips recorded in the views file by earlier builds
 /// are honoured too.
+#[allow(clippy::too_many_arguments)]
 pub async fn project<S, E>(
     messages: S,
     store: Arc<Store>,
+    mut ownership: Ownership,
+    js: &jetstream::Context,
     batch_events_max: usize,
     status: &watch::Sender<u64>,
     registry: &BTreeMap<u64, String>,
@@ -167,7 +171,11 @@ where
                 let Some(chunk) = chunk else {
                     break Err(Error::Consumer("the consumer's message stream ended".into()));
                 };
-                if let Err(e) = read_chunk(chunk, &skipped, &mut dispatched, &mut pending) {
+                let needs = match read_chunk(chunk, &skipped, &mut dispatched, &mut pending, &mut ownership) {
+                    Ok(needs) => needs,
+                    Err(e) => break Err(e),
+                };
+                if let Err(e) = fetch_histories(js, &ownership, needs, &mut pending).await {
                     break Err(e);
                 }
                 gathering.store(pending.is_some(), Ordering::Relaxed);
@@ -194,16 +202,24 @@ where
     outcome.map(|()| applied)
 }
 
+/// A task moving into the projector's provinces: the index of its move in the pending batch.
+struct NeedsHistory {
+    index: usize,
+}
+
 /// Decodes a chunk of messages into the batch being gathered, dropping redeliveries of what
 /// was already dispatched and keeping only the last acker. After an unreadable event the batch
 /// takes nothing more: it carries the failure to the applier, which commits what came before
-/// and stops.
+/// and stops. An event a split projector does not own joins as an empty item; the moves that
+/// need their task's earlier events are returned.
 fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
     chunk: Vec<Result<jetstream::Message, E>>,
     skipped: &Skips,
     dispatched: &mut u64,
     pending: &mut Option<Batch>,
-) -> Result<(), Error> {
+    ownership: &mut Ownership,
+) -> Result<Vec<NeedsHistory>, Error> {
+    let mut needs = Vec::new();
     for message in chunk {
         let message = message.map_err(|e| Error::Consumer(e.into()))?;
         let info = message.info().map_err(Error::Consumer)?;
@@ -236,7 +252,16 @@ fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
         }
         *dispatched = seq;
         match decode(seq, &message.payload, skipped) {
-            Ok(item) => {
+            Ok(mut item) => {
+                if let Some(record) = &item.record {
+                    let event = &record.envelope.event;
+                    ownership.observe(event);
+                    if !ownership.keeps(event) {
+                        item.record = None;
+                    } else if ownership.needs_history(event).is_some() {
+                        needs.push(NeedsHistory { index: batch.items.len() });
+                    }
+                }
                 batch.items.push(item);
                 batch.acker = Some(acker);
                 batch.more_waiting = more_waiting;
@@ -244,7 +269,86 @@ fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
             Err(e) => batch.failure = Some(e),
         }
     }
+    Ok(needs)
+}
+
+/// How long fetching a task's earlier events may take before the session starts again.
+const HISTORY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Fetches, for each task moving in, the earlier events of the task this projector skipped.
+async fn fetch_histories(
+    js: &jetstream::Context,
+    ownership: &Ownership,
+    needs: Vec<NeedsHistory>,
+    pending: &mut Option<Batch>,
+) -> Result<(), Error> {
+    let Some(batch) = pending.as_mut() else { return Ok(()) };
+    for NeedsHistory { index } in needs {
+        let Some(item) = batch.items.get_mut(index) else { continue };
+        let Some(record) = &item.record else { continue };
+        let history = tokio::time::timeout(
+            HISTORY_TIMEOUT,
+            task_history(js, ownership, &record.envelope.event, item.seq),
+        )
+        .await
+        .map_err(|_| {
+            Error::Consumer(
+                format!(
+                    "fetching the earlier events of the task moved at sequence {} took over {HISTORY_TIMEOUT:?}",
+                    item.seq
+                )
+                .into(),
+            )
+        })??;
+        tracing::info!(
+            sequence = item.seq,
+            earlier = history.len(),
+            "a task moved into this projector's provinces; its earlier events fetched"
+        );
+        item.history = history;
+    }
     Ok(())
+}
+
+/// The events of the moved task before sequence `before` that this projector did not keep,
+/// read from the log on the task's subject (every unit: `par.evt.tasks.*.task.<id>`).
+async fn task_history(
+    js: &jetstream::Context,
+    ownership: &Ownership,
+    moved: &reform_shared::event::Event,
+    before: u64,
+) -> Result<Vec<(u64, reform_shared::envelope::Record)>, Error> {
+    let stream = js
+        .get_stream(reform_shared::subject::STREAM_NAME)
+        .await
+        .map_err(|e| Error::Stream(e.into()))?;
+    let filter = reform_shared::subject::Aggregate::of(moved).check_subject();
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            name: Some(reform_shared::stream::reader_name("task-history")),
+            filter_subject: filter,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| Error::Consumer(e.into()))?;
+    let mut messages = consumer.messages().await.map_err(|e| Error::Consumer(e.into()))?;
+    let mut out = Vec::new();
+    // The move itself is on the subject, so the read always reaches `before`.
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| Error::Consumer(e.into()))?;
+        let seq = message.info().map_err(Error::Consumer)?.stream_sequence;
+        if seq >= before {
+            break;
+        }
+        // An event that does not decode was skipped by an operator when the reader passed it
+        // (the reader halts at every other), so it stays skipped here.
+        if let Ok(record) = codec::decode(&message.payload) {
+            if !ownership.keeps(&record.envelope.event) {
+                out.push((seq, record));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn ack(acker: Option<Acker>) {
@@ -334,11 +438,11 @@ fn decode(seq: u64, payload: &Bytes, skipped: &Skips) -> Result<Item, Error> {
         None => false,
     };
     if covered {
-        return Ok(Item { seq, record: None });
+        return Ok(Item::new(seq, None));
     }
     match codec::decode(payload) {
         Ok(record) if crate::model::business_date(&record).is_some() => {
-            Ok(Item { seq, record: Some(record) })
+            Ok(Item::new(seq, Some(record)))
         }
         Ok(record) => {
             Err(Error::OutsideCalendar { sequence: seq, millis: record.envelope.occurred_at.0 })

@@ -21,6 +21,8 @@ pub mod consume;
 pub mod model;
 pub mod queries;
 pub mod registers;
+mod route;
+pub mod split;
 pub mod store;
 pub mod tree;
 pub mod views;
@@ -65,6 +67,8 @@ pub struct Config {
     pub consumer: String,
     pub stream: StreamSettings,
     pub batch_events_max: usize,
+    /// The provinces whose events this projector applies and whose queries it answers.
+    pub owns: split::Owns,
 }
 
 impl Config {
@@ -74,6 +78,7 @@ impl Config {
             consumer: CONSUMER_DEFAULT.to_owned(),
             stream: StreamSettings::default(),
             batch_events_max: BATCH_EVENTS_MAX,
+            owns: split::Owns::Everything,
         }
     }
 }
@@ -287,6 +292,7 @@ pub async fn run(
     let queries = tokio::spawn(queries::serve(
         client,
         store.clone(),
+        config.owns.clone(),
         status_rx,
         health.clone(),
         caught_up,
@@ -346,9 +352,15 @@ pub async fn run(
         };
         health.following();
         let registry = skip_registry(&js).await;
+        let ownership = match ownership(&store, &config.owns) {
+            Ok(o) => o,
+            Err(e) => break Err(e),
+        };
         let outcome = consume::project(
             messages,
             store.clone(),
+            ownership,
+            &js,
             config.batch_events_max,
             &status_tx,
             &registry,
@@ -385,6 +397,16 @@ pub async fn run(
     tracing::info!(result = ?projected.as_ref().map(|_| ()), "projector stopped");
     projected?;
     served
+}
+
+/// What the reader starts a session from: the units the views hold, when the projector owns
+/// only some provinces.
+fn ownership(store: &Store, owns: &split::Owns) -> Result<split::Ownership, Error> {
+    let parents = match owns {
+        split::Owns::Everything => Default::default(),
+        split::Owns::Provinces(_) => store.unit_parents()?,
+    };
+    Ok(split::Ownership::new(owns.clone(), parents))
 }
 
 /// Waits out the backoff (doubling it); true when shutdown came first.
@@ -455,6 +477,8 @@ pub async fn rebuild(client: async_nats::Client, config: Config) -> Result<Dump,
         consume::project(
             messages,
             store.clone(),
+            ownership(&store, &config.owns)?,
+            &js,
             config.batch_events_max,
             &status,
             &registry,

@@ -21,6 +21,10 @@ struct Cli {
     /// The durable consumer's name: one per views file.
     #[arg(long, global = true, default_value = CONSUMER_DEFAULT)]
     consumer: String,
+    /// Own only these provinces (comma-separated unit ids): apply their events and answer
+    /// their queries, passing the others' to their owners. Every province needs an owner.
+    #[arg(long, env = "PAR_PROJECTOR_PROVINCES", global = true, value_parser = reform_projector::split::Owns::parse)]
+    provinces: Option<reform_projector::split::Owns>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -60,6 +64,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::new(cli.db.clone());
     config.consumer = cli.consumer.clone();
+    config.owns = cli.provinces.clone().unwrap_or_default();
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             let client = edge::connect(&cli.nats_url).await?;

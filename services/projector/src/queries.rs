@@ -34,6 +34,12 @@ pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
 pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
 /// Subject of the digest query: what is due, went overdue and was completed.
 pub const SUBJECT_DIGEST: &str = "par.view.digest";
+/// Subject of the national ranking: every unit of a kind in the country.
+pub const SUBJECT_NATIONAL: &str = "par.view.national";
+/// Where a split projector sends a query about a province it does not own:
+/// `par.view.owner.<province>.<view>`, answered by the province's owner alone. Services only:
+/// people's accounts may send `par.view.<view>` and nothing deeper.
+pub const OWNER_PREFIX: &str = "par.view.owner";
 /// Subject of the status query: the checkpoint.
 pub const SUBJECT_STATUS: &str = "par.view.status";
 /// How long a client waits for a view.
@@ -78,6 +84,24 @@ pub struct TasksQuery {
     pub as_of: Option<Date>,
     #[serde(default)]
     pub filter: views::TaskFilter,
+}
+
+/// Every unit of `kind` in the country ranked for `year`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NationalQuery {
+    pub kind: UnitKind,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+/// One province's share of a national ranking, as its owner answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NationalPart {
+    pub peers: Vec<views::Peer>,
+    /// The framework's highest total (0 when none is published).
+    pub max_total_hundredths: u64,
 }
 
 /// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.
@@ -136,7 +160,7 @@ pub enum ViewError {
     BadReply(String),
 }
 
-fn basis(as_of: Option<Date>) -> Basis {
+pub(crate) fn basis(as_of: Option<Date>) -> Basis {
     match as_of {
         Some(date) => Basis::AsTrueAt { date },
         // The edge: the only place the projector reads the clock.
@@ -191,6 +215,23 @@ pub fn answer_timeline(store: &Store, q: &TimelineQuery) -> Answer<Timeline> {
     })
 }
 
+/// One province's peers for a national ranking, from the store.
+pub fn answer_national_part(
+    store: &Store,
+    province: &UnitId,
+    q: &NationalQuery,
+) -> Answer<NationalPart> {
+    match store.load_peers_in(province, q.kind, q.year) {
+        Ok((state, units)) => Answer::Ok {
+            view: NationalPart {
+                peers: views::peers(&state, &units, q.year, basis(q.as_of)),
+                max_total_hundredths: views::max_total(&state, q.year, q.kind),
+            },
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
 /// Answers the directory query from the store.
 pub fn answer_directory(store: &Store) -> Answer<Directory> {
     answer(store.load_directory(), |state| Ok(registers::directory(state)))
@@ -219,31 +260,26 @@ pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
     })
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     if bytes.len() > QUERY_BYTES_MAX {
         return Err(format!("{} bytes is over the {QUERY_BYTES_MAX} a query may be", bytes.len()));
     }
     serde_json::from_slice(bytes).map_err(|e| format!("not a valid query: {e}"))
 }
 
-/// Computes one answer off the async threads (a timeline may read many records).
-async fn respond(
-    store: Arc<Store>,
-    status: &watch::Receiver<u64>,
-    subject: &str,
-    payload: &[u8],
-) -> Vec<u8> {
-    fn reply<T: Serialize>(answer: &Answer<T>) -> Vec<u8> {
-        serde_json::to_vec(answer).unwrap_or_default()
-    }
-    fn invalid(message: String) -> Vec<u8> {
-        reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
-    }
+pub(crate) fn reply<T: Serialize>(answer: &Answer<T>) -> Vec<u8> {
+    serde_json::to_vec(answer).unwrap_or_default()
+}
+
+pub(crate) fn invalid(message: String) -> Vec<u8> {
+    reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
+}
+
+/// Answers a view from this projector's own file, off the async threads (a timeline may read
+/// many records). `subject` is the public view's.
+pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]) -> Vec<u8> {
     let payload = payload.to_vec();
     let subject = subject.to_owned();
-    if subject == SUBJECT_STATUS {
-        return reply(&Answer::Ok { view: Status { applied_through: *status.borrow() } });
-    }
     let work = tokio::task::spawn_blocking(move || match subject.as_str() {
         SUBJECT_UNIT => parse(&payload).map_or_else(invalid, |q| reply(&answer_unit(&store, &q))),
         SUBJECT_RANKING => {
@@ -268,7 +304,7 @@ async fn respond(
 }
 
 /// The views' endpoints, by name.
-const VIEW_ENDPOINTS: [(&str, &str); 7] = [
+const VIEW_ENDPOINTS: [(&str, &str); 8] = [
     ("unit", SUBJECT_UNIT),
     ("ranking", SUBJECT_RANKING),
     ("timeline", SUBJECT_TIMELINE),
@@ -276,6 +312,7 @@ const VIEW_ENDPOINTS: [(&str, &str); 7] = [
     ("evidence", SUBJECT_EVIDENCE),
     ("directory", SUBJECT_DIRECTORY),
     ("digest", SUBJECT_DIGEST),
+    ("national", SUBJECT_NATIONAL),
 ];
 
 /// Serves the queries until `shutdown` resolves: the status at once, the views once `ready`
@@ -283,6 +320,7 @@ const VIEW_ENDPOINTS: [(&str, &str); 7] = [
 pub async fn serve(
     client: async_nats::Client,
     store: Arc<Store>,
+    owns: crate::split::Owns,
     status: watch::Receiver<u64>,
     health: reform_shared::service::health::HealthCell,
     ready: impl Future<Output = ()>,
@@ -304,6 +342,8 @@ pub async fn serve(
         .start("par-projector", env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;
+    let router =
+        Arc::new(crate::route::Router { client: client.clone(), store, owns: owns.clone() });
     let status_endpoint =
         service.endpoint_builder().name("status").add(SUBJECT_STATUS).await.map_err(register)?;
     let mut requests = futures::stream::select_all([status_endpoint
@@ -321,6 +361,19 @@ pub async fn serve(
                     let endpoint =
                         service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
                     requests.push(endpoint.map(move |request| (subject, request)).boxed());
+                }
+                // The owner's subjects: one per province owned, or all of them.
+                let owned: Vec<(String, String)> = match &owns {
+                    crate::split::Owns::Everything => vec![("owner".into(), format!("{OWNER_PREFIX}.*.*"))],
+                    crate::split::Owns::Provinces(set) => set
+                        .iter()
+                        .map(|p| (format!("owner-{p}"), format!("{OWNER_PREFIX}.{p}.*")))
+                        .collect(),
+                };
+                for (name, subject) in owned {
+                    let endpoint =
+                        service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
+                    requests.push(endpoint.map(move |request| (OWNER_PREFIX, request)).boxed());
                 }
                 tracing::info!(applied_through = *status.borrow(), "serving the views");
             }
@@ -342,10 +395,16 @@ pub async fn serve(
                     let _ = request.respond(Ok(bytes.into())).await;
                     continue;
                 }
-                let store = store.clone();
+                let router = router.clone();
                 let status = status.clone();
                 tokio::spawn(async move {
-                    let bytes = respond(store, &status, subject, &request.message.payload).await;
+                    let bytes = if subject == SUBJECT_STATUS {
+                        reply(&Answer::Ok { view: Status { applied_through: *status.borrow() } })
+                    } else if subject == OWNER_PREFIX {
+                        router.as_owner(&request.message.subject, &request.message.payload).await
+                    } else {
+                        router.public(subject, &request.message.payload).await
+                    };
                     if let Err(e) = request.respond(Ok(bytes.into())).await {
                         tracing::warn!(error = %e, "could not send a view");
                     }
@@ -380,6 +439,14 @@ async fn ask<Q: Serialize, T: DeserializeOwned>(
 /// A unit's progress for a year.
 pub async fn unit(client: &async_nats::Client, q: &UnitQuery) -> Result<UnitProgress, ViewError> {
     ask(client, SUBJECT_UNIT, q).await
+}
+
+/// Every unit of a kind in the country ranked for a year.
+pub async fn national(
+    client: &async_nats::Client,
+    q: &NationalQuery,
+) -> Result<views::NationalRanking, ViewError> {
+    ask(client, SUBJECT_NATIONAL, q).await
 }
 
 /// A peer group's ranking for a year.

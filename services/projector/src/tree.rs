@@ -64,6 +64,25 @@ pub fn below<T: Tree>(tree: &mut T, unit: &UnitId, which: Below) -> Result<Vec<U
     Ok(out)
 }
 
+/// The province a unit belongs to: the top of its chain of parents (a province has none).
+/// `parent` gives a unit's parent, `None` for a unit not known. `Ok(None)` when the unit itself
+/// is not known. A chain longer than [`SUB_UNIT_DEPTH_MAX`] (a cycle in a damaged log) ends
+/// where the limit stops it, so the answer stays deterministic.
+pub fn province_of<E>(
+    mut parent: impl FnMut(&UnitId) -> Result<Option<Option<UnitId>>, E>,
+    unit: &UnitId,
+) -> Result<Option<UnitId>, E> {
+    let mut at = unit.clone();
+    for _ in 0..=SUB_UNIT_DEPTH_MAX {
+        match parent(&at)? {
+            None if &at == unit => return Ok(None),
+            None | Some(None) => return Ok(Some(at)),
+            Some(Some(up)) => at = up,
+        }
+    }
+    Ok(Some(at))
+}
+
 /// The in-memory state (the whole model, or a prefix of the log replayed) as a tree.
 impl Tree for &State {
     type Error = Infallible;
@@ -116,6 +135,29 @@ mod tests {
         assert_eq!(all, ["sgd", "psu", "vb", "deep", "vb2"].map(id).to_vec());
         let divisions = below_in(&s, &id("sgd"), Below::Divisions);
         assert_eq!(divisions, ["vb", "vb2"].map(id).to_vec());
+    }
+
+    #[test]
+    fn a_units_province_is_the_top_of_its_chain() {
+        let id = |t: &str| -> UnitId { t.parse().expect("id") };
+        let parents: std::collections::BTreeMap<UnitId, Option<UnitId>> = [
+            ("st", None),
+            ("sgd", Some("st")),
+            ("sgd-vp", Some("sgd")),
+            ("a", Some("b")),
+            ("b", Some("a")),
+        ]
+        .into_iter()
+        .map(|(u, p)| (id(u), p.map(id)))
+        .collect();
+        let up = |u: &UnitId| Ok::<_, Infallible>(parents.get(u).cloned());
+        assert_eq!(province_of(up, &id("sgd-vp")), Ok(Some(id("st"))));
+        assert_eq!(province_of(up, &id("st")), Ok(Some(id("st"))));
+        assert_eq!(province_of(up, &id("nowhere")), Ok(None));
+        // A cycle ends at the limit, on the same unit every time.
+        let first = province_of(up, &id("a"));
+        assert!(first.as_ref().is_ok_and(Option::is_some));
+        assert_eq!(province_of(up, &id("a")), first);
     }
 
     #[test]

@@ -154,11 +154,7 @@ fn event() -> impl Strategy<Value = Record> {
 }
 
 fn items(records: &[Record]) -> Vec<Item> {
-    records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| Item { seq: i as u64 + 1, record: Some(r.clone()) })
-        .collect()
+    records.iter().enumerate().map(|(i, r)| Item::new(i as u64 + 1, Some(r.clone()))).collect()
 }
 
 fn store() -> (tempfile::TempDir, Store) {

@@ -84,6 +84,16 @@ redb_errors!(
 pub struct Item {
     pub seq: u64,
     pub record: Option<Record>,
+    /// Earlier events of the record's task, with their sequences, applied just before it: a
+    /// task moving into a split projector's provinces brings the history it skipped
+    /// ([`crate::split`]). Empty otherwise.
+    pub history: Vec<(u64, Record)>,
+}
+
+impl Item {
+    pub fn new(seq: u64, record: Option<Record>) -> Self {
+        Item { seq, record, history: Vec::new() }
+    }
 }
 
 /// Whether a commit waits for the disk.

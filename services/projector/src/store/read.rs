@@ -85,6 +85,88 @@ impl Store {
 }
 
 impl Store {
+    /// What the national ranking needs from one province: its units of `kind` (the province
+    /// itself for [`UnitKind::Province`]), their scores of this year and the year before, and
+    /// the framework.
+    pub fn load_peers_in(
+        &self,
+        province: &UnitId,
+        kind: UnitKind,
+        year: u16,
+    ) -> Result<(State, Vec<UnitId>), StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        let Some(rec) = r.unit(province, &mut state)? else { return Ok((state, Vec::new())) };
+        let mut members = vec![province.clone()];
+        members.extend(r.descendants(province, &mut state)?);
+        let mut peers = Vec::new();
+        for unit in members {
+            let is_kind = if &unit == province {
+                rec.kind == kind
+            } else {
+                state.units.get(&unit).is_some_and(|u| u.kind == kind)
+            };
+            if is_kind {
+                for y in [year, year.saturating_sub(1)] {
+                    r.scores(&unit, Some(y), &mut state)?;
+                }
+                peers.push(unit);
+            }
+        }
+        r.framework(year, kind, &mut state)?;
+        peers.sort();
+        Ok((state, peers))
+    }
+
+    /// Every unit's parent (`None` for a province): what a split projector's reader starts
+    /// from.
+    pub fn unit_parents(
+        &self,
+    ) -> Result<std::collections::HashMap<UnitId, Option<UnitId>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let units = txn.open_table(UNITS)?;
+        let mut out = std::collections::HashMap::new();
+        for row in units.iter()? {
+            let (k, v) = row?;
+            let rec: crate::model::UnitRec = decode("units", k.value(), v.value())?;
+            out.insert(parse_id("units", k.value())?, rec.parent);
+        }
+        Ok(out)
+    }
+
+    /// The provinces: the units with no parent, in id order.
+    pub fn provinces(&self) -> Result<Vec<UnitId>, StoreError> {
+        let mut out: Vec<UnitId> = self
+            .unit_parents()?
+            .into_iter()
+            .filter_map(|(unit, parent)| parent.is_none().then_some(unit))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The province a unit is in; `None` for a unit the views do not know.
+    pub fn province_of(&self, unit: &UnitId) -> Result<Option<UnitId>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let units = txn.open_table(UNITS)?;
+        let parent = |u: &UnitId| -> Result<Option<Option<UnitId>>, StoreError> {
+            let rec: Option<crate::model::UnitRec> = get_rec(&units, "units", u.as_str())?;
+            Ok(rec.map(|r| r.parent))
+        };
+        tree::province_of(parent, unit)
+    }
+
+    /// The units of a person's tenures, in id order, each once.
+    pub fn tenure_units(&self, person: &PersonId) -> Result<Vec<UnitId>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        let units: BTreeSet<UnitId> =
+            r.person_tenures(person, &mut state)?.into_iter().map(|t| t.unit).collect();
+        Ok(units.into_iter().collect())
+    }
+
     /// What the directory needs: every unit, person and tenure, and which frameworks exist
     /// (their keys; the criteria stay behind).
     pub fn load_directory(&self) -> Result<State, StoreError> {

@@ -42,22 +42,11 @@ impl Store {
                 }
                 match &item.record {
                     Some(record) => {
-                        let event = &record.envelope.event;
-                        // A record the event replaces whole is not read first; it still counts
-                        // as loaded, so a later event of the batch never reads over it.
-                        let replaces = crate::model::replaces(event);
-                        for key in crate::model::touched(event) {
-                            // Score changes are append-only rows: nothing to read (see load).
-                            if matches!(key, Touched::Score(_)) {
-                                continue;
-                            }
-                            if !loaded.contains(&key) {
-                                if !replaces {
-                                    tables.load(&key, &mut overlay)?;
-                                }
-                                loaded.insert(key);
-                            }
+                        for (seq, earlier) in &item.history {
+                            load_touched(&tables, earlier, &mut loaded, &mut overlay)?;
+                            apply(&mut overlay, earlier, *seq);
                         }
+                        load_touched(&tables, record, &mut loaded, &mut overlay)?;
                         apply(&mut overlay, record, item.seq);
                     }
                     None => overlay.applied_through = item.seq,
@@ -77,6 +66,32 @@ impl Store {
         self.db.begin_write()?.commit()?;
         Ok(())
     }
+}
+
+/// Loads the records an event touches that the batch has not loaded yet.
+fn load_touched(
+    tables: &Tables<'_>,
+    record: &reform_shared::envelope::Record,
+    loaded: &mut HashSet<Touched>,
+    overlay: &mut State,
+) -> Result<(), StoreError> {
+    let event = &record.envelope.event;
+    // A record the event replaces whole is not read first; it still counts as loaded, so a
+    // later event of the batch never reads over it.
+    let replaces = crate::model::replaces(event);
+    for key in crate::model::touched(event) {
+        // Score changes are append-only rows: nothing to read (see load).
+        if matches!(key, Touched::Score(_)) {
+            continue;
+        }
+        if !loaded.contains(&key) {
+            if !replaces {
+                tables.load(&key, overlay)?;
+            }
+            loaded.insert(key);
+        }
+    }
+    Ok(())
 }
 
 /// The write transaction's view tables, opened once per batch.

@@ -15,7 +15,7 @@ pub use reform_shared::testkit::events::*;
 /// How long a test waits for the projector to catch up before failing.
 pub const CATCH_UP_DEADLINE: Duration = Duration::from_secs(60);
 
-fn criterion(code: &str, component: Component, title: &str, max: u32) -> Criterion {
+pub fn criterion(code: &str, component: Component, title: &str, max: u32) -> Criterion {
     Criterion {
         code: id(code),
         component,
@@ -131,8 +131,11 @@ pub struct InProcess {
 
 impl InProcess {
     pub fn start(broker: &Broker, db: &Path) -> InProcess {
+        Self::with_config(broker, reform_projector::Config::new(db.to_path_buf()))
+    }
+
+    pub fn with_config(broker: &Broker, config: reform_projector::Config) -> InProcess {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let config = reform_projector::Config::new(db.to_path_buf());
         let client = broker.client.clone();
         let handle = tokio::spawn(async move {
             reform_projector::run(client, config, async {

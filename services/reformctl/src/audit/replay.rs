@@ -67,7 +67,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             None => state.applied_through = seq,
         }
         if let Some(store) = &store {
-            batch.push(Item { seq, record: record.cloned() });
+            batch.push(Item::new(seq, record.cloned()));
             if batch.len() >= BATCH {
                 if let Err(e) = store.apply_batch(&batch, Flush::Deferred) {
                     failed.get_or_insert(e);
