@@ -22,7 +22,7 @@ test:
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
-bench: bench-commands bench-projector bench-audit bench-startup bench-queries
+bench: bench-commands bench-projector bench-audit bench-startup bench-queries bench-scale
 
 # The tasks service against bare publish-with-ack, synced and lazy.
 bench-commands:
@@ -32,6 +32,14 @@ bench-commands:
 # A command service's start-up time and memory over PAR_BENCH_EVENTS events (default 1,000,000).
 bench-startup:
     cargo bench --locked -p reform-tasks --bench startup
+
+# Load the national workload (63 provinces, ten years, EVENTS events) into a broker's stream.
+gen-national NATS="nats://127.0.0.1:4222" EVENTS="10000000" SEED="20261201":
+    cargo run --locked --release -p reform-projector --example gen_national -- --nats {{NATS}} --events {{EVENTS}} --seed {{SEED}}
+
+# 1, 2 and 4 projectors over the national workload: replay, memory, query p50/p99 (PAR_BENCH_EVENTS).
+bench-scale:
+    cargo bench --locked -p reform-projector --bench scale
 
 # The projector against a bare consumer over PAR_BENCH_EVENTS events (default 1,000,000).
 bench-projector:

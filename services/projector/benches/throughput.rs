@@ -123,7 +123,7 @@ async fn parent() {
     init_stream(&js, &StreamSettings::default()).await.expect("stream");
     let wanted = events_wanted();
     let started = Instant::now();
-    let last = reform_shared::testkit::publish_all(&js, wanted, message).await;
+    let last = reform_shared::testkit::publish_all(&js, (0..wanted).map(message)).await;
     let fill_secs = started.elapsed().as_secs_f64();
     println!(
         "filled {last} events in {fill_secs:.1} s ({:.0} events/s published)",

@@ -311,7 +311,10 @@ async fn fetch_histories(
 }
 
 /// The events of the moved task before sequence `before` that this projector did not keep,
-/// read from the log on the task's subject (every unit: `par.evt.tasks.*.task.<id>`).
+/// read from the log on the task's subject (every unit: `par.evt.tasks.*.task.<id>`), one
+/// direct get each, from the first. The read must reach the move itself, which is on the
+/// subject: a replica that answers without it lags behind the log, and the session starts
+/// again rather than apply a history with a hole.
 async fn task_history(
     js: &jetstream::Context,
     ownership: &Ownership,
@@ -322,33 +325,31 @@ async fn task_history(
         .get_stream(reform_shared::subject::STREAM_NAME)
         .await
         .map_err(|e| Error::Stream(e.into()))?;
-    let filter = reform_shared::subject::Aggregate::of(moved).check_subject();
-    let consumer = stream
-        .create_consumer(jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("task-history")),
-            filter_subject: filter,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| Error::Consumer(e.into()))?;
-    let mut messages = consumer.messages().await.map_err(|e| Error::Consumer(e.into()))?;
+    let subject = reform_shared::subject::Aggregate::of(moved).check_subject();
     let mut out = Vec::new();
-    // The move itself is on the subject, so the read always reaches `before`.
-    while let Some(message) = messages.next().await {
-        let message = message.map_err(|e| Error::Consumer(e.into()))?;
-        let seq = message.info().map_err(Error::Consumer)?.stream_sequence;
-        if seq >= before {
-            break;
+    let mut from = 1;
+    loop {
+        let message =
+            stream.direct_get_next_for_subject(subject.clone(), Some(from)).await.map_err(|e| {
+                Error::Stream(
+                    format!(
+                        "reading {subject} from sequence {from}, before the move at {before}: {e}"
+                    )
+                    .into(),
+                )
+            })?;
+        if message.sequence >= before {
+            return Ok(out);
         }
         // An event that does not decode was skipped by an operator when the reader passed it
         // (the reader halts at every other), so it stays skipped here.
         if let Ok(record) = codec::decode(&message.payload) {
             if !ownership.keeps(&record.envelope.event) {
-                out.push((seq, record));
+                out.push((message.sequence, record));
             }
         }
+        from = message.sequence + 1;
     }
-    Ok(out)
 }
 
 async fn ack(acker: Option<Acker>) {

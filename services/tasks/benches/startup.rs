@@ -125,7 +125,7 @@ async fn main() {
     let js = async_nats::jetstream::new(client.clone());
     init_stream(&js, &StreamSettings::default()).await.expect("stream");
     let filling = Instant::now();
-    let last = reform_shared::testkit::publish_all(&js, wanted, message).await;
+    let last = reform_shared::testkit::publish_all(&js, (0..wanted).map(message)).await;
     println!("filled {last} events in {:.1} s", filling.elapsed().as_secs_f64());
     let state = dir.path().join("tasks.redb");
     println!(

@@ -3,6 +3,7 @@
 //! `nats-server` helper crate.
 
 pub mod events;
+pub mod national;
 
 use crate::append::{Appender, Draft};
 use crate::envelope::{Actor, ChainLink, Envelope, EventId, Record};
@@ -217,20 +218,18 @@ where
     }
 }
 
-/// Publishes `count` messages made by `message(i)`, with up to 4,096 acks outstanding, as the
+/// Publishes the messages (subject, bytes), with up to 4,096 acks outstanding, as the
 /// benchmarks fill a stream; returns the last sequence stored.
 pub async fn publish_all(
     js: &async_nats::jetstream::Context,
-    count: u64,
-    message: impl Fn(u64) -> (String, Vec<u8>),
+    messages: impl IntoIterator<Item = (String, Vec<u8>)>,
 ) -> u64 {
     use futures::StreamExt as _;
     use std::future::IntoFuture as _;
     const IN_FLIGHT_MAX: usize = 4_096;
     let mut in_flight = futures::stream::FuturesUnordered::new();
     let mut last = 0;
-    for i in 0..count {
-        let (subject, bytes) = message(i);
+    for (subject, bytes) in messages {
         let ack = js.publish(subject, bytes.into()).await.expect("publish");
         in_flight.push(ack.into_future());
         while in_flight.len() >= IN_FLIGHT_MAX {

@@ -99,7 +99,10 @@ impl Store {
         let mut state = State::default();
         let Some(rec) = r.unit(province, &mut state)? else { return Ok((state, Vec::new())) };
         let mut members = vec![province.clone()];
-        members.extend(r.descendants(province, &mut state)?);
+        // Provinces are tops: a province's own score is all a ranking of provinces needs.
+        if kind != UnitKind::Province {
+            members.extend(r.descendants(province, &mut state)?);
+        }
         let mut peers = Vec::new();
         for unit in members {
             let is_kind = if &unit == province {
