@@ -251,6 +251,12 @@ fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
             break;
         }
         *dispatched = seq;
+        if ownership.passes_by_subject(&message.subject) {
+            batch.items.push(Item::new(seq, None));
+            batch.acker = Some(acker);
+            batch.more_waiting = more_waiting;
+            continue;
+        }
         match decode(seq, &message.payload, skipped) {
             Ok(mut item) => {
                 if let Some(record) = &item.record {

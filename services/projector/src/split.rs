@@ -107,6 +107,33 @@ impl Ownership {
         }
     }
 
+    /// Whether the event on `subject` can be passed over without decoding it: one filed under
+    /// a unit of a province not owned here, of a kind that never moves between units (evidence,
+    /// scores, plans). A task's events are decoded, since a move out of an owned province is
+    /// filed under the new unit. Saves a split projector the decoding of most of what it does
+    /// not keep.
+    pub fn passes_by_subject(&self, subject: &str) -> bool {
+        if self.owns == Owns::Everything {
+            return false;
+        }
+        let mut tokens = subject.split('.').skip(2);
+        let (Some(family), Some(unit), Some(kind)) = (tokens.next(), tokens.next(), tokens.next())
+        else {
+            return false;
+        };
+        let movable = family == Family::Directory.as_str() || kind == "task";
+        if movable || unit == reform_shared::subject::NO_UNIT {
+            return false;
+        }
+        let Ok(unit) = unit.parse::<UnitId>() else { return false };
+        match (&self.owns, self.province_of(&unit)) {
+            (Owns::Provinces(set), Some(p)) if self.parents.contains_key(&unit) => {
+                !set.contains(&p)
+            }
+            _ => false,
+        }
+    }
+
     /// The task whose earlier events must be fetched before this one is applied: a task
     /// moving into an owned province from one this projector does not own.
     pub fn needs_history<'e>(&self, event: &'e Event) -> Option<&'e TaskId> {
@@ -158,6 +185,27 @@ mod tests {
         assert!(ct.keeps(&out));
         assert_eq!(ct.needs_history(&out).map(TaskId::as_str), Some("t1"));
         assert!(ownership("st,ct").needs_history(&out).is_none());
+    }
+
+    #[test]
+    fn events_that_never_move_are_passed_over_by_their_subject() {
+        use reform_shared::subject::Aggregate;
+        let st = ownership("st");
+        let subject = |e: &Event| Aggregate::of(e).subject();
+        let s = reform_shared::event::Stage::Final;
+        assert!(st.passes_by_subject(&subject(&score("ct-snv", 2016, "1.1", s, None, 100))));
+        assert!(!st.passes_by_subject(&subject(&score("st-sgd", 2016, "1.1", s, None, 100))));
+        // Tasks are decoded wherever they are filed; unknown units and the directory too.
+        assert!(!st.passes_by_subject(&subject(&assign("t2", "ct-snv", "a", "2016-03-01"))));
+        assert!(!st.passes_by_subject(&subject(&score("nowhere", 2016, "1.1", s, None, 1))));
+        assert!(!st.passes_by_subject(&subject(&unit(
+            "ct-y",
+            "y",
+            UnitKind::Department,
+            Some("ct")
+        ))));
+        assert!(!ownership("st,ct")
+            .passes_by_subject(&subject(&score("ct-snv", 2016, "1.1", s, None, 1))));
     }
 
     #[test]
