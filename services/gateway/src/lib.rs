@@ -63,6 +63,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::overview::root))
         .route("/provinces/{id}", get(pages::overview::province))
+        .route("/national", get(pages::overview::national))
         .route("/units/{id}", get(pages::unit::page))
         .route("/people/{id}", get(pages::person::page))
         .route("/audit", get(pages::audit::page))

@@ -51,6 +51,7 @@ pub struct Params {
     pub known: Option<String>,
     pub through: Option<String>,
     pub unit: Option<String>,
+    pub kind: Option<String>,
 }
 
 /// How a page is asked for: language, the day its figures are true at, the year.
@@ -244,6 +245,7 @@ pub fn frame(
                     nav aria-label=(view.t("Chính", "Main")) {
                         ul {
                             li { a href=(view.href("/")) { (view.t("Tổng quan", "Overview")) } }
+                            li { a href=(view.href("/national")) { (view.t("Toàn quốc", "National")) } }
                             li { a href=(view.href("/reports")) { (view.t("Báo cáo định kỳ", "Period reports")) } }
                             li { a href=(view.href("/audit")) { (view.t("Kiểm tra, giám sát", "Audit")) } }
                             li class="lang" {

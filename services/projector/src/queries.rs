@@ -232,6 +232,34 @@ pub fn answer_national_part(
     }
 }
 
+/// The national ranking from the provinces' parts, in any order.
+pub fn merge_national(
+    q: &NationalQuery,
+    provinces: usize,
+    parts: Vec<NationalPart>,
+) -> views::NationalRanking {
+    let max_total = parts.iter().map(|p| p.max_total_hundredths).max().unwrap_or(0);
+    let peers = parts.into_iter().flat_map(|p| p.peers).collect();
+    views::national_ranking(q.kind, q.year, basis(q.as_of), provinces, peers, max_total)
+}
+
+/// Answers the national ranking from one file that holds every province (one projector's,
+/// or a file `audit replay` wrote).
+pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::NationalRanking> {
+    let provinces = match store.provinces() {
+        Ok(p) => p,
+        Err(e) => return Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    };
+    let mut parts = Vec::new();
+    for province in &provinces {
+        match answer_national_part(store, province, q) {
+            Answer::Ok { view } => parts.push(view),
+            Answer::Failed { kind, message } => return Answer::Failed { kind, message },
+        }
+    }
+    Answer::Ok { view: merge_national(q, provinces.len(), parts) }
+}
+
 /// Answers the directory query from the store.
 pub fn answer_directory(store: &Store) -> Answer<Directory> {
     answer(store.load_directory(), |state| Ok(registers::directory(state)))

@@ -22,7 +22,7 @@ use crate::queries::{
 };
 use crate::split::Owns;
 use crate::store::{Store, StoreError};
-use crate::views::{self, Timeline};
+use crate::views::Timeline;
 use reform_shared::ids::UnitId;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -184,21 +184,14 @@ impl Router {
                 self.forward_typed::<NationalPart>(p, "national", payload).await
             }
         });
-        let mut peers = Vec::new();
-        let mut max_total = 0;
+        let mut gathered = Vec::new();
         for part in futures::future::join_all(parts).await {
             match part {
-                Ok(part) => {
-                    max_total = max_total.max(part.max_total_hundredths);
-                    peers.extend(part.peers);
-                }
+                Ok(part) => gathered.push(part),
                 Err(bytes) => return bytes,
             }
         }
-        let basis = queries::basis(q.as_of);
-        reply(&Answer::Ok {
-            view: views::national_ranking(q.kind, q.year, basis, provinces.len(), peers, max_total),
-        })
+        reply(&Answer::Ok { view: queries::merge_national(&q, provinces.len(), gathered) })
     }
 
     /// A leader's timeline: the tenures of every province the person held posts in, each from

@@ -789,6 +789,16 @@ pub struct NationalRanking {
     pub entries: Vec<RankEntry>,
 }
 
+/// The national ranking from a state that holds the whole country (a replayed prefix of the
+/// log): what the merge of every province's peers gives.
+pub fn national_in(state: &State, kind: UnitKind, year: u16, basis: Basis) -> NationalRanking {
+    let provinces = state.units.values().filter(|u| u.parent.is_none()).count();
+    let units: Vec<UnitId> =
+        state.units.iter().filter(|(_, u)| u.kind == kind).map(|(id, _)| id.clone()).collect();
+    let peers = peers(state, &units, year, basis);
+    national_ranking(kind, year, basis, provinces, peers, max_total(state, year, kind))
+}
+
 /// Ranks the peers gathered from every province. Their order does not matter.
 pub fn national_ranking(
     kind: UnitKind,

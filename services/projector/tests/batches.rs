@@ -238,6 +238,18 @@ proptest! {
             );
             let slice = store.load_directory().expect("load");
             prop_assert_eq!(registers::directory(&slice), registers::directory(&state));
+            // The national ranking, merged from each province's part, equals the one the whole
+            // state gives (the query takes a date, so as true at it).
+            if let Basis::AsTrueAt { date } = basis {
+                for kind in [UnitKind::Province, UnitKind::Department, UnitKind::Division] {
+                    let q = reform_projector::queries::NationalQuery { kind, year: 2016, as_of: Some(date) };
+                    let merged = match reform_projector::queries::answer_national(&store, &q) {
+                        reform_projector::queries::Answer::Ok { view } => view,
+                        other => panic!("national: {other:?}"),
+                    };
+                    prop_assert_eq!(merged, views::national_in(&state, kind, 2016, basis));
+                }
+            }
             for person in ["p1", "p2"] {
                 let slice = store.load_timeline(&id(person)).expect("load");
                 prop_assert_eq!(

@@ -4,6 +4,7 @@
 //! reformctl view unit --unit sgd --year 2016 [--as-of 2016-12-31] [--json]
 //! reformctl view ranking --parent st --kind district --year 2016 [--as-of …]
 //! reformctl view timeline --person nguyen-a [--as-of …]
+//! reformctl view national --kind province --year 2016 [--as-of …]
 //! ```
 //!
 //! Without `--as-of` a view is live ("as known now", overdue judged on today in Vietnam); with
@@ -11,8 +12,10 @@
 
 use crate::ctx::Ctx;
 use crate::table::{Align, Table};
-use reform_projector::queries::{self, RankingQuery, TimelineQuery, UnitQuery};
-use reform_projector::views::{Basis, Fact, Ranking, StageScores, Timeline, UnitProgress};
+use reform_projector::queries::{self, NationalQuery, RankingQuery, TimelineQuery, UnitQuery};
+use reform_projector::views::{
+    Basis, Fact, NationalRanking, RankEntry, Ranking, StageScores, Timeline, UnitProgress,
+};
 use reform_shared::event::{Role, Stage, UnitKind};
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::points::format_hundredths;
@@ -46,6 +49,16 @@ pub enum Cmd {
         #[arg(long)]
         parent: UnitId,
         /// province, department, district, division, public-service-unit or commune.
+        #[arg(long)]
+        kind: UnitKind,
+        #[arg(long)]
+        year: u16,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+    /// Every unit of one kind in the country ranked by final total for a year (the provinces
+    /// for the national PAR index).
+    National {
         #[arg(long)]
         kind: UnitKind,
         #[arg(long)]
@@ -88,6 +101,10 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             let query = TimelineQuery { person, as_of };
             print(ctx, &offline(queries::answer_timeline(&store, &query))?, render_timeline)
         }
+        Cmd::National { kind, year, as_of } => {
+            let query = NationalQuery { kind, year, as_of };
+            print(ctx, &offline(queries::answer_national(&store, &query))?, render_national)
+        }
     }
 }
 
@@ -117,6 +134,10 @@ pub async fn run_live(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Timeline { person, as_of } => {
             let view = queries::timeline(&client, &TimelineQuery { person, as_of }).await?;
             print(ctx, &view, render_timeline)
+        }
+        Cmd::National { kind, year, as_of } => {
+            let view = queries::national(&client, &NationalQuery { kind, year, as_of }).await?;
+            print(ctx, &view, render_national)
         }
     }
 }
@@ -280,6 +301,24 @@ pub fn render_ranking(v: &Ranking) -> String {
         v.year,
         basis_vi(&v.basis)
     );
+    out.push_str(&rank_table(&v.entries, v.group_size));
+    out
+}
+
+/// The national ranking as people read it.
+pub fn render_national(v: &NationalRanking) -> String {
+    let mut out = format!(
+        "Xếp hạng {} toàn quốc ({} tỉnh, thành phố) — năm {}, {}\n\n",
+        v.kind.label_vi(),
+        v.provinces,
+        v.year,
+        basis_vi(&v.basis)
+    );
+    out.push_str(&rank_table(&v.entries, v.group_size));
+    out
+}
+
+fn rank_table(entries: &[RankEntry], group_size: u32) -> String {
     let mut table = Table::new(&[
         ("Hạng", Align::Right),
         ("Đơn vị", Align::Left),
@@ -288,9 +327,8 @@ pub fn render_ranking(v: &Ranking) -> String {
         ("Năm trước", Align::Right),
         ("Thay đổi", Align::Right),
     ]);
-    let rank =
-        |r: Option<u32>| r.map_or_else(|| "—".to_owned(), |r| format!("{r}/{}", v.group_size));
-    for e in &v.entries {
+    let rank = |r: Option<u32>| r.map_or_else(|| "—".to_owned(), |r| format!("{r}/{group_size}"));
+    for e in entries {
         let change = match e.rank_change {
             Some(c) if c > 0 => format!("+{c}"),
             Some(c) => c.to_string(),
@@ -305,8 +343,7 @@ pub fn render_ranking(v: &Ranking) -> String {
             change,
         ]);
     }
-    out.push_str(&table.render());
-    out
+    table.render()
 }
 
 fn fact_vi(fact: &Fact) -> (String, String) {

@@ -185,6 +185,21 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(text(&c, "#as-of").await.contains("Số liệu hiện có"), "the day the figures are for");
     shot(&c, "02-overview-soc-trang-2015").await;
 
+    // The national ranking (#15), by the main navigation: the three provinces, Sóc Trăng the
+    // only one scored in 2015; then every district of the country, the same 11 as the
+    // province's own ranking since only Sóc Trăng's districts are scored.
+    follow(&c, "Toàn quốc").await;
+    assert!(c.current_url().await.expect("url").as_str().ends_with("/national?year=2015"));
+    assert_eq!(text(&c, r#"#ranking-province tr[data-unit="soc-trang"] td.rank"#).await, "1/3");
+    assert_eq!(text(&c, r#"#ranking-province tr[data-unit="soc-trang"] td.total"#).await, "86.15");
+    assert!(text(&c, "#ranking-province caption").await.contains("3 tỉnh, thành phố"));
+    follow(&c, "UBND cấp huyện").await;
+    assert!(c.current_url().await.expect("url").as_str().contains("kind=district"));
+    assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-long-phu"] td.rank"#).await, "1/11");
+    assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-my-xuyen"] td.change"#).await, "▲ 6");
+    shot(&c, "02b-national-districts-2015").await;
+    c.goto(&format!("{base}/provinces/soc-trang?year=2015")).await.expect("open");
+
     // A district's page, by its link in the ranking: scores by component against the maxima.
     follow(&c, "Huyện Long Phú").await;
     assert!(c.current_url().await.expect("url").as_str().ends_with("/units/st-long-phu?year=2015"));
@@ -303,6 +318,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         ("/units/st-sgddt?year=abc", 400, "is not a year (2000 to 2100)"),
         ("/units/st-sgddt?on=2999-01-01", 400, "after today"),
         ("/units/st-sgddt?lang=fr", 400, "not a language"),
+        ("/national?kind=commune", 400, "is not ranked nationally"),
         ("/units/no-such-unit", 404, "unknown unit no-such-unit"),
         ("/reports/2015-q9", 400, "is not a period"),
         ("/reports/2099-year", 404, "2099-year is not closed"),

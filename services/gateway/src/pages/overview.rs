@@ -1,4 +1,5 @@
-//! The province overview: each peer group's ranking and rank change, as a table and a chart.
+//! The province overview: each peer group's ranking and rank change, as a table and a chart;
+//! and the national ranking of every unit of one kind.
 
 use super::{applied_through, default_year, directory, html, kind_label, view, PageResult};
 use crate::chart;
@@ -6,9 +7,9 @@ use crate::page::{frame, header, hundredths, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
-use reform_projector::queries::{self, RankingQuery};
+use reform_projector::queries::{self, NationalQuery, RankingQuery};
 use reform_projector::registers::Directory;
-use reform_projector::views::Ranking;
+use reform_projector::views::RankEntry;
 use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
 use std::sync::Arc;
@@ -70,7 +71,7 @@ async fn overview(app: &App, view: &View, dir: &Directory, province: &UnitId) ->
     let content = html! {
         p { a href=(view.href(&format!("/units/{province}"))) { (view.t("Trang của đơn vị ", "The unit's page: ")) (rec.name) } }
         (years_nav(view, &path, &dir.framework_years, year))
-        @for group in &groups { (peer_group(view, group)) }
+        @for g in &groups { (peer_group(view, g.kind, g.group_size, &g.entries, view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score"))) }
         @if groups.is_empty() {
             p { (view.t("Tỉnh chưa có đơn vị trực thuộc.", "The province has no units under it yet.")) }
         }
@@ -95,22 +96,78 @@ pub fn years_nav(view: &View, path: &str, years: &[u16], current: u16) -> Markup
     }
 }
 
-fn peer_group(view: &View, ranking: &Ranking) -> Markup {
-    let label = kind_label(view.lang, ranking.kind);
-    let id = format!("group-{}", ranking.kind.as_str());
+/// The kinds a national ranking is offered for: the provinces (the national PAR index), and
+/// the departments and districts of every province.
+const NATIONAL_KINDS: [UnitKind; 3] =
+    [UnitKind::Province, UnitKind::Department, UnitKind::District];
+
+/// `/national?kind=K`: every unit of one kind in the country ranked (provinces by default).
+pub async fn national(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+    let view = view(&params)?;
+    let kind = match params.kind.as_deref() {
+        None | Some("") => UnitKind::Province,
+        Some(text) => {
+            text.parse::<UnitKind>().ok().filter(|k| NATIONAL_KINDS.contains(k)).ok_or_else(
+                || {
+                    PageError::BadRequest(format!(
+                    "kind={text:?} is not ranked nationally; use province, department or district"
+                ))
+                },
+            )?
+        }
+    };
+    let dir = directory(&app).await?;
+    let year = view.year_or(default_year(&dir, view.day()));
+    let q = NationalQuery { kind, year, as_of: view.on };
+    let ranking = queries::national(&app.client, &q).await?;
+    let path = format!("/national?kind={}", kind.as_str());
+    let caption = format!(
+        "{} ({} {})",
+        view.t("Xếp hạng toàn quốc theo kết quả cuối cùng", "Ranked nationally by final score"),
+        ranking.provinces,
+        view.t("tỉnh, thành phố", "provinces")
+    );
+    let content = html! {
+        nav aria-label=(view.t("Loại đơn vị", "Kind of unit")) class="kinds" {
+            (view.t("Loại đơn vị: ", "Kind of unit: "))
+            @for k in NATIONAL_KINDS {
+                @if k == kind {
+                    strong aria-current="page" { (kind_label(view.lang, k)) } " "
+                } @else {
+                    a href=(view.href(&format!("/national?kind={}", k.as_str()))) { (kind_label(view.lang, k)) } " "
+                }
+            }
+        }
+        (years_nav(&view, &path, &dir.framework_years, year))
+        (peer_group(&view, kind, ranking.group_size, &ranking.entries, &caption))
+    };
+    let title =
+        format!("{} · {} {year}", view.t("Toàn quốc", "National"), kind_label(view.lang, kind));
+    Ok(html(frame(&view, "/national", &title, applied_through(&app).await, content)))
+}
+
+fn peer_group(
+    view: &View,
+    kind: UnitKind,
+    group_size: u32,
+    entries: &[RankEntry],
+    caption: &str,
+) -> Markup {
+    let label = kind_label(view.lang, kind);
+    let id = format!("group-{}", kind.as_str());
     let bars: Vec<(String, Option<u64>)> =
-        ranking.entries.iter().map(|e| (e.name.clone(), e.final_total_hundredths)).collect();
+        entries.iter().map(|e| (e.name.clone(), e.final_total_hundredths)).collect();
     let max = 10_000;
     html! {
         section aria-labelledby=(id) {
-            h2 id=(id) { (label) " (" (ranking.group_size) " " (view.t("đơn vị", "units")) ")" }
-            table class="ranking" id=(format!("ranking-{}", ranking.kind.as_str())) {
-                caption { (view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score")) }
+            h2 id=(id) { (label) " (" (group_size) " " (view.t("đơn vị", "units")) ")" }
+            table class="ranking" id=(format!("ranking-{}", kind.as_str())) {
+                caption { (caption) }
                 (header(view, &[("Hạng", "Rank", true), ("Đơn vị", "Unit", false), ("Điểm", "Score", true), ("Chỉ số (%)", "Index (%)", true), ("Hạng năm trước", "Last year's rank", true), ("Thay đổi", "Change", true)]))
                 tbody {
-                    @for e in &ranking.entries {
+                    @for e in entries {
                         tr data-unit=(e.unit) {
-                            td class="num rank" { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{}", ranking.group_size))) }
+                            td class="num rank" { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{group_size}"))) }
                             td { a href=(view.href(&format!("/units/{}", e.unit))) { (e.name) } }
                             td class="num total" { (hundredths(e.final_total_hundredths)) }
                             td class="num" { (hundredths(e.index_hundredths)) }

@@ -112,6 +112,10 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             let v = views::timeline(&state, &person, basis(as_of)).map_err(not_found)?;
             show(ctx, &v, view::render_timeline)
         }
+        View::National { kind, year, as_of } => {
+            let v = views::national_in(&state, kind, year, basis(as_of));
+            show(ctx, &v, view::render_national)
+        }
     }
 }
 
