@@ -45,7 +45,7 @@ pub fn rule(event: &Event) -> Rule {
         Event::UnitAdded { .. }
         | Event::PersonRegistered { .. }
         | Event::LeaderAppointed { .. }
-        | Event::LeaderLeft { .. }
+        | Event::TenureEnded { .. }
         | Event::KeyRegistered { .. }
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. }

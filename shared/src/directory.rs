@@ -126,7 +126,7 @@ impl Directory {
                 };
                 self.tenures.insert(tenure.clone(), value);
             }
-            Event::LeaderLeft { tenure, to, .. } => {
+            Event::TenureEnded { tenure, to, .. } => {
                 if let Some(t) = self.tenures.get_mut(tenure) {
                     t.to = Some(*to);
                 }
@@ -341,7 +341,7 @@ mod tests {
                 role: Role::Head,
                 from: date("2016-01-01"),
             },
-            Event::LeaderLeft {
+            Event::TenureEnded {
                 tenure: id("t-a"),
                 unit: id("sgd"),
                 person: id("a"),

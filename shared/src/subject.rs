@@ -61,7 +61,7 @@ impl Aggregate {
             Event::PersonRegistered { person, .. } => {
                 global(Family::Directory, None, "person", person.to_string())
             }
-            Event::LeaderAppointed { unit, role, .. } | Event::LeaderLeft { unit, role, .. } => {
+            Event::LeaderAppointed { unit, role, .. } | Event::TenureEnded { unit, role, .. } => {
                 scoped(Family::Directory, unit, "leaders", role.as_str().to_owned())
             }
             Event::PlanIssued { plan, unit, .. } => {

@@ -113,7 +113,13 @@ fn directory_event() -> impl Strategy<Value = Event> {
             }
         ),
         (tenure_id(), unit_id(), person_id(), role(), date()).prop_map(
-            |(tenure, unit, person, role, to)| Event::LeaderLeft { tenure, unit, person, role, to }
+            |(tenure, unit, person, role, to)| Event::TenureEnded {
+                tenure,
+                unit,
+                person,
+                role,
+                to
+            }
         ),
     ]
 }

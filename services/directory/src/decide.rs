@@ -145,7 +145,7 @@ impl Decider for DirectoryState {
             Command::EndTenure { tenure, to } => {
                 let to = to.unwrap_or(context.occurred_on);
                 let t = end(d, tenure, to)?;
-                Ok(Event::LeaderLeft {
+                Ok(Event::TenureEnded {
                     tenure: tenure.clone(),
                     unit: t.unit.clone(),
                     person: t.person.clone(),
@@ -526,7 +526,7 @@ mod tests {
             refusal.to_string().contains("sgd") && refusal.to_string().contains(" a "),
             "{refusal}"
         );
-        state.directory.apply(&Event::LeaderLeft {
+        state.directory.apply(&Event::TenureEnded {
             tenure: id("t-a"),
             unit: id("sgd"),
             person: id("a"),

@@ -209,7 +209,7 @@ pub fn touched(event: &Event) -> Vec<Touched> {
         Event::PersonRegistered { person, .. } | Event::Genesis { person, .. } => {
             vec![Touched::Person(person.clone())]
         }
-        Event::LeaderAppointed { tenure, .. } | Event::LeaderLeft { tenure, .. } => {
+        Event::LeaderAppointed { tenure, .. } | Event::TenureEnded { tenure, .. } => {
             vec![Touched::Tenure(tenure.clone())]
         }
         Event::PlanIssued { plan, .. } => vec![Touched::Plan(plan.clone())],
@@ -287,7 +287,7 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
             state.tenures.insert(tenure.clone(), rec);
             state.person_tenures.insert((person.clone(), tenure.clone()));
         }
-        Event::LeaderLeft { tenure, to, .. } => {
+        Event::TenureEnded { tenure, to, .. } => {
             if let Some(rec) = state.tenures.get_mut(tenure) {
                 rec.to = Some(*to);
             }

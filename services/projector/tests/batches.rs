@@ -142,7 +142,7 @@ fn event() -> impl Strategy<Value = Record> {
         ),
         (0u8..3, on.clone()).prop_map(|(k, on)| record(
             day(on),
-            Event::LeaderLeft {
+            Event::TenureEnded {
                 tenure: id(&format!("ten{k}")),
                 unit: id("d1"),
                 person: id("p1"),

@@ -519,7 +519,7 @@ fn directory_of(demo: &Demo) -> Directory {
             from: t.from,
         });
         if let Some(to) = t.to {
-            directory.apply(&Event::LeaderLeft {
+            directory.apply(&Event::TenureEnded {
                 tenure: t.id.clone(),
                 unit: t.unit.clone(),
                 person: t.person.clone(),

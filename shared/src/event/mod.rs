@@ -469,8 +469,13 @@ pub enum Event {
         role: Role,
         from: Date,
     },
-    /// A tenure ends: `to` is the first day the person no longer holds the role.
-    LeaderLeft {
+    /// A tenure ends: `to` is the first day the person no longer holds the role. Recorded by
+    /// the `EndTenure` command (`reformctl leader end`). Called `LeaderLeft` before: its
+    /// position in the enum, which is what the log stores, is unchanged, and the old name is
+    /// still read from JSON. Messages appended before carry the `Par-Event` header
+    /// `leader-left`.
+    #[serde(alias = "LeaderLeft")]
+    TenureEnded {
         tenure: TenureId,
         unit: UnitId,
         person: PersonId,
@@ -662,7 +667,7 @@ impl Event {
             Event::UnitAdded { .. } => "unit-added",
             Event::PersonRegistered { .. } => "person-registered",
             Event::LeaderAppointed { .. } => "leader-appointed",
-            Event::LeaderLeft { .. } => "leader-left",
+            Event::TenureEnded { .. } => "tenure-ended",
             Event::PlanIssued { .. } => "plan-issued",
             Event::TaskAssigned { .. } => "task-assigned",
             Event::TaskReassigned { .. } => "task-reassigned",
@@ -689,7 +694,7 @@ impl Event {
             Event::UnitAdded { .. }
             | Event::PersonRegistered { .. }
             | Event::LeaderAppointed { .. }
-            | Event::LeaderLeft { .. }
+            | Event::TenureEnded { .. }
             | Event::Genesis { .. }
             | Event::KeyRegistered { .. }
             | Event::KeyRevoked { .. }
@@ -714,7 +719,7 @@ impl Event {
         match self {
             Event::UnitAdded { unit, .. }
             | Event::LeaderAppointed { unit, .. }
-            | Event::LeaderLeft { unit, .. }
+            | Event::TenureEnded { unit, .. }
             | Event::PlanIssued { unit, .. }
             | Event::TaskAssigned { unit, .. }
             | Event::TaskReassigned { unit, .. }
@@ -740,6 +745,16 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tenure_ended_under_its_old_name_still_reads() {
+        let old = r#"{"LeaderLeft":{"tenure":"t-a","unit":"sgd","person":"a","role":"head","to":"2016-07-01"}}"#;
+        let event: Event = serde_json::from_str(old).expect("the old name reads");
+        assert!(matches!(event, Event::TenureEnded { .. }));
+        assert_eq!(event.type_name(), "tenure-ended");
+        let now = serde_json::to_string(&event).expect("json");
+        assert!(now.starts_with(r#"{"TenureEnded":"#), "{now}");
+    }
 
     #[test]
     fn json_names_are_the_cli_names() {

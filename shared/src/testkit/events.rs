@@ -39,7 +39,7 @@ pub fn appoint(t: &str, u: &str, p: &str, role: Role, from: &str) -> Event {
 }
 
 pub fn left(t: &str, u: &str, p: &str, role: Role, to: &str) -> Event {
-    Event::LeaderLeft { tenure: id(t), unit: id(u), person: id(p), role, to: date(to) }
+    Event::TenureEnded { tenure: id(t), unit: id(u), person: id(p), role, to: date(to) }
 }
 
 pub fn assign(t: &str, u: &str, title: &str, due: &str) -> Event {

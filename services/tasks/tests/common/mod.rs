@@ -133,7 +133,7 @@ fn directory_events() -> Vec<Event> {
         person("x", "Đỗ Văn X", "Giám đốc Sở Xây dựng"),
         appoint("t-p", "st", "p", Role::Head, "2015-01-01"),
         appoint("t-a", "sgd", "a", Role::Head, "2016-01-01"),
-        Event::LeaderLeft {
+        Event::TenureEnded {
             tenure: id("t-a"),
             unit: id("sgd"),
             person: id("a"),
