@@ -68,46 +68,17 @@ pub struct Request<C> {
     pub command: C,
 }
 
-/// The kinds of failure a client can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// The request could not be read. Fix the request.
-    Invalid,
-    /// The domain said no (unknown unit, score above maximum, …). Tell the user.
-    Refused,
-    /// Another command changed the same thing first. Re-read and decide again.
-    Conflict,
-    /// The service could not reach the log. Retry with the same command id.
-    Unavailable,
-    /// The request's signature does not hold, its key may not sign for the actor, or the actor
-    /// lacks the role the command needs. Sign with your own valid key, or ask for the role.
-    Denied,
-}
+pub use crate::reply::FailureKind;
 
-/// A service's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Reply {
-    Accepted {
-        /// The stream sequence of the appended event.
-        sequence: u64,
-        /// The event's type name.
-        event: String,
-        /// True when this command id had been applied before; this is the first answer.
-        duplicate: bool,
-    },
-    Failed {
-        kind: ErrorKind,
-        message: String,
-    },
-}
+/// A service's answer to a command: the accepted command, or why not
+/// ([`crate::reply::Reply`], the projector's shape too).
+pub type Reply = crate::reply::Reply<Accepted>;
 
 /// What a client gets back for a command that was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error("{message}")]
-    Failed { kind: ErrorKind, message: String },
+    Failed { kind: FailureKind, message: String },
     #[error("no {service} service answered at {subject}: {detail}")]
     Transport { service: String, subject: String, detail: String },
     #[error("the {service} service sent an unreadable reply: {detail}")]
@@ -115,21 +86,24 @@ pub enum CommandError {
 }
 
 impl CommandError {
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> FailureKind {
         match self {
             CommandError::Failed { kind, .. } => *kind,
             CommandError::Transport { .. } | CommandError::BadReply { .. } => {
-                ErrorKind::Unavailable
+                FailureKind::Unavailable
             }
         }
     }
 }
 
 /// An accepted command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accepted {
+    /// The stream sequence of the appended event.
     pub sequence: u64,
+    /// The event's type name.
     pub event: String,
+    /// True when this command id had been applied before; this is the first answer.
     pub duplicate: bool,
 }
 
@@ -206,9 +180,7 @@ pub async fn send_signed(
 /// Parses a reply's bytes.
 pub fn read_reply(service: &str, bytes: &[u8]) -> Result<Accepted, CommandError> {
     match parse_json::<Reply>(bytes) {
-        Ok(Reply::Accepted { sequence, event, duplicate }) => {
-            Ok(Accepted { sequence, event, duplicate })
-        }
+        Ok(Reply::Ok(accepted)) => Ok(accepted),
         Ok(Reply::Failed { kind, message }) => Err(CommandError::Failed { kind, message }),
         Err(detail) => Err(CommandError::BadReply { service: service.to_owned(), detail }),
     }

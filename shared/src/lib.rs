@@ -36,6 +36,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod natsd;
 pub mod points;
+pub mod reply;
 pub mod service;
 pub mod sign;
 pub mod skips;

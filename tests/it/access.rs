@@ -3,7 +3,7 @@
 //! person without it turned down naming the role, with nothing appended; and every way a
 //! signature can be wrong. The reproductions of issue #11 are among them.
 
-use reform_shared::command::{Accepted, CommandError, ErrorKind};
+use reform_shared::command::{Accepted, CommandError, FailureKind};
 use reform_shared::event::{Access, Component, Criterion, Event, Role, UnitKind};
 use reform_shared::points::Points;
 use reform_shared::testkit::events::*;
@@ -127,7 +127,7 @@ impl World {
         let what = command.to_string();
         let error = self.send(service, actor, command).await.expect_err(&what);
         assert!(
-            matches!(error.kind(), ErrorKind::Denied | ErrorKind::Refused),
+            matches!(error.kind(), FailureKind::Denied | FailureKind::Refused),
             "{actor}: {what}: {error}"
         );
         let message = error.to_string();
@@ -313,7 +313,7 @@ async fn every_wrong_signature_is_denied_and_changes_nothing() {
     };
     let denied = |result: Result<Accepted, CommandError>, words: &str| {
         let error = result.expect_err("denied");
-        assert_eq!(error.kind(), ErrorKind::Denied, "{error}");
+        assert_eq!(error.kind(), FailureKind::Denied, "{error}");
         assert!(error.to_string().contains(words), "{error}");
     };
     // Missing.

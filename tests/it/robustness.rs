@@ -2,7 +2,7 @@
 //! views of another log, a stream set up wrong or missing, a business date in the future.
 //! Each test asserts what a person sees.
 
-use reform_shared::command::{self, CommandError, ErrorKind, Request};
+use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::service::health::Reader;
 use reform_shared::skips::{self, Skip};
@@ -88,7 +88,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
         command::send(&broker.client, "tasks", &assign("a1", "t1", "2016-02-01"), &key_of("lan"))
             .await;
     let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
-    assert_eq!(kind, ErrorKind::Unavailable);
+    assert_eq!(kind, FailureKind::Unavailable);
     assert!(message.starts_with("the tasks service is halted: event at stream sequence 5 is unreadable: message is damaged"), "{message}");
     assert!(message.contains("`reformctl log skip 5 --reason TEXT`"), "{message}");
     // Every reader of the log halts; the rollup service reads it only when a period closes.
@@ -179,7 +179,7 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
         match command::send(&client, "tasks", &assign("b2", "t1", "2016-02-02"), &key_of("lan"))
             .await
         {
-            Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => Some(message),
+            Err(CommandError::Failed { kind: FailureKind::Refused, message }) => Some(message),
             _ => None,
         }
     })
@@ -256,6 +256,51 @@ async fn services_refuse_a_missing_or_misconfigured_stream_and_change_nothing() 
     assert!(!stream.info().await.expect("info").config.deny_purge, "a service changed the stream");
 }
 
+/// Commands and views answer in one reply shape, and a failure carries the NATS services API's
+/// error headers as well as its JSON body: an unsigned command is a 403 `denied` (nothing of
+/// it is read), a view of a unit nobody knows a 404 `not-found`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_of_commands_and_views_carry_the_services_api_error_headers() {
+    let broker = Broker::start().await;
+    seed_department_with_head(&broker.js).await;
+    let views = tempfile::tempdir().expect("temp dir");
+    let _stack = Stack::start(&broker.client, views.path().join("views.redb")).await;
+    let code = |m: &async_nats::Message| {
+        m.headers.as_ref().and_then(|h| h.get("Nats-Service-Error-Code")).map(|v| v.to_string())
+    };
+    let ask = |subject: &'static str, body: &'static str| {
+        let client = broker.client.clone();
+        async move {
+            eventually(&format!("an answer on {subject}"), Duration::from_secs(30), || {
+                let client = client.clone();
+                async move { client.request(subject, body.into()).await.ok() }
+            })
+            .await
+        }
+    };
+    let unsigned = ask("par.cmd.tasks", "{not json").await;
+    let body: serde_json::Value = serde_json::from_slice(&unsigned.payload).expect("json");
+    assert_eq!(
+        (body["outcome"].as_str(), body["kind"].as_str()),
+        (Some("failed"), Some("denied")),
+        "{body}"
+    );
+    assert_eq!(code(&unsigned).as_deref(), Some("403"));
+    let unknown = eventually("the views to be served", Duration::from_secs(30), || async {
+        let m = broker
+            .client
+            .request("par.view.unit", r#"{"unit":"nowhere","year":2016}"#.into())
+            .await
+            .ok()?;
+        let body: serde_json::Value = serde_json::from_slice(&m.payload).ok()?;
+        (body["kind"] == "not-found").then_some((m, body))
+    })
+    .await;
+    assert_eq!(code(&unknown.0).as_deref(), Some("404"), "{}", unknown.1);
+    let ok = ask("par.view.status", "").await;
+    assert_eq!(code(&ok), None, "a success has no error header");
+}
+
 /// Failure 8: a business date in the future was accepted, and then could never be corrected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_business_date_in_the_future_is_refused_naming_today() {
@@ -267,7 +312,7 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
         command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01"), &key_of("lan"))
             .await;
     let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
-    assert_eq!(kind, ErrorKind::Invalid);
+    assert_eq!(kind, FailureKind::Invalid);
     let today = reform_shared::time::Date::today_in_vietnam();
     assert!(
         message.starts_with("business date 2099-06-01 is in the future: today in Vietnam is "),
@@ -350,7 +395,7 @@ async fn a_restarted_service_answers_a_command_first_seen_before_its_snapshot_wi
     // The state after the snapshot is right too: t2 (appended by another) is known, and a
     // task's chain continues from the tip the file kept.
     let dup = send(assign("s2", "t2", "2016-02-03")).await.expect_err("t2 exists");
-    assert_eq!(dup.kind(), ErrorKind::Refused, "{dup}");
+    assert_eq!(dup.kind(), FailureKind::Refused, "{dup}");
     let complete = Request {
         command_id: id("s3"),
         actor: id("lan"),

@@ -2,7 +2,7 @@
 //! they are about and append nothing; a retried command id gets its first answer.
 
 use reform_directory::{Command, Config, ServiceError};
-use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
+use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Role, UnitKind};
 use reform_shared::testkit::{
     append_all, date, events, eventually, id, key_of, send_raw_signed, Broker,
@@ -64,7 +64,7 @@ async fn refused(broker: &Broker, request: Request<Command>) -> String {
     let before = broker.stream_messages().await;
     let key = key_of(request.actor.as_str());
     let message = match reform_directory::send(&broker.client, &request, &key).await {
-        Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => message,
+        Err(CommandError::Failed { kind: FailureKind::Refused, message }) => message,
         other => panic!("expected {:?} to be refused, got {other:?}", request.command),
     };
     assert_eq!(broker.stream_messages().await, before, "a refusal appended something");
@@ -155,7 +155,7 @@ async fn only_an_administrator_changes_the_directory_and_the_first_comes_from_ge
     let error = reform_directory::send(&broker.client, &me, &key_of("a"))
         .await
         .expect_err("no key is registered yet");
-    assert_eq!(error.kind(), ErrorKind::Denied, "{error}");
+    assert_eq!(error.kind(), FailureKind::Denied, "{error}");
     assert_eq!(broker.stream_messages().await, 0);
     genesis(&broker).await;
     let st = unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None);
@@ -169,7 +169,7 @@ async fn only_an_administrator_changes_the_directory_and_the_first_comes_from_ge
     let error = reform_directory::send(&broker.client, &req("b", "2016-01-02", sxd), &key_of("b"))
         .await
         .expect_err("denied");
-    assert_eq!(error.kind(), ErrorKind::Denied, "{error}");
+    assert_eq!(error.kind(), FailureKind::Denied, "{error}");
     assert!(
         error
             .to_string()
@@ -182,7 +182,7 @@ async fn only_an_administrator_changes_the_directory_and_the_first_comes_from_ge
     let error = send_raw_signed(&broker.client, reform_directory::NAME, json, "b")
         .await
         .expect_err("invalid");
-    assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+    assert_eq!(error.kind(), FailureKind::Invalid, "{error}");
     service.stop().await;
 }
 
@@ -258,7 +258,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
         let error = send_raw_signed(&broker.client, reform_directory::NAME, bytes, "a")
             .await
             .expect_err("invalid");
-        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+        assert_eq!(error.kind(), FailureKind::Invalid, "{error}");
     }
     assert_eq!(broker.stream_messages().await, before);
     accepted(

@@ -12,7 +12,7 @@ use crate::commands::Command;
 use crate::store::{self, StoreError};
 use crate::upload::{self, UploadError};
 use async_nats::jetstream::object_store::ObjectStore;
-use reform_shared::command::ErrorKind;
+use reform_shared::command::FailureKind;
 use reform_shared::service::Unverified;
 
 /// What verifying needs: the bucket, the staged uploads and the size limit in force.
@@ -66,20 +66,20 @@ pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverifi
     }
 }
 
-fn kind_of(error: &StoreError) -> ErrorKind {
+fn kind_of(error: &StoreError) -> FailureKind {
     match error {
         StoreError::NotFound { .. }
         | StoreError::TooLarge { .. }
-        | StoreError::DigestMismatch { .. } => ErrorKind::Refused,
-        StoreError::Bucket(_) | StoreError::Read { .. } => ErrorKind::Unavailable,
+        | StoreError::DigestMismatch { .. } => FailureKind::Refused,
+        StoreError::Bucket(_) | StoreError::Read { .. } => FailureKind::Unavailable,
     }
 }
 
-fn upload_kind(error: &UploadError) -> ErrorKind {
+fn upload_kind(error: &UploadError) -> FailureKind {
     match error {
-        UploadError::BadId(_) => ErrorKind::Invalid,
-        UploadError::Missing { .. } | UploadError::Mismatch { .. } => ErrorKind::Refused,
-        UploadError::Stream(_) => ErrorKind::Unavailable,
+        UploadError::BadId(_) => FailureKind::Invalid,
+        UploadError::Missing { .. } | UploadError::Mismatch { .. } => FailureKind::Refused,
+        UploadError::Stream(_) => FailureKind::Unavailable,
         UploadError::Store(e) => kind_of(e),
     }
 }

@@ -8,7 +8,7 @@ use reform_evidence::commands::Command;
 use reform_evidence::store::{self, StoreError};
 use reform_evidence::{Config, EVIDENCE_BYTES_MAX};
 use reform_shared::codec;
-use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
+use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Access, Component, Criterion, Event, UnitKind};
 use reform_shared::ids::CommandId;
 use reform_shared::points::Points;
@@ -63,7 +63,7 @@ impl Harness {
             async move {
                 let reply = client.request("par.cmd.evidence", "{}".into()).await.ok()?;
                 let error = reform_shared::command::read_reply("evidence", &reply.payload).err()?;
-                (error.kind() == ErrorKind::Denied).then_some(())
+                (error.kind() == FailureKind::Denied).then_some(())
             }
         })
         .await;
@@ -108,7 +108,7 @@ impl Harness {
         let before = self.broker.stream_messages().await;
         let error = act().await.expect_err("the command is refused");
         let AttachError::Command(error) = error else { panic!("not a service answer: {error}") };
-        assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+        assert_eq!(error.kind(), FailureKind::Refused, "{error}");
         let message = error.to_string();
         for word in words {
             assert!(message.contains(word), "{message:?} does not mention {word:?}");
@@ -287,7 +287,7 @@ async fn no_endpoint_records_evidence_without_checking_its_stored_file() {
     assert!(old.is_err(), "the unchecked endpoint answered: {old:?}");
     let error =
         send_raw_signed(&h.broker.client, "evidence", &payload, "hoa").await.expect_err("refused");
-    assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+    assert_eq!(error.kind(), FailureKind::Refused, "{error}");
     assert!(error.to_string().contains("evidence e1"), "{error}");
     assert_eq!(
         h.broker.stream_messages().await,
@@ -431,7 +431,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
         let error = send_raw_signed(&h.broker.client, "evidence", bytes, "hoa")
             .await
             .expect_err("garbage is not accepted");
-        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+        assert_eq!(error.kind(), FailureKind::Invalid, "{error}");
     }
     assert_eq!(h.broker.stream_messages().await, before);
     h.attach(report("e1"), REPORT).await.expect("still serving");

@@ -167,7 +167,7 @@ pub enum PageError {
 impl From<ViewError> for PageError {
     fn from(e: ViewError) -> Self {
         match &e {
-            ViewError::Failed { kind: FailureKind::Unknown, message } => {
+            ViewError::Failed { kind: FailureKind::NotFound, message } => {
                 PageError::NotFound(message.clone())
             }
             ViewError::Failed { kind: FailureKind::Invalid, message } => {

@@ -129,25 +129,10 @@ pub struct Status {
     pub applied_through: u64,
 }
 
-/// Kinds of failure a client can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailureKind {
-    /// The request could not be read. Fix it.
-    Invalid,
-    /// The unit or person is not known to the views. Check the id (or wait for the projector).
-    Unknown,
-    /// The views could not be read. Retry; alert an operator if it persists.
-    Unavailable,
-}
+pub use reform_shared::reply::{FailureKind, Found};
 
-/// A query's answer: the view, or why not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Answer<T> {
-    Ok { view: T },
-    Failed { kind: FailureKind, message: String },
-}
+/// A query's answer: the view, or why not (the commands' reply shape, [`reform_shared::reply`]).
+pub type Answer<T> = reform_shared::reply::Reply<Found<T>>;
 
 /// Why a client got no view.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +154,7 @@ pub(crate) fn basis(as_of: Option<Date>) -> Basis {
 }
 
 fn unknown<T>(e: QueryError) -> Answer<T> {
-    Answer::Failed { kind: FailureKind::Unknown, message: e.to_string() }
+    Answer::Failed { kind: FailureKind::NotFound, message: e.to_string() }
 }
 
 /// The answer to a query: the view computed from the slice `loaded`, or why not.
@@ -179,7 +164,7 @@ fn answer<T>(
 ) -> Answer<T> {
     match loaded {
         Ok(state) => match view(&state) {
-            Ok(view) => Answer::Ok { view },
+            Ok(view) => Answer::Ok(Found { view }),
             Err(e) => unknown(e),
         },
         Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
@@ -222,12 +207,12 @@ pub fn answer_national_part(
     q: &NationalQuery,
 ) -> Answer<NationalPart> {
     match store.load_peers_in(province, q.kind, q.year) {
-        Ok((state, units)) => Answer::Ok {
+        Ok((state, units)) => Answer::Ok(Found {
             view: NationalPart {
                 peers: views::peers(&state, &units, q.year, basis(q.as_of)),
                 max_total_hundredths: views::max_total(&state, q.year, q.kind),
             },
-        },
+        }),
         Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
     }
 }
@@ -253,11 +238,11 @@ pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::Nation
     let mut parts = Vec::new();
     for province in &provinces {
         match answer_national_part(store, province, q) {
-            Answer::Ok { view } => parts.push(view),
+            Answer::Ok(Found { view }) => parts.push(view),
             Answer::Failed { kind, message } => return Answer::Failed { kind, message },
         }
     }
-    Answer::Ok { view: merge_national(q, provinces.len(), parts) }
+    Answer::Ok(Found { view: merge_national(q, provinces.len(), parts) })
 }
 
 /// Answers the directory query from the store.
@@ -420,20 +405,20 @@ pub async fn serve(
                     );
                     let answer = Answer::<()>::Failed { kind: FailureKind::Unavailable, message };
                     let bytes = serde_json::to_vec(&answer).unwrap_or_default();
-                    let _ = request.respond(Ok(bytes.into())).await;
+                    let _ = reform_shared::reply::send_bytes(&request, bytes).await;
                     continue;
                 }
                 let router = router.clone();
                 let status = status.clone();
                 tokio::spawn(async move {
                     let bytes = if subject == SUBJECT_STATUS {
-                        reply(&Answer::Ok { view: Status { applied_through: *status.borrow() } })
+                        reply(&Answer::Ok(Found { view: Status { applied_through: *status.borrow() } }))
                     } else if subject == OWNER_PREFIX {
                         router.as_owner(&request.message.subject, &request.message.payload).await
                     } else {
                         router.public(subject, &request.message.payload).await
                     };
-                    if let Err(e) = request.respond(Ok(bytes.into())).await {
+                    if let Err(e) = reform_shared::reply::send_bytes(&request, bytes).await {
                         tracing::warn!(error = %e, "could not send a view");
                     }
                 });
@@ -458,7 +443,7 @@ async fn ask<Q: Serialize, T: DeserializeOwned>(
         .map_err(|_| transport(format!("no answer within {QUERY_TIMEOUT:?}")))?
         .map_err(|e| transport(e.to_string()))?;
     match serde_json::from_slice::<Answer<T>>(&message.payload) {
-        Ok(Answer::Ok { view }) => Ok(view),
+        Ok(Answer::Ok(Found { view })) => Ok(view),
         Ok(Answer::Failed { kind, message }) => Err(ViewError::Failed { kind, message }),
         Err(e) => Err(ViewError::BadReply(e.to_string())),
     }

@@ -15,7 +15,7 @@
 //! projector and a split set give the same answers.
 
 use crate::queries::{
-    self, answer_here, invalid, reply, Answer, FailureKind, NationalPart, NationalQuery,
+    self, answer_here, invalid, reply, Answer, FailureKind, Found, NationalPart, NationalQuery,
     RankingQuery, TimelineQuery, UnitQuery, OWNER_PREFIX, SUBJECT_DIGEST, SUBJECT_DIRECTORY,
     SUBJECT_EVIDENCE, SUBJECT_NATIONAL, SUBJECT_RANKING, SUBJECT_TASKS, SUBJECT_TIMELINE,
     SUBJECT_UNIT,
@@ -154,7 +154,7 @@ impl Router {
     ) -> Result<T, Vec<u8>> {
         let bytes = self.forward(province, view, payload).await;
         match serde_json::from_slice::<Answer<T>>(&bytes) {
-            Ok(Answer::Ok { view }) => Ok(view),
+            Ok(Answer::Ok(Found { view })) => Ok(view),
             Ok(Answer::Failed { .. }) => Err(bytes),
             Err(e) => {
                 Err(unavailable(format!("the owner of {province} sent an unreadable reply: {e}")))
@@ -177,7 +177,7 @@ impl Router {
             if self.owns.province(p) {
                 let (p, q) = (p.clone(), q.clone());
                 match self.read(move |s| Ok(queries::answer_national_part(s, &p, &q))).await? {
-                    Answer::Ok { view } => Ok(view),
+                    Answer::Ok(Found { view }) => Ok(view),
                     failed => Err(reply(&failed)),
                 }
             } else {
@@ -191,7 +191,7 @@ impl Router {
                 Err(bytes) => return bytes,
             }
         }
-        reply(&Answer::Ok { view: queries::merge_national(&q, provinces.len(), gathered) })
+        reply(&Answer::Ok(Found { view: queries::merge_national(&q, provinces.len(), gathered) }))
     }
 
     /// A leader's timeline: the tenures of every province the person held posts in, each from
@@ -219,7 +219,7 @@ impl Router {
             Err(bytes) => return bytes,
         };
         let mut timeline = match self.timeline_here(payload, None).await {
-            Ok(Answer::Ok { view }) => view,
+            Ok(Answer::Ok(Found { view })) => view,
             Ok(failed) => return reply(&failed),
             Err(bytes) => return bytes,
         };
@@ -232,7 +232,7 @@ impl Router {
             }
         }
         timeline.tenures.sort_by(|a, b| (a.from, &a.tenure).cmp(&(b.from, &b.tenure)));
-        reply(&Answer::Ok { view: timeline })
+        reply(&Answer::Ok(Found { view: timeline }))
     }
 
     /// The timeline from this file, keeping only the tenures in `province`, or (`None`) in the
@@ -246,7 +246,7 @@ impl Router {
         let owns = self.owns.clone();
         self.read(move |s| {
             let mut answer = queries::answer_timeline(s, &q);
-            if let Answer::Ok { view } = &mut answer {
+            if let Answer::Ok(Found { view }) = &mut answer {
                 let mut kept = Vec::new();
                 for tenure in std::mem::take(&mut view.tenures) {
                     let at = s.province_of(&tenure.unit)?;

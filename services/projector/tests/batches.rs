@@ -244,7 +244,7 @@ proptest! {
                 for kind in [UnitKind::Province, UnitKind::Department, UnitKind::Division] {
                     let q = reform_projector::queries::NationalQuery { kind, year: 2016, as_of: Some(date) };
                     let merged = match reform_projector::queries::answer_national(&store, &q) {
-                        reform_projector::queries::Answer::Ok { view } => view,
+                        reform_projector::queries::Answer::Ok(reform_projector::queries::Found { view }) => view,
                         other => panic!("national: {other:?}"),
                     };
                     prop_assert_eq!(merged, views::national_in(&state, kind, 2016, basis));

@@ -225,7 +225,7 @@ async fn scenario_views_are_what_a_person_computes_by_hand() {
     let unknown = queries::unit(client, &unit_query("khong-co", "2017-03-31")).await;
     assert!(matches!(
         unknown,
-        Err(queries::ViewError::Failed { kind: queries::FailureKind::Unknown, .. })
+        Err(queries::ViewError::Failed { kind: queries::FailureKind::NotFound, .. })
     ));
     projector.stop().await.expect("clean stop");
 }

@@ -94,7 +94,7 @@ impl Ctx {
         tokio::select! {
             outcome = request => outcome.map_err(Into::into),
             refusal = refused => Err(crate::outcome::Classified {
-                kind: crate::outcome::FailureKind::Denied,
+                kind: crate::outcome::ExitKind::Denied,
                 message: format!(
                     "the broker refused these credentials (--nats-nkey): {refusal}; see \
                      docs/security.md for what each broker user may do"
@@ -185,7 +185,7 @@ impl Ctx {
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(crate::outcome::Classified {
-                    kind: crate::outcome::FailureKind::Unavailable,
+                    kind: crate::outcome::ExitKind::Unavailable,
                     message: format!(
                         "the command was accepted at sequence {sequence}, but the views did not \
                          include it within {WAIT_FOR_VIEWS:?} (is the projector running? see \

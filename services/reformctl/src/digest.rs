@@ -4,7 +4,7 @@
 //! unit the person leads on the day.
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
 use reform_projector::queries::{self, DigestQuery};
 use reform_projector::registers::Digest;
@@ -46,7 +46,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
                 .collect();
             if led.is_empty() {
                 return Err(Classified {
-                    kind: FailureKind::NotFound,
+                    kind: ExitKind::NotFound,
                     message: format!(
                         "{person} leads no unit on {on}; name the unit with --unit to see their tasks there"
                     ),
@@ -57,7 +57,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         }
         (None, None) => {
             return Err(Classified {
-                kind: FailureKind::Invalid,
+                kind: ExitKind::Invalid,
                 message: "name the unit (--unit) or the person (--person)".into(),
             }
             .into())

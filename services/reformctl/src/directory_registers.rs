@@ -3,7 +3,7 @@
 //! and whether each is valid, as they landed) and `unit list` (the tree).
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
 use reform_shared::directory::{Directory, UNIT_DEPTH_MAX};
 use reform_shared::ids::{PersonId, UnitId};
@@ -56,7 +56,7 @@ pub async fn person_show(ctx: &Ctx, person: &PersonId) -> anyhow::Result<()> {
     let d = directory(ctx).await?;
     let Some(p) = d.person(person) else {
         return Err(Classified {
-            kind: FailureKind::NotFound,
+            kind: ExitKind::NotFound,
             message: format!("the directory has no person {person}"),
         }
         .into());
@@ -224,7 +224,7 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
     let d = directory(ctx).await?;
     let Some(u) = d.unit(unit) else {
         return Err(Classified {
-            kind: FailureKind::NotFound,
+            kind: ExitKind::NotFound,
             message: format!("the directory has no unit {unit}"),
         }
         .into());

@@ -3,7 +3,7 @@
 //! `evidence list` (a unit's documents, rejected ones marked).
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
 use reform_shared::event::Event;
 use reform_shared::ids::{CriterionCode, UnitId};
@@ -52,7 +52,7 @@ pub async fn score_history(
         .collect();
     if steps.is_empty() {
         return Err(Classified {
-            kind: FailureKind::NotFound,
+            kind: ExitKind::NotFound,
             message: format!("the log holds no score of {unit} on criterion {criterion} in {year}"),
         }
         .into());

@@ -105,7 +105,7 @@ fn with_broker_refusals(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
         return error;
     }
     anyhow::Error::new(outcome::Classified {
-        kind: outcome::FailureKind::Denied,
+        kind: outcome::ExitKind::Denied,
         message: format!(
             "the broker refused these credentials (--nats-nkey): {refusal}; see docs/security.md \
              for what each broker user may do ({error:#})"
@@ -116,11 +116,11 @@ fn with_broker_refusals(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
 /// After an `unavailable` answer the command may or may not be in the log: say how to find
 /// out safely.
 fn with_retry_hint(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
-    use reform_shared::command::{CommandError, ErrorKind};
+    use reform_shared::command::{CommandError, FailureKind};
     let unavailable = error
         .chain()
         .filter_map(|e| e.downcast_ref::<CommandError>())
-        .any(|e| e.kind() == ErrorKind::Unavailable);
+        .any(|e| e.kind() == FailureKind::Unavailable);
     match ctx.issued().last() {
         Some(id) if unavailable => error.context(format!(
             "command {id} may or may not have been recorded; run the same command again with \

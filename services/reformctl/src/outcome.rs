@@ -20,14 +20,14 @@
 //! | 8 | `check-failed` | `audit verify` found a problem in the log | read the problems listed |
 //! | 9 | `denied` | the signature, the key or the actor's role does not allow it | sign with your own valid key, or ask for the role |
 
-use reform_shared::command::{CommandError, ErrorKind};
+use reform_shared::command::{CommandError, FailureKind};
 use reform_shared::ids::CommandId;
 use serde::Serialize;
 
 /// The kinds of failure, as scripts see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum FailureKind {
+pub enum ExitKind {
     Error,
     Invalid,
     Refused,
@@ -38,27 +38,29 @@ pub enum FailureKind {
     Denied,
 }
 
-impl FailureKind {
+impl ExitKind {
     pub fn exit_code(self) -> u8 {
         match self {
-            FailureKind::Error => 1,
-            FailureKind::Invalid => 3,
-            FailureKind::Refused => 4,
-            FailureKind::Conflict => 5,
-            FailureKind::NotFound => 6,
-            FailureKind::Unavailable => 7,
-            FailureKind::CheckFailed => 8,
-            FailureKind::Denied => 9,
+            ExitKind::Error => 1,
+            ExitKind::Invalid => 3,
+            ExitKind::Refused => 4,
+            ExitKind::Conflict => 5,
+            ExitKind::NotFound => 6,
+            ExitKind::Unavailable => 7,
+            ExitKind::CheckFailed => 8,
+            ExitKind::Denied => 9,
         }
     }
 
-    fn of_command(kind: ErrorKind) -> Self {
+    /// How a run ends on a service's or the projector's failure (one kind for both).
+    fn of_reply(kind: FailureKind) -> Self {
         match kind {
-            ErrorKind::Invalid => FailureKind::Invalid,
-            ErrorKind::Refused => FailureKind::Refused,
-            ErrorKind::Conflict => FailureKind::Conflict,
-            ErrorKind::Unavailable => FailureKind::Unavailable,
-            ErrorKind::Denied => FailureKind::Denied,
+            FailureKind::Invalid => ExitKind::Invalid,
+            FailureKind::Refused => ExitKind::Refused,
+            FailureKind::Conflict => ExitKind::Conflict,
+            FailureKind::NotFound => ExitKind::NotFound,
+            FailureKind::Unavailable => ExitKind::Unavailable,
+            FailureKind::Denied => ExitKind::Denied,
         }
     }
 }
@@ -67,68 +69,67 @@ impl FailureKind {
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Classified {
-    pub kind: FailureKind,
+    pub kind: ExitKind,
     pub message: String,
 }
 
 /// The kind of a failure, from the first error in its chain that says.
-pub fn classify(error: &anyhow::Error) -> FailureKind {
+pub fn classify(error: &anyhow::Error) -> ExitKind {
     use reform_evidence::client::{AttachError, FetchError};
-    use reform_projector::queries::{FailureKind as ViewKind, ViewError};
+    use reform_projector::queries::ViewError;
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<Classified>() {
             return e.kind;
         }
         if let Some(e) = cause.downcast_ref::<CommandError>() {
-            return FailureKind::of_command(e.kind());
+            return ExitKind::of_reply(e.kind());
         }
         if let Some(AttachError::Command(e)) = cause.downcast_ref::<AttachError>() {
-            return FailureKind::of_command(e.kind());
+            return ExitKind::of_reply(e.kind());
         }
         if let Some(AttachError::TooLarge { .. }) = cause.downcast_ref::<AttachError>() {
-            return FailureKind::Invalid;
+            return ExitKind::Invalid;
         }
         if let Some(e) = cause.downcast_ref::<FetchError>() {
             return match e {
-                FetchError::UnknownEvidence { .. } => FailureKind::NotFound,
+                FetchError::UnknownEvidence { .. } => ExitKind::NotFound,
                 FetchError::Store(reform_evidence::store::StoreError::DigestMismatch {
                     ..
-                }) => FailureKind::Refused,
-                _ => FailureKind::Unavailable,
+                }) => ExitKind::Refused,
+                _ => ExitKind::Unavailable,
             };
         }
         if let Some(e) = cause.downcast_ref::<ViewError>() {
             return match e {
-                ViewError::Failed { kind: ViewKind::Invalid, .. } => FailureKind::Invalid,
-                ViewError::Failed { kind: ViewKind::Unknown, .. } => FailureKind::NotFound,
-                _ => FailureKind::Unavailable,
+                ViewError::Failed { kind, .. } => ExitKind::of_reply(*kind),
+                _ => ExitKind::Unavailable,
             };
         }
         if cause.downcast_ref::<reform_shared::edge::ConnectError>().is_some() {
-            return FailureKind::Unavailable;
+            return ExitKind::Unavailable;
         }
         if cause.downcast_ref::<reform_shared::keyfile::KeyFileError>().is_some() {
-            return FailureKind::Invalid;
+            return ExitKind::Invalid;
         }
         if let Some(e) = cause.downcast_ref::<reform_directory::genesis::GenesisError>() {
             return match e {
-                reform_directory::genesis::GenesisError::AlreadyInstated => FailureKind::Conflict,
-                reform_directory::genesis::GenesisError::Append(_) => FailureKind::Unavailable,
-                _ => FailureKind::Invalid,
+                reform_directory::genesis::GenesisError::AlreadyInstated => ExitKind::Conflict,
+                reform_directory::genesis::GenesisError::Append(_) => ExitKind::Unavailable,
+                _ => ExitKind::Invalid,
             };
         }
         if cause.downcast_ref::<reform_evidence::file::FileError>().is_some() {
-            return FailureKind::Invalid;
+            return ExitKind::Invalid;
         }
     }
-    FailureKind::Error
+    ExitKind::Error
 }
 
 /// The JSON object a failed run prints with `--json`.
 #[derive(Debug, Serialize)]
 pub struct Failed<'a> {
     pub outcome: &'static str,
-    pub kind: FailureKind,
+    pub kind: ExitKind,
     pub exit_code: u8,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

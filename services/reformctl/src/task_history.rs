@@ -3,7 +3,7 @@
 //! to it, in stream order, each with its business date, when and by whom it was recorded.
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
 use futures::StreamExt as _;
 use reform_shared::envelope::Record;
@@ -125,7 +125,7 @@ pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
     let mut steps = read(&js, format!("par.evt.tasks.*.task.{task}"), |_| true).await?;
     if steps.is_empty() {
         return Err(Classified {
-            kind: FailureKind::NotFound,
+            kind: ExitKind::NotFound,
             message: format!("the log holds no task {task}"),
         }
         .into());
@@ -178,7 +178,7 @@ pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
     let issued = records(&js, format!("par.evt.tasks.*.plan.{plan}")).await?;
     let Some((sequence, record)) = issued.first() else {
         return Err(Classified {
-            kind: FailureKind::NotFound,
+            kind: ExitKind::NotFound,
             message: format!("the log holds no plan {plan}"),
         }
         .into());

@@ -79,7 +79,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let Some(path) = args.views else { return run_live(args.cmd, ctx).await };
     if !path.is_file() {
         return Err(crate::outcome::Classified {
-            kind: crate::outcome::FailureKind::Invalid,
+            kind: crate::outcome::ExitKind::Invalid,
             message: format!(
                 "{} is no views file (`audit replay --views FILE` writes one)",
                 path.display()
@@ -111,7 +111,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 /// An answer read from a file, as the projector would have sent it.
 fn offline<T>(answer: queries::Answer<T>) -> Result<T, queries::ViewError> {
     match answer {
-        queries::Answer::Ok { view } => Ok(view),
+        queries::Answer::Ok(queries::Found { view }) => Ok(view),
         queries::Answer::Failed { kind, message } => {
             Err(queries::ViewError::Failed { kind, message })
         }

@@ -30,7 +30,7 @@ pub mod report;
 use async_nats::service::ServiceExt as _;
 use futures::StreamExt as _;
 use reform_shared::codec::DecodeError;
-use reform_shared::command::{self, ErrorKind, Reply, Request};
+use reform_shared::command::{self, Accepted, FailureKind, Reply, Request};
 use reform_shared::event::Period;
 use reform_shared::service::health::{HealthCell, Reader};
 use reform_shared::time::Timestamp;
@@ -156,8 +156,7 @@ pub async fn run(
                     continue;
                 }
                 let reply = handle(&js, &config, key.as_ref(), &clock, message.headers.as_ref(), &message.payload).await;
-                let bytes = serde_json::to_vec(&reply).unwrap_or_default();
-                if let Err(e) = request.respond(Ok(bytes.into())).await {
+                if let Err(e) = reply.send(&request).await {
                     tracing::warn!(error = %e, "could not send a reply");
                 }
             }
@@ -177,7 +176,7 @@ async fn administrator(
     now: reform_shared::time::Timestamp,
 ) -> Result<(), Reply> {
     let unavailable =
-        |e: RollupError| Reply::Failed { kind: ErrorKind::Unavailable, message: e.to_string() };
+        |e: RollupError| Reply::Failed { kind: FailureKind::Unavailable, message: e.to_string() };
     let head = log::head(js).await.map_err(unavailable)?;
     let mut directory = reform_shared::directory::Directory::default();
     log::for_each_in_prefix(js, log::End::Sequence(head), |_, record, _| {
@@ -187,7 +186,7 @@ async fn administrator(
     })
     .await
     .map_err(unavailable)?;
-    let denied = |message: String| Reply::Failed { kind: ErrorKind::Denied, message };
+    let denied = |message: String| Reply::Failed { kind: FailureKind::Denied, message };
     directory.check_signer(actor, key).map_err(|e| denied(e.to_string()))?;
     let today = now.vietnam_date().unwrap_or_else(reform_shared::time::Date::today_in_vietnam);
     if !directory.holds(actor, reform_shared::event::Access::Administrator, None, today) {
@@ -233,11 +232,11 @@ async fn handle(
         .and_then(|s| reform_shared::sign::check(&endpoint, &s).map(|()| s));
     let signature = match signature {
         Ok(signature) => signature,
-        Err(e) => return Reply::Failed { kind: ErrorKind::Denied, message: e.to_string() },
+        Err(e) => return Reply::Failed { kind: FailureKind::Denied, message: e.to_string() },
     };
     let request = match command::parse_json::<Request<Command>>(payload) {
         Ok(request) => request,
-        Err(message) => return Reply::Failed { kind: ErrorKind::Invalid, message },
+        Err(message) => return Reply::Failed { kind: FailureKind::Invalid, message },
     };
     if let Err(reply) = administrator(js, &request.actor, &signature.key, clock.now()).await {
         return reply;
@@ -250,11 +249,11 @@ async fn handle(
     .await;
     match outcome {
         Ok(close::Closed::Now { sequence, .. }) => {
-            Reply::Accepted { sequence, event: "period-rolled-up".into(), duplicate: false }
+            Reply::Ok(Accepted { sequence, event: "period-rolled-up".into(), duplicate: false })
         }
         Ok(close::Closed::Already { sequence, .. }) => {
-            Reply::Accepted { sequence, event: "period-rolled-up".into(), duplicate: true }
+            Reply::Ok(Accepted { sequence, event: "period-rolled-up".into(), duplicate: true })
         }
-        Err(e) => Reply::Failed { kind: ErrorKind::Unavailable, message: e.to_string() },
+        Err(e) => Reply::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
     }
 }

@@ -5,7 +5,7 @@
 use reform_scoring::commands::Command;
 use reform_scoring::framework::FrameworkFile;
 use reform_shared::codec;
-use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
+use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
 use reform_shared::ids::{CommandId, EvidenceId};
 use reform_shared::points::Points;
@@ -90,7 +90,7 @@ impl Harness {
     async fn refused(&self, command: Command, words: &[&str]) -> String {
         let before = self.broker.stream_messages().await;
         let error = self.send(command).await.expect_err("the command is refused");
-        assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+        assert_eq!(error.kind(), FailureKind::Refused, "{error}");
         let message = error.to_string();
         for word in words {
             assert!(message.contains(word), "{message:?} does not mention {word:?}");
@@ -400,7 +400,7 @@ async fn a_score_by_a_person_not_in_the_directory_is_denied() {
         .send_as("by-stranger", "stranger", score(Stage::SelfAssessed, "1", "", &["e-plan"]))
         .await
         .expect_err("refused");
-    assert_eq!(error.kind(), ErrorKind::Denied);
+    assert_eq!(error.kind(), FailureKind::Denied);
     assert!(error.to_string().contains("not registered for anyone"), "{error}");
     assert_eq!(h.broker.stream_messages().await, before);
 }
@@ -413,7 +413,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
         let error = send_raw_signed(&h.broker.client, "scoring", garbage, "hoa")
             .await
             .expect_err("garbage is not accepted");
-        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+        assert_eq!(error.kind(), FailureKind::Invalid, "{error}");
     }
     assert_eq!(h.broker.stream_messages().await, before);
     h.publish_department_framework().await;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use reform_shared::append::AppendOutcome;
-use reform_shared::command::{self, CommandError, ErrorKind, Request};
+use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::event::Event;
 use reform_shared::stream::{stream_config, StreamSettings};
 use reform_shared::subject::Aggregate;
@@ -147,8 +147,8 @@ async fn conflicting_commands_on_one_task_sent_at_once_apply_exactly_one() {
                 Err(CommandError::Failed { kind, message }) => {
                     assert!(message.contains(&task), "round {round}: {message}");
                     match kind {
-                        ErrorKind::Conflict => conflicts += 1,
-                        ErrorKind::Refused => {
+                        FailureKind::Conflict => conflicts += 1,
+                        FailureKind::Refused => {
                             assert!(message.contains("already"), "round {round}: {message}");
                             closed += 1;
                         }
@@ -224,7 +224,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
     ];
     for bytes in garbage {
         match send_raw_signed(&broker.client, reform_tasks::NAME, bytes, "b").await {
-            Err(CommandError::Failed { kind: ErrorKind::Invalid, message }) => {
+            Err(CommandError::Failed { kind: FailureKind::Invalid, message }) => {
                 assert!(
                     message.starts_with("not a valid request") || message.contains("over"),
                     "{message}"
@@ -306,6 +306,6 @@ async fn a_command_for_another_service_is_invalid_here() {
     let json = br#"{"command_id":"c-x","actor":"b","command":{"type":"add-unit","unit":"u","name":"U","kind":"division"}}"#;
     let error =
         send_raw_signed(&broker.client, reform_tasks::NAME, json, "b").await.expect_err("invalid");
-    assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+    assert_eq!(error.kind(), FailureKind::Invalid, "{error}");
     service.stop().await;
 }

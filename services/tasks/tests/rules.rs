@@ -48,7 +48,7 @@ async fn unknown_unit_person_plan_or_task_is_refused_naming_it_and_nothing_is_ap
     let before = broker.stream_messages().await;
     let stranger = send(&broker, &req("stranger", "2016-08-01", progress("t1", 1))).await;
     let error = stranger.expect_err("a stranger is turned down");
-    assert_eq!(error.kind(), reform_shared::command::ErrorKind::Denied, "{error}");
+    assert_eq!(error.kind(), reform_shared::command::FailureKind::Denied, "{error}");
     assert!(error.to_string().contains("not registered for anyone"), "{error}");
     assert_eq!(broker.stream_messages().await, before);
     service.stop().await;

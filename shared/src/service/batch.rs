@@ -13,7 +13,7 @@ use super::follower::{Follower, Next};
 use super::statefile::{Pending, Snapshot, StateFile};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
-use crate::command::{self, ErrorKind, Reply, Request};
+use crate::command::{self, Accepted, FailureKind, Reply, Request};
 use crate::envelope::{Actor, Record, Signature};
 use crate::event::Event;
 use crate::ids::CommandId;
@@ -158,13 +158,13 @@ impl<D: Decider> Ledger<D> {
     /// read, the answer is `unavailable`: deciding it again could record it twice.
     fn first_answer(&self, command_id: &CommandId) -> Option<Reply> {
         let accepted =
-            |sequence, event: String| Reply::Accepted { sequence, event, duplicate: true };
+            |sequence, event: String| Reply::Ok(Accepted { sequence, event, duplicate: true });
         if let Some(&(sequence, event)) = self.pending.commands.get(command_id) {
             return Some(accepted(sequence, event.to_owned()));
         }
         match self.file.as_ref()?.command(command_id) {
             Ok(found) => found.map(|(sequence, event)| accepted(sequence, event)),
-            Err(e) => Some(failed(ErrorKind::Unavailable, e.to_string())),
+            Err(e) => Some(failed(FailureKind::Unavailable, e.to_string())),
         }
     }
 
@@ -253,7 +253,7 @@ impl<D: Decider> Runtime<D> {
         requests: Vec<async_nats::service::Request>,
     ) -> Result<(), ServiceError> {
         if let Some(reason) = &self.halted {
-            let reply = failed(ErrorKind::Unavailable, reason.clone());
+            let reply = failed(FailureKind::Unavailable, reason.clone());
             for request in requests.iter().filter(|r| command::answerable(&r.message)) {
                 respond(request, &reply).await;
             }
@@ -273,7 +273,7 @@ impl<D: Decider> Runtime<D> {
                 Ok(signature) => signature,
                 Err(e) => {
                     tracing::info!(service = self.name, error = %e, "signature refused");
-                    respond(&reply_to, &failed(ErrorKind::Denied, e.to_string())).await;
+                    respond(&reply_to, &failed(FailureKind::Denied, e.to_string())).await;
                     continue;
                 }
             };
@@ -284,7 +284,7 @@ impl<D: Decider> Runtime<D> {
                     let rechecked = false;
                     waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
                 }
-                Err(message) => respond(&reply_to, &failed(ErrorKind::Invalid, message)).await,
+                Err(message) => respond(&reply_to, &failed(FailureKind::Invalid, message)).await,
             }
         }
         let mut waiting = self.verified(waiting).await;
@@ -365,7 +365,7 @@ impl<D: Decider> Runtime<D> {
         if let Err(e) = settled {
             // The log is out of reach or unreadable: tell every command still waiting, so none
             // times out wondering; a retry with the same command id is safe.
-            let reply = failed(ErrorKind::Unavailable, e.to_string());
+            let reply = failed(FailureKind::Unavailable, e.to_string());
             for w in &next {
                 respond(&w.reply_to, &reply).await;
             }
@@ -376,16 +376,16 @@ impl<D: Decider> Runtime<D> {
 
     /// Decides one command: its signer's key must be the actor's and valid, the decider must
     /// accept it, and the actor must be allowed to record the event it decided.
-    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (ErrorKind, String)> {
+    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (FailureKind, String)> {
         let directory = self.state.decider.directory();
         let actor = &w.context.actor;
-        let denied = |e: &dyn std::fmt::Display| (ErrorKind::Denied, e.to_string());
+        let denied = |e: &dyn std::fmt::Display| (FailureKind::Denied, e.to_string());
         directory.check_signer(actor, &w.signature.key).map_err(|e| denied(&e))?;
         let event = self
             .state
             .decider
             .decide(&w.request.command, &w.context)
-            .map_err(|refusal| (ErrorKind::Refused, refusal.to_string()))?;
+            .map_err(|refusal| (FailureKind::Refused, refusal.to_string()))?;
         let days = access::Days {
             occurred: w.context.occurred_on,
             recorded: w.context.recorded_at.vietnam_date().unwrap_or(w.context.occurred_on),
@@ -443,14 +443,14 @@ impl<D: Decider> Runtime<D> {
                 let duplicate = matches!(outcome, AppendOutcome::Duplicate { .. });
                 let sequence = outcome.sequence();
                 tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), sequence, event, duplicate, "appended");
-                Reply::Accepted { sequence, event: event.to_owned(), duplicate }
+                Reply::Ok(Accepted { sequence, event: event.to_owned(), duplicate })
             }
             // The broker checks the expected sequence before the message id, so a copy of
             // this command appended by another replica shows up as a conflict: answer it.
             Err(AppendError::Conflict { .. }) => self.state.first_answer(command_id).unwrap_or_else(|| {
                 tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), "conflict");
                 failed(
-                    ErrorKind::Conflict,
+                    FailureKind::Conflict,
                     format!(
                         "{} {} was changed by another command at the same time; check it and try again",
                         aggregate.kind, aggregate.id
@@ -459,9 +459,9 @@ impl<D: Decider> Runtime<D> {
             }),
             Err(e @ (AppendError::Broker { .. } | AppendError::UnreadableTip { .. })) => {
                 tracing::warn!(service = D::NAME, %command_id, error = %e, "append failed");
-                failed(ErrorKind::Unavailable, e.to_string())
+                failed(FailureKind::Unavailable, e.to_string())
             }
-            Err(e @ AppendError::Encode(_)) => failed(ErrorKind::Invalid, e.to_string()),
+            Err(e @ AppendError::Encode(_)) => failed(FailureKind::Invalid, e.to_string()),
         }
     }
 
@@ -523,31 +523,13 @@ fn context_of<C>(request: &Request<C>, recorded_at: Timestamp) -> Result<Context
     })
 }
 
-fn failed(kind: ErrorKind, message: String) -> Reply {
+fn failed(kind: FailureKind, message: String) -> Reply {
     Reply::Failed { kind, message }
 }
 
-/// Sends a reply. A failure also carries the NATS services API's error headers, so standard
-/// tools (`nats req`, `nats micro`) see it; the JSON body stays, because clients need its kind.
+/// Sends a reply, with the services API's error headers when it is a failure.
 async fn respond(to: &async_nats::service::Request, reply: &Reply) {
-    let bytes = serde_json::to_vec(reply).unwrap_or_default();
-    let mut headers = async_nats::HeaderMap::new();
-    if let Reply::Failed { kind, message } = reply {
-        headers.insert(async_nats::service::NATS_SERVICE_ERROR, message.as_str());
-        headers.insert(async_nats::service::NATS_SERVICE_ERROR_CODE, error_code(*kind));
-    }
-    if let Err(e) = to.respond_with_headers(Ok(bytes.into()), headers).await {
+    if let Err(e) = reply.send(to).await {
         tracing::warn!(error = %e, "could not send a reply");
-    }
-}
-
-/// HTTP-like codes, as the NATS services API convention has them.
-fn error_code(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Invalid => "400",
-        ErrorKind::Conflict => "409",
-        ErrorKind::Denied => "403",
-        ErrorKind::Refused => "422",
-        ErrorKind::Unavailable => "503",
     }
 }

@@ -100,7 +100,7 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
 /// Why [`Decider::verify`] turned a command down.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unverified {
-    pub kind: command::ErrorKind,
+    pub kind: command::FailureKind,
     pub message: String,
 }
 

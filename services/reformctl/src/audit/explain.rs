@@ -10,7 +10,7 @@
 //!   view's.
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
 use reform_projector::views::{self, Basis};
 use reform_rollup::log::{self, End};
@@ -197,7 +197,7 @@ pub struct TasksExplanation {
 pub async fn tasks(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
     let (_, state, basis) = whole_log(ctx, args.as_of).await?;
     let view = views::unit_progress(&state, &args.unit, args.year, basis)
-        .map_err(|e| Classified { kind: FailureKind::NotFound, message: e.to_string() })?
+        .map_err(|e| Classified { kind: ExitKind::NotFound, message: e.to_string() })?
         .tasks;
     let mut units = vec![args.unit.clone()];
     units.extend(views::descendants(&state, &args.unit));
@@ -417,5 +417,5 @@ fn checked(checks: bool, otherwise: &str) -> anyhow::Result<()> {
     if checks {
         return Ok(());
     }
-    Err(Classified { kind: FailureKind::CheckFailed, message: otherwise.to_owned() }.into())
+    Err(Classified { kind: ExitKind::CheckFailed, message: otherwise.to_owned() }.into())
 }

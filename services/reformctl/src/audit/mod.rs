@@ -17,7 +17,7 @@ pub mod replay;
 pub use reform_shared::audit::verify;
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
 use reform_shared::audit::read::{for_each_message, verify_stream, VERIFY_BATCH};
 use reform_shared::checkpoint;
@@ -160,7 +160,7 @@ fn anchor(path: Option<&PathBuf>, log_key: Option<&String>) -> anyhow::Result<Op
     let note = std::fs::read_to_string(path)
         .with_context(|| format!("could not read {}", path.display()))?;
     let checkpoint = checkpoint::Checkpoint::verify(&note, key).map_err(|e| Classified {
-        kind: FailureKind::CheckFailed,
+        kind: ExitKind::CheckFailed,
         message: format!("{}: {e}", path.display()),
     })?;
     Ok(Some(Anchor { checkpoint }))
@@ -176,12 +176,12 @@ fn check_witnesses(path: Option<&PathBuf>, witnesses: &[String]) -> anyhow::Resu
         .with_context(|| format!("could not read {}", path.display()))?;
     for witness in witnesses {
         let (name, public) = witness.split_once('=').ok_or_else(|| Classified {
-            kind: FailureKind::Invalid,
+            kind: ExitKind::Invalid,
             message: format!("--witness {witness:?}: write NAME=PUBLIC_KEY"),
         })?;
         checkpoint::check_signature(&note, &checkpoint::witness_key_name(name), public).map_err(
             |e| Classified {
-                kind: FailureKind::CheckFailed,
+                kind: ExitKind::CheckFailed,
                 message: format!("{}: {e}", path.display()),
             },
         )?;
@@ -232,7 +232,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let cp = anchor.checkpoint;
             if sequence == 0 || sequence > cp.size {
                 return Err(Classified {
-                    kind: FailureKind::Invalid,
+                    kind: ExitKind::Invalid,
                     message: format!(
                         "the checkpoint covers sequences 1 to {}; {sequence} is not among them",
                         cp.size
@@ -255,7 +255,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             .await?;
             if tree.root_at_watch() != Some(cp.root) {
                 return Err(Classified {
-                    kind: FailureKind::CheckFailed,
+                    kind: ExitKind::CheckFailed,
                     message:
                         "the log no longer matches the checkpoint; run `audit verify --checkpoint`"
                             .into(),
@@ -281,13 +281,12 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 .with_context(|| format!("could not read {}", proof.display()))?;
             let claim: checkpoint::InclusionClaim =
                 serde_json::from_str(&text).map_err(|e| Classified {
-                    kind: FailureKind::Invalid,
+                    kind: ExitKind::Invalid,
                     message: format!("{} is not an inclusion proof: {e}", proof.display()),
                 })?;
-            claim.check(&anchor.checkpoint).map_err(|e| Classified {
-                kind: FailureKind::CheckFailed,
-                message: e.to_string(),
-            })?;
+            claim
+                .check(&anchor.checkpoint)
+                .map_err(|e| Classified { kind: ExitKind::CheckFailed, message: e.to_string() })?;
             println!(
                 "included: message {} (leaf {}) is in the log of {} messages the checkpoint signs",
                 claim.sequence, claim.leaf_index, claim.tree_size
@@ -298,13 +297,13 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let note = std::fs::read_to_string(&path)
                 .with_context(|| format!("could not read {}", path.display()))?;
             let new = checkpoint::Checkpoint::verify(&note, &log_key).map_err(|e| Classified {
-                kind: FailureKind::CheckFailed,
+                kind: ExitKind::CheckFailed,
                 message: format!("{}: {e}", path.display()),
             })?;
             let previous = match std::fs::read_to_string(&state) {
                 Ok(text) => Some(checkpoint::Checkpoint::verify(&text, &log_key).map_err(|e| {
                     Classified {
-                        kind: FailureKind::CheckFailed,
+                        kind: ExitKind::CheckFailed,
                         message: format!("the witness's state {}: {e}", state.display()),
                     }
                 })?),
@@ -314,7 +313,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 }
             };
             let refuse = |message: String| -> anyhow::Error {
-                Classified { kind: FailureKind::CheckFailed, message }.into()
+                Classified { kind: ExitKind::CheckFailed, message }.into()
             };
             if let Some(old) = &previous {
                 if old.origin != new.origin {
@@ -468,7 +467,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let verdict = verifier.finish();
             if !verdict.passed {
                 return Err(Classified {
-                    kind: FailureKind::CheckFailed,
+                    kind: ExitKind::CheckFailed,
                     message: format!(
                         "{} does not verify, nothing imported: {}",
                         file.display(),
@@ -482,7 +481,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let head = log_head(&js).await?;
             if head != 0 {
                 return Err(Classified {
-                    kind: FailureKind::Refused,
+                    kind: ExitKind::Refused,
                     message: format!("the log already holds {head} messages; import restores into an empty log only"),
                 }
                 .into());
@@ -578,7 +577,7 @@ fn conclude(verifier: Verifier, ctx: &Ctx) -> anyhow::Result<()> {
     if verdict.passed {
         Ok(())
     } else {
-        Err(Classified { kind: FailureKind::CheckFailed, message: verdict.line() }.into())
+        Err(Classified { kind: ExitKind::CheckFailed, message: verdict.line() }.into())
     }
 }
 
@@ -597,11 +596,11 @@ fn read_export(path: &std::path::Path) -> anyhow::Result<Vec<Message>> {
             continue;
         }
         let parsed: ExportLine = serde_json::from_str(&line).map_err(|e| Classified {
-            kind: FailureKind::Invalid,
+            kind: ExitKind::Invalid,
             message: format!("{} line {}: not an export line: {e}", path.display(), n + 1),
         })?;
         let payload = hex::decode(&parsed.payload_hex).map_err(|e| Classified {
-            kind: FailureKind::Invalid,
+            kind: ExitKind::Invalid,
             message: format!("{} line {}: payload_hex is not hex: {e}", path.display(), n + 1),
         })?;
         out.push(Message { sequence: parsed.sequence, subject: parsed.subject, payload });

@@ -3,7 +3,7 @@
 //! the projector's own pure model and views, never from the live views file.
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, FailureKind};
+use crate::outcome::{Classified, ExitKind};
 use crate::view::{self, Cmd as View};
 use anyhow::Context as _;
 use reform_projector::model::{apply, State};
@@ -45,7 +45,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let store = match &args.views {
         Some(path) if path.exists() => {
             return Err(Classified {
-                kind: FailureKind::Invalid,
+                kind: ExitKind::Invalid,
                 message: format!(
                     "{} exists; a replay writes a new views file, never an existing one",
                     path.display()
@@ -97,7 +97,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         eprintln!("replayed the log through sequence {through} (as known {known})");
     }
     let not_found = |e: QueryError| -> anyhow::Error {
-        Classified { kind: FailureKind::NotFound, message: e.to_string() }.into()
+        Classified { kind: ExitKind::NotFound, message: e.to_string() }.into()
     };
     match args.view {
         View::Unit { unit, year, as_of } => {

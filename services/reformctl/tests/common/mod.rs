@@ -3,7 +3,7 @@
 //! answered "appended" is in the log exactly once; the views equal a clean rebuild).
 #![allow(dead_code)] // each test binary uses part of it
 
-use reform_shared::command::{self, CommandError, ErrorKind, Request};
+use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::ids::CommandId;
 use reform_shared::testkit::{date, id};
 use std::collections::BTreeMap;
@@ -212,7 +212,11 @@ async fn send_until_answered(
                 seen.appended.insert(request.command_id.clone(), accepted.sequence);
                 return;
             }
-            Err(e @ CommandError::Failed { kind: ErrorKind::Refused | ErrorKind::Invalid, .. }) => {
+            Err(
+                e @ CommandError::Failed {
+                    kind: FailureKind::Refused | FailureKind::Invalid, ..
+                },
+            ) => {
                 seen.failures.push(format!("{}: {e}", request.command_id));
                 return;
             }

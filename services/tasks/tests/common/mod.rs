@@ -2,7 +2,7 @@
 //! directory, and helpers that wait on conditions (never on fixed times).
 #![allow(dead_code)] // each test binary uses part of it
 
-use reform_shared::command::{Accepted, CommandError, ErrorKind, Request};
+use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Access, Event, Role, UnitKind};
 use reform_shared::ids::CommandId;
 use reform_shared::testkit::{date, draft, events, eventually, id, Broker};
@@ -75,7 +75,7 @@ pub async fn accepted(broker: &Broker, request: Request<Command>) -> Accepted {
 pub async fn refused(broker: &Broker, request: Request<Command>) -> String {
     let before = broker.stream_messages().await;
     let message = match send(broker, &request).await {
-        Err(CommandError::Failed { kind: ErrorKind::Refused, message }) => message,
+        Err(CommandError::Failed { kind: FailureKind::Refused, message }) => message,
         other => panic!("expected {:?} to be refused, got {other:?}", request.command),
     };
     assert_eq!(broker.stream_messages().await, before, "a refusal appended something");
