@@ -18,7 +18,7 @@
 //! Only path crates of the workspace and serde_json are used, so the corpus replay test needs
 //! no dependency the integration tests do not already have.
 
-use reform_directory::commands::Command as DirectoryCommand;
+use reform_directory::Command as DirectoryCommand;
 use reform_directory::DirectoryState;
 use reform_evidence::commands::Command as EvidenceCommand;
 use reform_evidence::decide::State as EvidenceState;

@@ -1,14 +1,14 @@
-//! Deciding directory commands: a pure function of the directory, the command and the
-//! context (who acts, on which business date).
+//! The directory service's state and refusals; each command's rules are in its file under
+//! [`crate::cmd`].
 //!
 //! Who may change the directory is the access table's business ([`reform_shared::access`]):
 //! administrators, checked by the runtime on the event decided here. The first administrator
 //! comes from the operator's genesis step ([`crate::genesis`]), never from a command.
 
-use crate::commands::Command;
-use reform_shared::directory::{Directory, Tenure};
+use crate::cmd::Command;
+use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
-use reform_shared::event::{Access, Event, Role};
+use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::service::{Context, Decider};
 use reform_shared::time::Date;
@@ -115,274 +115,17 @@ impl Decider for DirectoryState {
     }
 
     fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
-        let d = &self.directory;
-        match command {
-            Command::AddUnit { unit, name, kind, parent } => {
-                add_unit(d, unit, name, parent.as_ref()).map(|()| Event::UnitAdded {
-                    unit: unit.clone(),
-                    name: name.trim().to_owned(),
-                    kind: *kind,
-                    parent: parent.clone(),
-                })
-            }
-            Command::RegisterPerson { person, name, title } => register(d, person, name, title)
-                .map(|()| Event::PersonRegistered {
-                    person: person.clone(),
-                    name: name.trim().to_owned(),
-                    title: title.trim().to_owned(),
-                }),
-            Command::AppointLeader { tenure, unit, person, role, from } => {
-                let from = from.unwrap_or(context.occurred_on);
-                appoint(d, tenure, unit, person, *role, from)?;
-                Ok(Event::LeaderAppointed {
-                    tenure: tenure.clone(),
-                    unit: unit.clone(),
-                    person: person.clone(),
-                    role: *role,
-                    from,
-                })
-            }
-            Command::EndTenure { tenure, to } => {
-                let to = to.unwrap_or(context.occurred_on);
-                let t = end(d, tenure, to)?;
-                Ok(Event::TenureEnded {
-                    tenure: tenure.clone(),
-                    unit: t.unit.clone(),
-                    person: t.person.clone(),
-                    role: t.role,
-                    to,
-                })
-            }
-            Command::RegisterKey { person, key } => {
-                register_key(d, person, key)?;
-                Ok(Event::KeyRegistered { person: person.clone(), key: key.clone() })
-            }
-            Command::RevokeKey { person, key, reason } => {
-                revoke_key(d, person, key, reason)?;
-                let reason = reason.trim().to_owned();
-                Ok(Event::KeyRevoked { person: person.clone(), key: key.clone(), reason })
-            }
-            Command::GrantAccess { person, access, unit, from } => {
-                let from = from.unwrap_or(context.occurred_on);
-                grant(d, person, *access, unit.as_ref(), from)?;
-                let (person, access, unit) = (person.clone(), *access, unit.clone());
-                Ok(Event::AccessGranted { person, access, unit, from })
-            }
-            Command::WithdrawAccess { person, access, unit, to } => {
-                let to = to.unwrap_or(context.occurred_on);
-                withdraw(d, person, *access, unit.as_ref(), to)?;
-                let (person, access, unit) = (person.clone(), *access, unit.clone());
-                Ok(Event::AccessWithdrawn { person, access, unit, to })
-            }
-        }
+        command.decide(&self.directory, context)
     }
-}
-
-fn add_unit(
-    d: &Directory,
-    unit: &UnitId,
-    name: &str,
-    parent: Option<&UnitId>,
-) -> Result<(), Refusal> {
-    if let Some(existing) = d.unit(unit) {
-        return Err(Refusal::UnitExists { unit: unit.clone(), name: existing.name.clone() });
-    }
-    check_name("unit", unit.as_str(), "name", name)?;
-    match parent {
-        Some(p) if d.unit(p).is_none() => {
-            Err(Refusal::UnknownParent { unit: unit.clone(), parent: p.clone() })
-        }
-        _ => Ok(()),
-    }
-}
-
-fn register(d: &Directory, person: &PersonId, name: &str, title: &str) -> Result<(), Refusal> {
-    if let Some(existing) = d.person(person) {
-        return Err(Refusal::PersonExists { person: person.clone(), name: existing.name.clone() });
-    }
-    check_name("person", person.as_str(), "name", name)?;
-    check_length(person.as_str(), "title", title)
-}
-
-fn appoint(
-    d: &Directory,
-    tenure: &TenureId,
-    unit: &UnitId,
-    person: &PersonId,
-    role: Role,
-    from: Date,
-) -> Result<(), Refusal> {
-    if let Some(t) = d.tenures.get(tenure) {
-        return Err(Refusal::TenureExists {
-            tenure: tenure.clone(),
-            person: t.person.clone(),
-            unit: t.unit.clone(),
-        });
-    }
-    let Some(u) = d.unit(unit) else { return Err(Refusal::UnknownUnit { unit: unit.clone() }) };
-    if d.person(person).is_none() {
-        return Err(Refusal::UnknownPerson { person: person.clone() });
-    }
-    // The new tenure runs from `from` with no end, so any tenure of the role that has not
-    // ended by `from` overlaps it, including one that starts later.
-    let clash = d.tenures_at(unit, role).into_iter().find(|t| t.to.is_none_or(|to| to > from));
-    match clash {
-        None => Ok(()),
-        Some(t) => Err(Refusal::Overlap {
-            person: person.clone(),
-            role: role.label_vi(),
-            unit: format!("{} ({unit})", u.name),
-            from,
-            holder: t.person.clone(),
-            span: match t.to {
-                Some(to) => format!("from {} until {to}", t.from),
-                None => format!("from {} with no end date", t.from),
-            },
-        }),
-    }
-}
-
-fn end<'d>(d: &'d Directory, tenure: &TenureId, to: Date) -> Result<&'d Tenure, Refusal> {
-    let Some(t) = d.tenures.get(tenure) else {
-        return Err(Refusal::UnknownTenure { tenure: tenure.clone() });
-    };
-    if let Some(ended) = t.to {
-        return Err(Refusal::AlreadyEnded {
-            tenure: tenure.clone(),
-            person: t.person.clone(),
-            unit: t.unit.clone(),
-            to: ended,
-        });
-    }
-    if to <= t.from {
-        return Err(Refusal::EndNotAfterStart {
-            tenure: tenure.clone(),
-            person: t.person.clone(),
-            unit: t.unit.clone(),
-            from: t.from,
-            to,
-        });
-    }
-    Ok(t)
-}
-
-/// Checks that text is a public user key, as [`reform_shared::sign`] verifies them.
-pub fn check_key(key: &str) -> Result<(), Refusal> {
-    let bad = |detail: &str| Refusal::BadKey { key: key.to_owned(), detail: detail.to_owned() };
-    if !key.starts_with('U') {
-        return Err(bad(
-            "a user key starts with U (a seed, starting with S, is secret: never send it)",
-        ));
-    }
-    nkeys::KeyPair::from_public_key(key).map(|_| ()).map_err(|e| bad(&e.to_string()))
-}
-
-fn register_key(d: &Directory, person: &PersonId, key: &str) -> Result<(), Refusal> {
-    if d.person(person).is_none() {
-        return Err(Refusal::UnknownPerson { person: person.clone() });
-    }
-    check_key(key)?;
-    match d.keys.get(key) {
-        Some(k) => Err(Refusal::KeyExists { key: key.to_owned(), owner: k.person.clone() }),
-        None => Ok(()),
-    }
-}
-
-fn revoke_key(d: &Directory, person: &PersonId, key: &str, reason: &str) -> Result<(), Refusal> {
-    let unknown = || Refusal::UnknownKey { key: key.to_owned(), person: person.clone() };
-    let k = d.keys.get(key).filter(|k| &k.person == person).ok_or_else(unknown)?;
-    if k.revoked.is_some() {
-        return Err(Refusal::KeyAlreadyRevoked { key: key.to_owned(), person: person.clone() });
-    }
-    if reason.trim().is_empty() {
-        return Err(Refusal::EmptyReason);
-    }
-    check_length(person.as_str(), "reason", reason)
-}
-
-/// " at <unit>" for a message, or nothing.
-fn at(unit: Option<&UnitId>) -> String {
-    unit.map_or_else(String::new, |u| format!(" at {u}"))
-}
-
-fn grant(
-    d: &Directory,
-    person: &PersonId,
-    access: Access,
-    unit: Option<&UnitId>,
-    from: Date,
-) -> Result<(), Refusal> {
-    if d.person(person).is_none() {
-        return Err(Refusal::UnknownPerson { person: person.clone() });
-    }
-    match (access.at_a_unit(), unit) {
-        (true, None) => return Err(Refusal::UnitNeeded { access: access.as_str() }),
-        (false, Some(_)) => return Err(Refusal::NoUnitWanted { access: access.as_str() }),
-        (_, Some(u)) if d.unit(u).is_none() => {
-            return Err(Refusal::UnknownUnit { unit: u.clone() })
-        }
-        _ => {}
-    }
-    match d.open_grant(person, access, unit) {
-        Some(g) => Err(Refusal::AlreadyGranted {
-            person: person.clone(),
-            access: access.as_str(),
-            at: at(unit),
-            from: g.from.min(from),
-        }),
-        None => Ok(()),
-    }
-}
-
-fn withdraw(
-    d: &Directory,
-    person: &PersonId,
-    access: Access,
-    unit: Option<&UnitId>,
-    to: Date,
-) -> Result<(), Refusal> {
-    let Some(g) = d.open_grant(person, access, unit) else {
-        return Err(Refusal::NotGranted {
-            person: person.clone(),
-            access: access.as_str(),
-            at: at(unit),
-        });
-    };
-    if to <= g.from {
-        return Err(Refusal::WithdrawNotAfterGrant {
-            person: person.clone(),
-            access: access.as_str(),
-            from: g.from,
-            to,
-        });
-    }
-    Ok(())
-}
-
-fn check_name(
-    what: &'static str,
-    id: &str,
-    field: &'static str,
-    text: &str,
-) -> Result<(), Refusal> {
-    if text.trim().is_empty() {
-        return Err(Refusal::EmptyName { what, id: id.to_owned() });
-    }
-    check_length(id, field, text)
-}
-
-fn check_length(id: &str, field: &'static str, text: &str) -> Result<(), Refusal> {
-    if text.len() > NAME_BYTES_MAX {
-        return Err(Refusal::TooLong { field, id: id.to_owned(), bytes: text.len() });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     //! Given these events, when this command, then this event or this refusal.
     use super::*;
+    use crate::cmd;
     use reform_shared::event::UnitKind;
+    use reform_shared::event::{Access, Role};
     use reform_shared::ids::CommandId;
     use reform_shared::testkit::{date, id};
     use reform_shared::time::Timestamp;
@@ -427,7 +170,9 @@ mod tests {
     fn keys_are_checked_unique_and_revoked_once() {
         let key = nkeys::KeyPair::new_user().public_key();
         let mut state = given(&[person("a")]);
-        let register = |p: &str, k: &str| Command::RegisterKey { person: id(p), key: k.into() };
+        let register = |p: &str, k: &str| {
+            Command::RegisterKey(cmd::RegisterKey { person: id(p), key: k.into() })
+        };
         let seed = nkeys::KeyPair::new_user().seed().expect("seed");
         assert!(matches!(
             when(&state, "a", "2016-01-01", register("a", &seed)),
@@ -443,10 +188,12 @@ mod tests {
             when(&state, "a", "2016-01-01", register("a", &key)),
             Err(Refusal::KeyExists { .. })
         ));
-        let revoke = |reason: &str| Command::RevokeKey {
-            person: id("a"),
-            key: key.clone(),
-            reason: reason.into(),
+        let revoke = |reason: &str| {
+            Command::RevokeKey(cmd::RevokeKey {
+                person: id("a"),
+                key: key.clone(),
+                reason: reason.into(),
+            })
         };
         assert!(matches!(when(&state, "a", "2016-01-01", revoke(" ")), Err(Refusal::EmptyReason)));
         state
@@ -461,11 +208,13 @@ mod tests {
     #[test]
     fn access_at_a_unit_names_its_unit_and_is_granted_once() {
         let mut state = given(&[person("a"), sgd()]);
-        let grant = |access, unit: Option<&str>| Command::GrantAccess {
-            person: id("a"),
-            access,
-            unit: unit.map(id),
-            from: None,
+        let grant = |access, unit: Option<&str>| {
+            Command::GrantAccess(cmd::GrantAccess {
+                person: id("a"),
+                access,
+                unit: unit.map(id),
+                from: None,
+            })
         };
         assert!(matches!(
             when(&state, "a", "2016-01-01", grant(Access::Staff, None)),
@@ -482,11 +231,13 @@ mod tests {
             when(&state, "a", "2016-02-01", grant(Access::Staff, Some("sgd"))),
             Err(Refusal::AlreadyGranted { .. })
         ));
-        let withdraw = |to: &str| Command::WithdrawAccess {
-            person: id("a"),
-            access: Access::Staff,
-            unit: Some(id("sgd")),
-            to: Some(date(to)),
+        let withdraw = |to: &str| {
+            Command::WithdrawAccess(cmd::WithdrawAccess {
+                person: id("a"),
+                access: Access::Staff,
+                unit: Some(id("sgd")),
+                to: Some(date(to)),
+            })
         };
         assert!(matches!(
             when(&state, "a", "2016-01-01", withdraw("2016-01-01")),
@@ -511,12 +262,14 @@ mod tests {
 
     #[test]
     fn an_appointment_overlapping_an_open_tenure_is_refused_and_one_after_its_end_accepted() {
-        let head = |t: &str, p: &str, from: Option<&str>| Command::AppointLeader {
-            tenure: id(t),
-            unit: id("sgd"),
-            person: id(p),
-            role: Role::Head,
-            from: from.map(date),
+        let head = |t: &str, p: &str, from: Option<&str>| {
+            Command::AppointLeader(cmd::AppointLeader {
+                tenure: id(t),
+                unit: id("sgd"),
+                person: id(p),
+                role: Role::Head,
+                from: from.map(date),
+            })
         };
         let mut state = given(&[person("a"), person("b"), sgd()]);
         let first = when(&state, "a", "2016-01-01", head("t-a", "a", None)).expect("first head");
@@ -548,7 +301,8 @@ mod tests {
             role: Role::Head,
             from: date("2016-01-01"),
         });
-        let end = |to: &str| Command::EndTenure { tenure: id("t-a"), to: Some(date(to)) };
+        let end =
+            |to: &str| Command::EndTenure(cmd::EndTenure { tenure: id("t-a"), to: Some(date(to)) });
         assert!(matches!(
             when(&state, "a", "2016-01-01", end("2016-01-01")),
             Err(Refusal::EndNotAfterStart { .. })

@@ -71,7 +71,7 @@ pub async fn record(
         return Err(GenesisError::EmptyName);
     }
     let public = key.public_key();
-    crate::decide::check_key(&public)?;
+    crate::cmd::check_key(&public)?;
     let command_id = CommandId::new(GENESIS_COMMAND_ID)
         .map_err(|e| GenesisError::Sign(sign::SignError::Unreadable(e.to_string())))?;
     let request = Request {

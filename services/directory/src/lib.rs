@@ -3,16 +3,16 @@
 //! log through [`reform_shared::directory::Directory`]; this service is the only one that
 //! appends them.
 //!
-//! - [`commands`]: the JSON commands it takes on `par.cmd.directory`.
-//! - [`decide`]: the pure rules (state, refusals, the bootstrap rule for a new installation).
+//! - [`cmd`]: the JSON commands it takes on `par.cmd.directory`, one file each with its rules.
+//! - [`decide`]: the state the rules read, and the refusals.
 //! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
 //!   typed client the CLI and the tests use.
 
-pub mod commands;
+pub mod cmd;
 pub mod decide;
 pub mod genesis;
 
-pub use commands::Command;
+pub use cmd::Command;
 pub use decide::{DirectoryState, Refusal};
 pub use reform_shared::service::ServiceError;
 

@@ -1,6 +1,7 @@
 //! The directory service's rules, each proved through a real nats-server: refusals name what
 //! they are about and append nothing; a retried command id gets its first answer.
 
+use reform_directory::cmd;
 use reform_directory::{Command, Config, ServiceError};
 use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Role, UnitKind};
@@ -72,25 +73,29 @@ async fn refused(broker: &Broker, request: Request<Command>) -> String {
 }
 
 fn person(p: &str, name: &str) -> Command {
-    Command::RegisterPerson { person: id(p), name: name.into(), title: "Giám đốc Sở".into() }
+    Command::RegisterPerson(cmd::RegisterPerson {
+        person: id(p),
+        name: name.into(),
+        title: "Giám đốc Sở".into(),
+    })
 }
 
 fn unit(u: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Command {
-    Command::AddUnit { unit: id(u), name: name.into(), kind, parent: parent.map(id) }
+    Command::AddUnit(cmd::AddUnit { unit: id(u), name: name.into(), kind, parent: parent.map(id) })
 }
 
 fn appoint(tenure: &str, u: &str, p: &str, role: Role, from: &str) -> Command {
-    Command::AppointLeader {
+    Command::AppointLeader(cmd::AppointLeader {
         tenure: id(tenure),
         unit: id(u),
         person: id(p),
         role,
         from: Some(date(from)),
-    }
+    })
 }
 
 fn end(tenure: &str, to: &str) -> Command {
-    Command::EndTenure { tenure: id(tenure), to: Some(date(to)) }
+    Command::EndTenure(cmd::EndTenure { tenure: id(tenure), to: Some(date(to)) })
 }
 
 /// Appends the genesis of administrator `a`, as the operator's step does.
@@ -106,7 +111,8 @@ async fn start() -> (Broker, Service) {
     genesis(&broker).await;
     let service = Service::start(&broker).await;
     accepted(&broker, req("a", "2016-01-01", person("b", "Lê Thị B"))).await;
-    let key = Command::RegisterKey { person: id("b"), key: key_of("b").public_key() };
+    let key =
+        Command::RegisterKey(cmd::RegisterKey { person: id("b"), key: key_of("b").public_key() });
     accepted(&broker, req("a", "2016-01-01", key)).await;
     let st = unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None);
     accepted(&broker, req("a", "2016-01-01", st)).await;
@@ -161,7 +167,8 @@ async fn only_an_administrator_changes_the_directory_and_the_first_comes_from_ge
     let st = unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None);
     accepted(&broker, req("a", "2016-01-01", st)).await;
     accepted(&broker, req("a", "2016-01-01", person("b", "Lê Thị B"))).await;
-    let key = Command::RegisterKey { person: id("b"), key: key_of("b").public_key() };
+    let key =
+        Command::RegisterKey(cmd::RegisterKey { person: id("b"), key: key_of("b").public_key() });
     accepted(&broker, req("a", "2016-01-01", key)).await;
     // b signs correctly but holds no administrator access: denied, naming it.
     let before = broker.stream_messages().await;

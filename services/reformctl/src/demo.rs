@@ -6,6 +6,7 @@
 //! second time: each command gets its first answer back.
 
 use anyhow::{bail, Context as _};
+use reform_directory::cmd;
 use reform_shared::command::{Accepted, CommandError, Request};
 use reform_shared::directory::Directory;
 use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
@@ -347,51 +348,51 @@ fn directory_items(
     // People and their keys first, all by the administrator the genesis step instated.
     for p in &demo.people {
         let key = format!("person:{}", p.id);
-        let command = C::RegisterPerson {
+        let command = C::RegisterPerson(cmd::RegisterPerson {
             person: p.id.clone(),
             name: p.name.clone(),
             title: p.title.clone(),
-        };
+        });
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
         let key = format!("key:{}", p.id);
         let public = keys.of(&p.id)?.public_key();
-        let command = C::RegisterKey { person: p.id.clone(), key: public };
+        let command = C::RegisterKey(cmd::RegisterKey { person: p.id.clone(), key: public });
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for u in &demo.units {
         let key = format!("unit:{}", u.id);
-        let command = C::AddUnit {
+        let command = C::AddUnit(cmd::AddUnit {
             unit: u.id.clone(),
             name: u.name.clone(),
             kind: u.kind,
             parent: u.parent.clone(),
-        };
+        });
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for t in &demo.tenures {
         let key = format!("appoint:{}", t.id);
-        let command = C::AppointLeader {
+        let command = C::AppointLeader(cmd::AppointLeader {
             tenure: t.id.clone(),
             unit: t.unit.clone(),
             person: t.person.clone(),
             role: t.role,
             from: Some(t.from),
-        };
+        });
         out.push((key.clone(), Item::Directory(request(&key, founder, Some(t.from), command)?)));
         if let Some(to) = t.to {
             let key = format!("end:{}", t.id);
-            let command = C::EndTenure { tenure: t.id.clone(), to: Some(to) };
+            let command = C::EndTenure(cmd::EndTenure { tenure: t.id.clone(), to: Some(to) });
             out.push((key.clone(), Item::Directory(request(&key, founder, Some(to), command)?)));
         }
     }
     for g in &demo.grants {
         let key = format!("grant:{}:{}:{}", g.person, g.access.as_str(), g.unit);
-        let command = C::GrantAccess {
+        let command = C::GrantAccess(cmd::GrantAccess {
             person: g.person.clone(),
             access: g.access,
             unit: Some(g.unit.clone()),
             from: Some(g.from),
-        };
+        });
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     Ok(out)

@@ -12,6 +12,7 @@
 //! ```
 
 use crate::ctx::Ctx;
+use reform_directory::cmd;
 use reform_directory::Command;
 use reform_shared::event::{Access, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
@@ -268,11 +269,11 @@ fn action_of(cmd: Cmd) -> Action {
             let kind = UnitKind::from(kind);
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
             let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
-            (Command::AddUnit { unit, name, kind, parent }, summary)
+            (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent }), summary)
         }
         Cmd::Person(PersonCmd::Add { person, name, title }) => {
             let summary = format!("Đã đăng ký {name} ({person}).");
-            (Command::RegisterPerson { person, name, title }, summary)
+            (Command::RegisterPerson(cmd::RegisterPerson { person, name, title }), summary)
         }
         Cmd::Leader(LeaderCmd::Appoint { tenure, unit, person, role, from }) => {
             let role = Role::from(role);
@@ -281,30 +282,33 @@ fn action_of(cmd: Cmd) -> Action {
                 "Đã ghi nhận {person} là {} của {unit}{since} (nhiệm kỳ {tenure}).",
                 role.label_vi()
             );
-            (Command::AppointLeader { tenure, unit, person, role, from }, summary)
+            (
+                Command::AppointLeader(cmd::AppointLeader { tenure, unit, person, role, from }),
+                summary,
+            )
         }
         Cmd::Leader(LeaderCmd::End { tenure, to }) => {
             let until = to.map_or_else(String::new, |d| format!(" từ ngày {d}"));
             let summary = format!("Đã kết thúc nhiệm kỳ {tenure}{until}.");
-            (Command::EndTenure { tenure, to }, summary)
+            (Command::EndTenure(cmd::EndTenure { tenure, to }), summary)
         }
         Cmd::Key(KeyCmd::Register { person, public_key }) => {
             let summary = format!("Đã đăng ký khóa {public_key} của {person}.");
-            (Command::RegisterKey { person, key: public_key }, summary)
+            (Command::RegisterKey(cmd::RegisterKey { person, key: public_key }), summary)
         }
         Cmd::Key(KeyCmd::Revoke { person, public_key, reason }) => {
             let summary = format!("Đã thu hồi khóa {public_key} của {person}.");
-            (Command::RevokeKey { person, key: public_key, reason }, summary)
+            (Command::RevokeKey(cmd::RevokeKey { person, key: public_key, reason }), summary)
         }
         Cmd::Access(AccessCmd::Grant { person, access, unit, from }) => {
             let at = unit.as_ref().map_or_else(String::new, |u| format!(" tại {u}"));
             let summary = format!("Đã cấp quyền {} cho {person}{at}.", access.label_vi());
-            (Command::GrantAccess { person, access, unit, from }, summary)
+            (Command::GrantAccess(cmd::GrantAccess { person, access, unit, from }), summary)
         }
         Cmd::Access(AccessCmd::Withdraw { person, access, unit, to }) => {
             let at = unit.as_ref().map_or_else(String::new, |u| format!(" tại {u}"));
             let summary = format!("Đã thu hồi quyền {} của {person}{at}.", access.label_vi());
-            (Command::WithdrawAccess { person, access, unit, to }, summary)
+            (Command::WithdrawAccess(cmd::WithdrawAccess { person, access, unit, to }), summary)
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
         Cmd::Unit(UnitCmd::List) => return Action::UnitList,

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use reform_directory::cmd;
 use reform_shared::append::AppendOutcome;
 use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::event::Event;
@@ -259,19 +260,19 @@ async fn the_directory_services_events_reach_the_tasks_service() {
     reform_shared::testkit::append_all(&appender, "g", &[("2016-01-04", events::genesis("a"))])
         .await;
     let commands = [
-        Dir::AddUnit {
+        Dir::AddUnit(cmd::AddUnit {
             unit: id("sgd"),
             name: "Sở Giáo dục và Đào tạo".into(),
             kind: reform_shared::event::UnitKind::Department,
             parent: None,
-        },
-        Dir::AppointLeader {
+        }),
+        Dir::AppointLeader(cmd::AppointLeader {
             tenure: id("t-a"),
             unit: id("sgd"),
             person: id("a"),
             role: reform_shared::event::Role::Head,
             from: None,
-        },
+        }),
     ];
     for command in commands {
         let request = Request {
