@@ -33,7 +33,7 @@ use reform_shared::ids::{CommandId, PersonId};
 use reform_shared::service::{Context, Decider};
 use reform_shared::subject::Aggregate;
 use reform_shared::time::{check_not_future, Date, Timestamp};
-use reform_tasks::commands::Command as TasksCommand;
+use reform_tasks::Command as TasksCommand;
 use reform_tasks::Tasks;
 use std::sync::OnceLock;
 

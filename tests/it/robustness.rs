@@ -8,6 +8,7 @@ use reform_shared::service::health::Reader;
 use reform_shared::skips::{self, Skip};
 use reform_shared::stream::{stream_config, StreamSettings};
 use reform_shared::testkit::{date, eventually, id, key_of, seed_department_with_head, Broker};
+use reform_tasks::cmd;
 use reformctl::up::Shutdown;
 use reformctl::up_services::{self, Supervisor};
 use std::time::Duration;
@@ -48,7 +49,7 @@ fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Comma
         command_id: id(command_id),
         actor: id("lan"),
         occurred_on: Some(date(on)),
-        command: reform_tasks::Command::AssignTask {
+        command: reform_tasks::Command::AssignTask(cmd::AssignTask {
             task: id(task),
             unit: Some(id("sgd")),
             person: None,
@@ -57,7 +58,7 @@ fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Comma
             target: "Danh mục thủ tục được công bố".into(),
             due: Some(date("2016-12-31")),
             criterion: None,
-        },
+        }),
     }
 }
 
@@ -400,7 +401,10 @@ async fn a_restarted_service_answers_a_command_first_seen_before_its_snapshot_wi
         command_id: id("s3"),
         actor: id("lan"),
         occurred_on: Some(date("2016-03-01")),
-        command: reform_tasks::Command::CompleteTask { task: id("t1"), note: "xong".into() },
+        command: reform_tasks::Command::CompleteTask(cmd::CompleteTask {
+            task: id("t1"),
+            note: "xong".into(),
+        }),
     };
     send(complete).await.expect("t1 completes on its chain");
     let _ = stop.send(true);

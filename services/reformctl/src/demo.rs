@@ -6,7 +6,6 @@
 //! second time: each command gets its first answer back.
 
 use anyhow::{bail, Context as _};
-use reform_directory::cmd;
 use reform_shared::command::{Accepted, CommandError, Request};
 use reform_shared::directory::Directory;
 use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
@@ -348,7 +347,7 @@ fn directory_items(
     // People and their keys first, all by the administrator the genesis step instated.
     for p in &demo.people {
         let key = format!("person:{}", p.id);
-        let command = C::RegisterPerson(cmd::RegisterPerson {
+        let command = C::RegisterPerson(reform_directory::cmd::RegisterPerson {
             person: p.id.clone(),
             name: p.name.clone(),
             title: p.title.clone(),
@@ -356,12 +355,15 @@ fn directory_items(
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
         let key = format!("key:{}", p.id);
         let public = keys.of(&p.id)?.public_key();
-        let command = C::RegisterKey(cmd::RegisterKey { person: p.id.clone(), key: public });
+        let command = C::RegisterKey(reform_directory::cmd::RegisterKey {
+            person: p.id.clone(),
+            key: public,
+        });
         out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
     }
     for u in &demo.units {
         let key = format!("unit:{}", u.id);
-        let command = C::AddUnit(cmd::AddUnit {
+        let command = C::AddUnit(reform_directory::cmd::AddUnit {
             unit: u.id.clone(),
             name: u.name.clone(),
             kind: u.kind,
@@ -371,7 +373,7 @@ fn directory_items(
     }
     for t in &demo.tenures {
         let key = format!("appoint:{}", t.id);
-        let command = C::AppointLeader(cmd::AppointLeader {
+        let command = C::AppointLeader(reform_directory::cmd::AppointLeader {
             tenure: t.id.clone(),
             unit: t.unit.clone(),
             person: t.person.clone(),
@@ -381,13 +383,16 @@ fn directory_items(
         out.push((key.clone(), Item::Directory(request(&key, founder, Some(t.from), command)?)));
         if let Some(to) = t.to {
             let key = format!("end:{}", t.id);
-            let command = C::EndTenure(cmd::EndTenure { tenure: t.id.clone(), to: Some(to) });
+            let command = C::EndTenure(reform_directory::cmd::EndTenure {
+                tenure: t.id.clone(),
+                to: Some(to),
+            });
             out.push((key.clone(), Item::Directory(request(&key, founder, Some(to), command)?)));
         }
     }
     for g in &demo.grants {
         let key = format!("grant:{}:{}:{}", g.person, g.access.as_str(), g.unit);
-        let command = C::GrantAccess(cmd::GrantAccess {
+        let command = C::GrantAccess(reform_directory::cmd::GrantAccess {
             person: g.person.clone(),
             access: g.access,
             unit: Some(g.unit.clone()),
@@ -406,18 +411,18 @@ fn timeline(demo: &Demo) -> anyhow::Result<Vec<Dated>> {
     let mut out: Vec<Dated> = Vec::new();
     for p in &demo.plans {
         let key = format!("plan:{}", p.id);
-        let command = T::IssuePlan {
+        let command = T::IssuePlan(reform_tasks::cmd::IssuePlan {
             plan: p.id.clone(),
             unit: p.unit.clone(),
             year: p.year,
             document_number: p.document_number.clone(),
             title: p.title.clone(),
-        };
+        });
         out.push((p.on, 0, key.clone(), Item::Tasks(request(&key, &p.by, Some(p.on), command)?)));
     }
     for t in &demo.tasks {
         let key = format!("assign:{}", t.id);
-        let command = T::AssignTask {
+        let command = T::AssignTask(reform_tasks::cmd::AssignTask {
             task: t.id.clone(),
             unit: Some(t.unit.clone()),
             person: t.person.clone(),
@@ -426,7 +431,7 @@ fn timeline(demo: &Demo) -> anyhow::Result<Vec<Dated>> {
             target: t.target.clone(),
             due: Some(t.due),
             criterion: t.criterion.clone(),
-        };
+        });
         let item = Item::Tasks(request(&key, &t.assigned_by, Some(t.assigned_on), command)?);
         out.push((t.assigned_on, 1, key, item));
         for (n, step) in t.history.iter().enumerate() {
@@ -435,14 +440,14 @@ fn timeline(demo: &Demo) -> anyhow::Result<Vec<Dated>> {
     }
     for f in &demo.findings {
         let key = format!("finding:{}", f.id);
-        let command = T::RecordFinding {
+        let command = T::RecordFinding(reform_tasks::cmd::RecordFinding {
             finding: f.id.clone(),
             unit: f.unit.clone(),
             inspection_document: f.inspection_document.clone(),
             text: f.text.clone(),
             remediation_task: f.remediation_task.clone(),
             remediation_due: f.remediation_due,
-        };
+        });
         out.push((f.on, 2, key.clone(), Item::Tasks(request(&key, &f.by, Some(f.on), command)?)));
     }
     for e in &demo.evidence {
@@ -483,19 +488,37 @@ fn task_step(directory: &Directory, t: &Task, n: usize, step: &Step) -> anyhow::
         Step::Progress { on, percent, note } => (
             *on,
             reporter,
-            T::ReportProgress { task: t.id.clone(), percent: *percent, note: note.clone() },
+            T::ReportProgress(reform_tasks::cmd::ReportProgress {
+                task: t.id.clone(),
+                percent: *percent,
+                note: note.clone(),
+            }),
         ),
-        Step::Complete { on, note } => {
-            (*on, reporter, T::CompleteTask { task: t.id.clone(), note: note.clone() })
-        }
+        Step::Complete { on, note } => (
+            *on,
+            reporter,
+            T::CompleteTask(reform_tasks::cmd::CompleteTask {
+                task: t.id.clone(),
+                note: note.clone(),
+            }),
+        ),
         Step::Deadline { on, new_due, reason } => (
             *on,
             head(*on)?,
-            T::ChangeDeadline { task: t.id.clone(), due: *new_due, reason: reason.clone() },
+            T::ChangeDeadline(reform_tasks::cmd::ChangeDeadline {
+                task: t.id.clone(),
+                due: *new_due,
+                reason: reason.clone(),
+            }),
         ),
-        Step::Cancel { on, reason } => {
-            (*on, head(*on)?, T::CancelTask { task: t.id.clone(), reason: reason.clone() })
-        }
+        Step::Cancel { on, reason } => (
+            *on,
+            head(*on)?,
+            T::CancelTask(reform_tasks::cmd::CancelTask {
+                task: t.id.clone(),
+                reason: reason.clone(),
+            }),
+        ),
     };
     Ok((on, 4, key.clone(), Item::Tasks(request(&key, &actor, Some(on), command)?)))
 }

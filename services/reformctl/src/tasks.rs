@@ -16,6 +16,7 @@
 use crate::ctx::Ctx;
 use reform_shared::ids::{CriterionCode, FindingId, PersonId, PlanId, TaskId, UnitId};
 use reform_shared::time::Date;
+use reform_tasks::cmd;
 use reform_tasks::Command;
 
 #[derive(Debug, clap::Subcommand)]
@@ -205,13 +206,16 @@ fn command_of(cmd: Cmd) -> Option<(Command, String)> {
             let summary = format!(
                 "Đã ban hành kế hoạch {document_number} ({plan}) của {unit} cho năm {year}."
             );
-            (Command::IssuePlan { plan, unit, year, document_number, title }, summary)
+            (
+                Command::IssuePlan(cmd::IssuePlan { plan, unit, year, document_number, title }),
+                summary,
+            )
         }
         Cmd::Task(TaskCmd::Assign { task, unit, person, plan, title, target, due, criterion }) => {
             let who =
                 person.as_ref().map_or_else(String::new, |p| format!(", người thực hiện {p}"));
             let summary = format!("Đã giao nhiệm vụ {task} cho {unit}{who}, hạn {due}.");
-            let command = Command::AssignTask {
+            let command = Command::AssignTask(cmd::AssignTask {
                 task,
                 unit: Some(unit),
                 person,
@@ -220,28 +224,28 @@ fn command_of(cmd: Cmd) -> Option<(Command, String)> {
                 target,
                 due: Some(due),
                 criterion,
-            };
+            });
             (command, summary)
         }
         Cmd::Task(TaskCmd::Reassign { task, unit, person, reason }) => {
             let summary = format!("Đã giao lại nhiệm vụ {task}.");
-            (Command::ReassignTask { task, unit, person, reason }, summary)
+            (Command::ReassignTask(cmd::ReassignTask { task, unit, person, reason }), summary)
         }
         Cmd::Task(TaskCmd::Deadline { task, due, reason }) => {
             let summary = format!("Đã điều chỉnh hạn của nhiệm vụ {task} thành {due}.");
-            (Command::ChangeDeadline { task, due, reason }, summary)
+            (Command::ChangeDeadline(cmd::ChangeDeadline { task, due, reason }), summary)
         }
         Cmd::Task(TaskCmd::Progress { task, percent, note }) => {
             let summary = format!("Đã báo cáo tiến độ nhiệm vụ {task}: {percent}%.");
-            (Command::ReportProgress { task, percent, note }, summary)
+            (Command::ReportProgress(cmd::ReportProgress { task, percent, note }), summary)
         }
         Cmd::Task(TaskCmd::Complete { task, note }) => {
             let summary = format!("Đã hoàn thành nhiệm vụ {task}.");
-            (Command::CompleteTask { task, note }, summary)
+            (Command::CompleteTask(cmd::CompleteTask { task, note }), summary)
         }
         Cmd::Task(TaskCmd::Cancel { task, reason }) => {
             let summary = format!("Đã hủy nhiệm vụ {task}.");
-            (Command::CancelTask { task, reason }, summary)
+            (Command::CancelTask(cmd::CancelTask { task, reason }), summary)
         }
         Cmd::Finding(FindingCmd::Record {
             finding,
@@ -254,14 +258,14 @@ fn command_of(cmd: Cmd) -> Option<(Command, String)> {
             let summary = format!(
                 "Đã ghi nhận hạn chế {finding} tại {unit}; mở nhiệm vụ khắc phục {remediation_task}, hạn {remediation_due}."
             );
-            let command = Command::RecordFinding {
+            let command = Command::RecordFinding(cmd::RecordFinding {
                 finding,
                 unit,
                 inspection_document,
                 text,
                 remediation_task,
                 remediation_due,
-            };
+            });
             (command, summary)
         }
     })

@@ -12,6 +12,7 @@ use reform_shared::event::{Event, Role, UnitKind};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::{date, draft, eventually, id};
+use reform_tasks::cmd;
 use reform_tasks::Command;
 use std::time::{Duration, Instant};
 
@@ -127,8 +128,11 @@ async fn commands(url: &str) -> anyhow::Result<(u64, Vec<u64>)> {
             let mut latencies = Vec::with_capacity(COMMANDS_PER_CLIENT);
             for n in 0..COMMANDS_PER_CLIENT {
                 let percent = u16::try_from(n % 101).unwrap_or(0);
-                let command =
-                    Command::ReportProgress { task: task_id(c), percent, note: String::new() };
+                let command = Command::ReportProgress(cmd::ReportProgress {
+                    task: task_id(c),
+                    percent,
+                    note: String::new(),
+                });
                 let at = Instant::now();
                 reform_tasks::send(&client, &request(format!("p-{c}-{n}"), command), &key).await?;
                 latencies.push(micros(at.elapsed()));
@@ -207,7 +211,7 @@ async fn seed(js: &jetstream::Context) -> anyhow::Result<()> {
 }
 
 fn assign(c: usize) -> Command {
-    Command::AssignTask {
+    Command::AssignTask(cmd::AssignTask {
         task: task_id(c),
         unit: Some(id("sgd")),
         person: None,
@@ -216,7 +220,7 @@ fn assign(c: usize) -> Command {
         target: "Hoàn thành".into(),
         due: Some(date("2016-12-31")),
         criterion: None,
-    }
+    })
 }
 
 fn task_id(c: usize) -> reform_shared::ids::TaskId {

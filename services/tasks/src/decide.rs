@@ -16,11 +16,11 @@
 //! - nothing is due, or happens to a task, before the task was assigned; a completed or
 //!   cancelled task takes no further command.
 
-use crate::commands::Command;
+use crate::cmd::Command;
 use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
 use reform_shared::event::Event;
-use reform_shared::ids::{CriterionCode, FindingId, PersonId, PlanId, TaskId, UnitId};
+use reform_shared::ids::{FindingId, PersonId, PlanId, TaskId, UnitId};
 use reform_shared::service::{Context, Decider};
 use reform_shared::time::Date;
 use std::collections::BTreeMap;
@@ -165,55 +165,7 @@ impl Decider for Tasks {
         if self.directory.person(actor).is_none() {
             return Err(Refusal::NotRegistered { actor: actor.clone() });
         }
-        let on = context.occurred_on;
-        match command {
-            Command::IssuePlan { plan, unit, year, document_number, title } => {
-                let plan = NewPlan { plan, unit, year: *year, document_number, title };
-                self.issue_plan(actor, on, &plan)
-            }
-            Command::AssignTask { task, unit, person, plan, title, target, due, criterion } => {
-                let assignment = Assignment {
-                    task,
-                    unit: unit.as_ref(),
-                    person: person.as_ref(),
-                    plan: plan.as_ref(),
-                    title,
-                    target,
-                    due: *due,
-                    criterion: criterion.as_ref(),
-                };
-                self.assign(actor, on, &assignment)
-            }
-            Command::ReassignTask { task, unit, person, reason } => {
-                self.reassign(actor, on, task, unit.as_ref(), person.as_ref(), reason)
-            }
-            Command::ChangeDeadline { task, due, reason } => {
-                self.change_deadline(actor, on, task, *due, reason)
-            }
-            Command::ReportProgress { task, percent, note } => {
-                self.report_progress(on, task, *percent, note)
-            }
-            Command::CompleteTask { task, note } => self.complete(actor, on, task, note),
-            Command::CancelTask { task, reason } => self.cancel(actor, on, task, reason),
-            Command::RecordFinding {
-                finding,
-                unit,
-                inspection_document,
-                text,
-                remediation_task,
-                remediation_due,
-            } => {
-                let finding = Finding {
-                    finding,
-                    unit,
-                    inspection_document,
-                    text,
-                    remediation_task,
-                    remediation_due: *remediation_due,
-                };
-                self.record_finding(on, &finding)
-            }
-        }
+        command.decide(self, actor, context.occurred_on)
     }
 }
 
@@ -280,243 +232,9 @@ impl Tasks {
         }
     }
 
-    fn issue_plan(&self, actor: &PersonId, on: Date, new: &NewPlan<'_>) -> Result<Event, Refusal> {
-        let NewPlan { plan, unit, year, document_number, title } = *new;
-        if let Some(p) = self.plans.get(plan) {
-            return Err(Refusal::PlanExists { plan: plan.clone(), unit: p.unit.clone() });
-        }
-        let id = format!("plan {plan}");
-        non_empty(
-            "the document number",
-            &id,
-            document_number,
-            "give the plan's number, e.g. 96/KH-SGDĐT",
-        )?;
-        non_empty("the title", &id, title, "give the plan's title")?;
-        self.known_unit(unit)?;
-        self.leader(actor, unit, on, || format!("issue plan {plan} for it"))?;
-        if (i32::from(year) - on.year()).abs() > PLAN_YEAR_SPREAD_MAX {
-            return Err(Refusal::PlanYear { plan: plan.clone(), year, on });
-        }
-        Ok(Event::PlanIssued {
-            plan: plan.clone(),
-            unit: unit.clone(),
-            year,
-            document_number: document_number.trim().to_owned(),
-            title: title.trim().to_owned(),
-        })
-    }
-
-    fn assign(&self, actor: &PersonId, on: Date, a: &Assignment<'_>) -> Result<Event, Refusal> {
-        let Assignment { task, unit, person, plan, title, target, due, criterion } = *a;
-        if let Some(t) = self.tasks.get(task) {
-            return Err(Refusal::TaskExists { task: task.clone(), unit: t.unit.clone() });
-        }
-        let missing = |what| Refusal::NotFiveClear { task: task.clone(), missing: what };
-        let unit = unit.ok_or_else(|| missing("responsible unit"))?;
-        if title.trim().is_empty() {
-            return Err(missing("title"));
-        }
-        if target.trim().is_empty() {
-            return Err(missing("target (expected result)"));
-        }
-        let due = due.ok_or_else(|| missing("due date"))?;
-        let id = format!("task {task}");
-        bounded("the title", &id, title)?;
-        bounded("the target", &id, target)?;
-        self.known_unit(unit)?;
-        if let Some(p) = person {
-            self.known_person(p)?;
-        }
-        if let Some(p) = plan {
-            self.plan_covers(p, unit)?;
-        }
-        self.leader(actor, unit, on, || format!("assign task {task} to it"))?;
-        if due < on {
-            return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on: on });
-        }
-        Ok(Event::TaskAssigned {
-            task: task.clone(),
-            unit: unit.clone(),
-            person: person.cloned(),
-            plan: plan.cloned(),
-            title: title.trim().to_owned(),
-            target: target.trim().to_owned(),
-            due,
-            criterion: criterion.cloned(),
-            assigned_by: actor.clone(),
-        })
-    }
-
-    fn reassign(
-        &self,
-        actor: &PersonId,
-        on: Date,
-        task: &TaskId,
-        unit: Option<&UnitId>,
-        person: Option<&PersonId>,
-        reason: &str,
-    ) -> Result<Event, Refusal> {
-        let t = self.open_task(task, on, "be reassigned")?;
-        let new_unit = unit.unwrap_or(&t.unit);
-        self.known_unit(new_unit)?;
-        if let Some(p) = person {
-            self.known_person(p)?;
-        }
-        let new_person = person.or(t.person.as_ref());
-        if new_unit == &t.unit && new_person == t.person.as_ref() {
-            let person = new_person.map_or_else(String::new, |p| format!(" and {p}"));
-            return Err(Refusal::NothingChanges {
-                task: task.clone(),
-                unit: t.unit.clone(),
-                person,
-            });
-        }
-        bounded("the reason", &format!("task {task}"), reason)?;
-        self.leader(actor, &t.unit, on, || format!("reassign task {task}"))?;
-        if new_unit != &t.unit {
-            self.leader(actor, new_unit, on, || format!("give task {task} to it"))?;
-        }
-        Ok(Event::TaskReassigned {
-            task: task.clone(),
-            unit: new_unit.clone(),
-            from_unit: t.unit.clone(),
-            person: new_person.cloned(),
-            reason: reason.trim().to_owned(),
-        })
-    }
-
-    fn change_deadline(
-        &self,
-        actor: &PersonId,
-        on: Date,
-        task: &TaskId,
-        due: Date,
-        reason: &str,
-    ) -> Result<Event, Refusal> {
-        let t = self.open_task(task, on, "have its deadline changed")?;
-        let id = format!("task {task}");
-        non_empty("the reason", &id, reason, "say why the deadline moves")?;
-        self.leader(actor, &t.unit, on, || format!("change the deadline of task {task}"))?;
-        if let Some(assigned_on) = t.assigned_on.filter(|a| due < *a) {
-            return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on });
-        }
-        if due == t.due {
-            return Err(Refusal::SameDeadline { task: task.clone(), due });
-        }
-        Ok(Event::DeadlineChanged {
-            task: task.clone(),
-            unit: t.unit.clone(),
-            old_due: t.due,
-            new_due: due,
-            reason: reason.trim().to_owned(),
-        })
-    }
-
-    fn report_progress(
-        &self,
-        on: Date,
-        task: &TaskId,
-        percent: u16,
-        note: &str,
-    ) -> Result<Event, Refusal> {
-        let t = self.open_task(task, on, "take more progress reports")?;
-        let refused = || Refusal::Percent { task: task.clone(), percent };
-        if percent > PERCENT_MAX {
-            return Err(refused());
-        }
-        let percent = u8::try_from(percent).map_err(|_| refused())?;
-        bounded("the note", &format!("task {task}"), note)?;
-        Ok(Event::ProgressReported {
-            task: task.clone(),
-            unit: t.unit.clone(),
-            percent,
-            note: note.trim().to_owned(),
-        })
-    }
-
-    fn complete(
-        &self,
-        actor: &PersonId,
-        on: Date,
-        task: &TaskId,
-        note: &str,
-    ) -> Result<Event, Refusal> {
-        let t = self.open_task(task, on, "be completed again")?;
-        let assignee = t.person.as_ref() == Some(actor);
-        if !assignee && self.directory.leads_on(actor, &t.unit, on).is_none() {
-            return Err(Refusal::MayNotComplete {
-                actor: actor.clone(),
-                task: task.clone(),
-                unit: t.unit.clone(),
-            });
-        }
-        bounded("the note", &format!("task {task}"), note)?;
-        Ok(Event::TaskCompleted {
-            task: task.clone(),
-            unit: t.unit.clone(),
-            note: note.trim().to_owned(),
-        })
-    }
-
-    fn cancel(
-        &self,
-        actor: &PersonId,
-        on: Date,
-        task: &TaskId,
-        reason: &str,
-    ) -> Result<Event, Refusal> {
-        let t = self.open_task(task, on, "be cancelled")?;
-        non_empty("the reason", &format!("task {task}"), reason, "say why the task is cancelled")?;
-        self.leader(actor, &t.unit, on, || format!("cancel task {task}"))?;
-        Ok(Event::TaskCancelled {
-            task: task.clone(),
-            unit: t.unit.clone(),
-            reason: reason.trim().to_owned(),
-        })
-    }
-
-    fn record_finding(&self, on: Date, f: &Finding<'_>) -> Result<Event, Refusal> {
-        let Finding { finding, unit, inspection_document, text, remediation_task, remediation_due } =
-            *f;
-        if let Some(task) = self.findings.get(finding) {
-            return Err(Refusal::FindingExists { finding: finding.clone(), task: task.clone() });
-        }
-        if let Some(t) = self.tasks.get(remediation_task) {
-            return Err(Refusal::TaskExists {
-                task: remediation_task.clone(),
-                unit: t.unit.clone(),
-            });
-        }
-        let id = format!("finding {finding}");
-        non_empty(
-            "the inspection document",
-            &id,
-            inspection_document,
-            "cite the inspection's document number",
-        )?;
-        non_empty("the text", &id, text, "say what shortcoming was found")?;
-        self.known_unit(unit)?;
-        if remediation_due < on {
-            return Err(Refusal::DueBeforeAssignment {
-                task: remediation_task.clone(),
-                due: remediation_due,
-                assigned_on: on,
-            });
-        }
-        Ok(Event::FindingRecorded {
-            finding: finding.clone(),
-            unit: unit.clone(),
-            inspection_document: inspection_document.trim().to_owned(),
-            text: text.trim().to_owned(),
-            remediation_task: remediation_task.clone(),
-            remediation_due,
-        })
-    }
-
     /// The task, provided it exists, was assigned by `on` and is neither completed nor
     /// cancelled. `action` completes "it cannot …".
-    fn open_task(
+    pub(crate) fn open_task(
         &self,
         task: &TaskId,
         on: Date,
@@ -541,21 +259,21 @@ impl Tasks {
         }
     }
 
-    fn known_unit(&self, unit: &UnitId) -> Result<(), Refusal> {
+    pub(crate) fn known_unit(&self, unit: &UnitId) -> Result<(), Refusal> {
         match self.directory.unit(unit) {
             Some(_) => Ok(()),
             None => Err(Refusal::UnknownUnit { unit: unit.clone() }),
         }
     }
 
-    fn known_person(&self, person: &PersonId) -> Result<(), Refusal> {
+    pub(crate) fn known_person(&self, person: &PersonId) -> Result<(), Refusal> {
         match self.directory.person(person) {
             Some(_) => Ok(()),
             None => Err(Refusal::UnknownPerson { person: person.clone() }),
         }
     }
 
-    fn plan_covers(&self, plan: &PlanId, unit: &UnitId) -> Result<(), Refusal> {
+    pub(crate) fn plan_covers(&self, plan: &PlanId, unit: &UnitId) -> Result<(), Refusal> {
         let Some(p) = self.plans.get(plan) else {
             return Err(Refusal::UnknownPlan { plan: plan.clone() });
         };
@@ -571,7 +289,7 @@ impl Tasks {
     }
 
     /// The leader-in-office rule: `actor` leads `unit` or a unit above it on `on`.
-    fn leader(
+    pub(crate) fn leader(
         &self,
         actor: &PersonId,
         unit: &UnitId,
@@ -592,58 +310,30 @@ impl Tasks {
     }
 }
 
-fn non_empty(what: &'static str, id: &str, text: &str, why: &'static str) -> Result<(), Refusal> {
+pub(crate) fn non_empty(
+    what: &'static str,
+    id: &str,
+    text: &str,
+    why: &'static str,
+) -> Result<(), Refusal> {
     if text.trim().is_empty() {
         return Err(Refusal::EmptyText { what, id: id.to_owned(), why });
     }
     bounded(what, id, text)
 }
 
-fn bounded(what: &'static str, id: &str, text: &str) -> Result<(), Refusal> {
+pub(crate) fn bounded(what: &'static str, id: &str, text: &str) -> Result<(), Refusal> {
     if text.len() > TEXT_BYTES_MAX {
         return Err(Refusal::TooLong { what, id: id.to_owned(), bytes: text.len() });
     }
     Ok(())
 }
 
-/// A plan command's fields, borrowed.
-#[derive(Debug, Clone, Copy)]
-struct NewPlan<'a> {
-    plan: &'a PlanId,
-    unit: &'a UnitId,
-    year: u16,
-    document_number: &'a str,
-    title: &'a str,
-}
-
-/// An assignment's fields, borrowed; the "5 rõ" parts are optional until checked.
-#[derive(Debug, Clone, Copy)]
-struct Assignment<'a> {
-    task: &'a TaskId,
-    unit: Option<&'a UnitId>,
-    person: Option<&'a PersonId>,
-    plan: Option<&'a PlanId>,
-    title: &'a str,
-    target: &'a str,
-    due: Option<Date>,
-    criterion: Option<&'a CriterionCode>,
-}
-
-/// A finding's fields, borrowed.
-#[derive(Debug, Clone, Copy)]
-struct Finding<'a> {
-    finding: &'a FindingId,
-    unit: &'a UnitId,
-    inspection_document: &'a str,
-    text: &'a str,
-    remediation_task: &'a TaskId,
-    remediation_due: Date,
-}
-
 #[cfg(test)]
 mod tests {
     //! Given these events, when this command, then this event or this refusal.
     use super::*;
+    use crate::cmd;
     use reform_shared::event::{Role, UnitKind};
     use reform_shared::ids::CommandId;
     use reform_shared::testkit::{date, id};
@@ -714,8 +404,11 @@ mod tests {
     #[test]
     fn a_deadline_change_carries_the_old_and_new_due_and_moves_the_due_date() {
         let mut state = department_with_task();
-        let change =
-            Command::ChangeDeadline { task: id("t4"), due: date("2016-10-31"), reason: "r".into() };
+        let change = Command::ChangeDeadline(cmd::ChangeDeadline {
+            task: id("t4"),
+            due: date("2016-10-31"),
+            reason: "r".into(),
+        });
         let event = when(&state, "b", "2016-09-20", change.clone()).expect("accepted");
         assert_eq!(
             event,
@@ -735,7 +428,11 @@ mod tests {
     #[test]
     fn nothing_happens_to_a_task_before_its_assignment_date() {
         let state = department_with_task();
-        let early = Command::ReportProgress { task: id("t4"), percent: 10, note: "".into() };
+        let early = Command::ReportProgress(cmd::ReportProgress {
+            task: id("t4"),
+            percent: 10,
+            note: "".into(),
+        });
         let refusal = when(&state, "b", "2016-07-31", early).expect_err("refused");
         assert!(matches!(refusal, Refusal::BeforeAssignment { .. }), "{refusal}");
     }
@@ -743,12 +440,12 @@ mod tests {
     #[test]
     fn a_reassignment_that_changes_nothing_is_refused() {
         let state = department_with_task();
-        let same = Command::ReassignTask {
+        let same = Command::ReassignTask(cmd::ReassignTask {
             task: id("t4"),
             unit: Some(id("sgd")),
             person: None,
             reason: "".into(),
-        };
+        });
         assert!(matches!(
             when(&state, "b", "2016-08-02", same),
             Err(Refusal::NothingChanges { .. })
@@ -758,7 +455,7 @@ mod tests {
     #[test]
     fn the_actor_is_recorded_as_the_assigning_leader() {
         let state = department_with_task();
-        let assign = Command::AssignTask {
+        let assign = Command::AssignTask(cmd::AssignTask {
             task: id("t5"),
             unit: Some(id("sgd")),
             person: None,
@@ -767,7 +464,7 @@ mod tests {
             target: "x".into(),
             due: Some(date("2016-12-31")),
             criterion: Some(id("1.1")),
-        };
+        });
         let event = when(&state, "b", "2016-08-15", assign).expect("accepted");
         assert!(matches!(event, Event::TaskAssigned { assigned_by, .. } if assigned_by == id("b")));
     }

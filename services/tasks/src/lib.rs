@@ -1,16 +1,16 @@
 //! Tasks service: reform plans, the life of a task (assigned, reassigned, re-dated, progress,
 //! completed, cancelled) and inspection findings that open remediation tasks.
 //!
-//! - [`commands`]: the JSON commands it takes on `par.cmd.tasks`.
+//! - [`cmd`]: the JSON commands it takes on `par.cmd.tasks`, one file each with its rules.
 //! - [`decide`]: the pure rules ("5 rõ", leader in office at the business date, dates,
 //!   closed tasks) and the state they read, applied from the log.
 //! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
 //!   typed client the CLI, the tests and the benchmark use.
 
-pub mod commands;
+pub mod cmd;
 pub mod decide;
 
-pub use commands::Command;
+pub use cmd::Command;
 pub use decide::{Refusal, Tasks};
 pub use reform_shared::service::ServiceError;
 

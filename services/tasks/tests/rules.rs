@@ -7,6 +7,7 @@ use common::*;
 use reform_shared::codec;
 use reform_shared::subject::STREAM_NAME;
 use reform_shared::testkit::{date, id};
+use reform_tasks::cmd;
 use reform_tasks::Command;
 
 #[tokio::test]
@@ -17,14 +18,14 @@ async fn unknown_unit_person_plan_or_task_is_refused_naming_it_and_nothing_is_ap
     assert!(message.contains("no unit nowhere"), "{message}");
 
     let mut with_person = assign("t1", "sgd", "2016-09-30");
-    if let Command::AssignTask { person, .. } = &mut with_person {
+    if let Command::AssignTask(cmd::AssignTask { person, .. }) = &mut with_person {
         *person = Some(id("ghost"));
     }
     let message = refused(&broker, req("b", "2016-08-01", with_person)).await;
     assert!(message.contains("no registered person ghost"), "{message}");
 
     let mut with_plan = assign("t1", "sgd", "2016-09-30");
-    if let Command::AssignTask { plan, .. } = &mut with_plan {
+    if let Command::AssignTask(cmd::AssignTask { plan, .. }) = &mut with_plan {
         *plan = Some(id("kh-missing"));
     }
     let message = refused(&broker, req("b", "2016-08-01", with_plan)).await;
@@ -34,12 +35,12 @@ async fn unknown_unit_person_plan_or_task_is_refused_naming_it_and_nothing_is_ap
         let message = refused(&broker, req("b", "2016-08-01", command)).await;
         assert!(message.contains("no task t-missing"), "{message}");
     }
-    let reassign = Command::ReassignTask {
+    let reassign = Command::ReassignTask(cmd::ReassignTask {
         task: id("t-missing"),
         unit: Some(id("sxd")),
         person: None,
         reason: String::new(),
-    };
+    });
     let message = refused(&broker, req("p", "2016-08-01", reassign)).await;
     assert!(message.contains("no task t-missing"), "{message}");
 
@@ -102,12 +103,12 @@ async fn a_former_leader_may_not_assign_reassign_change_deadlines_or_cancel() {
         "{message}"
     );
     accepted(&broker, req("b", "2016-08-01", assign("t1", "sgd-vp", "2016-09-30"))).await;
-    let reassign = Command::ReassignTask {
+    let reassign = Command::ReassignTask(cmd::ReassignTask {
         task: id("t1"),
         unit: None,
         person: Some(id("c")),
         reason: String::new(),
-    };
+    });
     for command in [reassign, deadline("t1", "2016-10-31"), cancel("t1")] {
         let message = refused(&broker, req("a", "2016-08-02", command)).await;
         assert!(message.contains("a is not a head") && message.contains("task t1"), "{message}");
@@ -146,14 +147,14 @@ async fn a_due_date_before_the_assignment_date_is_refused() {
     accepted(&broker, req("b", "2016-08-01", assign("t1", "sgd", "2016-08-01"))).await;
     let message = refused(&broker, req("b", "2016-08-05", deadline("t1", "2016-07-20"))).await;
     assert!(message.contains("task t1 cannot be due on 2016-07-20"), "{message}");
-    let finding = Command::RecordFinding {
+    let finding = Command::RecordFinding(cmd::RecordFinding {
         finding: id("f1"),
         unit: id("sgd"),
         inspection_document: "45/KH-SNV".into(),
         text: "Chưa công khai thủ tục hành chính".into(),
         remediation_task: id("t-f1"),
         remediation_due: date("2016-08-31"),
-    };
+    });
     let message = refused(&broker, req("c", "2016-09-01", finding)).await;
     assert!(message.contains("task t-f1 cannot be due on 2016-08-31"), "{message}");
     service.stop().await;
@@ -197,7 +198,7 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
     let cases: [(Edit, &str); 5] = [
         (
             |c| {
-                if let Command::AssignTask { unit, .. } = c {
+                if let Command::AssignTask(cmd::AssignTask { unit, .. }) = c {
                     *unit = None
                 }
             },
@@ -205,7 +206,7 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         ),
         (
             |c| {
-                if let Command::AssignTask { title, .. } = c {
+                if let Command::AssignTask(cmd::AssignTask { title, .. }) = c {
                     title.clear()
                 }
             },
@@ -213,7 +214,7 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         ),
         (
             |c| {
-                if let Command::AssignTask { title, .. } = c {
+                if let Command::AssignTask(cmd::AssignTask { title, .. }) = c {
                     *title = "  \t ".into()
                 }
             },
@@ -221,7 +222,7 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         ),
         (
             |c| {
-                if let Command::AssignTask { target, .. } = c {
+                if let Command::AssignTask(cmd::AssignTask { target, .. }) = c {
                     target.clear()
                 }
             },
@@ -229,7 +230,7 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         ),
         (
             |c| {
-                if let Command::AssignTask { due, .. } = c {
+                if let Command::AssignTask(cmd::AssignTask { due, .. }) = c {
                     *due = None
                 }
             },
@@ -263,7 +264,7 @@ async fn progress_is_between_zero_and_a_hundred_percent() {
 async fn only_the_assigned_person_or_a_leader_may_complete_a_task() {
     let (broker, service) = start().await;
     let mut to_c = assign("t1", "sgd", "2016-09-30");
-    if let Command::AssignTask { person, .. } = &mut to_c {
+    if let Command::AssignTask(cmd::AssignTask { person, .. }) = &mut to_c {
         *person = Some(id("c"));
     }
     accepted(&broker, req("b", "2016-08-01", to_c)).await;
@@ -285,12 +286,12 @@ async fn a_reassigned_task_is_directed_from_its_new_unit() {
         req(
             who,
             "2016-08-02",
-            Command::ReassignTask {
+            Command::ReassignTask(cmd::ReassignTask {
                 task: id("t1"),
                 unit: Some(id("sxd")),
                 person: None,
                 reason: "Chuyển đơn vị chủ trì".into(),
-            },
+            }),
         )
     };
     // b leads sgd-vp but not sxd: moving the task there needs a leader of both.
@@ -306,14 +307,14 @@ async fn a_reassigned_task_is_directed_from_its_new_unit() {
 #[tokio::test]
 async fn an_inspection_finding_opens_a_remediation_task_due_by_its_date() {
     let (broker, service) = start().await;
-    let finding = Command::RecordFinding {
+    let finding = Command::RecordFinding(cmd::RecordFinding {
         finding: id("f1"),
         unit: id("sgd-vp"),
         inspection_document: "45/KH-SNV".into(),
         text: "Chưa cập nhật kịp thời thủ tục hành chính".into(),
         remediation_task: id("t-f1"),
         remediation_due: date("2016-10-31"),
-    };
+    });
     let before = broker.stream_messages().await;
     let done = accepted(&broker, req("c", "2016-09-01", finding.clone())).await;
     assert_eq!(done.event, "finding-recorded");
@@ -330,12 +331,14 @@ async fn an_inspection_finding_opens_a_remediation_task_due_by_its_date() {
 #[tokio::test]
 async fn a_plan_is_issued_by_a_leader_and_tasks_may_only_cite_a_plan_from_above() {
     let (broker, service) = start().await;
-    let plan = |p: &str, unit: &str| Command::IssuePlan {
-        plan: id(p),
-        unit: id(unit),
-        year: 2017,
-        document_number: "96/KH-SGDĐT".into(),
-        title: "Kế hoạch CCHC năm 2017".into(),
+    let plan = |p: &str, unit: &str| {
+        Command::IssuePlan(cmd::IssuePlan {
+            plan: id(p),
+            unit: id(unit),
+            year: 2017,
+            document_number: "96/KH-SGDĐT".into(),
+            title: "Kế hoạch CCHC năm 2017".into(),
+        })
     };
     let message = refused(&broker, req("c", "2016-12-20", plan("kh-sgd", "sgd"))).await;
     assert!(message.contains("c is not a head"), "{message}");
@@ -343,7 +346,7 @@ async fn a_plan_is_issued_by_a_leader_and_tasks_may_only_cite_a_plan_from_above(
     accepted(&broker, req("x", "2016-12-20", plan("kh-sxd", "sxd"))).await;
     let cite = |p: &str| {
         let mut command = assign("t1", "sgd-vp", "2017-03-31");
-        if let Command::AssignTask { plan, .. } = &mut command {
+        if let Command::AssignTask(cmd::AssignTask { plan, .. }) = &mut command {
             *plan = Some(id(p));
         }
         command

@@ -6,6 +6,7 @@
 use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::ids::CommandId;
 use reform_shared::testkit::{date, id};
+use reform_tasks::cmd;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -138,7 +139,7 @@ fn assign(command_id: &str, task: &str) -> Request<reform_tasks::Command> {
         command_id: id(command_id),
         actor: id("lan"),
         occurred_on: Some(date("2016-03-01")),
-        command: reform_tasks::Command::AssignTask {
+        command: reform_tasks::Command::AssignTask(cmd::AssignTask {
             task: id(task),
             unit: Some(id("sgd")),
             person: None,
@@ -147,7 +148,7 @@ fn assign(command_id: &str, task: &str) -> Request<reform_tasks::Command> {
             target: "Hoàn thành và báo cáo".into(),
             due: Some(date("2016-12-31")),
             criterion: None,
-        },
+        }),
     }
 }
 
@@ -156,11 +157,11 @@ fn progress(command_id: &str, task: &str, percent: u16) -> Request<reform_tasks:
         command_id: id(command_id),
         actor: id("lan"),
         occurred_on: Some(date("2016-04-01")),
-        command: reform_tasks::Command::ReportProgress {
+        command: reform_tasks::Command::ReportProgress(cmd::ReportProgress {
             task: id(task),
             percent,
             note: "đang làm".into(),
-        },
+        }),
     }
 }
 

@@ -6,6 +6,7 @@ use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Access, Event, Role, UnitKind};
 use reform_shared::ids::CommandId;
 use reform_shared::testkit::{date, draft, events, eventually, id, Broker};
+use reform_tasks::cmd;
 use reform_tasks::{Command, Config, ServiceError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -164,7 +165,7 @@ pub async fn start() -> (Broker, Service) {
 
 /// A "5 rõ" assignment of `task` to `unit`, due on `due`.
 pub fn assign(task: &str, unit: &str, due: &str) -> Command {
-    Command::AssignTask {
+    Command::AssignTask(cmd::AssignTask {
         task: id(task),
         unit: Some(id(unit)),
         person: None,
@@ -173,25 +174,29 @@ pub fn assign(task: &str, unit: &str, due: &str) -> Command {
         target: "Hoàn thành và báo cáo kết quả".into(),
         due: Some(date(due)),
         criterion: None,
-    }
+    })
 }
 
 pub fn progress(task: &str, percent: u16) -> Command {
-    Command::ReportProgress { task: id(task), percent, note: "đang thực hiện".into() }
+    Command::ReportProgress(cmd::ReportProgress {
+        task: id(task),
+        percent,
+        note: "đang thực hiện".into(),
+    })
 }
 
 pub fn complete(task: &str) -> Command {
-    Command::CompleteTask { task: id(task), note: String::new() }
+    Command::CompleteTask(cmd::CompleteTask { task: id(task), note: String::new() })
 }
 
 pub fn cancel(task: &str) -> Command {
-    Command::CancelTask { task: id(task), reason: "không còn phù hợp".into() }
+    Command::CancelTask(cmd::CancelTask { task: id(task), reason: "không còn phù hợp".into() })
 }
 
 pub fn deadline(task: &str, due: &str) -> Command {
-    Command::ChangeDeadline {
+    Command::ChangeDeadline(cmd::ChangeDeadline {
         task: id(task),
         due: date(due),
         reason: "chờ văn bản hướng dẫn".into(),
-    }
+    })
 }
