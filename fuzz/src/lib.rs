@@ -22,7 +22,7 @@ use reform_directory::Command as DirectoryCommand;
 use reform_directory::DirectoryState;
 use reform_evidence::commands::Command as EvidenceCommand;
 use reform_evidence::decide::State as EvidenceState;
-use reform_scoring::commands::Command as ScoringCommand;
+use reform_scoring::cmd::Command as ScoringCommand;
 use reform_scoring::decide::State as ScoringState;
 use reform_scoring::framework::{self, FrameworkFile, FRAMEWORK_TOTAL};
 use reform_shared::codec::{self, EncodeError, SCHEMA_VERSION_CURRENT, SCHEMA_VERSION_OLDEST};

@@ -6,6 +6,7 @@
 //! second time: each command gets its first answer back.
 
 use anyhow::{bail, Context as _};
+use reform_scoring::cmd;
 use reform_shared::command::{Accepted, CommandError, Request};
 use reform_shared::directory::Directory;
 use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
@@ -72,7 +73,7 @@ pub struct Framework {
     pub year: u16,
     pub unit_kind: UnitKind,
     pub source: String,
-    pub criteria: Vec<reform_scoring::commands::CriterionSpec>,
+    pub criteria: Vec<reform_scoring::cmd::CriterionSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,7 +161,7 @@ pub fn parse(text: &str) -> anyhow::Result<Demo> {
 enum Item {
     Directory(Request<reform_directory::Command>),
     Tasks(Request<reform_tasks::Command>),
-    Scoring(Request<reform_scoring::commands::Command>),
+    Scoring(Request<reform_scoring::cmd::Command>),
     Evidence(Request<reform_evidence::client::Document>, Vec<u8>),
 }
 
@@ -307,12 +308,12 @@ fn plan(demo: &Demo, keys: &DemoKeys) -> anyhow::Result<Vec<(String, Item)>> {
     let founder = PersonId::new(ADMINISTRATOR.0.to_owned())?;
     let mut out = directory_items(demo, &founder, keys)?;
     for f in &demo.frameworks {
-        let command = reform_scoring::commands::Command::PublishFramework {
+        let command = reform_scoring::cmd::Command::PublishFramework(cmd::PublishFramework {
             year: f.year,
             unit_kind: f.unit_kind,
             source: f.source.clone(),
             criteria: f.criteria.clone(),
-        };
+        });
         let key = format!("framework:{}:{}", f.year, f.unit_kind.as_str());
         out.push((key.clone(), Item::Scoring(request(&key, &founder, None, command)?)));
     }
@@ -322,7 +323,7 @@ fn plan(demo: &Demo, keys: &DemoKeys) -> anyhow::Result<Vec<(String, Item)>> {
     out.extend(dated.into_iter().map(|(_, _, label, item)| (label, item)));
     for (i, s) in demo.scores.iter().enumerate() {
         let points: Points = s.points.parse().with_context(|| format!("score {i}"))?;
-        let command = reform_scoring::commands::Command::RecordScore {
+        let command = reform_scoring::cmd::Command::RecordScore(cmd::RecordScore {
             unit: s.unit.clone(),
             year: s.year,
             criterion: s.criterion.clone(),
@@ -330,7 +331,7 @@ fn plan(demo: &Demo, keys: &DemoKeys) -> anyhow::Result<Vec<(String, Item)>> {
             points,
             reason: s.reason.clone(),
             evidence: s.evidence.clone(),
-        };
+        });
         let key = format!("score:{i}:{}:{}:{}:{}", s.unit, s.year, s.criterion, s.stage.as_str());
         out.push((key.clone(), Item::Scoring(request(&key, &s.by, Some(s.on), command)?)));
     }

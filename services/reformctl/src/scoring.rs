@@ -4,7 +4,8 @@
 use crate::ctx::Ctx;
 use crate::table::{Align, Table};
 use anyhow::Context as _;
-use reform_scoring::commands::Command;
+use reform_scoring::cmd;
+use reform_scoring::cmd::Command;
 use reform_scoring::framework::{self, FrameworkFile};
 use reform_shared::event::{Component, Criterion, Stage, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
@@ -120,8 +121,15 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             crate::history::score_history(ctx, &unit, year, &criterion).await
         }
         Cmd::Score(ScoreCmd::Record { unit, year, criterion, stage, points, reason, evidence }) => {
-            let command =
-                Command::RecordScore { unit, year, criterion, stage, points, reason, evidence };
+            let command = Command::RecordScore(cmd::RecordScore {
+                unit,
+                year,
+                criterion,
+                stage,
+                points,
+                reason,
+                evidence,
+            });
             send(ctx, command).await
         }
     }

@@ -1,6 +1,6 @@
 //! Typed client functions: build a request, send it to the scoring service, get the answer.
 
-use crate::commands::Command;
+use crate::cmd::Command;
 use reform_shared::command::{self, Accepted, CommandError, Request};
 
 /// Sends any scoring command.

@@ -3,15 +3,15 @@
 //! The state follows the directory (units and people), the evidence family (what was attached
 //! and to which unit, and what was rejected), published frameworks and every score in force.
 
-use crate::commands::{Command, CriterionSpec};
-use crate::framework::{self, FrameworkError};
+use crate::cmd::Command;
+use crate::framework::FrameworkError;
 use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
 use reform_shared::event::{Criterion, Event, Stage, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
 use reform_shared::points::Points;
 use reform_shared::service::{Context, Decider};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The most evidence documents one score may cite.
 pub const SCORE_EVIDENCE_MAX: usize = 64;
@@ -145,180 +145,7 @@ impl Decider for State {
     }
 
     fn decide(&self, command: &Command, context: &Context) -> Result<Event, ScoringError> {
-        match command {
-            Command::PublishFramework { year, unit_kind, source, criteria } => {
-                self.publish(*year, *unit_kind, source, criteria)
-            }
-            Command::RecordScore { unit, year, criterion, stage, points, reason, evidence } => {
-                let score = Score {
-                    unit,
-                    year: *year,
-                    criterion,
-                    stage: *stage,
-                    points: *points,
-                    reason,
-                    evidence,
-                };
-                self.record(&score, context)
-            }
-        }
-    }
-}
-
-/// A score command's fields, borrowed.
-struct Score<'a> {
-    unit: &'a UnitId,
-    year: u16,
-    criterion: &'a CriterionCode,
-    stage: Stage,
-    points: Points,
-    reason: &'a str,
-    evidence: &'a [EvidenceId],
-}
-
-impl State {
-    fn publish(
-        &self,
-        year: u16,
-        kind: UnitKind,
-        source: &str,
-        specs: &[CriterionSpec],
-    ) -> Result<Event, ScoringError> {
-        let criteria = framework::validate(year, source, specs)?;
-        if self.frameworks.contains_key(&(year, kind)) {
-            return Err(ScoringError::FrameworkExists { year, kind: kind.as_str() });
-        }
-        Ok(Event::FrameworkPublished {
-            year,
-            unit_kind: kind,
-            source: source.trim().to_owned(),
-            criteria,
-        })
-    }
-
-    fn record(&self, score: &Score<'_>, context: &Context) -> Result<Event, ScoringError> {
-        if self.directory.person(&context.actor).is_none() {
-            return Err(ScoringError::UnknownPerson { person: context.actor.to_string() });
-        }
-        let criterion = self.criterion(score)?;
-        if score.points > criterion.max_points {
-            return Err(ScoringError::AboveMaximum {
-                criterion: score.criterion.clone(),
-                points: score.points,
-                max: criterion.max_points,
-            });
-        }
-        self.check_evidence(score)?;
-        if score.reason.len() > REASON_BYTES_MAX {
-            return Err(ScoringError::ReasonTooLong);
-        }
-        self.check_stage(score, criterion)?;
-        let key = (score.unit.clone(), score.year, score.criterion.clone(), score.stage);
-        Ok(Event::ScoreChanged {
-            unit: score.unit.clone(),
-            year: score.year,
-            criterion: score.criterion.clone(),
-            stage: score.stage,
-            old: self.scores.get(&key).copied(),
-            new: score.points,
-            reason: score.reason.trim().to_owned(),
-            evidence: score.evidence.to_vec(),
-            by: context.actor.clone(),
-        })
-    }
-
-    /// The criterion being scored, from the framework of the unit's kind and the year.
-    fn criterion(&self, score: &Score<'_>) -> Result<&Criterion, ScoringError> {
-        let unit = self
-            .directory
-            .unit(score.unit)
-            .ok_or_else(|| ScoringError::UnknownUnit { unit: score.unit.clone() })?;
-        let kind = unit.kind.as_str();
-        let framework = self.frameworks.get(&(score.year, unit.kind)).ok_or_else(|| {
-            ScoringError::NoFramework { unit: score.unit.clone(), year: score.year, kind }
-        })?;
-        framework.criteria.get(score.criterion).ok_or_else(|| ScoringError::UnknownCriterion {
-            criterion: score.criterion.clone(),
-            year: score.year,
-            kind,
-        })
-    }
-
-    fn check_evidence(&self, score: &Score<'_>) -> Result<(), ScoringError> {
-        if score.evidence.len() > SCORE_EVIDENCE_MAX {
-            return Err(ScoringError::TooMuchEvidence { count: score.evidence.len() });
-        }
-        let mut seen = BTreeSet::new();
-        for id in score.evidence {
-            if !seen.insert(id) {
-                return Err(ScoringError::RepeatedEvidence { evidence: id.clone() });
-            }
-            let facts = self
-                .evidence
-                .get(id)
-                .ok_or_else(|| ScoringError::UnknownEvidence { evidence: id.clone() })?;
-            if let Some(reason) = &facts.rejected {
-                return Err(ScoringError::RejectedEvidence {
-                    evidence: id.clone(),
-                    reason: reason.clone(),
-                });
-            }
-            // Evidence of a division may support its department's score, not the reverse.
-            if !self.directory.is_within(&facts.unit, score.unit) {
-                return Err(ScoringError::ForeignEvidence {
-                    evidence: id.clone(),
-                    owner: facts.unit.clone(),
-                    unit: score.unit.clone(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// The rules of the methodology about stages.
-    fn check_stage(&self, score: &Score<'_>, criterion: &Criterion) -> Result<(), ScoringError> {
-        let explained = !score.reason.trim().is_empty();
-        let in_force = |stage| {
-            self.scores.get(&(score.unit.clone(), score.year, score.criterion.clone(), stage))
-        };
-        match score.stage {
-            Stage::SelfAssessed if criterion.survey_measured => {
-                Err(ScoringError::SurveyNotSelfAssessed { criterion: score.criterion.clone() })
-            }
-            Stage::SelfAssessed if score.evidence.is_empty() && !explained => {
-                Err(ScoringError::NoEvidenceNoExplanation {
-                    unit: score.unit.clone(),
-                    criterion: score.criterion.clone(),
-                })
-            }
-            Stage::SelfAssessed => Ok(()),
-            Stage::Appraised => {
-                // A survey criterion has no self-assessment to differ from; any other
-                // criterion the unit did not assess counts as differing.
-                let own = in_force(Stage::SelfAssessed);
-                let differs = match own {
-                    Some(own) => *own != score.points,
-                    None => !criterion.survey_measured,
-                };
-                if differs && !explained {
-                    return Err(ScoringError::AppraisalNeedsReason {
-                        unit: score.unit.clone(),
-                        criterion: score.criterion.clone(),
-                        appraised: score.points,
-                        self_assessed: own.map_or("(none)".to_owned(), Points::to_string),
-                    });
-                }
-                Ok(())
-            }
-            Stage::Final if in_force(Stage::Appraised).is_none() => {
-                Err(ScoringError::FinalBeforeAppraisal {
-                    unit: score.unit.clone(),
-                    criterion: score.criterion.clone(),
-                    year: score.year,
-                })
-            }
-            Stage::Final => Ok(()),
-        }
+        command.decide(self, context)
     }
 }
 
@@ -328,7 +155,8 @@ mod tests {
     //! without a server, for the cases a property covers better than examples.
 
     use super::*;
-    use crate::commands::CriterionSpec;
+    use crate::cmd::CriterionSpec;
+    use crate::{cmd, framework};
     use proptest::prelude::*;
     use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
     use reform_shared::event::Component;
@@ -406,7 +234,7 @@ mod tests {
     }
 
     fn self_assessed(points: u32) -> Command {
-        Command::RecordScore {
+        Command::RecordScore(cmd::RecordScore {
             unit: id("sgd"),
             year: 2016,
             criterion: id("1.1"),
@@ -414,7 +242,7 @@ mod tests {
             points: Points(points),
             reason: "chưa có văn bản".into(),
             evidence: vec![],
-        }
+        })
     }
 
     proptest! {

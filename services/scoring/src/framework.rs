@@ -5,7 +5,8 @@
 //! figure as the points themselves and indices of different units compare. Validation is a
 //! pure function, so it is tested without a server (see the property tests below).
 
-use crate::commands::{Command, CriterionSpec};
+use crate::cmd;
+use crate::cmd::{Command, CriterionSpec};
 use reform_shared::event::{Component, Criterion, UnitKind};
 use reform_shared::points::{format_hundredths, Points};
 use serde::Deserialize;
@@ -166,12 +167,12 @@ impl FrameworkFile {
     /// The command that publishes this framework, for `year` or else the file's own year.
     pub fn into_command(self, year: Option<u16>) -> Result<Command, String> {
         let year = year.or(self.year).ok_or("the file names no year; give one with --year")?;
-        Ok(Command::PublishFramework {
+        Ok(Command::PublishFramework(cmd::PublishFramework {
             year,
             unit_kind: self.unit_kind,
             source: self.source,
             criteria: self.criteria,
-        })
+        }))
     }
 }
 

@@ -3,7 +3,7 @@
 //! year, criterion and stage (self-assessed, appraised, final), each with the value it
 //! replaces, a reason and the evidence it rests on.
 //!
-//! - [`commands`]: the JSON commands; [`framework`]: what makes a framework valid and the
+//! - [`cmd`]: the JSON commands, one file each with its rules; [`framework`]: what makes a framework valid and the
 //!   framework file format (real files live in `frameworks/`).
 //! - [`decide`]: the pure state and decisions (the methodology's rules), plugged into the
 //!   shared command runtime ([`reform_shared::service`]) by [`run`].
@@ -11,7 +11,7 @@
 //!   framework back from the log.
 
 pub mod client;
-pub mod commands;
+pub mod cmd;
 pub mod decide;
 pub mod framework;
 pub mod query;

@@ -2,7 +2,8 @@
 //! against its own broker, the directory and evidence facts it needs are appended to the log
 //! as events, and every refusal is checked to have appended nothing.
 
-use reform_scoring::commands::Command;
+use reform_scoring::cmd;
+use reform_scoring::cmd::Command;
 use reform_scoring::framework::FrameworkFile;
 use reform_shared::codec;
 use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
@@ -198,7 +199,7 @@ fn score_on(
     reason: &str,
     evidence: &[&str],
 ) -> Command {
-    Command::RecordScore {
+    Command::RecordScore(cmd::RecordScore {
         unit: id(unit),
         year: 2016,
         criterion: id(criterion),
@@ -206,14 +207,14 @@ fn score_on(
         points: points.parse().expect("points"),
         reason: reason.into(),
         evidence: evidence.iter().map(|e| id::<EvidenceId>(e)).collect(),
-    }
+    })
 }
 
 #[tokio::test]
 async fn a_framework_whose_maxima_do_not_total_100_is_refused() {
     let h = Harness::start().await;
     let command = edit_framework(department_framework(2016), |c| {
-        if let Command::PublishFramework { criteria, .. } = c {
+        if let Command::PublishFramework(cmd::PublishFramework { criteria, .. }) = c {
             criteria[0].max_points = Points(301);
         }
     });
@@ -224,7 +225,7 @@ async fn a_framework_whose_maxima_do_not_total_100_is_refused() {
 async fn a_framework_missing_a_component_field_is_refused() {
     let h = Harness::start().await;
     let command = edit_framework(department_framework(2016), |c| {
-        if let Command::PublishFramework { criteria, .. } = c {
+        if let Command::PublishFramework(cmd::PublishFramework { criteria, .. }) = c {
             // Move public finance's points to e-government, so only the component is missing.
             for spec in criteria.iter_mut().filter(|s| s.code.as_str().starts_with("6.")) {
                 spec.component = reform_shared::event::Component::EGovernment;
@@ -238,7 +239,7 @@ async fn a_framework_missing_a_component_field_is_refused() {
 async fn a_framework_with_a_duplicate_criterion_code_is_refused() {
     let h = Harness::start().await;
     let command = edit_framework(department_framework(2016), |c| {
-        if let Command::PublishFramework { criteria, .. } = c {
+        if let Command::PublishFramework(cmd::PublishFramework { criteria, .. }) = c {
             criteria[1].code = criteria[0].code.clone();
         }
     });

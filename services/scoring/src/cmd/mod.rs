@@ -1,50 +1,41 @@
-//! The scoring service's commands as they travel in JSON.
+//! The scoring service's commands, one file each (mini-redis's `src/cmd/`), as they travel in
+//! JSON: a command's fields and the rules that decide it sit together; [`Command`] only names
+//! them and delegates.
 //!
 //! Enums travel as the kebab-case names people type (`"department"`, `"self-assessed"`), and
 //! points travel as text (`"8.50"`), parsed by [`Points`]' own parser: a JSON number would go
 //! through a float on some clients, and the log must hold exactly what the person typed.
 
-use reform_shared::event::{Component, Stage, UnitKind};
-use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
-use reform_shared::points::Points;
+mod publish_framework;
+mod record_score;
+
+pub use publish_framework::{CriterionSpec, PublishFramework};
+pub use record_score::RecordScore;
+
+use crate::decide::{ScoringError, State};
+use reform_shared::event::Event;
+use reform_shared::service::Context;
 use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+use reform_shared::{event::Stage, points::Points};
 
 /// A command to the scoring service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Command {
-    /// Publish the scoring framework of one year for one kind of unit.
-    PublishFramework {
-        year: u16,
-        unit_kind: UnitKind,
-        /// The methodology it follows, e.g. "QĐ 876/QĐ-BNV".
-        source: String,
-        criteria: Vec<CriterionSpec>,
-    },
-    /// Record one score of a unit on one criterion, at one stage.
-    RecordScore {
-        unit: UnitId,
-        year: u16,
-        criterion: CriterionCode,
-        stage: Stage,
-        points: Points,
-        #[serde(default)]
-        reason: String,
-        #[serde(default)]
-        evidence: Vec<EvidenceId>,
-    },
+    PublishFramework(PublishFramework),
+    RecordScore(RecordScore),
 }
 
-/// One criterion of a framework, as written in a framework file or a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CriterionSpec {
-    pub code: CriterionCode,
-    pub component: Component,
-    pub title: String,
-    pub max_points: Points,
-    #[serde(default)]
-    pub survey_measured: bool,
+impl Command {
+    /// The event the command records, or why not: pure, "now" in the context.
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, ScoringError> {
+        match self {
+            Command::PublishFramework(c) => c.decide(s),
+            Command::RecordScore(c) => c.decide(s, context),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -56,7 +47,7 @@ mod tests {
         let json = r#"{"type":"record-score","unit":"sgd","year":2016,"criterion":"1.1",
             "stage":"self-assessed","points":"2.50","reason":"","evidence":["e1"]}"#;
         let command: Command = serde_json::from_str(json).expect("valid command");
-        let Command::RecordScore { points, stage, .. } = command else {
+        let Command::RecordScore(RecordScore { points, stage, .. }) = command else {
             panic!("wrong variant");
         };
         assert_eq!(points, Points(250));
