@@ -20,7 +20,7 @@
 
 use reform_directory::Command as DirectoryCommand;
 use reform_directory::DirectoryState;
-use reform_evidence::commands::Command as EvidenceCommand;
+use reform_evidence::cmd::Command as EvidenceCommand;
 use reform_evidence::decide::State as EvidenceState;
 use reform_scoring::cmd::Command as ScoringCommand;
 use reform_scoring::decide::State as ScoringState;

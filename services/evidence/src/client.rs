@@ -1,7 +1,8 @@
 //! Typed client functions: attach a file (stage the bytes, then send the command), reject,
 //! and fetch a file back with its digest checked.
 
-use crate::commands::Command;
+use crate::cmd;
+use crate::cmd::Command;
 use crate::store::{self, StoreError};
 use crate::upload;
 use async_nats::jetstream;
@@ -51,7 +52,7 @@ pub async fn attach(
     let sha256 = store::digest_of(bytes);
     let upload = upload::stage(&jetstream::new(client.clone()), bytes).await?;
     let d = request.command;
-    let command = Command::Attach {
+    let command = Command::Attach(cmd::Attach {
         evidence: d.evidence,
         unit: d.unit,
         task: d.task,
@@ -63,7 +64,7 @@ pub async fn attach(
         size_bytes: size,
         media_type: d.media_type,
         upload: Some(upload),
-    };
+    });
     let request = Request {
         command_id: request.command_id,
         actor: request.actor,

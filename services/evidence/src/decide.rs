@@ -5,7 +5,7 @@
 //! the unit, task and criterion exist, the fields are filled, the size is within the limit,
 //! and the evidence id is new.
 
-use crate::commands::Command;
+use crate::cmd::Command;
 use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
 use reform_shared::event::{Event, Sha256, UnitKind};
@@ -146,97 +146,19 @@ impl Decider for State {
     }
 
     fn decide(&self, command: &Command, context: &Context) -> Result<Event, EvidenceError> {
-        match command {
-            Command::Attach {
-                evidence,
-                unit,
-                task,
-                criterion,
-                title,
-                document_number,
-                document_date,
-                sha256,
-                size_bytes,
-                media_type,
-                upload: _,
-            } => {
-                let attachment = Attachment {
-                    evidence,
-                    unit,
-                    task: task.as_ref(),
-                    criterion: criterion.as_ref(),
-                    title,
-                    document_number,
-                    document_date: *document_date,
-                    sha256,
-                    size_bytes: *size_bytes,
-                    media_type,
-                };
-                self.attach(&attachment, context)
-            }
-            Command::Reject { evidence, reason } => self.reject(evidence, reason),
-        }
+        command.decide(self, context)
     }
-}
-
-/// An attach command's fields, borrowed.
-struct Attachment<'a> {
-    evidence: &'a EvidenceId,
-    unit: &'a UnitId,
-    task: Option<&'a TaskId>,
-    criterion: Option<&'a CriterionCode>,
-    title: &'a str,
-    document_number: &'a str,
-    document_date: Date,
-    sha256: &'a Sha256,
-    size_bytes: u64,
-    media_type: &'a str,
 }
 
 impl State {
-    fn attach(&self, a: &Attachment<'_>, context: &Context) -> Result<Event, EvidenceError> {
-        let evidence = a.evidence;
-        self.check_new_id(evidence, a.sha256)?;
-        let unit = self.directory.unit(a.unit).ok_or_else(|| EvidenceError::UnknownUnit {
-            evidence: evidence.clone(),
-            unit: a.unit.clone(),
-        })?;
-        if let Some(task) = a.task {
-            self.check_task(evidence, task, a.unit)?;
-        }
-        if let Some(criterion) = a.criterion {
-            self.check_criterion(evidence, criterion, &unit.id, unit.kind)?;
-        }
-        text(evidence, "title", a.title)?;
-        text(evidence, "document number", a.document_number)?;
-        check_media_type(evidence, a.media_type)?;
-        self.check_size(evidence, a.size_bytes)?;
-        if a.document_date > context.occurred_on {
-            return Err(EvidenceError::DatedInFuture {
-                evidence: evidence.clone(),
-                date: a.document_date,
-                today: context.occurred_on,
-            });
-        }
-        Ok(Event::EvidenceAttached {
-            evidence: evidence.clone(),
-            unit: a.unit.clone(),
-            task: a.task.cloned(),
-            criterion: a.criterion.cloned(),
-            title: a.title.trim().to_owned(),
-            document_number: a.document_number.trim().to_owned(),
-            document_date: a.document_date,
-            sha256: *a.sha256,
-            size_bytes: a.size_bytes,
-            media_type: a.media_type.trim().to_ascii_lowercase(),
-            object_key: crate::store::object_key(a.sha256),
-        })
-    }
-
     /// An evidence id names one document forever. A retry of the same command is answered by
     /// the runtime from its command id; a new command reusing the id is refused, with a
     /// message that says whether the content was the same.
-    fn check_new_id(&self, evidence: &EvidenceId, sha256: &Sha256) -> Result<(), EvidenceError> {
+    pub(crate) fn check_new_id(
+        &self,
+        evidence: &EvidenceId,
+        sha256: &Sha256,
+    ) -> Result<(), EvidenceError> {
         match self.evidence.get(evidence) {
             None => Ok(()),
             Some(existing) if existing.sha256 == *sha256 => {
@@ -249,7 +171,7 @@ impl State {
         }
     }
 
-    fn check_task(
+    pub(crate) fn check_task(
         &self,
         evidence: &EvidenceId,
         task: &TaskId,
@@ -274,7 +196,7 @@ impl State {
 
     /// The criterion must be scored for the unit's kind or for a unit above it: a division's
     /// documents are the evidence of its department's score, which cites them.
-    fn check_criterion(
+    pub(crate) fn check_criterion(
         &self,
         evidence: &EvidenceId,
         criterion: &CriterionCode,
@@ -294,7 +216,7 @@ impl State {
         }
     }
 
-    fn check_size(&self, evidence: &EvidenceId, size: u64) -> Result<(), EvidenceError> {
+    pub(crate) fn check_size(&self, evidence: &EvidenceId, size: u64) -> Result<(), EvidenceError> {
         if size == 0 {
             return Err(EvidenceError::EmptyFile { evidence: evidence.clone() });
         }
@@ -307,29 +229,14 @@ impl State {
         }
         Ok(())
     }
-
-    fn reject(&self, evidence: &EvidenceId, reason: &str) -> Result<Event, EvidenceError> {
-        let attached = self
-            .evidence
-            .get(evidence)
-            .ok_or_else(|| EvidenceError::UnknownEvidence { evidence: evidence.clone() })?;
-        if let Some(earlier) = &attached.rejected {
-            return Err(EvidenceError::AlreadyRejected {
-                evidence: evidence.clone(),
-                reason: earlier.clone(),
-            });
-        }
-        text(evidence, "reason for the rejection", reason)?;
-        Ok(Event::EvidenceRejected {
-            evidence: evidence.clone(),
-            unit: attached.unit.clone(),
-            reason: reason.trim().to_owned(),
-        })
-    }
 }
 
 /// A required text field: present, not blank, not too long.
-fn text(evidence: &EvidenceId, field: &'static str, value: &str) -> Result<(), EvidenceError> {
+pub(crate) fn text(
+    evidence: &EvidenceId,
+    field: &'static str,
+    value: &str,
+) -> Result<(), EvidenceError> {
     if value.trim().is_empty() {
         return Err(EvidenceError::Missing { evidence: evidence.clone(), field });
     }
@@ -340,7 +247,10 @@ fn text(evidence: &EvidenceId, field: &'static str, value: &str) -> Result<(), E
 }
 
 /// `type/subtype`, as in `application/pdf`: two non-empty tokens of visible ASCII.
-fn check_media_type(evidence: &EvidenceId, media_type: &str) -> Result<(), EvidenceError> {
+pub(crate) fn check_media_type(
+    evidence: &EvidenceId,
+    media_type: &str,
+) -> Result<(), EvidenceError> {
     let token = |t: &str| {
         !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b';')
     };

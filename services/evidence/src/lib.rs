@@ -19,7 +19,7 @@
 //! digest mismatch if the stored file was altered.
 
 pub mod client;
-pub mod commands;
+pub mod cmd;
 pub mod decide;
 pub mod file;
 pub mod store;

@@ -8,7 +8,8 @@
 //!
 //! [`Decider::verify`]: reform_shared::service::Decider::verify
 
-use crate::commands::Command;
+use crate::cmd;
+use crate::cmd::Command;
 use crate::store::{self, StoreError};
 use crate::upload::{self, UploadError};
 use async_nats::jetstream::object_store::ObjectStore;
@@ -35,7 +36,7 @@ impl std::fmt::Debug for Bucket {
 /// Checks that an attach command's file is stored with the digest and size it claims, taking
 /// it in from the upload the command names when it is not stored yet.
 pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverified> {
-    let Command::Attach { evidence, sha256, size_bytes, upload, .. } = command else {
+    let Command::Attach(cmd::Attach { evidence, sha256, size_bytes, upload, .. }) = command else {
         return Ok(());
     };
     // Sizes outside the limit are refused by `decide` without reading anything.

@@ -4,7 +4,8 @@
 //! appended nothing.
 
 use reform_evidence::client::{self, AttachError, Document, FetchError, Lookup};
-use reform_evidence::commands::Command;
+use reform_evidence::cmd;
+use reform_evidence::cmd::Command;
 use reform_evidence::store::{self, StoreError};
 use reform_evidence::{Config, EVIDENCE_BYTES_MAX};
 use reform_shared::codec;
@@ -199,7 +200,7 @@ fn with(document: Document, edit: impl FnOnce(&mut Document)) -> Document {
 /// itself would send it.
 fn attach_command(evidence: &str, sha256: [u8; 32], size_bytes: u64) -> Command {
     let d = report(evidence);
-    Command::Attach {
+    Command::Attach(cmd::Attach {
         evidence: d.evidence,
         unit: d.unit,
         task: None,
@@ -211,7 +212,7 @@ fn attach_command(evidence: &str, sha256: [u8; 32], size_bytes: u64) -> Command 
         size_bytes,
         media_type: d.media_type,
         upload: None,
-    }
+    })
 }
 
 #[tokio::test]
@@ -400,7 +401,8 @@ async fn evidence_dated_after_the_day_it_is_attached_is_refused() {
 async fn rejecting_evidence_records_the_reason_once() {
     let h = Harness::start().await;
     h.attach(report("e1"), REPORT).await.expect("attached");
-    let reject = |reason: &str| Command::Reject { evidence: id("e1"), reason: reason.into() };
+    let reject =
+        |reason: &str| Command::Reject(cmd::Reject { evidence: id("e1"), reason: reason.into() });
     let accepted = h.send(reject("văn bản chưa có chữ ký")).await.expect("rejected");
     let Event::EvidenceRejected { unit, reason, .. } = h.event_at(accepted.sequence).await else {
         panic!("not a rejection");
@@ -416,9 +418,9 @@ async fn rejecting_evidence_records_the_reason_once() {
 async fn rejecting_unknown_evidence_or_without_a_reason_is_refused() {
     let h = Harness::start().await;
     h.attach(report("e1"), REPORT).await.expect("attached");
-    let ghost = Command::Reject { evidence: id("e-ghost"), reason: "sai".into() };
+    let ghost = Command::Reject(cmd::Reject { evidence: id("e-ghost"), reason: "sai".into() });
     h.refused(&["e-ghost", "never attached"], || async { Ok(h.send(ghost).await?) }).await;
-    let silent = Command::Reject { evidence: id("e1"), reason: "  ".into() };
+    let silent = Command::Reject(cmd::Reject { evidence: id("e1"), reason: "  ".into() });
     h.refused(&["e1", "no reason"], || async { Ok(h.send(silent).await?) }).await;
 }
 

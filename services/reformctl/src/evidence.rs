@@ -4,7 +4,8 @@
 use crate::ctx::Ctx;
 use anyhow::Context as _;
 use reform_evidence::client::{self, Document, Lookup};
-use reform_evidence::commands::{digest_hex, Command};
+use reform_evidence::cmd;
+use reform_evidence::cmd::{digest_hex, Command};
 use reform_shared::event::Sha256;
 use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -138,7 +139,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         EvidenceCmd::Show { id } => show(ctx, &id).await,
         EvidenceCmd::List { unit, year } => crate::history::evidence_list(ctx, &unit, year).await,
         EvidenceCmd::Reject { id, reason } => {
-            let request = ctx.request(Command::Reject { evidence: id, reason })?;
+            let request = ctx.request(Command::Reject(cmd::Reject { evidence: id, reason }))?;
             let accepted =
                 ctx.guarded(client::send(&ctx.client().await?, &request, &ctx.signer()?)).await?;
             ctx.print_accepted(&accepted).await

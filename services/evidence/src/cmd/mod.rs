@@ -1,47 +1,45 @@
-//! The evidence service's commands as they travel in JSON.
+//! The evidence service's commands, one file each (mini-redis's `src/cmd/`), as they travel
+//! in JSON: a command's fields and the rules that decide it sit together; [`Command`] only
+//! names them and delegates.
 //!
 //! An attach command does not carry the file: the client first puts the bytes into the
 //! evidence bucket under their SHA-256 (see [`crate::store`]), and the command names that
 //! digest and size. Digests travel as 64 lowercase hex digits, the object's name.
 
-use reform_shared::event::Sha256;
-use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
-use reform_shared::time::Date;
+mod attach;
+mod reject;
+
+pub use attach::Attach;
+pub use reject::Reject;
+
+use crate::decide::{EvidenceError, State};
+use reform_shared::event::Event;
+use reform_shared::service::Context;
 use serde::{Deserialize, Serialize};
 
 /// A command to the evidence service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Command {
-    /// Attach a document, stored in the bucket or staged as an upload, to a unit (and maybe a
-    /// task and a criterion).
-    Attach {
-        evidence: EvidenceId,
-        unit: UnitId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        task: Option<TaskId>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        criterion: Option<CriterionCode>,
-        title: String,
-        /// E.g. "1264/BC-SGDĐT".
-        document_number: String,
-        document_date: Date,
-        #[serde(with = "digest_hex")]
-        sha256: Sha256,
-        size_bytes: u64,
-        media_type: String,
-        /// The staged upload holding the file, when it is not in the bucket yet
-        /// ([`crate::upload`]).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        upload: Option<String>,
-    },
-    /// Reject an attached document, saying why; it can no longer support a score.
-    Reject { evidence: EvidenceId, reason: String },
+    Attach(Attach),
+    Reject(Reject),
+}
+
+impl Command {
+    /// The event the command records, or why not: pure, "now" in the context. The file an
+    /// attach names was checked before ([`crate::verify`]).
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, EvidenceError> {
+        match self {
+            Command::Attach(c) => c.decide(s, context),
+            Command::Reject(c) => c.decide(s),
+        }
+    }
 }
 
 /// A SHA-256 as 64 lowercase hex digits.
 pub mod digest_hex {
-    use super::*;
+    use reform_shared::event::Sha256;
+    use serde::Deserialize;
 
     pub fn serialize<S: serde::Serializer>(value: &Sha256, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&hex::encode(value))
@@ -77,7 +75,7 @@ mod tests {
             "sha256":"{digest}","size_bytes":3,"media_type":"application/pdf"}}"#
         );
         let command: Command = serde_json::from_str(&json).expect("valid");
-        let Command::Attach { sha256, task, .. } = command else { panic!("wrong variant") };
+        let Command::Attach(Attach { sha256, task, .. }) = command else { panic!("wrong variant") };
         assert_eq!(sha256, [0xab; 32]);
         assert_eq!(task, None);
     }
