@@ -24,11 +24,17 @@ use reform_projector::queries::{self, NationalQuery, RankingQuery, UnitQuery};
 use reform_projector::split::Owns;
 use reform_projector::Config;
 use reform_shared::event::UnitKind;
-use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::national::{self, National};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::proc_status_kb;
+
+fn cpu_seconds() -> f64 {
+    common::cpu_seconds("/proc/self/stat")
+}
 
 const EVENTS_DEFAULT: u64 = 1_000_000;
 const SEED: u64 = 20_261_201;
@@ -55,37 +61,10 @@ fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
-fn proc_status_kb(field: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// This process's CPU time (user + system) so far, in seconds.
-fn cpu_seconds() -> f64 {
-    let text = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = text.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    (ticks(11) + ticks(12)) as f64 / 100.0
-}
-
 async fn parent() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = ServerOptions {
-        data_dir: dir.path().join("nats"),
-        port: None,
-        sync: Sync::Lazy,
-        die_with_parent: false,
-        auth: None,
-    };
-    let server = NatsServer::start(&options).expect("nats-server starts");
-    let client = async_nats::connect(server.url()).await.expect("connect");
-    let js = async_nats::jetstream::new(client.clone());
-    init_stream(&js, &StreamSettings::default()).await.expect("stream");
+    let reform_shared::testkit::Broker { server, js, .. } =
+        reform_shared::testkit::Broker::start_lazy(dir.path()).await;
     let shape = National::for_events(SEED, env_number(EVENTS_ENV).unwrap_or(EVENTS_DEFAULT));
     let started = Instant::now();
     let last = reform_shared::testkit::publish_all(&js, shape.messages()).await;
@@ -172,22 +151,7 @@ impl Running {
 
 /// How many projectors serve the views.
 async fn serving(client: &async_nats::Client) -> usize {
-    use futures::StreamExt as _;
-    let inbox = client.new_inbox();
-    let Ok(mut answers) = client.subscribe(inbox.clone()).await else { return 0 };
-    if client.publish_with_reply("$SRV.INFO.par-projector", inbox, "".into()).await.is_err() {
-        return 0;
-    }
-    let mut count = 0;
-    let until = tokio::time::Instant::now() + Duration::from_millis(200);
-    while let Ok(Some(message)) = tokio::time::timeout_at(until, answers.next()).await {
-        let info: serde_json::Value = serde_json::from_slice(&message.payload).unwrap_or_default();
-        let endpoints = info["endpoints"].as_array().cloned().unwrap_or_default();
-        if endpoints.iter().any(|e| e["name"] == "national") {
-            count += 1;
-        }
-    }
-    count
+    reform_shared::testkit::serving(client, "par-projector", "national").await
 }
 
 /// The p50 and p99 of each query, in milliseconds.

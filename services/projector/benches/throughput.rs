@@ -27,15 +27,15 @@
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
 use reform_shared::codec;
-use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId};
 use reform_shared::event::{Component, Criterion, Event, Role, Stage, UnitKind};
-use reform_shared::ids::CommandId;
-use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::points::Points;
-use reform_shared::stream::{init_stream, StreamSettings};
-use reform_shared::subject::{Aggregate, ALL_EVENTS, STREAM_NAME};
-use reform_shared::time::{Date, Timestamp};
+use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
+use reform_shared::time::Date;
 use std::time::{Duration, Instant};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{cpu_seconds, proc_status_kb};
 
 const EVENTS_DEFAULT: u64 = 1_000_000;
 const DEPARTMENTS: usize = 30;
@@ -63,30 +63,6 @@ fn nats_url() -> String {
     std::env::var("NATS_URL").expect("NATS_URL is set by the parent")
 }
 
-/// A status line of /proc/self/status, in kB.
-fn proc_status_kb(field: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// Linux reports process times in USER_HZ ticks, fixed at 100 per second by its ABI.
-const TICKS_PER_SECOND: f64 = 100.0;
-
-/// CPU time (user + system) a process or thread has used so far, in seconds, from a
-/// `/proc/.../stat` file (fields 14 and 15; the command name before them may hold spaces).
-fn cpu_seconds(stat_path: &str) -> f64 {
-    let text = std::fs::read_to_string(stat_path).unwrap_or_default();
-    let after_name = text.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    // `fields[0]` is field 3 (the state), so fields 14 and 15 are at 11 and 12.
-    (ticks(11) + ticks(12)) as f64 / TICKS_PER_SECOND
-}
-
 /// CPU seconds of this process's live threads named `name`.
 fn thread_cpu_seconds(name: &str) -> f64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
@@ -110,17 +86,8 @@ fn per_event_us(seconds: f64, events: u64) -> f64 {
 
 async fn parent() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = ServerOptions {
-        data_dir: dir.path().join("nats"),
-        port: None,
-        sync: Sync::Lazy,
-        die_with_parent: false,
-        auth: None,
-    };
-    let server = NatsServer::start(&options).expect("nats-server starts");
-    let client = async_nats::connect(server.url()).await.expect("connect");
-    let js = jetstream::new(client.clone());
-    init_stream(&js, &StreamSettings::default()).await.expect("stream");
+    let reform_shared::testkit::Broker { server, js, .. } =
+        reform_shared::testkit::Broker::start_lazy(dir.path()).await;
     let wanted = events_wanted();
     let started = Instant::now();
     let last = reform_shared::testkit::publish_all(&js, (0..wanted).map(message)).await;
@@ -431,21 +398,7 @@ where
 /// The `i`-th message of the bench stream: its subject and its bytes.
 fn message(i: u64) -> (String, Vec<u8>) {
     let (on, event) = event(i);
-    let aggregate = Aggregate::of(&event);
-    let command: CommandId = id(&format!("bench-{i}"));
-    let at = Timestamp::at_vietnam_noon(on);
-    let envelope = Envelope {
-        event_id: EventId::for_command(&command),
-        occurred_at: at,
-        recorded_at: at,
-        actor: Actor::Service("bench".into()),
-        command_id: command,
-        chain: ChainLink::first(aggregate.chain_key()),
-        signature: None,
-        event,
-    };
-    let (bytes, _) = codec::encode(&envelope).expect("encodes");
-    (aggregate.subject(), bytes)
+    reform_shared::testkit::loaded_message(&format!("bench-{i}"), on, event)
 }
 
 /// The bare consumer: the projector's consumer settings and ack pattern, nothing applied.

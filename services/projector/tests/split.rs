@@ -149,22 +149,7 @@ async fn ask_all(client: &async_nats::Client) -> Vec<Value> {
 
 /// How many projectors serve the views (the national endpoint is registered with the views).
 async fn serving(client: &async_nats::Client) -> usize {
-    use futures::StreamExt as _;
-    let inbox = client.new_inbox();
-    let Ok(mut answers) = client.subscribe(inbox.clone()).await else { return 0 };
-    if client.publish_with_reply("$SRV.INFO.par-projector", inbox, "".into()).await.is_err() {
-        return 0;
-    }
-    let mut count = 0;
-    let until = tokio::time::Instant::now() + Duration::from_millis(300);
-    while let Ok(Some(message)) = tokio::time::timeout_at(until, answers.next()).await {
-        let info: Value = serde_json::from_slice(&message.payload).unwrap_or_default();
-        let endpoints = info["endpoints"].as_array().cloned().unwrap_or_default();
-        if endpoints.iter().any(|e| e["name"] == "national") {
-            count += 1;
-        }
-    }
-    count
+    reform_shared::testkit::serving(client, "par-projector", "national").await
 }
 
 async fn until_serving(client: &async_nats::Client, n: usize) {

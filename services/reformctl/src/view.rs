@@ -294,28 +294,19 @@ fn render_scores(v: &UnitProgress) -> String {
 
 /// A ranking as people read it.
 pub fn render_ranking(v: &Ranking) -> String {
-    let mut out = format!(
-        "Xếp hạng {} thuộc {} — năm {}, {}\n\n",
-        v.kind.label_vi(),
-        v.parent,
-        v.year,
-        basis_vi(&v.basis)
-    );
-    out.push_str(&rank_table(&v.entries, v.group_size));
-    out
+    let (kind, year, basis) = (v.kind.label_vi(), v.year, basis_vi(&v.basis));
+    let title = format!("Xếp hạng {kind} thuộc {} — năm {year}, {basis}", v.parent);
+    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size))
 }
 
 /// The national ranking as people read it.
 pub fn render_national(v: &NationalRanking) -> String {
-    let mut out = format!(
-        "Xếp hạng {} toàn quốc ({} tỉnh, thành phố) — năm {}, {}\n\n",
-        v.kind.label_vi(),
-        v.provinces,
-        v.year,
-        basis_vi(&v.basis)
+    let (kind, year, basis) = (v.kind.label_vi(), v.year, basis_vi(&v.basis));
+    let title = format!(
+        "Xếp hạng {kind} toàn quốc ({} tỉnh, thành phố) — năm {year}, {basis}",
+        v.provinces
     );
-    out.push_str(&rank_table(&v.entries, v.group_size));
-    out
+    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size))
 }
 
 fn rank_table(entries: &[RankEntry], group_size: u32) -> String {

@@ -17,12 +17,9 @@
 //! Each line gives the time to ready, the peak memory (VmHWM) and the resident memory when
 //! ready (VmRSS), read from `/proc`.
 
-use reform_shared::codec;
-use reform_shared::envelope::ChainLink;
 use reform_shared::event::Event;
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
-use reform_shared::subject::Aggregate;
 use reform_shared::testkit::id;
 use reform_shared::time::Date;
 use std::process::{Command, Stdio};
@@ -56,12 +53,8 @@ fn event(i: u64) -> Event {
 }
 
 fn message(i: u64) -> (String, Vec<u8>) {
-    let event = event(i);
-    let aggregate = Aggregate::of(&event);
-    let draft = reform_shared::testkit::draft(&format!("bench-{i}"), "2016-06-01", event);
-    let (bytes, _) = codec::encode(&draft.into_envelope(ChainLink::first(aggregate.chain_key())))
-        .expect("encodes");
-    (aggregate.subject(), bytes)
+    let on = reform_shared::testkit::date("2016-06-01");
+    reform_shared::testkit::loaded_message(&format!("bench-{i}"), on, event(i))
 }
 
 fn status_kb(pid: u32, field: &str) -> u64 {

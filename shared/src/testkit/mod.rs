@@ -27,7 +27,28 @@ pub struct Broker {
 impl Broker {
     /// Starts the server and creates the stream. Panics on failure: it is for tests.
     pub async fn start() -> Broker {
-        let server = NatsServer::start_temporary().expect("nats-server starts");
+        Self::on(NatsServer::start_temporary().expect("nats-server starts")).await
+    }
+
+    /// [`Broker::start`] with a server of these options: a benchmark's own store and sync.
+    pub async fn start_with(options: &crate::natsd::ServerOptions) -> Broker {
+        Self::on(NatsServer::start(options).expect("nats-server starts")).await
+    }
+
+    /// A server on a store in `dir`, syncing lazily (the server's default), as the benchmarks
+    /// fill a stream fast; it outlives the thread that started it.
+    pub async fn start_lazy(dir: &std::path::Path) -> Broker {
+        Self::start_with(&crate::natsd::ServerOptions {
+            data_dir: dir.join("nats"),
+            port: None,
+            sync: crate::natsd::Sync::Lazy,
+            die_with_parent: false,
+            auth: None,
+        })
+        .await
+    }
+
+    async fn on(server: NatsServer) -> Broker {
         let client = async_nats::connect(server.url()).await.expect("client connects");
         let js = async_nats::jetstream::new(client.clone());
         init_stream(&js, &StreamSettings::default()).await.expect("stream is created");
@@ -149,7 +170,12 @@ where
 
 /// A draft as a person's command would make it, dated at noon Vietnam time on `day`.
 pub fn draft(command: &str, day: &str, event: Event) -> Draft {
-    let at = Timestamp::at_vietnam_noon(date(day));
+    draft_on(command, date(day), event)
+}
+
+/// [`draft`] on a date.
+pub fn draft_on(command: &str, on: Date, event: Event) -> Draft {
+    let at = Timestamp::at_vietnam_noon(on);
     Draft {
         command_id: id::<CommandId>(command),
         actor: Actor::Person(id::<PersonId>("tester")),
@@ -216,6 +242,40 @@ where
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// A message as a load straight into the stream writes it (the benchmarks, `gen-national`):
+/// the event as command `command`'s, recorded at noon of `on`, as the first link of its
+/// aggregate's chain. No appender chains it, so `audit verify` would flag the chain; readers
+/// that project or decide do not check it. Returns the subject and the bytes.
+pub fn loaded_message(command: &str, on: Date, event: Event) -> (String, Vec<u8>) {
+    let aggregate = crate::subject::Aggregate::of(&event);
+    let envelope =
+        draft_on(command, on, event).into_envelope(ChainLink::first(aggregate.chain_key()));
+    let (bytes, _) = crate::codec::encode(&envelope).expect("encodes");
+    (aggregate.subject(), bytes)
+}
+
+/// How many instances of the NATS micro service `service` list the endpoint `endpoint` (the
+/// services API's INFO, which every instance answers within a short wait).
+pub async fn serving(client: &async_nats::Client, service: &str, endpoint: &str) -> usize {
+    use futures::StreamExt as _;
+    let inbox = client.new_inbox();
+    let Ok(mut answers) = client.subscribe(inbox.clone()).await else { return 0 };
+    let subject = format!("$SRV.INFO.{service}");
+    if client.publish_with_reply(subject, inbox, "".into()).await.is_err() {
+        return 0;
+    }
+    let mut count = 0;
+    let until = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Some(message)) = tokio::time::timeout_at(until, answers.next()).await {
+        let info: serde_json::Value = serde_json::from_slice(&message.payload).unwrap_or_default();
+        let endpoints = info["endpoints"].as_array().cloned().unwrap_or_default();
+        if endpoints.iter().any(|e| e["name"] == endpoint) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Publishes the messages (subject, bytes), with up to 4,096 acks outstanding, as the

@@ -10,13 +10,9 @@
 //! so a split projector sees tasks cross owners. [`National::for_events`] picks
 //! `tasks_per_unit` for a wanted total.
 
-use crate::codec;
-use crate::envelope::{Actor, ChainLink, Envelope, EventId};
 use crate::event::{Component, Criterion, Event, Role, Stage, UnitKind};
-use crate::ids::CommandId;
 use crate::points::Points;
-use crate::subject::Aggregate;
-use crate::time::{Date, Timestamp};
+use crate::time::Date;
 
 pub const PROVINCES: usize = 63;
 pub const DEPARTMENTS: usize = 20;
@@ -321,25 +317,9 @@ where
     text.parse().expect("workload ids are valid")
 }
 
-/// The `i`-th message: the event's subject and its envelope, recorded at noon of its day.
-/// Each event is the first link of its aggregate's chain (the load skips the appender's
-/// chaining, so `audit verify` would flag it; projectors and command services do not check).
+/// The `i`-th message: the event's subject and bytes ([`super::loaded_message`]).
 pub fn message(i: u64, on: Date, event: Event) -> (String, Vec<u8>) {
-    let aggregate = Aggregate::of(&event);
-    let command: CommandId = id(&format!("national-{i}"));
-    let at = Timestamp::at_vietnam_noon(on);
-    let envelope = Envelope {
-        event_id: EventId::for_command(&command),
-        occurred_at: at,
-        recorded_at: at,
-        actor: Actor::Service("gen-national".into()),
-        command_id: command,
-        chain: ChainLink::first(aggregate.chain_key()),
-        signature: None,
-        event,
-    };
-    let (bytes, _) = codec::encode(&envelope).expect("encodes");
-    (aggregate.subject(), bytes)
+    super::loaded_message(&format!("national-{i}"), on, event)
 }
 
 /// SplitMix64: a small generator whose whole state is one number, so the workload follows
