@@ -19,7 +19,6 @@
 //! no dependency the integration tests do not already have.
 
 use reform_directory::Command as DirectoryCommand;
-use reform_directory::DirectoryState;
 use reform_evidence::cmd::Command as EvidenceCommand;
 use reform_evidence::decide::State as EvidenceState;
 use reform_scoring::cmd::Command as ScoringCommand;
@@ -34,7 +33,6 @@ use reform_shared::service::{Context, Decider};
 use reform_shared::subject::Aggregate;
 use reform_shared::time::{check_not_future, Date, Timestamp};
 use reform_tasks::Command as TasksCommand;
-use reform_tasks::Tasks;
 use std::sync::OnceLock;
 
 /// What a target made of one input.
@@ -308,8 +306,8 @@ pub const WORLD_YEAR: u16 = 2016;
 /// Every command service's state after the same short log.
 #[derive(Debug, Clone)]
 pub struct World {
-    pub directory: DirectoryState,
-    pub tasks: Tasks,
+    pub directory: reform_directory::State,
+    pub tasks: reform_tasks::State,
     pub evidence: EvidenceState,
     pub scoring: ScoringState,
     /// The messages of the world's log, in order.
@@ -405,8 +403,8 @@ pub fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
         let mut w = World {
-            directory: DirectoryState::default(),
-            tasks: Tasks::default(),
+            directory: reform_directory::State::default(),
+            tasks: reform_tasks::State::default(),
             evidence: EvidenceState::new(reform_evidence::EVIDENCE_BYTES_MAX),
             scoring: ScoringState::default(),
             log: Vec::new(),

@@ -87,11 +87,11 @@ pub enum Refusal {
 
 /// The directory service's state: the shared directory, applied from the log.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct DirectoryState {
+pub struct State {
     pub directory: Directory,
 }
 
-impl Decider for DirectoryState {
+impl Decider for State {
     type Command = Command;
     type Refusal = Refusal;
     type Services = ();
@@ -130,18 +130,13 @@ mod tests {
     use reform_shared::testkit::{date, id};
     use reform_shared::time::Timestamp;
 
-    fn given(events: &[Event]) -> DirectoryState {
-        let mut state = DirectoryState::default();
+    fn given(events: &[Event]) -> State {
+        let mut state = State::default();
         events.iter().for_each(|e| state.directory.apply(e));
         state
     }
 
-    fn when(
-        state: &DirectoryState,
-        actor: &str,
-        on: &str,
-        command: Command,
-    ) -> Result<Event, Refusal> {
+    fn when(state: &State, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
         let at = Timestamp::at_vietnam_noon(date(on));
         let context = Context {
             command_id: id::<CommandId>("c1"),

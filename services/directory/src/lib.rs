@@ -13,7 +13,7 @@ pub mod decide;
 pub mod genesis;
 
 pub use cmd::Command;
-pub use decide::{DirectoryState, Refusal};
+pub use decide::{Refusal, State};
 pub use reform_shared::service::ServiceError;
 
 use reform_shared::command::{self, Accepted, CommandError, Request};
@@ -32,7 +32,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
-    service::run(client, DirectoryState::default(), config, shutdown).await
+    service::run(client, State::default(), config, shutdown).await
 }
 
 /// Sends one directory command and waits for the service's answer.

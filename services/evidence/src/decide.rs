@@ -19,7 +19,7 @@ pub const TEXT_BYTES_MAX: usize = 1_000;
 
 /// Why an evidence command is refused. Each message names the evidence and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EvidenceError {
+pub enum Refusal {
     #[error("evidence {evidence}: unit {unit} is not in the directory")]
     UnknownUnit { evidence: EvidenceId, unit: UnitId },
     #[error("evidence {evidence}: task {task} was never assigned")]
@@ -91,7 +91,7 @@ impl State {
 
 impl Decider for State {
     type Command = Command;
-    type Refusal = EvidenceError;
+    type Refusal = Refusal;
     type Services = crate::verify::Bucket;
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
@@ -145,7 +145,7 @@ impl Decider for State {
         }
     }
 
-    fn decide(&self, command: &Command, context: &Context) -> Result<Event, EvidenceError> {
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
         command.decide(self, context)
     }
 }
@@ -158,13 +158,13 @@ impl State {
         &self,
         evidence: &EvidenceId,
         sha256: &Sha256,
-    ) -> Result<(), EvidenceError> {
+    ) -> Result<(), Refusal> {
         match self.evidence.get(evidence) {
             None => Ok(()),
             Some(existing) if existing.sha256 == *sha256 => {
-                Err(EvidenceError::AlreadyAttached { evidence: evidence.clone() })
+                Err(Refusal::AlreadyAttached { evidence: evidence.clone() })
             }
-            Some(existing) => Err(EvidenceError::IdReused {
+            Some(existing) => Err(Refusal::IdReused {
                 evidence: evidence.clone(),
                 existing: hex::encode(existing.sha256),
             }),
@@ -176,8 +176,8 @@ impl State {
         evidence: &EvidenceId,
         task: &TaskId,
         unit: &UnitId,
-    ) -> Result<(), EvidenceError> {
-        let owner = self.tasks.get(task).ok_or_else(|| EvidenceError::UnknownTask {
+    ) -> Result<(), Refusal> {
+        let owner = self.tasks.get(task).ok_or_else(|| Refusal::UnknownTask {
             evidence: evidence.clone(),
             task: task.clone(),
         })?;
@@ -185,7 +185,7 @@ impl State {
         if self.directory.is_within(owner, unit) {
             Ok(())
         } else {
-            Err(EvidenceError::TaskOfAnotherUnit {
+            Err(Refusal::TaskOfAnotherUnit {
                 evidence: evidence.clone(),
                 task: task.clone(),
                 owner: owner.clone(),
@@ -202,13 +202,13 @@ impl State {
         criterion: &CriterionCode,
         unit: &UnitId,
         kind: UnitKind,
-    ) -> Result<(), EvidenceError> {
+    ) -> Result<(), Refusal> {
         let scored =
             |kind: UnitKind| self.criteria.get(&kind).is_some_and(|c| c.contains(criterion));
         if self.directory.lineage(unit).iter().any(|u| scored(u.kind)) {
             Ok(())
         } else {
-            Err(EvidenceError::UnknownCriterion {
+            Err(Refusal::UnknownCriterion {
                 evidence: evidence.clone(),
                 criterion: criterion.clone(),
                 kind: kind.as_str(),
@@ -216,12 +216,12 @@ impl State {
         }
     }
 
-    pub(crate) fn check_size(&self, evidence: &EvidenceId, size: u64) -> Result<(), EvidenceError> {
+    pub(crate) fn check_size(&self, evidence: &EvidenceId, size: u64) -> Result<(), Refusal> {
         if size == 0 {
-            return Err(EvidenceError::EmptyFile { evidence: evidence.clone() });
+            return Err(Refusal::EmptyFile { evidence: evidence.clone() });
         }
         if size > self.evidence_bytes_max {
-            return Err(EvidenceError::TooLarge {
+            return Err(Refusal::TooLarge {
                 evidence: evidence.clone(),
                 size,
                 max: self.evidence_bytes_max,
@@ -232,25 +232,18 @@ impl State {
 }
 
 /// A required text field: present, not blank, not too long.
-pub(crate) fn text(
-    evidence: &EvidenceId,
-    field: &'static str,
-    value: &str,
-) -> Result<(), EvidenceError> {
+pub(crate) fn text(evidence: &EvidenceId, field: &'static str, value: &str) -> Result<(), Refusal> {
     if value.trim().is_empty() {
-        return Err(EvidenceError::Missing { evidence: evidence.clone(), field });
+        return Err(Refusal::Missing { evidence: evidence.clone(), field });
     }
     if value.len() > TEXT_BYTES_MAX {
-        return Err(EvidenceError::TooLong { evidence: evidence.clone(), field });
+        return Err(Refusal::TooLong { evidence: evidence.clone(), field });
     }
     Ok(())
 }
 
 /// `type/subtype`, as in `application/pdf`: two non-empty tokens of visible ASCII.
-pub(crate) fn check_media_type(
-    evidence: &EvidenceId,
-    media_type: &str,
-) -> Result<(), EvidenceError> {
+pub(crate) fn check_media_type(evidence: &EvidenceId, media_type: &str) -> Result<(), Refusal> {
     let token = |t: &str| {
         !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b';')
     };
@@ -259,9 +252,6 @@ pub(crate) fn check_media_type(
     if valid {
         Ok(())
     } else {
-        Err(EvidenceError::BadMediaType {
-            evidence: evidence.clone(),
-            media_type: media_type.to_owned(),
-        })
+        Err(Refusal::BadMediaType { evidence: evidence.clone(), media_type: media_type.to_owned() })
     }
 }

@@ -21,7 +21,7 @@ pub const REASON_BYTES_MAX: usize = 4_000;
 /// Why a scoring command is refused. Each message is a sentence naming the unit, criterion or
 /// evidence concerned; none of these is worth retrying unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ScoringError {
+pub enum Refusal {
     #[error("framework refused: {0}")]
     Framework(#[from] FrameworkError),
     #[error(
@@ -109,7 +109,7 @@ pub struct State {
 
 impl Decider for State {
     type Command = Command;
-    type Refusal = ScoringError;
+    type Refusal = Refusal;
     type Services = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
@@ -144,7 +144,7 @@ impl Decider for State {
         }
     }
 
-    fn decide(&self, command: &Command, context: &Context) -> Result<Event, ScoringError> {
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
         command.decide(self, context)
     }
 }
@@ -260,7 +260,7 @@ mod tests {
                     prop_assert_eq!(new, Points(points));
                     prop_assert_eq!(old, None);
                 }
-                Err(ScoringError::AboveMaximum { points: p, max: m, .. }) => {
+                Err(Refusal::AboveMaximum { points: p, max: m, .. }) => {
                     prop_assert!(points > max);
                     prop_assert_eq!((p, m), (Points(points), Points(max)));
                 }

@@ -126,7 +126,7 @@ pub struct TaskState {
 
 /// The tasks service's state: the directory, plans, tasks and findings, applied from the log.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Tasks {
+pub struct State {
     pub directory: Directory,
     pub plans: BTreeMap<PlanId, PlanState>,
     pub tasks: BTreeMap<TaskId, TaskState>,
@@ -134,7 +134,7 @@ pub struct Tasks {
     pub findings: BTreeMap<FindingId, TaskId>,
 }
 
-impl Decider for Tasks {
+impl Decider for State {
     type Command = Command;
     type Refusal = Refusal;
     type Services = ();
@@ -169,7 +169,7 @@ impl Decider for Tasks {
     }
 }
 
-impl Tasks {
+impl State {
     /// Applies an event dated `on` (its business date). Cannot fail: a missing task means the
     /// event is not ours to track (or the log is damaged, which the auditor reports).
     pub fn apply_event(&mut self, event: &Event, on: Option<Date>) {
@@ -339,15 +339,15 @@ mod tests {
     use reform_shared::testkit::{date, id};
     use reform_shared::time::Timestamp;
 
-    fn given(events: &[(&str, Event)]) -> Tasks {
-        let mut state = Tasks::default();
+    fn given(events: &[(&str, Event)]) -> State {
+        let mut state = State::default();
         for (on, event) in events {
             state.apply_event(event, Some(date(on)));
         }
         state
     }
 
-    fn when(state: &Tasks, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
+    fn when(state: &State, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
         let at = Timestamp::at_vietnam_noon(date(on));
         let context = Context {
             command_id: id::<CommandId>("c1"),
@@ -359,7 +359,7 @@ mod tests {
         state.decide(&command, &context)
     }
 
-    fn department_with_task() -> Tasks {
+    fn department_with_task() -> State {
         given(&[
             (
                 "2016-01-01",

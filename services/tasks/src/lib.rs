@@ -11,7 +11,7 @@ pub mod cmd;
 pub mod decide;
 
 pub use cmd::Command;
-pub use decide::{Refusal, Tasks};
+pub use decide::{Refusal, State};
 pub use reform_shared::service::ServiceError;
 
 use reform_shared::command::{self, Accepted, CommandError, Request};
@@ -30,7 +30,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
-    service::run(client, Tasks::default(), config, shutdown).await
+    service::run(client, State::default(), config, shutdown).await
 }
 
 /// Sends one tasks command and waits for the service's answer.

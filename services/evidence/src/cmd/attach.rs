@@ -1,7 +1,7 @@
 //! `attach`: a document, stored in the bucket or staged as an upload, attached to a unit (and
 //! maybe a task and a criterion).
 
-use crate::decide::{check_media_type, text, EvidenceError, State};
+use crate::decide::{check_media_type, text, Refusal, State};
 use reform_shared::event::{Event, Sha256};
 use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
 use reform_shared::service::Context;
@@ -35,10 +35,10 @@ impl Attach {
     /// A new evidence id; a known unit, a task of it (or below it) and a criterion scored for
     /// it (or above it); the texts filled; a media type; a size within the limit; a document
     /// not dated in the future.
-    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, EvidenceError> {
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         let evidence = &self.evidence;
         s.check_new_id(evidence, &self.sha256)?;
-        let unit = s.directory.unit(&self.unit).ok_or_else(|| EvidenceError::UnknownUnit {
+        let unit = s.directory.unit(&self.unit).ok_or_else(|| Refusal::UnknownUnit {
             evidence: evidence.clone(),
             unit: self.unit.clone(),
         })?;
@@ -53,7 +53,7 @@ impl Attach {
         check_media_type(evidence, &self.media_type)?;
         s.check_size(evidence, self.size_bytes)?;
         if self.document_date > context.occurred_on {
-            return Err(EvidenceError::DatedInFuture {
+            return Err(Refusal::DatedInFuture {
                 evidence: evidence.clone(),
                 date: self.document_date,
                 today: context.occurred_on,

@@ -12,7 +12,7 @@ mod reject;
 pub use attach::Attach;
 pub use reject::Reject;
 
-use crate::decide::{EvidenceError, State};
+use crate::decide::{Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::service::Context;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ pub enum Command {
 impl Command {
     /// The event the command records, or why not: pure, "now" in the context. The file an
     /// attach names was checked before ([`crate::verify`]).
-    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, EvidenceError> {
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         match self {
             Command::Attach(c) => c.decide(s, context),
             Command::Reject(c) => c.decide(s),

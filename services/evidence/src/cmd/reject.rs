@@ -1,6 +1,6 @@
 //! `reject`: an attached document rejected, saying why; it can no longer support a score.
 
-use crate::decide::{text, EvidenceError, State};
+use crate::decide::{text, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::EvidenceId;
 use serde::{Deserialize, Serialize};
@@ -14,14 +14,14 @@ pub struct Reject {
 
 impl Reject {
     /// An attached document, not rejected yet, and a reason.
-    pub fn decide(&self, s: &State) -> Result<Event, EvidenceError> {
+    pub fn decide(&self, s: &State) -> Result<Event, Refusal> {
         let Reject { evidence, reason } = self;
         let attached = s
             .evidence
             .get(evidence)
-            .ok_or_else(|| EvidenceError::UnknownEvidence { evidence: evidence.clone() })?;
+            .ok_or_else(|| Refusal::UnknownEvidence { evidence: evidence.clone() })?;
         if let Some(earlier) = &attached.rejected {
-            return Err(EvidenceError::AlreadyRejected {
+            return Err(Refusal::AlreadyRejected {
                 evidence: evidence.clone(),
                 reason: earlier.clone(),
             });

@@ -12,7 +12,7 @@ mod record_score;
 pub use publish_framework::{CriterionSpec, PublishFramework};
 pub use record_score::RecordScore;
 
-use crate::decide::{ScoringError, State};
+use crate::decide::{Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::service::Context;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub enum Command {
 
 impl Command {
     /// The event the command records, or why not: pure, "now" in the context.
-    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, ScoringError> {
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         match self {
             Command::PublishFramework(c) => c.decide(s),
             Command::RecordScore(c) => c.decide(s, context),

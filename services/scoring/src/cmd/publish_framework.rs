@@ -1,6 +1,6 @@
 //! `publish-framework`: the scoring framework of one year for one kind of unit.
 
-use crate::decide::{ScoringError, State};
+use crate::decide::{Refusal, State};
 use crate::framework;
 use reform_shared::event::{Component, Event, UnitKind};
 use reform_shared::ids::CriterionCode;
@@ -32,11 +32,11 @@ pub struct CriterionSpec {
 impl PublishFramework {
     /// A framework that holds together ([`framework::validate`]), once per year and kind: a
     /// published framework is never replaced.
-    pub fn decide(&self, s: &State) -> Result<Event, ScoringError> {
+    pub fn decide(&self, s: &State) -> Result<Event, Refusal> {
         let PublishFramework { year, unit_kind, source, criteria } = self;
         let criteria = framework::validate(*year, source, criteria)?;
         if s.frameworks.contains_key(&(*year, *unit_kind)) {
-            return Err(ScoringError::FrameworkExists { year: *year, kind: unit_kind.as_str() });
+            return Err(Refusal::FrameworkExists { year: *year, kind: unit_kind.as_str() });
         }
         Ok(Event::FrameworkPublished {
             year: *year,

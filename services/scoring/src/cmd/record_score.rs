@@ -1,6 +1,6 @@
 //! `record-score`: one score of a unit on one criterion, at one stage.
 
-use crate::decide::{ScoringError, State, REASON_BYTES_MAX, SCORE_EVIDENCE_MAX};
+use crate::decide::{Refusal, State, REASON_BYTES_MAX, SCORE_EVIDENCE_MAX};
 use reform_shared::event::{Criterion, Event, Stage};
 use reform_shared::ids::{CriterionCode, EvidenceId, UnitId};
 use reform_shared::points::Points;
@@ -26,13 +26,13 @@ impl RecordScore {
     /// By a registered person; a criterion of the unit's framework for the year, within its
     /// maximum; evidence of the unit (or below it), not rejected; and the methodology's rules
     /// about stages.
-    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, ScoringError> {
+    pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         if s.directory.person(&context.actor).is_none() {
-            return Err(ScoringError::UnknownPerson { person: context.actor.to_string() });
+            return Err(Refusal::UnknownPerson { person: context.actor.to_string() });
         }
         let criterion = self.criterion(s)?;
         if self.points > criterion.max_points {
-            return Err(ScoringError::AboveMaximum {
+            return Err(Refusal::AboveMaximum {
                 criterion: self.criterion.clone(),
                 points: self.points,
                 max: criterion.max_points,
@@ -40,7 +40,7 @@ impl RecordScore {
         }
         self.check_evidence(s)?;
         if self.reason.len() > REASON_BYTES_MAX {
-            return Err(ScoringError::ReasonTooLong);
+            return Err(Refusal::ReasonTooLong);
         }
         self.check_stage(s, criterion)?;
         let key = (self.unit.clone(), self.year, self.criterion.clone(), self.stage);
@@ -58,44 +58,44 @@ impl RecordScore {
     }
 
     /// The criterion being scored, from the framework of the unit's kind and the year.
-    fn criterion<'s>(&self, s: &'s State) -> Result<&'s Criterion, ScoringError> {
+    fn criterion<'s>(&self, s: &'s State) -> Result<&'s Criterion, Refusal> {
         let unit = s
             .directory
             .unit(&self.unit)
-            .ok_or_else(|| ScoringError::UnknownUnit { unit: self.unit.clone() })?;
+            .ok_or_else(|| Refusal::UnknownUnit { unit: self.unit.clone() })?;
         let kind = unit.kind.as_str();
         let framework = s.frameworks.get(&(self.year, unit.kind)).ok_or_else(|| {
-            ScoringError::NoFramework { unit: self.unit.clone(), year: self.year, kind }
+            Refusal::NoFramework { unit: self.unit.clone(), year: self.year, kind }
         })?;
-        framework.criteria.get(&self.criterion).ok_or_else(|| ScoringError::UnknownCriterion {
+        framework.criteria.get(&self.criterion).ok_or_else(|| Refusal::UnknownCriterion {
             criterion: self.criterion.clone(),
             year: self.year,
             kind,
         })
     }
 
-    fn check_evidence(&self, s: &State) -> Result<(), ScoringError> {
+    fn check_evidence(&self, s: &State) -> Result<(), Refusal> {
         if self.evidence.len() > SCORE_EVIDENCE_MAX {
-            return Err(ScoringError::TooMuchEvidence { count: self.evidence.len() });
+            return Err(Refusal::TooMuchEvidence { count: self.evidence.len() });
         }
         let mut seen = BTreeSet::new();
         for id in &self.evidence {
             if !seen.insert(id) {
-                return Err(ScoringError::RepeatedEvidence { evidence: id.clone() });
+                return Err(Refusal::RepeatedEvidence { evidence: id.clone() });
             }
             let facts = s
                 .evidence
                 .get(id)
-                .ok_or_else(|| ScoringError::UnknownEvidence { evidence: id.clone() })?;
+                .ok_or_else(|| Refusal::UnknownEvidence { evidence: id.clone() })?;
             if let Some(reason) = &facts.rejected {
-                return Err(ScoringError::RejectedEvidence {
+                return Err(Refusal::RejectedEvidence {
                     evidence: id.clone(),
                     reason: reason.clone(),
                 });
             }
             // Evidence of a division may support its department's score, not the reverse.
             if !s.directory.is_within(&facts.unit, &self.unit) {
-                return Err(ScoringError::ForeignEvidence {
+                return Err(Refusal::ForeignEvidence {
                     evidence: id.clone(),
                     owner: facts.unit.clone(),
                     unit: self.unit.clone(),
@@ -106,16 +106,16 @@ impl RecordScore {
     }
 
     /// The rules of the methodology about stages.
-    fn check_stage(&self, s: &State, criterion: &Criterion) -> Result<(), ScoringError> {
+    fn check_stage(&self, s: &State, criterion: &Criterion) -> Result<(), Refusal> {
         let explained = !self.reason.trim().is_empty();
         let in_force =
             |stage| s.scores.get(&(self.unit.clone(), self.year, self.criterion.clone(), stage));
         match self.stage {
             Stage::SelfAssessed if criterion.survey_measured => {
-                Err(ScoringError::SurveyNotSelfAssessed { criterion: self.criterion.clone() })
+                Err(Refusal::SurveyNotSelfAssessed { criterion: self.criterion.clone() })
             }
             Stage::SelfAssessed if self.evidence.is_empty() && !explained => {
-                Err(ScoringError::NoEvidenceNoExplanation {
+                Err(Refusal::NoEvidenceNoExplanation {
                     unit: self.unit.clone(),
                     criterion: self.criterion.clone(),
                 })
@@ -130,7 +130,7 @@ impl RecordScore {
                     None => !criterion.survey_measured,
                 };
                 if differs && !explained {
-                    return Err(ScoringError::AppraisalNeedsReason {
+                    return Err(Refusal::AppraisalNeedsReason {
                         unit: self.unit.clone(),
                         criterion: self.criterion.clone(),
                         appraised: self.points,
@@ -140,7 +140,7 @@ impl RecordScore {
                 Ok(())
             }
             Stage::Final if in_force(Stage::Appraised).is_none() => {
-                Err(ScoringError::FinalBeforeAppraisal {
+                Err(Refusal::FinalBeforeAppraisal {
                     unit: self.unit.clone(),
                     criterion: self.criterion.clone(),
                     year: self.year,

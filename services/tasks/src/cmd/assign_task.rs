@@ -1,6 +1,6 @@
 //! `assign-task`: a task, "5 rõ", assigned by the request's actor, a leader.
 
-use crate::decide::{bounded, Refusal, Tasks};
+use crate::decide::{bounded, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{CriterionCode, PersonId, PlanId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -31,7 +31,7 @@ pub struct AssignTask {
 impl AssignTask {
     /// A new task id; unit, title, target and due date present; a known unit and person; a
     /// plan of the unit or above it; a leader of the unit; due no earlier than assigned.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let AssignTask { task, unit, person, plan, title, target, due, criterion } = self;
         if let Some(t) = s.tasks.get(task) {
             return Err(Refusal::TaskExists { task: task.clone(), unit: t.unit.clone() });

@@ -1,6 +1,6 @@
 //! `cancel-task`: a task cancelled, with a reason.
 
-use crate::decide::{non_empty, Refusal, Tasks};
+use crate::decide::{non_empty, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -16,7 +16,7 @@ pub struct CancelTask {
 
 impl CancelTask {
     /// An open task, a reason, and a leader of its unit.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let CancelTask { task, reason } = self;
         let t = s.open_task(task, on, "be cancelled")?;
         non_empty("the reason", &format!("task {task}"), reason, "say why the task is cancelled")?;

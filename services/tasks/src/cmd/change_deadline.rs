@@ -1,6 +1,6 @@
 //! `change-deadline`: a task's due date moves, with a reason.
 
-use crate::decide::{non_empty, Refusal, Tasks};
+use crate::decide::{non_empty, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -18,7 +18,7 @@ pub struct ChangeDeadline {
 impl ChangeDeadline {
     /// An open task, a reason, a leader of its unit, and a new due date no earlier than the
     /// assignment.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let ChangeDeadline { task, due, reason } = self;
         let due = *due;
         let t = s.open_task(task, on, "have its deadline changed")?;

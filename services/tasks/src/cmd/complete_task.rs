@@ -1,6 +1,6 @@
 //! `complete-task`: a task done on the business date.
 
-use crate::decide::{bounded, Refusal, Tasks};
+use crate::decide::{bounded, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -16,7 +16,7 @@ pub struct CompleteTask {
 
 impl CompleteTask {
     /// An open task, completed by its assigned person or a leader of its unit.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let CompleteTask { task, note } = self;
         let t = s.open_task(task, on, "be completed again")?;
         let assignee = t.person.as_ref() == Some(actor);

@@ -1,6 +1,6 @@
 //! `issue-plan`: a unit's reform plan for a year (kế hoạch CCHC).
 
-use crate::decide::{non_empty, Refusal, Tasks, PLAN_YEAR_SPREAD_MAX};
+use crate::decide::{non_empty, Refusal, State, PLAN_YEAR_SPREAD_MAX};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, PlanId, UnitId};
 use reform_shared::time::Date;
@@ -20,7 +20,7 @@ pub struct IssuePlan {
 impl IssuePlan {
     /// A new plan id, its document and title, by a leader of the unit, for a year near the
     /// business date's.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let IssuePlan { plan, unit, year, document_number, title } = self;
         if let Some(p) = s.plans.get(plan) {
             return Err(Refusal::PlanExists { plan: plan.clone(), unit: p.unit.clone() });

@@ -27,7 +27,7 @@ pub use reassign_task::ReassignTask;
 pub use record_finding::RecordFinding;
 pub use report_progress::ReportProgress;
 
-use crate::decide::{Refusal, Tasks};
+use crate::decide::{Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -50,7 +50,7 @@ pub enum Command {
 impl Command {
     /// The event the command records, or why not: a pure function of the state, the command,
     /// who acts (a registered person) and the business date.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         match self {
             Command::IssuePlan(c) => c.decide(s, actor, on),
             Command::AssignTask(c) => c.decide(s, actor, on),

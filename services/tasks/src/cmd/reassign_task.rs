@@ -1,6 +1,6 @@
 //! `reassign-task`: a task to another unit and/or person; absent fields keep their value.
 
-use crate::decide::{bounded, Refusal, Tasks};
+use crate::decide::{bounded, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -20,7 +20,7 @@ pub struct ReassignTask {
 
 impl ReassignTask {
     /// An open task, a change, and a leader of the old unit and of the new one.
-    pub fn decide(&self, s: &Tasks, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let ReassignTask { task, unit, person, reason } = self;
         let t = s.open_task(task, on, "be reassigned")?;
         let new_unit = unit.as_ref().unwrap_or(&t.unit);

@@ -2,7 +2,7 @@
 //! task. Any registered person may record one: inspection teams come from outside the unit's
 //! line.
 
-use crate::decide::{non_empty, Refusal, Tasks};
+use crate::decide::{non_empty, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{FindingId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -23,7 +23,7 @@ pub struct RecordFinding {
 impl RecordFinding {
     /// New finding and task ids, the inspection's document and the text, a known unit, and a
     /// remediation due no earlier than the finding.
-    pub fn decide(&self, s: &Tasks, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, on: Date) -> Result<Event, Refusal> {
         let RecordFinding {
             finding,
             unit,

@@ -1,6 +1,6 @@
 //! `report-progress`: how far a task has come; any registered person may report it.
 
-use crate::decide::{bounded, Refusal, Tasks, PERCENT_MAX};
+use crate::decide::{bounded, Refusal, State, PERCENT_MAX};
 use reform_shared::event::Event;
 use reform_shared::ids::TaskId;
 use reform_shared::time::Date;
@@ -19,7 +19,7 @@ pub struct ReportProgress {
 
 impl ReportProgress {
     /// An open task and a percentage.
-    pub fn decide(&self, s: &Tasks, on: Date) -> Result<Event, Refusal> {
+    pub fn decide(&self, s: &State, on: Date) -> Result<Event, Refusal> {
         let ReportProgress { task, percent, note } = self;
         let t = s.open_task(task, on, "take more progress reports")?;
         let refused = || Refusal::Percent { task: task.clone(), percent: *percent };
