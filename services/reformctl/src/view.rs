@@ -16,7 +16,7 @@ use reform_projector::queries::{self, NationalQuery, RankingQuery, TimelineQuery
 use reform_projector::views::{
     Basis, Fact, NationalRanking, RankEntry, Ranking, StageScores, Timeline, UnitProgress,
 };
-use reform_shared::event::{Role, Stage, UnitKind};
+use reform_shared::event::UnitKind;
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::points::format_hundredths;
 use reform_shared::time::Date;
@@ -162,21 +162,6 @@ fn points(value: Option<u64>) -> String {
     value.map_or_else(|| "—".to_owned(), format_hundredths)
 }
 
-fn stage_vi(stage: Stage) -> &'static str {
-    match stage {
-        Stage::SelfAssessed => "Tự đánh giá",
-        Stage::Appraised => "Thẩm định",
-        Stage::Final => "Cuối cùng",
-    }
-}
-
-fn role_vi(role: Role) -> &'static str {
-    match role {
-        Role::Head => "Người đứng đầu",
-        Role::ReformDeputy => "Phó phụ trách CCHC",
-    }
-}
-
 /// A unit's progress as people read it.
 pub fn render_unit(v: &UnitProgress) -> String {
     let mut out = format!("{} ({}) — năm {}, {}\n\n", v.name, v.unit, v.year, basis_vi(&v.basis));
@@ -252,7 +237,7 @@ fn render_sub_units(v: &UnitProgress) -> String {
 fn render_scores(v: &UnitProgress) -> String {
     let stages = &v.scores.stages;
     let mut columns = vec![("Tiêu chí / lĩnh vực", Align::Left), ("Tối đa", Align::Right)];
-    columns.extend(stages.iter().map(|s| (stage_vi(s.stage), Align::Right)));
+    columns.extend(stages.iter().map(|s| (s.stage.label_vi(), Align::Right)));
     let mut table = Table::new(&columns);
     let value = |s: &StageScores, code: &reform_shared::ids::CriterionCode| {
         s.criteria.iter().find(|c| &c.code == code).and_then(|c| c.value_hundredths.map(u64::from))
@@ -355,7 +340,7 @@ fn fact_vi(fact: &Fact) -> (String, String) {
         Fact::ScoreChanged { year, criterion, stage, old_hundredths, new_hundredths } => {
             let old = points(old_hundredths.map(u64::from));
             let new = format_hundredths(u64::from(*new_hundredths));
-            let what = format!("{year} tiêu chí {criterion}, {}: {old} → {new}", stage_vi(*stage));
+            let what = format!("{year} tiêu chí {criterion}, {}: {old} → {new}", stage.label_vi());
             ("Thay đổi điểm".into(), what)
         }
         Fact::FindingRecorded { finding, inspection_document, text, remediation_due, .. } => (
@@ -376,8 +361,8 @@ pub fn render_timeline(v: &Timeline) -> String {
     for tenure in &v.tenures {
         let to = tenure.to.map_or_else(|| "nay".to_owned(), |d| d.to_string());
         out.push_str(&format!(
-            "\n{} {} ({}): {} → {}\n",
-            role_vi(tenure.role),
+            "\nNhiệm kỳ {} {} ({}): {} → {}\n",
+            tenure.role.label_vi(),
             tenure.unit_name,
             tenure.unit,
             tenure.from,
@@ -405,7 +390,7 @@ mod tests {
     use reform_projector::model::{apply, State};
     use reform_projector::views;
     use reform_shared::envelope::{Actor, ChainLink, Envelope, EventId, Record};
-    use reform_shared::event::Event;
+    use reform_shared::event::{Event, Role};
     use reform_shared::testkit::{date, id};
     use reform_shared::time::Timestamp;
     use unicode_width::UnicodeWidthStr;
