@@ -192,8 +192,22 @@ async fn a_split_pair_of_projectors_answers_every_query_as_one_projector_does() 
     let split = ask_all(&broker.client).await;
     // Asked again: each query reaches either projector, so a second pass takes other routes.
     let again = ask_all(&broker.client).await;
-    st.stop().await.expect("clean stop");
+    // With Cần Thơ's owner gone, a query about it says so, naming the province, at once.
     ct.stop().await.expect("clean stop");
+    until_serving(&broker.client, 1).await;
+    let orphan = json!({"unit": "ct-snv", "year": 2016});
+    let message = broker
+        .client
+        .request("par.view.unit", serde_json::to_vec(&orphan).expect("json").into())
+        .await
+        .expect("an answer");
+    let answer: Value = serde_json::from_slice(&message.payload).expect("json");
+    assert_eq!(answer["kind"], "unavailable", "{answer}");
+    let said = answer["message"].as_str().unwrap_or_default();
+    assert!(said.contains("no projector answered for province ct"), "{said}");
+    let code = message.headers.as_ref().and_then(|h| h.get("Nats-Service-Error-Code"));
+    assert_eq!(code.map(|v| v.as_str()), Some("503"));
+    st.stop().await.expect("clean stop");
 
     let asked = queries();
     let mut differing = Vec::new();
