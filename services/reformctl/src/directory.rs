@@ -101,9 +101,10 @@ pub enum UnitCmd {
         /// The Vietnamese name with diacritics, e.g. "Sở Giáo dục và Đào tạo".
         #[arg(long)]
         name: String,
-        /// What kind of body it is; a peer group is one kind under one parent.
-        #[arg(long, value_enum)]
-        kind: KindArg,
+        /// What kind of body it is (province, department, district, division,
+        /// public-service-unit or commune); a peer group is one kind under one parent.
+        #[arg(long)]
+        kind: UnitKind,
         /// The unit it belongs to; leave out only for the province itself.
         #[arg(long)]
         parent: Option<UnitId>,
@@ -148,9 +149,9 @@ pub enum LeaderCmd {
         /// The person appointed.
         #[arg(long)]
         person: PersonId,
-        /// The role held.
-        #[arg(long, value_enum)]
-        role: RoleArg,
+        /// The role held: head (người đứng đầu) or reform-deputy (lãnh đạo phụ trách CCHC).
+        #[arg(long)]
+        role: Role,
         /// First day in office (YYYY-MM-DD); the command's business date when left out.
         #[arg(long)]
         from: Option<Date>,
@@ -164,54 +165,6 @@ pub enum LeaderCmd {
         #[arg(long)]
         to: Option<Date>,
     },
-}
-
-/// Unit kinds as typed on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum KindArg {
-    /// Tỉnh
-    Province,
-    /// Sở, ban, ngành
-    Department,
-    /// UBND cấp huyện
-    District,
-    /// Phòng
-    Division,
-    /// Đơn vị sự nghiệp
-    PublicServiceUnit,
-    /// UBND cấp xã
-    Commune,
-}
-
-impl From<KindArg> for UnitKind {
-    fn from(kind: KindArg) -> UnitKind {
-        match kind {
-            KindArg::Province => UnitKind::Province,
-            KindArg::Department => UnitKind::Department,
-            KindArg::District => UnitKind::District,
-            KindArg::Division => UnitKind::Division,
-            KindArg::PublicServiceUnit => UnitKind::PublicServiceUnit,
-            KindArg::Commune => UnitKind::Commune,
-        }
-    }
-}
-
-/// Roles as typed on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RoleArg {
-    /// Người đứng đầu: the head, accountable for the unit's result
-    Head,
-    /// Lãnh đạo phụ trách CCHC: the deputy in charge of reform
-    ReformDeputy,
-}
-
-impl From<RoleArg> for Role {
-    fn from(role: RoleArg) -> Role {
-        match role {
-            RoleArg::Head => Role::Head,
-            RoleArg::ReformDeputy => Role::ReformDeputy,
-        }
-    }
 }
 
 /// What a directory subcommand does: send a command, make a key locally, or read a register.
@@ -266,7 +219,6 @@ fn new_key(file: &std::path::Path, ctx: &Ctx) -> anyhow::Result<()> {
 fn action_of(cmd: Cmd) -> Action {
     let (command, summary) = match cmd {
         Cmd::Unit(UnitCmd::Add { unit, name, kind, parent }) => {
-            let kind = UnitKind::from(kind);
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
             let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
             (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent }), summary)
@@ -276,7 +228,6 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::RegisterPerson(cmd::RegisterPerson { person, name, title }), summary)
         }
         Cmd::Leader(LeaderCmd::Appoint { tenure, unit, person, role, from }) => {
-            let role = Role::from(role);
             let since = from.map_or_else(String::new, |d| format!(" từ {d}"));
             let summary = format!(
                 "Đã ghi nhận {person} là {} của {unit}{since} (nhiệm kỳ {tenure}).",
