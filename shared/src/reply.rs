@@ -65,14 +65,6 @@ impl<T> Reply<T> {
     pub fn failed(kind: FailureKind, message: impl Into<String>) -> Self {
         Reply::Failed { kind, message: message.into() }
     }
-
-    /// The reply as a result.
-    pub fn into_result(self) -> Result<T, (FailureKind, String)> {
-        match self {
-            Reply::Ok(value) => Ok(value),
-            Reply::Failed { kind, message } => Err((kind, message)),
-        }
-    }
 }
 
 impl<T: Serialize> Reply<T> {

@@ -202,23 +202,19 @@ where
     outcome.map(|()| applied)
 }
 
-/// A task moving into the projector's provinces: the index of its move in the pending batch.
-struct NeedsHistory {
-    index: usize,
-}
-
 /// Decodes a chunk of messages into the batch being gathered, dropping redeliveries of what
 /// was already dispatched and keeping only the last acker. After an unreadable event the batch
 /// takes nothing more: it carries the failure to the applier, which commits what came before
-/// and stops. An event a split projector does not own joins as an empty item; the moves that
-/// need their task's earlier events are returned.
+/// and stops. An event a split projector does not own joins as an empty item. Returns where,
+/// in the pending batch, a task moves into the projector's provinces and needs its earlier
+/// events.
 fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
     chunk: Vec<Result<jetstream::Message, E>>,
     skipped: &Skips,
     dispatched: &mut u64,
     pending: &mut Option<Batch>,
     ownership: &mut Ownership,
-) -> Result<Vec<NeedsHistory>, Error> {
+) -> Result<Vec<usize>, Error> {
     let mut needs = Vec::new();
     for message in chunk {
         let message = message.map_err(|e| Error::Consumer(e.into()))?;
@@ -265,7 +261,7 @@ fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
                     if !ownership.keeps(event) {
                         item.record = None;
                     } else if ownership.needs_history(event).is_some() {
-                        needs.push(NeedsHistory { index: batch.items.len() });
+                        needs.push(batch.items.len());
                     }
                 }
                 batch.items.push(item);
@@ -285,16 +281,20 @@ const HISTORY_TIMEOUT: Duration = Duration::from_secs(30);
 async fn fetch_histories(
     js: &jetstream::Context,
     ownership: &Ownership,
-    needs: Vec<NeedsHistory>,
+    needs: Vec<usize>,
     pending: &mut Option<Batch>,
 ) -> Result<(), Error> {
-    let Some(batch) = pending.as_mut() else { return Ok(()) };
-    for NeedsHistory { index } in needs {
+    let Some(batch) = pending.as_mut().filter(|_| !needs.is_empty()) else { return Ok(()) };
+    let stream = js
+        .get_stream(reform_shared::subject::STREAM_NAME)
+        .await
+        .map_err(|e| Error::Stream(e.into()))?;
+    for index in needs {
         let Some(item) = batch.items.get_mut(index) else { continue };
         let Some(record) = &item.record else { continue };
         let history = tokio::time::timeout(
             HISTORY_TIMEOUT,
-            task_history(js, ownership, &record.envelope.event, item.seq),
+            task_history(&stream, ownership, &record.envelope.event, item.seq),
         )
         .await
         .map_err(|_| {
@@ -322,15 +322,11 @@ async fn fetch_histories(
 /// subject: a replica that answers without it lags behind the log, and the session starts
 /// again rather than apply a history with a hole.
 async fn task_history(
-    js: &jetstream::Context,
+    stream: &jetstream::stream::Stream,
     ownership: &Ownership,
     moved: &reform_shared::event::Event,
     before: u64,
 ) -> Result<Vec<(u64, reform_shared::envelope::Record)>, Error> {
-    let stream = js
-        .get_stream(reform_shared::subject::STREAM_NAME)
-        .await
-        .map_err(|e| Error::Stream(e.into()))?;
     let subject = reform_shared::subject::Aggregate::of(moved).check_subject();
     let mut out = Vec::new();
     let mut from = 1;

@@ -68,10 +68,6 @@ impl Ownership {
         Ownership { owns, parents }
     }
 
-    pub fn owns(&self) -> &Owns {
-        &self.owns
-    }
-
     fn province_of(&self, unit: &UnitId) -> Option<UnitId> {
         let up = |u: &UnitId| Ok::<_, std::convert::Infallible>(self.parents.get(u).cloned());
         tree::province_of(up, unit).unwrap_or_else(|never| match never {})
