@@ -6,9 +6,9 @@
 //! (business date ≤ D) as well as "as known now" from the same records, and lets the timeline
 //! attribute each fact to the tenure that covered its date, whenever the tenure was recorded.
 //!
-//! `apply` touches only the records named by the event (see [`touched`]), so the store can load
-//! exactly those records for a batch, apply the batch in memory and write them back: the result
-//! is the same whatever the batch boundaries are.
+//! `apply` reads a record only through [`Records`], which the store's batch answers by reading it
+//! from redb on first use; it writes the batch's records back with the checkpoint. The result is
+//! the same whatever the batch boundaries are.
 
 use reform_shared::envelope::Record;
 use reform_shared::event::{Criterion, Event, Role, Stage, UnitKind};
@@ -172,71 +172,35 @@ pub struct State {
     pub events_applied: u64,
 }
 
-/// A record `apply` may read or change, named by its key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Touched {
-    Unit(UnitId),
-    Person(PersonId),
-    Tenure(TenureId),
-    Plan(PlanId),
-    Task(TaskId),
-    Finding(FindingId),
-    Evidence(EvidenceId),
-    Framework(u16, UnitKind),
-    Score(ScoreKey),
+/// Where [`apply_to`] finds the records an event changes in place. Everything else it writes
+/// whole (a new unit, task, finding…), or only adds to (index entries, score changes), straight
+/// into [`Records::state`], so nothing is read first.
+///
+/// [`State`] holds every record already. The store's batch holds only what the batch wrote, and
+/// reads a record from redb the first time the batch asks for it: nothing lists in advance what
+/// an event will touch.
+pub trait Records {
+    type Error;
+    /// Where new records, index entries and score changes go.
+    fn state(&mut self) -> &mut State;
+    fn tenure(&mut self, id: &TenureId) -> Result<Option<&mut TenureRec>, Self::Error>;
+    fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, Self::Error>;
+    fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error>;
 }
 
-/// Whether an event replaces a record whole, so its earlier value need not be read.
-pub fn replaces(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::UnitAdded { .. }
-            | Event::PersonRegistered { .. }
-            | Event::Genesis { .. }
-            | Event::LeaderAppointed { .. }
-            | Event::PlanIssued { .. }
-            | Event::TaskAssigned { .. }
-            | Event::FindingRecorded { .. }
-            | Event::EvidenceAttached { .. }
-            | Event::FrameworkPublished { .. }
-    )
-}
-
-/// The records `apply` reads or writes for this event (index sets are only added to).
-pub fn touched(event: &Event) -> Vec<Touched> {
-    match event {
-        Event::UnitAdded { unit, .. } => vec![Touched::Unit(unit.clone())],
-        Event::PersonRegistered { person, .. } | Event::Genesis { person, .. } => {
-            vec![Touched::Person(person.clone())]
-        }
-        Event::LeaderAppointed { tenure, .. } | Event::TenureEnded { tenure, .. } => {
-            vec![Touched::Tenure(tenure.clone())]
-        }
-        Event::PlanIssued { plan, .. } => vec![Touched::Plan(plan.clone())],
-        Event::TaskAssigned { task, .. }
-        | Event::TaskReassigned { task, .. }
-        | Event::DeadlineChanged { task, .. }
-        | Event::TaskCompleted { task, .. }
-        | Event::TaskCancelled { task, .. } => vec![Touched::Task(task.clone())],
-        Event::FindingRecorded { finding, remediation_task, .. } => {
-            vec![Touched::Finding(finding.clone()), Touched::Task(remediation_task.clone())]
-        }
-        Event::EvidenceAttached { evidence, .. } | Event::EvidenceRejected { evidence, .. } => {
-            vec![Touched::Evidence(evidence.clone())]
-        }
-        Event::FrameworkPublished { year, unit_kind, .. } => {
-            vec![Touched::Framework(*year, *unit_kind)]
-        }
-        Event::ScoreChanged { unit, year, criterion, stage, .. } => {
-            vec![Touched::Score((unit.clone(), *year, criterion.clone(), *stage))]
-        }
-        // Keys and access change who may act, not what the views count.
-        Event::ProgressReported { .. }
-        | Event::PeriodRolledUp { .. }
-        | Event::KeyRegistered { .. }
-        | Event::KeyRevoked { .. }
-        | Event::AccessGranted { .. }
-        | Event::AccessWithdrawn { .. } => Vec::new(),
+impl Records for State {
+    type Error = std::convert::Infallible;
+    fn state(&mut self) -> &mut State {
+        self
+    }
+    fn tenure(&mut self, id: &TenureId) -> Result<Option<&mut TenureRec>, Self::Error> {
+        Ok(self.tenures.get_mut(id))
+    }
+    fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, Self::Error> {
+        Ok(self.tasks.get_mut(id))
+    }
+    fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error> {
+        Ok(self.evidence.get_mut(id))
     }
 }
 
@@ -255,14 +219,47 @@ fn year_of(date: Date) -> u16 {
 /// checked the event, and an event about a record the projection does not know (which a
 /// correct log never holds) changes nothing but the checkpoint.
 pub fn apply(state: &mut State, record: &Record, seq: u64) {
-    // The consumer refuses records without a calendar date; the fallback keeps apply total.
-    let on = business_date(record).unwrap_or(Date(chrono::NaiveDate::MIN));
-    apply_event(state, &record.envelope.event, on, seq);
-    state.applied_through = seq;
-    state.events_applied += 1;
+    let Ok(()) = apply_to(state, record, seq);
 }
 
-fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
+/// [`apply`] to records kept anywhere; fails only when reading one of them fails.
+pub fn apply_to<R: Records>(records: &mut R, record: &Record, seq: u64) -> Result<(), R::Error> {
+    // The consumer refuses records without a calendar date; the fallback keeps apply total.
+    let on = business_date(record).unwrap_or(Date(chrono::NaiveDate::MIN));
+    apply_event(records, &record.envelope.event, on, seq)?;
+    let state = records.state();
+    state.applied_through = seq;
+    state.events_applied += 1;
+    Ok(())
+}
+
+fn apply_event<R: Records>(
+    records: &mut R,
+    event: &Event,
+    on: Date,
+    seq: u64,
+) -> Result<(), R::Error> {
+    match event {
+        Event::TenureEnded { tenure, to, .. } => {
+            if let Some(rec) = records.tenure(tenure)? {
+                rec.to = Some(*to);
+            }
+            return Ok(());
+        }
+        Event::TaskAssigned { .. }
+        | Event::TaskReassigned { .. }
+        | Event::DeadlineChanged { .. }
+        | Event::TaskCompleted { .. }
+        | Event::TaskCancelled { .. } => return apply_task(records, event, on, seq),
+        Event::EvidenceRejected { evidence, .. } => {
+            if let Some(rec) = records.evidence(evidence)? {
+                rec.rejected_on.get_or_insert(on);
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
+    let state = records.state();
     match event {
         Event::UnitAdded { unit, name, kind, parent } => {
             let rec = UnitRec { name: name.clone(), kind: *kind, parent: parent.clone() };
@@ -287,11 +284,6 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
             state.tenures.insert(tenure.clone(), rec);
             state.person_tenures.insert((person.clone(), tenure.clone()));
         }
-        Event::TenureEnded { tenure, to, .. } => {
-            if let Some(rec) = state.tenures.get_mut(tenure) {
-                rec.to = Some(*to);
-            }
-        }
         Event::PlanIssued { plan, unit, year, document_number, title } => {
             let rec = PlanRec {
                 unit: unit.clone(),
@@ -302,14 +294,7 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
             state.plans.insert(plan.clone(), rec);
         }
         Event::FindingRecorded { .. } => apply_finding(state, event, on, seq),
-        Event::TaskAssigned { .. }
-        | Event::TaskReassigned { .. }
-        | Event::DeadlineChanged { .. }
-        | Event::TaskCompleted { .. }
-        | Event::TaskCancelled { .. } => apply_task(state, event, on, seq),
-        Event::EvidenceAttached { .. } | Event::EvidenceRejected { .. } => {
-            apply_evidence(state, event, on)
-        }
+        Event::EvidenceAttached { .. } => apply_evidence(state, event, on),
         Event::FrameworkPublished { year, unit_kind, source, criteria } => {
             let rec = FrameworkRec { source: source.clone(), criteria: criteria.clone() };
             state.frameworks.insert((*year, *unit_kind), rec);
@@ -319,6 +304,15 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
             let change = ScoreChange { old: *old, new: *new, by: by.clone() };
             state.scores.entry(key).or_default().changes.push(Dated { on, seq, value: change });
         }
+        // Changed in place, above.
+        Event::TenureEnded { .. }
+        | Event::TaskAssigned { .. }
+        | Event::TaskReassigned { .. }
+        | Event::DeadlineChanged { .. }
+        | Event::TaskCompleted { .. }
+        | Event::TaskCancelled { .. }
+        | Event::EvidenceRejected { .. } => {}
+        // Keys and access change who may act, not what the views count.
         Event::ProgressReported { .. }
         | Event::PeriodRolledUp { .. }
         | Event::KeyRegistered { .. }
@@ -326,6 +320,7 @@ fn apply_event(state: &mut State, event: &Event, on: Date, seq: u64) {
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. } => {}
     }
+    Ok(())
 }
 
 fn new_task(title: &str, unit: &UnitId, due: Date, on: Date, seq: u64) -> TaskRec {
@@ -347,7 +342,12 @@ fn new_task(title: &str, unit: &UnitId, due: Date, on: Date, seq: u64) -> TaskRe
     }
 }
 
-fn apply_task(state: &mut State, event: &Event, on: Date, seq: u64) {
+fn apply_task<R: Records>(
+    records: &mut R,
+    event: &Event,
+    on: Date,
+    seq: u64,
+) -> Result<(), R::Error> {
     match event {
         Event::TaskAssigned {
             task,
@@ -365,34 +365,37 @@ fn apply_task(state: &mut State, event: &Event, on: Date, seq: u64) {
             rec.target = target.clone();
             rec.criterion = criterion.clone();
             rec.assigned_by = Some(assigned_by.clone());
+            let state = records.state();
             state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
             state.tasks.insert(task.clone(), rec);
         }
         Event::TaskReassigned { task, unit, person, .. } => {
-            if let Some(rec) = state.tasks.get_mut(task) {
+            if let Some(rec) = records.task(task)? {
                 rec.units.push(Dated { on, seq, value: unit.clone() });
                 rec.person = person.clone();
-                state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
+                let year = rec.year;
+                records.state().unit_tasks.insert((unit.clone(), year, task.clone()));
             }
         }
         Event::DeadlineChanged { task, new_due, .. } => {
-            if let Some(rec) = state.tasks.get_mut(task) {
+            if let Some(rec) = records.task(task)? {
                 rec.deadline_changes.push(Dated { on, seq, value: *new_due });
             }
         }
         Event::TaskCompleted { task, .. } => {
-            if let Some(rec) = state.tasks.get_mut(task) {
+            if let Some(rec) = records.task(task)? {
                 // The first completion stands; a repeat cannot move the date.
                 rec.completed.get_or_insert(Dated { on, seq, value: () });
             }
         }
         Event::TaskCancelled { task, .. } => {
-            if let Some(rec) = state.tasks.get_mut(task) {
+            if let Some(rec) = records.task(task)? {
                 rec.cancelled.get_or_insert(Dated { on, seq, value: () });
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
@@ -426,35 +429,28 @@ fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
 }
 
 fn apply_evidence(state: &mut State, event: &Event, on: Date) {
-    match event {
-        Event::EvidenceAttached {
-            evidence,
-            unit,
-            task,
-            criterion,
-            title,
-            document_number,
-            document_date,
-            ..
-        } => {
-            let rec = EvidenceRec {
-                unit: unit.clone(),
-                year: year_of(*document_date),
-                task: task.clone(),
-                criterion: criterion.clone(),
-                title: title.clone(),
-                document_number: document_number.clone(),
-                attached_on: on,
-                rejected_on: None,
-            };
-            state.unit_evidence.insert((unit.clone(), rec.year, evidence.clone()));
-            state.evidence.insert(evidence.clone(), rec);
-        }
-        Event::EvidenceRejected { evidence, .. } => {
-            if let Some(rec) = state.evidence.get_mut(evidence) {
-                rec.rejected_on.get_or_insert(on);
-            }
-        }
-        _ => {}
+    if let Event::EvidenceAttached {
+        evidence,
+        unit,
+        task,
+        criterion,
+        title,
+        document_number,
+        document_date,
+        ..
+    } = event
+    {
+        let rec = EvidenceRec {
+            unit: unit.clone(),
+            year: year_of(*document_date),
+            task: task.clone(),
+            criterion: criterion.clone(),
+            title: title.clone(),
+            document_number: document_number.clone(),
+            attached_on: on,
+            rejected_on: None,
+        };
+        state.unit_evidence.insert((unit.clone(), rec.year, evidence.clone()));
+        state.evidence.insert(evidence.clone(), rec);
     }
 }

@@ -3,10 +3,12 @@
 use super::rows::*;
 use super::schema::*;
 use super::{Flush, Item, Store, StoreError};
-use crate::model::{apply, State, Touched};
+use crate::model::{apply_to, EvidenceRec, Records, State, TaskRec, TenureRec};
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use reform_shared::ids::{EvidenceId, TaskId, TenureId};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 impl Store {
     /// Applies a batch in one write transaction, with the checkpoint. Items at or below the
@@ -31,25 +33,21 @@ impl Store {
             value
         };
         let mut overlay = State { applied_through, ..State::default() };
-        // Membership only, never iterated: a hash set costs one hash per key where a B-tree
-        // of thousands of string-keyed entries costs a dozen comparisons.
-        let mut loaded: HashSet<Touched> = HashSet::new();
         {
             let tables = Tables::open(&txn)?;
+            let mut batch = Batch { tables: &tables, state: &mut overlay };
             for item in items {
-                if item.seq <= overlay.applied_through {
+                if item.seq <= batch.state.applied_through {
                     continue;
                 }
                 match &item.record {
                     Some(record) => {
                         for (seq, earlier) in &item.history {
-                            load_touched(&tables, earlier, &mut loaded, &mut overlay)?;
-                            apply(&mut overlay, earlier, *seq);
+                            apply_to(&mut batch, earlier, *seq)?;
                         }
-                        load_touched(&tables, record, &mut loaded, &mut overlay)?;
-                        apply(&mut overlay, record, item.seq);
+                        apply_to(&mut batch, record, item.seq)?;
                     }
-                    None => overlay.applied_through = item.seq,
+                    None => batch.state.applied_through = item.seq,
                 }
             }
         }
@@ -68,86 +66,57 @@ impl Store {
     }
 }
 
-/// Loads the records an event touches that the batch has not loaded yet.
-fn load_touched(
-    tables: &Tables<'_>,
-    record: &reform_shared::envelope::Record,
-    loaded: &mut HashSet<Touched>,
-    overlay: &mut State,
-) -> Result<(), StoreError> {
-    let event = &record.envelope.event;
-    // A record the event replaces whole is not read first; it still counts as loaded, so a
-    // later event of the batch never reads over it.
-    let replaces = crate::model::replaces(event);
-    for key in crate::model::touched(event) {
-        // Score changes are append-only rows: nothing to read (see load).
-        if matches!(key, Touched::Score(_)) {
-            continue;
-        }
-        if !loaded.contains(&key) {
-            if !replaces {
-                tables.load(&key, overlay)?;
-            }
-            loaded.insert(key);
-        }
-    }
-    Ok(())
+/// A batch's records: those it wrote, and those it read from the tables on first use. A record
+/// the batch already holds is never read again, so a later event never reads over an earlier
+/// one's change.
+struct Batch<'a, 'txn> {
+    tables: &'a Tables<'txn>,
+    state: &'a mut State,
 }
 
-/// The write transaction's view tables, opened once per batch.
+impl Records for Batch<'_, '_> {
+    type Error = StoreError;
+    fn state(&mut self) -> &mut State {
+        self.state
+    }
+    fn tenure(&mut self, id: &TenureId) -> Result<Option<&mut TenureRec>, StoreError> {
+        first_use(&self.tables.tenures, "tenures", id, &mut self.state.tenures)
+    }
+    fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, StoreError> {
+        first_use(&self.tables.tasks, "tasks", id, &mut self.state.tasks)
+    }
+    fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, StoreError> {
+        first_use(&self.tables.evidence, "evidence", id, &mut self.state.evidence)
+    }
+}
+
+/// The batch's record `id`, read from `table` if the batch does not hold it yet.
+fn first_use<'m, Id: Ord + Clone + IdStr, T: DeserializeOwned>(
+    table: &redb::Table<'_, Str, Bytes>,
+    name: &'static str,
+    id: &Id,
+    map: &'m mut BTreeMap<Id, T>,
+) -> Result<Option<&'m mut T>, StoreError> {
+    if !map.contains_key(id) {
+        load_into(table, name, id, map)?;
+    }
+    Ok(map.get_mut(id))
+}
+
+/// The tables a batch reads records from, opened once per batch.
 struct Tables<'txn> {
-    units: redb::Table<'txn, Str, Bytes>,
-    people: redb::Table<'txn, Str, Bytes>,
     tenures: redb::Table<'txn, Str, Bytes>,
-    plans: redb::Table<'txn, Str, Bytes>,
     tasks: redb::Table<'txn, Str, Bytes>,
-    findings: redb::Table<'txn, Str, Bytes>,
     evidence: redb::Table<'txn, Str, Bytes>,
-    frameworks: redb::Table<'txn, (u16, u8), Bytes>,
 }
 
 impl<'txn> Tables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
-        for def in [CHILDREN, PERSON_TENURES, UNIT_FINDINGS] {
-            txn.open_table(def)?;
-        }
-        for def in [UNIT_TASKS, UNIT_EVIDENCE] {
-            txn.open_table(def)?;
-        }
-        txn.open_table(SCORE_CHANGES)?;
         Ok(Tables {
-            units: txn.open_table(UNITS)?,
-            people: txn.open_table(PEOPLE)?,
             tenures: txn.open_table(TENURES)?,
-            plans: txn.open_table(PLANS)?,
             tasks: txn.open_table(TASKS)?,
-            findings: txn.open_table(FINDINGS)?,
             evidence: txn.open_table(EVIDENCE)?,
-            frameworks: txn.open_table(FRAMEWORKS)?,
         })
-    }
-
-    /// Loads one touched record, if stored, into the batch's state.
-    fn load(&self, key: &Touched, state: &mut State) -> Result<(), StoreError> {
-        match key {
-            Touched::Unit(id) => load_into(&self.units, "units", id, &mut state.units),
-            Touched::Person(id) => load_into(&self.people, "people", id, &mut state.people),
-            Touched::Tenure(id) => load_into(&self.tenures, "tenures", id, &mut state.tenures),
-            Touched::Plan(id) => load_into(&self.plans, "plans", id, &mut state.plans),
-            Touched::Task(id) => load_into(&self.tasks, "tasks", id, &mut state.tasks),
-            Touched::Finding(id) => load_into(&self.findings, "findings", id, &mut state.findings),
-            Touched::Evidence(id) => load_into(&self.evidence, "evidence", id, &mut state.evidence),
-            Touched::Framework(year, kind) => {
-                if let Some(g) = self.frameworks.get((*year, kind_index(*kind)))? {
-                    let rec = decode("frameworks", &format!("{year}"), g.value())?;
-                    state.frameworks.insert((*year, *kind), rec);
-                }
-                Ok(())
-            }
-            // Score changes are append-only rows: `apply` only pushes onto the batch's (empty)
-            // record, and `write_back` appends what it pushed, so nothing is read.
-            Touched::Score(_) => Ok(()),
-        }
     }
 }
 
