@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Checks demo/province.json against the published facts of the five articles in shared/seeds/.
+"""Checks demo/commands.jsonl against the published facts of the five source articles.
 
-Standard library only, and independent of generate.py: it reads the data file, validates it
-the way the command services will (ids, references, frameworks, stages, leaders in office),
+Standard library only, and independent of generate.py: it reads the commands the loader sends,
+rebuilds the facts they state, validates them the way the command services will (ids,
+references, frameworks, stages, leaders in office, who may send each command),
 recomputes the peer-group rankings and rank changes with the rules of docs/views.md (integer
 hundredths; equal totals share the best rank, the next rank skips; change = last year's rank
 minus this year's), and asserts every published fact. Exit status 0 when all hold.
 
-Usage:  python3 demo/check.py [path/to/province.json]
+Usage:  python3 demo/check.py [path/to/commands.jsonl]
 """
 
 import datetime
+import hashlib
 import itertools
 import json
 import os
@@ -18,7 +20,7 @@ import re
 import sys
 
 PATH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "province.json")
+    os.path.dirname(os.path.abspath(__file__)), "commands.jsonl")
 
 ID_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 CODE_RE = re.compile(r"^[0-9a-z]+(\.[0-9a-z]+)*$")
@@ -62,17 +64,98 @@ def next_day(text):
     return (date(text) + datetime.timedelta(days=1)).isoformat()
 
 
+# --------------------------------------------------------------------------------------------
+# 0. The commands, and the facts they state
+# --------------------------------------------------------------------------------------------
+
+ADMINISTRATOR = "quan-tri"
+COMMANDS = {
+    "directory": {"register-person", "add-unit", "appoint-leader", "end-tenure", "grant-access"},
+    "scoring": {"publish-framework", "record-score"},
+    "tasks": {"issue-plan", "assign-task", "record-finding", "report-progress", "complete-task",
+              "change-deadline", "cancel-task"},
+    "evidence": {None},
+}
+# The step a task command records, and the field of the command each of its fields comes from.
+STEPS = {
+    "report-progress": ("progress", {"percent": "percent", "note": "note"}),
+    "complete-task": ("complete", {"note": "note"}),
+    "change-deadline": ("deadline", {"new_due": "due", "reason": "reason"}),
+    "cancel-task": ("cancel", {"reason": "reason"}),
+}
+
+D = {key: [] for key in ["units", "people", "tenures", "grants", "frameworks", "scores", "plans",
+                         "tasks", "findings", "evidence"]}
+# (task, step index, actor) of every task step, to check who sent it once the directory is built.
+STEP_ACTORS = []
+labels = set()
 with open(PATH, encoding="utf-8") as f:
-    D = json.load(f)
+    for n, text in enumerate(f, 1):
+        item = json.loads(text)
+        where = "line %d" % n
+        check(set(item) <= {"service", "label", "request", "content"}, "%s: unknown fields" % where)
+        service, label, req = item.get("service"), item.get("label"), item.get("request", {})
+        check(label not in labels, "%s: label %r used twice" % (where, label))
+        labels.add(label)
+        check(req.get("command_id") == "demo-" + hashlib.sha256(label.encode()).hexdigest()[:24],
+              "%s: the command id is not the label's" % where)
+        check(set(req) <= {"command_id", "actor", "occurred_on", "command"},
+              "%s: unknown request fields" % where)
+        c, actor, on = dict(req["command"]), req["actor"], req.get("occurred_on")
+        kind = c.pop("type", None)
+        check(service in COMMANDS and kind in COMMANDS[service],
+              "%s: unknown command %r of service %r" % (where, kind, service))
+        check(("content" in item) == (service == "evidence"), "%s: content misplaced" % where)
+        if kind == "register-person":
+            D["people"].append({"id": c["person"], "name": c["name"], "title": c["title"]})
+        elif kind == "add-unit":
+            D["units"].append({"id": c["unit"], "name": c["name"], "kind": c["kind"],
+                               "parent": c.get("parent")})
+        elif kind == "appoint-leader":
+            check(on == c["from"], "%s: appointed on another day than it starts" % where)
+            D["tenures"].append({"id": c["tenure"], "unit": c["unit"], "person": c["person"],
+                                 "role": c["role"], "from": c["from"], "to": None})
+        elif kind == "end-tenure":
+            ended = [t for t in D["tenures"] if t["id"] == c["tenure"]]
+            check(len(ended) == 1 and on == c["to"], "%s: ends an unknown tenure" % where)
+            for t in ended:
+                t["to"] = c["to"]
+        elif kind == "grant-access":
+            D["grants"].append(dict(c))
+        elif kind == "publish-framework":
+            D["frameworks"].append(dict(c))
+        elif kind == "record-score":
+            D["scores"].append(dict(c, on=on, by=actor))
+        elif kind == "issue-plan":
+            D["plans"].append({"id": c["plan"], "unit": c["unit"], "year": c["year"],
+                               "document_number": c["document_number"], "title": c["title"],
+                               "on": on, "by": actor})
+        elif kind == "assign-task":
+            D["tasks"].append({"id": c["task"], "unit": c["unit"], "person": c.get("person"),
+                               "plan": c.get("plan"), "title": c["title"], "target": c["target"],
+                               "due": c["due"], "criterion": c.get("criterion"),
+                               "assigned_on": on, "assigned_by": actor, "history": []})
+        elif kind in STEPS:
+            do, fields = STEPS[kind]
+            owners = [t for t in D["tasks"] if t["id"] == c["task"]]
+            if check(len(owners) == 1, "%s: a step of task %r before it is assigned" % (where, c["task"])):
+                step = {"do": do, "on": on}
+                step.update({mine: c[theirs] for mine, theirs in fields.items()})
+                owners[0]["history"].append(step)
+                STEP_ACTORS.append((owners[0], len(owners[0]["history"]) - 1, actor))
+        elif kind == "record-finding":
+            D["findings"].append(dict({"id": c.pop("finding")}, **c, on=on, by=actor))
+        elif service == "evidence":
+            e = {"id": c.pop("evidence"), "task": None, "criterion": None}
+            e.update(c, content=item["content"], on=on, by=actor)
+            D["evidence"].append(e)
 
 # --------------------------------------------------------------------------------------------
 # 1. Structure and references
 # --------------------------------------------------------------------------------------------
 
-for key in ["notes", "units", "people", "tenures", "grants", "frameworks", "scores", "plans",
-            "tasks", "findings", "evidence"]:
-    check(isinstance(D.get(key), list), "top-level %r missing or not a list" % key)
-check(len(D["notes"]) > 0, "no notes")
+for key, items in D.items():
+    check(len(items) > 0, "the commands state no %s" % key)
 
 units, people, tenures, plans, tasks, evidence = {}, {}, {}, {}, {}, {}
 for u in D["units"]:
@@ -193,6 +276,17 @@ for t in D["tasks"]:
     if t["criterion"] is not None:
         check(CODE_RE.match(t["criterion"]) is not None, "task %s: bad criterion" % tid)
     tasks[tid] = t
+
+# Who sends each step: progress and completion the task's person (or a leader of its unit);
+# deadline changes and cancellations a leader in office at or above its unit that day.
+for t, i, actor in STEP_ACTORS:
+    step = t["history"][i]
+    leader = leads_on(actor, t["unit"], step["on"])
+    if step["do"] in ("progress", "complete"):
+        check(actor == t["person"] or leader,
+              "task %s: %s reported by %s, neither its person nor a leader" % (t["id"], step["do"], actor))
+    else:
+        check(leader, "task %s: %s by %s, not a leader in office on %s" % (t["id"], step["do"], actor, step["on"]))
 
 for fd in D["findings"]:
     check(ID_RE.match(fd["id"]) is not None, "bad finding id %r" % fd["id"])
@@ -558,7 +652,7 @@ heads_tl = timeline("head")
 # 5. Report
 # --------------------------------------------------------------------------------------------
 
-print("demo/province.json: %d units, %d people, %d tenures, %d frameworks, %d plans, %d tasks, "
+print("demo/commands.jsonl: %d units, %d people, %d tenures, %d frameworks, %d plans, %d tasks, "
       "%d findings, %d evidence, %d score rows" % (
           len(D["units"]), len(D["people"]), len(D["tenures"]), len(D["frameworks"]), len(D["plans"]),
           len(D["tasks"]), len(D["findings"]), len(D["evidence"]), len(D["scores"])))

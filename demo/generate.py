@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Generates demo/province.json, the demo data built from the five articles in shared/seeds/.
+"""Generates demo/commands.jsonl, the demo province built from five Vietnamese news articles
+(listed in demo/README.md), as the requests the command services take, in the order they take
+them: one JSON object per line, {"service", "label", "request", "content" for evidence}.
+
+The facts are built first, as plain records (units, people, tenures, scores, tasks with their
+steps…), and turned into commands last (`commands`): who sends each one, in which order, with
+the command id its label names. The loader (reformctl's demo module) only reads and sends.
 
 Deterministic and byte-stable: no clock, no unseeded randomness. Where a per-criterion split of
 a published or invented total is needed, the split comes from SHA-256 of a fixed key, and every
 figure is an integer number of hundredths of a point.
 
-Run from the repository root:  python3 demo/generate.py   (writes demo/province.json)
+Run from the repository root:  python3 demo/generate.py           (writes demo/commands.jsonl)
 Then check it:                 python3 demo/check.py
+Is the file up to date?        python3 demo/generate.py --check
 """
 
 import hashlib
@@ -14,7 +21,7 @@ import json
 import os
 import sys
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "province.json")
+COMMANDS_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "commands.jsonl")
 
 
 def h(*parts):
@@ -847,23 +854,6 @@ EVIDENCE += [
        by="dang-hong-son"),
 ]
 
-# --------------------------------------------------------------------------------------------
-# Notes
-# --------------------------------------------------------------------------------------------
-
-NOTES = [
-    "Sources: seeds/000 (Sở GD&ĐT Sóc Trăng, 23/06/2016: chi bộ 5, Nghị quyết 07/NQ-CB5 of 27/5/2016, the 2015 shortcomings and the five remedies, Danh Hoàng Nguyên); seeds/001 (THST, 09/12/2016: QĐ 2491 of 17/10/2016, 14/22 departments up and 8 down, education and transport the two outstanding improvers, the district ranks and rank changes, Trần Văn Chuyện, Đặng Thanh Quang, Dương Thanh Bình); seeds/002 (Sở LĐTBXH Kiên Giang, 08/09/2020: KH 35/KH-LĐTBXH, QĐ 12826/QĐ-LĐTBXH, the 3 units and 4 divisions inspected 25-28/8/2020, the shortcomings, Đặng Hồng Sơn); seeds/003 (Báo Hải Dương, 02/06/2024: education department 16/18 in 2021, 9/18 in 2022, 5/18 in 2023); seeds/004 (Sở GD&ĐT Sóc Trăng site, 07/12/2016: province index 2015 = 86.15, +4.43 on 2014, 27/63, +6 places, five fields ranked up; education department up 9 places; Trần Đề 10th in 2014; the list of CCHC documents with numbers and dates).",
-    "Published facts reproduced exactly: the 2015 district ranking and every published rank change; 14/22 departments with a higher 2015 index and 8/22 lower (the demo makes the rank changes 14 up / 8 down too); the education department up 9 places; the province's 2015 total 86.15 and 2014 total 81.72; Hải Dương education department ranks 16, 9, 5 of 18.",
-    "Forced by the published ranks, not published: 84 district rankings fit every published rank and rank change, and in all of them Thạnh Trị (which the articles never mention) falls between 4 and 8 places. The demo picks the smallest fall (3rd -> 7th), Long Phú 1st in both years, Kế Sách 2nd -> 6th, Châu Thành 4th -> 10th, Vĩnh Châu 7th -> 9th. The article's phrase 'the remaining districts such as Cù Lao Dung, Mỹ Tú, TP Sóc Trăng rose 1 place' therefore cannot cover Thạnh Trị.",
-    "Invented: every per-criterion score and every total other than the province's; the ranks of departments other than the education department's +9 (and transport's large gain); the 2014 final-score date and decision; the appraisal dates; the self-assessed scores and the appraisal reasons (the education department's 2015 reasons restate the shortcomings of Nghị quyết 07/NQ-CB5); the Hải Dương totals and other departments' ranks; the framework criteria and maxima (a compact 10-criterion framework per year and unit kind, 8 components, 100.00 points).",
-    "Units: the 11 district-level units are Sóc Trăng's real ones (all but Thạnh Trị are named in the articles). Of the 22 departments, those the articles name are Nội vụ, Giáo dục và Đào tạo, Giao thông vận tải, Văn hóa Thể thao và Du lịch, Thông tin và Truyền thông, Tư pháp; the others are real agencies of a province of that time, but which 22 agencies QĐ 2491 ranked is not in the articles, and Đài Phát thanh và Truyền hình and Văn phòng Đoàn ĐBQH và HĐND tỉnh are guesses to reach 22. The education department's divisions follow the usual structure of a Sở GD&ĐT of 2016; only Phòng Tổ chức cán bộ is named. Hải Dương's 18 departments are the usual sở, ngành of a province without Sở Ngoại vụ or Ban Dân tộc (guess).",
-    "People: real names from the articles are Trần Văn Chuyện, Danh Hoàng Nguyên, Dương Thanh Bình, Đặng Thanh Quang, Đặng Hồng Sơn; everyone else is invented, including both heads of the Sóc Trăng education department (the change of head on 2016-08-01 is invented to show two successive tenures), its reform deputy, its division heads, the scorers and the Hải Dương leaders. Tenure start dates are invented. Actions the demo gives real people (Danh Hoàng Nguyên's tasks, Dương Thanh Bình filing reports, Đặng Hồng Sơn recording findings) follow their roles in the articles but are illustrative.",
-    "Documents: the 2016 plan's number 112/KH-SGDĐT is invented (the articles list the 2017 plan 137/KH-SGDĐT of 19/01/2017 and the 2018 plan 96/KH-SGDĐT of 16/01/2018, both included as plans; 96/KH-SGDĐT is the 2018 plan, not 2016's). 1264/BC-SGDĐT is the 2018 half-year report (25/05/2018). The 2016 reports 1664/BC-SGDĐT (25/08/2016) and 2530/BC-SGDĐT (18/11/2016) and Nghị quyết 07/NQ-CB5 (27/05/2016) are real and attached to the 2016 tasks they close. Evidence contents are short summaries written for the demo.",
-    "Tasks: the 15 tasks of the Sóc Trăng education department are drawn from the shortcomings and remedies of Nghị quyết 07/NQ-CB5 and the 2016 solutions in seeds/001; their due dates, progress and outcomes are invented to show every state as of 2016-12-31: done on time, done late, overdue, open, cancelled, one deadline change.",
-    "Kiên Giang: the inspection document is QĐ 12826/QĐ-LĐTBXH (the team's founding decision; the plan is 35/KH-LĐTBXH). The article lists the shortcomings for the inspected units together; which unit each finding is recorded at, the visit day of each unit, and every remediation due date are invented.",
-    "Province: the province's own index is recorded as final scores under a 'province' framework (10 criteria) for 2014 and 2015; its rank 27/63 (33/63 in 2014) cannot be a computed rank because the other 62 provinces are not in the demo. Kiên Giang and Hải Dương appear only as parents, unscored.",
-    "Stages: every final score follows an appraised score for the same criterion (the scoring service requires it); for most units the appraised value equals the final one. Self-assessed scores are recorded for the Sóc Trăng education and transport departments, Long Phú, Mỹ Xuyên, Trần Đề and Ngã Năm (2015), the Hải Dương education department (2021-2023) and the Sóc Trăng education department's own 2016 self-assessment. Survey-measured criteria are never self-assessed. One appraised score (Ngã Năm 2015, 3.1) is corrected once, so its history has two values.",
-]
 
 # --------------------------------------------------------------------------------------------
 # Output
@@ -874,22 +864,154 @@ def line(value):
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def render(doc):
-    parts = ["{"]
-    keys = list(doc)
-    for k_index, key in enumerate(keys):
-        items = doc[key]
-        parts.append("  %s: [" % json.dumps(key))
-        for i, item in enumerate(items):
-            parts.append("    %s%s" % (line(item), "," if i + 1 < len(items) else ""))
-        parts.append("  ]%s" % ("," if k_index + 1 < len(keys) else ""))
-    parts.append("}")
-    return "\n".join(parts) + "\n"
+# --------------------------------------------------------------------------------------------
+# The commands: the same facts as the requests the loader sends, in the order it sends them
+# --------------------------------------------------------------------------------------------
+
+# Who keeps the system is no fact of the articles: the genesis step instates this administrator
+# (reformctl's demo::ADMINISTRATOR), who enters the directory and publishes the frameworks.
+ADMINISTRATOR = "quan-tri"
 
 
-def main():
+def command_id(label):
+    """The id that names the item, so a second load is recognised."""
+    return "demo-" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:24]
+
+
+def present(fields):
+    """A command's fields without the absent ones, as the services write them."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def request(service, label, actor, on, kind, fields, content=None):
+    command = present(dict(fields))
+    if kind is not None:
+        command = dict({"type": kind}, **command)
+    req = {"command_id": command_id(label), "actor": actor}
+    if on is not None:
+        req["occurred_on"] = on
+    req["command"] = command
+    item = {"service": service, "label": label, "request": req}
+    if content is not None:
+        item["content"] = content
+    return item
+
+
+def covers(tenure, day):
+    return tenure["from"] <= day and (tenure["to"] is None or day < tenure["to"])
+
+
+def head_above(units, tenures, unit, day):
+    """The head in office on `day` of the unit or the nearest unit above it that has one."""
+    start = unit
+    while unit is not None:
+        heads = sorted((t for t in tenures if t["unit"] == unit and t["role"] == "head"),
+                       key=lambda t: (t["from"], t["id"]))
+        for t in heads:
+            if covers(t, day):
+                return t["person"]
+        unit = units[unit]["parent"]
+    raise SystemExit("no head above %s on %s" % (start, day))
+
+
+def task_step(units, tenures, t, n, step):
+    label = "step:%s:%d" % (t["id"], n)
+    reporter = t["person"] or t["assigned_by"]
+    on = step["on"]
+    if step["do"] == "progress":
+        actor, kind = reporter, "report-progress"
+        fields = {"task": t["id"], "percent": step["percent"], "note": step["note"]}
+    elif step["do"] == "complete":
+        actor, kind = reporter, "complete-task"
+        fields = {"task": t["id"], "note": step["note"]}
+    elif step["do"] == "deadline":
+        actor, kind = head_above(units, tenures, t["unit"], on), "change-deadline"
+        fields = {"task": t["id"], "due": step["new_due"], "reason": step["reason"]}
+    elif step["do"] == "cancel":
+        actor, kind = head_above(units, tenures, t["unit"], on), "cancel-task"
+        fields = {"task": t["id"], "reason": step["reason"]}
+    else:
+        raise SystemExit("unknown step %r of task %s" % (step["do"], t["id"]))
+    return (on, 4, request("tasks", label, actor, on, kind, fields))
+
+
+def commands(doc):
+    """Every item as the command services take it: the directory first, the frameworks, then
+    plans, tasks, findings and evidence in business-date order, the scores last. Keys are not
+    here: they are each installation's own, and the loader registers one after each person."""
+    founder = ADMINISTRATOR
+    out = []
+    for p in doc["people"]:
+        out.append(request("directory", "person:" + p["id"], founder, None, "register-person",
+                           {"person": p["id"], "name": p["name"], "title": p["title"]}))
+    for u in doc["units"]:
+        out.append(request("directory", "unit:" + u["id"], founder, None, "add-unit",
+                           {"unit": u["id"], "name": u["name"], "kind": u["kind"],
+                            "parent": u["parent"]}))
+    for t in doc["tenures"]:
+        out.append(request("directory", "appoint:" + t["id"], founder, t["from"], "appoint-leader",
+                           {"tenure": t["id"], "unit": t["unit"], "person": t["person"],
+                            "role": t["role"], "from": t["from"]}))
+        if t["to"] is not None:
+            out.append(request("directory", "end:" + t["id"], founder, t["to"], "end-tenure",
+                               {"tenure": t["id"], "to": t["to"]}))
+    for g in doc["grants"]:
+        label = "grant:%s:%s:%s" % (g["person"], g["access"], g["unit"])
+        out.append(request("directory", label, founder, None, "grant-access",
+                           {"person": g["person"], "access": g["access"], "unit": g["unit"],
+                            "from": g["from"]}))
+    for f in doc["frameworks"]:
+        label = "framework:%d:%s" % (f["year"], f["unit_kind"])
+        out.append(request("scoring", label, founder, None, "publish-framework",
+                           {"year": f["year"], "unit_kind": f["unit_kind"], "source": f["source"],
+                            "criteria": f["criteria"]}))
+    units = {u["id"]: u for u in doc["units"]}
+    tenures = doc["tenures"]
+    dated = []
+    for p in doc["plans"]:
+        dated.append((p["on"], 0, request(
+            "tasks", "plan:" + p["id"], p["by"], p["on"], "issue-plan",
+            {"plan": p["id"], "unit": p["unit"], "year": p["year"],
+             "document_number": p["document_number"], "title": p["title"]})))
+    for t in doc["tasks"]:
+        dated.append((t["assigned_on"], 1, request(
+            "tasks", "assign:" + t["id"], t["assigned_by"], t["assigned_on"], "assign-task",
+            {"task": t["id"], "unit": t["unit"], "person": t["person"], "plan": t["plan"],
+             "title": t["title"], "target": t["target"], "due": t["due"],
+             "criterion": t["criterion"]})))
+        for n, step in enumerate(t["history"]):
+            dated.append(task_step(units, tenures, t, n, step))
+    for f in doc["findings"]:
+        dated.append((f["on"], 2, request(
+            "tasks", "finding:" + f["id"], f["by"], f["on"], "record-finding",
+            {"finding": f["id"], "unit": f["unit"], "inspection_document": f["inspection_document"],
+             "text": f["text"], "remediation_task": f["remediation_task"],
+             "remediation_due": f["remediation_due"]})))
+    for e in doc["evidence"]:
+        dated.append((e["on"], 3, request(
+            "evidence", "evidence:" + e["id"], e["by"], e["on"], None,
+            {"evidence": e["id"], "unit": e["unit"], "task": e["task"], "criterion": e["criterion"],
+             "title": e["title"], "document_number": e["document_number"],
+             "document_date": e["document_date"], "media_type": e["media_type"]},
+            content=e["content"])))
+    # Stable: within a day, plans, then assignments, findings, evidence, then task steps.
+    dated.sort(key=lambda d: (d[0], d[1]))
+    out.extend(item for _, _, item in dated)
+    for i, sc in enumerate(doc["scores"]):
+        label = "score:%d:%s:%d:%s:%s" % (i, sc["unit"], sc["year"], sc["criterion"], sc["stage"])
+        out.append(request("scoring", label, sc["by"], sc["on"], "record-score",
+                           {"unit": sc["unit"], "year": sc["year"], "criterion": sc["criterion"],
+                            "stage": sc["stage"], "points": sc["points"], "reason": sc["reason"],
+                            "evidence": sc["evidence"]}))
+    return out
+
+
+def render_commands(items):
+    return "".join(line(item) + "\n" for item in items)
+
+
+def outputs():
     doc = {
-        "notes": NOTES,
         "units": UNITS,
         "people": PEOPLE,
         "tenures": TENURES,
@@ -901,12 +1023,29 @@ def main():
         "evidence": EVIDENCE,
         "scores": SCORES,
     }
-    text = render(doc)
-    json.loads(text)  # well-formed
-    with open(OUT, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
+    return {COMMANDS_OUT: render_commands(commands(doc))}
+
+
+def main():
+    files = outputs()
+    if sys.argv[1:] == ["--check"]:
+        stale = []
+        for path, text in files.items():
+            with open(path, encoding="utf-8") as f:
+                if f.read() != text:
+                    stale.append(os.path.relpath(path))
+        if stale:
+            raise SystemExit("%s differs from what generate.py writes: run python3 demo/generate.py"
+                             % " and ".join(stale))
+        print("commands.jsonl is what generate.py writes", file=sys.stderr)
+        return
+    if sys.argv[1:]:
+        raise SystemExit("usage: python3 demo/generate.py [--check]")
+    for path, text in files.items():
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
     print("wrote %s: %d units, %d people, %d tenures, %d frameworks, %d plans, %d tasks, %d findings, %d evidence, %d scores"
-          % (os.path.relpath(OUT), len(UNITS), len(PEOPLE), len(TENURES), len(FRAMEWORKS), len(PLANS),
+          % (os.path.relpath(COMMANDS_OUT), len(UNITS), len(PEOPLE), len(TENURES), len(FRAMEWORKS), len(PLANS),
              len(TASKS), len(FINDINGS), len(EVIDENCE), len(SCORES)), file=sys.stderr)
 
 

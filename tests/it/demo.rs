@@ -32,7 +32,7 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
         .expect("the log is there");
     let services =
         reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
-    let data = demo::parse(demo::PROVINCE_JSON).expect("demo parses");
+    let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
 
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("demo keys");
@@ -114,4 +114,36 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
     for (name, handle) in services {
         handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor failed: {e}"));
     }
+}
+
+/// Runs one of the demo's python scripts from the repository root; its output on failure.
+fn python(args: &[&str]) -> std::process::Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root");
+    std::process::Command::new("python3").args(args).current_dir(root).output().expect("python3")
+}
+
+#[test]
+fn the_demo_file_is_what_the_generator_writes_and_holds_the_published_facts() {
+    let generated = python(&["demo/generate.py", "--check"]);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let checked = python(&["demo/check.py"]);
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{out}{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(out.contains("OK: all"), "{out}");
+    // The checker fails on a file that breaks a published fact: Long Phú's 2015 first place.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/commands.jsonl"),
+    )
+    .expect("demo file");
+    let broken: String = text
+        .lines()
+        .filter(|line| !(line.contains("\"score:") && line.contains("\"unit\": \"st-long-phu\"")))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(broken.len() < text.len(), "the filter removed nothing");
+    let path = dir.path().join("broken.jsonl");
+    std::fs::write(&path, broken).expect("write");
+    let failed = python(&["demo/check.py", path.to_str().expect("utf-8 path")]);
+    assert!(!failed.status.success(), "check.py passed a demo without Long Phú's scores");
 }

@@ -14,7 +14,8 @@ use reform_shared::subject::{EVENT_SUBJECT_PREFIX, STREAM_NAME};
 use reform_shared::time::Date;
 
 /// A document to attach, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Document {
     pub evidence: EvidenceId,
     pub unit: UnitId,

@@ -59,7 +59,7 @@ async fn main() {
         reformctl::up_services::Supervisor::new(&client, &shutdown).await.expect("the log");
     let services =
         reformctl::up_services::start_command_services(&supervisor).await.expect("services");
-    let data = demo::parse(demo::PROVINCE_JSON).expect("demo parses");
+    let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
     let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("keys");
     demo::genesis(&js, &keys).await.expect("genesis");
     let loading = Instant::now();

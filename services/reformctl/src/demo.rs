@@ -1,168 +1,134 @@
-//! The demo province: `demo/province.json` (built from the articles in the brief's seeds, see
-//! `demo/README.md`), loaded through the command services like any other input, never written
-//! into the views directly.
+//! The demo province: `demo/commands.jsonl`, written by `demo/generate.py` from the articles
+//! `demo/README.md` lists. Each line is one request in the command services' own shape, in the
+//! order they take them: this module only reads and sends, so the demo goes through the same
+//! rules as anyone's input and never into the views directly.
 //!
-//! Every item gets a command id derived from what it is, so loading twice appends nothing the
-//! second time: each command gets its first answer back.
+//! Every request carries a command id derived from what it is, so loading twice appends nothing
+//! the second time: each command gets its first answer back.
 
-use anyhow::{bail, Context as _};
-use reform_scoring::cmd;
+use anyhow::Context as _;
+use reform_directory::Command as DirectoryCommand;
+use reform_evidence::client::Document;
 use reform_shared::command::{Accepted, CommandError, Request};
-use reform_shared::directory::Directory;
-use reform_shared::event::{Access, Event, Role, Stage, UnitKind};
+use reform_shared::event::Role;
 use reform_shared::ids::*;
-use reform_shared::points::Points;
 use reform_shared::time::Date;
 use serde::Deserialize;
 use sha2::Digest as _;
 
 /// The demo data, compiled in so `reformctl up` works from any directory.
-pub const PROVINCE_JSON: &str = include_str!("../../../demo/province.json");
+pub const COMMANDS_JSONL: &str = include_str!("../../../demo/commands.jsonl");
 /// The years the demo's scores and tasks fall in, whose reporting periods `up` closes.
 pub const YEARS: [u16; 6] = [2014, 2015, 2016, 2021, 2022, 2023];
 
+/// One line of the demo: a request, and the service that takes it.
 #[derive(Debug, Deserialize)]
-pub struct Demo {
-    pub units: Vec<Unit>,
-    pub people: Vec<Person>,
-    pub tenures: Vec<Tenure>,
-    pub grants: Vec<Grant>,
-    pub frameworks: Vec<Framework>,
-    pub scores: Vec<Score>,
-    pub plans: Vec<Plan>,
-    pub tasks: Vec<Task>,
-    pub findings: Vec<Finding>,
-    pub evidence: Vec<Evidence>,
+#[serde(tag = "service", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Item {
+    Directory {
+        label: String,
+        request: Request<DirectoryCommand>,
+    },
+    Tasks {
+        label: String,
+        request: Request<reform_tasks::Command>,
+    },
+    Scoring {
+        label: String,
+        request: Request<reform_scoring::cmd::Command>,
+    },
+    /// The document's text is its file.
+    Evidence {
+        label: String,
+        request: Request<Document>,
+        content: String,
+    },
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Unit {
-    pub id: UnitId,
-    pub name: String,
-    pub kind: UnitKind,
-    pub parent: Option<UnitId>,
+impl Item {
+    /// What the item is, for an error about it.
+    pub fn label(&self) -> &str {
+        match self {
+            Item::Directory { label, .. }
+            | Item::Tasks { label, .. }
+            | Item::Scoring { label, .. }
+            | Item::Evidence { label, .. } => label,
+        }
+    }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Person {
-    pub id: PersonId,
-    pub name: String,
-    pub title: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Tenure {
-    pub id: TenureId,
-    pub unit: UnitId,
-    pub person: PersonId,
-    pub role: Role,
-    pub from: Date,
-    pub to: Option<Date>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Grant {
-    pub person: PersonId,
-    pub access: Access,
-    pub unit: UnitId,
-    pub from: Date,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Framework {
-    pub year: u16,
-    pub unit_kind: UnitKind,
-    pub source: String,
-    pub criteria: Vec<reform_scoring::cmd::CriterionSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Score {
-    pub unit: UnitId,
-    pub year: u16,
-    pub criterion: CriterionCode,
-    pub stage: Stage,
-    pub points: String,
-    pub on: Date,
-    pub by: PersonId,
-    pub reason: String,
-    pub evidence: Vec<EvidenceId>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Plan {
-    pub id: PlanId,
-    pub unit: UnitId,
-    pub year: u16,
-    pub document_number: String,
-    pub title: String,
-    pub on: Date,
-    pub by: PersonId,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Task {
-    pub id: TaskId,
-    pub unit: UnitId,
-    pub person: Option<PersonId>,
-    pub plan: Option<PlanId>,
-    pub title: String,
-    pub target: String,
-    pub due: Date,
-    pub criterion: Option<CriterionCode>,
-    pub assigned_on: Date,
-    pub assigned_by: PersonId,
-    pub history: Vec<Step>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "do", rename_all = "kebab-case")]
-pub enum Step {
-    Progress { on: Date, percent: u16, note: String },
-    Deadline { on: Date, new_due: Date, reason: String },
-    Complete { on: Date, note: String },
-    Cancel { on: Date, reason: String },
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Finding {
-    pub id: FindingId,
-    pub unit: UnitId,
-    pub inspection_document: String,
-    pub text: String,
-    pub on: Date,
-    pub remediation_task: TaskId,
-    pub remediation_due: Date,
-    pub by: PersonId,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Evidence {
-    pub id: EvidenceId,
-    pub unit: UnitId,
-    pub task: Option<TaskId>,
-    pub criterion: Option<CriterionCode>,
-    pub title: String,
-    pub document_number: String,
-    pub document_date: Date,
-    pub media_type: String,
-    pub content: String,
-    pub on: Date,
-    pub by: PersonId,
-}
-
-/// Parses the demo file, naming the problem when it is not what the loader expects.
-pub fn parse(text: &str) -> anyhow::Result<Demo> {
-    serde_json::from_str(text).context("demo/province.json does not match the loader's format")
-}
-
-/// One command of the demo, ready to send.
+/// The demo's requests, in the order they are sent.
 #[derive(Debug)]
-enum Item {
-    Directory(Request<reform_directory::Command>),
-    Tasks(Request<reform_tasks::Command>),
-    Scoring(Request<reform_scoring::cmd::Command>),
-    Evidence(Request<reform_evidence::client::Document>, Vec<u8>),
+pub struct Demo {
+    pub items: Vec<Item>,
+}
+
+impl Demo {
+    /// The people the demo registers.
+    pub fn people(&self) -> impl Iterator<Item = &PersonId> {
+        self.items.iter().filter_map(|item| match item {
+            Item::Directory { request, .. } => match &request.command {
+                DirectoryCommand::RegisterPerson(p) => Some(&p.person),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    /// The unit's head on a date, as the demo appoints them.
+    pub fn head_on(&self, unit: &UnitId, on: Date) -> Option<&PersonId> {
+        let directory = self.items.iter().filter_map(|item| match item {
+            Item::Directory { request, .. } => Some(&request.command),
+            _ => None,
+        });
+        let mut ends = std::collections::BTreeMap::new();
+        let mut heads = Vec::new();
+        for command in directory {
+            match command {
+                DirectoryCommand::AppointLeader(a) if &a.unit == unit && a.role == Role::Head => {
+                    heads.push(a);
+                }
+                DirectoryCommand::EndTenure(e) => {
+                    ends.insert(&e.tenure, e.to);
+                }
+                _ => {}
+            }
+        }
+        heads
+            .into_iter()
+            .find(|a| {
+                let end = ends.get(&a.tenure).copied().flatten();
+                a.from.is_some_and(|from| from <= on) && end.is_none_or(|to| on < to)
+            })
+            .map(|a| &a.person)
+    }
+}
+
+/// Parses the demo file, naming the line and the problem when one is not a request the loader
+/// knows.
+pub fn parse(text: &str) -> anyhow::Result<Demo> {
+    let mut items = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let item: Item = serde_json::from_str(line)
+            .with_context(|| format!("demo/commands.jsonl line {}: not a demo request", n + 1))?;
+        let expected = command_id(item.label())?;
+        let request_id = match &item {
+            Item::Directory { request, .. } => &request.command_id,
+            Item::Tasks { request, .. } => &request.command_id,
+            Item::Scoring { request, .. } => &request.command_id,
+            Item::Evidence { request, .. } => &request.command_id,
+        };
+        anyhow::ensure!(
+            *request_id == expected,
+            "demo/commands.jsonl line {}: command id {request_id} is not {expected}, the one its \
+             label {:?} names, so a second load would not be recognised",
+            n + 1,
+            item.label()
+        );
+        items.push(item);
+    }
+    anyhow::ensure!(!items.is_empty(), "demo/commands.jsonl has no requests");
+    Ok(Demo { items })
 }
 
 /// What a load did.
@@ -190,7 +156,7 @@ impl DemoKeys {
         reform_shared::keyfile::owner_only_dir(dir)?;
         let admin = PersonId::new(ADMINISTRATOR.0.to_owned())?;
         let mut keys = std::collections::BTreeMap::new();
-        for person in std::iter::once(&admin).chain(demo.people.iter().map(|p| &p.id)) {
+        for person in std::iter::once(&admin).chain(demo.people()) {
             let path = dir.join(format!("{person}.nk"));
             if !path.exists() {
                 reform_shared::keyfile::write(&path, &nkeys::KeyPair::new_user())?;
@@ -232,16 +198,17 @@ pub async fn genesis(
     }
 }
 
-/// Loads the demo through the command services, each command signed by its person's key.
+/// Loads the demo through the command services, each command signed by its person's key. A
+/// person's key is no fact of the demo but each installation's own: it is registered right after
+/// the person, by the same administrator.
 pub async fn load(
     client: &async_nats::Client,
     demo: &Demo,
     keys: &DemoKeys,
     show_progress: bool,
 ) -> anyhow::Result<Loaded> {
-    let items = plan(demo, keys)?;
     let bar = if show_progress {
-        indicatif::ProgressBar::new(items.len() as u64)
+        indicatif::ProgressBar::new(demo.items.len() as u64)
     } else {
         indicatif::ProgressBar::hidden()
     };
@@ -252,12 +219,21 @@ pub async fn load(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut loaded = Loaded::default();
-    for (label, item) in items {
-        let accepted = send(client, item, keys).await.with_context(|| format!("demo: {label}"))?;
+    let mut count = |accepted: Accepted| {
         if accepted.duplicate {
             loaded.already += 1;
         } else {
             loaded.appended += 1;
+        }
+    };
+    for item in &demo.items {
+        let label = item.label();
+        count(send(client, item, keys).await.with_context(|| format!("demo: {label}"))?);
+        if let Some(request) = key_of(item, keys)? {
+            let accepted = reform_directory::send(client, &request, keys.of(&request.actor)?)
+                .await
+                .with_context(|| format!("demo: the key of {label}"))?;
+            count(accepted);
         }
         bar.inc(1);
     }
@@ -265,295 +241,57 @@ pub async fn load(
     Ok(loaded)
 }
 
+/// The registration of a person's key, for an item that registers the person.
+fn key_of(item: &Item, keys: &DemoKeys) -> anyhow::Result<Option<Request<DirectoryCommand>>> {
+    let Item::Directory { request, .. } = item else { return Ok(None) };
+    let DirectoryCommand::RegisterPerson(p) = &request.command else { return Ok(None) };
+    let command = DirectoryCommand::RegisterKey(reform_directory::cmd::RegisterKey {
+        person: p.person.clone(),
+        key: keys.of(&p.person)?.public_key(),
+    });
+    Ok(Some(Request {
+        command_id: command_id(&format!("key:{}", p.person))?,
+        actor: request.actor.clone(),
+        occurred_on: None,
+        command,
+    }))
+}
+
 async fn send(
     client: &async_nats::Client,
-    item: Item,
+    item: &Item,
     keys: &DemoKeys,
 ) -> anyhow::Result<Accepted> {
     let result: Result<Accepted, CommandError> = match item {
-        Item::Directory(r) => reform_directory::send(client, &r, keys.of(&r.actor)?).await,
-        Item::Tasks(r) => reform_tasks::send(client, &r, keys.of(&r.actor)?).await,
-        Item::Scoring(r) => reform_scoring::client::send(client, &r, keys.of(&r.actor)?).await,
-        Item::Evidence(r, bytes) => {
-            let key = keys.of(&r.actor)?;
-            return reform_evidence::client::attach(client, r, &bytes, key)
-                .await
-                .map_err(Into::into);
+        Item::Directory { request, .. } => {
+            reform_directory::send(client, request, keys.of(&request.actor)?).await
+        }
+        Item::Tasks { request, .. } => {
+            reform_tasks::send(client, request, keys.of(&request.actor)?).await
+        }
+        Item::Scoring { request, .. } => {
+            reform_scoring::client::send(client, request, keys.of(&request.actor)?).await
+        }
+        Item::Evidence { request, content, .. } => {
+            let key = keys.of(&request.actor)?;
+            return reform_evidence::client::attach(
+                client,
+                request.clone(),
+                content.as_bytes(),
+                key,
+            )
+            .await
+            .map_err(Into::into);
         }
     };
     Ok(result?)
 }
 
-/// A command id that names the item, so a second load is recognised.
-fn command_id(key: &str) -> anyhow::Result<CommandId> {
-    let digest = sha2::Sha256::digest(key.as_bytes());
+/// A command id that names the item, so a second load is recognised (`demo/generate.py`
+/// derives the same).
+fn command_id(label: &str) -> anyhow::Result<CommandId> {
+    let digest = sha2::Sha256::digest(label.as_bytes());
     Ok(CommandId::new(format!("demo-{}", &hex::encode(digest)[..24]))?)
-}
-
-fn request<C>(
-    key: &str,
-    actor: &PersonId,
-    on: Option<Date>,
-    command: C,
-) -> anyhow::Result<Request<C>> {
-    Ok(Request { command_id: command_id(key)?, actor: actor.clone(), occurred_on: on, command })
-}
-
-/// Orders every item of the demo as the services need them: the directory first, frameworks,
-/// then plans, tasks, findings and evidence in business-date order, scores last.
-fn plan(demo: &Demo, keys: &DemoKeys) -> anyhow::Result<Vec<(String, Item)>> {
-    if demo.people.is_empty() {
-        bail!("the demo has no people");
-    }
-    let founder = PersonId::new(ADMINISTRATOR.0.to_owned())?;
-    let mut out = directory_items(demo, &founder, keys)?;
-    for f in &demo.frameworks {
-        let command = reform_scoring::cmd::Command::PublishFramework(cmd::PublishFramework {
-            year: f.year,
-            unit_kind: f.unit_kind,
-            source: f.source.clone(),
-            criteria: f.criteria.clone(),
-        });
-        let key = format!("framework:{}:{}", f.year, f.unit_kind.as_str());
-        out.push((key.clone(), Item::Scoring(request(&key, &founder, None, command)?)));
-    }
-    let mut dated = timeline(demo)?;
-    // Stable: within a day, plans, then assignments, findings, evidence, then task steps.
-    dated.sort_by_key(|(on, rank, _, _)| (*on, *rank));
-    out.extend(dated.into_iter().map(|(_, _, label, item)| (label, item)));
-    for (i, s) in demo.scores.iter().enumerate() {
-        let points: Points = s.points.parse().with_context(|| format!("score {i}"))?;
-        let command = reform_scoring::cmd::Command::RecordScore(cmd::RecordScore {
-            unit: s.unit.clone(),
-            year: s.year,
-            criterion: s.criterion.clone(),
-            stage: s.stage,
-            points,
-            reason: s.reason.clone(),
-            evidence: s.evidence.clone(),
-        });
-        let key = format!("score:{i}:{}:{}:{}:{}", s.unit, s.year, s.criterion, s.stage.as_str());
-        out.push((key.clone(), Item::Scoring(request(&key, &s.by, Some(s.on), command)?)));
-    }
-    Ok(out)
-}
-
-fn directory_items(
-    demo: &Demo,
-    founder: &PersonId,
-    keys: &DemoKeys,
-) -> anyhow::Result<Vec<(String, Item)>> {
-    use reform_directory::Command as C;
-    let mut out = Vec::new();
-    // People and their keys first, all by the administrator the genesis step instated.
-    for p in &demo.people {
-        let key = format!("person:{}", p.id);
-        let command = C::RegisterPerson(reform_directory::cmd::RegisterPerson {
-            person: p.id.clone(),
-            name: p.name.clone(),
-            title: p.title.clone(),
-        });
-        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
-        let key = format!("key:{}", p.id);
-        let public = keys.of(&p.id)?.public_key();
-        let command = C::RegisterKey(reform_directory::cmd::RegisterKey {
-            person: p.id.clone(),
-            key: public,
-        });
-        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
-    }
-    for u in &demo.units {
-        let key = format!("unit:{}", u.id);
-        let command = C::AddUnit(reform_directory::cmd::AddUnit {
-            unit: u.id.clone(),
-            name: u.name.clone(),
-            kind: u.kind,
-            parent: u.parent.clone(),
-        });
-        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
-    }
-    for t in &demo.tenures {
-        let key = format!("appoint:{}", t.id);
-        let command = C::AppointLeader(reform_directory::cmd::AppointLeader {
-            tenure: t.id.clone(),
-            unit: t.unit.clone(),
-            person: t.person.clone(),
-            role: t.role,
-            from: Some(t.from),
-        });
-        out.push((key.clone(), Item::Directory(request(&key, founder, Some(t.from), command)?)));
-        if let Some(to) = t.to {
-            let key = format!("end:{}", t.id);
-            let command = C::EndTenure(reform_directory::cmd::EndTenure {
-                tenure: t.id.clone(),
-                to: Some(to),
-            });
-            out.push((key.clone(), Item::Directory(request(&key, founder, Some(to), command)?)));
-        }
-    }
-    for g in &demo.grants {
-        let key = format!("grant:{}:{}:{}", g.person, g.access.as_str(), g.unit);
-        let command = C::GrantAccess(reform_directory::cmd::GrantAccess {
-            person: g.person.clone(),
-            access: g.access,
-            unit: Some(g.unit.clone()),
-            from: Some(g.from),
-        });
-        out.push((key.clone(), Item::Directory(request(&key, founder, None, command)?)));
-    }
-    Ok(out)
-}
-
-type Dated = (Date, u8, String, Item);
-
-fn timeline(demo: &Demo) -> anyhow::Result<Vec<Dated>> {
-    use reform_tasks::Command as T;
-    let directory = directory_of(demo);
-    let mut out: Vec<Dated> = Vec::new();
-    for p in &demo.plans {
-        let key = format!("plan:{}", p.id);
-        let command = T::IssuePlan(reform_tasks::cmd::IssuePlan {
-            plan: p.id.clone(),
-            unit: p.unit.clone(),
-            year: p.year,
-            document_number: p.document_number.clone(),
-            title: p.title.clone(),
-        });
-        out.push((p.on, 0, key.clone(), Item::Tasks(request(&key, &p.by, Some(p.on), command)?)));
-    }
-    for t in &demo.tasks {
-        let key = format!("assign:{}", t.id);
-        let command = T::AssignTask(reform_tasks::cmd::AssignTask {
-            task: t.id.clone(),
-            unit: Some(t.unit.clone()),
-            person: t.person.clone(),
-            plan: t.plan.clone(),
-            title: t.title.clone(),
-            target: t.target.clone(),
-            due: Some(t.due),
-            criterion: t.criterion.clone(),
-        });
-        let item = Item::Tasks(request(&key, &t.assigned_by, Some(t.assigned_on), command)?);
-        out.push((t.assigned_on, 1, key, item));
-        for (n, step) in t.history.iter().enumerate() {
-            out.push(task_step(&directory, t, n, step)?);
-        }
-    }
-    for f in &demo.findings {
-        let key = format!("finding:{}", f.id);
-        let command = T::RecordFinding(reform_tasks::cmd::RecordFinding {
-            finding: f.id.clone(),
-            unit: f.unit.clone(),
-            inspection_document: f.inspection_document.clone(),
-            text: f.text.clone(),
-            remediation_task: f.remediation_task.clone(),
-            remediation_due: f.remediation_due,
-        });
-        out.push((f.on, 2, key.clone(), Item::Tasks(request(&key, &f.by, Some(f.on), command)?)));
-    }
-    for e in &demo.evidence {
-        let key = format!("evidence:{}", e.id);
-        let document = reform_evidence::client::Document {
-            evidence: e.id.clone(),
-            unit: e.unit.clone(),
-            task: e.task.clone(),
-            criterion: e.criterion.clone(),
-            title: e.title.clone(),
-            document_number: e.document_number.clone(),
-            document_date: e.document_date,
-            media_type: e.media_type.clone(),
-        };
-        let item = Item::Evidence(
-            request(&key, &e.by, Some(e.on), document)?,
-            e.content.clone().into_bytes(),
-        );
-        out.push((e.on, 3, key, item));
-    }
-    Ok(out)
-}
-
-/// A step of a task's history. Progress and completion are reported by the task's person;
-/// deadline changes and cancellations by the head in office above the task's unit that day.
-fn task_step(directory: &Directory, t: &Task, n: usize, step: &Step) -> anyhow::Result<Dated> {
-    use reform_tasks::Command as T;
-    let key = format!("step:{}:{n}", t.id);
-    let reporter = t.person.clone().unwrap_or_else(|| t.assigned_by.clone());
-    let head = |on: Date| {
-        directory
-            .lineage(&t.unit)
-            .iter()
-            .find_map(|u| directory.holder(&u.id, Role::Head, on).map(|h| h.person.clone()))
-            .with_context(|| format!("no head above {} on {on} for task {}", t.unit, t.id))
-    };
-    let (on, actor, command) = match step {
-        Step::Progress { on, percent, note } => (
-            *on,
-            reporter,
-            T::ReportProgress(reform_tasks::cmd::ReportProgress {
-                task: t.id.clone(),
-                percent: *percent,
-                note: note.clone(),
-            }),
-        ),
-        Step::Complete { on, note } => (
-            *on,
-            reporter,
-            T::CompleteTask(reform_tasks::cmd::CompleteTask {
-                task: t.id.clone(),
-                note: note.clone(),
-            }),
-        ),
-        Step::Deadline { on, new_due, reason } => (
-            *on,
-            head(*on)?,
-            T::ChangeDeadline(reform_tasks::cmd::ChangeDeadline {
-                task: t.id.clone(),
-                due: *new_due,
-                reason: reason.clone(),
-            }),
-        ),
-        Step::Cancel { on, reason } => (
-            *on,
-            head(*on)?,
-            T::CancelTask(reform_tasks::cmd::CancelTask {
-                task: t.id.clone(),
-                reason: reason.clone(),
-            }),
-        ),
-    };
-    Ok((on, 4, key.clone(), Item::Tasks(request(&key, &actor, Some(on), command)?)))
-}
-
-/// The demo's directory, to find who was in office when.
-fn directory_of(demo: &Demo) -> Directory {
-    let mut directory = Directory::default();
-    for u in &demo.units {
-        directory.apply(&Event::UnitAdded {
-            unit: u.id.clone(),
-            name: u.name.clone(),
-            kind: u.kind,
-            parent: u.parent.clone(),
-        });
-    }
-    for t in &demo.tenures {
-        directory.apply(&Event::LeaderAppointed {
-            tenure: t.id.clone(),
-            unit: t.unit.clone(),
-            person: t.person.clone(),
-            role: t.role,
-            from: t.from,
-        });
-        if let Some(to) = t.to {
-            directory.apply(&Event::TenureEnded {
-                tenure: t.id.clone(),
-                unit: t.unit.clone(),
-                person: t.person.clone(),
-                role: t.role,
-                to,
-            });
-        }
-    }
-    directory
 }
 
 #[cfg(test)]
@@ -561,26 +299,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_demo_file_parses_and_plans_without_error() {
-        let demo = parse(PROVINCE_JSON).expect("demo parses");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let keys = DemoKeys::ensure(&dir.path().join("keys"), &demo).expect("keys");
-        let items = plan(&demo, &keys).expect("demo plans");
-        let expected = 2 * demo.people.len()
-            + demo.grants.len()
-            + demo.units.len()
-            + demo.tenures.len()
-            + demo.tenures.iter().filter(|t| t.to.is_some()).count()
-            + demo.frameworks.len()
-            + demo.plans.len()
-            + demo.tasks.iter().map(|t| 1 + t.history.len()).sum::<usize>()
-            + demo.findings.len()
-            + demo.evidence.len()
-            + demo.scores.len();
-        assert_eq!(items.len(), expected);
-        let mut ids: Vec<String> = items.iter().map(|(key, _)| key.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), expected, "two demo items share a key, so one would be lost");
+    fn the_demo_file_parses_with_every_label_once() {
+        let demo = parse(COMMANDS_JSONL).expect("demo parses");
+        assert_eq!(demo.items.len(), COMMANDS_JSONL.lines().count());
+        let mut labels: Vec<&str> = demo.items.iter().map(Item::label).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), demo.items.len(), "two items share a label, so one would be lost");
+        assert_eq!(demo.people().count(), 21);
+    }
+
+    #[test]
+    fn a_line_that_is_no_request_is_refused_naming_the_line() {
+        let good = COMMANDS_JSONL.lines().next().expect("a line");
+        let unknown = good.replacen("\"service\": \"directory\"", "\"service\": \"mail\"", 1);
+        let error = parse(&format!("{good}\n{unknown}\n")).expect_err("unknown service");
+        assert!(format!("{error:#}").contains("line 2"), "{error:#}");
+        let extra = good.replacen('{', "{\"extra\": 1, ", 1);
+        assert!(parse(&extra).is_err(), "an unknown field is refused");
+        let wrong_id = good.replacen("\"command_id\": \"demo-", "\"command_id\": \"demo-0", 1);
+        let error = parse(&wrong_id).expect_err("an id the label does not name");
+        assert!(format!("{error:#}").contains("names"), "{error:#}");
+        assert!(parse("").is_err(), "an empty demo is refused");
+    }
+
+    #[test]
+    fn the_head_on_a_date_follows_the_appointments_and_their_ends() {
+        let demo = parse(COMMANDS_JSONL).expect("demo parses");
+        let unit = UnitId::new("st-sgddt".to_owned()).expect("id");
+        let day = |s: &str| s.parse::<Date>().expect("date");
+        let first = demo.head_on(&unit, day("2016-07-31")).map(PersonId::as_str);
+        let second = demo.head_on(&unit, day("2016-08-01")).map(PersonId::as_str);
+        assert_eq!(first, Some("le-van-thanh"));
+        assert!(second.is_some() && second != first, "{second:?}");
+        assert_eq!(demo.head_on(&unit, day("2010-01-01")), None);
     }
 }

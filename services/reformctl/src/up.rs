@@ -140,7 +140,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         crate::status::print(&status);
         eprintln!("see `reformctl status`, and docs/operations.md for what to do");
     } else if !args.no_demo {
-        let demo = crate::demo::parse(crate::demo::PROVINCE_JSON)?;
+        let demo = crate::demo::parse(crate::demo::COMMANDS_JSONL)?;
         let keys = crate::demo::DemoKeys::ensure(&data_dir.join("keys"), &demo)?;
         if let Some((sequence, key)) = crate::demo::genesis(&js, &keys).await? {
             let person = crate::demo::ADMINISTRATOR.0;

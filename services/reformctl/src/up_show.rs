@@ -3,7 +3,7 @@
 
 use crate::view::{render_ranking, render_timeline, render_unit};
 use reform_projector::queries::{self, RankingQuery, TimelineQuery, UnitQuery};
-use reform_shared::event::{Role, UnitKind};
+use reform_shared::event::UnitKind;
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::time::Date;
 
@@ -44,12 +44,6 @@ pub async fn show(client: &async_nats::Client) -> anyhow::Result<()> {
 
 /// The unit's head on a date, from the demo data.
 fn head_on(unit: &UnitId, on: Date) -> anyhow::Result<Option<PersonId>> {
-    let demo = crate::demo::parse(crate::demo::PROVINCE_JSON)?;
-    Ok(demo
-        .tenures
-        .into_iter()
-        .find(|t| {
-            &t.unit == unit && t.role == Role::Head && t.from <= on && t.to.is_none_or(|to| on < to)
-        })
-        .map(|t| t.person))
+    let demo = crate::demo::parse(crate::demo::COMMANDS_JSONL)?;
+    Ok(demo.head_on(unit, on).cloned())
 }
