@@ -24,32 +24,21 @@ pub const SERVICES_ACCOUNT: &str = "PAR";
 /// subject the request named, so none can reach the log's subjects.
 pub const PEOPLE_ACCOUNT: &str = "PEOPLE";
 
-/// The broker's users, each with its own permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BrokerUser {
-    /// The command services, the projector, the rollup and the operator's provisioning.
-    Service,
-    /// The evidence service: a service that may also write evidence objects.
-    Evidence,
-    /// People's `reformctl`: commands, views, uploads, reading.
-    Client,
-    /// `reformctl audit`: reading only.
-    Auditor,
+crate::named_enum! {
+    /// The broker's users, each with its own permissions.
+    pub enum BrokerUser ("broker user") {
+        /// The command services, the projector, the rollup and the operator's provisioning.
+        Service = "service";
+        /// The evidence service: a service that may also write evidence objects.
+        Evidence = "evidence";
+        /// People's `reformctl`: commands, views, uploads, reading.
+        Client = "client";
+        /// `reformctl audit`: reading only.
+        Auditor = "auditor";
+    }
 }
 
 impl BrokerUser {
-    pub const ALL: [BrokerUser; 4] =
-        [BrokerUser::Service, BrokerUser::Evidence, BrokerUser::Client, BrokerUser::Auditor];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BrokerUser::Service => "service",
-            BrokerUser::Evidence => "evidence",
-            BrokerUser::Client => "client",
-            BrokerUser::Auditor => "auditor",
-        }
-    }
-
     /// The broker account the user is in.
     pub fn account(self) -> &'static str {
         match self {

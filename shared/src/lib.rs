@@ -34,6 +34,7 @@ pub mod envelope;
 pub mod event;
 pub mod ids;
 pub mod keyfile;
+pub mod names;
 pub mod natsd;
 pub mod points;
 pub mod reply;

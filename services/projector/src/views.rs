@@ -54,37 +54,14 @@ pub enum QueryError {
 
 // ----- tasks ---------------------------------------------------------------------------------
 
-/// Where a task stands under a basis (docs/views.md "Tasks").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TaskStatus {
-    Open,
-    DoneOnTime,
-    DoneLate,
-    Overdue,
-    Cancelled,
-}
-
-impl TaskStatus {
-    /// The state as a Vietnamese reader says it.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            TaskStatus::Open => "Đang thực hiện",
-            TaskStatus::DoneOnTime => "Hoàn thành đúng hạn",
-            TaskStatus::DoneLate => "Hoàn thành trễ hạn",
-            TaskStatus::Overdue => "Quá hạn",
-            TaskStatus::Cancelled => "Đã hủy",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            TaskStatus::Open => "In progress",
-            TaskStatus::DoneOnTime => "Done on time",
-            TaskStatus::DoneLate => "Done late",
-            TaskStatus::Overdue => "Overdue",
-            TaskStatus::Cancelled => "Cancelled",
-        }
+reform_shared::named_enum! {
+    /// Where a task stands under a basis (docs/views.md "Tasks").
+    pub enum TaskStatus ("task status") {
+        Open = "open", "Đang thực hiện", "In progress";
+        DoneOnTime = "done-on-time", "Hoàn thành đúng hạn", "Done on time";
+        DoneLate = "done-late", "Hoàn thành trễ hạn", "Done late";
+        Overdue = "overdue", "Quá hạn", "Overdue";
+        Cancelled = "cancelled", "Đã hủy", "Cancelled";
     }
 }
 

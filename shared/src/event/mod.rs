@@ -15,312 +15,110 @@ use crate::points::Points;
 use crate::time::Date;
 use serde::{Deserialize, Serialize};
 
-// Enums of names below serialise as kebab-case text in JSON (the same spelling as `as_str`);
+// Enums of names (`named_enum!`, `crate::names`) serialise as their `as_str` text in JSON;
 // postcard writes variant indices, so the names never reach the log.
 
-/// A name that is none of an enum's names, with the names it could have been.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not a {what}; use one of: {}", names.join(", "))]
-pub struct NameError {
-    pub what: &'static str,
-    pub value: String,
-    pub names: Vec<&'static str>,
-}
+use crate::named_enum;
+pub use crate::names::NameError;
 
-/// `FromStr` by the `as_str` names, so the CLI, JSON and the code spell each value one way.
-macro_rules! parse_by_name {
-    ($ty:ty, $what:literal) => {
-        impl std::str::FromStr for $ty {
-            type Err = NameError;
-            fn from_str(text: &str) -> Result<Self, NameError> {
-                <$ty>::ALL.into_iter().find(|v| v.as_str() == text).ok_or_else(|| NameError {
-                    what: $what,
-                    value: text.to_owned(),
-                    names: <$ty>::ALL.iter().map(|v| v.as_str()).collect(),
-                })
-            }
-        }
-    };
-}
-
-parse_by_name!(UnitKind, "unit kind");
-parse_by_name!(Role, "role");
-parse_by_name!(Component, "component field");
-parse_by_name!(Stage, "stage");
-parse_by_name!(Access, "access");
-
-/// What kind of body a unit is; a peer group is the units of one kind under one parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnitKind {
-    /// Tỉnh: the province itself.
-    Province,
-    /// Sở: a department of the provincial People's Committee.
-    Department,
-    /// UBND huyện / thị xã / thành phố: a district-level People's Committee.
-    District,
-    /// Phòng: a division inside a department or district.
-    Division,
-    /// Đơn vị sự nghiệp công lập: a school, centre or other public-service unit.
-    PublicServiceUnit,
-    /// UBND xã / phường / thị trấn: a commune-level People's Committee.
-    Commune,
-}
-
-impl UnitKind {
-    pub const ALL: [UnitKind; 6] = [
-        UnitKind::Province,
-        UnitKind::Department,
-        UnitKind::District,
-        UnitKind::Division,
-        UnitKind::PublicServiceUnit,
-        UnitKind::Commune,
-    ];
-
-    /// The name used in the CLI, subjects and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Province => "province",
-            UnitKind::Department => "department",
-            UnitKind::District => "district",
-            UnitKind::Division => "division",
-            UnitKind::PublicServiceUnit => "public-service-unit",
-            UnitKind::Commune => "commune",
-        }
-    }
-
-    /// The Vietnamese label shown to people.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            UnitKind::Province => "Tỉnh",
-            UnitKind::Department => "Sở, ban, ngành",
-            UnitKind::District => "UBND cấp huyện",
-            UnitKind::Division => "Phòng",
-            UnitKind::PublicServiceUnit => "Đơn vị sự nghiệp",
-            UnitKind::Commune => "UBND cấp xã",
-        }
-    }
-
-    /// The English label (the dashboard's English pages).
-    pub fn label_en(self) -> &'static str {
-        match self {
-            UnitKind::Province => "Province",
-            UnitKind::Department => "Departments and agencies",
-            UnitKind::District => "District People's Committees",
-            UnitKind::Division => "Division",
-            UnitKind::PublicServiceUnit => "Public-service unit",
-            UnitKind::Commune => "Commune People's Committees",
-        }
+named_enum! {
+    /// What kind of body a unit is; a peer group is the units of one kind under one parent.
+    pub enum UnitKind ("unit kind") {
+        /// Tỉnh: the province itself.
+        Province = "province", "Tỉnh", "Province";
+        /// Sở: a department of the provincial People's Committee.
+        Department = "department", "Sở, ban, ngành", "Departments and agencies";
+        /// UBND huyện / thị xã / thành phố: a district-level People's Committee.
+        District = "district", "UBND cấp huyện", "District People's Committees";
+        /// Phòng: a division inside a department or district.
+        Division = "division", "Phòng", "Division";
+        /// Đơn vị sự nghiệp công lập: a school, centre or other public-service unit.
+        PublicServiceUnit = "public-service-unit", "Đơn vị sự nghiệp", "Public-service unit";
+        /// UBND xã / phường / thị trấn: a commune-level People's Committee.
+        Commune = "commune", "UBND cấp xã", "Commune People's Committees";
     }
 }
 
-/// A leader's role at a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Người đứng đầu: the head, personally accountable for the unit's result.
-    Head,
-    /// Phó ... phụ trách CCHC: the deputy put in charge of administrative reform.
-    ReformDeputy,
-}
-
-impl Role {
-    pub const ALL: [Role; 2] = [Role::Head, Role::ReformDeputy];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Head => "head",
-            Role::ReformDeputy => "reform-deputy",
-        }
-    }
-
-    /// The role as a Vietnamese reader knows it.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Role::Head => "người đứng đầu",
-            Role::ReformDeputy => "lãnh đạo phụ trách CCHC",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::Head => "head",
-            Role::ReformDeputy => "deputy in charge of reform",
-        }
+named_enum! {
+    /// A leader's role at a unit.
+    pub enum Role ("role") {
+        /// Người đứng đầu: the head, personally accountable for the unit's result.
+        Head = "head", "người đứng đầu", "head";
+        /// Phó ... phụ trách CCHC: the deputy put in charge of administrative reform.
+        ReformDeputy = "reform-deputy", "lãnh đạo phụ trách CCHC", "deputy in charge of reform";
     }
 }
 
-/// What a person may do besides leading a unit ([`Role`]): the roles of the access table
-/// (`docs/security.md`). A head or reform deputy draws their rights from their tenure; these
-/// are granted by an administrator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Access {
-    /// Quản trị: keeps the directory, the keys and the scoring frameworks.
-    Administrator,
-    /// Cán bộ, công chức of a unit: reports progress and attaches evidence on its tasks.
-    Staff,
-    /// Thẩm định: held at the appraising unit (Sở Nội vụ); appraised and final scores of the
-    /// units it appraises.
-    Appraiser,
-    /// Kiểm tra, giám sát: reads everything, changes nothing.
-    Auditor,
+named_enum! {
+    /// What a person may do besides leading a unit ([`Role`]): the roles of the access table
+    /// (`docs/security.md`). A head or reform deputy draws their rights from their tenure; these
+    /// are granted by an administrator.
+    pub enum Access ("access") {
+        /// Quản trị: keeps the directory, the keys and the scoring frameworks.
+        Administrator = "administrator", "quản trị hệ thống", "system administrator";
+        /// Cán bộ, công chức of a unit: reports progress and attaches evidence on its tasks.
+        Staff = "staff", "cán bộ, công chức", "staff";
+        /// Thẩm định: held at the appraising unit (Sở Nội vụ); appraised and final scores of the
+        /// units it appraises.
+        Appraiser = "appraiser", "thẩm định", "appraiser";
+        /// Kiểm tra, giám sát: reads everything, changes nothing.
+        Auditor = "auditor", "kiểm tra, giám sát", "auditor";
+    }
 }
 
 impl Access {
-    pub const ALL: [Access; 4] =
-        [Access::Administrator, Access::Staff, Access::Appraiser, Access::Auditor];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::Administrator => "administrator",
-            Access::Staff => "staff",
-            Access::Appraiser => "appraiser",
-            Access::Auditor => "auditor",
-        }
-    }
-
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Access::Administrator => "quản trị hệ thống",
-            Access::Staff => "cán bộ, công chức",
-            Access::Appraiser => "thẩm định",
-            Access::Auditor => "kiểm tra, giám sát",
-        }
-    }
-
     /// Whether the access is held at a unit (staff, appraiser) or across the whole system.
     pub fn at_a_unit(self) -> bool {
         matches!(self, Access::Staff | Access::Appraiser)
     }
 }
 
-/// The eight component fields of the PAR INDEX (Chỉ số CCHC), in the methodology's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Component {
-    /// Công tác chỉ đạo, điều hành.
-    DirectionAndManagement,
-    /// Cải cách thể chế.
-    InstitutionalReform,
-    /// Cải cách thủ tục hành chính.
-    AdministrativeProcedures,
-    /// Cải cách tổ chức bộ máy.
-    Organisation,
-    /// Cải cách chế độ công vụ.
-    CivilService,
-    /// Cải cách tài chính công.
-    PublicFinance,
-    /// Xây dựng, phát triển Chính phủ điện tử, Chính phủ số.
-    EGovernment,
-    /// Tác động của CCHC đến người dân, tổ chức và phát triển kinh tế - xã hội.
-    ImpactOnPeople,
-}
-
-impl Component {
-    pub const ALL: [Component; 8] = [
-        Component::DirectionAndManagement,
-        Component::InstitutionalReform,
-        Component::AdministrativeProcedures,
-        Component::Organisation,
-        Component::CivilService,
-        Component::PublicFinance,
-        Component::EGovernment,
-        Component::ImpactOnPeople,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Component::DirectionAndManagement => "direction-and-management",
-            Component::InstitutionalReform => "institutional-reform",
-            Component::AdministrativeProcedures => "administrative-procedures",
-            Component::Organisation => "organisation",
-            Component::CivilService => "civil-service",
-            Component::PublicFinance => "public-finance",
-            Component::EGovernment => "e-government",
-            Component::ImpactOnPeople => "impact-on-people",
-        }
-    }
-
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Component::DirectionAndManagement => "Công tác chỉ đạo, điều hành",
-            Component::InstitutionalReform => "Cải cách thể chế",
-            Component::AdministrativeProcedures => "Cải cách thủ tục hành chính",
-            Component::Organisation => "Cải cách tổ chức bộ máy",
-            Component::CivilService => "Cải cách chế độ công vụ",
-            Component::PublicFinance => "Cải cách tài chính công",
-            Component::EGovernment => "Xây dựng Chính phủ điện tử, Chính phủ số",
-            Component::ImpactOnPeople => "Tác động đến người dân, tổ chức",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Component::DirectionAndManagement => "Direction and management",
-            Component::InstitutionalReform => "Institutional reform",
-            Component::AdministrativeProcedures => "Administrative procedures",
-            Component::Organisation => "Organisation of the apparatus",
-            Component::CivilService => "Civil service",
-            Component::PublicFinance => "Public finance",
-            Component::EGovernment => "E-government, digital government",
-            Component::ImpactOnPeople => "Impact on people and organisations",
-        }
+named_enum! {
+    /// The eight component fields of the PAR INDEX (Chỉ số CCHC), in the methodology's order.
+    pub enum Component ("component field") {
+        /// Công tác chỉ đạo, điều hành.
+        DirectionAndManagement = "direction-and-management", "Công tác chỉ đạo, điều hành", "Direction and management";
+        /// Cải cách thể chế.
+        InstitutionalReform = "institutional-reform", "Cải cách thể chế", "Institutional reform";
+        /// Cải cách thủ tục hành chính.
+        AdministrativeProcedures = "administrative-procedures", "Cải cách thủ tục hành chính", "Administrative procedures";
+        /// Cải cách tổ chức bộ máy.
+        Organisation = "organisation", "Cải cách tổ chức bộ máy", "Organisation of the apparatus";
+        /// Cải cách chế độ công vụ.
+        CivilService = "civil-service", "Cải cách chế độ công vụ", "Civil service";
+        /// Cải cách tài chính công.
+        PublicFinance = "public-finance", "Cải cách tài chính công", "Public finance";
+        /// Xây dựng, phát triển Chính phủ điện tử, Chính phủ số.
+        EGovernment = "e-government", "Xây dựng Chính phủ điện tử, Chính phủ số", "E-government, digital government";
+        /// Tác động của CCHC đến người dân, tổ chức và phát triển kinh tế - xã hội.
+        ImpactOnPeople = "impact-on-people", "Tác động đến người dân, tổ chức", "Impact on people and organisations";
     }
 }
 
-/// The stage a score belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// Tự đánh giá: the unit's own score.
-    SelfAssessed,
-    /// Thẩm định: the appraisal council's score.
-    Appraised,
-    /// The final score, after appraisal and survey.
-    Final,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 3] = [Stage::SelfAssessed, Stage::Appraised, Stage::Final];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::SelfAssessed => "self-assessed",
-            Stage::Appraised => "appraised",
-            Stage::Final => "final",
-        }
-    }
-
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Stage::SelfAssessed => "Tự đánh giá",
-            Stage::Appraised => "Thẩm định",
-            Stage::Final => "Kết quả cuối cùng",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Stage::SelfAssessed => "Self-assessed",
-            Stage::Appraised => "Appraised",
-            Stage::Final => "Final",
-        }
+named_enum! {
+    /// The stage a score belongs to.
+    pub enum Stage ("stage") {
+        /// Tự đánh giá: the unit's own score.
+        SelfAssessed = "self-assessed", "Tự đánh giá", "Self-assessed";
+        /// Thẩm định: the appraisal council's score.
+        Appraised = "appraised", "Thẩm định", "Appraised";
+        /// The final score, after appraisal and survey.
+        Final = "final", "Kết quả cuối cùng", "Final";
     }
 }
 
-/// A reporting period of a year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PeriodKind {
-    /// Quý I: 1 January to 31 March.
-    Q1,
-    /// 6 tháng: 1 January to 30 June.
-    H1,
-    /// Quý III: 1 January to 30 September (the report covers nine months).
-    Q3,
-    /// Năm: the whole year.
-    Year,
+named_enum! {
+    /// A reporting period of a year, in the order a year closes them.
+    pub enum PeriodKind ("period kind") {
+        /// Quý I: 1 January to 31 March.
+        Q1 = "q1", "Quý I", "First quarter";
+        /// 6 tháng: 1 January to 30 June.
+        H1 = "h1", "6 tháng đầu năm", "First half";
+        /// Quý III: 1 January to 30 September (the report covers nine months).
+        Q3 = "q3", "9 tháng (quý III)", "Nine months (Q3)";
+        /// Năm: the whole year.
+        Year = "year", "Năm", "Year";
+    }
 }
 
 /// One reporting period: a kind in a year.
@@ -331,39 +129,6 @@ pub struct Period {
 }
 
 impl PeriodKind {
-    /// In the order a year closes them.
-    pub const ALL: [PeriodKind; 4] =
-        [PeriodKind::Q1, PeriodKind::H1, PeriodKind::Q3, PeriodKind::Year];
-
-    /// The name used in the CLI, subjects and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PeriodKind::Q1 => "q1",
-            PeriodKind::H1 => "h1",
-            PeriodKind::Q3 => "q3",
-            PeriodKind::Year => "year",
-        }
-    }
-
-    /// The Vietnamese name of the report.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            PeriodKind::Q1 => "Quý I",
-            PeriodKind::H1 => "6 tháng đầu năm",
-            PeriodKind::Q3 => "9 tháng (quý III)",
-            PeriodKind::Year => "Năm",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            PeriodKind::Q1 => "First quarter",
-            PeriodKind::H1 => "First half",
-            PeriodKind::Q3 => "Nine months (Q3)",
-            PeriodKind::Year => "Year",
-        }
-    }
-
     /// The month and day the period ends on.
     fn last_day(self) -> (u32, u32) {
         match self {
@@ -374,8 +139,6 @@ impl PeriodKind {
         }
     }
 }
-
-parse_by_name!(PeriodKind, "period kind");
 
 impl Period {
     /// Every period runs from 1 January of its year (Q3 and the year report cumulatively).
@@ -635,28 +398,14 @@ pub enum Event {
     },
 }
 
-/// The families of events; each is one token of the subject, so a consumer can filter by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Family {
-    Directory,
-    Tasks,
-    Evidence,
-    Scoring,
-    Rollup,
-}
-
-impl Family {
-    pub const ALL: [Family; 5] =
-        [Family::Directory, Family::Tasks, Family::Evidence, Family::Scoring, Family::Rollup];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Directory => "directory",
-            Family::Tasks => "tasks",
-            Family::Evidence => "evidence",
-            Family::Scoring => "scoring",
-            Family::Rollup => "rollup",
-        }
+named_enum! {
+    /// The families of events; each is one token of the subject, so a consumer can filter by it.
+    pub enum Family ("event family") {
+        Directory = "directory";
+        Tasks = "tasks";
+        Evidence = "evidence";
+        Scoring = "scoring";
+        Rollup = "rollup";
     }
 }
 
