@@ -8,9 +8,7 @@ use crate::event::{Access, Event, Role, UnitKind};
 use crate::ids::{PersonId, TenureId, UnitId};
 use crate::time::Date;
 use std::collections::BTreeMap;
-
-/// How deep a unit tree may go. Guards ancestor walks against a cycle in a damaged log.
-pub const UNIT_DEPTH_MAX: usize = 16;
+use std::convert::Infallible;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
@@ -176,18 +174,11 @@ impl Directory {
         self.people.get(id)
     }
 
-    /// The unit and its ancestors, nearest first, at most [`UNIT_DEPTH_MAX`] deep.
+    /// The unit and its ancestors, nearest first ([`crate::tree::lineage`]).
     pub fn lineage(&self, id: &UnitId) -> Vec<&Unit> {
-        let mut out = Vec::new();
-        let mut next = self.units.get(id);
-        while let Some(unit) = next {
-            if out.len() == UNIT_DEPTH_MAX {
-                break;
-            }
-            out.push(unit);
-            next = unit.parent.as_ref().and_then(|p| self.units.get(p));
-        }
-        out
+        let parent = |u: &UnitId| Ok::<_, Infallible>(self.units.get(u).map(|u| u.parent.clone()));
+        let Ok(ids) = crate::tree::lineage(parent, id);
+        ids.iter().filter_map(|u| self.units.get(u)).collect()
     }
 
     /// Whether `ancestor` is `unit` itself or above it.

@@ -45,3 +45,4 @@ pub mod stream;
 pub mod subject;
 pub mod testkit;
 pub mod time;
+pub mod tree;

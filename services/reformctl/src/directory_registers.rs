@@ -5,8 +5,9 @@
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
-use reform_shared::directory::{Directory, UNIT_DEPTH_MAX};
+use reform_shared::directory::Directory;
 use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::tree::UNIT_DEPTH_MAX;
 use serde::Serialize;
 
 /// The directory as the log holds it now.
