@@ -97,8 +97,8 @@ pub enum AppendError {
     #[error("the last event of {aggregate} (stream sequence {sequence}) is unreadable: {source}")]
     UnreadableTip { aggregate: String, sequence: u64, source: DecodeError },
     /// The broker did not take the append. Infrastructure: retry with the same command id.
-    #[error("broker error while appending to {aggregate}: {detail}")]
-    Broker { aggregate: String, detail: String },
+    #[error("broker error while appending to {aggregate}: {source}")]
+    Broker { aggregate: String, source: crate::Source },
 }
 
 /// Appends events to the one stream. Cheap to clone.
@@ -113,7 +113,7 @@ impl Appender {
     pub async fn new(js: jetstream::Context) -> Result<Self, AppendError> {
         let stream = js.get_stream(STREAM_NAME).await.map_err(|e| AppendError::Broker {
             aggregate: STREAM_NAME.to_owned(),
-            detail: e.to_string(),
+            source: e.into(),
         })?;
         Ok(Self { js, stream })
     }
@@ -206,6 +206,6 @@ impl Appender {
     }
 }
 
-fn broker(aggregate: &Aggregate, error: impl std::fmt::Display) -> AppendError {
-    AppendError::Broker { aggregate: aggregate.chain_key(), detail: error.to_string() }
+fn broker(aggregate: &Aggregate, error: impl Into<crate::Source>) -> AppendError {
+    AppendError::Broker { aggregate: aggregate.chain_key(), source: error.into() }
 }

@@ -79,8 +79,8 @@ pub type Reply = crate::reply::Reply<Accepted>;
 pub enum CommandError {
     #[error("{message}")]
     Failed { kind: FailureKind, message: String },
-    #[error("no {service} service answered at {subject}: {detail}")]
-    Transport { service: String, subject: String, detail: String },
+    #[error("no {service} service answered at {subject}: {source}")]
+    Transport { service: String, subject: String, source: async_nats::RequestError },
     #[error("the {service} service sent an unreadable reply: {detail}")]
     BadReply { service: String, detail: String },
 }
@@ -162,19 +162,24 @@ pub async fn send_signed(
     headers: async_nats::HeaderMap,
 ) -> Result<Accepted, CommandError> {
     let subject = command_subject(service);
-    let transport = |detail: String| CommandError::Transport {
+    let transport = |source: async_nats::RequestError| CommandError::Transport {
         service: service.to_owned(),
         subject: subject.clone(),
-        detail,
+        source,
     };
     let message = tokio::time::timeout(
         COMMAND_TIMEOUT,
         client.request_with_headers(subject.clone(), headers, payload.into()),
     )
     .await
-    .map_err(|_| transport(format!("no answer within {COMMAND_TIMEOUT:?}")))?
-    .map_err(|e| transport(e.to_string()))?;
+    .map_err(|elapsed| transport(timed_out(elapsed)))?
+    .map_err(transport)?;
     read_reply(service, &message.payload)
+}
+
+/// A request that got no answer within its deadline, as async-nats's own timeout says it.
+pub fn timed_out(elapsed: tokio::time::error::Elapsed) -> async_nats::RequestError {
+    async_nats::RequestError::with_source(async_nats::RequestErrorKind::TimedOut, elapsed)
 }
 
 /// Parses a reply's bytes.

@@ -72,7 +72,7 @@ pub enum StreamError {
     #[error("could not create stream {STREAM_NAME}: {0}")]
     Create(#[from] jetstream::context::CreateStreamError),
     #[error("could not read stream {STREAM_NAME}: {0}")]
-    Broker(String),
+    Broker(#[source] crate::Source),
     #[error(transparent)]
     Skips(#[from] crate::skips::SkipError),
 }
@@ -100,7 +100,7 @@ pub async fn init_stream(
         }
     };
     crate::skips::ensure_bucket(js, settings.replicas).await?;
-    let info = stream.info().await.map_err(|e| StreamError::Broker(e.to_string()))?;
+    let info = stream.info().await.map_err(|e| StreamError::Broker(e.into()))?;
     Ok((info.clone(), true))
 }
 
@@ -112,9 +112,9 @@ pub async fn check_stream(js: &jetstream::Context) -> Result<stream::Info, Strea
         Err(e) if matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(ref j) if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND) => {
             return Err(StreamError::Missing)
         }
-        Err(e) => return Err(StreamError::Broker(e.to_string())),
+        Err(e) => return Err(StreamError::Broker(e.into())),
     };
-    let info = stream.info().await.map_err(|e| StreamError::Broker(e.to_string()))?.clone();
+    let info = stream.info().await.map_err(|e| StreamError::Broker(e.into()))?.clone();
     let problems = config_problems(&info.config);
     if problems.is_empty() {
         Ok(info)

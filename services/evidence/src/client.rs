@@ -99,7 +99,7 @@ pub enum FetchError {
     #[error("evidence {evidence} was never attached")]
     UnknownEvidence { evidence: EvidenceId },
     #[error("could not read the event log: {0}")]
-    Log(String),
+    Log(#[source] reform_shared::Source),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -141,7 +141,7 @@ pub async fn find(
     evidence: &EvidenceId,
 ) -> Result<AttachedDocument, FetchError> {
     let js = jetstream::new(client.clone());
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| FetchError::Log(e.to_string()))?;
+    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| FetchError::Log(e.into()))?;
     let family = Family::Evidence.as_str();
     let subject = format!("{EVENT_SUBJECT_PREFIX}.{family}.*.evidence.{evidence}");
     let unknown = || FetchError::UnknownEvidence { evidence: evidence.clone() };
@@ -150,9 +150,9 @@ pub async fn find(
         Err(e) if e.kind() == jetstream::stream::DirectGetErrorKind::NotFound => {
             return Err(unknown())
         }
-        Err(e) => return Err(FetchError::Log(e.to_string())),
+        Err(e) => return Err(FetchError::Log(e.into())),
     };
-    let record = codec::decode(&message.payload).map_err(|e| FetchError::Log(e.to_string()))?;
+    let record = codec::decode(&message.payload).map_err(|e| FetchError::Log(e.into()))?;
     match record.envelope.event {
         Event::EvidenceAttached {
             evidence,
@@ -182,7 +182,8 @@ async fn open_bucket(
     client: &async_nats::Client,
 ) -> Result<jetstream::object_store::ObjectStore, StoreError> {
     let js = jetstream::new(client.clone());
-    js.get_object_store(store::BUCKET).await.map_err(|e| {
-        StoreError::Bucket(format!("{e} (the evidence service creates it when it starts)"))
+    js.get_object_store(store::BUCKET).await.map_err(|e| StoreError::Bucket {
+        source: e.into(),
+        hint: " (the evidence service creates it when it starts)",
     })
 }

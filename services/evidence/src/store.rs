@@ -18,8 +18,8 @@ pub const BUCKET: &str = "PAR_EVIDENCE";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The bucket is unreachable or could not be created. Infrastructure: retry.
-    #[error("evidence bucket {BUCKET} is not available: {0}")]
-    Bucket(String),
+    #[error("evidence bucket {BUCKET} is not available: {source}{hint}")]
+    Bucket { source: reform_shared::Source, hint: &'static str },
     /// Nothing is stored under this name. Put the file first.
     #[error("no object named {key} in the evidence bucket {BUCKET}; put the file first")]
     NotFound { key: String },
@@ -39,8 +39,8 @@ pub enum StoreError {
         found_size: u64,
     },
     /// The bytes could not be read back (the store's own chunk check also lands here).
-    #[error("could not read object {key}: {detail}")]
-    Read { key: String, detail: String },
+    #[error("could not read object {key}: {source}")]
+    Read { key: String, source: reform_shared::Source },
 }
 
 /// The object's name for a digest: its lowercase hex.
@@ -71,9 +71,10 @@ pub async fn ensure_bucket(
     match js.create_object_store(config).await {
         Ok(bucket) => Ok(bucket),
         // Another service or client may have created it at the same moment.
-        Err(create) => {
-            js.get_object_store(BUCKET).await.map_err(|_| StoreError::Bucket(create.to_string()))
-        }
+        Err(create) => js
+            .get_object_store(BUCKET)
+            .await
+            .map_err(|_| StoreError::Bucket { source: create.into(), hint: "" }),
     }
 }
 
@@ -87,7 +88,10 @@ pub async fn put(bucket: &object_store::ObjectStore, bytes: &[u8]) -> Result<Sha
         return Ok(digest);
     }
     let mut reader = bytes;
-    bucket.put(key.as_str(), &mut reader).await.map_err(|e| StoreError::Bucket(e.to_string()))?;
+    bucket
+        .put(key.as_str(), &mut reader)
+        .await
+        .map_err(|e| StoreError::Bucket { source: e.into(), hint: "" })?;
     Ok(digest)
 }
 
@@ -102,7 +106,7 @@ pub async fn read_checked(
     let key = object_key(digest);
     let object = bucket.get(key.as_str()).await.map_err(|e| match e.kind() {
         object_store::GetErrorKind::NotFound => StoreError::NotFound { key: key.clone() },
-        _ => StoreError::Read { key: key.clone(), detail: e.to_string() },
+        _ => StoreError::Read { key: key.clone(), source: e.into() },
     })?;
     // One byte over the bound tells "too large" from "exactly at the bound".
     let bound = size.unwrap_or(max).min(max);
@@ -111,7 +115,7 @@ pub async fn read_checked(
         .take(bound.saturating_add(1))
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| StoreError::Read { key: key.clone(), detail: e.to_string() })?;
+        .map_err(|e| StoreError::Read { key: key.clone(), source: e.into() })?;
     let found_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size.is_none() && found_size > max {
         return Err(StoreError::TooLarge { key, max });

@@ -31,8 +31,8 @@ const READ_STALL: Duration = Duration::from_secs(5);
 /// Why an upload could not be staged or taken in.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
-    #[error("the upload stream {STREAM} is not available: {0}")]
-    Stream(String),
+    #[error("the upload stream {STREAM} is not available: {source}{hint}")]
+    Stream { source: reform_shared::Source, hint: &'static str },
     #[error("{0:?} is not an upload id (letters and digits, at most 64)")]
     BadId(String),
     #[error(
@@ -79,7 +79,7 @@ pub async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(
         Ok(_) => Ok(()),
         Err(create) => match js.get_stream(STREAM).await {
             Ok(_) => Ok(()),
-            Err(_) => Err(UploadError::Stream(create.to_string())),
+            Err(_) => Err(UploadError::Stream { source: create.into(), hint: "" }),
         },
     }
 }
@@ -88,19 +88,20 @@ pub async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(
 pub async fn stage(js: &jetstream::Context, bytes: &[u8]) -> Result<String, UploadError> {
     let upload = nuid::next().to_string();
     let subject = subject(&store::digest_of(bytes), &upload);
-    let stream_error = |e: &dyn std::fmt::Display| {
-        UploadError::Stream(format!("{e} (the evidence service creates the stream when it starts)"))
+    let stream_error = |e: async_nats::jetstream::context::PublishError| UploadError::Stream {
+        source: e.into(),
+        hint: " (the evidence service creates the stream when it starts)",
     };
     let mut acks = Vec::new();
     for chunk in bytes.chunks(CHUNK_BYTES) {
         let ack = js
             .publish(subject.clone(), bytes::Bytes::copy_from_slice(chunk))
             .await
-            .map_err(|e| stream_error(&e))?;
+            .map_err(stream_error)?;
         acks.push(ack);
     }
     for ack in acks {
-        ack.await.map_err(|e| stream_error(&e))?;
+        ack.await.map_err(stream_error)?;
     }
     Ok(upload)
 }
@@ -118,10 +119,12 @@ pub async fn take(
     }
     let missing =
         || UploadError::Missing { upload: upload.to_owned(), sha256: hex::encode(sha256) };
-    let stream_error = |e: &dyn std::fmt::Display| UploadError::Stream(e.to_string());
-    let staging = js.get_stream(STREAM).await.map_err(|e| stream_error(&e))?;
+    fn stream_error(e: impl Into<reform_shared::Source>) -> UploadError {
+        UploadError::Stream { source: e.into(), hint: "" }
+    }
+    let staging = js.get_stream(STREAM).await.map_err(stream_error)?;
     let subject = subject(sha256, upload);
-    let info = staging.info_with_subjects(subject.clone()).await.map_err(|e| stream_error(&e))?;
+    let info = staging.info_with_subjects(subject.clone()).await.map_err(stream_error)?;
     let chunks: u64 = futures::StreamExt::collect::<Vec<_>>(info)
         .await
         .into_iter()
@@ -139,8 +142,8 @@ pub async fn take(
             ..Default::default()
         })
         .await
-        .map_err(|e| stream_error(&e))?;
-    let mut messages = consumer.messages().await.map_err(|e| stream_error(&e))?;
+        .map_err(stream_error)?;
+    let mut messages = consumer.messages().await.map_err(stream_error)?;
     let mut bytes = Vec::new();
     for _ in 0..chunks {
         let next = tokio::time::timeout(READ_STALL, messages.next()).await;

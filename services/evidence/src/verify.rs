@@ -72,7 +72,7 @@ fn kind_of(error: &StoreError) -> FailureKind {
         StoreError::NotFound { .. }
         | StoreError::TooLarge { .. }
         | StoreError::DigestMismatch { .. } => FailureKind::Refused,
-        StoreError::Bucket(_) | StoreError::Read { .. } => FailureKind::Unavailable,
+        StoreError::Bucket { .. } | StoreError::Read { .. } => FailureKind::Unavailable,
     }
 }
 
@@ -80,7 +80,7 @@ fn upload_kind(error: &UploadError) -> FailureKind {
     match error {
         UploadError::BadId(_) => FailureKind::Invalid,
         UploadError::Missing { .. } | UploadError::Mismatch { .. } => FailureKind::Refused,
-        UploadError::Stream(_) => FailureKind::Unavailable,
+        UploadError::Stream { .. } => FailureKind::Unavailable,
         UploadError::Store(e) => kind_of(e),
     }
 }

@@ -161,7 +161,7 @@ pub enum PageError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(#[source] reform_shared::Source),
 }
 
 impl From<ViewError> for PageError {
@@ -173,20 +173,20 @@ impl From<ViewError> for PageError {
             ViewError::Failed { kind: FailureKind::Invalid, message } => {
                 PageError::BadRequest(message.clone())
             }
-            _ => PageError::Unavailable(e.to_string()),
+            _ => PageError::Unavailable(e.into()),
         }
     }
 }
 
 impl From<reform_rollup::RollupError> for PageError {
     fn from(e: reform_rollup::RollupError) -> Self {
-        PageError::Unavailable(e.to_string())
+        PageError::Unavailable(e.into())
     }
 }
 
 impl From<reform_shared::audit::read::ReadError> for PageError {
     fn from(e: reform_shared::audit::read::ReadError) -> Self {
-        PageError::Unavailable(e.to_string())
+        PageError::Unavailable(e.into())
     }
 }
 

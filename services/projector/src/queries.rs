@@ -139,8 +139,8 @@ pub type Answer<T> = reform_shared::reply::Reply<Found<T>>;
 pub enum ViewError {
     #[error("{message}")]
     Failed { kind: FailureKind, message: String },
-    #[error("no projector answered at {subject}: {detail} (is the projector running?)")]
-    Transport { subject: &'static str, detail: String },
+    #[error("no projector answered at {subject}: {source} (is the projector running?)")]
+    Transport { subject: &'static str, source: async_nats::RequestError },
     #[error("the projector sent an unreadable reply: {0}")]
     BadReply(String),
 }
@@ -437,11 +437,11 @@ async fn ask<Q: Serialize, T: DeserializeOwned>(
     query: &Q,
 ) -> Result<T, ViewError> {
     let payload = serde_json::to_vec(query).map_err(|e| ViewError::BadReply(e.to_string()))?;
-    let transport = |detail: String| ViewError::Transport { subject, detail };
+    let transport = |source| ViewError::Transport { subject, source };
     let message = tokio::time::timeout(QUERY_TIMEOUT, client.request(subject, payload.into()))
         .await
-        .map_err(|_| transport(format!("no answer within {QUERY_TIMEOUT:?}")))?
-        .map_err(|e| transport(e.to_string()))?;
+        .map_err(|elapsed| transport(reform_shared::command::timed_out(elapsed)))?
+        .map_err(transport)?;
     match serde_json::from_slice::<Answer<T>>(&message.payload) {
         Ok(Answer::Ok(Found { view })) => Ok(view),
         Ok(Answer::Failed { kind, message }) => Err(ViewError::Failed { kind, message }),

@@ -170,7 +170,7 @@ impl Follower {
                     return Err(error);
                 }
                 Err(OpenError::Transient(e)) => {
-                    self.health.problem(Reader::Reconnecting, &e, None);
+                    self.health.problem(Reader::Reconnecting, &e.to_string(), None);
                     tracing::warn!(position = self.position, error = %e, retry_in = ?self.backoff, "could not re-create the stream consumer");
                     tokio::time::sleep(self.backoff).await;
                     self.backoff = (self.backoff * 2).min(RECONNECT_BACKOFF_MAX);
@@ -193,7 +193,7 @@ async fn open(
         Err(crate::stream::StreamError::Missing) => {
             return Err(OpenError::Replaced(format!("{} is missing", crate::subject::STREAM_NAME)))
         }
-        Err(e) => return Err(OpenError::Transient(e.to_string())),
+        Err(e) => return Err(OpenError::Transient(e.into())),
     };
     let now = LogIdentity::of(&info);
     if now != *identity {
@@ -202,7 +202,7 @@ async fn open(
     let stream = js
         .get_stream(crate::subject::STREAM_NAME)
         .await
-        .map_err(|e| OpenError::Transient(e.to_string()))?;
+        .map_err(|e| OpenError::Transient(e.into()))?;
     let deliver_policy = match position {
         0 => DeliverPolicy::All,
         n => DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
@@ -213,11 +213,12 @@ async fn open(
         ..Default::default()
     };
     let consumer =
-        stream.create_consumer(config).await.map_err(|e| OpenError::Transient(e.to_string()))?;
-    consumer.messages().await.map_err(|e| OpenError::Transient(e.to_string()))
+        stream.create_consumer(config).await.map_err(|e| OpenError::Transient(e.into()))?;
+    consumer.messages().await.map_err(|e| OpenError::Transient(e.into()))
 }
 
 enum OpenError {
+    /// The stream is another log now: what it is.
     Replaced(String),
-    Transient(String),
+    Transient(crate::Source),
 }

@@ -122,8 +122,8 @@ pub struct Context {
 pub enum ServiceError {
     #[error("could not reach the event stream: {0}")]
     Stream(#[source] crate::Source),
-    #[error("could not register the {service} service with NATS: {detail}")]
-    Register { service: &'static str, detail: String },
+    #[error("could not register the {service} service with NATS: {source}")]
+    Register { service: &'static str, source: async_nats::Error },
     #[error(
         "event at stream sequence {sequence} is unreadable: {source}; the service is halted \
          there until an operator looks at it (`reformctl log show {sequence}`, then \
@@ -228,8 +228,7 @@ pub async fn run_with<D: Decider>(
         "state rebuilt"
     );
 
-    let register =
-        |e: async_nats::Error| ServiceError::Register { service: D::NAME, detail: e.to_string() };
+    let register = |source: async_nats::Error| ServiceError::Register { service: D::NAME, source };
     let stats = health.clone();
     let service = client
         .service_builder()
