@@ -64,7 +64,7 @@ pub enum DecodeError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
     #[error("postcard could not encode the envelope: {0}")]
-    Postcard(String),
+    Postcard(#[source] postcard::Error),
     #[error("encoded event is {bytes} bytes, over the {EVENT_BYTES_MAX} allowed")]
     TooLarge { bytes: usize },
 }
@@ -80,9 +80,8 @@ pub fn encode_versioned<T: serde::Serialize>(
     version: u16,
     envelope: &T,
 ) -> Result<(Vec<u8>, Sha256), EncodeError> {
-    let mut bytes =
-        postcard::to_stdvec(&version).map_err(|e| EncodeError::Postcard(e.to_string()))?;
-    let body = postcard::to_stdvec(envelope).map_err(|e| EncodeError::Postcard(e.to_string()))?;
+    let mut bytes = postcard::to_stdvec(&version).map_err(EncodeError::Postcard)?;
+    let body = postcard::to_stdvec(envelope).map_err(EncodeError::Postcard)?;
     bytes.extend_from_slice(&body);
     let digest: Sha256 = sha2::Sha256::digest(&bytes).into();
     bytes.extend_from_slice(&digest);

@@ -46,8 +46,8 @@ pub enum StoreError {
     Open { path: String, source: redb::DatabaseError },
     #[error("record {key} in table {table} is unreadable ({detail}); rebuild the views")]
     Corrupt { table: &'static str, key: String, detail: String },
-    #[error("could not encode a record for table {table}: {detail}")]
-    Encode { table: &'static str, detail: String },
+    #[error("could not encode a record for table {table}: {source}")]
+    Encode { table: &'static str, source: postcard::Error },
     #[error(
         "views file {path} has storage layout {found}, this build uses layout {expected}; run \
          `reform-projector --db {path} rebuild` to project the views again from the stream \

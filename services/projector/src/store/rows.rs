@@ -21,7 +21,7 @@ pub(super) fn stage_of(index: u8) -> Option<Stage> {
 }
 
 pub(super) fn encode<T: Serialize>(table: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
-    postcard::to_stdvec(value).map_err(|e| StoreError::Encode { table, detail: e.to_string() })
+    postcard::to_stdvec(value).map_err(|source| StoreError::Encode { table, source })
 }
 
 pub(super) fn decode<T: DeserializeOwned>(

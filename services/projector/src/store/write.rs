@@ -131,7 +131,7 @@ fn put_all<Id: IdStr, T: Serialize>(
     for (id, rec) in map {
         buffer.clear();
         buffer = postcard::to_extend(rec, buffer)
-            .map_err(|e| StoreError::Encode { table: name, detail: e.to_string() })?;
+            .map_err(|source| StoreError::Encode { table: name, source })?;
         table.insert(id.id_str(), buffer.as_slice())?;
     }
     Ok(())
@@ -156,10 +156,8 @@ fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
         for change in &rec.changes {
             let key = (unit.as_str(), *year, code.as_str(), stage_index(*stage), change.seq);
             buffer.clear();
-            buffer = postcard::to_extend(change, buffer).map_err(|e| StoreError::Encode {
-                table: "score_changes",
-                detail: e.to_string(),
-            })?;
+            buffer = postcard::to_extend(change, buffer)
+                .map_err(|source| StoreError::Encode { table: "score_changes", source })?;
             score_changes.insert(key, buffer.as_slice())?;
         }
     }
