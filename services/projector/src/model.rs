@@ -167,8 +167,10 @@ pub struct State {
     pub unit_evidence: BTreeSet<(UnitId, u16, EvidenceId)>,
     /// The last stream sequence applied (or skipped by an operator).
     pub applied_through: u64,
-    /// How many events were applied. Equals the number of events in the log up to
-    /// `applied_through` (less operator skips), so applying one twice shows.
+    /// How many events `apply` applied to this value. For a state built from the log's start,
+    /// the number of events in the log up to `applied_through` (less operator skips), so
+    /// applying one twice shows; for a batch, the batch's own, which the store adds to the count
+    /// it keeps with the checkpoint.
     pub events_applied: u64,
 }
 

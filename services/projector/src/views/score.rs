@@ -1,0 +1,121 @@
+//! Scores: the value in force of a score key, and a unit's scores by stage, criterion and
+//! component field (docs/views.md "Scores").
+
+use super::*;
+
+/// The value in force of one score key (docs/views.md "Scores").
+pub fn value_in_force(rec: &ScoreRec, basis: Basis) -> Option<Points> {
+    change_in_force(rec, basis).map(|c| c.value.new)
+}
+
+/// The change that sets the value in force, with its business date and stream sequence: what
+/// an auditor's `explain` lists behind a total.
+pub fn change_in_force(rec: &ScoreRec, basis: Basis) -> Option<&Dated<crate::model::ScoreChange>> {
+    match basis {
+        Basis::Live { .. } => rec.changes.last(),
+        Basis::AsTrueAt { .. } => latest_by_date(&rec.changes, |on| basis.sees(on)),
+    }
+}
+
+/// Values in force of a unit's criteria in a year and stage.
+fn stage_values(
+    state: &State,
+    unit: &UnitId,
+    year: u16,
+    stage: Stage,
+    basis: Basis,
+) -> BTreeMap<CriterionCode, Points> {
+    state
+        .scores
+        .iter()
+        .filter(|((u, y, _, s), _)| u == unit && *y == year && *s == stage)
+        .filter_map(|((_, _, code, _), rec)| Some((code.clone(), value_in_force(rec, basis)?)))
+        .collect()
+}
+
+/// A unit's total in a stage: `None` when no criterion has a value.
+pub fn stage_total(
+    state: &State,
+    unit: &UnitId,
+    year: u16,
+    stage: Stage,
+    basis: Basis,
+) -> Option<u64> {
+    let values = stage_values(state, unit, year, stage, basis);
+    (!values.is_empty()).then(|| values.values().map(|p| u64::from(p.hundredths())).sum())
+}
+
+pub(super) fn scores(
+    state: &State,
+    unit: &UnitId,
+    kind: UnitKind,
+    year: u16,
+    basis: Basis,
+) -> Scores {
+    let framework = state.frameworks.get(&(year, kind));
+    let criteria = framework.map_or(&[][..], |f| &f.criteria[..]);
+    let max_total: u64 = criteria.iter().map(|c| u64::from(c.max_points.hundredths())).sum();
+    let stages = Stage::ALL
+        .iter()
+        .map(|&stage| {
+            let values = stage_values(state, unit, year, stage, basis);
+            let mut rows: Vec<CriterionScore> = criteria
+                .iter()
+                .map(|c| CriterionScore {
+                    code: c.code.clone(),
+                    component: Some(c.component),
+                    max_hundredths: Some(c.max_points.hundredths()),
+                    value_hundredths: values.get(&c.code).map(|p| p.hundredths()),
+                })
+                .collect();
+            // Scored criteria the framework does not list still count, and show as such.
+            for (code, value) in &values {
+                if !criteria.iter().any(|c| &c.code == code) {
+                    rows.push(CriterionScore {
+                        code: code.clone(),
+                        component: None,
+                        max_hundredths: None,
+                        value_hundredths: Some(value.hundredths()),
+                    });
+                }
+            }
+            let total = (!values.is_empty())
+                .then(|| values.values().map(|p| u64::from(p.hundredths())).sum::<u64>());
+            StageScores {
+                stage,
+                missing: values.is_empty(),
+                total_hundredths: total,
+                index_hundredths: total
+                    .filter(|_| max_total > 0)
+                    .map(|t| percent_hundredths(t, max_total)),
+                components: component_scores(&rows),
+                criteria: rows,
+            }
+        })
+        .collect();
+    Scores {
+        framework: framework.map(|f| f.source.clone()),
+        max_total_hundredths: max_total,
+        stages,
+    }
+}
+
+fn component_scores(rows: &[CriterionScore]) -> Vec<ComponentScore> {
+    Component::ALL
+        .iter()
+        .filter_map(|&component| {
+            let mine: Vec<&CriterionScore> =
+                rows.iter().filter(|r| r.component == Some(component)).collect();
+            if mine.is_empty() {
+                return None;
+            }
+            let values: Vec<u64> =
+                mine.iter().filter_map(|r| r.value_hundredths.map(u64::from)).collect();
+            Some(ComponentScore {
+                component,
+                max_hundredths: mine.iter().filter_map(|r| r.max_hundredths.map(u64::from)).sum(),
+                value_hundredths: (!values.is_empty()).then(|| values.iter().sum()),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,225 @@
+//! A leader's accountability timeline: what happened at their units while they held office
+//! (docs/views.md "Leader timeline").
+
+use super::*;
+
+/// One fact on a leader's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "kebab-case")]
+pub enum Fact {
+    TaskAssigned {
+        task: TaskId,
+        title: String,
+        due: Date,
+    },
+    TaskCompletedOnTime {
+        task: TaskId,
+        title: String,
+        due: Date,
+    },
+    TaskCompletedLate {
+        task: TaskId,
+        title: String,
+        due: Date,
+    },
+    /// Derived: the day after the due date then in force, not completed by then.
+    TaskWentOverdue {
+        task: TaskId,
+        title: String,
+        due: Date,
+    },
+    TaskCancelled {
+        task: TaskId,
+        title: String,
+    },
+    ScoreChanged {
+        year: u16,
+        criterion: CriterionCode,
+        stage: Stage,
+        old_hundredths: Option<u32>,
+        new_hundredths: u32,
+    },
+    FindingRecorded {
+        finding: FindingId,
+        inspection_document: String,
+        text: String,
+        remediation_task: TaskId,
+        remediation_due: Date,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// The business date the fact is attributed by.
+    pub on: Date,
+    /// The sub-unit the fact is about, when it is not the tenure's own unit.
+    pub sub_unit: Option<UnitId>,
+    #[serde(flatten)]
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenureTimeline {
+    pub tenure: TenureId,
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub role: Role,
+    pub from: Date,
+    /// The first day out of office, when it is on or before the basis day.
+    pub to: Option<Date>,
+    pub entries: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub person: PersonId,
+    pub name: String,
+    pub title: String,
+    pub basis: Basis,
+    pub tenures: Vec<TenureTimeline>,
+}
+
+/// A person's tenures, each with what happened to the unit (and its divisions) while they held
+/// it, in business-time order.
+pub fn timeline(state: &State, person: &PersonId, basis: Basis) -> Result<Timeline, QueryError> {
+    let who = state.people.get(person).ok_or_else(|| QueryError::UnknownPerson(person.clone()))?;
+    let mut tenures: Vec<TenureTimeline> = state
+        .person_tenures
+        .iter()
+        .filter(|(p, _)| p == person)
+        .filter_map(|(_, id)| Some((id, state.tenures.get(id)?)))
+        .filter(|(_, t)| basis.sees(t.from))
+        .map(|(id, t)| tenure_timeline(state, id, t, basis))
+        .collect();
+    tenures.sort_by(|a, b| (a.from, &a.tenure).cmp(&(b.from, &b.tenure)));
+    Ok(Timeline {
+        person: person.clone(),
+        name: who.name.clone(),
+        title: who.title.clone(),
+        basis,
+        tenures,
+    })
+}
+
+/// The unit and its divisions (and theirs), nearest first.
+pub fn unit_and_divisions(state: &State, unit: &UnitId) -> Vec<UnitId> {
+    let mut out = vec![unit.clone()];
+    out.extend(tree::below_in(state, unit, Below::Divisions));
+    out
+}
+
+type SortKey = (Date, u64, String);
+
+fn tenure_timeline(
+    state: &State,
+    id: &TenureId,
+    tenure: &TenureRec,
+    basis: Basis,
+) -> TenureTimeline {
+    let units = unit_and_divisions(state, &tenure.unit);
+    let mut entries: Vec<(SortKey, TimelineEntry)> = Vec::new();
+    let in_window = |on: Date| basis.sees(on) && on <= basis.day() && tenure.covers(on);
+    let mark = |unit: &UnitId| (unit != &tenure.unit).then(|| unit.clone());
+    let tasks: BTreeSet<&TaskId> =
+        state.unit_tasks.iter().filter(|(u, _, _)| units.contains(u)).map(|(_, _, t)| t).collect();
+    for task in tasks {
+        let Some(rec) = state.tasks.get(task) else { continue };
+        for (on, seq, fact) in task_facts(task, rec, basis) {
+            let Some(owner) = rec.unit_on(on).filter(|o| units.contains(o)) else { continue };
+            if in_window(on) {
+                let key = (on, seq, task.to_string());
+                entries.push((key, TimelineEntry { on, sub_unit: mark(owner), fact }));
+            }
+        }
+    }
+    for unit in &units {
+        score_facts(state, unit, basis, &mut |on, seq, fact| {
+            if in_window(on) {
+                entries.push((
+                    (on, seq, String::new()),
+                    TimelineEntry { on, sub_unit: mark(unit), fact },
+                ));
+            }
+        });
+        for (_, finding) in state.unit_findings.iter().filter(|(u, _)| u == unit) {
+            let Some(f) = state.findings.get(finding) else { continue };
+            if in_window(f.recorded_on) {
+                let fact = Fact::FindingRecorded {
+                    finding: finding.clone(),
+                    inspection_document: f.inspection_document.clone(),
+                    text: f.text.clone(),
+                    remediation_task: f.remediation_task.clone(),
+                    remediation_due: f.remediation_due,
+                };
+                let key = (f.recorded_on, f.seq, finding.to_string());
+                entries
+                    .push((key, TimelineEntry { on: f.recorded_on, sub_unit: mark(unit), fact }));
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let unit_name = state.units.get(&tenure.unit).map(|u| u.name.clone()).unwrap_or_default();
+    TenureTimeline {
+        tenure: id.clone(),
+        unit: tenure.unit.clone(),
+        unit_name,
+        role: tenure.role,
+        from: tenure.from,
+        to: tenure.to.filter(|to| *to <= basis.day()),
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
+    }
+}
+
+/// A task's dated facts under a basis, each with the stream sequence that orders it within its
+/// day (a derived "went overdue" happens at the start of its day: sequence 0).
+fn task_facts(task: &TaskId, rec: &TaskRec, basis: Basis) -> Vec<(Date, u64, Fact)> {
+    let mut out = Vec::new();
+    if !basis.sees(rec.assigned_on) {
+        return out;
+    }
+    let title = rec.title.clone();
+    let task = task.clone();
+    if rec.finding.is_none() {
+        // A remediation task's assignment is the finding itself, shown once as the finding.
+        let fact = Fact::TaskAssigned { task: task.clone(), title: title.clone(), due: rec.due };
+        out.push((rec.assigned_on, rec.assigned_seq, fact));
+    }
+    for on in rec.went_overdue(basis) {
+        // The due date that was passed: the one in force the day before.
+        let due = on.0.pred_opt().map_or(rec.due, |d| rec.due_on(Date(d)));
+        out.push((on, 0, Fact::TaskWentOverdue { task: task.clone(), title: title.clone(), due }));
+    }
+    match (rec.status(basis), &rec.completed, &rec.cancelled) {
+        (Some(TaskStatus::Cancelled), _, Some(c)) => {
+            out.push((c.on, c.seq, Fact::TaskCancelled { task, title }));
+        }
+        (Some(TaskStatus::DoneOnTime), Some(c), _) => {
+            let due = rec.due_on(c.on);
+            out.push((c.on, c.seq, Fact::TaskCompletedOnTime { task, title, due }));
+        }
+        (Some(TaskStatus::DoneLate), Some(c), _) => {
+            let due = rec.due_on(c.on);
+            out.push((c.on, c.seq, Fact::TaskCompletedLate { task, title, due }));
+        }
+        _ => {}
+    }
+    out
+}
+
+fn score_facts(state: &State, unit: &UnitId, basis: Basis, push: &mut impl FnMut(Date, u64, Fact)) {
+    for ((u, year, code, stage), rec) in &state.scores {
+        if u != unit {
+            continue;
+        }
+        for change in rec.changes.iter().filter(|c| basis.sees(c.on)) {
+            let fact = Fact::ScoreChanged {
+                year: *year,
+                criterion: code.clone(),
+                stage: *stage,
+                old_hundredths: change.value.old.map(Points::hundredths),
+                new_hundredths: change.value.new.hundredths(),
+            };
+            push(change.on, change.seq, fact);
+        }
+    }
+}
