@@ -157,11 +157,9 @@ impl Ctx {
             self.wait_for_views(accepted.sequence).await?;
         }
         if self.json() {
-            let mut value = serde_json::to_value(accepted)?;
-            if let Some(object) = value.as_object_mut() {
-                object.insert("outcome".into(), "accepted".into());
-            }
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            // The service's own reply, as a failure prints it too.
+            let reply = reform_shared::reply::Reply::Ok(accepted);
+            println!("{}", serde_json::to_string_pretty(&reply)?);
         } else if accepted.duplicate {
             println!(
                 "already done: {} at sequence {} (this command id was applied before)",

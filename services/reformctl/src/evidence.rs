@@ -125,7 +125,8 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 .await?;
             if ctx.json() {
                 let value = serde_json::json!({
-                    "accepted": accepted, "evidence": evidence.as_str(),
+                    "outcome": "ok", "sequence": accepted.sequence, "event": accepted.event,
+                    "duplicate": accepted.duplicate, "evidence": evidence.as_str(),
                     "sha256": hex_of(&sha256), "size_bytes": bytes.len(),
                 });
                 println!("{}", serde_json::to_string_pretty(&value)?);

@@ -33,8 +33,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     };
     if ctx.json() {
         let value = serde_json::json!({
-            "outcome": if fresh { "accepted" } else { "duplicate" },
+            "outcome": "ok",
             "event": "genesis",
+            "duplicate": !fresh,
             "sequence": sequence,
             "administrator": admin.person,
             "public_key": key.public_key(),

@@ -303,7 +303,8 @@ fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
     let accepted = reformctl(port, &client, &first);
     assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
     let accepted = json_of(&accepted);
-    assert_eq!(accepted["outcome"], "accepted");
+    assert_eq!(accepted["outcome"], "ok");
+    assert_eq!(accepted["duplicate"], false);
     assert_eq!(accepted["event"], "person-registered");
 
     let future = reformctl(
