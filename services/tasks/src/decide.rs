@@ -1,17 +1,19 @@
 //! Deciding task commands: a pure function of the state applied from the log, the command and
 //! the context (who acts, on which business date). No I/O, no clock.
 //!
-//! The rules, and who may do what:
+//! Who may record each event is the access table's ([`reform_shared::access`]), which the
+//! runtime checks after deciding, against the event's real unit, and `audit verify` checks again.
+//! The rules here add what the table cannot see, and name the unit and the action in a refusal:
 //! - every command comes from a registered person;
 //! - plans are issued, and tasks assigned, reassigned, re-dated and cancelled, only by a
 //!   leader (head or reform deputy) in office at the task's unit or at a unit above it on the
 //!   command's business date ([`Directory::leads_on`]); a reassignment needs that for both
 //!   the old and the new unit. The request's actor is the assigning leader recorded in
 //!   `assigned_by`, so the fifth "rõ" (clear responsibility) is always a real leader;
-//! - progress may be reported by any registered person (the log records who); completion by
-//!   the assigned person or a leader of the unit;
-//! - an inspection finding may be recorded by any registered person, because inspection
-//!   teams (đoàn kiểm tra) come from outside the unit's line; it must cite its document;
+//! - completion by the assigned person or a leader of the unit (and, by the table, staff of the
+//!   unit or a leader); progress by the table alone (the unit's staff or a leader);
+//! - an inspection finding, by the table, by a leader of the unit or an appraiser of it; it
+//!   must cite its document;
 //! - a task is "5 rõ": unit, title, target and due date present and non-empty;
 //! - nothing is due, or happens to a task, before the task was assigned; a completed or
 //!   cancelled task takes no further command.
