@@ -122,6 +122,19 @@ pub struct DigestQuery {
     pub since: Option<Date>,
 }
 
+/// Which part of the directory ([`registers::directory_part`]): the whole when both are absent.
+/// Old clients send `null`, which reads as the whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryQuery {
+    /// The unit, its ancestors and the units below it; the provinces when absent.
+    #[serde(default)]
+    pub under: Option<UnitId>,
+    /// How many levels below `under` (or below the provinces); every level when absent.
+    #[serde(default)]
+    pub depth: Option<u8>,
+}
+
 /// The projector's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
@@ -245,9 +258,16 @@ pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::Nation
     Answer::Ok(Found { view: merge_national(q, provinces.len(), parts) })
 }
 
-/// Answers the directory query from the store.
+/// Answers the whole directory from the store.
 pub fn answer_directory(store: &Store) -> Answer<Directory> {
-    answer(store.load_directory(), |state| Ok(registers::directory(state)))
+    answer_directory_part(store, &DirectoryQuery::default())
+}
+
+/// Answers a directory query (the whole, or a part) from the store.
+pub fn answer_directory_part(store: &Store, q: &DirectoryQuery) -> Answer<Directory> {
+    answer(store.load_directory(), |state| {
+        registers::directory_part(state, q.under.as_ref(), q.depth.map(usize::from))
+    })
 }
 
 /// Answers an evidence register query from the store: the unit's tree and year, as the unit
@@ -284,6 +304,24 @@ pub(crate) fn reply<T: Serialize>(answer: &Answer<T>) -> Vec<u8> {
     serde_json::to_vec(answer).unwrap_or_default()
 }
 
+/// What a header block takes at most beside an answer (the services API's error headers).
+const HEADROOM_BYTES: usize = 1024;
+
+/// The answer, or, when it would be over the broker's limit of one message, a failure that says
+/// so and how to ask for less: the broker would refuse the reply, and the client would only see
+/// its request time out.
+pub(crate) fn within_limit(bytes: Vec<u8>, max_payload: usize) -> Vec<u8> {
+    if bytes.len() + HEADROOM_BYTES <= max_payload {
+        return bytes;
+    }
+    let message = format!(
+        "the answer is {} bytes, over the broker's limit of {max_payload} bytes a message; ask \
+         for a part of it (the directory takes under and depth; a register, one unit and year)",
+        bytes.len()
+    );
+    invalid(message)
+}
+
 pub(crate) fn invalid(message: String) -> Vec<u8> {
     reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
 }
@@ -305,7 +343,13 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
         SUBJECT_EVIDENCE => {
             parse(&payload).map_or_else(invalid, |q| reply(&answer_evidence(&store, &q)))
         }
-        SUBJECT_DIRECTORY => reply(&answer_directory(&store)),
+        SUBJECT_DIRECTORY => {
+            // An empty request, as `nats req` sends, asks for the whole.
+            let payload = if payload.is_empty() { b"null".to_vec() } else { payload };
+            parse::<Option<DirectoryQuery>>(&payload).map_or_else(invalid, |q| {
+                reply(&answer_directory_part(&store, &q.unwrap_or_default()))
+            })
+        }
         SUBJECT_DIGEST => {
             parse(&payload).map_or_else(invalid, |q| reply(&answer_digest(&store, &q)))
         }
@@ -418,6 +462,7 @@ pub async fn serve(
                     } else {
                         router.public(subject, &request.message.payload).await
                     };
+                    let bytes = within_limit(bytes, router.client.server_info().max_payload);
                     if let Err(e) = reform_shared::reply::send_bytes(&request, bytes).await {
                         tracing::warn!(error = %e, "could not send a view");
                     }
@@ -498,7 +543,15 @@ pub async fn digest(client: &async_nats::Client, q: &DigestQuery) -> Result<Dige
 
 /// Every unit and leader.
 pub async fn directory(client: &async_nats::Client) -> Result<Directory, ViewError> {
-    ask(client, SUBJECT_DIRECTORY, &()).await
+    directory_part(client, &DirectoryQuery::default()).await
+}
+
+/// Asks for a part of the directory.
+pub async fn directory_part(
+    client: &async_nats::Client,
+    q: &DirectoryQuery,
+) -> Result<Directory, ViewError> {
+    ask(client, SUBJECT_DIRECTORY, q).await
 }
 
 /// The projector's checkpoint.

@@ -7,6 +7,7 @@ use reform_shared::event::{Role, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, PersonId, TaskId, TenureId, UnitId};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Every unit, every leader's tenure, and the years a scoring framework is published for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +81,50 @@ pub fn directory(state: &State) -> Directory {
     let mut framework_years: Vec<u16> = state.frameworks.keys().map(|(y, _)| *y).collect();
     framework_years.dedup();
     Directory { units, tenures, framework_years }
+}
+
+/// A part of the directory: with `under`, that unit, the units above it and those below it,
+/// at most `depth` levels down; without, the provinces (units without a parent) and at most
+/// `depth` levels below them. No `depth`: every level. Only the tenures of the units in the part;
+/// every framework year. At national scale the whole directory is near the broker's limit of a
+/// message, so a page asks for the part it shows.
+pub fn directory_part(
+    state: &State,
+    under: Option<&UnitId>,
+    depth: Option<usize>,
+) -> Result<Directory, QueryError> {
+    let whole = directory(state);
+    if under.is_none() && depth.is_none() {
+        return Ok(whole);
+    }
+    if let Some(unit) = under.filter(|u| !state.units.contains_key(*u)) {
+        return Err(QueryError::UnknownUnit(unit.clone()));
+    }
+    let parent = |u: &UnitId| {
+        Ok::<_, std::convert::Infallible>(state.units.get(u).map(|r| r.parent.clone()))
+    };
+    let levels = depth.unwrap_or(reform_shared::tree::UNIT_DEPTH_MAX);
+    let above: Vec<UnitId> = match under {
+        Some(top) => {
+            let Ok(up) = reform_shared::tree::lineage(parent, top);
+            up
+        }
+        None => Vec::new(),
+    };
+    // Each unit's chain of parents says how far below the part's top it is: the directory a
+    // query loads holds the units, not the children rows.
+    let in_part = |unit: &UnitId| {
+        let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
+        let below_top = match under {
+            Some(top) => lineage.iter().position(|u| u == top),
+            None => lineage.len().checked_sub(1),
+        };
+        above.contains(unit) || below_top.is_some_and(|levels_down| levels_down <= levels)
+    };
+    let units: Vec<DirectoryUnit> = whole.units.into_iter().filter(|u| in_part(&u.unit)).collect();
+    let part: BTreeSet<&UnitId> = units.iter().map(|u| &u.unit).collect();
+    let tenures = whole.tenures.into_iter().filter(|t| part.contains(&t.unit)).collect();
+    Ok(Directory { units, tenures, framework_years: whole.framework_years })
 }
 
 /// A unit's documents of a year (its sub-units' included), as the basis sees them.

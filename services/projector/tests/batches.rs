@@ -341,6 +341,15 @@ proptest! {
             json(&q::answer_directory(&store)),
             memory(Ok(registers::directory(&state)))
         );
+        for under in [None, Some("st"), Some("d1"), Some("v1"), Some("nowhere")] {
+            for depth in [None, Some(0u8), Some(1)] {
+                let dq = q::DirectoryQuery { under: under.map(id), depth };
+                prop_assert_eq!(
+                    json(&q::answer_directory_part(&store, &dq)),
+                    memory(registers::directory_part(&state, dq.under.as_ref(), depth.map(usize::from)))
+                );
+            }
+        }
     }
 
     /// Ties share the best rank and the next rank skips: a unit's rank is one more than the

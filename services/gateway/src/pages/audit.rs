@@ -50,7 +50,16 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     for c in closed.iter().rev().take(CHECKPOINTS_SHOWN) {
         checkpoints.push((c.period, stored_report(&js, c).await?.log_checkpoint));
     }
-    let dir = directory(&app).await?;
+    // The replay form lists the provinces and the units right under them, and the unit asked
+    // about with the units above it, not the whole directory (too long for a list, and at
+    // national scale near the broker's limit of one message).
+    let mut dir = directory(&app, None, Some(1)).await?;
+    if let Some(unit) = unit.as_ref().filter(|u| !dir.units.iter().any(|d| &d.unit == *u)) {
+        let around = directory(&app, Some(unit), Some(0)).await?;
+        dir.units.extend(around.units);
+        dir.units.sort_by(|a, b| a.unit.cmp(&b.unit));
+        dir.units.dedup();
+    }
     let year = view.year_or(default_year(&dir, view.day()));
     let replay = match (&unit, known, through) {
         (Some(unit), Some(known), _) => {

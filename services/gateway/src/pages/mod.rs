@@ -14,6 +14,7 @@ use maud::Markup;
 use reform_projector::queries;
 use reform_projector::registers::Directory;
 use reform_shared::event::{Role, UnitKind};
+use reform_shared::ids::UnitId;
 use reform_shared::time::Date;
 
 /// A rendered page, or the error page.
@@ -33,8 +34,15 @@ pub async fn applied_through(app: &App) -> Option<u64> {
     queries::status(&app.client).await.ok().map(|s| s.applied_through)
 }
 
-pub async fn directory(app: &App) -> Result<Directory, PageError> {
-    Ok(queries::directory(&app.client).await?)
+/// The part of the directory a page shows ([`queries::DirectoryQuery`]): never the whole, which
+/// at national scale is near the broker's limit of one message.
+pub async fn directory(
+    app: &App,
+    under: Option<&UnitId>,
+    depth: Option<u8>,
+) -> Result<Directory, PageError> {
+    let q = queries::DirectoryQuery { under: under.cloned(), depth };
+    Ok(queries::directory_part(&app.client, &q).await?)
 }
 
 /// The year a page shows when none is asked for: the latest with a published framework, up to

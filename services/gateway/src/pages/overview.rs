@@ -8,7 +8,6 @@ use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, NationalQuery, RankingQuery};
-use reform_projector::registers::Directory;
 use reform_projector::views::RankEntry;
 use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
@@ -17,10 +16,10 @@ use std::sync::Arc;
 /// `/`: the one province's overview, or the list of provinces when there are several.
 pub async fn root(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
     let view = view(&params)?;
-    let dir = directory(&app).await?;
+    let dir = directory(&app, None, Some(0)).await?;
     let provinces: Vec<_> = dir.units.iter().filter(|u| u.parent.is_none()).collect();
     if let [only] = provinces.as_slice() {
-        return overview(&app, &view, &dir, &only.unit).await;
+        return overview(&app, &view, &only.unit, true).await;
     }
     let content = html! {
         @if provinces.is_empty() {
@@ -44,11 +43,13 @@ pub async fn province(
 ) -> PageResult {
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, "unit")?;
-    let dir = directory(&app).await?;
-    overview(&app, &view, &dir, &unit).await
+    let only = directory(&app, None, Some(0)).await?.units.len() == 1;
+    overview(&app, &view, &unit, only).await
 }
 
-async fn overview(app: &App, view: &View, dir: &Directory, province: &UnitId) -> PageResult {
+/// `only`: the province is the only one, so its overview is the root page.
+async fn overview(app: &App, view: &View, province: &UnitId, only: bool) -> PageResult {
+    let dir = &directory(app, Some(province), Some(1)).await?;
     let Some(rec) = dir.units.iter().find(|u| &u.unit == province) else {
         return Err(PageError::NotFound(format!("unknown unit {province}")));
     };
@@ -63,11 +64,7 @@ async fn overview(app: &App, view: &View, dir: &Directory, province: &UnitId) ->
         let q = RankingQuery { parent: province.clone(), kind, year, as_of: view.on };
         groups.push(queries::ranking(&app.client, &q).await?);
     }
-    let path = if dir.units.iter().filter(|u| u.parent.is_none()).count() == 1 {
-        "/".to_owned()
-    } else {
-        format!("/provinces/{province}")
-    };
+    let path = if only { "/".to_owned() } else { format!("/provinces/{province}") };
     let content = html! {
         p { a href=(view.href(&format!("/units/{province}"))) { (view.t("Trang của đơn vị ", "The unit's page: ")) (rec.name) } }
         (years_nav(view, &path, &dir.framework_years, year))
@@ -116,7 +113,7 @@ pub async fn national(State(app): State<Arc<App>>, Query(params): Query<Params>)
             )?
         }
     };
-    let dir = directory(&app).await?;
+    let dir = directory(&app, None, Some(0)).await?;
     let year = view.year_or(default_year(&dir, view.day()));
     let q = NationalQuery { kind, year, as_of: view.on };
     let ranking = queries::national(&app.client, &q).await?;

@@ -24,7 +24,8 @@ pub async fn page(
 ) -> PageResult {
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, "unit")?;
-    let dir = directory(&app).await?;
+    // The unit, the units above it and its children: what `about` shows.
+    let dir = directory(&app, Some(&unit), Some(1)).await?;
     let year = view.year_or(default_year(&dir, view.day()));
     let as_of = view.on;
     let progress =

@@ -9,7 +9,10 @@ use reform_shared::testkit::{date, eventually, id, Broker};
 use std::path::Path;
 use std::time::Duration;
 
+// Not every test file uses every helper.
+#[allow(unused_imports)]
 pub use reform_shared::testkit::append_all;
+#[allow(unused_imports)]
 pub use reform_shared::testkit::events::*;
 
 /// How long a test waits for the projector to catch up before failing.
