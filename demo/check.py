@@ -3,7 +3,8 @@
 
 Standard library only, and independent of generate.py: it reads the commands the loader sends,
 rebuilds the facts they state, validates them the way the command services will (ids,
-references, frameworks, stages, leaders in office, who may send each command),
+references, frameworks, stages, leaders in office, who sends the directory, the frameworks
+and each task step; the services check every sender again when the demo is loaded),
 recomputes the peer-group rankings and rank changes with the rules of docs/views.md (integer
 hundredths; equal totals share the best rank, the next rank skips; change = last year's rank
 minus this year's), and asserts every published fact. Exit status 0 when all hold.
@@ -41,6 +42,15 @@ def check(cond, message):
     if not cond:
         failures.append(message)
     return cond
+
+
+def finish():
+    """Reports the failures so far and stops, if there are any."""
+    if failures:
+        print("FAILED: %d of %d checks" % (len(failures), checked[0]))
+        for msg in failures:
+            print("  - " + msg)
+        sys.exit(1)
 
 
 def hund(text):
@@ -91,64 +101,73 @@ STEP_ACTORS = []
 labels = set()
 with open(PATH, encoding="utf-8") as f:
     for n, text in enumerate(f, 1):
-        item = json.loads(text)
-        where = "line %d" % n
-        check(set(item) <= {"service", "label", "request", "content"}, "%s: unknown fields" % where)
-        service, label, req = item.get("service"), item.get("label"), item.get("request", {})
-        check(label not in labels, "%s: label %r used twice" % (where, label))
-        labels.add(label)
-        check(req.get("command_id") == "demo-" + hashlib.sha256(label.encode()).hexdigest()[:24],
-              "%s: the command id is not the label's" % where)
-        check(set(req) <= {"command_id", "actor", "occurred_on", "command"},
-              "%s: unknown request fields" % where)
-        c, actor, on = dict(req["command"]), req["actor"], req.get("occurred_on")
-        kind = c.pop("type", None)
-        check(service in COMMANDS and kind in COMMANDS[service],
-              "%s: unknown command %r of service %r" % (where, kind, service))
-        check(("content" in item) == (service == "evidence"), "%s: content misplaced" % where)
-        if kind == "register-person":
-            D["people"].append({"id": c["person"], "name": c["name"], "title": c["title"]})
-        elif kind == "add-unit":
-            D["units"].append({"id": c["unit"], "name": c["name"], "kind": c["kind"],
-                               "parent": c.get("parent")})
-        elif kind == "appoint-leader":
-            check(on == c["from"], "%s: appointed on another day than it starts" % where)
-            D["tenures"].append({"id": c["tenure"], "unit": c["unit"], "person": c["person"],
-                                 "role": c["role"], "from": c["from"], "to": None})
-        elif kind == "end-tenure":
-            ended = [t for t in D["tenures"] if t["id"] == c["tenure"]]
-            check(len(ended) == 1 and on == c["to"], "%s: ends an unknown tenure" % where)
-            for t in ended:
-                t["to"] = c["to"]
-        elif kind == "grant-access":
-            D["grants"].append(dict(c))
-        elif kind == "publish-framework":
-            D["frameworks"].append(dict(c))
-        elif kind == "record-score":
-            D["scores"].append(dict(c, on=on, by=actor))
-        elif kind == "issue-plan":
-            D["plans"].append({"id": c["plan"], "unit": c["unit"], "year": c["year"],
-                               "document_number": c["document_number"], "title": c["title"],
-                               "on": on, "by": actor})
-        elif kind == "assign-task":
-            D["tasks"].append({"id": c["task"], "unit": c["unit"], "person": c.get("person"),
-                               "plan": c.get("plan"), "title": c["title"], "target": c["target"],
-                               "due": c["due"], "criterion": c.get("criterion"),
-                               "assigned_on": on, "assigned_by": actor, "history": []})
-        elif kind in STEPS:
-            do, fields = STEPS[kind]
-            owners = [t for t in D["tasks"] if t["id"] == c["task"]]
-            if check(len(owners) == 1, "%s: a step of task %r before it is assigned" % (where, c["task"])):
-                step = {"do": do, "on": on}
-                step.update({mine: c[theirs] for mine, theirs in fields.items()})
-                owners[0]["history"].append(step)
-                STEP_ACTORS.append((owners[0], len(owners[0]["history"]) - 1, actor))
-        elif kind == "record-finding":
-            D["findings"].append(dict({"id": c.pop("finding")}, **c, on=on, by=actor))
-        elif service == "evidence":
-            e = {"id": c.pop("evidence"), "task": None, "criterion": None}
-            e.update(c, content=item["content"], on=on, by=actor)
-            D["evidence"].append(e)
+        try:
+            item = json.loads(text)
+            where = "line %d" % n
+            check(set(item) <= {"service", "label", "request", "content"}, "%s: unknown fields" % where)
+            service, label, req = item.get("service"), item.get("label"), item.get("request", {})
+            check(label not in labels, "%s: label %r used twice" % (where, label))
+            labels.add(label)
+            check(req.get("command_id") == "demo-" + hashlib.sha256(label.encode()).hexdigest()[:24],
+                  "%s: the command id is not the label's" % where)
+            check(set(req) <= {"command_id", "actor", "occurred_on", "command"},
+                  "%s: unknown request fields" % where)
+            c, actor, on = dict(req["command"]), req["actor"], req.get("occurred_on")
+            kind = c.pop("type", None)
+            if service == "directory" or kind == "publish-framework":
+                check(actor == ADMINISTRATOR, "%s: sent by %s, not the administrator" % (where, actor))
+            check(service in COMMANDS and kind in COMMANDS[service],
+                  "%s: unknown command %r of service %r" % (where, kind, service))
+            check(("content" in item) == (service == "evidence"), "%s: content misplaced" % where)
+            if kind == "register-person":
+                D["people"].append({"id": c["person"], "name": c["name"], "title": c["title"]})
+            elif kind == "add-unit":
+                D["units"].append({"id": c["unit"], "name": c["name"], "kind": c["kind"],
+                                   "parent": c.get("parent")})
+            elif kind == "appoint-leader":
+                check(on == c["from"], "%s: appointed on another day than it starts" % where)
+                D["tenures"].append({"id": c["tenure"], "unit": c["unit"], "person": c["person"],
+                                     "role": c["role"], "from": c["from"], "to": None})
+            elif kind == "end-tenure":
+                ended = [t for t in D["tenures"] if t["id"] == c["tenure"]]
+                check(len(ended) == 1, "%s: ends an unknown tenure" % where)
+                check(on == c["to"], "%s: the tenure's end is recorded on another day" % where)
+                for t in ended:
+                    t["to"] = c["to"]
+            elif kind == "grant-access":
+                D["grants"].append(dict(c))
+            elif kind == "publish-framework":
+                D["frameworks"].append(dict(c))
+            elif kind == "record-score":
+                D["scores"].append(dict(c, on=on, by=actor))
+            elif kind == "issue-plan":
+                D["plans"].append({"id": c["plan"], "unit": c["unit"], "year": c["year"],
+                                   "document_number": c["document_number"], "title": c["title"],
+                                   "on": on, "by": actor})
+            elif kind == "assign-task":
+                D["tasks"].append({"id": c["task"], "unit": c["unit"], "person": c.get("person"),
+                                   "plan": c.get("plan"), "title": c["title"], "target": c["target"],
+                                   "due": c["due"], "criterion": c.get("criterion"),
+                                   "assigned_on": on, "assigned_by": actor, "history": []})
+            elif kind in STEPS:
+                do, fields = STEPS[kind]
+                owners = [t for t in D["tasks"] if t["id"] == c["task"]]
+                if check(len(owners) == 1, "%s: a step of task %r before it is assigned" % (where, c["task"])):
+                    step = {"do": do, "on": on}
+                    step.update({mine: c[theirs] for mine, theirs in fields.items()})
+                    owners[0]["history"].append(step)
+                    STEP_ACTORS.append((owners[0], len(owners[0]["history"]) - 1, actor))
+            elif kind == "record-finding":
+                D["findings"].append(dict({"id": c.pop("finding")}, **c, on=on, by=actor))
+            elif service == "evidence":
+                e = {"id": c.pop("evidence"), "task": None, "criterion": None}
+                e.update(c, content=item["content"], on=on, by=actor)
+                D["evidence"].append(e)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            check(False, "line %d: not a request the loader can send (%s: %s)" % (n, type(e).__name__, e))
+
+# A file the loader could not send is reported as it is, before any fact is looked for in it.
+finish()
 
 # --------------------------------------------------------------------------------------------
 # 1. Structure and references
@@ -696,9 +715,5 @@ print("Unpublished but forced: %d rankings fit the published district facts; in 
       "moves between %+d and %+d places (the articles name no change for it; the demo has %+d)" % (
           len(solutions), min(tt_changes), max(tt_changes), change(r14, r15, dist["thanh-tri"])))
 print()
-if failures:
-    print("FAILED: %d of %d checks" % (len(failures), checked[0]))
-    for msg in failures:
-        print("  - " + msg)
-    sys.exit(1)
+finish()
 print("OK: all %d checks pass" % checked[0])

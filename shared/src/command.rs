@@ -172,14 +172,16 @@ pub async fn send_signed(
         client.request_with_headers(subject.clone(), headers, payload.into()),
     )
     .await
-    .map_err(|elapsed| transport(timed_out(elapsed)))?
+    .map_err(|_| transport(timed_out(COMMAND_TIMEOUT)))?
     .map_err(transport)?;
     read_reply(service, &message.payload)
 }
 
-/// A request that got no answer within its deadline, as async-nats's own timeout says it.
-pub fn timed_out(elapsed: tokio::time::error::Elapsed) -> async_nats::RequestError {
-    async_nats::RequestError::with_source(async_nats::RequestErrorKind::TimedOut, elapsed)
+/// A request that got no answer within `deadline`: async-nats's own timeout kind, so a caller
+/// matches one kind whichever deadline fired, saying how long it waited.
+pub fn timed_out(deadline: std::time::Duration) -> async_nats::RequestError {
+    let waited = format!("no answer within {deadline:?}");
+    async_nats::RequestError::with_source(async_nats::RequestErrorKind::TimedOut, waited)
 }
 
 /// Parses a reply's bytes.

@@ -186,6 +186,26 @@ pub struct ConnectError {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG`, `default` when it is unset.
+/// An error and its causes as one line, each said once. Our errors say their cause in their
+/// own message (a reply's text keeps it that way) and also give it as their source, so a plain
+/// walk of the chain, as `{:#}` prints it, would repeat it.
+pub fn one_line<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
+    let mut out = String::new();
+    for error in chain {
+        let text = error.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 pub fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -214,5 +234,29 @@ pub fn stop_signal() -> impl std::future::Future<Output = ()> + Send {
             () = wait(interrupt) => {}
             () = wait(terminate) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("no tasks service answered at par.cmd.tasks: {source}")]
+    struct Outer {
+        source: async_nats::RequestError,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let source = crate::command::timed_out(std::time::Duration::from_secs(10));
+        let error = Outer { source };
+        let chain =
+            std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            });
+        // The plain walk says the timeout three times: in each message and again as a source.
+        assert_eq!(
+            super::one_line(chain),
+            "no tasks service answered at par.cmd.tasks: request timed out: no answer within 10s"
+        );
     }
 }

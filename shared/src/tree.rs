@@ -11,8 +11,9 @@ use crate::event::UnitKind;
 use crate::ids::UnitId;
 use std::collections::BTreeSet;
 
-/// The deepest a walk goes, down or up. A province's deepest real chain (province, department,
-/// division, school) is far shorter.
+/// How many levels a walk goes from its unit, down or up; the directory service refuses a unit
+/// deeper than this below its root, so every walk reaches every unit of a correct log. A
+/// province's deepest real chain (province, department, division, school) is far shorter.
 pub const UNIT_DEPTH_MAX: usize = 16;
 
 /// Which units below a unit a walk takes.
@@ -63,7 +64,7 @@ pub fn below<T: Tree>(tree: &mut T, unit: &UnitId, which: Below) -> Result<Vec<U
     Ok(out)
 }
 
-/// The unit and the units above it, nearest first, at most [`UNIT_DEPTH_MAX`] of them (so a
+/// The unit and the units above it, nearest first, at most [`UNIT_DEPTH_MAX`] levels up (so a
 /// cycle in a damaged log ends where the limit stops it, the same way every time). `parent`
 /// gives a unit's parent, `None` for a unit not known; the walk is empty when `unit` is not known.
 pub fn lineage<E>(
@@ -73,7 +74,7 @@ pub fn lineage<E>(
     let mut out = Vec::new();
     let mut next = Some(unit.clone());
     while let Some(at) = next {
-        if out.len() == UNIT_DEPTH_MAX {
+        if out.len() > UNIT_DEPTH_MAX {
             break;
         }
         let Some(up) = parent(&at)? else { break };
@@ -165,7 +166,7 @@ mod tests {
         assert_eq!(lineage(up, &id("nowhere")), Ok(vec![]));
         // A cycle ends at the limit, on the same unit every time.
         let cycle = lineage(up, &id("a")).expect("infallible");
-        assert_eq!(cycle.len(), UNIT_DEPTH_MAX);
+        assert_eq!(cycle.len(), UNIT_DEPTH_MAX + 1);
         assert_eq!(province_of(up, &id("a")), Ok(cycle.last().cloned()));
     }
 }

@@ -25,6 +25,11 @@ pub enum Refusal {
     UnitExists { unit: UnitId, name: String },
     #[error("unit {unit} cannot be added under {parent}: there is no unit {parent}; add it first")]
     UnknownParent { unit: UnitId, parent: UnitId },
+    #[error(
+        "unit {unit} cannot be added under {parent}: {parent} is already {levels} levels below \
+         {root}, the most a unit tree may hold (every walk of the tree stops there)"
+    )]
+    TooDeep { unit: UnitId, parent: UnitId, root: UnitId, levels: usize },
     #[error("there is no unit {unit}")]
     UnknownUnit { unit: UnitId },
     #[error("there is no registered person {person}")]

@@ -55,7 +55,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reform-projector: {e:#}");
+            eprintln!("reform-projector: {}", reform_shared::edge::one_line(e.chain()));
             ExitCode::FAILURE
         }
     }

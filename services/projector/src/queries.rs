@@ -485,7 +485,7 @@ async fn ask<Q: Serialize, T: DeserializeOwned>(
     let transport = |source| ViewError::Transport { subject, source };
     let message = tokio::time::timeout(QUERY_TIMEOUT, client.request(subject, payload.into()))
         .await
-        .map_err(|elapsed| transport(reform_shared::command::timed_out(elapsed)))?
+        .map_err(|_| transport(reform_shared::command::timed_out(QUERY_TIMEOUT)))?
         .map_err(transport)?;
     match serde_json::from_slice::<Answer<T>>(&message.payload) {
         Ok(Answer::Ok(Found { view })) => Ok(view),

@@ -208,7 +208,8 @@ pub async fn load(
     show_progress: bool,
 ) -> anyhow::Result<Loaded> {
     let bar = if show_progress {
-        indicatif::ProgressBar::new(demo.items.len() as u64)
+        // Every request of the file, and a key for each person it registers.
+        indicatif::ProgressBar::new((demo.items.len() + demo.people().count()) as u64)
     } else {
         indicatif::ProgressBar::hidden()
     };
@@ -234,6 +235,7 @@ pub async fn load(
                 .await
                 .with_context(|| format!("demo: the key of {label}"))?;
             count(accepted);
+            bar.inc(1);
         }
         bar.inc(1);
     }

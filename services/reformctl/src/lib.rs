@@ -108,7 +108,8 @@ fn with_broker_refusals(error: anyhow::Error, ctx: &ctx::Ctx) -> anyhow::Error {
         kind: outcome::ExitKind::Denied,
         message: format!(
             "the broker refused these credentials (--nats-nkey): {refusal}; see docs/security.md \
-             for what each broker user may do ({error:#})"
+             for what each broker user may do ({})",
+            reform_shared::edge::one_line(error.chain())
         ),
     })
 }

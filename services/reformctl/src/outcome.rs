@@ -139,7 +139,7 @@ pub struct Failed<'a> {
 /// Prints a failure as `--json` or as text, and returns its exit code.
 pub fn report(error: &anyhow::Error, json: bool, command_id: Option<&CommandId>) -> u8 {
     let kind = classify(error);
-    let message = format!("{error:#}");
+    let message = reform_shared::edge::one_line(error.chain());
     if json {
         let failed =
             Failed { outcome: "failed", kind, exit_code: kind.exit_code(), message, command_id };

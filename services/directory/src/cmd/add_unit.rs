@@ -30,11 +30,68 @@ impl AddUnit {
         if let Some(p) = parent.as_ref().filter(|p| d.unit(p).is_none()) {
             return Err(Refusal::UnknownParent { unit: unit.clone(), parent: p.clone() });
         }
+        if let Some(p) = parent {
+            // The parent and the units above it: a new unit one level further down must stay
+            // within the depth every walk of the tree reaches.
+            let above = d.lineage(p);
+            if above.len() > reform_shared::tree::UNIT_DEPTH_MAX {
+                let root = above.last().map_or_else(|| p.clone(), |u| u.id.clone());
+                let levels = above.len() - 1;
+                return Err(Refusal::TooDeep {
+                    unit: unit.clone(),
+                    parent: p.clone(),
+                    root,
+                    levels,
+                });
+            }
+        }
         Ok(Event::UnitAdded {
             unit: unit.clone(),
             name: name.trim().to_owned(),
             kind: *kind,
             parent: parent.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reform_shared::testkit::id;
+    use reform_shared::tree::UNIT_DEPTH_MAX;
+
+    fn add(unit: &str, parent: Option<&str>) -> AddUnit {
+        AddUnit {
+            unit: id(unit),
+            name: format!("Đơn vị {unit}"),
+            kind: UnitKind::Division,
+            parent: parent.map(id),
+        }
+    }
+
+    #[test]
+    fn a_unit_deeper_than_every_walk_reaches_is_refused() {
+        let mut d = Directory::default();
+        // u0, the root, and u1 … u16 below it: 16 levels, the most.
+        for level in 0..=UNIT_DEPTH_MAX {
+            let parent = level.checked_sub(1).map(|p| format!("u{p}"));
+            let event = add(&format!("u{level}"), parent.as_deref()).decide(&d).expect("within");
+            d.apply(&event);
+        }
+        let deepest = format!("u{UNIT_DEPTH_MAX}");
+        let refusal = add("too-deep", Some(&deepest)).decide(&d).expect_err("one level too many");
+        assert_eq!(
+            refusal,
+            Refusal::TooDeep {
+                unit: id("too-deep"),
+                parent: id(&deepest),
+                root: id("u0"),
+                levels: 16
+            }
+        );
+        // The deepest unit's walk up reaches the root.
+        let lineage = d.lineage(&id(&deepest));
+        assert_eq!(lineage.last().map(|u| u.id.as_str()), Some("u0"));
+        assert_eq!(lineage.len(), UNIT_DEPTH_MAX + 1);
     }
 }
