@@ -363,3 +363,42 @@ async fn every_wrong_signature_is_denied_and_changes_nothing() {
     send_raw_signed(client, "tasks", &request("staff"), "staff").await.expect("accepted");
     w.stop().await;
 }
+
+/// A key revoked a moment before a command arrives is denied, however the revocation and the
+/// command race: the service decides on every event appended before the command came, not on
+/// what its reader happened to have taken in. Three people in turn: each is accepted with their
+/// key; 5,000 other events and the key's revocation are appended (straight into the log, as the
+/// directory service would), so the reader has a backlog; their next command, sent at once, is
+/// denied. Before the service caught up before deciding, the first was accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_revoked_just_before_a_command_is_denied() {
+    let w = World::start().await;
+    let appender = w.broker.appender().await;
+    for i in 0..3 {
+        let who = format!("staff-{i}");
+        let joined = [
+            ("2016-01-04", person(&who, &format!("Cán bộ {i}"), "")),
+            ("2016-01-04", key(&who)),
+            ("2016-01-04", grant(&who, Access::Staff, Some("sgd"))),
+        ];
+        append_all(&appender, &format!("join-{i}"), &joined).await;
+        w.accepted("tasks", &who, progress("t-sgd")).await;
+        let revoked = Event::KeyRevoked {
+            person: id(&who),
+            key: key_of(&who).public_key(),
+            reason: "thất lạc".into(),
+        };
+        // The reader has a backlog to take in first, as under load.
+        let on = reform_shared::testkit::date("2016-06-01");
+        let backlog = (0..5_000).map(|n| {
+            let other = format!("p-{i}-{n}");
+            reform_shared::testkit::loaded_message(&other, on, person(&other, "Người khác", ""))
+        });
+        reform_shared::testkit::publish_all(&w.broker.js, backlog).await;
+        append_all(&appender, &format!("revoke-{i}"), &[("2016-06-01", revoked)]).await;
+        let error = w.send("tasks", &who, progress("t-sgd")).await.expect_err(&who);
+        assert_eq!(error.kind(), FailureKind::Denied, "{who}: {error}");
+        assert!(error.to_string().contains("was revoked"), "{who}: {error}");
+    }
+    w.stop().await;
+}

@@ -203,6 +203,8 @@ struct Decided<C> {
 
 pub(super) struct Runtime<D: Decider> {
     js: jetstream::Context,
+    /// The stream's handle, for its head; bound on first use.
+    stream: Option<jetstream::stream::Stream>,
     appender: Appender,
     pub(super) log: Follower,
     pub(super) state: Ledger<D>,
@@ -222,7 +224,7 @@ impl<D: Decider> Runtime<D> {
         services: D::Services,
         name: &'static str,
     ) -> Self {
-        Self { js, appender, log, state, halted: None, services, name }
+        Self { js, stream: None, appender, log, state, halted: None, services, name }
     }
 
     /// Takes what the follower handed out into the state; a skip ends a halt.
@@ -288,6 +290,19 @@ impl<D: Decider> Runtime<D> {
             }
         }
         let mut waiting = self.verified(waiting).await;
+        // Decide on every event appended before these commands arrived. Another service's event
+        // (a key revoked, an access withdrawn, a tenure ended) may take away a right that a state
+        // a moment behind would still grant: a refusal on a stale state is rechecked after
+        // catching up, an acceptance would not be.
+        if !waiting.is_empty() {
+            if let Err(e) = self.catch_up_to_head().await {
+                let reply = failed(FailureKind::Unavailable, e.to_string());
+                for w in &waiting {
+                    respond(&w.reply_to, &reply).await;
+                }
+                return Err(e);
+            }
+        }
         while !waiting.is_empty() {
             waiting = self.round(waiting).await?;
         }
@@ -487,8 +502,17 @@ impl<D: Decider> Runtime<D> {
     }
 
     pub(super) async fn catch_up_to_head(&mut self) -> Result<(), ServiceError> {
-        let mut stream =
-            self.js.get_stream(STREAM_NAME).await.map_err(|e| ServiceError::Stream(e.into()))?;
+        let stream = match &mut self.stream {
+            Some(stream) => stream,
+            None => {
+                let stream = self
+                    .js
+                    .get_stream(STREAM_NAME)
+                    .await
+                    .map_err(|e| ServiceError::Stream(e.into()))?;
+                self.stream.insert(stream)
+            }
+        };
         let head =
             stream.info().await.map_err(|e| ServiceError::Stream(e.into()))?.state.last_sequence;
         self.catch_up_through(head).await
