@@ -21,7 +21,6 @@ mod pages;
 
 use axum::routing::get;
 use axum::Router;
-use reform_shared::audit::verify::Verdict;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,14 +42,14 @@ pub enum GatewayError {
 #[derive(Debug)]
 pub struct App {
     pub client: async_nats::Client,
-    /// The last verdict of the whole log, with the head it covered: recomputed only when the
-    /// log has grown.
-    verdict: Mutex<Option<(u64, Verdict)>>,
+    /// The verdict on the whole log, brought up to date at each look by checking only what
+    /// was appended since the last.
+    verdict: Mutex<reform_shared::audit::read::LiveVerdict>,
 }
 
 impl App {
     pub fn new(client: async_nats::Client) -> Arc<Self> {
-        Arc::new(App { client, verdict: Mutex::new(None) })
+        Arc::new(App { client, verdict: Mutex::new(Default::default()) })
     }
 
     pub fn js(&self) -> async_nats::jetstream::Context {

@@ -1,6 +1,6 @@
 //! Reading the log as stored, for the checks that need its bytes (not its decoded events).
 
-use super::verify::{Message, Verifier};
+use super::verify::{Message, Verdict, Verifier};
 use crate::skips::Skip;
 use crate::subject::{ALL_EVENTS, STREAM_NAME};
 use async_nats::jetstream;
@@ -33,16 +33,31 @@ pub async fn stream_info(js: &jetstream::Context) -> Result<jetstream::stream::I
 pub async fn for_each_message(
     js: &jetstream::Context,
     head: u64,
+    each: impl FnMut(Message),
+) -> Result<(), ReadError> {
+    for_each_message_after(js, 0, head, each).await
+}
+
+/// Every message after `after` through `head`, in order, as stored.
+pub async fn for_each_message_after(
+    js: &jetstream::Context,
+    after: u64,
+    head: u64,
     mut each: impl FnMut(Message),
 ) -> Result<(), ReadError> {
-    if head == 0 {
+    if head <= after {
         return Ok(());
     }
+    let deliver_policy = match after {
+        0 => jetstream::consumer::DeliverPolicy::All,
+        n => jetstream::consumer::DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
+    };
     let stream = js.get_stream(STREAM_NAME).await.map_err(stream_error)?;
     let consumer = stream
         .create_consumer(jetstream::consumer::pull::OrderedConfig {
             name: Some(crate::stream::reader_name("audit")),
             filter_subject: ALL_EVENTS.to_owned(),
+            deliver_policy,
             ..Default::default()
         })
         .await
@@ -71,10 +86,21 @@ pub async fn verify_stream(
     js: &jetstream::Context,
     verifier: &mut Verifier,
     head: impl FnOnce(u64),
-    mut each_batch: impl FnMut(&[Message]),
+    each_batch: impl FnMut(&[Message]),
 ) -> Result<jetstream::stream::Info, ReadError> {
     let info = stream_info(js).await?;
-    for what in [
+    for what in settings_problems(&info) {
+        verifier.log_problem(what.to_owned());
+    }
+    let skips = skips_by_sequence(js).await?;
+    head(info.state.last_sequence);
+    check_after(js, verifier, 0, info.state.last_sequence, &skips, each_batch).await?;
+    Ok(info)
+}
+
+/// What in the stream's settings would let history be erased.
+fn settings_problems(info: &jetstream::stream::Info) -> Vec<&'static str> {
+    [
         (!info.config.deny_delete)
             .then_some("the stream allows deleting messages (deny_delete is off)"),
         (!info.config.deny_purge).then_some("the stream allows purging (deny_purge is off)"),
@@ -82,19 +108,29 @@ pub async fn verify_stream(
     ]
     .into_iter()
     .flatten()
-    {
-        verifier.log_problem(what.to_owned());
-    }
-    let skips: BTreeMap<u64, Skip> =
-        crate::skips::all(js).await?.into_iter().map(|s| (s.sequence, s)).collect();
-    head(info.state.last_sequence);
+    .collect()
+}
+
+async fn skips_by_sequence(js: &jetstream::Context) -> Result<BTreeMap<u64, Skip>, ReadError> {
+    Ok(crate::skips::all(js).await?.into_iter().map(|s| (s.sequence, s)).collect())
+}
+
+/// Checks the messages after `after` through `head` with `verifier`, in batches.
+async fn check_after(
+    js: &jetstream::Context,
+    verifier: &mut Verifier,
+    after: u64,
+    head: u64,
+    skips: &BTreeMap<u64, Skip>,
+    mut each_batch: impl FnMut(&[Message]),
+) -> Result<(), ReadError> {
     let mut batch = Vec::with_capacity(VERIFY_BATCH);
     let mut flush = |batch: &mut Vec<Message>| {
         verifier.check_all(batch, |sequence| skips.get(&sequence));
         each_batch(batch);
         batch.clear();
     };
-    for_each_message(js, info.state.last_sequence, |m| {
+    for_each_message_after(js, after, head, |m| {
         batch.push(m);
         if batch.len() == VERIFY_BATCH {
             flush(&mut batch);
@@ -102,5 +138,48 @@ pub async fn verify_stream(
     })
     .await?;
     flush(&mut batch);
-    Ok(info)
+    Ok(())
+}
+
+/// The verdict on a live log, kept up to date by checking only what was appended since the
+/// last time: a log of ten million events is read once, not at every look. It starts over
+/// when what it checked may no longer hold: the stream is another log (made again), it is
+/// shorter than what was checked, or the operators' skips changed.
+#[derive(Debug, Default)]
+pub struct LiveVerdict {
+    verifier: Verifier,
+    through: u64,
+    log: Option<crate::stream::LogIdentity>,
+    skips: BTreeMap<u64, Skip>,
+}
+
+impl LiveVerdict {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks what was appended since the last call and returns the verdict on the whole log.
+    pub async fn refresh(&mut self, js: &jetstream::Context) -> Result<Verdict, ReadError> {
+        let info = stream_info(js).await?;
+        let skips = skips_by_sequence(js).await?;
+        let head = info.state.last_sequence;
+        let log = crate::stream::LogIdentity::of(&info);
+        if self.log.as_ref() != Some(&log) || head < self.through || skips != self.skips {
+            *self = LiveVerdict { log: Some(log), skips, ..LiveVerdict::default() };
+        }
+        check_after(js, &mut self.verifier, self.through, head, &self.skips, |_| {}).await?;
+        self.through = head;
+        let mut verdict = self.verifier.verdict();
+        let settings = settings_problems(&info)
+            .into_iter()
+            .map(|what| super::verify::Problem { sequence: 0, what: what.to_owned() });
+        verdict.problems.splice(0..0, settings);
+        verdict.passed = verdict.problems.is_empty();
+        Ok(verdict)
+    }
+
+    /// The last stream sequence checked.
+    pub fn through(&self) -> u64 {
+        self.through
+    }
 }

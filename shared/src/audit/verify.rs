@@ -343,14 +343,19 @@ impl Verifier {
     }
 
     pub fn finish(self) -> Verdict {
+        self.verdict()
+    }
+
+    /// The verdict on what was checked so far; checking may go on after it.
+    pub fn verdict(&self) -> Verdict {
         Verdict {
             passed: self.problems.is_empty(),
             messages: self.messages,
             aggregates: self.tips.len() as u64,
             signed: self.signed,
             unsigned: self.unsigned_seen,
-            skipped: self.skipped,
-            problems: self.problems,
+            skipped: self.skipped.clone(),
+            problems: self.problems.clone(),
         }
     }
 }

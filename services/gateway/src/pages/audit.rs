@@ -11,8 +11,8 @@ use reform_projector::queries::{self, UnitQuery};
 use reform_projector::views::{self, Basis, UnitProgress};
 use reform_rollup::close::{closed_periods, stored_report};
 use reform_rollup::log::{read_prefix, End};
-use reform_shared::audit::read::{stream_info, verify_stream};
-use reform_shared::audit::verify::{Verdict, Verifier};
+use reform_shared::audit::read::stream_info;
+use reform_shared::audit::verify::Verdict;
 use reform_shared::event::Stage;
 use reform_shared::ids::UnitId;
 use std::sync::Arc;
@@ -135,21 +135,10 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     Ok(html(frame(&view, &path, title, applied_through(&app).await, content)))
 }
 
-/// The whole log's verdict, recomputed only when the log has grown since the last one.
+/// The whole log's verdict, checking only what was appended since the last look.
 pub(crate) async fn verdict(app: &App) -> Result<Verdict, PageError> {
-    let js = app.js();
-    let head = stream_info(&js).await?.state.last_sequence;
-    let mut cached = app.verdict.lock().await;
-    if let Some((at, verdict)) = cached.as_ref() {
-        if *at == head {
-            return Ok(verdict.clone());
-        }
-    }
-    let mut verifier = Verifier::new();
-    let info = verify_stream(&js, &mut verifier, |_| {}, |_| {}).await?;
-    let verdict = verifier.finish();
-    *cached = Some((info.state.last_sequence, verdict.clone()));
-    Ok(verdict)
+    let mut live = app.verdict.lock().await;
+    Ok(live.refresh(&app.js()).await?)
 }
 
 /// Which prefix of the log a replay reads.
