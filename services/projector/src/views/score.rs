@@ -3,6 +3,45 @@
 
 use super::*;
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionScore {
+    pub code: CriterionCode,
+    /// `None` for a criterion scored but absent from the year's framework.
+    pub component: Option<Component>,
+    pub max_hundredths: Option<u32>,
+    /// `None`: missing in this stage (never zero).
+    pub value_hundredths: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentScore {
+    pub component: Component,
+    pub max_hundredths: u64,
+    /// `None` when no criterion of the component has a value in this stage.
+    pub value_hundredths: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageScores {
+    pub stage: Stage,
+    /// No criterion has a value in this stage.
+    pub missing: bool,
+    pub total_hundredths: Option<u64>,
+    /// total ÷ framework maximum total, hundredths of a percent; `None` when missing or when
+    /// there is no framework.
+    pub index_hundredths: Option<u64>,
+    pub components: Vec<ComponentScore>,
+    pub criteria: Vec<CriterionScore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scores {
+    /// The framework's source (e.g. "QĐ 876/QĐ-BNV"), if one is published for the year and kind.
+    pub framework: Option<String>,
+    pub max_total_hundredths: u64,
+    pub stages: Vec<StageScores>,
+}
+
 /// The value in force of one score key (docs/views.md "Scores").
 pub fn value_in_force(rec: &ScoreRec, basis: Basis) -> Option<Points> {
     change_in_force(rec, basis).map(|c| c.value.new)
