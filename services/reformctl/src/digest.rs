@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
-use reform_projector::queries::{self, DigestQuery};
+use reform_projector::queries::{self, DigestQuery, TimelineQuery};
 use reform_projector::registers::Digest;
 use reform_projector::views::TaskRow;
 use reform_shared::ids::{PersonId, UnitId};
@@ -37,13 +37,18 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let (units, person) = match (&args.unit, &args.person) {
         (Some(unit), person) => (vec![unit.clone()], person.clone()),
         (None, Some(person)) => {
-            let dir = queries::directory(&client).await?;
-            let led: Vec<UnitId> = dir
+            // The person's own tenures (their timeline's), not the whole directory, which at
+            // national scale is near the broker's limit of one message.
+            let q = TimelineQuery { person: person.clone(), as_of: Some(on) };
+            let timeline = queries::timeline(&client, &q).await?;
+            let mut led: Vec<UnitId> = timeline
                 .tenures
                 .iter()
-                .filter(|t| &t.person == person && t.covers(on))
+                .filter(|t| t.from <= on && t.to.is_none_or(|to| on < to))
                 .map(|t| t.unit.clone())
                 .collect();
+            led.sort();
+            led.dedup();
             if led.is_empty() {
                 return Err(Classified {
                     kind: ExitKind::NotFound,

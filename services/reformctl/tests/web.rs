@@ -301,6 +301,16 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         .collect();
     assert!(went.contains(&"st16-vbqppl"), "{json}");
     assert_eq!(json[0]["since"], "2016-06-28", "a week before by default");
+    // A leader's digest covers the units they lead that day, found from their own tenures.
+    let (code, json) = digest(&["--person", "le-van-thanh", "--as-of", "2016-07-05"]);
+    assert_eq!(code, Some(0), "{json}");
+    let units: Vec<&str> = json
+        .as_array()
+        .expect("a digest per unit")
+        .iter()
+        .filter_map(|d| d["unit"].as_str())
+        .collect();
+    assert_eq!(units, ["st-sgddt"], "{json}");
     let (code, json) = digest(&["--person", "nguyen-thi-kim-loan", "--as-of", "2015-01-01"]);
     assert_eq!(code, Some(6), "{json}");
     assert_eq!(json["kind"], "not-found", "{json}");
