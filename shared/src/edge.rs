@@ -185,7 +185,6 @@ pub struct ConnectError {
     pub detail: String,
 }
 
-/// Logs to stderr, filtered by `RUST_LOG`, `default` when it is unset.
 /// An error and its causes as one line, each said once. Our errors say their cause in their
 /// own message (a reply's text keeps it that way) and also give it as their source, so a plain
 /// walk of the chain, as `{:#}` prints it, would repeat it.
@@ -206,6 +205,7 @@ pub fn one_line<'a>(
     out
 }
 
+/// Logs to stderr, filtered by `RUST_LOG`, `default` when it is unset.
 pub fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));

@@ -62,3 +62,41 @@ async fn the_live_verdict_equals_a_whole_verify_at_every_look() {
     assert_eq!(skipped.skipped, vec![5]);
     assert_ne!(skipped, with_garbage);
 }
+
+/// A look cut short (a broker error, a visitor who gave up: here, a deadline that drops the
+/// refresh mid-read) keeps what it checked, and the next look resumes after it: the verdict
+/// still equals a whole verify, with no message checked twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_look_cut_short_resumes_where_it_stopped() {
+    let broker = Broker::start().await;
+    let on = date("2016-01-04");
+    let units = (0..40_000).map(|n| {
+        let id = format!("u{n}");
+        loaded_message(&id, on, unit(&id, "Đơn vị", UnitKind::Division, None))
+    });
+    publish_all(&broker.js, units).await;
+    let mut live = LiveVerdict::new();
+    let mut cut_short = 0;
+    let mut deadline = std::time::Duration::from_millis(1);
+    loop {
+        match tokio::time::timeout(deadline, live.refresh(&broker.js)).await {
+            Ok(verdict) => {
+                let (live, whole) = (verdict.expect("verdict"), whole(&broker).await);
+                // Compared whole, reported short: 40,000 problems (unsigned events) each.
+                assert!(
+                    live == whole,
+                    "live: {} messages, {} problems; whole: {} messages, {} problems",
+                    live.messages,
+                    live.problems.len(),
+                    whole.messages,
+                    whole.problems.len()
+                );
+                break;
+            }
+            Err(_) => cut_short += 1,
+        }
+        deadline *= 2;
+    }
+    assert_eq!(live.through(), 40_000);
+    assert!(cut_short > 0, "no look was cut short, so this showed nothing");
+}

@@ -315,8 +315,9 @@ pub(crate) fn within_limit(bytes: Vec<u8>, max_payload: usize) -> Vec<u8> {
         return bytes;
     }
     let message = format!(
-        "the answer is {} bytes, over the broker's limit of {max_payload} bytes a message; ask \
-         for a part of it (the directory takes under and depth; a register, one unit and year)",
+        "the answer is {} bytes, too large for one message: the broker's limit is {max_payload} \
+         bytes with the headers; ask for a part of it (the directory takes under and depth; a \
+         register, one unit and year)",
         bytes.len()
     );
     invalid(message)

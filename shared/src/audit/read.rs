@@ -145,10 +145,13 @@ async fn check_after(
 /// last time: a log of ten million events is read once, not at every look. It starts over
 /// when what it checked may no longer hold: the stream is another log (made again), it is
 /// shorter than what was checked, or the operators' skips changed.
+///
+/// A refresh cut short (a broker error, a visitor who gave up) keeps what it checked: the next
+/// one resumes after the last message the verifier took, which is its own record, so nothing is
+/// checked twice.
 #[derive(Debug, Default)]
 pub struct LiveVerdict {
     verifier: Verifier,
-    through: u64,
     log: Option<crate::stream::LogIdentity>,
     skips: BTreeMap<u64, Skip>,
 }
@@ -164,11 +167,11 @@ impl LiveVerdict {
         let skips = skips_by_sequence(js).await?;
         let head = info.state.last_sequence;
         let log = crate::stream::LogIdentity::of(&info);
-        if self.log.as_ref() != Some(&log) || head < self.through || skips != self.skips {
+        if self.log.as_ref() != Some(&log) || head < self.through() || skips != self.skips {
             *self = LiveVerdict { log: Some(log), skips, ..LiveVerdict::default() };
         }
-        check_after(js, &mut self.verifier, self.through, head, &self.skips, |_| {}).await?;
-        self.through = head;
+        let after = self.through();
+        check_after(js, &mut self.verifier, after, head, &self.skips, |_| {}).await?;
         let mut verdict = self.verifier.verdict();
         let settings = settings_problems(&info)
             .into_iter()
@@ -180,6 +183,6 @@ impl LiveVerdict {
 
     /// The last stream sequence checked.
     pub fn through(&self) -> u64 {
-        self.through
+        self.verifier.checked_through()
     }
 }

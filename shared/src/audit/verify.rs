@@ -346,6 +346,11 @@ impl Verifier {
         self.verdict()
     }
 
+    /// The last stream sequence checked (0 before the first).
+    pub fn checked_through(&self) -> u64 {
+        self.last_sequence
+    }
+
     /// The verdict on what was checked so far; checking may go on after it.
     pub fn verdict(&self) -> Verdict {
         Verdict {

@@ -290,6 +290,15 @@ impl<D: Decider> Runtime<D> {
             }
         }
         let mut waiting = self.verified(waiting).await;
+        // A retry of a command already in the log gets its first answer, broker or not.
+        let mut fresh = VecDeque::with_capacity(waiting.len());
+        for w in waiting {
+            match self.state.first_answer(&w.request.command_id) {
+                Some(reply) => respond(&w.reply_to, &reply).await,
+                None => fresh.push_back(w),
+            }
+        }
+        waiting = fresh;
         // Decide on every event appended before these commands arrived. Another service's event
         // (a key revoked, an access withdrawn, a tenure ended) may take away a right that a state
         // a moment behind would still grant: a refusal on a stale state is rechecked after

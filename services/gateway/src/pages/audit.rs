@@ -55,8 +55,10 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     // national scale near the broker's limit of one message).
     let mut dir = directory(&app, None, Some(1)).await?;
     if let Some(unit) = unit.as_ref().filter(|u| !dir.units.iter().any(|d| &d.unit == *u)) {
-        let around = directory(&app, Some(unit), Some(0)).await?;
-        dir.units.extend(around.units);
+        // A unit the views do not know gets the replay's own answer, not an error page.
+        if let Ok(around) = directory(&app, Some(unit), Some(0)).await {
+            dir.units.extend(around.units);
+        }
         dir.units.sort_by(|a, b| a.unit.cmp(&b.unit));
         dir.units.dedup();
     }
