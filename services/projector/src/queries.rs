@@ -133,6 +133,9 @@ pub struct DirectoryQuery {
     /// How many levels below `under` (or below the provinces); every level when absent.
     #[serde(default)]
     pub depth: Option<u8>,
+    /// Only this person's tenures, and the units they held them at.
+    #[serde(default)]
+    pub person: Option<PersonId>,
 }
 
 /// The projector's progress.
@@ -266,7 +269,8 @@ pub fn answer_directory(store: &Store) -> Answer<Directory> {
 /// Answers a directory query (the whole, or a part) from the store.
 pub fn answer_directory_part(store: &Store, q: &DirectoryQuery) -> Answer<Directory> {
     answer(store.load_directory(), |state| {
-        registers::directory_part(state, q.under.as_ref(), q.depth.map(usize::from))
+        let depth = q.depth.map(usize::from);
+        registers::directory_part(state, q.under.as_ref(), depth, q.person.as_ref())
     })
 }
 

@@ -86,14 +86,22 @@ pub fn directory(state: &State) -> Directory {
 /// A part of the directory: with `under`, that unit, the units above it and those below it,
 /// at most `depth` levels down; without, the provinces (units without a parent) and at most
 /// `depth` levels below them. No `depth`: every level. Only the tenures of the units in the part;
-/// every framework year. At national scale the whole directory is near the broker's limit of a
-/// message, so a page asks for the part it shows.
+/// every framework year. With `person`, only that person's tenures, and of the part's units
+/// those they held them at. At national scale the whole directory is near the broker's limit of
+/// a message, so a page asks for the part it shows.
 pub fn directory_part(
     state: &State,
     under: Option<&UnitId>,
     depth: Option<usize>,
+    person: Option<&PersonId>,
 ) -> Result<Directory, QueryError> {
-    let whole = directory(state);
+    let mut whole = directory(state);
+    if let Some(person) = person {
+        whole.tenures.retain(|t| &t.person == person);
+        let held: BTreeSet<&UnitId> = whole.tenures.iter().map(|t| &t.unit).collect();
+        let units = std::mem::take(&mut whole.units);
+        whole.units = units.into_iter().filter(|u| held.contains(&u.unit)).collect();
+    }
     if under.is_none() && depth.is_none() {
         return Ok(whole);
     }

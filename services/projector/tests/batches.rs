@@ -343,11 +343,16 @@ proptest! {
         );
         for under in [None, Some("st"), Some("d1"), Some("v1"), Some("nowhere")] {
             for depth in [None, Some(0u8), Some(1)] {
-                let dq = q::DirectoryQuery { under: under.map(id), depth };
-                prop_assert_eq!(
-                    json(&q::answer_directory_part(&store, &dq)),
-                    memory(registers::directory_part(&state, dq.under.as_ref(), depth.map(usize::from)))
-                );
+                for person in [None, Some("p1"), Some("nobody")] {
+                    let dq = q::DirectoryQuery { under: under.map(id), depth, person: person.map(id) };
+                    let part = registers::directory_part(
+                        &state,
+                        dq.under.as_ref(),
+                        depth.map(usize::from),
+                        dq.person.as_ref(),
+                    );
+                    prop_assert_eq!(json(&q::answer_directory_part(&store, &dq)), memory(part));
+                }
             }
         }
     }

@@ -69,25 +69,25 @@ async fn a_directory_over_the_message_limit_is_refused_at_once_and_its_parts_ans
     }
 
     // The provinces alone.
-    let top = DirectoryQuery { under: None, depth: Some(0) };
+    let top = DirectoryQuery { under: None, depth: Some(0), person: None };
     let part = queries::directory_part(&broker.client, &top).await.expect("the provinces");
     let units: Vec<String> = part.units.iter().map(|u| u.unit.to_string()).collect();
     assert_eq!(units, ["pa", "pb"]);
 
     // A province and its departments: 2,001 units, under the limit.
-    let province = DirectoryQuery { under: Some(id("pa")), depth: Some(1) };
+    let province = DirectoryQuery { under: Some(id("pa")), depth: Some(1), person: None };
     let part = queries::directory_part(&broker.client, &province).await.expect("a province");
     assert_eq!(part.units.len(), 2_001);
     assert!(part.units.iter().all(|u| u.unit.as_str().starts_with("pa")));
 
     // A department: its province above it, its divisions below, nothing of its siblings.
-    let department = DirectoryQuery { under: Some(id("pa-d0")), depth: None };
+    let department = DirectoryQuery { under: Some(id("pa-d0")), depth: None, person: None };
     let part = queries::directory_part(&broker.client, &department).await.expect("a department");
     let units: Vec<String> = part.units.iter().map(|u| u.unit.to_string()).collect();
     assert_eq!(units, ["pa", "pa-d0", "pa-d0-v0", "pa-d0-v1", "pa-d0-v2"]);
 
     // An unknown unit is not found, by name.
-    let unknown = DirectoryQuery { under: Some(id("nowhere")), depth: None };
+    let unknown = DirectoryQuery { under: Some(id("nowhere")), depth: None, person: None };
     match queries::directory_part(&broker.client, &unknown).await {
         Err(queries::ViewError::Failed { kind: FailureKind::NotFound, message }) => {
             assert_eq!(message, QueryError::UnknownUnit(id("nowhere")).to_string());

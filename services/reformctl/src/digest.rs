@@ -6,7 +6,7 @@
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
-use reform_projector::queries::{self, DigestQuery, TimelineQuery};
+use reform_projector::queries::{self, DigestQuery, DirectoryQuery};
 use reform_projector::registers::Digest;
 use reform_projector::views::TaskRow;
 use reform_shared::ids::{PersonId, UnitId};
@@ -37,16 +37,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let (units, person) = match (&args.unit, &args.person) {
         (Some(unit), person) => (vec![unit.clone()], person.clone()),
         (None, Some(person)) => {
-            // The person's own tenures (their timeline's), not the whole directory, which at
-            // national scale is near the broker's limit of one message.
-            let q = TimelineQuery { person: person.clone(), as_of: Some(on) };
-            let timeline = queries::timeline(&client, &q).await?;
-            let mut led: Vec<UnitId> = timeline
-                .tenures
-                .iter()
-                .filter(|t| t.from <= on && t.to.is_none_or(|to| on < to))
-                .map(|t| t.unit.clone())
-                .collect();
+            // The person's own tenures, not the whole directory, which at national scale is
+            // near the broker's limit of one message.
+            let q = DirectoryQuery { under: None, depth: None, person: Some(person.clone()) };
+            let mine = queries::directory_part(&client, &q).await?;
+            let mut led: Vec<UnitId> =
+                mine.tenures.iter().filter(|t| t.covers(on)).map(|t| t.unit.clone()).collect();
             led.sort();
             led.dedup();
             if led.is_empty() {

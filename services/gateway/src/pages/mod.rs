@@ -41,7 +41,7 @@ pub async fn directory(
     under: Option<&UnitId>,
     depth: Option<u8>,
 ) -> Result<Directory, PageError> {
-    let q = queries::DirectoryQuery { under: under.cloned(), depth };
+    let q = queries::DirectoryQuery { under: under.cloned(), depth, person: None };
     Ok(queries::directory_part(&app.client, &q).await?)
 }
 
