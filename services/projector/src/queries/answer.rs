@@ -1,0 +1,131 @@
+//! Answering each query from the store: load the slice it needs, compute the view.
+
+use super::*;
+
+fn unknown<T>(e: QueryError) -> Answer<T> {
+    Answer::Failed { kind: FailureKind::NotFound, message: e.to_string() }
+}
+
+/// The answer to a query: the view computed from the slice `loaded`, or why not.
+fn answer<T>(
+    loaded: Result<crate::model::State, crate::store::StoreError>,
+    view: impl FnOnce(&crate::model::State) -> Result<T, QueryError>,
+) -> Answer<T> {
+    match loaded {
+        Ok(state) => match view(&state) {
+            Ok(view) => Answer::Ok(Found { view }),
+            Err(e) => unknown(e),
+        },
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+/// Answers a unit-progress query from the store.
+pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        views::unit_progress(state, &q.unit, q.year, basis(q.as_of))
+    })
+}
+
+/// Answers a task register query from the store: the unit's tree and year, as the unit view
+/// loads them.
+pub fn answer_tasks(store: &Store, q: &TasksQuery) -> Answer<views::TaskList> {
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        views::task_list(state, &q.unit, q.year, basis(q.as_of), &q.filter)
+    })
+}
+
+/// Answers a ranking query from the store.
+pub fn answer_ranking(store: &Store, q: &RankingQuery) -> Answer<Ranking> {
+    answer(store.load_ranking(&q.parent, q.kind, q.year), |state| {
+        views::ranking(state, &q.parent, q.kind, q.year, basis(q.as_of))
+    })
+}
+
+/// Answers a timeline query from the store.
+pub fn answer_timeline(store: &Store, q: &TimelineQuery) -> Answer<Timeline> {
+    answer(store.load_timeline(&q.person), |state| {
+        views::timeline(state, &q.person, basis(q.as_of))
+    })
+}
+
+/// One province's peers for a national ranking, from the store.
+pub fn answer_national_part(
+    store: &Store,
+    province: &UnitId,
+    q: &NationalQuery,
+) -> Answer<NationalPart> {
+    match store.load_peers_in(province, q.kind, q.year) {
+        Ok((state, units)) => Answer::Ok(Found {
+            view: NationalPart {
+                peers: views::peers(&state, &units, q.year, basis(q.as_of)),
+                max_total_hundredths: views::max_total(&state, q.year, q.kind),
+            },
+        }),
+        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    }
+}
+
+/// The national ranking from the provinces' parts, in any order.
+pub fn merge_national(
+    q: &NationalQuery,
+    provinces: usize,
+    parts: Vec<NationalPart>,
+) -> views::NationalRanking {
+    let max_total = parts.iter().map(|p| p.max_total_hundredths).max().unwrap_or(0);
+    let peers = parts.into_iter().flat_map(|p| p.peers).collect();
+    views::national_ranking(q.kind, q.year, basis(q.as_of), provinces, peers, max_total)
+}
+
+/// Answers the national ranking from one file that holds every province (one projector's,
+/// or a file `audit replay` wrote).
+pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::NationalRanking> {
+    let provinces = match store.provinces() {
+        Ok(p) => p,
+        Err(e) => return Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    };
+    let mut parts = Vec::new();
+    for province in &provinces {
+        match answer_national_part(store, province, q) {
+            Answer::Ok(Found { view }) => parts.push(view),
+            Answer::Failed { kind, message } => return Answer::Failed { kind, message },
+        }
+    }
+    Answer::Ok(Found { view: merge_national(q, provinces.len(), parts) })
+}
+
+/// Answers the whole directory from the store.
+pub fn answer_directory(store: &Store) -> Answer<Directory> {
+    answer_directory_part(store, &DirectoryQuery::default())
+}
+
+/// Answers a directory query (the whole, or a part) from the store.
+pub fn answer_directory_part(store: &Store, q: &DirectoryQuery) -> Answer<Directory> {
+    answer(store.load_directory(), |state| {
+        let depth = q.depth.map(usize::from);
+        registers::directory_part(state, q.under.as_ref(), depth, q.person.as_ref())
+    })
+}
+
+/// Answers an evidence register query from the store: the unit's tree and year, as the unit
+/// view loads them.
+pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList> {
+    answer(store.load_unit(&q.unit, q.year), |state| {
+        registers::evidence_list(state, &q.unit, q.year, basis(q.as_of))
+    })
+}
+
+/// Answers a digest query from the store.
+pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
+    let on = q.on.unwrap_or_else(Date::today_in_vietnam);
+    let since = q.since.unwrap_or_else(|| {
+        Date(on.0 - chrono::Days::new(u64::try_from(registers::DUE_SOON_DAYS).unwrap_or(7)))
+    });
+    if since > on {
+        let message = format!("since {since} is after the digest's day {on}");
+        return Answer::Failed { kind: FailureKind::Invalid, message };
+    }
+    answer(store.load_unit_years(&q.unit, &registers::digest_years(on)), |state| {
+        registers::digest(state, &q.unit, q.person.as_ref(), on, since)
+    })
+}

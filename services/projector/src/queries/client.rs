@@ -1,0 +1,86 @@
+//! The typed client functions the CLI and the dashboard use.
+
+use super::*;
+
+async fn ask<Q: Serialize, T: DeserializeOwned>(
+    client: &async_nats::Client,
+    subject: &'static str,
+    query: &Q,
+) -> Result<T, ViewError> {
+    let payload = serde_json::to_vec(query).map_err(|e| ViewError::BadReply(e.to_string()))?;
+    let transport = |source| ViewError::Transport { subject, source };
+    let message = tokio::time::timeout(QUERY_TIMEOUT, client.request(subject, payload.into()))
+        .await
+        .map_err(|_| transport(reform_shared::command::timed_out(QUERY_TIMEOUT)))?
+        .map_err(transport)?;
+    match serde_json::from_slice::<Answer<T>>(&message.payload) {
+        Ok(Answer::Ok(Found { view })) => Ok(view),
+        Ok(Answer::Failed { kind, message }) => Err(ViewError::Failed { kind, message }),
+        Err(e) => Err(ViewError::BadReply(e.to_string())),
+    }
+}
+
+/// A unit's progress for a year.
+pub async fn unit(client: &async_nats::Client, q: &UnitQuery) -> Result<UnitProgress, ViewError> {
+    ask(client, SUBJECT_UNIT, q).await
+}
+
+/// Every unit of a kind in the country ranked for a year.
+pub async fn national(
+    client: &async_nats::Client,
+    q: &NationalQuery,
+) -> Result<views::NationalRanking, ViewError> {
+    ask(client, SUBJECT_NATIONAL, q).await
+}
+
+/// A peer group's ranking for a year.
+pub async fn ranking(client: &async_nats::Client, q: &RankingQuery) -> Result<Ranking, ViewError> {
+    ask(client, SUBJECT_RANKING, q).await
+}
+
+/// A leader's timeline.
+pub async fn timeline(
+    client: &async_nats::Client,
+    q: &TimelineQuery,
+) -> Result<Timeline, ViewError> {
+    ask(client, SUBJECT_TIMELINE, q).await
+}
+
+/// A unit's task register.
+pub async fn tasks(
+    client: &async_nats::Client,
+    q: &TasksQuery,
+) -> Result<views::TaskList, ViewError> {
+    ask(client, SUBJECT_TASKS, q).await
+}
+
+/// A unit's evidence register.
+pub async fn evidence(
+    client: &async_nats::Client,
+    q: &EvidenceQuery,
+) -> Result<EvidenceList, ViewError> {
+    ask(client, SUBJECT_EVIDENCE, q).await
+}
+
+/// A unit's digest.
+pub async fn digest(client: &async_nats::Client, q: &DigestQuery) -> Result<Digest, ViewError> {
+    ask(client, SUBJECT_DIGEST, q).await
+}
+
+/// Every unit and leader.
+pub async fn directory(client: &async_nats::Client) -> Result<Directory, ViewError> {
+    directory_part(client, &DirectoryQuery::default()).await
+}
+
+/// Asks for a part of the directory.
+pub async fn directory_part(
+    client: &async_nats::Client,
+    q: &DirectoryQuery,
+) -> Result<Directory, ViewError> {
+    ask(client, SUBJECT_DIRECTORY, q).await
+}
+
+/// The projector's checkpoint.
+pub async fn status(client: &async_nats::Client) -> Result<Status, ViewError> {
+    ask(client, SUBJECT_STATUS, &()).await
+}

@@ -1,0 +1,179 @@
+//! Queries over NATS request-reply: the wire types, the endpoints the service registers, and
+//! the typed client functions the CLI uses.
+//!
+//! Requests and replies are JSON. Each query names an optional `as_of` date: with it the view is
+//! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
+//! judged on today in Vietnam, read at the edge when the request arrives.
+
+use crate::registers::{self, Digest, Directory, EvidenceList};
+use crate::store::Store;
+use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
+use async_nats::service::ServiceExt;
+use futures::StreamExt;
+use reform_shared::event::UnitKind;
+use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::time::Date;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Subject of the unit-progress query.
+pub const SUBJECT_UNIT: &str = "par.view.unit";
+/// Subject of the ranking query.
+pub const SUBJECT_RANKING: &str = "par.view.ranking";
+/// Subject of the timeline query.
+pub const SUBJECT_TIMELINE: &str = "par.view.timeline";
+/// Subject of the task register query.
+pub const SUBJECT_TASKS: &str = "par.view.tasks";
+/// Subject of the directory query: every unit and leader.
+pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
+/// Subject of the evidence register query.
+pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
+/// Subject of the digest query: what is due, went overdue and was completed.
+pub const SUBJECT_DIGEST: &str = "par.view.digest";
+/// Subject of the national ranking: every unit of a kind in the country.
+pub const SUBJECT_NATIONAL: &str = "par.view.national";
+/// Where a split projector sends a query about a province it does not own:
+/// `par.view.owner.<province>.<view>`, answered by the province's owner alone. Services only:
+/// people's accounts may send `par.view.<view>` and nothing deeper.
+pub const OWNER_PREFIX: &str = "par.view.owner";
+/// Subject of the status query: the checkpoint.
+pub const SUBJECT_STATUS: &str = "par.view.status";
+/// How long a client waits for a view.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest query request read.
+pub const QUERY_BYTES_MAX: usize = 16 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitQuery {
+    pub unit: UnitId,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankingQuery {
+    pub parent: UnitId,
+    pub kind: UnitKind,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    pub person: PersonId,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+/// A unit's task register for a year, filtered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksQuery {
+    pub unit: UnitId,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+    #[serde(default)]
+    pub filter: views::TaskFilter,
+}
+
+/// Every unit of `kind` in the country ranked for `year`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NationalQuery {
+    pub kind: UnitKind,
+    pub year: u16,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+}
+
+/// One province's share of a national ranking, as its owner answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NationalPart {
+    pub peers: Vec<views::Peer>,
+    /// The framework's highest total (0 when none is published).
+    pub max_total_hundredths: u64,
+}
+
+/// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.
+pub type EvidenceQuery = UnitQuery;
+
+/// A unit's digest (đôn đốc): due within a week, overdue and completed since `since`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestQuery {
+    pub unit: UnitId,
+    #[serde(default)]
+    pub person: Option<PersonId>,
+    /// The digest's day; today in Vietnam when absent.
+    #[serde(default)]
+    pub on: Option<Date>,
+    /// The last digest's day; a week before `on` when absent.
+    #[serde(default)]
+    pub since: Option<Date>,
+}
+
+/// Which part of the directory ([`registers::directory_part`]): the whole when both are absent.
+/// Old clients send `null`, which reads as the whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryQuery {
+    /// The unit, its ancestors and the units below it; the provinces when absent.
+    #[serde(default)]
+    pub under: Option<UnitId>,
+    /// How many levels below `under` (or below the provinces); every level when absent.
+    #[serde(default)]
+    pub depth: Option<u8>,
+    /// Only this person's tenures, and the units they held them at.
+    #[serde(default)]
+    pub person: Option<PersonId>,
+}
+
+/// The projector's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// The last stream sequence the views hold.
+    pub applied_through: u64,
+}
+
+pub use reform_shared::reply::{FailureKind, Found};
+
+mod answer;
+mod client;
+mod serve;
+
+pub use answer::*;
+pub use client::*;
+pub use serve::serve;
+pub(crate) use serve::{answer_here, invalid, parse, reply};
+
+/// A query's answer: the view, or why not (the commands' reply shape, [`reform_shared::reply`]).
+pub type Answer<T> = reform_shared::reply::Reply<Found<T>>;
+
+/// Why a client got no view.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("{message}")]
+    Failed { kind: FailureKind, message: String },
+    #[error("no projector answered at {subject}: {source} (is the projector running?)")]
+    Transport { subject: &'static str, source: async_nats::RequestError },
+    #[error("the projector sent an unreadable reply: {0}")]
+    BadReply(String),
+}
+
+pub(crate) fn basis(as_of: Option<Date>) -> Basis {
+    match as_of {
+        Some(date) => Basis::AsTrueAt { date },
+        // The edge: the only place the projector reads the clock.
+        None => Basis::Live { today: Date::today_in_vietnam() },
+    }
+}

@@ -1,0 +1,185 @@
+//! Serving the queries: the endpoints, the size of an answer, answering off the async threads.
+
+use super::*;
+
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    if bytes.len() > QUERY_BYTES_MAX {
+        return Err(format!("{} bytes is over the {QUERY_BYTES_MAX} a query may be", bytes.len()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("not a valid query: {e}"))
+}
+
+pub(crate) fn reply<T: Serialize>(answer: &Answer<T>) -> Vec<u8> {
+    serde_json::to_vec(answer).unwrap_or_default()
+}
+
+/// What a header block takes at most beside an answer (the services API's error headers).
+const HEADROOM_BYTES: usize = 1024;
+
+/// The answer, or, when it would be over the broker's limit of one message, a failure that says
+/// so and how to ask for less: the broker would refuse the reply, and the client would only see
+/// its request time out.
+pub(crate) fn within_limit(bytes: Vec<u8>, max_payload: usize) -> Vec<u8> {
+    if bytes.len() + HEADROOM_BYTES <= max_payload {
+        return bytes;
+    }
+    let message = format!(
+        "the answer is {} bytes, too large for one message: the broker's limit is {max_payload} \
+         bytes with the headers; ask for a part of it (the directory takes under and depth; a \
+         register, one unit and year)",
+        bytes.len()
+    );
+    invalid(message)
+}
+
+pub(crate) fn invalid(message: String) -> Vec<u8> {
+    reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
+}
+
+/// Answers a view from this projector's own file, off the async threads (a timeline may read
+/// many records). `subject` is the public view's.
+pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]) -> Vec<u8> {
+    let payload = payload.to_vec();
+    let subject = subject.to_owned();
+    let work = tokio::task::spawn_blocking(move || match subject.as_str() {
+        SUBJECT_UNIT => parse(&payload).map_or_else(invalid, |q| reply(&answer_unit(&store, &q))),
+        SUBJECT_RANKING => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_ranking(&store, &q)))
+        }
+        SUBJECT_TIMELINE => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_timeline(&store, &q)))
+        }
+        SUBJECT_TASKS => parse(&payload).map_or_else(invalid, |q| reply(&answer_tasks(&store, &q))),
+        SUBJECT_EVIDENCE => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_evidence(&store, &q)))
+        }
+        SUBJECT_DIRECTORY => {
+            // An empty request, as `nats req` sends, asks for the whole.
+            let payload = if payload.is_empty() { b"null".to_vec() } else { payload };
+            parse::<Option<DirectoryQuery>>(&payload).map_or_else(invalid, |q| {
+                reply(&answer_directory_part(&store, &q.unwrap_or_default()))
+            })
+        }
+        SUBJECT_DIGEST => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_digest(&store, &q)))
+        }
+        other => invalid(format!("no view at {other}")),
+    });
+    work.await.unwrap_or_else(|e| {
+        reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() })
+    })
+}
+
+/// The views' endpoints, by name.
+const VIEW_ENDPOINTS: [(&str, &str); 8] = [
+    ("unit", SUBJECT_UNIT),
+    ("ranking", SUBJECT_RANKING),
+    ("timeline", SUBJECT_TIMELINE),
+    ("tasks", SUBJECT_TASKS),
+    ("evidence", SUBJECT_EVIDENCE),
+    ("directory", SUBJECT_DIRECTORY),
+    ("digest", SUBJECT_DIGEST),
+    ("national", SUBJECT_NATIONAL),
+];
+
+/// Serves the queries until `shutdown` resolves: the status at once, the views once `ready`
+/// resolves.
+pub async fn serve(
+    client: async_nats::Client,
+    store: Arc<Store>,
+    owns: crate::split::Owns,
+    status: watch::Receiver<u64>,
+    health: reform_shared::service::health::HealthCell,
+    ready: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), crate::Error> {
+    let register = |e: async_nats::Error| crate::Error::Register(e);
+    let service = client
+        .service_builder()
+        .description("Views of the reform-task tracker: unit progress, rankings, timelines")
+        .stats_handler({
+            // The position is the checkpoint the views report; the rest is the reader's.
+            let status = status.clone();
+            move |_, _| {
+                let mut now = health.get();
+                now.applied_through = *status.borrow();
+                serde_json::to_value(now).unwrap_or(serde_json::Value::Null)
+            }
+        })
+        .start("par-projector", env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(register)?;
+    let router =
+        Arc::new(crate::route::Router { client: client.clone(), store, owns: owns.clone() });
+    let status_endpoint =
+        service.endpoint_builder().name("status").add(SUBJECT_STATUS).await.map_err(register)?;
+    let mut requests = futures::stream::select_all([status_endpoint
+        .map(move |request| (SUBJECT_STATUS, request))
+        .boxed()]);
+    tokio::pin!(shutdown);
+    tokio::pin!(ready);
+    let mut views_served = false;
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = &mut ready, if !views_served => {
+                views_served = true;
+                for (name, subject) in VIEW_ENDPOINTS {
+                    let endpoint =
+                        service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
+                    requests.push(endpoint.map(move |request| (subject, request)).boxed());
+                }
+                // The owner's subjects: one per province owned, or all of them.
+                let owned: Vec<(String, String)> = match &owns {
+                    crate::split::Owns::Everything => vec![("owner".into(), format!("{OWNER_PREFIX}.*.*"))],
+                    crate::split::Owns::Provinces(set) => set
+                        .iter()
+                        .map(|p| (format!("owner-{p}"), format!("{OWNER_PREFIX}.{p}.*")))
+                        .collect(),
+                };
+                for (name, subject) in owned {
+                    let endpoint =
+                        service.endpoint_builder().name(name).add(subject).await.map_err(register)?;
+                    requests.push(endpoint.map(move |request| (OWNER_PREFIX, request)).boxed());
+                }
+                tracing::info!(applied_through = *status.borrow(), "serving the views");
+            }
+            next = requests.next() => {
+                let Some((subject, request)) = next else { break };
+                if !reform_shared::command::answerable(&request.message) {
+                    continue;
+                }
+                if !views_served {
+                    // Only the status is served yet, and it says the views are not: a client
+                    // waiting for a sequence must not take it as the views' (they would not
+                    // answer yet), and one asking two projectors gets the one that serves.
+                    let message = format!(
+                        "the views are catching up (through sequence {}); they are served once they hold the log",
+                        *status.borrow()
+                    );
+                    let answer = Answer::<()>::Failed { kind: FailureKind::Unavailable, message };
+                    let bytes = serde_json::to_vec(&answer).unwrap_or_default();
+                    let _ = reform_shared::reply::send_bytes(&request, bytes).await;
+                    continue;
+                }
+                let router = router.clone();
+                let status = status.clone();
+                tokio::spawn(async move {
+                    let bytes = if subject == SUBJECT_STATUS {
+                        reply(&Answer::Ok(Found { view: Status { applied_through: *status.borrow() } }))
+                    } else if subject == OWNER_PREFIX {
+                        router.as_owner(&request.message.subject, &request.message.payload).await
+                    } else {
+                        router.public(subject, &request.message.payload).await
+                    };
+                    let bytes = within_limit(bytes, router.client.server_info().max_payload);
+                    if let Err(e) = reform_shared::reply::send_bytes(&request, bytes).await {
+                        tracing::warn!(error = %e, "could not send a view");
+                    }
+                });
+            }
+        }
+    }
+    let _ = service.stop().await;
+    Ok(())
+}
