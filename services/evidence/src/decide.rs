@@ -10,7 +10,7 @@ use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
 use reform_shared::event::{Event, Sha256, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
-use reform_shared::service::{Context, Decider};
+use reform_shared::service::{Context, Decider, Unverified};
 use reform_shared::time::Date;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,12 +97,20 @@ impl Decider for State {
     const DESCRIPTION: &'static str =
         "Evidence documents: verifies the stored file, then records it";
 
+    type Verified = crate::verify::Verified;
+
     fn verify(
         services: &crate::verify::Bucket,
         command: &Command,
-    ) -> impl std::future::Future<Output = Result<(), reform_shared::service::Unverified>> + Send
-    {
+    ) -> impl std::future::Future<Output = Result<Self::Verified, Unverified>> + Send {
         crate::verify::verify(services, command)
+    }
+
+    fn before_append(
+        services: &crate::verify::Bucket,
+        verified: Self::Verified,
+    ) -> impl std::future::Future<Output = Result<(), Unverified>> + Send {
+        crate::verify::store_taken(services, verified)
     }
 
     fn directory(&self) -> &Directory {

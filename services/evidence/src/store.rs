@@ -88,11 +88,12 @@ pub async fn put(bucket: &object_store::ObjectStore, bytes: &[u8]) -> Result<Sha
         return Ok(digest);
     }
     let mut reader = bytes;
-    bucket
-        .put(key.as_str(), &mut reader)
-        .await
-        .map_err(|e| StoreError::Bucket { source: e.into(), hint: "" })?;
-    Ok(digest)
+    match bucket.put(key.as_str(), &mut reader).await {
+        Ok(_) => Ok(digest),
+        // Two accepted attaches of one file, stored at once: the other put won.
+        Err(_) if bucket.info(key.as_str()).await.is_ok() => Ok(digest),
+        Err(e) => Err(StoreError::Bucket { source: e.into(), hint: "" }),
+    }
 }
 
 /// Reads the object stored for `digest` and returns its bytes, provided they hash to

@@ -93,6 +93,16 @@ impl Harness {
         self.broker.js.get_object_store(store::BUCKET).await.expect("the service made the bucket")
     }
 
+    /// Whether the evidence bucket holds a file with these bytes.
+    async fn holds(&self, bytes: &[u8]) -> bool {
+        let digest = store::digest_of(bytes);
+        match store::read_checked(&self.bucket().await, &digest, None, EVIDENCE_BYTES_MAX).await {
+            Ok(_) => true,
+            Err(StoreError::NotFound { .. }) => false,
+            Err(e) => panic!("reading the bucket: {e}"),
+        }
+    }
+
     async fn event_at(&self, sequence: u64) -> Event {
         let stream = self.broker.js.get_stream(STREAM_NAME).await.expect("stream");
         let message = stream.direct_get(sequence).await.expect("message at sequence");
@@ -304,6 +314,30 @@ async fn an_evidence_id_reused_for_different_content_is_refused() {
     h.refused(&words, || h.attach(report("e1"), b"another file")).await;
     // The same file under a new id is fine: the store keeps one copy.
     h.attach(report("e2"), REPORT).await.expect("same file, new id");
+}
+
+/// The file of a refused or denied attach stays in the upload stream, which forgets it within
+/// the hour; only an accepted attach puts it in the evidence bucket, which keeps everything for
+/// ever. Otherwise anyone with a key could fill the bucket with files no event names.
+#[tokio::test]
+async fn a_refused_or_denied_attach_stores_nothing_in_the_evidence_bucket() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    assert!(h.holds(REPORT).await, "an accepted attach stores its file");
+    // Refused by the rules: the id is taken by other content.
+    let refused_file = b"a second file under a used id";
+    h.refused(&["already used for different content"], || h.attach(report("e1"), refused_file))
+        .await;
+    assert!(!h.holds(refused_file).await, "the refused attach's file was stored");
+    // Denied by the access table: hoa is staff of the department, not of the district.
+    let denied_file = b"a file for a unit hoa does not work for";
+    let before = h.broker.stream_messages().await;
+    let error =
+        h.attach(with(report("e2"), |d| d.unit = id("lp")), denied_file).await.expect_err("denied");
+    let AttachError::Command(error) = error else { panic!("not a service answer: {error}") };
+    assert_eq!(error.kind(), FailureKind::Denied, "{error}");
+    assert_eq!(h.broker.stream_messages().await, before);
+    assert!(!h.holds(denied_file).await, "the denied attach's file was stored");
 }
 
 #[tokio::test]

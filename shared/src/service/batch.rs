@@ -185,19 +185,21 @@ impl<D: Decider> Ledger<D> {
 }
 
 /// A command waiting for its answer.
-struct Waiting<C> {
+struct Waiting<D: Decider> {
     reply_to: async_nats::service::Request,
-    request: Request<C>,
+    request: Request<D::Command>,
     context: Context,
     /// The signature over the request as received; it goes into the event's envelope.
     signature: Signature,
     /// Its refusal was already re-checked after catching up with the stream: the next is final.
     rechecked: bool,
+    /// What verifying it found, until [`Decider::before_append`] takes it.
+    verified: Option<D::Verified>,
 }
 
 /// A decided command, with what its append needs.
-struct Decided<C> {
-    waiting: Waiting<C>,
+struct Decided<D: Decider> {
+    waiting: Waiting<D>,
     event: Event,
 }
 
@@ -283,8 +285,15 @@ impl<D: Decider> Runtime<D> {
                 .and_then(|request| Ok((context_of(&request, Timestamp::now())?, request)));
             match parsed {
                 Ok((context, request)) => {
-                    let rechecked = false;
-                    waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
+                    let (rechecked, verified) = (false, None);
+                    waiting.push_back(Waiting {
+                        reply_to,
+                        request,
+                        context,
+                        signature,
+                        rechecked,
+                        verified,
+                    });
                 }
                 Err(message) => respond(&reply_to, &failed(FailureKind::Invalid, message)).await,
             }
@@ -319,16 +328,16 @@ impl<D: Decider> Runtime<D> {
     }
 
     /// Runs every command's I/O check at once; answers those that fail it.
-    async fn verified(
-        &mut self,
-        waiting: VecDeque<Waiting<D::Command>>,
-    ) -> VecDeque<Waiting<D::Command>> {
+    async fn verified(&mut self, waiting: VecDeque<Waiting<D>>) -> VecDeque<Waiting<D>> {
         let checks = waiting.iter().map(|w| D::verify(&self.services, &w.request.command));
         let outcomes = futures::future::join_all(checks).await;
         let mut kept = VecDeque::with_capacity(waiting.len());
-        for (w, outcome) in waiting.into_iter().zip(outcomes) {
+        for (mut w, outcome) in waiting.into_iter().zip(outcomes) {
             match outcome {
-                Ok(()) => kept.push_back(w),
+                Ok(verified) => {
+                    w.verified = Some(verified);
+                    kept.push_back(w)
+                }
                 // A retry of a command already in the log gets its first answer, whatever the
                 // check says now.
                 Err(_) if self.state.first_answer(&w.request.command_id).is_some() => {
@@ -347,8 +356,8 @@ impl<D: Decider> Runtime<D> {
     /// what is settled; returns the commands left for the next round.
     async fn round(
         &mut self,
-        waiting: VecDeque<Waiting<D::Command>>,
-    ) -> Result<VecDeque<Waiting<D::Command>>, ServiceError> {
+        waiting: VecDeque<Waiting<D>>,
+    ) -> Result<VecDeque<Waiting<D>>, ServiceError> {
         let mut next = VecDeque::new();
         let mut chosen = Vec::new();
         let mut taken = BTreeSet::new();
@@ -382,6 +391,7 @@ impl<D: Decider> Runtime<D> {
                 }
             }
         }
+        let chosen = self.prepared(chosen).await;
         let mut settled = self.append_all(chosen).await;
         if settled.is_ok() && recheck {
             settled = self.catch_up_to_head().await;
@@ -400,7 +410,7 @@ impl<D: Decider> Runtime<D> {
 
     /// Decides one command: its signer's key must be the actor's and valid, the decider must
     /// accept it, and the actor must be allowed to record the event it decided.
-    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (FailureKind, String)> {
+    fn decide(&self, w: &Waiting<D>) -> Result<Event, (FailureKind, String)> {
         let directory = self.state.decider.directory();
         let actor = &w.context.actor;
         let denied = |e: &dyn std::fmt::Display| (FailureKind::Denied, e.to_string());
@@ -419,7 +429,29 @@ impl<D: Decider> Runtime<D> {
     }
 
     /// Appends the round's events at once, waits until the state has applied them, answers.
-    async fn append_all(&mut self, chosen: Vec<Decided<D::Command>>) -> Result<(), ServiceError> {
+    /// Runs the I/O of every decided command at once ([`Decider::before_append`]); answers
+    /// those it fails and returns the rest, ready to append.
+    async fn prepared(&mut self, chosen: Vec<Decided<D>>) -> Vec<Decided<D>> {
+        let mut chosen = chosen;
+        let runs = chosen.iter_mut().map(|d| {
+            let verified = d.waiting.verified.take().unwrap_or_default();
+            D::before_append(&self.services, verified)
+        });
+        let outcomes = futures::future::join_all(runs).await;
+        let mut ready = Vec::with_capacity(chosen.len());
+        for (d, outcome) in chosen.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => ready.push(d),
+                Err(super::Unverified { kind, message }) => {
+                    tracing::info!(service = self.name, command_id = %d.waiting.request.command_id, %message, "not prepared");
+                    respond(&d.waiting.reply_to, &failed(kind, message)).await;
+                }
+            }
+        }
+        ready
+    }
+
+    async fn append_all(&mut self, chosen: Vec<Decided<D>>) -> Result<(), ServiceError> {
         if chosen.is_empty() {
             return Ok(());
         }
@@ -455,7 +487,7 @@ impl<D: Decider> Runtime<D> {
 
     fn reply_for(
         &self,
-        waiting: &Waiting<D::Command>,
+        waiting: &Waiting<D>,
         aggregate: &Aggregate,
         event: &'static str,
         outcome: Result<AppendOutcome, AppendError>,

@@ -78,12 +78,29 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// beside the pure state, as cqrs-es keeps `Services` beside its aggregate. `()` for none.
     type Services: Send + Sync + 'static;
 
+    /// What [`verify`](Decider::verify) found that an accepted command still needs (the
+    /// evidence service: a file read from its upload, not stored yet). `()` for none.
+    type Verified: Default + Send + 'static;
+
     /// Checks, by I/O, what a command claims about the world outside the log (that a file is
-    /// stored with the digest it names). Runs before deciding, for every command of a batch at
-    /// once; a failure is the command's answer. Only this sees `Services`: `decide` stays pure.
+    /// stored, or staged, with the digest it names). Runs before deciding, for every command of
+    /// a batch at once; a failure is the command's answer. Only this and
+    /// [`before_append`](Decider::before_append) see `Services`: `decide` stays pure. It changes
+    /// nothing: the command may yet be refused or denied.
     fn verify(
         _services: &Self::Services,
         _command: &Self::Command,
+    ) -> impl Future<Output = Result<Self::Verified, Unverified>> + Send {
+        std::future::ready(Ok(Self::Verified::default()))
+    }
+
+    /// The I/O of a command that was decided and permitted, before its event is appended (the
+    /// evidence service stores the file the event will name). Runs for every such command of a
+    /// round at once; a failure is the command's answer and nothing is appended for it. Only
+    /// here may a command leave a trace outside the log, so a refused or denied one leaves none.
+    fn before_append(
+        _services: &Self::Services,
+        _verified: Self::Verified,
     ) -> impl Future<Output = Result<(), Unverified>> + Send {
         std::future::ready(Ok(()))
     }
