@@ -340,6 +340,18 @@ async fn a_refused_or_denied_attach_stores_nothing_in_the_evidence_bucket() {
     assert!(!h.holds(denied_file).await, "the denied attach's file was stored");
 }
 
+/// Two attaches of one file under two ids, sent at once: both are accepted, and the bucket
+/// holds the file.
+#[tokio::test]
+async fn one_file_attached_twice_at_once_under_two_ids_is_accepted_twice() {
+    let h = Harness::start().await;
+    let (first, second) =
+        tokio::join!(h.attach(report("e1"), REPORT), h.attach(report("e2"), REPORT));
+    let (first, second) = (first.expect("first"), second.expect("second"));
+    assert_ne!(first.sequence, second.sequence);
+    assert!(h.holds(REPORT).await);
+}
+
 #[tokio::test]
 async fn an_evidence_id_attached_again_with_the_same_content_is_refused_as_already_attached() {
     let h = Harness::start().await;
