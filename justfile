@@ -22,7 +22,7 @@ test:
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
-bench: bench-commands bench-projector bench-audit bench-startup bench-queries bench-scale
+bench: bench-commands bench-projector bench-audit bench-startup bench-queries bench-scale bench-directory
 
 # The tasks service against bare publish-with-ack, synced and lazy.
 bench-commands:
@@ -40,6 +40,10 @@ gen-national NATS="nats://127.0.0.1:4222" EVENTS="10000000" SEED="20261201":
 # 1, 2 and 4 projectors over the national workload: replay, memory, query p50/p99 (PAR_BENCH_EVENTS).
 bench-scale:
     cargo bench --locked -p reform-projector --bench scale
+
+# What a part of the directory costs at national scale (the dashboard asks one per page).
+bench-directory:
+    cargo bench --locked -p reform-projector --bench directory
 
 # The projector against a bare consumer over PAR_BENCH_EVENTS events (default 1,000,000).
 bench-projector:

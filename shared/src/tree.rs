@@ -38,10 +38,20 @@ pub trait Tree {
 /// id order), each once, without `unit` itself. A walk for [`Below::Divisions`] does not pass
 /// through a unit that is not a division.
 pub fn below<T: Tree>(tree: &mut T, unit: &UnitId, which: Below) -> Result<Vec<UnitId>, T::Error> {
+    below_within(tree, unit, which, UNIT_DEPTH_MAX)
+}
+
+/// [`below`], at most `levels` levels down (never more than [`UNIT_DEPTH_MAX`]).
+pub fn below_within<T: Tree>(
+    tree: &mut T,
+    unit: &UnitId,
+    which: Below,
+    levels: usize,
+) -> Result<Vec<UnitId>, T::Error> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::from([unit.clone()]);
     let mut frontier = vec![unit.clone()];
-    for _ in 0..UNIT_DEPTH_MAX {
+    for _ in 0..levels.min(UNIT_DEPTH_MAX) {
         let mut next = Vec::new();
         for parent in &frontier {
             for child in tree.children(parent)? {

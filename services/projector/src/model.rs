@@ -157,8 +157,12 @@ pub struct State {
     pub scores: BTreeMap<ScoreKey, ScoreRec>,
     /// `(parent, child)`.
     pub children: BTreeSet<(UnitId, UnitId)>,
+    /// The units added without a parent (the provinces).
+    pub roots: BTreeSet<UnitId>,
     /// `(person, tenure)`.
     pub person_tenures: BTreeSet<(PersonId, TenureId)>,
+    /// `(unit, tenure)`.
+    pub unit_tenures: BTreeSet<(UnitId, TenureId)>,
     /// `(unit, year, task)`: every unit a task has ever belonged to.
     pub unit_tasks: BTreeSet<(UnitId, u16, TaskId)>,
     /// `(unit, finding)`.
@@ -266,9 +270,10 @@ fn apply_event<R: Records>(
         Event::UnitAdded { unit, name, kind, parent } => {
             let rec = UnitRec { name: name.clone(), kind: *kind, parent: parent.clone() };
             state.units.insert(unit.clone(), rec);
-            if let Some(parent) = parent {
-                state.children.insert((parent.clone(), unit.clone()));
-            }
+            match parent {
+                Some(parent) => state.children.insert((parent.clone(), unit.clone())),
+                None => state.roots.insert(unit.clone()),
+            };
         }
         Event::PersonRegistered { person, name, title }
         | Event::Genesis { person, name, title, .. } => {
@@ -285,6 +290,7 @@ fn apply_event<R: Records>(
             };
             state.tenures.insert(tenure.clone(), rec);
             state.person_tenures.insert((person.clone(), tenure.clone()));
+            state.unit_tenures.insert((unit.clone(), tenure.clone()));
         }
         Event::PlanIssued { plan, unit, year, document_number, title } => {
             let rec = PlanRec {

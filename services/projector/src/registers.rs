@@ -125,7 +125,12 @@ pub fn directory_part(
         let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
         let below_top = match under {
             Some(top) => lineage.iter().position(|u| u == top),
-            None => lineage.len().checked_sub(1),
+            // Below a province: a unit whose chain of parents breaks off (a damaged log) is
+            // under none.
+            None => lineage
+                .last()
+                .filter(|top| state.units.get(*top).is_some_and(|rec| rec.parent.is_none()))
+                .map(|_| lineage.len() - 1),
         };
         above.contains(unit) || below_top.is_some_and(|levels_down| levels_down <= levels)
     };

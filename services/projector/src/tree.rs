@@ -2,7 +2,9 @@
 //! replayed). The walks themselves are [`reform_shared::tree`]'s, written once for every
 //! service; the views file is the other [`Tree`] (`store::read`).
 
-pub use reform_shared::tree::{below, province_of, Below, Tree};
+pub use reform_shared::tree::{
+    below, below_within, lineage, province_of, Below, Tree, UNIT_DEPTH_MAX,
+};
 
 use crate::model::State;
 use reform_shared::event::UnitKind;

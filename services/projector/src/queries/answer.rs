@@ -101,9 +101,10 @@ pub fn answer_directory(store: &Store) -> Answer<Directory> {
 
 /// Answers a directory query (the whole, or a part) from the store.
 pub fn answer_directory_part(store: &Store, q: &DirectoryQuery) -> Answer<Directory> {
-    answer(store.load_directory(), |state| {
-        let depth = q.depth.map(usize::from);
-        registers::directory_part(state, q.under.as_ref(), depth, q.person.as_ref())
+    let depth = q.depth.map(usize::from);
+    let (under, person) = (q.under.as_ref(), q.person.as_ref());
+    answer(store.load_directory_part(under, depth, person), |state| {
+        registers::directory_part(state, under, depth, person)
     })
 }
 

@@ -30,7 +30,8 @@ impl Store {
         rows += hash_table(&txn, SCORE_CHANGES, &mut hasher, |(u, y, c, s, q), v| {
             ((u.to_owned(), y, c.to_owned(), s, q), v.to_vec())
         })?;
-        for def in [CHILDREN, PERSON_TENURES, UNIT_FINDINGS] {
+        rows += hash_table(&txn, ROOTS, &mut hasher, |k, ()| (k.to_owned(), Vec::new()))?;
+        for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS] {
             rows += hash_table(&txn, def, &mut hasher, |(a, b), ()| {
                 ((a.to_owned(), b.to_owned()), Vec::new())
             })?;

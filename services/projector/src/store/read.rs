@@ -170,8 +170,7 @@ impl Store {
         Ok(units.into_iter().collect())
     }
 
-    /// What the directory needs: every unit, person and tenure, and which frameworks exist
-    /// (their keys; the criteria stay behind).
+    /// What the whole directory needs: every unit, person and tenure, and the frameworks.
     pub fn load_directory(&self) -> Result<State, StoreError> {
         let txn = self.db.begin_read()?;
         let r = Reader::open(&txn)?;
@@ -179,11 +178,61 @@ impl Store {
         all_into(&r.units, "units", &mut state.units)?;
         all_into(&r.people, "people", &mut state.people)?;
         all_into(&r.tenures, "tenures", &mut state.tenures)?;
-        for row in r.frameworks.iter()? {
-            let (k, v) = row?;
-            let (year, kind) = k.value();
-            let Some(kind) = UnitKind::ALL.get(usize::from(kind)).copied() else { continue };
-            state.frameworks.insert((year, kind), decode("frameworks", "framework", v.value())?);
+        r.frameworks(&mut state)?;
+        Ok(state)
+    }
+
+    /// What a part of the directory needs ([`crate::registers::directory_part`], same
+    /// arguments), read through the indexes instead of whole: the part's units, each with its
+    /// chain of parents (how far below the part's top it is), their tenures and those tenures'
+    /// people, and the frameworks. With `person`, their tenures and the units they held them at
+    /// instead. The whole directory of a country is 7,623 units; a page shows a few dozen.
+    pub fn load_directory_part(
+        &self,
+        under: Option<&UnitId>,
+        depth: Option<usize>,
+        person: Option<&PersonId>,
+    ) -> Result<State, StoreError> {
+        if under.is_none() && depth.is_none() && person.is_none() {
+            return self.load_directory();
+        }
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        r.frameworks(&mut state)?;
+        // The part holds the units above its top as well.
+        let mut units: Vec<UnitId> = match under {
+            Some(top) => r.lineage(top, &mut state)?,
+            None => Vec::new(),
+        };
+        match person {
+            Some(person) => {
+                load_into(&r.people, "people", person, &mut state.people)?;
+                units.extend(r.person_tenures(person, &mut state)?.into_iter().map(|t| t.unit));
+            }
+            None => {
+                let tops = match under {
+                    Some(top) => vec![top.clone()],
+                    None => r.roots()?,
+                };
+                let levels = depth.unwrap_or(tree::UNIT_DEPTH_MAX);
+                for top in tops {
+                    let mut loading = Loading { reader: &r, state: &mut state };
+                    units.extend(tree::below_within(
+                        &mut loading,
+                        &top,
+                        Below::Everything,
+                        levels,
+                    )?);
+                    units.push(top);
+                }
+                for unit in &units {
+                    r.tenures_at(unit, &mut state)?;
+                }
+            }
+        }
+        for unit in &units {
+            r.lineage(unit, &mut state)?;
         }
         Ok(state)
     }
@@ -213,7 +262,9 @@ struct Reader {
     frameworks: redb::ReadOnlyTable<(u16, u8), Bytes>,
     score_changes: redb::ReadOnlyTable<(Str, u16, Str, u8, u64), Bytes>,
     children: redb::ReadOnlyTable<(Str, Str), ()>,
+    roots: redb::ReadOnlyTable<Str, ()>,
     person_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
+    unit_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
     unit_findings: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_evidence: redb::ReadOnlyTable<(Str, u16, Str), ()>,
@@ -231,7 +282,9 @@ impl Reader {
             frameworks: txn.open_table(FRAMEWORKS)?,
             score_changes: txn.open_table(SCORE_CHANGES)?,
             children: txn.open_table(CHILDREN)?,
+            roots: txn.open_table(ROOTS)?,
             person_tenures: txn.open_table(PERSON_TENURES)?,
+            unit_tenures: txn.open_table(UNIT_TENURES)?,
             unit_tasks: txn.open_table(UNIT_TASKS)?,
             unit_findings: txn.open_table(UNIT_FINDINGS)?,
             unit_evidence: txn.open_table(UNIT_EVIDENCE)?,
@@ -263,6 +316,52 @@ impl Reader {
             out.push(child);
         }
         Ok(out)
+    }
+
+    /// The units added without a parent, in id order.
+    fn roots(&self) -> Result<Vec<UnitId>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.roots.iter()? {
+            let (k, _) = row?;
+            out.push(parse_id("roots", k.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The unit and the units above it, nearest first, with their records.
+    fn lineage(&self, unit: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        tree::lineage(|u| Ok::<_, StoreError>(self.unit(u, state)?.map(|rec| rec.parent)), unit)
+    }
+
+    /// Every tenure at a unit, with its person's record.
+    fn tenures_at(&self, unit: &UnitId, state: &mut State) -> Result<(), StoreError> {
+        for row in self.unit_tenures.range((unit.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (u, tenure) = k.value();
+            if u != unit.as_str() {
+                break;
+            }
+            let id: reform_shared::ids::TenureId = parse_id("unit_tenures", tenure)?;
+            state.unit_tenures.insert((unit.clone(), id.clone()));
+            let Some(rec) = get_rec::<crate::model::TenureRec>(&self.tenures, "tenures", tenure)?
+            else {
+                continue;
+            };
+            load_into(&self.people, "people", &rec.person, &mut state.people)?;
+            state.tenures.insert(id, rec);
+        }
+        Ok(())
+    }
+
+    /// Every framework.
+    fn frameworks(&self, state: &mut State) -> Result<(), StoreError> {
+        for row in self.frameworks.iter()? {
+            let (k, v) = row?;
+            let (year, kind) = k.value();
+            let Some(kind) = UnitKind::ALL.get(usize::from(kind)).copied() else { continue };
+            state.frameworks.insert((year, kind), decode("frameworks", "framework", v.value())?);
+        }
+        Ok(())
     }
 
     /// The unit and everything below it that is a division, with their records: the unit

@@ -28,6 +28,9 @@ pub(super) const FRAMEWORKS: TableDefinition<(u16, u8), Bytes> = TableDefinition
 pub(super) const SCORE_CHANGES: TableDefinition<(Str, u16, Str, u8, u64), Bytes> =
     TableDefinition::new("score_changes");
 pub(super) const CHILDREN: TableDefinition<(Str, Str), ()> = TableDefinition::new("children");
+pub(super) const ROOTS: TableDefinition<Str, ()> = TableDefinition::new("roots");
+pub(super) const UNIT_TENURES: TableDefinition<(Str, Str), ()> =
+    TableDefinition::new("unit_tenures");
 pub(super) const PERSON_TENURES: TableDefinition<(Str, Str), ()> =
     TableDefinition::new("person_tenures");
 pub(super) const UNIT_TASKS: TableDefinition<(Str, u16, Str), ()> =
@@ -40,10 +43,11 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// The storage layout this build reads and writes, kept in `meta` under [`LAYOUT_KEY`].
 /// 1 (no key): one `scores` row per score key holding its whole history. 2: one
 /// `score_changes` row per change. 3: a task's row also holds its target, criterion and who
-/// assigned it (the task register's "5 rõ"). A file of another layout is refused, telling the operator to
+/// assigned it (the task register's "5 rõ"). 4: the `roots` and `unit_tenures` indexes, so a
+/// part of the directory is read without reading the whole. A file of another layout is refused, telling the operator to
 /// run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 3;
+pub const LAYOUT_VERSION: u64 = 4;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];
@@ -52,7 +56,7 @@ pub(super) const APPLIED_THROUGH: &str = "applied_through";
 pub(super) const EVENTS_APPLIED: &str = "events_applied";
 
 /// Every table but `skipped`, in dump order; `drop_views` deletes these.
-pub(super) const VIEW_TABLES: [&str; 15] = [
+pub(super) const VIEW_TABLES: [&str; 17] = [
     "meta",
     "units",
     "people",
@@ -64,7 +68,9 @@ pub(super) const VIEW_TABLES: [&str; 15] = [
     "frameworks",
     "score_changes",
     "children",
+    "roots",
     "person_tenures",
+    "unit_tenures",
     "unit_tasks",
     "unit_findings",
     "unit_evidence",
@@ -80,9 +86,10 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     txn.open_table(FRAMEWORKS)?;
     txn.open_table(SCORE_CHANGES)?;
-    for def in [CHILDREN, PERSON_TENURES, UNIT_FINDINGS] {
+    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS] {
         txn.open_table(def)?;
     }
+    txn.open_table(ROOTS)?;
     for def in [UNIT_TASKS, UNIT_EVIDENCE] {
         txn.open_table(def)?;
     }

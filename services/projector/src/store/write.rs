@@ -165,9 +165,17 @@ fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
     for (a, b) in &s.children {
         children.insert((a.as_str(), b.as_str()), ())?;
     }
+    let mut roots = txn.open_table(ROOTS)?;
+    for unit in &s.roots {
+        roots.insert(unit.as_str(), ())?;
+    }
     let mut person_tenures = txn.open_table(PERSON_TENURES)?;
     for (a, b) in &s.person_tenures {
         person_tenures.insert((a.as_str(), b.as_str()), ())?;
+    }
+    let mut unit_tenures = txn.open_table(UNIT_TENURES)?;
+    for (a, b) in &s.unit_tenures {
+        unit_tenures.insert((a.as_str(), b.as_str()), ())?;
     }
     let mut unit_findings = txn.open_table(UNIT_FINDINGS)?;
     for (a, b) in &s.unit_findings {
