@@ -100,7 +100,6 @@ impl Decider for State {
     type Command = Command;
     type Refusal = Refusal;
     type Services = ();
-    type Verified = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "Directory of the reform tracker: units, people and leader tenures";

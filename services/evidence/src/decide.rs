@@ -1,9 +1,9 @@
 //! The evidence service's state and decisions: pure, no I/O, "now" in the context.
 //!
-//! By the time a command reaches [`State::decide`], [`crate::verify`] has checked that the
-//! bucket holds an object with the claimed digest and size. Deciding checks the rest:
-//! the unit, task and criterion exist, the fields are filled, the size is within the limit,
-//! and the evidence id is new.
+//! Deciding checks what the log knows: the unit, task and criterion exist, the fields are
+//! filled, the size is within the limit, and the evidence id is new. Only an attach decided and
+//! permitted goes on to [`crate::verify`], which checks that the bucket holds (or the upload
+//! stages) the file with the claimed digest and size, before its event is appended.
 
 use crate::cmd::Command;
 use reform_shared::directory::Directory;
@@ -97,20 +97,21 @@ impl Decider for State {
     const DESCRIPTION: &'static str =
         "Evidence documents: verifies the stored file, then records it";
 
-    type Verified = crate::verify::Verified;
-
-    fn verify(
+    fn before_append(
         services: &crate::verify::Bucket,
         command: &Command,
-    ) -> impl std::future::Future<Output = Result<Self::Verified, Unverified>> + Send {
+    ) -> impl std::future::Future<Output = Result<(), Unverified>> + Send {
         crate::verify::verify(services, command)
     }
 
-    fn before_append(
-        services: &crate::verify::Bucket,
-        verified: Self::Verified,
-    ) -> impl std::future::Future<Output = Result<(), Unverified>> + Send {
-        crate::verify::store_taken(services, verified)
+    /// Two attaches of one file go to separate rounds: the second finds the file the first
+    /// stored, instead of both storing it at once (the object store would take the second put
+    /// for a replacement, and wait on a purge the broker refuses).
+    fn batch_keys(&self, event: &Event) -> Vec<String> {
+        match event {
+            Event::EvidenceAttached { sha256, .. } => vec![format!("file:{}", hex::encode(sha256))],
+            _ => Vec::new(),
+        }
     }
 
     fn directory(&self) -> &Directory {

@@ -8,9 +8,10 @@
 //! and upload to `par.cmd.evidence`; the service takes the upload in and stores it under the
 //! hex of its SHA-256.
 //! The service is the shared command runtime with the pure [`decide::State`] (unit, task,
-//! criterion, fields, size, id reuse) and one piece of I/O beside it, [`verify`]: it re-reads and
-//! re-hashes the stored object and refuses the command if it is missing or differs from the
-//! claim, before anything is decided.
+//! criterion, fields, size, id reuse) and one piece of I/O beside it, [`verify`]: once an attach
+//! is decided and permitted, it re-reads and re-hashes the stored object (or the upload, which
+//! it then stores) and refuses the command if it is missing or differs from the claim, before
+//! anything is appended.
 //!
 //! Limits and choices: files are at most [`EVIDENCE_BYTES_MAX`] bytes. An evidence id names
 //! one file forever: reusing it for other content is refused, and attaching it again with the

@@ -46,6 +46,11 @@ pub enum UploadError {
          hashing to {sha256} the command names"
     )]
     Mismatch { upload: String, sha256: String, size: u64, found: String, found_size: u64 },
+    #[error(
+        "upload {upload} holds {chunks} chunks, and a file of {size} bytes is sent in at most \
+         {most}; send the file again"
+    )]
+    TooManyChunks { upload: String, size: u64, chunks: u64, most: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -134,6 +139,12 @@ pub async fn take(
         .sum();
     if chunks == 0 {
         return Err(missing());
+    }
+    // Chunks are full but for the last, so a file needs this many; more (empty ones, say) would
+    // only make the service read for nothing.
+    let most = size.div_ceil(CHUNK_BYTES as u64).max(1);
+    if chunks > most {
+        return Err(UploadError::TooManyChunks { upload: upload.to_owned(), size, chunks, most });
     }
     let consumer = staging
         .create_consumer(consumer::pull::OrderedConfig {

@@ -1,16 +1,15 @@
 //! The one piece of I/O an evidence decision needs: an attach command is only true if the
 //! bucket really holds the file it names. [`verify`] reads the stored object (or, when it is
-//! not stored yet, the upload the command names, see [`crate::upload`]), hashes it, and
-//! compares digest and size with the command before the pure [`crate::decide::State`] decides.
-//! It runs inside the service's own handler (the shared runtime's [`Decider::verify`] seam), for
-//! every command of a batch at once; no second endpoint exists that a client could call to
-//! record evidence whose file was never stored.
+//! not stored yet, the upload the command names, see [`crate::upload`]), hashes it, compares
+//! digest and size with the command, and stores a file taken from an upload.
 //!
-//! A file read from an upload is stored only once its attach is decided and permitted
-//! ([`store_taken`], the runtime's [`Decider::before_append`]): the bucket keeps everything for
-//! ever, and a refused or denied attach must not leave a file there that no event names.
+//! It runs inside the service's own handler, as the shared runtime's
+//! [`Decider::before_append`] seam: after the signer, the rules of [`crate::decide::State`] and
+//! the access table have let the attach through, and before its event is appended. So no
+//! second endpoint exists that a client could call to record evidence whose file was never
+//! stored; a person without the right to attach makes the service read nothing; and a refused
+//! or denied attach leaves no file in the bucket, which keeps everything for ever.
 //!
-//! [`Decider::verify`]: reform_shared::service::Decider::verify
 //! [`Decider::before_append`]: reform_shared::service::Decider::before_append
 
 use crate::cmd;
@@ -19,7 +18,6 @@ use crate::store::{self, StoreError};
 use crate::upload::{self, UploadError};
 use async_nats::jetstream::object_store::ObjectStore;
 use reform_shared::command::FailureKind;
-use reform_shared::ids::EvidenceId;
 use reform_shared::service::Unverified;
 
 /// What verifying needs: the bucket, the staged uploads and the size limit in force.
@@ -39,39 +37,15 @@ impl std::fmt::Debug for Bucket {
     }
 }
 
-/// What verifying an attach found: the file read from its upload, when the bucket does not
-/// hold it yet; stored by [`store_taken`] if the attach is accepted.
-#[derive(Default)]
-pub struct Verified(Option<Taken>);
-
-struct Taken {
-    evidence: EvidenceId,
-    bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for Verified {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            Some(taken) => write!(
-                f,
-                "Verified(evidence {}, {} bytes to store)",
-                taken.evidence,
-                taken.bytes.len()
-            ),
-            None => f.write_str("Verified(nothing to store)"),
-        }
-    }
-}
-
-/// Checks that an attach command's file is stored with the digest and size it claims, or
-/// staged so in the upload the command names (read back, not stored yet).
-pub async fn verify(services: &Bucket, command: &Command) -> Result<Verified, Unverified> {
+/// Checks that an accepted attach command's file is stored with the digest and size it
+/// claims, taking it in from the upload the command names when it is not stored yet.
+pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverified> {
     let Command::Attach(cmd::Attach { evidence, sha256, size_bytes, upload, .. }) = command else {
-        return Ok(Verified(None));
+        return Ok(());
     };
-    // Sizes outside the limit are refused by `decide` without reading anything.
+    // Sizes outside the limit were refused by `decide`; this is a second guard on the reads.
     if !(1..=services.evidence_bytes_max).contains(size_bytes) {
-        return Ok(Verified(None));
+        return Ok(());
     }
     let refuse = |kind, e: &dyn std::fmt::Display| {
         tracing::info!(%evidence, error = %e, "attach refused: the file is not there as claimed");
@@ -85,24 +59,16 @@ pub async fn verify(services: &Bucket, command: &Command) -> Result<Verified, Un
     )
     .await;
     match (stored, upload) {
-        (Ok(_), _) => Ok(Verified(None)),
+        (Ok(_), _) => Ok(()),
         (Err(StoreError::NotFound { .. }), Some(upload)) => {
             let bytes = upload::take(&services.js, sha256, *size_bytes, upload)
                 .await
                 .map_err(|e| refuse(upload_kind(&e), &e))?;
-            Ok(Verified(Some(Taken { evidence: evidence.clone(), bytes })))
+            store::put(&services.bucket, &bytes).await.map_err(|e| refuse(kind_of(&e), &e))?;
+            Ok(())
         }
         (Err(e), _) => Err(refuse(kind_of(&e), &e)),
     }
-}
-
-/// Stores the file an accepted attach read from its upload, before its event is appended.
-pub async fn store_taken(services: &Bucket, verified: Verified) -> Result<(), Unverified> {
-    let Verified(Some(Taken { evidence, bytes })) = verified else { return Ok(()) };
-    store::put(&services.bucket, &bytes).await.map(drop).map_err(|e| {
-        tracing::warn!(%evidence, error = %e, "the accepted file could not be stored");
-        Unverified { kind: kind_of(&e), message: format!("evidence {evidence}: {e}") }
-    })
 }
 
 fn kind_of(error: &StoreError) -> FailureKind {
@@ -117,7 +83,9 @@ fn kind_of(error: &StoreError) -> FailureKind {
 fn upload_kind(error: &UploadError) -> FailureKind {
     match error {
         UploadError::BadId(_) => FailureKind::Invalid,
-        UploadError::Missing { .. } | UploadError::Mismatch { .. } => FailureKind::Refused,
+        UploadError::Missing { .. }
+        | UploadError::Mismatch { .. }
+        | UploadError::TooManyChunks { .. } => FailureKind::Refused,
         UploadError::Stream { .. } => FailureKind::Unavailable,
         UploadError::Store(e) => kind_of(e),
     }

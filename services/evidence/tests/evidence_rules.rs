@@ -340,6 +340,29 @@ async fn a_refused_or_denied_attach_stores_nothing_in_the_evidence_bucket() {
     assert!(!h.holds(denied_file).await, "the denied attach's file was stored");
 }
 
+/// An upload padded with chunks its file does not need (empty ones cost the sender nothing,
+/// and the service would read every one) is refused without reading it, and stores nothing.
+#[tokio::test]
+async fn an_upload_with_more_chunks_than_its_file_needs_is_refused() {
+    let h = Harness::start().await;
+    let upload = reform_evidence::upload::stage(&h.broker.js, REPORT).await.expect("staged");
+    let subject = reform_evidence::upload::subject(&store::digest_of(REPORT), &upload);
+    for _ in 0..3 {
+        let ack = h.broker.js.publish(subject.clone(), bytes::Bytes::new()).await.expect("publish");
+        ack.await.expect("stored");
+    }
+    let mut command = attach_command("e1", store::digest_of(REPORT), REPORT.len() as u64);
+    let Command::Attach(attach) = &mut command else { unreachable!() };
+    attach.upload = Some(upload.clone());
+    // Signed with a key nobody registered: denied before the service looks at the upload.
+    let (request, mallory) = (h.request(TODAY, command.clone()), key_of("mallory"));
+    let error = client::send(&h.broker.client, &request, &mallory).await.expect_err("denied");
+    assert_eq!(error.kind(), FailureKind::Denied, "{error}");
+    let words = [upload.as_str(), "holds 4 chunks", "at most 1"];
+    h.refused(&words, || async { Ok(h.send(command).await?) }).await;
+    assert!(!h.holds(REPORT).await);
+}
+
 /// Two attaches of one file under two ids, sent at once: both are accepted, and the bucket
 /// holds the file.
 #[tokio::test]

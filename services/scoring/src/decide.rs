@@ -111,7 +111,6 @@ impl Decider for State {
     type Command = Command;
     type Refusal = Refusal;
     type Services = ();
-    type Verified = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "PAR INDEX scoring: publishes yearly frameworks and records scores per unit and criterion";

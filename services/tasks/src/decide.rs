@@ -140,7 +140,6 @@ impl Decider for State {
     type Command = Command;
     type Refusal = Refusal;
     type Services = ();
-    type Verified = ();
     const NAME: &'static str = crate::NAME;
     const DESCRIPTION: &'static str =
         "Tasks of the reform tracker: plans, assignments, deadlines, progress and findings";

@@ -193,8 +193,6 @@ struct Waiting<D: Decider> {
     signature: Signature,
     /// Its refusal was already re-checked after catching up with the stream: the next is final.
     rechecked: bool,
-    /// What verifying it found, until [`Decider::before_append`] takes it.
-    verified: Option<D::Verified>,
 }
 
 /// A decided command, with what its append needs.
@@ -285,20 +283,12 @@ impl<D: Decider> Runtime<D> {
                 .and_then(|request| Ok((context_of(&request, Timestamp::now())?, request)));
             match parsed {
                 Ok((context, request)) => {
-                    let (rechecked, verified) = (false, None);
-                    waiting.push_back(Waiting {
-                        reply_to,
-                        request,
-                        context,
-                        signature,
-                        rechecked,
-                        verified,
-                    });
+                    let rechecked = false;
+                    waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
                 }
                 Err(message) => respond(&reply_to, &failed(FailureKind::Invalid, message)).await,
             }
         }
-        let mut waiting = self.verified(waiting).await;
         // A retry of a command already in the log gets its first answer, broker or not.
         let mut fresh = VecDeque::with_capacity(waiting.len());
         for w in waiting {
@@ -325,31 +315,6 @@ impl<D: Decider> Runtime<D> {
             waiting = self.round(waiting).await?;
         }
         Ok(())
-    }
-
-    /// Runs every command's I/O check at once; answers those that fail it.
-    async fn verified(&mut self, waiting: VecDeque<Waiting<D>>) -> VecDeque<Waiting<D>> {
-        let checks = waiting.iter().map(|w| D::verify(&self.services, &w.request.command));
-        let outcomes = futures::future::join_all(checks).await;
-        let mut kept = VecDeque::with_capacity(waiting.len());
-        for (mut w, outcome) in waiting.into_iter().zip(outcomes) {
-            match outcome {
-                Ok(verified) => {
-                    w.verified = Some(verified);
-                    kept.push_back(w)
-                }
-                // A retry of a command already in the log gets its first answer, whatever the
-                // check says now.
-                Err(_) if self.state.first_answer(&w.request.command_id).is_some() => {
-                    kept.push_back(w)
-                }
-                Err(super::Unverified { kind, message }) => {
-                    tracing::info!(service = self.name, command_id = %w.request.command_id, %message, "not verified");
-                    respond(&w.reply_to, &failed(kind, message)).await;
-                }
-            }
-        }
-        kept
     }
 
     /// One round: decide every waiting command, append those that can go together, answer
@@ -432,11 +397,8 @@ impl<D: Decider> Runtime<D> {
     /// Runs the I/O of every decided command at once ([`Decider::before_append`]); answers
     /// those it fails and returns the rest, ready to append.
     async fn prepared(&mut self, chosen: Vec<Decided<D>>) -> Vec<Decided<D>> {
-        let mut chosen = chosen;
-        let runs = chosen.iter_mut().map(|d| {
-            let verified = d.waiting.verified.take().unwrap_or_default();
-            D::before_append(&self.services, verified)
-        });
+        let runs =
+            chosen.iter().map(|d| D::before_append(&self.services, &d.waiting.request.command));
         let outcomes = futures::future::join_all(runs).await;
         let mut ready = Vec::with_capacity(chosen.len());
         for (d, outcome) in chosen.into_iter().zip(outcomes) {

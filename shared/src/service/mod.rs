@@ -78,29 +78,17 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// beside the pure state, as cqrs-es keeps `Services` beside its aggregate. `()` for none.
     type Services: Send + Sync + 'static;
 
-    /// What [`verify`](Decider::verify) found that an accepted command still needs (the
-    /// evidence service: a file read from its upload, not stored yet). `()` for none.
-    type Verified: Default + Send + 'static;
-
-    /// Checks, by I/O, what a command claims about the world outside the log (that a file is
-    /// stored, or staged, with the digest it names). Runs before deciding, for every command of
-    /// a batch at once; a failure is the command's answer. Only this and
-    /// [`before_append`](Decider::before_append) see `Services`: `decide` stays pure. It changes
-    /// nothing: the command may yet be refused or denied.
-    fn verify(
-        _services: &Self::Services,
-        _command: &Self::Command,
-    ) -> impl Future<Output = Result<Self::Verified, Unverified>> + Send {
-        std::future::ready(Ok(Self::Verified::default()))
-    }
-
-    /// The I/O of a command that was decided and permitted, before its event is appended (the
-    /// evidence service stores the file the event will name). Runs for every such command of a
-    /// round at once; a failure is the command's answer and nothing is appended for it. Only
-    /// here may a command leave a trace outside the log, so a refused or denied one leaves none.
+    /// The I/O of a command that was decided and permitted, before its event is appended:
+    /// checking what the command claims about the world outside the log, and doing there what
+    /// its event needs (the evidence service checks the file is stored with the digest it
+    /// names, storing it from its upload if not). Runs for every such command of a round at
+    /// once; a failure is the command's answer, and nothing is appended for it. Only this sees
+    /// `Services`: `decide` stays pure. It runs after the signer, the rules and the access
+    /// table have let the command through, so an unsigned, refused or denied command costs no
+    /// I/O and leaves no trace.
     fn before_append(
         _services: &Self::Services,
-        _verified: Self::Verified,
+        _command: &Self::Command,
     ) -> impl Future<Output = Result<(), Unverified>> + Send {
         std::future::ready(Ok(()))
     }
@@ -114,7 +102,7 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     }
 }
 
-/// Why [`Decider::verify`] turned a command down.
+/// Why [`Decider::before_append`] turned a command down.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unverified {
     pub kind: command::FailureKind,
@@ -195,7 +183,8 @@ pub async fn run<D: Decider<Services = ()>>(
     run_with(client, decider, (), config, shutdown).await
 }
 
-/// [`run`] for a service whose commands need I/O checked before deciding ([`Decider::verify`]).
+/// [`run`] for a service whose commands need I/O before their events are appended
+/// ([`Decider::before_append`]).
 pub async fn run_with<D: Decider>(
     client: async_nats::Client,
     decider: D,
