@@ -96,8 +96,19 @@ impl World {
         actor: &str,
         command: serde_json::Value,
     ) -> Result<Accepted, CommandError> {
+        self.send_as(service, actor, &format!("{actor}-{}", fresh()), command).await
+    }
+
+    /// [`World::send`] under a command id of the caller's choosing.
+    async fn send_as(
+        &self,
+        service: &str,
+        actor: &str,
+        command_id: &str,
+        command: serde_json::Value,
+    ) -> Result<Accepted, CommandError> {
         let request = serde_json::json!({
-            "command_id": format!("{actor}-{}", fresh()),
+            "command_id": command_id,
             "actor": actor,
             "occurred_on": ON,
             "command": command,
@@ -400,5 +411,30 @@ async fn a_key_revoked_just_before_a_command_is_denied() {
         assert_eq!(error.kind(), FailureKind::Denied, "{who}: {error}");
         assert!(error.to_string().contains("was revoked"), "{who}: {error}");
     }
+    w.stop().await;
+}
+
+/// A command id is its sender's to choose, and clients make them predictably, so another
+/// person can send a command under an id first. A later request of someone else's under that
+/// id is not a retry of it: taking it for one would answer "recorded" and drop the command. It
+/// is a conflict, in any service, and the sender's own retry still gets the first answer.
+#[tokio::test]
+async fn a_command_under_another_senders_command_id_is_a_conflict_not_a_retry() {
+    let w = World::start().await;
+    let first = w.send_as("tasks", "staff", "taken-id", progress("t-sgd")).await.expect("first");
+    let before = w.broker.stream_messages().await;
+    for (service, command) in
+        [("tasks", task("t-9", "sgd")), ("scoring", score("sgd", "self-assessed", "2.00"))]
+    {
+        let error = w.send_as(service, "head", "taken-id", command).await.expect_err(service);
+        assert_eq!(error.kind(), FailureKind::Conflict, "{service}: {error}");
+        let message = error.to_string();
+        assert!(message.contains("command id taken-id is already used"), "{message}");
+        assert!(message.contains(&format!("sequence {}", first.sequence)), "{message}");
+    }
+    assert_eq!(w.broker.stream_messages().await, before, "a conflict appended something");
+    let retry = w.send_as("tasks", "staff", "taken-id", progress("t-sgd")).await.expect("retry");
+    assert_eq!((retry.sequence, retry.duplicate), (first.sequence, true));
+    w.accepted("tasks", "head", task("t-9", "sgd")).await;
     w.stop().await;
 }

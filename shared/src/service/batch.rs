@@ -10,7 +10,7 @@
 //! strictly in arrival order, each seeing the one before.
 
 use super::follower::{Follower, Next};
-use super::statefile::{Pending, Snapshot, StateFile};
+use super::statefile::{FirstEvent, Pending, Snapshot, StateFile};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
 use crate::command::{self, Accepted, FailureKind, Reply, Request};
@@ -109,7 +109,7 @@ impl<D: Decider> Ledger<D> {
         self.pending
             .commands
             .entry(envelope.command_id.clone())
-            .or_insert((sequence, envelope.event.type_name()));
+            .or_insert_with(|| (sequence, envelope.event.type_name(), actor_key(&envelope.actor)));
         let tip = Tip { sequence, version: envelope.chain.version, digest: record.digest };
         self.pending.tips.insert(envelope.chain.aggregate.clone(), tip);
         self.applied_through = sequence;
@@ -154,18 +154,30 @@ impl<D: Decider> Ledger<D> {
         }
     }
 
-    /// The first answer to a command id already in the log. When the state file cannot be
-    /// read, the answer is `unavailable`: deciding it again could record it twice.
-    fn first_answer(&self, command_id: &CommandId) -> Option<Reply> {
-        let accepted =
-            |sequence, event: String| Reply::Ok(Accepted { sequence, event, duplicate: true });
-        if let Some(&(sequence, event)) = self.pending.commands.get(command_id) {
-            return Some(accepted(sequence, event.to_owned()));
+    /// The first answer to a command id already in the log, for a request by `actor`: the
+    /// event it recorded when `actor` sent it, and a conflict when someone else did (a command
+    /// id is the sender's to choose, so another person could use one first; taking theirs for
+    /// this one's retry would drop this command and say it was recorded). When the state file
+    /// cannot be read, the answer is `unavailable`: deciding it again could record it twice.
+    fn first_answer(&self, command_id: &CommandId, actor: &str) -> Option<Reply> {
+        let found = match self.pending.commands.get(command_id) {
+            Some((sequence, event, by)) => {
+                FirstEvent { sequence: *sequence, event: (*event).to_owned(), actor: by.clone() }
+            }
+            None => match self.file.as_ref()?.command(command_id) {
+                Ok(found) => found?,
+                Err(e) => return Some(failed(FailureKind::Unavailable, e.to_string())),
+            },
+        };
+        if found.actor != actor {
+            let message = format!(
+                "command id {command_id} is already used by another sender's command (stream \
+                 sequence {}); send this command again with a new command id",
+                found.sequence
+            );
+            return Some(failed(FailureKind::Conflict, message));
         }
-        match self.file.as_ref()?.command(command_id) {
-            Ok(found) => found.map(|(sequence, event)| accepted(sequence, event)),
-            Err(e) => Some(failed(FailureKind::Unavailable, e.to_string())),
-        }
+        Some(Reply::Ok(Accepted { sequence: found.sequence, event: found.event, duplicate: true }))
     }
 
     /// The last event of an aggregate.
@@ -292,7 +304,7 @@ impl<D: Decider> Runtime<D> {
         // A retry of a command already in the log gets its first answer, broker or not.
         let mut fresh = VecDeque::with_capacity(waiting.len());
         for w in waiting {
-            match self.state.first_answer(&w.request.command_id) {
+            match self.state.first_answer(&w.request.command_id, w.context.actor.as_str()) {
                 Some(reply) => respond(&w.reply_to, &reply).await,
                 None => fresh.push_back(w),
             }
@@ -328,7 +340,9 @@ impl<D: Decider> Runtime<D> {
         let mut taken = BTreeSet::new();
         let mut recheck = false;
         for mut w in waiting {
-            if let Some(reply) = self.state.first_answer(&w.request.command_id) {
+            if let Some(reply) =
+                self.state.first_answer(&w.request.command_id, w.context.actor.as_str())
+            {
                 respond(&w.reply_to, &reply).await;
                 continue;
             }
@@ -455,17 +469,25 @@ impl<D: Decider> Runtime<D> {
         outcome: Result<AppendOutcome, AppendError>,
     ) -> Reply {
         let command_id = &waiting.request.command_id;
+        let actor = waiting.context.actor.as_str();
         let unit = aggregate.unit.as_ref().map(|u| u.to_string()).unwrap_or_default();
         match outcome {
             Ok(outcome) => {
                 let duplicate = matches!(outcome, AppendOutcome::Duplicate { .. });
+                // The broker dropped it as a copy of a message with its id: another sender's
+                // command under the same id, appended a moment before, is not this one.
+                if let Some(taken @ Reply::Failed { .. }) =
+                    duplicate.then(|| self.state.first_answer(command_id, actor)).flatten()
+                {
+                    return taken;
+                }
                 let sequence = outcome.sequence();
                 tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), sequence, event, duplicate, "appended");
                 Reply::Ok(Accepted { sequence, event: event.to_owned(), duplicate })
             }
             // The broker checks the expected sequence before the message id, so a copy of
             // this command appended by another replica shows up as a conflict: answer it.
-            Err(AppendError::Conflict { .. }) => self.state.first_answer(command_id).unwrap_or_else(|| {
+            Err(AppendError::Conflict { .. }) => self.state.first_answer(command_id, actor).unwrap_or_else(|| {
                 tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), "conflict");
                 failed(
                     FailureKind::Conflict,
@@ -519,6 +541,15 @@ impl<D: Decider> Runtime<D> {
         let head =
             stream.info().await.map_err(|e| ServiceError::Stream(e.into()))?.state.last_sequence;
         self.catch_up_through(head).await
+    }
+}
+
+/// Who sent a command, as the command table keeps it: a person's id, or `service:<name>` (ids
+/// cannot hold a colon, so the two never meet).
+fn actor_key(actor: &Actor) -> String {
+    match actor {
+        Actor::Person(person) => person.as_str().to_owned(),
+        Actor::Service(name) => format!("service:{name}"),
     }
 }
 

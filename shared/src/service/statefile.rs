@@ -2,7 +2,7 @@
 //! whole log, and keeps the two tables that grow with the log out of memory.
 //!
 //! - `commands`: every command id in the log with its first answer (stream sequence, event
-//!   type). Complete, kept forever: the same command id gets its first answer however long ago
+//!   type) and who sent it, so a request under another's id is not taken for a retry. Complete, kept forever: the same command id gets its first answer however long ago
 //!   it was sent. Read on lookup, never loaded whole.
 //! - `tips`: the last event of every aggregate (sequence, version, digest), for the
 //!   expected-sequence check and the chain of the next append.
@@ -28,10 +28,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the snapshot's encoding or the tables change: an older file is rebuilt.
-pub const FORMAT: u64 = 1;
+/// 2: a command id's row names its actor.
+pub const FORMAT: u64 = 2;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-const COMMANDS: TableDefinition<&str, (u64, &str)> = TableDefinition::new("commands");
+const COMMANDS: TableDefinition<&str, (u64, &str, &str)> = TableDefinition::new("commands");
 const TIPS: TableDefinition<&str, (u64, u64, [u8; 32])> = TableDefinition::new("tips");
 
 const IDENTITY: &str = "identity";
@@ -55,10 +56,20 @@ pub struct Snapshot {
     pub bytes: Vec<u8>,
 }
 
+/// The first event recorded under a command id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstEvent {
+    pub sequence: u64,
+    pub event: String,
+    /// Who sent the command: a person's id, or `service:<name>`.
+    pub actor: String,
+}
+
 /// What one flush writes.
 #[derive(Debug, Default)]
 pub struct Pending {
-    pub commands: BTreeMap<CommandId, (u64, &'static str)>,
+    /// Command id: (stream sequence, event type, actor as in [`FirstEvent`]).
+    pub commands: BTreeMap<CommandId, (u64, &'static str, String)>,
     pub tips: BTreeMap<String, Tip>,
 }
 
@@ -164,13 +175,13 @@ impl StateFile {
         })
     }
 
-    /// The first answer recorded for a command id.
-    pub fn command(&self, id: &CommandId) -> Result<Option<(u64, String)>, StateFileError> {
+    /// The first event recorded under a command id.
+    pub fn command(&self, id: &CommandId) -> Result<Option<FirstEvent>, StateFileError> {
         self.read(|txn| {
             let table = txn.open_table(COMMANDS)?;
             Ok(table.get(id.as_str())?.map(|v| {
-                let (sequence, event) = v.value();
-                (sequence, event.to_owned())
+                let (sequence, event, actor) = v.value();
+                FirstEvent { sequence, event: event.to_owned(), actor: actor.to_owned() }
             }))
         })
     }
@@ -196,9 +207,9 @@ impl StateFile {
         self.write(|txn| {
             {
                 let mut commands = txn.open_table(COMMANDS)?;
-                for (id, (sequence, event)) in &pending.commands {
+                for (id, (sequence, event, actor)) in &pending.commands {
                     if commands.get(id.as_str())?.is_none() {
-                        commands.insert(id.as_str(), (*sequence, *event))?;
+                        commands.insert(id.as_str(), (*sequence, *event, actor.as_str()))?;
                     }
                 }
             }
@@ -243,17 +254,18 @@ mod tests {
         assert_eq!(reset, None);
         let id = CommandId::new("c1").expect("id");
         let mut pending = Pending::default();
-        pending.commands.insert(id.clone(), (5, "task-assigned"));
+        pending.commands.insert(id.clone(), (5, "task-assigned", "hoa".into()));
         pending.tips.insert("task/t1".into(), tip(5));
         file.flush(&pending, Some(&Snapshot { through: 5, bytes: vec![1, 2] })).expect("flush");
         // Re-applied after a restart from an earlier snapshot: the first answer stays.
-        pending.commands.insert(id.clone(), (9, "task-completed"));
+        pending.commands.insert(id.clone(), (9, "task-completed", "hoa".into()));
         pending.tips.insert("task/t1".into(), tip(9));
         file.flush(&pending, None).expect("flush");
         drop(file);
         let (file, reset) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("reopen");
         assert_eq!(reset, None, "the same log: kept");
-        assert_eq!(file.command(&id).expect("read"), Some((5, "task-assigned".into())));
+        let first = FirstEvent { sequence: 5, event: "task-assigned".into(), actor: "hoa".into() };
+        assert_eq!(file.command(&id).expect("read"), Some(first));
         assert_eq!(file.tip("task/t1").expect("read"), Some(tip(9)));
         assert_eq!(
             file.snapshot().expect("read"),
@@ -267,7 +279,7 @@ mod tests {
         let path = dir.path().join("tasks.redb");
         let (file, _) = StateFile::open(&path, &identity("PAR_EVENTS")).expect("open");
         let mut pending = Pending::default();
-        pending.commands.insert(CommandId::new("c1").expect("id"), (5, "x"));
+        pending.commands.insert(CommandId::new("c1").expect("id"), (5, "x", "hoa".into()));
         file.flush(&pending, Some(&Snapshot { through: 5, bytes: vec![1] })).expect("flush");
         drop(file);
         let (file, reset) = StateFile::open(&path, &identity("OTHER")).expect("reopen");
