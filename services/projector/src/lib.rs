@@ -69,6 +69,8 @@ pub struct Config {
     pub batch_events_max: usize,
     /// The provinces whose events this projector applies and whose queries it answers.
     pub owns: split::Owns,
+    /// How many queries of one kind it answers at once ([`queries::QUERIES_IN_FLIGHT_MAX`]).
+    pub queries_in_flight_max: usize,
 }
 
 impl Config {
@@ -79,6 +81,7 @@ impl Config {
             stream: StreamSettings::default(),
             batch_events_max: BATCH_EVENTS_MAX,
             owns: split::Owns::Everything,
+            queries_in_flight_max: queries::QUERIES_IN_FLIGHT_MAX,
         }
     }
 }
@@ -293,6 +296,7 @@ pub async fn run(
         client,
         store.clone(),
         config.owns.clone(),
+        config.queries_in_flight_max,
         status_rx,
         health.clone(),
         caught_up,

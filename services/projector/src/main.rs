@@ -25,6 +25,12 @@ struct Cli {
     /// their queries, passing the others' to their owners. Every province needs an owner.
     #[arg(long, env = "PAR_PROJECTOR_PROVINCES", global = true, value_parser = reform_projector::split::Owns::parse)]
     provinces: Option<reform_projector::split::Owns>,
+    /// How many queries of one kind it answers at once; one more is answered `unavailable` at
+    /// once. People's queries and other projectors' each have this many.
+    #[arg(long, env = "PAR_PROJECTOR_QUERIES_IN_FLIGHT", global = true,
+          default_value_t = reform_projector::queries::QUERIES_IN_FLIGHT_MAX,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    queries_in_flight: usize,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -65,6 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::new(cli.db.clone());
     config.consumer = cli.consumer.clone();
     config.owns = cli.provinces.clone().unwrap_or_default();
+    config.queries_in_flight_max = cli.queries_in_flight;
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             let client = edge::connect(&cli.nats_url).await?;

@@ -46,6 +46,12 @@ pub const SUBJECT_STATUS: &str = "par.view.status";
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest query request read.
 pub const QUERY_BYTES_MAX: usize = 16 * 1024;
+/// The most queries of one kind (people's, or other projectors' on the owner subjects) a
+/// projector answers at once. One more is answered `unavailable` at once rather than queued: a
+/// flood would otherwise grow the projector's memory, and the blocking pool's queue, without
+/// bound. Owner queries have their own allowance because they never wait on another projector,
+/// so people's queries passed on to an owner cannot starve the owner's answers.
+pub const QUERIES_IN_FLIGHT_MAX: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

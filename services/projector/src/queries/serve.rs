@@ -32,6 +32,31 @@ pub(crate) fn within_limit(bytes: Vec<u8>, max_payload: usize) -> Vec<u8> {
     invalid(message)
 }
 
+/// Counts the queries in flight, up to a bound.
+#[derive(Debug, Clone)]
+pub(crate) struct Gate {
+    permits: Arc<tokio::sync::Semaphore>,
+    max: usize,
+}
+
+impl Gate {
+    pub(crate) fn new(max: usize) -> Gate {
+        Gate { permits: Arc::new(tokio::sync::Semaphore::new(max)), max }
+    }
+
+    /// A place for one more query, held until dropped; or, when all are taken, the answer that
+    /// says so.
+    pub(crate) fn enter(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Vec<u8>> {
+        self.permits.clone().try_acquire_owned().map_err(|_| {
+            let message = format!(
+                "the projector is answering {} queries at once, its most; ask again in a moment",
+                self.max
+            );
+            reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message })
+        })
+    }
+}
+
 pub(crate) fn invalid(message: String) -> Vec<u8> {
     reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
 }
@@ -88,6 +113,7 @@ pub async fn serve(
     client: async_nats::Client,
     store: Arc<Store>,
     owns: crate::split::Owns,
+    queries_in_flight_max: usize,
     status: watch::Receiver<u64>,
     health: reform_shared::service::health::HealthCell,
     ready: impl Future<Output = ()>,
@@ -119,6 +145,8 @@ pub async fn serve(
     tokio::pin!(shutdown);
     tokio::pin!(ready);
     let mut views_served = false;
+    let (people_gate, owner_gate) =
+        (Gate::new(queries_in_flight_max), Gate::new(queries_in_flight_max));
     loop {
         tokio::select! {
             () = &mut shutdown => break,
@@ -162,9 +190,24 @@ pub async fn serve(
                     let _ = reform_shared::reply::send_bytes(&request, bytes).await;
                     continue;
                 }
+                // The status is one number: never turned away.
+                let place = match subject {
+                    SUBJECT_STATUS => None,
+                    OWNER_PREFIX => Some(owner_gate.enter()),
+                    _ => Some(people_gate.enter()),
+                };
+                let place = match place.transpose() {
+                    Ok(place) => place,
+                    Err(busy) => {
+                        tracing::warn!(subject, "a query turned away: too many in flight");
+                        let _ = reform_shared::reply::send_bytes(&request, busy).await;
+                        continue;
+                    }
+                };
                 let router = router.clone();
                 let status = status.clone();
                 tokio::spawn(async move {
+                    let _place = place;
                     let bytes = if subject == SUBJECT_STATUS {
                         reply(&Answer::Ok(Found { view: Status { applied_through: *status.borrow() } }))
                     } else if subject == OWNER_PREFIX {
@@ -182,4 +225,23 @@ pub async fn serve(
     }
     let _ = service.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_over_the_allowance_is_turned_away_at_once_and_its_place_comes_back() {
+        let gate = Gate::new(2);
+        let first = gate.enter().expect("first");
+        let _second = gate.enter().expect("second");
+        let busy = gate.enter().expect_err("a third at once");
+        let answer: Answer<()> = serde_json::from_slice(&busy).expect("an answer");
+        let Answer::Failed { kind, message } = answer else { panic!("not a failure") };
+        assert_eq!(kind, FailureKind::Unavailable);
+        assert!(message.contains("answering 2 queries at once"), "{message}");
+        drop(first);
+        gate.enter().expect("a place again once one is answered");
+    }
 }
