@@ -295,8 +295,7 @@ pub async fn run(
     let queries = tokio::spawn(queries::serve(
         client,
         store.clone(),
-        config.owns.clone(),
-        config.queries_in_flight_max,
+        config.clone(),
         status_rx,
         health.clone(),
         caught_up,

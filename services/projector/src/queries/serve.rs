@@ -108,17 +108,17 @@ const VIEW_ENDPOINTS: [(&str, &str); 8] = [
 ];
 
 /// Serves the queries until `shutdown` resolves: the status at once, the views once `ready`
-/// resolves.
+/// resolves. Of `config`, the provinces it owns and its allowance of queries in flight.
 pub async fn serve(
     client: async_nats::Client,
     store: Arc<Store>,
-    owns: crate::split::Owns,
-    queries_in_flight_max: usize,
+    config: crate::Config,
     status: watch::Receiver<u64>,
     health: reform_shared::service::health::HealthCell,
     ready: impl Future<Output = ()>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), crate::Error> {
+    let crate::Config { owns, queries_in_flight_max, .. } = config;
     let register = |e: async_nats::Error| crate::Error::Register(e);
     let service = client
         .service_builder()
@@ -242,6 +242,6 @@ mod tests {
         assert_eq!(kind, FailureKind::Unavailable);
         assert!(message.contains("answering 2 queries at once"), "{message}");
         drop(first);
-        gate.enter().expect("a place again once one is answered");
+        let _again = gate.enter().expect("a place again once one is answered");
     }
 }
