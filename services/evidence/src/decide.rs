@@ -75,6 +75,8 @@ pub struct State {
     /// The criterion codes of every framework published for each kind of unit.
     pub criteria: BTreeMap<UnitKind, BTreeSet<CriterionCode>>,
     pub evidence: BTreeMap<EvidenceId, Attached>,
+    /// The digest of every file an event names: stored in the bucket already.
+    pub files: BTreeSet<Sha256>,
 }
 
 impl State {
@@ -85,6 +87,7 @@ impl State {
             tasks: BTreeMap::new(),
             criteria: BTreeMap::new(),
             evidence: BTreeMap::new(),
+            files: BTreeSet::new(),
         }
     }
 }
@@ -104,15 +107,22 @@ impl Decider for State {
         crate::verify::verify(services, command)
     }
 
-    /// Two attaches of one file go to separate rounds: the second finds the file the first
-    /// stored, instead of both storing it at once (the object store would take the second put
-    /// for a replacement, and wait on a purge the broker refuses).
+    /// Two attaches of one file the log does not name yet go to separate rounds: the second
+    /// finds the file the first stored, instead of both storing it at once (the object store
+    /// would take the second put for a replacement, and wait on a purge the broker refuses). A
+    /// file already named is only read, so its attaches go together.
     fn batch_keys(&self, event: &Event) -> Vec<String> {
         match event {
-            Event::EvidenceAttached { sha256, .. } => vec![format!("file:{}", hex::encode(sha256))],
+            Event::EvidenceAttached { sha256, .. } if !self.files.contains(sha256) => {
+                vec![format!("file:{}", hex::encode(sha256))]
+            }
             _ => Vec::new(),
         }
     }
+
+    /// The file is read and stored between deciding and appending: time in which a right may
+    /// be taken away.
+    const BEFORE_APPEND_WAITS: bool = true;
 
     fn directory(&self) -> &Directory {
         &self.directory
@@ -144,6 +154,7 @@ impl Decider for State {
                     rejected: None,
                 };
                 self.evidence.entry(evidence.clone()).or_insert(attached);
+                self.files.insert(*sha256);
             }
             Event::EvidenceRejected { evidence, reason, .. } => {
                 if let Some(attached) = self.evidence.get_mut(evidence) {

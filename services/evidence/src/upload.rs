@@ -1,9 +1,9 @@
 //! How a file's bytes reach the evidence service: a client may not write the evidence bucket
 //! (the broker lets only the evidence service do that), so it stages the file in the upload
 //! stream [`STREAM`], as chunks on `par.upload.<sha256>.<upload id>`, and names the upload in
-//! its signed attach command. Before deciding the attach, the service reads the staged chunks
-//! back and checks size and digest; once the attach is accepted, it stores the file under its
-//! digest ([`crate::verify`]).
+//! its signed attach command. Once the attach is decided and permitted, the service reads the
+//! staged chunks back, checks size and digest, and stores the file under its digest
+//! ([`crate::verify`]).
 //!
 //! The stream keeps chunks for [`UPLOAD_MAX_AGE`] and at most [`UPLOAD_STREAM_BYTES`], oldest
 //! dropped first: staging is a waiting room, never a second store. Clients may publish there

@@ -371,7 +371,10 @@ impl<D: Decider> Runtime<D> {
             }
         }
         let chosen = self.prepared(chosen).await;
-        let mut settled = self.append_all(chosen).await;
+        let mut settled = match self.decided_again(chosen).await {
+            Ok(chosen) => self.append_all(chosen).await,
+            Err(e) => Err(e),
+        };
         if settled.is_ok() && recheck {
             settled = self.catch_up_to_head().await;
         }
@@ -407,7 +410,6 @@ impl<D: Decider> Runtime<D> {
         Ok(event)
     }
 
-    /// Appends the round's events at once, waits until the state has applied them, answers.
     /// Runs the I/O of every decided command at once ([`Decider::before_append`]); answers
     /// those it fails and returns the rest, ready to append.
     async fn prepared(&mut self, chosen: Vec<Decided<D>>) -> Vec<Decided<D>> {
@@ -427,6 +429,37 @@ impl<D: Decider> Runtime<D> {
         ready
     }
 
+    /// After I/O that may have taken a while ([`Decider::BEFORE_APPEND_WAITS`]): catches up
+    /// with the log's head and decides each command again, answering those now turned down.
+    /// A failure to catch up answers them all `unavailable`.
+    async fn decided_again(
+        &mut self,
+        chosen: Vec<Decided<D>>,
+    ) -> Result<Vec<Decided<D>>, ServiceError> {
+        if !D::BEFORE_APPEND_WAITS || chosen.is_empty() {
+            return Ok(chosen);
+        }
+        if let Err(e) = self.catch_up_to_head().await {
+            let reply = failed(FailureKind::Unavailable, e.to_string());
+            for d in &chosen {
+                respond(&d.waiting.reply_to, &reply).await;
+            }
+            return Err(e);
+        }
+        let mut ready = Vec::with_capacity(chosen.len());
+        for d in chosen {
+            match self.decide(&d.waiting) {
+                Ok(event) => ready.push(Decided { waiting: d.waiting, event }),
+                Err((kind, message)) => {
+                    tracing::info!(service = D::NAME, command_id = %d.waiting.request.command_id, %message, ?kind, "turned down after its I/O");
+                    respond(&d.waiting.reply_to, &failed(kind, message)).await;
+                }
+            }
+        }
+        Ok(ready)
+    }
+
+    /// Appends the round's events at once, waits until the state has applied them, answers.
     async fn append_all(&mut self, chosen: Vec<Decided<D>>) -> Result<(), ServiceError> {
         if chosen.is_empty() {
             return Ok(());
@@ -475,11 +508,21 @@ impl<D: Decider> Runtime<D> {
             Ok(outcome) => {
                 let duplicate = matches!(outcome, AppendOutcome::Duplicate { .. });
                 // The broker dropped it as a copy of a message with its id: another sender's
-                // command under the same id, appended a moment before, is not this one.
-                if let Some(taken @ Reply::Failed { .. }) =
-                    duplicate.then(|| self.state.first_answer(command_id, actor)).flatten()
-                {
-                    return taken;
+                // command under the same id, appended a moment before, is not this one; and
+                // one this service has not read yet cannot be told apart, so it is not
+                // called recorded (a retry, once read, gets the right answer).
+                if duplicate {
+                    match self.state.first_answer(command_id, actor) {
+                        Some(taken @ Reply::Failed { .. }) => return taken,
+                        Some(Reply::Ok(_)) => {}
+                        None => {
+                            let message = format!(
+                                "the log holds a message with command id {command_id} that this \
+                                 service has not read yet; send the command again"
+                            );
+                            return failed(FailureKind::Unavailable, message);
+                        }
+                    }
                 }
                 let sequence = outcome.sequence();
                 tracing::info!(service = D::NAME, %command_id, %unit, aggregate = %aggregate.chain_key(), sequence, event, duplicate, "appended");

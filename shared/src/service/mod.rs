@@ -93,6 +93,11 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
         std::future::ready(Ok(()))
     }
 
+    /// Whether [`before_append`](Decider::before_append) can take long (it reads or writes
+    /// outside the log). The runtime then reads the log's head again after it and decides once
+    /// more before appending, so a key revoked or an access withdrawn meanwhile counts.
+    const BEFORE_APPEND_WAITS: bool = false;
+
     /// Keys, besides the event's aggregate, that two commands of one batch must not share.
     /// Commands of a batch are decided on the same state, so a decision that relies on
     /// something *another* aggregate's command could make false (an id being unused, the
@@ -163,8 +168,8 @@ impl ServiceError {
 #[derive(Debug, Clone, Default)]
 pub struct ServiceConfig {
     pub stream: StreamSettings,
-    /// Where the runtime reports its reader's health; a service with a second endpoint (the
-    /// evidence gate) passes the same cell to it, so both publish it in their stats.
+    /// Where the runtime reports its reader's health, which it publishes in the service's
+    /// stats; the caller keeps a clone to read it too.
     pub health: health::HealthCell,
     /// The service's state file ([`statefile`]): with one, a restart resumes from the last
     /// snapshot and the command-id table lives on disk; without, the state is rebuilt from

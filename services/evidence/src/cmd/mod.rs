@@ -27,7 +27,7 @@ pub enum Command {
 
 impl Command {
     /// The event the command records, or why not: pure, "now" in the context. The file an
-    /// attach names was checked before ([`crate::verify`]).
+    /// attach names is checked after, if the attach is permitted ([`crate::verify`]).
     pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         match self {
             Command::Attach(c) => c.decide(s, context),
