@@ -36,11 +36,22 @@ pub async fn page(
             .await?;
     let evidence =
         queries::evidence(&app.client, &EvidenceQuery { unit: unit.clone(), year, as_of }).await?;
-    let mut trend = Vec::new();
-    for y in dir.framework_years.iter().copied().filter(|y| *y <= year) {
-        let p =
-            queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year: y, as_of }).await?;
-        trend.push((y, final_total(&p.scores)));
+    // The years before this one, asked at once (one round trip, not one per year); this year's
+    // is the view above.
+    let earlier: Vec<u16> = dir.framework_years.iter().copied().filter(|y| *y < year).collect();
+    let asks = earlier.iter().map(|&y| {
+        let q = UnitQuery { unit: unit.clone(), year: y, as_of };
+        let client = app.client.clone();
+        async move { queries::unit(&client, &q).await }
+    });
+    let mut trend: Vec<(u16, Option<u64>)> = futures::future::try_join_all(asks)
+        .await?
+        .iter()
+        .zip(&earlier)
+        .map(|(p, &y)| (y, final_total(&p.scores)))
+        .collect();
+    if dir.framework_years.contains(&year) {
+        trend.push((year, final_total(&progress.scores)));
     }
     let digest = super::digest::of(&app, &view, &unit).await?;
     let path = format!("/units/{unit}");
