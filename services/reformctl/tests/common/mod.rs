@@ -27,7 +27,15 @@ pub fn reformctl(url: &str, args: &[&str]) -> std::process::Output {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+    free_ports(1)[0]
+}
+
+/// `n` free ports, all different: each is held until all are picked (ports picked one after
+/// another and let go can repeat, and a node given a taken port never listens).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<std::net::TcpListener> =
+        (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("port")).collect();
+    held.iter().map(|l| l.local_addr().expect("addr").port()).collect()
 }
 
 /// A small deterministic generator (xorshift64*), so a chaos run is repeatable from its seed.
@@ -445,6 +453,8 @@ pub struct Node {
     pub port: u16,
     pub netns: Option<String>,
     config: PathBuf,
+    /// The node's own log, quoted when it fails to start.
+    log: PathBuf,
     child: Option<Child>,
 }
 
@@ -474,6 +484,16 @@ impl Node {
         self.child = Some(child);
         let deadline = Instant::now() + NODE_WAIT;
         while std::net::TcpStream::connect((self.host.as_str(), self.port)).is_err() {
+            let exited = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            if let Some(status) = exited {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(10).collect();
+                panic!(
+                    "{} exited ({status}) before listening; the end of its log:\n{}",
+                    self.name,
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
             assert!(Instant::now() < deadline, "{} did not listen", self.name);
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -496,9 +516,9 @@ impl Drop for Node {
 /// The deploy configs with this run's hosts, ports and directories substituted (node `i`
 /// listens on `hosts[i]`, in `netns[i]` when given).
 pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>) -> Vec<Node> {
-    let client: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let cluster: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let http: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let ports = free_ports(9);
+    let (client, rest) = ports.split_at(3);
+    let (cluster, http) = rest.split_at(3);
     CONFIGS
         .iter()
         .enumerate()
@@ -525,7 +545,8 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
                 &format!("\"/var/lib/reform-tracker/nats-n{}\"", i + 1),
                 &format!("{store:?}"),
             );
-            text.push_str(&format!("log_file: {:?}\n", dir.join(format!("n{}.log", i + 1))));
+            let log = dir.join(format!("n{}.log", i + 1));
+            text.push_str(&format!("log_file: {log:?}\n"));
             assert!(!text.contains("/var/lib"), "a path was not substituted:\n{text}");
             let config = dir.join(format!("n{}.conf", i + 1));
             std::fs::write(&config, text).expect("config");
@@ -535,6 +556,7 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
                 port: client[i],
                 netns: netns.map(|ns| ns[i].clone()),
                 config,
+                log,
                 child: None,
             }
         })
