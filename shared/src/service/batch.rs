@@ -197,9 +197,9 @@ impl<D: Decider> Ledger<D> {
 }
 
 /// A command waiting for its answer.
-struct Waiting<D: Decider> {
+struct Waiting<C> {
     reply_to: async_nats::service::Request,
-    request: Request<D::Command>,
+    request: Request<C>,
     context: Context,
     /// The signature over the request as received; it goes into the event's envelope.
     signature: Signature,
@@ -208,8 +208,8 @@ struct Waiting<D: Decider> {
 }
 
 /// A decided command, with what its append needs.
-struct Decided<D: Decider> {
-    waiting: Waiting<D>,
+struct Decided<C> {
+    waiting: Waiting<C>,
     event: Event,
 }
 
@@ -333,8 +333,8 @@ impl<D: Decider> Runtime<D> {
     /// what is settled; returns the commands left for the next round.
     async fn round(
         &mut self,
-        waiting: VecDeque<Waiting<D>>,
-    ) -> Result<VecDeque<Waiting<D>>, ServiceError> {
+        waiting: VecDeque<Waiting<D::Command>>,
+    ) -> Result<VecDeque<Waiting<D::Command>>, ServiceError> {
         let mut next = VecDeque::new();
         let mut chosen = Vec::new();
         let mut taken = BTreeSet::new();
@@ -392,7 +392,7 @@ impl<D: Decider> Runtime<D> {
 
     /// Decides one command: its signer's key must be the actor's and valid, the decider must
     /// accept it, and the actor must be allowed to record the event it decided.
-    fn decide(&self, w: &Waiting<D>) -> Result<Event, (FailureKind, String)> {
+    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (FailureKind, String)> {
         let directory = self.state.decider.directory();
         let actor = &w.context.actor;
         let denied = |e: &dyn std::fmt::Display| (FailureKind::Denied, e.to_string());
@@ -412,7 +412,7 @@ impl<D: Decider> Runtime<D> {
 
     /// Runs the I/O of every decided command at once ([`Decider::before_append`]); answers
     /// those it fails and returns the rest, ready to append.
-    async fn prepared(&mut self, chosen: Vec<Decided<D>>) -> Vec<Decided<D>> {
+    async fn prepared(&mut self, chosen: Vec<Decided<D::Command>>) -> Vec<Decided<D::Command>> {
         let runs =
             chosen.iter().map(|d| D::before_append(&self.services, &d.waiting.request.command));
         let outcomes = futures::future::join_all(runs).await;
@@ -434,8 +434,8 @@ impl<D: Decider> Runtime<D> {
     /// A failure to catch up answers them all `unavailable`.
     async fn decided_again(
         &mut self,
-        chosen: Vec<Decided<D>>,
-    ) -> Result<Vec<Decided<D>>, ServiceError> {
+        chosen: Vec<Decided<D::Command>>,
+    ) -> Result<Vec<Decided<D::Command>>, ServiceError> {
         if !D::BEFORE_APPEND_WAITS || chosen.is_empty() {
             return Ok(chosen);
         }
@@ -460,7 +460,7 @@ impl<D: Decider> Runtime<D> {
     }
 
     /// Appends the round's events at once, waits until the state has applied them, answers.
-    async fn append_all(&mut self, chosen: Vec<Decided<D>>) -> Result<(), ServiceError> {
+    async fn append_all(&mut self, chosen: Vec<Decided<D::Command>>) -> Result<(), ServiceError> {
         if chosen.is_empty() {
             return Ok(());
         }
@@ -496,7 +496,7 @@ impl<D: Decider> Runtime<D> {
 
     fn reply_for(
         &self,
-        waiting: &Waiting<D>,
+        waiting: &Waiting<D::Command>,
         aggregate: &Aggregate,
         event: &'static str,
         outcome: Result<AppendOutcome, AppendError>,

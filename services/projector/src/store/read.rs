@@ -138,14 +138,18 @@ impl Store {
         Ok(out)
     }
 
-    /// The provinces: the units with no parent, in id order.
+    /// The provinces: the units with no parent, in id order, from the `roots` index.
     pub fn provinces(&self) -> Result<Vec<UnitId>, StoreError> {
-        let mut out: Vec<UnitId> = self
-            .unit_parents()?
-            .into_iter()
-            .filter_map(|(unit, parent)| parent.is_none().then_some(unit))
-            .collect();
-        out.sort();
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        let mut out = Vec::new();
+        for unit in r.roots()? {
+            // A unit added again under a parent (only a damaged log has one) is no province.
+            if r.unit(&unit, &mut state)?.is_some_and(|rec| rec.parent.is_none()) {
+                out.push(unit);
+            }
+        }
         Ok(out)
     }
 
