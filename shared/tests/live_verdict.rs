@@ -18,7 +18,7 @@ async fn whole(broker: &Broker) -> Verdict {
 async fn the_live_verdict_equals_a_whole_verify_at_every_look() {
     let broker = Broker::start().await;
     let appender = broker.appender().await;
-    let mut live = LiveVerdict::new();
+    let mut live = LiveVerdict::new(Verifier::new);
     assert_eq!(live.refresh(&broker.js).await.expect("empty log"), whole(&broker).await);
 
     append_all(
@@ -75,7 +75,7 @@ async fn a_look_cut_short_resumes_where_it_stopped() {
         loaded_message(&id, on, unit(&id, "Đơn vị", UnitKind::Division, None))
     });
     publish_all(&broker.js, units).await;
-    let mut live = LiveVerdict::new();
+    let mut live = LiveVerdict::new(Verifier::new);
     let mut cut_short = 0;
     let mut deadline = std::time::Duration::from_millis(1);
     loop {

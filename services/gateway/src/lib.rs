@@ -21,6 +21,7 @@ mod pages;
 
 use axum::routing::get;
 use axum::Router;
+use reform_shared::audit::read::LiveVerdict;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,7 +50,7 @@ pub struct App {
 
 impl App {
     pub fn new(client: async_nats::Client) -> Arc<Self> {
-        Arc::new(App { client, verdict: Mutex::new(Default::default()) })
+        Arc::new(App { client, verdict: Mutex::new(LiveVerdict::new(reform_audit::verifier)) })
     }
 
     pub fn js(&self) -> async_nats::jetstream::Context {

@@ -141,7 +141,12 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         let message = message?;
         let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
         let subject = message.subject.to_string();
-        batch.push(Message { sequence, subject, payload: message.payload.to_vec() });
+        batch.push(Message {
+            sequence,
+            subject,
+            payload: message.payload.to_vec(),
+            stored_at: None,
+        });
         read += 1;
         if batch.len() == 8192 || read == n {
             verifier.check_all(&batch, |_| None);
@@ -198,6 +203,6 @@ fn synthetic(n: u64) -> Vec<Message> {
         .collect();
     chained_log(drafts)
         .into_iter()
-        .map(|(sequence, subject, payload)| Message { sequence, subject, payload })
+        .map(|(sequence, subject, payload)| Message { sequence, subject, payload, stored_at: None })
         .collect()
 }

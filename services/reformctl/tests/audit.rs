@@ -65,6 +65,8 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
         serde_json::from_str(text.lines().next().expect("line")).expect("json");
     assert_eq!(first["sequence"], 1);
     assert_eq!(first["envelope"]["chain"]["version"], 1);
+    // The broker's time of storing it, beside the service's recorded time, for the clock check.
+    assert!(first["stored_at_ms"].as_i64().is_some_and(|ms| ms > 1_700_000_000_000), "{first}");
 
     let again = reformctl(&url, &["audit", "verify", "--allow-unsigned", "--export", &export_text]);
     assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
@@ -99,37 +101,149 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     assert_eq!(garbage.status.code(), Some(1), "a missing file is an error of its own");
 }
 
-/// An event forged by someone who can append (the services' broker user, or a copy of the
-/// store): its digest and chain link are right, because the appender makes them, but no valid
-/// signature of the person it names stands behind it. Verify, checking signatures, catches
-/// each, while the honest signed log around them passes.
+/// The command services of `up`, in-process, on `broker`, until the sender is dropped or sent.
+async fn command_services(
+    broker: &Broker,
+) -> (tokio::sync::watch::Sender<bool>, Vec<reformctl::up_services::Running>) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = reformctl::up::Shutdown::new(stopped);
+    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
+        .await
+        .expect("the log is there");
+    let services =
+        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
+    (stop, services)
+}
+
+/// A request as a client sends it, on 2016-03-01.
+fn request(command_id: &str, actor: &str, command: serde_json::Value) -> Vec<u8> {
+    let request = serde_json::json!({"command_id": command_id, "actor": actor,
+        "occurred_on": "2016-03-01", "command": command});
+    serde_json::to_vec(&request).expect("JSON")
+}
+
+/// What an insider appends: `event` in `actor`'s name, beside a signature they hold.
+fn forged(
+    command_id: &str,
+    actor: &str,
+    event: reform_shared::event::Event,
+    signature: Option<reform_shared::envelope::Signature>,
+) -> reform_shared::append::Draft {
+    use reform_shared::time::Timestamp;
+    let mut draft = draft(command_id, "2016-03-01", event);
+    draft.actor = reform_shared::envelope::Actor::Person(actor.parse().expect("id"));
+    draft.recorded_at = Timestamp::now();
+    draft.signature = signature;
+    draft
+}
+
+/// One criterion in each of the eight components, 1.1 to 8.1: 1.1 of 3.00 points, the
+/// others of 13.00 and 8.1 of 19.00, so the framework totals 100.00.
+fn criteria() -> serde_json::Value {
+    let components = [
+        "direction-and-management",
+        "institutional-reform",
+        "administrative-procedures",
+        "organisation",
+        "civil-service",
+        "public-finance",
+        "e-government",
+        "impact-on-people",
+    ];
+    let criteria = components.iter().enumerate().map(|(i, component)| {
+        let max = ["3.00", "13.00", "19.00"][i.min(1) + i / 7];
+        serde_json::json!({"code": format!("{}.1", i + 1), "component": component,
+            "title": "Tiêu chí", "max_points": max,
+            "survey_measured": false})
+    });
+    criteria.collect()
+}
+
+/// Appends `draft` as an insider with the services' credentials can: chained to its
+/// aggregate's last event like the appender does, but published with no message id, so the
+/// broker's de-duplication does not stop a command id used before.
+async fn insider_appends(broker: &Broker, draft: reform_shared::append::Draft) {
+    use reform_shared::envelope::ChainLink;
+    let aggregate = reform_shared::subject::Aggregate::of(&draft.event);
+    let appender = broker.appender().await;
+    let tip = appender.tip(&aggregate).await.expect("tip");
+    let link = match tip {
+        Some(tip) => ChainLink {
+            aggregate: aggregate.chain_key(),
+            version: tip.version + 1,
+            previous: tip.digest,
+        },
+        None => ChainLink::first(aggregate.chain_key()),
+    };
+    let (bytes, _) = reform_shared::codec::encode(&draft.into_envelope(link)).expect("encodes");
+    reform_shared::testkit::publish_all(&broker.js, [(aggregate.subject(), bytes)]).await;
+}
+
+fn appraisal(points: &str, stage: &str) -> serde_json::Value {
+    serde_json::json!({"type": "record-score", "unit": "sgd", "year": 2016, "criterion": "1.1",
+        "stage": stage, "points": points, "reason": "theo hồ sơ", "evidence": []})
+}
+
+/// An insider with the services' broker credentials appends events whose digest and chain are
+/// right (the appender makes them) beside real or stolen signatures. Verify decides every
+/// signed command again, so each forgery fails, named at its sequence with what differs, while
+/// the honest log, written by the real command services, passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verify_catches_events_forged_with_a_right_digest_and_chain_but_no_valid_signature() {
-    use reform_shared::event::{Access, Stage};
-    use reform_shared::testkit::signed_draft;
+async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_appends() {
+    use reform_shared::event::Stage;
+    use reform_shared::testkit::{key_of, send_raw_signed, signed_draft};
     let broker = Broker::start().await;
     let appender = broker.appender().await;
+    let genesis = signed_draft("g", "2016-01-01", genesis("admin"), "admin");
+    appender.append_next(genesis).await.expect("genesis");
+    let (stop, services) = command_services(&broker).await;
+    let send = |id: &str, actor: &str, command: serde_json::Value| {
+        let (client, bytes, actor, service) = (
+            broker.client.clone(),
+            request(id, actor, command.clone()),
+            actor.to_owned(),
+            match command["type"].as_str() {
+                Some("record-score" | "publish-framework") => "scoring",
+                _ => "directory",
+            },
+        );
+        async move { send_raw_signed(&client, service, &bytes, &actor).await }
+    };
+    let unit = |unit: &str, name: &str, kind: &str, parent: Option<&str>| {
+        serde_json::json!({"type": "add-unit", "unit": unit, "name": name, "kind": kind,
+            "parent": parent})
+    };
     let honest = [
-        signed_draft("g", "2016-01-01", genesis("admin"), "admin"),
-        signed_draft(
-            "c1",
-            "2016-01-01",
-            unit("sgd", "Sở Giáo dục", UnitKind::Department, None),
-            "admin",
+        ("u1", unit("st", "Tỉnh Sóc Trăng", "province", None)),
+        ("u2", unit("snv", "Sở Nội vụ", "department", Some("st"))),
+        ("u3", unit("sgd", "Sở Giáo dục và Đào tạo", "department", Some("st"))),
+        (
+            "p1",
+            serde_json::json!({"type": "register-person", "person": "hoa", "name": "Hoa",
+            "title": "Chuyên viên"}),
         ),
-        signed_draft("c2", "2016-01-01", person("hoa", "Hoa", ""), "admin"),
-        signed_draft("c3", "2016-01-01", key("hoa"), "admin"),
-        signed_draft("c4", "2016-01-01", grant("hoa", Access::Appraiser, Some("sgd")), "admin"),
-        signed_draft(
-            "c5",
-            "2016-03-01",
-            score("sgd", 2016, "1.1", Stage::Appraised, None, 250),
-            "hoa",
+        (
+            "k1",
+            serde_json::json!({"type": "register-key", "person": "hoa",
+            "key": key_of("hoa").public_key()}),
+        ),
+        (
+            "a1",
+            serde_json::json!({"type": "grant-access", "person": "hoa",
+            "access": "appraiser", "unit": "snv"}),
+        ),
+        (
+            "f1",
+            serde_json::json!({"type": "publish-framework", "year": 2016,
+            "unit_kind": "department", "source": "QĐ 2636/QĐ-BNV", "criteria": criteria()}),
         ),
     ];
-    for draft in honest {
-        appender.append_next(draft).await.expect("appended");
+    for (id, command) in honest {
+        let what = command.to_string();
+        send(id, "admin", command).await.unwrap_or_else(|e| panic!("{what}: {e}"));
     }
+    send("s1", "hoa", appraisal("2.50", "appraised")).await.expect("appraised");
+    send("s2", "hoa", appraisal("2.50", "final")).await.expect("final");
     let url = broker.server.url().to_owned();
     let verify = |url: String| async move {
         tokio::task::spawn_blocking(move || reformctl(&url, &["audit", "verify"]))
@@ -139,35 +253,86 @@ async fn verify_catches_events_forged_with_a_right_digest_and_chain_but_no_valid
     let pass = verify(url.clone()).await;
     let stdout = String::from_utf8_lossy(&pass.stdout).to_string();
     assert_eq!(pass.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("6 signed by their people"), "{stdout}");
+    assert!(stdout.contains("PASS: 10 messages") && stdout.contains("10 signed"), "{stdout}");
 
-    // A score set to 0 in hoa's name, unsigned.
-    let zero = score("sgd", 2016, "1.1", Stage::Final, Some(250), 0);
-    let mut unsigned = draft("f1", "2016-03-02", zero.clone());
-    unsigned.actor = reform_shared::envelope::Actor::Person("hoa".parse().expect("id"));
-    // The same, signed by someone whose key the directory does not know, in hoa's name.
-    let mut stranger = signed_draft("f2", "2016-03-02", zero.clone(), "mallory");
-    stranger.actor = reform_shared::envelope::Actor::Person("hoa".parse().expect("id"));
-    // hoa's own honest signature, lifted from another command onto a forged one.
-    let mut lifted = signed_draft("f3", "2016-03-02", zero, "hoa");
-    let earlier = score("sgd", 2016, "1.1", Stage::Appraised, None, 250);
-    lifted.signature = signed_draft("c5", "2016-03-01", earlier, "hoa").signature;
-    for forged in [unsigned, stranger, lifted] {
-        appender.append_next(forged).await.expect("the forger can append");
-    }
+    // 1. A request intercepted in flight (an impostor in the services' queue group): hoa asked
+    //    for a final 2.00; the insider records 2.99 beside her signature.
+    let asked = request("x1", "hoa", appraisal("2.00", "final"));
+    let signature = reform_shared::sign::sign(&key_of("hoa"), "par.cmd.scoring", &asked).ok();
+    let altered = score("sgd", 2016, "1.1", Stage::Final, Some(250), 299);
+    insider_appends(&broker, forged("x1", "hoa", altered, signature)).await;
+    // 2. A request the service refused (over the criterion's maximum), appended anyway.
+    let over = appraisal("99.00", "final");
+    let refused = send("x2", "hoa", over.clone()).await.expect_err("above the maximum");
+    assert!(refused.to_string().contains("99.00"), "{refused}");
+    let signed =
+        reform_shared::sign::sign(&key_of("hoa"), "par.cmd.scoring", &request("x2", "hoa", over))
+            .ok();
+    let above = score("sgd", 2016, "1.1", Stage::Final, Some(299), 9900);
+    insider_appends(&broker, forged("x2", "hoa", above, signed)).await;
+    // 3. The administrator's old signed request to register hoa's key, stapled to a key of
+    //    the insider's own.
+    let js = &broker.js;
+    let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await.expect("stream");
+    let record_at = |sequence: u64| {
+        let stream = stream.clone();
+        async move {
+            let raw = stream.get_raw_message(sequence).await.expect("stored");
+            reform_shared::codec::decode(&raw.payload).expect("decodes")
+        }
+    };
+    let registration = record_at(6).await;
+    assert_eq!(registration.envelope.command_id.as_str(), "k1");
+    let mallory = nkeys::KeyPair::new_user();
+    let theirs = reform_shared::event::Event::KeyRegistered {
+        person: "hoa".parse().expect("id"),
+        key: mallory.public_key(),
+    };
+    let stapled = forged("k1", "admin", theirs, registration.envelope.signature.clone());
+    insider_appends(&broker, stapled).await;
+    // 4. A score signed with that key in hoa's name.
+    let mine = request("x4", "hoa", appraisal("3.00", "final"));
+    let by_mallory = reform_shared::sign::sign(&mallory, "par.cmd.scoring", &mine).ok();
+    let full = score("sgd", 2016, "1.1", Stage::Final, Some(9900), 300);
+    insider_appends(&broker, forged("x4", "hoa", full, by_mallory)).await;
+    // 5. hoa's honest appraisal, appended a second time as it was.
+    let appraised = record_at(9).await;
+    let mut again = forged("s1", "hoa", appraised.envelope.event.clone(), None);
+    again.signature = appraised.envelope.signature.clone();
+    again.occurred_at = appraised.envelope.occurred_at;
+    again.recorded_at = appraised.envelope.recorded_at;
+    insider_appends(&broker, again).await;
+
     let fail = verify(url).await;
     let stdout = String::from_utf8_lossy(&fail.stdout).to_string();
     assert_eq!(fail.status.code(), Some(8), "{stdout}");
-    assert!(stdout.contains("sequence 7: score-changed by hoa carries no signature"), "{stdout}");
-    assert!(stdout.contains("sequence 8: score-changed by hoa:"), "{stdout}");
-    assert!(
-        stdout.contains("sequence 9: score-changed by hoa: the signed request names command id c5"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.lines().last().is_some_and(|l| l.starts_with("FAIL: 3 problems in 9 messages")),
-        "{stdout}"
-    );
+    let at = |sequence: u64, needle: &str| {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains(&format!("sequence {sequence}:")) && l.contains(needle)),
+            "sequence {sequence} should name {needle:?}:\n{stdout}"
+        );
+    };
+    at(11, "score-changed by hoa (command x1) is not what its signed command decides");
+    at(11, "its signed command decides score-changed with by \"hoa\", new \"2.00\"");
+    at(11, "but the log records score-changed with by \"hoi-dong\", new \"2.99\"");
+    at(12, "its signed command is refused on the log before it: 99.00");
+    at(13, "key-registered by admin (command k1) is not what its signed command decides");
+    // Decided again, the administrator's request registers a key hoa already has.
+    at(13, "its signed command is refused on the log before it: key");
+    at(13, "is already registered for hoa");
+    at(13, "command id k1 was already used by the event at sequence 6");
+    at(14, &mallory.public_key());
+    at(15, "command id s1 was already used by the event at sequence 9");
+    // Decided again on the log before it, the same request now replaces the appraisal of 2.50.
+    at(15, "its signed command decides score-changed with old \"2.50\"");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("FAIL: 7 problems in 15 messages"), "{stdout}");
+    let _ = stop.send(true);
+    for (_, handle) in services {
+        let _ = handle.await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

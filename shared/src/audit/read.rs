@@ -65,11 +65,14 @@ pub async fn for_each_message_after(
     let mut messages = consumer.messages().await.map_err(stream_error)?;
     while let Some(message) = messages.next().await {
         let message = message.map_err(stream_error)?;
-        let sequence = message.info().map_err(ReadError::Stream)?.stream_sequence;
+        let info = message.info().map_err(ReadError::Stream)?;
+        let sequence = info.stream_sequence;
+        let stored_at = i64::try_from(info.published.unix_timestamp_nanos() / 1_000_000).ok();
         each(Message {
             sequence,
             subject: message.subject.to_string(),
             payload: message.payload.to_vec(),
+            stored_at: stored_at.map(crate::time::Timestamp),
         });
         if sequence >= head {
             break;
@@ -149,16 +152,19 @@ async fn check_after(
 /// A refresh cut short (a broker error, a visitor who gave up) keeps what it checked: the next
 /// one resumes after the last message the verifier took, which is its own record, so nothing is
 /// checked twice.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LiveVerdict {
     verifier: Verifier,
+    /// A verifier as a check from the first message needs it (with every service's decider).
+    fresh: fn() -> Verifier,
     log: Option<crate::stream::LogIdentity>,
     skips: BTreeMap<u64, Skip>,
 }
 
 impl LiveVerdict {
-    pub fn new() -> Self {
-        Self::default()
+    /// A verdict kept with the verifiers `fresh` makes.
+    pub fn new(fresh: fn() -> Verifier) -> Self {
+        Self { verifier: fresh(), fresh, log: None, skips: BTreeMap::new() }
     }
 
     /// Checks what was appended since the last call and returns the verdict on the whole log.
@@ -168,7 +174,7 @@ impl LiveVerdict {
         let head = info.state.last_sequence;
         let log = crate::stream::LogIdentity::of(&info);
         if self.log.as_ref() != Some(&log) || head < self.through() || skips != self.skips {
-            *self = LiveVerdict { log: Some(log), skips, ..LiveVerdict::default() };
+            *self = LiveVerdict { log: Some(log), skips, ..LiveVerdict::new(self.fresh) };
         }
         let after = self.through();
         check_after(js, &mut self.verifier, after, head, &self.skips, |_| {}).await?;

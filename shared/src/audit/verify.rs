@@ -14,13 +14,21 @@
 //!   for it, the request names the event's command id, actor and business date, the key was
 //!   the actor's and valid at that point of the log, and the access table
 //!   ([`crate::access`]) allowed the actor to record the event; only a service records
-//!   a service's event. The directory this needs is the log's own, applied as the check goes.
+//!   a service's event. The directory this needs is the log's own, applied as the check goes;
+//! - what was recorded: with a [`Redecider`] (every service's decider), the signed request is
+//!   decided again on the state before the event and must give exactly the event in the log
+//!   ([`super::redecide`]);
+//! - its command id is used by no earlier event: one command, one event.
+//!
+//! An event that fails a check of who recorded it or what was recorded is not honoured: it is
+//! not applied to the state later events are checked against, as a service must not honour it.
 
+use super::redecide::{self, Redecider};
 use crate::codec;
 use crate::skips::Skip;
 use crate::subject::Aggregate;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One message of the log, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +36,14 @@ pub struct Message {
     pub sequence: u64,
     pub subject: String,
     pub payload: Vec<u8>,
+    /// When the broker stored it, by the broker's clock; `None` where it is not known (an
+    /// export written before exports kept it).
+    pub stored_at: Option<crate::time::Timestamp>,
 }
+
+/// How far a recorded time may run ahead of the broker's, for clocks kept by NTP on different
+/// machines; more is a clock that runs ahead, and every time it records is in the future.
+pub const CLOCK_AHEAD_MAX_MS: i64 = 5 * 60 * 1000;
 
 /// Something wrong, at a stream sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,6 +164,24 @@ pub struct Verifier {
     /// People's events whose signature and access checked, and those without a signature.
     signed: u64,
     unsigned_seen: u64,
+    /// Every service's decider, when the log is decided again ([`Verifier::redeciding`]).
+    redecider: Redecider,
+    /// The first sequence of every command id, by the id's digest (16 bytes of SHA-256: a
+    /// national log's ten million ids in a few hundred megabytes, with no collision to fear).
+    commands: HashMap<u128, u64>,
+}
+
+/// Where an event stands once its recorder is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// A person's event, signed, with a valid key and the access table's leave.
+    Signed,
+    /// A person's event without a signature, allowed by the verifier's setting.
+    Unsigned,
+    /// A service's own event.
+    Service,
+    /// Something is wrong with it: it is not honoured.
+    Problem,
 }
 
 impl Verifier {
@@ -159,6 +192,11 @@ impl Verifier {
     /// A verifier that counts people's unsigned events instead of failing them.
     pub fn allowing_unsigned() -> Self {
         Self { unsigned: Unsigned::Allowed, ..Self::default() }
+    }
+
+    /// Decides every person's signed event again with `redecider` (see [`super::redecide`]).
+    pub fn redeciding(self, redecider: Redecider) -> Self {
+        Self { redecider, ..self }
     }
 
     fn problem(&mut self, sequence: u64, what: String) {
@@ -277,8 +315,76 @@ impl Verifier {
             _ => {}
         }
         self.tips.insert(key, Tip { version: link.version, digest: record.digest, sequence: seq });
-        self.check_signer(seq, envelope, prepared.signed);
+        self.check_recorded_time(seq, envelope, message.stored_at);
+        let mut standing = self.check_signer(seq, envelope, prepared.signed);
+        if standing == Standing::Signed && !self.redecider.is_empty() {
+            if let Err(mismatch) = self.redecider.redecide(&record) {
+                self.problems.push(redecide::problem(seq, &record, &mismatch));
+                standing = Standing::Problem;
+            }
+        }
+        if !self.first_use(seq, &envelope.command_id) {
+            standing = Standing::Problem;
+        }
+        match standing {
+            Standing::Problem => return,
+            Standing::Signed => self.signed += 1,
+            Standing::Unsigned => self.unsigned_seen += 1,
+            Standing::Service => {}
+        }
         self.directory.apply(&envelope.event);
+        self.redecider.apply(&record);
+    }
+
+    /// A recorded time the broker's clock had not reached when it stored the message: the
+    /// recording service's clock ran ahead (a period closed before it ended, a "today" that was
+    /// not yet).
+    fn check_recorded_time(
+        &mut self,
+        seq: u64,
+        envelope: &crate::envelope::Envelope,
+        stored_at: Option<crate::time::Timestamp>,
+    ) {
+        let Some(stored_at) = stored_at else { return };
+        let ahead = envelope.recorded_at.0.saturating_sub(stored_at.0);
+        if ahead > CLOCK_AHEAD_MAX_MS {
+            let minutes = ahead / 60_000;
+            self.problem(
+                seq,
+                format!(
+                    "{} is recorded at {}, {minutes} minutes after the broker stored it at {}: \
+                     the recording clock runs ahead",
+                    envelope.event.type_name(),
+                    envelope.recorded_at.to_rfc3339(),
+                    stored_at.to_rfc3339()
+                ),
+            );
+        }
+    }
+
+    /// Whether this is the first event of `command_id`; a second is a problem naming the first.
+    fn first_use(&mut self, seq: u64, command_id: &crate::ids::CommandId) -> bool {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(command_id.as_str().as_bytes());
+        let mut first16 = [0u8; 16];
+        first16.copy_from_slice(&digest[..16]);
+        match self.commands.entry(u128::from_be_bytes(first16)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = *first.get();
+                self.problem(
+                    seq,
+                    format!(
+                        "command id {command_id} was already used by the event at sequence \
+                         {first}: one command records one event"
+                    ),
+                );
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(seq);
+                true
+            }
+        }
     }
 
     /// Who recorded the event, and whether they could (see the module doc).
@@ -287,7 +393,7 @@ impl Verifier {
         seq: u64,
         envelope: &crate::envelope::Envelope,
         signed: Option<Result<(), crate::sign::SignError>>,
-    ) {
+    ) -> Standing {
         use crate::access::{self, Days, Rule};
         use crate::envelope::Actor;
         let event = &envelope.event;
@@ -296,27 +402,30 @@ impl Verifier {
             Actor::Service(name) => {
                 if access::rule(event) != Rule::Service {
                     self.problem(seq, format!("the service {name:?} recorded {what}, which only a person may record, signed"));
+                    return Standing::Problem;
                 }
-                return;
+                return Standing::Service;
             }
             Actor::Person(person) => person,
         };
         let Some(signature) = &envelope.signature else {
-            match self.unsigned {
-                Unsigned::Allowed => self.unsigned_seen += 1,
-                Unsigned::Refused => self.problem(
-                    seq,
-                    format!("{what} by {person} carries no signature: no signed request stands behind it"),
-                ),
-            }
-            return;
+            return match self.unsigned {
+                Unsigned::Allowed => Standing::Unsigned,
+                Unsigned::Refused => {
+                    self.problem(
+                        seq,
+                        format!("{what} by {person} carries no signature: no signed request stands behind it"),
+                    );
+                    Standing::Problem
+                }
+            };
         };
         let occurred = envelope.occurred_at.vietnam_date();
         let recorded = envelope.recorded_at.vietnam_date();
         let signed = signed.unwrap_or_else(|| signed_request(envelope, person, signature));
         if let Err(e) = signed {
             self.problem(seq, format!("{what} by {person}: {e}"));
-            return;
+            return Standing::Problem;
         }
         let key_ok = match event {
             // The genesis registers its own key: it must be the one that signed it.
@@ -328,18 +437,18 @@ impl Verifier {
         };
         if let Err(e) = key_ok {
             self.problem(seq, format!("{what} by {person}: {e}"));
-            return;
+            return Standing::Problem;
         }
         let (Some(occurred), Some(recorded)) = (occurred, recorded) else {
             self.problem(seq, format!("{what} by {person}: its times are outside the calendar"));
-            return;
+            return Standing::Problem;
         };
         let days = Days { occurred, recorded };
         if let Err(e) = access::permits(&self.directory, person, event, days) {
             self.problem(seq, format!("the access table did not allow it: {e}"));
-            return;
+            return Standing::Problem;
         }
-        self.signed += 1;
+        Standing::Signed
     }
 
     pub fn finish(self) -> Verdict {
@@ -376,7 +485,12 @@ mod tests {
     fn log(drafts: Vec<Draft>) -> Vec<Message> {
         crate::testkit::chained_log(drafts)
             .into_iter()
-            .map(|(sequence, subject, payload)| Message { sequence, subject, payload })
+            .map(|(sequence, subject, payload)| Message {
+                sequence,
+                subject,
+                payload,
+                stored_at: None,
+            })
             .collect()
     }
 
@@ -425,6 +539,31 @@ mod tests {
             verdict.problems[0].what.contains("other than the one at sequence 4 (altered?)"),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn a_recorded_time_ahead_of_the_brokers_clock_is_named() {
+        let mut messages = honest();
+        // Recorded (by the drafts) at noon of their business day; stored by the broker then,
+        // except the last, stored 40 days before its service's clock said it was recorded.
+        for m in &mut messages {
+            let recorded = codec::decode(&m.payload).expect("decodes").envelope.recorded_at;
+            m.stored_at = Some(recorded);
+        }
+        let last = messages.last_mut().expect("five");
+        let recorded = last.stored_at.expect("set");
+        last.stored_at = Some(crate::time::Timestamp(recorded.0 - 40 * 86_400_000));
+        let verdict = verify(&messages);
+        assert_eq!(verdict.problems.len(), 1, "{verdict:?}");
+        assert_eq!(verdict.problems[0].sequence, 5);
+        assert!(
+            verdict.problems[0].what.starts_with("task-completed is recorded at 2016-03-31T12:00:00+07:00, 57600 minutes after the broker stored it at 2016-02-20T12:00:00+07:00"),
+            "{verdict:?}"
+        );
+        // Within the allowance for clocks on different machines, nothing is said.
+        let within = crate::time::Timestamp(recorded.0 - CLOCK_AHEAD_MAX_MS);
+        messages.last_mut().expect("five").stored_at = Some(within);
+        assert!(verify(&messages).passed);
     }
 
     #[test]
@@ -491,7 +630,12 @@ mod tests {
         let garbage = b"garbage published by hand".to_vec();
         messages.insert(
             2,
-            Message { sequence: 3, subject: "par.evt.tasks.x.task.zzz".into(), payload: garbage },
+            Message {
+                sequence: 3,
+                subject: "par.evt.tasks.x.task.zzz".into(),
+                payload: garbage,
+                stored_at: None,
+            },
         );
         let skip = Skip {
             sequence: 3,

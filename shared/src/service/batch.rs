@@ -18,7 +18,7 @@ use crate::envelope::{Actor, Record, Signature};
 use crate::event::Event;
 use crate::ids::CommandId;
 use crate::subject::{Aggregate, STREAM_NAME};
-use crate::time::{Date, Timestamp};
+use crate::time::Timestamp;
 use crate::{access, sign};
 use async_nats::jetstream;
 use std::collections::{BTreeSet, VecDeque};
@@ -292,7 +292,7 @@ impl<D: Decider> Runtime<D> {
                 }
             };
             let parsed = command::parse_json::<Request<D::Command>>(&message.payload)
-                .and_then(|request| Ok((context_of(&request, Timestamp::now())?, request)));
+                .and_then(|request| Ok((Context::of(&request, Timestamp::now())?, request)));
             match parsed {
                 Ok((context, request)) => {
                     let rechecked = false;
@@ -605,23 +605,6 @@ fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
         signature: Some(signature),
         event,
     }
-}
-
-/// The context of a request received at `recorded_at`; a business date in the future is
-/// refused here, for every service alike.
-fn context_of<C>(request: &Request<C>, recorded_at: Timestamp) -> Result<Context, String> {
-    if let Some(date) = request.occurred_on {
-        crate::time::check_not_future(date, recorded_at).map_err(|e| e.to_string())?;
-    }
-    let occurred_at = request.occurred_on.map_or(recorded_at, Timestamp::at_vietnam_noon);
-    let occurred_on = occurred_at.vietnam_date().unwrap_or_else(Date::today_in_vietnam);
-    Ok(Context {
-        command_id: request.command_id.clone(),
-        actor: request.actor.clone(),
-        occurred_at,
-        occurred_on,
-        recorded_at,
-    })
 }
 
 fn failed(kind: FailureKind, message: String) -> Reply {

@@ -127,6 +127,26 @@ pub struct Context {
     pub recorded_at: Timestamp,
 }
 
+impl Context {
+    /// The context of a request received at `recorded_at`, the same for the service that
+    /// decides it and the auditor who decides it again from the log; a business date in the
+    /// future is refused here, for every service alike.
+    pub fn of<C>(request: &command::Request<C>, recorded_at: Timestamp) -> Result<Self, String> {
+        if let Some(date) = request.occurred_on {
+            crate::time::check_not_future(date, recorded_at).map_err(|e| e.to_string())?;
+        }
+        let occurred_at = request.occurred_on.map_or(recorded_at, Timestamp::at_vietnam_noon);
+        let occurred_on = occurred_at.vietnam_date().unwrap_or_else(Date::today_in_vietnam);
+        Ok(Context {
+            command_id: request.command_id.clone(),
+            actor: request.actor.clone(),
+            occurred_at,
+            occurred_on,
+            recorded_at,
+        })
+    }
+}
+
 /// Why a service stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

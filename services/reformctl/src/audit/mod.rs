@@ -218,6 +218,10 @@ pub struct ExportLine {
     pub payload_hex: String,
     /// The envelope as decoded, for people and tools without Rust; `null` when unreadable.
     pub envelope: Option<serde_json::Value>,
+    /// When the broker stored it, in Unix milliseconds by the broker's clock (absent in
+    /// exports written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_at_ms: Option<i64>,
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
@@ -395,8 +399,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
             check_witnesses(checkpoint.as_ref(), &witnesses)?;
             let messages = read_export(&path)?;
-            let mut verifier =
-                if allow_unsigned { Verifier::allowing_unsigned() } else { Verifier::new() };
+            let mut verifier = if allow_unsigned {
+                reform_audit::verifier_allowing_unsigned()
+            } else {
+                reform_audit::verifier()
+            };
             let mut tree =
                 anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let bar = progress(messages.len() as u64);
@@ -420,8 +427,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
             let client = ctx.client().await?;
             let js = async_nats::jetstream::new(client);
-            let mut verifier =
-                if allow_unsigned { Verifier::allowing_unsigned() } else { Verifier::new() };
+            let mut verifier = if allow_unsigned {
+                reform_audit::verifier_allowing_unsigned()
+            } else {
+                reform_audit::verifier()
+            };
             let bar = std::cell::OnceCell::new();
             let info = verify_stream(
                 &js,
@@ -525,6 +535,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     subject: m.subject,
                     payload_hex: hex::encode(&m.payload),
                     envelope,
+                    stored_at_ms: m.stored_at.map(|t| t.0),
                 };
                 let result = serde_json::to_writer(&mut writer, &line)
                     .map_err(std::io::Error::other)
@@ -603,7 +614,13 @@ fn read_export(path: &std::path::Path) -> anyhow::Result<Vec<Message>> {
             kind: ExitKind::Invalid,
             message: format!("{} line {}: payload_hex is not hex: {e}", path.display(), n + 1),
         })?;
-        out.push(Message { sequence: parsed.sequence, subject: parsed.subject, payload });
+        let stored_at = parsed.stored_at_ms.map(reform_shared::time::Timestamp);
+        out.push(Message {
+            sequence: parsed.sequence,
+            subject: parsed.subject,
+            payload,
+            stored_at,
+        });
     }
     Ok(out)
 }

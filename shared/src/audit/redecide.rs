@@ -1,0 +1,177 @@
+//! Deciding every signed command again: what makes the log hold against an insider.
+//!
+//! A signature proves that a person asked for something; it does not prove that the event
+//! beside it is what they asked for. Someone with the services' broker credentials can append
+//! an event that staples a real signed request to another outcome (a final score of 99.99
+//! beside a request for 7.60, a key of their own beside an administrator's request to register
+//! someone else's). So the auditor runs each person's signed request through the same pure
+//! [`Decider::decide`] the service ran, on the state the log before the event gives, and
+//! requires the event in the log to be exactly the one it decides.
+//!
+//! Each service's decider is a [`Judge`] here. The state each judge keeps is the one the
+//! service keeps, built by the same `apply` from the same events; an event found forged is not
+//! applied (it is not honoured), so nothing decided after it can rest on it.
+
+use super::verify::Problem;
+use crate::command::{self, Request};
+use crate::envelope::{Actor, Record};
+use crate::event::Event;
+use crate::service::{Context, Decider};
+
+/// Why a signed event is not what its request decides.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    #[error("its signed request is not a {service} command: {detail}")]
+    Unreadable { service: &'static str, detail: String },
+    #[error("its signed request has no business time the service could have given it: {0}")]
+    Context(String),
+    #[error(
+        "its business time is {recorded}, but its signed request gives {decided} (the request's \
+         date, or the moment it was recorded)"
+    )]
+    BusinessTime { decided: String, recorded: String },
+    #[error("its signed command is refused on the log before it: {0}")]
+    Refused(String),
+    #[error("its signed command decides {decided}, but the log records {recorded}")]
+    Differs { decided: String, recorded: String },
+    #[error("no service decides commands sent to {0}")]
+    NoService(String),
+}
+
+/// One service's decider as the auditor runs it.
+pub trait Judge: Send + std::fmt::Debug {
+    /// The endpoint whose requests this judge decides (`par.cmd.<service>`).
+    fn endpoint(&self) -> String;
+    /// Applies an event of the log, as the service does.
+    fn apply(&mut self, record: &Record);
+    /// Decides the event's signed request again on the state before it.
+    fn redecide(&self, record: &Record, request: &[u8]) -> Result<(), Mismatch>;
+}
+
+/// A service's decider as a [`Judge`].
+#[derive(Debug)]
+pub struct Bench<D>(pub D);
+
+impl<D: Decider + std::fmt::Debug> Judge for Bench<D> {
+    fn endpoint(&self) -> String {
+        command::command_subject(D::NAME)
+    }
+
+    fn apply(&mut self, record: &Record) {
+        self.0.apply(record);
+    }
+
+    fn redecide(&self, record: &Record, request: &[u8]) -> Result<(), Mismatch> {
+        let envelope = &record.envelope;
+        let request: Request<D::Command> = serde_json::from_slice(request)
+            .map_err(|e| Mismatch::Unreadable { service: D::NAME, detail: e.to_string() })?;
+        let context = Context::of(&request, envelope.recorded_at).map_err(Mismatch::Context)?;
+        if context.occurred_at != envelope.occurred_at {
+            return Err(Mismatch::BusinessTime {
+                decided: context.occurred_at.to_rfc3339(),
+                recorded: envelope.occurred_at.to_rfc3339(),
+            });
+        }
+        let decided = self
+            .0
+            .decide(&request.command, &context)
+            .map_err(|refusal| Mismatch::Refused(refusal.to_string()))?;
+        if decided != envelope.event {
+            let (decided, recorded) = differences(&decided, &envelope.event);
+            return Err(Mismatch::Differs { decided, recorded });
+        }
+        Ok(())
+    }
+}
+
+/// Every service's judge: the auditor's copy of the command side.
+#[derive(Debug, Default)]
+pub struct Redecider {
+    judges: Vec<Box<dyn Judge>>,
+}
+
+impl Redecider {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a service's decider, in the state a fresh service starts in.
+    pub fn with(mut self, judge: impl Judge + 'static) -> Self {
+        self.judges.push(Box::new(judge));
+        self
+    }
+
+    /// Decides a person's signed event again; `Ok` for events no person signed.
+    pub fn redecide(&self, record: &Record) -> Result<(), Mismatch> {
+        let envelope = &record.envelope;
+        let (Actor::Person(_), Some(signature)) = (&envelope.actor, &envelope.signature) else {
+            return Ok(());
+        };
+        if matches!(envelope.event, Event::Genesis { .. }) {
+            return Ok(()); // no service decides it; the verifier checks its own rules
+        }
+        let Some(endpoint) = crate::sign::endpoint_of(&envelope.event) else {
+            return Ok(());
+        };
+        let judge = self.judges.iter().find(|j| j.endpoint() == endpoint);
+        let judge = judge.ok_or_else(|| Mismatch::NoService(endpoint.clone()))?;
+        judge.redecide(record, &signature.request)
+    }
+
+    /// Applies an event every service would apply.
+    pub fn apply(&mut self, record: &Record) {
+        self.judges.iter_mut().for_each(|j| j.apply(record));
+    }
+
+    /// Whether any service is judged: an empty redecider checks nothing.
+    pub fn is_empty(&self) -> bool {
+        self.judges.is_empty()
+    }
+}
+
+/// The two events side by side, only where they differ: `final score 7.60` against `99.99`
+/// reads better than two whole events.
+fn differences(decided: &Event, recorded: &Event) -> (String, String) {
+    if decided.type_name() != recorded.type_name() {
+        return (decided.type_name().to_owned(), recorded.type_name().to_owned());
+    }
+    let fields = |e: &Event| match serde_json::to_value(e) {
+        Ok(serde_json::Value::Object(outer)) => match outer.into_iter().next() {
+            Some((_, serde_json::Value::Object(inner))) => inner,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    };
+    let (a, b) = (fields(decided), fields(recorded));
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    let null = serde_json::Value::Null;
+    let differing: Vec<&String> = names
+        .into_iter()
+        .filter(|n| a.get(*n).unwrap_or(&null) != b.get(*n).unwrap_or(&null))
+        .collect();
+    let show = |m: &serde_json::Map<String, serde_json::Value>| {
+        let parts: Vec<String> =
+            differing.iter().map(|n| format!("{n} {}", m.get(*n).unwrap_or(&null))).collect();
+        format!("{} with {}", decided.type_name(), parts.join(", "))
+    };
+    (show(&a), show(&b))
+}
+
+/// A problem at `sequence` saying which command a forged event claims and what differs.
+pub(super) fn problem(sequence: u64, record: &Record, mismatch: &Mismatch) -> Problem {
+    let envelope = &record.envelope;
+    let by = match &envelope.actor {
+        Actor::Person(p) => p.to_string(),
+        Actor::Service(s) => s.clone(),
+    };
+    Problem {
+        sequence,
+        what: format!(
+            "{} by {by} (command {}) is not what its signed command decides: {mismatch}",
+            envelope.event.type_name(),
+            envelope.command_id
+        ),
+    }
+}
