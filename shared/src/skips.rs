@@ -43,8 +43,8 @@ pub enum SkipError {
     Watch(#[from] async_nats::jetstream::kv::WatcherError),
     #[error("could not write the skip record: {0}")]
     Write(#[from] async_nats::jetstream::kv::CreateError),
-    #[error("the skip recorded under {key} is unreadable: {source}")]
-    Unreadable { key: String, source: serde_json::Error },
+    #[error("could not replace a malformed skip record: {0}")]
+    Replace(#[from] async_nats::jetstream::kv::UpdateError),
     #[error("could not encode the skip: {0}")]
     Encode(serde_json::Error),
 }
@@ -103,47 +103,92 @@ pub async fn ensure_bucket(
     .map_err(SkipError::from)
 }
 
-/// The skip recorded for `sequence`, if any. A missing bucket means no skip.
+/// A record of the bucket that is not a skip (written by hand, damaged): no reader takes it for
+/// one, so it skips nothing, and every reader goes on as if it were absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Malformed {
+    pub key: String,
+    pub why: String,
+}
+
+/// The record under `key` as a skip; a malformed one is reported (once per key in this
+/// process, at warn level) and taken as no skip. A reader that polled an unreadable record in
+/// a loop, or refused to go on because of one, would turn one bad record into an outage.
+fn parse(key: &str, bytes: &[u8]) -> Result<Skip, Malformed> {
+    let parsed = serde_json::from_slice::<Skip>(bytes).map_err(|e| e.to_string());
+    let parsed = parsed.and_then(|skip| {
+        let named = key.strip_prefix("seq-").and_then(|n| n.parse::<u64>().ok());
+        match named == Some(skip.sequence) {
+            true => Ok(skip),
+            false => Err(format!("it names sequence {}, not the one of its key", skip.sequence)),
+        }
+    });
+    parsed.map_err(|why| {
+        static REPORTED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+            std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let first = REPORTED.lock().map(|mut seen| seen.insert(key.to_owned())).unwrap_or(true);
+        if first {
+            tracing::warn!(key, %why, "a record in {BUCKET} is not a skip; it is ignored");
+        }
+        Malformed { key: key.to_owned(), why }
+    })
+}
+
+/// The skip recorded for `sequence`, if any. A missing bucket means no skip; so does a
+/// malformed record.
 pub async fn lookup(js: &jetstream::Context, sequence: u64) -> Result<Option<Skip>, SkipError> {
     let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(None) };
     let Some(bytes) = store.get(key(sequence)).await? else {
         return Ok(None);
     };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|source| SkipError::Unreadable { key: key(sequence), source })
+    Ok(parse(&key(sequence), &bytes).ok())
 }
 
-/// Every skip recorded, by sequence.
+/// Every skip recorded, by sequence; malformed records left out.
 pub async fn all(js: &jetstream::Context) -> Result<Vec<Skip>, SkipError> {
-    let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(Vec::new()) };
+    Ok(listing(js).await?.0)
+}
+
+/// Every skip recorded, by sequence, and the records that are not skips, by key.
+pub async fn listing(js: &jetstream::Context) -> Result<(Vec<Skip>, Vec<Malformed>), SkipError> {
+    let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(Default::default()) };
     let mut keys = store.keys().await?;
-    let mut skips = Vec::new();
+    let (mut skips, mut malformed) = (Vec::new(), Vec::new());
     while let Some(key) = keys.next().await {
         let key = key?;
         if let Some(bytes) = store.get(key.as_str()).await? {
-            let skip: Skip = serde_json::from_slice(&bytes)
-                .map_err(|source| SkipError::Unreadable { key: key.clone(), source })?;
-            skips.push(skip);
+            match parse(&key, &bytes) {
+                Ok(skip) => skips.push(skip),
+                Err(bad) => malformed.push(bad),
+            }
         }
     }
     skips.sort_by_key(|s| s.sequence);
-    Ok(skips)
+    malformed.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok((skips, malformed))
 }
 
 /// Records a skip. Refused when one is already recorded for the sequence: a skip is a decision
 /// made once and kept.
+/// A malformed record under the sequence's key is no skip, so it is replaced (at the revision
+/// read, so two operators cannot both replace it).
 pub async fn record(js: &jetstream::Context, skip: &Skip) -> Result<(), SkipError> {
     let store = ensure_bucket(js, 1).await?;
     let bytes = serde_json::to_vec(skip).map_err(SkipError::Encode)?;
-    store.create(key(skip.sequence), bytes.into()).await.map_err(|e| {
-        if matches!(e.kind(), kv::CreateErrorKind::AlreadyExists) {
-            SkipError::AlreadyRecorded(skip.sequence)
-        } else {
-            SkipError::Write(e)
+    let key = key(skip.sequence);
+    let created = store.create(&key, bytes.clone().into()).await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.kind(), kv::CreateErrorKind::AlreadyExists) => {
+            let entry = store.entry(&key).await?;
+            let Some(entry) = entry.filter(|e| parse(&key, &e.value).is_err()) else {
+                return Err(SkipError::AlreadyRecorded(skip.sequence));
+            };
+            store.update(&key, bytes.into(), entry.revision).await?;
+            Ok(())
         }
-    })?;
-    Ok(())
+        Err(e) => Err(SkipError::Write(e)),
+    }
 }
 
 /// Records a skip of the message at `sequence`, after checking that it is there and that it is

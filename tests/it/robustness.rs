@@ -104,6 +104,23 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     let status = reformctl::status::gather(&broker.client).await.expect("status");
     assert!(!status.ok(), "status must say the stack is not well");
 
+    // Records in the skip bucket that are not skips (written by hand, damaged), under this
+    // very sequence and another: no reader takes one for a skip, none stops on it (a reader
+    // that errored on one used to retry in a loop), and listing names them.
+    let bucket = skips::ensure_bucket(&broker.js, 1).await.expect("bucket");
+    bucket.put("seq-5", r#"{"sequence": 5, "reason": "#.into()).await.expect("put");
+    bucket.put("seq-999", "not json".into()).await.expect("put");
+    assert_eq!(skips::lookup(&broker.js, bad).await.expect("looked up"), None);
+    let (valid, malformed) = skips::listing(&broker.js).await.expect("listed");
+    assert!(valid.is_empty(), "{valid:?}");
+    let keys: Vec<&str> = malformed.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["seq-5", "seq-999"], "{malformed:?}");
+    let status = reformctl::status::gather(&broker.client).await.expect("status");
+    for part in status.parts.iter().filter(|p| p.name != "par-rollup") {
+        let reader = part.health.as_ref().map(|h| h.reader);
+        assert_eq!(reader, Some(Reader::Halted), "{} still answers, halted", part.name);
+    }
+
     // A readable event is never skipped.
     let readable = skips::skip_unreadable(&broker.js, 1, "just because", "operator").await;
     let refused = readable.expect_err("readable").to_string();
@@ -117,9 +134,12 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
         recorded_at: "2026-12-01T10:00:00+07:00".into(),
         unreadable_because: "damaged".into(),
     };
+    // It replaces the malformed record under its key; a real skip is recorded once.
     skips::record(&broker.js, &skip).await.expect("skip recorded");
     let again = skips::record(&broker.js, &skip).await.expect_err("a skip is recorded once");
     assert_eq!(again.to_string(), "a skip is already recorded for stream sequence 5");
+    let (valid, malformed) = skips::listing(&broker.js).await.expect("listed");
+    assert_eq!((valid, malformed.len()), (vec![skip.clone()], 1));
     eventually("every part to resume past the skip", WAIT, || async {
         let status = reformctl::status::gather(&broker.client).await.ok()?;
         status.ok().then_some(())

@@ -75,7 +75,13 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Cmd::Log(LogCmd::Show { sequence }) => show(&js, sequence, ctx).await,
         Cmd::Log(LogCmd::Skip { sequence, reason }) => skip(&js, sequence, reason, ctx).await,
         Cmd::Log(LogCmd::Skips) => {
-            let all = skips::all(&js).await?;
+            let (all, malformed) = skips::listing(&js).await?;
+            for bad in &malformed {
+                eprintln!(
+                    "{}: not a skip record, ignored by every reader (it skips nothing): {}",
+                    bad.key, bad.why
+                );
+            }
             if ctx.json() {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
