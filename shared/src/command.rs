@@ -83,15 +83,22 @@ pub enum CommandError {
     Transport { service: String, subject: String, source: async_nats::RequestError },
     #[error("the {service} service sent an unreadable reply: {detail}")]
     BadReply { service: String, detail: String },
+    #[error(
+        "an answer on the {service} service's subject said this command was recorded at stream \
+         sequence {sequence}, but {what}: it is not recorded. Whatever answered did not record \
+         it (an impostor with the services' credentials?); send the command again with the \
+         same command id, and tell the operators"
+    )]
+    NotRecorded { service: String, sequence: u64, what: String },
 }
 
 impl CommandError {
     pub fn kind(&self) -> FailureKind {
         match self {
             CommandError::Failed { kind, .. } => *kind,
-            CommandError::Transport { .. } | CommandError::BadReply { .. } => {
-                FailureKind::Unavailable
-            }
+            CommandError::Transport { .. }
+            | CommandError::BadReply { .. }
+            | CommandError::NotRecorded { .. } => FailureKind::Unavailable,
         }
     }
 }
@@ -114,7 +121,9 @@ pub const SEND_ATTEMPTS: u32 = 3;
 /// service listening for a moment, as during a restart, or none within [`COMMAND_TIMEOUT`]) is
 /// sent again with the same command id, up to [`SEND_ATTEMPTS`] times: the id makes that safe,
 /// and the answer is then the real one, even when the first attempt was appended and its reply
-/// lost. An answer, `unavailable` included, is returned as it came.
+/// lost. So is one whose answer the log does not bear out ([`CommandError::NotRecorded`]): the
+/// next attempt may reach the real service. Any other answer, `unavailable` included, is
+/// returned as it came.
 pub async fn send<C: Serialize>(
     client: &async_nats::Client,
     service: &str,
@@ -125,7 +134,9 @@ pub async fn send<C: Serialize>(
     let mut attempt = 1;
     loop {
         match send_once(client, service, request, key).await {
-            Err(CommandError::Transport { .. }) if attempt < SEND_ATTEMPTS => {
+            Err(CommandError::Transport { .. } | CommandError::NotRecorded { .. })
+                if attempt < SEND_ATTEMPTS =>
+            {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
                 attempt += 1;
@@ -169,12 +180,80 @@ pub async fn send_signed(
     };
     let message = tokio::time::timeout(
         COMMAND_TIMEOUT,
-        client.request_with_headers(subject.clone(), headers, payload.into()),
+        client.request_with_headers(subject.clone(), headers, payload.clone().into()),
     )
     .await
     .map_err(|_| transport(timed_out(COMMAND_TIMEOUT)))?
     .map_err(transport)?;
-    read_reply(service, &message.payload)
+    let accepted = read_reply(service, &message.payload)?;
+    confirm_recorded(client, service, &payload, &accepted).await?;
+    Ok(accepted)
+}
+
+/// The part of a request the log's record of it must name.
+#[derive(Deserialize)]
+struct RequestHead {
+    command_id: CommandId,
+    actor: PersonId,
+}
+
+/// Checks that the log holds, at the sequence an answer names, the event of this very request:
+/// whoever answers on a command subject is trusted with nothing, so something that took the
+/// request without recording it (an impostor among the services, with their credentials) is
+/// caught here, not reported as recorded. A first answer to a retry (`duplicate`) names the
+/// event of the first request under this command id by the same person; anything else must
+/// carry the exact bytes sent; a period's close, the period's rollup event. One read of the
+/// log per command, from its leader.
+async fn confirm_recorded(
+    client: &async_nats::Client,
+    service: &str,
+    payload: &[u8],
+    accepted: &Accepted,
+) -> Result<(), CommandError> {
+    let Ok(head) = serde_json::from_slice::<RequestHead>(payload) else {
+        return Ok(()); // no service accepts a request without these; nothing to look for
+    };
+    let not_recorded = |what: String| CommandError::NotRecorded {
+        service: service.to_owned(),
+        sequence: accepted.sequence,
+        what,
+    };
+    let js = async_nats::jetstream::new(client.clone());
+    let stream = js
+        .get_stream_no_info(crate::subject::STREAM_NAME)
+        .await
+        .map_err(|e| not_recorded(format!("the log could not be read ({e})")))?;
+    let stored = stream
+        .get_raw_message(accepted.sequence)
+        .await
+        .map_err(|e| not_recorded(format!("the log has no event there ({e})")))?;
+    let record = crate::codec::decode(&stored.payload)
+        .map_err(|e| not_recorded(format!("the event there is unreadable ({e})")))?;
+    let envelope = &record.envelope;
+    if service == "rollup" {
+        // Closing a period is answered with the period's event, which the rollup service
+        // records as itself (closing is once, whoever asked).
+        if envelope.event.family() == crate::event::Family::Rollup {
+            return Ok(());
+        }
+        return Err(not_recorded(format!("the event there is a {}", envelope.event.type_name())));
+    }
+    let by = match &envelope.actor {
+        crate::envelope::Actor::Person(person) => person == &head.actor,
+        crate::envelope::Actor::Service(_) => false,
+    };
+    let same_bytes = envelope.signature.as_ref().is_some_and(|s| s.request == payload);
+    if envelope.command_id != head.command_id || !by || !(same_bytes || accepted.duplicate) {
+        return Err(not_recorded(format!(
+            "the event there is command {} by {}",
+            envelope.command_id,
+            match &envelope.actor {
+                crate::envelope::Actor::Person(p) => p.to_string(),
+                crate::envelope::Actor::Service(s) => s.clone(),
+            }
+        )));
+    }
+    Ok(())
 }
 
 /// A request that got no answer within `deadline`: async-nats's own timeout kind, so a caller

@@ -12,7 +12,7 @@ use reform_shared::directory::Directory;
 use reform_shared::envelope::Record;
 use reform_shared::event::{Access, Event};
 use reform_shared::ids::PersonId;
-use reform_shared::service::{self, Context, Decider, ServiceConfig, Unverified};
+use reform_shared::service::{self, Context, Decider, Unverified};
 use reform_shared::testkit::{draft, events, eventually, key_of, send_raw_signed, Broker};
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,7 +100,7 @@ async fn revoked_during_the_io<const WAITS: bool>() -> (Result<(), FailureKind>,
         broker.client.clone(),
         Registry::<WAITS>::default(),
         pause,
-        ServiceConfig::default(),
+        reform_shared::testkit::unsigned_world(),
         async move {
             let _ = stopped.await;
         },

@@ -5,5 +5,6 @@ mod access;
 mod demo;
 mod foundation;
 mod fuzz_corpus;
+mod insider;
 mod robustness;
 mod self_contained;

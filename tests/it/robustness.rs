@@ -26,7 +26,10 @@ impl Stack {
     async fn start(client: &async_nats::Client, views: std::path::PathBuf) -> Stack {
         let (stop, stopped) = watch::channel(false);
         let shutdown = Shutdown::new(stopped);
-        let (supervisor, _fatal) = Supervisor::new(client, &shutdown).await.expect("log exists");
+        let (mut supervisor, _fatal) =
+            Supervisor::new(client, &shutdown).await.expect("log exists");
+        // The worlds here are written by the test harness, unsigned.
+        supervisor.unsigned = reform_shared::audit::verify::Unsigned::Allowed;
         let mut running = up_services::start_command_services(&supervisor).await.expect("start");
         let reports = views.with_extension("reports");
         let key = views.with_extension("nk");
@@ -369,8 +372,11 @@ async fn a_restarted_service_answers_a_command_first_seen_before_its_snapshot_wi
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("tasks.redb");
     let start = |health: HealthCell| {
-        let config =
-            ServiceConfig { state_file: Some(state.clone()), health, ..Default::default() };
+        let config = ServiceConfig {
+            state_file: Some(state.clone()),
+            health,
+            ..reform_shared::testkit::unsigned_world()
+        };
         let (stop, mut stopped) = watch::channel(false);
         let client = broker.client.clone();
         let service = tokio::spawn(async move {

@@ -101,6 +101,8 @@ impl Decider for State {
     type Refusal = Refusal;
     type Services = ();
     const NAME: &'static str = crate::NAME;
+    const DIRECTORY_RULES: Option<reform_shared::audit::redecide::DirectoryRules> =
+        Some(crate::rules);
     const DESCRIPTION: &'static str =
         "Directory of the reform tracker: units, people and leader tenures";
 

@@ -43,3 +43,16 @@ pub async fn send(
 ) -> Result<Accepted, CommandError> {
     command::send(client, NAME, request, key).await
 }
+
+/// The directory's rules as every service's reader applies them to a person's directory event
+/// before honouring it ([`reform_shared::audit::redecide::DirectoryRules`]): the signed
+/// request, decided again on the directory before the event, must give exactly that event.
+pub fn rules(
+    directory: &reform_shared::directory::Directory,
+    record: &reform_shared::envelope::Record,
+    request: &[u8],
+) -> Result<(), reform_shared::audit::redecide::Mismatch> {
+    reform_shared::audit::redecide::decided_by(NAME, record, request, |c: &Command, context| {
+        c.decide(directory, context)
+    })
+}

@@ -2,7 +2,7 @@
 //! they are about and append nothing; a retried command id gets its first answer.
 
 use reform_directory::cmd;
-use reform_directory::{Command, Config, ServiceError};
+use reform_directory::{Command, ServiceError};
 use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::{Role, UnitKind};
 use reform_shared::testkit::{
@@ -24,9 +24,13 @@ impl Service {
     async fn start(broker: &Broker) -> Service {
         let client = async_nats::connect(broker.server.url()).await.expect("service connects");
         let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(reform_directory::run(client, Config::default(), async {
-            let _ = stopped.await;
-        }));
+        let handle = tokio::spawn(reform_directory::run(
+            client,
+            reform_shared::testkit::unsigned_world(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let ping = broker.client.clone();
         eventually("the directory service to answer a ping", WAIT, || {
             let ping = ping.clone();

@@ -97,6 +97,8 @@ impl Decider for State {
     type Refusal = Refusal;
     type Services = crate::verify::Bucket;
     const NAME: &'static str = crate::NAME;
+    const DIRECTORY_RULES: Option<reform_shared::audit::redecide::DirectoryRules> =
+        Some(reform_directory::rules);
     const DESCRIPTION: &'static str =
         "Evidence documents: verifies the stored file, then records it";
 

@@ -34,7 +34,11 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        Harness::start_with(Config::default()).await
+        Harness::start_with(Config {
+            service: reform_shared::testkit::unsigned_world(),
+            ..Config::default()
+        })
+        .await
     }
 
     /// A province with a department (and its division) and a district, a task at the division
@@ -388,7 +392,9 @@ async fn an_evidence_id_attached_again_with_the_same_content_is_refused_as_alrea
 #[tokio::test]
 async fn evidence_over_the_size_limit_is_refused_by_the_service() {
     let max = 1_024;
-    let h = Harness::start_with(Config { evidence_bytes_max: max, ..Config::default() }).await;
+    let config =
+        Config { evidence_bytes_max: max, service: reform_shared::testkit::unsigned_world() };
+    let h = Harness::start_with(config).await;
     let big = vec![b'x'; 1_025];
     let digest = store::put(&h.bucket().await, &big).await.expect("stored directly");
     let command = attach_command("e1", digest, 1_025);

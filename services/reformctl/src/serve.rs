@@ -25,6 +25,11 @@ pub struct Args {
     /// A command service's state file (see the service's `--state`).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Honour people's directory events that carry no signature: only for a log written before
+    /// requests were signed, or by a tool on people's behalf (tests). By default they are not
+    /// honoured, since anyone with the services' credentials could append one.
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
@@ -50,5 +55,11 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 fn service(args: &Args) -> reform_shared::service::ServiceConfig {
-    reform_shared::service::ServiceConfig { state_file: args.state.clone(), ..Default::default() }
+    use reform_shared::audit::verify::Unsigned;
+    let unsigned = if args.allow_unsigned { Unsigned::Allowed } else { Unsigned::Refused };
+    reform_shared::service::ServiceConfig {
+        state_file: args.state.clone(),
+        unsigned,
+        ..Default::default()
+    }
 }

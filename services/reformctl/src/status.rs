@@ -113,8 +113,24 @@ pub fn print(status: &StackStatus) {
     for part in &status.parts {
         let applied = part.health.as_ref().map_or("-".into(), |h| h.applied_through.to_string());
         let lag = part.lag.map_or("-".into(), |l| l.to_string());
-        let error = part.health.as_ref().and_then(|h| h.last_error.clone()).unwrap_or_default();
+        let error = part.health.as_ref().map(last_problem).unwrap_or_default();
         table.row(vec![part.name.to_owned(), part.state().to_owned(), applied, lag, error]);
     }
     print!("{}", table.render());
+}
+
+/// What an operator should look at first: a reader's last error, and the events of the log the
+/// part did not honour (forged by someone who can append: an incident, `docs/security.md`).
+fn last_problem(health: &reform_shared::service::health::Health) -> String {
+    let mut said = health.last_error.clone().unwrap_or_default();
+    if let Some(last) = &health.last_not_honoured {
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&format!(
+            "{} sự kiện không được ghi nhận, gần nhất {last}",
+            health.not_honoured
+        ));
+    }
+    said
 }

@@ -97,6 +97,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         fatal: fatal_tx,
         shutdown: shutdown.clone(),
         state_dir: Some(data_dir.join("state")),
+        unsigned: reform_shared::audit::verify::Unsigned::Refused,
     };
     let mut services = crate::up_services::start_command_services(&supervisor).await?;
     let views = data_dir.join("views.redb");

@@ -32,6 +32,9 @@ pub struct Supervisor {
     /// Where the command services keep their state files (`<name>.redb`); none: each
     /// replays the whole log at start.
     pub state_dir: Option<std::path::PathBuf>,
+    /// Whether the command services honour a person's directory event with no signature
+    /// (`ServiceConfig::unsigned`): refused, but for a log written without signatures (tests).
+    pub unsigned: reform_shared::audit::verify::Unsigned,
 }
 
 impl Supervisor {
@@ -46,7 +49,10 @@ impl Supervisor {
         let (fatal, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
         let (client, evidence_client) = (client.clone(), client.clone());
         let shutdown = shutdown.clone();
-        Ok((Self { client, evidence_client, log, fatal, shutdown, state_dir: None }, fatal_rx))
+        let unsigned = Default::default();
+        let supervisor =
+            Self { client, evidence_client, log, fatal, shutdown, state_dir: None, unsigned };
+        Ok((supervisor, fatal_rx))
     }
 
     fn run<F, Fut, E>(&self, name: &'static str, make: F) -> Running
@@ -80,6 +86,7 @@ impl Supervisor {
 pub async fn start_command_services(supervisor: &Supervisor) -> anyhow::Result<Vec<Running>> {
     let config = |name: &str| reform_shared::service::ServiceConfig {
         state_file: supervisor.state_dir.as_ref().map(|dir| dir.join(format!("{name}.redb"))),
+        unsigned: supervisor.unsigned,
         ..Default::default()
     };
     let (directory, tasks, scoring) = (config("directory"), config("tasks"), config("scoring"));

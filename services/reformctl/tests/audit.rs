@@ -159,26 +159,6 @@ fn criteria() -> serde_json::Value {
     criteria.collect()
 }
 
-/// Appends `draft` as an insider with the services' credentials can: chained to its
-/// aggregate's last event like the appender does, but published with no message id, so the
-/// broker's de-duplication does not stop a command id used before.
-async fn insider_appends(broker: &Broker, draft: reform_shared::append::Draft) {
-    use reform_shared::envelope::ChainLink;
-    let aggregate = reform_shared::subject::Aggregate::of(&draft.event);
-    let appender = broker.appender().await;
-    let tip = appender.tip(&aggregate).await.expect("tip");
-    let link = match tip {
-        Some(tip) => ChainLink {
-            aggregate: aggregate.chain_key(),
-            version: tip.version + 1,
-            previous: tip.digest,
-        },
-        None => ChainLink::first(aggregate.chain_key()),
-    };
-    let (bytes, _) = reform_shared::codec::encode(&draft.into_envelope(link)).expect("encodes");
-    reform_shared::testkit::publish_all(&broker.js, [(aggregate.subject(), bytes)]).await;
-}
-
 fn appraisal(points: &str, stage: &str) -> serde_json::Value {
     serde_json::json!({"type": "record-score", "unit": "sgd", "year": 2016, "criterion": "1.1",
         "stage": stage, "points": points, "reason": "theo hồ sơ", "evidence": []})
@@ -260,7 +240,7 @@ async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_a
     let asked = request("x1", "hoa", appraisal("2.00", "final"));
     let signature = reform_shared::sign::sign(&key_of("hoa"), "par.cmd.scoring", &asked).ok();
     let altered = score("sgd", 2016, "1.1", Stage::Final, Some(250), 299);
-    insider_appends(&broker, forged("x1", "hoa", altered, signature)).await;
+    broker.insider_appends(forged("x1", "hoa", altered, signature)).await;
     // 2. A request the service refused (over the criterion's maximum), appended anyway.
     let over = appraisal("99.00", "final");
     let refused = send("x2", "hoa", over.clone()).await.expect_err("above the maximum");
@@ -269,7 +249,7 @@ async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_a
         reform_shared::sign::sign(&key_of("hoa"), "par.cmd.scoring", &request("x2", "hoa", over))
             .ok();
     let above = score("sgd", 2016, "1.1", Stage::Final, Some(299), 9900);
-    insider_appends(&broker, forged("x2", "hoa", above, signed)).await;
+    broker.insider_appends(forged("x2", "hoa", above, signed)).await;
     // 3. The administrator's old signed request to register hoa's key, stapled to a key of
     //    the insider's own.
     let js = &broker.js;
@@ -289,19 +269,19 @@ async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_a
         key: mallory.public_key(),
     };
     let stapled = forged("k1", "admin", theirs, registration.envelope.signature.clone());
-    insider_appends(&broker, stapled).await;
+    broker.insider_appends(stapled).await;
     // 4. A score signed with that key in hoa's name.
     let mine = request("x4", "hoa", appraisal("3.00", "final"));
     let by_mallory = reform_shared::sign::sign(&mallory, "par.cmd.scoring", &mine).ok();
     let full = score("sgd", 2016, "1.1", Stage::Final, Some(9900), 300);
-    insider_appends(&broker, forged("x4", "hoa", full, by_mallory)).await;
+    broker.insider_appends(forged("x4", "hoa", full, by_mallory)).await;
     // 5. hoa's honest appraisal, appended a second time as it was.
     let appraised = record_at(9).await;
     let mut again = forged("s1", "hoa", appraised.envelope.event.clone(), None);
     again.signature = appraised.envelope.signature.clone();
     again.occurred_at = appraised.envelope.occurred_at;
     again.recorded_at = appraised.envelope.recorded_at;
-    insider_appends(&broker, again).await;
+    broker.insider_appends(again).await;
 
     let fail = verify(url).await;
     let stdout = String::from_utf8_lossy(&fail.stdout).to_string();

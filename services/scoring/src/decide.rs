@@ -112,6 +112,8 @@ impl Decider for State {
     type Refusal = Refusal;
     type Services = ();
     const NAME: &'static str = crate::NAME;
+    const DIRECTORY_RULES: Option<reform_shared::audit::redecide::DirectoryRules> =
+        Some(reform_directory::rules);
     const DESCRIPTION: &'static str =
         "PAR INDEX scoring: publishes yearly frameworks and records scores per unit and criterion";
 

@@ -128,7 +128,11 @@ fn spawn_service(
         let _ = stopped.await;
     };
     let client = broker.client.clone();
-    let service = tokio::spawn(reform_scoring::run(client, Default::default(), shutdown));
+    let service = tokio::spawn(reform_scoring::run(
+        client,
+        reform_shared::testkit::unsigned_world(),
+        shutdown,
+    ));
     (stop, service)
 }
 

@@ -141,6 +141,8 @@ impl Decider for State {
     type Refusal = Refusal;
     type Services = ();
     const NAME: &'static str = crate::NAME;
+    const DIRECTORY_RULES: Option<reform_shared::audit::redecide::DirectoryRules> =
+        Some(reform_directory::rules);
     const DESCRIPTION: &'static str =
         "Tasks of the reform tracker: plans, assignments, deadlines, progress and findings";
 

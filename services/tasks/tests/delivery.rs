@@ -43,7 +43,7 @@ async fn the_same_command_id_after_a_service_restart_returns_the_first_answer() 
     service.stop().await;
     let count = broker.stream_messages().await;
 
-    let restarted = Service::start(&broker, Config::default()).await;
+    let restarted = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
     let again = accepted(&broker, request).await;
     assert_eq!(again.sequence, first.sequence);
     assert!(again.duplicate);
@@ -69,7 +69,7 @@ async fn the_same_command_id_after_the_broker_dedup_window_returns_the_first_ans
     // change the stream themselves.
     broker.js.update_stream(stream_config(&settings)).await.expect("stream takes the short window");
     seed_directory(&broker).await;
-    let config = Config { stream: settings, ..Default::default() };
+    let config = Config { stream: settings, ..reform_shared::testkit::unsigned_world() };
     let service = Service::start(&broker, config.clone()).await;
     accepted(&broker, req("b", "2016-08-01", assign("t1", "sgd", "2016-09-30"))).await;
     let request = req("c", "2016-08-02", progress("t1", 40));
@@ -119,8 +119,8 @@ async fn conflicting_commands_on_one_task_sent_at_once_apply_exactly_one() {
     const RACERS: usize = 4;
     let broker = Broker::start().await;
     seed_directory(&broker).await;
-    let replica_a = Service::start(&broker, Config::default()).await;
-    let replica_b = Service::start(&broker, Config::default()).await;
+    let replica_a = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
+    let replica_b = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
     let mut clients = Vec::new();
     for _ in 0..RACERS {
         clients.push(async_nats::connect(broker.server.url()).await.expect("client connects"));
@@ -177,8 +177,8 @@ async fn the_same_command_id_sent_at_once_to_two_replicas_appends_once() {
     const COPIES: usize = 4;
     let broker = Broker::start().await;
     seed_directory(&broker).await;
-    let replica_a = Service::start(&broker, Config::default()).await;
-    let replica_b = Service::start(&broker, Config::default()).await;
+    let replica_a = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
+    let replica_b = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
     let mut clients = Vec::new();
     for _ in 0..COPIES {
         clients.push(async_nats::connect(broker.server.url()).await.expect("client connects"));
@@ -249,12 +249,12 @@ async fn the_directory_services_events_reach_the_tasks_service() {
     let (stop_directory, stopped) = tokio::sync::oneshot::channel::<()>();
     let directory = tokio::spawn(reform_directory::run(
         directory_client,
-        reform_directory::Config::default(),
+        reform_shared::testkit::unsigned_world(),
         async {
             let _ = stopped.await;
         },
     ));
-    let tasks = Service::start(&broker, Config::default()).await;
+    let tasks = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
     // The administrator comes from the genesis step; the rest through the directory service.
     let appender = broker.appender().await;
     reform_shared::testkit::append_all(&appender, "g", &[("2016-01-04", events::genesis("a"))])

@@ -14,6 +14,7 @@
 
 use super::verify::Problem;
 use crate::command::{self, Request};
+use crate::directory::Directory;
 use crate::envelope::{Actor, Record};
 use crate::event::Event;
 use crate::service::{Context, Decider};
@@ -62,27 +63,44 @@ impl<D: Decider + std::fmt::Debug> Judge for Bench<D> {
     }
 
     fn redecide(&self, record: &Record, request: &[u8]) -> Result<(), Mismatch> {
-        let envelope = &record.envelope;
-        let request: Request<D::Command> = serde_json::from_slice(request)
-            .map_err(|e| Mismatch::Unreadable { service: D::NAME, detail: e.to_string() })?;
-        let context = Context::of(&request, envelope.recorded_at).map_err(Mismatch::Context)?;
-        if context.occurred_at != envelope.occurred_at {
-            return Err(Mismatch::BusinessTime {
-                decided: context.occurred_at.to_rfc3339(),
-                recorded: envelope.occurred_at.to_rfc3339(),
-            });
-        }
-        let decided = self
-            .0
-            .decide(&request.command, &context)
-            .map_err(|refusal| Mismatch::Refused(refusal.to_string()))?;
-        if decided != envelope.event {
-            let (decided, recorded) = differences(&decided, &envelope.event);
-            return Err(Mismatch::Differs { decided, recorded });
-        }
-        Ok(())
+        decided_by(D::NAME, record, request, |command: &D::Command, context| {
+            self.0.decide(command, context)
+        })
     }
 }
+
+/// Whether `decide`, given the command `request` holds and the context it had when recorded,
+/// gives exactly `record`'s event: the check of [`Judge::redecide`], for any decision
+/// function (a service's rules over a part of its state, say).
+pub fn decided_by<C: serde::de::DeserializeOwned, E: std::fmt::Display>(
+    service: &'static str,
+    record: &Record,
+    request: &[u8],
+    decide: impl FnOnce(&C, &Context) -> Result<Event, E>,
+) -> Result<(), Mismatch> {
+    let envelope = &record.envelope;
+    let request: Request<C> = serde_json::from_slice(request)
+        .map_err(|e| Mismatch::Unreadable { service, detail: e.to_string() })?;
+    let context = Context::of(&request, envelope.recorded_at).map_err(Mismatch::Context)?;
+    if context.occurred_at != envelope.occurred_at {
+        return Err(Mismatch::BusinessTime {
+            decided: context.occurred_at.to_rfc3339(),
+            recorded: envelope.occurred_at.to_rfc3339(),
+        });
+    }
+    let decided = decide(&request.command, &context)
+        .map_err(|refusal| Mismatch::Refused(refusal.to_string()))?;
+    if decided != envelope.event {
+        let (decided, recorded) = differences(&decided, &envelope.event);
+        return Err(Mismatch::Differs { decided, recorded });
+    }
+    Ok(())
+}
+
+/// The directory service's rules, deciding a directory request again on a directory: what
+/// every service's reader applies to a person's directory event before honouring it (the
+/// rights every decision rests on come from there). `reform_directory::rules`.
+pub type DirectoryRules = fn(&Directory, &Record, &[u8]) -> Result<(), Mismatch>;
 
 /// Every service's judge: the auditor's copy of the command side.
 #[derive(Debug, Default)]

@@ -23,6 +23,8 @@
 //! An event that fails a check of who recorded it or what was recorded is not honoured: it is
 //! not applied to the state later events are checked against, as a service must not honour it.
 
+pub use super::recorder::Unsigned;
+use super::recorder::{self, Standing};
 use super::redecide::{self, Redecider};
 use crate::codec;
 use crate::skips::Skip;
@@ -118,36 +120,9 @@ fn prepare(message: &Message) -> Prepared {
         let envelope = &r.envelope;
         let crate::envelope::Actor::Person(person) = &envelope.actor else { return None };
         let signature = envelope.signature.as_ref()?;
-        Some(signed_request(envelope, person, signature))
+        Some(recorder::signed_request(envelope, person, signature))
     });
     Prepared { record, signed }
-}
-
-/// Whether the signature holds for the request, and the request is the event's.
-fn signed_request(
-    envelope: &crate::envelope::Envelope,
-    person: &crate::ids::PersonId,
-    signature: &crate::envelope::Signature,
-) -> Result<(), crate::sign::SignError> {
-    let occurred = envelope.occurred_at.vietnam_date();
-    crate::sign::check_event(
-        signature,
-        &envelope.event,
-        &envelope.command_id,
-        person,
-        occurred.filter(|_| envelope.occurred_at != envelope.recorded_at),
-    )
-}
-
-/// Whether a person's event without a signature is a problem.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Unsigned {
-    /// Every person's event must be signed: the default for a log written by this version.
-    #[default]
-    Refused,
-    /// Counted but not a problem: for history written before requests were signed, or by a
-    /// tool that appends on people's behalf (tests, imports).
-    Allowed,
 }
 
 /// The checker's state between messages.
@@ -169,19 +144,6 @@ pub struct Verifier {
     /// The first sequence of every command id, by the id's digest (16 bytes of SHA-256: a
     /// national log's ten million ids in a few hundred megabytes, with no collision to fear).
     commands: HashMap<u128, u64>,
-}
-
-/// Where an event stands once its recorder is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Standing {
-    /// A person's event, signed, with a valid key and the access table's leave.
-    Signed,
-    /// A person's event without a signature, allowed by the verifier's setting.
-    Unsigned,
-    /// A service's own event.
-    Service,
-    /// Something is wrong with it: it is not honoured.
-    Problem,
 }
 
 impl Verifier {
@@ -316,21 +278,22 @@ impl Verifier {
         }
         self.tips.insert(key, Tip { version: link.version, digest: record.digest, sequence: seq });
         self.check_recorded_time(seq, envelope, message.stored_at);
-        let mut standing = self.check_signer(seq, envelope, prepared.signed);
-        if standing == Standing::Signed && !self.redecider.is_empty() {
+        let recorded = recorder::check(&self.directory, envelope, prepared.signed, self.unsigned);
+        let mut standing = recorded.map_err(|what| self.problem(seq, what)).ok();
+        if standing == Some(Standing::Signed) && !self.redecider.is_empty() {
             if let Err(mismatch) = self.redecider.redecide(&record) {
                 self.problems.push(redecide::problem(seq, &record, &mismatch));
-                standing = Standing::Problem;
+                standing = None;
             }
         }
-        if !self.first_use(seq, &envelope.command_id) {
-            standing = Standing::Problem;
+        if !self.first_use(seq, &envelope.command_id, standing.is_some()) {
+            standing = None;
         }
         match standing {
-            Standing::Problem => return,
-            Standing::Signed => self.signed += 1,
-            Standing::Unsigned => self.unsigned_seen += 1,
-            Standing::Service => {}
+            None => return,
+            Some(Standing::Signed) => self.signed += 1,
+            Some(Standing::Unsigned) => self.unsigned_seen += 1,
+            Some(Standing::Service) => {}
         }
         self.directory.apply(&envelope.event);
         self.redecider.apply(&record);
@@ -363,7 +326,9 @@ impl Verifier {
     }
 
     /// Whether this is the first event of `command_id`; a second is a problem naming the first.
-    fn first_use(&mut self, seq: u64, command_id: &crate::ids::CommandId) -> bool {
+    /// Only an event that is `honoured` takes its id: one not honoured leaves it to the
+    /// command's real event, which a service may still record.
+    fn first_use(&mut self, seq: u64, command_id: &crate::ids::CommandId, honoured: bool) -> bool {
         use sha2::Digest as _;
         let digest = sha2::Sha256::digest(command_id.as_str().as_bytes());
         let mut first16 = [0u8; 16];
@@ -381,74 +346,12 @@ impl Verifier {
                 false
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(seq);
+                if honoured {
+                    slot.insert(seq);
+                }
                 true
             }
         }
-    }
-
-    /// Who recorded the event, and whether they could (see the module doc).
-    fn check_signer(
-        &mut self,
-        seq: u64,
-        envelope: &crate::envelope::Envelope,
-        signed: Option<Result<(), crate::sign::SignError>>,
-    ) -> Standing {
-        use crate::access::{self, Days, Rule};
-        use crate::envelope::Actor;
-        let event = &envelope.event;
-        let what = event.type_name();
-        let person = match &envelope.actor {
-            Actor::Service(name) => {
-                if access::rule(event) != Rule::Service {
-                    self.problem(seq, format!("the service {name:?} recorded {what}, which only a person may record, signed"));
-                    return Standing::Problem;
-                }
-                return Standing::Service;
-            }
-            Actor::Person(person) => person,
-        };
-        let Some(signature) = &envelope.signature else {
-            return match self.unsigned {
-                Unsigned::Allowed => Standing::Unsigned,
-                Unsigned::Refused => {
-                    self.problem(
-                        seq,
-                        format!("{what} by {person} carries no signature: no signed request stands behind it"),
-                    );
-                    Standing::Problem
-                }
-            };
-        };
-        let occurred = envelope.occurred_at.vietnam_date();
-        let recorded = envelope.recorded_at.vietnam_date();
-        let signed = signed.unwrap_or_else(|| signed_request(envelope, person, signature));
-        if let Err(e) = signed {
-            self.problem(seq, format!("{what} by {person}: {e}"));
-            return Standing::Problem;
-        }
-        let key_ok = match event {
-            // The genesis registers its own key: it must be the one that signed it.
-            crate::event::Event::Genesis { key, .. } if key == &signature.key => Ok(()),
-            crate::event::Event::Genesis { .. } => {
-                Err("the genesis is signed with a key other than the one it registers".to_owned())
-            }
-            _ => self.directory.check_signer(person, &signature.key).map_err(|e| e.to_string()),
-        };
-        if let Err(e) = key_ok {
-            self.problem(seq, format!("{what} by {person}: {e}"));
-            return Standing::Problem;
-        }
-        let (Some(occurred), Some(recorded)) = (occurred, recorded) else {
-            self.problem(seq, format!("{what} by {person}: its times are outside the calendar"));
-            return Standing::Problem;
-        };
-        let days = Days { occurred, recorded };
-        if let Err(e) = access::permits(&self.directory, person, event, days) {
-            self.problem(seq, format!("the access table did not allow it: {e}"));
-            return Standing::Problem;
-        }
-        Standing::Signed
     }
 
     pub fn finish(self) -> Verdict {

@@ -10,12 +10,15 @@
 //! strictly in arrival order, each seeing the one before.
 
 use super::follower::{Follower, Next};
+use super::health::HealthCell;
 use super::statefile::{FirstEvent, Pending, Snapshot, StateFile};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
+use crate::audit::recorder::{self, Standing, Unsigned};
 use crate::command::{self, Accepted, FailureKind, Reply, Request};
 use crate::envelope::{Actor, Record, Signature};
 use crate::event::Event;
+use crate::event::Family;
 use crate::ids::CommandId;
 use crate::subject::{Aggregate, STREAM_NAME};
 use crate::time::Timestamp;
@@ -47,6 +50,10 @@ pub(super) struct Ledger<D> {
     /// a snapshot of a state growing with every event would make the replay quadratic (one is
     /// taken at its end), but once following.
     pub(super) periodic_snapshots: bool,
+    /// Whether a person's directory event without a signature is honoured.
+    unsigned: Unsigned,
+    /// Where an event not honoured is told.
+    health: HealthCell,
 }
 
 /// How many applied events the ledger holds before writing them to the state file.
@@ -65,7 +72,15 @@ impl<D: Decider> Ledger<D> {
             unflushed: 0,
             snapshot_through: 0,
             periodic_snapshots: false,
+            unsigned: Unsigned::Refused,
+            health: HealthCell::default(),
         }
+    }
+
+    /// This ledger, honouring a person's unsigned directory event as `unsigned` says, and
+    /// telling `health` of each event it does not honour.
+    pub(super) fn honouring(self, unsigned: Unsigned, health: HealthCell) -> Self {
+        Self { unsigned, health, ..self }
     }
 
     /// A ledger kept in `file`, resumed from its snapshot when it has a readable one.
@@ -105,11 +120,11 @@ impl<D: Decider> Ledger<D> {
 
     pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
         let envelope = &record.envelope;
-        self.decider.apply(record);
-        self.pending
-            .commands
-            .entry(envelope.command_id.clone())
-            .or_insert_with(|| (sequence, envelope.event.type_name(), actor_key(&envelope.actor)));
+        if self.honoured(sequence, record) {
+            self.decider.apply(record);
+            let first = (sequence, envelope.event.type_name(), actor_key(&envelope.actor));
+            self.pending.commands.entry(envelope.command_id.clone()).or_insert(first);
+        }
         let tip = Tip { sequence, version: envelope.chain.version, digest: record.digest };
         self.pending.tips.insert(envelope.chain.aggregate.clone(), tip);
         self.applied_through = sequence;
@@ -119,6 +134,36 @@ impl<D: Decider> Ledger<D> {
                 && self.applied_through - self.snapshot_through >= SNAPSHOT_EVENTS;
             self.flush(snapshot);
         }
+    }
+
+    /// Whether a read event is honoured: a person's directory event (where every right comes
+    /// from) must be recorded by someone who could ([`recorder::check`], as `audit verify`
+    /// checks it) and be what its signed request decides on the directory before it
+    /// ([`Decider::DIRECTORY_RULES`]). One that is not is not applied, and its command id is
+    /// left to the command's real event: someone with the services' credentials cannot give
+    /// themself a key or a right. Other events are applied as read; `audit verify` judges them.
+    fn honoured(&self, sequence: u64, record: &Record) -> bool {
+        let envelope = &record.envelope;
+        if envelope.event.family() != Family::Directory {
+            return true;
+        }
+        let directory = self.decider.directory();
+        let checked = recorder::check(directory, envelope, None, self.unsigned);
+        let outcome = checked.and_then(|standing| {
+            let signature = envelope.signature.as_ref();
+            match (standing, D::DIRECTORY_RULES, signature, &envelope.event) {
+                (_, _, _, Event::Genesis { .. }) => Ok(()),
+                (Standing::Signed, Some(rules), Some(signature), _) => {
+                    rules(directory, record, &signature.request).map_err(|m| m.to_string())
+                }
+                _ => Ok(()),
+            }
+        });
+        let Err(why) = outcome else { return true };
+        let what = envelope.event.type_name();
+        tracing::error!(service = D::NAME, sequence, event = what, %why, "an event of the log is not honoured");
+        self.health.not_honoured(sequence, &format!("{what}: {why}"));
+        false
     }
 
     /// Writes what was applied since the last flush to the state file, with a snapshot of the

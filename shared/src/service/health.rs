@@ -36,6 +36,16 @@ pub struct Health {
     /// events before it were not replayed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<u64>,
+    /// Events of the log this service did not honour (a directory event no valid signed
+    /// request decides: forged by someone who can append), and the last one, named.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_honoured: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_not_honoured: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A handle every part of a service updates and the stats handler reads.
@@ -51,6 +61,8 @@ impl Default for HealthCell {
             errors: 0,
             last_error: None,
             resumed_from: None,
+            not_honoured: 0,
+            last_not_honoured: None,
         })))
     }
 }
@@ -90,6 +102,14 @@ impl HealthCell {
             h.errors += 1;
             h.last_error = Some(error.to_owned());
             h.halted_at = halted_at;
+        });
+    }
+
+    /// An event of the log the service did not honour, and why.
+    pub fn not_honoured(&self, sequence: u64, why: &str) {
+        self.update(|h| {
+            h.not_honoured += 1;
+            h.last_not_honoured = Some(format!("sequence {sequence}: {why}"));
         });
     }
 

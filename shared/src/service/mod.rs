@@ -105,6 +105,12 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     fn batch_keys(&self, _event: &Event) -> Vec<String> {
         Vec::new()
     }
+
+    /// The directory service's rules (`reform_directory::rules`): a person's directory event
+    /// read from the log is honoured only when its signed request, decided again on this
+    /// state's directory, gives exactly that event. `None` checks the signature, the key and
+    /// the access table only (a test's decider).
+    const DIRECTORY_RULES: Option<crate::audit::redecide::DirectoryRules> = None;
 }
 
 /// Why [`Decider::before_append`] turned a command down.
@@ -195,6 +201,10 @@ pub struct ServiceConfig {
     /// snapshot and the command-id table lives on disk; without, the state is rebuilt from
     /// the whole log at every start and held in memory.
     pub state_file: Option<std::path::PathBuf>,
+    /// Whether a person's directory event without a signature is honoured. Refused by
+    /// default: with the services' credentials anyone could append one. Allowed only for a
+    /// log written before requests were signed, or by a tool on people's behalf (tests).
+    pub unsigned: crate::audit::verify::Unsigned,
 }
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
@@ -232,7 +242,8 @@ pub async fn run_with<D: Decider>(
             batch::Ledger::with_file(decider, file)
         }
         None => batch::Ledger::new(decider),
-    };
+    }
+    .honouring(config.unsigned, health.clone());
     if let Some(sequence) = ledger.resumed_from() {
         health.resumed_from(sequence);
         health.applied(sequence);

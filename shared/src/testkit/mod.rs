@@ -64,6 +64,35 @@ impl Broker {
         let mut stream = self.js.get_stream(STREAM_NAME).await.expect("stream");
         stream.info().await.expect("stream info").state.messages
     }
+
+    /// Appends `draft` as an insider with the services' credentials can: chained to its
+    /// aggregate's last event like the appender does, but published with no message id, so
+    /// the broker's de-duplication does not stop a command id used before. Returns the
+    /// stream sequence.
+    pub async fn insider_appends(&self, draft: Draft) -> u64 {
+        let aggregate = crate::subject::Aggregate::of(&draft.event);
+        let tip = self.appender().await.tip(&aggregate).await.expect("tip");
+        let link = match tip {
+            Some(tip) => ChainLink {
+                aggregate: aggregate.chain_key(),
+                version: tip.version + 1,
+                previous: tip.digest,
+            },
+            None => ChainLink::first(aggregate.chain_key()),
+        };
+        let (bytes, _) = crate::codec::encode(&draft.into_envelope(link)).expect("encodes");
+        publish_all(&self.js, [(aggregate.subject(), bytes)]).await
+    }
+}
+
+/// A command service's configuration for a world the test harness wrote on people's behalf,
+/// unsigned ([`append_all`]): their unsigned directory events honoured, as a log written
+/// before requests were signed would need. Everything else as by default.
+pub fn unsigned_world() -> crate::service::ServiceConfig {
+    crate::service::ServiceConfig {
+        unsigned: crate::audit::verify::Unsigned::Allowed,
+        ..Default::default()
+    }
 }
 
 /// Appends `(business date, event)` pairs through the real appender (chain links, expected

@@ -85,7 +85,7 @@ impl Part {
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
         let child = Command::new(env!("CARGO_BIN_EXE_reformctl"))
-            .args(["--nats", &self.urls, "serve", self.name, "--views"])
+            .args(["--nats", &self.urls, "serve", self.name, "--allow-unsigned", "--views"])
             .arg(&self.views)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -159,7 +159,7 @@ fn directory_events() -> Vec<Event> {
 pub async fn start() -> (Broker, Service) {
     let broker = Broker::start().await;
     seed_directory(&broker).await;
-    let service = Service::start(&broker, Config::default()).await;
+    let service = Service::start(&broker, reform_shared::testkit::unsigned_world()).await;
     (broker, service)
 }
 

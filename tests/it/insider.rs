@@ -1,0 +1,151 @@
+//! What someone with the services' broker credentials can and cannot do: make people believe a
+//! command recorded, give themself a key the services honour.
+
+use futures::StreamExt as _;
+use reform_shared::command::{send, CommandError, FailureKind, Request};
+use reform_shared::event::UnitKind;
+use reform_shared::testkit::events::*;
+use reform_shared::testkit::{append_all, id, key_of, Broker};
+
+/// An impostor joins the tasks service's queue group (as anyone with the services' credentials
+/// can) and answers every command "recorded" without appending anything. The client reads the
+/// log at the sequence the answer names and finds another command there, or nothing: it
+/// reports the command as not recorded (`unavailable`, so a retry with the same command id is
+/// safe), never as recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impostor_answering_for_a_service_cannot_make_a_client_believe_a_command_recorded() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let world = [("2016-01-04", unit("sgd", "Sở Giáo dục", UnitKind::Department, None))];
+    append_all(&appender, "w", &world).await;
+    let mut taken = broker.client.queue_subscribe("par.cmd.tasks", "q".into()).await.expect("sub");
+    let impostor = broker.client.clone();
+    let answering = tokio::spawn(async move {
+        let mut answered = 0u32;
+        while let Some(request) = taken.next().await {
+            let Some(reply) = request.reply else { continue };
+            // Sequence 1 holds someone else's event; sequence 99 does not exist.
+            let sequence = if answered.is_multiple_of(2) { 1 } else { 99 };
+            let lie = format!(
+                r#"{{"outcome":"ok","sequence":{sequence},"event":"task-assigned","duplicate":false}}"#
+            );
+            impostor.publish(reply, lie.into()).await.expect("answers");
+            answered += 1;
+        }
+    });
+    let command = serde_json::json!({"type": "assign-task", "task": "t1", "unit": "sgd",
+        "title": "Rà soát", "target": "Xong", "due": "2016-12-31"});
+    let request = Request { command_id: id("c1"), actor: id("hoa"), occurred_on: None, command };
+    let error = send(&broker.client, "tasks", &request, &key_of("hoa")).await.expect_err("a lie");
+    assert_eq!(error.kind(), FailureKind::Unavailable, "{error}");
+    let CommandError::NotRecorded { sequence, what, .. } = &error else { panic!("{error:?}") };
+    // Three attempts, all answered by the impostor: the last lie named sequence 1.
+    assert_eq!(*sequence, 1, "{error}");
+    assert!(what.contains("the event there is command w-0 by tester"), "{error}");
+    assert!(error.to_string().contains("it is not recorded"), "{error}");
+    assert_eq!(broker.stream_messages().await, 1, "nothing was appended");
+    answering.abort();
+}
+
+/// The command services in this process on `broker`, honouring only signed directory events
+/// (the default); stopped when the sender is sent `true`.
+async fn services(
+    broker: &Broker,
+) -> (tokio::sync::watch::Sender<bool>, Vec<reformctl::up_services::Running>) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = reformctl::up::Shutdown::new(stopped);
+    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
+        .await
+        .expect("the log is there");
+    let running = reformctl::up_services::start_command_services(&supervisor).await.expect("start");
+    (stop, running)
+}
+
+/// A signed request of `actor`'s, as `send` would make it, on 2016-03-01.
+fn request(
+    command_id: &str,
+    actor: &str,
+    command: serde_json::Value,
+) -> Request<serde_json::Value> {
+    Request {
+        command_id: id(command_id),
+        actor: id(actor),
+        occurred_on: Some(reform_shared::testkit::date("2016-03-01")),
+        command,
+    }
+}
+
+/// Someone with the services' credentials gives themself a key of the administrator's: once
+/// in the administrator's name with no signature, once beside the administrator's real
+/// signed request to register another person's key. The services read both and honour
+/// neither, so a command signed with that key is denied as signed with an unknown key, and
+/// nothing is appended for it; what the administrator really did stays in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_an_insider_registers_is_not_honoured_by_the_services() {
+    use reform_shared::event::Event;
+    use reform_shared::testkit::{draft, signed_draft};
+    let broker = Broker::start().await;
+    broker
+        .appender()
+        .await
+        .append_next(signed_draft("g", "2016-01-01", genesis("admin"), "admin"))
+        .await
+        .expect("genesis");
+    let (stop, running) = services(&broker).await;
+    let admin = key_of("admin");
+    let send_as = |key: &nkeys::KeyPair, request: Request<serde_json::Value>| {
+        let (client, key) = (broker.client.clone(), key.clone());
+        async move { send(&client, "directory", &request, &key).await }
+    };
+    let province = serde_json::json!({"type": "add-unit", "unit": "st", "name": "Tỉnh Sóc Trăng",
+        "kind": "province", "parent": null});
+    send_as(&admin, request("u1", "admin", province)).await.expect("a unit");
+    let hoa = serde_json::json!({"type": "register-person", "person": "hoa", "name": "Hoa",
+        "title": "Chuyên viên"});
+    send_as(&admin, request("p1", "admin", hoa)).await.expect("a person");
+    let hoa_key = serde_json::json!({"type": "register-key", "person": "hoa",
+        "key": key_of("hoa").public_key()});
+    let registered = send_as(&admin, request("k1", "admin", hoa_key)).await.expect("a key");
+
+    let mallory = nkeys::KeyPair::new_user();
+    let theirs = Event::KeyRegistered { person: id("admin"), key: mallory.public_key() };
+    let mut unsigned = draft("m1", "2016-03-01", theirs.clone());
+    unsigned.actor = reform_shared::envelope::Actor::Person(id("admin"));
+    broker.insider_appends(unsigned).await;
+    let stream = broker.js.get_stream(reform_shared::subject::STREAM_NAME).await.expect("stream");
+    let raw = stream.get_raw_message(registered.sequence).await.expect("stored");
+    let real = reform_shared::codec::decode(&raw.payload).expect("decodes").envelope;
+    let mut stapled = draft("k1", "2016-03-01", theirs);
+    stapled.actor = real.actor.clone();
+    stapled.signature = real.signature.clone();
+    stapled.occurred_at = real.occurred_at;
+    stapled.recorded_at = real.recorded_at;
+    broker.insider_appends(stapled).await;
+    let before = broker.stream_messages().await;
+
+    let unit = serde_json::json!({"type": "add-unit", "unit": "sxd", "name": "Sở Xây dựng",
+        "kind": "department", "parent": "st"});
+    let denied = send_as(&mallory, request("m2", "admin", unit.clone())).await.expect_err("no");
+    assert_eq!(denied.kind(), FailureKind::Denied, "{denied}");
+    let message = denied.to_string();
+    assert!(message.contains(&mallory.public_key()), "{message}");
+    assert!(message.contains("is not registered for anyone"), "{message}");
+    assert_eq!(broker.stream_messages().await, before, "nothing appended for it");
+    // The administrator's own key, and hoa's, stand.
+    send_as(&admin, request("u2", "admin", unit)).await.expect("the administrator still can");
+    // Each command service says it did not honour two events, and names the last.
+    let status = reformctl::status::gather(&broker.client).await.expect("status");
+    let services = ["directory", "tasks", "evidence", "scoring"];
+    for part in status.parts.iter().filter(|p| services.iter().any(|s| p.name.ends_with(s))) {
+        let health = part.health.as_ref().expect("it answers");
+        assert_eq!(health.not_honoured, 2, "{}: {health:?}", part.name);
+        let last = health.last_not_honoured.as_deref().unwrap_or_default();
+        // Decided again, the administrator's request registers a key hoa already has.
+        assert!(last.contains("key-registered: its signed command is refused"), "{last}");
+        assert!(last.contains("is already registered for hoa"), "{last}");
+    }
+    let _ = stop.send(true);
+    for (_, handle) in running {
+        let _ = handle.await;
+    }
+}
