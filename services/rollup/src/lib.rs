@@ -198,6 +198,12 @@ async fn administrator(
 }
 
 /// Closes every period due and not yet closed, oldest first.
+///
+/// A period is due when this service's clock and the broker's both say it has ended. The
+/// broker's is the time it stored the log's last message, so a clock running ahead (one that
+/// once closed the year on 6 December, for ever) cannot close a period early; on a quiet log
+/// a period closes at the first event stored after its end. Its report is the same either
+/// way: the events recorded before the period closed.
 async fn catch_up(
     js: &async_nats::jetstream::Context,
     config: &Config,
@@ -206,14 +212,15 @@ async fn catch_up(
     closed: &mut BTreeSet<Period>,
 ) -> Result<(), RollupError> {
     let Some(began) = log::began(js).await? else { return Ok(()) };
-    let now = clock.now();
+    let local = clock.now();
+    let now = log::stored_last(js).await?.map_or(local, |broker| local.min(broker));
     for period in period::due(began, now) {
         if closed.contains(&period) {
             continue;
         }
         let head = log::head(js).await?;
         let end = log::End::RecordedBefore { at: period.closes_at(), head };
-        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, now).await?;
+        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, local).await?;
         closed.insert(period);
     }
     Ok(())

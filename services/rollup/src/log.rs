@@ -117,6 +117,18 @@ pub async fn head(js: &jetstream::Context) -> Result<u64, RollupError> {
     Ok(stream.info().await.map_err(|e| RollupError::Stream(e.into()))?.state.last_sequence)
 }
 
+/// The broker's time of storing the log's last message: a clock this service's own cannot
+/// move. `None` for an empty log.
+pub async fn stored_last(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupError> {
+    let mut stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
+    let state = &stream.info().await.map_err(|e| RollupError::Stream(e.into()))?.state;
+    if state.messages == 0 {
+        return Ok(None);
+    }
+    let millis = state.last_timestamp.unix_timestamp_nanos() / 1_000_000;
+    Ok(i64::try_from(millis).ok().map(Timestamp))
+}
+
 /// When the log began: the recording time of its first message, if it has one.
 pub async fn began(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupError> {
     let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;

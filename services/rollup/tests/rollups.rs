@@ -10,7 +10,7 @@ use reform_rollup::log::End;
 use reform_rollup::report::{self, Format, Report};
 use reform_rollup::{diff, Clock, Config};
 use reform_shared::append::Draft;
-use reform_shared::event::{Event, Period};
+use reform_shared::event::{Event, Period, UnitKind};
 use reform_shared::testkit::events::*;
 use reform_shared::testkit::{date, draft, eventually, Broker};
 use reform_shared::time::{vietnam, Timestamp};
@@ -326,4 +326,42 @@ async fn a_report_carries_the_checkpoint_of_its_prefix_signed_beside_it() {
         tree.push(seq, &stream.direct_get(seq).await.expect("message").payload);
     }
     assert_eq!(tree.root(), checkpoint.root);
+}
+
+/// The rollup service's health, as it publishes it in its stats.
+async fn rollup_health(broker: &Broker) -> Option<reform_shared::service::health::Health> {
+    let reply = broker.client.request("$SRV.STATS.par-rollup", "".into()).await.ok()?;
+    let stats: serde_json::Value = serde_json::from_slice(&reply.payload).ok()?;
+    serde_json::from_value(stats["endpoints"][0]["data"].clone()).ok()
+}
+
+/// Issue #29: a service whose clock ran 40 days ahead closed the year on 6 December, for ever.
+/// Here the clock runs 400 days ahead of the broker's: by it, every period of this year (and
+/// more) has ended. The broker stored the log's only event now, so by its time none has; after
+/// a whole round of the service, none is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_running_ahead_of_the_brokers_closes_no_period_early() {
+    let broker = Broker::start().await;
+    let now = Timestamp::now();
+    let mut first =
+        draft("e0", "2016-01-04", unit("sgd", "Sở Giáo dục", UnitKind::Department, None));
+    (first.occurred_at, first.recorded_at) = (now, now);
+    broker.appender().await.append_next(first).await.expect("appended");
+    let ahead = TestClock(Arc::new(AtomicI64::new(now.0 + 400 * 86_400_000)));
+    let due_by_the_fast_clock = reform_rollup::period::due(now, ahead.now());
+    assert!(!due_by_the_fast_clock.is_empty(), "the fast clock says some period has ended");
+    let service = start(&broker, ahead, None);
+    // A round of the service is over once it says it follows the log's head.
+    eventually("a whole round of the rollup service", WAIT, || async {
+        rollup_health(&broker).await.filter(|h| {
+            h.reader == reform_shared::service::health::Reader::Following && h.applied_through >= 1
+        })
+    })
+    .await;
+    for period in due_by_the_fast_clock {
+        let closed = close::closed_event(&broker.js, period).await.expect("reads");
+        assert!(closed.is_none(), "{period} closed by a clock ahead of the broker's");
+    }
+    assert_eq!(broker.stream_messages().await, 1, "nothing was appended");
+    service.stop().await;
 }
