@@ -49,6 +49,18 @@ pub enum StateFileError {
     Storage { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
+/// Moves a damaged state file aside (`<file>.damaged-<unix ms>`), for a person to look at;
+/// the service starts a new one and rebuilds it from the log.
+fn set_aside(path: &Path) -> Result<PathBuf, StateFileError> {
+    let millis = crate::time::Timestamp::now().0;
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".damaged-{millis}"));
+    let aside = PathBuf::from(aside);
+    std::fs::rename(path, &aside)
+        .map_err(|e| StateFileError::Storage { path: path.to_owned(), source: Box::new(e) })?;
+    Ok(aside)
+}
+
 /// A snapshot read back: the decision state's bytes and the last sequence they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -98,11 +110,22 @@ impl StateFile {
                 source: Box::new(e),
             })?;
         }
-        let db = Database::create(path)
-            .map_err(|source| StateFileError::Open { path: path.to_owned(), source })?;
+        let (db, damaged) = match Database::create(path) {
+            Ok(db) => (db, None),
+            // Another process holds it: never taken for damage (it is alive, and its owner).
+            Err(source @ redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(StateFileError::Open { path: path.to_owned(), source })
+            }
+            Err(damage) => {
+                let aside = set_aside(path)?;
+                let db = Database::create(path)
+                    .map_err(|source| StateFileError::Open { path: path.to_owned(), source })?;
+                (db, Some(format!("it was damaged ({damage}); kept as {}", aside.display())))
+            }
+        };
         let file = StateFile { db, path: path.to_owned() };
         let text = identity.to_text();
-        let (was, format) = file.read(|txn| {
+        let meta = file.read(|txn| {
             let meta = match txn.open_table(META) {
                 Ok(meta) => meta,
                 Err(redb::TableError::TableDoesNotExist(_)) => return Ok((None, None)),
@@ -114,8 +137,20 @@ impl StateFile {
                 .and_then(|v| v.value().try_into().ok())
                 .map(u64::from_le_bytes);
             Ok((was, format))
-        })?;
+        });
+        let (was, format) = match meta {
+            Ok(meta) => meta,
+            // Readable as a file, not as ours: derived data, so started again.
+            Err(damage) => {
+                drop(file);
+                let aside = set_aside(path)?;
+                let (file, _) = Self::open(path, identity)?;
+                let why = format!("it was damaged ({damage}); kept as {}", aside.display());
+                return Ok((file, Some(why)));
+            }
+        };
         let reset = match (&was, format) {
+            _ if damaged.is_some() => damaged,
             (None, _) => None,
             (Some(was), Some(FORMAT)) if *was == text => return Ok((file, None)),
             (Some(was), Some(FORMAT)) => Some(format!("it belongs to the log {was}, not {text}")),
@@ -244,6 +279,53 @@ mod tests {
 
     fn tip(sequence: u64) -> Tip {
         Tip { sequence, version: sequence, digest: [7; 32] }
+    }
+
+    /// A state file is derived from the log: damaged (truncated, bytes flipped), it is moved
+    /// aside and started again empty, and the service rebuilds it, instead of refusing to start
+    /// with "is another service using it?". A file another process holds is still refused.
+    #[test]
+    fn a_damaged_state_file_is_moved_aside_and_started_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tasks.redb");
+        let log = identity("PAR_EVENTS");
+        let fill = |path: &Path| {
+            let (file, _) = StateFile::open(path, &log).expect("open");
+            let mut pending = Pending::default();
+            for n in 0..2_000u64 {
+                let id = CommandId::new(&format!("c{n}")).expect("id");
+                pending.commands.insert(id, (n + 1, "task-assigned", "hoa".into()));
+            }
+            file.flush(&pending, Some(&Snapshot { through: 2_000, bytes: vec![9; 4096] }))
+                .expect("flush");
+        };
+        fill(&path);
+        let held = StateFile::open(&path, &log).expect("open");
+        let second = StateFile::open(&path, &log).map(|_| ()).expect_err("one owner at a time");
+        assert!(second.to_string().contains("is another service using it?"), "{second}");
+        drop(held);
+        let length = std::fs::metadata(&path).expect("size").len();
+        let damages: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 2] = [
+            ("truncated", Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 3))),
+            ("its header overwritten", Box::new(|b: &mut Vec<u8>| b[..64].fill(0xa5))),
+        ];
+        for (what, damage) in damages {
+            fill(&path);
+            let mut bytes = std::fs::read(&path).expect("read");
+            damage(&mut bytes);
+            std::fs::write(&path, &bytes).expect("write");
+            let (file, reset) = StateFile::open(&path, &log).expect(what);
+            let reset = reset.unwrap_or_default();
+            assert!(reset.starts_with("it was damaged"), "{what}: {reset}");
+            assert_eq!(file.snapshot().expect("reads"), None, "{what}: started again empty");
+            let aside: Vec<_> = std::fs::read_dir(dir.path())
+                .expect("dir")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+                .collect();
+            assert!(!aside.is_empty(), "{what}: the damaged file is kept aside, {length} bytes");
+            aside.iter().for_each(|e| std::fs::remove_file(e.path()).expect("remove"));
+        }
     }
 
     #[test]
