@@ -10,6 +10,7 @@
 //!   [`supervise`] restarts what `up` runs; [`datadir`] keeps one owner per data directory.
 
 pub mod audit;
+pub mod consumers;
 pub mod ctx;
 pub mod datadir;
 pub mod demo;

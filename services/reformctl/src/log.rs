@@ -43,6 +43,12 @@ pub enum LogCmd {
     },
     /// List the recorded skips.
     Skips,
+    /// List the consumers on the log (projectors', readers', durable ones nobody reads);
+    /// with --remove-stray, remove the durable ones nobody reads (services' credentials).
+    Consumers {
+        #[arg(long)]
+        remove_stray: bool,
+    },
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
@@ -74,6 +80,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         Cmd::Log(LogCmd::Show { sequence }) => show(&js, sequence, ctx).await,
         Cmd::Log(LogCmd::Skip { sequence, reason }) => skip(&js, sequence, reason, ctx).await,
+        Cmd::Log(LogCmd::Consumers { remove_stray }) => {
+            crate::consumers::run(&js, remove_stray, ctx).await
+        }
         Cmd::Log(LogCmd::Skips) => {
             let (all, malformed) = skips::listing(&js).await?;
             for bad in &malformed {

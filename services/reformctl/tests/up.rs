@@ -241,6 +241,46 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     wait_until("every part to run again", || {
         reformctl(port, &client, &["status"]).status.success()
     });
+
+    // Issue #29: a client creates durable consumers on the log without end (the server's limit
+    // is 1,000, then no reader can start). The operator lists them and removes the stray ones;
+    // a client can do neither; the projector's consumer stays.
+    runtime.block_on(async {
+        let url = format!("nats://127.0.0.1:{port}");
+        let people = reform_shared::edge::connect_as(&url, Some(&client)).await.expect("connects");
+        let log = async_nats::jetstream::new(people).get_stream("PAR_EVENTS").await.expect("log");
+        for n in 0..25 {
+            let config = async_nats::jetstream::consumer::pull::Config {
+                durable_name: Some(format!("flood-{n}")),
+                ..Default::default()
+            };
+            log.create_consumer(config).await.expect("a client may create a durable consumer");
+        }
+    });
+    let listed = reformctl(port, &operator, &["log", "consumers"]);
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert!(stdout.contains("flood-7  stray"), "{stdout}");
+    assert!(stdout.contains("par-projector  projector"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.ends_with(", 25 stray (remove them with --remove-stray)")),
+        "{stdout}"
+    );
+    let by_client = reformctl(port, &client, &["log", "consumers", "--remove-stray"]);
+    assert!(!by_client.status.success(), "a client removed consumers");
+    let removed = reformctl(port, &operator, &["log", "consumers", "--remove-stray"]);
+    let stdout = String::from_utf8_lossy(&removed.stdout);
+    assert!(stdout.contains("25 stray consumers removed"), "{stdout}");
+    let listed = reformctl(port, &operator, &["--json", "log", "consumers"]);
+    let consumers = json_of(&listed);
+    let names: Vec<&str> =
+        consumers.as_array().expect("a list").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(names.contains(&"par-projector"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("flood-")), "{names:?}");
+    assert!(reformctl(port, &client, &["status"]).status.success(), "the stack is well");
     stop(&mut stack, &data);
 }
 
