@@ -323,33 +323,8 @@ fn rank_table(entries: &[RankEntry], group_size: u32) -> String {
 }
 
 fn fact_vi(fact: &Fact) -> (String, String) {
-    match fact {
-        Fact::TaskAssigned { task, title, due } => {
-            ("Giao nhiệm vụ".into(), format!("{task}: {title} (hạn {due})"))
-        }
-        Fact::TaskCompletedOnTime { task, title, due } => {
-            ("Hoàn thành đúng hạn".into(), format!("{task}: {title} (hạn {due})"))
-        }
-        Fact::TaskCompletedLate { task, title, due } => {
-            ("Hoàn thành trễ hạn".into(), format!("{task}: {title} (hạn {due})"))
-        }
-        Fact::TaskWentOverdue { task, title, due } => {
-            ("Quá hạn".into(), format!("{task}: {title} (hạn {due})"))
-        }
-        Fact::TaskCancelled { task, title } => ("Hủy nhiệm vụ".into(), format!("{task}: {title}")),
-        Fact::ScoreChanged { year, criterion, stage, old_hundredths, new_hundredths } => {
-            let old = points(old_hundredths.map(u64::from));
-            let new = format_hundredths(u64::from(*new_hundredths));
-            let what = format!("{year} tiêu chí {criterion}, {}: {old} → {new}", stage.label_vi());
-            ("Thay đổi điểm".into(), what)
-        }
-        Fact::FindingRecorded { finding, inspection_document, text, remediation_due, .. } => (
-            "Phát hiện hạn chế".into(),
-            format!(
-                "{finding} ({inspection_document}): {text} (khắc phục trước {remediation_due})"
-            ),
-        ),
-    }
+    let (label, detail) = fact.describe(|vi, _| vi);
+    (label.to_owned(), detail)
 }
 
 /// A leader's timeline as people read it.

@@ -8,8 +8,9 @@
 
 use reform_projector::model::State;
 use reform_projector::views::{self, Basis, EvidenceCounts, Fact, RankEntry, Scores, TaskCounts};
-use reform_shared::event::{Period, Role, Stage, UnitKind};
+use reform_shared::event::{Period, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
+use reform_shared::points::format_hundredths as hundredths;
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
@@ -226,17 +227,8 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-fn hundredths(value: u64) -> String {
-    format!("{}.{:02}", value / 100, value % 100)
-}
-
-/// The unit's final total, if it has one.
-fn final_total(scores: &Scores) -> Option<u64> {
-    scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
-}
-
 fn total(scores: &Scores) -> String {
-    final_total(scores).map_or_else(|| "–".into(), hundredths)
+    scores.final_total_hundredths().map_or_else(|| "–".into(), hundredths)
 }
 
 fn markdown(r: &Report) -> String {
@@ -334,7 +326,7 @@ fn markdown(r: &Report) -> String {
 
 /// Whether a unit had a task, a document or a final score in the period.
 fn says_something(u: &UnitLine) -> bool {
-    u.tasks.assigned > 0 || u.evidence.total > 0 || final_total(&u.scores).is_some()
+    u.tasks.assigned > 0 || u.evidence.total > 0 || u.scores.final_total_hundredths().is_some()
 }
 
 fn csv_field(text: &str) -> String {
@@ -366,7 +358,7 @@ fn csv(r: &Report) -> String {
             t.cancelled,
             hundredths(t.completion_rate_hundredths),
             u.evidence.total,
-            final_total(&u.scores).map(hundredths).unwrap_or_default()
+            u.scores.final_total_hundredths().map(hundredths).unwrap_or_default()
         ));
     }
     out

@@ -13,7 +13,6 @@ use reform_rollup::close::{closed_periods, stored_report};
 use reform_rollup::log::{read_prefix, End};
 use reform_shared::audit::read::stream_info;
 use reform_shared::audit::verify::Verdict;
-use reform_shared::event::Stage;
 use reform_shared::ids::UnitId;
 use std::sync::Arc;
 
@@ -185,9 +184,7 @@ fn comparison(
     through: u64,
     known: Option<reform_shared::time::Date>,
 ) -> Markup {
-    let total = |p: &UnitProgress| {
-        p.scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
-    };
+    let total = |p: &UnitProgress| p.scores.final_total_hundredths();
     let rows: [(&str, String, String); 6] = [
         (
             view.t("Được giao", "Assigned"),

@@ -2,7 +2,7 @@
 //! divisions while they held it.
 
 use super::{applied_through, html, role_label, view, PageResult};
-use crate::page::{frame, header, hundredths, Params, View};
+use crate::page::{frame, header, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
@@ -86,39 +86,5 @@ fn fact_class(fact: &Fact) -> &'static str {
 }
 
 fn fact(view: &View, fact: &Fact) -> (&'static str, String) {
-    let due = view.t("hạn", "due");
-    match fact {
-        Fact::TaskAssigned { task, title, due: d } => {
-            (view.t("Giao nhiệm vụ", "Task assigned"), format!("{task}: {title} ({due} {d})"))
-        }
-        Fact::TaskCompletedOnTime { task, title, due: d } => {
-            (view.t("Hoàn thành đúng hạn", "Done on time"), format!("{task}: {title} ({due} {d})"))
-        }
-        Fact::TaskCompletedLate { task, title, due: d } => {
-            (view.t("Hoàn thành trễ hạn", "Done late"), format!("{task}: {title} ({due} {d})"))
-        }
-        Fact::TaskWentOverdue { task, title, due: d } => {
-            (view.t("Quá hạn", "Went overdue"), format!("{task}: {title} ({due} {d})"))
-        }
-        Fact::TaskCancelled { task, title } => {
-            (view.t("Hủy nhiệm vụ", "Task cancelled"), format!("{task}: {title}"))
-        }
-        Fact::ScoreChanged { year, criterion, stage, old_hundredths, new_hundredths } => (
-            view.t("Thay đổi điểm", "Score changed"),
-            format!(
-                "{year} {} {criterion}, {}: {} → {}",
-                view.t("tiêu chí", "criterion"),
-                view.lang.pick(stage.label_vi(), stage.label_en()),
-                hundredths(old_hundredths.map(u64::from)),
-                hundredths(Some(u64::from(*new_hundredths)))
-            ),
-        ),
-        Fact::FindingRecorded { finding, inspection_document, text, remediation_due, .. } => (
-            view.t("Phát hiện hạn chế", "Finding recorded"),
-            format!(
-                "{finding} ({inspection_document}): {text} ({} {remediation_due})",
-                view.t("khắc phục trước", "to remedy by")
-            ),
-        ),
-    }
+    fact.describe(|vi, en| view.t(vi, en))
 }

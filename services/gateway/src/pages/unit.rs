@@ -48,10 +48,10 @@ pub async fn page(
         .await?
         .iter()
         .zip(&earlier)
-        .map(|(p, &y)| (y, final_total(&p.scores)))
+        .map(|(p, &y)| (y, p.scores.final_total_hundredths()))
         .collect();
     if dir.framework_years.contains(&year) {
-        trend.push((year, final_total(&progress.scores)));
+        trend.push((year, progress.scores.final_total_hundredths()));
     }
     let digest = super::digest::of(&app, &view, &unit).await?;
     let path = format!("/units/{unit}");
@@ -78,10 +78,6 @@ pub async fn page(
     };
     let title = format!("{} · {year}", progress.name);
     Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
-}
-
-fn final_total(scores: &Scores) -> Option<u64> {
-    scores.stages.iter().find(|s| s.stage == Stage::Final).and_then(|s| s.total_hundredths)
 }
 
 /// The unit's kind, where it sits in the tree, and its leaders on the page's day.

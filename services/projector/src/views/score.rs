@@ -42,6 +42,14 @@ pub struct Scores {
     pub stages: Vec<StageScores>,
 }
 
+impl Scores {
+    /// The final stage's total, the figure a unit is ranked and reported by, if it has one.
+    pub fn final_total_hundredths(&self) -> Option<u64> {
+        let last = self.stages.iter().find(|s| s.stage == reform_shared::event::Stage::Final);
+        last.and_then(|s| s.total_hundredths)
+    }
+}
+
 /// The value in force of one score key (docs/views.md "Scores").
 pub fn value_in_force(rec: &ScoreRec, basis: Basis) -> Option<Points> {
     change_in_force(rec, basis).map(|c| c.value.new)

@@ -48,6 +48,63 @@ pub enum Fact {
     },
 }
 
+impl Fact {
+    /// What people read of the fact: its label and its detail, in the language `pick` chooses
+    /// of each (Vietnamese, English) pair. The one wording of a timeline, for the CLI and the
+    /// dashboard alike.
+    pub fn describe(
+        &self,
+        pick: impl Fn(&'static str, &'static str) -> &'static str,
+    ) -> (&'static str, String) {
+        let due = pick("hạn", "due");
+        let points = |h: Option<u32>| {
+            h.map_or_else(
+                || "–".to_owned(),
+                |h| reform_shared::points::format_hundredths(u64::from(h)),
+            )
+        };
+        let task = |label, task: &TaskId, title: &str, d: &Date| {
+            (label, format!("{task}: {title} ({due} {d})"))
+        };
+        match self {
+            Fact::TaskAssigned { task: t, title, due: d } => {
+                task(pick("Giao nhiệm vụ", "Task assigned"), t, title, d)
+            }
+            Fact::TaskCompletedOnTime { task: t, title, due: d } => {
+                task(pick("Hoàn thành đúng hạn", "Done on time"), t, title, d)
+            }
+            Fact::TaskCompletedLate { task: t, title, due: d } => {
+                task(pick("Hoàn thành trễ hạn", "Done late"), t, title, d)
+            }
+            Fact::TaskWentOverdue { task: t, title, due: d } => {
+                task(pick("Quá hạn", "Went overdue"), t, title, d)
+            }
+            Fact::TaskCancelled { task, title } => {
+                (pick("Hủy nhiệm vụ", "Task cancelled"), format!("{task}: {title}"))
+            }
+            Fact::ScoreChanged { year, criterion, stage, old_hundredths, new_hundredths } => (
+                pick("Thay đổi điểm", "Score changed"),
+                format!(
+                    "{year} {} {criterion}, {}: {} → {}",
+                    pick("tiêu chí", "criterion"),
+                    pick(stage.label_vi(), stage.label_en()),
+                    points(*old_hundredths),
+                    points(Some(*new_hundredths))
+                ),
+            ),
+            Fact::FindingRecorded {
+                finding, inspection_document, text, remediation_due, ..
+            } => (
+                pick("Phát hiện hạn chế", "Finding recorded"),
+                format!(
+                    "{finding} ({inspection_document}): {text} ({} {remediation_due})",
+                    pick("khắc phục trước", "to remedy by")
+                ),
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     /// The business date the fact is attributed by.
@@ -221,5 +278,35 @@ fn score_facts(state: &State, unit: &UnitId, basis: Basis, push: &mut impl FnMut
             };
             push(change.on, change.seq, fact);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reform_shared::testkit::{date, id};
+
+    /// The one wording of a timeline, which the CLI prints in Vietnamese and the dashboard in
+    /// either language.
+    #[test]
+    fn a_fact_reads_the_same_wherever_it_is_shown() {
+        let vi = |f: &Fact| f.describe(|vi, _| vi);
+        let en = |f: &Fact| f.describe(|_, en| en);
+        let assigned =
+            Fact::TaskAssigned {
+                task: id("t1"), title: "Rà soát".into(), due: date("2016-03-31")
+            };
+        assert_eq!(vi(&assigned), ("Giao nhiệm vụ", "t1: Rà soát (hạn 2016-03-31)".to_owned()));
+        assert_eq!(en(&assigned), ("Task assigned", "t1: Rà soát (due 2016-03-31)".to_owned()));
+        let score = Fact::ScoreChanged {
+            year: 2016,
+            criterion: id("1.1"),
+            stage: Stage::Final,
+            old_hundredths: None,
+            new_hundredths: 250,
+        };
+        let said = "2016 tiêu chí 1.1, Kết quả cuối cùng: – → 2.50".to_owned();
+        assert_eq!(vi(&score), ("Thay đổi điểm", said));
+        assert_eq!(en(&score).1, "2016 criterion 1.1, Final: – → 2.50");
     }
 }
