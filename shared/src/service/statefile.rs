@@ -293,7 +293,7 @@ mod tests {
             let (file, _) = StateFile::open(path, &log).expect("open");
             let mut pending = Pending::default();
             for n in 0..2_000u64 {
-                let id = CommandId::new(&format!("c{n}")).expect("id");
+                let id = CommandId::new(format!("c{n}")).expect("id");
                 pending.commands.insert(id, (n + 1, "task-assigned", "hoa".into()));
             }
             file.flush(&pending, Some(&Snapshot { through: 2_000, bytes: vec![9; 4096] }))
@@ -305,9 +305,10 @@ mod tests {
         assert!(second.to_string().contains("is another service using it?"), "{second}");
         drop(held);
         let length = std::fs::metadata(&path).expect("size").len();
-        let damages: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 2] = [
-            ("truncated", Box::new(|b: &mut Vec<u8>| b.truncate(b.len() / 3))),
-            ("its header overwritten", Box::new(|b: &mut Vec<u8>| b[..64].fill(0xa5))),
+        type Damage = fn(&mut Vec<u8>);
+        let damages: [(&str, Damage); 2] = [
+            ("truncated", |b| b.truncate(b.len() / 3)),
+            ("its header overwritten", |b| b[..64].fill(0xa5)),
         ];
         for (what, damage) in damages {
             fill(&path);
