@@ -28,6 +28,7 @@ pub mod broker;
 pub mod checkpoint;
 pub mod codec;
 pub mod command;
+pub mod derived;
 pub mod directory;
 pub mod edge;
 pub mod envelope;

@@ -67,3 +67,42 @@ fn a_new_file_gets_the_current_layout() {
         txn.open_table(META).expect("meta").get("layout_version").expect("get").map(|g| g.value());
     assert_eq!(layout, Some(LAYOUT_VERSION));
 }
+
+/// The views are derived from the log: a damaged file (truncated) is set aside and a new one
+/// started, which the projector fills from the log, instead of a failure that stopped `up`
+/// and everything under it. A file another process holds is refused and left alone.
+#[test]
+fn a_damaged_views_file_is_set_aside_and_started_again_but_a_held_one_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("views.redb");
+    let rows: TableDefinition<u64, &[u8]> = TableDefinition::new("filler");
+    {
+        let store = Store::open(&path).expect("create");
+        drop(store);
+        let db = redb::Database::create(&path).expect("raw");
+        let txn = db.begin_write().expect("write");
+        let mut table = txn.open_table(rows).expect("table");
+        for n in 0..2_000u64 {
+            table.insert(n, &[7u8; 64][..]).expect("row");
+        }
+        drop(table);
+        txn.commit().expect("commit");
+    }
+    let held = Store::open(&path).expect("open");
+    let second = Store::open(&path).map(|_| ()).expect_err("one owner at a time");
+    assert!(matches!(second, StoreError::Open { .. }), "{second}");
+    drop(held);
+    let aside = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+            .count()
+    };
+    assert_eq!(aside(dir.path()), 0, "a held file is never set aside");
+    let bytes = std::fs::read(&path).expect("read");
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).expect("truncate");
+    let store = Store::open(&path).expect("a damaged views file is started again");
+    assert_eq!(store.applied_through().expect("checkpoint"), 0, "projected again from the log");
+    assert_eq!(aside(dir.path()), 1, "the damaged file is kept for a person to look at");
+}

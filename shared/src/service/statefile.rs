@@ -49,18 +49,6 @@ pub enum StateFileError {
     Storage { path: PathBuf, source: Box<dyn std::error::Error + Send + Sync> },
 }
 
-/// Moves a damaged state file aside (`<file>.damaged-<unix ms>`), for a person to look at;
-/// the service starts a new one and rebuilds it from the log.
-fn set_aside(path: &Path) -> Result<PathBuf, StateFileError> {
-    let millis = crate::time::Timestamp::now().0;
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(format!(".damaged-{millis}"));
-    let aside = PathBuf::from(aside);
-    std::fs::rename(path, &aside)
-        .map_err(|e| StateFileError::Storage { path: path.to_owned(), source: Box::new(e) })?;
-    Ok(aside)
-}
-
 /// A snapshot read back: the decision state's bytes and the last sequence they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -97,6 +85,12 @@ pub struct StateFile {
     path: PathBuf,
 }
 
+/// Sets a damaged state file aside ([`crate::derived`]): the service rebuilds it from the log.
+fn set_aside(path: &Path) -> Result<PathBuf, StateFileError> {
+    crate::derived::set_aside(path)
+        .map_err(|e| StateFileError::Storage { path: path.to_owned(), source: Box::new(e) })
+}
+
 impl StateFile {
     /// Opens (or creates) the file for the log `identity`. A file of another log or format is
     /// emptied first: it is rebuilt from the log. Returns whether it was.
@@ -112,8 +106,7 @@ impl StateFile {
         }
         let (db, damaged) = match Database::create(path) {
             Ok(db) => (db, None),
-            // Another process holds it: never taken for damage (it is alive, and its owner).
-            Err(source @ redb::DatabaseError::DatabaseAlreadyOpen) => {
+            Err(source) if !crate::derived::is_damage(&source) => {
                 return Err(StateFileError::Open { path: path.to_owned(), source })
             }
             Err(damage) => {

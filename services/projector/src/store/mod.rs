@@ -126,8 +126,20 @@ impl Store {
     ///
     /// A new file gets [`LAYOUT_VERSION`]; a file of another layout is refused with
     /// [`StoreError::Layout`], which names the `rebuild` that fixes it.
+    ///
+    /// A file redb cannot open for damage (truncated, overwritten: not one another process
+    /// holds) is set aside ([`reform_shared::derived`]) and a new one started, which the
+    /// projector fills from the log; a damaged views file never stops the stack.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let store = Store::open_any_layout(path)?;
+        let store = match Store::open_any_layout(path) {
+            Err(StoreError::Open { source, .. }) if reform_shared::derived::is_damage(&source) => {
+                let aside = reform_shared::derived::set_aside(path)
+                    .map_err(|e| StoreError::Redb(redb::Error::Io(e)))?;
+                tracing::warn!(file = %path.display(), aside = %aside.display(), error = %source, "the views file is damaged; set aside, projecting the views again from the log");
+                Store::open_any_layout(path)?
+            }
+            other => other?,
+        };
         let txn = store.db.begin_write()?;
         let fresh = txn.list_tables()?.next().is_none();
         let found = txn.open_table(META)?.get(LAYOUT_KEY)?.map(|g| g.value());
