@@ -8,7 +8,6 @@ use reform_shared::event::{Access, Component, Criterion, Event, Role, UnitKind};
 use reform_shared::points::Points;
 use reform_shared::testkit::events::*;
 use reform_shared::testkit::{append_all, id, key_of, send_raw_signed, Broker};
-use tokio::sync::watch;
 
 /// The day every command happens on, unless it says otherwise.
 const ON: &str = "2016-06-01";
@@ -22,8 +21,7 @@ const ON: &str = "2016-06-01";
 ///   at lp, evidence at sgd.
 struct World {
     broker: Broker,
-    stop: watch::Sender<bool>,
-    services: Vec<reformctl::up_services::Running>,
+    services: reformctl::up_services::InProcess,
 }
 
 impl World {
@@ -77,18 +75,12 @@ impl World {
         ]);
         let dated: Vec<(&str, Event)> = events.into_iter().map(|e| ("2016-01-04", e)).collect();
         append_all(&appender, "world", &dated).await;
-        let (stop, stopped) = watch::channel(false);
-        let shutdown = reformctl::up::Shutdown::new(stopped);
-        let (mut supervisor, _fatal) =
-            reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
-                .await
-                .expect("the log is there");
         // The world above is written by the test harness, unsigned.
-        supervisor.unsigned = reform_shared::audit::verify::Unsigned::Allowed;
-        let services = reformctl::up_services::start_command_services(&supervisor)
+        let unsigned = reform_shared::audit::verify::Unsigned::Allowed;
+        let services = reformctl::up_services::InProcess::start(&broker.client, unsigned)
             .await
             .expect("services start");
-        World { broker, stop, services }
+        World { broker, services }
     }
 
     /// Sends `command` (JSON) to `service` as `actor`, signed with the actor's key.
@@ -150,10 +142,7 @@ impl World {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(true);
-        for (_, handle) in self.services {
-            let _ = handle.await;
-        }
+        self.services.stop().await;
     }
 }
 

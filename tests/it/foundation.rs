@@ -123,13 +123,9 @@ async fn the_server_syncs_every_write_and_stops_on_drop() {
 #[tokio::test]
 async fn services_are_discoverable_and_failures_carry_the_services_api_headers() {
     let broker = Broker::start().await;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = reformctl::up::Shutdown::new(stopped);
-    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
+    let services = reformctl::up_services::InProcess::start(&broker.client, Default::default())
         .await
-        .expect("the log is there");
-    let services =
-        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
+        .expect("services start");
     // Unsigned garbage: the service answers `denied` in JSON and in the standard headers
     // (the signature is checked before anything is read), and signed garbage `invalid`.
     let reply = broker
@@ -177,8 +173,5 @@ async fn services_are_discoverable_and_failures_carry_the_services_api_headers()
     let stats: serde_json::Value =
         serde_json::from_slice(&stats.expect("STATS answers").payload).expect("STATS is JSON");
     assert_eq!(stats["endpoints"][0]["num_requests"], 2, "{stats}");
-    let _ = stop.send(true);
-    for (_, handle) in services {
-        handle.await.expect("the supervisor stops cleanly");
-    }
+    services.stop().await;
 }

@@ -47,20 +47,6 @@ async fn an_impostor_answering_for_a_service_cannot_make_a_client_believe_a_comm
     answering.abort();
 }
 
-/// The command services in this process on `broker`, honouring only signed directory events
-/// (the default); stopped when the sender is sent `true`.
-async fn services(
-    broker: &Broker,
-) -> (tokio::sync::watch::Sender<bool>, Vec<reformctl::up_services::Running>) {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = reformctl::up::Shutdown::new(stopped);
-    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
-        .await
-        .expect("the log is there");
-    let running = reformctl::up_services::start_command_services(&supervisor).await.expect("start");
-    (stop, running)
-}
-
 /// A signed request of `actor`'s, as `send` would make it, on 2016-03-01.
 fn request(
     command_id: &str,
@@ -91,7 +77,10 @@ async fn a_key_an_insider_registers_is_not_honoured_by_the_services() {
         .append_next(signed_draft("g", "2016-01-01", genesis("admin"), "admin"))
         .await
         .expect("genesis");
-    let (stop, running) = services(&broker).await;
+    // Honouring only signed directory events: the default.
+    let services = reformctl::up_services::InProcess::start(&broker.client, Default::default())
+        .await
+        .expect("services start");
     let admin = key_of("admin");
     let send_as = |key: &nkeys::KeyPair, request: Request<serde_json::Value>| {
         let (client, key) = (broker.client.clone(), key.clone());
@@ -135,8 +124,9 @@ async fn a_key_an_insider_registers_is_not_honoured_by_the_services() {
     send_as(&admin, request("u2", "admin", unit)).await.expect("the administrator still can");
     // Each command service says it did not honour two events, and names the last.
     let status = reformctl::status::gather(&broker.client).await.expect("status");
-    let services = ["directory", "tasks", "evidence", "scoring"];
-    for part in status.parts.iter().filter(|p| services.iter().any(|s| p.name.ends_with(s))) {
+    let command_services = ["directory", "tasks", "evidence", "scoring"];
+    let of_a_command_service = |name: &str| command_services.iter().any(|s| name.ends_with(s));
+    for part in status.parts.iter().filter(|p| of_a_command_service(p.name)) {
         let health = part.health.as_ref().expect("it answers");
         assert_eq!(health.not_honoured, 2, "{}: {health:?}", part.name);
         let last = health.last_not_honoured.as_deref().unwrap_or_default();
@@ -144,8 +134,5 @@ async fn a_key_an_insider_registers_is_not_honoured_by_the_services() {
         assert!(last.contains("key-registered: its signed command is refused"), "{last}");
         assert!(last.contains("is already registered for hoa"), "{last}");
     }
-    let _ = stop.send(true);
-    for (_, handle) in running {
-        let _ = handle.await;
-    }
+    services.stop().await;
 }

@@ -204,3 +204,34 @@ fn set_aside_an_old_layout(views: &std::path::Path) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The four command services running in this process on `client`'s broker, as `up` runs them,
+/// for tests and tools that need the real services without the rest of `up`.
+#[derive(Debug)]
+pub struct InProcess {
+    stop: tokio::sync::watch::Sender<bool>,
+    running: Vec<Running>,
+}
+
+impl InProcess {
+    /// Starts them and waits until each answers; `unsigned` as `Supervisor::unsigned`.
+    pub async fn start(
+        client: &async_nats::Client,
+        unsigned: reform_shared::audit::verify::Unsigned,
+    ) -> anyhow::Result<InProcess> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let shutdown = Shutdown::new(stopped);
+        let (mut supervisor, _fatal) = Supervisor::new(client, &shutdown).await?;
+        supervisor.unsigned = unsigned;
+        let running = start_command_services(&supervisor).await?;
+        Ok(InProcess { stop, running })
+    }
+
+    /// Stops them and waits until each has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for (_, handle) in self.running {
+            let _ = handle.await;
+        }
+    }
+}

@@ -101,20 +101,6 @@ async fn verify_passes_an_honest_log_and_its_export_and_fails_one_with_a_message
     assert_eq!(garbage.status.code(), Some(1), "a missing file is an error of its own");
 }
 
-/// The command services of `up`, in-process, on `broker`, until the sender is dropped or sent.
-async fn command_services(
-    broker: &Broker,
-) -> (tokio::sync::watch::Sender<bool>, Vec<reformctl::up_services::Running>) {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = reformctl::up::Shutdown::new(stopped);
-    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
-        .await
-        .expect("the log is there");
-    let services =
-        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
-    (stop, services)
-}
-
 /// A request as a client sends it, on 2016-03-01.
 fn request(command_id: &str, actor: &str, command: serde_json::Value) -> Vec<u8> {
     let request = serde_json::json!({"command_id": command_id, "actor": actor,
@@ -176,7 +162,9 @@ async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_a
     let appender = broker.appender().await;
     let genesis = signed_draft("g", "2016-01-01", genesis("admin"), "admin");
     appender.append_next(genesis).await.expect("genesis");
-    let (stop, services) = command_services(&broker).await;
+    let services = reformctl::up_services::InProcess::start(&broker.client, Default::default())
+        .await
+        .expect("services start");
     let send = |id: &str, actor: &str, command: serde_json::Value| {
         let (client, bytes, actor, service) = (
             broker.client.clone(),
@@ -309,10 +297,7 @@ async fn verify_decides_every_signed_command_again_and_catches_what_an_insider_a
     at(15, "its signed command decides score-changed with old \"2.50\"");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("FAIL: 7 problems in 15 messages"), "{stdout}");
-    let _ = stop.send(true);
-    for (_, handle) in services {
-        let _ = handle.await;
-    }
+    services.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
