@@ -33,6 +33,35 @@ impl BrokerArgs {
     }
 }
 
+/// What every command service's own binary takes besides the broker.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceArgs {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    /// The service's state file (redb): a restart resumes from its snapshot, and the table of
+    /// every command id lives there. Without it the whole log is replayed at every start.
+    #[arg(long, env = "PAR_STATE_FILE", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Honour people's directory events that carry no signature: only for a log written
+    /// before requests were signed. By default they are not honoured, since anyone with the
+    /// services' credentials could append one (docs/security.md).
+    #[arg(long, env = "PAR_ALLOW_UNSIGNED")]
+    pub allow_unsigned: bool,
+}
+
+impl ServiceArgs {
+    /// The runtime's configuration these arguments say.
+    pub fn config(&self) -> crate::service::ServiceConfig {
+        use crate::audit::verify::Unsigned;
+        crate::service::ServiceConfig {
+            stream: self.broker.stream_settings(),
+            state_file: self.state.clone(),
+            unsigned: if self.allow_unsigned { Unsigned::Allowed } else { Unsigned::Refused },
+            ..Default::default()
+        }
+    }
+}
+
 /// Connects to one NATS URL or several, comma-separated (the nodes of a cluster: the client
 /// moves to another when one fails). async-nats reads a single URL from a string, so the list
 /// is split here.
