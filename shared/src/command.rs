@@ -230,7 +230,7 @@ async fn confirm_recorded(
     let record = crate::codec::decode(&stored.payload)
         .map_err(|e| not_recorded(format!("the event there is unreadable ({e})")))?;
     let envelope = &record.envelope;
-    if service == "rollup" {
+    if service == crate::event::Family::Rollup.as_str() {
         // Closing a period is answered with the period's event, which the rollup service
         // records as itself (closing is once, whoever asked).
         if envelope.event.family() == crate::event::Family::Rollup {
@@ -244,14 +244,8 @@ async fn confirm_recorded(
     };
     let same_bytes = envelope.signature.as_ref().is_some_and(|s| s.request == payload);
     if envelope.command_id != head.command_id || !by || !(same_bytes || accepted.duplicate) {
-        return Err(not_recorded(format!(
-            "the event there is command {} by {}",
-            envelope.command_id,
-            match &envelope.actor {
-                crate::envelope::Actor::Person(p) => p.to_string(),
-                crate::envelope::Actor::Service(s) => s.clone(),
-            }
-        )));
+        let (command, actor) = (&envelope.command_id, &envelope.actor);
+        return Err(not_recorded(format!("the event there is command {command} by {actor}")));
     }
     Ok(())
 }

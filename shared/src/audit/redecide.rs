@@ -41,8 +41,9 @@ pub enum Mismatch {
 
 /// One service's decider as the auditor runs it.
 pub trait Judge: Send + std::fmt::Debug {
-    /// The endpoint whose requests this judge decides (`par.cmd.<service>`).
-    fn endpoint(&self) -> String;
+    /// The service whose requests this judge decides (`par.cmd.<service>`): the name of the
+    /// family of events it records.
+    fn service(&self) -> &'static str;
     /// Applies an event of the log, as the service does.
     fn apply(&mut self, record: &Record);
     /// Decides the event's signed request again on the state before it.
@@ -54,8 +55,8 @@ pub trait Judge: Send + std::fmt::Debug {
 pub struct Bench<D>(pub D);
 
 impl<D: Decider + std::fmt::Debug> Judge for Bench<D> {
-    fn endpoint(&self) -> String {
-        command::command_subject(D::NAME)
+    fn service(&self) -> &'static str {
+        D::NAME
     }
 
     fn apply(&mut self, record: &Record) {
@@ -97,6 +98,13 @@ pub fn decided_by<C: serde::de::DeserializeOwned, E: std::fmt::Display>(
     Ok(())
 }
 
+/// Whether a service's `decide` records events of this kind: all but the genesis (the operator's
+/// explicit step, signed with the key it registers) and a period's rollup (the rollup
+/// service's own).
+pub fn decided_by_a_service(event: &Event) -> bool {
+    !matches!(event, Event::Genesis { .. } | Event::PeriodRolledUp { .. })
+}
+
 /// The directory service's rules, deciding a directory request again on a directory: what
 /// every service's reader applies to a person's directory event before honouring it (the
 /// rights every decision rests on come from there). `reform_directory::rules`.
@@ -125,14 +133,12 @@ impl Redecider {
         let (Actor::Person(_), Some(signature)) = (&envelope.actor, &envelope.signature) else {
             return Ok(());
         };
-        if matches!(envelope.event, Event::Genesis { .. }) {
-            return Ok(()); // no service decides it; the verifier checks its own rules
+        if !decided_by_a_service(&envelope.event) {
+            return Ok(()); // the verifier checks the genesis by its own rules
         }
-        let Some(endpoint) = crate::sign::endpoint_of(&envelope.event) else {
-            return Ok(());
-        };
-        let judge = self.judges.iter().find(|j| j.endpoint() == endpoint);
-        let judge = judge.ok_or_else(|| Mismatch::NoService(endpoint.clone()))?;
+        let service = envelope.event.family().as_str();
+        let judge = self.judges.iter().find(|j| j.service() == service);
+        let judge = judge.ok_or_else(|| Mismatch::NoService(command::command_subject(service)))?;
         judge.redecide(record, &signature.request)
     }
 
@@ -180,15 +186,12 @@ fn differences(decided: &Event, recorded: &Event) -> (String, String) {
 /// A problem at `sequence` saying which command a forged event claims and what differs.
 pub(super) fn problem(sequence: u64, record: &Record, mismatch: &Mismatch) -> Problem {
     let envelope = &record.envelope;
-    let by = match &envelope.actor {
-        Actor::Person(p) => p.to_string(),
-        Actor::Service(s) => s.clone(),
-    };
     Problem {
         sequence,
         what: format!(
-            "{} by {by} (command {}) is not what its signed command decides: {mismatch}",
+            "{} by {} (command {}) is not what its signed command decides: {mismatch}",
             envelope.event.type_name(),
+            envelope.actor,
             envelope.command_id
         ),
     }

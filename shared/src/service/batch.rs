@@ -151,9 +151,9 @@ impl<D: Decider> Ledger<D> {
         let checked = recorder::check(directory, envelope, None, self.unsigned);
         let outcome = checked.and_then(|standing| {
             let signature = envelope.signature.as_ref();
-            match (standing, D::DIRECTORY_RULES, signature, &envelope.event) {
-                (_, _, _, Event::Genesis { .. }) => Ok(()),
-                (Standing::Signed, Some(rules), Some(signature), _) => {
+            let decided = crate::audit::redecide::decided_by_a_service(&envelope.event);
+            match (standing, D::DIRECTORY_RULES, signature) {
+                (Standing::Signed, Some(rules), Some(signature)) if decided => {
                     rules(directory, record, &signature.request).map_err(|m| m.to_string())
                 }
                 _ => Ok(()),

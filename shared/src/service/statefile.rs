@@ -104,17 +104,12 @@ impl StateFile {
                 source: Box::new(e),
             })?;
         }
-        let (db, damaged) = match Database::create(path) {
-            Ok(db) => (db, None),
+        let db = match Database::create(path) {
+            Ok(db) => db,
             Err(source) if !crate::derived::is_damage(&source) => {
                 return Err(StateFileError::Open { path: path.to_owned(), source })
             }
-            Err(damage) => {
-                let aside = set_aside(path)?;
-                let db = Database::create(path)
-                    .map_err(|source| StateFileError::Open { path: path.to_owned(), source })?;
-                (db, Some(format!("it was damaged ({damage}); kept as {}", aside.display())))
-            }
+            Err(damage) => return Self::started_again(path, identity, &damage),
         };
         let file = StateFile { db, path: path.to_owned() };
         let text = identity.to_text();
@@ -136,14 +131,10 @@ impl StateFile {
             // Readable as a file, not as ours: derived data, so started again.
             Err(damage) => {
                 drop(file);
-                let aside = set_aside(path)?;
-                let (file, _) = Self::open(path, identity)?;
-                let why = format!("it was damaged ({damage}); kept as {}", aside.display());
-                return Ok((file, Some(why)));
+                return Self::started_again(path, identity, &damage);
             }
         };
         let reset = match (&was, format) {
-            _ if damaged.is_some() => damaged,
             (None, _) => None,
             (Some(was), Some(FORMAT)) if *was == text => return Ok((file, None)),
             (Some(was), Some(FORMAT)) => Some(format!("it belongs to the log {was}, not {text}")),
@@ -163,6 +154,17 @@ impl StateFile {
             Ok(())
         })?;
         Ok((file, reset))
+    }
+
+    /// Sets the damaged file at `path` aside and opens a new one, saying why.
+    fn started_again(
+        path: &Path,
+        identity: &LogIdentity,
+        damage: &dyn std::fmt::Display,
+    ) -> Result<(Self, Option<String>), StateFileError> {
+        let aside = set_aside(path)?;
+        let (file, _) = Self::open(path, identity)?;
+        Ok((file, Some(format!("it was damaged ({damage}); kept as {}", aside.display()))))
     }
 
     pub fn path(&self) -> &Path {
