@@ -69,7 +69,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/audit", get(pages::audit::page))
         .route("/reports", get(pages::reports::list))
         .route("/reports/{period}", get(pages::reports::one))
+        .route("/reports/{period}/{file}", get(pages::reports::file))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(page::in_language))
         .with_state(app)
 }
 

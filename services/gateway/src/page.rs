@@ -71,23 +71,30 @@ impl View {
             None | Some("" | "vi") => Lang::Vi,
             Some("en") => Lang::En,
             Some(other) => {
-                return Err(PageError::BadRequest(format!(
-                    "lang={other:?} is not a language of these pages; use vi or en"
-                )))
+                return Err(PageError::bad(
+                    format!("lang={other:?} không phải ngôn ngữ của trang; dùng vi hoặc en"),
+                    format!("lang={other:?} is not a language of these pages; use vi or en"),
+                ))
             }
         };
         let on = date_param("on", params.on.as_deref())?;
         if on.is_some_and(|d| d > today) {
-            return Err(PageError::BadRequest(format!(
-                "on={} is after today ({today}); figures are known up to today",
-                params.on.as_deref().unwrap_or_default()
-            )));
+            let on = params.on.as_deref().unwrap_or_default();
+            return Err(PageError::bad(
+                format!("on={on} là ngày sau hôm nay ({today}); số liệu chỉ có đến hôm nay"),
+                format!("on={on} is after today ({today}); figures are known up to today"),
+            ));
         }
         let year = match params.year.as_deref() {
             None | Some("") => None,
             Some(text) => {
                 Some(text.parse::<u16>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(
-                    || PageError::BadRequest(format!("year={text:?} is not a year (2000 to 2100)")),
+                    || {
+                        PageError::bad(
+                            format!("year={text:?} không phải một năm (từ 2000 đến 2100)"),
+                            format!("year={text:?} is not a year (2000 to 2100)"),
+                        )
+                    },
                 )?)
             }
         };
@@ -148,31 +155,110 @@ pub fn date_param(name: &str, text: Option<&str>) -> Result<Option<Date>, PageEr
     match text {
         None | Some("") => Ok(None),
         Some(text) => text.parse::<Date>().map(Some).map_err(|_| {
-            PageError::BadRequest(format!("{name}={text:?} is not a date (YYYY-MM-DD)"))
+            PageError::bad(
+                format!("{name}={text:?} không phải một ngày (năm-tháng-ngày, như 2016-06-30)"),
+                format!("{name}={text:?} is not a date (YYYY-MM-DD)"),
+            )
         }),
     }
+}
+
+/// What an error page says, in each of the pages' languages.
+#[derive(Debug, Clone)]
+pub struct Said {
+    pub vi: String,
+    pub en: String,
 }
 
 /// Why a page could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{}", .0.en)]
+    BadRequest(Said),
+    #[error("{}", .0.en)]
+    NotFound(Said),
     #[error("{0}")]
     Unavailable(#[source] reform_shared::Source),
+}
+
+impl PageError {
+    /// A request the page cannot answer, named in both languages.
+    pub fn bad(vi: String, en: String) -> Self {
+        PageError::BadRequest(Said { vi, en })
+    }
+
+    /// Nothing at what the request names.
+    pub fn missing(vi: String, en: String) -> Self {
+        PageError::NotFound(Said { vi, en })
+    }
+
+    /// A view's "not found" said as `vi`/`en` (the projector names it in English only); any
+    /// other error as it is.
+    pub fn or_missing(self, vi: String, en: String) -> Self {
+        match self {
+            PageError::NotFound(_) => PageError::missing(vi, en),
+            other => other,
+        }
+    }
+
+    /// The error page in `lang`.
+    fn render(&self, lang: Lang) -> Response {
+        let (status, heading) = match self {
+            PageError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, lang.pick("Yêu cầu không hợp lệ", "Bad request"))
+            }
+            PageError::NotFound(_) => (StatusCode::NOT_FOUND, lang.pick("Không tìm thấy", "Not found")),
+            PageError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.pick("Tạm thời không có số liệu", "The figures are not available"),
+            ),
+        };
+        let body = html! {
+            (DOCTYPE)
+            html lang=(lang.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (heading) }
+                    style { (STYLE) }
+                }
+                body {
+                    main {
+                        h1 { (heading) }
+                        @match (self, lang) {
+                            (PageError::BadRequest(said) | PageError::NotFound(said), _) => {
+                                p role="alert" class="error" { (lang.pick(&said.vi, &said.en)) }
+                            }
+                            (PageError::Unavailable(source), Lang::Vi) => {
+                                p role="alert" class="error" {
+                                    "Dịch vụ số liệu chưa trả lời. Xin thử lại sau ít phút; nếu vẫn không được, báo bộ phận vận hành."
+                                }
+                                details { summary { "Chi tiết kỹ thuật cho bộ phận vận hành (tiếng Anh)" } p lang="en" { (source) } }
+                            }
+                            (PageError::Unavailable(source), Lang::En) => {
+                                p role="alert" class="error" { (source) }
+                            }
+                        }
+                        p { a href=(if lang == Lang::En { "/?lang=en" } else { "/" }) { (lang.pick("Về trang chủ", "Home")) } }
+                    }
+                }
+            }
+        };
+        (status, Html(body.into_string())).into_response()
+    }
 }
 
 impl From<ViewError> for PageError {
     fn from(e: ViewError) -> Self {
         match &e {
-            ViewError::Failed { kind: FailureKind::NotFound, message } => {
-                PageError::NotFound(message.clone())
-            }
-            ViewError::Failed { kind: FailureKind::Invalid, message } => {
-                PageError::BadRequest(message.clone())
-            }
+            ViewError::Failed { kind: FailureKind::NotFound, message } => PageError::missing(
+                "Không có trong dữ liệu hiện có điều trang này hỏi.".to_owned(),
+                message.clone(),
+            ),
+            ViewError::Failed { kind: FailureKind::Invalid, message } => PageError::bad(
+                "Dịch vụ số liệu không nhận yêu cầu của trang này.".to_owned(),
+                message.clone(),
+            ),
             _ => PageError::Unavailable(e.into()),
         }
     }
@@ -190,33 +276,34 @@ impl From<reform_shared::audit::read::ReadError> for PageError {
     }
 }
 
+/// An error page carried out of a handler, for [`in_language`] to render in the request's
+/// language (a handler's `?` cannot know it).
+#[derive(Debug, Clone)]
+struct Unrendered(std::sync::Arc<PageError>);
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, vi, en) = match &self {
-            PageError::BadRequest(_) => {
-                (StatusCode::BAD_REQUEST, "Yêu cầu không hợp lệ", "Bad request")
-            }
-            PageError::NotFound(_) => (StatusCode::NOT_FOUND, "Không tìm thấy", "Not found"),
-            PageError::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Tạm thời không có số liệu",
-                "The figures are not available",
-            ),
-        };
-        let body = html! {
-            (DOCTYPE)
-            html lang="vi" {
-                head { meta charset="utf-8"; title { (vi) " / " (en) } style { (STYLE) } }
-                body {
-                    main {
-                        h1 { (vi) " / " (en) }
-                        p role="alert" class="error" { (self.to_string()) }
-                        p { a href="/" { "Trang chủ / Home" } }
-                    }
-                }
-            }
-        };
-        (status, Html(body.into_string())).into_response()
+        let error = std::sync::Arc::new(self);
+        let mut response = error.render(Lang::Vi);
+        response.extensions_mut().insert(Unrendered(error));
+        response
+    }
+}
+
+/// Renders an error page in the language the request asked for (`?lang=en`), Vietnamese
+/// otherwise, even when the language itself is what was wrong.
+pub async fn in_language(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let english = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "lang=en"));
+    let mut response = next.run(request).await;
+    match response.extensions_mut().remove::<Unrendered>() {
+        Some(Unrendered(error)) if english => error.render(Lang::En),
+        _ => response,
     }
 }
 
@@ -316,7 +403,39 @@ tr.rejected{color:#666;text-decoration:line-through}
 svg text{font-size:11px;font-family:system-ui,sans-serif}
 caption{text-align:left;font-weight:bold;padding:.3rem 0}
 footer{border-top:1px solid #ccc;margin-top:2rem;color:#555;font-size:.9rem}
+svg.chart{max-width:100%;height:auto}
+code{overflow-wrap:anywhere}
+@media (max-width:40rem){
+body{padding:0 .6rem}
+header nav ul{flex-wrap:wrap;gap:.4rem 1rem}
+header nav li.lang{margin-left:0}
+table{display:block;overflow-x:auto}
+table.scroll th:first-child,table.scroll td:first-child{position:sticky;left:0;background:#fff}
+table.fold{display:table}
+table.fold thead{display:none}
+table.fold,table.fold tbody,table.fold tr,table.fold td{display:block;width:auto}
+table.fold tr{border:1px solid #ccc;border-radius:4px;margin:.6rem 0;padding:.3rem .6rem}
+table.fold td{border:0;padding:.15rem 0;text-align:left}
+table.fold td.key{font-weight:600}
+table.fold td[data-label]::before{content:attr(data-label) ': ';color:#555}
+tr.overdue td:first-child{border-left:0}
+tr.overdue{border-left:4px solid #b00020}
+}
+@media print{
+header nav,form.as-of,footer{display:none}
+body{max-width:none;font-size:11pt}
+a{color:inherit;text-decoration:none}
+tr{break-inside:avoid}
+}
 ";
+
+/// A table's columns: each one's Vietnamese and English heading, and whether it holds numbers.
+pub type Columns = &'static [(&'static str, &'static str, bool)];
+
+/// Column `i`'s heading, which a folded table (on a phone) writes before each cell.
+pub fn label(view: &View, columns: Columns, i: usize) -> &'static str {
+    columns.get(i).map_or("", |(vi, en, _)| view.t(vi, en))
+}
 
 /// A table's header row: each column's Vietnamese and English heading, and whether it holds
 /// numbers (right-aligned).

@@ -76,7 +76,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             };
             let report =
                 reform_rollup::close::report_of(&js, period, End::Sequence(through)).await?;
-            let json = report::render(&report, Format::Json);
+            let json = report::json(&report);
             if report::sha256(&json) != digest {
                 bail!(
                     "the report of {period} regenerated from the log differs from the one its event names \
@@ -87,7 +87,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             }
             use std::io::Write as _;
             std::io::stdout()
-                .write_all(&report::render(&report, format))
+                .write_all(&report::render(&report, format)?)
                 .context("could not print")?;
             Ok(())
         }

@@ -221,7 +221,7 @@ pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
         "Kế hoạch {} ({}) của {} năm {}: {}\nban hành {on} (ghi {} bởi {})",
         sheet.document_number,
         sheet.plan,
-        sheet.unit,
+        register.unit_name,
         sheet.year,
         sheet.title,
         sheet.issued.recorded_at,
@@ -229,6 +229,7 @@ pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
     );
     let list = reform_projector::views::TaskList {
         unit: sheet.unit.clone(),
+        unit_name: register.unit_name.clone(),
         year: sheet.year,
         basis: register.basis,
         tasks: sheet.tasks.clone(),

@@ -5,7 +5,7 @@
 use crate::ctx::Ctx;
 use crate::table::{Align, Table};
 use reform_projector::queries::{self, TasksQuery};
-use reform_projector::views::{TaskFilter, TaskList, TaskStatus};
+use reform_projector::views::{PersonName, TaskFilter, TaskList, TaskStatus};
 use reform_shared::ids::{CriterionCode, PersonId, UnitId};
 use reform_shared::time::Date;
 
@@ -69,6 +69,16 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A person as people read them: the name the directory records; the id only when it has
+/// none (a person the views do not know).
+fn name_of(name: Option<&PersonName>, id: Option<&PersonId>) -> String {
+    match (name, id) {
+        (Some(n), _) => n.name.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
 /// The register as a table for people.
 pub fn render(list: &TaskList) -> String {
     let mut table = Table::new(&[
@@ -88,16 +98,16 @@ pub fn render(list: &TaskList) -> String {
         table.row(vec![
             t.due.to_string(),
             format!("{}: {}", t.task, t.title),
-            t.unit.to_string(),
-            t.person.as_ref().map_or_else(String::new, ToString::to_string),
+            t.unit_name.clone(),
+            name_of(t.person_name.as_ref(), t.person.as_ref()),
             t.target.clone(),
-            t.assigned_by.as_ref().map_or_else(String::new, ToString::to_string),
+            name_of(t.assigned_by_name.as_ref(), t.assigned_by.as_ref()),
             status,
         ]);
     }
     format!(
         "Nhiệm vụ của {} năm {} ({} nhiệm vụ)\n\n{}",
-        list.unit,
+        list.unit_name,
         list.year,
         list.tasks.len(),
         table.render()

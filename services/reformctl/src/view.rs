@@ -280,8 +280,8 @@ fn render_scores(v: &UnitProgress) -> String {
 /// A ranking as people read it.
 pub fn render_ranking(v: &Ranking) -> String {
     let (kind, year, basis) = (v.kind.label_vi(), v.year, basis_vi(&v.basis));
-    let title = format!("Xếp hạng {kind} thuộc {} — năm {year}, {basis}", v.parent);
-    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size))
+    let title = format!("Xếp hạng {kind} thuộc {} — năm {year}, {basis}", v.parent_name);
+    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size, false))
 }
 
 /// The national ranking as people read it.
@@ -291,18 +291,23 @@ pub fn render_national(v: &NationalRanking) -> String {
         "Xếp hạng {kind} toàn quốc ({} tỉnh, thành phố) — năm {year}, {basis}",
         v.provinces
     );
-    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size))
+    let with_province = v.kind != reform_shared::event::UnitKind::Province;
+    format!("{title}\n\n{}", rank_table(&v.entries, v.group_size, with_province))
 }
 
-fn rank_table(entries: &[RankEntry], group_size: u32) -> String {
-    let mut table = Table::new(&[
-        ("Hạng", Align::Right),
-        ("Đơn vị", Align::Left),
+/// `with_province`: the units come from many provinces, whose unit names repeat.
+fn rank_table(entries: &[RankEntry], group_size: u32, with_province: bool) -> String {
+    let mut columns = vec![("Hạng", Align::Right), ("Đơn vị", Align::Left)];
+    if with_province {
+        columns.push(("Tỉnh, thành phố", Align::Left));
+    }
+    columns.extend([
         ("Tổng điểm", Align::Right),
         ("Chỉ số (%)", Align::Right),
         ("Năm trước", Align::Right),
         ("Thay đổi", Align::Right),
     ]);
+    let mut table = Table::new(&columns);
     let rank = |r: Option<u32>| r.map_or_else(|| "—".to_owned(), |r| format!("{r}/{group_size}"));
     for e in entries {
         let change = match e.rank_change {
@@ -310,14 +315,17 @@ fn rank_table(entries: &[RankEntry], group_size: u32) -> String {
             Some(c) => c.to_string(),
             None => "—".into(),
         };
-        table.row(vec![
-            rank(e.rank),
-            e.name.clone(),
+        let mut row = vec![rank(e.rank), e.name.clone()];
+        if with_province {
+            row.push(e.province.clone().unwrap_or_default());
+        }
+        row.extend([
             points(e.final_total_hundredths),
             points(e.index_hundredths),
             rank(e.previous_rank),
             change,
         ]);
+        table.row(row);
     }
     table.render()
 }
@@ -351,7 +359,7 @@ pub fn render_timeline(v: &Timeline) -> String {
         ]);
         for e in &tenure.entries {
             let (what, detail) = fact_vi(&e.fact);
-            let unit = e.sub_unit.as_ref().map_or_else(String::new, |u| u.to_string());
+            let unit = e.sub_unit_name.clone().unwrap_or_default();
             table.row(vec![e.on.to_string(), what, unit, detail]);
         }
         out.push_str(&table.render());

@@ -149,8 +149,10 @@ fn get(base: &str, path: &str) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(host).expect("connect");
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
         .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("read");
+    // A workbook's bytes are not text: what is not UTF-8 reads as U+FFFD.
+    let response = String::from_utf8_lossy(&bytes).into_owned();
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
     (status, response)
 }
@@ -264,7 +266,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     follow(&c, "Kiểm tra, giám sát").await;
     let verdict = text(&c, "#verdict-line").await;
     assert!(
-        verdict.starts_with("PASS: ") && verdict.contains("signed by their people"),
+        verdict.starts_with("ĐẠT: ") && verdict.contains("có chữ ký của người ra lệnh"),
         "{verdict}"
     );
     assert_eq!(count(&c, "#checkpoint-list tbody tr").await, 4);
@@ -277,6 +279,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     c.goto(&format!("{base}/audit?unit=st-sgddt&year=2016&known={today}")).await.expect("open");
     assert!(text(&c, "#replay-table tbody").await.contains("78.57 78.57"), "known today is now");
     shot(&c, "09-audit").await;
+    // What a head reads (#24): names, the year with data, Vietnamese only, a phone's width.
+    heads_read_names_in_vietnamese(&c, &base).await;
     c.close().await.expect("close the browser");
 
     // The same reminders from the command line, for scripts; and a failure as one JSON object.
@@ -324,19 +328,131 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert_eq!(status, 400);
     assert!(!body.contains("<script>"), "{body}");
     assert!(body.contains("&lt;script&gt;"), "the bad id is named, escaped: {body}");
-    for (path, status, says) in [
-        ("/units/st-sgddt?year=abc", 400, "is not a year (2000 to 2100)"),
-        ("/units/st-sgddt?on=2999-01-01", 400, "after today"),
-        ("/units/st-sgddt?lang=fr", 400, "not a language"),
-        ("/national?kind=commune", 400, "is not ranked nationally"),
-        ("/units/no-such-unit", 404, "unknown unit no-such-unit"),
-        ("/reports/2015-q9", 400, "is not a period"),
-        ("/reports/2099-year", 404, "2099-year is not closed"),
-        ("/audit?through=-1", 400, "not a stream sequence"),
-        ("/nowhere", 404, "no page at this address"),
+    // A report's files, as a head downloads them: the workbook (a zip), the CSV with its BOM.
+    let (status, response) = get(&base, "/reports/2015-year/file.xlsx");
+    assert_eq!(status, 200, "{response:.300}");
+    assert!(response.contains("spreadsheetml.sheet"), "{response:.300}");
+    assert!(response.contains(r#"filename="bao-cao-cchc-2015-year.xlsx""#), "{response:.300}");
+    assert!(response.contains("\r\n\r\nPK"), "a zip's first bytes after the headers");
+    let (status, response) = get(&base, "/reports/2015-year/file.csv");
+    assert_eq!(status, 200);
+    assert!(response.contains("\r\n\r\n\u{feff}period,unit,"), "{response:.300}");
+    let (status, _) = get(&base, "/reports/2015-year/file.exe");
+    assert_eq!(status, 404);
+
+    // Each error page is in the reader's language: Vietnamese by default, English on request.
+    for (path, status, vi, en) in [
+        ("/units/st-sgddt?year=abc", 400, "không phải một năm (từ 2000 đến 2100)", "is not a year (2000 to 2100)"),
+        ("/units/st-sgddt?on=2999-01-01", 400, "là ngày sau hôm nay", "after today"),
+        ("/units/st-sgddt?lang=fr", 400, "không phải ngôn ngữ của trang", "not a language"),
+        ("/national?kind=commune", 400, "không được xếp hạng toàn quốc", "is not ranked nationally"),
+        ("/units/no-such-unit", 404, "Không có đơn vị no-such-unit", "unknown unit no-such-unit"),
+        ("/people/no-such-person", 404, "Không có người no-such-person", "unknown person no-such-person"),
+        ("/reports/2015-q9", 400, "không phải một kỳ báo cáo", "is not a period"),
+        ("/reports/2099-year", 404, "Kỳ 2099-year chưa khóa sổ", "2099-year is not closed"),
+        ("/audit?through=-1", 400, "không phải số thứ tự của nhật ký", "not a stream sequence"),
+        ("/nowhere", 404, "Không có trang nào ở địa chỉ này", "no page at this address"),
     ] {
         let (got, body) = get(&base, path);
         assert_eq!(got, status, "{path}: {body}");
-        assert!(body.contains(says), "{path}: {body}");
+        assert!(body.contains(vi) && !body.contains(en), "{path}: {body}");
+        let english = format!("{path}{}lang=en", if path.contains('?') { '&' } else { '?' });
+        let (got, body) = get(&base, &english);
+        assert_eq!(got, status, "{english}: {body}");
+        assert!(body.contains(en) && body.contains(r#"lang="en""#), "{english}: {body}");
     }
+}
+
+/// English words no Vietnamese page of ours should show outside what is marked `lang="en"` or
+/// is code: the pages' own words, the verdict's, the errors'.
+const ENGLISH: [&str; 24] = [
+    "the", "and", "of", "is", "not", "with", "unknown", "messages", "sequence", "signed",
+    "problem", "aggregates", "figures", "page", "rank", "score", "task", "unit", "year",
+    "PASS", "FAIL", "Home", "Overview", "Evidence",
+];
+
+/// The page's words as a reader sees them, less what is marked English or is code.
+async fn vietnamese_words(c: &Client) -> Vec<String> {
+    let script = "const b = document.body.cloneNode(true);
+        b.querySelectorAll('[lang=en], code, style, script').forEach(e => e.remove());
+        return b.textContent;";
+    let text = c.execute(script, vec![]).await.expect("page text");
+    let text = text.as_str().expect("a string").to_owned();
+    text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+}
+
+/// Whether the page fits the window's width: nothing to scroll sideways but inside a table.
+async fn fits(c: &Client) -> bool {
+    let script = "return document.documentElement.scrollWidth <= window.innerWidth;";
+    c.execute(script, vec![]).await.expect("width").as_bool().expect("a bool")
+}
+
+async fn heads_read_names_in_vietnamese(c: &Client, base: &str) {
+    // Kiên Giang's data is 2020's (a plan and inspection findings): its overview opens there.
+    c.goto(&format!("{base}/provinces/kien-giang")).await.expect("open");
+    assert!(text(c, "h1").await.contains("2020"), "{}", text(c, "h1").await);
+    assert!(text(c, "nav.years").await.contains("2020"));
+    // A unit opens on its latest year with data and offers every year it has.
+    c.goto(&format!("{base}/units/st-sgddt")).await.expect("open");
+    let years = text(c, "nav.years").await;
+    assert!(years.contains("2016") && years.contains("2018"), "{years}");
+    assert_ne!(count(c, "#evidence-list tbody tr").await, 0, "the year it opens on has data");
+
+    // The register names people, with their titles; no id is shown.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    let people = text(c, "#task-register").await;
+    assert!(people.contains("Danh Hoàng Nguyên"), "{people}");
+    assert!(people.contains("Trưởng phòng Tổ chức cán bộ"), "{people}");
+    for id in ["danh-hoang-nguyen", "vo-thi-ngoc-han", "st16-", "st-sgddt"] {
+        assert!(!people.contains(id), "{id} shown in the register: {people}");
+    }
+    // A national ranking of departments names each one's province.
+    c.goto(&format!("{base}/national?kind=department&year=2023")).await.expect("open");
+    assert_eq!(
+        text(c, "#ranking-department tbody tr:first-child td.province").await,
+        "Tỉnh Hải Dương"
+    );
+    // The replay's list groups the units under their provinces.
+    c.goto(&format!("{base}/audit")).await.expect("open");
+    assert_eq!(count(c, "#replay-unit optgroup").await, 3);
+    assert!(text(c, "#verdict-line").await.starts_with("ĐẠT: "));
+
+    let pages = [
+        "/",
+        "/provinces/soc-trang?year=2015",
+        "/provinces/kien-giang",
+        "/national",
+        "/national?kind=department&year=2023",
+        "/units/st-sgddt?year=2016",
+        "/units/st-long-phu?year=2015",
+        "/people/nguyen-thi-kim-loan",
+        "/people/le-van-thanh",
+        "/reports",
+        "/reports/2016-year",
+        "/audit",
+        "/audit?unit=st-sgddt&year=2016&known=2016-07-01",
+        "/units/no-such-unit",
+        "/units/st-sgddt?year=abc",
+        "/nowhere",
+    ];
+    for path in pages {
+        c.goto(&format!("{base}{path}")).await.expect("open");
+        let words = vietnamese_words(c).await;
+        let english: Vec<&String> = words.iter().filter(|w| ENGLISH.contains(&w.as_str())).collect();
+        assert!(english.is_empty(), "{path} shows English: {english:?}");
+    }
+
+    // A phone's width: every page fits it; the register folds into one card a task.
+    c.set_window_size(390, 844).await.expect("a phone's window");
+    for (i, path) in pages.iter().enumerate() {
+        c.goto(&format!("{base}{path}")).await.expect("open");
+        assert!(fits(c).await, "{path} is wider than a phone");
+        shot(c, &format!("phone-{i:02}")).await;
+    }
+    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    let hidden = "return getComputedStyle(document.querySelector('#task-register thead')).display;";
+    let display = c.execute(hidden, vec![]).await.expect("style");
+    assert_eq!(display.as_str(), Some("none"), "the header folds into each card");
+    shot(c, "phone-register").await;
+    c.set_window_size(1280, 1600).await.expect("back to a desktop");
 }

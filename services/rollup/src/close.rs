@@ -209,7 +209,7 @@ pub async fn close_signed(
     let store = bucket(js).await?;
     let mut digest = [0; 32];
     for format in Format::ALL {
-        let bytes = report::render(&report, format);
+        let bytes = report::render(&report, format).map_err(RollupError::Workbook)?;
         let sha = report::sha256(&bytes);
         if format == Format::Json {
             digest = sha;

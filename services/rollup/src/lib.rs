@@ -26,6 +26,7 @@ pub mod diff;
 pub mod log;
 pub mod period;
 pub mod report;
+pub mod xlsx;
 
 use async_nats::service::ServiceExt as _;
 use futures::StreamExt as _;
@@ -58,6 +59,8 @@ pub enum RollupError {
     Io { path: String, source: std::io::Error },
     #[error("could not register the rollup service with NATS: {0}")]
     Register(#[source] reform_shared::Source),
+    #[error("could not write the report's workbook: {0}")]
+    Workbook(#[source] rust_xlsxwriter::XlsxError),
 }
 
 /// The service's commands.

@@ -8,7 +8,7 @@
 
 use reform_projector::model::State;
 use reform_projector::views::{self, Basis, EvidenceCounts, Fact, RankEntry, Scores, TaskCounts};
-use reform_shared::event::{Period, Role, UnitKind};
+use reform_shared::event::{Period, PeriodKind, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::points::format_hundredths as hundredths;
 use reform_shared::time::Date;
@@ -183,16 +183,19 @@ pub enum Format {
     Json,
     Markdown,
     Csv,
+    /// An Excel workbook ([`crate::xlsx::report`]).
+    Xlsx,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Json, Format::Markdown, Format::Csv];
+    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Csv, Format::Xlsx];
 
     pub fn extension(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Markdown => "md",
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -204,23 +207,32 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "md" | "markdown" => Ok(Format::Markdown),
             "csv" => Ok(Format::Csv),
-            other => Err(format!("{other:?} is not a report format: use json, md or csv")),
+            "xlsx" => Ok(Format::Xlsx),
+            other => Err(format!("{other:?} is not a report format: use json, md, csv or xlsx")),
         }
     }
 }
 
 /// The report's bytes in one format. JSON is the canonical form the event's digest names.
-pub fn render(report: &Report, format: Format) -> Vec<u8> {
-    match format {
-        Format::Json => {
-            let mut bytes = serde_json::to_vec_pretty(report).unwrap_or_default();
-            bytes.push(b'\n');
-            bytes
-        }
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    Ok(match format {
+        Format::Json => json(report),
         Format::Markdown => markdown(report).into_bytes(),
         Format::Csv => csv(report).into_bytes(),
-    }
+        Format::Xlsx => crate::xlsx::report(report)?,
+    })
 }
+
+/// The canonical form, whose digest the period's event names.
+pub fn json(report: &Report) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(report).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The byte-order mark that tells Excel a CSV file is UTF-8 (without it, Vietnamese shows as
+/// mojibake).
+pub const UTF8_BOM: &str = "\u{feff}";
 
 /// SHA-256 of bytes.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -231,9 +243,21 @@ fn total(scores: &Scores) -> String {
     scores.final_total_hundredths().map_or_else(|| "–".into(), hundredths)
 }
 
+/// The report's title as a Vietnamese report is headed: "Báo cáo kết quả thực hiện công tác
+/// cải cách hành chính quý I năm 2016", "… 6 tháng đầu năm …", "… 9 tháng …", "… năm 2016".
+pub fn title_vi(period: Period) -> String {
+    let span = match period.kind {
+        PeriodKind::Q1 => "quý I ",
+        PeriodKind::H1 => "6 tháng đầu ",
+        PeriodKind::Q3 => "9 tháng ",
+        PeriodKind::Year => "",
+    };
+    format!("Báo cáo kết quả thực hiện công tác cải cách hành chính {span}năm {}", period.year)
+}
+
 fn markdown(r: &Report) -> String {
     let mut out = String::new();
-    out.push_str(&format!("# {}\n\n", r.label));
+    out.push_str(&format!("# {}\n\n", title_vi(r.period)));
     out.push_str(&format!(
         "Kỳ báo cáo (period): {} – {}. Số liệu theo nhật ký sự kiện đến sequence {} (events through stream sequence {}).\n\n",
         r.from, r.to, r.through_sequence, r.through_sequence
@@ -338,7 +362,8 @@ fn csv_field(text: &str) -> String {
 }
 
 fn csv(r: &Report) -> String {
-    let mut out = String::from(
+    let mut out = String::from(UTF8_BOM);
+    out.push_str(
         "period,unit,name,kind,parent,assigned,done_on_time,done_late,overdue,open,cancelled,completion_rate_percent,evidence,final_total\n",
     );
     for u in &r.units {

@@ -169,7 +169,8 @@ async fn a_year_closes_period_by_period_with_the_hand_computed_figures() {
         let json = std::fs::read(reports.path().join(format!("{p}.json"))).expect("json file");
         assert_eq!(report::sha256(&json), digest, "{p}");
         let md = std::fs::read_to_string(reports.path().join(format!("{p}.md"))).expect("md file");
-        assert!(md.starts_with(&format!("# Báo cáo {}", p.kind.label_vi())), "{md}");
+        assert!(md.starts_with(&format!("# {}\n", report::title_vi(*p))), "{md}");
+        assert!(reports.path().join(format!("{p}.xlsx")).exists(), "the workbook beside it");
     }
     service.stop().await;
 }
@@ -225,7 +226,7 @@ async fn a_regenerated_report_is_byte_identical_to_the_stored_one() {
     assert!(matches!(again, Closed::Already { .. }), "closed once: {again:?}");
     let bucket = close::bucket(&broker.js).await.expect("bucket");
     for format in Format::ALL {
-        let regenerated = report::render(&stored(&broker, p).await, format);
+        let regenerated = report::render(&stored(&broker, p).await, format).expect("renders");
         let key = format!("{}.{}", hex::encode(report::sha256(&regenerated)), format.extension());
         let mut object = bucket.get(key.as_str()).await.expect("stored under its digest");
         let mut bytes = Vec::new();
@@ -292,7 +293,8 @@ async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
         restated.differences.iter().any(|d| d.unit.as_str() == "sgd" && d.figure == "done on time"),
         "{restated:?}"
     );
-    let md = String::from_utf8(report::render(&report, Format::Markdown)).expect("utf-8");
+    let md = String::from_utf8(report::render(&report, Format::Markdown).expect("renders"))
+        .expect("utf-8");
     assert!(md.contains("| 2016-q1 | sgd | done on time | 1 | 2 |"), "{md}");
 }
 
@@ -364,4 +366,73 @@ async fn a_clock_running_ahead_of_the_brokers_closes_no_period_early() {
     }
     assert_eq!(broker.stream_messages().await, 1, "nothing was appended");
     service.stop().await;
+}
+
+/// A head hands the report in as a workbook and opens the CSV in Excel: the workbook read back
+/// by openpyxl (a library the project did not write) holds numbers as numbers, dates as dates,
+/// a frozen header and Vietnamese names; the CSV starts with the byte-order mark Excel needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_as_a_workbook_reads_back_in_openpyxl_and_the_csv_in_excel() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let p = period("2016-year");
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    close::close(&broker.js, p, End::Sequence(head), None, Timestamp::now())
+        .await
+        .expect("closes");
+    let report = stored(&broker, p).await;
+    let csv = report::render(&report, Format::Csv).expect("renders");
+    assert!(csv.starts_with("\u{feff}period,unit,".as_bytes()), "a BOM, then the header");
+    let xlsx = report::render(&report, Format::Xlsx).expect("renders");
+    assert_eq!(xlsx, report::render(&report, Format::Xlsx).expect("again"), "the same bytes");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("2016-year.xlsx");
+    std::fs::write(&path, &xlsx).expect("write");
+    let script = r#"
+import json, sys, datetime, openpyxl
+book = openpyxl.load_workbook(sys.argv[1])
+out = {"sheets": book.sheetnames, "title": book.properties.title}
+units = book["Đơn vị"]
+out["header"] = [c.value for c in units[1]]
+out["freeze"] = units.freeze_panes
+rows = [[c.value for c in r] for r in units.iter_rows(min_row=2)]
+out["types"] = sorted({type(v).__name__ for r in rows for v in r[2:11] if v is not None})
+out["rows"] = [[v if not isinstance(v, (datetime.date, datetime.datetime)) else v.isoformat() for v in r] for r in rows]
+about = book["Thông tin"]
+out["from"] = about["B3"].value.date().isoformat()
+out["from_format"] = about["B3"].number_format
+print(json.dumps(out, ensure_ascii=False))
+"#;
+    let python = std::env::var("PAR_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let run = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e} (`./dev setup` installs openpyxl)"));
+    assert!(
+        run.status.success(),
+        "openpyxl could not read the workbook (`./dev setup` installs it): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
+    assert_eq!(got["sheets"], serde_json::json!(["Đơn vị", "Xếp hạng", "Người đứng đầu", "Thông tin"]));
+    assert_eq!(got["title"], "Báo cáo kết quả thực hiện công tác cải cách hành chính năm 2016");
+    assert_eq!(got["header"][0], "Đơn vị");
+    assert_eq!(got["header"][8], "Tỷ lệ hoàn thành (%)");
+    assert_eq!(got["freeze"], "A2", "the header row stays");
+    let types = got["types"].as_array().expect("types");
+    assert!(!types.is_empty() && types.iter().all(|t| t == "int" || t == "float"), "{got}");
+    assert_eq!(got["from"], "2016-01-01");
+    assert_eq!(got["from_format"], "dd/mm/yyyy");
+    // Every unit line of the report is a row, with its figures as the JSON says.
+    let rows = got["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), report.units.len());
+    for (row, unit) in rows.iter().zip(&report.units) {
+        assert_eq!(row[0], unit.name.as_str());
+        assert_eq!(row[2], unit.tasks.assigned);
+        let rate = row[8].as_f64().expect("a number");
+        assert_eq!((rate * 100.0).round() as u64, unit.tasks.completion_rate_hundredths);
+        assert_eq!(row[11], unit.unit.as_str());
+    }
 }

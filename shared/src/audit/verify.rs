@@ -98,6 +98,29 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// The one-line verdict in Vietnamese, for the auditors' page.
+    pub fn line_vi(&self) -> String {
+        let mut more = String::new();
+        if self.signed > 0 {
+            more.push_str(&format!(", {} bản ghi có chữ ký của người ra lệnh", self.signed));
+        }
+        if self.unsigned > 0 {
+            more.push_str(&format!(", {} bản ghi không chữ ký (được phép)", self.unsigned));
+        }
+        if !self.skipped.is_empty() {
+            more.push_str(&format!(", {} bản ghi người vận hành cho bỏ qua", self.skipped.len()));
+        }
+        let (messages, aggregates) = (self.messages, self.aggregates);
+        if self.passed {
+            format!("ĐẠT: {messages} bản ghi, {aggregates} đối tượng, không có sai sót{more}")
+        } else {
+            let n = self.problems.len();
+            format!("KHÔNG ĐẠT: {n} sai sót trong {messages} bản ghi, {aggregates} đối tượng{more}")
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Tip {
     version: u64,

@@ -2,12 +2,13 @@
 //! checkpoints the latest period reports carry, and a unit's figures as known at the end of a
 //! day beside the figures known now.
 
-use super::{applied_through, default_year, directory, html, view, PageResult};
-use crate::page::{date_param, frame, header, hundredths, PageError, Params, View};
+use super::{applied_through, default_year, directory, html, pick_year, view, PageResult};
+use crate::page::{date_param, frame, header, hundredths, PageError, Params, Said, View};
 use crate::App;
 use axum::extract::{Query, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, UnitQuery};
+use reform_projector::registers::{Directory, DirectoryUnit};
 use reform_projector::views::{self, Basis, UnitProgress};
 use reform_rollup::close::{closed_periods, stored_report};
 use reform_rollup::log::{read_prefix, End};
@@ -23,23 +24,31 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     let view = view(&params)?;
     let known = date_param("known", params.known.as_deref())?;
     if known.is_some_and(|d| d > view.today) {
-        return Err(PageError::BadRequest(format!(
-            "known={} is after today ({})",
-            params.known.as_deref().unwrap_or_default(),
-            view.today
-        )));
+        let known = params.known.as_deref().unwrap_or_default();
+        return Err(PageError::bad(
+            format!("known={known} là ngày sau hôm nay ({})", view.today),
+            format!("known={known} is after today ({})", view.today),
+        ));
     }
     let unit: Option<UnitId> = match params.unit.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
             text.parse()
-                .map_err(|_| PageError::BadRequest(format!("unit={text:?} is not a unit id")))?,
+                .map_err(|_| {
+                    PageError::bad(
+                        format!("unit={text:?} không phải mã đơn vị"),
+                        format!("unit={text:?} is not a unit id"),
+                    )
+                })?,
         ),
     };
     let through = match params.through.as_deref() {
         None | Some("") => None,
         Some(text) => Some(text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            PageError::BadRequest(format!("through={text:?} is not a stream sequence"))
+            PageError::bad(
+                format!("through={text:?} không phải số thứ tự của nhật ký"),
+                format!("through={text:?} is not a stream sequence"),
+            )
         })?),
     };
     let verdict = verdict(&app).await?;
@@ -61,7 +70,17 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
         dir.units.sort_by(|a, b| a.unit.cmp(&b.unit));
         dir.units.dedup();
     }
-    let year = view.year_or(default_year(&dir, view.day()));
+    let fallback = default_year(&dir, view.day());
+    let year = match (&unit, view.year) {
+        // Not asked for a year: the unit's latest with data.
+        (Some(u), None) => {
+            let q = UnitQuery { unit: u.clone(), year: fallback, as_of: None };
+            let with_data =
+                queries::unit(&app.client, &q).await.map(|p| p.years_with_data).unwrap_or_default();
+            pick_year(&view, &with_data, fallback)
+        }
+        _ => view.year_or(fallback),
+    };
     let replay = match (&unit, known, through) {
         (Some(unit), Some(known), _) => {
             Some(replay(&app, unit, year, Prefix::KnownAt(known)).await)
@@ -77,11 +96,26 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     let content = html! {
         section aria-labelledby="verdict" {
             h2 id="verdict" { (view.t("Kiểm tra toàn vẹn nhật ký", "Integrity of the log")) }
-            p id="verdict-line" class=(if verdict.passed { "pass" } else { "fail" }) { (verdict.line()) }
+            p id="verdict-line" class=(if verdict.passed { "pass" } else { "fail" }) {
+                (view.lang.pick(&verdict.line_vi(), &verdict.line()))
+            }
             @if !verdict.problems.is_empty() {
                 ul id="problems" {
                     @for p in &verdict.problems {
-                        li { @if p.sequence > 0 { (view.t("số thứ tự ", "sequence ")) (p.sequence) ": " } (p.what) }
+                        li {
+                            @if p.sequence > 0 { (view.t("Bản ghi số thứ tự ", "Sequence ")) (p.sequence) }
+                            @else { (view.t("Cả nhật ký", "The whole log")) }
+                            @match view.lang {
+                                crate::page::Lang::En => { ": " (p.what) }
+                                // Verify names each problem in English, an auditor's tool's
+                                // language; the page says so rather than pass it off as
+                                // Vietnamese.
+                                crate::page::Lang::Vi => details {
+                                    summary { "không qua kiểm tra; chi tiết kỹ thuật (tiếng Anh)" }
+                                    p lang="en" { (p.what) }
+                                },
+                            }
+                        }
                     }
                 }
             }
@@ -114,26 +148,54 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
             h2 id="replay" { (view.t("Số liệu như đã biết vào một ngày", "Figures as known on a day")) }
             form method="get" action="/audit" {
                 @if view.lang == crate::page::Lang::En { input type="hidden" name="lang" value="en"; }
-                input type="hidden" name="year" value=(year);
                 label for="replay-unit" { (view.t("Đơn vị", "Unit")) }
                 select id="replay-unit" name="unit" {
-                    @for u in &dir.units {
-                        option value=(u.unit) selected[unit.as_ref() == Some(&u.unit)] { (u.name) }
+                    @for (province, units) in by_province(&dir) {
+                        optgroup label=(province) {
+                            @for u in units {
+                                option value=(u.unit) selected[unit.as_ref() == Some(&u.unit)] { (u.name) }
+                            }
+                        }
                     }
                 }
+                label for="replay-year" { (view.t("Năm", "Year")) }
+                input type="number" id="replay-year" name="year" min="2000" max="2100" value=(year);
                 label for="replay-known" { (view.t("Như đã biết cuối ngày", "As known at the end of")) }
                 input type="date" id="replay-known" name="known" value=[known] max=(view.today);
                 button type="submit" { (view.t("Dựng lại", "Replay")) }
             }
             @match &replay {
                 Some(Ok((then, now, seq))) => (comparison(&view, then, now, *seq, known)),
-                Some(Err(message)) => p role="status" id="replay-empty" { (message) },
+                Some(Err(said)) => p role="status" id="replay-empty" { (view.lang.pick(&said.vi, &said.en)) },
                 None => {}
             }
         }
     };
     let title = view.t("Kiểm tra, giám sát", "Audit");
     Ok(html(frame(&view, &path, title, applied_through(&app).await, content)))
+}
+
+/// The units of the replay's list under their province's name (names repeat from one province
+/// to the next: every province has a "Sở Nội vụ"); each province first in its own group.
+fn by_province(dir: &Directory) -> Vec<(&str, Vec<&DirectoryUnit>)> {
+    let province_of = |u: &DirectoryUnit| {
+        let parent = |id: &UnitId| {
+            Ok::<_, std::convert::Infallible>(
+                dir.units.iter().find(|d| &d.unit == id).map(|d| d.parent.clone()),
+            )
+        };
+        let Ok(lineage) = reform_shared::tree::lineage(parent, &u.unit);
+        lineage.last().cloned().unwrap_or_else(|| u.unit.clone())
+    };
+    let mut groups: Vec<(&str, Vec<&DirectoryUnit>)> = Vec::new();
+    for top in dir.units.iter().filter(|u| u.parent.is_none()) {
+        let mut units: Vec<&DirectoryUnit> =
+            dir.units.iter().filter(|u| u.parent.is_some() && province_of(u) == top.unit).collect();
+        units.sort_by(|a, b| a.name.cmp(&b.name));
+        units.insert(0, top);
+        groups.push((top.name.as_str(), units));
+    }
+    groups
 }
 
 /// The whole log's verdict, checking only what was appended since the last look.
@@ -158,22 +220,34 @@ async fn replay(
     unit: &UnitId,
     year: u16,
     prefix: Prefix,
-) -> Result<(UnitProgress, UnitProgress, u64), String> {
+) -> Result<(UnitProgress, UnitProgress, u64), Said> {
+    // The log or the views could not be read: the reason is the services' own, in English.
+    let unreadable = |e: String| Said {
+        vi: "Không đọc được nhật ký hoặc số liệu hiện nay; xin thử lại sau ít phút.".to_owned(),
+        en: e,
+    };
     let js = app.js();
-    let head = stream_info(&js).await.map_err(|e| e.to_string())?.state.last_sequence;
+    let head =
+        stream_info(&js).await.map_err(|e| unreadable(e.to_string()))?.state.last_sequence;
     let (end, today) = match prefix {
         Prefix::KnownAt(day) => (End::known_at(day, head), day),
         Prefix::Through(seq) => {
             (End::Sequence(seq.min(head)), reform_shared::time::Date::today_in_vietnam())
         }
     };
-    let (state, through) = read_prefix(&js, end).await.map_err(|e| e.to_string())?;
-    let then = views::unit_progress(&state, unit, year, Basis::Live { today }).map_err(|e| {
-        format!("{e} in the log's first {through} messages (recorded by then): nothing to compare")
+    let (state, through) = read_prefix(&js, end).await.map_err(|e| unreadable(e.to_string()))?;
+    let then = views::unit_progress(&state, unit, year, Basis::Live { today }).map_err(|e| Said {
+        vi: format!(
+            "{through} bản ghi đầu của nhật ký (đã ghi đến lúc đó) chưa có đơn vị {unit}: \
+             không có gì để so sánh"
+        ),
+        en: format!(
+            "{e} in the log's first {through} messages (recorded by then): nothing to compare"
+        ),
     })?;
     let now = queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of: None })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| unreadable(e.to_string()))?;
     Ok((then, now, through))
 }
 

@@ -52,10 +52,37 @@ pub fn default_year(directory: &Directory, day: Date) -> u16 {
     directory.framework_years.iter().copied().filter(|y| *y <= this).max().unwrap_or(this)
 }
 
-/// An id from the URL, refused by name when it is not one.
-pub fn parse_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, PageError> {
-    text.parse().map_err(|_| PageError::BadRequest(format!("{text:?} is not a {what} id")))
+/// The year a page shows: the one asked for; else the latest with data up to the day's year
+/// (a head opening the page sees figures, not an empty year); else `fallback`.
+pub fn pick_year(view: &View, with_data: &[u16], fallback: u16) -> u16 {
+    let this = u16::try_from(view.day().year()).unwrap_or(u16::MAX);
+    view.year
+        .or_else(|| with_data.iter().copied().filter(|y| *y <= this).max())
+        .unwrap_or(fallback)
 }
+
+/// The years a page links to: those with data, and the one shown.
+pub fn years_offered(with_data: &[u16], shown: u16) -> Vec<u16> {
+    let mut years: Vec<u16> = with_data.iter().copied().chain([shown]).collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// An id from the URL, refused by name when it is not one. `what`: the kind of id, in
+/// Vietnamese and English.
+pub fn parse_id<T: std::str::FromStr>(text: &str, what: (&str, &str)) -> Result<T, PageError> {
+    text.parse().map_err(|_| {
+        PageError::bad(
+            format!("{text:?} không phải mã {}", what.0),
+            format!("{text:?} is not a {} id", what.1),
+        )
+    })
+}
+
+/// The kinds of id a URL holds, for [`parse_id`].
+pub const UNIT: (&str, &str) = ("đơn vị", "unit");
+pub const PERSON: (&str, &str) = ("người", "person");
 
 pub fn kind_label(lang: Lang, kind: UnitKind) -> &'static str {
     lang.pick(kind.label_vi(), kind.label_en())
@@ -66,5 +93,6 @@ pub fn role_label(lang: Lang, role: Role) -> &'static str {
 }
 
 pub async fn not_found() -> Response {
-    PageError::NotFound("no page at this address".into()).into_response()
+    PageError::missing("Không có trang nào ở địa chỉ này".into(), "no page at this address".into())
+        .into_response()
 }

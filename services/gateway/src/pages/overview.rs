@@ -1,13 +1,16 @@
 //! The province overview: each peer group's ranking and rank change, as a table and a chart;
 //! and the national ranking of every unit of one kind.
 
-use super::{applied_through, default_year, directory, html, kind_label, view, PageResult};
+use super::{
+    applied_through, default_year, directory, html, kind_label, pick_year, view, years_offered,
+    PageResult,
+};
 use crate::chart;
-use crate::page::{frame, header, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, Columns, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
-use reform_projector::queries::{self, NationalQuery, RankingQuery};
+use reform_projector::queries::{self, NationalQuery, RankingQuery, UnitQuery};
 use reform_projector::views::RankEntry;
 use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
@@ -42,7 +45,7 @@ pub async fn province(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let unit: UnitId = super::parse_id(&id, "unit")?;
+    let unit: UnitId = super::parse_id(&id, super::UNIT)?;
     let only = directory(&app, None, Some(0)).await?.units.len() == 1;
     overview(&app, &view, &unit, only).await
 }
@@ -51,9 +54,15 @@ pub async fn province(
 async fn overview(app: &App, view: &View, province: &UnitId, only: bool) -> PageResult {
     let dir = &directory(app, Some(province), Some(1)).await?;
     let Some(rec) = dir.units.iter().find(|u| &u.unit == province) else {
-        return Err(PageError::NotFound(format!("unknown unit {province}")));
+        return Err(PageError::missing(
+            format!("Không có đơn vị {province}"),
+            format!("unknown unit {province}"),
+        ));
     };
-    let year = view.year_or(default_year(dir, view.day()));
+    let fallback = default_year(dir, view.day());
+    let q = UnitQuery { unit: province.clone(), year: view.year_or(fallback), as_of: view.on };
+    let with_data = queries::unit(&app.client, &q).await?.years_with_data;
+    let year = pick_year(view, &with_data, fallback);
     // The peer groups: the kinds of the province's children, in the kinds' order.
     let kinds: Vec<UnitKind> = UnitKind::ALL
         .into_iter()
@@ -67,8 +76,8 @@ async fn overview(app: &App, view: &View, province: &UnitId, only: bool) -> Page
     let path = if only { "/".to_owned() } else { format!("/provinces/{province}") };
     let content = html! {
         p { a href=(view.href(&format!("/units/{province}"))) { (view.t("Trang của đơn vị ", "The unit's page: ")) (rec.name) } }
-        (years_nav(view, &path, &dir.framework_years, year))
-        @for g in &groups { (peer_group(view, g.kind, g.group_size, &g.entries, view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score"))) }
+        (years_nav(view, &path, &years_offered(&with_data, year), year))
+        @for g in &groups { (peer_group(view, false, g.kind, g.group_size, &g.entries, view.t("Xếp hạng theo kết quả cuối cùng", "Ranked by final score"))) }
         @if groups.is_empty() {
             p { (view.t("Tỉnh chưa có đơn vị trực thuộc.", "The province has no units under it yet.")) }
         }
@@ -106,17 +115,24 @@ pub async fn national(State(app): State<Arc<App>>, Query(params): Query<Params>)
         Some(text) => {
             text.parse::<UnitKind>().ok().filter(|k| NATIONAL_KINDS.contains(k)).ok_or_else(
                 || {
-                    PageError::BadRequest(format!(
-                    "kind={text:?} is not ranked nationally; use province, department or district"
-                ))
+                    PageError::bad(
+                        format!("kind={text:?} không được xếp hạng toàn quốc; dùng province (tỉnh), department (sở, ban, ngành) hoặc district (cấp huyện)"),
+                        format!("kind={text:?} is not ranked nationally; use province, department or district"),
+                    )
                 },
             )?
         }
     };
     let dir = directory(&app, None, Some(0)).await?;
-    let year = view.year_or(default_year(&dir, view.day()));
-    let q = NationalQuery { kind, year, as_of: view.on };
-    let ranking = queries::national(&app.client, &q).await?;
+    let fallback = default_year(&dir, view.day());
+    let mut q = NationalQuery { kind, year: view.year_or(fallback), as_of: view.on };
+    let mut ranking = queries::national(&app.client, &q).await?;
+    // Not asked for a year: open on the latest in which a unit of the kind has a score.
+    let year = pick_year(&view, &ranking.years_with_data, fallback);
+    if year != q.year {
+        q.year = year;
+        ranking = queries::national(&app.client, &q).await?;
+    }
     let path = format!("/national?kind={}", kind.as_str());
     let caption = format!(
         "{} ({} {})",
@@ -135,16 +151,37 @@ pub async fn national(State(app): State<Arc<App>>, Query(params): Query<Params>)
                 }
             }
         }
-        (years_nav(&view, &path, &dir.framework_years, year))
-        (peer_group(&view, kind, ranking.group_size, &ranking.entries, &caption))
+        (years_nav(&view, &path, &years_offered(&ranking.years_with_data, year), year))
+        (peer_group(&view, true, kind, ranking.group_size, &ranking.entries, &caption))
     };
     let title =
         format!("{} · {} {year}", view.t("Toàn quốc", "National"), kind_label(view.lang, kind));
     Ok(html(frame(&view, "/national", &title, applied_through(&app).await, content)))
 }
 
+const RANKING: Columns = &[
+    ("Hạng", "Rank", true),
+    ("Đơn vị", "Unit", false),
+    ("Điểm", "Score", true),
+    ("Chỉ số (%)", "Index (%)", true),
+    ("Hạng năm trước", "Last year's rank", true),
+    ("Thay đổi", "Change", true),
+];
+
+const RANKING_NATIONAL: Columns = &[
+    ("Hạng", "Rank", true),
+    ("Đơn vị", "Unit", false),
+    ("Tỉnh, thành phố", "Province", false),
+    ("Điểm", "Score", true),
+    ("Chỉ số (%)", "Index (%)", true),
+    ("Hạng năm trước", "Last year's rank", true),
+    ("Thay đổi", "Change", true),
+];
+
+/// `national`: the units come from many provinces, so each row names its province.
 fn peer_group(
     view: &View,
+    national: bool,
     kind: UnitKind,
     group_size: u32,
     entries: &[RankEntry],
@@ -152,24 +189,32 @@ fn peer_group(
 ) -> Markup {
     let label = kind_label(view.lang, kind);
     let id = format!("group-{}", kind.as_str());
+    let with_province = national && kind != UnitKind::Province;
+    let label_of = |e: &RankEntry| match (&e.province, with_province) {
+        (Some(p), true) => format!("{} ({p})", e.name),
+        _ => e.name.clone(),
+    };
+    let (columns, shift) = if with_province { (RANKING_NATIONAL, 1) } else { (RANKING, 0) };
+    let l = |i: usize| crate::page::label(view, columns, i);
     let bars: Vec<(String, Option<u64>)> =
-        entries.iter().map(|e| (e.name.clone(), e.final_total_hundredths)).collect();
+        entries.iter().map(|e| (label_of(e), e.final_total_hundredths)).collect();
     let max = 10_000;
     html! {
         section aria-labelledby=(id) {
             h2 id=(id) { (label) " (" (group_size) " " (view.t("đơn vị", "units")) ")" }
-            table class="ranking" id=(format!("ranking-{}", kind.as_str())) {
+            table class="ranking fold" id=(format!("ranking-{}", kind.as_str())) {
                 caption { (caption) }
-                (header(view, &[("Hạng", "Rank", true), ("Đơn vị", "Unit", false), ("Điểm", "Score", true), ("Chỉ số (%)", "Index (%)", true), ("Hạng năm trước", "Last year's rank", true), ("Thay đổi", "Change", true)]))
+                (header(view, columns))
                 tbody {
                     @for e in entries {
                         tr data-unit=(e.unit) {
-                            td class="num rank" { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{group_size}"))) }
-                            td { a href=(view.href(&format!("/units/{}", e.unit))) { (e.name) } }
-                            td class="num total" { (hundredths(e.final_total_hundredths)) }
-                            td class="num" { (hundredths(e.index_hundredths)) }
-                            td class="num" { (e.previous_rank.map_or("–".to_owned(), |r| r.to_string())) }
-                            td class="num change" { (change(view, e.rank_change)) }
+                            td class="num rank" data-label=(l(0)) { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{group_size}"))) }
+                            td class="key" { a href=(view.href(&format!("/units/{}", e.unit))) { (e.name) } }
+                            @if with_province { td class="province" data-label=(l(2)) { (e.province.as_deref().unwrap_or("")) } }
+                            td class="num total" data-label=(l(shift + 2)) { (hundredths(e.final_total_hundredths)) }
+                            td class="num" data-label=(l(shift + 3)) { (hundredths(e.index_hundredths)) }
+                            td class="num" data-label=(l(shift + 4)) { (e.previous_rank.map_or("–".to_owned(), |r| r.to_string())) }
+                            td class="num change" data-label=(l(shift + 5)) { (change(view, e.rank_change)) }
                         }
                     }
                 }

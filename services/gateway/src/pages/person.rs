@@ -2,7 +2,7 @@
 //! divisions while they held it.
 
 use super::{applied_through, html, role_label, view, PageResult};
-use crate::page::{frame, header, Params, View};
+use crate::page::{frame, header, label, Columns, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
@@ -17,10 +17,16 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let person: PersonId = super::parse_id(&id, "person")?;
+    let person: PersonId = super::parse_id(&id, super::PERSON)?;
     let timeline =
         queries::timeline(&app.client, &TimelineQuery { person: person.clone(), as_of: view.on })
-            .await?;
+            .await
+            .map_err(|e| {
+                PageError::from(e).or_missing(
+                    format!("Không có người {person}"),
+                    format!("unknown person {person}"),
+                )
+            })?;
     // The reminders of each unit the person leads on the page's day.
     let day = view.day();
     let mut digests = Vec::new();
@@ -47,6 +53,13 @@ pub async fn page(
     Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
 }
 
+const TIMELINE: Columns = &[
+    ("Ngày", "Date", false),
+    ("Sự việc", "What", false),
+    ("Đơn vị", "Unit", false),
+    ("Chi tiết", "Detail", false),
+];
+
 fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
     let id = format!("tenure-{}", t.tenure);
     html! {
@@ -59,16 +72,16 @@ fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
             @if t.entries.is_empty() {
                 p { (view.t("Không có sự việc nào trong nhiệm kỳ.", "Nothing happened in this tenure.")) }
             } @else {
-                table class="timeline" {
-                    (header(view, &[("Ngày", "Date", false), ("Sự việc", "What", false), ("Đơn vị", "Unit", false), ("Chi tiết", "Detail", false)]))
+                table class="timeline fold" {
+                    (header(view, TIMELINE))
                     tbody {
                         @for e in &t.entries {
                             @let (what, detail) = fact(view, &e.fact);
                             tr class=(fact_class(&e.fact)) {
-                                td { time datetime=(e.on) { (e.on) } }
-                                td { (what) }
-                                td { @if let Some(u) = &e.sub_unit { a href=(view.href(&format!("/units/{u}"))) { (u) } } }
-                                td { (detail) }
+                                td data-label=(label(view, TIMELINE, 0)) { time datetime=(e.on) { (e.on) } }
+                                td class="key" { (what) }
+                                td data-label=(label(view, TIMELINE, 2)) { @if let Some(u) = &e.sub_unit { a href=(view.href(&format!("/units/{u}"))) { (e.sub_unit_name.as_deref().unwrap_or(u.as_str())) } } }
+                                td data-label=(label(view, TIMELINE, 3)) { (detail) }
                             }
                         }
                     }

@@ -2,16 +2,87 @@
 //! when the period closed (checked against the digest its rollup event carries).
 
 use super::{applied_through, html, kind_label, role_label, view, PageResult};
-use crate::page::{frame, header, hundredths, PageError, Params, View};
+use crate::page::{frame, header, hundredths, label, Columns, PageError, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
-use maud::html;
+use axum::http::header;
+use axum::response::{IntoResponse as _, Response};
+use maud::{html, Markup};
 use reform_rollup::close::{closed_periods, stored_report};
+use reform_rollup::report::{self, Format};
 use reform_shared::event::{Period, PeriodKind};
 use std::sync::Arc;
 
 fn period_label(view: &View, kind: PeriodKind) -> &'static str {
     view.lang.pick(kind.label_vi(), kind.label_en())
+}
+
+const PERIODS: Columns = &[
+    ("Kỳ", "Period", false),
+    ("Thời gian", "Dates", false),
+    ("Tải về", "Download", false),
+];
+
+/// The report's files: Excel for people, CSV and JSON for tools.
+fn downloads(period: Period) -> Markup {
+    html! {
+        span class="downloads" {
+            @for (format, name) in [(Format::Xlsx, "Excel"), (Format::Csv, "CSV"), (Format::Json, "JSON")] {
+                a href=(format!("/reports/{period}/file.{}", format.extension())) download { (name) } " "
+            }
+        }
+    }
+}
+
+/// `/reports/{period}/file.{xlsx|csv|json|md}`: the closed period's report as a file, rendered
+/// from the stored report whose digest its event names.
+pub async fn file(
+    State(app): State<Arc<App>>,
+    Path((period, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let period = parse_period(&period)?;
+    let format = file
+        .strip_prefix("file.")
+        .and_then(|ext| ext.parse::<Format>().ok())
+        .ok_or_else(|| {
+            PageError::missing(
+                format!("Không có tệp {file}: có file.xlsx, file.csv, file.json và file.md"),
+                format!("no file {file}: there are file.xlsx, file.csv, file.json and file.md"),
+            )
+        })?;
+    let report = closed_report(&app, period).await?;
+    let bytes = report::render(&report, format).map_err(|e| PageError::Unavailable(e.into()))?;
+    let (mime, ext) = match format {
+        Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Json => ("application/json", "json"),
+        Format::Markdown => ("text/markdown; charset=utf-8", "md"),
+    };
+    let disposition = format!("attachment; filename=\"bao-cao-cchc-{period}.{ext}\"");
+    Ok(([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+fn parse_period(text: &str) -> Result<Period, PageError> {
+    text.parse().map_err(|_| {
+        PageError::bad(
+            format!("{text:?} không phải một kỳ báo cáo (như 2016-year, 2016-q1)"),
+            format!("{text:?} is not a period (e.g. 2016-year, 2016-q1)"),
+        )
+    })
+}
+
+/// The stored report of a closed period.
+async fn closed_report(app: &App, period: Period) -> Result<reform_rollup::report::Report, PageError> {
+    let js = app.js();
+    let closed = closed_periods(&js, &[period.year]).await?;
+    let Some(closed) = closed.into_iter().find(|c| c.period == period) else {
+        return Err(PageError::missing(
+            format!("Kỳ {period} chưa khóa sổ: chưa có báo cáo"),
+            format!("{period} is not closed"),
+        ));
+    };
+    Ok(stored_report(&js, &closed).await?)
 }
 
 pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
@@ -21,15 +92,14 @@ pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
         @if closed.is_empty() {
             p { (view.t("Chưa kỳ báo cáo nào được khóa sổ.", "No reporting period is closed yet.")) }
         } @else {
-            table id="periods" {
-                (header(&view, &[("Kỳ", "Period", false), ("Khóa sổ tại số thứ tự", "Closed at sequence", false), ("Số liệu đến số thứ tự", "Covers through", false), ("Mã SHA-256 của báo cáo", "Report SHA-256", false)]))
+            table id="periods" class="fold" {
+                (header(&view, PERIODS))
                 tbody {
                     @for c in closed.iter().rev() {
                         tr {
-                            td { a href=(view.href(&format!("/reports/{}", c.period))) { (period_label(&view, c.period.kind)) " " (c.period.year) } }
-                            td class="num" { (c.sequence) }
-                            td class="num" { (c.through_sequence) }
-                            td { code { (hex::encode(&c.report_sha256[..8])) "…" } }
+                            td class="key" { a href=(view.href(&format!("/reports/{}", c.period))) { (period_label(&view, c.period.kind)) " " (c.period.year) } }
+                            td data-label=(label(&view, PERIODS, 1)) { (c.period.first_day()) " → " (c.period.last_day()) }
+                            td data-label=(label(&view, PERIODS, 2)) { (downloads(c.period)) }
                         }
                     }
                 }
@@ -46,17 +116,14 @@ pub async fn one(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let period: Period = period.parse().map_err(|_| {
-        PageError::BadRequest(format!("{period:?} is not a period (e.g. 2016-year, 2016-q1)"))
-    })?;
-    let js = app.js();
-    let closed = closed_periods(&js, &[period.year]).await?;
-    let Some(closed) = closed.into_iter().find(|c| c.period == period) else {
-        return Err(PageError::NotFound(format!("{period} is not closed")));
-    };
-    let report = stored_report(&js, &closed).await?;
+    let period = parse_period(&period)?;
+    let report = closed_report(&app, period).await?;
     let path = format!("/reports/{period}");
+    let unit_name = |unit: &reform_shared::ids::UnitId| {
+        report.units.iter().find(|u| &u.unit == unit).map_or_else(|| unit.to_string(), |u| u.name.clone())
+    };
     let content = html! {
+        p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period)) }
         p id="report-facts" {
             (report.from) " → " (report.to) ". "
             (view.t("Số liệu từ nhật ký đến số thứ tự ", "Figures from the log through sequence ")) (report.through_sequence) ". "
@@ -109,7 +176,7 @@ pub async fn one(
                     @for l in &report.leaders {
                         tr {
                             td { a href=(view.href(&format!("/people/{}", l.person))) { (l.name) } }
-                            td { (role_label(view.lang, l.role)) ", " (l.unit) }
+                            td { (role_label(view.lang, l.role)) ", " (unit_name(&l.unit)) }
                             td class="num" { (l.assigned) }
                             td class="num" { (l.completed_on_time) }
                             td class="num" { (l.went_overdue) }
@@ -137,7 +204,7 @@ pub async fn one(
         }
     };
     let title = match view.lang {
-        crate::page::Lang::Vi => report.label.clone(),
+        crate::page::Lang::Vi => report::title_vi(period),
         crate::page::Lang::En => format!("{} {}", period.kind.label_en(), period.year),
     };
     Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))

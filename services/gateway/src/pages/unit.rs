@@ -3,18 +3,21 @@
 
 use super::overview::years_nav;
 use super::{
-    applied_through, default_year, directory, html, kind_label, role_label, view, PageResult,
+    applied_through, default_year, directory, html, kind_label, pick_year, role_label, view,
+    years_offered, PageResult,
 };
 use crate::chart;
-use crate::page::{frame, header, hundredths, Params, View};
+use crate::page::{frame, header, hundredths, label, Columns, Params, View};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, EvidenceQuery, TasksQuery, UnitQuery};
 use reform_projector::registers::{Directory, EvidenceList};
-use reform_projector::views::{Scores, TaskFilter, TaskList, TaskStatus, UnitProgress};
+use reform_projector::views::{
+    PersonName, Scores, TaskFilter, TaskList, TaskStatus, UnitProgress,
+};
 use reform_shared::event::{Component, Stage};
-use reform_shared::ids::UnitId;
+use reform_shared::ids::{PersonId, UnitId};
 use std::sync::Arc;
 
 pub async fn page(
@@ -23,13 +26,24 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> PageResult {
     let view = view(&params)?;
-    let unit: UnitId = super::parse_id(&id, "unit")?;
+    let unit: UnitId = super::parse_id(&id, super::UNIT)?;
     // The unit, the units above it and its children: what `about` shows.
-    let dir = directory(&app, Some(&unit), Some(1)).await?;
-    let year = view.year_or(default_year(&dir, view.day()));
+    let dir = directory(&app, Some(&unit), Some(1)).await.map_err(|e| {
+        e.or_missing(format!("Không có đơn vị {unit}"), format!("unknown unit {unit}"))
+    })?;
     let as_of = view.on;
-    let progress =
+    let fallback = default_year(&dir, view.day());
+    let mut year = view.year_or(fallback);
+    let mut progress =
         queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of }).await?;
+    // Not asked for a year: open on the latest the unit has data in.
+    let latest = pick_year(&view, &progress.years_with_data, fallback);
+    if latest != year {
+        year = latest;
+        progress =
+            queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of }).await?;
+    }
+    let years = years_offered(&progress.years_with_data, year);
     let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
     let tasks =
         queries::tasks(&app.client, &TasksQuery { unit: unit.clone(), year, as_of, filter })
@@ -38,7 +52,7 @@ pub async fn page(
         queries::evidence(&app.client, &EvidenceQuery { unit: unit.clone(), year, as_of }).await?;
     // The years before this one, asked at once (one round trip, not one per year); this year's
     // is the view above.
-    let earlier: Vec<u16> = dir.framework_years.iter().copied().filter(|y| *y < year).collect();
+    let earlier: Vec<u16> = years.iter().copied().filter(|y| *y < year).collect();
     let asks = earlier.iter().map(|&y| {
         let q = UnitQuery { unit: unit.clone(), year: y, as_of };
         let client = app.client.clone();
@@ -50,14 +64,13 @@ pub async fn page(
         .zip(&earlier)
         .map(|(p, &y)| (y, p.scores.final_total_hundredths()))
         .collect();
-    if dir.framework_years.contains(&year) {
-        trend.push((year, progress.scores.final_total_hundredths()));
-    }
+    trend.push((year, progress.scores.final_total_hundredths()));
+    trend.retain(|(y, v)| v.is_some() || dir.framework_years.contains(y));
     let digest = super::digest::of(&app, &view, &unit).await?;
     let path = format!("/units/{unit}");
     let content = html! {
         (about(&view, &dir, &progress))
-        (years_nav(&view, &path, &dir.framework_years, year))
+        (years_nav(&view, &path, &years, year))
         (counts(&view, &progress))
         (super::digest::section(&view, &digest, "digest"))
         (register(&view, &tasks))
@@ -122,8 +135,8 @@ fn counts(view: &View, p: &UnitProgress) -> Markup {
     html! {
         section aria-labelledby="counts" {
             h2 id="counts" { (view.t("Tiến độ nhiệm vụ", "Task progress")) }
-            table id="task-counts" {
-                (header(view, &[("Được giao", "Assigned", true), ("Đang thực hiện", "In progress", true), ("Đúng hạn", "On time", true), ("Trễ hạn", "Late", true), ("Quá hạn", "Overdue", true), ("Đã hủy", "Cancelled", true), ("Tỷ lệ hoàn thành (%)", "Completion (%)", true), ("Tài liệu kiểm chứng", "Evidence", true)]))
+            table id="task-counts" class="scroll" {
+                (header(view, &[("Được giao", "Assigned", true), ("Đang thực hiện", "In progress", true), ("Đúng hạn", "On time", true), ("Trễ hạn", "Late", true), ("Quá hạn", "Overdue", true), ("Đã hủy", "Cancelled", true), ("Tỷ lệ hoàn thành (%)", "Completion (%)", true), ("Tài liệu minh chứng", "Evidence", true)]))
                 tbody { tr {
                     td class="num" { (t.assigned) } td class="num" { (t.open) }
                     td class="num" { (t.done_on_time) } td class="num" { (t.done_late) }
@@ -136,6 +149,23 @@ fn counts(view: &View, p: &UnitProgress) -> Markup {
     }
 }
 
+const REGISTER: Columns = &[
+    ("Hạn", "Due", false),
+    ("Nhiệm vụ", "Task", false),
+    ("Đơn vị, người thực hiện", "Unit, person", false),
+    ("Kết quả phải đạt", "Expected result", false),
+    ("Người giao", "Assigned by", false),
+    ("Trạng thái", "State", false),
+];
+
+const EVIDENCE: Columns = &[
+    ("Số văn bản", "Document number", false),
+    ("Trích yếu", "Title", false),
+    ("Đơn vị", "Unit", false),
+    ("Tiêu chí", "Criterion", false),
+    ("Ngày đính kèm", "Attached on", false),
+];
+
 /// The task register, by due date, with the "5 rõ": who, what, by when, the result expected,
 /// who assigned it.
 fn register(view: &View, list: &TaskList) -> Markup {
@@ -145,20 +175,20 @@ fn register(view: &View, list: &TaskList) -> Markup {
             @if list.tasks.is_empty() {
                 p { (view.t("Không có nhiệm vụ trong năm.", "No task this year.")) }
             } @else {
-                table id="task-register" {
-                    (header(view, &[("Hạn", "Due", false), ("Nhiệm vụ", "Task", false), ("Đơn vị, người thực hiện", "Unit, person", false), ("Kết quả phải đạt", "Expected result", false), ("Người giao", "Assigned by", false), ("Trạng thái", "State", false)]))
+                table id="task-register" class="fold" {
+                    (header(view, REGISTER))
                     tbody {
                         @for row in &list.tasks {
                             tr class=[(row.status == TaskStatus::Overdue).then_some("overdue")] data-task=(row.task) {
-                                td { time datetime=(row.due) { (row.due) } }
-                                td { (row.title) br; small { (row.task) } }
-                                td {
+                                td data-label=(label(view, REGISTER, 0)) { time datetime=(row.due) { (row.due) } }
+                                td class="key" { (row.title) }
+                                td data-label=(label(view, REGISTER, 2)) {
                                     a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) }
-                                    @if let Some(p) = &row.person { br; a href=(view.href(&format!("/people/{p}"))) { (p) } }
+                                    @if let Some(p) = &row.person { br; (person_link(view, p, row.person_name.as_ref())) }
                                 }
-                                td { (row.target) }
-                                td { @if let Some(p) = &row.assigned_by { a href=(view.href(&format!("/people/{p}"))) { (p) } } }
-                                td class="status" {
+                                td data-label=(label(view, REGISTER, 3)) { (row.target) }
+                                td data-label=(label(view, REGISTER, 4)) { @if let Some(p) = &row.assigned_by { (person_link(view, p, row.assigned_by_name.as_ref())) } }
+                                td class="status" data-label=(label(view, REGISTER, 5)) {
                                     (view.lang.pick(row.status.label_vi(), row.status.label_en()))
                                     @if let Some(days) = row.days_overdue {
                                         " (" (days) " " (view.t("ngày", "days")) ")"
@@ -173,25 +203,36 @@ fn register(view: &View, list: &TaskList) -> Markup {
     }
 }
 
+/// A person's name linking to their page, their title beneath; the id only for a person the
+/// views do not know.
+fn person_link(view: &View, person: &PersonId, name: Option<&PersonName>) -> Markup {
+    html! {
+        a href=(view.href(&format!("/people/{person}"))) class="person" {
+            @match name { Some(n) => (n.name), None => (person) }
+        }
+        @if let Some(n) = name.filter(|n| !n.title.is_empty()) { br; small class="person-title" { (n.title) } }
+    }
+}
+
 fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
     html! {
         section aria-labelledby="evidence" {
-            h2 id="evidence" { (view.t("Tài liệu kiểm chứng", "Evidence")) }
+            h2 id="evidence" { (view.t("Tài liệu minh chứng", "Evidence")) }
             @if list.evidence.is_empty() {
                 p { (view.t("Chưa có tài liệu trong năm.", "No document this year.")) }
             } @else {
-                table id="evidence-list" {
-                    (header(view, &[("Số văn bản", "Document number", false), ("Trích yếu", "Title", false), ("Đơn vị", "Unit", false), ("Tiêu chí", "Criterion", false), ("Ngày đính kèm", "Attached on", false)]))
+                table id="evidence-list" class="fold" {
+                    (header(view, EVIDENCE))
                     tbody {
                         @for e in &list.evidence {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
-                                td class="document" { (e.document_number) }
-                                td { (e.title)
+                                td class="document" data-label=(label(view, EVIDENCE, 0)) { (e.document_number) }
+                                td class="key" { (e.title)
                                     @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (on) } }
                                 }
-                                td { (e.unit_name) }
-                                td { @if let Some(c) = &e.criterion { (c) } }
-                                td { (e.attached_on) }
+                                td data-label=(label(view, EVIDENCE, 2)) { (e.unit_name) }
+                                td data-label=(label(view, EVIDENCE, 3)) { @if let Some(c) = &e.criterion { (c) } }
+                                td data-label=(label(view, EVIDENCE, 4)) { (e.attached_on) }
                             }
                         }
                     }
@@ -224,7 +265,7 @@ fn scores(view: &View, scores: &Scores) -> Markup {
                 None => p { (view.t("Chưa có bộ tiêu chí cho năm này.", "No scoring framework for this year.")) },
                 Some(source) => {
                     p { (view.t("Bộ tiêu chí: ", "Framework: ")) (source) }
-                    table id="scores-table" {
+                    table id="scores-table" class="scroll" {
                         thead { tr {
                             th scope="col" { (view.t("Lĩnh vực", "Component field")) }
                             th class="num" scope="col" { (view.t("Điểm tối đa", "Maximum")) }

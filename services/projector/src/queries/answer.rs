@@ -22,8 +22,13 @@ fn answer<T>(
 
 /// Answers a unit-progress query from the store.
 pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
+    let years = match store.years_with_data(&q.unit) {
+        Ok(years) => years,
+        Err(e) => return Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+    };
     answer(store.load_unit(&q.unit, q.year), |state| {
-        views::unit_progress(state, &q.unit, q.year, basis(q.as_of))
+        let progress = views::unit_progress(state, &q.unit, q.year, basis(q.as_of))?;
+        Ok(UnitProgress { years_with_data: years, ..progress })
     })
 }
 
@@ -55,11 +60,20 @@ pub fn answer_national_part(
     province: &UnitId,
     q: &NationalQuery,
 ) -> Answer<NationalPart> {
-    match store.load_peers_in(province, q.kind, q.year) {
-        Ok((state, units)) => Answer::Ok(Found {
+    let loaded = store.load_peers_in(province, q.kind, q.year).and_then(|(state, units)| {
+        let years = store.years_scored(&units)?;
+        Ok((state, units, years))
+    });
+    match loaded {
+        Ok((state, units, years_scored)) => Answer::Ok(Found {
             view: NationalPart {
-                peers: views::peers(&state, &units, q.year, basis(q.as_of)),
+                peers: {
+                    let mut peers = views::peers(&state, &units, q.year, basis(q.as_of));
+                    views::with_provinces(&state, &mut peers);
+                    peers
+                },
                 max_total_hundredths: views::max_total(&state, q.year, q.kind),
+                years_scored,
             },
         }),
         Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
@@ -73,8 +87,12 @@ pub fn merge_national(
     parts: Vec<NationalPart>,
 ) -> views::NationalRanking {
     let max_total = parts.iter().map(|p| p.max_total_hundredths).max().unwrap_or(0);
+    let years: std::collections::BTreeSet<u16> =
+        parts.iter().flat_map(|p| p.years_scored.iter().copied()).collect();
     let peers = parts.into_iter().flat_map(|p| p.peers).collect();
-    views::national_ranking(q.kind, q.year, basis(q.as_of), provinces, peers, max_total)
+    let ranking =
+        views::national_ranking(q.kind, q.year, basis(q.as_of), provinces, peers, max_total);
+    views::NationalRanking { years_with_data: years.into_iter().collect(), ..ranking }
 }
 
 /// Answers the national ranking from one file that holds every province (one projector's,

@@ -108,6 +108,9 @@ pub struct NationalPart {
     pub peers: Vec<views::Peer>,
     /// The framework's highest total (0 when none is published).
     pub max_total_hundredths: u64,
+    /// The years in which one of the peers has a score.
+    #[serde(default)]
+    pub years_scored: Vec<u16>,
 }
 
 /// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.

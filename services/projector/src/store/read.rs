@@ -36,6 +36,26 @@ impl Store {
         Ok(state)
     }
 
+    /// The years in which `unit` or any unit below it has a task, a document or a score: what
+    /// a page offers as its years, and opens on the latest of.
+    pub fn years_with_data(&self, unit: &UnitId) -> Result<Vec<u16>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        if r.unit(unit, &mut state)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut units = vec![unit.clone()];
+        units.extend(r.descendants(unit, &mut state)?);
+        r.years_of(&units, Data::All)
+    }
+
+    /// The years in which any of `units` has a score.
+    pub fn years_scored(&self, units: &[UnitId]) -> Result<Vec<u16>, StoreError> {
+        let txn = self.db.begin_read()?;
+        Reader::open(&txn)?.years_of(units, Data::Scores)
+    }
+
     /// What a ranking needs: the parent's children and, for those of `kind`, their scores of
     /// this year and the year before, and the framework.
     pub fn load_ranking(
@@ -255,6 +275,14 @@ fn all_into<Id: Ord + std::str::FromStr, T: serde::de::DeserializeOwned>(
     Ok(())
 }
 
+/// Which data make a year count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Data {
+    /// Tasks, documents and scores.
+    All,
+    Scores,
+}
+
 /// A read snapshot's tables, for loading the slice a query needs.
 struct Reader {
     units: redb::ReadOnlyTable<Str, Bytes>,
@@ -418,6 +446,43 @@ impl Reader {
         tree::below(&mut Loading { reader: self, state }, unit, Below::Everything)
     }
 
+    /// The years the units have data in, ascending: one seek per unit and year found, not a
+    /// read of every row (a unit's score changes run to thousands over the years).
+    fn years_of(&self, units: &[UnitId], data: Data) -> Result<Vec<u16>, StoreError> {
+        let mut years = BTreeSet::new();
+        for unit in units {
+            let u = unit.as_str();
+            let mut year = 0u16;
+            while let Some(found) = self.next_year(u, year, data)? {
+                years.insert(found);
+                let Some(next) = found.checked_add(1) else { break };
+                year = next;
+            }
+        }
+        Ok(years.into_iter().collect())
+    }
+
+    /// The first year from `from` in which the unit has data.
+    fn next_year(&self, unit: &str, from: u16, data: Data) -> Result<Option<u16>, StoreError> {
+        let first = |year: Option<(&str, u16)>| year.filter(|(u, _)| *u == unit).map(|(_, y)| y);
+        let mut found = Vec::new();
+        if let Some(row) = self.score_changes.range((unit, from, "", 0u8, 0u64)..)?.next() {
+            let (k, _) = row?;
+            let (u, y, ..) = k.value();
+            found.extend(first(Some((u, y))));
+        }
+        if data == Data::All {
+            for table in [&self.unit_tasks, &self.unit_evidence] {
+                if let Some(row) = table.range((unit, from, "")..)?.next() {
+                    let (k, _) = row?;
+                    let (u, y, _) = k.value();
+                    found.extend(first(Some((u, y))));
+                }
+            }
+        }
+        Ok(found.into_iter().min())
+    }
+
     /// A unit's tasks and evidence of one year.
     fn unit_year(&self, unit: &UnitId, year: u16, state: &mut State) -> Result<(), StoreError> {
         for row in self.unit_tasks.range((unit.as_str(), year, "")..)? {
@@ -428,12 +493,16 @@ impl Reader {
             }
             let id = parse_id("unit_tasks", task)?;
             state.unit_tasks.insert((unit.clone(), y, id));
-            load_into(
-                &self.tasks,
-                "tasks",
-                &parse_id::<reform_shared::ids::TaskId>("tasks", task)?,
-                &mut state.tasks,
-            )?;
+            let id: reform_shared::ids::TaskId = parse_id("tasks", task)?;
+            load_into(&self.tasks, "tasks", &id, &mut state.tasks)?;
+            // The register names who does it and who gave it.
+            if let Some(rec) = state.tasks.get(&id) {
+                let people: Vec<PersonId> =
+                    rec.person.iter().chain(&rec.assigned_by).cloned().collect();
+                for person in &people {
+                    load_into(&self.people, "people", person, &mut state.people)?;
+                }
+            }
         }
         for row in self.unit_evidence.range((unit.as_str(), year, "")..)? {
             let (k, _) = row?;

@@ -55,6 +55,11 @@ pub struct UnitProgress {
     pub sub_units: Vec<SubUnitCounts>,
     /// The unit's own scores: units are scored one by one, never summed over sub-units.
     pub scores: Scores,
+    /// Every year in which the unit or a unit below it has a task, a document or a score,
+    /// ascending: the years a page offers. The store's answer fills it; the pure view cannot,
+    /// holding only the asked year.
+    #[serde(default)]
+    pub years_with_data: Vec<u16>,
 }
 
 /// A unit's progress for a year: tasks and evidence over the unit and its sub-units, scores
@@ -101,6 +106,7 @@ pub fn unit_progress(
         own_evidence,
         sub_units,
         scores: scores(state, unit, rec.kind, year, basis),
+        years_with_data: Vec::new(),
     })
 }
 

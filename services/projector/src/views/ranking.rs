@@ -7,6 +7,10 @@ use super::*;
 pub struct RankEntry {
     pub unit: UnitId,
     pub name: String,
+    /// The name of the province the unit is in (none for a province): a national ranking
+    /// lists units of many provinces, and their names repeat ("Sở Nội vụ").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
     /// `None`: no final score this year; the unit is listed after the ranked ones.
     pub final_total_hundredths: Option<u64>,
     pub index_hundredths: Option<u64>,
@@ -19,6 +23,8 @@ pub struct RankEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ranking {
     pub parent: UnitId,
+    #[serde(default)]
+    pub parent_name: String,
     pub kind: UnitKind,
     pub year: u16,
     pub basis: Basis,
@@ -47,6 +53,9 @@ pub fn competition_ranks(totals: &BTreeMap<UnitId, Option<u64>>) -> BTreeMap<Uni
 pub struct Peer {
     pub unit: UnitId,
     pub name: String,
+    /// The name of its province, when it is not one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
     /// The final total of the year, and of the year before.
     pub total_hundredths: Option<u64>,
     pub previous_total_hundredths: Option<u64>,
@@ -59,12 +68,31 @@ pub fn peers(state: &State, units: &[UnitId], year: u16, basis: Basis) -> Vec<Pe
         .map(|u| Peer {
             unit: u.clone(),
             name: state.units.get(u).map(|r| r.name.clone()).unwrap_or_default(),
+            province: None,
             total_hundredths: stage_total(state, u, year, Stage::Final, basis),
             previous_total_hundredths: year
                 .checked_sub(1)
                 .and_then(|y| stage_total(state, u, y, Stage::Final, basis)),
         })
         .collect()
+}
+
+/// Names each peer's province, for a national ranking (a peer group's all share one, and the
+/// period reports, whose bytes are digested, list peer groups without it).
+pub fn with_provinces(state: &State, peers: &mut [Peer]) {
+    for peer in peers {
+        peer.province = province_name(state, &peer.unit);
+    }
+}
+
+/// The name of the province above `unit`, when the state holds its chain of parents.
+fn province_name(state: &State, unit: &UnitId) -> Option<String> {
+    let parent = |u: &UnitId| {
+        Ok::<_, std::convert::Infallible>(state.units.get(u).map(|r| r.parent.clone()))
+    };
+    let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
+    let top = lineage.last().filter(|top| *top != unit)?;
+    state.units.get(top).filter(|r| r.parent.is_none()).map(|r| r.name.clone())
 }
 
 /// The highest total a framework allows; 0 when none is published.
@@ -91,6 +119,7 @@ pub fn rank(peers: &[Peer], max_total: u64) -> Vec<RankEntry> {
             RankEntry {
                 unit: p.unit.clone(),
                 name: p.name.clone(),
+                province: p.province.clone(),
                 final_total_hundredths: total,
                 index_hundredths: total
                     .filter(|_| max_total > 0)
@@ -130,6 +159,7 @@ pub fn ranking(
         .collect();
     Ok(Ranking {
         parent: parent.clone(),
+        parent_name: state.units.get(parent).map(|u| u.name.clone()).unwrap_or_default(),
         kind,
         year,
         basis,
@@ -149,6 +179,9 @@ pub struct NationalRanking {
     pub provinces: u32,
     pub group_size: u32,
     pub entries: Vec<RankEntry>,
+    /// The years in which a unit of the kind has a score, ascending.
+    #[serde(default)]
+    pub years_with_data: Vec<u16>,
 }
 
 /// The national ranking from a state that holds the whole country (a replayed prefix of the
@@ -157,8 +190,13 @@ pub fn national_in(state: &State, kind: UnitKind, year: u16, basis: Basis) -> Na
     let provinces = state.units.values().filter(|u| u.parent.is_none()).count();
     let units: Vec<UnitId> =
         state.units.iter().filter(|(_, u)| u.kind == kind).map(|(id, _)| id.clone()).collect();
-    let peers = peers(state, &units, year, basis);
-    national_ranking(kind, year, basis, provinces, peers, max_total(state, year, kind))
+    let mut peers = peers(state, &units, year, basis);
+    with_provinces(state, &mut peers);
+    let years = state.scores.keys().filter(|(u, ..)| units.contains(u)).map(|(_, y, ..)| *y);
+    let mut ranking =
+        national_ranking(kind, year, basis, provinces, peers, max_total(state, year, kind));
+    ranking.years_with_data = years.collect::<BTreeSet<u16>>().into_iter().collect();
+    ranking
 }
 
 /// Ranks the peers gathered from every province. Their order does not matter.
@@ -179,5 +217,6 @@ pub fn national_ranking(
         provinces: u32::try_from(provinces).unwrap_or(u32::MAX),
         group_size: u32::try_from(peers.len()).unwrap_or(u32::MAX),
         entries: rank(&peers, max_total),
+        years_with_data: Vec::new(),
     }
 }

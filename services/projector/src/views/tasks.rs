@@ -135,20 +135,39 @@ pub struct TaskRow {
     pub unit: UnitId,
     pub unit_name: String,
     pub person: Option<PersonId>,
+    /// The person's name and title, for people to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_name: Option<PersonName>,
     pub title: String,
     pub target: String,
     pub due: Date,
     pub status: TaskStatus,
     pub assigned_on: Date,
     pub assigned_by: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_by_name: Option<PersonName>,
     pub criterion: Option<CriterionCode>,
     /// Days past the due date on the basis day, for an overdue task.
     pub days_overdue: Option<i64>,
 }
 
+/// A person as people read them: their name, and the title the directory records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    pub name: String,
+    pub title: String,
+}
+
+/// The person's name and title, when the state holds their record.
+pub fn person_name(state: &State, person: &PersonId) -> Option<PersonName> {
+    state.people.get(person).map(|p| PersonName { name: p.name.clone(), title: p.title.clone() })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskList {
     pub unit: UnitId,
+    #[serde(default)]
+    pub unit_name: String,
     pub year: u16,
     pub basis: Basis,
     /// By due date in force, then task id.
@@ -191,17 +210,20 @@ pub fn task_list(
                 unit_name: state.units.get(&unit).map(|u| u.name.clone()).unwrap_or_default(),
                 unit,
                 person: rec.person.clone(),
+                person_name: rec.person.as_ref().and_then(|p| person_name(state, p)),
                 title: rec.title.clone(),
                 target: rec.target.clone(),
                 due,
                 status,
                 assigned_on: rec.assigned_on,
                 assigned_by: rec.assigned_by.clone(),
+                assigned_by_name: rec.assigned_by.as_ref().and_then(|p| person_name(state, p)),
                 criterion: rec.criterion.clone(),
                 days_overdue: (status == TaskStatus::Overdue).then_some(-days_to_due),
             })
         })
         .collect();
     tasks.sort_by(|a, b| (a.due, &a.task).cmp(&(b.due, &b.task)));
-    Ok(TaskList { unit: unit.clone(), year, basis, tasks })
+    let unit_name = state.units.get(unit).map(|u| u.name.clone()).unwrap_or_default();
+    Ok(TaskList { unit: unit.clone(), unit_name, year, basis, tasks })
 }

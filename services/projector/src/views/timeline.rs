@@ -111,6 +111,9 @@ pub struct TimelineEntry {
     pub on: Date,
     /// The sub-unit the fact is about, when it is not the tenure's own unit.
     pub sub_unit: Option<UnitId>,
+    /// Its name, for people to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_unit_name: Option<String>,
     #[serde(flatten)]
     pub fact: Fact,
 }
@@ -177,6 +180,12 @@ fn tenure_timeline(
     let mut entries: Vec<(SortKey, TimelineEntry)> = Vec::new();
     let in_window = |on: Date| basis.sees(on) && on <= basis.day() && tenure.covers(on);
     let mark = |unit: &UnitId| (unit != &tenure.unit).then(|| unit.clone());
+    let entry = |on: Date, unit: &UnitId, fact: Fact| TimelineEntry {
+        on,
+        sub_unit: mark(unit),
+        sub_unit_name: mark(unit).and_then(|u| state.units.get(&u).map(|r| r.name.clone())),
+        fact,
+    };
     let tasks: BTreeSet<&TaskId> =
         state.unit_tasks.iter().filter(|(u, _, _)| units.contains(u)).map(|(_, _, t)| t).collect();
     for task in tasks {
@@ -185,17 +194,14 @@ fn tenure_timeline(
             let Some(owner) = rec.unit_on(on).filter(|o| units.contains(o)) else { continue };
             if in_window(on) {
                 let key = (on, seq, task.to_string());
-                entries.push((key, TimelineEntry { on, sub_unit: mark(owner), fact }));
+                entries.push((key, entry(on, owner, fact)));
             }
         }
     }
     for unit in &units {
         score_facts(state, unit, basis, &mut |on, seq, fact| {
             if in_window(on) {
-                entries.push((
-                    (on, seq, String::new()),
-                    TimelineEntry { on, sub_unit: mark(unit), fact },
-                ));
+                entries.push(((on, seq, String::new()), entry(on, unit, fact)));
             }
         });
         for (_, finding) in state.unit_findings.iter().filter(|(u, _)| u == unit) {
@@ -209,8 +215,7 @@ fn tenure_timeline(
                     remediation_due: f.remediation_due,
                 };
                 let key = (f.recorded_on, f.seq, finding.to_string());
-                entries
-                    .push((key, TimelineEntry { on: f.recorded_on, sub_unit: mark(unit), fact }));
+                entries.push((key, entry(f.recorded_on, unit, fact)));
             }
         }
     }
