@@ -23,6 +23,7 @@
 
 pub mod close;
 pub mod diff;
+pub mod docx;
 pub mod log;
 pub mod period;
 pub mod report;

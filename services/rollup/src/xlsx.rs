@@ -58,13 +58,12 @@ pub fn workbook(title: &str, on: Date, sheets: &[Sheet]) -> Result<Vec<u8>, Xlsx
                     Cell::Text(t) => ws.write_string(row, col, t).map(|_| ())?,
                     // Counts and points stay far below 2^53, where f64 is exact.
                     Cell::Count(n) => ws.write_number(row, col, *n as f64).map(|_| ())?,
-                    Cell::Hundredths(h) => {
-                        ws.write_number_with_format(row, col, *h as f64 / 100.0, &points)
-                            .map(|_| ())?
-                    }
-                    Cell::Date(d) => {
-                        ws.write_datetime_with_format(row, col, excel_date(*d)?, &day).map(|_| ())?
-                    }
+                    Cell::Hundredths(h) => ws
+                        .write_number_with_format(row, col, *h as f64 / 100.0, &points)
+                        .map(|_| ())?,
+                    Cell::Date(d) => ws
+                        .write_datetime_with_format(row, col, excel_date(*d)?, &day)
+                        .map(|_| ())?,
                     Cell::Empty => {}
                 }
             }
@@ -75,7 +74,8 @@ pub fn workbook(title: &str, on: Date, sheets: &[Sheet]) -> Result<Vec<u8>, Xlsx
 
 fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
     use chrono::Datelike as _;
-    let year = u16::try_from(d.0.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
+    let year =
+        u16::try_from(d.0.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
     // Months and days always fit in a byte.
     ExcelDateTime::from_ymd(year, d.0.month() as u8, d.0.day() as u8)
 }
@@ -84,7 +84,10 @@ fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
 /// leaders' records, each a sheet, with names where people read and ids in their own column.
 pub fn report(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let name_of = |unit: &reform_shared::ids::UnitId| {
-        r.units.iter().find(|u| &u.unit == unit).map_or_else(|| unit.to_string(), |u| u.name.clone())
+        r.units
+            .iter()
+            .find(|u| &u.unit == unit)
+            .map_or_else(|| unit.to_string(), |u| u.name.clone())
     };
     let columns = |cols: &[(&str, f64)]| cols.iter().map(|(h, w)| ((*h).to_owned(), *w)).collect();
     let units = Sheet {
@@ -195,11 +198,11 @@ pub fn report(r: &Report) -> Result<Vec<u8>, XlsxError> {
             vec![Cell::text("Báo cáo"), Cell::Text(title_vi(r.period))],
             vec![Cell::text("Từ ngày"), Cell::Date(r.from)],
             vec![Cell::text("Đến ngày"), Cell::Date(r.to)],
+            vec![Cell::text("Số liệu từ nhật ký đến số thứ tự"), Cell::Count(r.through_sequence)],
             vec![
-                Cell::text("Số liệu từ nhật ký đến số thứ tự"),
-                Cell::Count(r.through_sequence),
+                Cell::text("Gốc cây Merkle của nhật ký"),
+                Cell::text(&r.log_checkpoint.root_sha256),
             ],
-            vec![Cell::text("Gốc cây Merkle của nhật ký"), Cell::text(&r.log_checkpoint.root_sha256)],
         ],
     };
     workbook(&title_vi(r.period), r.to, &[units, ranking, leaders, about])

@@ -377,9 +377,7 @@ async fn the_report_as_a_workbook_reads_back_in_openpyxl_and_the_csv_in_excel() 
     worked_example(&broker).await;
     let p = period("2016-year");
     let head = reform_rollup::log::head(&broker.js).await.expect("head");
-    close::close(&broker.js, p, End::Sequence(head), None, Timestamp::now())
-        .await
-        .expect("closes");
+    close::close(&broker.js, p, End::Sequence(head), None, Timestamp::now()).await.expect("closes");
     let report = stored(&broker, p).await;
     let csv = report::render(&report, Format::Csv).expect("renders");
     assert!(csv.starts_with("\u{feff}period,unit,".as_bytes()), "a BOM, then the header");
@@ -416,7 +414,10 @@ print(json.dumps(out, ensure_ascii=False))
         String::from_utf8_lossy(&run.stderr)
     );
     let got: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
-    assert_eq!(got["sheets"], serde_json::json!(["Đơn vị", "Xếp hạng", "Người đứng đầu", "Thông tin"]));
+    assert_eq!(
+        got["sheets"],
+        serde_json::json!(["Đơn vị", "Xếp hạng", "Người đứng đầu", "Thông tin"])
+    );
     assert_eq!(got["title"], "Báo cáo kết quả thực hiện công tác cải cách hành chính năm 2016");
     assert_eq!(got["header"][0], "Đơn vị");
     assert_eq!(got["header"][8], "Tỷ lệ hoàn thành (%)");
