@@ -9,6 +9,8 @@
 //! It is a library above the four command services and below its users (`reformctl audit`,
 //! the dashboard's audit verdict): no service depends on it.
 
+pub mod history;
+
 use reform_shared::audit::redecide::{Bench, Redecider};
 use reform_shared::audit::verify::Verifier;
 

@@ -52,6 +52,35 @@ pub struct Params {
     pub through: Option<String>,
     pub unit: Option<String>,
     pub kind: Option<String>,
+    /// The task register's filters: a state, due within so many days, one person's.
+    pub status: Option<String>,
+    pub due_within: Option<String>,
+    pub person: Option<String>,
+}
+
+/// The query string, read as [`Params`], or refused with an error page in the reader's
+/// language (axum's own refusal is English text).
+#[derive(Debug)]
+pub struct Asked(pub Params);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Asked {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, PageError> {
+        match axum::extract::Query::<Params>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(params)) => Ok(Asked(params)),
+            Err(e) => Err(PageError::bad(
+                "Không đọc được các tham số của địa chỉ (phần sau dấu ?): mỗi tham số chỉ được \
+                 có một lần, và chỉ có lang, year, on, known, through, unit, kind, status, \
+                 due_within, person"
+                    .to_owned(),
+                e.body_text(),
+            )),
+        }
+    }
 }
 
 /// How a page is asked for: language, the day its figures are true at, the year.
@@ -207,7 +236,9 @@ impl PageError {
             PageError::BadRequest(_) => {
                 (StatusCode::BAD_REQUEST, lang.pick("Yêu cầu không hợp lệ", "Bad request"))
             }
-            PageError::NotFound(_) => (StatusCode::NOT_FOUND, lang.pick("Không tìm thấy", "Not found")),
+            PageError::NotFound(_) => {
+                (StatusCode::NOT_FOUND, lang.pick("Không tìm thấy", "Not found"))
+            }
             PageError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 lang.pick("Tạm thời không có số liệu", "The figures are not available"),
@@ -296,10 +327,7 @@ pub async fn in_language(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let english = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair == "lang=en"));
+    let english = request.uri().query().is_some_and(|q| q.split('&').any(|pair| pair == "lang=en"));
     let mut response = next.run(request).await;
     match response.extensions_mut().remove::<Unrendered>() {
         Some(Unrendered(error)) if english => error.render(Lang::En),
@@ -361,7 +389,7 @@ pub fn frame(
                         }
                         @if view.lang == Lang::En { input type="hidden" name="lang" value="en"; }
                         @if let Some(year) = view.year { input type="hidden" name="year" value=(year); }
-                        label for="on" { (view.t("Đúng đến ngày", "As true at")) }
+                        label for="on" { (view.t("Xem số liệu tính đến ngày", "As true at")) }
                         input type="date" id="on" name="on" value=[view.on] max=(view.today);
                         button type="submit" { (view.t("Xem", "Show")) }
                     }

@@ -4,12 +4,9 @@
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
-use anyhow::Context as _;
-use futures::StreamExt as _;
 use reform_shared::envelope::Record;
 use reform_shared::event::Event;
 use reform_shared::ids::{PlanId, TaskId};
-use reform_shared::subject::STREAM_NAME;
 use serde::Serialize;
 
 /// One step of a task's history.
@@ -83,40 +80,7 @@ pub async fn records(
     js: &async_nats::jetstream::Context,
     filter: String,
 ) -> anyhow::Result<Vec<(u64, reform_shared::envelope::Record)>> {
-    let stream = js.get_stream(STREAM_NAME).await.context("could not read the event stream")?;
-    // How many messages the filter holds, so the read ends when they are all in.
-    let subjects: Vec<_> = stream
-        .info_with_subjects(filter.as_str())
-        .await
-        .context("could not read the event stream")?
-        .collect()
-        .await;
-    let mut expected = 0usize;
-    for subject in subjects {
-        expected += subject.context("could not read the event stream")?.1;
-    }
-    let mut out = Vec::new();
-    if expected == 0 {
-        return Ok(out);
-    }
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("register")),
-            filter_subject: filter,
-            ..Default::default()
-        })
-        .await
-        .context("could not read the event stream")?;
-    let mut messages = consumer.messages().await.context("could not read the event stream")?;
-    for _ in 0..expected {
-        let Some(message) = messages.next().await else { break };
-        let message = message.context("could not read the event stream")?;
-        let sequence = message.info().map_err(|e| anyhow::anyhow!("{e}"))?.stream_sequence;
-        if let Ok(record) = reform_shared::codec::decode(&message.payload) {
-            out.push((sequence, record));
-        }
-    }
-    Ok(out)
+    Ok(reform_audit::history::records(js, filter).await?)
 }
 
 pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {

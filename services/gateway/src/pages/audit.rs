@@ -3,9 +3,9 @@
 //! day beside the figures known now.
 
 use super::{applied_through, default_year, directory, html, pick_year, view, PageResult};
-use crate::page::{date_param, frame, header, hundredths, PageError, Params, Said, View};
+use crate::page::{date_param, frame, header, hundredths, Asked, PageError, Said, View};
 use crate::App;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use maud::{html, Markup};
 use reform_projector::queries::{self, UnitQuery};
 use reform_projector::registers::{Directory, DirectoryUnit};
@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// How many of the latest closed periods show their checkpoints.
 const CHECKPOINTS_SHOWN: usize = 4;
 
-pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+pub async fn page(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let known = date_param("known", params.known.as_deref())?;
     if known.is_some_and(|d| d > view.today) {
@@ -32,15 +32,12 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
     }
     let unit: Option<UnitId> = match params.unit.as_deref() {
         None | Some("") => None,
-        Some(text) => Some(
-            text.parse()
-                .map_err(|_| {
-                    PageError::bad(
-                        format!("unit={text:?} không phải mã đơn vị"),
-                        format!("unit={text:?} is not a unit id"),
-                    )
-                })?,
-        ),
+        Some(text) => Some(text.parse().map_err(|_| {
+            PageError::bad(
+                format!("unit={text:?} không phải mã đơn vị"),
+                format!("unit={text:?} is not a unit id"),
+            )
+        })?),
     };
     let through = match params.through.as_deref() {
         None | Some("") => None,
@@ -162,7 +159,7 @@ pub async fn page(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
                 input type="number" id="replay-year" name="year" min="2000" max="2100" value=(year);
                 label for="replay-known" { (view.t("Như đã biết cuối ngày", "As known at the end of")) }
                 input type="date" id="replay-known" name="known" value=[known] max=(view.today);
-                button type="submit" { (view.t("Dựng lại", "Replay")) }
+                button type="submit" { (view.t("Xem số liệu khi đó", "Replay")) }
             }
             @match &replay {
                 Some(Ok((then, now, seq))) => (comparison(&view, then, now, *seq, known)),
@@ -227,8 +224,7 @@ async fn replay(
         en: e,
     };
     let js = app.js();
-    let head =
-        stream_info(&js).await.map_err(|e| unreadable(e.to_string()))?.state.last_sequence;
+    let head = stream_info(&js).await.map_err(|e| unreadable(e.to_string()))?.state.last_sequence;
     let (end, today) = match prefix {
         Prefix::KnownAt(day) => (End::known_at(day, head), day),
         Prefix::Through(seq) => {
@@ -236,15 +232,16 @@ async fn replay(
         }
     };
     let (state, through) = read_prefix(&js, end).await.map_err(|e| unreadable(e.to_string()))?;
-    let then = views::unit_progress(&state, unit, year, Basis::Live { today }).map_err(|e| Said {
-        vi: format!(
-            "{through} bản ghi đầu của nhật ký (đã ghi đến lúc đó) chưa có đơn vị {unit}: \
+    let then =
+        views::unit_progress(&state, unit, year, Basis::Live { today }).map_err(|e| Said {
+            vi: format!(
+                "{through} bản ghi đầu của nhật ký (đã ghi đến lúc đó) chưa có đơn vị {unit}: \
              không có gì để so sánh"
-        ),
-        en: format!(
-            "{e} in the log's first {through} messages (recorded by then): nothing to compare"
-        ),
-    })?;
+            ),
+            en: format!(
+                "{e} in the log's first {through} messages (recorded by then): nothing to compare"
+            ),
+        })?;
     let now = queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of: None })
         .await
         .map_err(|e| unreadable(e.to_string()))?;

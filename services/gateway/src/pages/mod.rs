@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod digest;
+pub mod evidence;
 pub mod overview;
 pub mod person;
 pub mod reports;
+pub mod task;
 pub mod unit;
 
 use crate::page::{Lang, PageError, Params, View};
@@ -56,9 +58,7 @@ pub fn default_year(directory: &Directory, day: Date) -> u16 {
 /// (a head opening the page sees figures, not an empty year); else `fallback`.
 pub fn pick_year(view: &View, with_data: &[u16], fallback: u16) -> u16 {
     let this = u16::try_from(view.day().year()).unwrap_or(u16::MAX);
-    view.year
-        .or_else(|| with_data.iter().copied().filter(|y| *y <= this).max())
-        .unwrap_or(fallback)
+    view.year.or_else(|| with_data.iter().copied().filter(|y| *y <= this).max()).unwrap_or(fallback)
 }
 
 /// The years a page links to: those with data, and the one shown.
@@ -83,6 +83,8 @@ pub fn parse_id<T: std::str::FromStr>(text: &str, what: (&str, &str)) -> Result<
 /// The kinds of id a URL holds, for [`parse_id`].
 pub const UNIT: (&str, &str) = ("đơn vị", "unit");
 pub const PERSON: (&str, &str) = ("người", "person");
+pub const TASK: (&str, &str) = ("nhiệm vụ", "task");
+pub const EVIDENCE: (&str, &str) = ("tài liệu minh chứng", "evidence");
 
 pub fn kind_label(lang: Lang, kind: UnitKind) -> &'static str {
     lang.pick(kind.label_vi(), kind.label_en())

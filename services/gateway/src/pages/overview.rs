@@ -6,9 +6,9 @@ use super::{
     PageResult,
 };
 use crate::chart;
-use crate::page::{frame, header, hundredths, Columns, PageError, Params, View};
+use crate::page::{frame, header, hundredths, Asked, Columns, PageError, View};
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, NationalQuery, RankingQuery, UnitQuery};
 use reform_projector::views::RankEntry;
@@ -17,7 +17,7 @@ use reform_shared::ids::UnitId;
 use std::sync::Arc;
 
 /// `/`: the one province's overview, or the list of provinces when there are several.
-pub async fn root(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+pub async fn root(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let dir = directory(&app, None, Some(0)).await?;
     let provinces: Vec<_> = dir.units.iter().filter(|u| u.parent.is_none()).collect();
@@ -42,7 +42,7 @@ pub async fn root(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
 pub async fn province(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Query(params): Query<Params>,
+    Asked(params): Asked,
 ) -> PageResult {
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, super::UNIT)?;
@@ -108,7 +108,7 @@ const NATIONAL_KINDS: [UnitKind; 3] =
     [UnitKind::Province, UnitKind::Department, UnitKind::District];
 
 /// `/national?kind=K`: every unit of one kind in the country ranked (provinces by default).
-pub async fn national(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+pub async fn national(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let kind = match params.kind.as_deref() {
         None | Some("") => UnitKind::Province,

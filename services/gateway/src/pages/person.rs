@@ -2,9 +2,9 @@
 //! divisions while they held it.
 
 use super::{applied_through, html, role_label, view, PageResult};
-use crate::page::{frame, header, label, Columns, PageError, Params, View};
+use crate::page::{frame, header, label, Asked, Columns, PageError, View};
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, TimelineQuery};
 use reform_projector::views::{Fact, TenureTimeline};
@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub async fn page(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Query(params): Query<Params>,
+    Asked(params): Asked,
 ) -> PageResult {
     let view = view(&params)?;
     let person: PersonId = super::parse_id(&id, super::PERSON)?;

@@ -2,31 +2,34 @@
 //! when the period closed (checked against the digest its rollup event carries).
 
 use super::{applied_through, html, kind_label, role_label, view, PageResult};
-use crate::page::{frame, header, hundredths, label, Columns, PageError, Params, View};
+use crate::page::{frame, header, hundredths, label, Asked, Columns, PageError, View};
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse as _, Response};
 use maud::{html, Markup};
+use reform_projector::registers::DirectoryUnit;
 use reform_rollup::close::{closed_periods, stored_report};
 use reform_rollup::report::{self, Format};
-use reform_shared::event::{Period, PeriodKind};
+use reform_shared::event::{Period, PeriodKind, Role};
+use reform_shared::ids::UnitId;
 use std::sync::Arc;
 
 fn period_label(view: &View, kind: PeriodKind) -> &'static str {
     view.lang.pick(kind.label_vi(), kind.label_en())
 }
 
-const PERIODS: Columns = &[
-    ("Kỳ", "Period", false),
-    ("Thời gian", "Dates", false),
-    ("Tải về", "Download", false),
-];
+const PERIODS: Columns =
+    &[("Kỳ", "Period", false), ("Thời gian", "Dates", false), ("Tải về", "Download", false)];
 
-/// The report's files: Excel for people, CSV and JSON for tools.
-fn downloads(period: Period) -> Markup {
+/// The report's files: Word in the official layout, one per province, and Excel for people;
+/// CSV and JSON for tools.
+fn downloads(period: Period, provinces: &[DirectoryUnit]) -> Markup {
     html! {
         span class="downloads" {
+            @for province in provinces {
+                a href=(format!("/reports/{period}/file.docx?unit={}", province.unit)) download { "Word (" (province.name) ")" } " "
+            }
             @for (format, name) in [(Format::Xlsx, "Excel"), (Format::Csv, "CSV"), (Format::Json, "JSON")] {
                 a href=(format!("/reports/{period}/file.{}", format.extension())) download { (name) } " "
             }
@@ -39,28 +42,87 @@ fn downloads(period: Period) -> Markup {
 pub async fn file(
     State(app): State<Arc<App>>,
     Path((period, file)): Path<(String, String)>,
+    Asked(params): Asked,
 ) -> Result<Response, PageError> {
     let period = parse_period(&period)?;
-    let format = file
-        .strip_prefix("file.")
-        .and_then(|ext| ext.parse::<Format>().ok())
-        .ok_or_else(|| {
+    let ext = file.strip_prefix("file.").unwrap_or_default();
+    let (bytes, mime) = if ext == "docx" {
+        let report = closed_report(&app, period).await?;
+        let head = letterhead(&app, &report, params.unit.as_deref()).await?;
+        let bytes = reform_rollup::docx::report(&report, &head)
+            .map_err(|e| PageError::Unavailable(e.into()))?;
+        (bytes, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    } else {
+        let format = ext.parse::<Format>().map_err(|_| {
             PageError::missing(
-                format!("Không có tệp {file}: có file.xlsx, file.csv, file.json và file.md"),
-                format!("no file {file}: there are file.xlsx, file.csv, file.json and file.md"),
+                format!("Không có tệp {file}: có file.docx, file.xlsx, file.csv, file.json và file.md"),
+                format!("no file {file}: there are file.docx, file.xlsx, file.csv, file.json and file.md"),
             )
         })?;
-    let report = closed_report(&app, period).await?;
-    let bytes = report::render(&report, format).map_err(|e| PageError::Unavailable(e.into()))?;
-    let (mime, ext) = match format {
-        Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-        Format::Csv => ("text/csv; charset=utf-8", "csv"),
-        Format::Json => ("application/json", "json"),
-        Format::Markdown => ("text/markdown; charset=utf-8", "md"),
+        let report = closed_report(&app, period).await?;
+        let bytes =
+            report::render(&report, format).map_err(|e| PageError::Unavailable(e.into()))?;
+        let mime = match format {
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+            Format::Markdown => "text/markdown; charset=utf-8",
+        };
+        (bytes, mime)
     };
     let disposition = format!("attachment; filename=\"bao-cao-cchc-{period}.{ext}\"");
-    Ok(([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        bytes,
+    )
         .into_response())
+}
+
+/// The province a Word report is issued by (`?unit=`, or the only one), and its People's
+/// Committee's chair on the report's last day, as the directory records them.
+async fn letterhead(
+    app: &App,
+    report: &reform_rollup::report::Report,
+    unit: Option<&str>,
+) -> Result<reform_rollup::docx::Letterhead, PageError> {
+    let provinces = super::directory(app, None, Some(0)).await?;
+    let province = match unit {
+        Some(text) => super::parse_id::<UnitId>(text, super::UNIT)?,
+        None => match provinces.units.as_slice() {
+            [only] => only.unit.clone(),
+            _ => {
+                return Err(PageError::bad(
+                    "Chọn tỉnh ban hành báo cáo: thêm ?unit= với mã của tỉnh".to_owned(),
+                    "choose the province that issues the report: add ?unit= with its id".to_owned(),
+                ))
+            }
+        },
+    };
+    let Some(rec) = provinces.units.iter().find(|u| u.unit == province) else {
+        return Err(PageError::bad(
+            format!("{province} không phải một tỉnh: báo cáo do Ủy ban nhân dân tỉnh ban hành"),
+            format!("{province} is not a province: the report is issued by a province"),
+        ));
+    };
+    let dir = super::directory(app, Some(&province), Some(0)).await?;
+    let signer = dir
+        .tenures
+        .iter()
+        .find(|t| t.unit == province && t.role == Role::Head && t.covers(report.to))
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    let place = ["Tỉnh ", "Thành phố "]
+        .iter()
+        .find_map(|p| rec.name.strip_prefix(p))
+        .unwrap_or(&rec.name)
+        .to_owned();
+    Ok(reform_rollup::docx::Letterhead {
+        province,
+        issuer: ["ỦY BAN NHÂN DÂN".to_owned(), rec.name.to_uppercase()],
+        place,
+        signs_as: ["TM. ỦY BAN NHÂN DÂN".to_owned(), "CHỦ TỊCH".to_owned()],
+        signer,
+    })
 }
 
 fn parse_period(text: &str) -> Result<Period, PageError> {
@@ -73,7 +135,10 @@ fn parse_period(text: &str) -> Result<Period, PageError> {
 }
 
 /// The stored report of a closed period.
-async fn closed_report(app: &App, period: Period) -> Result<reform_rollup::report::Report, PageError> {
+async fn closed_report(
+    app: &App,
+    period: Period,
+) -> Result<reform_rollup::report::Report, PageError> {
     let js = app.js();
     let closed = closed_periods(&js, &[period.year]).await?;
     let Some(closed) = closed.into_iter().find(|c| c.period == period) else {
@@ -85,9 +150,10 @@ async fn closed_report(app: &App, period: Period) -> Result<reform_rollup::repor
     Ok(stored_report(&js, &closed).await?)
 }
 
-pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> PageResult {
+pub async fn list(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let closed = closed_periods(&app.js(), &[]).await?;
+    let provinces = super::directory(&app, None, Some(0)).await?.units;
     let content = html! {
         @if closed.is_empty() {
             p { (view.t("Chưa kỳ báo cáo nào được khóa sổ.", "No reporting period is closed yet.")) }
@@ -99,7 +165,7 @@ pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
                         tr {
                             td class="key" { a href=(view.href(&format!("/reports/{}", c.period))) { (period_label(&view, c.period.kind)) " " (c.period.year) } }
                             td data-label=(label(&view, PERIODS, 1)) { (c.period.first_day()) " → " (c.period.last_day()) }
-                            td data-label=(label(&view, PERIODS, 2)) { (downloads(c.period)) }
+                            td data-label=(label(&view, PERIODS, 2)) { (downloads(c.period, &provinces)) }
                         }
                     }
                 }
@@ -113,17 +179,22 @@ pub async fn list(State(app): State<Arc<App>>, Query(params): Query<Params>) -> 
 pub async fn one(
     State(app): State<Arc<App>>,
     Path(period): Path<String>,
-    Query(params): Query<Params>,
+    Asked(params): Asked,
 ) -> PageResult {
     let view = view(&params)?;
     let period = parse_period(&period)?;
     let report = closed_report(&app, period).await?;
+    let provinces = super::directory(&app, None, Some(0)).await?.units;
     let path = format!("/reports/{period}");
     let unit_name = |unit: &reform_shared::ids::UnitId| {
-        report.units.iter().find(|u| &u.unit == unit).map_or_else(|| unit.to_string(), |u| u.name.clone())
+        report
+            .units
+            .iter()
+            .find(|u| &u.unit == unit)
+            .map_or_else(|| unit.to_string(), |u| u.name.clone())
     };
     let content = html! {
-        p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period)) }
+        p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period, &provinces)) }
         p id="report-facts" {
             (report.from) " → " (report.to) ". "
             (view.t("Số liệu từ nhật ký đến số thứ tự ", "Figures from the log through sequence ")) (report.through_sequence) ". "

@@ -7,14 +7,16 @@ use super::{
     years_offered, PageResult,
 };
 use crate::chart;
-use crate::page::{frame, header, hundredths, label, Columns, Params, View};
+use crate::page::{frame, header, hundredths, label, Asked, Columns, PageError, View};
 use crate::App;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use maud::{html, Markup};
-use reform_projector::queries::{self, EvidenceQuery, TasksQuery, UnitQuery};
+use reform_projector::queries::{
+    self, EvidenceQuery, NationalQuery, RankingQuery, TasksQuery, UnitQuery,
+};
 use reform_projector::registers::{Directory, EvidenceList};
 use reform_projector::views::{
-    PersonName, Scores, TaskFilter, TaskList, TaskStatus, UnitProgress,
+    PersonName, RankEntry, Scores, TaskFilter, TaskList, TaskStatus, UnitProgress,
 };
 use reform_shared::event::{Component, Stage};
 use reform_shared::ids::{PersonId, UnitId};
@@ -23,7 +25,7 @@ use std::sync::Arc;
 pub async fn page(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Query(params): Query<Params>,
+    Asked(params): Asked,
 ) -> PageResult {
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, super::UNIT)?;
@@ -44,10 +46,15 @@ pub async fn page(
             queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of }).await?;
     }
     let years = years_offered(&progress.years_with_data, year);
-    let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
-    let tasks =
-        queries::tasks(&app.client, &TasksQuery { unit: unit.clone(), year, as_of, filter })
-            .await?;
+    let filter = register_filter(&params)?;
+    let all = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
+    let q = TasksQuery { unit: unit.clone(), year, as_of, filter: all.clone() };
+    let everyone = queries::tasks(&app.client, &q).await?;
+    let tasks = if filter == all {
+        everyone.clone()
+    } else {
+        queries::tasks(&app.client, &TasksQuery { filter: filter.clone(), ..q }).await?
+    };
     let evidence =
         queries::evidence(&app.client, &EvidenceQuery { unit: unit.clone(), year, as_of }).await?;
     // The years before this one, asked at once (one round trip, not one per year); this year's
@@ -67,12 +74,14 @@ pub async fn page(
     trend.push((year, progress.scores.final_total_hundredths()));
     trend.retain(|(y, v)| v.is_some() || dir.framework_years.contains(y));
     let digest = super::digest::of(&app, &view, &unit).await?;
+    let rank = own_rank(&app, &dir, &progress, view.on).await?;
     let path = format!("/units/{unit}");
     let content = html! {
-        (about(&view, &dir, &progress))
+        (about(&view, &dir, &progress, rank.as_ref()))
         (years_nav(&view, &path, &years, year))
         (counts(&view, &progress))
         (super::digest::section(&view, &digest, "digest"))
+        (register_form(&view, &path, &everyone, &filter, year))
         (register(&view, &tasks))
         (evidence_table(&view, &evidence))
         (scores(&view, &progress.scores))
@@ -94,7 +103,39 @@ pub async fn page(
 }
 
 /// The unit's kind, where it sits in the tree, and its leaders on the page's day.
-fn about(view: &View, dir: &Directory, progress: &UnitProgress) -> Markup {
+/// The unit's place in its peer group (the units of its kind under the same parent; the
+/// country's provinces for a province) in the year shown: `None` when it has no final score.
+async fn own_rank(
+    app: &App,
+    dir: &Directory,
+    progress: &UnitProgress,
+    as_of: Option<reform_shared::time::Date>,
+) -> Result<Option<(RankEntry, u32)>, crate::page::PageError> {
+    if progress.scores.final_total_hundredths().is_none() {
+        return Ok(None);
+    }
+    let (year, kind) = (progress.year, progress.kind);
+    let parent = dir.units.iter().find(|u| u.unit == progress.unit).and_then(|u| u.parent.clone());
+    let (entries, size) = match parent {
+        Some(parent) => {
+            let q = RankingQuery { parent, kind, year, as_of };
+            let r = queries::ranking(&app.client, &q).await?;
+            (r.entries, r.group_size)
+        }
+        None => {
+            let r = queries::national(&app.client, &NationalQuery { kind, year, as_of }).await?;
+            (r.entries, r.group_size)
+        }
+    };
+    Ok(entries.into_iter().find(|e| e.unit == progress.unit && e.rank.is_some()).map(|e| (e, size)))
+}
+
+fn about(
+    view: &View,
+    dir: &Directory,
+    progress: &UnitProgress,
+    rank: Option<&(RankEntry, u32)>,
+) -> Markup {
     let me = dir.units.iter().find(|u| u.unit == progress.unit);
     let parent =
         me.and_then(|u| u.parent.as_ref()).and_then(|p| dir.units.iter().find(|u| &u.unit == p));
@@ -109,6 +150,15 @@ fn about(view: &View, dir: &Directory, progress: &UnitProgress) -> Markup {
             @if let Some(p) = parent {
                 dt { (view.t("Trực thuộc", "Under")) }
                 dd { a href=(view.href(&format!("/units/{}", p.unit))) { (p.name) } }
+            }
+            @if let Some((entry, size)) = rank {
+                dt { (view.t("Xếp hạng trong năm", "Rank this year")) }
+                dd id="own-rank" {
+                    (entry.rank.unwrap_or_default()) "/" (size)
+                    @if let Some(before) = entry.previous_rank {
+                        " (" (view.t("năm trước ", "last year ")) (before) ", " (super::overview::change(view, entry.rank_change)) ")"
+                    }
+                }
             }
             dt { (view.t("Lãnh đạo", "Leaders")) }
             dd id="leaders" {
@@ -149,6 +199,157 @@ fn counts(view: &View, p: &UnitProgress) -> Markup {
     }
 }
 
+/// The register's filters from the query string, refused by name when one is not understood.
+fn register_filter(params: &crate::page::Params) -> Result<TaskFilter, PageError> {
+    let mut filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
+    if let Some(text) = params.status.as_deref().filter(|t| !t.is_empty()) {
+        filter.status = Some(text.parse().map_err(|_| {
+            PageError::bad(
+                format!("status={text:?} không phải một trạng thái nhiệm vụ"),
+                format!("status={text:?} is not a task state"),
+            )
+        })?);
+    }
+    if let Some(text) = params.due_within.as_deref().filter(|t| !t.is_empty()) {
+        let days = text.parse::<u32>().ok().filter(|d| *d <= 3650).ok_or_else(|| {
+            PageError::bad(
+                format!("due_within={text:?} không phải số ngày (0 đến 3650)"),
+                format!("due_within={text:?} is not a number of days (0 to 3650)"),
+            )
+        })?;
+        filter.due_within_days = Some(days);
+    }
+    if let Some(text) = params.person.as_deref().filter(|t| !t.is_empty()) {
+        filter.person = Some(super::parse_id(text, super::PERSON)?);
+    }
+    Ok(filter)
+}
+
+/// The register's filters as a form, and its download as a workbook.
+fn register_form(
+    view: &View,
+    path: &str,
+    everyone: &TaskList,
+    filter: &TaskFilter,
+    year: u16,
+) -> Markup {
+    let mut people: Vec<(&PersonId, &str)> = everyone
+        .tasks
+        .iter()
+        .filter_map(|r| r.person.as_ref().zip(r.person_name.as_ref().map(|n| n.name.as_str())))
+        .collect();
+    people.sort_by(|a, b| a.1.cmp(b.1));
+    people.dedup();
+    let mut download = format!("{path}/register.xlsx?year={year}");
+    for (key, value) in [
+        ("status", filter.status.map(|s| s.as_str().to_owned())),
+        ("due_within", filter.due_within_days.map(|d| d.to_string())),
+        ("person", filter.person.as_ref().map(ToString::to_string)),
+    ] {
+        if let Some(v) = value {
+            download.push_str(&format!("&{key}={v}"));
+        }
+    }
+    if let Some(on) = view.on {
+        download.push_str(&format!("&on={on}"));
+    }
+    html! {
+        form method="get" action=(path) class="filters" id="register-filters" {
+            @if view.lang == crate::page::Lang::En { input type="hidden" name="lang" value="en"; }
+            @if let Some(on) = view.on { input type="hidden" name="on" value=(on); }
+            input type="hidden" name="year" value=(year);
+            label for="f-status" { (view.t("Trạng thái", "State")) }
+            select id="f-status" name="status" {
+                option value="" { (view.t("Tất cả", "All")) }
+                @for s in TaskStatus::ALL {
+                    option value=(s.as_str()) selected[filter.status == Some(s)] { (view.lang.pick(s.label_vi(), s.label_en())) }
+                }
+            }
+            label for="f-due" { (view.t("Đến hạn trong (ngày)", "Due within (days)")) }
+            input type="number" id="f-due" name="due_within" min="0" max="3650" value=[filter.due_within_days];
+            label for="f-person" { (view.t("Người thực hiện", "Person")) }
+            select id="f-person" name="person" {
+                option value="" { (view.t("Tất cả", "All")) }
+                @for (id, name) in &people {
+                    option value=(id) selected[filter.person.as_ref() == Some(*id)] { (name) }
+                }
+            }
+            button type="submit" { (view.t("Lọc", "Filter")) }
+            " "
+            a href=(download) download id="register-xlsx" { (view.t("Tải sổ theo dõi (Excel)", "Download the register (Excel)")) }
+        }
+    }
+}
+
+/// `/units/{id}/register.xlsx`: the task register, as filtered, as a workbook.
+pub async fn register_xlsx(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Asked(params): Asked,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse as _;
+    use reform_rollup::xlsx::{workbook, Cell, Sheet};
+    let view = view(&params)?;
+    let unit: UnitId = super::parse_id(&id, super::UNIT)?;
+    let Some(year) = view.year else {
+        return Err(PageError::bad(
+            "Sổ theo dõi tải về theo từng năm: thêm ?year=".to_owned(),
+            "the register downloads one year at a time: add ?year=".to_owned(),
+        ));
+    };
+    let filter = register_filter(&params)?;
+    let q = TasksQuery { unit: unit.clone(), year, as_of: view.on, filter };
+    let list = queries::tasks(&app.client, &q).await?;
+    let name = |n: &Option<PersonName>| n.as_ref().map_or(Cell::Empty, |n| Cell::text(&n.name));
+    let columns = [
+        ("Hạn", 12.0),
+        ("Nhiệm vụ", 50.0),
+        ("Đơn vị", 30.0),
+        ("Người thực hiện", 24.0),
+        ("Kết quả phải đạt", 40.0),
+        ("Người giao", 24.0),
+        ("Trạng thái", 18.0),
+        ("Số ngày quá hạn", 10.0),
+        ("Mã nhiệm vụ", 20.0),
+    ];
+    let sheet = Sheet {
+        name: "Sổ theo dõi nhiệm vụ".into(),
+        columns: columns.iter().map(|(h, w)| ((*h).to_owned(), *w)).collect(),
+        rows: list
+            .tasks
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Date(r.due),
+                    Cell::text(&r.title),
+                    Cell::text(&r.unit_name),
+                    name(&r.person_name),
+                    Cell::text(&r.target),
+                    name(&r.assigned_by_name),
+                    Cell::text(r.status.label_vi()),
+                    r.days_overdue
+                        .and_then(|d| u64::try_from(d).ok())
+                        .map_or(Cell::Empty, Cell::Count),
+                    Cell::text(r.task.to_string()),
+                ]
+            })
+            .collect(),
+    };
+    let title = format!("Sổ theo dõi nhiệm vụ năm {year}: {}", list.unit_name);
+    let bytes =
+        workbook(&title, view.day(), &[sheet]).map_err(|e| PageError::Unavailable(e.into()))?;
+    let disposition = format!("attachment; filename=\"so-theo-doi-{unit}-{year}.xlsx\"");
+    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 const REGISTER: Columns = &[
     ("Hạn", "Due", false),
     ("Nhiệm vụ", "Task", false),
@@ -181,7 +382,7 @@ fn register(view: &View, list: &TaskList) -> Markup {
                         @for row in &list.tasks {
                             tr class=[(row.status == TaskStatus::Overdue).then_some("overdue")] data-task=(row.task) {
                                 td data-label=(label(view, REGISTER, 0)) { time datetime=(row.due) { (row.due) } }
-                                td class="key" { (row.title) }
+                                td class="key" { a href=(view.href(&format!("/tasks/{}", row.task))) { (row.title) } }
                                 td data-label=(label(view, REGISTER, 2)) {
                                     a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) }
                                     @if let Some(p) = &row.person { br; (person_link(view, p, row.person_name.as_ref())) }
@@ -226,7 +427,7 @@ fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
                     tbody {
                         @for e in &list.evidence {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
-                                td class="document" data-label=(label(view, EVIDENCE, 0)) { (e.document_number) }
+                                td class="document" data-label=(label(view, EVIDENCE, 0)) { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } }
                                 td class="key" { (e.title)
                                     @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (on) } }
                                 }
