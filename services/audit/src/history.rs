@@ -96,3 +96,43 @@ pub async fn records(
     }
     Ok(out)
 }
+
+/// What a step of a task's history is, and what it said, in the language `t` picks (it is
+/// given each text in Vietnamese and English). Names no one by id: a reader has the task's
+/// people beside it.
+pub fn describe(
+    event: &Event,
+    t: impl Fn(&'static str, &'static str) -> &'static str,
+) -> (&'static str, String) {
+    match event {
+        Event::TaskAssigned { title, target, due, .. } => (
+            t("Giao nhiệm vụ", "Assigned"),
+            format!(
+                "{title}. {}{target}. {}{due}",
+                t("Kết quả: ", "Result: "),
+                t("Hạn: ", "Due: ")
+            ),
+        ),
+        Event::TaskReassigned { reason, .. } => (t("Giao lại", "Reassigned"), reason.clone()),
+        Event::DeadlineChanged { old_due, new_due, reason, .. } => {
+            (t("Điều chỉnh hạn", "Deadline changed"), format!("{old_due} → {new_due}: {reason}"))
+        }
+        Event::ProgressReported { percent, note, .. } => {
+            (t("Báo cáo tiến độ", "Progress reported"), format!("{percent}%: {note}"))
+        }
+        Event::TaskCompleted { note, .. } => (t("Hoàn thành", "Completed"), note.clone()),
+        Event::TaskCancelled { reason, .. } => (t("Hủy", "Cancelled"), reason.clone()),
+        Event::FindingRecorded { inspection_document, text, remediation_due, .. } => (
+            t("Khắc phục hạn chế qua kiểm tra", "Remediation of a finding"),
+            format!(
+                "{inspection_document}: {text}. {}{remediation_due}",
+                t("Hạn khắc phục: ", "Due: ")
+            ),
+        ),
+        Event::EvidenceAttached { title, document_number, document_date, .. } => (
+            t("Đính kèm minh chứng", "Evidence attached"),
+            format!("{document_number}: {title} ({document_date})"),
+        ),
+        _ => (t("Sự việc khác", "Other"), String::new()),
+    }
+}

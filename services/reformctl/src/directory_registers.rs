@@ -113,11 +113,16 @@ pub async fn person_show(ctx: &Ctx, person: &PersonId) -> anyhow::Result<()> {
         ("Thời gian", Align::Left),
     ]);
     for t in &sheet.tenures {
-        table.row(vec![t.tenure.clone(), t.unit.to_string(), t.role.into(), span(&t.from, &t.to)]);
+        table.row(vec![
+            t.tenure.clone(),
+            t.unit.to_string(),
+            in_vietnamese(t.role),
+            span(&t.from, &t.to),
+        ]);
     }
     for a in &sheet.access {
         let unit = a.unit.as_ref().map_or_else(String::new, ToString::to_string);
-        table.row(vec!["(quyền)".into(), unit, a.access.into(), span(&a.from, &a.to)]);
+        table.row(vec!["(quyền)".into(), unit, in_vietnamese(a.access), span(&a.from, &a.to)]);
     }
     print!("\n{}", table.render());
     let mut keys = Table::new(&[("Khóa ký", Align::Left), ("Trạng thái", Align::Left)]);
@@ -288,7 +293,7 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
         table.row(vec![
             l.tenure.clone(),
             l.person.to_string(),
-            l.role.into(),
+            in_vietnamese(l.role),
             span(&l.from, &l.to),
         ]);
     }
@@ -296,7 +301,7 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
         table.row(vec![
             "(quyền)".into(),
             g.person.to_string(),
-            g.access.into(),
+            in_vietnamese(g.access),
             span(&g.from, &g.to),
         ]);
     }
@@ -308,6 +313,16 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A role's or a right's name as people read it (the JSON keeps the code).
+fn in_vietnamese(code: &str) -> String {
+    use reform_shared::event::{Access, Role};
+    code.parse::<Role>()
+        .map(Role::label_vi)
+        .or_else(|_| code.parse::<Access>().map(Access::label_vi))
+        .unwrap_or(code)
+        .to_owned()
 }
 
 /// A tenure's or a right's time span; open while it lasts.

@@ -112,20 +112,21 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 return Ok(());
             }
             println!(
-                "{} {}: the report covers the log through sequence {}; the log is now at {}",
+                "{} {}: báo cáo lấy số liệu đến bản ghi số {}; nhật ký nay đến bản ghi số {}",
                 period.kind.label_vi(),
                 period.year,
                 diff.closed_through,
                 diff.now_through
             );
             if diff.differences.is_empty() {
-                println!("  nothing restated");
+                println!("  không có số liệu nào thay đổi");
             }
             for d in &diff.differences {
-                println!("  {:<16} {:<45} {} → {}", d.unit.to_string(), d.figure, d.closed, d.now);
+                let (figure, closed, now) = reform_rollup::diff::readable(d, |vi, _| vi);
+                println!("  {:<16} {figure:<24} {closed} → {now}", d.unit.to_string());
             }
             if !diff.events.is_empty() {
-                println!("  events behind (recorded after the close, dated inside the period):");
+                println!("  các sự việc làm thay đổi (ghi sau khi khóa sổ, có ngày trong kỳ):");
                 for e in &diff.events {
                     let unit = e.unit.as_ref().map(ToString::to_string).unwrap_or_default();
                     println!("    sequence {:<8} {} {:<22} {unit}", e.sequence, e.on, e.event);

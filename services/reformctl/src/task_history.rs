@@ -14,6 +14,8 @@ use serde::Serialize;
 pub struct Step {
     pub sequence: u64,
     pub event: &'static str,
+    /// What kind of step it is, in Vietnamese.
+    pub label: &'static str,
     pub on: Option<reform_shared::time::Date>,
     pub recorded_at: String,
     pub by: String,
@@ -21,43 +23,17 @@ pub struct Step {
     pub what: String,
 }
 
-fn describe(event: &Event) -> String {
-    match event {
-        Event::TaskAssigned { unit, person, title, target, due, .. } => {
-            let who =
-                person.as_ref().map_or_else(String::new, |p| format!(", người thực hiện {p}"));
-            format!("Giao cho {unit}{who}: {title} — kết quả: {target}; hạn {due}")
-        }
-        Event::TaskReassigned { unit, person, reason, .. } => {
-            let who =
-                person.as_ref().map_or_else(String::new, |p| format!(", người thực hiện {p}"));
-            format!("Giao lại cho {unit}{who}: {reason}")
-        }
-        Event::DeadlineChanged { old_due, new_due, reason, .. } => {
-            format!("Điều chỉnh hạn {old_due} → {new_due}: {reason}")
-        }
-        Event::ProgressReported { percent, note, .. } => format!("Tiến độ {percent}%: {note}"),
-        Event::TaskCompleted { note, .. } => format!("Hoàn thành: {note}"),
-        Event::TaskCancelled { reason, .. } => format!("Hủy: {reason}"),
-        Event::FindingRecorded { finding, text, remediation_due, .. } => {
-            format!("Mở từ hạn chế {finding}: {text}; hạn khắc phục {remediation_due}")
-        }
-        Event::EvidenceAttached { evidence, title, document_number, document_date, .. } => {
-            format!("Minh chứng {evidence}: {title} ({document_number}, {document_date})")
-        }
-        other => other.type_name().to_owned(),
-    }
-}
-
 fn step(sequence: u64, record: &Record) -> Step {
     let envelope = &record.envelope;
+    let (label, what) = reform_audit::history::describe(&envelope.event, |vi, _| vi);
     Step {
         sequence,
         event: envelope.event.type_name(),
+        label,
         on: envelope.occurred_at.vietnam_date(),
         recorded_at: envelope.recorded_at.to_rfc3339(),
         by: envelope.actor.to_string(),
-        what: describe(&envelope.event),
+        what,
     }
 }
 
@@ -110,8 +86,8 @@ pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
     for s in &steps {
         let on = s.on.map(|d| d.to_string()).unwrap_or_default();
         println!(
-            "  {on}  #{:<7} {:<22} {}  (ghi {} bởi {})",
-            s.sequence, s.event, s.what, s.recorded_at, s.by
+            "  {on}  #{:<7} {:<31} {}  (ghi {} bởi {})",
+            s.sequence, s.label, s.what, s.recorded_at, s.by
         );
     }
     Ok(())

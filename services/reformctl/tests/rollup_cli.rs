@@ -75,11 +75,11 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     assert_eq!(order, ["2016-q1", "2016-h1", "2016-q3", "2016-year"], "{text}");
     let shown = cli(&["rollup", "show", "2016-q1", "--format", "csv"]).await;
     let csv = String::from_utf8_lossy(&shown.stdout).to_string();
-    assert!(csv.starts_with("period,unit,name,kind,parent,assigned,done_on_time"), "{csv}");
+    assert!(csv.starts_with("\u{feff}period,unit,name,kind,parent,assigned,done_on_time"), "{csv}");
     assert!(csv.contains("2016-q1,sgd,Sở Giáo dục,department,,1,1,0,0,0,0,100.00,0,"), "{csv}");
     let diff = cli(&["rollup", "diff", "2016-q1"]).await;
     assert!(
-        String::from_utf8_lossy(&diff.stdout).contains("nothing restated"),
+        String::from_utf8_lossy(&diff.stdout).contains("không có số liệu nào thay đổi"),
         "{}",
         String::from_utf8_lossy(&diff.stdout)
     );

@@ -50,6 +50,7 @@ async fn task_show_lists_every_step_with_its_evidence() {
         steps[1]["what"].as_str().is_some_and(|w| w.contains("2016-03-31 → 2016-05-31")),
         "{steps}"
     );
+    assert_eq!(steps[1]["label"], "Điều chỉnh hạn", "people read what a step is in Vietnamese");
     assert_eq!(steps[4]["on"], "2016-05-03");
     assert_eq!(steps[4]["by"], "tester");
 

@@ -67,6 +67,36 @@ fn figures(line: &UnitLine) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Each figure's name (the code in [`Difference::figure`], which the reports' JSON keeps) in
+/// Vietnamese and English, and whether its values are hundredths.
+const FIGURE_NAMES: [(&str, &str, &str, bool); 9] = [
+    ("tasks assigned", "Nhiệm vụ được giao", "Tasks assigned", false),
+    ("done on time", "Hoàn thành đúng hạn", "Done on time", false),
+    ("done late", "Hoàn thành trễ hạn", "Done late", false),
+    ("overdue", "Quá hạn", "Overdue", false),
+    ("open", "Đang thực hiện", "In progress", false),
+    ("cancelled", "Đã hủy", "Cancelled", false),
+    ("completion rate (hundredths of a percent)", "Tỷ lệ hoàn thành (%)", "Completion (%)", true),
+    ("evidence", "Tài liệu minh chứng", "Evidence", false),
+    ("final total (hundredths)", "Điểm cuối cùng", "Final score", true),
+];
+
+/// A difference as people read it: the figure's name in the language `pick` chooses, and the
+/// two values (hundredths as "71.43").
+pub fn readable(
+    d: &Difference,
+    pick: impl Fn(&'static str, &'static str) -> &'static str,
+) -> (String, String, String) {
+    let Some((_, vi, en, hundredths)) = FIGURE_NAMES.iter().find(|f| f.0 == d.figure) else {
+        return (d.figure.clone(), d.closed.clone(), d.now.clone());
+    };
+    let value = |v: &str| match v.parse::<u64>() {
+        Ok(h) if *hundredths => reform_shared::points::format_hundredths(h),
+        _ => v.to_owned(),
+    };
+    (pick(vi, en).to_owned(), value(&d.closed), value(&d.now))
+}
+
 /// Compares two reports of one period unit by unit, figure by figure. Pure.
 pub fn compare(closed: &Report, now: &Report) -> Vec<Difference> {
     let index = |r: &Report| -> BTreeMap<UnitId, UnitLine> {

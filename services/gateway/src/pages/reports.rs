@@ -267,7 +267,8 @@ pub async fn one(
                     (header(&view, &[("Đơn vị", "Unit", false), ("Số liệu", "Figure", false), ("Khi khóa sổ", "When closed", false), ("Nay", "Now", false)]))
                     tbody {
                         @for d in &r.differences {
-                            tr { td { (d.unit) } td { (d.figure) } td { (d.closed) } td { (d.now) } }
+                            @let (figure, closed, now) = reform_rollup::diff::readable(d, |vi, en| view.t(vi, en));
+                            tr { td { (unit_name(&d.unit)) } td { (figure) } td class="num" { (closed) } td class="num" { (now) } }
                         }
                     }
                 }

@@ -149,34 +149,7 @@ fn steps(view: &View, history: &[Entry], names: &BTreeMap<PersonId, PersonName>)
 
 /// What a step of a task's history is, and what it said.
 fn describe(view: &View, event: &Event) -> (&'static str, String) {
-    match event {
-        Event::TaskAssigned { title, target, due, .. } => (
-            view.t("Giao nhiệm vụ", "Assigned"),
-            format!(
-                "{title}. {}{target}. {}{due}",
-                view.t("Kết quả: ", "Result: "),
-                view.t("Hạn: ", "Due: ")
-            ),
-        ),
-        Event::TaskReassigned { reason, .. } => (view.t("Giao lại", "Reassigned"), reason.clone()),
-        Event::DeadlineChanged { old_due, new_due, reason, .. } => (
-            view.t("Điều chỉnh hạn", "Deadline changed"),
-            format!("{old_due} → {new_due}: {reason}"),
-        ),
-        Event::ProgressReported { percent, note, .. } => {
-            (view.t("Báo cáo tiến độ", "Progress reported"), format!("{percent}%: {note}"))
-        }
-        Event::TaskCompleted { note, .. } => (view.t("Hoàn thành", "Completed"), note.clone()),
-        Event::TaskCancelled { reason, .. } => (view.t("Hủy", "Cancelled"), reason.clone()),
-        Event::FindingRecorded { inspection_document, text, remediation_due, .. } => (
-            view.t("Khắc phục hạn chế qua kiểm tra", "Remediation of a finding"),
-            format!(
-                "{inspection_document}: {text}. {}{remediation_due}",
-                view.t("Hạn khắc phục: ", "Due: ")
-            ),
-        ),
-        _ => (view.t("Sự việc khác", "Other"), String::new()),
-    }
+    reform_audit::history::describe(event, |vi, en| view.t(vi, en))
 }
 
 fn evidence(view: &View, documents: &[EvidenceRow]) -> Markup {
