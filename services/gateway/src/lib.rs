@@ -70,6 +70,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/tasks/{id}", get(pages::task::page))
         .route("/evidence/{id}", get(pages::evidence::download))
         .route("/audit", get(pages::audit::page))
+        .route("/search", get(pages::search::page))
         .route("/reports", get(pages::reports::list))
         .route("/reports/{period}", get(pages::reports::one))
         .route("/reports/{period}/{file}", get(pages::reports::file))

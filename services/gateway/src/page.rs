@@ -56,6 +56,8 @@ pub struct Params {
     pub status: Option<String>,
     pub due_within: Option<String>,
     pub person: Option<String>,
+    /// What `/search` looks for.
+    pub q: Option<String>,
 }
 
 /// The query string, read as [`Params`], or refused with an error page in the reader's
@@ -75,7 +77,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Asked {
             Err(e) => Err(PageError::bad(
                 "Không đọc được các tham số của địa chỉ (phần sau dấu ?): mỗi tham số chỉ được \
                  có một lần, và chỉ có lang, year, on, known, through, unit, kind, status, \
-                 due_within, person"
+                 due_within, person, q"
                     .to_owned(),
                 e.body_text(),
             )),
@@ -138,6 +140,15 @@ impl View {
     /// The year a page shows: the one asked for, else the day's.
     pub fn year_or(&self, default: u16) -> u16 {
         self.year.unwrap_or(default)
+    }
+
+    /// A day as the reader writes it: 30/06/2016 in Vietnamese, 2016-06-30 in English. The
+    /// `datetime` attributes and the URLs keep the ISO form.
+    pub fn date(&self, d: Date) -> String {
+        match self.lang {
+            Lang::Vi => d.0.format("%d/%m/%Y").to_string(),
+            Lang::En => d.to_string(),
+        }
     }
 
     pub fn t(&self, vi: &'static str, en: &'static str) -> &'static str {
@@ -363,6 +374,7 @@ pub fn frame(
                             li { a href=(view.href("/national")) { (view.t("Toàn quốc", "National")) } }
                             li { a href=(view.href("/reports")) { (view.t("Báo cáo định kỳ", "Period reports")) } }
                             li { a href=(view.href("/audit")) { (view.t("Kiểm tra, giám sát", "Audit")) } }
+                            li { a href=(view.href("/search")) { (view.t("Tìm kiếm", "Search")) } }
                             li class="lang" {
                                 a href=(toggle) hreflang=(other.code()) lang=(other.code()) id="lang-toggle" {
                                     (other.pick("Tiếng Việt", "English"))
@@ -375,7 +387,7 @@ pub fn frame(
                             @match view.on {
                                 Some(on) => {
                                     (view.t("Số liệu đúng đến ngày ", "Figures as true at "))
-                                    time datetime=(on) { (on) }
+                                    time datetime=(on) { (view.date(on)) }
                                     " · "
                                     a href=(view.href_live(path)) {
                                         (view.t("xem số liệu hiện nay", "see the figures known now"))
@@ -383,7 +395,7 @@ pub fn frame(
                                 }
                                 None => {
                                     (view.t("Số liệu hiện có, đến hôm nay ", "Figures as known now, today "))
-                                    time datetime=(view.today) { (view.today) }
+                                    time datetime=(view.today) { (view.date(view.today)) }
                                 }
                             }
                         }
@@ -435,11 +447,13 @@ svg.chart{max-width:100%;height:auto}
 code{overflow-wrap:anywhere}
 @media (max-width:40rem){
 body{padding:0 .6rem}
+h1{font-size:1.45rem}h2{font-size:1.15rem}
+dl.about dd{margin-left:1rem}
 header nav ul{flex-wrap:wrap;gap:.4rem 1rem}
 header nav li.lang{margin-left:0}
 table{display:block;overflow-x:auto}
 table.scroll th:first-child,table.scroll td:first-child{position:sticky;left:0;background:#fff}
-table.fold{display:table}
+table.fold caption{display:block}
 table.fold thead{display:none}
 table.fold,table.fold tbody,table.fold tr,table.fold td{display:block;width:auto}
 table.fold tr{border:1px solid #ccc;border-radius:4px;margin:.6rem 0;padding:.3rem .6rem}

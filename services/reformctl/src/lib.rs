@@ -23,6 +23,7 @@ pub mod history;
 pub mod log;
 pub mod outcome;
 pub mod rollup;
+pub mod score_import;
 pub mod scoring;
 pub mod serve;
 pub mod status;

@@ -85,6 +85,15 @@ pub enum ScoreCmd {
         #[arg(long, value_delimiter = ',')]
         evidence: Vec<EvidenceId>,
     },
+    /// Record a batch of scores from an Excel workbook (.xlsx): the first sheet, headed Mã đơn
+    /// vị, Năm, Tiêu chí, Giai đoạn, Điểm (and Lý do, Minh chứng). Every row is checked first,
+    /// by the scoring service's own rules; a file with any bad row is refused whole, every bad
+    /// row named, and nothing is recorded. Sending the same file again records nothing twice.
+    Import {
+        /// The workbook.
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// A unit's score on one criterion through its stages (lịch sử điểm): every change, with
     /// who recorded it and when, its reason and its evidence.
     History {
@@ -117,6 +126,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 })?;
             print_framework(ctx, year, kind, &published.source, &published.criteria)
         }
+        Cmd::Score(ScoreCmd::Import { file }) => crate::score_import::run(ctx, &file).await,
         Cmd::Score(ScoreCmd::History { unit, year, criterion }) => {
             crate::history::score_history(ctx, &unit, year, &criterion).await
         }

@@ -223,7 +223,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
 
     // As true at a past day (what the page's date form asks for): the URL and the page say so.
     c.goto(&format!("{base}/units/st-sgddt?on=2016-06-30&year=2016")).await.expect("open");
-    assert!(text(&c, "#as-of").await.contains("2016-06-30"));
+    assert!(text(&c, "#as-of").await.contains("30/06/2016"), "dates as Vietnamese write them");
     let then = text(&c, "#task-counts tbody").await;
     assert_ne!(then, counts, "as true at 30 June 2016 differs from now");
     shot(&c, "05-unit-sgddt-as-of-2016-06-30").await;
@@ -232,7 +232,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // in the week.
     c.goto(&format!("{base}/units/st-sgddt?on=2016-07-05&year=2016")).await.expect("open");
     let overdue = text(&c, "ul.went-overdue").await;
-    assert!(overdue.contains("2016-06-30 · Tham mưu UBND tỉnh ban hành kịp thời"), "{overdue}");
+    assert!(overdue.contains("30/06/2016 · Tham mưu UBND tỉnh ban hành kịp thời"), "{overdue}");
     assert!(text(&c, "#digest").await.contains("Đôn đốc"));
 
     // English, by the toggle; the day stays.
@@ -243,6 +243,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     );
     assert!(text(&c, "#tasks").await.contains("Task register"));
     assert!(c.current_url().await.expect("url").as_str().contains("on=2016-07-05"));
+    assert!(text(&c, "#as-of").await.contains("2016-07-05"), "English pages keep ISO dates");
     shot(&c, "06-unit-sgddt-english").await;
 
     // A leader's accountability timeline, from the unit's leaders.
@@ -258,7 +259,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     follow(&c, "Báo cáo định kỳ").await;
     assert!(count(&c, "#periods tbody tr").await >= 4, "the demo years' periods are closed");
     follow(&c, "Năm 2015").await;
-    assert!(text(&c, "#report-facts").await.contains("2015-01-01 → 2015-12-31"));
+    assert!(text(&c, "#report-facts").await.contains("01/01/2015 → 31/12/2015"));
     assert!(text(&c, "#restated").await.contains("Điều chỉnh"));
     shot(&c, "08-report-2015-year").await;
 
@@ -321,6 +322,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let (code, json) =
         digest(&["--unit", "st-sgddt", "--as-of", "2016-07-05", "--since", "2016-08-01"]);
     assert_eq!((code, json["kind"].as_str()), (Some(3), Some("invalid")), "{json}");
+
+    scores_import_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());
 
     // A hostile client: bad parameters and ids get a page that names them; nothing is echoed
     // unescaped.
@@ -457,18 +460,15 @@ async fn heads_read_names_in_vietnamese(c: &Client, base: &str) {
     }
     // The register's filters, as a head asks them: the overdue ones, then one person's; the
     // filtered register downloads as a workbook that openpyxl reads back.
-    c.find(Locator::Css("#f-status option[value=overdue]"))
+    let form = c.form(Locator::Id("register-filters")).await.expect("the filters");
+    form.set_by_name("status", "overdue").await.expect("pick a state");
+    form.submit().await.expect("filter");
+    // The page the form asked for, with its choice kept.
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#f-status option[value=overdue][selected]"))
         .await
-        .expect("option")
-        .click()
-        .await
-        .expect("pick");
-    c.find(Locator::Css("#register-filters button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("filter");
+        .expect("the filtered register");
     assert!(c.current_url().await.expect("url").as_str().contains("status=overdue"));
     assert_eq!(count(c, "#task-register tbody tr").await, 3, "the three overdue tasks");
     let href = c
@@ -506,6 +506,7 @@ print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
     .await;
     assert!(c.current_url().await.expect("url").as_str().contains("/tasks/st16-vbqppl"));
     assert!(text(c, "#task-person").await.starts_with("Võ Thị Ngọc Hân"));
+    assert_eq!(text(c, "#task-unit").await, "Văn phòng, Sở Giáo dục và Đào tạo");
     let history = text(c, "#task-history").await;
     assert!(history.contains("Giao nhiệm vụ") && history.contains("Báo cáo tiến độ"), "{history}");
     assert!(history.contains("80%: Chờ Sở Tư pháp thẩm định"), "{history}");
@@ -519,6 +520,15 @@ print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
     assert!(response.contains(r#"filename="minh-chung-st-sgddt-bc-2530-2016.txt""#));
     assert_eq!(get(base, "/evidence/no-such-document").0, 404);
     assert_eq!(get(base, "/tasks/no-such-task").0, 404);
+    // Search, as a head types it: without diacritics, a person's name; a document's number.
+    c.goto(&format!("{base}/search?q=ngoc+han&unit=soc-trang&year=2016")).await.expect("open");
+    let found = text(c, "#search-tasks").await;
+    assert!(found.contains("Tham mưu UBND tỉnh ban hành kịp thời"), "{found}");
+    assert!(found.contains("Võ Thị Ngọc Hân"), "{found}");
+    c.goto(&format!("{base}/search?q=2530%2FBC&unit=soc-trang&year=2016")).await.expect("open");
+    assert!(text(c, "#search-documents").await.contains("2530/BC-SGDĐT"));
+    assert_eq!(count(c, "#search-tasks").await, 0, "no task holds that number");
+
     // A unit's own rank in its peer group, on its page.
     c.goto(&format!("{base}/units/st-long-phu?year=2015")).await.expect("open");
     assert!(text(c, "#own-rank").await.starts_with("1/11"), "{}", text(c, "#own-rank").await);
@@ -546,6 +556,7 @@ print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
         "/people/le-van-thanh",
         "/tasks/st16-vbqppl",
         "/tasks/st16-bao-cao-nam",
+        "/search?q=ngoc+han&unit=soc-trang&year=2016",
         "/reports",
         "/reports/2016-year",
         "/audit",
@@ -664,4 +675,109 @@ fn word_report_reads_back_in_libreoffice(base: &str, dir: &Path) {
             picture.as_os_str(),
         ],
     );
+}
+
+/// A workbook of scores as openpyxl (a library the project did not write) makes it: a header
+/// row, then `rows`, each cell a number when it parses as one.
+fn workbook(path: &Path, rows: &[&[&str]]) {
+    let script = "import sys, json, openpyxl
+book = openpyxl.Workbook()
+ws = book.active
+ws.append(['Mã đơn vị', 'Năm', 'Tiêu chí', 'Giai đoạn', 'Điểm', 'Lý do'])
+def cell(v):
+    try:
+        return int(v) if v.isdigit() else float(v)
+    except ValueError:
+        return v
+for row in json.loads(sys.argv[2]):
+    ws.append([cell(v) if i in (1, 4) else v for i, v in enumerate(row)])
+book.save(sys.argv[1])";
+    let rows = serde_json::to_string(rows).expect("json");
+    run("python3", &["-c".as_ref(), script.as_ref(), path.as_os_str(), rows.as_ref()]);
+}
+
+/// A province's scores handed in as a workbook: a file with a bad row is refused whole, every
+/// bad row named and nothing recorded (not even its good rows); a good file is recorded, and
+/// sending it again records nothing twice.
+fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path, dir: &Path) {
+    let cli = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .args(["--actor", "dang-hong-son", "--key"])
+            .arg(data.join("keys/dang-hong-son.nk"))
+            .args(args)
+            .output()
+            .expect("run reformctl")
+    };
+    let import = |file: &Path| {
+        cli(&["score".as_ref(), "import".as_ref(), "--file".as_ref(), file.as_os_str()])
+    };
+    let history = || {
+        cli(&[
+            "--json",
+            "score",
+            "history",
+            "--unit",
+            "kg-sldtbxh",
+            "--year",
+            "2023",
+            "--criterion",
+            "1.1",
+        ]
+        .map(std::ffi::OsStr::new))
+    };
+    let reason = "Theo báo cáo tự đánh giá";
+    let unreadable = dir.join("unreadable.xlsx");
+    workbook(
+        &unreadable,
+        &[
+            &["kg-sldtbxh", "2023", "1.1", "xyz", "6.5", reason],
+            &["kg-sldtbxh", "2023", "1.2", "Tự đánh giá", "abc", reason],
+            &["kg-sldtbxh", "2023", "1.2", "Tự đánh giá", "5.125", reason],
+        ],
+    );
+    let out = import(&unreadable);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("không ghi điểm nào"), "{said}");
+    assert!(said.contains("dòng 2: cột \"Giai đoạn\""), "{said}");
+    assert!(said.contains("dòng 3: cột \"Điểm\""), "{said}");
+    assert!(said.contains("dòng 4: cột \"Điểm\""), "three decimals: {said}");
+    // A row the service would refuse (above the criterion's maximum of 7.00) refuses the file,
+    // its good first row included.
+    let refused = dir.join("refused.xlsx");
+    workbook(
+        &refused,
+        &[
+            &["kg-sldtbxh", "2023", "1.1", "Tự đánh giá", "6.5", reason],
+            &["kg-sldtbxh", "2023", "1.2", "self-assessed", "99", reason],
+        ],
+    );
+    let out = import(&refused);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("dòng 3: bị từ chối") && !said.contains("dòng 2"), "{said}");
+    assert_eq!(history().status.code(), Some(6), "nothing recorded from a refused file");
+    let good = dir.join("good.xlsx");
+    workbook(
+        &good,
+        &[
+            &["kg-sldtbxh", "2023", "1.1", "Tự đánh giá", "6.5", reason],
+            &["kg-sldtbxh", "2023", "1.2", "self-assessed", "5,25", reason],
+        ],
+    );
+    let out = import(&good);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("Đã ghi 2 điểm"), "{said}");
+    let again = import(&good);
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        said.contains("Đã ghi 0 điểm") && said.contains("2 dòng đã ghi từ lần trước"),
+        "{said}"
+    );
+    let steps: serde_json::Value = serde_json::from_slice(&history().stdout).expect("json");
+    assert_eq!(steps.as_array().map(Vec::len), Some(1), "recorded once: {steps}");
+    assert_eq!(steps[0]["new_hundredths"], 650, "{steps}");
 }

@@ -122,7 +122,18 @@ impl Decider for State {
     }
 
     fn apply(&mut self, record: &Record) {
-        let event = &record.envelope.event;
+        self.apply_event(&record.envelope.event);
+    }
+
+    fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
+        command.decide(self, context)
+    }
+}
+
+impl State {
+    /// Applies one event: what [`Decider::apply`] does with a record, for a caller that
+    /// decides several commands in a row before any is recorded (an import's dry run).
+    pub fn apply_event(&mut self, event: &Event) {
         self.directory.apply(event);
         match event {
             Event::FrameworkPublished { year, unit_kind, source, criteria } => {
@@ -144,10 +155,6 @@ impl Decider for State {
             }
             _ => {}
         }
-    }
-
-    fn decide(&self, command: &Command, context: &Context) -> Result<Event, Refusal> {
-        command.decide(self, context)
     }
 }
 

@@ -23,9 +23,9 @@ pub fn section(view: &View, d: &Digest, heading_id: &str) -> Markup {
                 ul class=(class) {
                     @for (done, t) in rows {
                         li {
-                            time datetime=(t.due) { (t.due) } " · " (t.title) " · "
+                            time datetime=(t.due) { (view.date(t.due)) } " · " (t.title) " · "
                             a href=(view.href(&format!("/units/{}", t.unit))) { (t.unit_name) }
-                            @if let Some(on) = done { " · " (view.t("hoàn thành ngày ", "completed on ")) (on) }
+                            @if let Some(on) = done { " · " (view.t("hoàn thành ngày ", "completed on ")) (view.date(*on)) }
                         }
                     }
                 }
@@ -38,7 +38,7 @@ pub fn section(view: &View, d: &Digest, heading_id: &str) -> Markup {
     html! {
         section aria-labelledby=(heading_id) class="digest" {
             h2 id=(heading_id) { (view.t("Đôn đốc", "Reminders")) }
-            p { (view.t("Từ ", "From ")) (d.since) (view.t(" đến ", " to ")) (d.on) "." }
+            p { (view.t("Từ ", "From ")) (view.date(d.since)) (view.t(" đến ", " to ")) (view.date(d.on)) "." }
             h3 { (view.t("Sắp đến hạn trong 7 ngày", "Due within 7 days")) " (" (soon.len()) ")" }
             (list(&soon, "due-soon"))
             h3 { (view.t("Mới quá hạn", "Went overdue")) " (" (overdue.len()) ")" }

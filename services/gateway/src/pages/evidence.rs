@@ -5,8 +5,7 @@
 use crate::page::PageError;
 use crate::App;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse as _, Response};
+use axum::response::Response;
 use reform_evidence::client::{self, FetchError, Lookup};
 use reform_shared::ids::EvidenceId;
 use std::sync::Arc;
@@ -26,16 +25,8 @@ pub async fn download(
     let document = client::find(&app.client, &evidence).await.map_err(unknown)?;
     let bytes =
         client::fetch(&app.client, &Lookup::Evidence(evidence.clone())).await.map_err(unknown)?;
-    let disposition = format!(
-        "attachment; filename=\"minh-chung-{evidence}.{}\"",
-        extension(&document.media_type)
-    );
-    let headers = [
-        (header::CONTENT_TYPE, document.media_type),
-        (header::CONTENT_DISPOSITION, disposition),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    Ok((headers, bytes).into_response())
+    let name = format!("minh-chung-{evidence}.{}", extension(&document.media_type));
+    Ok(super::download(&document.media_type, &name, bytes))
 }
 
 /// A file name's extension for a media type, so the downloaded file opens in the right program.

@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod overview;
 pub mod person;
 pub mod reports;
+pub mod search;
 pub mod task;
 pub mod unit;
 
@@ -67,6 +68,21 @@ pub fn years_offered(with_data: &[u16], shown: u16) -> Vec<u16> {
     years.sort_unstable();
     years.dedup();
     years
+}
+
+/// The media type of a workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to download: its media type, the name it is saved under (ids and ASCII only, so
+/// every browser keeps it), its bytes; never sniffed into something else.
+pub fn download(mime: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    let headers = [
+        (header::CONTENT_TYPE, mime.to_owned()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+    ];
+    (headers, bytes).into_response()
 }
 
 /// An id from the URL, refused by name when it is not one. `what`: the kind of id, in

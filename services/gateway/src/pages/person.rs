@@ -67,7 +67,7 @@ fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
             h2 id=(id) {
                 (role_label(view.lang, t.role)) ", "
                 a href=(view.href(&format!("/units/{}", t.unit))) { (t.unit_name) }
-                ": " (t.from) " → " @match t.to { Some(to) => (to), None => (view.t("nay", "now")) }
+                ": " (view.date(t.from)) " → " @match t.to { Some(to) => (view.date(to)), None => (view.t("nay", "now")) }
             }
             @if t.entries.is_empty() {
                 p { (view.t("Không có sự việc nào trong nhiệm kỳ.", "Nothing happened in this tenure.")) }
@@ -78,7 +78,7 @@ fn tenure_section(view: &View, t: &TenureTimeline) -> Markup {
                         @for e in &t.entries {
                             @let (what, detail) = fact(view, &e.fact);
                             tr class=(fact_class(&e.fact)) {
-                                td data-label=(label(view, TIMELINE, 0)) { time datetime=(e.on) { (e.on) } }
+                                td data-label=(label(view, TIMELINE, 0)) { time datetime=(e.on) { (view.date(e.on)) } }
                                 td class="key" { (what) }
                                 td data-label=(label(view, TIMELINE, 2)) { @if let Some(u) = &e.sub_unit { a href=(view.href(&format!("/units/{u}"))) { (e.sub_unit_name.as_deref().unwrap_or(u.as_str())) } } }
                                 td data-label=(label(view, TIMELINE, 3)) { (detail) }

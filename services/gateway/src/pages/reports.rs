@@ -5,8 +5,7 @@ use super::{applied_through, html, kind_label, role_label, view, PageResult};
 use crate::page::{frame, header, hundredths, label, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse as _, Response};
+use axum::response::Response;
 use maud::{html, Markup};
 use reform_projector::registers::DirectoryUnit;
 use reform_rollup::close::{closed_periods, stored_report};
@@ -63,19 +62,14 @@ pub async fn file(
         let bytes =
             report::render(&report, format).map_err(|e| PageError::Unavailable(e.into()))?;
         let mime = match format {
-            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Xlsx => super::XLSX,
             Format::Csv => "text/csv; charset=utf-8",
             Format::Json => "application/json",
             Format::Markdown => "text/markdown; charset=utf-8",
         };
         (bytes, mime)
     };
-    let disposition = format!("attachment; filename=\"bao-cao-cchc-{period}.{ext}\"");
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)],
-        bytes,
-    )
-        .into_response())
+    Ok(super::download(mime, &format!("bao-cao-cchc-{period}.{ext}"), bytes))
 }
 
 /// The province a Word report is issued by (`?unit=`, or the only one), and its People's
@@ -196,7 +190,7 @@ pub async fn one(
     let content = html! {
         p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period, &provinces)) }
         p id="report-facts" {
-            (report.from) " → " (report.to) ". "
+            (view.date(report.from)) " → " (view.date(report.to)) ". "
             (view.t("Số liệu từ nhật ký đến số thứ tự ", "Figures from the log through sequence ")) (report.through_sequence) ". "
             (view.t("Điểm kiểm tra nhật ký: ", "Log checkpoint: ")) (report.log_checkpoint.size) " "
             (view.t("bản ghi, gốc ", "messages, root ")) code { (report.log_checkpoint.root_sha256.get(..16).unwrap_or_default()) "…" }

@@ -50,9 +50,18 @@ pub async fn page(
         .filter(|e| e.task.as_ref() == Some(&task))
         .collect();
     let names = people(row);
+    // "Văn phòng" is in every department: the unit is named with the one above it.
+    let around = super::directory(&app, Some(&row.unit), Some(0)).await?;
+    let above = around
+        .units
+        .iter()
+        .find(|u| u.unit == row.unit)
+        .and_then(|u| u.parent.as_ref())
+        .and_then(|p| around.units.iter().find(|u| &u.unit == p))
+        .map(|p| p.name.clone());
     let path = format!("/tasks/{task}");
     let content = html! {
-        (five(&view, row))
+        (five(&view, row, above.as_deref()))
         (steps(&view, &history, &names))
         (evidence(&view, &documents))
     };
@@ -85,20 +94,23 @@ fn people(row: &TaskRow) -> BTreeMap<PersonId, PersonName> {
 }
 
 /// The "5 rõ": who, what, the result expected, by when, who gave it; and where it stands.
-fn five(view: &View, row: &TaskRow) -> Markup {
+fn five(view: &View, row: &TaskRow, above: Option<&str>) -> Markup {
     let named = |name: &Option<PersonName>| {
         name.as_ref().map_or_else(String::new, |n| format!("{} ({})", n.name, n.title))
     };
     html! {
         dl class="about" id="task-five" {
             dt { (view.t("Đơn vị chủ trì", "Unit")) }
-            dd { a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) } }
+            dd id="task-unit" {
+                a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) }
+                @if let Some(above) = above { ", " (above) }
+            }
             dt { (view.t("Người thực hiện", "Person")) }
             dd id="task-person" { (named(&row.person_name)) }
             dt { (view.t("Kết quả phải đạt", "Expected result")) }
             dd { (row.target) }
             dt { (view.t("Thời hạn", "Due")) }
-            dd { time datetime=(row.due) { (row.due) } }
+            dd { time datetime=(row.due) { (view.date(row.due)) } }
             dt { (view.t("Người giao", "Assigned by")) }
             dd id="task-assigned-by" { (named(&row.assigned_by_name)) }
             dt { (view.t("Trạng thái", "State")) }
@@ -135,7 +147,7 @@ fn steps(view: &View, history: &[Entry], names: &BTreeMap<PersonId, PersonName>)
                     @for e in history {
                         @let (what, detail) = describe(view, &e.event);
                         tr {
-                            td data-label=(label(view, STEPS, 0)) { @if let Some(on) = e.on { time datetime=(on) { (on) } } }
+                            td data-label=(label(view, STEPS, 0)) { @if let Some(on) = e.on { time datetime=(on) { (view.date(on)) } } }
                             td class="key" { (what) }
                             td data-label=(label(view, STEPS, 2)) { (detail) }
                             td data-label=(label(view, STEPS, 3)) { (by(&e.by)) }
@@ -163,7 +175,7 @@ fn evidence(view: &View, documents: &[EvidenceRow]) -> Markup {
                     @for e in documents {
                         li class=[e.rejected_on.is_some().then_some("rejected")] {
                             a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) }
-                            " — " (e.title) " (" (e.attached_on) ")"
+                            " — " (e.title) " (" (view.date(e.attached_on)) ")"
                         }
                     }
                 }

@@ -165,7 +165,7 @@ fn about(
                 @if leaders.is_empty() { (view.t("chưa ghi nhận", "none recorded")) }
                 @for t in &leaders {
                     a href=(view.href(&format!("/people/{}", t.person))) { (t.name) }
-                    " (" (role_label(view.lang, t.role)) ", " (view.t("từ ", "since ")) (t.from) ") "
+                    " (" (role_label(view.lang, t.role)) ", " (view.t("từ ", "since ")) (view.date(t.from)) ") "
                 }
             }
             @if !children.is_empty() {
@@ -287,7 +287,6 @@ pub async fn register_xlsx(
     Path(id): Path<String>,
     Asked(params): Asked,
 ) -> Result<axum::response::Response, PageError> {
-    use axum::response::IntoResponse as _;
     use reform_rollup::xlsx::{workbook, Cell, Sheet};
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, super::UNIT)?;
@@ -338,16 +337,7 @@ pub async fn register_xlsx(
     let title = format!("Sổ theo dõi nhiệm vụ năm {year}: {}", list.unit_name);
     let bytes =
         workbook(&title, view.day(), &[sheet]).map_err(|e| PageError::Unavailable(e.into()))?;
-    let disposition = format!("attachment; filename=\"so-theo-doi-{unit}-{year}.xlsx\"");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::download(super::XLSX, &format!("so-theo-doi-{unit}-{year}.xlsx"), bytes))
 }
 
 const REGISTER: Columns = &[
@@ -381,7 +371,7 @@ fn register(view: &View, list: &TaskList) -> Markup {
                     tbody {
                         @for row in &list.tasks {
                             tr class=[(row.status == TaskStatus::Overdue).then_some("overdue")] data-task=(row.task) {
-                                td data-label=(label(view, REGISTER, 0)) { time datetime=(row.due) { (row.due) } }
+                                td data-label=(label(view, REGISTER, 0)) { time datetime=(row.due) { (view.date(row.due)) } }
                                 td class="key" { a href=(view.href(&format!("/tasks/{}", row.task))) { (row.title) } }
                                 td data-label=(label(view, REGISTER, 2)) {
                                     a href=(view.href(&format!("/units/{}", row.unit))) { (row.unit_name) }
@@ -429,11 +419,11 @@ fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
                                 td class="document" data-label=(label(view, EVIDENCE, 0)) { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } }
                                 td class="key" { (e.title)
-                                    @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (on) } }
+                                    @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (view.date(on)) } }
                                 }
                                 td data-label=(label(view, EVIDENCE, 2)) { (e.unit_name) }
                                 td data-label=(label(view, EVIDENCE, 3)) { @if let Some(c) = &e.criterion { (c) } }
-                                td data-label=(label(view, EVIDENCE, 4)) { (e.attached_on) }
+                                td data-label=(label(view, EVIDENCE, 4)) { (view.date(e.attached_on)) }
                             }
                         }
                     }

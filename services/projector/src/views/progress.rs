@@ -62,6 +62,20 @@ pub struct UnitProgress {
     pub years_with_data: Vec<u16>,
 }
 
+/// The years in which `unit` or a unit below it has a task, a document or a score change,
+/// ascending: what the store's answer puts in [`UnitProgress::years_with_data`] (read there
+/// with a seek per unit and year), from a state that holds every year.
+pub fn years_with_data(state: &State, unit: &UnitId) -> Vec<u16> {
+    let mut units: BTreeSet<UnitId> = descendants(state, unit).into_iter().collect();
+    units.insert(unit.clone());
+    let tasks = state.unit_tasks.iter().filter(|(u, ..)| units.contains(u)).map(|(_, y, _)| *y);
+    let documents =
+        state.unit_evidence.iter().filter(|(u, ..)| units.contains(u)).map(|(_, y, _)| *y);
+    let scores = state.scores.keys().filter(|(u, ..)| units.contains(u)).map(|(_, y, ..)| *y);
+    let years: BTreeSet<u16> = tasks.chain(documents).chain(scores).collect();
+    years.into_iter().collect()
+}
+
 /// A unit's progress for a year: tasks and evidence over the unit and its sub-units, scores
 /// of the unit itself.
 pub fn unit_progress(
