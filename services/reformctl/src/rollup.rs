@@ -58,11 +58,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if rows.is_empty() {
-                println!("no period is closed");
+                println!("chưa kỳ nào khóa sổ");
             } else {
                 for (p, s, t, d) in rows {
                     println!(
-                        "{p:<10} {:<20} closed at sequence {s}, covers through {t}, report {}",
+                        "{p:<10} {:<20} khóa sổ ở bản ghi số {s}, số liệu đến bản ghi số {t}, báo cáo {}",
                         p.kind.label_vi(),
                         &d[..16]
                     );

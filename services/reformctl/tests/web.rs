@@ -260,7 +260,10 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(count(&c, "#periods tbody tr").await >= 4, "the demo years' periods are closed");
     follow(&c, "Năm 2015").await;
     assert!(text(&c, "#report-facts").await.contains("01/01/2015 → 31/12/2015"));
-    assert!(text(&c, "#restated").await.contains("Điều chỉnh"));
+    assert!(text(&c, "#restated").await.contains("được điều chỉnh"));
+    // What changed since the close (what `rollup diff` says): nothing, for the demo's years.
+    let since = text(&c, "section[aria-labelledby=changed-since]").await;
+    assert!(since.contains("Không có"), "{since}");
     shot(&c, "08-report-2015-year").await;
 
     // The auditors' page: verify's verdict over the whole log, as `audit verify` gives it.

@@ -239,7 +239,7 @@ fn progress(r: &Report, members: &BTreeSet<UnitId>) -> Table {
             "Tỷ lệ hoàn thành (%)",
             "Tài liệu minh chứng",
         ],
-        &[650, 3100, 900, 900, 900, 900, 1000, 1000],
+        &[750, 3000, 900, 900, 900, 900, 1000, 1000],
         rows,
     )
 }

@@ -36,6 +36,7 @@ pub async fn page(
     let path = format!("/people/{person}");
     let content = html! {
         p class="title" { (timeline.title) }
+        p class="explain" { (view.t(super::reports::EXPLAIN_VI, super::reports::EXPLAIN_EN)) }
         @for (i, (name, d)) in digests.iter().enumerate() {
             p { strong { (name) } }
             (super::digest::section(&view, d, &format!("digest-{i}")))

@@ -18,6 +18,14 @@ fn period_label(view: &View, kind: PeriodKind) -> &'static str {
     view.lang.pick(kind.label_vi(), kind.label_en())
 }
 
+/// How the leaders' figures are attributed, said once beside each table of them.
+pub const EXPLAIN_VI: &str = "Mỗi sự việc (giao, hoàn thành, quá hạn, thay đổi điểm) được tính \
+    cho người giữ vai trò ở đơn vị vào ngày của sự việc; ngày một người thôi giữ vai trò thuộc về \
+    người kế nhiệm.";
+pub const EXPLAIN_EN: &str = "Each fact (assigned, completed, overdue, a score changed) counts \
+    for whoever held the role at the unit on the fact's date; the day a leader leaves belongs to \
+    the successor.";
+
 const PERIODS: Columns =
     &[("Kỳ", "Period", false), ("Thời gian", "Dates", false), ("Tải về", "Download", false)];
 
@@ -179,6 +187,9 @@ pub async fn one(
     let period = parse_period(&period)?;
     let report = closed_report(&app, period).await?;
     let provinces = super::directory(&app, None, Some(0)).await?.units;
+    // What changed in the period's figures since it closed (`reformctl rollup diff`): the
+    // report itself, as closed, lists only the earlier periods its own events changed.
+    let since = reform_rollup::diff::diff(&app.js(), period).await?;
     let path = format!("/reports/{period}");
     let unit_name = |unit: &reform_shared::ids::UnitId| {
         report
@@ -235,6 +246,7 @@ pub async fn one(
         }
         section aria-labelledby="leaders" {
             h2 id="leaders" { (view.t("Người đứng đầu trong kỳ", "Leaders in the period")) }
+            p class="explain" { (view.t(EXPLAIN_VI, EXPLAIN_EN)) }
             table {
                 (header(&view, &[("Người", "Person", false), ("Vai trò", "Role", false), ("Giao", "Assigned", true), ("Đúng hạn", "On time", true), ("Quá hạn", "Overdue", true)]))
                 tbody {
@@ -250,8 +262,28 @@ pub async fn one(
                 }
             }
         }
+        section aria-labelledby="changed-since" {
+            h2 id="changed-since" { (view.t("Số liệu kỳ này thay đổi sau khi khóa sổ", "This period's figures changed since it closed")) }
+            @match since.as_ref().filter(|d| !d.differences.is_empty()) {
+                None => p { (view.t("Không có: số liệu của kỳ vẫn như khi khóa sổ.", "None: the period's figures are as they were when it closed.")) },
+                Some(d) => {
+                    p {
+                        (d.events.len()) (view.t(" sự việc ghi sau khi khóa sổ, có ngày trong kỳ, làm thay đổi:", " events recorded after the close, dated inside the period, changed:"))
+                    }
+                    table id="changed-since-table" class="restatement" {
+                        (header(&view, &[("Đơn vị", "Unit", false), ("Số liệu", "Figure", false), ("Khi khóa sổ", "When closed", true), ("Nay", "Now", true)]))
+                        tbody {
+                            @for x in &d.differences {
+                                @let (figure, closed, now) = reform_rollup::diff::readable(x, |vi, en| view.t(vi, en));
+                                tr { td { (unit_name(&x.unit)) } td { (figure) } td class="num" { (closed) } td class="num" { (now) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         section aria-labelledby="restated" {
-            h2 id="restated" { (view.t("Điều chỉnh số liệu các kỳ trước", "Restatements of earlier periods")) }
+            h2 id="restated" { (view.t("Số liệu các kỳ trước được điều chỉnh trong kỳ này", "Earlier periods restated in this one")) }
             @if report.restated.is_empty() {
                 p { (view.t("Không có điều chỉnh.", "Nothing restated.")) }
             }
