@@ -13,7 +13,7 @@ use serde::Serialize;
 /// The directory as the log holds it now.
 async fn directory(ctx: &Ctx) -> anyhow::Result<Directory> {
     let js = async_nats::jetstream::new(ctx.client().await?);
-    let records = crate::task_history::records(&js, "par.evt.directory.>".to_owned()).await?;
+    let records = reform_audit::history::records(&js, "par.evt.directory.>".to_owned()).await?;
     let mut directory = Directory::default();
     records.iter().for_each(|(_, r)| directory.apply(&r.envelope.event));
     Ok(directory)

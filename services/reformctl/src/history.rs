@@ -32,7 +32,7 @@ pub async fn score_history(
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(ctx.client().await?);
     let filter = format!("par.evt.scoring.{unit}.score.{year}-{}", criterion.subject_token());
-    let records = crate::task_history::records(&js, filter).await?;
+    let records = reform_audit::history::records(&js, filter).await?;
     let steps: Vec<ScoreStep> = records
         .iter()
         .filter_map(|(sequence, record)| match &record.envelope.event {
@@ -104,7 +104,7 @@ struct Document {
 /// A unit's evidence documents, in log order, with a document date in `year` when given.
 pub async fn evidence_list(ctx: &Ctx, unit: &UnitId, year: Option<u16>) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(ctx.client().await?);
-    let records = crate::task_history::records(&js, format!("par.evt.evidence.{unit}.>")).await?;
+    let records = reform_audit::history::records(&js, format!("par.evt.evidence.{unit}.>")).await?;
     let mut documents: Vec<Document> = Vec::new();
     for (sequence, record) in &records {
         match &record.envelope.event {

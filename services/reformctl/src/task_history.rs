@@ -43,20 +43,12 @@ async fn read(
     filter: String,
     keep: impl Fn(&Event) -> bool,
 ) -> anyhow::Result<Vec<Step>> {
-    let records = records(js, filter).await?;
+    let records = reform_audit::history::records(js, filter).await?;
     Ok(records
         .iter()
         .filter(|(_, record)| keep(&record.envelope.event))
         .map(|(sequence, record)| step(*sequence, record))
         .collect())
-}
-
-/// Every readable record on the subjects `filter` names, in stream order, with its sequence.
-pub async fn records(
-    js: &async_nats::jetstream::Context,
-    filter: String,
-) -> anyhow::Result<Vec<(u64, reform_shared::envelope::Record)>> {
-    Ok(reform_audit::history::records(js, filter).await?)
 }
 
 pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
@@ -115,7 +107,8 @@ pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
     use reform_projector::views::TaskFilter;
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client.clone());
-    let issued = records(&js, format!("par.evt.tasks.*.plan.{plan}")).await?;
+    let issued =
+        reform_audit::history::records(&js, format!("par.evt.tasks.*.plan.{plan}")).await?;
     let Some((sequence, record)) = issued.first() else {
         return Err(Classified {
             kind: ExitKind::NotFound,
@@ -127,14 +120,15 @@ pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
     else {
         anyhow::bail!("the first event of plan {plan} is not its issue");
     };
-    let assigned: Vec<TaskId> = records(&js, "par.evt.tasks.*.task.>".to_owned())
-        .await?
-        .into_iter()
-        .filter_map(|(_, r)| match r.envelope.event {
-            Event::TaskAssigned { task, plan: Some(p), .. } if &p == plan => Some(task),
-            _ => None,
-        })
-        .collect();
+    let assigned: Vec<TaskId> =
+        reform_audit::history::records(&js, "par.evt.tasks.*.task.>".to_owned())
+            .await?
+            .into_iter()
+            .filter_map(|(_, r)| match r.envelope.event {
+                Event::TaskAssigned { task, plan: Some(p), .. } if &p == plan => Some(task),
+                _ => None,
+            })
+            .collect();
     let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
     let query = TasksQuery { unit: unit.clone(), year: *year, as_of: None, filter };
     let register = queries::tasks(&client, &query).await?;

@@ -143,16 +143,21 @@ async fn follow(c: &Client, link_text: &str) {
         .expect("click");
 }
 
-/// A bare HTTP GET: the status line and the body, as a hostile client sees them.
-fn get(base: &str, path: &str) -> (u16, String) {
+/// A bare HTTP GET's whole response, headers and body, as a hostile client sees it.
+fn fetch(base: &str, path: &str) -> Vec<u8> {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).expect("connect");
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
         .expect("send");
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).expect("read");
+    bytes
+}
+
+/// A bare HTTP GET: the status line and the response as text.
+fn get(base: &str, path: &str) -> (u16, String) {
     // A workbook's bytes are not text: what is not UTF-8 reads as U+FFFD.
-    let response = String::from_utf8_lossy(&bytes).into_owned();
+    let response = String::from_utf8_lossy(&fetch(base, path)).into_owned();
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
     (status, response)
 }
@@ -593,12 +598,7 @@ print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
 
 /// The bytes of a response's body (after the blank line that ends its headers).
 fn body(base: &str, path: &str) -> Vec<u8> {
-    let host = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
-        .expect("send");
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).expect("read");
+    let mut bytes = fetch(base, path);
     let start = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end") + 4;
     assert!(
         bytes.starts_with(b"HTTP/1.1 200"),

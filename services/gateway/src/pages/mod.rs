@@ -62,6 +62,20 @@ pub fn pick_year(view: &View, with_data: &[u16], fallback: u16) -> u16 {
     view.year.or_else(|| with_data.iter().copied().filter(|y| *y <= this).max()).unwrap_or(fallback)
 }
 
+/// The years `unit` (with the units below it) has data in, and the year a page about it
+/// shows: the one asked for, else the latest of those, else `fallback`.
+pub async fn unit_years(
+    app: &App,
+    view: &View,
+    unit: &UnitId,
+    fallback: u16,
+) -> Result<(Vec<u16>, u16), PageError> {
+    let q = queries::UnitQuery { unit: unit.clone(), year: view.year_or(fallback), as_of: view.on };
+    let with_data = queries::unit(&app.client, &q).await?.years_with_data;
+    let year = pick_year(view, &with_data, fallback);
+    Ok((with_data, year))
+}
+
 /// The years a page links to: those with data, and the one shown.
 pub fn years_offered(with_data: &[u16], shown: u16) -> Vec<u16> {
     let mut years: Vec<u16> = with_data.iter().copied().chain([shown]).collect();

@@ -10,7 +10,7 @@ use crate::page::{frame, header, hundredths, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
-use reform_projector::queries::{self, NationalQuery, RankingQuery, UnitQuery};
+use reform_projector::queries::{self, NationalQuery, RankingQuery};
 use reform_projector::views::RankEntry;
 use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
@@ -60,9 +60,7 @@ async fn overview(app: &App, view: &View, province: &UnitId, only: bool) -> Page
         ));
     };
     let fallback = default_year(dir, view.day());
-    let q = UnitQuery { unit: province.clone(), year: view.year_or(fallback), as_of: view.on };
-    let with_data = queries::unit(&app.client, &q).await?.years_with_data;
-    let year = pick_year(view, &with_data, fallback);
+    let (with_data, year) = super::unit_years(app, view, province, fallback).await?;
     // The peer groups: the kinds of the province's children, in the kinds' order.
     let kinds: Vec<UnitKind> = UnitKind::ALL
         .into_iter()

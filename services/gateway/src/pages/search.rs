@@ -3,12 +3,12 @@
 //! Vietnamese diacritics ("ngoc han" finds "Võ Thị Ngọc Hân"; "30/KH" finds "30/KH-UBND").
 //! The registers are the projector's; the page only picks from them.
 
-use super::{applied_through, default_year, directory, html, pick_year, view, PageResult};
+use super::{applied_through, default_year, directory, html, view, PageResult};
 use crate::page::{frame, header, label, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::State;
 use maud::{html, Markup};
-use reform_projector::queries::{self, EvidenceQuery, TasksQuery, UnitQuery};
+use reform_projector::queries::{self, EvidenceQuery, TasksQuery};
 use reform_projector::registers::EvidenceRow;
 use reform_projector::views::{TaskFilter, TaskRow};
 use reform_shared::ids::UnitId;
@@ -37,9 +37,7 @@ pub async fn page(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResu
         },
     };
     let fallback = default_year(&provinces, view.day());
-    let q = UnitQuery { unit: unit.clone(), year: view.year_or(fallback), as_of: view.on };
-    let with_data = queries::unit(&app.client, &q).await?.years_with_data;
-    let year = pick_year(&view, &with_data, fallback);
+    let (_, year) = super::unit_years(&app, &view, &unit, fallback).await?;
     let words = fold(&asked);
     let (tasks, documents) = if words.is_empty() {
         (Vec::new(), Vec::new())

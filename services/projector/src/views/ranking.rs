@@ -192,7 +192,8 @@ pub fn national_in(state: &State, kind: UnitKind, year: u16, basis: Basis) -> Na
         state.units.iter().filter(|(_, u)| u.kind == kind).map(|(id, _)| id.clone()).collect();
     let mut peers = peers(state, &units, year, basis);
     with_provinces(state, &mut peers);
-    let years = state.scores.keys().filter(|(u, ..)| units.contains(u)).map(|(_, y, ..)| *y);
+    let of_kind: BTreeSet<&UnitId> = units.iter().collect();
+    let years = state.scores.keys().filter(|(u, ..)| of_kind.contains(u)).map(|(_, y, ..)| *y);
     let mut ranking =
         national_ranking(kind, year, basis, provinces, peers, max_total(state, year, kind));
     ranking.years_with_data = years.collect::<BTreeSet<u16>>().into_iter().collect();
