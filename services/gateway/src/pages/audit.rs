@@ -127,7 +127,7 @@ pub async fn page(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResu
                     tbody {
                         @for (period, cp) in &checkpoints {
                             tr {
-                                td { a href=(view.href(&format!("/reports/{period}"))) { (period) } }
+                                td { a href=(view.href(&format!("/reports/{period}"))) { (view.lang.pick(period.kind.label_vi(), period.kind.label_en())) " " (period.year) } }
                                 td class="num" {
                                     @match &unit {
                                         Some(u) => a href=(view.href(&format!("/audit?unit={u}&through={}", cp.size))) title=(view.t("dựng lại đến đây", "replay to here")) { (cp.size) },
@@ -288,7 +288,7 @@ fn comparison(
         table id="replay-table" {
             caption {
                 (then.name) ", " (then.year) ": "
-                @if let Some(k) = known { (view.t("như đã biết cuối ngày ", "as known at the end of ")) (k) " " }
+                @if let Some(k) = known { (view.t("như đã biết cuối ngày ", "as known at the end of ")) (view.date(k)) " " }
                 "(" (view.t("nhật ký đến số thứ tự ", "the log through sequence ")) (through) ") "
                 (view.t("và hiện nay", "and now"))
             }
