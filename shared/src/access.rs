@@ -74,12 +74,57 @@ pub fn rule(event: &Event) -> Rule {
 
 /// A person without the right to record an event: names what was needed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{actor} may not record {event}: that needs {needs} on {on}")]
+#[error("{actor} may not record {event}: that needs {} on {on}", needs(rule, units))]
 pub struct NotAllowed {
     pub actor: PersonId,
     pub event: String,
-    pub needs: String,
     pub on: Date,
+    /// The rule that was not met, in kebab case (`leader`, `appraiser`, …).
+    pub rule: &'static str,
+    /// The event's type name (`task-assigned`).
+    pub event_type: &'static str,
+    /// The units the rule names, by name and id.
+    pub units: Vec<String>,
+}
+
+/// The prefix of the reasons the access table and the signer check give
+/// ([`crate::reply::Reason`]).
+pub const REASON_PREFIX: &str = "access";
+
+impl NotAllowed {
+    /// This refusal for an edge to word: `access.needs-<rule>`.
+    pub fn reason(&self) -> crate::reply::Reason {
+        let mut params = serde_json::Map::new();
+        params.insert("actor".into(), self.actor.as_str().into());
+        params.insert("event".into(), self.event_type.into());
+        params.insert("units".into(), self.units.join(", ").into());
+        params.insert("on".into(), self.on.to_string().into());
+        crate::reply::Reason { code: format!("{REASON_PREFIX}.needs-{}", self.rule), params }
+    }
+}
+
+/// What a rule needs, in English, of the units it names.
+fn needs(rule: &str, units: &[String]) -> String {
+    let u = units.join(" and at ");
+    match rule {
+        "administrator" => "the administrator access".to_owned(),
+        "administrator-or-owner" => {
+            format!("the administrator access, or to be the key's owner {u}")
+        }
+        "leader" => format!("a head or reform deputy in office at {u} or a unit above it"),
+        "unit-leader" => format!("the head or reform deputy of {u} itself"),
+        "staff-or-leader" => {
+            format!("the staff access at {u}, or a head or reform deputy of {u} or a unit above it")
+        }
+        "appraiser" => format!(
+            "the appraiser access at a unit that appraises {u} (e.g. the province's Sở Nội vụ)"
+        ),
+        "leader-or-appraiser" => {
+            format!("a head or reform deputy of {u} or a unit above it, or an appraiser of {u}")
+        }
+        "genesis" => "an installation with no administrator yet".to_owned(),
+        _ => "a service; no person records it".to_owned(),
+    }
 }
 
 /// The two days a right may be checked on.
@@ -123,33 +168,6 @@ pub fn permits(
     if allowed {
         return Ok(());
     }
-    let needs = match &rule {
-        Rule::Administrator => "the administrator access".to_owned(),
-        Rule::AdministratorOrOwner { owner } => {
-            format!("the administrator access, or to be the key's owner {owner}")
-        }
-        Rule::Leader { units } => format!(
-            "a head or reform deputy in office at {} or a unit above it",
-            units.iter().map(name).collect::<Vec<_>>().join(" and at ")
-        ),
-        Rule::UnitLeader { unit } => {
-            format!("the head or reform deputy of {} itself", name(unit))
-        }
-        Rule::StaffOrLeader { unit } => format!(
-            "the staff access at {u}, or a head or reform deputy of {u} or a unit above it",
-            u = name(unit)
-        ),
-        Rule::Appraiser { unit } => format!(
-            "the appraiser access at a unit that appraises {} (e.g. the province's Sở Nội vụ)",
-            name(unit)
-        ),
-        Rule::LeaderOrAppraiser { unit } => format!(
-            "a head or reform deputy of {u} or a unit above it, or an appraiser of {u}",
-            u = name(unit)
-        ),
-        Rule::Genesis => "an installation with no administrator yet".to_owned(),
-        Rule::Service => "a service; no person records it".to_owned(),
-    };
     let what = match event {
         Event::ScoreChanged { stage, unit, .. } => {
             format!("a {} score of {unit}", stage.as_str())
@@ -159,9 +177,27 @@ pub fn permits(
             None => other.type_name().to_owned(),
         },
     };
+    let (code, units) = match &rule {
+        Rule::Administrator => ("administrator", vec![]),
+        Rule::AdministratorOrOwner { owner } => ("administrator-or-owner", vec![owner.to_string()]),
+        Rule::Leader { units } => ("leader", units.iter().map(name).collect()),
+        Rule::UnitLeader { unit } => ("unit-leader", vec![name(unit)]),
+        Rule::StaffOrLeader { unit } => ("staff-or-leader", vec![name(unit)]),
+        Rule::Appraiser { unit } => ("appraiser", vec![name(unit)]),
+        Rule::LeaderOrAppraiser { unit } => ("leader-or-appraiser", vec![name(unit)]),
+        Rule::Genesis => ("genesis", vec![]),
+        Rule::Service => ("service", vec![]),
+    };
     let on = match rule {
         Rule::Administrator | Rule::AdministratorOrOwner { .. } => days.recorded,
         _ => on,
     };
-    Err(NotAllowed { actor: actor.clone(), event: what, needs, on })
+    Err(NotAllowed {
+        actor: actor.clone(),
+        event: what,
+        on,
+        rule: code,
+        event_type: event.type_name(),
+        units,
+    })
 }

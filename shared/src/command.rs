@@ -78,7 +78,7 @@ pub type Reply = crate::reply::Reply<Accepted>;
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error("{message}")]
-    Failed { kind: FailureKind, message: String },
+    Failed { kind: FailureKind, message: String, reason: Option<crate::reply::Reason> },
     #[error("no {service} service answered at {subject}: {source}")]
     Transport { service: String, subject: String, source: async_nats::RequestError },
     #[error("the {service} service sent an unreadable reply: {detail}")]
@@ -261,7 +261,9 @@ pub fn timed_out(deadline: std::time::Duration) -> async_nats::RequestError {
 pub fn read_reply(service: &str, bytes: &[u8]) -> Result<Accepted, CommandError> {
     match parse_json::<Reply>(bytes) {
         Ok(Reply::Ok(accepted)) => Ok(accepted),
-        Ok(Reply::Failed { kind, message }) => Err(CommandError::Failed { kind, message }),
+        Ok(Reply::Failed { kind, message, reason }) => {
+            Err(CommandError::Failed { kind, message, reason })
+        }
         Err(detail) => Err(CommandError::BadReply { service: service.to_owned(), detail }),
     }
 }

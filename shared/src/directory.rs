@@ -69,7 +69,9 @@ impl Grant {
 }
 
 /// Why a key may not sign for a person.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum SignerError {
     #[error(
         "key {key} is not registered for anyone; an administrator registers it with \

@@ -47,3 +47,4 @@ pub mod subject;
 pub mod testkit;
 pub mod time;
 pub mod tree;
+pub mod wording;

@@ -34,6 +34,15 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    pub const ALL: [FailureKind; 6] = [
+        FailureKind::Invalid,
+        FailureKind::Refused,
+        FailureKind::Conflict,
+        FailureKind::NotFound,
+        FailureKind::Unavailable,
+        FailureKind::Denied,
+    ];
+
     /// The code of the `Nats-Service-Error-Code` header, after the HTTP status of the same
     /// meaning.
     pub fn code(self) -> usize {
@@ -57,13 +66,48 @@ pub enum Reply<T> {
     Ok(T),
     Failed {
         kind: FailureKind,
+        /// The failure in English, for operators' logs and `--lang en`.
         message: String,
+        /// What a refusal is, for an edge to word it in its reader's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
     },
 }
 
 impl<T> Reply<T> {
     pub fn failed(kind: FailureKind, message: impl Into<String>) -> Self {
-        Reply::Failed { kind, message: message.into() }
+        Reply::Failed { kind, message: message.into(), reason: None }
+    }
+
+    /// A failure with its reason, for an edge to word.
+    pub fn refused(kind: FailureKind, message: impl Into<String>, reason: Option<Reason>) -> Self {
+        Reply::Failed { kind, message: message.into(), reason }
+    }
+}
+
+/// Why a command was turned down, in a form every edge can word in its reader's language
+/// ([`crate::wording`]): a code, `<service>.<refusal>` in kebab case, and the refusal's named
+/// values. Services write no Vietnamese; the message beside it is English.
+///
+/// ```json
+/// {"code": "scoring.above-maximum", "params": {"criterion": "1.1", "points": "99.00", "max": "1.00"}}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: String,
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Reason {
+    /// The reason of a refusal that serializes as `{"code": …, <its fields>}` (a
+    /// `#[serde(tag = "code")]` enum), under `service`'s prefix; none for any other shape.
+    pub fn of<R: Serialize>(service: &str, refusal: &R) -> Option<Reason> {
+        let serde_json::Value::Object(mut params) = serde_json::to_value(refusal).ok()? else {
+            return None;
+        };
+        let serde_json::Value::String(code) = params.remove("code")? else { return None };
+        Some(Reason { code: format!("{service}.{code}"), params })
     }
 }
 
@@ -76,7 +120,7 @@ impl<T: Serialize> Reply<T> {
     /// The NATS services API's error headers of a failure; none for a success.
     pub fn headers(&self) -> async_nats::HeaderMap {
         let mut headers = async_nats::HeaderMap::new();
-        if let Reply::Failed { kind, message } = self {
+        if let Reply::Failed { kind, message, .. } = self {
             // A header value is one line.
             let line: String =
                 message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();

@@ -73,6 +73,15 @@ impl fmt::Debug for Timestamp {
 pub struct Date(pub NaiveDate);
 
 impl Date {
+    /// A day written in the code (a rule's effective date): one that does not exist does not
+    /// compile.
+    pub const fn known(year: i32, month: u32, day: u32) -> Self {
+        match NaiveDate::from_ymd_opt(year, month, day) {
+            Some(day) => Self(day),
+            None => panic!("no such day"),
+        }
+    }
+
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
         NaiveDate::from_ymd_opt(year, month, day).map(Self)
     }

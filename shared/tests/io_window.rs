@@ -30,7 +30,7 @@ enum Command {
     Register { person: PersonId },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, serde::Serialize)]
 #[error("never refused")]
 struct Never;
 

@@ -55,7 +55,7 @@ fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Comma
         command: reform_tasks::Command::AssignTask(cmd::AssignTask {
             task: id(task),
             unit: Some(id("sgd")),
-            person: None,
+            person: Some(id("lan")),
             plan: None,
             title: "Rà soát thủ tục hành chính".into(),
             target: "Danh mục thủ tục được công bố".into(),
@@ -91,7 +91,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     let refused =
         command::send(&broker.client, "tasks", &assign("a1", "t1", "2016-02-01"), &key_of("lan"))
             .await;
-    let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
+    let Err(CommandError::Failed { kind, message, .. }) = refused else { panic!("{refused:?}") };
     assert_eq!(kind, FailureKind::Unavailable);
     assert!(message.starts_with("the tasks service is halted: event at stream sequence 5 is unreadable: message is damaged"), "{message}");
     assert!(message.contains("`reformctl log skip 5 --reason TEXT`"), "{message}");
@@ -203,7 +203,7 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
         match command::send(&client, "tasks", &assign("b2", "t1", "2016-02-02"), &key_of("lan"))
             .await
         {
-            Err(CommandError::Failed { kind: FailureKind::Refused, message }) => Some(message),
+            Err(CommandError::Failed { kind: FailureKind::Refused, message, .. }) => Some(message),
             _ => None,
         }
     })
@@ -335,7 +335,7 @@ async fn a_business_date_in_the_future_is_refused_naming_today() {
     let refused =
         command::send(&broker.client, "tasks", &assign("f1", "t1", "2099-06-01"), &key_of("lan"))
             .await;
-    let Err(CommandError::Failed { kind, message }) = refused else { panic!("{refused:?}") };
+    let Err(CommandError::Failed { kind, message, .. }) = refused else { panic!("{refused:?}") };
     assert_eq!(kind, FailureKind::Invalid);
     let today = reform_shared::time::Date::today_in_vietnam();
     assert!(

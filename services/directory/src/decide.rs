@@ -19,7 +19,9 @@ pub const NAME_BYTES_MAX: usize = 512;
 
 /// Why the directory service refuses a command. Each message names what it is about, so a
 /// person can act on it without reading the request again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Refusal {
     #[error("unit {unit} already exists ({name}); choose another id")]
     UnitExists { unit: UnitId, name: String },
@@ -44,7 +46,8 @@ pub enum Refusal {
     TenureExists { tenure: TenureId, person: PersonId, unit: UnitId },
     #[error(
         "{person} cannot be appointed {role} of {unit} from {from}: {holder} holds that role \
-         {span}; end that tenure first"
+         from {held_from} {}; end that tenure first",
+        held_until.map_or_else(|| "with no end date".to_owned(), |d| format!("until {d}"))
     )]
     Overlap {
         person: PersonId,
@@ -53,8 +56,8 @@ pub enum Refusal {
         unit: String,
         from: Date,
         holder: PersonId,
-        /// "from D until E" or "from D with no end date".
-        span: String,
+        held_from: Date,
+        held_until: Option<Date>,
     },
     #[error("{key:?} is not a public user key (nkeys, 56 characters starting with U): {detail}")]
     BadKey { key: String, detail: String },
@@ -70,10 +73,10 @@ pub enum Refusal {
     UnitNeeded { access: &'static str },
     #[error("the {access} access is held everywhere, not at a unit: leave out --unit")]
     NoUnitWanted { access: &'static str },
-    #[error("{person} already holds the {access} access{at} since {from}")]
-    AlreadyGranted { person: PersonId, access: &'static str, at: String, from: Date },
-    #[error("{person} holds no {access} access{at} to withdraw")]
-    NotGranted { person: PersonId, access: &'static str, at: String },
+    #[error("{person} already holds the {access} access{} since {from}", at_unit(at.as_ref()))]
+    AlreadyGranted { person: PersonId, access: &'static str, at: Option<UnitId>, from: Date },
+    #[error("{person} holds no {access} access{} to withdraw", at_unit(at.as_ref()))]
+    NotGranted { person: PersonId, access: &'static str, at: Option<UnitId> },
     #[error(
         "the {access} access of {person} began on {from}, so it can only end on a later day, \
          not on {to}"
@@ -88,6 +91,11 @@ pub enum Refusal {
          day, not on {to}"
     )]
     EndNotAfterStart { tenure: TenureId, person: PersonId, unit: UnitId, from: Date, to: Date },
+}
+
+/// " at <unit>" for an access held at a unit, nothing for one held everywhere.
+fn at_unit(unit: Option<&UnitId>) -> String {
+    unit.map_or_else(String::new, |u| format!(" at {u}"))
 }
 
 /// The directory service's state: the shared directory, applied from the log.

@@ -69,7 +69,7 @@ async fn refused(broker: &Broker, request: Request<Command>) -> String {
     let before = broker.stream_messages().await;
     let key = key_of(request.actor.as_str());
     let message = match reform_directory::send(&broker.client, &request, &key).await {
-        Err(CommandError::Failed { kind: FailureKind::Refused, message }) => message,
+        Err(CommandError::Failed { kind: FailureKind::Refused, message, .. }) => message,
         other => panic!("expected {:?} to be refused, got {other:?}", request.command),
     };
     assert_eq!(broker.stream_messages().await, before, "a refusal appended something");

@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const TEXT_BYTES_MAX: usize = 1_000;
 
 /// Why an evidence command is refused. Each message names the evidence and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Refusal {
     #[error("evidence {evidence}: unit {unit} is not in the directory")]
     UnknownUnit { evidence: EvidenceId, unit: UnitId },

@@ -40,7 +40,7 @@ fn view_name(subject: &str) -> &str {
 }
 
 fn unavailable(message: String) -> Vec<u8> {
-    reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message })
+    reply::<()>(&Answer::failed(FailureKind::Unavailable, message))
 }
 
 impl Router {

@@ -286,7 +286,7 @@ proptest! {
         fn memory<T: serde::Serialize>(view: Result<T, views::QueryError>) -> String {
             json(&match view {
                 Ok(view) => Answer::Ok(Found { view }),
-                Err(e) => Answer::Failed { kind: FailureKind::NotFound, message: e.to_string() },
+                Err(e) => Answer::failed(FailureKind::NotFound, e.to_string()),
             })
         }
         let on = day(as_of);

@@ -37,6 +37,16 @@ pub struct GlobalArgs {
     /// 30 s), so a view asked for next shows it.
     #[arg(long, global = true)]
     pub wait: bool,
+    /// The language of refusals and failures: Vietnamese (vi) or English (en).
+    #[arg(long, env = "PAR_LANG", global = true, value_enum, default_value_t = Lang::Vi)]
+    pub lang: Lang,
+}
+
+/// The language a person reads the CLI's refusals in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Vi,
+    En,
 }
 
 /// How long `--wait` waits for the views.

@@ -85,7 +85,7 @@ pub enum Command {
 
 /// Runs a parsed command line and reports how it ended (see [`outcome`]): the exit code.
 pub async fn main(cli: Cli) -> u8 {
-    let json = cli.global.json;
+    let (json, lang) = (cli.global.json, cli.global.lang);
     let ctx = ctx::Ctx::new(cli.global);
     match dispatch(cli.command, &ctx).await {
         Ok(()) => 0,
@@ -93,7 +93,7 @@ pub async fn main(cli: Cli) -> u8 {
             let e = with_broker_refusals(e, &ctx);
             let e = with_retry_hint(e, &ctx);
             let issued = ctx.issued();
-            outcome::report(&e, json, issued.last())
+            outcome::report(&e, json, lang, issued.last())
         }
     }
 }

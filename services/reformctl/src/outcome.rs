@@ -20,8 +20,11 @@
 //! | 8 | `check-failed` | `audit verify` found a problem in the log | read the problems listed |
 //! | 9 | `denied` | the signature, the key or the actor's role does not allow it | sign with your own valid key, or ask for the role |
 
+use crate::ctx::Lang;
 use reform_shared::command::{CommandError, FailureKind};
 use reform_shared::ids::CommandId;
+use reform_shared::reply::Reason;
+use reform_shared::wording;
 use serde::Serialize;
 
 /// The kinds of failure, as scripts see them.
@@ -132,23 +135,145 @@ pub struct Failed<'a> {
     pub kind: ExitKind,
     pub exit_code: u8,
     pub message: String,
+    /// A service's refusal as code and values, for a script to act on
+    /// ([`reform_shared::reply::Reason`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command_id: Option<&'a CommandId>,
 }
 
+/// A service's or the projector's answer that turned a command down, from the error chain.
+fn turned_down(error: &anyhow::Error) -> Option<(FailureKind, Option<&Reason>)> {
+    error.chain().find_map(|cause| match cause.downcast_ref::<CommandError>() {
+        Some(CommandError::Failed { kind, reason, .. }) => Some((*kind, reason.as_ref())),
+        _ => None,
+    })
+}
+
+/// A failure as a person reads it: a service's refusal in `lang` (its code worded by
+/// [`reform_shared::wording`]); anything else as the error chain says it.
+pub fn message(error: &anyhow::Error, lang: Lang, command_id: Option<&CommandId>) -> String {
+    let english = reform_shared::edge::one_line(error.chain());
+    let Some((kind, reason)) = turned_down(error).filter(|_| lang == Lang::Vi) else {
+        return english;
+    };
+    let said = match reason.and_then(wording::refusal_vi) {
+        Some(sentence) => sentence,
+        None => format!("{} (chi tiết kỹ thuật: {english})", wording::failure_vi(kind)),
+    };
+    match command_id {
+        Some(id) if kind == FailureKind::Unavailable => format!(
+            "{said} Lệnh {id} có thể đã được ghi hoặc chưa: chạy lại đúng lệnh đó với \
+             --command-id {id} để biết kết quả thật (một lệnh không bao giờ được ghi hai lần)."
+        ),
+        _ => said,
+    }
+}
+
 /// Prints a failure as `--json` or as text, and returns its exit code.
-pub fn report(error: &anyhow::Error, json: bool, command_id: Option<&CommandId>) -> u8 {
+pub fn report(error: &anyhow::Error, json: bool, lang: Lang, command_id: Option<&CommandId>) -> u8 {
     let kind = classify(error);
-    let message = reform_shared::edge::one_line(error.chain());
+    let message = message(error, lang, command_id);
     if json {
-        let failed =
-            Failed { outcome: "failed", kind, exit_code: kind.exit_code(), message, command_id };
+        let reason = turned_down(error).and_then(|(_, reason)| reason);
+        let failed = Failed {
+            outcome: "failed",
+            kind,
+            exit_code: kind.exit_code(),
+            message,
+            reason,
+            command_id,
+        };
         match serde_json::to_string_pretty(&failed) {
             Ok(text) => println!("{text}"),
             Err(e) => eprintln!("error: {e}"),
         }
     } else {
-        eprintln!("error: {message}");
+        let label = match lang {
+            Lang::Vi => "lỗi",
+            Lang::En => "error",
+        };
+        eprintln!("{label}: {message}");
     }
     kind.exit_code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantNames as _;
+
+    /// Every code a service or the access table can send, so none reaches a head in English.
+    fn every_code() -> Vec<String> {
+        let under = |service: &str, names: &[&str]| -> Vec<String> {
+            names.iter().map(|name| format!("{service}.{name}")).collect()
+        };
+        let scoring: Vec<&str> = reform_scoring::decide::Refusal::VARIANTS
+            .iter()
+            .copied()
+            .filter(|name| *name != "framework")
+            .chain(reform_scoring::framework::FrameworkError::VARIANTS.iter().copied())
+            .collect();
+        let rules = [
+            "needs-administrator",
+            "needs-administrator-or-owner",
+            "needs-leader",
+            "needs-unit-leader",
+            "needs-staff-or-leader",
+            "needs-appraiser",
+            "needs-leader-or-appraiser",
+            "needs-genesis",
+            "needs-service",
+        ];
+        [
+            under("directory", reform_directory::Refusal::VARIANTS),
+            under("tasks", reform_tasks::decide::Refusal::VARIANTS),
+            under("evidence", reform_evidence::decide::Refusal::VARIANTS),
+            under("scoring", &scoring),
+            under("access", reform_shared::directory::SignerError::VARIANTS),
+            under("access", &rules),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn every_refusal_has_its_vietnamese_sentence() {
+        let codes = every_code();
+        assert!(codes.len() > 90, "{}", codes.len());
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|code| !wording::REFUSALS_VI.iter().any(|(c, _)| c == code))
+            .collect();
+        assert!(missing.is_empty(), "refusals with no Vietnamese sentence: {missing:?}");
+        let unused: Vec<&str> = wording::REFUSALS_VI
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| !codes.iter().any(|code| code == c))
+            .collect();
+        assert!(unused.is_empty(), "sentences of no refusal: {unused:?}");
+    }
+
+    #[test]
+    fn a_refusal_reads_in_vietnamese_by_default_and_in_english_on_request() {
+        let refusal = reform_scoring::decide::Refusal::AboveMaximum {
+            criterion: "1.1".parse().expect("a code"),
+            points: "99.00".parse().expect("points"),
+            max: "1.00".parse().expect("points"),
+        };
+        let failed = CommandError::Failed {
+            kind: FailureKind::Refused,
+            message: refusal.to_string(),
+            reason: Reason::of(reform_scoring::NAME, &refusal),
+        };
+        let error = anyhow::Error::new(failed);
+        assert_eq!(
+            message(&error, Lang::Vi, None),
+            "99,00 điểm vượt điểm tối đa 1,00 của tiêu chí 1.1."
+        );
+        assert_eq!(
+            message(&error, Lang::En, None),
+            "99.00 points is above criterion 1.1's maximum of 1.00 points"
+        );
+    }
 }

@@ -20,8 +20,10 @@ use reform_shared::command::Request;
 use reform_shared::event::Stage;
 use reform_shared::ids::{CommandId, CriterionCode, EvidenceId, UnitId};
 use reform_shared::points::Points;
+use reform_shared::reply::Reason;
 use reform_shared::service::{Context, Decider as _};
 use reform_shared::time::Timestamp;
+use reform_shared::wording;
 use sha2::Digest as _;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -219,7 +221,12 @@ async fn dry_run(
         let context = Context::of(request, now).map_err(anyhow::Error::msg)?;
         match state.decide(&request.command, &context) {
             Ok(event) => state.apply_event(&event),
-            Err(refusal) => refused.push(format!("dòng {}: bị từ chối: {refusal}", row.line)),
+            Err(refusal) => {
+                let reason = Reason::of(reform_scoring::NAME, &refusal);
+                let said = reason.as_ref().and_then(wording::refusal_vi);
+                let said = said.unwrap_or_else(|| refusal.to_string());
+                refused.push(format!("dòng {}: bị từ chối: {said}", row.line));
+            }
         }
     }
     Ok(refused)

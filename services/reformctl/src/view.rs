@@ -112,7 +112,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 fn offline<T>(answer: queries::Answer<T>) -> Result<T, queries::ViewError> {
     match answer {
         queries::Answer::Ok(queries::Found { view }) => Ok(view),
-        queries::Answer::Failed { kind, message } => {
+        queries::Answer::Failed { kind, message, .. } => {
             Err(queries::ViewError::Failed { kind, message })
         }
     }

@@ -196,6 +196,8 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
         "cmd-1",
         "task",
         "assign",
+        "--person",
+        "lan",
         "t1",
         "--unit",
         "sgd",

@@ -399,35 +399,6 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     }
 }
 
-/// English words no Vietnamese page of ours should show outside what is marked `lang="en"` or
-/// is code: the pages' own words, the verdict's, the errors'.
-const ENGLISH: [&str; 24] = [
-    "the",
-    "and",
-    "of",
-    "is",
-    "not",
-    "with",
-    "unknown",
-    "messages",
-    "sequence",
-    "signed",
-    "problem",
-    "aggregates",
-    "figures",
-    "page",
-    "rank",
-    "score",
-    "task",
-    "unit",
-    "year",
-    "PASS",
-    "FAIL",
-    "Home",
-    "Overview",
-    "Evidence",
-];
-
 /// The page's words as a reader sees them, less what is marked English or is code.
 async fn vietnamese_words(c: &Client) -> Vec<String> {
     let script = "const b = document.body.cloneNode(true);
@@ -576,8 +547,10 @@ print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
     for path in pages {
         c.goto(&format!("{base}{path}")).await.expect("open");
         let words = vietnamese_words(c).await;
-        let english: Vec<&String> =
-            words.iter().filter(|w| ENGLISH.contains(&w.as_str())).collect();
+        let english: Vec<&String> = words
+            .iter()
+            .filter(|w| reform_shared::wording::ENGLISH_WORDS.contains(&w.as_str()))
+            .collect();
         assert!(english.is_empty(), "{path} shows English: {english:?}");
     }
 
@@ -761,7 +734,29 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{said}");
     assert!(said.contains("dòng 3: bị từ chối") && !said.contains("dòng 2"), "{said}");
+    assert!(said.contains("99,00 điểm vượt điểm tối đa 7,00 của tiêu chí 1.2"), "{said}");
     assert_eq!(history().status.code(), Some(6), "nothing recorded from a refused file");
+    // The service's own refusal of the same score: Vietnamese by default, English on request,
+    // its code and values for a script.
+    let record = |lang: &str, json: bool| {
+        let mut args = vec!["--lang", lang, "score", "record", "--unit", "kg-sldtbxh"];
+        args.extend(["--year", "2023", "--criterion", "1.2", "--stage", "self-assessed"]);
+        args.extend(["--points", "99", "--reason", reason]);
+        if json {
+            args.insert(0, "--json");
+        }
+        cli(&args.iter().map(std::ffi::OsStr::new).collect::<Vec<_>>())
+    };
+    let vi = record("vi", false);
+    let said = String::from_utf8_lossy(&vi.stderr);
+    assert_eq!(vi.status.code(), Some(4), "{said}");
+    assert_eq!(said.trim(), "lỗi: 99,00 điểm vượt điểm tối đa 7,00 của tiêu chí 1.2.");
+    let en = record("en", false);
+    let said = String::from_utf8_lossy(&en.stderr);
+    assert!(said.contains("99.00 points is above criterion 1.2's maximum of 7.00"), "{said}");
+    let json: serde_json::Value = serde_json::from_slice(&record("vi", true).stdout).expect("json");
+    assert_eq!(json["reason"]["code"], "scoring.above-maximum", "{json}");
+    assert_eq!(json["reason"]["params"]["max"], "7.00", "{json}");
     let good = dir.join("good.xlsx");
     workbook(
         &good,

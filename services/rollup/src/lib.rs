@@ -179,8 +179,7 @@ async fn administrator(
     key: &str,
     now: reform_shared::time::Timestamp,
 ) -> Result<(), Reply> {
-    let unavailable =
-        |e: RollupError| Reply::Failed { kind: FailureKind::Unavailable, message: e.to_string() };
+    let unavailable = |e: RollupError| Reply::failed(FailureKind::Unavailable, e.to_string());
     let head = log::head(js).await.map_err(unavailable)?;
     let mut directory = reform_shared::directory::Directory::default();
     log::for_each_in_prefix(js, log::End::Sequence(head), |_, record, _| {
@@ -190,7 +189,7 @@ async fn administrator(
     })
     .await
     .map_err(unavailable)?;
-    let denied = |message: String| Reply::Failed { kind: FailureKind::Denied, message };
+    let denied = |message: String| Reply::failed(FailureKind::Denied, message);
     directory.check_signer(actor, key).map_err(|e| denied(e.to_string()))?;
     let today = now.vietnam_date().unwrap_or_else(reform_shared::time::Date::today_in_vietnam);
     if !directory.holds(actor, reform_shared::event::Access::Administrator, None, today) {
@@ -243,11 +242,11 @@ async fn handle(
         .and_then(|s| reform_shared::sign::check(&endpoint, &s).map(|()| s));
     let signature = match signature {
         Ok(signature) => signature,
-        Err(e) => return Reply::Failed { kind: FailureKind::Denied, message: e.to_string() },
+        Err(e) => return Reply::failed(FailureKind::Denied, e.to_string()),
     };
     let request = match command::parse_json::<Request<Command>>(payload) {
         Ok(request) => request,
-        Err(message) => return Reply::Failed { kind: FailureKind::Invalid, message },
+        Err(message) => return Reply::failed(FailureKind::Invalid, message),
     };
     if let Err(reply) = administrator(js, &request.actor, &signature.key, clock.now()).await {
         return reply;
@@ -265,6 +264,6 @@ async fn handle(
         Ok(close::Closed::Already { sequence, .. }) => {
             Reply::Ok(Accepted { sequence, event: "period-rolled-up".into(), duplicate: true })
         }
-        Err(e) => Reply::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+        Err(e) => Reply::failed(FailureKind::Unavailable, e.to_string()),
     }
 }

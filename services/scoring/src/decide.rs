@@ -20,10 +20,10 @@ pub const REASON_BYTES_MAX: usize = 4_000;
 
 /// Why a scoring command is refused. Each message is a sentence naming the unit, criterion or
 /// evidence concerned; none of these is worth retrying unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Refusal {
-    #[error("framework refused: {0}")]
-    Framework(#[from] FrameworkError),
     #[error(
         "a framework for {kind} units in {year} was already published; a published framework \
          is never replaced, because the scores recorded against it refer to it"
@@ -65,19 +65,24 @@ pub enum Refusal {
     SurveyNotSelfAssessed { criterion: CriterionCode },
     #[error(
         "appraised score {appraised} of unit {unit} on criterion {criterion} differs from the \
-         self-assessed {self_assessed}, so it needs a reason"
+         self-assessed {}, so it needs a reason",
+        self_assessed.map_or("(none)".to_owned(), |p| p.to_string())
     )]
     AppraisalNeedsReason {
         unit: UnitId,
         criterion: CriterionCode,
         appraised: Points,
-        self_assessed: String,
+        self_assessed: Option<Points>,
     },
     #[error(
         "unit {unit} has no appraised score on criterion {criterion} for {year}; the final \
          score comes after appraisal"
     )]
     FinalBeforeAppraisal { unit: UnitId, criterion: CriterionCode, year: u16 },
+    /// Last: its own codes stand for it ([`FrameworkError`]).
+    #[error("framework refused: {0}")]
+    #[serde(untagged)]
+    Framework(#[from] FrameworkError),
 }
 
 /// A published framework, indexed by criterion code.

@@ -29,7 +29,9 @@ pub const FRAMEWORK_YEAR_MIN: u16 = 2000;
 pub const FRAMEWORK_YEAR_MAX: u16 = 2100;
 
 /// Why a framework cannot be published. Each message names what to fix.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum FrameworkError {
     #[error(
         "year {year} is outside the years a framework may cover \
@@ -45,18 +47,30 @@ pub enum FrameworkError {
     #[error("the framework has {count} criteria; at most {FRAMEWORK_CRITERIA_MAX} are allowed")]
     TooManyCriteria { count: usize },
     #[error("criterion {code} appears more than once; each code must be unique")]
-    DuplicateCode { code: String },
+    DuplicateCode {
+        #[serde(rename = "criterion")]
+        code: String,
+    },
     #[error("criterion {code} has no title")]
-    NoTitle { code: String },
+    NoTitle {
+        #[serde(rename = "criterion")]
+        code: String,
+    },
     #[error("criterion {code}'s title or the source is longer than {TITLE_BYTES_MAX} bytes")]
-    TooLong { code: String },
+    TooLong {
+        #[serde(rename = "criterion")]
+        code: String,
+    },
     #[error(
         "the framework's titles and source hold {bytes} bytes of text; at most \
          {FRAMEWORK_TEXT_BYTES_MAX} fit in one publish request"
     )]
     TooMuchText { bytes: usize },
     #[error("criterion {code} has a maximum of 0 points; every criterion must be worth something")]
-    ZeroMaximum { code: String },
+    ZeroMaximum {
+        #[serde(rename = "criterion")]
+        code: String,
+    },
     #[error(
         "the framework has no criterion in component field(s): {missing}; all eight are needed"
     )]

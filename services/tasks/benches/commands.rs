@@ -214,7 +214,7 @@ fn assign(c: usize) -> Command {
     Command::AssignTask(cmd::AssignTask {
         task: task_id(c),
         unit: Some(id("sgd")),
-        person: None,
+        person: Some(id("b")),
         plan: None,
         title: format!("Nhiệm vụ {c}"),
         target: "Hoàn thành".into(),

@@ -37,15 +37,25 @@ pub const PERCENT_MAX: u16 = 100;
 
 /// Why the tasks service refuses a command. Each message names the task, unit or person it
 /// is about, in words a department head can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, strum::VariantNames)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Refusal {
     #[error("{actor} is not a registered person; ask the directory's keeper to register them")]
     NotRegistered { actor: PersonId },
     #[error(
         "{actor} is not a head or reform deputy in office on {on} at {unit_name} ({unit}) or \
-         at any unit above it, so may not {action}"
+         at any unit above it, so may not {}",
+        action.english(subject)
     )]
-    NotALeader { actor: PersonId, unit: UnitId, unit_name: String, on: Date, action: String },
+    NotALeader {
+        actor: PersonId,
+        unit: UnitId,
+        unit_name: String,
+        on: Date,
+        action: Act,
+        subject: String,
+    },
     #[error(
         "{actor} may not complete task {task}: only its assigned person or a leader in office \
          at {unit} or above it may"
@@ -71,7 +81,8 @@ pub enum Refusal {
     PlanYear { plan: PlanId, year: u16, on: Date },
     #[error(
         "task {task} is not \"5 rõ\": it has no {missing}; every task needs a responsible \
-         unit, a title, a target (expected result), a due date and an assigning leader"
+         unit and person, a title, a target (expected result), a due date and an assigning \
+         leader"
     )]
     NotFiveClear { task: TaskId, missing: &'static str },
     #[error("{what} of {id} is empty; {why}")]
@@ -84,14 +95,49 @@ pub enum Refusal {
         "task {task} was assigned on {assigned_on}; nothing can happen to it on {on}, before that"
     )]
     BeforeAssignment { task: TaskId, on: Date, assigned_on: Date },
-    #[error("task {task} was already {state}{since}; it cannot {action}")]
-    Closed { task: TaskId, state: &'static str, since: String, action: &'static str },
+    #[error("task {task} was already {state}{}; it cannot {action}", since.map_or_else(String::new, |d| format!(" on {d}")))]
+    Closed { task: TaskId, state: &'static str, since: Option<Date>, action: &'static str },
     #[error("task {task} is already due on {due}")]
     SameDeadline { task: TaskId, due: Date },
     #[error("progress of task {task} must be between 0 and {PERCENT_MAX} percent, not {percent}")]
     Percent { task: TaskId, percent: u16 },
-    #[error("task {task} is already with {unit}{person}; a reassignment must change the unit or the person")]
-    NothingChanges { task: TaskId, unit: UnitId, person: String },
+    #[error(
+        "task {task} is already with {unit}{}; a reassignment must change the unit or the person",
+        person.as_ref().map_or_else(String::new, |p| format!(" and {p}"))
+    )]
+    NothingChanges { task: TaskId, unit: UnitId, person: Option<PersonId> },
+}
+
+/// The day the "5 rõ" came to need a named person on every assignment (rõ người): a task
+/// assigned by a command recorded from this day on names who carries it out. An assignment
+/// recorded before is judged by the rules of its day, by the service and by `audit verify`
+/// alike, so a log kept before the rule still verifies.
+pub const PERSON_REQUIRED_FROM: Date = Date::known(2026, 12, 6);
+
+/// What only a leader may do to a unit's plans and tasks ([`Refusal::NotALeader`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Act {
+    AssignTask,
+    CancelTask,
+    ReassignTask,
+    ReceiveTask,
+    IssuePlan,
+    ChangeDeadline,
+}
+
+impl Act {
+    /// The act in English, completing "may not …"; `subject` is the task or plan.
+    fn english(self, subject: &str) -> String {
+        match self {
+            Act::AssignTask => format!("assign task {subject} to it"),
+            Act::CancelTask => format!("cancel task {subject}"),
+            Act::ReassignTask => format!("reassign task {subject}"),
+            Act::ReceiveTask => format!("give task {subject} to it"),
+            Act::IssuePlan => format!("issue plan {subject} for it"),
+            Act::ChangeDeadline => format!("change the deadline of task {subject}"),
+        }
+    }
 }
 
 /// A plan as far as deciding needs it.
@@ -169,7 +215,8 @@ impl Decider for State {
         if self.directory.person(actor).is_none() {
             return Err(Refusal::NotRegistered { actor: actor.clone() });
         }
-        command.decide(self, actor, context.occurred_on)
+        let recorded = context.recorded_at.vietnam_date().unwrap_or(context.occurred_on);
+        command.decide(self, actor, context.occurred_on, recorded)
     }
 }
 
@@ -253,7 +300,7 @@ impl State {
         let closed = |state, day: Option<Date>| Refusal::Closed {
             task: task.clone(),
             state,
-            since: day.map_or_else(String::new, |d| format!(" on {d}")),
+            since: day,
             action,
         };
         match t.status {
@@ -298,7 +345,8 @@ impl State {
         actor: &PersonId,
         unit: &UnitId,
         on: Date,
-        action: impl FnOnce() -> String,
+        action: Act,
+        subject: &str,
     ) -> Result<(), Refusal> {
         if self.directory.leads_on(actor, unit, on).is_some() {
             return Ok(());
@@ -309,7 +357,8 @@ impl State {
             unit: unit.clone(),
             unit_name,
             on,
-            action: action(),
+            action,
+            subject: subject.to_owned(),
         })
     }
 }
@@ -471,5 +520,34 @@ mod tests {
         });
         let event = when(&state, "b", "2016-08-15", assign).expect("accepted");
         assert!(matches!(event, Event::TaskAssigned { assigned_by, .. } if assigned_by == id("b")));
+    }
+
+    #[test]
+    fn a_person_is_required_by_the_rules_of_the_day_a_command_is_recorded() {
+        let state = department_with_task();
+        let assign = Command::AssignTask(cmd::AssignTask {
+            task: id("t6"),
+            unit: Some(id("sgd")),
+            person: None,
+            plan: None,
+            title: "Rà soát".into(),
+            target: "Danh mục".into(),
+            due: Some(date("2016-12-31")),
+            criterion: None,
+        });
+        // Recorded in 2016, before the rule: decided as it was then (and so verified).
+        assert!(when(&state, "b", "2016-08-15", assign.clone()).is_ok());
+        // The same 2016 assignment recorded on the rule's first day names no one: refused.
+        let context = Context {
+            command_id: id::<CommandId>("c1"),
+            actor: id("b"),
+            occurred_at: Timestamp::at_vietnam_noon(date("2016-08-15")),
+            occurred_on: date("2016-08-15"),
+            recorded_at: Timestamp::at_vietnam_noon(PERSON_REQUIRED_FROM),
+        };
+        assert_eq!(
+            state.decide(&assign, &context),
+            Err(Refusal::NotFiveClear { task: id("t6"), missing: "responsible person" })
+        );
     }
 }

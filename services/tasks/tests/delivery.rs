@@ -145,7 +145,7 @@ async fn conflicting_commands_on_one_task_sent_at_once_apply_exactly_one() {
         for racer in racers {
             match racer.await.expect("racer joins") {
                 Ok(accepted) => winners.push(accepted),
-                Err(CommandError::Failed { kind, message }) => {
+                Err(CommandError::Failed { kind, message, .. }) => {
                     assert!(message.contains(&task), "round {round}: {message}");
                     match kind {
                         FailureKind::Conflict => conflicts += 1,
@@ -225,7 +225,7 @@ async fn malformed_request_bytes_get_an_invalid_reply_and_the_service_keeps_serv
     ];
     for bytes in garbage {
         match send_raw_signed(&broker.client, reform_tasks::NAME, bytes, "b").await {
-            Err(CommandError::Failed { kind: FailureKind::Invalid, message }) => {
+            Err(CommandError::Failed { kind: FailureKind::Invalid, message, .. }) => {
                 assert!(
                     message.starts_with("not a valid request") || message.contains("over"),
                     "{message}"
@@ -293,7 +293,14 @@ async fn the_directory_services_events_reach_the_tasks_service() {
         .await;
         result.expect("directory command accepted");
     }
-    accepted(&broker, req("a", "2016-01-05", assign("t1", "sgd", "2016-03-31"))).await;
+    // Only the head is in this directory: the task is theirs to carry out ("rõ người").
+    let mut to_a = assign("t1", "sgd", "2016-03-31");
+    if let reform_tasks::Command::AssignTask(reform_tasks::cmd::AssignTask { person, .. }) =
+        &mut to_a
+    {
+        *person = Some(id("a"));
+    }
+    accepted(&broker, req("a", "2016-01-05", to_a)).await;
     tasks.stop().await;
     let _ = stop_directory.send(());
     directory.await.expect("joins").expect("directory stops cleanly");

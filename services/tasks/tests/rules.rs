@@ -195,7 +195,15 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
         command
     };
     type Edit = fn(&mut Command);
-    let cases: [(Edit, &str); 5] = [
+    let cases: [(Edit, &str); 6] = [
+        (
+            |c| {
+                if let Command::AssignTask(cmd::AssignTask { person, .. }) = c {
+                    *person = None
+                }
+            },
+            "no responsible person",
+        ),
         (
             |c| {
                 if let Command::AssignTask(cmd::AssignTask { unit, .. }) = c {

@@ -20,6 +20,7 @@ use crate::envelope::{Actor, Record, Signature};
 use crate::event::Event;
 use crate::event::Family;
 use crate::ids::CommandId;
+use crate::reply::Reason;
 use crate::subject::{Aggregate, STREAM_NAME};
 use crate::time::Timestamp;
 use crate::{access, sign};
@@ -402,9 +403,10 @@ impl<D: Decider> Runtime<D> {
                         chosen.push(Decided { waiting: w, event });
                     }
                 }
-                Err((kind, message)) if w.rechecked => {
+                Err(turned) if w.rechecked => {
+                    let Turned { kind, message, .. } = &turned;
                     tracing::info!(service = D::NAME, command_id = %w.request.command_id, %message, ?kind, "refused");
-                    respond(&w.reply_to, &failed(kind, message)).await;
+                    respond(&w.reply_to, &turned.reply()).await;
                 }
                 Err(_) => {
                     // Maybe only stale (another service's event, or one of this round's, has
@@ -437,21 +439,31 @@ impl<D: Decider> Runtime<D> {
 
     /// Decides one command: its signer's key must be the actor's and valid, the decider must
     /// accept it, and the actor must be allowed to record the event it decided.
-    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, (FailureKind, String)> {
+    fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, Turned> {
         let directory = self.state.decider.directory();
         let actor = &w.context.actor;
-        let denied = |e: &dyn std::fmt::Display| (FailureKind::Denied, e.to_string());
-        directory.check_signer(actor, &w.signature.key).map_err(|e| denied(&e))?;
-        let event = self
-            .state
-            .decider
-            .decide(&w.request.command, &w.context)
-            .map_err(|refusal| (FailureKind::Refused, refusal.to_string()))?;
+        directory.check_signer(actor, &w.signature.key).map_err(|e| Turned {
+            kind: FailureKind::Denied,
+            message: e.to_string(),
+            reason: Reason::of(access::REASON_PREFIX, &e),
+        })?;
+        let event =
+            self.state.decider.decide(&w.request.command, &w.context).map_err(|refusal| {
+                Turned {
+                    kind: FailureKind::Refused,
+                    message: refusal.to_string(),
+                    reason: Reason::of(D::NAME, &refusal),
+                }
+            })?;
         let days = access::Days {
             occurred: w.context.occurred_on,
             recorded: w.context.recorded_at.vietnam_date().unwrap_or(w.context.occurred_on),
         };
-        access::permits(directory, actor, &event, days).map_err(|e| denied(&e))?;
+        access::permits(directory, actor, &event, days).map_err(|e| Turned {
+            kind: FailureKind::Denied,
+            message: e.to_string(),
+            reason: Some(e.reason()),
+        })?;
         Ok(event)
     }
 
@@ -495,9 +507,10 @@ impl<D: Decider> Runtime<D> {
         for d in chosen {
             match self.decide(&d.waiting) {
                 Ok(event) => ready.push(Decided { waiting: d.waiting, event }),
-                Err((kind, message)) => {
+                Err(turned) => {
+                    let Turned { kind, message, .. } = &turned;
                     tracing::info!(service = D::NAME, command_id = %d.waiting.request.command_id, %message, ?kind, "turned down after its I/O");
-                    respond(&d.waiting.reply_to, &failed(kind, message)).await;
+                    respond(&d.waiting.reply_to, &turned.reply()).await;
                 }
             }
         }
@@ -653,7 +666,20 @@ fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
 }
 
 fn failed(kind: FailureKind, message: String) -> Reply {
-    Reply::Failed { kind, message }
+    Reply::failed(kind, message)
+}
+
+/// A command turned down while deciding: denied or refused, with its reason for the edge.
+struct Turned {
+    kind: FailureKind,
+    message: String,
+    reason: Option<Reason>,
+}
+
+impl Turned {
+    fn reply(&self) -> Reply {
+        Reply::refused(self.kind, self.message.clone(), self.reason.clone())
+    }
 }
 
 /// Sends a reply, with the services API's error headers when it is a failure.

@@ -47,7 +47,7 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// The service's commands, as JSON.
     type Command: DeserializeOwned + Send + std::fmt::Debug;
     /// The service's refusals.
-    type Refusal: std::error::Error + Send;
+    type Refusal: std::error::Error + Send + serde::Serialize;
 
     /// The service name: its endpoint is `par.cmd.<name>`.
     const NAME: &'static str;

@@ -46,10 +46,8 @@ impl AppointLeader {
                 unit: format!("{} ({unit})", u.name),
                 from,
                 holder: t.person.clone(),
-                span: match t.to {
-                    Some(to) => format!("from {} until {to}", t.from),
-                    None => format!("from {} with no end date", t.from),
-                },
+                held_from: t.from,
+                held_until: t.to,
             });
         }
         Ok(Event::LeaderAppointed {

@@ -1,7 +1,6 @@
 //! `grant-access`: staff and appraiser at a unit, administrator and auditor everywhere, from a
 //! date (the business date when absent).
 
-use super::at;
 use crate::decide::Refusal;
 use reform_shared::directory::Directory;
 use reform_shared::event::{Access, Event};
@@ -42,7 +41,7 @@ impl GrantAccess {
             return Err(Refusal::AlreadyGranted {
                 person: person.clone(),
                 access: access.as_str(),
-                at: at(unit.as_ref()),
+                at: unit.clone(),
                 from: g.from.min(from),
             });
         }

@@ -31,7 +31,6 @@ pub use withdraw_access::WithdrawAccess;
 use crate::decide::{Refusal, NAME_BYTES_MAX};
 use reform_shared::directory::Directory;
 use reform_shared::event::Event;
-use reform_shared::ids::UnitId;
 use reform_shared::service::Context;
 use serde::{Deserialize, Serialize};
 
@@ -86,10 +85,6 @@ fn check_length(id: &str, field: &'static str, text: &str) -> Result<(), Refusal
 }
 
 /// " at <unit>" for a message, or nothing.
-fn at(unit: Option<&UnitId>) -> String {
-    unit.map_or_else(String::new, |u| format!(" at {u}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,5 @@
 //! `withdraw-access`: `to` (the business date when absent) is the first day without it.
 
-use super::at;
 use crate::decide::Refusal;
 use reform_shared::directory::Directory;
 use reform_shared::event::{Access, Event};
@@ -29,7 +28,7 @@ impl WithdrawAccess {
             return Err(Refusal::NotGranted {
                 person: person.clone(),
                 access: access.as_str(),
-                at: at(unit.as_ref()),
+                at: unit.clone(),
             });
         };
         if to <= g.from {

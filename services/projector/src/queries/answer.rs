@@ -3,7 +3,7 @@
 use super::*;
 
 fn unknown<T>(e: QueryError) -> Answer<T> {
-    Answer::Failed { kind: FailureKind::NotFound, message: e.to_string() }
+    Answer::failed(FailureKind::NotFound, e.to_string())
 }
 
 /// The answer to a query: the view computed from the slice `loaded`, or why not.
@@ -16,7 +16,7 @@ fn answer<T>(
             Ok(view) => Answer::Ok(Found { view }),
             Err(e) => unknown(e),
         },
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+        Err(e) => Answer::failed(FailureKind::Unavailable, e.to_string()),
     }
 }
 
@@ -24,7 +24,7 @@ fn answer<T>(
 pub fn answer_unit(store: &Store, q: &UnitQuery) -> Answer<UnitProgress> {
     let years = match store.years_with_data(&q.unit) {
         Ok(years) => years,
-        Err(e) => return Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+        Err(e) => return Answer::failed(FailureKind::Unavailable, e.to_string()),
     };
     answer(store.load_unit(&q.unit, q.year), |state| {
         let progress = views::unit_progress(state, &q.unit, q.year, basis(q.as_of))?;
@@ -76,7 +76,7 @@ pub fn answer_national_part(
                 years_scored,
             },
         }),
-        Err(e) => Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+        Err(e) => Answer::failed(FailureKind::Unavailable, e.to_string()),
     }
 }
 
@@ -100,13 +100,15 @@ pub fn merge_national(
 pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::NationalRanking> {
     let provinces = match store.provinces() {
         Ok(p) => p,
-        Err(e) => return Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() },
+        Err(e) => return Answer::failed(FailureKind::Unavailable, e.to_string()),
     };
     let mut parts = Vec::new();
     for province in &provinces {
         match answer_national_part(store, province, q) {
             Answer::Ok(Found { view }) => parts.push(view),
-            Answer::Failed { kind, message } => return Answer::Failed { kind, message },
+            Answer::Failed { kind, message, reason } => {
+                return Answer::refused(kind, message, reason)
+            }
         }
     }
     Answer::Ok(Found { view: merge_national(q, provinces.len(), parts) })
@@ -142,7 +144,7 @@ pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
     });
     if since > on {
         let message = format!("since {since} is after the digest's day {on}");
-        return Answer::Failed { kind: FailureKind::Invalid, message };
+        return Answer::failed(FailureKind::Invalid, message);
     }
     answer(store.load_unit_years(&q.unit, &registers::digest_years(on)), |state| {
         registers::digest(state, &q.unit, q.person.as_ref(), on, since)

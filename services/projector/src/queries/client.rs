@@ -15,7 +15,7 @@ async fn ask<Q: Serialize, T: DeserializeOwned>(
         .map_err(transport)?;
     match serde_json::from_slice::<Answer<T>>(&message.payload) {
         Ok(Answer::Ok(Found { view })) => Ok(view),
-        Ok(Answer::Failed { kind, message }) => Err(ViewError::Failed { kind, message }),
+        Ok(Answer::Failed { kind, message, .. }) => Err(ViewError::Failed { kind, message }),
         Err(e) => Err(ViewError::BadReply(e.to_string())),
     }
 }

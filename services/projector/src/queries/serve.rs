@@ -52,13 +52,13 @@ impl Gate {
                 "the projector is answering {} queries at once, its most; ask again in a moment",
                 self.max
             );
-            reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message })
+            reply::<()>(&Answer::failed(FailureKind::Unavailable, message))
         })
     }
 }
 
 pub(crate) fn invalid(message: String) -> Vec<u8> {
-    reply::<()>(&Answer::Failed { kind: FailureKind::Invalid, message })
+    reply::<()>(&Answer::failed(FailureKind::Invalid, message))
 }
 
 /// Answers a view from this projector's own file, off the async threads (a timeline may read
@@ -90,9 +90,8 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
         }
         other => invalid(format!("no view at {other}")),
     });
-    work.await.unwrap_or_else(|e| {
-        reply::<()>(&Answer::Failed { kind: FailureKind::Unavailable, message: e.to_string() })
-    })
+    work.await
+        .unwrap_or_else(|e| reply::<()>(&Answer::failed(FailureKind::Unavailable, e.to_string())))
 }
 
 /// The views' endpoints, by name.
@@ -185,7 +184,7 @@ pub async fn serve(
                         "the views are catching up (through sequence {}); they are served once they hold the log",
                         *status.borrow()
                     );
-                    let answer = Answer::<()>::Failed { kind: FailureKind::Unavailable, message };
+                    let answer = Answer::<()>::failed(FailureKind::Unavailable, message);
                     let bytes = serde_json::to_vec(&answer).unwrap_or_default();
                     let _ = reform_shared::reply::send_bytes(&request, bytes).await;
                     continue;
@@ -238,7 +237,7 @@ mod tests {
         let _second = gate.enter().expect("second");
         let busy = gate.enter().expect_err("a third at once");
         let answer: Answer<()> = serde_json::from_slice(&busy).expect("an answer");
-        let Answer::Failed { kind, message } = answer else { panic!("not a failure") };
+        let Answer::Failed { kind, message, .. } = answer else { panic!("not a failure") };
         assert_eq!(kind, FailureKind::Unavailable);
         assert!(message.contains("answering 2 queries at once"), "{message}");
         drop(first);

@@ -134,7 +134,7 @@ impl RecordScore {
                         unit: self.unit.clone(),
                         criterion: self.criterion.clone(),
                         appraised: self.points,
-                        self_assessed: own.map_or("(none)".to_owned(), Points::to_string),
+                        self_assessed: own.copied(),
                     });
                 }
                 Ok(())

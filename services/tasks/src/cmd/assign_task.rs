@@ -1,6 +1,6 @@
 //! `assign-task`: a task, "5 rõ", assigned by the request's actor, a leader.
 
-use crate::decide::{bounded, Refusal, State};
+use crate::decide::{bounded, Act, Refusal, State, PERSON_REQUIRED_FROM};
 use reform_shared::event::Event;
 use reform_shared::ids::{CriterionCode, PersonId, PlanId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -29,9 +29,16 @@ pub struct AssignTask {
 }
 
 impl AssignTask {
-    /// A new task id; unit, title, target and due date present; a known unit and person; a
-    /// plan of the unit or above it; a leader of the unit; due no earlier than assigned.
-    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
+    /// A new task id; unit, title, target, due date and (recorded from
+    /// [`PERSON_REQUIRED_FROM`]) person present; a known unit and person; a plan of the unit or
+    /// above it; a leader of the unit; due no earlier than assigned.
+    pub fn decide(
+        &self,
+        s: &State,
+        actor: &PersonId,
+        on: Date,
+        recorded: Date,
+    ) -> Result<Event, Refusal> {
         let AssignTask { task, unit, person, plan, title, target, due, criterion } = self;
         if let Some(t) = s.tasks.get(task) {
             return Err(Refusal::TaskExists { task: task.clone(), unit: t.unit.clone() });
@@ -45,6 +52,9 @@ impl AssignTask {
             return Err(missing("target (expected result)"));
         }
         let due = due.ok_or_else(|| missing("due date"))?;
+        if person.is_none() && recorded >= PERSON_REQUIRED_FROM {
+            return Err(missing("responsible person"));
+        }
         let id = format!("task {task}");
         bounded("the title", &id, title)?;
         bounded("the target", &id, target)?;
@@ -55,7 +65,7 @@ impl AssignTask {
         if let Some(p) = plan {
             s.plan_covers(p, unit)?;
         }
-        s.leader(actor, unit, on, || format!("assign task {task} to it"))?;
+        s.leader(actor, unit, on, Act::AssignTask, task.as_str())?;
         if due < on {
             return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on: on });
         }

@@ -1,6 +1,6 @@
 //! `cancel-task`: a task cancelled, with a reason.
 
-use crate::decide::{non_empty, Refusal, State};
+use crate::decide::{non_empty, Act, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -20,7 +20,7 @@ impl CancelTask {
         let CancelTask { task, reason } = self;
         let t = s.open_task(task, on, "be cancelled")?;
         non_empty("the reason", &format!("task {task}"), reason, "say why the task is cancelled")?;
-        s.leader(actor, &t.unit, on, || format!("cancel task {task}"))?;
+        s.leader(actor, &t.unit, on, Act::CancelTask, task.as_str())?;
         Ok(Event::TaskCancelled {
             task: task.clone(),
             unit: t.unit.clone(),

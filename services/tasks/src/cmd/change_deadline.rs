@@ -1,6 +1,6 @@
 //! `change-deadline`: a task's due date moves, with a reason.
 
-use crate::decide::{non_empty, Refusal, State};
+use crate::decide::{non_empty, Act, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId};
 use reform_shared::time::Date;
@@ -24,7 +24,7 @@ impl ChangeDeadline {
         let t = s.open_task(task, on, "have its deadline changed")?;
         let id = format!("task {task}");
         non_empty("the reason", &id, reason, "say why the deadline moves")?;
-        s.leader(actor, &t.unit, on, || format!("change the deadline of task {task}"))?;
+        s.leader(actor, &t.unit, on, Act::ChangeDeadline, task.as_str())?;
         if let Some(assigned_on) = t.assigned_on.filter(|a| due < *a) {
             return Err(Refusal::DueBeforeAssignment { task: task.clone(), due, assigned_on });
         }

@@ -1,6 +1,6 @@
 //! `issue-plan`: a unit's reform plan for a year (kế hoạch CCHC).
 
-use crate::decide::{non_empty, Refusal, State, PLAN_YEAR_SPREAD_MAX};
+use crate::decide::{non_empty, Act, Refusal, State, PLAN_YEAR_SPREAD_MAX};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, PlanId, UnitId};
 use reform_shared::time::Date;
@@ -34,7 +34,7 @@ impl IssuePlan {
         )?;
         non_empty("the title", &id, title, "give the plan's title")?;
         s.known_unit(unit)?;
-        s.leader(actor, unit, on, || format!("issue plan {plan} for it"))?;
+        s.leader(actor, unit, on, Act::IssuePlan, plan.as_str())?;
         if (i32::from(*year) - on.year()).abs() > PLAN_YEAR_SPREAD_MAX {
             return Err(Refusal::PlanYear { plan: plan.clone(), year: *year, on });
         }

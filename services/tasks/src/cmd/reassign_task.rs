@@ -1,6 +1,6 @@
 //! `reassign-task`: a task to another unit and/or person; absent fields keep their value.
 
-use crate::decide::{bounded, Refusal, State};
+use crate::decide::{bounded, Act, Refusal, State};
 use reform_shared::event::Event;
 use reform_shared::ids::{PersonId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -30,17 +30,16 @@ impl ReassignTask {
         }
         let new_person = person.as_ref().or(t.person.as_ref());
         if new_unit == &t.unit && new_person == t.person.as_ref() {
-            let person = new_person.map_or_else(String::new, |p| format!(" and {p}"));
             return Err(Refusal::NothingChanges {
                 task: task.clone(),
                 unit: t.unit.clone(),
-                person,
+                person: new_person.cloned(),
             });
         }
         bounded("the reason", &format!("task {task}"), reason)?;
-        s.leader(actor, &t.unit, on, || format!("reassign task {task}"))?;
+        s.leader(actor, &t.unit, on, Act::ReassignTask, task.as_str())?;
         if new_unit != &t.unit {
-            s.leader(actor, new_unit, on, || format!("give task {task} to it"))?;
+            s.leader(actor, new_unit, on, Act::ReceiveTask, task.as_str())?;
         }
         Ok(Event::TaskReassigned {
             task: task.clone(),

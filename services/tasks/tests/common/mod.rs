@@ -76,7 +76,7 @@ pub async fn accepted(broker: &Broker, request: Request<Command>) -> Accepted {
 pub async fn refused(broker: &Broker, request: Request<Command>) -> String {
     let before = broker.stream_messages().await;
     let message = match send(broker, &request).await {
-        Err(CommandError::Failed { kind: FailureKind::Refused, message }) => message,
+        Err(CommandError::Failed { kind: FailureKind::Refused, message, .. }) => message,
         other => panic!("expected {:?} to be refused, got {other:?}", request.command),
     };
     assert_eq!(broker.stream_messages().await, before, "a refusal appended something");
@@ -168,7 +168,7 @@ pub fn assign(task: &str, unit: &str, due: &str) -> Command {
     Command::AssignTask(cmd::AssignTask {
         task: id(task),
         unit: Some(id(unit)),
-        person: None,
+        person: Some(id("c")),
         plan: None,
         title: format!("Nhiệm vụ {task}"),
         target: "Hoàn thành và báo cáo kết quả".into(),
