@@ -61,7 +61,9 @@ pub fn rule(event: &Event) -> Rule {
         Event::ProgressReported { unit, .. }
         | Event::TaskCompleted { unit, .. }
         | Event::EvidenceAttached { unit, .. } => Rule::StaffOrLeader { unit: unit.clone() },
-        Event::FindingRecorded { unit, .. } => Rule::LeaderOrAppraiser { unit: unit.clone() },
+        Event::FindingRecorded { unit, .. } | Event::FindingRecordedV2 { unit, .. } => {
+            Rule::LeaderOrAppraiser { unit: unit.clone() }
+        }
         Event::EvidenceRejected { unit, .. } => Rule::Appraiser { unit: unit.clone() },
         Event::ScoreChanged { unit, stage: Stage::SelfAssessed, .. } => {
             Rule::UnitLeader { unit: unit.clone() }

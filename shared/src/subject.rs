@@ -73,7 +73,8 @@ impl Aggregate {
             | Event::ProgressReported { task, unit, .. }
             | Event::TaskCompleted { task, unit, .. }
             | Event::TaskCancelled { task, unit, .. }
-            | Event::FindingRecorded { remediation_task: task, unit, .. } => {
+            | Event::FindingRecorded { remediation_task: task, unit, .. }
+            | Event::FindingRecordedV2 { remediation_task: task, unit, .. } => {
                 global(Family::Tasks, Some(unit), "task", task.to_string())
             }
             Event::EvidenceAttached { evidence, unit, .. }

@@ -9,11 +9,11 @@
 //! A template names a value as `{name}`, or `{name:form}` to write it as people read it:
 //! `date` (dd/mm/yyyy), `points` (a decimal comma), `kind` (a kind of unit), `access`,
 //! `event` (what an event records), `word` (one of the services' fixed English words, from
-//! [`WORDS_VI`]), and for a value that may be absent `at` (" tại …"), `on` (" ngày …"),
-//! `and` (" và …"), `maybe-points` ("(chưa có)") and `until` ("đến ngày …" or "không thời
-//! hạn").
+//! [`WORDS_VI`]), `components` (a list of PAR INDEX fields), and for a value that may be
+//! absent `at` (" tại …"), `on` (" ngày …"), `and` (" và …"), `maybe-points` ("(chưa có)")
+//! and `until` ("đến ngày …" or "không thời hạn").
 
-use crate::event::{Access, UnitKind};
+use crate::event::{Access, Component, UnitKind};
 use crate::reply::{FailureKind, Reason};
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("access.needs-leader", "{actor} không được ghi việc {event:event}: việc này cần người đứng đầu hoặc lãnh đạo phụ trách CCHC đương nhiệm ngày {on:date} tại {units} hoặc đơn vị cấp trên."),
     ("access.needs-unit-leader", "{actor} không được ghi việc {event:event}: việc này cần người đứng đầu hoặc lãnh đạo phụ trách CCHC của chính {units} (ngày {on:date})."),
     ("access.needs-staff-or-leader", "{actor} không được ghi việc {event:event}: việc này cần quyền cán bộ, công chức tại {units}, hoặc lãnh đạo của đơn vị đó hay đơn vị cấp trên (ngày {on:date})."),
-    ("access.needs-appraiser", "{actor} không được ghi việc {event:event}: việc này cần quyền thẩm định tại đơn vị thẩm định {units}, ví dụ Sở Nội vụ của tỉnh (ngày {on:date})."),
+    ("access.needs-appraiser", "{actor} không được ghi việc {event:event}: việc này cần quyền thẩm định tại đơn vị có thẩm quyền thẩm định {units}, như Sở Nội vụ của tỉnh (ngày {on:date})."),
     ("access.needs-leader-or-appraiser", "{actor} không được ghi việc {event:event}: việc này cần lãnh đạo của {units} hay đơn vị cấp trên, hoặc người thẩm định đơn vị đó (ngày {on:date})."),
     ("access.needs-genesis", "Hệ thống đã có quản trị; bước khởi tạo chỉ làm một lần."),
     ("access.needs-service", "{actor} không được ghi việc {event:event}: chỉ dịch vụ của hệ thống tự ghi việc này."),
@@ -160,7 +160,7 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("scoring.too-long", "Tên tiêu chí {criterion} hoặc văn bản căn cứ dài quá mức cho phép."),
     ("scoring.too-much-text", "Tên các tiêu chí và văn bản căn cứ dài tổng cộng {bytes} byte, quá mức một lần ban hành."),
     ("scoring.zero-maximum", "Tiêu chí {criterion} có điểm tối đa bằng 0; tiêu chí nào cũng phải có điểm."),
-    ("scoring.missing-components", "Bộ tiêu chí thiếu tiêu chí ở lĩnh vực: {missing}; cần đủ cả tám lĩnh vực."),
+    ("scoring.missing-components", "Bộ tiêu chí thiếu tiêu chí ở lĩnh vực: {missing:components}; cần đủ cả tám lĩnh vực."),
     ("scoring.wrong-total", "Điểm tối đa các tiêu chí cộng lại là {total:points}; bộ tiêu chí Chỉ số CCHC phải đúng 100,00 điểm."),
 ];
 
@@ -176,6 +176,8 @@ pub const WORDS_VI: &[(&str, &str)] = &[
     ("the reason", "Lý do"),
     ("the text", "Nội dung"),
     ("the note", "Ghi chú"),
+    ("the inspection document", "Số văn bản kiểm tra"),
+    ("cite the inspection's document number", "hãy ghi số văn bản của đợt kiểm tra"),
     ("responsible unit", "đơn vị chủ trì"),
     ("responsible person", "người thực hiện"),
     ("target (expected result)", "kết quả cần đạt (sản phẩm)"),
@@ -296,6 +298,11 @@ fn value(value: Option<&Value>, form: Option<&str>) -> Option<String> {
         (Some("access"), Some(a)) => a.parse::<Access>().ok().map(|a| a.label_vi().to_owned()),
         (Some("event"), Some(event)) => lookup(EVENTS_VI, &event),
         (Some("word"), Some(word)) => lookup(WORDS_VI, &word),
+        (Some("components"), Some(list)) => list
+            .split(", ")
+            .map(|c| c.parse::<Component>().ok().map(|c| c.label_vi()))
+            .collect::<Option<Vec<_>>>()
+            .map(|names| names.join("; ")),
         (Some(_), Some(_)) => None,
     }
 }

@@ -55,7 +55,7 @@ fn assign(command_id: &str, task: &str, on: &str) -> Request<reform_tasks::Comma
         command: reform_tasks::Command::AssignTask(cmd::AssignTask {
             task: id(task),
             unit: Some(id("sgd")),
-            person: Some(id("lan")),
+            person: None,
             plan: None,
             title: "Rà soát thủ tục hành chính".into(),
             target: "Danh mục thủ tục được công bố".into(),

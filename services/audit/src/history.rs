@@ -122,7 +122,8 @@ pub fn describe(
         }
         Event::TaskCompleted { note, .. } => (t("Hoàn thành", "Completed"), note.clone()),
         Event::TaskCancelled { reason, .. } => (t("Hủy", "Cancelled"), reason.clone()),
-        Event::FindingRecorded { inspection_document, text, remediation_due, .. } => (
+        Event::FindingRecorded { inspection_document, text, remediation_due, .. }
+        | Event::FindingRecordedV2 { inspection_document, text, remediation_due, .. } => (
             t("Khắc phục hạn chế qua kiểm tra", "Remediation of a finding"),
             format!(
                 "{inspection_document}: {text}. {}{remediation_due}",

@@ -143,7 +143,8 @@ impl Decider for State {
         match event {
             Event::TaskAssigned { task, unit, .. }
             | Event::TaskReassigned { task, unit, .. }
-            | Event::FindingRecorded { remediation_task: task, unit, .. } => {
+            | Event::FindingRecorded { remediation_task: task, unit, .. }
+            | Event::FindingRecordedV2 { remediation_task: task, unit, .. } => {
                 self.tasks.insert(task.clone(), unit.clone());
             }
             Event::FrameworkPublished { unit_kind, criteria, .. } => {

@@ -301,7 +301,9 @@ fn apply_event<R: Records>(
             };
             state.plans.insert(plan.clone(), rec);
         }
-        Event::FindingRecorded { .. } => apply_finding(state, event, on, seq),
+        Event::FindingRecorded { .. } | Event::FindingRecordedV2 { .. } => {
+            apply_finding(state, event, on, seq)
+        }
         Event::EvidenceAttached { .. } => apply_evidence(state, event, on),
         Event::FrameworkPublished { year, unit_kind, source, criteria } => {
             let rec = FrameworkRec { source: source.clone(), criteria: criteria.clone() };
@@ -407,16 +409,26 @@ fn apply_task<R: Records>(
 }
 
 fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
-    let Event::FindingRecorded {
-        finding,
-        unit,
-        inspection_document,
-        text,
-        remediation_task,
-        remediation_due,
-    } = event
-    else {
-        return;
+    let (finding, unit, inspection_document, text, remediation_task, remediation_due) = match event
+    {
+        Event::FindingRecorded {
+            finding,
+            unit,
+            inspection_document,
+            text,
+            remediation_task,
+            remediation_due,
+        }
+        | Event::FindingRecordedV2 {
+            finding,
+            unit,
+            inspection_document,
+            text,
+            remediation_task,
+            remediation_due,
+            ..
+        } => (finding, unit, inspection_document, text, remediation_task, remediation_due),
+        _ => return,
     };
     let rec = FindingRec {
         unit: unit.clone(),
@@ -432,6 +444,11 @@ fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
     // The finding opens its remediation task: assigned on the finding's date.
     let mut task = new_task(text, unit, *remediation_due, on, seq);
     task.finding = Some(finding.clone());
+    if let Event::FindingRecordedV2 { person, target, assigned_by, .. } = event {
+        task.person = Some(person.clone());
+        task.target = target.clone();
+        task.assigned_by = Some(assigned_by.clone());
+    }
     state.unit_tasks.insert((unit.clone(), task.year, remediation_task.clone()));
     state.tasks.insert(remediation_task.clone(), task);
 }

@@ -487,3 +487,57 @@ fn a_digest_lists_what_is_due_within_a_week_what_went_overdue_and_what_was_compl
     assert!(d.due_soon.is_empty() && d.went_overdue.is_empty());
     assert!(digest(&state, &id("nowhere"), None, date("2016-06-25"), date("2016-06-10")).is_err());
 }
+
+/// A remediation task recorded in the "5 rõ" shape shows its person, its expected result and
+/// who gave it, as an assigned task does; one of the first shape shows none of them.
+#[test]
+fn a_remediation_task_shows_its_five_clear_when_its_finding_carries_them() {
+    let finding = |f: &str, clear: bool| {
+        let (finding, unit, inspection_document) = (id(f), id("sgd"), "12/KH-SNV".to_owned());
+        let (text, remediation_task) = ("Chưa số hóa hồ sơ".to_owned(), id(&format!("t-{f}")));
+        let remediation_due = date("2016-12-31");
+        if !clear {
+            return Event::FindingRecorded {
+                finding,
+                unit,
+                inspection_document,
+                text,
+                remediation_task,
+                remediation_due,
+            };
+        }
+        Event::FindingRecordedV2 {
+            finding,
+            unit,
+            inspection_document,
+            text,
+            remediation_task,
+            remediation_due,
+            person: id("c"),
+            target: "Hồ sơ được số hóa".into(),
+            assigned_by: id("a"),
+        }
+    };
+    let state = project(&[
+        ("2016-01-01", unit("sgd", UnitKind::Department, None)),
+        ("2016-01-01", person("a")),
+        ("2016-01-01", person("c")),
+        ("2016-09-01", finding("f1", false)),
+        ("2016-09-01", finding("f2", true)),
+    ]);
+    let list = task_list(&state, &id("sgd"), 2016, as_of("2016-09-30"), &TaskFilter::default())
+        .expect("known");
+    let row = |t: &str| list.tasks.iter().find(|r| r.task == id(t)).expect("listed");
+    let clear = row("t-f2");
+    assert_eq!(clear.person, Some(id("c")));
+    assert_eq!(clear.person_name.as_ref().map(|p| p.name.as_str()), Some("Ông c"));
+    assert_eq!(
+        (clear.target.as_str(), clear.assigned_by.clone()),
+        ("Hồ sơ được số hóa", Some(id("a")))
+    );
+    let first = row("t-f1");
+    assert_eq!(
+        (first.person.clone(), first.target.as_str(), first.assigned_by.clone()),
+        (None, "", None)
+    );
+}

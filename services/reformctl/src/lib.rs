@@ -18,6 +18,7 @@ pub mod digest;
 pub mod directory;
 pub mod directory_registers;
 pub mod evidence;
+pub mod framework_import;
 pub mod genesis;
 pub mod history;
 pub mod log;
@@ -36,6 +37,7 @@ pub mod up;
 pub mod up_services;
 pub mod up_show;
 pub mod view;
+pub mod workbook;
 
 use clap::{Parser, Subcommand};
 

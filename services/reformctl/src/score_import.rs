@@ -12,14 +12,12 @@
 //! `Minh chứng` (evidence ids separated by commas).
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, ExitKind};
-use anyhow::Context as _;
-use calamine::{Data, Reader as _, Xlsx};
+use crate::workbook::{self, points_of, text, Cells};
+use calamine::Data;
 use reform_scoring::cmd::{Command, RecordScore};
 use reform_shared::command::Request;
 use reform_shared::event::Stage;
 use reform_shared::ids::{CommandId, CriterionCode, EvidenceId, UnitId};
-use reform_shared::points::Points;
 use reform_shared::reply::Reason;
 use reform_shared::service::{Context, Decider as _};
 use reform_shared::time::Timestamp;
@@ -27,11 +25,6 @@ use reform_shared::wording;
 use sha2::Digest as _;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-/// The most rows one file may hold: a province's units times its criteria, with room.
-pub const ROWS_MAX: usize = 20_000;
-/// The largest workbook read.
-pub const FILE_BYTES_MAX: u64 = 20 * 1024 * 1024;
 
 /// A row's score, with the sheet's row number (as Excel shows it).
 #[derive(Debug, Clone, PartialEq)]
@@ -51,62 +44,12 @@ const EVIDENCE: &str = "Minh chứng";
 
 /// The scores a workbook holds, or every problem with it, each naming its row and column.
 pub fn read(bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| vec![format!("không đọc được tệp Excel (.xlsx): {e}")])?;
-    let sheet = match book.worksheet_range_at(0) {
-        Some(Ok(sheet)) => sheet,
-        Some(Err(e)) => return Err(vec![format!("không đọc được trang tính đầu tiên: {e}")]),
-        None => return Err(vec!["tệp không có trang tính nào".to_owned()]),
-    };
-    let mut rows = sheet.rows();
-    let Some(header) = rows.next() else { return Err(vec!["trang tính trống".to_owned()]) };
-    let heading = |name: &str| header.iter().position(|c| text(c).trim() == name);
-    let missing: Vec<String> = [UNIT, YEAR, CRITERION, STAGE, POINTS]
-        .into_iter()
-        .filter(|h| heading(h).is_none())
-        .map(|h| format!("dòng 1: thiếu cột \"{h}\""))
-        .collect();
-    if !missing.is_empty() {
-        return Err(missing);
-    }
-    let (mut out, mut problems) = (Vec::new(), Vec::new());
-    for (i, cells) in rows.enumerate() {
-        let line = i + 2;
-        if cells.iter().all(|c| text(c).trim().is_empty()) {
-            continue;
-        }
-        if out.len() + problems.len() >= ROWS_MAX {
-            problems.push(format!("dòng {line}: tệp có quá {ROWS_MAX} dòng điểm"));
-            break;
-        }
-        let cell =
-            |name: &str| heading(name).and_then(|i| cells.get(i)).cloned().unwrap_or_default();
-        match row(&cell) {
-            Ok(score) => out.push(Row { line, score }),
-            Err(errors) => {
-                problems.extend(errors.into_iter().map(|e| format!("dòng {line}: {e}")));
-            }
-        }
-    }
-    if out.is_empty() && problems.is_empty() {
-        problems.push("tệp không có dòng điểm nào".to_owned());
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
-}
-
-fn text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    }
+    let rows = workbook::rows(bytes, &[UNIT, YEAR, CRITERION, STAGE, POINTS], row)?;
+    Ok(rows.into_iter().map(|(line, score)| Row { line, score }).collect())
 }
 
 /// One row's score, or what is wrong with each of its cells.
-fn row(cell: &dyn Fn(&str) -> Data) -> Result<RecordScore, Vec<String>> {
+fn row(cell: Cells) -> Result<RecordScore, Vec<String>> {
     let mut errors = Vec::new();
     let mut bad =
         |column: &str, problem: String| errors.push(format!("cột \"{column}\": {problem}"));
@@ -172,24 +115,6 @@ fn stage_of(text: &str) -> Option<Stage> {
     })
 }
 
-/// Points from a number cell or a text one ("8.50", "8,50"), refused past two decimals.
-fn points_of(cell: &Data) -> Option<Points> {
-    let text = match cell {
-        Data::Int(n) => n.to_string(),
-        Data::Float(f) => {
-            let hundredths = (f * 100.0).round();
-            if (f * 100.0 - hundredths).abs() > 1e-6
-                || !(0.0..=f64::from(u32::MAX)).contains(&hundredths)
-            {
-                return None;
-            }
-            return Some(Points(hundredths as u32));
-        }
-        other => text(other).trim().replace(',', "."),
-    };
-    text.parse().ok()
-}
-
 /// Decides every row with the scoring service's own rules against the state the log gives,
 /// each row after the ones before it: the refusals, by row.
 async fn dry_run(
@@ -233,14 +158,7 @@ async fn dry_run(
 }
 
 pub async fn run(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
-    let size = std::fs::metadata(file)
-        .with_context(|| format!("could not read {}", file.display()))?
-        .len();
-    if size > FILE_BYTES_MAX {
-        return Err(invalid(file, vec![format!("tệp {size} byte, quá {FILE_BYTES_MAX} byte")]));
-    }
-    let bytes =
-        std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let bytes = workbook::read_file(file, NOTHING)?;
     let rows = read(&bytes).map_err(|problems| invalid(file, problems))?;
     let digest = hex::encode(&sha2::Sha256::digest(&bytes)[..8]);
     let actor = ctx.request(())?.actor;
@@ -289,11 +207,8 @@ pub async fn run(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
 
 /// The file refused, every problem listed: nothing was sent.
 fn invalid(file: &Path, problems: Vec<String>) -> anyhow::Error {
-    let message = format!(
-        "{}: không ghi điểm nào, vì {} dòng có lỗi:\n  {}",
-        file.display(),
-        problems.len(),
-        problems.join("\n  ")
-    );
-    Classified { kind: ExitKind::Invalid, message }.into()
+    workbook::invalid(file, NOTHING, problems)
 }
+
+/// What a refused file recorded.
+const NOTHING: &str = "không ghi điểm nào";

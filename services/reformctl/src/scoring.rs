@@ -45,6 +45,25 @@ pub enum FrameworkCmd {
         #[arg(long)]
         year: Option<u16>,
     },
+    /// Publish a framework from an Excel workbook (.xlsx), as provinces publish their criteria
+    /// tables: the first sheet, headed Mã tiêu chí, Lĩnh vực, Tên tiêu chí, Điểm tối đa (and
+    /// Điều tra xã hội học, "có" for a survey-measured criterion). Every row is checked, then
+    /// the whole (eight fields, 100.00 points); a file with any problem publishes nothing.
+    Import {
+        /// The workbook.
+        #[arg(long)]
+        file: PathBuf,
+        /// The year it applies to.
+        #[arg(long)]
+        year: u16,
+        /// The kind of unit it scores: province, department, district, division,
+        /// public-service-unit or commune.
+        #[arg(long)]
+        kind: UnitKind,
+        /// The decision it follows, e.g. "QĐ 876/QĐ-BNV ngày 10/11/2022".
+        #[arg(long)]
+        source: String,
+    },
     /// Show the framework published for a year and a kind of unit, read from the log.
     Show {
         /// The year of the framework.
@@ -118,11 +137,18 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let criteria = framework::validate(year, &framework.source, &framework.criteria)?;
             print_framework(ctx, year, framework.unit_kind, &framework.source, &criteria)
         }
+        Cmd::Framework(FrameworkCmd::Import { file, year, kind, source }) => {
+            crate::framework_import::run(ctx, &file, year, kind, source).await
+        }
         Cmd::Framework(FrameworkCmd::Show { year, kind }) => {
             let published = reform_scoring::query::framework(&ctx.client().await?, year, kind)
                 .await?
-                .with_context(|| {
-                    format!("no framework is published for {} in {year}", kind.as_str())
+                .ok_or_else(|| crate::outcome::Classified {
+                    kind: crate::outcome::ExitKind::NotFound,
+                    message: format!(
+                        "chưa ban hành bộ tiêu chí cho {} năm {year}",
+                        kind.label_vi()
+                    ),
                 })?;
             print_framework(ctx, year, kind, &published.source, &published.criteria)
         }
@@ -146,7 +172,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// Sends a scoring command, signed, and prints its answer.
-async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+pub(crate) async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
     let accepted =

@@ -59,16 +59,16 @@ pub enum PlanCmd {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TaskCmd {
-    /// Assign a task (giao nhiệm vụ). It must be "5 rõ": a responsible unit (and optionally
-    /// a person), a title, a target, a due date, and you (--actor) as the assigning leader in
-    /// office at the unit or above it.
+    /// Assign a task (giao nhiệm vụ). It must be "5 rõ": a responsible unit and person, a
+    /// title, a target, a due date, and you (--actor) as the assigning leader in office at the
+    /// unit or above it.
     Assign {
         /// The task's id, e.g. `sgd-2017-01`.
         task: TaskId,
         /// The unit responsible (rõ đơn vị).
         #[arg(long)]
         unit: UnitId,
-        /// The person responsible (rõ người), if one is named.
+        /// The person responsible (rõ người): required for a task recorded from 6 December 2026.
         #[arg(long)]
         person: Option<PersonId>,
         /// The plan the task belongs to: the unit's own or one from a unit above it.
@@ -154,7 +154,8 @@ pub enum TaskCmd {
 #[derive(Debug, clap::Subcommand)]
 pub enum FindingCmd {
     /// Record an inspection finding at a unit (ghi nhận hạn chế); it opens a remediation task
-    /// due by --due.
+    /// due by --due, carried out by --person towards --target ("5 rõ", required for a finding
+    /// dated from 6 December 2026), with you (--actor) as its assigning leader.
     Record {
         /// The finding's id, e.g. `kt-2017-sgd-1`.
         finding: FindingId,
@@ -173,6 +174,12 @@ pub enum FindingCmd {
         /// When the remediation is due, not before the finding's date.
         #[arg(long = "due")]
         remediation_due: Date,
+        /// Who carries the remediation out (rõ người).
+        #[arg(long)]
+        person: Option<PersonId>,
+        /// The remediation's expected result (rõ kết quả).
+        #[arg(long)]
+        target: Option<String>,
     },
 }
 
@@ -254,6 +261,8 @@ fn command_of(cmd: Cmd) -> Option<(Command, String)> {
             text,
             remediation_task,
             remediation_due,
+            person,
+            target,
         }) => {
             let summary = format!(
                 "Đã ghi nhận hạn chế {finding} tại {unit}; mở nhiệm vụ khắc phục {remediation_task}, hạn {remediation_due}."
@@ -265,6 +274,8 @@ fn command_of(cmd: Cmd) -> Option<(Command, String)> {
                 text,
                 remediation_task,
                 remediation_due,
+                person,
+                target,
             });
             (command, summary)
         }

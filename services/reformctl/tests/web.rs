@@ -332,6 +332,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert_eq!((code, json["kind"].as_str()), (Some(3), Some("invalid")), "{json}");
 
     scores_import_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());
+    a_framework_imports_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());
 
     // A hostile client: bad parameters and ids get a page that names them; nothing is echoed
     // unescaped.
@@ -720,7 +721,7 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
     assert!(said.contains("dòng 2: cột \"Giai đoạn\""), "{said}");
     assert!(said.contains("dòng 3: cột \"Điểm\""), "{said}");
     assert!(said.contains("dòng 4: cột \"Điểm\""), "three decimals: {said}");
-    // A row the service would refuse (above the criterion's maximum of 7.00) refuses the file,
+    // A row the service would refuse (above the criterion's maximum of 6.00) refuses the file,
     // its good first row included.
     let refused = dir.join("refused.xlsx");
     workbook(
@@ -734,7 +735,7 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{said}");
     assert!(said.contains("dòng 3: bị từ chối") && !said.contains("dòng 2"), "{said}");
-    assert!(said.contains("99,00 điểm vượt điểm tối đa 7,00 của tiêu chí 1.2"), "{said}");
+    assert!(said.contains("99,00 điểm vượt điểm tối đa 6,00 của tiêu chí 1.2"), "{said}");
     assert_eq!(history().status.code(), Some(6), "nothing recorded from a refused file");
     // The service's own refusal of the same score: Vietnamese by default, English on request,
     // its code and values for a script.
@@ -750,13 +751,13 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
     let vi = record("vi", false);
     let said = String::from_utf8_lossy(&vi.stderr);
     assert_eq!(vi.status.code(), Some(4), "{said}");
-    assert_eq!(said.trim(), "lỗi: 99,00 điểm vượt điểm tối đa 7,00 của tiêu chí 1.2.");
+    assert_eq!(said.trim(), "lỗi: 99,00 điểm vượt điểm tối đa 6,00 của tiêu chí 1.2.");
     let en = record("en", false);
     let said = String::from_utf8_lossy(&en.stderr);
-    assert!(said.contains("99.00 points is above criterion 1.2's maximum of 7.00"), "{said}");
+    assert!(said.contains("99.00 points is above criterion 1.2's maximum of 6.00"), "{said}");
     let json: serde_json::Value = serde_json::from_slice(&record("vi", true).stdout).expect("json");
     assert_eq!(json["reason"]["code"], "scoring.above-maximum", "{json}");
-    assert_eq!(json["reason"]["params"]["max"], "7.00", "{json}");
+    assert_eq!(json["reason"]["params"]["max"], "6.00", "{json}");
     let good = dir.join("good.xlsx");
     workbook(
         &good,
@@ -778,4 +779,102 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
     let steps: serde_json::Value = serde_json::from_slice(&history().stdout).expect("json");
     assert_eq!(steps.as_array().map(Vec::len), Some(1), "recorded once: {steps}");
     assert_eq!(steps[0]["new_hundredths"], 650, "{steps}");
+}
+
+/// A criteria table as a province publishes it, written by openpyxl: headings, then rows.
+fn criteria_workbook(path: &Path, rows: &[[&str; 5]]) {
+    let script = "import sys, json, openpyxl
+book = openpyxl.Workbook()
+ws = book.active
+ws.append(['Mã tiêu chí', 'Lĩnh vực', 'Tên tiêu chí', 'Điểm tối đa', 'Điều tra xã hội học'])
+for code, field, title, points, survey in json.loads(sys.argv[2]):
+    try:
+        points = float(points)
+    except ValueError:
+        pass
+    ws.append([code, field, title, points, survey])
+book.save(sys.argv[1])";
+    let rows = serde_json::to_string(rows).expect("json");
+    run("python3", &["-c".as_ref(), script.as_ref(), path.as_os_str(), rows.as_ref()]);
+}
+
+/// A framework's criteria handed in as a workbook: a file with bad rows, or one whose total is
+/// not 100, publishes nothing and names every problem; a good file publishes the framework,
+/// and a second publication for the same year is refused in Vietnamese.
+fn a_framework_imports_from_a_workbook_whole_or_not_at_all(
+    nats_port: u16,
+    data: &Path,
+    dir: &Path,
+) {
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .args(["--actor", "quan-tri", "--key"])
+            .arg(data.join("keys/quan-tri.nk"))
+            .args(args)
+            .output()
+            .expect("run reformctl")
+    };
+    let import = |file: &Path| {
+        let file = file.to_str().expect("utf-8 path");
+        cli(&["framework", "import", "--file", file, "--year", "2031", "--kind", "department"]
+            .into_iter()
+            .chain(["--source", "QĐ 99/QĐ-UBND ngày 02/01/2031"])
+            .collect::<Vec<_>>())
+    };
+    let show = || cli(&["--json", "framework", "show", "--year", "2031", "--kind", "department"]);
+    let fields = [
+        "Công tác chỉ đạo, điều hành",
+        "Cải cách thể chế",
+        "Cải cách thủ tục hành chính",
+        "Cải cách tổ chức bộ máy",
+        "Cải cách chế độ công vụ",
+        "Cải cách tài chính công",
+        "Xây dựng Chính phủ điện tử, Chính phủ số",
+        "Tác động đến người dân, tổ chức",
+    ];
+    let codes = ["1.1", "2.1", "3.1", "4.1", "5.1", "6.1", "7.1", "8.1"];
+    let good: Vec<[&str; 5]> = codes
+        .iter()
+        .zip(fields)
+        .map(|(code, field)| {
+            let survey = if *code == "8.1" { "có" } else { "" };
+            [*code, field, "Tiêu chí của tỉnh", "12.5", survey]
+        })
+        .collect();
+    let mut bad = good.clone();
+    bad[1] = ["2.1", "Thể chế", "Tiêu chí của tỉnh", "12.5", ""];
+    bad[2] = ["1.1", fields[2], "", "12.555", ""];
+    let bad_file = dir.join("criteria-bad.xlsx");
+    criteria_workbook(&bad_file, &bad);
+    let out = import(&bad_file);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("không ban hành bộ tiêu chí"), "{said}");
+    assert!(said.contains("dòng 3: cột \"Lĩnh vực\": \"Thể chế\""), "{said}");
+    assert!(said.contains("dòng 4: cột \"Tên tiêu chí\""), "{said}");
+    assert!(said.contains("dòng 4: cột \"Điểm tối đa\""), "{said}");
+    assert_eq!(show().status.code(), Some(6), "nothing published from a bad file");
+    // Rows that read, but a total of 87.50: the service's own rule, in Vietnamese.
+    let short_file = dir.join("criteria-short.xlsx");
+    criteria_workbook(&short_file, &good[..7]);
+    let out = import(&short_file);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(said.contains("thiếu tiêu chí ở lĩnh vực: Tác động đến người dân, tổ chức"), "{said}");
+    assert_eq!(show().status.code(), Some(6), "nothing published from a short file");
+    let good_file = dir.join("criteria.xlsx");
+    criteria_workbook(&good_file, &good);
+    let out = import(&good_file);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("8 tiêu chí"), "{said}");
+    let published: serde_json::Value = serde_json::from_slice(&show().stdout).expect("json");
+    let text = published.to_string();
+    assert!(text.contains("QĐ 99/QĐ-UBND") && text.contains("8.1"), "{text}");
+    let again = import(&good_file);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(4), "{said}");
+    assert!(said.contains("Bộ tiêu chí cho Sở, ban, ngành năm 2031 đã được ban hành"), "{said}");
 }

@@ -108,10 +108,13 @@ pub enum Refusal {
     NothingChanges { task: TaskId, unit: UnitId, person: Option<PersonId> },
 }
 
-/// The day the "5 rõ" came to need a named person on every assignment (rõ người): a task
-/// assigned by a command recorded from this day on names who carries it out. An assignment
-/// recorded before is judged by the rules of its day, by the service and by `audit verify`
-/// alike, so a log kept before the rule still verifies.
+/// The day the "5 rõ" came to need a named person and an expected result on every task
+/// (rõ người, rõ kết quả), remediation tasks included: a task assigned on this business date
+/// or later names who carries it out. One assigned earlier is decided by the rules of its day,
+/// by the service and by `audit verify` alike, as the access table judges a right on the
+/// business date: history is recorded after the fact as it stood (a 2020 inspection's
+/// findings named no person), and a log kept before the rule still verifies. Backdating is
+/// visible: every event keeps the moment it was recorded beside its business date.
 pub const PERSON_REQUIRED_FROM: Date = Date::known(2026, 12, 6);
 
 /// What only a leader may do to a unit's plans and tasks ([`Refusal::NotALeader`]).
@@ -196,7 +199,9 @@ impl Decider for State {
     /// id must not be decided in the same batch.
     fn batch_keys(&self, event: &Event) -> Vec<String> {
         match event {
-            Event::FindingRecorded { finding, .. } => vec![format!("finding:{finding}")],
+            Event::FindingRecorded { finding, .. } | Event::FindingRecordedV2 { finding, .. } => {
+                vec![format!("finding:{finding}")]
+            }
             _ => Vec::new(),
         }
     }
@@ -215,8 +220,7 @@ impl Decider for State {
         if self.directory.person(actor).is_none() {
             return Err(Refusal::NotRegistered { actor: actor.clone() });
         }
-        let recorded = context.recorded_at.vietnam_date().unwrap_or(context.occurred_on);
-        command.decide(self, actor, context.occurred_on, recorded)
+        command.decide(self, actor, context.occurred_on)
     }
 }
 
@@ -235,6 +239,17 @@ impl State {
             Event::FindingRecorded { finding, unit, remediation_task, remediation_due, .. } => {
                 self.findings.insert(finding.clone(), remediation_task.clone());
                 self.open(remediation_task, unit, None, on, *remediation_due);
+            }
+            Event::FindingRecordedV2 {
+                finding,
+                unit,
+                remediation_task,
+                remediation_due,
+                person,
+                ..
+            } => {
+                self.findings.insert(finding.clone(), remediation_task.clone());
+                self.open(remediation_task, unit, Some(person.clone()), on, *remediation_due);
             }
             Event::TaskReassigned { task, unit, person, .. } => {
                 if let Some(t) = self.tasks.get_mut(task) {
@@ -523,30 +538,26 @@ mod tests {
     }
 
     #[test]
-    fn a_person_is_required_by_the_rules_of_the_day_a_command_is_recorded() {
+    fn a_person_is_required_by_the_rules_of_the_tasks_business_date() {
         let state = department_with_task();
-        let assign = Command::AssignTask(cmd::AssignTask {
-            task: id("t6"),
-            unit: Some(id("sgd")),
-            person: None,
-            plan: None,
-            title: "Rà soát".into(),
-            target: "Danh mục".into(),
-            due: Some(date("2016-12-31")),
-            criterion: None,
-        });
-        // Recorded in 2016, before the rule: decided as it was then (and so verified).
-        assert!(when(&state, "b", "2016-08-15", assign.clone()).is_ok());
-        // The same 2016 assignment recorded on the rule's first day names no one: refused.
-        let context = Context {
-            command_id: id::<CommandId>("c1"),
-            actor: id("b"),
-            occurred_at: Timestamp::at_vietnam_noon(date("2016-08-15")),
-            occurred_on: date("2016-08-15"),
-            recorded_at: Timestamp::at_vietnam_noon(PERSON_REQUIRED_FROM),
+        let assign = |due: &str| {
+            Command::AssignTask(cmd::AssignTask {
+                task: id("t6"),
+                unit: Some(id("sgd")),
+                person: None,
+                plan: None,
+                title: "Rà soát".into(),
+                target: "Danh mục".into(),
+                due: Some(date(due)),
+                criterion: None,
+            })
         };
+        // Assigned in 2016, before the rule: decided as it was then (and so verified).
+        assert!(when(&state, "b", "2016-08-15", assign("2016-12-31")).is_ok());
+        // Assigned on the rule's first day, naming no one: refused.
+        let day = PERSON_REQUIRED_FROM.to_string();
         assert_eq!(
-            state.decide(&assign, &context),
+            when(&state, "b", &day, assign("2027-03-31")),
             Err(Refusal::NotFiveClear { task: id("t6"), missing: "responsible person" })
         );
     }

@@ -154,6 +154,8 @@ async fn a_due_date_before_the_assignment_date_is_refused() {
         text: "Chưa công khai thủ tục hành chính".into(),
         remediation_task: id("t-f1"),
         remediation_due: date("2016-08-31"),
+        person: None,
+        target: None,
     });
     let message = refused(&broker, req("c", "2016-09-01", finding)).await;
     assert!(message.contains("task t-f1 cannot be due on 2016-08-31"), "{message}");
@@ -245,8 +247,10 @@ async fn a_task_that_is_not_five_clear_is_refused_naming_what_is_missing() {
             "no due date",
         ),
     ];
+    // On the day the person became required: each gap alone is refused.
+    let day = reform_tasks::decide::PERSON_REQUIRED_FROM.to_string();
     for (edit, missing) in cases {
-        let message = refused(&broker, req("b", "2016-08-01", with(edit))).await;
+        let message = refused(&broker, req("b", &day, with(edit))).await;
         assert!(
             message.contains("task t1 is not \"5 rõ\"") && message.contains(missing),
             "{message}"
@@ -322,6 +326,8 @@ async fn an_inspection_finding_opens_a_remediation_task_due_by_its_date() {
         text: "Chưa cập nhật kịp thời thủ tục hành chính".into(),
         remediation_task: id("t-f1"),
         remediation_due: date("2016-10-31"),
+        person: None,
+        target: None,
     });
     let before = broker.stream_messages().await;
     let done = accepted(&broker, req("c", "2016-09-01", finding.clone())).await;
@@ -333,6 +339,28 @@ async fn an_inspection_finding_opens_a_remediation_task_due_by_its_date() {
     let again = req("c", "2016-09-12", finding);
     let message = refused(&broker, again).await;
     assert!(message.contains("finding f1 is already recorded"), "{message}");
+
+    // From the "5 rõ" rule's day, a remediation task names its person and expected result,
+    // and the one who records the finding is its assigning leader.
+    let day = reform_tasks::decide::PERSON_REQUIRED_FROM.to_string();
+    let mut clear = cmd::RecordFinding {
+        finding: id("f2"),
+        unit: id("sgd-vp"),
+        inspection_document: "12/KH-SNV".into(),
+        text: "Chưa số hóa hồ sơ một cửa".into(),
+        remediation_task: id("t-f2"),
+        remediation_due: date("2027-03-31"),
+        person: None,
+        target: None,
+    };
+    let message = refused(&broker, req("c", &day, Command::RecordFinding(clear.clone()))).await;
+    assert!(message.contains("it has no responsible person"), "{message}");
+    clear.person = Some(id("d"));
+    let message = refused(&broker, req("c", &day, Command::RecordFinding(clear.clone()))).await;
+    assert!(message.contains("it has no target (expected result)"), "{message}");
+    clear.target = Some("Hồ sơ một cửa được số hóa đầy đủ".into());
+    let done = accepted(&broker, req("c", &day, Command::RecordFinding(clear))).await;
+    assert_eq!(done.event, "finding-recorded");
     service.stop().await;
 }
 

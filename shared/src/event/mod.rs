@@ -396,6 +396,24 @@ pub enum Event {
         unit: Option<UnitId>,
         to: Date,
     },
+
+    // --- tasks, later shapes (appended: a variant's place is its wire form) ---
+    /// A finding whose remediation task is "5 rõ": its person, its expected result and the
+    /// leader or inspector who gave it, beside what [`Event::FindingRecorded`] holds. Every
+    /// finding from [`PERSON_REQUIRED_FROM`](https://docs.rs) on takes this shape; the first
+    /// one is still read, never written for such a date.
+    FindingRecordedV2 {
+        finding: FindingId,
+        unit: UnitId,
+        inspection_document: String,
+        text: String,
+        remediation_task: TaskId,
+        remediation_due: Date,
+        person: PersonId,
+        /// The remediation's expected result (kết quả).
+        target: String,
+        assigned_by: PersonId,
+    },
 }
 
 named_enum! {
@@ -424,7 +442,7 @@ impl Event {
             Event::ProgressReported { .. } => "progress-reported",
             Event::TaskCompleted { .. } => "task-completed",
             Event::TaskCancelled { .. } => "task-cancelled",
-            Event::FindingRecorded { .. } => "finding-recorded",
+            Event::FindingRecorded { .. } | Event::FindingRecordedV2 { .. } => "finding-recorded",
             Event::EvidenceAttached { .. } => "evidence-attached",
             Event::EvidenceRejected { .. } => "evidence-rejected",
             Event::FrameworkPublished { .. } => "framework-published",
@@ -456,7 +474,8 @@ impl Event {
             | Event::ProgressReported { .. }
             | Event::TaskCompleted { .. }
             | Event::TaskCancelled { .. }
-            | Event::FindingRecorded { .. } => Family::Tasks,
+            | Event::FindingRecorded { .. }
+            | Event::FindingRecordedV2 { .. } => Family::Tasks,
             Event::EvidenceAttached { .. } | Event::EvidenceRejected { .. } => Family::Evidence,
             Event::FrameworkPublished { .. } | Event::ScoreChanged { .. } => Family::Scoring,
             Event::PeriodRolledUp { .. } => Family::Rollup,
@@ -477,6 +496,7 @@ impl Event {
             | Event::TaskCompleted { unit, .. }
             | Event::TaskCancelled { unit, .. }
             | Event::FindingRecorded { unit, .. }
+            | Event::FindingRecordedV2 { unit, .. }
             | Event::EvidenceAttached { unit, .. }
             | Event::EvidenceRejected { unit, .. }
             | Event::ScoreChanged { unit, .. } => Some(unit),

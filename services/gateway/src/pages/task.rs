@@ -75,7 +75,8 @@ fn placement(history: &[Entry]) -> Option<(UnitId, u16)> {
     let unit = history.iter().rev().find_map(|e| match &e.event {
         Event::TaskAssigned { unit, .. }
         | Event::TaskReassigned { unit, .. }
-        | Event::FindingRecorded { unit, .. } => Some(unit.clone()),
+        | Event::FindingRecorded { unit, .. }
+        | Event::FindingRecordedV2 { unit, .. } => Some(unit.clone()),
         _ => None,
     })?;
     Some((unit, year))

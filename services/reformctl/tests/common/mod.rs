@@ -150,7 +150,7 @@ fn assign(command_id: &str, task: &str) -> Request<reform_tasks::Command> {
         command: reform_tasks::Command::AssignTask(cmd::AssignTask {
             task: id(task),
             unit: Some(id("sgd")),
-            person: Some(id("lan")),
+            person: None,
             plan: None,
             title: format!("Nhiệm vụ {task}"),
             target: "Hoàn thành và báo cáo".into(),

@@ -29,16 +29,10 @@ pub struct AssignTask {
 }
 
 impl AssignTask {
-    /// A new task id; unit, title, target, due date and (recorded from
-    /// [`PERSON_REQUIRED_FROM`]) person present; a known unit and person; a plan of the unit or
-    /// above it; a leader of the unit; due no earlier than assigned.
-    pub fn decide(
-        &self,
-        s: &State,
-        actor: &PersonId,
-        on: Date,
-        recorded: Date,
-    ) -> Result<Event, Refusal> {
+    /// A new task id; unit, title, target, due date and (from [`PERSON_REQUIRED_FROM`])
+    /// person present; a known unit and person; a plan of the unit or above it; a leader of
+    /// the unit; due no earlier than assigned.
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let AssignTask { task, unit, person, plan, title, target, due, criterion } = self;
         if let Some(t) = s.tasks.get(task) {
             return Err(Refusal::TaskExists { task: task.clone(), unit: t.unit.clone() });
@@ -52,7 +46,7 @@ impl AssignTask {
             return Err(missing("target (expected result)"));
         }
         let due = due.ok_or_else(|| missing("due date"))?;
-        if person.is_none() && recorded >= PERSON_REQUIRED_FROM {
+        if person.is_none() && on >= PERSON_REQUIRED_FROM {
             return Err(missing("responsible person"));
         }
         let id = format!("task {task}");

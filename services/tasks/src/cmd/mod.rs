@@ -49,24 +49,18 @@ pub enum Command {
 
 impl Command {
     /// The event the command records, or why not: a pure function of the state, the command,
-    /// who acts (a registered person), the business date and the day it is recorded (whose
-    /// rules apply, [`crate::decide::PERSON_REQUIRED_FROM`]).
-    pub fn decide(
-        &self,
-        s: &State,
-        actor: &PersonId,
-        on: Date,
-        recorded: Date,
-    ) -> Result<Event, Refusal> {
+    /// who acts (a registered person) and the business date (whose rules apply,
+    /// [`crate::decide::PERSON_REQUIRED_FROM`]).
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         match self {
             Command::IssuePlan(c) => c.decide(s, actor, on),
-            Command::AssignTask(c) => c.decide(s, actor, on, recorded),
+            Command::AssignTask(c) => c.decide(s, actor, on),
             Command::ReassignTask(c) => c.decide(s, actor, on),
             Command::ChangeDeadline(c) => c.decide(s, actor, on),
             Command::ReportProgress(c) => c.decide(s, on),
             Command::CompleteTask(c) => c.decide(s, actor, on),
             Command::CancelTask(c) => c.decide(s, actor, on),
-            Command::RecordFinding(c) => c.decide(s, on),
+            Command::RecordFinding(c) => c.decide(s, actor, on),
         }
     }
 

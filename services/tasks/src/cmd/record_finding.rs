@@ -1,10 +1,12 @@
 //! `record-finding`: an inspection finding (hạn chế) at a unit, which opens a remediation
-//! task. Any registered person may record one: inspection teams come from outside the unit's
-//! line.
+//! task. A leader of the unit or above it, or an appraiser of it, records one (the access
+//! table): inspection teams come from outside the unit's line. From
+//! [`PERSON_REQUIRED_FROM`] the remediation task is "5 rõ" like any other: it names its
+//! person and its expected result, and the recorder is its assigning leader.
 
-use crate::decide::{non_empty, Refusal, State};
+use crate::decide::{bounded, non_empty, Refusal, State, PERSON_REQUIRED_FROM};
 use reform_shared::event::Event;
-use reform_shared::ids::{FindingId, TaskId, UnitId};
+use reform_shared::ids::{FindingId, PersonId, TaskId, UnitId};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
 
@@ -18,12 +20,19 @@ pub struct RecordFinding {
     pub text: String,
     pub remediation_task: TaskId,
     pub remediation_due: Date,
+    /// Who carries the remediation out (rõ người); required from [`PERSON_REQUIRED_FROM`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
+    /// The remediation's expected result (rõ kết quả); required with a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl RecordFinding {
-    /// New finding and task ids, the inspection's document and the text, a known unit, and a
-    /// remediation due no earlier than the finding.
-    pub fn decide(&self, s: &State, on: Date) -> Result<Event, Refusal> {
+    /// New finding and task ids, the inspection's document and the text, a known unit, a
+    /// remediation due no earlier than the finding, and (from [`PERSON_REQUIRED_FROM`], or
+    /// whenever one is given) a known person with an expected result.
+    pub fn decide(&self, s: &State, actor: &PersonId, on: Date) -> Result<Event, Refusal> {
         let RecordFinding {
             finding,
             unit,
@@ -31,6 +40,8 @@ impl RecordFinding {
             text,
             remediation_task,
             remediation_due,
+            person,
+            target,
         } = self;
         if let Some(task) = s.findings.get(finding) {
             return Err(Refusal::FindingExists { finding: finding.clone(), task: task.clone() });
@@ -57,13 +68,39 @@ impl RecordFinding {
                 assigned_on: on,
             });
         }
-        Ok(Event::FindingRecorded {
-            finding: finding.clone(),
-            unit: unit.clone(),
-            inspection_document: inspection_document.trim().to_owned(),
-            text: text.trim().to_owned(),
-            remediation_task: remediation_task.clone(),
-            remediation_due: *remediation_due,
+        let (finding, unit, remediation_task, remediation_due) =
+            (finding.clone(), unit.clone(), remediation_task.clone(), *remediation_due);
+        let (inspection_document, text) =
+            (inspection_document.trim().to_owned(), text.trim().to_owned());
+        if person.is_none() && target.is_none() && on < PERSON_REQUIRED_FROM {
+            return Ok(Event::FindingRecorded {
+                finding,
+                unit,
+                inspection_document,
+                text,
+                remediation_task,
+                remediation_due,
+            });
+        }
+        let missing =
+            |what| Refusal::NotFiveClear { task: remediation_task.clone(), missing: what };
+        let person = person.clone().ok_or_else(|| missing("responsible person"))?;
+        s.known_person(&person)?;
+        let target = target.as_deref().map(str::trim).unwrap_or_default();
+        if target.is_empty() {
+            return Err(missing("target (expected result)"));
+        }
+        bounded("the target", &format!("task {remediation_task}"), target)?;
+        Ok(Event::FindingRecordedV2 {
+            finding,
+            unit,
+            inspection_document,
+            text,
+            remediation_task,
+            remediation_due,
+            person,
+            target: target.to_owned(),
+            assigned_by: actor.clone(),
         })
     }
 }

@@ -168,7 +168,7 @@ pub fn assign(task: &str, unit: &str, due: &str) -> Command {
     Command::AssignTask(cmd::AssignTask {
         task: id(task),
         unit: Some(id(unit)),
-        person: Some(id("c")),
+        person: None,
         plan: None,
         title: format!("Nhiệm vụ {task}"),
         target: "Hoàn thành và báo cáo kết quả".into(),
