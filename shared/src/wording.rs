@@ -418,6 +418,7 @@ mod tests {
                         "until",
                         "and",
                         "maybe-points",
+                        "components",
                     ];
                     assert!(known.contains(&form), "{code}: unknown form {form}");
                 }

@@ -464,11 +464,22 @@ async fn heads_read_names_in_vietnamese(c: &Client, base: &str) {
     let path = dir.path().join("register.xlsx");
     std::fs::write(&path, &xlsx).expect("write");
     let script = "import sys, openpyxl
-ws = openpyxl.load_workbook(sys.argv[1]).active
+book = openpyxl.load_workbook(sys.argv[1])
+ws = book.active
 rows = list(ws.iter_rows(min_row=2, values_only=True))
-print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)";
+print(len(rows), type(rows[0][0]).__name__, rows[0][6], ws.freeze_panes)
+print('|'.join(book.sheetnames))
+docs = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+print(len(docs) > 0, type(docs[0][4]).__name__)
+scores = list(book.worksheets[2].iter_rows(min_row=2, values_only=True))
+print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
     let out = run("python3", &["-c".as_ref(), script.as_ref(), path.as_os_str()]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3 datetime Quá hạn A2");
+    let read = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = read.lines().collect();
+    assert_eq!(lines[0], "3 datetime Quá hạn A2", "{read}");
+    assert_eq!(lines[1], "Sổ theo dõi nhiệm vụ|Tài liệu minh chứng|Điểm Chỉ số CCHC", "{read}");
+    assert_eq!(lines[2], "True datetime", "the documents, dated: {read}");
+    assert_eq!(lines[3], "Tổng điểm True", "the scores, as numbers: {read}");
     c.goto(&format!("{base}/units/st-sgddt?year=2016&person=vo-thi-ngoc-han")).await.expect("open");
     let rows = count(c, "#task-register tbody tr").await;
     assert!(rows > 0 && rows < 15, "only her tasks: {rows}");

@@ -276,18 +276,19 @@ fn register_form(
             }
             button type="submit" { (view.t("Lọc", "Filter")) }
             " "
-            a href=(download) download id="register-xlsx" { (view.t("Tải sổ theo dõi (Excel)", "Download the register (Excel)")) }
+            a href=(download) download id="register-xlsx" { (view.t("Tải sổ theo dõi, minh chứng và điểm (Excel)", "Download the registers and scores (Excel)")) }
         }
     }
 }
 
-/// `/units/{id}/register.xlsx`: the task register, as filtered, as a workbook.
+/// `/units/{id}/register.xlsx`: the unit's registers of a year as one workbook: the task
+/// register (as filtered), its documents and its scores, a sheet each.
 pub async fn register_xlsx(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Asked(params): Asked,
 ) -> Result<axum::response::Response, PageError> {
-    use reform_rollup::xlsx::{workbook, Cell, Sheet};
+    use reform_rollup::xlsx::workbook;
     let view = view(&params)?;
     let unit: UnitId = super::parse_id(&id, super::UNIT)?;
     let Some(year) = view.year else {
@@ -296,48 +297,121 @@ pub async fn register_xlsx(
             "the register downloads one year at a time: add ?year=".to_owned(),
         ));
     };
+    let as_of = view.on;
     let filter = register_filter(&params)?;
-    let q = TasksQuery { unit: unit.clone(), year, as_of: view.on, filter };
+    let q = TasksQuery { unit: unit.clone(), year, as_of, filter };
     let list = queries::tasks(&app.client, &q).await?;
-    let name = |n: &Option<PersonName>| n.as_ref().map_or(Cell::Empty, |n| Cell::text(&n.name));
-    let columns = [
-        ("Hạn", 12.0),
-        ("Nhiệm vụ", 50.0),
-        ("Đơn vị", 30.0),
-        ("Người thực hiện", 24.0),
-        ("Kết quả phải đạt", 40.0),
-        ("Người giao", 24.0),
-        ("Trạng thái", 18.0),
-        ("Số ngày quá hạn", 10.0),
-        ("Mã nhiệm vụ", 20.0),
-    ];
-    let sheet = Sheet {
-        name: "Sổ theo dõi nhiệm vụ".into(),
-        columns: columns.iter().map(|(h, w)| ((*h).to_owned(), *w)).collect(),
-        rows: list
-            .tasks
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Date(r.due),
-                    Cell::text(&r.title),
-                    Cell::text(&r.unit_name),
-                    name(&r.person_name),
-                    Cell::text(&r.target),
-                    name(&r.assigned_by_name),
-                    Cell::text(r.status.label_vi()),
-                    r.days_overdue
-                        .and_then(|d| u64::try_from(d).ok())
-                        .map_or(Cell::Empty, Cell::Count),
-                    Cell::text(r.task.to_string()),
-                ]
-            })
-            .collect(),
-    };
-    let title = format!("Sổ theo dõi nhiệm vụ năm {year}: {}", list.unit_name);
+    let documents =
+        queries::evidence(&app.client, &EvidenceQuery { unit: unit.clone(), year, as_of }).await?;
+    let progress =
+        queries::unit(&app.client, &UnitQuery { unit: unit.clone(), year, as_of }).await?;
+    let sheets = [task_sheet(&list), evidence_sheet(&documents), score_sheet(&progress.scores)];
+    let title = format!("Sổ theo dõi năm {year}: {}", list.unit_name);
     let bytes =
-        workbook(&title, view.day(), &[sheet]).map_err(|e| PageError::Unavailable(e.into()))?;
+        workbook(&title, view.day(), &sheets).map_err(|e| PageError::Unavailable(e.into()))?;
     Ok(super::download(super::XLSX, &format!("so-theo-doi-{unit}-{year}.xlsx"), bytes))
+}
+
+/// A sheet's columns: heading and width.
+fn columns(columns: &[(&str, f64)]) -> Vec<(String, f64)> {
+    columns.iter().map(|(h, w)| ((*h).to_owned(), *w)).collect()
+}
+
+fn task_sheet(list: &TaskList) -> reform_rollup::xlsx::Sheet {
+    use reform_rollup::xlsx::{Cell, Sheet};
+    let name = |n: &Option<PersonName>| n.as_ref().map_or(Cell::Empty, |n| Cell::text(&n.name));
+    let row = |r: &reform_projector::views::TaskRow| {
+        vec![
+            Cell::Date(r.due),
+            Cell::text(&r.title),
+            Cell::text(&r.unit_name),
+            name(&r.person_name),
+            Cell::text(&r.target),
+            name(&r.assigned_by_name),
+            Cell::text(r.status.label_vi()),
+            r.days_overdue.and_then(|d| u64::try_from(d).ok()).map_or(Cell::Empty, Cell::Count),
+            Cell::text(r.task.to_string()),
+        ]
+    };
+    Sheet {
+        name: "Sổ theo dõi nhiệm vụ".into(),
+        columns: columns(&[
+            ("Hạn", 12.0),
+            ("Nhiệm vụ", 50.0),
+            ("Đơn vị", 30.0),
+            ("Người thực hiện", 24.0),
+            ("Kết quả phải đạt", 40.0),
+            ("Người giao", 24.0),
+            ("Trạng thái", 18.0),
+            ("Số ngày quá hạn", 10.0),
+            ("Mã nhiệm vụ", 20.0),
+        ]),
+        rows: list.tasks.iter().map(row).collect(),
+    }
+}
+
+fn evidence_sheet(list: &EvidenceList) -> reform_rollup::xlsx::Sheet {
+    use reform_rollup::xlsx::{Cell, Sheet};
+    let row = |e: &reform_projector::registers::EvidenceRow| {
+        vec![
+            Cell::text(&e.document_number),
+            Cell::text(&e.title),
+            Cell::text(&e.unit_name),
+            e.criterion.as_ref().map_or(Cell::Empty, |c| Cell::text(c.to_string())),
+            Cell::Date(e.attached_on),
+            e.rejected_on.map_or(Cell::Empty, Cell::Date),
+            Cell::text(e.evidence.to_string()),
+        ]
+    };
+    Sheet {
+        name: "Tài liệu minh chứng".into(),
+        columns: columns(&[
+            ("Số, ký hiệu", 20.0),
+            ("Trích yếu", 60.0),
+            ("Đơn vị", 30.0),
+            ("Tiêu chí", 10.0),
+            ("Ngày đính kèm", 14.0),
+            ("Ngày bị từ chối", 14.0),
+            ("Mã minh chứng", 24.0),
+        ]),
+        rows: list.evidence.iter().map(row).collect(),
+    }
+}
+
+/// The scores by component field, each stage against the maxima, then the totals.
+fn score_sheet(scores: &Scores) -> reform_rollup::xlsx::Sheet {
+    use reform_rollup::xlsx::{Cell, Sheet};
+    let stage = |s: Stage| scores.stages.iter().find(|x| x.stage == s);
+    let value = |s: Stage, c: Component| {
+        stage(s)
+            .and_then(|x| x.components.iter().find(|k| k.component == c))
+            .and_then(|k| k.value_hundredths)
+    };
+    let max = |c: Component| {
+        scores
+            .stages
+            .iter()
+            .flat_map(|x| &x.components)
+            .find(|k| k.component == c)
+            .map(|k| k.max_hundredths)
+    };
+    let mut rows: Vec<Vec<Cell>> = Component::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let m = max(c)?;
+            let mut row = vec![Cell::text(c.label_vi()), Cell::Hundredths(m)];
+            row.extend(Stage::ALL.map(|s| Cell::hundredths(value(s, c))));
+            Some(row)
+        })
+        .collect();
+    let mut total = vec![Cell::text("Tổng điểm"), Cell::Hundredths(scores.max_total_hundredths)];
+    total.extend(Stage::ALL.map(|s| Cell::hundredths(stage(s).and_then(|x| x.total_hundredths))));
+    let mut index = vec![Cell::text("Chỉ số (%)"), Cell::Empty];
+    index.extend(Stage::ALL.map(|s| Cell::hundredths(stage(s).and_then(|x| x.index_hundredths))));
+    rows.extend([total, index]);
+    let mut heads = vec![("Lĩnh vực", 44.0), ("Điểm tối đa", 12.0)];
+    heads.extend(Stage::ALL.map(|s| (s.label_vi(), 16.0)));
+    Sheet { name: "Điểm Chỉ số CCHC".into(), columns: columns(&heads), rows }
 }
 
 const REGISTER: Columns = &[
