@@ -236,6 +236,11 @@ pub fn refusal_vi(reason: &Reason) -> Option<String> {
     fill(template, &reason.params)
 }
 
+/// What an event of this type records, in Vietnamese ("giao nhiệm vụ").
+pub fn event_vi(type_name: &str) -> Option<&'static str> {
+    EVENTS_VI.iter().find(|(t, _)| *t == type_name).map(|(_, vi)| *vi)
+}
+
 /// A failure of `kind` in Vietnamese, for one whose reason cannot be worded.
 pub fn failure_vi(kind: FailureKind) -> &'static str {
     match kind {

@@ -170,15 +170,27 @@ impl Ctx {
             // The service's own reply, as a failure prints it too.
             let reply = reform_shared::reply::Reply::Ok(accepted);
             println!("{}", serde_json::to_string_pretty(&reply)?);
-        } else if accepted.duplicate {
-            println!(
-                "already done: {} at sequence {} (this command id was applied before)",
-                accepted.event, accepted.sequence
-            );
         } else {
-            println!("done: {} at sequence {}", accepted.event, accepted.sequence);
+            println!("{}", self.said_accepted(accepted));
         }
         Ok(())
+    }
+
+    /// An accepted command as its sender reads it, in `--lang`.
+    fn said_accepted(&self, accepted: &Accepted) -> String {
+        let (event, sequence) = (&accepted.event, accepted.sequence);
+        match (self.global.lang, accepted.duplicate) {
+            (Lang::En, false) => format!("done: {event} at sequence {sequence}"),
+            (Lang::En, true) => format!(
+                "already done: {event} at sequence {sequence} (this command id was applied before)"
+            ),
+            (Lang::Vi, duplicate) => {
+                let what = reform_shared::wording::event_vi(event).unwrap_or(event);
+                let again =
+                    if duplicate { " (lệnh này đã được ghi từ trước)" } else { "" };
+                format!("Đã ghi: {what}, số thứ tự {sequence} trong nhật ký{again}.")
+            }
+        }
     }
 
     /// Waits until the projector has applied `sequence`.
