@@ -2,13 +2,11 @@
 //! views (per-unit progress, peer-group rankings, leader-accountability timelines) in one redb
 //! file, exactly once; answers queries about them over NATS request-reply.
 //!
-//! - [`model`]: the projection's state (histories, not just current values) and the pure
-//!   `apply(state, record, sequence)`.
-//! - [`views`]: the figures of docs/views.md, computed at query time for a [`views::Basis`] ("as
-//!   known now", or "as true at" a date); pure.
+//! - [`model`], [`views`], [`registers`], [`tree`]: the read model, its own crate
+//!   (`reform-views`, re-exported here): the projection's state and its pure `apply`, the
+//!   figures of docs/views.md for a [`views::Basis`], the registers, the unit tree.
 //! - [`store`]: the redb file: one write transaction per batch with the checkpoint in it, the
 //!   slices queries load, the canonical dump.
-//! - [`tree`]: the unit tree, walked in one place with one depth limit, in memory or in redb.
 //! - [`consume`]: the stream → batches → redb pipeline, acking after each commit.
 //! - [`queries`]: the `par.view.*` endpoints and the typed client functions.
 //!
@@ -18,17 +16,12 @@
 //! gets past one.
 
 pub mod consume;
-pub mod model;
 pub mod queries;
-pub mod registers;
 mod route;
 pub mod split;
 pub mod store;
-pub mod tree;
-pub mod views;
 
-#[cfg(test)]
-mod views_tests;
+pub use reform_views::{model, registers, tree, views};
 
 use async_nats::jetstream::{self, consumer};
 use futures::FutureExt;
