@@ -6,5 +6,6 @@ mod demo;
 mod foundation;
 mod fuzz_corpus;
 mod insider;
+mod layers;
 mod robustness;
 mod self_contained;
