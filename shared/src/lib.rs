@@ -13,7 +13,8 @@
 //! - [`broker`]: the broker's users (nkeys) and their permissions.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
 //! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
-//! - [`testkit`]: a real broker per test, and helpers to wait on conditions.
+//! - `testkit` (feature `testkit`, for tests and benches only): a real broker per test, and
+//!   helpers to wait on conditions; never in a production build.
 //!
 //! Only this crate defines wire types, so every service reads the log the same way.
 
@@ -44,6 +45,7 @@ pub mod sign;
 pub mod skips;
 pub mod stream;
 pub mod subject;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod time;
 pub mod tree;
