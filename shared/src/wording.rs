@@ -58,6 +58,12 @@ pub const ENGLISH_WORDS: &[&str] = &[
     "none",
 ];
 
+/// The words of [`ENGLISH_WORDS`] that `text` shows, split as a reader reads ("2023-year" is
+/// two words): what the browser test and this table's test look for.
+pub fn english_in(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| ENGLISH_WORDS.contains(w)).collect()
+}
+
 /// Every refusal's sentence, by code.
 pub const REFUSALS_VI: &[(&str, &str)] = &[
     // The signer check and the access table, in every service.
@@ -397,12 +403,16 @@ mod tests {
                 .filter(|w| !w.trim_start_matches('(').starts_with("--"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let english: Vec<&str> = read
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| ENGLISH_WORDS.contains(w))
-                .collect();
+            let english = english_in(&read);
             assert!(english.is_empty(), "{text:?} has English: {english:?}");
         }
+    }
+
+    #[test]
+    fn the_english_word_check_finds_a_planted_word() {
+        assert_eq!(english_in("Năm 2023-year, kỳ báo cáo"), ["year"]);
+        assert_eq!(english_in("Báo cáo Năm 2023 (PASS)"), ["PASS"]);
+        assert!(english_in("Đơn vị chủ trì, người thực hiện, hạn 31/12/2016").is_empty());
     }
 
     #[test]

@@ -400,17 +400,13 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     }
 }
 
-/// The page's words as a reader sees them, less what is marked English or is code.
-async fn vietnamese_words(c: &Client) -> Vec<String> {
+/// The page's text as a reader sees it, less what is marked English or is code.
+async fn vietnamese_text(c: &Client) -> String {
     let script = "const b = document.body.cloneNode(true);
         b.querySelectorAll('[lang=en], code, style, script').forEach(e => e.remove());
         return b.textContent;";
     let text = c.execute(script, vec![]).await.expect("page text");
-    let text = text.as_str().expect("a string").to_owned();
-    text.split(|ch: char| !ch.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
+    text.as_str().expect("a string").to_owned()
 }
 
 /// Whether the page fits the window's width: nothing to scroll sideways but inside a table.
@@ -558,11 +554,8 @@ print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
     ];
     for path in pages {
         c.goto(&format!("{base}{path}")).await.expect("open");
-        let words = vietnamese_words(c).await;
-        let english: Vec<&String> = words
-            .iter()
-            .filter(|w| reform_shared::wording::ENGLISH_WORDS.contains(&w.as_str()))
-            .collect();
+        let read = vietnamese_text(c).await;
+        let english = reform_shared::wording::english_in(&read);
         assert!(english.is_empty(), "{path} shows English: {english:?}");
     }
 
