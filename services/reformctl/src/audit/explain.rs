@@ -10,6 +10,7 @@
 //!   view's.
 
 use crate::ctx::Ctx;
+use crate::ctx::Lang;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
 use reform_projector::views::{self, Basis};
@@ -127,33 +128,50 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
+        let vi = ctx.global.lang == Lang::Vi;
         for e in &explanation.events {
             let old =
                 e.old_hundredths.map_or_else(|| "–".into(), |v| format_hundredths(u64::from(v)));
-            println!(
-                "{:<8} {:>7}  sequence {:<7} on {}  recorded {} by {:<22} signed {} (was {old}; {} earlier) {}",
-                e.criterion.to_string(),
-                format_hundredths(u64::from(e.hundredths)),
-                e.sequence,
-                e.business_date,
-                e.recorded_at,
-                e.recorded_by,
-                e.signed_with.as_deref().map_or("—", |k| &k[..k.len().min(10)]),
-                e.superseded,
-                e.reason
-            );
+            let (criterion, points) =
+                (e.criterion.to_string(), format_hundredths(u64::from(e.hundredths)));
+            let key = e.signed_with.as_deref().map_or("—", |k| &k[..k.len().min(10)]);
+            let (seq, on, at, by) = (e.sequence, e.business_date, &e.recorded_at, &e.recorded_by);
+            let (earlier, reason) = (e.superseded, &e.reason);
+            if vi {
+                println!(
+                    "{criterion:<8} {points:>7}  số thứ tự {seq:<7} ngày {}  ghi lúc {at} bởi \
+                     {by:<22} ký bằng {key} (trước đó {old}; {earlier} lần trước) {reason}",
+                    vi_date(on)
+                );
+            } else {
+                println!(
+                    "{criterion:<8} {points:>7}  sequence {seq:<7} on {on}  recorded {at} by \
+                     {by:<22} signed {key} (was {old}; {earlier} earlier) {reason}"
+                );
+            }
         }
-        let total =
-            explanation.view_total_hundredths.map_or_else(|| "none".into(), format_hundredths);
-        println!(
-            "sum of {} criteria: {} = the view's {} total {total}: {}",
-            explanation.events.len(),
-            format_hundredths(explanation.sum_hundredths),
-            explanation.stage.as_str(),
-            if explanation.checks { "checks" } else { "DOES NOT CHECK" }
-        );
+        let (n, sum) = (explanation.events.len(), format_hundredths(explanation.sum_hundredths));
+        let total = explanation.view_total_hundredths.map(format_hundredths);
+        let stage = explanation.stage;
+        if vi {
+            let total = total.unwrap_or_else(|| "chưa có".into());
+            let verdict = if explanation.checks { "khớp" } else { "KHÔNG KHỚP" };
+            let stage = stage.label_vi().to_lowercase();
+            println!(
+                "tổng {n} tiêu chí: {sum} = tổng điểm {stage} trên trang xem {total}: {verdict}"
+            );
+        } else {
+            let total = total.unwrap_or_else(|| "none".into());
+            let verdict = if explanation.checks { "checks" } else { "DOES NOT CHECK" };
+            let stage = stage.as_str();
+            println!("sum of {n} criteria: {sum} = the view's {stage} total {total}: {verdict}");
+        }
     }
-    checked(explanation.checks, "the events behind the total do not sum to it")
+    checked(
+        ctx,
+        explanation.checks,
+        ("các điểm trên không cộng thành tổng", "the events behind the total do not sum to it"),
+    )
 }
 
 /// A unit and a year, for `explain tasks` and `explain rank`.
@@ -252,46 +270,38 @@ pub async fn tasks(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
+        let vi = ctx.global.lang == Lang::Vi;
         for t in &explanation.tasks {
-            let end = match (t.completed, t.cancelled) {
-                (Some((on, seq)), _) => format!("completed {on} (sequence {seq})"),
-                (_, Some((on, seq))) => format!("cancelled {on} (sequence {seq})"),
-                _ => String::new(),
-            };
-            println!(
-                "{:<28} {:<16} {:<13} assigned {} (sequence {}), due {}{}{} {end}",
-                t.task.to_string(),
-                t.unit.to_string(),
-                format!("{:?}", t.status),
-                t.assigned_on,
-                t.assigned_sequence,
-                t.due_in_force,
-                if t.deadline_changes.is_empty() {
-                    String::new()
-                } else {
-                    format!(", deadline moved at {:?}", t.deadline_changes)
-                },
-                if t.reassignments.is_empty() {
-                    String::new()
-                } else {
-                    format!(", moved at {:?}", t.reassignments)
-                },
-            );
+            println!("{}", task_line(t, vi));
         }
         let c = &explanation.recounted;
-        println!(
-            "recounted: {} assigned, {} on time, {} late, {} overdue, {} open, {} cancelled, rate {}: {}",
-            c.assigned,
-            c.done_on_time,
-            c.done_late,
-            c.overdue,
-            c.open,
-            c.cancelled,
-            format_hundredths(c.completion_rate_hundredths),
-            if explanation.checks { "equals the view" } else { "DIFFERS FROM THE VIEW" }
-        );
+        let rate = format_hundredths(c.completion_rate_hundredths);
+        let (assigned, on_time, late, overdue) =
+            (c.assigned, c.done_on_time, c.done_late, c.overdue);
+        let (open, cancelled) = (c.open, c.cancelled);
+        if vi {
+            let verdict = if explanation.checks { "bằng trang xem" } else { "KHÁC TRANG XEM" };
+            println!(
+                "đếm lại: {assigned} được giao, {on_time} đúng hạn, {late} trễ hạn, {overdue} quá \
+                 hạn, {open} đang thực hiện, {cancelled} đã hủy, tỷ lệ {rate}: {verdict}"
+            );
+        } else {
+            let verdict =
+                if explanation.checks { "equals the view" } else { "DIFFERS FROM THE VIEW" };
+            println!(
+                "recounted: {assigned} assigned, {on_time} on time, {late} late, {overdue} \
+                 overdue, {open} open, {cancelled} cancelled, rate {rate}: {verdict}"
+            );
+        }
     }
-    checked(explanation.checks, "the tasks behind the counts do not give them")
+    checked(
+        ctx,
+        explanation.checks,
+        (
+            "các nhiệm vụ trên không cho ra các con số",
+            "the tasks behind the counts do not give them",
+        ),
+    )
 }
 
 /// One peer's place, and what its total rests on.
@@ -378,44 +388,122 @@ pub async fn rank(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&explanation)?);
     } else {
+        let vi = ctx.global.lang == Lang::Vi;
         for p in &explanation.peers {
             let total = p.final_total_hundredths.map_or_else(|| "–".into(), format_hundredths);
             let rank = p.rank.map_or_else(|| "–".into(), |r| r.to_string());
-            let latest = match (p.latest_sequence, p.latest_on) {
-                (Some(seq), Some(on)) => format!("latest sequence {seq} on {on}"),
+            let latest = match (p.latest_sequence, p.latest_on, vi) {
+                (Some(seq), Some(on), true) => {
+                    format!("mới nhất: số thứ tự {seq} ngày {}", vi_date(on))
+                }
+                (Some(seq), Some(on), false) => format!("latest sequence {seq} on {on}"),
+                (_, _, true) => "chưa có điểm cuối cùng".into(),
                 _ => "no final score".into(),
             };
             let me = if p.unit == explanation.unit { "  ←" } else { "" };
+            let (n, unit, criteria) = (explanation.group_size, p.unit.to_string(), p.criteria);
+            let in_force =
+                if vi { "tiêu chí đang có hiệu lực" } else { "criteria in force" };
+            println!("{rank:>3}/{n}  {unit:<22} {total:>7}  {criteria} {in_force}, {latest}{me}");
+        }
+        let e = &explanation;
+        let higher = e.recounted_rank.map_or(0, |r| r.saturating_sub(1));
+        let (unit, n, year, parent) = (&e.unit, e.group_size, e.year, &e.parent);
+        if vi {
+            let show = |r: Option<u32>| r.map_or_else(|| "chưa xếp hạng".into(), |r| r.to_string());
+            let (view, recounted) = (show(e.view_rank), show(e.recounted_rank));
+            let kind = e.kind.label_vi();
+            let verdict = if e.checks { "khớp" } else { "KHÔNG KHỚP" };
             println!(
-                "{rank:>3}/{}  {:<22} {total:>7}  {} criteria in force, {latest}{me}",
-                explanation.group_size,
-                p.unit.to_string(),
-                p.criteria
+                "{unit} xếp hạng {view}/{n} ({n} đơn vị loại {kind} năm {year} thuộc {parent}): \
+                 {higher} đơn vị có tổng điểm cuối cùng cao hơn, nên hạng {recounted} = hạng \
+                 trên trang xem {view}: {verdict}"
+            );
+        } else {
+            let show = |r: Option<u32>| r.map_or_else(|| "unranked".into(), |r| r.to_string());
+            let (view, recounted) = (show(e.view_rank), show(e.recounted_rank));
+            let kind = e.kind.as_str();
+            let verdict = if e.checks { "checks" } else { "DOES NOT CHECK" };
+            println!(
+                "{unit} ranks {view} of {n} ({n} units of {kind} under {parent}, {year}): \
+                 {higher} peers have a higher final total, so rank {recounted} = the view's \
+                 {view}: {verdict}"
             );
         }
-        let show = |r: Option<u32>| r.map_or_else(|| "unranked".into(), |r| r.to_string());
-        println!(
-            "{} ranks {} of {} ({} units of {} under {}): {} peers have a higher final total, \
-             so rank {} = the view's {}: {}",
-            explanation.unit,
-            show(explanation.view_rank),
-            explanation.group_size,
-            explanation.kind.as_str(),
-            explanation.year,
-            explanation.parent,
-            explanation.recounted_rank.map_or(0, |r| r.saturating_sub(1)),
-            show(explanation.recounted_rank),
-            show(explanation.view_rank),
-            if explanation.checks { "checks" } else { "DOES NOT CHECK" }
-        );
     }
-    checked(explanation.checks, "the rank recounted from the peers' totals is not the view's")
+    checked(
+        ctx,
+        explanation.checks,
+        (
+            "hạng đếm lại từ tổng điểm các đơn vị khác hạng trên trang xem",
+            "the rank recounted from the peers' totals is not the view's",
+        ),
+    )
 }
 
-/// An explanation's end: done when its recount checks, else the failure an auditor acts on.
-fn checked(checks: bool, otherwise: &str) -> anyhow::Result<()> {
+/// An explanation's end: done when its recount checks, else the failure an auditor acts on,
+/// in the reader's language.
+fn checked(ctx: &Ctx, checks: bool, otherwise: (&str, &str)) -> anyhow::Result<()> {
     if checks {
         return Ok(());
     }
-    Err(Classified { kind: ExitKind::CheckFailed, message: otherwise.to_owned() }.into())
+    let message = match ctx.global.lang {
+        Lang::Vi => otherwise.0,
+        Lang::En => otherwise.1,
+    };
+    Err(Classified { kind: ExitKind::CheckFailed, message: message.to_owned() }.into())
+}
+
+/// `text` when `events` has any, else nothing.
+fn when_any(events: &[u64], text: impl FnOnce() -> String) -> String {
+    if events.is_empty() {
+        String::new()
+    } else {
+        text()
+    }
+}
+
+/// A day as Vietnamese write it.
+fn vi_date(day: Date) -> String {
+    day.0.format("%d/%m/%Y").to_string()
+}
+
+/// One task behind the counts, with the events that placed it.
+fn task_line(t: &TaskLine, vi: bool) -> String {
+    let seqs = |s: &[u64]| s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    let (task, unit) = (t.task.to_string(), t.unit.to_string());
+    let (on, seq) = (t.assigned_on, t.assigned_sequence);
+    if vi {
+        let moved_due = when_any(&t.deadline_changes, || {
+            format!(", đổi hạn ở số thứ tự {}", seqs(&t.deadline_changes))
+        });
+        let moved = when_any(&t.reassignments, || {
+            format!(", chuyển đơn vị ở số thứ tự {}", seqs(&t.reassignments))
+        });
+        let end = match (t.completed, t.cancelled) {
+            (Some((d, s)), _) => format!(" hoàn thành ngày {} (số thứ tự {s})", vi_date(d)),
+            (_, Some((d, s))) => format!(" hủy ngày {} (số thứ tự {s})", vi_date(d)),
+            _ => String::new(),
+        };
+        let status = t.status.label_vi();
+        let due = vi_date(t.due_in_force);
+        return format!(
+            "{task:<28} {unit:<16} {status:<18} giao ngày {} (số thứ tự {seq}), hạn \
+             {due}{moved_due}{moved}{end}",
+            vi_date(on)
+        );
+    }
+    let moved_due =
+        when_any(&t.deadline_changes, || format!(", deadline moved at {:?}", t.deadline_changes));
+    let moved = when_any(&t.reassignments, || format!(", moved at {:?}", t.reassignments));
+    let end = match (t.completed, t.cancelled) {
+        (Some((d, s)), _) => format!(" completed {d} (sequence {s})"),
+        (_, Some((d, s))) => format!(" cancelled {d} (sequence {s})"),
+        _ => String::new(),
+    };
+    let (status, due) = (t.status.as_str(), t.due_in_force);
+    format!(
+        "{task:<28} {unit:<16} {status:<13} assigned {on} (sequence {seq}), due \
+         {due}{moved_due}{moved}{end}"
+    )
 }
