@@ -138,6 +138,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             let (seq, on, at, by) = (e.sequence, e.business_date, &e.recorded_at, &e.recorded_by);
             let (earlier, reason) = (e.superseded, &e.reason);
             if vi {
+                let (points, old) = (comma(&points), comma(&old));
                 println!(
                     "{criterion:<8} {points:>7}  số thứ tự {seq:<7} ngày {}  ghi lúc {at} bởi \
                      {by:<22} ký bằng {key} (trước đó {old}; {earlier} lần trước) {reason}",
@@ -154,7 +155,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         let total = explanation.view_total_hundredths.map(format_hundredths);
         let stage = explanation.stage;
         if vi {
-            let total = total.unwrap_or_else(|| "chưa có".into());
+            let (sum, total) = (comma(&sum), total.map_or_else(|| "chưa có".into(), |t| comma(&t)));
             let verdict = if explanation.checks { "khớp" } else { "KHÔNG KHỚP" };
             let stage = stage.label_vi().to_lowercase();
             println!(
@@ -280,6 +281,7 @@ pub async fn tasks(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
             (c.assigned, c.done_on_time, c.done_late, c.overdue);
         let (open, cancelled) = (c.open, c.cancelled);
         if vi {
+            let rate = comma(&rate);
             let verdict = if explanation.checks { "bằng trang xem" } else { "KHÁC TRANG XEM" };
             println!(
                 "đếm lại: {assigned} được giao, {on_time} đúng hạn, {late} trễ hạn, {overdue} quá \
@@ -401,6 +403,7 @@ pub async fn rank(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
                 _ => "no final score".into(),
             };
             let me = if p.unit == explanation.unit { "  ←" } else { "" };
+            let total = if vi { comma(&total) } else { total };
             let (n, unit, criteria) = (explanation.group_size, p.unit.to_string(), p.criteria);
             let in_force =
                 if vi { "tiêu chí đang có hiệu lực" } else { "criteria in force" };
@@ -461,6 +464,11 @@ fn when_any(events: &[u64], text: impl FnOnce() -> String) -> String {
     } else {
         text()
     }
+}
+
+/// A figure with the decimal comma Vietnamese write ("78,57").
+fn comma(figure: &str) -> String {
+    figure.replace('.', ",")
 }
 
 /// A day as Vietnamese write it.
