@@ -33,10 +33,23 @@ pub enum Rule {
     Appraiser { unit: UnitId },
     /// An inspection finding: a leader of the unit or above it, or an appraiser of it.
     LeaderOrAppraiser { unit: UnitId },
+    /// Enrolling one's own passkey: the person named, signing with the passkey enrolled (its
+    /// enrolment code is the directory service's to check).
+    Enrolment { person: PersonId },
     /// The genesis step, once, while there is no administrator.
     Genesis,
     /// Only a service acting on its own (closing a period), never a person.
     Service,
+}
+
+/// The key an event registers for the person who signs it, so the signer need not hold it
+/// before: the genesis's administrator key, a passkey being enrolled. Such an event counts only
+/// when signed by exactly that key.
+pub fn registers_own_key(event: &Event) -> Option<&str> {
+    match event {
+        Event::Genesis { key, .. } | Event::PasskeyEnrolled { key, .. } => Some(key),
+        _ => None,
+    }
 }
 
 /// The rule for recording `event`.
@@ -49,7 +62,9 @@ pub fn rule(event: &Event) -> Rule {
         | Event::KeyRegistered { .. }
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. }
+        | Event::EnrolmentOpened { .. }
         | Event::FrameworkPublished { .. } => Rule::Administrator,
+        Event::PasskeyEnrolled { person, .. } => Rule::Enrolment { person: person.clone() },
         Event::KeyRevoked { person, .. } => Rule::AdministratorOrOwner { owner: person.clone() },
         Event::PlanIssued { unit, .. }
         | Event::TaskAssigned { unit, .. }
@@ -124,6 +139,7 @@ fn needs(rule: &str, units: &[String]) -> String {
         "leader-or-appraiser" => {
             format!("a head or reform deputy of {u} or a unit above it, or an appraiser of {u}")
         }
+        "enrolment" => format!("to be {u} oneself, enrolling one's own passkey"),
         "genesis" => "an installation with no administrator yet".to_owned(),
         _ => "a service; no person records it".to_owned(),
     }
@@ -164,6 +180,7 @@ pub fn permits(
         }
         Rule::Appraiser { unit } => d.appraises(actor, unit, on),
         Rule::LeaderOrAppraiser { unit } => leads(unit) || d.appraises(actor, unit, on),
+        Rule::Enrolment { person } => person == actor,
         Rule::Genesis => d.genesis.is_none(),
         Rule::Service => false,
     };
@@ -187,6 +204,7 @@ pub fn permits(
         Rule::StaffOrLeader { unit } => ("staff-or-leader", vec![name(unit)]),
         Rule::Appraiser { unit } => ("appraiser", vec![name(unit)]),
         Rule::LeaderOrAppraiser { unit } => ("leader-or-appraiser", vec![name(unit)]),
+        Rule::Enrolment { person } => ("enrolment", vec![person.to_string()]),
         Rule::Genesis => ("genesis", vec![]),
         Rule::Service => ("service", vec![]),
     };

@@ -52,6 +52,16 @@ pub struct Key {
     pub revoked: Option<String>,
 }
 
+/// A person's leave to enrol a passkey with a code ([`Event::EnrolmentOpened`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Enrolment {
+    pub person: PersonId,
+    /// The last day the code may be used.
+    pub until: Date,
+    /// The passkey it enrolled, once used: a code enrols one passkey.
+    pub used_by: Option<String>,
+}
+
 /// Access held by a person over `[from, to)`, at a unit for staff and appraisers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
@@ -93,6 +103,8 @@ pub struct Directory {
     pub keys: BTreeMap<String, Key>,
     /// Every grant, in log order.
     pub grants: Vec<Grant>,
+    /// Every enrolment opened, by its code's digest.
+    pub enrolments: BTreeMap<String, Enrolment>,
     /// The first administrator, once the genesis step has run.
     pub genesis: Option<PersonId>,
 }
@@ -146,6 +158,16 @@ impl Directory {
             }
             Event::KeyRegistered { person, key } => {
                 self.keys.insert(key.clone(), Key { person: person.clone(), revoked: None });
+            }
+            Event::EnrolmentOpened { person, code_digest, until } => {
+                let value = Enrolment { person: person.clone(), until: *until, used_by: None };
+                self.enrolments.insert(code_digest.clone(), value);
+            }
+            Event::PasskeyEnrolled { person, key, code_digest } => {
+                self.keys.insert(key.clone(), Key { person: person.clone(), revoked: None });
+                if let Some(e) = self.enrolments.get_mut(code_digest) {
+                    e.used_by = Some(key.clone());
+                }
             }
             Event::KeyRevoked { key, reason, .. } => {
                 if let Some(k) = self.keys.get_mut(key) {

@@ -74,16 +74,21 @@ impl ChainLink {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignatureAlgorithm {
     Ed25519,
+    /// A passkey's WebAuthn assertion ([`crate::passkey`]); appended, so older bytes keep
+    /// their index.
+    WebAuthn,
 }
 
 /// The signature of the person who issued the command, with the exact request they signed,
 /// so an auditor re-checks it from the log alone (see [`crate::sign`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
-    /// The signer's public key (an nkeys user key, `U…`).
+    /// The signer's public key: an nkeys user key (`U…`) or a passkey
+    /// (`webauthn:…`, [`crate::passkey`]).
     pub key: String,
     pub algorithm: SignatureAlgorithm,
-    /// The signature over [`crate::sign::signed_message`] of the endpoint and `request`.
+    /// The signature over [`crate::sign::signed_message`] of the endpoint and `request`; for
+    /// a passkey, the whole assertion ([`crate::passkey::Assertion::to_bytes`]).
     pub bytes: Vec<u8>,
     /// The request as it came over the wire, byte for byte (JSON).
     pub request: Vec<u8>,

@@ -38,6 +38,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod names;
 pub mod natsd;
+pub mod passkey;
 pub mod points;
 pub mod reply;
 pub mod service;

@@ -7,7 +7,9 @@
 //! bytes) into the event's envelope. An auditor then re-checks, from the log alone, that the
 //! person signed the request the event came from.
 //!
-//! Keys are nkeys user keys (ed25519, `U…`), the same format NATS uses for its own identities.
+//! Keys are nkeys user keys (ed25519, `U…`), the same format NATS uses for its own identities,
+//! or passkeys (`webauthn:…`), whose assertions sign the same bytes through their challenge
+//! ([`crate::passkey`]): a person in a browser signs exactly what `reformctl` would.
 
 use crate::envelope::{Signature, SignatureAlgorithm};
 use crate::event::{Event, Family};
@@ -51,6 +53,8 @@ pub enum SignError {
          signed with another key"
     )]
     Mismatch { key: String },
+    #[error("the passkey's assertion does not check: {0}")]
+    Passkey(#[from] crate::passkey::PasskeyError),
     #[error("the event carries no signed request (written before requests were signed)")]
     NoRequest,
     #[error("the signed request names {what} {signed}, but the event records {recorded}")]
@@ -75,6 +79,11 @@ pub fn sign(key: &nkeys::KeyPair, endpoint: &str, request: &[u8]) -> Result<Sign
 /// Checks a signature over `signature.request` for `endpoint`.
 pub fn check(endpoint: &str, signature: &Signature) -> Result<(), SignError> {
     let key = &signature.key;
+    let message = signed_message(endpoint, &signature.request);
+    if signature.algorithm == SignatureAlgorithm::WebAuthn {
+        let assertion = crate::passkey::Assertion::from_bytes(&signature.bytes)?;
+        return Ok(crate::passkey::check(key, &message, &assertion)?);
+    }
     if !key.starts_with('U') {
         return Err(SignError::BadKey { key: key.clone(), detail: "not a user key (U…)".into() });
     }
@@ -84,7 +93,7 @@ pub fn check(endpoint: &str, signature: &Signature) -> Result<(), SignError> {
         return Err(SignError::Malformed);
     }
     verifier
-        .verify(&signed_message(endpoint, &signature.request), &signature.bytes)
+        .verify(&message, &signature.bytes)
         .map_err(|_| SignError::Mismatch { key: key.clone() })
 }
 
@@ -98,7 +107,12 @@ pub fn from_headers(
         return Err(SignError::Missing);
     };
     let bytes = hex::decode(hex_signature.trim()).map_err(|_| SignError::Malformed)?;
-    Ok(Signature { key, algorithm: SignatureAlgorithm::Ed25519, bytes, request: request.to_vec() })
+    let algorithm = if key.starts_with(crate::passkey::KEY_PREFIX) {
+        SignatureAlgorithm::WebAuthn
+    } else {
+        SignatureAlgorithm::Ed25519
+    };
+    Ok(Signature { key, algorithm, bytes, request: request.to_vec() })
 }
 
 /// The headers that carry a signature.

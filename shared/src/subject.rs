@@ -96,7 +96,10 @@ impl Aggregate {
             Event::Genesis { .. } => {
                 global(Family::Directory, None, "genesis", "administrator".to_owned())
             }
-            Event::KeyRegistered { person, .. } | Event::KeyRevoked { person, .. } => {
+            Event::KeyRegistered { person, .. }
+            | Event::KeyRevoked { person, .. }
+            | Event::EnrolmentOpened { person, .. }
+            | Event::PasskeyEnrolled { person, .. } => {
                 global(Family::Directory, None, "keys", person.to_string())
             }
             Event::AccessGranted { person, unit, .. }

@@ -95,6 +95,11 @@ impl Date {
         self.0.succ_opt().map(Self)
     }
 
+    /// The day `days` later (earlier when negative); `None` past chrono's range.
+    pub fn add_days(self, days: i64) -> Option<Self> {
+        self.0.checked_add_signed(chrono::TimeDelta::try_days(days)?).map(Self)
+    }
+
     /// Today in Vietnam: an edge-only convenience, like [`Timestamp::now`].
     pub fn today_in_vietnam() -> Self {
         Self(Utc::now().with_timezone(&vietnam()).date_naive())

@@ -77,6 +77,7 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("access.needs-staff-or-leader", "{actor} không được ghi việc {event:event}: việc này cần quyền cán bộ, công chức tại {units}, hoặc lãnh đạo của đơn vị đó hay đơn vị cấp trên (ngày {on:date})."),
     ("access.needs-appraiser", "{actor} không được ghi việc {event:event}: việc này cần quyền thẩm định tại đơn vị có thẩm quyền thẩm định {units}, như Sở Nội vụ của tỉnh (ngày {on:date})."),
     ("access.needs-leader-or-appraiser", "{actor} không được ghi việc {event:event}: việc này cần lãnh đạo của {units} hay đơn vị cấp trên, hoặc người thẩm định đơn vị đó (ngày {on:date})."),
+    ("access.needs-enrolment", "{actor} không được ghi việc {event:event}: mỗi người chỉ tự đăng ký khóa truy cập (passkey) của chính mình ({units})."),
     ("access.needs-genesis", "Hệ thống đã có quản trị; bước khởi tạo chỉ làm một lần."),
     ("access.needs-service", "{actor} không được ghi việc {event:event}: chỉ dịch vụ của hệ thống tự ghi việc này."),
     // The directory.
@@ -103,6 +104,13 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("directory.unknown-tenure", "Không có nhiệm kỳ {tenure}."),
     ("directory.already-ended", "Nhiệm kỳ {tenure} của {person} tại {unit} đã kết thúc ngày {to:date}."),
     ("directory.end-not-after-start", "Nhiệm kỳ {tenure} của {person} tại {unit} bắt đầu ngày {from:date}, nên chỉ kết thúc được sau ngày đó, không phải ngày {to:date}."),
+    ("directory.bad-code-digest", "{digest} không phải mã băm của mã đăng ký (64 chữ số hệ mười sáu viết thường)."),
+    ("directory.code-digest-used", "Đã có lượt đăng ký mở với mã băm này; hãy tạo mã mới."),
+    ("directory.enrolment-days", "Mã đăng ký có hiệu lực từ hôm nay ({today:date}) và tối đa {days} ngày, không thể đến ngày {until:date}."),
+    ("directory.unknown-code", "Không có lượt đăng ký nào của {person} với mã này; hãy kiểm tra lại mã được cấp."),
+    ("directory.code-used", "Mã đăng ký này của {person} đã được dùng; hãy đề nghị quản trị hệ thống cấp mã mới."),
+    ("directory.code-expired", "Mã đăng ký này của {person} đã hết hạn sau ngày {until:date}; hãy đề nghị quản trị hệ thống cấp mã mới."),
+    ("directory.bad-passkey", "Khóa truy cập (passkey) không dùng được: {detail}."),
     // Tasks.
     ("tasks.not-registered", "{actor} chưa được đăng ký trong danh mục; hãy đề nghị quản trị hệ thống đăng ký."),
     ("tasks.not-a-leader", "{actor} không phải người đứng đầu hay lãnh đạo phụ trách CCHC đương nhiệm ngày {on:date} tại {unit_name} hoặc đơn vị cấp trên, nên không được {action:word} {subject}."),
@@ -233,6 +241,8 @@ const EVENTS_VI: &[(&str, &str)] = &[
     ("key-revoked", "thu hồi khóa"),
     ("access-granted", "cấp quyền"),
     ("access-withdrawn", "thu hồi quyền"),
+    ("enrolment-opened", "cấp mã đăng ký khóa truy cập"),
+    ("passkey-enrolled", "đăng ký khóa truy cập (passkey)"),
 ];
 
 /// A refusal in Vietnamese; `None` when its code is not in [`REFUSALS_VI`] or a value it

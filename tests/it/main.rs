@@ -7,5 +7,6 @@ mod foundation;
 mod fuzz_corpus;
 mod insider;
 mod layers;
+mod passkeys;
 mod robustness;
 mod self_contained;

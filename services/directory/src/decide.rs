@@ -91,6 +91,27 @@ pub enum Refusal {
          day, not on {to}"
     )]
     EndNotAfterStart { tenure: TenureId, person: PersonId, unit: UnitId, from: Date, to: Date },
+    #[error("{digest:?} is not an enrolment code's digest (64 lowercase hex digits)")]
+    BadCodeDigest { digest: String },
+    #[error("an enrolment with this code's digest was opened before; make a new code")]
+    CodeDigestUsed,
+    #[error(
+        "an enrolment code is good from today ({today}) for at most {days} days, not until \
+         {until}"
+    )]
+    EnrolmentDays { until: Date, today: Date, days: i64 },
+    #[error("there is no enrolment of {person} with this code; check the code you were given")]
+    UnknownCode { person: PersonId },
+    #[error(
+        "this enrolment code of {person} was used already; ask an administrator for a new one"
+    )]
+    CodeUsed { person: PersonId },
+    #[error(
+        "this enrolment code of {person} expired after {until}; ask an administrator for a new one"
+    )]
+    CodeExpired { person: PersonId, until: Date },
+    #[error("the passkey is not usable: {detail}")]
+    BadPasskey { detail: String },
 }
 
 /// " at <unit>" for an access held at a unit, nothing for one held everywhere.
@@ -117,6 +138,13 @@ impl Decider for State {
     /// Directory rules read across aggregates (tenure ids are unique across units; the
     /// bootstrap rule depends on the directory being empty), and directory changes are rare,
     /// so they are decided one per batch round.
+    fn key_it_registers<'c>(&self, command: &'c Command) -> Option<&'c str> {
+        match command {
+            Command::EnrolPasskey(c) => Some(&c.key),
+            _ => None,
+        }
+    }
+
     fn batch_keys(&self, _event: &Event) -> Vec<String> {
         vec!["directory".to_owned()]
     }
@@ -318,5 +346,70 @@ mod tests {
             Err(Refusal::EndNotAfterStart { .. })
         ));
         assert!(when(&state, "a", "2016-01-01", end("2016-01-02")).is_ok());
+    }
+
+    fn open(person: &str, code: &str, until: &str) -> Command {
+        Command::OpenEnrolment(cmd::OpenEnrolment {
+            person: id(person),
+            code_digest: reform_shared::passkey::enrolment_digest(code),
+            until: date(until),
+        })
+    }
+
+    fn enrol(person: &str, code: &str, key: &str) -> Command {
+        Command::EnrolPasskey(cmd::EnrolPasskey {
+            person: id(person),
+            code: code.into(),
+            key: key.into(),
+        })
+    }
+
+    #[test]
+    fn an_enrolment_is_opened_for_a_person_for_at_most_thirty_days() {
+        let state = given(&[person("a")]);
+        let opened = when(&state, "admin", "2026-12-06", open("a", "K7QM-2XRT", "2026-12-13"));
+        assert!(matches!(opened, Ok(Event::EnrolmentOpened { .. })), "{opened:?}");
+        let nobody = when(&state, "admin", "2026-12-06", open("x", "K7QM-2XRT", "2026-12-13"));
+        assert!(matches!(nobody, Err(Refusal::UnknownPerson { .. })));
+        let long = when(&state, "admin", "2026-12-06", open("a", "K7QM-2XRT", "2027-01-06"));
+        assert!(matches!(long, Err(Refusal::EnrolmentDays { days: 30, .. })));
+        let past = when(&state, "admin", "2026-12-06", open("a", "K7QM-2XRT", "2026-12-05"));
+        assert!(matches!(past, Err(Refusal::EnrolmentDays { .. })));
+        let mut raw = cmd::OpenEnrolment {
+            person: id("a"),
+            code_digest: "K7QM".into(),
+            until: date("2026-12-13"),
+        };
+        let bad = when(&state, "admin", "2026-12-06", Command::OpenEnrolment(raw.clone()));
+        assert!(matches!(bad, Err(Refusal::BadCodeDigest { .. })));
+        raw.code_digest = reform_shared::passkey::enrolment_digest("K7QM-2XRT").to_uppercase();
+        let upper = when(&state, "admin", "2026-12-06", Command::OpenEnrolment(raw));
+        assert!(matches!(upper, Err(Refusal::BadCodeDigest { .. })), "one spelling of a digest");
+    }
+
+    #[test]
+    fn a_code_enrols_one_passkey_of_its_person_before_it_expires() {
+        let passkey = reform_shared::testkit::passkey::SoftPasskey::es256("cchc.vn", "a");
+        let mut state = given(&[person("a"), person("b")]);
+        let opened = when(&state, "admin", "2026-12-06", open("a", "K7QM-2XRT", "2026-12-13"))
+            .expect("opened");
+        state.directory.apply(&opened);
+        let other = when(&state, "b", "2026-12-07", enrol("b", "K7QM-2XRT", &passkey.key));
+        assert!(matches!(other, Err(Refusal::UnknownCode { .. })), "the code is a's");
+        let wrong = when(&state, "a", "2026-12-07", enrol("a", "K7QM-2XRX", &passkey.key));
+        assert!(matches!(wrong, Err(Refusal::UnknownCode { .. })));
+        let late = when(&state, "a", "2026-12-14", enrol("a", "K7QM-2XRT", &passkey.key));
+        assert!(matches!(late, Err(Refusal::CodeExpired { .. })));
+        let nkey = reform_shared::testkit::key_of("a").public_key();
+        let not_passkey = when(&state, "a", "2026-12-07", enrol("a", "K7QM-2XRT", &nkey));
+        assert!(matches!(not_passkey, Err(Refusal::BadPasskey { .. })));
+        let typed = enrol("a", "k7qm 2xrt", &passkey.key);
+        let enrolled = when(&state, "a", "2026-12-13", typed).expect("enrolled on its last day");
+        assert!(matches!(&enrolled, Event::PasskeyEnrolled { key, .. } if key == &passkey.key));
+        state.directory.apply(&enrolled);
+        state.directory.check_signer(&id("a"), &passkey.key).expect("the passkey signs for a");
+        let again = reform_shared::testkit::passkey::SoftPasskey::es256("cchc.vn", "b");
+        let used = when(&state, "a", "2026-12-08", enrol("a", "K7QM-2XRT", &again.key));
+        assert!(matches!(used, Err(Refusal::CodeUsed { .. })));
     }
 }

@@ -223,6 +223,7 @@ mod tests {
             "needs-staff-or-leader",
             "needs-appraiser",
             "needs-leader-or-appraiser",
+            "needs-enrolment",
             "needs-genesis",
             "needs-service",
         ];

@@ -9,7 +9,6 @@
 use crate::access::{self, Days, Rule};
 use crate::directory::Directory;
 use crate::envelope::{Actor, Envelope, Signature};
-use crate::event::Event;
 use crate::ids::PersonId;
 use crate::sign::SignError;
 
@@ -82,13 +81,11 @@ pub fn check(
     };
     let signed = signed.unwrap_or_else(|| signed_request(envelope, person, signature));
     signed.map_err(|e| format!("{what} by {person}: {e}"))?;
-    let key_ok = match event {
-        // The genesis registers its own key: it must be the one that signed it.
-        Event::Genesis { key, .. } if key == &signature.key => Ok(()),
-        Event::Genesis { .. } => {
-            Err("the genesis is signed with a key other than the one it registers".to_owned())
-        }
-        _ => directory.check_signer(person, &signature.key).map_err(|e| e.to_string()),
+    let key_ok = match access::registers_own_key(event) {
+        // The genesis and an enrolment register their own key: it must be the one that signed.
+        Some(key) if key == signature.key => Ok(()),
+        Some(_) => Err(format!("{what} is signed with a key other than the one it registers")),
+        None => directory.check_signer(person, &signature.key).map_err(|e| e.to_string()),
     };
     key_ok.map_err(|e| format!("{what} by {person}: {e}"))?;
     let (Some(occurred), Some(recorded)) =

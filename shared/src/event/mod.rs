@@ -400,8 +400,8 @@ pub enum Event {
     // --- tasks, later shapes (appended: a variant's place is its wire form) ---
     /// A finding whose remediation task is "5 rõ": its person, its expected result and the
     /// leader or inspector who gave it, beside what [`Event::FindingRecorded`] holds. Every
-    /// finding from [`PERSON_REQUIRED_FROM`](https://docs.rs) on takes this shape; the first
-    /// one is still read, never written for such a date.
+    /// finding dated from the tasks service's `PERSON_REQUIRED_FROM` on takes this shape; the
+    /// first one is still read, never written for such a date.
     FindingRecordedV2 {
         finding: FindingId,
         unit: UnitId,
@@ -413,6 +413,23 @@ pub enum Event {
         /// The remediation's expected result (kết quả).
         target: String,
         assigned_by: PersonId,
+    },
+
+    // --- identity, passkeys (appended) ---
+    /// An administrator lets a person enrol a passkey: whoever shows the code whose digest
+    /// this is ([`crate::passkey::enrolment_digest`]) may enrol one, as that person, through
+    /// the day `until`. The code itself is never in the log.
+    EnrolmentOpened {
+        person: PersonId,
+        code_digest: String,
+        until: Date,
+    },
+    /// A person's passkey (`webauthn:…`), enrolled with an open enrolment's code and signed by
+    /// the passkey itself; it signs for them from here on in the log until revoked.
+    PasskeyEnrolled {
+        person: PersonId,
+        key: String,
+        code_digest: String,
     },
 }
 
@@ -453,6 +470,8 @@ impl Event {
             Event::KeyRevoked { .. } => "key-revoked",
             Event::AccessGranted { .. } => "access-granted",
             Event::AccessWithdrawn { .. } => "access-withdrawn",
+            Event::EnrolmentOpened { .. } => "enrolment-opened",
+            Event::PasskeyEnrolled { .. } => "passkey-enrolled",
         }
     }
 
@@ -466,7 +485,9 @@ impl Event {
             | Event::KeyRegistered { .. }
             | Event::KeyRevoked { .. }
             | Event::AccessGranted { .. }
-            | Event::AccessWithdrawn { .. } => Family::Directory,
+            | Event::AccessWithdrawn { .. }
+            | Event::EnrolmentOpened { .. }
+            | Event::PasskeyEnrolled { .. } => Family::Directory,
             Event::PlanIssued { .. }
             | Event::TaskAssigned { .. }
             | Event::TaskReassigned { .. }
@@ -503,7 +524,11 @@ impl Event {
             Event::AccessGranted { unit, .. } | Event::AccessWithdrawn { unit, .. } => {
                 unit.as_ref()
             }
-            Event::Genesis { .. } | Event::KeyRegistered { .. } | Event::KeyRevoked { .. } => None,
+            Event::Genesis { .. }
+            | Event::KeyRegistered { .. }
+            | Event::KeyRevoked { .. }
+            | Event::EnrolmentOpened { .. }
+            | Event::PasskeyEnrolled { .. } => None,
             Event::PersonRegistered { .. }
             | Event::FrameworkPublished { .. }
             | Event::PeriodRolledUp { .. } => None,

@@ -442,19 +442,31 @@ impl<D: Decider> Runtime<D> {
     fn decide(&self, w: &Waiting<D::Command>) -> Result<Event, Turned> {
         let directory = self.state.decider.directory();
         let actor = &w.context.actor;
-        directory.check_signer(actor, &w.signature.key).map_err(|e| Turned {
+        let key = w.signature.key.as_str();
+        let denied = directory.check_signer(actor, key).err().map(|e| Turned {
             kind: FailureKind::Denied,
             message: e.to_string(),
             reason: Reason::of(access::REASON_PREFIX, &e),
+        });
+        // An unknown signer hears nothing of the decision, unless the command registers the
+        // very key that signed it (an enrolment), which the decision itself vouches for.
+        let enrols = self.state.decider.key_it_registers(&w.request.command) == Some(key);
+        if !enrols {
+            if let Some(denied) = denied {
+                return Err(denied);
+            }
+        }
+        let decided = self.state.decider.decide(&w.request.command, &w.context);
+        if let (Ok(event), Some(denied)) = (&decided, denied) {
+            if access::registers_own_key(event) != Some(key) {
+                return Err(denied);
+            }
+        }
+        let event = decided.map_err(|refusal| Turned {
+            kind: FailureKind::Refused,
+            message: refusal.to_string(),
+            reason: Reason::of(D::NAME, &refusal),
         })?;
-        let event =
-            self.state.decider.decide(&w.request.command, &w.context).map_err(|refusal| {
-                Turned {
-                    kind: FailureKind::Refused,
-                    message: refusal.to_string(),
-                    reason: Reason::of(D::NAME, &refusal),
-                }
-            })?;
         let days = access::Days {
             occurred: w.context.occurred_on,
             recorded: w.context.recorded_at.vietnam_date().unwrap_or(w.context.occurred_on),

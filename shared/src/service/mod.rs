@@ -71,6 +71,13 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// against its keys and every decided event against the access table ([`crate::access`]).
     fn directory(&self) -> &crate::directory::Directory;
 
+    /// The key a command registers for the very person who signs it (an enrolment), if any:
+    /// its signer need not hold a key yet, and hears the command's refusals like anyone. The
+    /// event must then register exactly that key ([`crate::access::registers_own_key`]).
+    fn key_it_registers<'c>(&self, _command: &'c Self::Command) -> Option<&'c str> {
+        None
+    }
+
     /// Decides on a command: one event, or a refusal. Pure: "now" is in the context.
     fn decide(&self, command: &Self::Command, context: &Context) -> Result<Event, Self::Refusal>;
 

@@ -28,8 +28,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the snapshot's encoding or the tables change: an older file is rebuilt.
-/// 2: a command id's row names its actor.
-pub const FORMAT: u64 = 2;
+/// 2: a command id's row names its actor. 3: the directory keeps open passkey enrolments.
+pub const FORMAT: u64 = 3;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const COMMANDS: TableDefinition<&str, (u64, &str, &str)> = TableDefinition::new("commands");

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod national;
+pub mod passkey;
 
 use crate::append::{Appender, Draft};
 use crate::envelope::{Actor, ChainLink, Envelope, EventId, Record};
@@ -63,6 +64,19 @@ impl Broker {
     pub async fn stream_messages(&self) -> u64 {
         let mut stream = self.js.get_stream(STREAM_NAME).await.expect("stream");
         stream.info().await.expect("stream info").state.messages
+    }
+
+    /// Every record of the log, decoded, in order.
+    pub async fn records(&self) -> Vec<Record> {
+        let head = self.js.get_stream(STREAM_NAME).await.expect("stream");
+        let head = head.get_info().await.expect("stream info").state.last_sequence;
+        let mut records = Vec::new();
+        crate::audit::read::for_each_message(&self.js, head, |m| {
+            records.push(crate::codec::decode(&m.payload).expect("a readable record"));
+        })
+        .await
+        .expect("the log reads");
+        records
     }
 
     /// Appends `draft` as an insider with the services' credentials can: chained to its

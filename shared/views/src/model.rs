@@ -328,7 +328,9 @@ fn apply_event<R: Records>(
         | Event::KeyRegistered { .. }
         | Event::KeyRevoked { .. }
         | Event::AccessGranted { .. }
-        | Event::AccessWithdrawn { .. } => {}
+        | Event::AccessWithdrawn { .. }
+        | Event::EnrolmentOpened { .. }
+        | Event::PasskeyEnrolled { .. } => {}
     }
     Ok(())
 }

@@ -13,7 +13,9 @@
 mod add_unit;
 mod appoint_leader;
 mod end_tenure;
+mod enrol_passkey;
 mod grant_access;
+mod open_enrolment;
 mod register_key;
 mod register_person;
 mod revoke_key;
@@ -22,7 +24,9 @@ mod withdraw_access;
 pub use add_unit::AddUnit;
 pub use appoint_leader::AppointLeader;
 pub use end_tenure::EndTenure;
+pub use enrol_passkey::EnrolPasskey;
 pub use grant_access::GrantAccess;
+pub use open_enrolment::{OpenEnrolment, ENROLMENT_DAYS_MAX};
 pub use register_key::{check_key, RegisterKey};
 pub use register_person::RegisterPerson;
 pub use revoke_key::RevokeKey;
@@ -46,6 +50,8 @@ pub enum Command {
     RevokeKey(RevokeKey),
     GrantAccess(GrantAccess),
     WithdrawAccess(WithdrawAccess),
+    OpenEnrolment(OpenEnrolment),
+    EnrolPasskey(EnrolPasskey),
 }
 
 impl Command {
@@ -61,6 +67,8 @@ impl Command {
             Command::RevokeKey(c) => c.decide(d),
             Command::GrantAccess(c) => c.decide(d, context),
             Command::WithdrawAccess(c) => c.decide(d, context),
+            Command::OpenEnrolment(c) => c.decide(d, context),
+            Command::EnrolPasskey(c) => c.decide(d, context),
         }
     }
 }
