@@ -354,6 +354,13 @@ pub fn new_enrolment_code() -> Result<String, getrandom::Error> {
     Ok(letters.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
 }
 
+/// 32 random bytes in base64url: a session's or a sign-in challenge's name.
+pub fn random_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(B64.encode(bytes))
+}
+
 /// The digest the log keeps of an enrolment code (hex SHA-256), the same however the person
 /// typed it: case, spaces and dashes do not count.
 pub fn enrolment_digest(code: &str) -> String {

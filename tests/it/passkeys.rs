@@ -216,3 +216,42 @@ async fn codes_and_passkeys_cannot_be_misused() {
     w.turned_down(w.send_with(&lan, "tasks", "x8", "lan", task("t8")), Denied, "was revoked").await;
     w.services.stop().await;
 }
+
+/// Someone with the services' credentials (and every other server secret) appends a passkey of
+/// their own as Lan's, signed by that passkey over an enrolment request with a code they made
+/// up. No server secret opens an enrolment: the auditor's verify, deciding every signed command
+/// again, names the forged enrolment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_an_insider_enrols_for_someone_fails_verify() {
+    use reform_shared::testkit::draft;
+    let w = World::start().await;
+    let forger = SoftPasskey::es256(SITE, "forger");
+    let request = request(
+        "forged-enrol",
+        "lan",
+        serde_json::json!({"type": "enrol-passkey", "person": "lan", "code": "MADE-UP0-0000-0000",
+            "key": forger.key}),
+    );
+    let mut forged = draft(
+        "forged-enrol",
+        "2026-12-06",
+        reform_shared::event::Event::PasskeyEnrolled {
+            person: reform_shared::testkit::id("lan"),
+            key: forger.key.clone(),
+            code_digest: enrolment_digest("MADE-UP0-0000-0000"),
+        },
+    );
+    forged.actor = reform_shared::envelope::Actor::Person(reform_shared::testkit::id("lan"));
+    forged.signature = Some(forger.sign_request("par.cmd.directory", &request));
+    w.broker.insider_appends(forged).await;
+    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    let js = async_nats::jetstream::new(w.broker.client.clone());
+    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
+        .await
+        .expect("the log reads");
+    let verdict = verifier.finish();
+    assert!(!verdict.passed, "a forged enrolment passed verify");
+    let problems = format!("{:?}", verdict.problems);
+    assert!(problems.contains("no enrolment of lan with this code"), "{problems}");
+    w.services.stop().await;
+}

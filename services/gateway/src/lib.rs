@@ -1,9 +1,12 @@
-//! The gateway: the web dashboard of the reform-task tracker.
+//! The gateway: the web dashboard of the reform-task tracker, and the workspace where heads and
+//! staff act with their passkeys.
 //!
-//! Read-only HTML pages, rendered on the server (maud), with charts as SVG; nothing needs
-//! JavaScript. Every figure comes from the projector's queries, the stored period reports and
-//! the auditors' checks over the log: the gateway keeps no second source of truth, and with the
-//! broker's `auditor` user it could not change anything if it tried.
+//! The dashboard's pages are HTML rendered on the server (maud), with charts as SVG; reading
+//! needs no JavaScript. Every figure comes from the projector's queries, the stored period
+//! reports and the auditors' checks over the log: the gateway keeps no second source of truth.
+//! The workspace ([`workspace`]) signs every command in the person's browser with their
+//! passkey; the gateway relays the signed bytes with the broker's `client` rights, and holds
+//! no key that could act for anyone.
 //!
 //! Pages (each URL holds the page's whole state: `?lang=en`, `?on=YYYY-MM-DD`, `?year=YYYY`):
 //! - `/`: the province overview, each peer group's ranking and rank change, table and chart;
@@ -13,13 +16,15 @@
 //! - `/people/{id}`: a leader's accountability timeline;
 //! - `/audit`: verify's verdict, the checkpoints of the closed periods, and a unit as known at
 //!   the end of a day;
-//! - `/reports` and `/reports/{period}`: each closed period's report and its restatements.
+//! - `/reports` and `/reports/{period}`: each closed period's report and its restatements;
+//! - `/enrol`, `/sign-in`, `/work`: the workspace ([`workspace`]).
 
 pub mod chart;
 pub mod page;
 mod pages;
+pub mod workspace;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use reform_shared::audit::read::LiveVerdict;
 use std::future::Future;
@@ -46,11 +51,17 @@ pub struct App {
     /// The verdict on the whole log, brought up to date at each look by checking only what
     /// was appended since the last.
     verdict: Mutex<reform_shared::audit::read::LiveVerdict>,
+    pub workspace: workspace::Workspace,
 }
 
 impl App {
-    pub fn new(client: async_nats::Client) -> Arc<Self> {
-        Arc::new(App { client, verdict: Mutex::new(LiveVerdict::new(reform_audit::verifier)) })
+    /// The dashboard, its passkeys made for the site `rp_id` (its domain name).
+    pub fn new(client: async_nats::Client, rp_id: String) -> Arc<Self> {
+        Arc::new(App {
+            client,
+            verdict: Mutex::new(LiveVerdict::new(reform_audit::verifier)),
+            workspace: workspace::Workspace::new(rp_id),
+        })
     }
 
     pub fn js(&self) -> async_nats::jetstream::Context {
@@ -74,6 +85,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports", get(pages::reports::list))
         .route("/reports/{period}", get(pages::reports::one))
         .route("/reports/{period}/{file}", get(pages::reports::file))
+        .route("/enrol", get(workspace::enrol::page))
+        .route("/enrol/key", post(workspace::enrol::key))
+        .route("/sign-in", get(workspace::signin::page).post(workspace::signin::finish))
+        .route("/sign-in/challenge", post(workspace::signin::challenge))
+        .route("/sign-out", post(workspace::signin::sign_out))
+        .route("/work", get(workspace::work::page))
+        .route("/relay", post(workspace::relay::relay))
+        .route("/passkey.js", get(workspace::script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(page::in_language))
         .with_state(app)
@@ -86,16 +105,18 @@ pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, GatewayEr
         .map_err(|source| GatewayError::Listen { addr, source })
 }
 
-/// Serves the dashboard on `listener` until `shutdown` resolves.
+/// Serves the dashboard on `listener` until `shutdown` resolves; passkeys are made for the
+/// site `rp_id`.
 pub async fn serve(
     client: async_nats::Client,
     listener: tokio::net::TcpListener,
+    rp_id: String,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), GatewayError> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "dashboard listening");
+        tracing::info!(%addr, %rp_id, "dashboard listening");
     }
-    let app = App::new(client);
+    let app = App::new(client, rp_id);
     // The first verdict reads the whole log: start it now rather than on the first visit.
     let warm = app.clone();
     tokio::spawn(async move {

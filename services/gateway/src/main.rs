@@ -3,7 +3,8 @@
 use clap::Parser;
 use reform_shared::edge::{self, BrokerArgs};
 
-/// The web dashboard of the reform tracker: read-only pages over the projector's views.
+/// The web dashboard of the reform tracker (pages over the projector's views) and the
+/// workspace where people sign their commands with passkeys.
 #[derive(Debug, Parser)]
 #[command(name = "reform-gateway", version, about)]
 struct Args {
@@ -12,17 +13,22 @@ struct Args {
     /// Where to serve the pages (keep it on loopback behind a reverse proxy).
     #[arg(long, default_value = reform_gateway::LISTEN_DEFAULT)]
     listen: std::net::SocketAddr,
+    /// The site's domain name, which people's passkeys are made for (WebAuthn's relying party
+    /// id): the host in the address people open, never an IP address.
+    #[arg(long, env = "PAR_RP_ID", default_value = reform_gateway::workspace::RP_ID_DEFAULT)]
+    rp_id: String,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
-    // A person's connection: the `auditor` broker user reads everything and changes nothing.
+    // A person's connection, as the broker's `client` user: it relays people's signed commands
+    // and can sign none itself.
     let client =
         edge::connect_person(&args.broker.nats_url, args.broker.nats_nkey.as_deref()).await?;
     let listener = reform_gateway::bind(args.listen).await?;
     println!("dashboard: http://{}", listener.local_addr()?);
-    reform_gateway::serve(client, listener, edge::stop_signal()).await?;
+    reform_gateway::serve(client, listener, args.rp_id, edge::stop_signal()).await?;
     Ok(())
 }

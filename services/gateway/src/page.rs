@@ -375,6 +375,7 @@ pub fn frame(
                             li { a href=(view.href("/reports")) { (view.t("Báo cáo định kỳ", "Period reports")) } }
                             li { a href=(view.href("/audit")) { (view.t("Kiểm tra, giám sát", "Audit")) } }
                             li { a href=(view.href("/search")) { (view.t("Tìm kiếm", "Search")) } }
+                            li { a href=(view.href("/work")) { (view.t("Việc của tôi", "My work")) } }
                             li class="lang" {
                                 a href=(toggle) hreflang=(other.code()) lang=(other.code()) id="lang-toggle" {
                                     (other.pick("Tiếng Việt", "English"))
@@ -411,7 +412,7 @@ pub fn frame(
                     @if let Some(seq) = applied_through {
                         p { (view.t("Từ nhật ký sự kiện đến số thứ tự ", "From the event log through sequence ")) (seq) "." }
                     }
-                    p { (view.t("Chỉ đọc: mọi số liệu lấy từ nhật ký sự kiện.", "Read-only: every figure comes from the event log.")) }
+                    p { (view.t("Mọi số liệu lấy từ nhật ký sự kiện; mọi lệnh được ký trên thiết bị của người ra lệnh.", "Every figure comes from the event log; every command is signed on the device of the person who gives it.")) }
                 }
             }
         }
@@ -445,6 +446,12 @@ caption{text-align:left;font-weight:bold;padding:.3rem 0}
 footer{border-top:1px solid #ccc;margin-top:2rem;color:#555;font-size:.9rem}
 svg.chart{max-width:100%;height:auto}
 code{overflow-wrap:anywhere}
+form.command,form#enrol{display:grid;gap:.3rem;max-width:40rem;margin:1rem 0}
+form.command label,form#enrol label{margin:.5rem 0 0}
+form.command input,form.command select,form#enrol input{font-size:1rem;padding:.4rem;max-width:100%}
+form.command button,form#enrol button,#sign-in{font-size:1rem;padding:.5rem 1rem;margin-top:.6rem;justify-self:start}
+.outcome{padding:.5rem .8rem;border-radius:4px}
+.outcome.ok{background:#e6f4ea;color:#056b2e}.outcome.failed{background:#fde8e8;color:#b00020}
 @media (max-width:40rem){
 body{padding:0 .6rem}
 h1{font-size:1.45rem}h2{font-size:1.15rem}

@@ -8,6 +8,7 @@
 //! reformctl --actor a leader end t-a --to 2016-07-01
 //! reformctl key new b.nk
 //! reformctl --actor a key register --person b --public-key U…
+//! reformctl --actor a key enrol --person b --days 7
 //! reformctl --actor a access grant --person b --access staff --unit sgd
 //! ```
 
@@ -44,6 +45,16 @@ pub enum KeyCmd {
     New {
         /// Where to write the seed; never overwritten.
         file: std::path::PathBuf,
+    },
+    /// Let a person enrol a passkey in the browser (administrators): makes a one-time code
+    /// here, records only its digest, and prints the code and its last day to hand to the
+    /// person, who types it on the dashboard's enrolment page (/enrol).
+    Enrol {
+        #[arg(long)]
+        person: PersonId,
+        /// For how many days from today the code may be used (1 to 30).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=30))]
+        days: u16,
     },
     /// Register a person's public key (administrators).
     Register {
@@ -171,6 +182,7 @@ pub enum LeaderCmd {
 enum Action {
     Send(Command, String),
     NewKey(std::path::PathBuf),
+    Enrol(PersonId, u16),
     UnitList,
     UnitShow(UnitId),
     PersonList,
@@ -181,6 +193,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let (command, summary) = match action_of(cmd) {
         Action::Send(command, summary) => (command, summary),
         Action::NewKey(file) => return new_key(&file, ctx),
+        Action::Enrol(person, days) => return enrol(person, days, ctx).await,
         Action::UnitList => return crate::directory_registers::unit_list(ctx).await,
         Action::UnitShow(unit) => return crate::directory_registers::unit_show(ctx, &unit).await,
         Action::PersonList => return crate::directory_registers::person_list(ctx).await,
@@ -195,6 +208,32 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         println!("{summary}");
     }
     ctx.print_accepted(&accepted).await
+}
+
+/// Opens a passkey enrolment: the code is made here and shown only once it is recorded.
+async fn enrol(person: PersonId, days: u16, ctx: &Ctx) -> anyhow::Result<()> {
+    let code = reform_shared::passkey::new_enrolment_code()
+        .map_err(|e| anyhow::anyhow!("không lấy được số ngẫu nhiên của hệ điều hành: {e}"))?;
+    let until = Date::today_in_vietnam()
+        .add_days(i64::from(days))
+        .ok_or_else(|| anyhow::anyhow!("ngày hết hạn nằm ngoài lịch"))?;
+    let code_digest = reform_shared::passkey::enrolment_digest(&code);
+    let command =
+        Command::OpenEnrolment(cmd::OpenEnrolment { person: person.clone(), code_digest, until });
+    let request = ctx.request(command)?;
+    let client = ctx.client().await?;
+    let accepted = ctx.guarded(reform_directory::send(&client, &request, &ctx.signer()?)).await?;
+    if ctx.json() {
+        let value = serde_json::json!({"outcome": "opened", "person": person, "code": code,
+            "until": until, "sequence": accepted.sequence});
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    let last = until.0.format("%d/%m/%Y");
+    println!("Mã đăng ký khóa truy cập (passkey) của {person}: {code}");
+    println!("Dùng được một lần, đến hết ngày {last}, trên trang /enrol của bảng điều khiển.");
+    println!("Hãy trao mã tận tay người đó; hệ thống chỉ lưu mã băm, không xem lại được mã.");
+    Ok(())
 }
 
 /// Makes a signing key: the seed to a new owner-only file, the public key printed.
@@ -262,6 +301,7 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::WithdrawAccess(cmd::WithdrawAccess { person, access, unit, to }), summary)
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
+        Cmd::Key(KeyCmd::Enrol { person, days }) => return Action::Enrol(person, days),
         Cmd::Unit(UnitCmd::List) => return Action::UnitList,
         Cmd::Unit(UnitCmd::Show { unit }) => return Action::UnitShow(unit),
         Cmd::Person(PersonCmd::List) => return Action::PersonList,

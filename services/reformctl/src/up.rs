@@ -112,12 +112,17 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     services.push(
         crate::up_services::start_rollup(&supervisor, reports.clone(), log_key.clone()).await?,
     );
-    // The dashboard reads as an auditor does: the broker lets it change nothing.
+    // The dashboard relays people's signed commands as a client; it can sign none itself.
     let (web, web_addr) =
-        start_gateway(connect(BrokerUser::Auditor).await?, args.web, &shutdown).await?;
+        start_gateway(connect(BrokerUser::Client).await?, args.web, &shutdown).await?;
     services.push(("gateway", web));
     print_summary(&js, server.as_ref(), &url, &log).await?;
-    println!("  dashboard   http://{web_addr}/ (read-only; ?lang=en for English)");
+    // Passkeys are made for a site's name, never for an IP address: on this machine, localhost.
+    let shown = match web_addr.ip().is_loopback() {
+        true => format!("localhost:{}", web_addr.port()),
+        false => web_addr.to_string(),
+    };
+    println!("  dashboard   http://{shown}/ (sign in with a passkey there; ?lang=en for English)");
     if let Some(credentials) = &credentials {
         println!(
             "  credentials {} (owner-only): client.nk for people's reformctl, auditor.nk for \
@@ -213,7 +218,8 @@ async fn start_gateway(
     let addr = listener.local_addr().context("the dashboard's address")?;
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move {
-        if let Err(e) = reform_gateway::serve(client, listener, stop.wait()).await {
+        let rp_id = reform_gateway::workspace::RP_ID_DEFAULT.to_owned();
+        if let Err(e) = reform_gateway::serve(client, listener, rp_id, stop.wait()).await {
             tracing::error!(error = %e, "the dashboard stopped");
         }
     });

@@ -882,3 +882,162 @@ fn a_framework_imports_from_a_workbook_whole_or_not_at_all(
     assert_eq!(again.status.code(), Some(4), "{said}");
     assert!(said.contains("Bộ tiêu chí cho Sở, ban, ngành năm 2031 đã được ban hành"), "{said}");
 }
+
+/// A WebDriver command of the WebAuthn extension (W3C WebAuthn §11), which fantoccini sends
+/// as given: Chromium then answers the page's passkey requests itself, with a person present
+/// and verified.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({"protocol": "ctap2", "transport": "internal",
+            "hasResidentKey": true, "hasUserVerification": true, "isUserConsenting": true,
+            "isUserVerified": true});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// A bare HTTP POST of JSON with the given `Origin`, as another site's script or a hostile
+/// client sends it: the status and the response.
+fn post_from(base: &str, path: &str, origin: &str, body: &str) -> (u16, String) {
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("read");
+    let response = String::from_utf8_lossy(&bytes).into_owned();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, response)
+}
+
+/// The head of Sóc Trăng's education department works in the browser (#23): an administrator
+/// gives her an enrolment code; she enrols a passkey (Chromium's virtual authenticator), signs
+/// in with it, and assigns a task with the "5 rõ" from her page; the task is on her unit's
+/// page, and `audit verify` passes with her two commands checked as signed by her passkey.
+/// Another site's POST is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nats_port = free_port();
+    let data = dir.path().join("data");
+    let (_stack, base) = start_stack(&data, nats_port);
+    assert!(base.starts_with("http://localhost:"), "passkeys need a name, not an IP: {base}");
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .args(args)
+            .output()
+            .expect("run reformctl");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), said + &String::from_utf8_lossy(&out.stderr))
+    };
+    let head = "nguyen-thi-kim-loan";
+    let admin_key = data.join("keys/quan-tri.nk");
+    let (code, said) = cli(&[
+        "--json",
+        "--actor",
+        "quan-tri",
+        "--key",
+        admin_key.to_str().expect("utf-8"),
+        "key",
+        "enrol",
+        "--person",
+        head,
+    ]);
+    assert_eq!(code, Some(0), "{said}");
+    let opened: serde_json::Value = serde_json::from_str(&said).expect("JSON");
+    let enrolment_code = opened["code"].as_str().expect("a code").to_owned();
+
+    let (_driver, driver_url) = start_chromedriver();
+    let c = browser(&driver_url, &dir.path().join("profile")).await;
+    c.issue_cmd(AddVirtualAuthenticator).await.expect("a virtual authenticator");
+
+    // Enrol: the page names her; the code in lower case with spaces is the same code.
+    c.goto(&format!("{base}/enrol?person={head}")).await.expect("open");
+    assert!(text(&c, "main").await.contains("Nguyễn Thị Kim Loan"));
+    let typed = enrolment_code.to_lowercase().replace('-', " ");
+    c.find(Locator::Id("code")).await.expect("code").send_keys(&typed).await.expect("type");
+    shot(&c, "20-enrol").await;
+    c.find(Locator::Css("#enrol button")).await.expect("button").click().await.expect("click");
+    let done = c.wait().at_most(WAIT).for_element(Locator::Css("#outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: đăng ký khóa truy cập"), "{said}");
+    shot(&c, "21-enrolled").await;
+
+    // Sign in, and her page: her name, her unit, the assignment form.
+    follow(&c, "Đăng nhập").await;
+    c.find(Locator::Id("sign-in")).await.expect("button").click().await.expect("click");
+    c.wait().at_most(WAIT).for_element(Locator::Id("who")).await.expect("her page");
+    assert!(text(&c, "#who").await.contains("Nguyễn Thị Kim Loan"));
+    assert!(text(&c, "main").await.contains("Sở Giáo dục và Đào tạo"));
+    let read = vietnamese_text(&c).await;
+    let english = reform_shared::wording::english_in(&read);
+    assert!(english.is_empty(), "English on her page: {english:?}");
+    shot(&c, "22-work").await;
+
+    // Assign a task with the "5 rõ".
+    let title = "Rà soát quy trình nội bộ giải quyết thủ tục hành chính năm 2027";
+    c.find(Locator::Id("assign-title")).await.expect("title").send_keys(title).await.expect("type");
+    let target = c.find(Locator::Id("assign-target")).await.expect("target");
+    target.send_keys("Báo cáo rà soát trình Giám đốc Sở").await.expect("type");
+    c.execute("document.getElementById('assign-due').value = '2027-03-31';", vec![])
+        .await
+        .expect("due");
+    c.find(Locator::Css("#assign button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#assign .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: giao nhiệm vụ"), "{said}");
+    shot(&c, "23-assigned").await;
+    c.set_window_size(390, 844).await.expect("a phone's width");
+    c.refresh().await.expect("reload");
+    assert!(fits(&c).await, "her page fits a phone");
+    shot(&c, "24-work-phone").await;
+    c.set_window_size(1280, 1600).await.expect("back");
+
+    // On her unit's page, once the views have it.
+    // A task counts in the year it is given.
+    let register = format!("{base}/units/st-sgddt?year=2026");
+    let mut page = String::new();
+    for _ in 0..100 {
+        c.goto(&register).await.expect("open");
+        page = text(&c, "main").await;
+        if page.contains(title) {
+            break;
+        }
+        c.wait().at_most(Duration::from_millis(200)).for_element(Locator::Id("nothing")).await.ok();
+    }
+    assert!(page.contains(title), "the task on the unit's page: {page}");
+
+    // Another site's script or form: refused, nothing appended.
+    let body = r#"{"service":"tasks","request":"e30","key":"x","assertion":{"authenticator_data":"","client_data_json":"","signature":""}}"#;
+    let (status, answer) = post_from(&base, "/relay", "http://evil.example", body);
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("không gửi từ trang của hệ thống"), "{answer}");
+    let (status, answer) = post_from(&base, "/sign-in/challenge", "https://evil.example", "{}");
+    assert_eq!(status, 403, "{answer}");
+    c.close().await.expect("close the browser");
+
+    let (code, said) = cli(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "{said}");
+    let (code, said) = cli(&["--json", "audit", "verify"]);
+    assert_eq!(code, Some(0), "{said}");
+    let verdict: serde_json::Value = serde_json::from_str(&said).expect("JSON");
+    assert_eq!(verdict["passed"], true, "{verdict}");
+}

@@ -1,0 +1,187 @@
+// The workspace's script: makes passkeys, signs in, and signs every command in the page.
+//
+// A command is signed as `reformctl` signs it: the bytes are the domain tag
+// "par-request-v1\n", the endpoint ("par.cmd.<service>"), "\n" and the request's JSON; the
+// passkey's challenge is their SHA-256. The server relays the signed bytes and can change
+// nothing in them.
+"use strict";
+
+const b64u = {
+  enc(buffer) {
+    const bytes = new Uint8Array(buffer);
+    let text = "";
+    for (const b of bytes) text += String.fromCharCode(b);
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  },
+  dec(text) {
+    const plain = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(plain, (c) => c.charCodeAt(0));
+  },
+};
+
+const workspace = document.getElementById("workspace");
+const config = workspace ? workspace.dataset : {};
+const langQuery = config.lang === "en" ? "?lang=en" : "";
+
+async function post(path, body) {
+  const response = await fetch(path + langQuery, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+  });
+  try {
+    return await response.json();
+  } catch (e) {
+    return { ok: false, message: response.status + " " + response.statusText };
+  }
+}
+
+function say(element, ok, text) {
+  element.textContent = text;
+  element.className = ok ? "outcome ok" : "outcome failed";
+  element.hidden = false;
+}
+
+function newId(prefix) {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return prefix + "-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function assertionParts(credential) {
+  return {
+    authenticator_data: b64u.enc(credential.response.authenticatorData),
+    client_data_json: b64u.enc(credential.response.clientDataJSON),
+    signature: b64u.enc(credential.response.signature),
+  };
+}
+
+// Signs `requestBytes` for `endpoint` with the passkey `credentialId`.
+async function signRequest(endpoint, requestBytes, credentialId) {
+  const prefix = new TextEncoder().encode("par-request-v1\n" + endpoint + "\n");
+  const message = new Uint8Array(prefix.length + requestBytes.length);
+  message.set(prefix);
+  message.set(requestBytes, prefix.length);
+  const challenge = await crypto.subtle.digest("SHA-256", message);
+  const credential = await navigator.credentials.get({
+    publicKey: {
+      challenge,
+      rpId: config.rpId,
+      allowCredentials: [{ type: "public-key", id: b64u.dec(credentialId) }],
+      userVerification: "preferred",
+      timeout: 120000,
+    },
+  });
+  return assertionParts(credential);
+}
+
+// Builds, signs and relays one command; the service's answer.
+async function send(service, key, credentialId, command) {
+  const request = JSON.stringify({ command_id: newId("web"), actor: config.person, command });
+  const bytes = new TextEncoder().encode(request);
+  const assertion = await signRequest("par.cmd." + service, bytes, credentialId);
+  return post("/relay", { service, request: b64u.enc(bytes), key, assertion });
+}
+
+function failed(element, error) {
+  const cancelled = error && (error.name === "NotAllowedError" || error.name === "AbortError");
+  say(element, false, cancelled ? config.msgCancelled : config.msgNoPasskey + " (" + error + ")");
+}
+
+async function enrol(form, outcome) {
+  const code = form.elements.code.value.trim();
+  const created = await navigator.credentials.create({
+    publicKey: {
+      rp: { id: config.rpId, name: "CCHC" },
+      user: {
+        id: new TextEncoder().encode(config.person),
+        name: config.person,
+        displayName: config.name,
+      },
+      challenge: crypto.getRandomValues(new Uint8Array(32)),
+      pubKeyCredParams: [
+        { type: "public-key", alg: -7 },
+        { type: "public-key", alg: -8 },
+      ],
+      authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+      attestation: "none",
+      timeout: 120000,
+    },
+  });
+  const made = await post("/enrol/key", {
+    attestation_object: b64u.enc(created.response.attestationObject),
+  });
+  if (!made.ok) return say(outcome, false, made.message);
+  const command = { type: "enrol-passkey", person: config.person, code, key: made.key };
+  const answer = await send("directory", made.key, made.credential_id, command);
+  say(outcome, answer.ok, answer.message);
+  if (answer.ok) document.getElementById("next").hidden = false;
+}
+
+async function signIn(outcome) {
+  const asked = await post("/sign-in/challenge", {});
+  if (!asked.ok) return say(outcome, false, asked.message);
+  const credential = await navigator.credentials.get({
+    publicKey: {
+      challenge: b64u.dec(asked.challenge),
+      rpId: asked.rp_id,
+      userVerification: "preferred",
+      timeout: 120000,
+    },
+  });
+  const answer = await post("/sign-in", {
+    nonce: asked.nonce,
+    credential_id: b64u.enc(credential.rawId),
+    assertion: assertionParts(credential),
+  });
+  say(outcome, answer.ok, answer.message);
+  if (answer.ok) window.location.assign("/work" + langQuery);
+}
+
+// A form's fields as a command: `data-command` is its type, each named field its value
+// (empty ones left out), `data-new-id` a field given a fresh id.
+function commandOf(form) {
+  const command = { type: form.dataset.command };
+  if (form.dataset.newId) command[form.dataset.newId] = newId("web");
+  for (const field of form.elements) {
+    if (!field.name || field.value.trim() === "") continue;
+    command[field.name] = field.dataset.number ? Number(field.value) : field.value.trim();
+  }
+  return command;
+}
+
+function wire() {
+  const enrolForm = document.getElementById("enrol");
+  if (enrolForm) {
+    const outcome = document.getElementById("outcome");
+    enrolForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      enrol(enrolForm, outcome).catch((e) => failed(outcome, e));
+    });
+  }
+  const signInButton = document.getElementById("sign-in");
+  if (signInButton) {
+    const outcome = document.getElementById("outcome");
+    signInButton.addEventListener("click", () => signIn(outcome).catch((e) => failed(outcome, e)));
+  }
+  for (const form of document.querySelectorAll("form.command")) {
+    const outcome = form.querySelector(".outcome");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const command = commandOf(form);
+      send(form.dataset.service, config.key, config.credential, command)
+        .then((answer) => {
+          say(outcome, answer.ok, answer.message);
+          if (answer.ok) form.reset();
+        })
+        .catch((e) => failed(outcome, e));
+    });
+  }
+}
+
+if (!window.PublicKeyCredential) {
+  const outcome = document.getElementById("outcome") || document.querySelector(".outcome");
+  if (outcome) say(outcome, false, config.msgNoPasskey);
+} else {
+  wire();
+}
