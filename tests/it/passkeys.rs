@@ -153,6 +153,8 @@ async fn a_head_enrols_a_passkey_and_signs_her_orders_with_it() {
     assert!(verdict.passed, "{:?}", verdict.problems);
     // The genesis, the administrator's two enrolments, and Lan's four by passkey.
     assert_eq!(verdict.signed, 1 + 2 + 4);
+    assert_eq!(verdict.by_passkey, 4);
+    assert!(verdict.line_vi().contains("(4 ký bằng khóa truy cập)"), "{}", verdict.line_vi());
     w.services.stop().await;
 }
 

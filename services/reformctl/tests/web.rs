@@ -927,8 +927,9 @@ fn post_from(base: &str, path: &str, origin: &str, body: &str) -> (u16, String) 
 
 /// The head of Sóc Trăng's education department works in the browser (#23): an administrator
 /// gives her an enrolment code; she enrols a passkey (Chromium's virtual authenticator), signs
-/// in with it, and assigns a task with the "5 rõ" from her page; the task is on her unit's
-/// page, and `audit verify` passes with her two commands checked as signed by her passkey.
+/// in with it, assigns herself a task with the "5 rõ" from her page, reports progress on it
+/// and completes it; the task is on her unit's page, and `audit verify` passes with her
+/// commands checked as signed by her passkey.
 /// Another site's POST is refused and changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
@@ -991,8 +992,10 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     assert!(english.is_empty(), "English on her page: {english:?}");
     shot(&c, "22-work").await;
 
-    // Assign a task with the "5 rõ".
+    // Assign a task with the "5 rõ", to herself.
     let title = "Rà soát quy trình nội bộ giải quyết thủ tục hành chính năm 2027";
+    let who = c.find(Locator::Id("assign-person")).await.expect("person");
+    who.select_by_value(head).await.expect("herself");
     c.find(Locator::Id("assign-title")).await.expect("title").send_keys(title).await.expect("type");
     let target = c.find(Locator::Id("assign-target")).await.expect("target");
     target.send_keys("Báo cáo rà soát trình Giám đốc Sở").await.expect("type");
@@ -1025,6 +1028,45 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     }
     assert!(page.contains(title), "the task on the unit's page: {page}");
 
+    // Her own tasks: she reports progress on it, then completes it.
+    let mut mine = String::new();
+    for _ in 0..100 {
+        c.goto(&format!("{base}/work")).await.expect("open");
+        mine = text(&c, "#my-tasks").await;
+        if mine.contains(title) {
+            break;
+        }
+        c.wait().at_most(Duration::from_millis(200)).for_element(Locator::Id("nothing")).await.ok();
+    }
+    assert!(mine.contains(title), "her open task: {mine}");
+    c.find(Locator::Id("progress-percent")).await.expect("%").send_keys("50").await.expect("type");
+    let note = c.find(Locator::Id("progress-note")).await.expect("note");
+    note.send_keys("Đã rà soát 12 trên 24 quy trình").await.expect("type");
+    c.find(Locator::Css("#progress button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#progress .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: báo cáo tiến độ"), "{said}");
+    // As her unit's head she moves its deadline, with a reason.
+    c.execute("document.getElementById('deadline-due').value = '2027-04-30';", vec![])
+        .await
+        .expect("due");
+    let why = c.find(Locator::Id("deadline-reason")).await.expect("reason");
+    why.send_keys("Chờ ý kiến của Sở Nội vụ").await.expect("type");
+    c.find(Locator::Css("#deadline button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#deadline .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: điều chỉnh hạn"), "{said}");
+    let result = c.find(Locator::Id("complete-note")).await.expect("result");
+    result.send_keys("Báo cáo rà soát số 15/BC-SGDĐT").await.expect("type");
+    c.find(Locator::Css("#complete button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#complete .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: hoàn thành nhiệm vụ"), "{said}");
+    shot(&c, "25-reported").await;
+
     // Another site's script or form: refused, nothing appended.
     let body = r#"{"service":"tasks","request":"e30","key":"x","assertion":{"authenticator_data":"","client_data_json":"","signature":""}}"#;
     let (status, answer) = post_from(&base, "/relay", "http://evil.example", body);
@@ -1040,4 +1082,6 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     assert_eq!(code, Some(0), "{said}");
     let verdict: serde_json::Value = serde_json::from_str(&said).expect("JSON");
     assert_eq!(verdict["passed"], true, "{verdict}");
+    // Her enrolment, the task, the progress, the deadline and the completion.
+    assert_eq!(verdict["by_passkey"], 5, "{verdict}");
 }

@@ -62,6 +62,8 @@ pub struct Verdict {
     pub aggregates: u64,
     /// People's events whose signature, key and access checked.
     pub signed: u64,
+    /// Of those, the ones signed with a passkey in a browser.
+    pub by_passkey: u64,
     /// People's events without a signature, when those are allowed (`--allow-unsigned`).
     pub unsigned: u64,
     /// Unreadable messages an operator recorded a skip for (not problems, but listed).
@@ -75,6 +77,9 @@ impl Verdict {
         let mut skipped = String::new();
         if self.signed > 0 {
             skipped.push_str(&format!(", {} signed by their people", self.signed));
+        }
+        if self.by_passkey > 0 {
+            skipped.push_str(&format!(" ({} of them with a passkey)", self.by_passkey));
         }
         if self.unsigned > 0 {
             skipped.push_str(&format!(", {} unsigned (allowed)", self.unsigned));
@@ -104,6 +109,9 @@ impl Verdict {
         let mut more = String::new();
         if self.signed > 0 {
             more.push_str(&format!(", {} bản ghi có chữ ký của người ra lệnh", self.signed));
+        }
+        if self.by_passkey > 0 {
+            more.push_str(&format!(" ({} ký bằng khóa truy cập)", self.by_passkey));
         }
         if self.unsigned > 0 {
             more.push_str(&format!(", {} bản ghi không chữ ký (được phép)", self.unsigned));
@@ -161,6 +169,7 @@ pub struct Verifier {
     unsigned: Unsigned,
     /// People's events whose signature and access checked, and those without a signature.
     signed: u64,
+    by_passkey: u64,
     unsigned_seen: u64,
     /// Every service's decider, when the log is decided again ([`Verifier::redeciding`]).
     redecider: Redecider,
@@ -314,7 +323,13 @@ impl Verifier {
         }
         match standing {
             None => return,
-            Some(Standing::Signed) => self.signed += 1,
+            Some(Standing::Signed) => {
+                self.signed += 1;
+                let algorithm = envelope.signature.as_ref().map(|s| s.algorithm);
+                if algorithm == Some(crate::envelope::SignatureAlgorithm::WebAuthn) {
+                    self.by_passkey += 1;
+                }
+            }
             Some(Standing::Unsigned) => self.unsigned_seen += 1,
             Some(Standing::Service) => {}
         }
@@ -393,6 +408,7 @@ impl Verifier {
             messages: self.messages,
             aggregates: self.tips.len() as u64,
             signed: self.signed,
+            by_passkey: self.by_passkey,
             unsigned: self.unsigned_seen,
             skipped: self.skipped.clone(),
             problems: self.problems.clone(),

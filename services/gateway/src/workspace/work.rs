@@ -10,6 +10,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use reform_projector::queries::{self, TasksQuery};
+use reform_projector::views::{TaskFilter, TaskRow, TaskStatus};
 use reform_shared::directory::Directory;
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::passkey::PasskeyKey;
@@ -23,6 +25,8 @@ struct Mine {
     title: String,
     /// The units they lead today, by name.
     units: Vec<(UnitId, String)>,
+    /// The units they lead or work at today: where their own tasks are.
+    works_at: Vec<UnitId>,
     /// Who a task there may be given to: the people who lead or work at those units.
     people: Vec<(PersonId, String)>,
 }
@@ -54,7 +58,45 @@ fn mine(d: &Directory, person: &PersonId, today: Date) -> Option<Mine> {
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     people.dedup();
-    Some(Mine { name: me.name.clone(), title: me.title.clone(), units, people })
+    let mut works_at: Vec<UnitId> = units.iter().map(|(u, _)| u.clone()).collect();
+    works_at.extend(
+        d.grants
+            .iter()
+            .filter(|g| &g.person == person && g.covers(today))
+            .filter_map(|g| g.unit.clone()),
+    );
+    works_at.sort();
+    works_at.dedup();
+    Some(Mine { name: me.name.clone(), title: me.title.clone(), units, works_at, people })
+}
+
+/// At most this many units are searched for a person's own tasks: a person works at a few.
+const UNITS_SEARCHED_MAX: usize = 20;
+
+/// Open tasks (overdue included) given this year or last at `units` (their sub-units too
+/// when asked), only `person`'s when given, by due date.
+async fn open_tasks(
+    app: &App,
+    units: &[UnitId],
+    person: Option<&PersonId>,
+    with_sub_units: bool,
+    today: Date,
+) -> Result<Vec<TaskRow>, PageError> {
+    let this = u16::try_from(today.year()).unwrap_or(u16::MAX);
+    let mut rows = Vec::new();
+    for unit in units.iter().take(UNITS_SEARCHED_MAX) {
+        for year in [this.saturating_sub(1), this] {
+            let filter =
+                TaskFilter { person: person.cloned(), with_sub_units, ..TaskFilter::default() };
+            let q = TasksQuery { unit: unit.clone(), year, as_of: None, filter };
+            let list = queries::tasks(&app.client, &q).await?;
+            let open = |t: &TaskRow| matches!(t.status, TaskStatus::Open | TaskStatus::Overdue);
+            rows.extend(list.tasks.into_iter().filter(open));
+        }
+    }
+    rows.sort_by(|a, b| a.due.cmp(&b.due).then(a.task.cmp(&b.task)));
+    rows.dedup_by(|a, b| a.task == b.task);
+    Ok(rows)
 }
 
 pub async fn page(
@@ -76,6 +118,10 @@ pub async fn page(
     let Some(mine) = found else {
         return Ok(Redirect::to(&view.href("/sign-in")).into_response());
     };
+    let today = view.today;
+    let tasks = open_tasks(&app, &mine.works_at, Some(&session.person), false, today).await?;
+    let led: Vec<UnitId> = mine.units.iter().map(|(u, _)| u.clone()).collect();
+    let given = open_tasks(&app, &led, None, true, today).await?;
     let credential =
         PasskeyKey::parse(&session.key).map(|k| k.credential_id_b64()).unwrap_or_default();
     let content = html! {
@@ -87,18 +133,136 @@ pub async fn page(
         form method="post" action=(view.href("/sign-out")) {
             button type="submit" { (view.t("Đăng xuất", "Sign out")) }
         }
+        (my_tasks_section(&view, &tasks))
         @if mine.units.is_empty() {
             p { (view.t("Hôm nay bạn không lãnh đạo đơn vị nào, nên chưa có việc giao được.", "You lead no unit today, so there is nothing to assign.")) }
         } @else {
             h2 { (view.t("Đơn vị bạn lãnh đạo", "Units you lead")) }
             ul { @for (unit, name) in &mine.units { li { a href=(view.href(&format!("/units/{unit}"))) { (name) } } } }
             (assign_form(&view, &mine))
+            (direct_forms(&view, &mine, &given))
         }
         noscript { p { (view.t("Cần bật JavaScript để ký lệnh bằng khóa truy cập.", "Signing commands with a passkey needs JavaScript.")) } }
         script src="/passkey.js" {}
     };
     let title = view.t("Việc của tôi", "My work");
     Ok(html(frame(&view, "/work", title, None, content)).into_response())
+}
+
+/// A choice of one of `tasks`, by title and due date.
+fn choose_task(view: &View, id: &str, tasks: &[TaskRow]) -> Markup {
+    html! {
+        select id=(id) name="task" required {
+            @for t in tasks {
+                option value=(t.task) { (t.title) " · " (t.unit_name) " (" (view.t("hạn ", "due ")) (view.date(t.due)) ")" }
+            }
+        }
+    }
+}
+
+/// A form for one command on one of `tasks`: its fields after the task's choice.
+fn task_form(
+    view: &View,
+    id: &str,
+    command: &str,
+    heading: (&str, &str),
+    tasks: &[TaskRow],
+    fields: Markup,
+    submit: (&str, &str),
+) -> Markup {
+    html! {
+        h3 { (view.lang.pick(heading.0, heading.1)) }
+        form .command id=(id) data-service="tasks" data-command=(command) {
+            label for=(format!("{id}-task")) { (view.t("Nhiệm vụ", "Task")) }
+            (choose_task(view, &format!("{id}-task"), tasks))
+            (fields)
+            button type="submit" { (view.lang.pick(submit.0, submit.1)) }
+            p .outcome role="status" hidden {}
+        }
+    }
+}
+
+/// The person's own open tasks, and the forms to report on them.
+fn my_tasks_section(view: &View, tasks: &[TaskRow]) -> Markup {
+    let choose = |id: &str| choose_task(view, id, tasks);
+    html! {
+        section aria-labelledby="mine-heading" {
+            h2 #mine-heading { (view.t("Nhiệm vụ của tôi", "My tasks")) " (" (tasks.len()) ")" }
+            @if tasks.is_empty() {
+                p { (view.t("Không có nhiệm vụ đang thực hiện.", "No open tasks.")) }
+            } @else {
+                table #my-tasks .fold {
+                    thead { tr {
+                        th { (view.t("Nhiệm vụ", "Task")) } th { (view.t("Đơn vị", "Unit")) }
+                        th { (view.t("Hạn", "Due")) } th { (view.t("Trạng thái", "Status")) }
+                    } }
+                    tbody { @for t in tasks {
+                        tr class=[(t.status == TaskStatus::Overdue).then_some("overdue")] {
+                            td .key { a href=(view.href(&format!("/tasks/{}", t.task))) { (t.title) } }
+                            td data-label=(view.t("Đơn vị", "Unit")) { (t.unit_name) }
+                            td data-label=(view.t("Hạn", "Due")) { (view.date(t.due)) }
+                            td data-label=(view.t("Trạng thái", "Status")) { (view.lang.pick(t.status.label_vi(), t.status.label_en())) }
+                        }
+                    } }
+                }
+                h3 { (view.t("Báo cáo tiến độ", "Report progress")) }
+                form .command #progress data-service="tasks" data-command="report-progress" {
+                    label for="progress-task" { (view.t("Nhiệm vụ", "Task")) }
+                    (choose("progress-task"))
+                    label for="progress-percent" { (view.t("Tỷ lệ hoàn thành (%)", "Done (%)")) }
+                    input #progress-percent type="number" name="percent" min="0" max="100" required data-number="1";
+                    label for="progress-note" { (view.t("Nội dung đã thực hiện", "What was done")) }
+                    input #progress-note name="note" maxlength="2000";
+                    button type="submit" { (view.t("Ký và gửi báo cáo", "Sign and report")) }
+                    p .outcome role="status" hidden {}
+                }
+                h3 { (view.t("Báo cáo hoàn thành", "Report completion")) }
+                form .command #complete data-service="tasks" data-command="complete-task" {
+                    label for="complete-task" { (view.t("Nhiệm vụ", "Task")) }
+                    (choose("complete-task"))
+                    label for="complete-note" { (view.t("Kết quả đạt được", "The result")) }
+                    input #complete-note name="note" required maxlength="2000";
+                    button type="submit" { (view.t("Ký và báo hoàn thành", "Sign and complete")) }
+                    p .outcome role="status" hidden {}
+                }
+            }
+        }
+    }
+}
+
+/// What a head does with the open tasks of the units they lead: move a deadline (with a
+/// reason), give a task to another person, cancel one.
+fn direct_forms(view: &View, mine: &Mine, tasks: &[TaskRow]) -> Markup {
+    let reason = |id: &str| {
+        html! {
+            label for=(id) { (view.t("Lý do", "Reason")) }
+            input id=(id) name="reason" required maxlength="2000";
+        }
+    };
+    let deadline = html! {
+        label for="deadline-due" { (view.t("Thời hạn mới", "New due date")) }
+        input #deadline-due type="date" name="due" required;
+        (reason("deadline-reason"))
+    };
+    let reassign = html! {
+        label for="reassign-person" { (view.t("Người chịu trách nhiệm mới", "New person responsible")) }
+        select #reassign-person name="person" required {
+            @for (person, name) in &mine.people { option value=(person) { (name) } }
+        }
+        (reason("reassign-reason"))
+    };
+    html! {
+        section aria-labelledby="given-heading" {
+            h2 #given-heading { (view.t("Nhiệm vụ đang thực hiện tại đơn vị", "Open tasks at your units")) " (" (tasks.len()) ")" }
+            @if tasks.is_empty() {
+                p { (view.t("Không có.", "None.")) }
+            } @else {
+                (task_form(view, "deadline", "change-deadline", ("Điều chỉnh thời hạn", "Move a deadline"), tasks, deadline, ("Ký và điều chỉnh", "Sign and move")))
+                (task_form(view, "reassign", "reassign-task", ("Giao lại cho người khác", "Give to another person"), tasks, reassign, ("Ký và giao lại", "Sign and reassign")))
+                (task_form(view, "cancel", "cancel-task", ("Hủy nhiệm vụ", "Cancel a task"), tasks, reason("cancel-reason"), ("Ký và hủy", "Sign and cancel")))
+            }
+        }
+    }
 }
 
 /// Giving a task with the "5 rõ": who, what, by when, the result, and (by signing) who gave it.
