@@ -90,6 +90,16 @@ impl World {
         self.send_with(passkey, "directory", id, person, command).await
     }
 
+    /// The auditor's verdict on the whole log, every signed command decided again.
+    async fn verdict(&self) -> reform_shared::audit::verify::Verdict {
+        let mut verifier = reform_audit::verifier_allowing_unsigned();
+        let js = async_nats::jetstream::new(self.broker.client.clone());
+        reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
+            .await
+            .expect("the log reads");
+        verifier.finish()
+    }
+
     /// `attempt` is turned down as `kind`, naming `words`, and appends nothing.
     async fn turned_down(
         &self,
@@ -144,12 +154,7 @@ async fn a_head_enrols_a_passkey_and_signs_her_orders_with_it() {
         by_passkey,
         ["passkey-enrolled", "task-assigned", "passkey-enrolled", "task-assigned"]
     );
-    let mut verifier = reform_audit::verifier_allowing_unsigned();
-    let js = async_nats::jetstream::new(w.broker.client.clone());
-    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
-        .await
-        .expect("the log reads");
-    let verdict = verifier.finish();
+    let verdict = w.verdict().await;
     assert!(verdict.passed, "{:?}", verdict.problems);
     // The genesis, the administrator's two enrolments, and Lan's four by passkey.
     assert_eq!(verdict.signed, 1 + 2 + 4);
@@ -184,6 +189,13 @@ async fn codes_and_passkeys_cannot_be_misused() {
     w.turned_down(w.send_with(&lan, "tasks", "x4", "lan", task("t0")), Denied, "not registered")
         .await;
     w.enrol(&lan, "enrol-1", "lan", CODE).await.expect("enrolled");
+    // Her signed request sent again, as a replay: its first answer, nothing appended.
+    let signed = lan.sign_request("par.cmd.tasks", &request("once", "lan", task("t-once")));
+    w.send("tasks", signed.clone()).await.expect("assigned");
+    let before = w.broker.stream_messages().await;
+    let again = w.send("tasks", signed).await.expect("the first answer");
+    assert!(again.duplicate, "{again:?}");
+    assert_eq!(w.broker.stream_messages().await, before, "a replay appended");
     // The code again, for the thief's passkey.
     w.turned_down(w.enrol(&thief, "x5", "lan", CODE), Refused, "was used already").await;
     // Signed, then altered: the due date moved.
@@ -246,12 +258,7 @@ async fn a_passkey_an_insider_enrols_for_someone_fails_verify() {
     forged.actor = reform_shared::envelope::Actor::Person(reform_shared::testkit::id("lan"));
     forged.signature = Some(forger.sign_request("par.cmd.directory", &request));
     w.broker.insider_appends(forged).await;
-    let mut verifier = reform_audit::verifier_allowing_unsigned();
-    let js = async_nats::jetstream::new(w.broker.client.clone());
-    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
-        .await
-        .expect("the log reads");
-    let verdict = verifier.finish();
+    let verdict = w.verdict().await;
     assert!(!verdict.passed, "a forged enrolment passed verify");
     let problems = format!("{:?}", verdict.problems);
     assert!(problems.contains("no enrolment of lan with this code"), "{problems}");

@@ -92,6 +92,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sign-out", post(workspace::signin::sign_out))
         .route("/work", get(workspace::work::page))
         .route("/relay", post(workspace::relay::relay))
+        .route(
+            "/upload",
+            post(workspace::upload::stage).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(reform_evidence::EVIDENCE_BYTES_MAX + 1).unwrap_or(usize::MAX),
+            )),
+        )
         .route("/passkey.js", get(workspace::script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(page::in_language))

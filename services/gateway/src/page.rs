@@ -446,10 +446,10 @@ caption{text-align:left;font-weight:bold;padding:.3rem 0}
 footer{border-top:1px solid #ccc;margin-top:2rem;color:#555;font-size:.9rem}
 svg.chart{max-width:100%;height:auto}
 code{overflow-wrap:anywhere}
-form.command,form#enrol{display:grid;grid-template-columns:minmax(0,1fr);gap:.3rem;max-width:40rem;margin:1rem 0}
-form.command label,form#enrol label{margin:.5rem 0 0}
-form.command input,form.command select,form#enrol input{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
-form.command button,form#enrol button,#sign-in{font-size:1rem;padding:.5rem 1rem;margin-top:.6rem;justify-self:start}
+form.command,form#enrol,form#attach{display:grid;grid-template-columns:minmax(0,1fr);gap:.3rem;max-width:40rem;margin:1rem 0}
+form.command label,form#enrol label,form#attach label{margin:.5rem 0 0}
+form.command input,form.command select,form#enrol input,form#attach input,form#attach select{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
+form.command button,form#enrol button,form#attach button,#sign-in{font-size:1rem;padding:.5rem 1rem;margin-top:.6rem;justify-self:start}
 .outcome{padding:.5rem .8rem;border-radius:4px}
 .outcome.ok{background:#e6f4ea;color:#056b2e}.outcome.failed{background:#fde8e8;color:#b00020}
 @media (max-width:40rem){

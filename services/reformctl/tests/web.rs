@@ -908,13 +908,13 @@ impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
 
 /// A bare HTTP POST of JSON with the given `Origin`, as another site's script or a hostile
 /// client sends it: the status and the response.
-fn post_from(base: &str, path: &str, origin: &str, body: &str) -> (u16, String) {
+fn post_from(base: &str, path: &str, origin: &str, extra: &str, body: &str) -> (u16, String) {
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).expect("connect");
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("send");
@@ -927,8 +927,8 @@ fn post_from(base: &str, path: &str, origin: &str, body: &str) -> (u16, String) 
 
 /// The head of Sóc Trăng's education department works in the browser (#23): an administrator
 /// gives her an enrolment code; she enrols a passkey (Chromium's virtual authenticator), signs
-/// in with it, assigns herself a task with the "5 rõ" from her page, reports progress on it
-/// and completes it; the task is on her unit's page, and `audit verify` passes with her
+/// in with it, assigns herself a task with the "5 rõ" from her page, reports progress on it,
+/// attaches a PDF, moves its deadline and completes it; the task is on her unit's page, and `audit verify` passes with her
 /// commands checked as signed by her passkey.
 /// Another site's POST is refused and changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1047,6 +1047,23 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
         c.wait().at_most(WAIT).for_element(Locator::Css("#progress .outcome:not([hidden])")).await;
     let said = done.expect("an outcome").text().await.expect("text");
     assert!(said.starts_with("Đã ghi: báo cáo tiến độ"), "{said}");
+    // A document for it: a PDF chosen in the browser, its digest computed there.
+    let pdf = dir.path().join("bao-cao-ra-soat.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% Bao cao ra soat quy trinh noi bo\n%%EOF\n").expect("a PDF");
+    let file = c.find(Locator::Id("attach-file")).await.expect("file");
+    file.send_keys(pdf.to_str().expect("utf-8")).await.expect("choose");
+    let title_field = c.find(Locator::Id("attach-title")).await.expect("title");
+    title_field.send_keys("Báo cáo rà soát quy trình nội bộ").await.expect("type");
+    let number = c.find(Locator::Id("attach-number")).await.expect("number");
+    number.send_keys("15/BC-SGDĐT").await.expect("type");
+    c.execute("document.getElementById('attach-date').value = '2026-12-05';", vec![])
+        .await
+        .expect("date");
+    c.find(Locator::Css("#attach button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#attach .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: đính kèm minh chứng"), "{said}");
     // As her unit's head she moves its deadline, with a reason.
     c.execute("document.getElementById('deadline-due').value = '2027-04-30';", vec![])
         .await
@@ -1069,11 +1086,17 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
 
     // Another site's script or form: refused, nothing appended.
     let body = r#"{"service":"tasks","request":"e30","key":"x","assertion":{"authenticator_data":"","client_data_json":"","signature":""}}"#;
-    let (status, answer) = post_from(&base, "/relay", "http://evil.example", body);
+    let (status, answer) = post_from(&base, "/relay", "http://evil.example", "", body);
     assert_eq!(status, 403, "{answer}");
     assert!(answer.contains("không gửi từ trang của hệ thống"), "{answer}");
-    let (status, answer) = post_from(&base, "/sign-in/challenge", "https://evil.example", "{}");
+    let (status, answer) = post_from(&base, "/sign-in/challenge", "https://evil.example", "", "{}");
     assert_eq!(status, 403, "{answer}");
+    // An upload that lies about its digest, from the site itself: refused.
+    let own = base.clone();
+    let lie = format!("x-par-sha256: {}\r\n", "0".repeat(64));
+    let (status, answer) = post_from(&base, "/upload", &own, &lie, "not the file named");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("mã băm SHA-256 không khớp"), "{answer}");
     c.close().await.expect("close the browser");
 
     let (code, said) = cli(&["audit", "verify"]);
@@ -1082,6 +1105,6 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     assert_eq!(code, Some(0), "{said}");
     let verdict: serde_json::Value = serde_json::from_str(&said).expect("JSON");
     assert_eq!(verdict["passed"], true, "{verdict}");
-    // Her enrolment, the task, the progress, the deadline and the completion.
-    assert_eq!(verdict["by_passkey"], 5, "{verdict}");
+    // Her enrolment, the task, the progress, the document, the deadline and the completion.
+    assert_eq!(verdict["by_passkey"], 6, "{verdict}");
 }

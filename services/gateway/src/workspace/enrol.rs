@@ -3,13 +3,13 @@
 //! enrolment with that very passkey and relays it to the directory service, which checks the
 //! code; the server only reads the new credential's public key out of the browser's answer.
 
-use super::{answer, cross_site, lang_of, same_origin};
+use super::{answer, FromSite};
 use crate::page::{frame, Asked, PageError};
 use crate::pages::{html, view, PageResult};
 use crate::App;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -67,16 +67,7 @@ pub struct NewCredential {
 }
 
 /// The key string of a credential the browser just made, read from its attestation object.
-pub async fn key(
-    State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(query.as_deref());
-    if !same_origin(&headers) {
-        return cross_site(lang);
-    }
+pub async fn key(State(app): State<Arc<App>>, FromSite(lang): FromSite, body: Bytes) -> Response {
     let read = serde_json::from_slice::<NewCredential>(&body)
         .ok()
         .and_then(|n| B64.decode(n.attestation_object).ok())

@@ -12,7 +12,8 @@
 //! - `/sign-in`, `/sign-out`: a passkey assertion over a one-time challenge opens a session
 //!   (cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS);
 //! - `/work`: the person's units and the forms they may use;
-//! - `/relay`: a signed request, sent on to its service; the answer, in the reader's language.
+//! - `/relay`: a signed request, sent on to its service; the answer, in the reader's language;
+//! - `/upload`: a document's bytes, staged for the attach command the page signs next.
 //!
 //! Every POST must come from a page of this site: its `Origin` names the host it was sent to,
 //! so another site's form or script is refused before anything is read.
@@ -22,6 +23,7 @@ mod known;
 pub mod relay;
 pub mod session;
 pub mod signin;
+pub mod upload;
 pub mod work;
 
 use axum::http::{header, HeaderMap, StatusCode};
@@ -60,7 +62,7 @@ pub async fn script() -> Response {
 
 /// Whether a POST comes from a page of this site: its `Origin` is this very host. A browser
 /// always sends `Origin` on a POST; a form or script of another site names that site.
-pub fn same_origin(headers: &HeaderMap) -> bool {
+fn same_origin(headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(origin), Some(host)) = (text(header::ORIGIN), text(header::HOST)) else {
         return false;
@@ -78,7 +80,7 @@ pub fn answer(status: StatusCode, ok: bool, message: &str, extra: serde_json::Va
 }
 
 /// The answer to a POST from another site.
-pub fn cross_site(lang: crate::page::Lang) -> Response {
+fn cross_site(lang: crate::page::Lang) -> Response {
     let said = lang.pick(
         "Yêu cầu này không gửi từ trang của hệ thống nên bị từ chối.",
         "This request was not sent from a page of this site, so it is refused.",
@@ -86,8 +88,28 @@ pub fn cross_site(lang: crate::page::Lang) -> Response {
     answer(StatusCode::FORBIDDEN, false, said, serde_json::Value::Null)
 }
 
+/// A POST from a page of this site, with the language it asks to be answered in: another
+/// site's form or script is refused before anything of it is read.
+#[derive(Debug, Clone, Copy)]
+pub struct FromSite(pub crate::page::Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for FromSite {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Response> {
+        let lang = lang_of(parts.uri.query());
+        if !same_origin(&parts.headers) {
+            return Err(cross_site(lang));
+        }
+        Ok(FromSite(lang))
+    }
+}
+
 /// The language a POST asks to be answered in (`?lang=en`), Vietnamese otherwise.
-pub fn lang_of(query: Option<&str>) -> crate::page::Lang {
+fn lang_of(query: Option<&str>) -> crate::page::Lang {
     match query.is_some_and(|q| q.split('&').any(|pair| pair == "lang=en")) {
         true => crate::page::Lang::En,
         false => crate::page::Lang::Vi,

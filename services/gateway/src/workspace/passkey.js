@@ -44,8 +44,7 @@ function say(element, ok, text) {
 }
 
 function newId(prefix) {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return prefix + "-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return prefix + "-" + hexOf(crypto.getRandomValues(new Uint8Array(8)));
 }
 
 function assertionParts(credential) {
@@ -138,6 +137,42 @@ async function signIn(outcome) {
   if (answer.ok) window.location.assign("/work" + langQuery);
 }
 
+function hexOf(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Attaches a document: its SHA-256 computed here, its bytes staged through /upload, and the
+// attach command (naming the digest, the size and the upload) signed and relayed.
+async function attach(form, outcome) {
+  const file = form.elements.file.files[0];
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const sha256 = hexOf(await crypto.subtle.digest("SHA-256", bytes));
+  const staged = await fetch("/upload" + langQuery, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream", "x-par-sha256": sha256 },
+    credentials: "same-origin",
+    body: bytes,
+  }).then((r) => r.json());
+  if (!staged.ok) return say(outcome, false, staged.message);
+  const task = form.elements.task;
+  const command = {
+    type: "attach",
+    evidence: "ev-" + sha256.slice(0, 16),
+    unit: task.selectedOptions[0].dataset.unit,
+    task: task.value,
+    title: form.elements.title.value.trim(),
+    document_number: form.elements.document_number.value.trim(),
+    document_date: form.elements.document_date.value,
+    sha256,
+    size_bytes: bytes.length,
+    media_type: file.type || "application/octet-stream",
+    upload: staged.upload,
+  };
+  const answer = await send("evidence", config.key, config.credential, command);
+  say(outcome, answer.ok, answer.message);
+  if (answer.ok) form.reset();
+}
+
 // A form's fields as a command: `data-command` is its type, each named field its value
 // (empty ones left out), `data-new-id` a field given a fresh id.
 function commandOf(form) {
@@ -163,6 +198,14 @@ function wire() {
   if (signInButton) {
     const outcome = document.getElementById("outcome");
     signInButton.addEventListener("click", () => signIn(outcome).catch((e) => failed(outcome, e)));
+  }
+  const attachForm = document.getElementById("attach");
+  if (attachForm) {
+    const outcome = attachForm.querySelector(".outcome");
+    attachForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      attach(attachForm, outcome).catch((e) => failed(outcome, e));
+    });
   }
   for (const form of document.querySelectorAll("form.command")) {
     const outcome = form.querySelector(".outcome");

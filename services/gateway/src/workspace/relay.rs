@@ -2,12 +2,12 @@
 //! `reformctl` would send it. The gateway adds nothing and can change nothing: the service
 //! checks the signature over the exact bytes, and the answer it gives is told to the person.
 
-use super::{answer, cross_site, lang_of, same_origin};
+use super::{answer, FromSite};
 use crate::page::Lang;
 use crate::App;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -51,16 +51,7 @@ impl Parts {
     }
 }
 
-pub async fn relay(
-    State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let lang = lang_of(query.as_deref());
-    if !same_origin(&headers) {
-        return cross_site(lang);
-    }
+pub async fn relay(State(app): State<Arc<App>>, FromSite(lang): FromSite, body: Bytes) -> Response {
     let Some((service, signature)) = read(&body) else {
         let said = lang.pick(
             "Yêu cầu gửi lên không đúng dạng một lệnh đã ký.",

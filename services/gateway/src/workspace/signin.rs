@@ -4,12 +4,12 @@
 
 use super::relay::Parts;
 use super::session::{cleared, cookie, token_of};
-use super::{answer, cross_site, lang_of, same_origin};
+use super::{answer, FromSite};
 use crate::page::{frame, Asked};
 use crate::pages::{html, view, PageResult};
 use crate::App;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -45,19 +45,9 @@ pub async fn page(Asked(params): Asked) -> PageResult {
 }
 
 /// A fresh challenge: its name and what the passkey must sign (base64url).
-pub async fn challenge(
-    State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = lang_of(query.as_deref());
-    if !same_origin(&headers) {
-        return cross_site(lang);
-    }
+pub async fn challenge(State(app): State<Arc<App>>, FromSite(lang): FromSite) -> Response {
     let Ok(nonce) = passkey::random_token() else {
-        let said =
-            lang.pick("Máy chủ không lấy được số ngẫu nhiên.", "The server has no randomness.");
-        return answer(StatusCode::SERVICE_UNAVAILABLE, false, said, serde_json::Value::Null);
+        return no_randomness(lang);
     };
     let challenge = B64.encode(passkey::challenge(&sign_in_message(&nonce)));
     app.workspace.sessions.remember_challenge(nonce.clone(), Instant::now());
@@ -77,14 +67,10 @@ pub struct SignIn {
 
 pub async fn finish(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    FromSite(lang): FromSite,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let lang = lang_of(query.as_deref());
-    if !same_origin(&headers) {
-        return cross_site(lang);
-    }
     let refused =
         |vi, en| answer(StatusCode::FORBIDDEN, false, lang.pick(vi, en), serde_json::Value::Null);
     let Some((sign_in, assertion)) = serde_json::from_slice::<SignIn>(&body)
@@ -135,9 +121,7 @@ pub async fn finish(
         );
     }
     let Ok(token) = passkey::random_token() else {
-        let said =
-            lang.pick("Máy chủ không lấy được số ngẫu nhiên.", "The server has no randomness.");
-        return answer(StatusCode::SERVICE_UNAVAILABLE, false, said, serde_json::Value::Null);
+        return no_randomness(lang);
     };
     app.workspace.sessions.open(token.clone(), person, key, Instant::now());
     let secure = headers.get(header::ORIGIN).is_some_and(|o| o.as_bytes().starts_with(b"https:"));
@@ -155,13 +139,9 @@ pub async fn finish(
 
 pub async fn sign_out(
     State(app): State<Arc<App>>,
-    RawQuery(query): RawQuery,
+    FromSite(lang): FromSite,
     headers: HeaderMap,
 ) -> Response {
-    let lang = lang_of(query.as_deref());
-    if !same_origin(&headers) {
-        return cross_site(lang);
-    }
     if let Some(token) = token_of(&headers) {
         app.workspace.sessions.close(&token);
     }
@@ -171,4 +151,9 @@ pub async fn sign_out(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+fn no_randomness(lang: crate::page::Lang) -> Response {
+    let said = lang.pick("Máy chủ không lấy được số ngẫu nhiên.", "The server has no randomness.");
+    answer(StatusCode::SERVICE_UNAVAILABLE, false, said, serde_json::Value::Null)
 }

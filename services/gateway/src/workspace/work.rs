@@ -216,6 +216,23 @@ fn my_tasks_section(view: &View, tasks: &[TaskRow]) -> Markup {
                     button type="submit" { (view.t("Ký và gửi báo cáo", "Sign and report")) }
                     p .outcome role="status" hidden {}
                 }
+                h3 { (view.t("Đính kèm minh chứng", "Attach a document")) }
+                form #attach {
+                    label for="attach-task" { (view.t("Nhiệm vụ", "Task")) }
+                    select #attach-task name="task" required {
+                        @for t in tasks { option value=(t.task) data-unit=(t.unit) { (t.title) " · " (t.unit_name) } }
+                    }
+                    label for="attach-file" { (view.t("Tệp văn bản (PDF, Word, ảnh; tối đa 16 MiB)", "The file (PDF, Word, image; at most 16 MiB)")) }
+                    input #attach-file type="file" name="file" required;
+                    label for="attach-title" { (view.t("Trích yếu văn bản", "The document's title")) }
+                    input #attach-title name="title" required maxlength="500";
+                    label for="attach-number" { (view.t("Số, ký hiệu văn bản", "Document number")) }
+                    input #attach-number name="document_number" required maxlength="100";
+                    label for="attach-date" { (view.t("Ngày ban hành", "Date issued")) }
+                    input #attach-date type="date" name="document_date" required max=(view.today);
+                    button type="submit" { (view.t("Ký và đính kèm", "Sign and attach")) }
+                    p .outcome role="status" hidden {}
+                }
                 h3 { (view.t("Báo cáo hoàn thành", "Report completion")) }
                 form .command #complete data-service="tasks" data-command="complete-task" {
                     label for="complete-task" { (view.t("Nhiệm vụ", "Task")) }
