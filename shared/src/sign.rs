@@ -63,6 +63,53 @@ pub enum SignError {
     Unreadable(String),
 }
 
+/// The prefix of the reasons a refused signature gives ([`crate::reply::Reason`]).
+pub const REASON_PREFIX: &str = "signature";
+
+/// Every code [`SignError::reason`] gives, for the wording table's check.
+pub const REASON_CODES: [&str; 13] = [
+    "missing",
+    "bad-key",
+    "malformed",
+    "mismatch",
+    "no-request",
+    "differs",
+    "unreadable",
+    "passkey-unreadable",
+    "passkey-wrong-challenge",
+    "passkey-wrong-site",
+    "passkey-not-present",
+    "passkey-mismatch",
+    "passkey-bad-key",
+];
+
+impl SignError {
+    /// This refusal for an edge to word: `signature.<code>`.
+    pub fn reason(&self) -> crate::reply::Reason {
+        use crate::passkey::PasskeyError as P;
+        let code = match self {
+            SignError::Missing => "missing",
+            SignError::BadKey { .. } => "bad-key",
+            SignError::Malformed => "malformed",
+            SignError::Mismatch { .. } => "mismatch",
+            SignError::NoRequest => "no-request",
+            SignError::Differs { .. } => "differs",
+            SignError::Unreadable(_) => "unreadable",
+            SignError::Passkey(P::Unreadable(_) | P::BadCredential(_)) => "passkey-unreadable",
+            SignError::Passkey(P::WrongType { .. } | P::WrongChallenge) => {
+                "passkey-wrong-challenge"
+            }
+            SignError::Passkey(P::WrongOrigin { .. } | P::CrossOrigin | P::WrongSite { .. }) => {
+                "passkey-wrong-site"
+            }
+            SignError::Passkey(P::NotPresent) => "passkey-not-present",
+            SignError::Passkey(P::Mismatch) => "passkey-mismatch",
+            SignError::Passkey(P::BadKey(_) | P::UnsupportedKey) => "passkey-bad-key",
+        };
+        crate::reply::Reason { code: format!("{REASON_PREFIX}.{code}"), params: Default::default() }
+    }
+}
+
 /// Signs `request` for `endpoint`: the key and the signature, for the headers.
 pub fn sign(key: &nkeys::KeyPair, endpoint: &str, request: &[u8]) -> Result<Signature, SignError> {
     let bytes = key

@@ -67,6 +67,19 @@ pub fn english_in(text: &str) -> Vec<&str> {
 /// Every refusal's sentence, by code.
 pub const REFUSALS_VI: &[(&str, &str)] = &[
     // The signer check and the access table, in every service.
+    ("signature.missing", "Yêu cầu chưa được ký: mỗi lệnh phải có chữ ký của người ra lệnh."),
+    ("signature.bad-key", "Khóa ký gửi kèm không phải khóa công khai hợp lệ."),
+    ("signature.malformed", "Chữ ký gửi kèm không đúng dạng."),
+    ("signature.mismatch", "Chữ ký không khớp với yêu cầu: yêu cầu đã bị sửa sau khi ký, hoặc được ký bằng khóa khác."),
+    ("signature.no-request", "Không có yêu cầu đã ký kèm theo."),
+    ("signature.differs", "Yêu cầu đã ký không khớp với bản ghi."),
+    ("signature.unreadable", "Yêu cầu đã ký không đọc được."),
+    ("signature.passkey-unreadable", "Không đọc được chữ ký của khóa truy cập (passkey)."),
+    ("signature.passkey-wrong-challenge", "Khóa truy cập đã ký một yêu cầu khác: yêu cầu đã bị sửa sau khi ký, hoặc được gửi tới nơi khác."),
+    ("signature.passkey-wrong-site", "Chữ ký được tạo trên một trang không thuộc hệ thống này, nên không được chấp nhận."),
+    ("signature.passkey-not-present", "Thiết bị không xác nhận có người dùng khi ký."),
+    ("signature.passkey-mismatch", "Chữ ký của khóa truy cập không khớp với yêu cầu."),
+    ("signature.passkey-bad-key", "Khóa truy cập không dùng được (chỉ nhận khóa ES256 hoặc Ed25519)."),
     ("access.unknown-key", "Khóa {key} chưa được đăng ký cho ai; quản trị hệ thống đăng ký khóa cho {actor} trước."),
     ("access.other-person", "Khóa {key} là của {owner}, không phải của {actor}, người được ghi là thực hiện."),
     ("access.revoked", "Khóa {key} của {actor} đã bị thu hồi ({reason}); hãy ký bằng khóa còn hiệu lực."),

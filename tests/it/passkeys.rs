@@ -215,6 +215,13 @@ async fn codes_and_passkeys_cannot_be_misused() {
     };
     let phished = as_signature(lan.assert_on(&message, "https://cchc-soctrang.example", 0x05));
     w.turned_down(w.send("tasks", phished), Denied, "not a page of").await;
+    // The person reads why, in Vietnamese.
+    let again = as_signature(lan.assert_on(&message, "https://cchc-soctrang.example", 0x05));
+    let error = w.send("tasks", again).await.expect_err("denied");
+    let CommandError::Failed { reason: Some(reason), .. } = &error else { panic!("{error:?}") };
+    assert_eq!(reason.code, "signature.passkey-wrong-site");
+    let said = reform_shared::wording::refusal_vi(reason).expect("a sentence");
+    assert!(said.contains("không thuộc hệ thống này"), "{said}");
     let absent = as_signature(lan.assert_on(&message, &lan.origin, 0x00));
     w.turned_down(w.send("tasks", absent), Denied, "no user presence").await;
     let elsewhere = lan.sign_request("par.cmd.scoring", &bytes);

@@ -234,6 +234,7 @@ mod tests {
             under("scoring", &scoring),
             under("access", reform_shared::directory::SignerError::VARIANTS),
             under("access", &rules),
+            under(reform_shared::sign::REASON_PREFIX, &reform_shared::sign::REASON_CODES),
         ]
         .concat()
     }

@@ -1097,6 +1097,19 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     let (status, answer) = post_from(&base, "/upload", &own, &lie, "not the file named");
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("mã băm SHA-256 không khớp"), "{answer}");
+
+    // In English on request; and every workspace page on a phone.
+    c.goto(&format!("{base}/work?lang=en")).await.expect("open");
+    assert_eq!(text(&c, "h1").await, "My work");
+    assert!(text(&c, "#assign").await.contains("Person responsible"));
+    c.set_window_size(390, 844).await.expect("a phone's width");
+    for (path, name) in
+        [("/sign-in", "26-sign-in-phone"), ("/enrol?person=nguyen-thi-kim-loan", "27-enrol-phone")]
+    {
+        c.goto(&format!("{base}{path}")).await.expect("open");
+        assert!(fits(&c).await, "{path} fits a phone");
+        shot(&c, name).await;
+    }
     c.close().await.expect("close the browser");
 
     let (code, said) = cli(&["audit", "verify"]);

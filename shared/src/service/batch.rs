@@ -333,7 +333,9 @@ impl<D: Decider> Runtime<D> {
                 Ok(signature) => signature,
                 Err(e) => {
                     tracing::info!(service = self.name, error = %e, "signature refused");
-                    respond(&reply_to, &failed(FailureKind::Denied, e.to_string())).await;
+                    let reply =
+                        Reply::refused(FailureKind::Denied, e.to_string(), Some(e.reason()));
+                    respond(&reply_to, &reply).await;
                     continue;
                 }
             };

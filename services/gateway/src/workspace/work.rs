@@ -112,7 +112,11 @@ pub async fn page(
     let found = app
         .workspace
         .known
-        .with(&app.js(), |d| mine(d, &session.person, view.today))
+        .with(&app.js(), |d| {
+            // A passkey revoked since sign-in ends the session: it could sign nothing now.
+            let valid = d.check_signer(&session.person, &session.key).is_ok();
+            valid.then(|| mine(d, &session.person, view.today)).flatten()
+        })
         .await
         .map_err(|e| PageError::Unavailable(Box::new(e)))?;
     let Some(mine) = found else {
