@@ -159,7 +159,9 @@ async fn a_head_enrols_a_passkey_and_signs_her_orders_with_it() {
     // The genesis, the administrator's two enrolments, and Lan's four by passkey.
     assert_eq!(verdict.signed, 1 + 2 + 4);
     assert_eq!(verdict.by_passkey, 4);
-    assert!(verdict.line_vi().contains("(4 ký bằng khóa truy cập)"), "{}", verdict.line_vi());
+    assert_eq!(verdict.passkey_signers, ["lan"]);
+    let line = verdict.line_vi();
+    assert!(line.contains("(4 ký bằng khóa truy cập, của 1 người)"), "{line}");
     w.services.stop().await;
 }
 

@@ -1008,6 +1008,16 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     let said = done.expect("an outcome").text().await.expect("text");
     assert!(said.starts_with("Đã ghi: giao nhiệm vụ"), "{said}");
     shot(&c, "23-assigned").await;
+    // The department's reform plan for next year, by its document.
+    let number = c.find(Locator::Id("plan-number")).await.expect("number");
+    number.send_keys("96/KH-SGDĐT").await.expect("type");
+    let plan_title = c.find(Locator::Id("plan-title")).await.expect("title");
+    plan_title.send_keys("Kế hoạch cải cách hành chính năm 2027").await.expect("type");
+    c.find(Locator::Css("#plan button")).await.expect("button").click().await.expect("click");
+    let done =
+        c.wait().at_most(WAIT).for_element(Locator::Css("#plan .outcome:not([hidden])")).await;
+    let said = done.expect("an outcome").text().await.expect("text");
+    assert!(said.starts_with("Đã ghi: ban hành kế hoạch"), "{said}");
     c.set_window_size(390, 844).await.expect("a phone's width");
     c.refresh().await.expect("reload");
     assert!(fits(&c).await, "her page fits a phone");
@@ -1118,6 +1128,8 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     assert_eq!(code, Some(0), "{said}");
     let verdict: serde_json::Value = serde_json::from_str(&said).expect("JSON");
     assert_eq!(verdict["passed"], true, "{verdict}");
-    // Her enrolment, the task, the progress, the document, the deadline and the completion.
-    assert_eq!(verdict["by_passkey"], 6, "{verdict}");
+    // Her enrolment, the task, the plan, the progress, the document, the deadline and the
+    // completion.
+    assert_eq!(verdict["by_passkey"], 7, "{verdict}");
+    assert_eq!(verdict["passkey_signers"], serde_json::json!([head]), "{verdict}");
 }

@@ -64,6 +64,8 @@ pub struct Verdict {
     pub signed: u64,
     /// Of those, the ones signed with a passkey in a browser.
     pub by_passkey: u64,
+    /// Who signed with a passkey, by person id, in order.
+    pub passkey_signers: Vec<String>,
     /// People's events without a signature, when those are allowed (`--allow-unsigned`).
     pub unsigned: u64,
     /// Unreadable messages an operator recorded a skip for (not problems, but listed).
@@ -79,7 +81,9 @@ impl Verdict {
             skipped.push_str(&format!(", {} signed by their people", self.signed));
         }
         if self.by_passkey > 0 {
-            skipped.push_str(&format!(" ({} of them with a passkey)", self.by_passkey));
+            let people = self.passkey_signers.len();
+            let by = if people == 1 { "1 person".to_owned() } else { format!("{people} people") };
+            skipped.push_str(&format!(" ({} of them with a passkey, by {by})", self.by_passkey));
         }
         if self.unsigned > 0 {
             skipped.push_str(&format!(", {} unsigned (allowed)", self.unsigned));
@@ -111,7 +115,11 @@ impl Verdict {
             more.push_str(&format!(", {} bản ghi có chữ ký của người ra lệnh", self.signed));
         }
         if self.by_passkey > 0 {
-            more.push_str(&format!(" ({} ký bằng khóa truy cập)", self.by_passkey));
+            let people = self.passkey_signers.len();
+            more.push_str(&format!(
+                " ({} ký bằng khóa truy cập, của {people} người)",
+                self.by_passkey
+            ));
         }
         if self.unsigned > 0 {
             more.push_str(&format!(", {} bản ghi không chữ ký (được phép)", self.unsigned));
@@ -170,6 +178,7 @@ pub struct Verifier {
     /// People's events whose signature and access checked, and those without a signature.
     signed: u64,
     by_passkey: u64,
+    passkey_signers: std::collections::BTreeSet<String>,
     unsigned_seen: u64,
     /// Every service's decider, when the log is decided again ([`Verifier::redeciding`]).
     redecider: Redecider,
@@ -328,6 +337,9 @@ impl Verifier {
                 let algorithm = envelope.signature.as_ref().map(|s| s.algorithm);
                 if algorithm == Some(crate::envelope::SignatureAlgorithm::WebAuthn) {
                     self.by_passkey += 1;
+                    if let crate::envelope::Actor::Person(person) = &envelope.actor {
+                        self.passkey_signers.insert(person.to_string());
+                    }
                 }
             }
             Some(Standing::Unsigned) => self.unsigned_seen += 1,
@@ -409,6 +421,7 @@ impl Verifier {
             aggregates: self.tips.len() as u64,
             signed: self.signed,
             by_passkey: self.by_passkey,
+            passkey_signers: self.passkey_signers.iter().cloned().collect(),
             unsigned: self.unsigned_seen,
             skipped: self.skipped.clone(),
             problems: self.problems.clone(),

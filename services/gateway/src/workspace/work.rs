@@ -144,6 +144,7 @@ pub async fn page(
             h2 { (view.t("Đơn vị bạn lãnh đạo", "Units you lead")) }
             ul { @for (unit, name) in &mine.units { li { a href=(view.href(&format!("/units/{unit}"))) { (name) } } } }
             (assign_form(&view, &mine))
+            (plan_form(&view, &mine))
             (direct_forms(&view, &mine, &given))
         }
         noscript { p { (view.t("Cần bật JavaScript để ký lệnh bằng khóa truy cập.", "Signing commands with a passkey needs JavaScript.")) } }
@@ -281,6 +282,30 @@ fn direct_forms(view: &View, mine: &Mine, tasks: &[TaskRow]) -> Markup {
                 (task_form(view, "deadline", "change-deadline", ("Điều chỉnh thời hạn", "Move a deadline"), tasks, deadline, ("Ký và điều chỉnh", "Sign and move")))
                 (task_form(view, "reassign", "reassign-task", ("Giao lại cho người khác", "Give to another person"), tasks, reassign, ("Ký và giao lại", "Sign and reassign")))
                 (task_form(view, "cancel", "cancel-task", ("Hủy nhiệm vụ", "Cancel a task"), tasks, reason("cancel-reason"), ("Ký và hủy", "Sign and cancel")))
+            }
+        }
+    }
+}
+
+/// Issuing a unit's reform plan for a year (kế hoạch CCHC), by its document.
+fn plan_form(view: &View, mine: &Mine) -> Markup {
+    let year = view.today.year();
+    html! {
+        section aria-labelledby="plan-heading" {
+            h2 #plan-heading { (view.t("Ban hành kế hoạch cải cách hành chính", "Issue the reform plan")) }
+            form .command #plan data-service="tasks" data-command="issue-plan" data-new-id="plan" {
+                label for="plan-unit" { (view.t("Đơn vị", "Unit")) }
+                select #plan-unit name="unit" required {
+                    @for (unit, name) in &mine.units { option value=(unit) { (name) } }
+                }
+                label for="plan-year" { (view.t("Năm kế hoạch", "Year")) }
+                input #plan-year type="number" name="year" min="2000" max="2100" value=(year + 1) required data-number="1";
+                label for="plan-number" { (view.t("Số, ký hiệu kế hoạch", "Document number")) }
+                input #plan-number name="document_number" required maxlength="100" placeholder="96/KH-SGDĐT";
+                label for="plan-title" { (view.t("Trích yếu", "Title")) }
+                input #plan-title name="title" required maxlength="500";
+                button type="submit" { (view.t("Ký và ban hành", "Sign and issue")) }
+                p .outcome role="status" hidden {}
             }
         }
     }
