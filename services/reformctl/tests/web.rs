@@ -1101,9 +1101,15 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     assert!(answer.contains("không gửi từ trang của hệ thống"), "{answer}");
     let (status, answer) = post_from(&base, "/sign-in/challenge", "https://evil.example", "", "{}");
     assert_eq!(status, 403, "{answer}");
-    // An upload that lies about its digest, from the site itself: refused.
+    // An upload from the site itself: without a session, refused; with her session but lying
+    // about its digest, refused.
     let own = base.clone();
     let lie = format!("x-par-sha256: {}\r\n", "0".repeat(64));
+    let (status, answer) = post_from(&base, "/upload", &own, &lie, "not the file named");
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("Hãy đăng nhập"), "{answer}");
+    let session = c.get_named_cookie("par_session").await.expect("her session cookie");
+    let lie = format!("{lie}Cookie: par_session={}\r\n", session.value());
     let (status, answer) = post_from(&base, "/upload", &own, &lie, "not the file named");
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("mã băm SHA-256 không khớp"), "{answer}");

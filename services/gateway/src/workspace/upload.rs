@@ -1,7 +1,9 @@
 //! `/upload`: a document's bytes, staged in the upload stream for the attach command the page
-//! signs next. The page computed the file's SHA-256 itself (WebCrypto) and names it; a body
-//! that is not that file, or is over the evidence service's limit, is refused here, and the
-//! service checks size and digest again when it takes the upload in.
+//! signs next. Only a signed-in person may stage (the stream is a shared waiting room, not a
+//! place for anyone on the web to fill). The page computed the file's SHA-256 itself
+//! (WebCrypto) and names it; a body that is not that file, or is over the evidence service's
+//! limit, is refused here, and the service checks size and digest again when it takes the
+//! upload in.
 
 use super::{answer, FromSite};
 use crate::page::Lang;
@@ -22,6 +24,12 @@ pub async fn stage(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let signed_in = super::session::token_of(&headers)
+        .and_then(|t| app.workspace.sessions.get(&t, std::time::Instant::now()));
+    if signed_in.is_none() {
+        let said = lang.pick("Hãy đăng nhập trước khi tải tệp lên.", "Sign in before uploading.");
+        return answer(StatusCode::FORBIDDEN, false, said, serde_json::Value::Null);
+    }
     let refused = |vi: String, en: String| {
         answer(StatusCode::BAD_REQUEST, false, &lang_pick(lang, vi, en), serde_json::Value::Null)
     };
