@@ -676,6 +676,25 @@ async fn explain_rank_recounts_a_peer_groups_ranks_from_their_totals() {
         (c["unit"].as_str(), c["criteria"].as_u64(), c["latest_sequence"].as_u64()),
         (Some("c"), Some(2), Some(8))
     );
+    // A district with no final score has no rank, and the view gives none: that checks.
+    let d = [("2016-01-01", unit("d", "Huyện D", UnitKind::District, Some("st")))];
+    append_all(&appender, "d", &d).await;
+    let out = explain("d", "2017-02-03").await.expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((v["recounted_rank"].as_u64(), v["view_rank"].as_u64()), (None, None));
+    assert_eq!(v["checks"], true);
+    let url = broker.server.url().to_owned();
+    let args =
+        ["audit", "explain", "rank", "--unit", "d", "--year", "2016", "--as-of", "2017-02-03"];
+    let out = tokio::task::spawn_blocking(move || reformctl(&url, &args)).await.expect("joins");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Huyện D") || said.contains("d chưa có điểm cuối cùng năm 2016"),
+        "{said}"
+    );
+    assert!(said.contains("nên không được xếp hạng") && said.contains("khớp"), "{said}");
+    assert!(!said.contains("KHÔNG KHỚP"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -382,7 +382,8 @@ pub async fn rank(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
         year: args.year,
         basis,
         group_size: ranking.group_size,
-        checks: recounted_rank.is_some() && recounted_rank == view_rank,
+        // A unit with no final total has no rank: the recount agrees with a view that gives none.
+        checks: recounted_rank == view_rank,
         peers,
         recounted_rank,
         view_rank,
@@ -412,7 +413,20 @@ pub async fn rank(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
         let e = &explanation;
         let higher = e.recounted_rank.map_or(0, |r| r.saturating_sub(1));
         let (unit, n, year, parent) = (&e.unit, e.group_size, e.year, &e.parent);
-        if vi {
+        let unranked = e.recounted_rank.is_none() && e.view_rank.is_none();
+        if unranked && vi {
+            println!(
+                "{unit} chưa có điểm cuối cùng năm {year} nên không được xếp hạng trong {n} đơn vị \
+                 loại {} thuộc {parent}; trang xem cũng không xếp hạng: khớp",
+                e.kind.label_vi()
+            );
+        } else if unranked {
+            println!(
+                "{unit} has no final total for {year}, so no rank among the {n} units of {} under \
+                 {parent}; the view gives none either: checks",
+                e.kind.as_str()
+            );
+        } else if vi {
             let show = |r: Option<u32>| r.map_or_else(|| "chưa xếp hạng".into(), |r| r.to_string());
             let (view, recounted) = (show(e.view_rank), show(e.recounted_rank));
             let kind = e.kind.label_vi();
