@@ -883,6 +883,28 @@ fn a_framework_imports_from_a_workbook_whole_or_not_at_all(
     assert!(said.contains("Bộ tiêu chí cho Sở, ban, ngành năm 2031 đã được ban hành"), "{said}");
 }
 
+/// Submits the workspace form `form` and returns the answer it shows in place.
+async fn submit(c: &Client, form: &str) -> String {
+    let button = c.find(Locator::Css(&format!("#{form} button"))).await.expect("the button");
+    button.click().await.expect("click");
+    let shown = Locator::Css(&format!("#{form} .outcome:not([hidden])"));
+    let outcome = c.wait().at_most(WAIT).for_element(shown).await.expect("an outcome");
+    outcome.text().await.expect("text")
+}
+
+/// Opens `url` again and again until `css`'s text holds `needle` (the views apply a command
+/// a moment after it is recorded), or [`WAIT`] has passed; that text, as last read.
+async fn reload_until(c: &Client, url: &str, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        c.goto(url).await.expect("open");
+        let read = text(c, css).await;
+        if read.contains(needle) || Instant::now() > deadline {
+            return read;
+        }
+    }
+}
+
 /// A WebDriver command of the WebAuthn extension (W3C WebAuthn §11), which fantoccini sends
 /// as given: Chromium then answers the page's passkey requests itself, with a person present
 /// and verified.
@@ -1002,10 +1024,7 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     c.execute("document.getElementById('assign-due').value = '2027-03-31';", vec![])
         .await
         .expect("due");
-    c.find(Locator::Css("#assign button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#assign .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "assign").await;
     assert!(said.starts_with("Đã ghi: giao nhiệm vụ"), "{said}");
     shot(&c, "23-assigned").await;
     // The department's reform plan for next year, by its document.
@@ -1013,10 +1032,7 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     number.send_keys("96/KH-SGDĐT").await.expect("type");
     let plan_title = c.find(Locator::Id("plan-title")).await.expect("title");
     plan_title.send_keys("Kế hoạch cải cách hành chính năm 2027").await.expect("type");
-    c.find(Locator::Css("#plan button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#plan .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "plan").await;
     assert!(said.starts_with("Đã ghi: ban hành kế hoạch"), "{said}");
     c.set_window_size(390, 844).await.expect("a phone's width");
     c.refresh().await.expect("reload");
@@ -1027,35 +1043,18 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     // On her unit's page, once the views have it.
     // A task counts in the year it is given.
     let register = format!("{base}/units/st-sgddt?year=2026");
-    let mut page = String::new();
-    for _ in 0..100 {
-        c.goto(&register).await.expect("open");
-        page = text(&c, "main").await;
-        if page.contains(title) {
-            break;
-        }
-        c.wait().at_most(Duration::from_millis(200)).for_element(Locator::Id("nothing")).await.ok();
-    }
+    let page = reload_until(&c, &register, "main", title).await;
     assert!(page.contains(title), "the task on the unit's page: {page}");
 
     // Her own tasks: she reports progress on it, then completes it.
-    let mut mine = String::new();
-    for _ in 0..100 {
-        c.goto(&format!("{base}/work")).await.expect("open");
-        mine = text(&c, "#my-tasks").await;
-        if mine.contains(title) {
-            break;
-        }
-        c.wait().at_most(Duration::from_millis(200)).for_element(Locator::Id("nothing")).await.ok();
-    }
+    let mine =
+        reload_until(&c, &format!("{base}/work"), "section[aria-labelledby=mine-heading]", title)
+            .await;
     assert!(mine.contains(title), "her open task: {mine}");
     c.find(Locator::Id("progress-percent")).await.expect("%").send_keys("50").await.expect("type");
     let note = c.find(Locator::Id("progress-note")).await.expect("note");
     note.send_keys("Đã rà soát 12 trên 24 quy trình").await.expect("type");
-    c.find(Locator::Css("#progress button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#progress .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "progress").await;
     assert!(said.starts_with("Đã ghi: báo cáo tiến độ"), "{said}");
     // A document for it: a PDF chosen in the browser, its digest computed there.
     let pdf = dir.path().join("bao-cao-ra-soat.pdf");
@@ -1069,10 +1068,7 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
     c.execute("document.getElementById('attach-date').value = '2026-12-05';", vec![])
         .await
         .expect("date");
-    c.find(Locator::Css("#attach button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#attach .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "attach").await;
     assert!(said.starts_with("Đã ghi: đính kèm minh chứng"), "{said}");
     // As her unit's head she moves its deadline, with a reason.
     c.execute("document.getElementById('deadline-due').value = '2027-04-30';", vec![])
@@ -1080,17 +1076,11 @@ async fn a_head_enrols_a_passkey_signs_in_and_assigns_a_task_in_the_browser() {
         .expect("due");
     let why = c.find(Locator::Id("deadline-reason")).await.expect("reason");
     why.send_keys("Chờ ý kiến của Sở Nội vụ").await.expect("type");
-    c.find(Locator::Css("#deadline button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#deadline .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "deadline").await;
     assert!(said.starts_with("Đã ghi: điều chỉnh hạn"), "{said}");
     let result = c.find(Locator::Id("complete-note")).await.expect("result");
     result.send_keys("Báo cáo rà soát số 15/BC-SGDĐT").await.expect("type");
-    c.find(Locator::Css("#complete button")).await.expect("button").click().await.expect("click");
-    let done =
-        c.wait().at_most(WAIT).for_element(Locator::Css("#complete .outcome:not([hidden])")).await;
-    let said = done.expect("an outcome").text().await.expect("text");
+    let said = submit(&c, "complete").await;
     assert!(said.starts_with("Đã ghi: hoàn thành nhiệm vụ"), "{said}");
     shot(&c, "25-reported").await;
 

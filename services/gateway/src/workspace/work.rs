@@ -154,6 +154,15 @@ pub async fn page(
     Ok(html(frame(&view, "/work", title, None, content)).into_response())
 }
 
+/// A required choice named `name` among `(value, what a person reads)` pairs.
+fn choose<V: std::fmt::Display>(id: &str, name: &str, options: &[(V, String)]) -> Markup {
+    html! {
+        select id=(id) name=(name) required {
+            @for (value, label) in options { option value=(value) { (label) } }
+        }
+    }
+}
+
 /// A choice of one of `tasks`, by title and due date.
 fn choose_task(view: &View, id: &str, tasks: &[TaskRow]) -> Markup {
     html! {
@@ -268,9 +277,7 @@ fn direct_forms(view: &View, mine: &Mine, tasks: &[TaskRow]) -> Markup {
     };
     let reassign = html! {
         label for="reassign-person" { (view.t("Người chịu trách nhiệm mới", "New person responsible")) }
-        select #reassign-person name="person" required {
-            @for (person, name) in &mine.people { option value=(person) { (name) } }
-        }
+        (choose("reassign-person", "person", &mine.people))
         (reason("reassign-reason"))
     };
     html! {
@@ -295,9 +302,7 @@ fn plan_form(view: &View, mine: &Mine) -> Markup {
             h2 #plan-heading { (view.t("Ban hành kế hoạch cải cách hành chính", "Issue the reform plan")) }
             form .command #plan data-service="tasks" data-command="issue-plan" data-new-id="plan" {
                 label for="plan-unit" { (view.t("Đơn vị", "Unit")) }
-                select #plan-unit name="unit" required {
-                    @for (unit, name) in &mine.units { option value=(unit) { (name) } }
-                }
+                (choose("plan-unit", "unit", &mine.units))
                 label for="plan-year" { (view.t("Năm kế hoạch", "Year")) }
                 input #plan-year type="number" name="year" min="2000" max="2100" value=(year + 1) required data-number="1";
                 label for="plan-number" { (view.t("Số, ký hiệu kế hoạch", "Document number")) }
@@ -318,13 +323,9 @@ fn assign_form(view: &View, mine: &Mine) -> Markup {
             h2 #assign-heading { (view.t("Giao nhiệm vụ", "Assign a task")) }
             form .command #assign data-service="tasks" data-command="assign-task" data-new-id="task" {
                 label for="assign-unit" { (view.t("Đơn vị thực hiện", "Unit")) }
-                select #assign-unit name="unit" required {
-                    @for (unit, name) in &mine.units { option value=(unit) { (name) } }
-                }
+                (choose("assign-unit", "unit", &mine.units))
                 label for="assign-person" { (view.t("Người chịu trách nhiệm", "Person responsible")) }
-                select #assign-person name="person" required {
-                    @for (person, name) in &mine.people { option value=(person) { (name) } }
-                }
+                (choose("assign-person", "person", &mine.people))
                 label for="assign-title" { (view.t("Nội dung nhiệm vụ", "The work")) }
                 input #assign-title name="title" required maxlength="500";
                 label for="assign-target" { (view.t("Kết quả, sản phẩm cần đạt", "Expected result")) }
