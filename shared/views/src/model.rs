@@ -131,6 +131,11 @@ pub struct ScoreChange {
     pub old: Option<Points>,
     pub new: Points,
     pub by: PersonId,
+    /// Why, as the scorer wrote it (empty when they gave none): what an appraiser reads beside
+    /// a self-assessment.
+    pub reason: String,
+    /// The documents the score rests on.
+    pub evidence: Vec<EvidenceId>,
 }
 
 /// The score changes of one unit, year, criterion and stage, in stream order.
@@ -309,9 +314,15 @@ fn apply_event<R: Records>(
             let rec = FrameworkRec { source: source.clone(), criteria: criteria.clone() };
             state.frameworks.insert((*year, *unit_kind), rec);
         }
-        Event::ScoreChanged { unit, year, criterion, stage, old, new, by, .. } => {
+        Event::ScoreChanged { unit, year, criterion, stage, old, new, by, reason, evidence } => {
             let key = (unit.clone(), *year, criterion.clone(), *stage);
-            let change = ScoreChange { old: *old, new: *new, by: by.clone() };
+            let change = ScoreChange {
+                old: *old,
+                new: *new,
+                by: by.clone(),
+                reason: reason.clone(),
+                evidence: evidence.clone(),
+            };
             state.scores.entry(key).or_default().changes.push(Dated { on, seq, value: change });
         }
         // Changed in place, above.

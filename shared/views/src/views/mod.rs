@@ -8,7 +8,9 @@
 use crate::model::{Dated, ScoreRec, State, TaskRec, TenureRec};
 use crate::tree::{self, Below};
 use reform_shared::event::{Component, Role, Stage, UnitKind};
-use reform_shared::ids::{CriterionCode, FindingId, PersonId, TaskId, TenureId, UnitId};
+use reform_shared::ids::{
+    CriterionCode, EvidenceId, FindingId, PersonId, TaskId, TenureId, UnitId,
+};
 use reform_shared::points::{percent_hundredths, Points};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};

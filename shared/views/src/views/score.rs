@@ -8,9 +8,21 @@ pub struct CriterionScore {
     pub code: CriterionCode,
     /// `None` for a criterion scored but absent from the year's framework.
     pub component: Option<Component>,
+    /// The framework's title of the criterion; `None` when the framework does not list it.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Measured by the sociological survey: the unit does not self-assess it.
+    #[serde(default)]
+    pub survey_measured: bool,
     pub max_hundredths: Option<u32>,
     /// `None`: missing in this stage (never zero).
     pub value_hundredths: Option<u32>,
+    /// The reason the value in force was given with (empty when none was).
+    #[serde(default)]
+    pub reason: String,
+    /// The documents the value in force rests on.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +76,24 @@ pub fn change_in_force(rec: &ScoreRec, basis: Basis) -> Option<&Dated<crate::mod
     }
 }
 
+/// The changes in force of a unit's criteria in a year and stage.
+fn stage_changes<'s>(
+    state: &'s State,
+    unit: &UnitId,
+    year: u16,
+    stage: Stage,
+    basis: Basis,
+) -> BTreeMap<CriterionCode, &'s crate::model::ScoreChange> {
+    state
+        .scores
+        .iter()
+        .filter(|((u, y, _, s), _)| u == unit && *y == year && *s == stage)
+        .filter_map(|((_, _, code, _), rec)| {
+            Some((code.clone(), &change_in_force(rec, basis)?.value))
+        })
+        .collect()
+}
+
 /// Values in force of a unit's criteria in a year and stage.
 fn stage_values(
     state: &State,
@@ -72,12 +102,8 @@ fn stage_values(
     stage: Stage,
     basis: Basis,
 ) -> BTreeMap<CriterionCode, Points> {
-    state
-        .scores
-        .iter()
-        .filter(|((u, y, _, s), _)| u == unit && *y == year && *s == stage)
-        .filter_map(|((_, _, code, _), rec)| Some((code.clone(), value_in_force(rec, basis)?)))
-        .collect()
+    let changes = stage_changes(state, unit, year, stage, basis);
+    changes.into_iter().map(|(code, change)| (code, change.new)).collect()
 }
 
 /// A unit's total in a stage: `None` when no criterion has a value.
@@ -105,32 +131,41 @@ pub(super) fn scores(
     let stages = Stage::ALL
         .iter()
         .map(|&stage| {
-            let values = stage_values(state, unit, year, stage, basis);
+            let changes = stage_changes(state, unit, year, stage, basis);
+            let in_force = |code: &CriterionCode| changes.get(code).copied();
             let mut rows: Vec<CriterionScore> = criteria
                 .iter()
                 .map(|c| CriterionScore {
                     code: c.code.clone(),
                     component: Some(c.component),
+                    title: Some(c.title.clone()),
+                    survey_measured: c.survey_measured,
                     max_hundredths: Some(c.max_points.hundredths()),
-                    value_hundredths: values.get(&c.code).map(|p| p.hundredths()),
+                    value_hundredths: in_force(&c.code).map(|x| x.new.hundredths()),
+                    reason: in_force(&c.code).map(|x| x.reason.clone()).unwrap_or_default(),
+                    evidence: in_force(&c.code).map(|x| x.evidence.clone()).unwrap_or_default(),
                 })
                 .collect();
             // Scored criteria the framework does not list still count, and show as such.
-            for (code, value) in &values {
+            for (code, change) in &changes {
                 if !criteria.iter().any(|c| &c.code == code) {
                     rows.push(CriterionScore {
                         code: code.clone(),
                         component: None,
+                        title: None,
+                        survey_measured: false,
                         max_hundredths: None,
-                        value_hundredths: Some(value.hundredths()),
+                        value_hundredths: Some(change.new.hundredths()),
+                        reason: change.reason.clone(),
+                        evidence: change.evidence.clone(),
                     });
                 }
             }
-            let total = (!values.is_empty())
-                .then(|| values.values().map(|p| u64::from(p.hundredths())).sum::<u64>());
+            let total = (!changes.is_empty())
+                .then(|| changes.values().map(|x| u64::from(x.new.hundredths())).sum::<u64>());
             StageScores {
                 stage,
-                missing: values.is_empty(),
+                missing: changes.is_empty(),
                 total_hundredths: total,
                 index_hundredths: total
                     .filter(|_| max_total > 0)
