@@ -91,6 +91,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sign-in/challenge", post(workspace::signin::challenge))
         .route("/sign-out", post(workspace::signin::sign_out))
         .route("/work", get(workspace::work::page))
+        .route("/work/scores", get(workspace::scores::list))
+        .route("/work/scores/{unit}", get(workspace::scores::unit))
         .route("/relay", post(workspace::relay::relay))
         .route(
             "/upload",

@@ -450,6 +450,13 @@ form.command,form#enrol,form#attach{display:grid;grid-template-columns:minmax(0,
 form.command label,form#enrol label,form#attach label{margin:.5rem 0 0}
 form.command input,form.command select,form#enrol input,form#attach input,form#attach select{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box}
 form.command button,form#enrol button,form#attach button,#sign-in{font-size:1rem;padding:.5rem 1rem;margin-top:.6rem;justify-self:start}
+form.command textarea{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}
+form.command input[type=checkbox]{width:auto;margin:0 .4rem 0 0}
+fieldset.evidence{max-height:14rem;overflow-y:auto;margin:.5rem 0 0}
+fieldset.evidence label{display:block;margin:.2rem 0}
+dl#glance{display:grid;grid-template-columns:auto auto;gap:.2rem 1rem;justify-content:start}
+dl#glance dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
+p.grounds{margin:0 0 .2rem}
 .outcome{padding:.5rem .8rem;border-radius:4px}
 .outcome.ok{background:#e6f4ea;color:#056b2e}.outcome.failed{background:#fde8e8;color:#b00020}
 @media (max-width:40rem){

@@ -11,7 +11,8 @@
 //!   (`reformctl key enrol`);
 //! - `/sign-in`, `/sign-out`: a passkey assertion over a one-time challenge opens a session
 //!   (cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS);
-//! - `/work`: the person's units and the forms they may use;
+//! - `/work`: the person's work at a glance, their units and the forms they may use there;
+//! - `/work/scores`: the PAR index scores they self-assess or appraise, one form per field;
 //! - `/relay`: a signed request, sent on to its service; the answer, in the reader's language;
 //! - `/upload`: a document's bytes, staged for the attach command the page signs next.
 //!
@@ -19,8 +20,10 @@
 //! so another site's form or script is refused before anything is read.
 
 pub mod enrol;
+mod finding;
 mod known;
 pub mod relay;
+pub mod scores;
 pub mod session;
 pub mod signin;
 pub mod upload;

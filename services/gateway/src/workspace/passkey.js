@@ -174,13 +174,25 @@ async function attach(form, outcome) {
 }
 
 // A form's fields as a command: `data-command` is its type, each named field its value
-// (empty ones left out), `data-new-id` a field given a fresh id.
+// (empty ones left out), each name in `data-new-id` a fresh id. A number field
+// (`data-number`) is a JSON number; points (`data-points`) are text with a decimal point, as a
+// person may type a comma; checked boxes of one name are a list.
 function commandOf(form) {
   const command = { type: form.dataset.command };
-  if (form.dataset.newId) command[form.dataset.newId] = newId("web");
+  for (const name of (form.dataset.newId || "").split(" ")) {
+    if (name) command[name] = newId("web");
+  }
   for (const field of form.elements) {
-    if (!field.name || field.value.trim() === "") continue;
-    command[field.name] = field.dataset.number ? Number(field.value) : field.value.trim();
+    if (!field.name) continue;
+    if (field.type === "checkbox") {
+      if (field.checked) (command[field.name] = command[field.name] || []).push(field.value);
+      continue;
+    }
+    const value = field.value.trim();
+    if (value === "") continue;
+    if (field.dataset.number) command[field.name] = Number(value);
+    else if (field.dataset.points) command[field.name] = value.replace(",", ".");
+    else command[field.name] = value;
   }
   return command;
 }

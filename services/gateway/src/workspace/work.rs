@@ -2,7 +2,9 @@
 //! may use there. A form's command is built and signed in the page (`passkey.js`); the page
 //! shows the service's answer in place.
 
+use super::finding;
 use super::session::token_of;
+use super::session::Session;
 use crate::page::{frame, Asked, PageError, View};
 use crate::pages::{html, view};
 use crate::App;
@@ -10,7 +12,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use reform_projector::queries::{self, TasksQuery};
+use reform_projector::queries::{self, DigestQuery, TasksQuery};
+use reform_projector::registers::DUE_SOON_DAYS;
 use reform_projector::views::{TaskFilter, TaskRow, TaskStatus};
 use reform_shared::directory::Directory;
 use reform_shared::ids::{PersonId, UnitId};
@@ -99,43 +102,112 @@ async fn open_tasks(
     Ok(rows)
 }
 
+/// The person signed in by `headers`' cookie, and what `f` reads of the directory for them
+/// today; `None` when nobody is signed in, or their passkey was revoked since (it could sign
+/// nothing now, so the session ends) or `f` finds nothing.
+pub(super) async fn signed_in<T>(
+    app: &App,
+    headers: &HeaderMap,
+    f: impl FnOnce(&Directory, &PersonId) -> Option<T>,
+) -> Result<Option<(Session, T)>, PageError> {
+    let session = token_of(headers).and_then(|t| app.workspace.sessions.get(&t, Instant::now()));
+    let Some(session) = session else { return Ok(None) };
+    let found = app
+        .workspace
+        .known
+        .with(&app.js(), |d| {
+            let valid = d.check_signer(&session.person, &session.key).is_ok();
+            valid.then(|| f(d, &session.person)).flatten()
+        })
+        .await
+        .map_err(|e| PageError::Unavailable(Box::new(e)))?;
+    Ok(found.map(|found| (session, found)))
+}
+
+/// The attributes `passkey.js` reads: whose passkey signs, on which site, and the sentences it
+/// says when a browser cannot sign.
+pub(super) fn signer(view: &View, app: &App, session: &Session) -> Markup {
+    let credential =
+        PasskeyKey::parse(&session.key).map(|k| k.credential_id_b64()).unwrap_or_default();
+    html! {
+        div #workspace data-rp-id=(app.workspace.rp_id) data-lang=(view.lang.code())
+            data-person=(session.person) data-key=(session.key) data-credential=(credential)
+            data-msg-no-passkey=(view.t("Trình duyệt này không dùng được khóa truy cập (passkey).", "This browser cannot use passkeys."))
+            data-msg-cancelled=(view.t("Lệnh chưa được ký: thao tác đã bị hủy hoặc hết thời gian.", "The command was not signed: cancelled or timed out.")) {}
+    }
+}
+
+/// What closes every workspace page that signs: the note for browsers without JavaScript,
+/// and the script.
+pub(super) fn signing_script(view: &View) -> Markup {
+    html! {
+        noscript { p { (view.t("Cần bật JavaScript để ký lệnh bằng khóa truy cập.", "Signing commands with a passkey needs JavaScript.")) } }
+        script src="/passkey.js" {}
+    }
+}
+
+/// Tasks completed in the last [`DUE_SOON_DAYS`] days at `units` (their sub-units too), with
+/// the day each was: what their leader has to look at. The digest's own figures.
+async fn completed_lately(app: &App, units: &[UnitId]) -> Result<Vec<(Date, TaskRow)>, PageError> {
+    let mut rows = Vec::new();
+    for unit in units.iter().take(UNITS_SEARCHED_MAX) {
+        let q = DigestQuery { unit: unit.clone(), person: None, on: None, since: None };
+        rows.extend(queries::digest(&app.client, &q).await?.completed);
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.task.cmp(&b.1.task)));
+    rows.dedup_by(|a, b| a.1.task == b.1.task);
+    Ok(rows)
+}
+
+/// The person's work at a glance: their tasks due within a week and overdue, what was
+/// completed lately at the units they lead, and how many units those are.
+fn at_a_glance(view: &View, tasks: &[TaskRow], waiting: &[(Date, TaskRow)], led: usize) -> Markup {
+    let soon = view.today.add_days(DUE_SOON_DAYS).unwrap_or(view.today);
+    let due_soon = tasks.iter().filter(|t| t.status == TaskStatus::Open && t.due <= soon).count();
+    let overdue = tasks.iter().filter(|t| t.status == TaskStatus::Overdue).count();
+    html! {
+        dl #glance {
+            dt { (view.t("Việc của tôi đến hạn trong 7 ngày tới", "My tasks due within 7 days")) } dd #glance-due { (due_soon) }
+            dt { (view.t("Việc của tôi đã quá hạn", "My tasks overdue")) } dd #glance-overdue { (overdue) }
+            dt { (view.t("Việc mới hoàn thành tại đơn vị, chờ xem xét", "Completed lately at your units, to review")) } dd #glance-review { (waiting.len()) }
+            dt { (view.t("Đơn vị bạn lãnh đạo", "Units you lead")) } dd { (led) }
+        }
+        @if !waiting.is_empty() {
+            h2 { (view.t("Mới hoàn thành trong 7 ngày qua", "Completed in the last 7 days")) }
+            ul #review { @for (on, t) in waiting {
+                li { a href=(view.href(&format!("/tasks/{}", t.task))) { (t.title) } " · " (t.unit_name) " · " (view.date(*on)) }
+            } }
+        }
+    }
+}
+
 pub async fn page(
     State(app): State<Arc<App>>,
     Asked(params): Asked,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let view = view(&params)?;
-    let session = token_of(&headers).and_then(|t| app.workspace.sessions.get(&t, Instant::now()));
-    let Some(session) = session else {
-        return Ok(Redirect::to(&view.href("/sign-in")).into_response());
-    };
-    let found = app
-        .workspace
-        .known
-        .with(&app.js(), |d| {
-            // A passkey revoked since sign-in ends the session: it could sign nothing now.
-            let valid = d.check_signer(&session.person, &session.key).is_ok();
-            valid.then(|| mine(d, &session.person, view.today)).flatten()
-        })
-        .await
-        .map_err(|e| PageError::Unavailable(Box::new(e)))?;
-    let Some(mine) = found else {
-        return Ok(Redirect::to(&view.href("/sign-in")).into_response());
-    };
     let today = view.today;
+    let found = signed_in(&app, &headers, |d, person| {
+        Some((mine(d, person, today)?, finding::inspects(d, person, today)))
+    })
+    .await?;
+    let Some((session, (mine, inspects))) = found else {
+        return Ok(Redirect::to(&view.href("/sign-in")).into_response());
+    };
     let tasks = open_tasks(&app, &mine.works_at, Some(&session.person), false, today).await?;
     let led: Vec<UnitId> = mine.units.iter().map(|(u, _)| u.clone()).collect();
     let given = open_tasks(&app, &led, None, true, today).await?;
-    let credential =
-        PasskeyKey::parse(&session.key).map(|k| k.credential_id_b64()).unwrap_or_default();
+    let waiting = completed_lately(&app, &led).await?;
     let content = html! {
-        div #workspace data-rp-id=(app.workspace.rp_id) data-lang=(view.lang.code())
-            data-person=(session.person) data-key=(session.key) data-credential=(credential)
-            data-msg-no-passkey=(view.t("Trình duyệt này không dùng được khóa truy cập (passkey).", "This browser cannot use passkeys."))
-            data-msg-cancelled=(view.t("Lệnh chưa được ký: thao tác đã bị hủy hoặc hết thời gian.", "The command was not signed: cancelled or timed out.")) {}
+        (signer(&view, &app, &session))
         p #who { strong { (mine.name) } @if !mine.title.is_empty() { ", " (mine.title) } }
         form method="post" action=(view.href("/sign-out")) {
             button type="submit" { (view.t("Đăng xuất", "Sign out")) }
+        }
+        (at_a_glance(&view, &tasks, &waiting, mine.units.len()))
+        @if !mine.units.is_empty() || inspects.appraises {
+            p { a #to-scores href=(view.href("/work/scores")) { (view.t("Chấm điểm Chỉ số CCHC", "Score the PAR index")) } }
         }
         (my_tasks_section(&view, &tasks))
         @if mine.units.is_empty() {
@@ -147,15 +219,19 @@ pub async fn page(
             (plan_form(&view, &mine))
             (direct_forms(&view, &mine, &given))
         }
-        noscript { p { (view.t("Cần bật JavaScript để ký lệnh bằng khóa truy cập.", "Signing commands with a passkey needs JavaScript.")) } }
-        script src="/passkey.js" {}
+        (finding::form(&view, &inspects))
+        (signing_script(&view))
     };
     let title = view.t("Việc của tôi", "My work");
     Ok(html(frame(&view, "/work", title, None, content)).into_response())
 }
 
 /// A required choice named `name` among `(value, what a person reads)` pairs.
-fn choose<V: std::fmt::Display>(id: &str, name: &str, options: &[(V, String)]) -> Markup {
+pub(super) fn choose<V: std::fmt::Display>(
+    id: &str,
+    name: &str,
+    options: &[(V, String)],
+) -> Markup {
     html! {
         select id=(id) name=(name) required {
             @for (value, label) in options { option value=(value) { (label) } }
