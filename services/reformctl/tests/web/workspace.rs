@@ -137,6 +137,7 @@ async fn enrol_and_sign_in(c: &Client, base: &str, person: &str, name: &str, cod
     c.goto(&format!("{base}/enrol?person={person}")).await.expect("open");
     assert!(text(c, "main").await.contains(name));
     fill(c, "code", &code.to_lowercase().replace('-', " ")).await;
+    shot(c, &format!("19-enrol-{person}")).await;
     c.find(Locator::Css("#enrol button")).await.expect("button").click().await.expect("click");
     let done = c.wait().at_most(WAIT).for_element(Locator::Css("#outcome:not([hidden])")).await;
     let said = done.expect("an outcome").text().await.expect("text");
