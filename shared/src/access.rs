@@ -63,6 +63,9 @@ pub fn rule(event: &Event) -> Rule {
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. }
         | Event::EnrolmentOpened { .. }
+        | Event::UnitEnded { .. }
+        | Event::UnitRenamed { .. }
+        | Event::UnitMoved { .. }
         | Event::FrameworkPublished { .. } => Rule::Administrator,
         Event::PasskeyEnrolled { person, .. } => Rule::Enrolment { person: person.clone() },
         Event::KeyRevoked { person, .. } => Rule::AdministratorOrOwner { owner: person.clone() },

@@ -4,7 +4,7 @@
 //!
 //! Pure: no I/O, no clock. Iteration is over `BTreeMap`s, so anything derived is deterministic.
 
-use crate::event::{Access, Event, Role, UnitKind};
+use crate::event::{Access, Ending, Event, Role, UnitKind};
 use crate::ids::{PersonId, TenureId, UnitId};
 use crate::time::Date;
 use std::collections::BTreeMap;
@@ -16,6 +16,18 @@ pub struct Unit {
     pub name: String,
     pub kind: UnitKind,
     pub parent: Option<UnitId>,
+    /// When and how it stopped, and who carries on; `None` while it exists.
+    #[serde(default)]
+    pub ended: Option<Ended>,
+}
+
+/// A unit's end ([`Event::UnitEnded`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ended {
+    /// The first day without it.
+    pub on: Date,
+    pub how: Ending,
+    pub successor: UnitId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -120,8 +132,29 @@ impl Directory {
                     name: name.clone(),
                     kind: *kind,
                     parent: parent.clone(),
+                    ended: None,
                 };
                 self.units.insert(unit.clone(), value);
+            }
+            Event::UnitEnded { unit, how, successor, effective, .. } => {
+                if let Some(u) = self.units.get_mut(unit) {
+                    let (successor, on) = (successor.clone(), *effective);
+                    u.ended = Some(Ended { on, how: *how, successor });
+                }
+                // Its leaders answer for it up to its last day.
+                for t in self.tenures.values_mut().filter(|t| &t.unit == unit) {
+                    t.to = Some(t.to.map_or(*effective, |to| to.min(*effective)));
+                }
+            }
+            Event::UnitRenamed { unit, name, .. } => {
+                if let Some(u) = self.units.get_mut(unit) {
+                    u.name = name.clone();
+                }
+            }
+            Event::UnitMoved { unit, parent, .. } => {
+                if let Some(u) = self.units.get_mut(unit) {
+                    u.parent = Some(parent.clone());
+                }
             }
             Event::PersonRegistered { person, name, title } => {
                 let value = Person { id: person.clone(), name: name.clone(), title: title.clone() };
@@ -196,6 +229,11 @@ impl Directory {
 
     pub fn person(&self, id: &PersonId) -> Option<&Person> {
         self.people.get(id)
+    }
+
+    /// `unit` if it exists on `day`: added, and not ended on or before it.
+    pub fn open_unit(&self, id: &UnitId, day: Date) -> Option<&Unit> {
+        self.units.get(id).filter(|u| u.ended.as_ref().is_none_or(|e| day < e.on))
     }
 
     /// The unit and its ancestors, nearest first ([`crate::tree::lineage`]).

@@ -55,7 +55,10 @@ impl Aggregate {
             global_id: true,
         };
         match event {
-            Event::UnitAdded { unit, .. } => {
+            Event::UnitAdded { unit, .. }
+            | Event::UnitEnded { unit, .. }
+            | Event::UnitRenamed { unit, .. }
+            | Event::UnitMoved { unit, .. } => {
                 scoped(Family::Directory, unit, "unit", unit.to_string())
             }
             Event::PersonRegistered { person, .. } => {

@@ -124,6 +124,18 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("directory.code-used", "Mã đăng ký này của {person} đã được dùng; hãy đề nghị quản trị hệ thống cấp mã mới."),
     ("directory.code-expired", "Mã đăng ký này của {person} đã hết hạn sau ngày {until:date}; hãy đề nghị quản trị hệ thống cấp mã mới."),
     ("directory.bad-passkey", "Khóa truy cập (passkey) không dùng được: {detail}."),
+    ("directory.unit-ended", "Đơn vị {unit} đã thôi hoạt động từ ngày {on:date} (đơn vị kế thừa: {successor}); hãy thực hiện tại đơn vị kế thừa."),
+    ("directory.no-basis", "Việc sắp xếp đơn vị {unit} cần căn cứ pháp lý: số, ký hiệu của văn bản quyết định."),
+    ("directory.basis-in-future", "Văn bản làm căn cứ sắp xếp đơn vị {unit} ghi ngày {date:date}, sau hôm nay ({today:date})."),
+    ("directory.effective-in-future", "Việc sắp xếp đơn vị {unit} có hiệu lực từ ngày {effective:date}, sau hôm nay ({today:date}); hãy ghi nhận từ ngày đó trở đi."),
+    ("directory.own-successor", "Đơn vị {unit} không thể là đơn vị kế thừa của chính nó."),
+    ("directory.successor-below", "{successor} trực thuộc {unit}, nên không thể kế thừa khi {unit} thôi hoạt động."),
+    ("directory.successor-kind", "{unit} là {kind:kind}, còn {successor} là {successor_kind:kind}: đơn vị sáp nhập hoặc chia tách phải do đơn vị cùng loại kế thừa (đơn vị giải thể thì có thể giao cho bất kỳ đơn vị nào)."),
+    ("directory.units-remain-below", "{child} (và {more} đơn vị khác) vẫn trực thuộc {unit}; hãy chuyển hoặc sắp xếp các đơn vị đó trước."),
+    ("directory.same-name", "Đơn vị {unit} đã mang tên “{name}”."),
+    ("directory.same-parent", "Đơn vị {unit} đã trực thuộc {parent}."),
+    ("directory.root-stays", "Đơn vị {unit} không có đơn vị cấp trên (cấp tỉnh), nên không chuyển sang trực thuộc đơn vị khác được."),
+    ("directory.under-itself", "{parent} là {unit} hoặc trực thuộc {unit}, nên {unit} không thể chuyển sang trực thuộc {parent}."),
     // Tasks.
     ("tasks.not-registered", "{actor} chưa được đăng ký trong danh mục; hãy đề nghị quản trị hệ thống đăng ký."),
     ("tasks.not-a-leader", "{actor} không phải người đứng đầu hay lãnh đạo phụ trách CCHC đương nhiệm ngày {on:date} tại {unit_name} hoặc đơn vị cấp trên, nên không được {action:word} {subject}."),
@@ -256,6 +268,9 @@ const EVENTS_VI: &[(&str, &str)] = &[
     ("access-withdrawn", "thu hồi quyền"),
     ("enrolment-opened", "cấp mã đăng ký khóa truy cập"),
     ("passkey-enrolled", "đăng ký khóa truy cập (passkey)"),
+    ("unit-ended", "sắp xếp đơn vị (sáp nhập, chia tách, giải thể)"),
+    ("unit-renamed", "đổi tên đơn vị"),
+    ("unit-moved", "chuyển đơn vị trực thuộc"),
 ];
 
 /// A refusal in Vietnamese; `None` when its code is not in [`REFUSALS_VI`] or a value it

@@ -112,6 +112,41 @@ pub enum Refusal {
     CodeExpired { person: PersonId, until: Date },
     #[error("the passkey is not usable: {detail}")]
     BadPasskey { detail: String },
+    #[error("unit {unit} ended on {on} (its successor is {successor}); act on the successor")]
+    UnitEnded { unit: UnitId, on: Date, successor: UnitId },
+    #[error("a change of unit {unit} needs its legal basis: the deciding document's number")]
+    NoBasis { unit: UnitId },
+    #[error("the legal basis of the change of {unit} is dated {date}, after today ({today})")]
+    BasisInFuture { unit: UnitId, date: Date, today: Date },
+    #[error(
+        "the change of {unit} would take effect on {effective}, after today ({today}); record it          on or after that day"
+    )]
+    EffectiveInFuture { unit: UnitId, effective: Date, today: Date },
+    #[error("unit {unit} cannot be its own successor")]
+    OwnSuccessor { unit: UnitId },
+    #[error("{successor} is under {unit}, so it cannot carry on after {unit} ends")]
+    SuccessorBelow { unit: UnitId, successor: UnitId },
+    #[error(
+        "{unit} is a {kind} and {successor} a {successor_kind}: a merged or split unit's          successor is of its own kind (a dissolved unit may hand its work to any unit)"
+    )]
+    SuccessorKind {
+        unit: UnitId,
+        kind: &'static str,
+        successor: UnitId,
+        successor_kind: &'static str,
+    },
+    #[error(
+        "{child} (and {more} more) is still under {unit}; move or end the units under it first"
+    )]
+    UnitsRemainBelow { unit: UnitId, child: UnitId, more: usize },
+    #[error("unit {unit} is already named {name:?}")]
+    SameName { unit: UnitId, name: String },
+    #[error("unit {unit} is already under {parent}")]
+    SameParent { unit: UnitId, parent: UnitId },
+    #[error("unit {unit} has no parent (a province), so it cannot move under another")]
+    RootStays { unit: UnitId },
+    #[error("{parent} is {unit} or under it, so {unit} cannot move under it")]
+    UnderItself { unit: UnitId, parent: UnitId },
 }
 
 /// " at <unit>" for an access held at a unit, nothing for one held everywhere.
@@ -411,5 +446,167 @@ mod tests {
         let again = reform_shared::testkit::passkey::SoftPasskey::es256("cchc.vn", "b");
         let used = when(&state, "a", "2026-12-08", enrol("a", "K7QM-2XRT", &again.key));
         assert!(matches!(used, Err(Refusal::CodeUsed { .. })));
+    }
+
+    fn unit(u: &str, kind: UnitKind, parent: Option<&str>) -> Event {
+        Event::UnitAdded {
+            unit: id(u), name: format!("Đơn vị {u}"), kind, parent: parent.map(id)
+        }
+    }
+
+    /// Two provinces, each with an education department; a district of the first with a
+    /// commune; the first department's head in office.
+    fn provinces() -> State {
+        given(&[
+            person("a"),
+            person("h"),
+            unit("st", UnitKind::Province, None),
+            unit("ct", UnitKind::Province, None),
+            unit("st-sgd", UnitKind::Department, Some("st")),
+            unit("ct-sgd", UnitKind::Department, Some("ct")),
+            unit("st-h1", UnitKind::District, Some("st")),
+            unit("st-x1", UnitKind::Commune, Some("st-h1")),
+            Event::LeaderAppointed {
+                tenure: id("t-h"),
+                unit: id("st-sgd"),
+                person: id("h"),
+                role: Role::Head,
+                from: date("2020-01-01"),
+            },
+        ])
+    }
+
+    fn basis() -> reform_shared::event::LegalBasis {
+        reform_shared::event::LegalBasis {
+            document: " 202/2025/QH15 ".into(),
+            date: date("2025-06-12"),
+        }
+    }
+
+    fn end(u: &str, how: reform_shared::event::Ending, into: &str, effective: &str) -> Command {
+        Command::EndUnit(cmd::EndUnit {
+            unit: id(u),
+            how,
+            successor: id(into),
+            effective: date(effective),
+            basis: basis(),
+        })
+    }
+
+    fn move_to(u: &str, parent: &str) -> Command {
+        Command::MoveUnit(cmd::MoveUnit {
+            unit: id(u),
+            parent: id(parent),
+            effective: date("2025-07-01"),
+            basis: basis(),
+        })
+    }
+
+    #[test]
+    fn a_merged_unit_ends_on_its_day_with_its_leaders_and_is_done_with() {
+        use reform_shared::event::Ending::Merged;
+        let mut state = provinces();
+        let merged = when(&state, "a", "2025-07-02", end("st-sgd", Merged, "ct-sgd", "2025-07-01"))
+            .expect("merges");
+        let Event::UnitEnded { basis, .. } = &merged else { panic!("{merged:?}") };
+        assert_eq!(basis.document, "202/2025/QH15", "the document's number, trimmed");
+        state.directory.apply(&merged);
+        let ended = state.directory.unit(&id("st-sgd")).and_then(|u| u.ended.clone());
+        assert_eq!(ended.map(|e| (e.on, e.successor)), Some((date("2025-07-01"), id("ct-sgd"))));
+        let tenure = &state.directory.tenures[&id("t-h")];
+        assert_eq!(tenure.to, Some(date("2025-07-01")), "her tenure ends with the unit");
+        assert!(state.directory.open_unit(&id("st-sgd"), date("2025-06-30")).is_some());
+        assert!(state.directory.open_unit(&id("st-sgd"), date("2025-07-01")).is_none());
+        let again = when(&state, "a", "2025-07-02", end("st-sgd", Merged, "ct-sgd", "2025-07-01"));
+        assert!(matches!(again, Err(Refusal::UnitEnded { .. })), "{again:?}");
+        let into_ended =
+            when(&state, "a", "2025-07-02", end("st-h1", Merged, "st-sgd", "2025-07-01"));
+        assert!(matches!(into_ended, Err(Refusal::UnitEnded { .. })), "{into_ended:?}");
+    }
+
+    #[test]
+    fn a_restructuring_that_would_lose_something_is_refused() {
+        use reform_shared::event::Ending::{Dissolved, Merged};
+        let state = provinces();
+        let refused =
+            |on: &str, command: Command| when(&state, "a", on, command).expect_err("refused");
+        let on = "2025-07-02";
+        assert_eq!(
+            refused(on, end("st-sgd", Merged, "st-sgd", "2025-07-01")),
+            Refusal::OwnSuccessor { unit: id("st-sgd") }
+        );
+        assert!(matches!(
+            refused(on, end("st-sgd", Merged, "nowhere", "2025-07-01")),
+            Refusal::UnknownUnit { .. }
+        ));
+        assert!(matches!(
+            refused(on, end("st-sgd", Merged, "ct", "2025-07-01")),
+            Refusal::SuccessorKind { .. }
+        ));
+        assert!(matches!(
+            refused(on, end("st-h1", Merged, "st-x1", "2025-07-01")),
+            Refusal::SuccessorBelow { .. }
+        ));
+        let st = refused(on, end("st", Merged, "ct", "2025-07-01"));
+        assert!(matches!(st, Refusal::UnitsRemainBelow { more: 1, .. }), "{st:?}");
+        let future = refused("2025-06-30", end("st-sgd", Merged, "ct-sgd", "2025-07-01"));
+        assert!(matches!(future, Refusal::EffectiveInFuture { .. }), "{future:?}");
+        let early = refused("2025-06-11", end("st-sgd", Merged, "ct-sgd", "2025-06-01"));
+        assert!(matches!(early, Refusal::BasisInFuture { .. }), "{early:?}");
+        let mut unfounded = end("st-sgd", Merged, "ct-sgd", "2025-07-01");
+        if let Command::EndUnit(c) = &mut unfounded {
+            c.basis.document = "  ".into();
+        }
+        assert!(matches!(refused(on, unfounded), Refusal::NoBasis { .. }));
+        // A district dissolved hands its work to its province, once its communes moved.
+        assert!(matches!(
+            refused(on, end("st-h1", Dissolved, "st", "2025-07-01")),
+            Refusal::UnitsRemainBelow { more: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn a_commune_moves_to_its_province_and_its_district_is_dissolved() {
+        use reform_shared::event::Ending::Dissolved;
+        let mut state = provinces();
+        let on = "2025-07-02";
+        assert!(matches!(
+            when(&state, "a", on, move_to("st", "ct")),
+            Err(Refusal::RootStays { .. })
+        ));
+        assert!(matches!(
+            when(&state, "a", on, move_to("st-x1", "st-h1")),
+            Err(Refusal::SameParent { .. })
+        ));
+        assert!(matches!(
+            when(&state, "a", on, move_to("st-h1", "st-x1")),
+            Err(Refusal::UnderItself { .. })
+        ));
+        let moved = when(&state, "a", on, move_to("st-x1", "st")).expect("moves");
+        state.directory.apply(&moved);
+        assert_eq!(
+            state.directory.unit(&id("st-x1")).and_then(|u| u.parent.clone()),
+            Some(id("st"))
+        );
+        let dissolved = when(&state, "a", on, end("st-h1", Dissolved, "st", "2025-07-01"));
+        assert!(matches!(dissolved, Ok(Event::UnitEnded { .. })), "{dissolved:?}");
+        let rename = |name: &str| {
+            Command::RenameUnit(cmd::RenameUnit {
+                unit: id("st-x1"),
+                name: name.into(),
+                effective: date("2025-07-01"),
+                basis: basis(),
+            })
+        };
+        let renamed = when(&state, "a", on, rename("Phường Mỹ Xuyên")).expect("renames");
+        state.directory.apply(&renamed);
+        assert_eq!(
+            state.directory.unit(&id("st-x1")).map(|u| u.name.as_str()),
+            Some("Phường Mỹ Xuyên")
+        );
+        assert!(matches!(
+            when(&state, "a", on, rename("Phường Mỹ Xuyên ")),
+            Err(Refusal::SameName { .. })
+        ));
     }
 }

@@ -11,7 +11,7 @@ use reform_projector::registers;
 use reform_projector::store::{Flush, Item, Store};
 use reform_projector::views::{self, Basis};
 use reform_shared::envelope::Record;
-use reform_shared::event::{Event, Role, Stage, UnitKind};
+use reform_shared::event::{Ending, Event, LegalBasis, Role, Stage, UnitKind};
 use reform_shared::points::Points;
 use reform_shared::testkit::{date, id, record};
 use reform_shared::time::Date;
@@ -142,6 +142,29 @@ fn event() -> impl Strategy<Value = Record> {
                 }
             )
         ),
+        // Restructuring: a unit ends into another (its open tasks and tenures go with the
+        // day), and the division moves between the departments.
+        (unit.clone(), prop::sample::select(&["d1", "d2"][..]), on.clone()).prop_map(
+            |(u, successor, on)| record(
+                day(on),
+                Event::UnitEnded {
+                    unit: id(u),
+                    how: Ending::Merged,
+                    successor: id(successor),
+                    effective: day(on),
+                    basis: LegalBasis { document: "202/2025/QH15".into(), date: day(on) },
+                }
+            )
+        ),
+        (prop::sample::select(&["d1", "d2"][..]), on.clone()).prop_map(|(parent, on)| record(
+            day(on),
+            Event::UnitMoved {
+                unit: id("v1"),
+                parent: id(parent),
+                effective: day(on),
+                basis: LegalBasis { document: "202/2025/QH15".into(), date: day(on) },
+            }
+        )),
         (0u8..3, on.clone()).prop_map(|(k, on)| record(
             day(on),
             Event::TenureEnded {

@@ -15,7 +15,7 @@
 use crate::ctx::Ctx;
 use reform_directory::cmd;
 use reform_directory::Command;
-use reform_shared::event::{Access, Role, UnitKind};
+use reform_shared::event::{Access, Ending, LegalBasis, Role, UnitKind};
 use reform_shared::ids::{PersonId, TenureId, UnitId};
 use reform_shared::time::Date;
 
@@ -103,6 +103,26 @@ pub enum AccessCmd {
     },
 }
 
+/// When a change of the state's structure takes effect, and the document it follows.
+#[derive(Debug, clap::Args)]
+pub struct Change {
+    /// The first day the change is in force, e.g. 2025-07-01.
+    #[arg(long)]
+    effective: Date,
+    /// The deciding document's number, e.g. "202/2025/QH15".
+    #[arg(long)]
+    basis: String,
+    /// The deciding document's date, e.g. 2025-06-12.
+    #[arg(long = "basis-date")]
+    basis_date: Date,
+}
+
+impl Change {
+    fn basis(&self) -> LegalBasis {
+        LegalBasis { document: self.basis.clone(), date: self.basis_date }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum UnitCmd {
     /// Add a unit under its parent (thêm đơn vị).
@@ -119,6 +139,37 @@ pub enum UnitCmd {
         /// The unit it belongs to; leave out only for the province itself.
         #[arg(long)]
         parent: Option<UnitId>,
+    },
+    /// End a unit (sáp nhập, chia tách, giải thể) from its effective day: its successor carries
+    /// on and takes its open tasks, with their history; its leaders' tenures end that day.
+    /// The units under it must be moved or ended first.
+    End {
+        unit: UnitId,
+        /// merged (sáp nhập), split (chia tách) or dissolved (giải thể).
+        #[arg(long)]
+        how: Ending,
+        /// The unit that carries on: of the same kind for a merger or a split.
+        #[arg(long)]
+        into: UnitId,
+        #[command(flatten)]
+        change: Change,
+    },
+    /// Give a unit a new name from its effective day (đổi tên).
+    Rename {
+        unit: UnitId,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        change: Change,
+    },
+    /// Put a unit under another parent from its effective day (a commune from its district to
+    /// the province).
+    Move {
+        unit: UnitId,
+        #[arg(long)]
+        parent: UnitId,
+        #[command(flatten)]
+        change: Change,
     },
     /// The unit tree (cây đơn vị), as the log holds it.
     List,
@@ -261,6 +312,33 @@ fn action_of(cmd: Cmd) -> Action {
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
             let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
             (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent }), summary)
+        }
+        Cmd::Unit(UnitCmd::End { unit, how, into, change }) => {
+            let summary = format!(
+                "Đã ghi: {unit} {} từ ngày {}, đơn vị kế thừa {into} ({}).",
+                how.label_vi(),
+                change.effective.0.format("%d/%m/%Y"),
+                change.basis
+            );
+            let (effective, basis) = (change.effective, change.basis());
+            let end = cmd::EndUnit { unit, how, successor: into, effective, basis };
+            (Command::EndUnit(end), summary)
+        }
+        Cmd::Unit(UnitCmd::Rename { unit, name, change }) => {
+            let summary = format!(
+                "Đã ghi: {unit} mang tên {name} từ ngày {}.",
+                change.effective.0.format("%d/%m/%Y")
+            );
+            let (effective, basis) = (change.effective, change.basis());
+            (Command::RenameUnit(cmd::RenameUnit { unit, name, effective, basis }), summary)
+        }
+        Cmd::Unit(UnitCmd::Move { unit, parent, change }) => {
+            let summary = format!(
+                "Đã ghi: {unit} trực thuộc {parent} từ ngày {}.",
+                change.effective.0.format("%d/%m/%Y")
+            );
+            let (effective, basis) = (change.effective, change.basis());
+            (Command::MoveUnit(cmd::MoveUnit { unit, parent, effective, basis }), summary)
         }
         Cmd::Person(PersonCmd::Add { person, name, title }) => {
             let summary = format!("Đã đăng ký {name} ({person}).");

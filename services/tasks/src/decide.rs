@@ -25,7 +25,7 @@ use reform_shared::event::Event;
 use reform_shared::ids::{FindingId, PersonId, PlanId, TaskId, UnitId};
 use reform_shared::service::{Context, Decider};
 use reform_shared::time::Date;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest free text (title, target, note, reason, finding) we accept, in bytes.
 pub const TEXT_BYTES_MAX: usize = 4 * 1024;
@@ -183,6 +183,8 @@ pub struct State {
     pub tasks: BTreeMap<TaskId, TaskState>,
     /// Each finding and the remediation task it opened.
     pub findings: BTreeMap<FindingId, TaskId>,
+    /// Every open task, by its unit: what a unit that ends hands to its successor.
+    pub open_at: BTreeMap<UnitId, BTreeSet<TaskId>>,
 }
 
 impl Decider for State {
@@ -224,6 +226,20 @@ impl Decider for State {
     }
 }
 
+/// Takes `task` off `unit`'s open tasks; whether it was there.
+fn remove_open(
+    open_at: &mut BTreeMap<UnitId, BTreeSet<TaskId>>,
+    unit: &UnitId,
+    task: &TaskId,
+) -> bool {
+    let Some(tasks) = open_at.get_mut(unit) else { return false };
+    let removed = tasks.remove(task);
+    if tasks.is_empty() {
+        open_at.remove(unit);
+    }
+    removed
+}
+
 impl State {
     /// Applies an event dated `on` (its business date). Cannot fail: a missing task means the
     /// event is not ours to track (or the log is damaged, which the auditor reports).
@@ -253,10 +269,14 @@ impl State {
             }
             Event::TaskReassigned { task, unit, person, .. } => {
                 if let Some(t) = self.tasks.get_mut(task) {
+                    if remove_open(&mut self.open_at, &t.unit, task) {
+                        self.open_at.entry(unit.clone()).or_default().insert(task.clone());
+                    }
                     t.unit = unit.clone();
                     t.person = person.clone();
                 }
             }
+            Event::UnitEnded { unit, successor, .. } => self.carry(unit, successor),
             Event::DeadlineChanged { task, new_due, .. } => {
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.due = *new_due;
@@ -290,12 +310,26 @@ impl State {
             status: Status::Open,
         };
         self.tasks.insert(task.clone(), state);
+        self.open_at.entry(unit.clone()).or_default().insert(task.clone());
     }
 
     fn close(&mut self, task: &TaskId, status: Status) {
         if let Some(t) = self.tasks.get_mut(task) {
             t.status = status;
+            remove_open(&mut self.open_at, &t.unit, task);
         }
+    }
+
+    /// A unit ended: its open tasks are its successor's from now on, so their commands are
+    /// judged by the successor's leaders.
+    fn carry(&mut self, unit: &UnitId, successor: &UnitId) {
+        let Some(carried) = self.open_at.remove(unit) else { return };
+        for task in &carried {
+            if let Some(t) = self.tasks.get_mut(task) {
+                t.unit = successor.clone();
+            }
+        }
+        self.open_at.entry(successor.clone()).or_default().extend(carried);
     }
 
     /// The task, provided it exists, was assigned by `on` and is neither completed nor

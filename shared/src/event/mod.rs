@@ -66,6 +66,27 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// How a unit stops being one (Resolution 202/2025/QH15 and the decisions that followed it).
+    pub enum Ending ("ending") {
+        /// Sáp nhập: merged into its successor, which carries on.
+        Merged = "merged", "sáp nhập", "merged";
+        /// Chia tách: split; its successor takes what is not given to another unit.
+        Split = "split", "chia tách", "split";
+        /// Giải thể: dissolved; its successor takes what it left open.
+        Dissolved = "dissolved", "giải thể", "dissolved";
+    }
+}
+
+/// The legal document a change of the state's structure follows: its number and its date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    /// E.g. "202/2025/QH15".
+    pub document: String,
+    pub date: Date,
+}
+
 impl Access {
     /// Whether the access is held at a unit (staff, appraiser) or across the whole system.
     pub fn at_a_unit(self) -> bool {
@@ -431,6 +452,32 @@ pub enum Event {
         key: String,
         code_digest: String,
     },
+    /// A unit stops on `effective`, its first day without it: merged into `successor`, split, or
+    /// dissolved. On that day its open tasks are carried to the successor with their whole
+    /// history, and its leaders' tenures end. Reassigning a carried task to another successor
+    /// is an ordinary reassignment.
+    UnitEnded {
+        unit: UnitId,
+        how: Ending,
+        successor: UnitId,
+        effective: Date,
+        basis: LegalBasis,
+    },
+    /// A unit bears `name` from `effective` on.
+    UnitRenamed {
+        unit: UnitId,
+        name: String,
+        effective: Date,
+        basis: LegalBasis,
+    },
+    /// A unit sits under `parent` from `effective` on (a commune moved from its district to
+    /// the province when the districts ended).
+    UnitMoved {
+        unit: UnitId,
+        parent: UnitId,
+        effective: Date,
+        basis: LegalBasis,
+    },
 }
 
 named_enum! {
@@ -472,6 +519,9 @@ impl Event {
             Event::AccessWithdrawn { .. } => "access-withdrawn",
             Event::EnrolmentOpened { .. } => "enrolment-opened",
             Event::PasskeyEnrolled { .. } => "passkey-enrolled",
+            Event::UnitEnded { .. } => "unit-ended",
+            Event::UnitRenamed { .. } => "unit-renamed",
+            Event::UnitMoved { .. } => "unit-moved",
         }
     }
 
@@ -487,7 +537,10 @@ impl Event {
             | Event::AccessGranted { .. }
             | Event::AccessWithdrawn { .. }
             | Event::EnrolmentOpened { .. }
-            | Event::PasskeyEnrolled { .. } => Family::Directory,
+            | Event::PasskeyEnrolled { .. }
+            | Event::UnitEnded { .. }
+            | Event::UnitRenamed { .. }
+            | Event::UnitMoved { .. } => Family::Directory,
             Event::PlanIssued { .. }
             | Event::TaskAssigned { .. }
             | Event::TaskReassigned { .. }
@@ -507,6 +560,9 @@ impl Event {
     pub fn unit(&self) -> Option<&UnitId> {
         match self {
             Event::UnitAdded { unit, .. }
+            | Event::UnitEnded { unit, .. }
+            | Event::UnitRenamed { unit, .. }
+            | Event::UnitMoved { unit, .. }
             | Event::LeaderAppointed { unit, .. }
             | Event::TenureEnded { unit, .. }
             | Event::PlanIssued { unit, .. }

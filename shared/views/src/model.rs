@@ -34,6 +34,8 @@ pub struct UnitRec {
     pub name: String,
     pub kind: UnitKind,
     pub parent: Option<UnitId>,
+    /// When and how it stopped, and who carries on; `None` while it exists.
+    pub ended: Option<reform_shared::directory::Ended>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +199,11 @@ pub trait Records {
     fn tenure(&mut self, id: &TenureId) -> Result<Option<&mut TenureRec>, Self::Error>;
     fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, Self::Error>;
     fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error>;
+    fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error>;
+    /// Every task that was ever at `unit`, and every tenure held at it, by id.
+    fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error>;
+    /// Removes the index row that puts `child` under `parent` (it moved).
+    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), Self::Error>;
 }
 
 impl Records for State {
@@ -212,6 +219,23 @@ impl Records for State {
     }
     fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error> {
         Ok(self.evidence.get_mut(id))
+    }
+    fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error> {
+        Ok(self.units.get_mut(id))
+    }
+    fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error> {
+        let here = |u: &UnitId| u == unit;
+        let mut tasks: Vec<TaskId> =
+            self.unit_tasks.iter().filter(|(u, ..)| here(u)).map(|(.., t)| t.clone()).collect();
+        tasks.sort();
+        tasks.dedup();
+        let tenures =
+            self.unit_tenures.iter().filter(|(u, _)| here(u)).map(|(_, t)| t.clone()).collect();
+        Ok((tasks, tenures))
+    }
+    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), Self::Error> {
+        self.children.remove(&(parent.clone(), child.clone()));
+        Ok(())
     }
 }
 
@@ -268,12 +292,16 @@ fn apply_event<R: Records>(
             }
             return Ok(());
         }
+        Event::UnitEnded { .. } | Event::UnitRenamed { .. } | Event::UnitMoved { .. } => {
+            return restructure(records, event, seq)
+        }
         _ => {}
     }
     let state = records.state();
     match event {
         Event::UnitAdded { unit, name, kind, parent } => {
-            let rec = UnitRec { name: name.clone(), kind: *kind, parent: parent.clone() };
+            let rec =
+                UnitRec { name: name.clone(), kind: *kind, parent: parent.clone(), ended: None };
             state.units.insert(unit.clone(), rec);
             match parent {
                 Some(parent) => state.children.insert((parent.clone(), unit.clone())),
@@ -332,7 +360,10 @@ fn apply_event<R: Records>(
         | Event::DeadlineChanged { .. }
         | Event::TaskCompleted { .. }
         | Event::TaskCancelled { .. }
-        | Event::EvidenceRejected { .. } => {}
+        | Event::EvidenceRejected { .. }
+        | Event::UnitEnded { .. }
+        | Event::UnitRenamed { .. }
+        | Event::UnitMoved { .. } => {}
         // Keys and access change who may act, not what the views count.
         Event::ProgressReported { .. }
         | Event::PeriodRolledUp { .. }
@@ -415,6 +446,53 @@ fn apply_task<R: Records>(
             if let Some(rec) = records.task(task)? {
                 rec.cancelled.get_or_insert(Dated { on, seq, value: () });
             }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A change of the state's structure (docs/views.md "Restructuring"). A unit that ends hands
+/// its tasks still open to its successor on the effective day, each keeping its history, and
+/// its leaders' tenures end that day.
+fn restructure<R: Records>(records: &mut R, event: &Event, seq: u64) -> Result<(), R::Error> {
+    match event {
+        Event::UnitEnded { unit, how, successor, effective, .. } => {
+            let on = *effective;
+            if let Some(rec) = records.unit(unit)? {
+                let ended =
+                    reform_shared::directory::Ended { on, how: *how, successor: successor.clone() };
+                rec.ended = Some(ended);
+            }
+            let (tasks, tenures) = records.at_unit(unit)?;
+            for task in tasks {
+                let Some(rec) = records.task(&task)? else { continue };
+                let here = rec.units.last().is_some_and(|u| &u.value == unit);
+                if !here || rec.completed.is_some() || rec.cancelled.is_some() {
+                    continue;
+                }
+                rec.units.push(Dated { on, seq, value: successor.clone() });
+                let year = rec.year;
+                records.state().unit_tasks.insert((successor.clone(), year, task));
+            }
+            for tenure in tenures {
+                if let Some(rec) = records.tenure(&tenure)? {
+                    rec.to = Some(rec.to.map_or(on, |to| to.min(on)));
+                }
+            }
+        }
+        Event::UnitRenamed { unit, name, .. } => {
+            if let Some(rec) = records.unit(unit)? {
+                rec.name = name.clone();
+            }
+        }
+        Event::UnitMoved { unit, parent, .. } => {
+            let Some(rec) = records.unit(unit)? else { return Ok(()) };
+            // Only a unit with a parent moves (the directory service refuses a province).
+            if let Some(old) = rec.parent.replace(parent.clone()) {
+                records.remove_child(&old, unit)?;
+            }
+            records.state().children.insert((parent.clone(), unit.clone()));
         }
         _ => {}
     }

@@ -13,22 +13,29 @@
 mod add_unit;
 mod appoint_leader;
 mod end_tenure;
+mod end_unit;
 mod enrol_passkey;
 mod grant_access;
+mod move_unit;
 mod open_enrolment;
 mod register_key;
 mod register_person;
+mod rename_unit;
+mod restructure;
 mod revoke_key;
 mod withdraw_access;
 
 pub use add_unit::AddUnit;
 pub use appoint_leader::AppointLeader;
 pub use end_tenure::EndTenure;
+pub use end_unit::EndUnit;
 pub use enrol_passkey::EnrolPasskey;
 pub use grant_access::GrantAccess;
+pub use move_unit::MoveUnit;
 pub use open_enrolment::{OpenEnrolment, ENROLMENT_DAYS_MAX};
 pub use register_key::{check_key, RegisterKey};
 pub use register_person::RegisterPerson;
+pub use rename_unit::RenameUnit;
 pub use revoke_key::RevokeKey;
 pub use withdraw_access::WithdrawAccess;
 
@@ -52,6 +59,9 @@ pub enum Command {
     WithdrawAccess(WithdrawAccess),
     OpenEnrolment(OpenEnrolment),
     EnrolPasskey(EnrolPasskey),
+    EndUnit(EndUnit),
+    RenameUnit(RenameUnit),
+    MoveUnit(MoveUnit),
 }
 
 impl Command {
@@ -69,6 +79,9 @@ impl Command {
             Command::WithdrawAccess(c) => c.decide(d, context),
             Command::OpenEnrolment(c) => c.decide(d, context),
             Command::EnrolPasskey(c) => c.decide(d, context),
+            Command::EndUnit(c) => c.decide(d, context),
+            Command::RenameUnit(c) => c.decide(d, context),
+            Command::MoveUnit(c) => c.decide(d, context),
         }
     }
 }

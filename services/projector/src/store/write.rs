@@ -3,9 +3,9 @@
 use super::rows::*;
 use super::schema::*;
 use super::{Flush, Item, Store, StoreError};
-use crate::model::{apply_to, EvidenceRec, Records, State, TaskRec, TenureRec};
+use crate::model::{apply_to, EvidenceRec, Records, State, TaskRec, TenureRec, UnitRec};
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
-use reform_shared::ids::{EvidenceId, TaskId, TenureId};
+use reform_shared::ids::{EvidenceId, TaskId, TenureId, UnitId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,9 +33,10 @@ impl Store {
             value
         };
         let mut overlay = State { applied_through, ..State::default() };
+        let mut moved = Vec::new();
         {
             let tables = Tables::open(&txn)?;
-            let mut batch = Batch { tables: &tables, state: &mut overlay };
+            let mut batch = Batch { tables: &tables, state: &mut overlay, moved: &mut moved };
             for item in items {
                 if item.seq <= batch.state.applied_through {
                     continue;
@@ -51,7 +52,7 @@ impl Store {
                 }
             }
         }
-        write_back(&txn, &overlay)?;
+        write_back(&txn, &overlay, &moved)?;
         if flush() == Flush::Deferred {
             txn.set_durability(redb::Durability::None)?;
         }
@@ -72,6 +73,8 @@ impl Store {
 struct Batch<'a, 'txn> {
     tables: &'a Tables<'txn>,
     state: &'a mut State,
+    /// `(parent, child)` rows of units that moved away, removed at write-back.
+    moved: &'a mut Vec<(UnitId, UnitId)>,
 }
 
 impl Records for Batch<'_, '_> {
@@ -87,6 +90,39 @@ impl Records for Batch<'_, '_> {
     }
     fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, StoreError> {
         first_use(&self.tables.evidence, "evidence", id, &mut self.state.evidence)
+    }
+    fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, StoreError> {
+        first_use(&self.tables.units, "units", id, &mut self.state.units)
+    }
+    fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), StoreError> {
+        let (mut tasks, mut tenures) = State::at_unit(self.state, unit).unwrap_or_default();
+        let u = unit.as_str();
+        for row in self.tables.unit_tasks.range((u, 0, "")..)? {
+            let (k, _) = row?;
+            let (at, _, task) = k.value();
+            if at != u {
+                break;
+            }
+            tasks.push(parse_id("unit_tasks", task)?);
+        }
+        for row in self.tables.unit_tenures.range((u, "")..)? {
+            let (k, _) = row?;
+            let (at, tenure) = k.value();
+            if at != u {
+                break;
+            }
+            tenures.push(parse_id("unit_tenures", tenure)?);
+        }
+        tasks.sort();
+        tasks.dedup();
+        tenures.sort();
+        tenures.dedup();
+        Ok((tasks, tenures))
+    }
+    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), StoreError> {
+        self.state.children.remove(&(parent.clone(), child.clone()));
+        self.moved.push((parent.clone(), child.clone()));
+        Ok(())
     }
 }
 
@@ -105,14 +141,20 @@ fn first_use<'m, Id: Ord + Clone + IdStr, T: DeserializeOwned>(
 
 /// The tables a batch reads records from, opened once per batch.
 struct Tables<'txn> {
+    units: redb::Table<'txn, Str, Bytes>,
     tenures: redb::Table<'txn, Str, Bytes>,
     tasks: redb::Table<'txn, Str, Bytes>,
     evidence: redb::Table<'txn, Str, Bytes>,
+    unit_tasks: redb::Table<'txn, (Str, u16, Str), ()>,
+    unit_tenures: redb::Table<'txn, (Str, Str), ()>,
 }
 
 impl<'txn> Tables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         Ok(Tables {
+            units: txn.open_table(UNITS)?,
+            unit_tasks: txn.open_table(UNIT_TASKS)?,
+            unit_tenures: txn.open_table(UNIT_TENURES)?,
             tenures: txn.open_table(TENURES)?,
             tasks: txn.open_table(TASKS)?,
             evidence: txn.open_table(EVIDENCE)?,
@@ -138,7 +180,11 @@ fn put_all<Id: IdStr, T: Serialize>(
 }
 
 /// Writes a batch's records, index entries and checkpoint.
-fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
+fn write_back(
+    txn: &WriteTransaction,
+    s: &State,
+    moved: &[(UnitId, UnitId)],
+) -> Result<(), StoreError> {
     put_all(txn, UNITS, "units", &s.units)?;
     put_all(txn, PEOPLE, "people", &s.people)?;
     put_all(txn, TENURES, "tenures", &s.tenures)?;
@@ -162,6 +208,9 @@ fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
         }
     }
     let mut children = txn.open_table(CHILDREN)?;
+    for (a, b) in moved {
+        children.remove((a.as_str(), b.as_str()))?;
+    }
     for (a, b) in &s.children {
         children.insert((a.as_str(), b.as_str()), ())?;
     }
