@@ -8,5 +8,6 @@ mod fuzz_corpus;
 mod insider;
 mod layers;
 mod passkeys;
+mod restructuring;
 mod robustness;
 mod self_contained;

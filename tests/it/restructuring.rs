@@ -1,0 +1,141 @@
+//! The 2025 restructuring through the real services on a real broker (#25): Sóc Trăng's
+//! education department merges into Cần Thơ's on 1 July 2025. Its open task goes to Cần Thơ's
+//! department with its history, its completed one stays its own, its head's tenure ends that
+//! day, and the figures add up on either side of the day; a merger that would lose something
+//! is refused with nothing appended; the auditor's verify decides every command again.
+
+use reform_projector::views::{task_list, Basis, TaskFilter};
+use reform_shared::command::FailureKind;
+use reform_shared::event::{Role, UnitKind};
+use reform_shared::testkit::events::*;
+use reform_shared::testkit::{append_all, date, id, send_raw_signed, Broker};
+
+fn request(id: &str, actor: &str, command: serde_json::Value) -> Vec<u8> {
+    let request = serde_json::json!({"command_id": id, "actor": actor, "command": command});
+    serde_json::to_vec(&request).expect("JSON")
+}
+
+fn end_unit(unit: &str, successor: &str, kind: &str) -> serde_json::Value {
+    serde_json::json!({"type": "end-unit", "unit": unit, "how": kind, "successor": successor,
+        "effective": "2025-07-01",
+        "basis": {"document": "202/2025/QH15", "date": "2025-06-12"}})
+}
+
+async fn world(broker: &Broker) {
+    let appender = broker.appender().await;
+    let genesis =
+        reform_shared::testkit::signed_draft("g", "2016-01-01", genesis("admin"), "admin");
+    appender.append_next(genesis).await.expect("genesis");
+    let events = [
+        unit("soc-trang", "Tỉnh Sóc Trăng", UnitKind::Province, None),
+        unit("can-tho", "Thành phố Cần Thơ", UnitKind::Province, None),
+        unit("st-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("soc-trang")),
+        unit("ct-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("can-tho")),
+        person("hoa", "Trần Thị Hoa", "Giám đốc Sở"),
+        person("binh", "Lê Văn Bình", "Giám đốc Sở"),
+        key("hoa"),
+        key("binh"),
+        appoint("t-hoa", "st-sgddt", "hoa", Role::Head, "2020-01-01"),
+        appoint("t-binh", "ct-sgddt", "binh", Role::Head, "2020-01-01"),
+    ];
+    let mut dated: Vec<(&str, _)> = events.into_iter().map(|e| ("2020-01-02", e)).collect();
+    dated.extend([
+        ("2025-02-03", assign("task-done", "st-sgddt", "Rà soát thủ tục hành chính", "2025-05-31")),
+        ("2025-05-20", complete("task-done", "st-sgddt")),
+        ("2025-03-03", assign("task-open", "st-sgddt", "Số hóa hồ sơ", "2025-12-31")),
+    ]);
+    append_all(&appender, "world", &dated).await;
+}
+
+/// How many tasks of 2025 each department counts, as `basis` sees them.
+fn counted(state: &reform_projector::model::State, basis: Basis) -> (usize, usize) {
+    let count = |u: &str| {
+        let list = task_list(state, &id(u), 2025, basis, &TaskFilter::default()).expect("list");
+        list.tasks.len()
+    };
+    (count("st-sgddt"), count("ct-sgddt"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_department_hands_its_open_task_to_its_successor_and_nothing_is_lost() {
+    let broker = Broker::start().await;
+    world(&broker).await;
+    let unsigned = reform_shared::audit::verify::Unsigned::Allowed;
+    let services = reformctl::up_services::InProcess::start(&broker.client, unsigned)
+        .await
+        .expect("services start");
+    let admin = |id: &str, command| request(id, "admin", command);
+    let client = &broker.client;
+
+    // What would lose something is refused, and appends nothing.
+    let before = broker.stream_messages().await;
+    for (i, (command, words)) in [
+        (end_unit("st-sgddt", "can-tho", "merged"), "of its own kind"),
+        (end_unit("soc-trang", "can-tho", "merged"), "move or end the units under it"),
+        (end_unit("st-sgddt", "st-sgddt", "merged"), "its own successor"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let error =
+            send_raw_signed(client, "directory", &admin(&format!("bad-{i}"), command), "admin")
+                .await
+                .expect_err("refused");
+        assert_eq!(error.kind(), FailureKind::Refused, "{error}");
+        assert!(error.to_string().contains(words), "{error} does not say {words:?}");
+    }
+    assert_eq!(broker.stream_messages().await, before, "a refusal appended something");
+
+    let merge = admin("merge", end_unit("st-sgddt", "ct-sgddt", "merged"));
+    send_raw_signed(client, "directory", &merge, "admin").await.expect("merged");
+    let again = admin("merge-again", end_unit("st-sgddt", "ct-sgddt", "merged"));
+    let error = send_raw_signed(client, "directory", &again, "admin").await.expect_err("ended");
+    assert!(error.to_string().contains("ended on 2025-07-01"), "{error}");
+
+    // The open task is the successor's now: its head reports on it; the old head, whose tenure
+    // ended with her unit, may not.
+    let progress = |who: &str| {
+        let command = serde_json::json!({"type": "report-progress", "task": "task-open",
+            "percent": 40, "note": "Đã số hóa 40% hồ sơ"});
+        request(&format!("progress-{who}"), who, command)
+    };
+    let error =
+        send_raw_signed(client, "tasks", &progress("hoa"), "hoa").await.expect_err("not hers");
+    assert_eq!(error.kind(), FailureKind::Denied, "{error}");
+    send_raw_signed(client, "tasks", &progress("binh"), "binh").await.expect("his now");
+    services.stop().await;
+
+    // The figures on either side of the day: each task counted once, by the unit it was at.
+    let mut state = reform_projector::model::State::default();
+    for (seq, record) in broker.records().await.iter().enumerate() {
+        reform_projector::model::apply(&mut state, record, seq as u64 + 1);
+    }
+    let before = counted(&state, Basis::AsTrueAt { date: date("2025-06-30") });
+    let after = counted(&state, Basis::AsTrueAt { date: date("2025-07-01") });
+    let live = counted(&state, Basis::Live { today: date("2026-12-06") });
+    assert_eq!(before, (2, 0), "before the merger both are Sóc Trăng's");
+    assert_eq!(after, (1, 1), "from it the open one is Cần Thơ's, the done one stays");
+    assert_eq!(live, after);
+    let carried = &state.tasks[&id("task-open")];
+    let units: Vec<(String, &str)> =
+        carried.units.iter().map(|u| (u.on.to_string(), u.value.as_str())).collect();
+    assert_eq!(
+        units,
+        [("2025-03-03".to_owned(), "st-sgddt"), ("2025-07-01".to_owned(), "ct-sgddt")],
+        "its whole history, carried on the effective day"
+    );
+    assert_eq!(state.tenures[&id("t-hoa")].to, Some(date("2025-07-01")));
+    assert_eq!(
+        state.units[&id("st-sgddt")].ended.as_ref().map(|e| e.successor.as_str()),
+        Some("ct-sgddt")
+    );
+
+    // The auditor decides the merger and the reports again from the log alone.
+    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    let js = async_nats::jetstream::new(broker.client.clone());
+    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
+        .await
+        .expect("the log reads");
+    let verdict = verifier.finish();
+    assert!(verdict.passed, "{verdict:?}");
+}
