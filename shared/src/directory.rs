@@ -4,7 +4,7 @@
 //!
 //! Pure: no I/O, no clock. Iteration is over `BTreeMap`s, so anything derived is deterministic.
 
-use crate::event::{Access, Ending, Event, Role, UnitKind};
+use crate::event::{Access, Ending, Event, LegalBasis, Role, UnitKind};
 use crate::ids::{PersonId, TenureId, UnitId};
 use crate::time::Date;
 use std::collections::BTreeMap;
@@ -28,6 +28,8 @@ pub struct Ended {
     pub on: Date,
     pub how: Ending,
     pub successor: UnitId,
+    /// The document that decided it.
+    pub basis: LegalBasis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -136,10 +138,10 @@ impl Directory {
                 };
                 self.units.insert(unit.clone(), value);
             }
-            Event::UnitEnded { unit, how, successor, effective, .. } => {
+            Event::UnitEnded { unit, how, successor, effective, basis } => {
                 if let Some(u) = self.units.get_mut(unit) {
-                    let (successor, on) = (successor.clone(), *effective);
-                    u.ended = Some(Ended { on, how: *how, successor });
+                    let (successor, on, basis) = (successor.clone(), *effective, basis.clone());
+                    u.ended = Some(Ended { on, how: *how, successor, basis });
                 }
                 // Its leaders answer for it up to its last day.
                 for t in self.tenures.values_mut().filter(|t| &t.unit == unit) {

@@ -457,12 +457,15 @@ fn apply_task<R: Records>(
 /// its leaders' tenures end that day.
 fn restructure<R: Records>(records: &mut R, event: &Event, seq: u64) -> Result<(), R::Error> {
     match event {
-        Event::UnitEnded { unit, how, successor, effective, .. } => {
+        Event::UnitEnded { unit, how, successor, effective, basis } => {
             let on = *effective;
             if let Some(rec) = records.unit(unit)? {
-                let ended =
-                    reform_shared::directory::Ended { on, how: *how, successor: successor.clone() };
-                rec.ended = Some(ended);
+                rec.ended = Some(reform_shared::directory::Ended {
+                    on,
+                    how: *how,
+                    successor: successor.clone(),
+                    basis: basis.clone(),
+                });
             }
             let (tasks, tenures) = records.at_unit(unit)?;
             for task in tasks {

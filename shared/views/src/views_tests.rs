@@ -248,6 +248,52 @@ fn ranking_lists_unscored_units_last_and_reports_rank_change() {
     assert_eq!(view.group_size, 3);
 }
 
+/// A district merged into another on 1 July 2025 (docs/views.md "Restructuring"): ranked for
+/// 2024 with its peers; not for 2025, which it did not see the end of; rank changes compare
+/// the units ranked this year with each other (like for like); as true at a day before the
+/// merger, the old group stands.
+#[test]
+fn a_unit_that_ended_in_a_year_is_ranked_for_the_years_before_it_only() {
+    let ended = Event::UnitEnded {
+        unit: id("h3"),
+        how: reform_shared::event::Ending::Merged,
+        successor: id("h1"),
+        effective: date("2025-07-01"),
+        basis: reform_shared::event::LegalBasis {
+            document: "1664/NQ-UBTVQH15".into(),
+            date: date("2025-06-16"),
+        },
+    };
+    let mut events = vec![("2015-01-01", unit("st", UnitKind::Province, None))];
+    for h in ["h1", "h2", "h3"] {
+        events.push(("2015-01-01", unit(h, UnitKind::District, Some("st"))));
+    }
+    events.extend([
+        ("2025-01-20", score("h1", 2024, "1.1", Stage::Final, None, 7000)),
+        ("2025-01-20", score("h2", 2024, "1.1", Stage::Final, None, 8000)),
+        ("2025-01-20", score("h3", 2024, "1.1", Stage::Final, None, 9000)),
+        ("2025-07-02", ended),
+        ("2026-01-20", score("h1", 2025, "1.1", Stage::Final, None, 9500)),
+        ("2026-01-20", score("h2", 2025, "1.1", Stage::Final, None, 8500)),
+    ]);
+    let state = project(&events);
+    let ranked = |year, basis| {
+        let view = ranking(&state, &id("st"), UnitKind::District, year, basis).expect("known");
+        let rows: Vec<(String, Option<u32>, Option<i64>)> =
+            view.entries.iter().map(|e| (e.unit.to_string(), e.rank, e.rank_change)).collect();
+        (view.group_size, rows)
+    };
+    let live = Basis::Live { today: date("2026-12-06") };
+    let (size, rows) = ranked(2024, live);
+    assert_eq!(size, 3);
+    assert_eq!(rows[0], ("h3".into(), Some(1), None));
+    let (size, rows) = ranked(2025, live);
+    assert_eq!(size, 2, "h3 did not see the end of 2025: {rows:?}");
+    assert_eq!(rows, [("h1".into(), Some(1), Some(1)), ("h2".into(), Some(2), Some(-1))]);
+    let (size, _) = ranked(2025, as_of("2025-06-30"));
+    assert_eq!(size, 3, "before the merger, the old group");
+}
+
 #[test]
 fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     // A back-dated correction (dated 1 March) arrives after a change dated 1 April.

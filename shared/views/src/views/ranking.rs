@@ -61,10 +61,21 @@ pub struct Peer {
     pub previous_total_hundredths: Option<u64>,
 }
 
-/// The peers' totals for `year` and the year before, as the basis sees them.
+/// Whether `unit` is ranked for `year` as the basis sees it: a unit is assessed for the years
+/// whose last day it existed on, so one that ended during a year (merged on 1 July 2025, say)
+/// is ranked for the years before and for none after (docs/views.md "Restructuring").
+pub fn ranked_in(state: &State, unit: &UnitId, year: u16, basis: Basis) -> bool {
+    let ended = state.units.get(unit).and_then(|u| u.ended.as_ref());
+    let last_day = Date::from_ymd(i32::from(year), 12, 31);
+    ended.is_none_or(|e| !basis.sees(e.on) || last_day.is_some_and(|last| last < e.on))
+}
+
+/// The peers' totals for `year` and the year before, as the basis sees them; units not ranked
+/// that year ([`ranked_in`]) are left out.
 pub fn peers(state: &State, units: &[UnitId], year: u16, basis: Basis) -> Vec<Peer> {
     units
         .iter()
+        .filter(|u| ranked_in(state, u, year, basis))
         .map(|u| Peer {
             unit: u.clone(),
             name: state.units.get(u).map(|r| r.name.clone()).unwrap_or_default(),
@@ -157,14 +168,15 @@ pub fn ranking(
         .filter(|c| state.units.get(*c).is_some_and(|u| u.kind == kind))
         .cloned()
         .collect();
+    let peers = peers(state, &group, year, basis);
     Ok(Ranking {
         parent: parent.clone(),
         parent_name: state.units.get(parent).map(|u| u.name.clone()).unwrap_or_default(),
         kind,
         year,
         basis,
-        group_size: u32::try_from(group.len()).unwrap_or(u32::MAX),
-        entries: rank(&peers(state, &group, year, basis), max_total(state, year, kind)),
+        group_size: u32::try_from(peers.len()).unwrap_or(u32::MAX),
+        entries: rank(&peers, max_total(state, year, kind)),
     })
 }
 
