@@ -137,6 +137,7 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("directory.root-stays", "Đơn vị {unit} không có đơn vị cấp trên (cấp tỉnh), nên không chuyển sang trực thuộc đơn vị khác được."),
     ("directory.under-itself", "{parent} là {unit} hoặc trực thuộc {unit}, nên {unit} không thể chuyển sang trực thuộc {parent}."),
     // Tasks.
+    ("tasks.unit-ended", "Đơn vị {unit} đã thôi hoạt động từ ngày {on:date} (đơn vị kế thừa: {successor}); hãy giao việc cho đơn vị kế thừa."),
     ("tasks.not-registered", "{actor} chưa được đăng ký trong danh mục; hãy đề nghị quản trị hệ thống đăng ký."),
     ("tasks.not-a-leader", "{actor} không phải người đứng đầu hay lãnh đạo phụ trách CCHC đương nhiệm ngày {on:date} tại {unit_name} hoặc đơn vị cấp trên, nên không được {action:word} {subject}."),
     ("tasks.may-not-complete", "{actor} không được báo hoàn thành nhiệm vụ {task}: chỉ người được giao hoặc lãnh đạo đương nhiệm của {unit} hay đơn vị cấp trên mới được."),

@@ -63,6 +63,10 @@ pub enum Refusal {
     MayNotComplete { actor: PersonId, task: TaskId, unit: UnitId },
     #[error("there is no unit {unit}")]
     UnknownUnit { unit: UnitId },
+    #[error(
+        "unit {unit} ended on {on} (its successor is {successor}); give the work to the successor"
+    )]
+    UnitEnded { unit: UnitId, on: Date, successor: UnitId },
     #[error("there is no registered person {person}")]
     UnknownPerson { person: PersonId },
     #[error("there is no task {task}")]
@@ -359,9 +363,18 @@ impl State {
         }
     }
 
-    pub(crate) fn known_unit(&self, unit: &UnitId) -> Result<(), Refusal> {
+    /// `unit` exists on `on`: a unit that ended (merged, split, dissolved) takes no new work
+    /// from its last day on, so nothing lands where nobody carries it.
+    pub(crate) fn known_unit(&self, unit: &UnitId, on: Date) -> Result<(), Refusal> {
         match self.directory.unit(unit) {
-            Some(_) => Ok(()),
+            Some(u) => match &u.ended {
+                Some(e) if e.on <= on => Err(Refusal::UnitEnded {
+                    unit: unit.clone(),
+                    on: e.on,
+                    successor: e.successor.clone(),
+                }),
+                _ => Ok(()),
+            },
             None => Err(Refusal::UnknownUnit { unit: unit.clone() }),
         }
     }
@@ -594,5 +607,46 @@ mod tests {
             when(&state, "b", &day, assign("2027-03-31")),
             Err(Refusal::NotFiveClear { task: id("t6"), missing: "responsible person" })
         );
+    }
+
+    /// A department merged into another on 1 January 2017: its open task is the successor's,
+    /// and it takes no new task from that day, though one dated before it is still its own.
+    #[test]
+    fn a_unit_that_ended_hands_its_open_tasks_on_and_takes_no_new_ones() {
+        let mut state = department_with_task();
+        let successor = Event::UnitAdded {
+            unit: id("ct"),
+            name: "Sở GD&ĐT Cần Thơ".into(),
+            kind: UnitKind::Department,
+            parent: None,
+        };
+        let ended = Event::UnitEnded {
+            unit: id("sgd"),
+            how: reform_shared::event::Ending::Merged,
+            successor: id("ct"),
+            effective: date("2017-01-01"),
+            basis: reform_shared::event::LegalBasis {
+                document: "1/NQ".into(),
+                date: date("2016-12-01"),
+            },
+        };
+        state.apply_event(&successor, Some(date("2016-01-01")));
+        state.apply_event(&ended, Some(date("2017-01-01")));
+        assert_eq!(state.tasks[&id::<TaskId>("t4")].unit, id::<UnitId>("ct"));
+        let assign = |task: &str| {
+            Command::AssignTask(cmd::AssignTask {
+                task: id(task),
+                unit: Some(id("sgd")),
+                person: None,
+                plan: None,
+                title: task.into(),
+                target: "x".into(),
+                due: Some(date("2017-06-30")),
+                criterion: None,
+            })
+        };
+        let late = when(&state, "b", "2017-01-02", assign("t7"));
+        assert!(matches!(late, Err(Refusal::UnitEnded { .. })), "{late:?}");
+        assert!(when(&state, "b", "2016-12-30", assign("t8")).is_ok(), "dated before the end");
     }
 }

@@ -30,6 +30,13 @@ impl AddUnit {
         if let Some(p) = parent.as_ref().filter(|p| d.unit(p).is_none()) {
             return Err(Refusal::UnknownParent { unit: unit.clone(), parent: p.clone() });
         }
+        // Nothing new goes under a unit that is gone.
+        if let Some(p) = parent.as_ref().and_then(|p| d.unit(p)) {
+            if let Some(e) = &p.ended {
+                let (on, successor) = (e.on, e.successor.clone());
+                return Err(Refusal::UnitEnded { unit: p.id.clone(), on, successor });
+            }
+        }
         if let Some(p) = parent {
             // The parent and the units above it: a new unit one level further down must stay
             // within the depth every walk of the tree reaches.

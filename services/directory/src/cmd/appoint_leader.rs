@@ -33,6 +33,10 @@ impl AppointLeader {
             });
         }
         let Some(u) = d.unit(unit) else { return Err(Refusal::UnknownUnit { unit: unit.clone() }) };
+        if let Some(e) = u.ended.as_ref().filter(|e| e.on <= from) {
+            let (on, successor) = (e.on, e.successor.clone());
+            return Err(Refusal::UnitEnded { unit: unit.clone(), on, successor });
+        }
         if d.person(person).is_none() {
             return Err(Refusal::UnknownPerson { person: person.clone() });
         }

@@ -52,7 +52,7 @@ impl AssignTask {
         let id = format!("task {task}");
         bounded("the title", &id, title)?;
         bounded("the target", &id, target)?;
-        s.known_unit(unit)?;
+        s.known_unit(unit, on)?;
         if let Some(p) = person {
             s.known_person(p)?;
         }

@@ -33,7 +33,7 @@ impl IssuePlan {
             "give the plan's number, e.g. 96/KH-SGDĐT",
         )?;
         non_empty("the title", &id, title, "give the plan's title")?;
-        s.known_unit(unit)?;
+        s.known_unit(unit, on)?;
         s.leader(actor, unit, on, Act::IssuePlan, plan.as_str())?;
         if (i32::from(*year) - on.year()).abs() > PLAN_YEAR_SPREAD_MAX {
             return Err(Refusal::PlanYear { plan: plan.clone(), year: *year, on });

@@ -24,7 +24,7 @@ impl ReassignTask {
         let ReassignTask { task, unit, person, reason } = self;
         let t = s.open_task(task, on, "be reassigned")?;
         let new_unit = unit.as_ref().unwrap_or(&t.unit);
-        s.known_unit(new_unit)?;
+        s.known_unit(new_unit, on)?;
         if let Some(p) = person {
             s.known_person(p)?;
         }

@@ -60,7 +60,7 @@ impl RecordFinding {
             "cite the inspection's document number",
         )?;
         non_empty("the text", &id, text, "say what shortcoming was found")?;
-        s.known_unit(unit)?;
+        s.known_unit(unit, on)?;
         if *remediation_due < on {
             return Err(Refusal::DueBeforeAssignment {
                 task: remediation_task.clone(),
