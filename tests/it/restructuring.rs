@@ -138,4 +138,72 @@ async fn a_merged_department_hands_its_open_task_to_its_successor_and_nothing_is
         .expect("the log reads");
     let verdict = verifier.finish();
     assert!(verdict.passed, "{verdict:?}");
+
+    dashboard_shows_the_change(&broker).await;
+}
+
+/// A bare HTTP GET of the dashboard: the body.
+async fn page(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("send");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.expect("read");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200"), "{path}: {text}");
+    text
+}
+
+/// The projector (a real redb file) and the dashboard, in this process: the merged department
+/// names its successor and the day; the successor names its predecessor, with its province
+/// (both are "Sở Giáo dục và Đào tạo"); as true at the day before, neither does.
+async fn dashboard_shows_the_change(broker: &Broker) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let config = reform_projector::Config::new(dir.path().join("views.redb"));
+    let projector =
+        tokio::spawn(reform_projector::run(broker.client.clone(), config, wait(stopped.clone())));
+    let head = broker.stream_messages().await;
+    let client = broker.client.clone();
+    reform_shared::testkit::eventually("the views", std::time::Duration::from_secs(60), || {
+        let client = client.clone();
+        async move {
+            let status = reform_projector::queries::status(&client).await.ok()?;
+            (status.applied_through >= head).then_some(())
+        }
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let dashboard = tokio::spawn(reform_gateway::serve(
+        broker.client.clone(),
+        listener,
+        "localhost".into(),
+        wait(stopped),
+    ));
+
+    let ended = page(addr, "/units/st-sgddt?year=2025").await;
+    for words in [
+        "Đã sắp xếp",
+        "sáp nhập từ ngày 01/07/2025",
+        "Sở Giáo dục và Đào tạo, Thành phố Cần Thơ",
+        "202/2025/QH15, 12/06/2025",
+    ] {
+        assert!(ended.contains(words), "the merged department's page does not say {words:?}");
+    }
+    let successor = page(addr, "/units/ct-sgddt?year=2025").await;
+    for words in ["Đơn vị tiền thân", "Sở Giáo dục và Đào tạo, Tỉnh Sóc Trăng", "Số hóa hồ sơ"]
+    {
+        assert!(successor.contains(words), "the successor's page does not say {words:?}");
+    }
+    let before = page(addr, "/units/st-sgddt?year=2025&on=2025-06-30").await;
+    assert!(!before.contains("Đã sắp xếp"), "as true at the day before, it still exists");
+    assert!(before.contains("Số hóa hồ sơ"), "and the open task is its own");
+    let _ = stop.send(true);
+    dashboard.await.expect("joins").expect("the dashboard stops cleanly");
+    projector.await.expect("joins").expect("the projector stops cleanly");
 }

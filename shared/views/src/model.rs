@@ -176,6 +176,8 @@ pub struct State {
     pub unit_findings: BTreeSet<(UnitId, FindingId)>,
     /// `(unit, year, evidence)`.
     pub unit_evidence: BTreeSet<(UnitId, u16, EvidenceId)>,
+    /// `(successor, predecessor)`: every unit that ended into another.
+    pub successions: BTreeSet<(UnitId, UnitId)>,
     /// The last stream sequence applied (or skipped by an operator).
     pub applied_through: u64,
     /// How many events `apply` applied to this value. For a state built from the log's start,
@@ -467,6 +469,7 @@ fn restructure<R: Records>(records: &mut R, event: &Event, seq: u64) -> Result<(
                     basis: basis.clone(),
                 });
             }
+            records.state().successions.insert((successor.clone(), unit.clone()));
             let (tasks, tenures) = records.at_unit(unit)?;
             for task in tasks {
                 let Some(rec) = records.task(&task)? else { continue };

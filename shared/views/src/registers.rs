@@ -3,7 +3,7 @@
 
 use crate::model::State;
 use crate::views::{descendants, range3, Basis, QueryError};
-use reform_shared::event::{Role, UnitKind};
+use reform_shared::event::{Ending, LegalBasis, Role, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, PersonId, TaskId, TenureId, UnitId};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,10 @@ use std::collections::BTreeSet;
 pub struct Directory {
     /// In unit id order.
     pub units: Vec<DirectoryUnit>,
+    /// For a part under a unit: the units that ended into it (merged, split, dissolved), in
+    /// id order.
+    #[serde(default)]
+    pub predecessors: Vec<DirectoryUnit>,
     /// By unit, then start date, then tenure id.
     pub tenures: Vec<DirectoryTenure>,
     /// Ascending.
@@ -26,6 +30,52 @@ pub struct DirectoryUnit {
     pub name: String,
     pub kind: UnitKind,
     pub parent: Option<UnitId>,
+    /// When and how it ended, if it did.
+    #[serde(default)]
+    pub ended: Option<EndedAt>,
+}
+
+/// A unit's end as a reader sees it: its successor named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndedAt {
+    /// The first day without it.
+    pub on: Date,
+    pub how: Ending,
+    pub successor: UnitId,
+    /// Its name, and its province's after it ("Sở Giáo dục và Đào tạo, Thành phố Cần Thơ"):
+    /// the predecessor's name is often the same.
+    pub successor_name: String,
+    pub basis: LegalBasis,
+}
+
+/// `unit`'s name, with its province's after it when it has one above it.
+pub fn name_in_province(state: &State, unit: &UnitId) -> String {
+    let parent = |u: &UnitId| {
+        Ok::<_, std::convert::Infallible>(state.units.get(u).map(|r| r.parent.clone()))
+    };
+    let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
+    let name = |u: &UnitId| state.units.get(u).map(|r| r.name.clone()).unwrap_or_default();
+    match lineage.last().filter(|top| *top != unit) {
+        Some(top) => format!("{}, {}", name(unit), name(top)),
+        None => name(unit),
+    }
+}
+
+fn directory_unit(state: &State, id: &UnitId, u: &crate::model::UnitRec) -> DirectoryUnit {
+    let ended = u.ended.as_ref().map(|e| EndedAt {
+        on: e.on,
+        how: e.how,
+        successor: e.successor.clone(),
+        successor_name: name_in_province(state, &e.successor),
+        basis: e.basis.clone(),
+    });
+    DirectoryUnit {
+        unit: id.clone(),
+        name: u.name.clone(),
+        kind: u.kind,
+        parent: u.parent.clone(),
+        ended,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,16 +100,7 @@ impl DirectoryTenure {
 
 /// The directory as `state` holds it.
 pub fn directory(state: &State) -> Directory {
-    let units = state
-        .units
-        .iter()
-        .map(|(id, u)| DirectoryUnit {
-            unit: id.clone(),
-            name: u.name.clone(),
-            kind: u.kind,
-            parent: u.parent.clone(),
-        })
-        .collect();
+    let units = state.units.iter().map(|(id, u)| directory_unit(state, id, u)).collect();
     let mut tenures: Vec<DirectoryTenure> = state
         .tenures
         .iter()
@@ -80,7 +121,7 @@ pub fn directory(state: &State) -> Directory {
     tenures.sort_by(|a, b| (&a.unit, a.from, &a.tenure).cmp(&(&b.unit, b.from, &b.tenure)));
     let mut framework_years: Vec<u16> = state.frameworks.keys().map(|(y, _)| *y).collect();
     framework_years.dedup();
-    Directory { units, tenures, framework_years }
+    Directory { units, predecessors: Vec::new(), tenures, framework_years }
 }
 
 /// A part of the directory: with `under`, that unit, the units above it and those below it,
@@ -137,7 +178,19 @@ pub fn directory_part(
     let units: Vec<DirectoryUnit> = whole.units.into_iter().filter(|u| in_part(&u.unit)).collect();
     let part: BTreeSet<&UnitId> = units.iter().map(|u| &u.unit).collect();
     let tenures = whole.tenures.into_iter().filter(|t| part.contains(&t.unit)).collect();
-    Ok(Directory { units, tenures, framework_years: whole.framework_years })
+    let predecessors = match under {
+        Some(top) => state
+            .units
+            .iter()
+            .filter(|(_, u)| u.ended.as_ref().is_some_and(|e| &e.successor == top))
+            .map(|(id, u)| DirectoryUnit {
+                name: name_in_province(state, id),
+                ..directory_unit(state, id, u)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Directory { units, predecessors, tenures, framework_years: whole.framework_years })
 }
 
 /// A unit's documents of a year (its sub-units' included), as the basis sees them.

@@ -139,14 +139,45 @@ fn about(
     let me = dir.units.iter().find(|u| u.unit == progress.unit);
     let parent =
         me.and_then(|u| u.parent.as_ref()).and_then(|p| dir.units.iter().find(|u| &u.unit == p));
-    let children: Vec<_> =
-        dir.units.iter().filter(|u| u.parent.as_ref() == Some(&progress.unit)).collect();
     let day = view.day();
+    // A unit that ended before the day the page is true at is no longer under its parent.
+    let gone = |u: &&reform_projector::registers::DirectoryUnit| {
+        u.ended.as_ref().is_some_and(|e| e.on <= day)
+    };
+    let children: Vec<_> = dir
+        .units
+        .iter()
+        .filter(|u| u.parent.as_ref() == Some(&progress.unit) && !gone(u))
+        .collect();
+    let ended = me.and_then(|u| u.ended.as_ref()).filter(|e| e.on <= day);
+    let predecessors: Vec<_> =
+        dir.predecessors.iter().filter(|u| u.ended.as_ref().is_some_and(|e| e.on <= day)).collect();
     let leaders: Vec<_> =
         dir.tenures.iter().filter(|t| t.unit == progress.unit && t.covers(day)).collect();
     html! {
         dl class="about" {
             dt { (view.t("Loại đơn vị", "Kind")) } dd { (kind_label(view.lang, progress.kind)) }
+            @if let Some(e) = ended {
+                dt { (view.t("Đã sắp xếp", "Restructured")) }
+                dd id="ended" {
+                    (view.lang.pick(e.how.label_vi(), e.how.label_en())) " "
+                    (view.t("từ ngày ", "from ")) (view.date(e.on)) "; "
+                    (view.t("đơn vị kế thừa: ", "successor: "))
+                    a href=(view.href(&format!("/units/{}", e.successor))) { (e.successor_name) }
+                    " (" (view.t("căn cứ ", "basis ")) (e.basis.document) ", " (view.date(e.basis.date)) ")"
+                }
+            }
+            @if !predecessors.is_empty() {
+                dt { (view.t("Đơn vị tiền thân", "Predecessors")) }
+                dd id="predecessors" {
+                    @for p in &predecessors {
+                        a href=(view.href(&format!("/units/{}", p.unit))) { (p.name) }
+                        @if let Some(e) = &p.ended {
+                            " (" (view.lang.pick(e.how.label_vi(), e.how.label_en())) " " (view.t("từ ngày ", "from ")) (view.date(e.on)) ") "
+                        }
+                    }
+                }
+            }
             @if let Some(p) = parent {
                 dt { (view.t("Trực thuộc", "Under")) }
                 dd { a href=(view.href(&format!("/units/{}", p.unit))) { (p.name) } }

@@ -258,6 +258,19 @@ impl Store {
         for unit in &units {
             r.lineage(unit, &mut state)?;
         }
+        let predecessors = match under {
+            Some(top) => r.predecessors(top, &mut state)?,
+            None => Vec::new(),
+        };
+        // A unit that ended names its successor, and each with its province.
+        let successors: Vec<UnitId> = state
+            .units
+            .values()
+            .filter_map(|u| u.ended.as_ref().map(|e| e.successor.clone()))
+            .collect();
+        for unit in successors.iter().chain(&predecessors) {
+            r.lineage(unit, &mut state)?;
+        }
         Ok(state)
     }
 }
@@ -299,6 +312,7 @@ struct Reader {
     unit_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
     unit_findings: redb::ReadOnlyTable<(Str, Str), ()>,
+    successions: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_evidence: redb::ReadOnlyTable<(Str, u16, Str), ()>,
 }
 
@@ -319,6 +333,7 @@ impl Reader {
             unit_tenures: txn.open_table(UNIT_TENURES)?,
             unit_tasks: txn.open_table(UNIT_TASKS)?,
             unit_findings: txn.open_table(UNIT_FINDINGS)?,
+            successions: txn.open_table(SUCCESSIONS)?,
             unit_evidence: txn.open_table(UNIT_EVIDENCE)?,
         })
     }
@@ -333,6 +348,23 @@ impl Reader {
             state.units.insert(unit.clone(), rec.clone());
         }
         Ok(rec)
+    }
+
+    /// The units that ended into `unit`, loaded with their records.
+    fn predecessors(&self, unit: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {
+        let mut out = Vec::new();
+        for row in self.successions.range((unit.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (successor, predecessor) = k.value();
+            if successor != unit.as_str() {
+                break;
+            }
+            let id: UnitId = parse_id("successions", predecessor)?;
+            state.successions.insert((unit.clone(), id.clone()));
+            self.unit(&id, state)?;
+            out.push(id);
+        }
+        Ok(out)
     }
 
     fn children(&self, parent: &UnitId, state: &mut State) -> Result<Vec<UnitId>, StoreError> {

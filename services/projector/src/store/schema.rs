@@ -37,6 +37,8 @@ pub(super) const UNIT_TASKS: TableDefinition<(Str, u16, Str), ()> =
     TableDefinition::new("unit_tasks");
 pub(super) const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> =
     TableDefinition::new("unit_findings");
+/// `(successor, predecessor)`: the units that ended into a unit.
+pub(super) const SUCCESSIONS: TableDefinition<(Str, Str), ()> = TableDefinition::new("successions");
 pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
     TableDefinition::new("unit_evidence");
 
@@ -57,7 +59,7 @@ pub(super) const APPLIED_THROUGH: &str = "applied_through";
 pub(super) const EVENTS_APPLIED: &str = "events_applied";
 
 /// Every table but `skipped`, in dump order; `drop_views` deletes these.
-pub(super) const VIEW_TABLES: [&str; 17] = [
+pub(super) const VIEW_TABLES: [&str; 18] = [
     "meta",
     "units",
     "people",
@@ -75,6 +77,7 @@ pub(super) const VIEW_TABLES: [&str; 17] = [
     "unit_tasks",
     "unit_findings",
     "unit_evidence",
+    "successions",
 ];
 
 /// Creates every table a views file has, and stamps the layout.
@@ -87,7 +90,7 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     txn.open_table(FRAMEWORKS)?;
     txn.open_table(SCORE_CHANGES)?;
-    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS] {
+    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS] {
         txn.open_table(def)?;
     }
     txn.open_table(ROOTS)?;

@@ -226,6 +226,10 @@ fn write_back(
     for (a, b) in &s.unit_tenures {
         unit_tenures.insert((a.as_str(), b.as_str()), ())?;
     }
+    let mut successions = txn.open_table(SUCCESSIONS)?;
+    for (a, b) in &s.successions {
+        successions.insert((a.as_str(), b.as_str()), ())?;
+    }
     let mut unit_findings = txn.open_table(UNIT_FINDINGS)?;
     for (a, b) in &s.unit_findings {
         unit_findings.insert((a.as_str(), b.as_str()), ())?;
