@@ -207,3 +207,120 @@ async fn dashboard_shows_the_change(broker: &Broker) {
     dashboard.await.expect("joins").expect("the dashboard stops cleanly");
     projector.await.expect("joins").expect("the projector stops cleanly");
 }
+
+/// A peer group, a year, and each unit's rank and final total in it.
+type Figures = Vec<(String, u16, Vec<(String, Option<u32>, Option<u64>)>)>;
+
+/// Every ranking of the demo's provinces for 2014–2016, as true at the end of the next year,
+/// with each unit's rank and total: what the seed articles report.
+fn article_figures(state: &reform_projector::model::State) -> Figures {
+    let mut out = Vec::new();
+    for province in ["soc-trang", "kien-giang", "hai-duong"] {
+        for kind in [UnitKind::Department, UnitKind::District] {
+            for year in 2014u16..=2016 {
+                let basis = Basis::AsTrueAt { date: date(&format!("{}-12-31", year + 1)) };
+                let ranking =
+                    reform_projector::views::ranking(state, &id(province), kind, year, basis)
+                        .expect("a province of the demo");
+                let rows = ranking
+                    .entries
+                    .iter()
+                    .map(|e| (e.unit.to_string(), e.rank, e.final_total_hundredths))
+                    .collect();
+                out.push((format!("{province} {}", kind.as_str()), year, rows));
+            }
+        }
+    }
+    out
+}
+
+fn project(records: &[reform_shared::envelope::Record]) -> reform_projector::model::State {
+    let mut state = reform_projector::model::State::default();
+    for (seq, record) in records.iter().enumerate() {
+        reform_projector::model::apply(&mut state, record, seq as u64 + 1);
+    }
+    state
+}
+
+/// The demo's three provinces through the shipped 2025 map (Sóc Trăng into Cần Thơ, Kiên
+/// Giang into An Giang, Hải Dương into Hải Phòng), each command decided by the directory
+/// service: every district dissolved, every department carried on in its namesake, the
+/// provinces ended; a second run has nothing to do; the articles' 2014–2016 ranks and totals
+/// are what they were; the auditor's verify passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
+    use reformctl::demo;
+    let broker = Broker::start().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = reformctl::up::Shutdown::new(stopped);
+    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
+        .await
+        .expect("the log is there");
+    let services =
+        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
+    let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("demo keys");
+    demo::genesis(&broker.js, &keys).await.expect("genesis");
+    demo::load(&broker.client, &data, &keys, false).await.expect("demo loads");
+    let before = article_figures(&project(&broker.records().await));
+    let ranked = before.iter().flat_map(|(_, _, rows)| rows).filter(|r| r.1.is_some()).count();
+    assert!(ranked > 30, "the articles' ranks are there to compare: {ranked}");
+
+    let map = reform_directory::plan::Map::parse(include_bytes!(
+        "../../services/directory/maps/provinces-2025.json"
+    ))
+    .expect("the shipped map");
+    let directory = |records: &[reform_shared::envelope::Record]| {
+        let mut d = reform_shared::directory::Directory::default();
+        records.iter().for_each(|r| d.apply(&r.envelope.event));
+        d
+    };
+    let commands = reform_directory::plan::plan(&directory(&broker.records().await), &map);
+    let count = |kind: &str| {
+        commands.iter().filter(|c| serde_json::to_value(c).expect("json")["type"] == kind).count()
+    };
+    let ended = |how: &str| {
+        commands
+            .iter()
+            .filter(|c| matches!(c, reform_directory::Command::EndUnit(e) if e.how.as_str() == how))
+            .count()
+    };
+    assert_eq!(ended("dissolved"), 11, "Sóc Trăng's eleven districts");
+    assert!(count("add-unit") > 3, "three new provinces and the departments carrying on");
+    assert_eq!(count("move-unit"), 0, "the demo has no communes to move");
+    let admin = keys.administrator().expect("the administrator's key");
+    let subject = reform_shared::command::command_subject("directory");
+    for (i, command) in commands.iter().enumerate() {
+        let request = serde_json::json!({"command_id": format!("map-{i}"), "actor": "quan-tri",
+            "command": command});
+        let bytes = serde_json::to_vec(&request).expect("JSON");
+        let signature = reform_shared::sign::sign(admin, &subject, &bytes).expect("signs");
+        let headers = reform_shared::sign::headers(&signature);
+        reform_shared::command::send_signed(&broker.client, "directory", bytes, headers)
+            .await
+            .unwrap_or_else(|e| panic!("command {i} ({command:?}): {e}"));
+    }
+    let records = broker.records().await;
+    assert!(reform_directory::plan::plan(&directory(&records), &map).is_empty(), "all done");
+    let d = directory(&records);
+    for (old, new) in
+        [("soc-trang", "can-tho"), ("kien-giang", "an-giang"), ("hai-duong", "hai-phong")]
+    {
+        let end = d.unit(&id(old)).and_then(|u| u.ended.clone()).expect("ended");
+        assert_eq!((end.successor.as_str(), end.on), (new, date("2025-07-01")));
+    }
+    assert_eq!(article_figures(&project(&records)), before, "the articles' figures moved");
+    let _ = stop.send(true);
+    for (name, handle) in services {
+        handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor failed: {e}"));
+    }
+
+    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    let js = async_nats::jetstream::new(broker.client.clone());
+    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
+        .await
+        .expect("the log reads");
+    let verdict = verifier.finish();
+    assert!(verdict.passed, "{verdict:?}");
+}

@@ -11,6 +11,7 @@
 pub mod cmd;
 pub mod decide;
 pub mod genesis;
+pub mod plan;
 
 pub use cmd::Command;
 pub use decide::{Refusal, State};

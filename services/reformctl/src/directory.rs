@@ -171,6 +171,16 @@ pub enum UnitCmd {
         #[command(flatten)]
         change: Change,
     },
+    /// Record a restructuring map on this deployment's units: e.g. the 2025 merger of 63
+    /// provinces into 34 (services/directory/maps/provinces-2025.json), with every district
+    /// dissolved and its communes moved up to the province. --dry-run shows the plan and records
+    /// nothing; a run stopped half way goes on from where it stopped.
+    Restructure {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The unit tree (cây đơn vị), as the log holds it.
     List,
     /// One unit: where it sits, the units under it, every leader's tenure (with the ids
@@ -236,6 +246,7 @@ enum Action {
     Enrol(PersonId, u16),
     UnitList,
     UnitShow(UnitId),
+    Restructure(std::path::PathBuf, bool),
     PersonList,
     PersonShow(PersonId),
 }
@@ -246,6 +257,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Action::NewKey(file) => return new_key(&file, ctx),
         Action::Enrol(person, days) => return enrol(person, days, ctx).await,
         Action::UnitList => return crate::directory_registers::unit_list(ctx).await,
+        Action::Restructure(file, dry_run) => {
+            return crate::restructure::run(&file, dry_run, ctx).await
+        }
         Action::UnitShow(unit) => return crate::directory_registers::unit_show(ctx, &unit).await,
         Action::PersonList => return crate::directory_registers::person_list(ctx).await,
         Action::PersonShow(person) => {
@@ -381,6 +395,9 @@ fn action_of(cmd: Cmd) -> Action {
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
         Cmd::Key(KeyCmd::Enrol { person, days }) => return Action::Enrol(person, days),
         Cmd::Unit(UnitCmd::List) => return Action::UnitList,
+        Cmd::Unit(UnitCmd::Restructure { file, dry_run }) => {
+            return Action::Restructure(file, dry_run)
+        }
         Cmd::Unit(UnitCmd::Show { unit }) => return Action::UnitShow(unit),
         Cmd::Person(PersonCmd::List) => return Action::PersonList,
         Cmd::Person(PersonCmd::Show { person }) => return Action::PersonShow(person),

@@ -11,7 +11,7 @@ use reform_shared::tree::UNIT_DEPTH_MAX;
 use serde::Serialize;
 
 /// The directory as the log holds it now.
-async fn directory(ctx: &Ctx) -> anyhow::Result<Directory> {
+pub(crate) async fn directory(ctx: &Ctx) -> anyhow::Result<Directory> {
     let js = async_nats::jetstream::new(ctx.client().await?);
     let records = reform_audit::history::records(&js, "par.evt.directory.>".to_owned()).await?;
     let mut directory = Directory::default();

@@ -23,6 +23,7 @@ pub mod genesis;
 pub mod history;
 pub mod log;
 pub mod outcome;
+pub mod restructure;
 pub mod rollup;
 pub mod score_import;
 pub mod scoring;

@@ -232,3 +232,74 @@ async fn score_history_and_evidence_list_read_the_log() {
     let docs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(docs.as_array().map(Vec::len), Some(1), "e2 is dated 2015");
 }
+
+/// `unit restructure` as an administrator runs it: a map that cannot be read is refused in
+/// Vietnamese before anything is sent; `--dry-run` shows the plan by the units' names and
+/// records nothing; the run records it; a second run finds nothing left to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unit_restructure_shows_the_plan_then_records_it_once() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = [
+        ("2016-01-01", genesis("admin")),
+        ("2016-01-01", unit("soc-trang", "Tỉnh Sóc Trăng", UnitKind::Province, None)),
+        (
+            "2016-01-01",
+            unit("st-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("soc-trang")),
+        ),
+        ("2016-01-01", unit("st-vc", "Thị xã Vĩnh Châu", UnitKind::District, Some("soc-trang"))),
+    ];
+    append_all(&appender, "r", &events).await;
+    let unsigned = reform_shared::audit::verify::Unsigned::Allowed;
+    let services = reformctl::up_services::InProcess::start(&broker.client, unsigned)
+        .await
+        .expect("services start");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = reform_shared::testkit::key_file(dir.path(), "admin");
+    let map = concat!(env!("CARGO_MANIFEST_DIR"), "/../directory/maps/provinces-2025.json");
+    let url = broker.server.url().to_owned();
+    let run = |args: Vec<String>| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            reformctl(&url, &args)
+        })
+    };
+    let admin = |rest: &[&str]| {
+        let mut args: Vec<String> = ["--actor", "admin", "--key"].map(String::from).to_vec();
+        args.push(key.to_str().expect("utf-8").to_owned());
+        args.extend(rest.iter().map(|s| (*s).to_owned()));
+        args
+    };
+    let before = broker.stream_messages().await;
+    let bad =
+        run(admin(&["unit", "restructure", "--file", "/no/such/map.json"])).await.expect("joins");
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("không đọc được tệp bản đồ sắp xếp"), "{said}");
+    let dry =
+        run(admin(&["unit", "restructure", "--file", map, "--dry-run"])).await.expect("joins");
+    let shown = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    for words in [
+        "5 lệnh",
+        "thêm Thành phố Cần Thơ (can-tho)",
+        "giải thể Thị xã Vĩnh Châu (st-vc) vào",
+        "sáp nhập Sở Giáo dục và Đào tạo (st-sgddt) vào",
+        "Chưa ghi gì",
+    ] {
+        assert!(shown.contains(words), "the plan does not say {words:?}:\n{shown}");
+    }
+    assert_eq!(
+        broker.stream_messages().await,
+        before,
+        "a dry run or a bad file recorded something"
+    );
+    let done = run(admin(&["unit", "restructure", "--file", map])).await.expect("joins");
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(broker.stream_messages().await, before + 5);
+    let again = run(admin(&["unit", "restructure", "--file", map])).await.expect("joins");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Không còn gì phải ghi"));
+    assert_eq!(broker.stream_messages().await, before + 5);
+    services.stop().await;
+}
