@@ -22,9 +22,11 @@ async fn ranking(client: &async_nats::Client, parent: &str, kind: UnitKind, year
     queries::ranking(client, &query).await.expect("ranking answers")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
-    let broker = Broker::start().await;
+/// The four command services on `broker`, as `up` runs them: what stops them, their shutdown
+/// (for a projector beside them) and their supervisors.
+pub(crate) async fn command_services(
+    broker: &Broker,
+) -> (watch::Sender<bool>, Shutdown, Vec<reformctl::up_services::Running>) {
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown::new(stopped);
     let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
@@ -32,6 +34,13 @@ async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
         .expect("the log is there");
     let services =
         reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
+    (stop, shutdown, services)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_loads_once_and_the_projector_shows_the_published_ranks() {
+    let broker = Broker::start().await;
+    let (stop, shutdown, services) = command_services(&broker).await;
     let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -131,6 +131,13 @@ async fn a_merged_department_hands_its_open_task_to_its_successor_and_nothing_is
     );
 
     // The auditor decides the merger and the reports again from the log alone.
+    verify_passes(&broker).await;
+
+    dashboard_shows_the_change(&broker).await;
+}
+
+/// The auditor decides every command again from the log alone, and passes it.
+async fn verify_passes(broker: &Broker) {
     let mut verifier = reform_audit::verifier_allowing_unsigned();
     let js = async_nats::jetstream::new(broker.client.clone());
     reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
@@ -138,8 +145,6 @@ async fn a_merged_department_hands_its_open_task_to_its_successor_and_nothing_is
         .expect("the log reads");
     let verdict = verifier.finish();
     assert!(verdict.passed, "{verdict:?}");
-
-    dashboard_shows_the_change(&broker).await;
 }
 
 /// A bare HTTP GET of the dashboard: the body.
@@ -251,13 +256,7 @@ fn project(records: &[reform_shared::envelope::Record]) -> reform_projector::mod
 async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
     use reformctl::demo;
     let broker = Broker::start().await;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = reformctl::up::Shutdown::new(stopped);
-    let (supervisor, _fatal) = reformctl::up_services::Supervisor::new(&broker.client, &shutdown)
-        .await
-        .expect("the log is there");
-    let services =
-        reformctl::up_services::start_command_services(&supervisor).await.expect("services start");
+    let (stop, _shutdown, services) = crate::demo::command_services(&broker).await;
     let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("demo keys");
@@ -316,11 +315,5 @@ async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
         handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor failed: {e}"));
     }
 
-    let mut verifier = reform_audit::verifier_allowing_unsigned();
-    let js = async_nats::jetstream::new(broker.client.clone());
-    reform_shared::audit::read::verify_stream(&js, &mut verifier, |_| {}, |_| {})
-        .await
-        .expect("the log reads");
-    let verdict = verifier.finish();
-    assert!(verdict.passed, "{verdict:?}");
+    verify_passes(&broker).await;
 }
