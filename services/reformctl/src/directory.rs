@@ -118,6 +118,11 @@ pub struct Change {
 }
 
 impl Change {
+    /// The effective day as people write it.
+    fn day(&self) -> String {
+        self.effective.0.format("%d/%m/%Y").to_string()
+    }
+
     fn basis(&self) -> LegalBasis {
         LegalBasis { document: self.basis.clone(), date: self.basis_date }
     }
@@ -328,29 +333,22 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent }), summary)
         }
         Cmd::Unit(UnitCmd::End { unit, how, into, change }) => {
+            let (day, document) = (change.day(), change.basis.clone());
             let summary = format!(
-                "Đã ghi: {unit} {} từ ngày {}, đơn vị kế thừa {into} ({}).",
-                how.label_vi(),
-                change.effective.0.format("%d/%m/%Y"),
-                change.basis
+                "Đã ghi: {unit} {} từ ngày {day}, đơn vị kế thừa {into} ({document}).",
+                how.label_vi()
             );
             let (effective, basis) = (change.effective, change.basis());
             let end = cmd::EndUnit { unit, how, successor: into, effective, basis };
             (Command::EndUnit(end), summary)
         }
         Cmd::Unit(UnitCmd::Rename { unit, name, change }) => {
-            let summary = format!(
-                "Đã ghi: {unit} mang tên {name} từ ngày {}.",
-                change.effective.0.format("%d/%m/%Y")
-            );
+            let summary = format!("Đã ghi: {unit} mang tên {name} từ ngày {}.", change.day());
             let (effective, basis) = (change.effective, change.basis());
             (Command::RenameUnit(cmd::RenameUnit { unit, name, effective, basis }), summary)
         }
         Cmd::Unit(UnitCmd::Move { unit, parent, change }) => {
-            let summary = format!(
-                "Đã ghi: {unit} trực thuộc {parent} từ ngày {}.",
-                change.effective.0.format("%d/%m/%Y")
-            );
+            let summary = format!("Đã ghi: {unit} trực thuộc {parent} từ ngày {}.", change.day());
             let (effective, basis) = (change.effective, change.basis());
             (Command::MoveUnit(cmd::MoveUnit { unit, parent, effective, basis }), summary)
         }

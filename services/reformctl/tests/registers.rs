@@ -271,6 +271,20 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
         args.extend(rest.iter().map(|s| (*s).to_owned()));
         args
     };
+    // One change at a time: a rename, and an ending that names no way of ending.
+    let change =
+        ["--effective", "2025-07-01", "--basis", "1664/NQ-UBTVQH15", "--basis-date", "2025-06-16"];
+    let mut rename = vec!["unit", "rename", "st-vc", "--name", "Phường Vĩnh Châu"];
+    rename.extend(change);
+    let renamed = run(admin(&rename)).await.expect("joins");
+    assert!(renamed.status.success(), "{}", String::from_utf8_lossy(&renamed.stderr));
+    let said = String::from_utf8_lossy(&renamed.stdout);
+    assert!(said.contains("Đã ghi: st-vc mang tên Phường Vĩnh Châu từ ngày 01/07/2025"), "{said}");
+    let mut end = vec!["unit", "end", "st-vc", "--how", "vanished", "--into", "soc-trang"];
+    end.extend(change);
+    let refused = run(admin(&end)).await.expect("joins");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("vanished"));
     let before = broker.stream_messages().await;
     let bad =
         run(admin(&["unit", "restructure", "--file", "/no/such/map.json"])).await.expect("joins");
@@ -284,7 +298,7 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
     for words in [
         "5 lệnh",
         "thêm Thành phố Cần Thơ (can-tho)",
-        "giải thể Thị xã Vĩnh Châu (st-vc) vào",
+        "giải thể Phường Vĩnh Châu (st-vc) vào",
         "sáp nhập Sở Giáo dục và Đào tạo (st-sgddt) vào",
         "Chưa ghi gì",
     ] {
