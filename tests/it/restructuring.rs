@@ -286,7 +286,11 @@ async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
             .count()
     };
     assert_eq!(ended("dissolved"), 11, "Sóc Trăng's eleven districts");
-    assert!(count("add-unit") > 3, "three new provinces and the departments carrying on");
+    // Three new provinces, and a namesake under them for each of the 58 departments, divisions
+    // and public service units, each old one merged into its own; the three provinces end.
+    assert_eq!(count("add-unit"), 61);
+    assert_eq!(ended("merged"), 61);
+    assert_eq!(commands.len(), 133);
     assert_eq!(count("move-unit"), 0, "the demo has no communes to move");
     let admin = keys.administrator().expect("the administrator's key");
     let subject = reform_shared::command::command_subject("directory");
