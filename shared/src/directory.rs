@@ -363,6 +363,19 @@ impl Directory {
     }
 }
 
+/// The directory as a tree for the shared walks ([`crate::tree::below`]): children in id order.
+impl crate::tree::Tree for &Directory {
+    type Error = Infallible;
+
+    fn children(&mut self, parent: &UnitId) -> Result<Vec<UnitId>, Infallible> {
+        Ok(Directory::children(self, parent).into_iter().map(|u| u.id.clone()).collect())
+    }
+
+    fn kind(&mut self, unit: &UnitId) -> Result<Option<UnitKind>, Infallible> {
+        Ok(self.unit(unit).map(|u| u.kind))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

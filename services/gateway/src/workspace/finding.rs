@@ -3,13 +3,14 @@
 //! records one (the access table), so the form offers the units the person leads and those
 //! they appraise, and the people working there today for the remediation.
 
-use super::work::choose;
+use super::work::{choose, working_at};
 use crate::page::View;
 use maud::{html, Markup};
 use reform_shared::directory::Directory;
 use reform_shared::event::Access;
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::time::Date;
+use reform_shared::tree::Below;
 
 /// Where a person may record findings today, and who may carry a remediation out there.
 #[derive(Debug, Default)]
@@ -34,19 +35,10 @@ pub fn inspects(d: &Directory, person: &PersonId, today: Date) -> Inspects {
         ids.iter().filter_map(|u| Some((u.clone(), d.unit(u)?.name.clone()))).collect();
     units.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let here = |unit: &UnitId| units.iter().any(|(u, _)| u == unit);
-    let at_unit = d
-        .tenures
-        .values()
-        .filter(|t| t.covers(today) && here(&t.unit))
-        .map(|t| (t.person.clone(), t.unit.clone()))
-        .chain(d.grants.iter().filter(|g| g.covers(today)).filter_map(|g| {
-            let unit = g.unit.as_ref().filter(|u| here(u))?;
-            Some((g.person.clone(), unit.clone()))
-        }));
-    let mut people: Vec<(PersonId, String)> = at_unit
+    let mut people: Vec<(PersonId, String)> = working_at(d, here, today)
         .filter_map(|(p, u)| {
-            let name = &d.person(&p)?.name;
-            Some((p, format!("{name} · {}", d.unit(&u)?.name)))
+            let name = &d.person(p)?.name;
+            Some((p.clone(), format!("{name} · {}", d.unit(u)?.name)))
         })
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
@@ -68,18 +60,15 @@ pub fn appraised(d: &Directory, person: &PersonId, today: Date) -> Vec<UnitId> {
     below(d, &scopes)
 }
 
-/// `roots` and every unit under them, each once. Walks down from the roots, so a person's few
-/// units cost their subtrees, never the country.
+/// `roots` and every unit under them, each once, by the shared walk of the tree.
 fn below(d: &Directory, roots: &[UnitId]) -> Vec<UnitId> {
-    let mut found: Vec<UnitId> = Vec::new();
-    let mut next: Vec<UnitId> = roots.iter().filter(|u| d.unit(u).is_some()).cloned().collect();
-    while let Some(unit) = next.pop() {
-        if found.contains(&unit) {
-            continue;
-        }
-        next.extend(d.children(&unit).into_iter().map(|c| c.id.clone()));
-        found.push(unit);
+    let mut found: Vec<UnitId> = roots.iter().filter(|u| d.unit(u).is_some()).cloned().collect();
+    for root in roots {
+        let Ok(under) = reform_shared::tree::below(&mut &*d, root, Below::Everything);
+        found.extend(under);
     }
+    found.sort();
+    found.dedup();
     found
 }
 

@@ -34,6 +34,20 @@ struct Mine {
     people: Vec<(PersonId, String)>,
 }
 
+/// Who leads or works at a unit `here` picks, today (tenures and unit grants), with the unit.
+pub(super) fn working_at(
+    d: &Directory,
+    here: impl Fn(&UnitId) -> bool + Copy,
+    today: Date,
+) -> impl Iterator<Item = (&PersonId, &UnitId)> {
+    let leading = d.tenures.values().filter(move |t| t.covers(today) && here(&t.unit));
+    let granted = d.grants.iter().filter(move |g| g.covers(today)).filter_map(move |g| {
+        let unit = g.unit.as_ref().filter(|u| here(u))?;
+        Some((&g.person, unit))
+    });
+    leading.map(|t| (&t.person, &t.unit)).chain(granted)
+}
+
 fn mine(d: &Directory, person: &PersonId, today: Date) -> Option<Mine> {
     let me = d.person(person)?;
     let mut units: Vec<(UnitId, String)> = d
@@ -45,19 +59,10 @@ fn mine(d: &Directory, person: &PersonId, today: Date) -> Option<Mine> {
     units.sort();
     units.dedup();
     let here = |unit: &UnitId| units.iter().any(|(u, _)| u == unit);
-    let mut people: Vec<(PersonId, String)> = d
-        .tenures
-        .values()
-        .filter(|t| t.covers(today) && here(&t.unit))
-        .map(|t| t.person.clone())
-        .chain(
-            d.grants
-                .iter()
-                .filter(|g| g.covers(today) && g.unit.as_ref().is_some_and(here))
-                .map(|g| g.person.clone()),
-        )
-        .chain([person.clone()])
-        .filter_map(|p| d.person(&p).map(|x| (p, x.name.clone())))
+    let mut people: Vec<(PersonId, String)> = working_at(d, here, today)
+        .map(|(p, _)| p)
+        .chain([person])
+        .filter_map(|p| d.person(p).map(|x| (p.clone(), x.name.clone())))
         .collect();
     people.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     people.dedup();
