@@ -94,6 +94,83 @@ STEPS = {
     "cancel-task": ("cancel", {"reason": "reason"}),
 }
 
+# The restructurings the file records, simulated here from the shipped map itself (as
+# docs/views.md "Restructuring" and the directory's plan describe them, not by their code):
+# unit -> (successor, effective day, how); commune -> (old parent, new parent, day); task ->
+# (day, unit it is carried to).
+MAPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "services", "directory", "maps")
+ENDED, MOVED, CARRIED = {}, {}, {}
+
+
+def short(name):
+    """A province's name without "Tỉnh" or "Thành phố", as the map names it."""
+    lower = name.strip().lower()
+    for prefix in ("tỉnh ", "thành phố ", "tp. "):
+        if lower.startswith(prefix):
+            return lower[len(prefix):].strip()
+    return lower
+
+
+def open_children(uid):
+    return sorted((u for u in D["units"] if u["parent"] == uid and u["id"] not in ENDED),
+                  key=lambda u: u["id"])
+
+
+def restructure(map_name):
+    with open(os.path.join(MAPS, map_name + ".json"), encoding="utf-8") as f:
+        m = json.load(f)
+    on = m["effective"]
+
+    def carry(u, parent, province):
+        same = [x["id"] for x in open_children(parent) if (x["kind"], x["name"]) == (u["kind"], u["name"])]
+        target = same[0] if same else province + "-" + u["id"]
+        if not same:
+            D["units"].append({"id": target, "name": u["name"], "kind": u["kind"], "parent": parent})
+        for c in open_children(u["id"]):
+            carry(c, target, province)
+        ENDED[u["id"]] = (target, on, "merged")
+
+    def dissolve(u, province):
+        for c in open_children(u["id"]):
+            if u["kind"] == "district" and c["kind"] == "commune":
+                MOVED[c["id"]] = (u["id"], province, on)
+            else:
+                dissolve(c, province)
+        ENDED[u["id"]] = (province, on, "dissolved")
+
+    provinces = {short(u["name"]): u for u in D["units"] if u["parent"] is None and u["id"] not in ENDED}
+    for new in m["provinces"]:
+        names = new["from"] + new.get("aliases", [])
+        present = [provinces[short(n)] for n in names if short(n) in provinces]
+        going_on = [u for u in present if u["id"] == new["id"] or short(u["name"]) == short(new["name"])]
+        if not present:
+            continue
+        successor = going_on[0]["id"] if going_on else new["id"]
+        if not going_on:
+            D["units"].append({"id": successor, "name": new["name"], "kind": "province", "parent": None})
+        for old in present:
+            if old["id"] == successor:
+                continue
+            for c in open_children(old["id"]):
+                (dissolve if c["kind"] == "district" else lambda c, p: carry(c, p, p))(c, successor)
+            ENDED[old["id"]] = (successor, on, "merged")
+    for t in D["tenures"]:
+        if t["unit"] in ENDED and (t["to"] is None or t["to"] > on):
+            t["to"] = on
+    for t in D["tasks"]:
+        if t["unit"] in ENDED and not any(s["do"] in ("complete", "cancel") for s in t["history"]):
+            unit = t["unit"]
+            while unit in ENDED:
+                unit = ENDED[unit][0]
+            CARRIED[t["id"]] = (on, unit)
+
+
+def unit_on(t, day):
+    """The unit a task belongs to on a day: where it was assigned, or where it was carried."""
+    carried = CARRIED.get(t["id"])
+    return carried[1] if carried and day >= carried[0] else t["unit"]
+
+
 D = {key: [] for key in ["units", "people", "tenures", "grants", "frameworks", "scores", "plans",
                          "tasks", "findings", "evidence"]}
 # (task, step index, actor) of every task step, to check who sent it once the directory is built.
@@ -104,6 +181,12 @@ with open(PATH, encoding="utf-8") as f:
         try:
             item = json.loads(text)
             where = "line %d" % n
+            if item.get("service") == "restructure":
+                check(set(item) == {"service", "label", "map"}, "%s: a restructuring names its map only" % where)
+                check(item["label"] not in labels, "%s: label %r used twice" % (where, item["label"]))
+                labels.add(item["label"])
+                restructure(item["map"])
+                continue
             check(set(item) <= {"service", "label", "request", "content"}, "%s: unknown fields" % where)
             service, label, req = item.get("service"), item.get("label"), item.get("request", {})
             check(label not in labels, "%s: label %r used twice" % (where, label))
@@ -300,7 +383,7 @@ for t in D["tasks"]:
 # deadline changes and cancellations a leader in office at or above its unit that day.
 for t, i, actor in STEP_ACTORS:
     step = t["history"][i]
-    leader = leads_on(actor, t["unit"], step["on"])
+    leader = leads_on(actor, unit_on(t, step["on"]), step["on"])
     if step["do"] in ("progress", "complete"):
         check(actor == t["person"] or leader,
               "task %s: %s reported by %s, neither its person nor a leader" % (t["id"], step["do"], actor))
@@ -320,7 +403,7 @@ for e in D["evidence"]:
     if e["task"] is not None:
         check(e["task"] in tasks, "evidence %s: unknown task" % e["id"])
         if e["task"] in tasks:
-            check(e["unit"] == tasks[e["task"]]["unit"], "evidence %s: not at its task's unit" % e["id"])
+            check(e["unit"] == unit_on(tasks[e["task"]], e["on"]), "evidence %s: not at its task's unit" % e["id"])
             check(e["on"] >= tasks[e["task"]]["assigned_on"], "evidence %s: before its task" % e["id"])
 
 # Scores, in file order (= load order): the value in force is the last one per key.
@@ -640,7 +723,7 @@ check(any(n == {k: r15[v] for k, v in dist.items()} and b == {k: r14[v] for k, v
 def timeline(role):
     facts = []
     for t in D["tasks"]:
-        if not within(t["unit"], sgd):
+        if not within(t["unit"], sgd) or t["assigned_on"] >= "2025":
             continue
         facts.append((t["assigned_on"], "assigned", t["id"]))
         due = t["due"]
@@ -666,6 +749,33 @@ def timeline(role):
 
 
 heads_tl = timeline("head")
+
+# --------------------------------------------------------------------------------------------
+# 4b. The 2025 restructuring (docs/views.md "Restructuring")
+# --------------------------------------------------------------------------------------------
+
+CT = "can-tho"
+ct_sgd = CT + "-" + sgd
+for old, new in ((ST, CT), (KG, "an-giang"), (HD, "hai-phong")):
+    check(ENDED.get(old) == (new, "2025-07-01", "merged"), "%s is not merged into %s on 1/7/2025" % (old, new))
+check(all(ENDED.get(u, (None, None, None))[1:] == ("2025-07-01", "dissolved") for u in st_districts),
+      "not every Sóc Trăng district is dissolved on 1/7/2025")
+check(all(ENDED.get(u, (None,))[0] == CT + "-" + u for u in st_depts), "a department is not carried on in its namesake")
+check(sorted(MOVED) == sorted(u["id"] for u in D["units"] if u["kind"] == "commune")
+      and all(new == CT for _, new, _ in MOVED.values()), "the communes do not move up to Cần Thơ")
+ct_depts = peer_group(CT, "department")
+check(len(ct_depts) == 22, "Cần Thơ has %d departments in the demo, not 22" % len(ct_depts))
+carried_sgd = sorted(tid for tid, (_, unit) in CARRIED.items() if within(unit, ct_sgd))
+check(carried_sgd == ["st16-chat-luong-ccvc", "st16-dvc-muc-do-3", "st16-vbqppl",
+                      "st25-dvc-toan-trinh", "st25-so-hoa-ho-so"],
+      "the education department's open tasks carried to Cần Thơ: %s" % carried_sgd)
+check(all(tasks[t]["unit"].startswith("st-sgddt") for t in carried_sgd), "a carried task was not Sóc Trăng's")
+r25 = ranking(ct_depts, 2025)
+check(len(r25) == 22 and not has_ties(ct_depts, 2025), "Cần Thơ's 2025 ranking is not 22 distinct places")
+check(ranking(st_depts, 2025) == {}, "Sóc Trăng's ended departments are ranked for 2025")
+ct_after = {}
+for t in (tasks[x] for x in carried_sgd):
+    ct_after.setdefault(task_state(t, "2026-01-01")[0], []).append(t["id"])
 
 # --------------------------------------------------------------------------------------------
 # 5. Report
@@ -706,6 +816,16 @@ for person, facts in heads_tl.items():
         counts[what] = counts.get(what, 0) + 1
     print("  head %-22s %s" % (people[person]["name"] if person else "(none)",
                                ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+print()
+print("Restructured on 2025-07-01 (202/2025/QH15): %d units ended (%d merged, %d dissolved), %d communes moved up, %d tasks carried" % (
+    len(ENDED), sum(1 for e in ENDED.values() if e[2] == "merged"),
+    sum(1 for e in ENDED.values() if e[2] == "dissolved"), len(MOVED), len(CARRIED)))
+print("Sở GD&ĐT thành phố Cần Thơ, tasks carried from Sóc Trăng's, as of 2026-01-01: %s" % (
+    "; ".join("%s %d" % (k, len(v)) for k, v in sorted(ct_after.items()))))
+print("Cần Thơ, departments 2025 (none ranked in 2024):")
+for line in table(ct_depts, 2025, 2024):
+    print(line)
+print()
 print("Kiên Giang inspection %s: %d findings at %d units, remediation due %s to %s" % (
     "12826/QĐ-LĐTBXH", len(kg_findings), len({fd['unit'] for fd in kg_findings}),
     min(fd["remediation_due"] for fd in kg_findings), max(fd["remediation_due"] for fd in kg_findings)))

@@ -115,6 +115,10 @@ SRC_PROVINCE = (
     "Khung rút gọn của dự án theo 8 lĩnh vực của Chỉ số CCHC cấp tỉnh do Bộ Nội vụ xác định "
     "(phương pháp QĐ 1294/QĐ-BNV năm 2012); điểm tối đa là giả định"
 )
+SRC_CT = (
+    "Khung rút gọn của dự án (minh họa) theo 8 lĩnh vực của Chỉ số CCHC, dùng cho các sở của "
+    "thành phố Cần Thơ sau sắp xếp năm 2025; không phải bộ tiêu chí chính thức của UBND thành phố"
+)
 SRC_HD = (
     "Khung rút gọn của dự án theo 8 lĩnh vực (QĐ 1150/QĐ-BNV năm 2019; từ năm 2022 QĐ 876/QĐ-BNV); "
     "không phải bộ tiêu chí chính thức của UBND tỉnh Hải Dương"
@@ -144,6 +148,7 @@ FRAMEWORKS = [
     framework(2021, "department", SRC_HD, HD_DEPT_CRITERIA),
     framework(2022, "department", SRC_HD, HD_DEPT_CRITERIA),
     framework(2023, "department", SRC_HD, HD_DEPT_CRITERIA),
+    framework(2025, "department", SRC_CT, DEPT_CRITERIA),
 ]
 CRITERIA_BY = {(f["year"], f["unit_kind"]): f["criteria"] for f in FRAMEWORKS}
 
@@ -203,6 +208,16 @@ ST_DISTRICTS = [
 ]
 for uid, name in ST_DISTRICTS:
     unit(uid, name, "district", "soc-trang")
+
+# Three communes of Long Phú (real names; which communes the demo holds is a choice): they sit
+# under the district until it is dissolved on 1 July 2025, then directly under the province.
+ST_COMMUNES = [
+    ("st-long-phu-song-phung", "Xã Song Phụng"),
+    ("st-long-phu-long-duc", "Xã Long Đức"),
+    ("st-long-phu-chau-khanh", "Xã Châu Khánh"),
+]
+for uid, name in ST_COMMUNES:
+    unit(uid, name, "commune", "st-long-phu")
 
 # The division of Sở Nội vụ the articles name (it co-organises the education department's
 # reform training); the scorer of the demo works there.
@@ -856,6 +871,94 @@ EVIDENCE += [
 
 
 # --------------------------------------------------------------------------------------------
+# 2025 and 2026: the restructuring, and Cần Thơ after it
+# --------------------------------------------------------------------------------------------
+
+# Resolution 202/2025/QH15: Sóc Trăng and Hậu Giang merge into Cần Thơ, Kiên Giang into An
+# Giang, Hải Dương into Hải Phòng, on 1 July 2025. The loader records the shipped map
+# (services/directory/maps/provinces-2025.json) at this point in the file through the plan
+# `reformctl unit restructure --file` uses: under each new province a namesake of every
+# department and division ("can-tho-" and the old id), the old one merged into it; the
+# districts dissolved, their communes moved up to the province. Open tasks go with their unit.
+RESTRUCTURE_MAP = "provinces-2025"
+RESTRUCTURED_ON = "2025-07-01"
+
+
+def namesake(uid, province="can-tho"):
+    return province + "-" + uid
+
+
+# The education department's 2025 plan, before the merger (invented number and tasks).
+P25 = "st-sgddt-kh-cchc-2025"
+PLANS.append({"id": P25, "unit": SGD, "year": 2025, "document_number": "25/KH-SGDĐT",
+              "title": "Kế hoạch cải cách hành chính năm 2025 (số hiệu giả định)",
+              "on": "2025-01-10", "by": B})
+TASKS += [
+    task("st25-ra-soat-bo-may", "st-sgddt-tccb", "danh-hoang-nguyen", P25,
+         "Rà soát chức năng, nhiệm vụ, tổ chức bộ máy của Sở để chuẩn bị sắp xếp, hợp nhất",
+         "Báo cáo rà soát và phương án sắp xếp các phòng, đơn vị trực thuộc trình Giám đốc Sở",
+         "2025-05-31", "4.1", "2025-01-15", B,
+         [{"on": "2025-05-28", "do": "complete", "note": "Đã trình phương án sắp xếp các phòng, đơn vị"}]),
+    task("st25-bao-cao-6-thang", "st-sgddt-tccb", "duong-thanh-binh", P25,
+         "Báo cáo kết quả thực hiện CCHC 6 tháng đầu năm 2025",
+         "Báo cáo gửi Sở Nội vụ đúng hạn",
+         "2025-06-15", "1.1", "2025-01-15", B,
+         [{"on": "2025-06-12", "do": "complete", "note": "Đã gửi báo cáo 6 tháng"}]),
+    task("st25-dvc-toan-trinh", "st-sgddt-vp", "vo-thi-ngoc-han", P25,
+         "Cung cấp dịch vụ công trực tuyến toàn trình đối với các thủ tục hành chính đủ điều kiện",
+         "100% thủ tục đủ điều kiện được cung cấp trực tuyến toàn trình trên Cổng Dịch vụ công quốc gia",
+         "2025-09-30", "7.1", "2025-01-15", B,
+         [{"on": "2025-05-20", "do": "progress", "percent": 50, "note": "Đã rà soát danh mục, cấu hình 12 thủ tục"},
+          {"on": "2025-08-15", "do": "progress", "percent": 80,
+           "note": "Sau hợp nhất: cấu hình lại trên hệ thống thông tin giải quyết TTHC của thành phố Cần Thơ"},
+          {"on": "2025-09-26", "do": "complete", "note": "Hoàn thành; 100% thủ tục đủ điều kiện cung cấp toàn trình"}]),
+    task("st25-so-hoa-ho-so", "st-sgddt-vp", "vo-thi-ngoc-han", P25,
+         "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
+         "100% hồ sơ tiếp nhận từ ngày 01/01/2025 được số hóa, lưu trên kho dữ liệu điện tử",
+         "2025-12-31", "7.1", "2025-01-15", B,
+         [{"on": "2025-06-20", "do": "progress", "percent": 40, "note": "Đã số hóa 40% hồ sơ"},
+          {"on": "2025-11-10", "do": "progress", "percent": 75,
+           "note": "Chậm do chuyển dữ liệu sang kho của thành phố Cần Thơ sau hợp nhất"}]),
+]
+EVIDENCE.append(
+    ev("ct-sgddt-bc-dvc-toan-trinh-2025", namesake("st-sgddt-vp"), "st25-dvc-toan-trinh", "7.1",
+       "Báo cáo kết quả cung cấp dịch vụ công trực tuyến toàn trình năm 2025",
+       "2150/BC-SGDĐT", "2025-09-25",
+       "Báo cáo của Văn phòng Sở Giáo dục và Đào tạo thành phố Cần Thơ (nhiệm vụ tiếp nhận từ Sở Giáo dục và Đào tạo Sóc Trăng): các thủ tục đủ điều kiện đã cung cấp trực tuyến toàn trình (nội dung tóm tắt do dự án soạn).",
+       by="vo-thi-ngoc-han"))
+
+# Who carries on in Cần Thơ from the first day: the same people in the namesake units
+# (invented, as their earlier posts are); the scorer joins Cần Thơ's Sở Nội vụ.
+TENURES += [
+    {"id": "ct-sgddt-head-nguyen-thi-kim-loan", "unit": namesake(SGD), "person": B,
+     "role": "head", "from": RESTRUCTURED_ON, "to": None},
+    {"id": "ct-sgddt-tccb-head-danh-hoang-nguyen", "unit": namesake("st-sgddt-tccb"),
+     "person": "danh-hoang-nguyen", "role": "head", "from": RESTRUCTURED_ON, "to": None},
+    {"id": "ct-sgddt-vp-head-vo-thi-ngoc-han", "unit": namesake("st-sgddt-vp"),
+     "person": "vo-thi-ngoc-han", "role": "head", "from": RESTRUCTURED_ON, "to": None},
+]
+GRANTS += [
+    {"person": "pham-thi-kim-lien", "access": "appraiser", "unit": namesake("st-snv"), "from": RESTRUCTURED_ON},
+    {"person": "pham-thi-kim-lien", "access": "staff", "unit": "can-tho", "from": RESTRUCTURED_ON},
+    {"person": "duong-thanh-binh", "access": "staff", "unit": namesake(SGD), "from": RESTRUCTURED_ON},
+    {"person": "duong-thanh-binh", "access": "staff", "unit": namesake("st-sgddt-tccb"), "from": RESTRUCTURED_ON},
+]
+
+# Cần Thơ's 2025 index of its departments, published in March 2026: invented totals for the
+# 22 departments carried on from Sóc Trăng (old Cần Thơ's and Hậu Giang's are not in the demo),
+# the education department third.
+CT_ORDER_2025 = sorted((uid for uid, _ in ST_DEPTS if uid != SGD), key=lambda u: h("ct-2025", u))
+CT_ORDER_2025.insert(2, SGD)
+CT_DATES_2025 = (None, "2026-02-10", "2026-03-16")
+CT_FINAL_REASON = "Chỉ số CCHC năm 2025 của các sở, ban, ngành thành phố Cần Thơ (số liệu minh họa của dự án)"
+value = 9046
+for i, uid in enumerate(CT_ORDER_2025):
+    score_unit_year(namesake(uid), "department", 2025, value, CT_DATES_2025,
+                    "pham-thi-kim-lien", CT_FINAL_REASON)
+    value -= 19 + h("ct-gap", i) % 67
+SCORES.sort(key=lambda r: (r["on"], r["unit"], r["year"], STAGE_ORDER[r["stage"]], r["criterion"]))
+
+# --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
 
@@ -937,10 +1040,16 @@ def task_step(units, tenures, t, n, step):
 
 def commands(doc):
     """Every item as the command services take it: the directory first, the frameworks, then
-    plans, tasks, findings and evidence in business-date order, the scores last. Keys are not
-    here: they are each installation's own, and the loader registers one after each person."""
+    plans, tasks, findings and evidence in business-date order, the scores last; then the
+    restructuring, and after it the same again for what happens from its effective day. Keys
+    are not here: they are each installation's own, and the loader registers one after each
+    person."""
     founder = ADMINISTRATOR
-    out = []
+    out, later = [], []
+
+    def place(on):
+        """The part an item dated `on` goes in: before the restructuring or after it."""
+        return out if on is None or on < RESTRUCTURED_ON else later
     for p in doc["people"]:
         out.append(request("directory", "person:" + p["id"], founder, None, "register-person",
                            {"person": p["id"], "name": p["name"], "title": p["title"]}))
@@ -949,15 +1058,16 @@ def commands(doc):
                            {"unit": u["id"], "name": u["name"], "kind": u["kind"],
                             "parent": u["parent"]}))
     for t in doc["tenures"]:
-        out.append(request("directory", "appoint:" + t["id"], founder, t["from"], "appoint-leader",
-                           {"tenure": t["id"], "unit": t["unit"], "person": t["person"],
-                            "role": t["role"], "from": t["from"]}))
+        place(t["from"]).append(request(
+            "directory", "appoint:" + t["id"], founder, t["from"], "appoint-leader",
+            {"tenure": t["id"], "unit": t["unit"], "person": t["person"], "role": t["role"],
+             "from": t["from"]}))
         if t["to"] is not None:
-            out.append(request("directory", "end:" + t["id"], founder, t["to"], "end-tenure",
-                               {"tenure": t["id"], "to": t["to"]}))
+            place(t["to"]).append(request("directory", "end:" + t["id"], founder, t["to"],
+                                          "end-tenure", {"tenure": t["id"], "to": t["to"]}))
     for g in doc["grants"]:
         label = "grant:%s:%s:%s" % (g["person"], g["access"], g["unit"])
-        out.append(request("directory", label, founder, None, "grant-access",
+        place(g["from"]).append(request("directory", label, founder, None, "grant-access",
                            {"person": g["person"], "access": g["access"], "unit": g["unit"],
                             "from": g["from"]}))
     for f in doc["frameworks"]:
@@ -996,14 +1106,20 @@ def commands(doc):
             content=e["content"])))
     # Stable: within a day, plans, then assignments, findings, evidence, then task steps.
     dated.sort(key=lambda d: (d[0], d[1]))
-    out.extend(item for _, _, item in dated)
+    later_directory, later = later, []
+    for on, _, item in dated:
+        place(on).append(item)
+    later_dated, later = later, []
     for i, sc in enumerate(doc["scores"]):
         label = "score:%d:%s:%d:%s:%s" % (i, sc["unit"], sc["year"], sc["criterion"], sc["stage"])
-        out.append(request("scoring", label, sc["by"], sc["on"], "record-score",
-                           {"unit": sc["unit"], "year": sc["year"], "criterion": sc["criterion"],
-                            "stage": sc["stage"], "points": sc["points"], "reason": sc["reason"],
-                            "evidence": sc["evidence"]}))
-    return out
+        place(sc["on"]).append(request(
+            "scoring", label, sc["by"], sc["on"], "record-score",
+            {"unit": sc["unit"], "year": sc["year"], "criterion": sc["criterion"],
+             "stage": sc["stage"], "points": sc["points"], "reason": sc["reason"],
+             "evidence": sc["evidence"]}))
+    restructure = {"service": "restructure", "label": "restructure:" + RESTRUCTURE_MAP,
+                   "map": RESTRUCTURE_MAP}
+    return out + [restructure] + later_directory + later_dated + later
 
 
 def render_commands(items):

@@ -247,13 +247,15 @@ fn project(records: &[reform_shared::envelope::Record]) -> reform_projector::mod
     state
 }
 
-/// The demo's three provinces through the shipped 2025 map (Sóc Trăng into Cần Thơ, Kiên
-/// Giang into An Giang, Hải Dương into Hải Phòng), each command decided by the directory
-/// service: every district dissolved, every department carried on in its namesake, the
-/// provinces ended; a second run has nothing to do; the articles' 2014–2016 ranks and totals
-/// are what they were; the auditor's verify passes.
+/// The demo goes on through the shipped 2025 map (Sóc Trăng into Cần Thơ, Kiên Giang into An
+/// Giang, Hải Dương into Hải Phòng), each command decided by the directory service: every
+/// district dissolved and its communes moved up, every department carried on in its
+/// namesake, the provinces ended; the map has nothing left to do afterwards; the articles'
+/// 2014–2016 ranks and totals are what they were before it; Cần Thơ's departments are ranked
+/// for 2025 and its education department holds Sóc Trăng's open tasks; the auditor's verify
+/// passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
+async fn the_demo_records_the_2025_map_and_the_articles_figures_stand() {
     use reformctl::demo;
     let broker = Broker::start().await;
     let (stop, _shutdown, services) = crate::demo::command_services(&broker).await;
@@ -261,59 +263,61 @@ async fn the_2025_map_restructures_the_demo_and_the_articles_figures_stand() {
     let dir = tempfile::tempdir().expect("tempdir");
     let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("demo keys");
     demo::genesis(&broker.js, &keys).await.expect("genesis");
-    demo::load(&broker.client, &data, &keys, false).await.expect("demo loads");
+    let mut before_map = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
+    let first = before_map.items.iter().position(|i| i.label().starts_with("restructure:"));
+    before_map.items.truncate(first.expect("the demo records the map"));
+    demo::load(&broker.client, &before_map, &keys, false).await.expect("the years before");
     let before = article_figures(&project(&broker.records().await));
     let ranked = before.iter().flat_map(|(_, _, rows)| rows).filter(|r| r.1.is_some()).count();
     assert!(ranked > 30, "the articles' ranks are there to compare: {ranked}");
+    demo::load(&broker.client, &data, &keys, false).await.expect("the demo to 2026");
 
-    let map = reform_directory::plan::Map::parse(include_bytes!(
-        "../../services/directory/maps/provinces-2025.json"
-    ))
-    .expect("the shipped map");
-    let directory = |records: &[reform_shared::envelope::Record]| {
-        let mut d = reform_shared::directory::Directory::default();
-        records.iter().for_each(|r| d.apply(&r.envelope.event));
-        d
-    };
-    let commands = reform_directory::plan::plan(&directory(&broker.records().await), &map);
-    let count = |kind: &str| {
-        commands.iter().filter(|c| serde_json::to_value(c).expect("json")["type"] == kind).count()
-    };
-    let ended = |how: &str| {
-        commands
-            .iter()
-            .filter(|c| matches!(c, reform_directory::Command::EndUnit(e) if e.how.as_str() == how))
-            .count()
-    };
-    assert_eq!(ended("dissolved"), 11, "Sóc Trăng's eleven districts");
-    // Three new provinces, and a namesake under them for each of the 58 departments, divisions
-    // and public service units, each old one merged into its own; the three provinces end.
-    assert_eq!(count("add-unit"), 61);
-    assert_eq!(ended("merged"), 61);
-    assert_eq!(commands.len(), 133);
-    assert_eq!(count("move-unit"), 0, "the demo has no communes to move");
-    let admin = keys.administrator().expect("the administrator's key");
-    let subject = reform_shared::command::command_subject("directory");
-    for (i, command) in commands.iter().enumerate() {
-        let request = serde_json::json!({"command_id": format!("map-{i}"), "actor": "quan-tri",
-            "command": command});
-        let bytes = serde_json::to_vec(&request).expect("JSON");
-        let signature = reform_shared::sign::sign(admin, &subject, &bytes).expect("signs");
-        let headers = reform_shared::sign::headers(&signature);
-        reform_shared::command::send_signed(&broker.client, "directory", bytes, headers)
-            .await
-            .unwrap_or_else(|e| panic!("command {i} ({command:?}): {e}"));
-    }
     let records = broker.records().await;
-    assert!(reform_directory::plan::plan(&directory(&records), &map).is_empty(), "all done");
-    let d = directory(&records);
+    let mut d = reform_shared::directory::Directory::default();
+    records.iter().for_each(|r| d.apply(&r.envelope.event));
+    let (_, map) = reform_directory::plan::SHIPPED[0];
+    let map = reform_directory::plan::Map::parse(map).expect("the shipped map");
+    assert!(reform_directory::plan::plan(&d, &map).is_empty(), "the map is recorded whole");
     for (old, new) in
         [("soc-trang", "can-tho"), ("kien-giang", "an-giang"), ("hai-duong", "hai-phong")]
     {
         let end = d.unit(&id(old)).and_then(|u| u.ended.clone()).expect("ended");
         assert_eq!((end.successor.as_str(), end.on), (new, date("2025-07-01")));
     }
-    assert_eq!(article_figures(&project(&records)), before, "the articles' figures moved");
+    let commune = d.unit(&id("st-long-phu-song-phung")).expect("a commune of Long Phú");
+    assert_eq!(commune.parent, Some(id("can-tho")), "communes sit under the province now");
+    let state = project(&records);
+    assert_eq!(article_figures(&state), before, "the articles' figures moved");
+
+    let after = Basis::AsTrueAt { date: date("2026-12-31") };
+    let ranking =
+        reform_projector::views::ranking(&state, &id("can-tho"), UnitKind::Department, 2025, after)
+            .expect("Cần Thơ's departments");
+    let ranked: Vec<_> =
+        ranking.entries.iter().filter_map(|e| e.rank.map(|r| (r, e.unit.as_str()))).collect();
+    assert_eq!(ranked.len(), 22, "{ranked:?}");
+    assert!(ranked.contains(&(3, "can-tho-st-sgddt")), "{ranked:?}");
+    let old = reform_projector::views::ranking(
+        &state,
+        &id("soc-trang"),
+        UnitKind::Department,
+        2025,
+        after,
+    )
+    .expect("Sóc Trăng's departments");
+    assert!(old.entries.iter().all(|e| e.rank.is_none()), "an ended unit is ranked for 2025");
+
+    let new_year = Basis::AsTrueAt { date: date("2026-01-01") };
+    let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
+    let carried =
+        task_list(&state, &id("can-tho-st-sgddt"), 2025, new_year, &filter).expect("list");
+    let mut titles: Vec<&str> = carried.tasks.iter().map(|t| t.task.as_str()).collect();
+    titles.sort_unstable();
+    assert_eq!(titles, ["st25-dvc-toan-trinh", "st25-so-hoa-ho-so"], "the 2025 tasks carried");
+    let kept = task_list(&state, &id("st-sgddt"), 2025, new_year, &filter).expect("list");
+    let mut kept: Vec<&str> = kept.tasks.iter().map(|t| t.task.as_str()).collect();
+    kept.sort_unstable();
+    assert_eq!(kept, ["st25-bao-cao-6-thang", "st25-ra-soat-bo-may"], "closed before: its own");
     let _ = stop.send(true);
     for (name, handle) in services {
         handle.await.unwrap_or_else(|e| panic!("{name}'s supervisor failed: {e}"));

@@ -28,6 +28,10 @@ use serde::Deserialize;
 use sha2::Digest as _;
 use std::collections::BTreeMap;
 
+/// The maps this crate ships, by the name of their file in `maps/` without `.json`.
+pub const SHIPPED: [(&str, &[u8]); 1] =
+    [("provinces-2025", include_bytes!("../maps/provinces-2025.json"))];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Map {

@@ -74,6 +74,8 @@ pub struct State {
     pub directory: Directory,
     /// Every task and the unit it belongs to now.
     pub tasks: BTreeMap<TaskId, UnitId>,
+    /// The tasks completed or cancelled: they stay with their unit when it ends.
+    pub closed: BTreeSet<TaskId>,
     /// The criterion codes of every framework published for each kind of unit.
     pub criteria: BTreeMap<UnitKind, BTreeSet<CriterionCode>>,
     pub evidence: BTreeMap<EvidenceId, Attached>,
@@ -87,6 +89,7 @@ impl State {
             evidence_bytes_max,
             directory: Directory::default(),
             tasks: BTreeMap::new(),
+            closed: BTreeSet::new(),
             criteria: BTreeMap::new(),
             evidence: BTreeMap::new(),
             files: BTreeSet::new(),
@@ -146,6 +149,18 @@ impl Decider for State {
             | Event::FindingRecorded { remediation_task: task, unit, .. }
             | Event::FindingRecordedV2 { remediation_task: task, unit, .. } => {
                 self.tasks.insert(task.clone(), unit.clone());
+            }
+            Event::TaskCompleted { task, .. } | Event::TaskCancelled { task, .. } => {
+                self.closed.insert(task.clone());
+            }
+            // As the tasks service decides: a unit's open tasks are its successor's from the
+            // day it ends, so their documents are filed there.
+            Event::UnitEnded { unit, successor, .. } => {
+                let closed = &self.closed;
+                self.tasks
+                    .iter_mut()
+                    .filter(|(task, at)| *at == unit && !closed.contains(*task))
+                    .for_each(|(_, at)| *at = successor.clone());
             }
             Event::FrameworkPublished { unit_kind, criteria, .. } => {
                 let codes = self.criteria.entry(*unit_kind).or_default();

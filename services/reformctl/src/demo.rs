@@ -19,7 +19,7 @@ use sha2::Digest as _;
 /// The demo data, compiled in so `reformctl up` works from any directory.
 pub const COMMANDS_JSONL: &str = include_str!("../../../demo/commands.jsonl");
 /// The years the demo's scores and tasks fall in, whose reporting periods `up` closes.
-pub const YEARS: [u16; 6] = [2014, 2015, 2016, 2021, 2022, 2023];
+pub const YEARS: [u16; 7] = [2014, 2015, 2016, 2021, 2022, 2023, 2025];
 
 /// One line of the demo: a request, and the service that takes it.
 #[derive(Debug, Deserialize)]
@@ -43,6 +43,13 @@ pub enum Item {
         request: Request<Document>,
         content: String,
     },
+    /// A restructuring map this build ships (`reform_directory::plan::SHIPPED`), recorded at
+    /// this point on the units the demo has added so far. [`parse`] turns it into the
+    /// directory's own commands, so the loader never sees it.
+    Restructure {
+        label: String,
+        map: String,
+    },
 }
 
 impl Item {
@@ -52,7 +59,8 @@ impl Item {
             Item::Directory { label, .. }
             | Item::Tasks { label, .. }
             | Item::Scoring { label, .. }
-            | Item::Evidence { label, .. } => label,
+            | Item::Evidence { label, .. }
+            | Item::Restructure { label, .. } => label,
         }
     }
 }
@@ -117,6 +125,12 @@ pub fn parse(text: &str) -> anyhow::Result<Demo> {
             Item::Tasks { request, .. } => &request.command_id,
             Item::Scoring { request, .. } => &request.command_id,
             Item::Evidence { request, .. } => &request.command_id,
+            Item::Restructure { label, map } => {
+                let planned = restructuring(&items, label, map)
+                    .with_context(|| format!("demo/commands.jsonl line {}", n + 1))?;
+                items.extend(planned);
+                continue;
+            }
         };
         anyhow::ensure!(
             *request_id == expected,
@@ -129,6 +143,45 @@ pub fn parse(text: &str) -> anyhow::Result<Demo> {
     }
     anyhow::ensure!(!items.is_empty(), "demo/commands.jsonl has no requests");
     Ok(Demo { items })
+}
+
+/// The directory commands that record the shipped `map` on the units `items` add, as
+/// `reformctl unit restructure --file` would: the same plan, the same content-derived command
+/// ids, sent by the administrator and dated the map's effective day.
+fn restructuring(items: &[Item], label: &str, map: &str) -> anyhow::Result<Vec<Item>> {
+    use reform_directory::plan::{plan, Map, SHIPPED};
+    let (_, bytes) = SHIPPED
+        .iter()
+        .find(|(name, _)| *name == map)
+        .with_context(|| format!("{label}: no restructuring map {map:?} ships with this build"))?;
+    let map = Map::parse(bytes)?;
+    let mut directory = reform_shared::directory::Directory::default();
+    for item in items {
+        if let Item::Directory { request, .. } = item {
+            if let DirectoryCommand::AddUnit(u) = &request.command {
+                directory.apply(&reform_shared::event::Event::UnitAdded {
+                    unit: u.unit.clone(),
+                    name: u.name.clone(),
+                    kind: u.kind,
+                    parent: u.parent.clone(),
+                });
+            }
+        }
+    }
+    let actor = PersonId::new(ADMINISTRATOR.0.to_owned())?;
+    plan(&directory, &map)
+        .into_iter()
+        .enumerate()
+        .map(|(i, command)| {
+            let request = Request {
+                command_id: crate::restructure::id_of(&command)?,
+                actor: actor.clone(),
+                occurred_on: Some(map.effective),
+                command,
+            };
+            Ok(Item::Directory { label: format!("{label}:{i}"), request })
+        })
+        .collect()
 }
 
 /// What a load did.
@@ -274,6 +327,9 @@ async fn send(
         Item::Scoring { request, .. } => {
             reform_scoring::client::send(client, request, keys.of(&request.actor)?).await
         }
+        Item::Restructure { label, .. } => {
+            anyhow::bail!("{label}: parse turns a restructuring into commands; it is never sent")
+        }
         Item::Evidence { request, content, .. } => {
             let key = keys.of(&request.actor)?;
             return reform_evidence::client::attach(
@@ -303,12 +359,24 @@ mod tests {
     #[test]
     fn the_demo_file_parses_with_every_label_once() {
         let demo = parse(COMMANDS_JSONL).expect("demo parses");
-        assert_eq!(demo.items.len(), COMMANDS_JSONL.lines().count());
+        // The 2025 map's line becomes its plan: 3 provinces and 58 namesakes added, 61 units
+        // merged into them, 11 districts dissolved, 3 communes moved up.
+        let planned = demo.items.iter().filter(|i| i.label().starts_with("restructure:")).count();
+        assert_eq!(planned, 61 + 61 + 11 + 3);
+        assert_eq!(demo.items.len(), COMMANDS_JSONL.lines().count() - 1 + planned);
         let mut labels: Vec<&str> = demo.items.iter().map(Item::label).collect();
         labels.sort_unstable();
         labels.dedup();
         assert_eq!(labels.len(), demo.items.len(), "two items share a label, so one would be lost");
         assert_eq!(demo.people().count(), 21);
+    }
+
+    #[test]
+    fn a_map_this_build_does_not_ship_is_refused_naming_it() {
+        let line =
+            r#"{"service": "restructure", "label": "restructure:x", "map": "provinces-1976"}"#;
+        let error = parse(line).expect_err("no such map");
+        assert!(format!("{error:#}").contains("\"provinces-1976\""), "{error:#}");
     }
 
     #[test]

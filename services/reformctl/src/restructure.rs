@@ -58,8 +58,9 @@ pub async fn run(file: &Path, dry_run: bool, ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A command's id from its content: the same command gets the same id on every run.
-fn id_of(command: &Command) -> anyhow::Result<CommandId> {
+/// A command's id from its content: the same command gets the same id on every run, here and
+/// in the demo's loader.
+pub(crate) fn id_of(command: &Command) -> anyhow::Result<CommandId> {
     let digest = sha2::Sha256::digest(serde_json::to_vec(command)?);
     Ok(CommandId::new(format!("restructure-{}", &hex::encode(digest)[..24]))?)
 }

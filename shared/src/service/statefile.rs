@@ -29,8 +29,9 @@ use std::path::{Path, PathBuf};
 
 /// Bumped when the snapshot's encoding or the tables change: an older file is rebuilt.
 /// 2: a command id's row names its actor. 3: the directory keeps open passkey enrolments.
-/// 4: a unit keeps its end (merged, split, dissolved).
-pub const FORMAT: u64 = 4;
+/// 4: a unit keeps its end (merged, split, dissolved). 5: the evidence service knows which
+/// tasks are closed, so an ended unit's open tasks follow it to its successor.
+pub const FORMAT: u64 = 5;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const COMMANDS: TableDefinition<&str, (u64, &str, &str)> = TableDefinition::new("commands");
