@@ -66,6 +66,7 @@ pub fn rule(event: &Event) -> Rule {
         | Event::UnitEnded { .. }
         | Event::UnitRenamed { .. }
         | Event::UnitMoved { .. }
+        | Event::UnitFounded { .. }
         | Event::FrameworkPublished { .. } => Rule::Administrator,
         Event::PasskeyEnrolled { person, .. } => Rule::Enrolment { person: person.clone() },
         Event::KeyRevoked { person, .. } => Rule::AdministratorOrOwner { owner: person.clone() },

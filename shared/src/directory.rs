@@ -19,6 +19,11 @@ pub struct Unit {
     /// When and how it stopped, and who carries on; `None` while it exists.
     #[serde(default)]
     pub ended: Option<Ended>,
+    /// The effective day of the latest restructuring that changed it (founded it, renamed it,
+    /// moved it, or merged another unit into it): no later change of it may take effect
+    /// before.
+    #[serde(default)]
+    pub changed: Option<Date>,
 }
 
 /// A unit's end ([`Event::UnitEnded`]).
@@ -125,6 +130,13 @@ pub struct Directory {
 
 impl Directory {
     /// Applies a directory event; other events are ignored. Cannot fail: the deciding service
+    /// A restructuring effective on `on` changed `unit`.
+    fn changed(&mut self, unit: &UnitId, on: Date) {
+        if let Some(u) = self.units.get_mut(unit) {
+            u.changed = Some(u.changed.map_or(on, |was| was.max(on)));
+        }
+    }
+
     /// checked the event before it was appended.
     pub fn apply(&mut self, event: &Event) {
         match event {
@@ -135,6 +147,19 @@ impl Directory {
                     kind: *kind,
                     parent: parent.clone(),
                     ended: None,
+                    changed: None,
+                };
+                self.units.insert(unit.clone(), value);
+            }
+            // Its founding is its first change: none of it may take effect before.
+            Event::UnitFounded { unit, name, kind, parent, effective, .. } => {
+                let value = Unit {
+                    id: unit.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    parent: parent.clone(),
+                    ended: None,
+                    changed: Some(*effective),
                 };
                 self.units.insert(unit.clone(), value);
             }
@@ -143,20 +168,23 @@ impl Directory {
                     let (successor, on, basis) = (successor.clone(), *effective, basis.clone());
                     u.ended = Some(Ended { on, how: *how, successor, basis });
                 }
+                self.changed(successor, *effective);
                 // Its leaders answer for it up to its last day.
                 for t in self.tenures.values_mut().filter(|t| &t.unit == unit) {
                     t.to = Some(t.to.map_or(*effective, |to| to.min(*effective)));
                 }
             }
-            Event::UnitRenamed { unit, name, .. } => {
+            Event::UnitRenamed { unit, name, effective, .. } => {
                 if let Some(u) = self.units.get_mut(unit) {
                     u.name = name.clone();
                 }
+                self.changed(unit, *effective);
             }
-            Event::UnitMoved { unit, parent, .. } => {
+            Event::UnitMoved { unit, parent, effective, .. } => {
                 if let Some(u) = self.units.get_mut(unit) {
                     u.parent = Some(parent.clone());
                 }
+                self.changed(unit, *effective);
             }
             Event::PersonRegistered { person, name, title } => {
                 let value = Person { id: person.clone(), name: name.clone(), title: title.clone() };

@@ -58,7 +58,8 @@ impl Aggregate {
             Event::UnitAdded { unit, .. }
             | Event::UnitEnded { unit, .. }
             | Event::UnitRenamed { unit, .. }
-            | Event::UnitMoved { unit, .. } => {
+            | Event::UnitMoved { unit, .. }
+            | Event::UnitFounded { unit, .. } => {
                 scoped(Family::Directory, unit, "unit", unit.to_string())
             }
             Event::PersonRegistered { person, .. } => {

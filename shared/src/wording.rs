@@ -132,6 +132,11 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("directory.successor-below", "{successor} trực thuộc {unit}, nên không thể kế thừa khi {unit} thôi hoạt động."),
     ("directory.successor-kind", "{unit} là {kind:kind}, còn {successor} là {successor_kind:kind}: đơn vị sáp nhập hoặc chia tách phải do đơn vị cùng loại kế thừa (đơn vị giải thể thì có thể giao cho bất kỳ đơn vị nào)."),
     ("directory.units-remain-below", "{child} (và {more} đơn vị khác) vẫn trực thuộc {unit}; hãy chuyển hoặc sắp xếp các đơn vị đó trước."),
+    (
+        "directory.before-earlier-change",
+        "Thay đổi của đơn vị {unit} có hiệu lực từ ngày {effective}, trước một thay đổi đã ghi có \
+         hiệu lực từ ngày {earlier}; các thay đổi của một đơn vị được ghi theo thứ tự hiệu lực.",
+    ),
     ("directory.same-name", "Đơn vị {unit} đã mang tên “{name}”."),
     ("directory.same-parent", "Đơn vị {unit} đã trực thuộc {parent}."),
     ("directory.root-stays", "Đơn vị {unit} không có đơn vị cấp trên (cấp tỉnh), nên không chuyển sang trực thuộc đơn vị khác được."),
@@ -272,6 +277,7 @@ const EVENTS_VI: &[(&str, &str)] = &[
     ("unit-ended", "sắp xếp đơn vị (sáp nhập, chia tách, giải thể)"),
     ("unit-renamed", "đổi tên đơn vị"),
     ("unit-moved", "chuyển đơn vị trực thuộc"),
+    ("unit-founded", "thành lập đơn vị"),
 ];
 
 /// A refusal in Vietnamese; `None` when its code is not in [`REFUSALS_VI`] or a value it

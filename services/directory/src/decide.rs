@@ -119,7 +119,8 @@ pub enum Refusal {
     #[error("the legal basis of the change of {unit} is dated {date}, after today ({today})")]
     BasisInFuture { unit: UnitId, date: Date, today: Date },
     #[error(
-        "the change of {unit} would take effect on {effective}, after today ({today}); record it          on or after that day"
+        "the change of {unit} would take effect on {effective}, after today ({today}); record it \
+         on or after that day"
     )]
     EffectiveInFuture { unit: UnitId, effective: Date, today: Date },
     #[error("unit {unit} cannot be its own successor")]
@@ -127,7 +128,8 @@ pub enum Refusal {
     #[error("{successor} is under {unit}, so it cannot carry on after {unit} ends")]
     SuccessorBelow { unit: UnitId, successor: UnitId },
     #[error(
-        "{unit} is a {kind} and {successor} a {successor_kind}: a merged or split unit's          successor is of its own kind (a dissolved unit may hand its work to any unit)"
+        "{unit} is a {kind} and {successor} a {successor_kind}: a merged or split unit's \
+         successor is of its own kind (a dissolved unit may hand its work to any unit)"
     )]
     SuccessorKind {
         unit: UnitId,
@@ -139,6 +141,12 @@ pub enum Refusal {
         "{child} (and {more} more) is still under {unit}; move or end the units under it first"
     )]
     UnitsRemainBelow { unit: UnitId, child: UnitId, more: usize },
+    #[error(
+        "the change of {unit} would take effect on {effective}, before a change of it already \
+         recorded as taking effect on {earlier}; a unit's changes are recorded in the order they \
+         take effect"
+    )]
+    BeforeEarlierChange { unit: UnitId, effective: Date, earlier: Date },
     #[error("unit {unit} is already named {name:?}")]
     SameName { unit: UnitId, name: String },
     #[error("unit {unit} is already under {parent}")]
@@ -608,5 +616,41 @@ mod tests {
             when(&state, "a", on, rename("Phường Mỹ Xuyên ")),
             Err(Refusal::SameName { .. })
         ));
+    }
+
+    /// A unit's changes are recorded in the order they take effect: once Cần Thơ's department
+    /// took in Sóc Trăng's on 1 July, it cannot be recorded as merged away in March, nor a
+    /// commune moved on 1 July be renamed from June.
+    #[test]
+    fn a_change_before_one_already_recorded_is_refused() {
+        use reform_shared::event::Ending::Merged;
+        let mut state = provinces();
+        let on = "2025-07-02";
+        let merged = when(&state, "a", on, end("st-sgd", Merged, "ct-sgd", "2025-07-01"));
+        state.directory.apply(&merged.expect("merges"));
+        let early = when(&state, "a", on, end("ct-sgd", Merged, "st-sgd", "2025-03-01"));
+        let Err(Refusal::BeforeEarlierChange { unit, effective, earlier }) = early else {
+            panic!("{early:?}")
+        };
+        assert_eq!(
+            (unit, effective, earlier),
+            (id("ct-sgd"), date("2025-03-01"), date("2025-07-01"))
+        );
+        let moved = when(&state, "a", on, move_to("st-x1", "st")).expect("moves");
+        state.directory.apply(&moved);
+        let rename = Command::RenameUnit(cmd::RenameUnit {
+            unit: id("st-x1"),
+            name: "Phường Mỹ Xuyên".into(),
+            effective: date("2025-06-01"),
+            basis: basis(),
+        });
+        let renamed = when(&state, "a", on, rename);
+        assert!(matches!(renamed, Err(Refusal::BeforeEarlierChange { .. })), "{renamed:?}");
+        let said = Refusal::BeforeEarlierChange {
+            unit: id("ct-sgd"),
+            effective: date("2025-03-01"),
+            earlier: date("2025-07-01"),
+        };
+        assert!(said.to_string().contains("before a change of it already recorded"), "{said}");
     }
 }

@@ -124,6 +124,11 @@ impl<'d> Plan<'d> {
         }));
     }
 
+    /// A unit the map forms begins on its effective day, by its act.
+    fn founding(&self) -> cmd::Founding {
+        cmd::Founding { effective: self.map.effective, basis: self.map.basis.clone() }
+    }
+
     fn end(&mut self, unit: &UnitId, how: Ending, successor: &UnitId) {
         self.commands.push(Command::EndUnit(cmd::EndUnit {
             unit: unit.clone(),
@@ -150,6 +155,7 @@ impl<'d> Plan<'d> {
                     name: unit.name.clone(),
                     kind: unit.kind,
                     parent: Some(parent.clone()),
+                    founded: Some(self.founding()),
                 }));
                 id
             }
@@ -248,6 +254,7 @@ pub fn plan(d: &Directory, map: &Map) -> Vec<Command> {
                     name: new.name.clone(),
                     kind: UnitKind::Province,
                     parent: None,
+                    founded: Some(plan.founding()),
                 }));
                 new.id.clone()
             }

@@ -85,7 +85,8 @@ fn person(p: &str, name: &str) -> Command {
 }
 
 fn unit(u: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> Command {
-    Command::AddUnit(cmd::AddUnit { unit: id(u), name: name.into(), kind, parent: parent.map(id) })
+    let parent = parent.map(id);
+    Command::AddUnit(cmd::AddUnit { unit: id(u), name: name.into(), kind, parent, founded: None })
 }
 
 fn appoint(tenure: &str, u: &str, p: &str, role: Role, from: &str) -> Command {

@@ -55,7 +55,7 @@ impl Owns {
 }
 
 /// The reader's knowledge of who owns what: every unit's parent, kept up to date from the
-/// `UnitAdded` events it reads (all of which it keeps).
+/// directory's unit events it reads (all of which it keeps).
 #[derive(Debug, Clone, Default)]
 pub struct Ownership {
     owns: Owns,
@@ -85,8 +85,14 @@ impl Ownership {
 
     /// Takes note of an event read, before [`Ownership::keeps`] is asked about it.
     pub fn observe(&mut self, event: &Event) {
-        if let Event::UnitAdded { unit, parent, .. } = event {
-            self.parents.insert(unit.clone(), parent.clone());
+        match event {
+            Event::UnitAdded { unit, parent, .. } | Event::UnitFounded { unit, parent, .. } => {
+                self.parents.insert(unit.clone(), parent.clone());
+            }
+            Event::UnitMoved { unit, parent, .. } => {
+                self.parents.insert(unit.clone(), Some(parent.clone()));
+            }
+            _ => {}
         }
     }
 

@@ -330,7 +330,7 @@ fn action_of(cmd: Cmd) -> Action {
         Cmd::Unit(UnitCmd::Add { unit, name, kind, parent }) => {
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
             let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
-            (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent }), summary)
+            (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent, founded: None }), summary)
         }
         Cmd::Unit(UnitCmd::End { unit, how, into, change }) => {
             let (day, document) = (change.day(), change.basis.clone());

@@ -70,7 +70,15 @@ fn describe(d: &Directory, command: &Command) -> String {
     let name =
         |u: &UnitId| d.unit(u).map_or_else(|| u.to_string(), |x| format!("{} ({u})", x.name));
     match command {
-        Command::AddUnit(c) => format!("thêm {} ({})", c.name, c.unit),
+        Command::AddUnit(c) => match &c.founded {
+            Some(f) => format!(
+                "thành lập {} ({}) từ ngày {}",
+                c.name,
+                c.unit,
+                f.effective.0.format("%d/%m/%Y")
+            ),
+            None => format!("thêm {} ({})", c.name, c.unit),
+        },
         Command::RenameUnit(c) => format!("đổi tên {} thành {}", name(&c.unit), c.name),
         Command::MoveUnit(c) => {
             format!("chuyển {} sang trực thuộc {}", name(&c.unit), name(&c.parent))

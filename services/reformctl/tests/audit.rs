@@ -862,3 +862,75 @@ async fn explain_tasks_recounts_the_worked_example() {
     assert_eq!(t4["deadline_changes"], serde_json::json!([10]));
     assert_eq!(t4["completed"], serde_json::json!(["2016-10-15", 11]));
 }
+
+/// A task carried across a merger is explained back to its first event at the old unit: the
+/// successor's 2025 count lists it with the sequence of its assignment at Sóc Trăng's
+/// department and the merger's, and the recount equals the view; the old department's count
+/// keeps only what it closed before the day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_tasks_follows_a_carried_task_back_to_the_old_unit() {
+    let broker = Broker::start().await;
+    let appender = broker.appender().await;
+    let events = vec![
+        ("2020-01-02", unit("soc-trang", "Tỉnh Sóc Trăng", UnitKind::Province, None)),
+        ("2020-01-02", unit("can-tho", "Thành phố Cần Thơ", UnitKind::Province, None)),
+        (
+            "2020-01-02",
+            unit("st-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("soc-trang")),
+        ),
+        (
+            "2020-01-02",
+            unit("ct-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("can-tho")),
+        ),
+        ("2025-02-03", assign("done", "st-sgddt", "Rà soát thủ tục hành chính", "2025-05-31")),
+        ("2025-03-03", assign("carried", "st-sgddt", "Số hóa hồ sơ", "2025-09-30")),
+        ("2025-05-20", complete("done", "st-sgddt")),
+        ("2025-07-01", merged("st-sgddt", "ct-sgddt", "2025-07-01")),
+        ("2025-09-15", complete("carried", "ct-sgddt")),
+    ];
+    append_all(&appender, "m", &events).await;
+    let url = broker.server.url().to_owned();
+    let explain = |unit: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let args = [
+                "--json",
+                "audit",
+                "explain",
+                "tasks",
+                "--unit",
+                unit,
+                "--year",
+                "2025",
+                "--as-of",
+                "2026-01-01",
+            ];
+            reformctl(&url, &args)
+        })
+    };
+    let out = explain("ct-sgddt").await.expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(explained["checks"], true, "{explained}");
+    let tasks = explained["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1, "only the carried task is the successor's: {explained}");
+    let carried = &tasks[0];
+    assert_eq!(carried["task"], "carried");
+    assert_eq!(carried["status"], "done-on-time");
+    // Sequences: 4 units, then the assignments (5, 6), the completion (7), the merger (8).
+    assert_eq!(carried["assigned_sequence"], 6, "its first event, at the old department");
+    assert_eq!(carried["reassignments"], serde_json::json!([8]), "carried by the merger");
+    assert_eq!(carried["completed"], serde_json::json!(["2025-09-15", 9]));
+
+    let out = explain("st-sgddt").await.expect("joins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let explained: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(explained["checks"], true, "{explained}");
+    let tasks: Vec<&str> = explained["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["task"].as_str())
+        .collect();
+    assert_eq!(tasks, ["done"], "the old department keeps what it closed: {explained}");
+}

@@ -297,7 +297,7 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
     assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
     for words in [
         "5 lệnh",
-        "thêm Thành phố Cần Thơ (can-tho)",
+        "thành lập Thành phố Cần Thơ (can-tho) từ ngày 01/07/2025",
         "giải thể Phường Vĩnh Châu (st-vc) vào",
         "sáp nhập Sở Giáo dục và Đào tạo (st-sgddt) vào",
         "Chưa ghi gì",

@@ -171,9 +171,17 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let (_driver, driver_url) = start_chromedriver();
     let c = browser(&driver_url, &dir.path().join("profile")).await;
 
-    // The overview: three provinces; Sóc Trăng's districts in 2015 (articles 001 and 004).
+    // The overview: the three provinces of today's map, and the demo's three before the
+    // 2025 restructuring; Sóc Trăng's districts in 2015 (articles 001 and 004).
     c.goto(&format!("{base}/")).await.expect("open");
-    assert_eq!(count(&c, "main li a").await, 3, "the demo's three provinces");
+    assert_eq!(count(&c, "#provinces li a").await, 3, "Cần Thơ, An Giang, Hải Phòng");
+    assert_eq!(count(&c, "#former li a").await, 3, "the demo's three provinces");
+    assert!(
+        text(&c, "#former")
+            .await
+            .contains("Tỉnh Sóc Trăng (đến hết ngày 30/06/2025, nay thuộc Thành phố Cần Thơ)"),
+        "where Sóc Trăng went"
+    );
     shot(&c, "01-provinces").await;
     follow(&c, "Tỉnh Sóc Trăng").await;
     follow(&c, "2015").await;
@@ -259,6 +267,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(count(&c, "table.timeline tbody tr").await > 0, "what happened in the tenure");
     assert_eq!(count(&c, "section.digest").await, 1, "the reminders of the unit she leads");
     shot(&c, "07-leader-timeline").await;
+    the_restructuring_in_the_browser(&c, &base).await;
 
     // The period reports, and one report with its restatements section.
     follow(&c, "Báo cáo định kỳ").await;
@@ -401,6 +410,35 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
 }
 
 /// The page's text as a reader sees it, less what is marked English or is code.
+/// The 2025 restructuring (#25) as the demo records it: as true on the first day of 2026,
+/// Cần Thơ's education department holds Sóc Trăng's open tasks, names its predecessor and is
+/// ranked among Cần Thơ's 22 departments; the predecessor's page says where it went, and as
+/// true in 2016 it is what the articles describe.
+async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
+    c.goto(&format!("{base}/units/can-tho-st-sgddt?year=2025&on=2026-01-01")).await.expect("open");
+    let main = text(c, "main").await;
+    for words in [
+        "Đơn vị tiền thân",
+        "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
+        "Cung cấp dịch vụ công trực tuyến toàn trình",
+        "Nguyễn Thị Kim Loan",
+    ] {
+        assert!(main.contains(words), "Cần Thơ's education department does not say {words:?}");
+    }
+    assert!(text(c, "#own-rank").await.starts_with("3/22"), "third of Cần Thơ's 22");
+    assert!(text(c, "#predecessors").await.contains("Sở Giáo dục và Đào tạo"));
+    shot(c, "11-can-tho-sgddt-2025").await;
+    c.goto(&format!("{base}/units/st-sgddt?year=2025")).await.expect("open");
+    let ended = text(c, "#ended").await;
+    assert!(ended.contains("01/07/2025") && ended.contains("Thành phố Cần Thơ"), "{ended}");
+    shot(c, "12-soc-trang-sgddt-ended").await;
+    c.goto(&format!("{base}/provinces/can-tho?year=2025")).await.expect("open");
+    assert_eq!(count(c, "#ranking-department tbody tr").await, 22, "Cần Thơ's departments");
+    shot(c, "13-can-tho-2025").await;
+    c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
+    assert_eq!(count(c, "#ended").await, 0, "as true in 2016 nothing has ended");
+}
+
 async fn vietnamese_text(c: &Client) -> String {
     let script = "const b = document.body.cloneNode(true);
         b.querySelectorAll('[lang=en], code, style, script').forEach(e => e.remove());

@@ -265,6 +265,7 @@ async fn the_directory_services_events_reach_the_tasks_service() {
             name: "Sở Giáo dục và Đào tạo".into(),
             kind: reform_shared::event::UnitKind::Department,
             parent: None,
+            founded: None,
         }),
         Dir::AppointLeader(cmd::AppointLeader {
             tenure: id("t-a"),

@@ -478,6 +478,18 @@ pub enum Event {
         effective: Date,
         basis: LegalBasis,
     },
+    /// A unit established by a legal act and in existence from `effective` (a province or a
+    /// department a restructuring formed). Unlike [`Event::UnitAdded`], which records a unit
+    /// that has long existed, it says when the unit began: no view counts it in a year that
+    /// ended before, and no change of it may take effect before.
+    UnitFounded {
+        unit: UnitId,
+        name: String,
+        kind: UnitKind,
+        parent: Option<UnitId>,
+        effective: Date,
+        basis: LegalBasis,
+    },
 }
 
 named_enum! {
@@ -522,6 +534,7 @@ impl Event {
             Event::UnitEnded { .. } => "unit-ended",
             Event::UnitRenamed { .. } => "unit-renamed",
             Event::UnitMoved { .. } => "unit-moved",
+            Event::UnitFounded { .. } => "unit-founded",
         }
     }
 
@@ -540,7 +553,8 @@ impl Event {
             | Event::PasskeyEnrolled { .. }
             | Event::UnitEnded { .. }
             | Event::UnitRenamed { .. }
-            | Event::UnitMoved { .. } => Family::Directory,
+            | Event::UnitMoved { .. }
+            | Event::UnitFounded { .. } => Family::Directory,
             Event::PlanIssued { .. }
             | Event::TaskAssigned { .. }
             | Event::TaskReassigned { .. }
@@ -563,6 +577,7 @@ impl Event {
             | Event::UnitEnded { unit, .. }
             | Event::UnitRenamed { unit, .. }
             | Event::UnitMoved { unit, .. }
+            | Event::UnitFounded { unit, .. }
             | Event::LeaderAppointed { unit, .. }
             | Event::TenureEnded { unit, .. }
             | Event::PlanIssued { unit, .. }

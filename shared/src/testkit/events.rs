@@ -88,6 +88,20 @@ pub fn score(u: &str, year: u16, code: &str, stage: Stage, old: Option<u32>, new
     }
 }
 
+/// `u` merges into `into` on `effective`, by the 2025 resolution.
+pub fn merged(u: &str, into: &str, effective: &str) -> Event {
+    Event::UnitEnded {
+        unit: id(u),
+        how: crate::event::Ending::Merged,
+        successor: id(into),
+        effective: date(effective),
+        basis: crate::event::LegalBasis {
+            document: "202/2025/QH15".into(),
+            date: date("2025-06-12"),
+        },
+    }
+}
+
 pub fn reassign(t: &str, from: &str, to: &str) -> Event {
     Event::TaskReassigned {
         task: id(t),

@@ -36,6 +36,9 @@ pub struct UnitRec {
     pub parent: Option<UnitId>,
     /// When and how it stopped, and who carries on; `None` while it exists.
     pub ended: Option<reform_shared::directory::Ended>,
+    /// The day it came into existence, for a unit a legal act founded
+    /// ([`Event::UnitFounded`]); `None` for one recorded as long existing.
+    pub founded: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,9 +304,19 @@ fn apply_event<R: Records>(
     }
     let state = records.state();
     match event {
-        Event::UnitAdded { unit, name, kind, parent } => {
-            let rec =
-                UnitRec { name: name.clone(), kind: *kind, parent: parent.clone(), ended: None };
+        Event::UnitAdded { unit, name, kind, parent }
+        | Event::UnitFounded { unit, name, kind, parent, .. } => {
+            let founded = match event {
+                Event::UnitFounded { effective, .. } => Some(*effective),
+                _ => None,
+            };
+            let rec = UnitRec {
+                name: name.clone(),
+                kind: *kind,
+                parent: parent.clone(),
+                ended: None,
+                founded,
+            };
             state.units.insert(unit.clone(), rec);
             match parent {
                 Some(parent) => state.children.insert((parent.clone(), unit.clone())),

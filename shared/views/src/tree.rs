@@ -46,7 +46,10 @@ mod tests {
             let (p, c): (UnitId, UnitId) =
                 (parent.parse().expect("id"), child.parse().expect("id"));
             s.children.insert((p, c.clone()));
-            s.units.insert(c, UnitRec { name: child.into(), kind, parent: None, ended: None });
+            s.units.insert(
+                c,
+                UnitRec { name: child.into(), kind, parent: None, ended: None, founded: None },
+            );
         }
         let st: UnitId = "st".parse().expect("id");
         let below_st = below_in(&s, &st, Below::Everything);

@@ -294,6 +294,38 @@ fn a_unit_that_ended_in_a_year_is_ranked_for_the_years_before_it_only() {
     assert_eq!(size, 3, "before the merger, the old group");
 }
 
+/// A unit founded on 1 July 2025 (a new province's department) is in its group from 2025 on,
+/// never in a year that ended before it began.
+#[test]
+fn a_founded_unit_is_ranked_from_the_year_it_began() {
+    let founded = Event::UnitFounded {
+        unit: id("h4"),
+        name: "Đơn vị h4".into(),
+        kind: UnitKind::District,
+        parent: Some(id("st")),
+        effective: date("2025-07-01"),
+        basis: reform_shared::event::LegalBasis {
+            document: "202/2025/QH15".into(),
+            date: date("2025-06-12"),
+        },
+    };
+    let events = vec![
+        ("2015-01-01", unit("st", UnitKind::Province, None)),
+        ("2015-01-01", unit("h1", UnitKind::District, Some("st"))),
+        ("2025-01-20", score("h1", 2024, "1.1", Stage::Final, None, 7000)),
+        ("2025-07-02", founded),
+        ("2026-01-20", score("h4", 2025, "1.1", Stage::Final, None, 9500)),
+    ];
+    let state = project(&events);
+    let live = Basis::Live { today: date("2026-12-06") };
+    let size = |year| ranking(&state, &id("st"), UnitKind::District, year, live).expect("known");
+    assert_eq!(size(2024).group_size, 1, "h4 did not exist in 2024");
+    let now = size(2025);
+    assert_eq!(now.group_size, 2);
+    assert_eq!(now.entries[0].unit, id("h4"));
+    assert_eq!(now.entries[0].rank, Some(1));
+}
+
 #[test]
 fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     // A back-dated correction (dated 1 March) arrives after a change dated 1 April.

@@ -2,7 +2,7 @@
 //! carries on and takes the tasks it left open. A unit with units still under it cannot end:
 //! they are moved or ended first, so nothing is left under a unit that is gone.
 
-use super::restructure::{check_basis, open_unit};
+use super::restructure::{check_basis, check_order, open_unit};
 use crate::decide::Refusal;
 use reform_shared::directory::Directory;
 use reform_shared::event::{Ending, Event, LegalBasis};
@@ -29,6 +29,7 @@ impl EndUnit {
         let EndUnit { unit, how, successor, effective, basis } = self;
         let ending = open_unit(d, unit)?;
         check_basis(unit, basis, *effective, context)?;
+        check_order(ending, *effective)?;
         if successor == unit {
             return Err(Refusal::OwnSuccessor { unit: unit.clone() });
         }

@@ -25,7 +25,7 @@ mod restructure;
 mod revoke_key;
 mod withdraw_access;
 
-pub use add_unit::AddUnit;
+pub use add_unit::{AddUnit, Founding};
 pub use appoint_leader::AppointLeader;
 pub use end_tenure::EndTenure;
 pub use end_unit::EndUnit;
@@ -69,7 +69,7 @@ impl Command {
     /// command and its context (who acts, on which business date).
     pub fn decide(&self, d: &Directory, context: &Context) -> Result<Event, Refusal> {
         match self {
-            Command::AddUnit(c) => c.decide(d),
+            Command::AddUnit(c) => c.decide(d, context),
             Command::RegisterPerson(c) => c.decide(d),
             Command::AppointLeader(c) => c.decide(d, context),
             Command::EndTenure(c) => c.decide(d, context),

@@ -1,7 +1,7 @@
 //! `move-unit`: a unit sits under another parent from its effective day (a commune moved from
 //! its district to the province when the districts ended).
 
-use super::restructure::{check_basis, open_unit};
+use super::restructure::{check_basis, check_order, open_unit};
 use crate::decide::Refusal;
 use reform_shared::directory::Directory;
 use reform_shared::event::{Event, LegalBasis};
@@ -24,6 +24,7 @@ impl MoveUnit {
         let MoveUnit { unit, parent, effective, basis } = self;
         let moving = open_unit(d, unit)?;
         check_basis(unit, basis, *effective, context)?;
+        check_order(moving, *effective)?;
         let Some(current) = moving.parent.clone() else {
             return Err(Refusal::RootStays { unit: unit.clone() });
         };

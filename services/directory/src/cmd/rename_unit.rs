@@ -1,7 +1,7 @@
 //! `rename-unit`: a unit bears a new name from its effective day.
 
 use super::check_name;
-use super::restructure::{check_basis, open_unit};
+use super::restructure::{check_basis, check_order, open_unit};
 use crate::decide::Refusal;
 use reform_shared::directory::Directory;
 use reform_shared::event::{Event, LegalBasis};
@@ -25,6 +25,7 @@ impl RenameUnit {
         let RenameUnit { unit, name, effective, basis } = self;
         let current = open_unit(d, unit)?;
         check_basis(unit, basis, *effective, context)?;
+        check_order(current, *effective)?;
         check_name("unit", unit.as_str(), "name", name)?;
         if current.name == name.trim() {
             return Err(Refusal::SameName { unit: unit.clone(), name: current.name.clone() });

@@ -39,6 +39,17 @@ pub(super) fn check_basis(
     Ok(())
 }
 
+/// A change of `unit` takes effect no earlier than the last one recorded for it: otherwise the
+/// record would say, say, that a unit took in another after it had ended.
+pub(super) fn check_order(unit: &Unit, effective: Date) -> Result<(), Refusal> {
+    match unit.changed {
+        Some(earlier) if effective < earlier => {
+            Err(Refusal::BeforeEarlierChange { unit: unit.id.clone(), effective, earlier })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `unit`, which must exist and not have ended.
 pub(super) fn open_unit<'d>(d: &'d Directory, unit: &UnitId) -> Result<&'d Unit, Refusal> {
     let found = d.unit(unit).ok_or_else(|| Refusal::UnknownUnit { unit: unit.clone() })?;

@@ -16,21 +16,42 @@ use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
 use std::sync::Arc;
 
-/// `/`: the one province's overview, or the list of provinces when there are several.
+/// `/`: the one province's overview, or the list of provinces when there are several: those
+/// of today's map first, then those a restructuring ended, each with the day and where its
+/// units went, so a past year is one click away.
 pub async fn root(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let dir = directory(&app, None, Some(0)).await?;
-    let provinces: Vec<_> = dir.units.iter().filter(|u| u.parent.is_none()).collect();
-    if let [only] = provinces.as_slice() {
+    let day = view.day();
+    let (former, provinces): (Vec<_>, Vec<_>) = dir
+        .units
+        .iter()
+        .filter(|u| u.parent.is_none())
+        .partition(|u| u.ended.as_ref().is_some_and(|e| e.on <= day));
+    if let ([only], []) = (provinces.as_slice(), former.as_slice()) {
         return overview(&app, &view, &only.unit, true).await;
     }
     let content = html! {
-        @if provinces.is_empty() {
+        @if provinces.is_empty() && former.is_empty() {
             p { (view.t("Chưa có đơn vị nào.", "No unit is recorded yet.")) }
         }
-        ul {
+        ul id="provinces" {
             @for p in &provinces {
                 li { a href=(view.href(&format!("/provinces/{}", p.unit))) { (p.name) } }
+            }
+        }
+        @if !former.is_empty() {
+            h2 { (view.t("Trước khi sắp xếp", "Before restructuring")) }
+            ul id="former" {
+                @for p in &former {
+                    li {
+                        a href=(view.href(&format!("/provinces/{}", p.unit))) { (p.name) }
+                        @if let Some(e) = &p.ended {
+                            " (" (view.t("đến hết ngày ", "until ")) (view.date(e.on.add_days(-1).unwrap_or(e.on)))
+                            (view.t(", nay thuộc ", ", now part of ")) (e.successor_name) ")"
+                        }
+                    }
+                }
             }
         }
     };

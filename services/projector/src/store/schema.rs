@@ -47,10 +47,11 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// `score_changes` row per change. 3: a task's row also holds its target, criterion and who
 /// assigned it (the task register's "5 rõ"). 4: the `roots` and `unit_tenures` indexes, so a
 /// part of the directory is read without reading the whole. 5: a score change also holds its
-/// reason and evidence, which an appraiser reads beside a self-assessment. A file of another layout is refused, telling the operator to
-/// run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
+/// reason and evidence, which an appraiser reads beside a self-assessment; a unit's row its
+/// end, and the `successions` table. 6: a unit's row holds the day a founded unit began. A
+/// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 5;
+pub const LAYOUT_VERSION: u64 = 6;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];

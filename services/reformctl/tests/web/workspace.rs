@@ -235,7 +235,7 @@ async fn head_assigns_a_task(c: &Client, base: &str, code: &str) -> String {
     on_a_phone(c, "22-work-phone").await;
 
     // On her unit's page once the views have it, and among her units' open tasks.
-    let register = format!("{base}/units/st-sgddt?year=2026");
+    let register = format!("{base}/units/can-tho-st-sgddt?year=2026");
     let page = reload_until(c, &register, "main", title).await;
     assert!(page.contains(title), "the task on the unit's page: {page}");
     let work = format!("{base}/work");
@@ -360,11 +360,11 @@ async fn appraiser_appraises_and_records_a_finding(c: &Client, base: &str, code:
     enrol_and_sign_in(c, base, APPRAISER, "Phạm Thị Kim Liên", code).await;
     follow(c, "Chấm điểm Chỉ số CCHC").await;
     assert!(text(c, "main").await.contains("Thẩm định"));
-    c.goto(&format!("{base}/work/scores/st-sgddt?year=2026")).await.expect("open");
+    c.goto(&format!("{base}/work/scores/can-tho-st-sgddt?year=2026")).await.expect("open");
     let form = "score-direction-and-management";
     let table = reload_until(
         c,
-        &format!("{base}/work/scores/st-sgddt?year=2026"),
+        &format!("{base}/work/scores/can-tho-st-sgddt?year=2026"),
         "#direction-and-management-table",
         "2.50",
     )
@@ -394,7 +394,7 @@ async fn appraiser_appraises_and_records_a_finding(c: &Client, base: &str, code:
     c.find(Locator::Id("finding-unit"))
         .await
         .expect("unit")
-        .select_by_value("st-sgddt")
+        .select_by_value("can-tho-st-sgddt")
         .await
         .expect("the department");
     fill(c, "finding-document", "45/KL-SNV").await;

@@ -124,7 +124,7 @@ pub fn unit_progress(
     })
 }
 
-/// Every unit below `unit` (any kind, any depth, by the parents UnitAdded named), in unit id
+/// Every unit below `unit` (any kind, any depth, by the parents the directory's unit events named), in unit id
 /// order, without `unit` itself.
 pub fn descendants(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
     tree::below_in(state, unit, Below::Everything).into_iter().collect()

@@ -63,11 +63,14 @@ pub struct Peer {
 
 /// Whether `unit` is ranked for `year` as the basis sees it: a unit is assessed for the years
 /// whose last day it existed on, so one that ended during a year (merged on 1 July 2025, say)
-/// is ranked for the years before and for none after (docs/views.md "Restructuring").
+/// is ranked for the years before and for none after, and one founded during a year for that
+/// year and after (docs/views.md "Restructuring").
 pub fn ranked_in(state: &State, unit: &UnitId, year: u16, basis: Basis) -> bool {
-    let ended = state.units.get(unit).and_then(|u| u.ended.as_ref());
-    let last_day = Date::from_ymd(i32::from(year), 12, 31);
-    ended.is_none_or(|e| !basis.sees(e.on) || last_day.is_some_and(|last| last < e.on))
+    let rec = state.units.get(unit);
+    let ended = rec.and_then(|u| u.ended.as_ref());
+    let Some(last_day) = Date::from_ymd(i32::from(year), 12, 31) else { return false };
+    let founded_by_then = rec.and_then(|u| u.founded).is_none_or(|on| on <= last_day);
+    founded_by_then && ended.is_none_or(|e| !basis.sees(e.on) || last_day < e.on)
 }
 
 /// The peers' totals for `year` and the year before, as the basis sees them; units not ranked
