@@ -144,6 +144,16 @@ pub enum UnitCmd {
         /// The unit it belongs to; leave out only for the province itself.
         #[arg(long)]
         parent: Option<UnitId>,
+        /// For a unit a legal act founds (thành lập): the first day it exists, e.g.
+        /// 2025-07-01, with --basis and --basis-date. Leave out for a unit that long exists.
+        #[arg(long, requires_all = ["basis", "basis_date"])]
+        founded: Option<Date>,
+        /// The founding document's number, e.g. "202/2025/QH15".
+        #[arg(long, requires = "founded")]
+        basis: Option<String>,
+        /// The founding document's date, e.g. 2025-06-12.
+        #[arg(long = "basis-date", requires = "founded")]
+        basis_date: Option<Date>,
     },
     /// End a unit (sáp nhập, chia tách, giải thể) from its effective day: its successor carries
     /// on and takes its open tasks, with their history; its leaders' tenures end that day.
@@ -327,10 +337,18 @@ fn new_key(file: &std::path::Path, ctx: &Ctx) -> anyhow::Result<()> {
 /// The command to send, and what a person is told once it is done.
 fn action_of(cmd: Cmd) -> Action {
     let (command, summary) = match cmd {
-        Cmd::Unit(UnitCmd::Add { unit, name, kind, parent }) => {
+        Cmd::Unit(UnitCmd::Add { unit, name, kind, parent, founded, basis, basis_date }) => {
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
-            let summary = format!("Đã thêm đơn vị {name} ({unit}; {}{under}).", kind.label_vi());
-            (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent, founded: None }), summary)
+            let since = founded.map_or_else(String::new, |d| {
+                format!(", thành lập từ ngày {}", d.0.format("%d/%m/%Y"))
+            });
+            let summary =
+                format!("Đã thêm đơn vị {name} ({unit}; {}{under}{since}).", kind.label_vi());
+            let founded =
+                founded.zip(basis.zip(basis_date)).map(|(effective, (document, date))| {
+                    cmd::Founding { effective, basis: LegalBasis { document, date } }
+                });
+            (Command::AddUnit(cmd::AddUnit { unit, name, kind, parent, founded }), summary)
         }
         Cmd::Unit(UnitCmd::End { unit, how, into, change }) => {
             let (day, document) = (change.day(), change.basis.clone());

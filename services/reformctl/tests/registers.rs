@@ -315,5 +315,25 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
     let again = run(admin(&["unit", "restructure", "--file", map])).await.expect("joins");
     assert!(String::from_utf8_lossy(&again.stdout).contains("Không còn gì phải ghi"));
     assert_eq!(broker.stream_messages().await, before + 5);
+    // A unit founded by hand: its day and act together, or not at all; and once founded on
+    // 1 July, it cannot be renamed from June.
+    let half = ["unit", "add", "ct-snv", "--name", "Sở Nội vụ", "--kind", "department"];
+    let mut half = half.to_vec();
+    half.extend(["--parent", "can-tho", "--founded", "2025-07-01"]);
+    let refused = run(admin(&half)).await.expect("joins");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--basis"), "names what is missing");
+    half.extend(["--basis", "202/2025/QH15", "--basis-date", "2025-06-12"]);
+    let founded = run(admin(&half)).await.expect("joins");
+    assert!(founded.status.success(), "{}", String::from_utf8_lossy(&founded.stderr));
+    let said = String::from_utf8_lossy(&founded.stdout);
+    assert!(said.contains("thành lập từ ngày 01/07/2025"), "{said}");
+    let mut early = vec!["unit", "rename", "ct-snv", "--name", "Sở Nội vụ thành phố"];
+    early.extend(["--effective", "2025-06-01", "--basis", "1/QĐ", "--basis-date", "2025-05-01"]);
+    let refused = run(admin(&early)).await.expect("joins");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("trước một thay đổi đã ghi có hiệu lực từ ngày"), "{said}");
+    assert_eq!(broker.stream_messages().await, before + 6, "the founding, and nothing else");
     services.stop().await;
 }
