@@ -195,7 +195,7 @@ impl Router {
                 Err(bytes) => return bytes,
             }
         }
-        reply(&Answer::Ok(Found { view: queries::merge_national(&q, provinces.len(), gathered) }))
+        reply(&Answer::Ok(Found { view: queries::merge_national(&q, gathered) }))
     }
 
     /// A leader's timeline: the tenures of every province the person held posts in, each from

@@ -75,6 +75,7 @@ pub async fn page(
     trend.retain(|(y, v)| v.is_some() || dir.framework_years.contains(y));
     let digest = super::digest::of(&app, &view, &unit).await?;
     let rank = own_rank(&app, &dir, &progress, view.on).await?;
+    let before = predecessors_history(&app, &view, &dir).await?;
     let path = format!("/units/{unit}");
     let content = html! {
         (about(&view, &dir, &progress, rank.as_ref()))
@@ -97,9 +98,66 @@ pub async fn page(
                 }
             }
         }
+        (predecessors_section(&view, &before))
     };
     let title = format!("{} · {year}", progress.name);
     Ok(html(frame(&view, &path, &title, applied_through(&app).await, content)))
+}
+
+/// A predecessor and what it did, year by year: its own figures, for the successor's page.
+struct Before {
+    unit: reform_projector::registers::DirectoryUnit,
+    years: Vec<UnitProgress>,
+}
+
+/// The units that ended into this one by the page's day, each with its figures for every year
+/// it has data in (asked at once). Theirs, never summed into the successor's.
+async fn predecessors_history(
+    app: &App,
+    view: &View,
+    dir: &reform_projector::registers::Directory,
+) -> Result<Vec<Before>, PageError> {
+    let day = view.day();
+    let mut out = Vec::new();
+    for p in dir.predecessors.iter().filter(|u| u.ended.as_ref().is_some_and(|e| e.on <= day)) {
+        let last = p.ended.as_ref().map_or(day, |e| e.on).year();
+        let year = u16::try_from(last).unwrap_or(u16::MAX);
+        let q = UnitQuery { unit: p.unit.clone(), year, as_of: view.on };
+        let latest = queries::unit(&app.client, &q).await?;
+        let asks = latest.years_with_data.iter().map(|&y| {
+            let q = UnitQuery { unit: p.unit.clone(), year: y, as_of: view.on };
+            let client = app.client.clone();
+            async move { queries::unit(&client, &q).await }
+        });
+        let years = futures::future::try_join_all(asks).await?;
+        out.push(Before { unit: p.clone(), years });
+    }
+    Ok(out)
+}
+
+/// The predecessors' own record: tasks and final score by year, marked as theirs.
+fn predecessors_section(view: &View, before: &[Before]) -> Markup {
+    if before.is_empty() {
+        return html! {};
+    }
+    html! {
+        section aria-labelledby="before-heading" id="predecessors-history" {
+            h2 id="before-heading" { (view.t("Kết quả của đơn vị tiền thân", "The predecessors' record")) }
+            p { (view.t("Số liệu của từng đơn vị tiền thân, không cộng vào số liệu của đơn vị này.", "Each predecessor's own figures, not added to this unit's.")) }
+            @for b in before {
+                table class="scroll predecessor" data-unit=(b.unit.unit) {
+                    caption { a href=(view.href(&format!("/units/{}", b.unit.unit))) { (b.unit.name) } }
+                    (header(view, &[("Năm", "Year", false), ("Được giao", "Assigned", true), ("Đúng hạn", "On time", true), ("Trễ hạn", "Late", true), ("Quá hạn", "Overdue", true), ("Điểm cuối cùng", "Final score", true)]))
+                    tbody { @for y in &b.years { tr {
+                        td { a href=(view.href_year(&format!("/units/{}", b.unit.unit), y.year)) { (y.year) } }
+                        td class="num" { (y.tasks.assigned) } td class="num" { (y.tasks.done_on_time) }
+                        td class="num" { (y.tasks.done_late) } td class="num" { (y.tasks.overdue) }
+                        td class="num" { (hundredths(y.scores.final_total_hundredths())) }
+                    } } }
+                }
+            }
+        }
+    }
 }
 
 /// The unit's kind, where it sits in the tree, and its leaders on the page's day.

@@ -74,6 +74,7 @@ pub fn answer_national_part(
                 },
                 max_total_hundredths: views::max_total(&state, q.year, q.kind),
                 years_scored,
+                counted: views::ranked_in(&state, province, q.year, basis(q.as_of)),
             },
         }),
         Err(e) => Answer::failed(FailureKind::Unavailable, e.to_string()),
@@ -81,11 +82,8 @@ pub fn answer_national_part(
 }
 
 /// The national ranking from the provinces' parts, in any order.
-pub fn merge_national(
-    q: &NationalQuery,
-    provinces: usize,
-    parts: Vec<NationalPart>,
-) -> views::NationalRanking {
+pub fn merge_national(q: &NationalQuery, parts: Vec<NationalPart>) -> views::NationalRanking {
+    let provinces = parts.iter().filter(|p| p.counted).count();
     let max_total = parts.iter().map(|p| p.max_total_hundredths).max().unwrap_or(0);
     let years: std::collections::BTreeSet<u16> =
         parts.iter().flat_map(|p| p.years_scored.iter().copied()).collect();
@@ -111,7 +109,7 @@ pub fn answer_national(store: &Store, q: &NationalQuery) -> Answer<views::Nation
             }
         }
     }
-    Answer::Ok(Found { view: merge_national(q, provinces.len(), parts) })
+    Answer::Ok(Found { view: merge_national(q, parts) })
 }
 
 /// Answers the whole directory from the store.

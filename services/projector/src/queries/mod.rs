@@ -111,6 +111,15 @@ pub struct NationalPart {
     /// The years in which one of the peers has a score.
     #[serde(default)]
     pub years_scored: Vec<u16>,
+    /// Whether the province itself existed at the year's end ([`views::ranked_in`]): one
+    /// founded later, or ended before, is not among the year's provinces.
+    #[serde(default = "counted")]
+    pub counted: bool,
+}
+
+/// A part from a projector that does not say counts its province, as every one did before.
+fn counted() -> bool {
+    true
 }
 
 /// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.

@@ -202,7 +202,11 @@ pub struct NationalRanking {
 /// The national ranking from a state that holds the whole country (a replayed prefix of the
 /// log): what the merge of every province's peers gives.
 pub fn national_in(state: &State, kind: UnitKind, year: u16, basis: Basis) -> NationalRanking {
-    let provinces = state.units.values().filter(|u| u.parent.is_none()).count();
+    let provinces = state
+        .units
+        .iter()
+        .filter(|(id, u)| u.parent.is_none() && ranked_in(state, id, year, basis))
+        .count();
     let units: Vec<UnitId> =
         state.units.iter().filter(|(_, u)| u.kind == kind).map(|(id, _)| id.clone()).collect();
     let mut peers = peers(state, &units, year, basis);
