@@ -140,26 +140,20 @@ impl Directory {
     /// checked the event before it was appended.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::UnitAdded { unit, name, kind, parent } => {
-                let value = Unit {
-                    id: unit.clone(),
-                    name: name.clone(),
-                    kind: *kind,
-                    parent: parent.clone(),
-                    ended: None,
-                    changed: None,
+            Event::UnitAdded { unit, name, kind, parent }
+            | Event::UnitFounded { unit, name, kind, parent, .. } => {
+                // A founding is the unit's first change: none of it may take effect before.
+                let changed = match event {
+                    Event::UnitFounded { effective, .. } => Some(*effective),
+                    _ => None,
                 };
-                self.units.insert(unit.clone(), value);
-            }
-            // Its founding is its first change: none of it may take effect before.
-            Event::UnitFounded { unit, name, kind, parent, effective, .. } => {
                 let value = Unit {
                     id: unit.clone(),
                     name: name.clone(),
                     kind: *kind,
                     parent: parent.clone(),
                     ended: None,
-                    changed: Some(*effective),
+                    changed,
                 };
                 self.units.insert(unit.clone(), value);
             }

@@ -161,7 +161,8 @@ pub async fn run(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
     let bytes = workbook::read_file(file, NOTHING)?;
     let rows = read(&bytes).map_err(|problems| invalid(file, problems))?;
     let digest = hex::encode(&sha2::Sha256::digest(&bytes)[..8]);
-    let actor = ctx.request(())?.actor;
+    // Who sends every row, and on which business day (`--on`, today when absent).
+    let Request { actor, occurred_on, .. } = ctx.request(())?;
     let requests = rows
         .iter()
         .map(|r| {
@@ -170,7 +171,7 @@ pub async fn run(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
             Ok(Request {
                 command_id,
                 actor: actor.clone(),
-                occurred_on: None,
+                occurred_on,
                 command: Command::RecordScore(r.score.clone()),
             })
         })

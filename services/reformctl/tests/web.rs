@@ -224,15 +224,22 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert_eq!(count(&c, "svg.trend rect").await, 2, "2014 and 2015");
     shot(&c, "03-unit-long-phu-2015").await;
 
-    // A department with tasks: the register, overdue tasks highlighted, evidence numbers.
-    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    // A department with tasks, as true at the end of 2016 (the articles' year): the register,
+    // overdue tasks highlighted, evidence numbers.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     let counts = text(&c, "#task-counts tbody").await;
-    assert!(counts.starts_with("15 0 8 3 3 1 78.57"), "{counts}");
+    // What demo/check.py prints for the same day: the plan for 2017 still open.
+    assert!(counts.starts_with("15 1 7 3 3 1 71.43"), "{counts}");
     assert_eq!(count(&c, "#task-register tbody tr").await, 15);
     assert_eq!(count(&c, "#task-register tr.overdue").await, 3, "as many highlighted as overdue");
     assert_eq!(text(&c, ".overdue-count").await, "3");
     assert!(count(&c, "#evidence-list td.document").await > 0, "documents with their numbers");
     shot(&c, "04-unit-sgddt-2016-register").await;
+    // As known now, its three tasks still open on 30 June 2025 are Cần Thơ's education
+    // department's (docs/views.md "Restructuring"): the predecessor keeps the twelve it closed.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    let now = text(&c, "#task-counts tbody").await;
+    assert!(now.starts_with("12 0 8 3 0 1 100.00"), "{now}");
 
     // As true at a past day (what the page's date form asks for): the URL and the page say so.
     c.goto(&format!("{base}/units/st-sgddt?on=2016-06-30&year=2016")).await.expect("open");
@@ -259,8 +266,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(text(&c, "#as-of").await.contains("2016-07-05"), "English pages keep ISO dates");
     shot(&c, "06-unit-sgddt-english").await;
 
-    // A leader's accountability timeline, from the unit's leaders.
-    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    // A leader's accountability timeline, from the unit's leaders at the end of 2016.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     follow(&c, "Nguyễn Thị Kim Loan").await;
     assert!(text(&c, "h1").await.contains("Nguyễn Thị Kim Loan"));
     assert!(count(&c, "section.tenure").await >= 1);
@@ -295,7 +302,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     );
     let today = reform_shared::time::Date::today_in_vietnam();
     c.goto(&format!("{base}/audit?unit=st-sgddt&year=2016&known={today}")).await.expect("open");
-    assert!(text(&c, "#replay-table tbody").await.contains("78.57 78.57"), "known today is now");
+    let replayed = text(&c, "#replay-table tbody").await;
+    assert!(replayed.contains("100.00 100.00"), "known today is now: {replayed}");
     shot(&c, "09-audit").await;
     // What a head reads (#24): names, the year with data, Vietnamese only, a phone's width.
     heads_read_names_in_vietnamese(&c, &base).await;
@@ -410,12 +418,12 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
 }
 
 /// The page's text as a reader sees it, less what is marked English or is code.
-/// The 2025 restructuring (#25) as the demo records it: as true on the first day of 2026,
-/// Cần Thơ's education department holds Sóc Trăng's open tasks, names its predecessor and is
-/// ranked among Cần Thơ's 22 departments; the predecessor's page says where it went, and as
+/// The 2025 restructuring (#25) as the demo records it: Cần Thơ's education department holds
+/// Sóc Trăng's open tasks, names its predecessor and is ranked third of Cần Thơ's 22
+/// departments for 2025 (scored in March 2026); the predecessor's page says where it went, and as
 /// true in 2016 it is what the articles describe.
 async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
-    c.goto(&format!("{base}/units/can-tho-st-sgddt?year=2025&on=2026-01-01")).await.expect("open");
+    c.goto(&format!("{base}/units/can-tho-st-sgddt?year=2025")).await.expect("open");
     let main = text(c, "main").await;
     for words in [
         "Đơn vị tiền thân",
@@ -427,14 +435,17 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
     }
     assert!(text(c, "#own-rank").await.starts_with("3/22"), "third of Cần Thơ's 22");
     assert!(text(c, "#predecessors").await.contains("Sở Giáo dục và Đào tạo"));
-    shot(c, "11-can-tho-sgddt-2025").await;
+    // Its predecessor's own record, by year, beside its own and not added to it.
+    let before = text(c, r#"#predecessors-history table[data-unit="st-sgddt"]"#).await;
+    assert!(before.contains("2015") && before.contains("84.47"), "{before}");
+    shot(c, "32-can-tho-sgddt-2025").await;
     c.goto(&format!("{base}/units/st-sgddt?year=2025")).await.expect("open");
     let ended = text(c, "#ended").await;
     assert!(ended.contains("01/07/2025") && ended.contains("Thành phố Cần Thơ"), "{ended}");
-    shot(c, "12-soc-trang-sgddt-ended").await;
+    shot(c, "33-soc-trang-sgddt-ended").await;
     c.goto(&format!("{base}/provinces/can-tho?year=2025")).await.expect("open");
     assert_eq!(count(c, "#ranking-department tbody tr").await, 22, "Cần Thơ's departments");
-    shot(c, "13-can-tho-2025").await;
+    shot(c, "34-can-tho-2025").await;
     c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     assert_eq!(count(c, "#ended").await, 0, "as true in 2016 nothing has ended");
 }
@@ -458,14 +469,16 @@ async fn heads_read_names_in_vietnamese(c: &Client, base: &str) {
     c.goto(&format!("{base}/provinces/kien-giang")).await.expect("open");
     assert!(text(c, "h1").await.contains("2020"), "{}", text(c, "h1").await);
     assert!(text(c, "nav.years").await.contains("2020"));
-    // A unit opens on its latest year with data and offers every year it has.
+    // A unit opens on its latest year with data (its 2025 plan's tasks, before it merged) and
+    // offers every year it has.
     c.goto(&format!("{base}/units/st-sgddt")).await.expect("open");
     let years = text(c, "nav.years").await;
-    assert!(years.contains("2016") && years.contains("2018"), "{years}");
-    assert_ne!(count(c, "#evidence-list tbody tr").await, 0, "the year it opens on has data");
+    assert!(years.contains("2016") && years.contains("2025"), "{years}");
+    assert_ne!(count(c, "#task-register tbody tr").await, 0, "the year it opens on has data");
 
-    // The register names people, with their titles; no id is shown.
-    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    // The register names people, with their titles; no id is shown. As true at the end of
+    // 2016, before any task of it went to Cần Thơ.
+    c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     let people = text(c, "#task-register").await;
     assert!(people.contains("Danh Hoàng Nguyên"), "{people}");
     assert!(people.contains("Trưởng phòng Tổ chức cán bộ"), "{people}");
@@ -514,13 +527,14 @@ print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
     assert_eq!(lines[1], "Sổ theo dõi nhiệm vụ|Tài liệu minh chứng|Điểm Chỉ số CCHC", "{read}");
     assert_eq!(lines[2], "True datetime", "the documents, dated: {read}");
     assert_eq!(lines[3], "Tổng điểm True", "the scores, as numbers: {read}");
-    c.goto(&format!("{base}/units/st-sgddt?year=2016&person=vo-thi-ngoc-han")).await.expect("open");
+    let hers = "/units/st-sgddt?year=2016&on=2016-12-31&person=vo-thi-ngoc-han";
+    c.goto(&format!("{base}{hers}")).await.expect("open");
     let rows = count(c, "#task-register tbody tr").await;
     assert!(rows > 0 && rows < 15, "only her tasks: {rows}");
     let (status, body) = get(base, "/units/st-sgddt?year=2016&status=late");
     assert_eq!(status, 400);
     assert!(body.contains("không phải một trạng thái nhiệm vụ"), "{body}");
-    c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
+    c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
 
     // A task's own page, from its title in the register: the "5 rõ", the whole history with
     // its progress notes, the documents.
@@ -546,7 +560,9 @@ print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
     assert_eq!(get(base, "/evidence/no-such-document").0, 404);
     assert_eq!(get(base, "/tasks/no-such-task").0, 404);
     // Search, as a head types it: without diacritics, a person's name; a document's number.
-    c.goto(&format!("{base}/search?q=ngoc+han&unit=soc-trang&year=2016")).await.expect("open");
+    // As true at the end of 2016: one of her tasks went to Cần Thơ in 2025.
+    let search = "/search?q=ngoc+han&unit=soc-trang&year=2016&on=2016-12-31";
+    c.goto(&format!("{base}{search}")).await.expect("open");
     let found = text(c, "#search-tasks").await;
     assert!(found.contains("Tham mưu UBND tỉnh ban hành kịp thời"), "{found}");
     assert!(found.contains("Võ Thị Ngọc Hân"), "{found}");
@@ -564,9 +580,10 @@ print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
         text(c, "#ranking-department tbody tr:first-child td.province").await,
         "Tỉnh Hải Dương"
     );
-    // The replay's list groups the units under their provinces.
+    // The replay's list groups the units under their provinces: an auditor replays the old
+    // three as well as today's.
     c.goto(&format!("{base}/audit")).await.expect("open");
-    assert_eq!(count(c, "#replay-unit optgroup").await, 3);
+    assert_eq!(count(c, "#replay-unit optgroup").await, 6);
     assert!(text(c, "#verdict-line").await.starts_with("ĐẠT: "));
 
     let pages = [
@@ -725,6 +742,9 @@ fn scores_import_from_a_workbook_whole_or_not_at_all(nats_port: u16, data: &Path
             .arg(data.join("broker/client.nk"))
             .args(["--actor", "dang-hong-son", "--key"])
             .arg(data.join("keys/dang-hong-son.nk"))
+            // His last day as head of Kiên Giang's department, before it merged into An
+            // Giang's: the scores are recorded now, as of then.
+            .args(["--on", "2025-06-30"])
             .args(args)
             .output()
             .expect("run reformctl")
