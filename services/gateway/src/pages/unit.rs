@@ -124,12 +124,19 @@ async fn predecessors_history(
         let year = u16::try_from(last).unwrap_or(u16::MAX);
         let q = UnitQuery { unit: p.unit.clone(), year, as_of: view.on };
         let latest = queries::unit(&app.client, &q).await?;
-        let asks = latest.years_with_data.iter().map(|&y| {
+        // The other years with data, asked at once; the last one is the answer above.
+        let others: Vec<u16> =
+            latest.years_with_data.iter().copied().filter(|&y| y != year).collect();
+        let asks = others.iter().map(|&y| {
             let q = UnitQuery { unit: p.unit.clone(), year: y, as_of: view.on };
             let client = app.client.clone();
             async move { queries::unit(&client, &q).await }
         });
-        let years = futures::future::try_join_all(asks).await?;
+        let mut years = futures::future::try_join_all(asks).await?;
+        if latest.years_with_data.contains(&year) {
+            years.push(latest);
+        }
+        years.sort_by_key(|p| p.year);
         out.push(Before { unit: p.clone(), years });
     }
     Ok(out)
