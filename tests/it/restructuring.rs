@@ -288,6 +288,7 @@ async fn the_demo_records_the_2025_map_and_the_articles_figures_stand() {
     assert_eq!(commune.parent, Some(id("can-tho")), "communes sit under the province now");
     let state = project(&records);
     assert_eq!(article_figures(&state), before, "the articles' figures moved");
+    long_phus_communes_stand_where_they_were(&state);
 
     let after = Basis::AsTrueAt { date: date("2026-12-31") };
     let ranking =
@@ -324,4 +325,29 @@ async fn the_demo_records_the_2025_map_and_the_articles_figures_stand() {
     }
 
     verify_passes(&broker).await;
+}
+
+/// Long Phú's three communes are under the district in every view of 2024 (and under Cần Thơ
+/// in none), under Cần Thơ from 2025; the district's part of the directory lists them with
+/// both parents, each with its day.
+fn long_phus_communes_stand_where_they_were(state: &reform_projector::model::State) {
+    use reform_projector::views::descendants;
+    let communes = ["st-long-phu-chau-khanh", "st-long-phu-long-duc", "st-long-phu-song-phung"];
+    let under = |unit: &str, day: &str| -> Vec<String> {
+        let below = descendants(state, &id(unit), date(day));
+        communes.iter().filter(|c| below.contains(&id(c))).map(|c| c.to_string()).collect()
+    };
+    assert_eq!(under("st-long-phu", "2024-12-31"), communes, "the district's in 2024");
+    assert_eq!(under("soc-trang", "2024-12-31"), communes, "so the province's in 2024");
+    assert!(under("can-tho", "2024-12-31").is_empty(), "not Cần Thơ's in 2024");
+    assert_eq!(under("can-tho", "2025-12-31"), communes, "Cần Thơ's from 2025");
+    assert!(under("st-long-phu", "2025-12-31").is_empty());
+    let part =
+        reform_projector::registers::directory_part(state, Some(&id("st-long-phu")), Some(1), None)
+            .expect("the district's part");
+    for commune in communes {
+        let rec = part.units.iter().find(|u| u.unit.as_str() == commune).expect("listed");
+        assert_eq!(rec.parent_on(date("2025-06-30")), Some(&id("st-long-phu")), "{commune}");
+        assert_eq!(rec.parent_on(date("2025-07-01")), Some(&id("can-tho")), "{commune}");
+    }
 }

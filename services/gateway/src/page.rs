@@ -137,6 +137,16 @@ impl View {
         self.on.unwrap_or(self.today)
     }
 
+    /// The day whose tree a page of `year` shows (`Basis::structure_day`): who was under whom
+    /// as the year ended, or on the page's day when that is earlier.
+    pub fn tree_day(&self, year: u16) -> Date {
+        let basis = match self.on {
+            Some(date) => reform_projector::views::Basis::AsTrueAt { date },
+            None => reform_projector::views::Basis::Live { today: self.today },
+        };
+        basis.structure_day(year)
+    }
+
     /// The year a page shows: the one asked for, else the day's.
     pub fn year_or(&self, default: u16) -> u16 {
         self.year.unwrap_or(default)

@@ -448,6 +448,22 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
     shot(c, "34-can-tho-2025").await;
     c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     assert_eq!(count(c, "#ended").await, 0, "as true in 2016 nothing has ended");
+    // Long Phú's communes: the district's in the pages of 2024, Cần Thơ's from 2025.
+    let commune = "Xã Song Phụng";
+    for (path, under) in [
+        ("/units/st-long-phu?year=2024", true),
+        ("/units/st-long-phu?year=2024&on=2024-12-31", true),
+        ("/units/can-tho?year=2024", false),
+        ("/units/can-tho?year=2025", true),
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("open");
+        let children = text(c, "main").await;
+        assert_eq!(children.contains(commune), under, "{path}: {children}");
+    }
+    for (year, parent) in [(2024, "Huyện Long Phú"), (2025, "Thành phố Cần Thơ")] {
+        c.goto(&format!("{base}/units/st-long-phu-song-phung?year={year}")).await.expect("open");
+        assert_eq!(text(c, "#parent").await, parent, "{year}");
+    }
 }
 
 async fn vietnamese_text(c: &Client) -> String {

@@ -39,6 +39,45 @@ pub struct UnitRec {
     /// The day it came into existence, for a unit a legal act founded
     /// ([`Event::UnitFounded`]); `None` for one recorded as long existing.
     pub founded: Option<Date>,
+    /// Its name and parent before each rename or move, in effective order (the directory
+    /// service refuses a change dated before one already recorded): what a view as true at an
+    /// earlier day shows.
+    pub was: Vec<Was>,
+}
+
+/// A unit's name and parent until a rename or move took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Was {
+    /// The change's effective day: the first day the unit no longer had them.
+    pub until: Date,
+    pub name: String,
+    pub parent: Option<UnitId>,
+}
+
+/// The name and parent in force on `day`, from the current ones and what they were before
+/// each change: the one shared rule of [`UnitRec::name_on`] and its twin in the registers.
+pub fn in_force_on<'a>(
+    was: &'a [Was],
+    name: &'a str,
+    parent: Option<&'a UnitId>,
+    day: Date,
+) -> (&'a str, Option<&'a UnitId>) {
+    match was.iter().find(|w| day < w.until) {
+        Some(w) => (&w.name, w.parent.as_ref()),
+        None => (name, parent),
+    }
+}
+
+impl UnitRec {
+    /// Its name on `day`.
+    pub fn name_on(&self, day: Date) -> &str {
+        in_force_on(&self.was, &self.name, self.parent.as_ref(), day).0
+    }
+
+    /// Its parent on `day`; `None` for a province.
+    pub fn parent_on(&self, day: Date) -> Option<&UnitId> {
+        in_force_on(&self.was, &self.name, self.parent.as_ref(), day).1
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,7 +204,8 @@ pub struct State {
     pub evidence: BTreeMap<EvidenceId, EvidenceRec>,
     pub frameworks: BTreeMap<(u16, UnitKind), FrameworkRec>,
     pub scores: BTreeMap<ScoreKey, ScoreRec>,
-    /// `(parent, child)`.
+    /// `(parent, child)`: every parent a unit has had, its earlier ones included (a unit's
+    /// [`UnitRec::was`] says when it was under which).
     pub children: BTreeSet<(UnitId, UnitId)>,
     /// The units added without a parent (the provinces).
     pub roots: BTreeSet<UnitId>,
@@ -207,8 +247,6 @@ pub trait Records {
     fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error>;
     /// Every task that was ever at `unit`, and every tenure held at it, by id.
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error>;
-    /// Removes the index row that puts `child` under `parent` (it moved).
-    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), Self::Error>;
 }
 
 impl Records for State {
@@ -237,10 +275,6 @@ impl Records for State {
         let tenures =
             self.unit_tenures.iter().filter(|(u, _)| here(u)).map(|(_, t)| t.clone()).collect();
         Ok((tasks, tenures))
-    }
-    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), Self::Error> {
-        self.children.remove(&(parent.clone(), child.clone()));
-        Ok(())
     }
 }
 
@@ -316,6 +350,7 @@ fn apply_event<R: Records>(
                 parent: parent.clone(),
                 ended: None,
                 founded,
+                was: Vec::new(),
             };
             state.units.insert(unit.clone(), rec);
             match parent {
@@ -500,17 +535,20 @@ fn restructure<R: Records>(records: &mut R, event: &Event, seq: u64) -> Result<(
                 }
             }
         }
-        Event::UnitRenamed { unit, name, .. } => {
+        Event::UnitRenamed { unit, name, effective, .. } => {
             if let Some(rec) = records.unit(unit)? {
+                let until = *effective;
+                rec.was.push(Was { until, name: rec.name.clone(), parent: rec.parent.clone() });
                 rec.name = name.clone();
             }
         }
-        Event::UnitMoved { unit, parent, .. } => {
+        Event::UnitMoved { unit, parent, effective, .. } => {
             let Some(rec) = records.unit(unit)? else { return Ok(()) };
-            // Only a unit with a parent moves (the directory service refuses a province).
-            if let Some(old) = rec.parent.replace(parent.clone()) {
-                records.remove_child(&old, unit)?;
-            }
+            let until = *effective;
+            rec.was.push(Was { until, name: rec.name.clone(), parent: rec.parent.clone() });
+            rec.parent = Some(parent.clone());
+            // The old parent's row stays: the unit was under it before the move, and a view
+            // as true at an earlier day walks it (`UnitRec::parent_on` says when).
             records.state().children.insert((parent.clone(), unit.clone()));
         }
         _ => {}

@@ -1,7 +1,7 @@
 //! Registers: the lists a reader browses to find what a view is about (the directory of units
 //! and leaders, a unit's documents). Pure, over a [`State`], like the views.
 
-use crate::model::State;
+use crate::model::{in_force_on, State, Was};
 use crate::views::{descendants, range3, Basis, QueryError};
 use reform_shared::event::{Ending, LegalBasis, Role, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, PersonId, TaskId, TenureId, UnitId};
@@ -33,6 +33,21 @@ pub struct DirectoryUnit {
     /// When and how it ended, if it did.
     #[serde(default)]
     pub ended: Option<EndedAt>,
+    /// Its name and parent before each rename or move, in effective order.
+    #[serde(default)]
+    pub was: Vec<Was>,
+}
+
+impl DirectoryUnit {
+    /// Its name on `day`.
+    pub fn name_on(&self, day: Date) -> &str {
+        in_force_on(&self.was, &self.name, self.parent.as_ref(), day).0
+    }
+
+    /// Its parent on `day`; `None` for a province.
+    pub fn parent_on(&self, day: Date) -> Option<&UnitId> {
+        in_force_on(&self.was, &self.name, self.parent.as_ref(), day).1
+    }
 }
 
 /// A unit's end as a reader sees it: its successor named.
@@ -75,6 +90,7 @@ fn directory_unit(state: &State, id: &UnitId, u: &crate::model::UnitRec) -> Dire
         kind: u.kind,
         parent: u.parent.clone(),
         ended,
+        was: u.was.clone(),
     }
 }
 
@@ -153,19 +169,33 @@ pub fn directory_part(
         Ok::<_, std::convert::Infallible>(state.units.get(u).map(|r| r.parent.clone()))
     };
     let levels = depth.unwrap_or(reform_shared::tree::UNIT_DEPTH_MAX);
+    // The units above the top, by its current parent and by each it had before a move.
     let above: Vec<UnitId> = match under {
         Some(top) => {
-            let Ok(up) = reform_shared::tree::lineage(parent, top);
+            let Ok(mut up) = reform_shared::tree::lineage(parent, top);
+            let former = state.units.get(top).into_iter().flat_map(|u| &u.was);
+            for p in former.filter_map(|w| w.parent.as_ref()) {
+                let Ok(more) = reform_shared::tree::lineage(parent, p);
+                up.extend(more);
+            }
             up
         }
         None => Vec::new(),
     };
     // Each unit's chain of parents says how far below the part's top it is: the directory a
-    // query loads holds the units, not the children rows.
+    // query loads holds the units, not the children rows. Under a unit, one that was below it
+    // before it moved is in the part too, since a page true at an earlier day shows it there.
     let in_part = |unit: &UnitId| {
         let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
+        let was_below = |top: &UnitId| {
+            let former = state.units.get(unit).into_iter().flat_map(|u| &u.was);
+            former.filter_map(|w| w.parent.as_ref()).find_map(|p| {
+                let Ok(up) = reform_shared::tree::lineage(parent, p);
+                up.iter().position(|u| u == top).map(|at| at + 1)
+            })
+        };
         let below_top = match under {
-            Some(top) => lineage.iter().position(|u| u == top),
+            Some(top) => lineage.iter().position(|u| u == top).or_else(|| was_below(top)),
             // Below a province: a unit whose chain of parents breaks off (a damaged log) is
             // under none.
             None => lineage
@@ -229,7 +259,7 @@ pub fn evidence_list(
         return Err(QueryError::UnknownUnit(unit.clone()));
     }
     let mut units = vec![unit.clone()];
-    units.extend(descendants(state, unit));
+    units.extend(descendants(state, unit, basis.structure_day(year)));
     let mut evidence: Vec<EvidenceRow> = units
         .iter()
         .flat_map(|u| range3(&state.unit_evidence, u, year))

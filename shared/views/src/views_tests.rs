@@ -326,6 +326,83 @@ fn a_founded_unit_is_ranked_from_the_year_it_began() {
     assert_eq!(now.entries[0].rank, Some(1));
 }
 
+fn basis_2025() -> reform_shared::event::LegalBasis {
+    reform_shared::event::LegalBasis {
+        document: "1664/NQ-UBTVQH15".into(),
+        date: date("2025-06-16"),
+    }
+}
+
+/// A commune moved from its district to the province on 1 July 2025, and a district renamed on
+/// 1 January 2020 (docs/views.md "Restructuring"): every view of a year shows the tree as that
+/// year ended, so the commune counts and ranks under its district through 2024 and under the
+/// province from 2025, once each, and a ranking of 2016 names the district as it was.
+#[test]
+fn a_year_is_counted_and_ranked_in_the_tree_it_ended_with() {
+    let moved = Event::UnitMoved {
+        unit: id("x1"),
+        parent: id("st"),
+        effective: date("2025-07-01"),
+        basis: basis_2025(),
+    };
+    let renamed = Event::UnitRenamed {
+        unit: id("h1"),
+        name: "Thị xã h1".into(),
+        effective: date("2020-01-01"),
+        basis: basis_2025(),
+    };
+    let events = vec![
+        ("2015-01-01", unit("st", UnitKind::Province, None)),
+        ("2015-01-01", unit("h1", UnitKind::District, Some("st"))),
+        ("2015-01-01", unit("x1", UnitKind::Commune, Some("h1"))),
+        ("2015-01-01", unit("x2", UnitKind::Commune, Some("h1"))),
+        ("2016-02-01", assign("t16", "x1", "2016-06-30")),
+        ("2016-02-01", assign("t16h", "h1", "2016-06-30")),
+        ("2017-01-20", score("x1", 2016, "1.1", Stage::Final, None, 7000)),
+        ("2017-01-20", score("x2", 2016, "1.1", Stage::Final, None, 8000)),
+        ("2020-01-02", renamed),
+        ("2025-07-02", moved),
+        ("2026-02-01", assign("t26", "x1", "2026-06-30")),
+    ];
+    let state = project(&events);
+    let live = Basis::Live { today: date("2026-12-06") };
+    let progress = |unit: &str, year, basis| {
+        let view = unit_progress(&state, &id(unit), year, basis).expect("known");
+        let subs: Vec<(String, Option<String>)> = view
+            .sub_units
+            .iter()
+            .map(|s| (s.unit.to_string(), s.parent.as_ref().map(|p| p.to_string())))
+            .collect();
+        (view.name, view.tasks.assigned, subs)
+    };
+    let x1_under = |p: &str| vec![("x1".to_owned(), Some(p.to_owned()))];
+    for basis in [live, as_of("2016-12-31")] {
+        assert_eq!(progress("h1", 2016, basis), ("Đơn vị h1".into(), 2, x1_under("h1")));
+        assert_eq!(progress("st", 2016, basis).1, 2, "the district's two, once");
+    }
+    assert_eq!(progress("h1", 2026, live), ("Thị xã h1".into(), 0, vec![]));
+    assert_eq!(progress("st", 2026, live), ("Đơn vị st".into(), 1, x1_under("st")));
+    // The year of the move counts in the tree it ended with.
+    assert_eq!(progress("h1", 2025, as_of("2025-06-30")).2, Vec::new(), "no task in 2025");
+    let peers = |parent: &str, kind, year| {
+        let view = ranking(&state, &id(parent), kind, year, live).expect("known");
+        let rows: Vec<String> =
+            view.entries.iter().map(|e| format!("{} {}", e.unit, e.name)).collect();
+        (view.group_size, rows)
+    };
+    assert_eq!(
+        peers("h1", UnitKind::Commune, 2016),
+        (2, vec!["x2 Đơn vị x2".into(), "x1 Đơn vị x1".into()])
+    );
+    assert_eq!(peers("st", UnitKind::Commune, 2016).0, 0, "not the province's in 2016");
+    assert_eq!(peers("st", UnitKind::Commune, 2026).1, ["x1 Đơn vị x1"]);
+    assert_eq!(peers("h1", UnitKind::Commune, 2026).1, ["x2 Đơn vị x2"]);
+    assert_eq!(peers("st", UnitKind::District, 2016).1, ["h1 Đơn vị h1"], "its name in 2016");
+    assert_eq!(peers("st", UnitKind::District, 2020).1, ["h1 Thị xã h1"]);
+    let national = national_in(&state, UnitKind::Commune, 2016, live);
+    assert_eq!(national.entries.len(), 2, "each commune once: {:?}", national.entries);
+}
+
 #[test]
 fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     // A back-dated correction (dated 1 March) arrives after a change dated 1 April.

@@ -11,6 +11,7 @@ use crate::App;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 use reform_projector::queries::{self, NationalQuery, RankingQuery};
+use reform_projector::registers::DirectoryUnit;
 use reform_projector::views::RankEntry;
 use reform_shared::event::UnitKind;
 use reform_shared::ids::UnitId;
@@ -85,7 +86,10 @@ async fn overview(app: &App, view: &View, province: &UnitId, only: bool) -> Page
     // The peer groups: the kinds of the province's children, in the kinds' order.
     let kinds: Vec<UnitKind> = UnitKind::ALL
         .into_iter()
-        .filter(|k| dir.units.iter().any(|u| u.parent.as_ref() == Some(province) && u.kind == *k))
+        .filter(|k| {
+            let under = |u: &&DirectoryUnit| u.parent_on(view.tree_day(year)) == Some(province);
+            dir.units.iter().filter(under).any(|u| u.kind == *k)
+        })
         .collect();
     let mut groups = Vec::new();
     for kind in kinds {

@@ -202,17 +202,21 @@ fn about(
     rank: Option<&(RankEntry, u32)>,
 ) -> Markup {
     let me = dir.units.iter().find(|u| u.unit == progress.unit);
-    let parent =
-        me.and_then(|u| u.parent.as_ref()).and_then(|p| dir.units.iter().find(|u| &u.unit == p));
     let day = view.day();
-    // A unit that ended before the day the page is true at is no longer under its parent.
+    // Who is under whom as the year shown ended (or on the page's day, if earlier): a commune
+    // that moved later is still listed under its district for that year.
+    let tree_day = view.tree_day(progress.year);
+    let parent = me
+        .and_then(|u| u.parent_on(tree_day))
+        .and_then(|p| dir.units.iter().find(|u| &u.unit == p));
+    // A unit that ended by then is no longer under its parent.
     let gone = |u: &&reform_projector::registers::DirectoryUnit| {
-        u.ended.as_ref().is_some_and(|e| e.on <= day)
+        u.ended.as_ref().is_some_and(|e| e.on <= tree_day)
     };
     let children: Vec<_> = dir
         .units
         .iter()
-        .filter(|u| u.parent.as_ref() == Some(&progress.unit) && !gone(u))
+        .filter(|u| u.parent_on(tree_day) == Some(&progress.unit) && !gone(u))
         .collect();
     let ended = me.and_then(|u| u.ended.as_ref()).filter(|e| e.on <= day);
     let predecessors: Vec<_> =
@@ -245,7 +249,7 @@ fn about(
             }
             @if let Some(p) = parent {
                 dt { (view.t("Trực thuộc", "Under")) }
-                dd { a href=(view.href(&format!("/units/{}", p.unit))) { (p.name) } }
+                dd id="parent" { a href=(view.href(&format!("/units/{}", p.unit))) { (p.name_on(tree_day)) } }
             }
             @if let Some((entry, size)) = rank {
                 dt { (view.t("Xếp hạng trong năm", "Rank this year")) }
@@ -266,9 +270,9 @@ fn about(
             }
             @if !children.is_empty() {
                 dt { (view.t("Đơn vị trực thuộc", "Units under it")) }
-                dd {
+                dd id="children" {
                     @for c in &children {
-                        a href=(view.href(&format!("/units/{}", c.unit))) { (c.name) } " "
+                        a href=(view.href(&format!("/units/{}", c.unit))) { (c.name_on(tree_day)) } " "
                     }
                 }
             }

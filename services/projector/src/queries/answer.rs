@@ -68,8 +68,14 @@ pub fn answer_national_part(
         Ok((state, units, years_scored)) => Answer::Ok(Found {
             view: NationalPart {
                 peers: {
+                    let day = basis(q.as_of).structure_day(q.year);
+                    // A unit that moved between provinces ranks with the one it was in then.
+                    let mut units = units;
+                    units.retain(|u| {
+                        crate::tree::lineage_on(&state, u, day).last() == Some(province)
+                    });
                     let mut peers = views::peers(&state, &units, q.year, basis(q.as_of));
-                    views::with_provinces(&state, &mut peers);
+                    views::with_provinces(&state, &mut peers, day);
                     peers
                 },
                 max_total_hundredths: views::max_total(&state, q.year, q.kind),

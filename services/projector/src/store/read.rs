@@ -224,11 +224,18 @@ impl Store {
         let r = Reader::open(&txn)?;
         let mut state = State::default();
         r.frameworks(&mut state)?;
-        // The part holds the units above its top as well.
+        // The part holds the units above its top as well, by every parent it has had.
         let mut units: Vec<UnitId> = match under {
             Some(top) => r.lineage(top, &mut state)?,
             None => Vec::new(),
         };
+        let former: Vec<UnitId> = match under.and_then(|top| state.units.get(top)) {
+            Some(rec) => rec.was.iter().filter_map(|w| w.parent.clone()).collect(),
+            None => Vec::new(),
+        };
+        for parent in &former {
+            units.extend(r.lineage(parent, &mut state)?);
+        }
         match person {
             Some(person) => {
                 load_into(&r.people, "people", person, &mut state.people)?;

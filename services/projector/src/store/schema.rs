@@ -48,10 +48,12 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// assigned it (the task register's "5 rõ"). 4: the `roots` and `unit_tenures` indexes, so a
 /// part of the directory is read without reading the whole. 5: a score change also holds its
 /// reason and evidence, which an appraiser reads beside a self-assessment; a unit's row its
-/// end, and the `successions` table. 6: a unit's row holds the day a founded unit began. A
+/// end, and the `successions` table. 6: a unit's row holds the day a founded unit began. 7: a
+/// unit's row holds its names and parents before each rename or move, and `children` keeps a
+/// moved unit's row under its earlier parent. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 6;
+pub const LAYOUT_VERSION: u64 = 7;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];

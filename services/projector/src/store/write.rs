@@ -33,10 +33,9 @@ impl Store {
             value
         };
         let mut overlay = State { applied_through, ..State::default() };
-        let mut moved = Vec::new();
         {
             let tables = Tables::open(&txn)?;
-            let mut batch = Batch { tables: &tables, state: &mut overlay, moved: &mut moved };
+            let mut batch = Batch { tables: &tables, state: &mut overlay };
             for item in items {
                 if item.seq <= batch.state.applied_through {
                     continue;
@@ -52,7 +51,7 @@ impl Store {
                 }
             }
         }
-        write_back(&txn, &overlay, &moved)?;
+        write_back(&txn, &overlay)?;
         if flush() == Flush::Deferred {
             txn.set_durability(redb::Durability::None)?;
         }
@@ -73,8 +72,6 @@ impl Store {
 struct Batch<'a, 'txn> {
     tables: &'a Tables<'txn>,
     state: &'a mut State,
-    /// `(parent, child)` rows of units that moved away, removed at write-back.
-    moved: &'a mut Vec<(UnitId, UnitId)>,
 }
 
 impl Records for Batch<'_, '_> {
@@ -118,11 +115,6 @@ impl Records for Batch<'_, '_> {
         tenures.sort();
         tenures.dedup();
         Ok((tasks, tenures))
-    }
-    fn remove_child(&mut self, parent: &UnitId, child: &UnitId) -> Result<(), StoreError> {
-        self.state.children.remove(&(parent.clone(), child.clone()));
-        self.moved.push((parent.clone(), child.clone()));
-        Ok(())
     }
 }
 
@@ -180,11 +172,7 @@ fn put_all<Id: IdStr, T: Serialize>(
 }
 
 /// Writes a batch's records, index entries and checkpoint.
-fn write_back(
-    txn: &WriteTransaction,
-    s: &State,
-    moved: &[(UnitId, UnitId)],
-) -> Result<(), StoreError> {
+fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
     put_all(txn, UNITS, "units", &s.units)?;
     put_all(txn, PEOPLE, "people", &s.people)?;
     put_all(txn, TENURES, "tenures", &s.tenures)?;
@@ -208,9 +196,6 @@ fn write_back(
         }
     }
     let mut children = txn.open_table(CHILDREN)?;
-    for (a, b) in moved {
-        children.remove((a.as_str(), b.as_str()))?;
-    }
     for (a, b) in &s.children {
         children.insert((a.as_str(), b.as_str()), ())?;
     }

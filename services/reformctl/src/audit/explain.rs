@@ -219,7 +219,7 @@ pub async fn tasks(args: UnitYearArgs, ctx: &Ctx) -> anyhow::Result<()> {
         .map_err(|e| Classified { kind: ExitKind::NotFound, message: e.to_string() })?
         .tasks;
     let mut units = vec![args.unit.clone()];
-    units.extend(views::descendants(&state, &args.unit));
+    units.extend(views::descendants(&state, &args.unit, basis.structure_day(args.year)));
     let mut lines = Vec::new();
     let mut recounted = views::TaskCounts::default();
     for unit in &units {

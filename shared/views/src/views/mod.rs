@@ -48,6 +48,15 @@ impl Basis {
         }
     }
 
+    /// The day whose tree (who is under whom, and their names) a view of `year` shows: the
+    /// year's last day, or the basis's day when that is earlier. A year is counted in the
+    /// structure it ended with, as [`ranked_in`] ranks the units that saw its last day
+    /// (docs/views.md "Restructuring").
+    pub fn structure_day(self, year: u16) -> Date {
+        let last = Date::from_ymd(i32::from(year), 12, 31).unwrap_or(self.day());
+        last.min(self.day())
+    }
+
     /// Whether an event of business date `on` is seen.
     pub fn sees(self, on: Date) -> bool {
         match self {

@@ -64,9 +64,10 @@ pub struct UnitProgress {
 
 /// The years in which `unit` or a unit below it has a task, a document or a score change,
 /// ascending: what the store's answer puts in [`UnitProgress::years_with_data`] (read there
-/// with a seek per unit and year), from a state that holds every year.
+/// with a seek per unit and year), from a state that holds every year. A unit that was ever
+/// below it counts, since a year before it moved away may show it.
 pub fn years_with_data(state: &State, unit: &UnitId) -> Vec<u16> {
-    let mut units: BTreeSet<UnitId> = descendants(state, unit).into_iter().collect();
+    let mut units: BTreeSet<UnitId> = ever_below(state, unit).into_iter().collect();
     units.insert(unit.clone());
     let tasks = state.unit_tasks.iter().filter(|(u, ..)| units.contains(u)).map(|(_, y, _)| *y);
     let documents =
@@ -85,12 +86,13 @@ pub fn unit_progress(
     basis: Basis,
 ) -> Result<UnitProgress, QueryError> {
     let rec = state.units.get(unit).ok_or_else(|| QueryError::UnknownUnit(unit.clone()))?;
+    let day = basis.structure_day(year);
     let own_tasks = task_counts(state, unit, year, basis);
     let own_evidence = evidence_counts(state, unit, year, basis);
     let mut tasks = own_tasks.clone();
     let mut evidence = own_evidence.clone();
     let mut sub_units = Vec::new();
-    for sub in descendants(state, unit) {
+    for sub in descendants(state, unit, day) {
         let sub_tasks = task_counts(state, &sub, year, basis);
         let sub_evidence = evidence_counts(state, &sub, year, basis);
         if sub_tasks.assigned == 0 && sub_evidence.total == 0 {
@@ -100,9 +102,9 @@ pub fn unit_progress(
         evidence.add(&sub_evidence);
         let sub_rec = state.units.get(&sub);
         sub_units.push(SubUnitCounts {
-            name: sub_rec.map(|r| r.name.clone()).unwrap_or_default(),
+            name: sub_rec.map(|r| r.name_on(day).to_owned()).unwrap_or_default(),
             kind: sub_rec.map_or(UnitKind::Division, |r| r.kind),
-            parent: sub_rec.and_then(|r| r.parent.clone()),
+            parent: sub_rec.and_then(|r| r.parent_on(day).cloned()),
             unit: sub,
             tasks: sub_tasks,
             evidence: sub_evidence,
@@ -110,7 +112,7 @@ pub fn unit_progress(
     }
     Ok(UnitProgress {
         unit: unit.clone(),
-        name: rec.name.clone(),
+        name: rec.name_on(day).to_owned(),
         kind: rec.kind,
         year,
         basis,
@@ -124,10 +126,20 @@ pub fn unit_progress(
     })
 }
 
-/// Every unit below `unit` (any kind, any depth, by the parents the directory's unit events named), in unit id
-/// order, without `unit` itself.
-pub fn descendants(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
-    tree::below_in(state, unit, Below::Everything).into_iter().collect()
+/// Every unit below `unit` on `day` (any kind, any depth, by the parents the directory's unit
+/// events named), in unit id order, without `unit` itself.
+pub fn descendants(state: &State, unit: &UnitId, day: Date) -> BTreeSet<UnitId> {
+    tree::below_in(state, unit, Below::Everything, day).into_iter().collect()
+}
+
+/// Every unit that was ever below `unit`, by every parent it has had: what the store loads for
+/// a unit's page, whatever day the page is true at.
+pub fn ever_below(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
+    let mut rows = state;
+    match tree::below(&mut rows, unit, Below::Everything) {
+        Ok(units) => units.into_iter().collect(),
+        Err(never) => match never {},
+    }
 }
 
 impl TaskCounts {

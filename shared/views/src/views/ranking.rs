@@ -76,12 +76,13 @@ pub fn ranked_in(state: &State, unit: &UnitId, year: u16, basis: Basis) -> bool 
 /// The peers' totals for `year` and the year before, as the basis sees them; units not ranked
 /// that year ([`ranked_in`]) are left out.
 pub fn peers(state: &State, units: &[UnitId], year: u16, basis: Basis) -> Vec<Peer> {
+    let day = basis.structure_day(year);
     units
         .iter()
         .filter(|u| ranked_in(state, u, year, basis))
         .map(|u| Peer {
             unit: u.clone(),
-            name: state.units.get(u).map(|r| r.name.clone()).unwrap_or_default(),
+            name: state.units.get(u).map(|r| r.name_on(day).to_owned()).unwrap_or_default(),
             province: None,
             total_hundredths: stage_total(state, u, year, Stage::Final, basis),
             previous_total_hundredths: year
@@ -91,22 +92,19 @@ pub fn peers(state: &State, units: &[UnitId], year: u16, basis: Basis) -> Vec<Pe
         .collect()
 }
 
-/// Names each peer's province, for a national ranking (a peer group's all share one, and the
-/// period reports, whose bytes are digested, list peer groups without it).
-pub fn with_provinces(state: &State, peers: &mut [Peer]) {
+/// Names each peer's province on `day`, for a national ranking (a peer group's all share
+/// one, and the period reports, whose bytes are digested, list peer groups without it).
+pub fn with_provinces(state: &State, peers: &mut [Peer], day: Date) {
     for peer in peers {
-        peer.province = province_name(state, &peer.unit);
+        peer.province = province_name(state, &peer.unit, day);
     }
 }
 
-/// The name of the province above `unit`, when the state holds its chain of parents.
-fn province_name(state: &State, unit: &UnitId) -> Option<String> {
-    let parent = |u: &UnitId| {
-        Ok::<_, std::convert::Infallible>(state.units.get(u).map(|r| r.parent.clone()))
-    };
-    let Ok(lineage) = reform_shared::tree::lineage(parent, unit);
+/// The name on `day` of the province above `unit`, when the state holds its chain of parents.
+fn province_name(state: &State, unit: &UnitId, day: Date) -> Option<String> {
+    let lineage = tree::lineage_on(state, unit, day);
     let top = lineage.last().filter(|top| *top != unit)?;
-    state.units.get(top).filter(|r| r.parent.is_none()).map(|r| r.name.clone())
+    state.units.get(top).filter(|r| r.parent.is_none()).map(|r| r.name_on(day).to_owned())
 }
 
 /// The highest total a framework allows; 0 when none is published.
@@ -160,21 +158,25 @@ pub fn ranking(
     year: u16,
     basis: Basis,
 ) -> Result<Ranking, QueryError> {
-    if !state.units.contains_key(parent) {
+    let Some(parent_rec) = state.units.get(parent) else {
         return Err(QueryError::UnknownUnit(parent.clone()));
-    }
+    };
+    // The peer group is the parent's children on the year's structure day: a unit that moved
+    // away later still ranks with the peers it had.
+    let day = basis.structure_day(year);
     let group: Vec<UnitId> = state
         .children
         .iter()
-        .filter(|(p, _)| p == parent)
-        .map(|(_, c)| c)
-        .filter(|c| state.units.get(*c).is_some_and(|u| u.kind == kind))
-        .cloned()
+        .filter(|(p, c)| {
+            p == parent
+                && state.units.get(c).is_some_and(|u| u.kind == kind && u.parent_on(day) == Some(p))
+        })
+        .map(|(_, c)| c.clone())
         .collect();
     let peers = peers(state, &group, year, basis);
     Ok(Ranking {
         parent: parent.clone(),
-        parent_name: state.units.get(parent).map(|u| u.name.clone()).unwrap_or_default(),
+        parent_name: parent_rec.name_on(day).to_owned(),
         kind,
         year,
         basis,
@@ -210,7 +212,7 @@ pub fn national_in(state: &State, kind: UnitKind, year: u16, basis: Basis) -> Na
     let units: Vec<UnitId> =
         state.units.iter().filter(|(_, u)| u.kind == kind).map(|(id, _)| id.clone()).collect();
     let mut peers = peers(state, &units, year, basis);
-    with_provinces(state, &mut peers);
+    with_provinces(state, &mut peers, basis.structure_day(year));
     let of_kind: BTreeSet<&UnitId> = units.iter().collect();
     let years = state.scores.keys().filter(|(u, ..)| of_kind.contains(u)).map(|(_, y, ..)| *y);
     let mut ranking =

@@ -188,7 +188,7 @@ pub fn task_list(
     }
     let mut units = vec![unit.clone()];
     if filter.with_sub_units {
-        units.extend(descendants(state, unit));
+        units.extend(descendants(state, unit, basis.structure_day(year)));
     }
     let day = basis.day();
     let mut tasks: Vec<TaskRow> = units

@@ -161,10 +161,10 @@ pub fn timeline(state: &State, person: &PersonId, basis: Basis) -> Result<Timeli
     })
 }
 
-/// The unit and its divisions (and theirs), nearest first.
-pub fn unit_and_divisions(state: &State, unit: &UnitId) -> Vec<UnitId> {
+/// The unit and its divisions (and theirs) on `day`, nearest first.
+pub fn unit_and_divisions(state: &State, unit: &UnitId, day: Date) -> Vec<UnitId> {
     let mut out = vec![unit.clone()];
-    out.extend(tree::below_in(state, unit, Below::Divisions));
+    out.extend(tree::below_in(state, unit, Below::Divisions, day));
     out
 }
 
@@ -176,7 +176,9 @@ fn tenure_timeline(
     tenure: &TenureRec,
     basis: Basis,
 ) -> TenureTimeline {
-    let units = unit_and_divisions(state, &tenure.unit);
+    // The divisions the unit had on the tenure's last day the basis sees.
+    let last = tenure.to.map_or(basis.day(), |to| Date(to.0 - chrono::Duration::days(1)));
+    let units = unit_and_divisions(state, &tenure.unit, last.min(basis.day()));
     let mut entries: Vec<(SortKey, TimelineEntry)> = Vec::new();
     let in_window = |on: Date| basis.sees(on) && on <= basis.day() && tenure.covers(on);
     let mark = |unit: &UnitId| (unit != &tenure.unit).then(|| unit.clone());
