@@ -33,7 +33,7 @@ bench-commands:
 bench-startup:
     cargo bench --locked -p reform-tasks --bench startup
 
-# Load the national workload (63 provinces, ten years, EVENTS events) into a broker's stream.
+# Load the national workload (63 provinces to mid-2025, then 34; 2015–2026; EVENTS events) into a broker's stream.
 gen-national NATS="nats://127.0.0.1:4222" EVENTS="10000000" SEED="20261201":
     cargo run --locked --release -p reform-projector --example gen_national -- --nats {{NATS}} --events {{EVENTS}} --seed {{SEED}}
 

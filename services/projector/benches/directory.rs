@@ -1,5 +1,5 @@
 //! What a part of the directory costs at national scale: the national workload's directory
-//! (63 provinces, 7,623 units, 1,890 leaders) in a views file, then each query the dashboard
+//! (63 provinces, 10,962 units with the communes, 1,890 leaders) in a views file, then each query the dashboard
 //! asks, answered from the file many times. `just bench-directory`.
 
 use reform_projector::queries::{answer_directory_part, DirectoryQuery};

@@ -5,14 +5,15 @@
 //! ```
 //!
 //! 1. Fills a stream with the national workload ([`reform_shared::testkit::national`]: 63
-//!    provinces, ten years), about `PAR_BENCH_EVENTS` events (default 1,000,000), straight into
-//!    the stream on a lazily-syncing nats-server.
+//!    provinces with their districts from 2015 to 30 June 2025, then 34 with their communes
+//!    through 2026), about `PAR_BENCH_EVENTS` events (default 1,000,000), straight into the
+//!    stream on a lazily-syncing nats-server.
 //! 2. For each configuration, in a child process of its own (so its peak memory is its own):
 //!    - `n` projectors, the provinces dealt round-robin among them (one projector owns
 //!      everything), each with its own views file and consumer, replay the whole stream; the
 //!      replay ends when all `n` serve their views (each serves once it holds the log);
 //!    - query latency, idle: unit views, department rankings and the national ranking of the
-//!      provinces, one after another, each asked of the set as people ask it (`par.view.*`, so a
+//!      provinces (of 2020: 63; one in ten of 2025: 34), one after another, each asked of the set as people ask it (`par.view.*`, so a
 //!      query may be passed on to its owner);
 //!    - the same queries while another projector replays the whole stream into a new file
 //!      beside them (a rebuild).
@@ -70,9 +71,11 @@ async fn parent() {
     let last = reform_shared::testkit::publish_all(&js, shape.messages()).await;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "national workload: {} provinces, {} years, {} tasks per unit and year: {last} events, \
-         filled in {secs:.1} s ({:.0} events/s)",
+        "national workload: {} provinces, then {} from 1 July {}, {} years, {} tasks per unit and \
+         year: {last} events, filled in {secs:.1} s ({:.0} events/s)",
         national::PROVINCES,
+        national::PROVINCES_AFTER,
+        national::RESTRUCTURED_YEAR,
         national::YEARS,
         shape.tasks_per_unit,
         last as f64 / secs
@@ -183,11 +186,16 @@ async fn latencies(client: &async_nats::Client, seed: u64) -> serde_json::Value 
         ranking.push(started.elapsed());
     }
     let mut whole = Vec::new();
-    for _ in 0..NATIONAL_QUERIES {
-        let q = NationalQuery { kind: UnitKind::Province, year: QUERY_YEAR, as_of: None };
+    for i in 0..NATIONAL_QUERIES {
+        // One in ten asks of the year of the change, which the 34 provinces saw the end of.
+        let (year, provinces) = match i % 10 {
+            0 => (national::RESTRUCTURED_YEAR, national::PROVINCES_AFTER),
+            _ => (QUERY_YEAR, national::PROVINCES),
+        };
+        let q = NationalQuery { kind: UnitKind::Province, year, as_of: None };
         let started = Instant::now();
         let view = queries::national(client, &q).await.expect("national ranking");
-        assert_eq!(view.group_size as usize, national::PROVINCES, "every province ranked");
+        assert_eq!(view.group_size as usize, provinces, "every province of {year} ranked");
         whole.push(started.elapsed());
     }
     serde_json::json!({

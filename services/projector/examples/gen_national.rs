@@ -1,4 +1,5 @@
-//! Loads the national workload into a broker's event stream: 63 provinces, ten years, about
+//! Loads the national workload into a broker's event stream: 63 provinces to 30 June 2025, 34
+//! after, 2015 to 2026, about
 //! `--events` events (ten million by default), the same from the same `--seed`.
 //!
 //! ```text
@@ -46,8 +47,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let shape = National::for_events(cli.seed, cli.events);
     eprintln!(
-        "loading {} provinces × {} years, {} tasks per unit and year (seed {})…",
+        "loading {} provinces, then {}, × {} years, {} tasks per unit and year (seed {})…",
         national::PROVINCES,
+        national::PROVINCES_AFTER,
         national::YEARS,
         shape.tasks_per_unit,
         cli.seed
