@@ -459,6 +459,9 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
         c.goto(&format!("{base}{path}")).await.expect("open");
         let children = text(c, "main").await;
         assert_eq!(children.contains(commune), under, "{path}: {children}");
+        if path == "/units/st-long-phu?year=2024" {
+            shot(c, "35-long-phu-2024").await;
+        }
     }
     for (year, parent) in [(2024, "Huyện Long Phú"), (2025, "Thành phố Cần Thơ")] {
         c.goto(&format!("{base}/units/st-long-phu-song-phung?year={year}")).await.expect("open");
