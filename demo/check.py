@@ -80,7 +80,8 @@ def next_day(text):
 
 ADMINISTRATOR = "quan-tri"
 COMMANDS = {
-    "directory": {"register-person", "add-unit", "appoint-leader", "end-tenure", "grant-access"},
+    "directory": {"register-person", "add-unit", "appoint-leader", "end-tenure", "grant-access",
+                  "retitle-person"},
     "scoring": {"publish-framework", "record-score"},
     "tasks": {"issue-plan", "assign-task", "record-finding", "report-progress", "complete-task",
               "change-deadline", "cancel-task"},
@@ -171,7 +172,7 @@ def unit_on(t, day):
     return carried[1] if carried and day >= carried[0] else t["unit"]
 
 
-D = {key: [] for key in ["units", "people", "tenures", "grants", "frameworks", "scores", "plans",
+D = {key: [] for key in ["units", "people", "tenures", "grants", "retitles", "frameworks", "scores", "plans",
                          "tasks", "findings", "evidence"]}
 # (task, step index, actor) of every task step, to check who sent it once the directory is built.
 STEP_ACTORS = []
@@ -219,6 +220,12 @@ with open(PATH, encoding="utf-8") as f:
                     t["to"] = c["to"]
             elif kind == "grant-access":
                 D["grants"].append(dict(c))
+            elif kind == "retitle-person":
+                check(on == c["from"], "%s: a title recorded on another day than it starts" % where)
+                known = [p for p in D["people"] if p["id"] == c["person"]]
+                check(len(known) == 1 and c["title"].strip() and c["title"] != known[0]["title"],
+                      "%s: a new title of an unknown person, empty or unchanged" % where)
+                D["retitles"].append(dict(c))
             elif kind == "publish-framework":
                 D["frameworks"].append(dict(c))
             elif kind == "record-score":

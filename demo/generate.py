@@ -937,6 +937,10 @@ TENURES += [
     {"id": "ct-sgddt-vp-head-vo-thi-ngoc-han", "unit": namesake("st-sgddt-vp"),
      "person": "vo-thi-ngoc-han", "role": "head", "from": RESTRUCTURED_ON, "to": None},
 ]
+# Her title from the day she leads Cần Thơ's department; what she did before keeps the old one.
+RETITLES = [
+    {"person": B, "title": "Giám đốc Sở Giáo dục và Đào tạo thành phố Cần Thơ", "from": RESTRUCTURED_ON},
+]
 GRANTS += [
     {"person": "pham-thi-kim-lien", "access": "appraiser", "unit": namesake("st-snv"), "from": RESTRUCTURED_ON},
     {"person": "pham-thi-kim-lien", "access": "staff", "unit": "can-tho", "from": RESTRUCTURED_ON},
@@ -1065,6 +1069,10 @@ def commands(doc):
         if t["to"] is not None:
             place(t["to"]).append(request("directory", "end:" + t["id"], founder, t["to"],
                                           "end-tenure", {"tenure": t["id"], "to": t["to"]}))
+    for r in doc["retitles"]:
+        place(r["from"]).append(request("directory", "retitle:%s:%s" % (r["person"], r["from"]), founder,
+                                        r["from"], "retitle-person",
+                                        {"person": r["person"], "title": r["title"], "from": r["from"]}))
     for g in doc["grants"]:
         label = "grant:%s:%s:%s" % (g["person"], g["access"], g["unit"])
         place(g["from"]).append(request("directory", label, founder, None, "grant-access",
@@ -1132,6 +1140,7 @@ def outputs():
         "people": PEOPLE,
         "tenures": TENURES,
         "grants": GRANTS,
+        "retitles": RETITLES,
         "frameworks": FRAMEWORKS,
         "plans": PLANS,
         "tasks": TASKS,

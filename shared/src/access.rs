@@ -57,6 +57,7 @@ pub fn rule(event: &Event) -> Rule {
     match event {
         Event::UnitAdded { .. }
         | Event::PersonRegistered { .. }
+        | Event::PersonRetitled { .. }
         | Event::LeaderAppointed { .. }
         | Event::TenureEnded { .. }
         | Event::KeyRegistered { .. }

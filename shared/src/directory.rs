@@ -184,6 +184,13 @@ impl Directory {
                 let value = Person { id: person.clone(), name: name.clone(), title: title.clone() };
                 self.people.insert(person.clone(), value);
             }
+            // The title recorded last: what the directory answers now. The views keep each
+            // with its day.
+            Event::PersonRetitled { person, title, .. } => {
+                if let Some(p) = self.people.get_mut(person) {
+                    p.title = title.clone();
+                }
+            }
             Event::LeaderAppointed { tenure, unit, person, role, from } => {
                 let value = Tenure {
                     id: tenure.clone(),

@@ -62,7 +62,7 @@ impl Aggregate {
             | Event::UnitFounded { unit, .. } => {
                 scoped(Family::Directory, unit, "unit", unit.to_string())
             }
-            Event::PersonRegistered { person, .. } => {
+            Event::PersonRegistered { person, .. } | Event::PersonRetitled { person, .. } => {
                 global(Family::Directory, None, "person", person.to_string())
             }
             Event::LeaderAppointed { unit, role, .. } | Event::TenureEnded { unit, role, .. } => {

@@ -138,6 +138,9 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
          hiệu lực từ ngày {earlier}; các thay đổi của một đơn vị được ghi theo thứ tự hiệu lực.",
     ),
     ("directory.same-name", "Đơn vị {unit} đã mang tên “{name}”."),
+    ("directory.empty-title", "Chức danh mới của {person} đang để trống; hãy ghi chức danh như thường gọi."),
+    ("directory.same-title", "{person} đã mang chức danh “{title}”."),
+    ("directory.title-in-future", "Chức danh mới của {person} có hiệu lực từ ngày {effective:date}, sau hôm nay ({today:date}); hãy ghi nhận từ ngày đó trở đi."),
     ("directory.same-parent", "Đơn vị {unit} đã trực thuộc {parent}."),
     ("directory.root-stays", "Đơn vị {unit} không có đơn vị cấp trên (cấp tỉnh), nên không chuyển sang trực thuộc đơn vị khác được."),
     ("directory.under-itself", "{parent} là {unit} hoặc trực thuộc {unit}, nên {unit} không thể chuyển sang trực thuộc {parent}."),
@@ -252,6 +255,7 @@ pub const WORDS_VI: &[(&str, &str)] = &[
 const EVENTS_VI: &[(&str, &str)] = &[
     ("unit-added", "thêm đơn vị"),
     ("person-registered", "đăng ký người"),
+    ("person-retitled", "đổi chức danh"),
     ("leader-appointed", "bổ nhiệm lãnh đạo"),
     ("tenure-ended", "kết thúc nhiệm kỳ"),
     ("plan-issued", "ban hành kế hoạch"),

@@ -121,6 +121,9 @@ fn directory_event() -> impl Strategy<Value = Event> {
                 to
             }
         ),
+        (person_id(), text(), date()).prop_map(|(person, title, effective)| {
+            Event::PersonRetitled { person, title, effective }
+        }),
     ]
 }
 

@@ -155,6 +155,15 @@ pub enum Refusal {
     RootStays { unit: UnitId },
     #[error("{parent} is {unit} or under it, so {unit} cannot move under it")]
     UnderItself { unit: UnitId, parent: UnitId },
+    #[error("the new title of {person} is empty; write it as people say it")]
+    EmptyTitle { person: PersonId },
+    #[error("{person} already has the title {title:?}")]
+    SameTitle { person: PersonId, title: String },
+    #[error(
+        "the new title of {person} would take effect on {effective}, after today ({today}); \
+         record it on or after that day"
+    )]
+    TitleInFuture { person: PersonId, effective: Date, today: Date },
 }
 
 /// " at <unit>" for an access held at a unit, nothing for one held everywhere.

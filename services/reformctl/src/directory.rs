@@ -216,6 +216,17 @@ pub enum PersonCmd {
         #[arg(long, default_value = "")]
         title: String,
     },
+    /// Give a person a new title (chức danh) from a day on, e.g. a head who leads the
+    /// successor of a merged department; what they did before keeps the title they had then.
+    Retitle {
+        person: PersonId,
+        /// The title as people say it, e.g. "Giám đốc Sở Giáo dục và Đào tạo thành phố Cần Thơ".
+        #[arg(long)]
+        title: String,
+        /// The first day they bear it, e.g. 2025-07-01; the business date (--on) when absent.
+        #[arg(long)]
+        from: Option<Date>,
+    },
     /// Everyone registered.
     List,
     /// One person: tenures (with the ids `leader end` needs), access, and keys with whether
@@ -373,6 +384,12 @@ fn action_of(cmd: Cmd) -> Action {
         Cmd::Person(PersonCmd::Add { person, name, title }) => {
             let summary = format!("Đã đăng ký {name} ({person}).");
             (Command::RegisterPerson(cmd::RegisterPerson { person, name, title }), summary)
+        }
+        Cmd::Person(PersonCmd::Retitle { person, title, from }) => {
+            let since =
+                from.map_or_else(String::new, |d| format!(" từ ngày {}", d.0.format("%d/%m/%Y")));
+            let summary = format!("Đã ghi chức danh mới của {person}: {title}{since}.");
+            (Command::RetitlePerson(cmd::RetitlePerson { person, title, from }), summary)
         }
         Cmd::Leader(LeaderCmd::Appoint { tenure, unit, person, role, from }) => {
             let since = from.map_or_else(String::new, |d| format!(" từ {d}"));

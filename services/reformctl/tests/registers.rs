@@ -248,6 +248,14 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
             unit("st-sgddt", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("soc-trang")),
         ),
         ("2016-01-01", unit("st-vc", "Thị xã Vĩnh Châu", UnitKind::District, Some("soc-trang"))),
+        (
+            "2016-01-01",
+            Event::PersonRegistered {
+                person: "kim-loan".parse().expect("id"),
+                name: "Nguyễn Thị Kim Loan".into(),
+                title: "Giám đốc Sở Giáo dục và Đào tạo Sóc Trăng".into(),
+            },
+        ),
     ];
     append_all(&appender, "r", &events).await;
     let unsigned = reform_shared::audit::verify::Unsigned::Allowed;
@@ -280,6 +288,19 @@ async fn unit_restructure_shows_the_plan_then_records_it_once() {
     assert!(renamed.status.success(), "{}", String::from_utf8_lossy(&renamed.stderr));
     let said = String::from_utf8_lossy(&renamed.stdout);
     assert!(said.contains("Đã ghi: st-vc mang tên Phường Vĩnh Châu từ ngày 01/07/2025"), "{said}");
+    // A new title from a day on; the same title again, or one from a day to come, refused.
+    let title = "Giám đốc Sở Giáo dục và Đào tạo thành phố Cần Thơ";
+    let retitle = |from: &'static str| {
+        vec!["person", "retitle", "kim-loan", "--title", title, "--from", from]
+    };
+    let retitled = run(admin(&retitle("2025-07-01"))).await.expect("joins");
+    let said = String::from_utf8_lossy(&retitled.stdout);
+    assert!(said.contains("Đã ghi chức danh mới của kim-loan"), "{said}");
+    for (from, words) in [("2025-08-01", "đã mang chức danh"), ("2099-01-01", "sau hôm nay")] {
+        let refused = run(admin(&retitle(from))).await.expect("joins");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success() && said.contains(words), "{from}: {said}");
+    }
     let mut end = vec!["unit", "end", "st-vc", "--how", "vanished", "--into", "soc-trang"];
     end.extend(change);
     let refused = run(admin(&end)).await.expect("joins");

@@ -463,6 +463,15 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
             shot(c, "35-long-phu-2024").await;
         }
     }
+    // Her title from the day she leads Cần Thơ's department, and the one she had before.
+    for (on, title) in [("", "thành phố Cần Thơ"), ("?on=2025-06-30", "Sóc Trăng")] {
+        c.goto(&format!("{base}/people/nguyen-thi-kim-loan{on}")).await.expect("open");
+        let said = text(c, "p.title").await;
+        assert!(
+            said.starts_with("Giám đốc Sở Giáo dục và Đào tạo") && said.contains(title),
+            "{on}: {said}"
+        );
+    }
     for (year, parent) in [(2024, "Huyện Long Phú"), (2025, "Thành phố Cần Thơ")] {
         c.goto(&format!("{base}/units/st-long-phu-song-phung?year={year}")).await.expect("open");
         assert_eq!(text(c, "#parent").await, parent, "{year}");

@@ -490,6 +490,14 @@ pub enum Event {
         effective: Date,
         basis: LegalBasis,
     },
+    /// A person's title (chức danh) from `effective` on: a head who leads the successor of a
+    /// merged unit, a promotion. What a register shows beside what they did before that day
+    /// keeps the title they had then.
+    PersonRetitled {
+        person: PersonId,
+        title: String,
+        effective: Date,
+    },
 }
 
 named_enum! {
@@ -509,6 +517,7 @@ impl Event {
         match self {
             Event::UnitAdded { .. } => "unit-added",
             Event::PersonRegistered { .. } => "person-registered",
+            Event::PersonRetitled { .. } => "person-retitled",
             Event::LeaderAppointed { .. } => "leader-appointed",
             Event::TenureEnded { .. } => "tenure-ended",
             Event::PlanIssued { .. } => "plan-issued",
@@ -542,6 +551,7 @@ impl Event {
         match self {
             Event::UnitAdded { .. }
             | Event::PersonRegistered { .. }
+            | Event::PersonRetitled { .. }
             | Event::LeaderAppointed { .. }
             | Event::TenureEnded { .. }
             | Event::Genesis { .. }
@@ -601,6 +611,7 @@ impl Event {
             | Event::EnrolmentOpened { .. }
             | Event::PasskeyEnrolled { .. } => None,
             Event::PersonRegistered { .. }
+            | Event::PersonRetitled { .. }
             | Event::FrameworkPublished { .. }
             | Event::PeriodRolledUp { .. } => None,
         }

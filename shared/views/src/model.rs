@@ -83,7 +83,20 @@ impl UnitRec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRec {
     pub name: String,
+    /// The title they were registered with.
     pub title: String,
+    /// Each later title with the day it took effect ([`Event::PersonRetitled`]), in stream
+    /// order.
+    pub titles: Vec<Dated<String>>,
+}
+
+impl PersonRec {
+    /// The title they bore on `day`: the latest to take effect by then (stream order among
+    /// those of one day), else the one they were registered with.
+    pub fn title_on(&self, day: Date) -> &str {
+        let latest = self.titles.iter().filter(|t| t.on <= day).max_by_key(|t| (t.on, t.seq));
+        latest.map_or(&self.title, |t| &t.value)
+    }
 }
 
 /// A person holding a role at a unit over `[from, to)`.
@@ -100,6 +113,11 @@ impl TenureRec {
     /// Whether the tenure covers `day`; the day they leave belongs to the successor.
     pub fn covers(&self, day: Date) -> bool {
         self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+
+    /// The last day they held it; `None` while they still do.
+    pub fn last_day(&self) -> Option<Date> {
+        self.to.map(|to| Date(to.0 - chrono::Duration::days(1)))
     }
 }
 
@@ -360,8 +378,13 @@ fn apply_event<R: Records>(
         }
         Event::PersonRegistered { person, name, title }
         | Event::Genesis { person, name, title, .. } => {
-            let rec = PersonRec { name: name.clone(), title: title.clone() };
+            let rec = PersonRec { name: name.clone(), title: title.clone(), titles: Vec::new() };
             state.people.insert(person.clone(), rec);
+        }
+        Event::PersonRetitled { person, title, effective } => {
+            if let Some(rec) = state.people.get_mut(person) {
+                rec.titles.push(Dated { on: *effective, seq, value: title.clone() });
+            }
         }
         Event::LeaderAppointed { tenure, unit, person, role, from } => {
             let rec = TenureRec {

@@ -127,7 +127,11 @@ pub fn directory(state: &State) -> Directory {
                 unit: t.unit.clone(),
                 person: t.person.clone(),
                 name: who.map(|p| p.name.clone()).unwrap_or_default(),
-                title: who.map(|p| p.title.clone()).unwrap_or_default(),
+                // The title they bore as the tenure ended, or bear now.
+                title: who
+                    .map(|p| p.title_on(t.last_day().unwrap_or(Date(chrono::NaiveDate::MAX))))
+                    .map(str::to_owned)
+                    .unwrap_or_default(),
                 role: t.role,
                 from: t.from,
                 to: t.to,

@@ -403,6 +403,59 @@ fn a_year_is_counted_and_ranked_in_the_tree_it_ended_with() {
     assert_eq!(national.entries.len(), 2, "each commune once: {:?}", national.entries);
 }
 
+/// A head who leads the successor of a merged department from 1 July 2025 bears a new title
+/// from that day: each task she assigned shows the title she had when she assigned it, her
+/// tenure at the old department the title she had as it ended, and her timeline today's.
+#[test]
+fn a_title_holds_from_its_day_and_what_came_before_keeps_the_old_one() {
+    let retitled = Event::PersonRetitled {
+        person: id("a"),
+        title: "Giám đốc Sở Cần Thơ".into(),
+        effective: date("2025-07-01"),
+    };
+    let tenure_ended = Event::TenureEnded {
+        tenure: id("t-old"),
+        unit: id("d1"),
+        person: id("a"),
+        role: Role::Head,
+        to: date("2025-07-01"),
+    };
+    let state = project(&[
+        ("2015-01-01", unit("st", UnitKind::Province, None)),
+        ("2015-01-01", unit("d1", UnitKind::Department, Some("st"))),
+        ("2015-01-01", person("a")),
+        ("2015-01-01", appoint("t-old", "d1", "a", "2015-01-01")),
+        ("2016-02-01", assign("t16", "d1", "2016-06-30")),
+        ("2025-07-01", tenure_ended),
+        ("2025-07-01", appoint("t-new", "d1", "a", "2025-07-01")),
+        ("2025-07-02", retitled),
+        ("2025-08-01", assign("t25", "d1", "2025-12-31")),
+    ]);
+    let live = Basis::Live { today: date("2026-12-06") };
+    let filter = TaskFilter::default();
+    let by = |year| {
+        let list = task_list(&state, &id("d1"), year, live, &filter).expect("known");
+        list.tasks
+            .iter()
+            .map(|t| t.assigned_by_name.clone().expect("named").title)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by(2016), ["Giám đốc"]);
+    assert_eq!(by(2025), ["Giám đốc Sở Cần Thơ"]);
+    let titles: Vec<(String, String)> = crate::registers::directory(&state)
+        .tenures
+        .into_iter()
+        .map(|t| (t.tenure.to_string(), t.title))
+        .collect();
+    assert_eq!(
+        titles,
+        [("t-old".into(), "Giám đốc".into()), ("t-new".into(), "Giám đốc Sở Cần Thơ".into())]
+    );
+    assert_eq!(timeline(&state, &id("a"), live).expect("known").title, "Giám đốc Sở Cần Thơ");
+    let then = timeline(&state, &id("a"), as_of("2025-06-30")).expect("known");
+    assert_eq!(then.title, "Giám đốc");
+}
+
 #[test]
 fn scores_in_force_follow_stream_order_live_and_business_time_as_true_at() {
     // A back-dated correction (dated 1 March) arrives after a change dated 1 April.

@@ -22,6 +22,7 @@ mod register_key;
 mod register_person;
 mod rename_unit;
 mod restructure;
+mod retitle_person;
 mod revoke_key;
 mod withdraw_access;
 
@@ -36,6 +37,7 @@ pub use open_enrolment::{OpenEnrolment, ENROLMENT_DAYS_MAX};
 pub use register_key::{check_key, RegisterKey};
 pub use register_person::RegisterPerson;
 pub use rename_unit::RenameUnit;
+pub use retitle_person::RetitlePerson;
 pub use revoke_key::RevokeKey;
 pub use withdraw_access::WithdrawAccess;
 
@@ -62,6 +64,7 @@ pub enum Command {
     EndUnit(EndUnit),
     RenameUnit(RenameUnit),
     MoveUnit(MoveUnit),
+    RetitlePerson(RetitlePerson),
 }
 
 impl Command {
@@ -82,6 +85,7 @@ impl Command {
             Command::EndUnit(c) => c.decide(d, context),
             Command::RenameUnit(c) => c.decide(d, context),
             Command::MoveUnit(c) => c.decide(d, context),
+            Command::RetitlePerson(c) => c.decide(d, context),
         }
     }
 }

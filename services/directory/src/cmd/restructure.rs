@@ -10,7 +10,7 @@ use reform_shared::time::Date;
 
 /// The day the command is recorded, in Vietnam: no change of the state's structure takes
 /// effect, or is decided, after it.
-fn recorded_day(context: &Context) -> Date {
+pub(super) fn recorded_day(context: &Context) -> Date {
     context.recorded_at.vietnam_date().unwrap_or(context.occurred_on)
 }
 

@@ -74,7 +74,7 @@ pub async fn page(
     trend.push((year, progress.scores.final_total_hundredths()));
     trend.retain(|(y, v)| v.is_some() || dir.framework_years.contains(y));
     let digest = super::digest::of(&app, &view, &unit).await?;
-    let rank = own_rank(&app, &dir, &progress, view.on).await?;
+    let rank = own_rank(&app, &dir, &progress, &view).await?;
     let before = predecessors_history(&app, &view, &dir).await?;
     let path = format!("/units/{unit}");
     let content = html! {
@@ -174,13 +174,15 @@ async fn own_rank(
     app: &App,
     dir: &Directory,
     progress: &UnitProgress,
-    as_of: Option<reform_shared::time::Date>,
+    view: &View,
 ) -> Result<Option<(RankEntry, u32)>, crate::page::PageError> {
     if progress.scores.final_total_hundredths().is_none() {
         return Ok(None);
     }
-    let (year, kind) = (progress.year, progress.kind);
-    let parent = dir.units.iter().find(|u| u.unit == progress.unit).and_then(|u| u.parent.clone());
+    let (year, kind, as_of) = (progress.year, progress.kind, view.on);
+    // Its peers are the units under the parent it had as the year ended.
+    let me = dir.units.iter().find(|u| u.unit == progress.unit);
+    let parent = me.and_then(|u| u.parent_on(view.tree_day(year)).cloned());
     let (entries, size) = match parent {
         Some(parent) => {
             let q = RankingQuery { parent, kind, year, as_of };

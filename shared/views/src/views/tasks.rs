@@ -158,9 +158,10 @@ pub struct PersonName {
     pub title: String,
 }
 
-/// The person's name and title, when the state holds their record.
-pub fn person_name(state: &State, person: &PersonId) -> Option<PersonName> {
-    state.people.get(person).map(|p| PersonName { name: p.name.clone(), title: p.title.clone() })
+/// The person's name and the title they bore on `day`, when the state holds their record.
+pub fn person_name(state: &State, person: &PersonId, day: Date) -> Option<PersonName> {
+    let p = state.people.get(person)?;
+    Some(PersonName { name: p.name.clone(), title: p.title_on(day).to_owned() })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,14 +211,18 @@ pub fn task_list(
                 unit_name: state.units.get(&unit).map(|u| u.name.clone()).unwrap_or_default(),
                 unit,
                 person: rec.person.clone(),
-                person_name: rec.person.as_ref().and_then(|p| person_name(state, p)),
+                person_name: rec.person.as_ref().and_then(|p| person_name(state, p, day)),
                 title: rec.title.clone(),
                 target: rec.target.clone(),
                 due,
                 status,
                 assigned_on: rec.assigned_on,
                 assigned_by: rec.assigned_by.clone(),
-                assigned_by_name: rec.assigned_by.as_ref().and_then(|p| person_name(state, p)),
+                // The title they bore when they assigned it.
+                assigned_by_name: rec
+                    .assigned_by
+                    .as_ref()
+                    .and_then(|p| person_name(state, p, rec.assigned_on)),
                 criterion: rec.criterion.clone(),
                 days_overdue: (status == TaskStatus::Overdue).then_some(-days_to_due),
             })

@@ -155,7 +155,7 @@ pub fn timeline(state: &State, person: &PersonId, basis: Basis) -> Result<Timeli
     Ok(Timeline {
         person: person.clone(),
         name: who.name.clone(),
-        title: who.title.clone(),
+        title: who.title_on(basis.day()).to_owned(),
         basis,
         tenures,
     })
@@ -177,8 +177,8 @@ fn tenure_timeline(
     basis: Basis,
 ) -> TenureTimeline {
     // The divisions the unit had on the tenure's last day the basis sees.
-    let last = tenure.to.map_or(basis.day(), |to| Date(to.0 - chrono::Duration::days(1)));
-    let units = unit_and_divisions(state, &tenure.unit, last.min(basis.day()));
+    let last = tenure.last_day().map_or(basis.day(), |last| last.min(basis.day()));
+    let units = unit_and_divisions(state, &tenure.unit, last);
     let mut entries: Vec<(SortKey, TimelineEntry)> = Vec::new();
     let in_window = |on: Date| basis.sees(on) && on <= basis.day() && tenure.covers(on);
     let mark = |unit: &UnitId| (unit != &tenure.unit).then(|| unit.clone());
