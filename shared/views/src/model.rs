@@ -233,6 +233,9 @@ pub struct State {
     pub unit_tenures: BTreeSet<(UnitId, TenureId)>,
     /// `(unit, year, task)`: every unit a task has ever belonged to.
     pub unit_tasks: BTreeSet<(UnitId, u16, TaskId)>,
+    /// `(unit, task)`: the tasks open at each unit, so a unit that ends hands on its open tasks
+    /// without reading every task it ever had (a national restructuring ends thousands).
+    pub open_tasks: BTreeSet<(UnitId, TaskId)>,
     /// `(unit, finding)`.
     pub unit_findings: BTreeSet<(UnitId, FindingId)>,
     /// `(unit, year, evidence)`.
@@ -263,8 +266,10 @@ pub trait Records {
     fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, Self::Error>;
     fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error>;
     fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error>;
-    /// Every task that was ever at `unit`, and every tenure held at it, by id.
+    /// The tasks open at `unit`, and every tenure held at it, by id.
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error>;
+    /// Takes `task` off the tasks open at `unit` (it was completed, cancelled or moved).
+    fn close_at(&mut self, unit: &UnitId, task: &TaskId) -> Result<(), Self::Error>;
 }
 
 impl Records for State {
@@ -286,13 +291,15 @@ impl Records for State {
     }
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error> {
         let here = |u: &UnitId| u == unit;
-        let mut tasks: Vec<TaskId> =
-            self.unit_tasks.iter().filter(|(u, ..)| here(u)).map(|(.., t)| t.clone()).collect();
-        tasks.sort();
-        tasks.dedup();
+        let tasks =
+            self.open_tasks.iter().filter(|(u, _)| here(u)).map(|(_, t)| t.clone()).collect();
         let tenures =
             self.unit_tenures.iter().filter(|(u, _)| here(u)).map(|(_, t)| t.clone()).collect();
         Ok((tasks, tenures))
+    }
+    fn close_at(&mut self, unit: &UnitId, task: &TaskId) -> Result<(), Self::Error> {
+        self.open_tasks.remove(&(unit.clone(), task.clone()));
+        Ok(())
     }
 }
 
@@ -494,13 +501,20 @@ fn apply_task<R: Records>(
             rec.assigned_by = Some(assigned_by.clone());
             let state = records.state();
             state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
+            state.open_tasks.insert((unit.clone(), task.clone()));
             state.tasks.insert(task.clone(), rec);
         }
         Event::TaskReassigned { task, unit, person, .. } => {
             if let Some(rec) = records.task(task)? {
+                let open = rec.completed.is_none() && rec.cancelled.is_none();
+                let from = rec.units.last().map(|u| u.value.clone());
                 rec.units.push(Dated { on, seq, value: unit.clone() });
                 rec.person = person.clone();
                 let year = rec.year;
+                if let Some(from) = from.filter(|_| open) {
+                    records.close_at(&from, task)?;
+                    records.state().open_tasks.insert((unit.clone(), task.clone()));
+                }
                 records.state().unit_tasks.insert((unit.clone(), year, task.clone()));
             }
         }
@@ -509,15 +523,18 @@ fn apply_task<R: Records>(
                 rec.deadline_changes.push(Dated { on, seq, value: *new_due });
             }
         }
-        Event::TaskCompleted { task, .. } => {
+        Event::TaskCompleted { task, .. } | Event::TaskCancelled { task, .. } => {
             if let Some(rec) = records.task(task)? {
-                // The first completion stands; a repeat cannot move the date.
-                rec.completed.get_or_insert(Dated { on, seq, value: () });
-            }
-        }
-        Event::TaskCancelled { task, .. } => {
-            if let Some(rec) = records.task(task)? {
-                rec.cancelled.get_or_insert(Dated { on, seq, value: () });
+                let closed = if matches!(event, Event::TaskCompleted { .. }) {
+                    &mut rec.completed
+                } else {
+                    &mut rec.cancelled
+                };
+                // The first completion (or cancellation) stands; a repeat cannot move the date.
+                closed.get_or_insert(Dated { on, seq, value: () });
+                if let Some(at) = rec.units.last().map(|u| u.value.clone()) {
+                    records.close_at(&at, task)?;
+                }
             }
         }
         _ => {}
@@ -550,7 +567,10 @@ fn restructure<R: Records>(records: &mut R, event: &Event, seq: u64) -> Result<(
                 }
                 rec.units.push(Dated { on, seq, value: successor.clone() });
                 let year = rec.year;
-                records.state().unit_tasks.insert((successor.clone(), year, task));
+                records.close_at(unit, &task)?;
+                let state = records.state();
+                state.open_tasks.insert((successor.clone(), task.clone()));
+                state.unit_tasks.insert((successor.clone(), year, task));
             }
             for tenure in tenures {
                 if let Some(rec) = records.tenure(&tenure)? {
@@ -621,6 +641,7 @@ fn apply_finding(state: &mut State, event: &Event, on: Date, seq: u64) {
         task.assigned_by = Some(assigned_by.clone());
     }
     state.unit_tasks.insert((unit.clone(), task.year, remediation_task.clone()));
+    state.open_tasks.insert((unit.clone(), remediation_task.clone()));
     state.tasks.insert(remediation_task.clone(), task);
 }
 

@@ -22,7 +22,17 @@ pub(crate) fn project(events: &[(&str, Event)]) -> State {
     for (i, (day, event)) in events.iter().enumerate() {
         apply(&mut state, &record(day, event.clone()), i as u64 + 1);
     }
+    open_tasks_are_indexed(&state);
     state
+}
+
+/// The index of open tasks is what the tasks say: each task neither completed nor cancelled,
+/// at the unit it is at now.
+fn open_tasks_are_indexed(state: &State) {
+    let open = state.tasks.iter().filter(|(_, t)| t.completed.is_none() && t.cancelled.is_none());
+    let expected: std::collections::BTreeSet<(UnitId, reform_shared::ids::TaskId)> =
+        open.filter_map(|(id, t)| Some((t.units.last()?.value.clone(), id.clone()))).collect();
+    assert_eq!(state.open_tasks, expected, "the open tasks' index");
 }
 
 fn unit(u: &str, kind: UnitKind, parent: Option<&str>) -> Event {

@@ -37,6 +37,8 @@ pub(super) const UNIT_TASKS: TableDefinition<(Str, u16, Str), ()> =
     TableDefinition::new("unit_tasks");
 pub(super) const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> =
     TableDefinition::new("unit_findings");
+/// `(unit, task)`: the tasks open at a unit, which a unit that ends hands on.
+pub(super) const OPEN_TASKS: TableDefinition<(Str, Str), ()> = TableDefinition::new("open_tasks");
 /// `(successor, predecessor)`: the units that ended into a unit.
 pub(super) const SUCCESSIONS: TableDefinition<(Str, Str), ()> = TableDefinition::new("successions");
 pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
@@ -50,7 +52,8 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// reason and evidence, which an appraiser reads beside a self-assessment; a unit's row its
 /// end, and the `successions` table. 6: a unit's row holds the day a founded unit began. 7: a
 /// unit's row holds its names and parents before each rename or move, and `children` keeps a
-/// moved unit's row under its earlier parent. A
+/// moved unit's row under its earlier parent; a person's row their titles by day; `open_tasks`
+/// lists the tasks open at each unit. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
 pub const LAYOUT_VERSION: u64 = 7;
@@ -62,7 +65,7 @@ pub(super) const APPLIED_THROUGH: &str = "applied_through";
 pub(super) const EVENTS_APPLIED: &str = "events_applied";
 
 /// Every table but `skipped`, in dump order; `drop_views` deletes these.
-pub(super) const VIEW_TABLES: [&str; 18] = [
+pub(super) const VIEW_TABLES: [&str; 19] = [
     "meta",
     "units",
     "people",
@@ -78,6 +81,7 @@ pub(super) const VIEW_TABLES: [&str; 18] = [
     "person_tenures",
     "unit_tenures",
     "unit_tasks",
+    "open_tasks",
     "unit_findings",
     "unit_evidence",
     "successions",
@@ -93,7 +97,7 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     txn.open_table(FRAMEWORKS)?;
     txn.open_table(SCORE_CHANGES)?;
-    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS] {
+    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS, OPEN_TASKS] {
         txn.open_table(def)?;
     }
     txn.open_table(ROOTS)?;

@@ -8,7 +8,7 @@ use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use reform_shared::ids::{EvidenceId, TaskId, TenureId, UnitId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Store {
     /// Applies a batch in one write transaction, with the checkpoint. Items at or below the
@@ -33,9 +33,10 @@ impl Store {
             value
         };
         let mut overlay = State { applied_through, ..State::default() };
+        let mut closed = BTreeSet::new();
         {
             let tables = Tables::open(&txn)?;
-            let mut batch = Batch { tables: &tables, state: &mut overlay };
+            let mut batch = Batch { tables: &tables, state: &mut overlay, closed: &mut closed };
             for item in items {
                 if item.seq <= batch.state.applied_through {
                     continue;
@@ -51,7 +52,7 @@ impl Store {
                 }
             }
         }
-        write_back(&txn, &overlay)?;
+        write_back(&txn, &overlay, &closed)?;
         if flush() == Flush::Deferred {
             txn.set_durability(redb::Durability::None)?;
         }
@@ -72,6 +73,9 @@ impl Store {
 struct Batch<'a, 'txn> {
     tables: &'a Tables<'txn>,
     state: &'a mut State,
+    /// `(unit, task)` rows of `open_tasks` the batch closed, removed at write-back before the
+    /// batch's own rows are written (a task closed and opened again in one batch stays).
+    closed: &'a mut BTreeSet<(UnitId, TaskId)>,
 }
 
 impl Records for Batch<'_, '_> {
@@ -94,13 +98,16 @@ impl Records for Batch<'_, '_> {
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), StoreError> {
         let (mut tasks, mut tenures) = State::at_unit(self.state, unit).unwrap_or_default();
         let u = unit.as_str();
-        for row in self.tables.unit_tasks.range((u, 0, "")..)? {
+        for row in self.tables.open_tasks.range((u, "")..)? {
             let (k, _) = row?;
-            let (at, _, task) = k.value();
+            let (at, task) = k.value();
             if at != u {
                 break;
             }
-            tasks.push(parse_id("unit_tasks", task)?);
+            let task: TaskId = parse_id("open_tasks", task)?;
+            if !self.closed.contains(&(unit.clone(), task.clone())) {
+                tasks.push(task);
+            }
         }
         for row in self.tables.unit_tenures.range((u, "")..)? {
             let (k, _) = row?;
@@ -115,6 +122,11 @@ impl Records for Batch<'_, '_> {
         tenures.sort();
         tenures.dedup();
         Ok((tasks, tenures))
+    }
+    fn close_at(&mut self, unit: &UnitId, task: &TaskId) -> Result<(), StoreError> {
+        self.state.open_tasks.remove(&(unit.clone(), task.clone()));
+        self.closed.insert((unit.clone(), task.clone()));
+        Ok(())
     }
 }
 
@@ -137,7 +149,7 @@ struct Tables<'txn> {
     tenures: redb::Table<'txn, Str, Bytes>,
     tasks: redb::Table<'txn, Str, Bytes>,
     evidence: redb::Table<'txn, Str, Bytes>,
-    unit_tasks: redb::Table<'txn, (Str, u16, Str), ()>,
+    open_tasks: redb::Table<'txn, (Str, Str), ()>,
     unit_tenures: redb::Table<'txn, (Str, Str), ()>,
 }
 
@@ -145,7 +157,7 @@ impl<'txn> Tables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         Ok(Tables {
             units: txn.open_table(UNITS)?,
-            unit_tasks: txn.open_table(UNIT_TASKS)?,
+            open_tasks: txn.open_table(OPEN_TASKS)?,
             unit_tenures: txn.open_table(UNIT_TENURES)?,
             tenures: txn.open_table(TENURES)?,
             tasks: txn.open_table(TASKS)?,
@@ -172,7 +184,11 @@ fn put_all<Id: IdStr, T: Serialize>(
 }
 
 /// Writes a batch's records, index entries and checkpoint.
-fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
+fn write_back(
+    txn: &WriteTransaction,
+    s: &State,
+    closed: &BTreeSet<(UnitId, TaskId)>,
+) -> Result<(), StoreError> {
     put_all(txn, UNITS, "units", &s.units)?;
     put_all(txn, PEOPLE, "people", &s.people)?;
     put_all(txn, TENURES, "tenures", &s.tenures)?;
@@ -222,6 +238,13 @@ fn write_back(txn: &WriteTransaction, s: &State) -> Result<(), StoreError> {
     let mut unit_tasks = txn.open_table(UNIT_TASKS)?;
     for (a, y, b) in &s.unit_tasks {
         unit_tasks.insert((a.as_str(), *y, b.as_str()), ())?;
+    }
+    let mut open_tasks = txn.open_table(OPEN_TASKS)?;
+    for (a, b) in closed {
+        open_tasks.remove((a.as_str(), b.as_str()))?;
+    }
+    for (a, b) in &s.open_tasks {
+        open_tasks.insert((a.as_str(), b.as_str()), ())?;
     }
     let mut unit_evidence = txn.open_table(UNIT_EVIDENCE)?;
     for (a, y, b) in &s.unit_evidence {
