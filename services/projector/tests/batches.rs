@@ -165,6 +165,11 @@ fn event() -> impl Strategy<Value = Record> {
                 basis: LegalBasis { document: "202/2025/QH15".into(), date: day(on) },
             }
         )),
+        // A new title, read on a later batch than the person's registration.
+        (prop::sample::select(&["p1", "p2"][..]), 0u8..3, on.clone()).prop_map(|(p, k, on)| {
+            let (person, title, effective) = (id(p), format!("Chức danh {k}"), day(on));
+            record(day(on), Event::PersonRetitled { person, title, effective })
+        }),
         (0u8..3, on.clone()).prop_map(|(k, on)| record(
             day(on),
             Event::TenureEnded {

@@ -266,6 +266,7 @@ pub trait Records {
     fn task(&mut self, id: &TaskId) -> Result<Option<&mut TaskRec>, Self::Error>;
     fn evidence(&mut self, id: &EvidenceId) -> Result<Option<&mut EvidenceRec>, Self::Error>;
     fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error>;
+    fn person(&mut self, id: &PersonId) -> Result<Option<&mut PersonRec>, Self::Error>;
     /// The tasks open at `unit`, and every tenure held at it, by id.
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error>;
     /// Takes `task` off the tasks open at `unit` (it was completed, cancelled or moved).
@@ -288,6 +289,9 @@ impl Records for State {
     }
     fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, Self::Error> {
         Ok(self.units.get_mut(id))
+    }
+    fn person(&mut self, id: &PersonId) -> Result<Option<&mut PersonRec>, Self::Error> {
+        Ok(self.people.get_mut(id))
     }
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), Self::Error> {
         let here = |u: &UnitId| u == unit;
@@ -359,6 +363,12 @@ fn apply_event<R: Records>(
         Event::UnitEnded { .. } | Event::UnitRenamed { .. } | Event::UnitMoved { .. } => {
             return restructure(records, event, seq)
         }
+        Event::PersonRetitled { person, title, effective } => {
+            if let Some(rec) = records.person(person)? {
+                rec.titles.push(Dated { on: *effective, seq, value: title.clone() });
+            }
+            return Ok(());
+        }
         _ => {}
     }
     let state = records.state();
@@ -388,11 +398,7 @@ fn apply_event<R: Records>(
             let rec = PersonRec { name: name.clone(), title: title.clone(), titles: Vec::new() };
             state.people.insert(person.clone(), rec);
         }
-        Event::PersonRetitled { person, title, effective } => {
-            if let Some(rec) = state.people.get_mut(person) {
-                rec.titles.push(Dated { on: *effective, seq, value: title.clone() });
-            }
-        }
+
         Event::LeaderAppointed { tenure, unit, person, role, from } => {
             let rec = TenureRec {
                 unit: unit.clone(),
@@ -443,7 +449,8 @@ fn apply_event<R: Records>(
         | Event::EvidenceRejected { .. }
         | Event::UnitEnded { .. }
         | Event::UnitRenamed { .. }
-        | Event::UnitMoved { .. } => {}
+        | Event::UnitMoved { .. }
+        | Event::PersonRetitled { .. } => {}
         // Keys and access change who may act, not what the views count.
         Event::ProgressReported { .. }
         | Event::PeriodRolledUp { .. }

@@ -3,9 +3,9 @@
 use super::rows::*;
 use super::schema::*;
 use super::{Flush, Item, Store, StoreError};
-use crate::model::{apply_to, EvidenceRec, Records, State, TaskRec, TenureRec, UnitRec};
+use crate::model::{apply_to, EvidenceRec, PersonRec, Records, State, TaskRec, TenureRec, UnitRec};
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
-use reform_shared::ids::{EvidenceId, TaskId, TenureId, UnitId};
+use reform_shared::ids::{EvidenceId, PersonId, TaskId, TenureId, UnitId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,6 +95,9 @@ impl Records for Batch<'_, '_> {
     fn unit(&mut self, id: &UnitId) -> Result<Option<&mut UnitRec>, StoreError> {
         first_use(&self.tables.units, "units", id, &mut self.state.units)
     }
+    fn person(&mut self, id: &PersonId) -> Result<Option<&mut PersonRec>, StoreError> {
+        first_use(&self.tables.people, "people", id, &mut self.state.people)
+    }
     fn at_unit(&mut self, unit: &UnitId) -> Result<(Vec<TaskId>, Vec<TenureId>), StoreError> {
         let (mut tasks, mut tenures) = State::at_unit(self.state, unit).unwrap_or_default();
         let u = unit.as_str();
@@ -146,6 +149,7 @@ fn first_use<'m, Id: Ord + Clone + IdStr, T: DeserializeOwned>(
 /// The tables a batch reads records from, opened once per batch.
 struct Tables<'txn> {
     units: redb::Table<'txn, Str, Bytes>,
+    people: redb::Table<'txn, Str, Bytes>,
     tenures: redb::Table<'txn, Str, Bytes>,
     tasks: redb::Table<'txn, Str, Bytes>,
     evidence: redb::Table<'txn, Str, Bytes>,
@@ -157,6 +161,7 @@ impl<'txn> Tables<'txn> {
     fn open(txn: &'txn WriteTransaction) -> Result<Self, StoreError> {
         Ok(Tables {
             units: txn.open_table(UNITS)?,
+            people: txn.open_table(PEOPLE)?,
             open_tasks: txn.open_table(OPEN_TASKS)?,
             unit_tenures: txn.open_table(UNIT_TENURES)?,
             tenures: txn.open_table(TENURES)?,
