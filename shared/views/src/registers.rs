@@ -36,6 +36,9 @@ pub struct DirectoryUnit {
     /// Its name and parent before each rename or move, in effective order.
     #[serde(default)]
     pub was: Vec<Was>,
+    /// The day a legal act founded it; `None` for a unit recorded as long existing.
+    #[serde(default)]
+    pub founded: Option<Date>,
 }
 
 impl DirectoryUnit {
@@ -91,6 +94,7 @@ fn directory_unit(state: &State, id: &UnitId, u: &crate::model::UnitRec) -> Dire
         parent: u.parent.clone(),
         ended,
         was: u.was.clone(),
+        founded: u.founded,
     }
 }
 

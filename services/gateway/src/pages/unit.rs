@@ -211,9 +211,10 @@ fn about(
     let parent = me
         .and_then(|u| u.parent_on(tree_day))
         .and_then(|p| dir.units.iter().find(|u| &u.unit == p));
-    // A unit that ended by then is no longer under its parent.
+    // A unit that ended by then is no longer under its parent; one founded later is not yet.
     let gone = |u: &&reform_projector::registers::DirectoryUnit| {
         u.ended.as_ref().is_some_and(|e| e.on <= tree_day)
+            || u.founded.is_some_and(|on| tree_day < on)
     };
     let children: Vec<_> = dir
         .units
