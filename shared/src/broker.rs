@@ -339,7 +339,7 @@ mod tests {
         assert!(exported.len() > 30, "{exported:?}");
         let mut streams = imported.clone();
         streams.retain(|s| !exported.contains(s));
-        assert_eq!(streams, [format!("{}.>", crate::edge::PEOPLE_INBOX_PREFIX)].into());
+        assert_eq!(streams, [format!("{}.>", crate::subject::PEOPLE_INBOX_PREFIX)].into());
         assert!(exported.is_subset(&imported), "exported but not imported");
     }
 }

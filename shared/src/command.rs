@@ -5,23 +5,17 @@
 //! (`nats req`, `nats micro`) read and write them, and they are not part of the log.
 
 use crate::ids::{CommandId, PersonId};
+use crate::subject::command_subject;
 use crate::time::Date;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// The subject prefix of command endpoints: `par.cmd.<service>`.
-pub const COMMAND_SUBJECT_PREFIX: &str = "par.cmd";
 /// How long a client waits for a command's answer. An append syncs to disk, so this is
 /// generous; the command id makes a retry after a timeout safe.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest command request a service reads.
 pub const COMMAND_BYTES_MAX: usize = 128 * 1024;
-
-/// The endpoint subject of a service.
-pub fn command_subject(service: &str) -> String {
-    format!("{COMMAND_SUBJECT_PREFIX}.{service}")
-}
 
 /// The prefix of the inboxes clients receive replies on (async-nats's default).
 pub const INBOX_PREFIX: &str = "_INBOX.";
@@ -31,7 +25,7 @@ pub const INBOX_PREFIX: &str = "_INBOX.";
 pub const IMPORTED_REPLY_PREFIX: &str = "_R_.";
 
 /// Whether a request may be answered: its reply subject is an inbox, of a service (`_INBOX.`),
-/// of reformctl ([`crate::edge::PEOPLE_INBOX_PREFIX`]), or the broker's for a person's request
+/// of reformctl ([`crate::subject::PEOPLE_INBOX_PREFIX`]), or the broker's for a person's request
 /// ([`IMPORTED_REPLY_PREFIX`]). A request can name any subject as its reply, and the answer is
 /// published there with the responder's rights; one naming `par.evt.…` would have a service
 /// write its answer into the log. The broker already turns every person's reply into one of
@@ -43,7 +37,7 @@ pub fn answerable(message: &async_nats::Message) -> bool {
         reply.starts_with(INBOX_PREFIX)
             || reply.starts_with(IMPORTED_REPLY_PREFIX)
             || reply
-                .strip_prefix(crate::edge::PEOPLE_INBOX_PREFIX)
+                .strip_prefix(crate::subject::PEOPLE_INBOX_PREFIX)
                 .is_some_and(|rest| rest.starts_with('.'))
     });
     if !inbox {

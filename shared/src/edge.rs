@@ -52,7 +52,7 @@ pub struct ServiceArgs {
 impl ServiceArgs {
     /// The runtime's configuration these arguments say.
     pub fn config(&self) -> crate::service::ServiceConfig {
-        use crate::audit::verify::Unsigned;
+        use crate::audit::recorder::Unsigned;
         crate::service::ServiceConfig {
             stream: self.broker.stream_settings(),
             state_file: self.state.clone(),
@@ -117,15 +117,7 @@ impl Refusals {
     }
 }
 
-/// The inbox prefix of people's connections: `_PEOPLE.<random>` instead of async-nats's
-/// `_INBOX.<random>`. People are in an account of their own (deploy/nats/permissions.conf), and
-/// a push consumer they create (an object read, a KV key listing) lives in the services'
-/// account and delivers there, to the deliver subject the client named: its inbox. The
-/// services' account exports `_PEOPLE.>` to people as a stream, and nothing else of its
-/// subject space, so these deliveries, and only these, reach them.
-pub const PEOPLE_INBOX_PREFIX: &str = "_PEOPLE";
-
-/// [`connect_as`] for a person's tool: with [`PEOPLE_INBOX_PREFIX`], so push consumers'
+/// [`connect_as`] for a person's tool: with [`crate::subject::PEOPLE_INBOX_PREFIX`], so push consumers'
 /// deliveries reach it across the broker's accounts. A service connects with [`connect_as`].
 pub async fn connect_person(
     urls: &str,
@@ -135,12 +127,13 @@ pub async fn connect_person(
 }
 
 /// The options of a person's connection: [`connect_options`] (with the nkey seed, when one is
-/// given) and [`PEOPLE_INBOX_PREFIX`].
+/// given) and [`crate::subject::PEOPLE_INBOX_PREFIX`].
 fn person_options(
     urls: &str,
     nkey_seed_file: Option<&Path>,
 ) -> Result<async_nats::ConnectOptions, ConnectError> {
-    Ok(seeded_options(urls, nkey_seed_file)?.custom_inbox_prefix(PEOPLE_INBOX_PREFIX))
+    Ok(seeded_options(urls, nkey_seed_file)?
+        .custom_inbox_prefix(crate::subject::PEOPLE_INBOX_PREFIX))
 }
 
 /// [`connect_person`], keeping the broker's permission refusals. `reformctl` connects so,

@@ -8,7 +8,8 @@
 //! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints.
 //! - [`sign`]: people's signatures on their requests; [`access`]: who may record what;
 //!   [`keyfile`]: seed files readable by their owner only.
-//! - [`skips`]: the operator's recorded way past an unreadable event, for every reader.
+//! - [`log`]: the one way to read the log, and what every reader does at an unreadable event;
+//!   [`skips`]: the operator's recorded way past one.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
 //! - [`broker`]: the broker's users (nkeys) and their permissions.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
@@ -36,6 +37,7 @@ pub mod envelope;
 pub mod event;
 pub mod ids;
 pub mod keyfile;
+pub mod log;
 pub mod names;
 pub mod natsd;
 pub mod passkey;

@@ -177,7 +177,7 @@ pub fn endpoint_of(event: &Event) -> Option<String> {
     }
     match event.family() {
         Family::Rollup => None,
-        family => Some(crate::command::command_subject(family.as_str())),
+        family => Some(crate::subject::command_subject(family.as_str())),
     }
 }
 

@@ -16,6 +16,22 @@
 use crate::event::{Event, Family};
 use crate::ids::UnitId;
 
+/// The subject prefix of command endpoints: `par.cmd.<service>`.
+pub const COMMAND_SUBJECT_PREFIX: &str = "par.cmd";
+
+/// The endpoint subject of a service.
+pub fn command_subject(service: &str) -> String {
+    format!("{COMMAND_SUBJECT_PREFIX}.{service}")
+}
+
+/// The inbox prefix of people's connections: `_PEOPLE.<random>` instead of async-nats's
+/// `_INBOX.<random>`. People are in an account of their own (deploy/nats/permissions.conf), and
+/// a push consumer they create (an object read, a KV key listing) lives in the services'
+/// account and delivers there, to the deliver subject the client named: its inbox. The
+/// services' account exports `_PEOPLE.>` to people as a stream, and nothing else of its
+/// subject space, so these deliveries, and only these, reach them.
+pub const PEOPLE_INBOX_PREFIX: &str = "_PEOPLE";
+
 /// The one stream that holds every event.
 pub const STREAM_NAME: &str = "PAR_EVENTS";
 /// The first two tokens of every event subject.

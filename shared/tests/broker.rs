@@ -15,9 +15,10 @@
 use async_nats::jetstream::{self, consumer, object_store, stream};
 use futures::{FutureExt as _, StreamExt as _};
 use reform_shared::broker::{BrokerUser, Credentials};
-use reform_shared::edge::{connect_as, connect_options_as, PEOPLE_INBOX_PREFIX};
+use reform_shared::edge::{connect_as, connect_options_as};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
+use reform_shared::subject::PEOPLE_INBOX_PREFIX;
 use reform_shared::subject::STREAM_NAME;
 use reform_shared::testkit::{eventually, seed_department_with_head};
 use std::sync::{Arc, Mutex};

@@ -7,7 +7,7 @@ use reform_projector::views::Ranking;
 use reform_shared::event::{Stage, UnitKind};
 use reform_shared::testkit::{eventually, id, Broker};
 use reformctl::demo;
-use reformctl::up::Shutdown;
+use reformctl::shutdown::Shutdown;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::watch;

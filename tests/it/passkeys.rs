@@ -73,7 +73,7 @@ impl World {
         actor: &str,
         command: serde_json::Value,
     ) -> Result<Accepted, CommandError> {
-        let endpoint = reform_shared::command::command_subject(service);
+        let endpoint = reform_shared::subject::command_subject(service);
         let signature = passkey.sign_request(&endpoint, &request(id, actor, command));
         self.send(service, signature).await
     }

@@ -2,6 +2,7 @@
 //! views of another log, a stream set up wrong or missing, a business date in the future.
 //! Each test asserts what a person sees.
 
+use clap::Parser as _;
 use reform_shared::command::{self, CommandError, FailureKind, Request};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::service::health::Reader;
@@ -9,7 +10,7 @@ use reform_shared::skips::{self, Skip};
 use reform_shared::stream::{stream_config, StreamSettings};
 use reform_shared::testkit::{date, eventually, id, key_of, seed_department_with_head, Broker};
 use reform_tasks::cmd;
-use reformctl::up::Shutdown;
+use reformctl::shutdown::Shutdown;
 use reformctl::up_services::{self, Supervisor};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -93,17 +94,27 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
             .await;
     let Err(CommandError::Failed { kind, message, .. }) = refused else { panic!("{refused:?}") };
     assert_eq!(kind, FailureKind::Unavailable);
-    assert!(message.starts_with("the tasks service is halted: event at stream sequence 5 is unreadable: message is damaged"), "{message}");
-    assert!(message.contains("`reformctl log skip 5 --reason TEXT`"), "{message}");
-    // Every reader of the log halts; the rollup service reads it only when a period closes.
+    // Every reader of the log halts there with the same words, which name the sequence and
+    // what an operator does about it.
+    let same = reform_shared::log::Unreadable {
+        sequence: bad,
+        source: reform_shared::codec::decode(&garbage).expect_err("garbage does not decode"),
+    }
+    .to_string();
+    assert!(same.starts_with("event at stream sequence 5 is unreadable: message is damaged"));
+    assert!(same.contains("`reformctl log skip 5 --reason TEXT`"), "{same}");
+    assert_eq!(message, format!("the tasks service is halted: {same}"));
+    // The command services and the projector, which follow the log; the rollup service reads
+    // it only when a period closes.
     for part in reformctl::status::PARTS.into_iter().filter(|p| *p != "par-rollup") {
         let h = eventually(&format!("{part} to report its halt"), WAIT, || async {
             health(&broker.client, part).await.filter(|h| h.reader == Reader::Halted)
         })
         .await;
         assert_eq!(h.halted_at, Some(bad), "{part}");
-        assert!(h.last_error.as_deref().is_some_and(|e| e.contains("sequence 5")), "{part}: {h:?}");
+        assert_eq!(h.last_error.as_deref(), Some(same.as_str()), "{part}");
     }
+    assert_eq!(every_other_reader_says(&broker, bad).await, [same.as_str(); 5]);
     let status = reformctl::status::gather(&broker.client).await.expect("status");
     assert!(!status.ok(), "status must say the stack is not well");
 
@@ -160,6 +171,40 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     })
     .await;
     stack.stop().await;
+}
+
+/// What each reader of the log that is not a follower says of the unreadable event at `bad`
+/// (on task `zzz`'s subject): the rollup's prefix, the audit trail of the task, the auditor's
+/// verify, the CLI's task register and the signed workspace's directory.
+async fn every_other_reader_says(broker: &Broker, bad: u64) -> Vec<String> {
+    use reform_rollup::log::{read_prefix, End};
+    let rollup = read_prefix(&broker.js, End::Sequence(bad)).await.map(|_| ());
+    let trail = reform_audit::history::task(&broker.js, &id("zzz")).await.map(|_| ());
+    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    reform_shared::audit::read::verify_stream(&broker.js, &mut verifier, |_| {}, |_| {})
+        .await
+        .expect("verify reads the log");
+    let verdict = verifier.verdict();
+    let problem = verdict.problems.iter().find(|p| p.sequence == bad).expect("a problem at bad");
+    let cli = reformctl::Cli::try_parse_from([
+        "reformctl",
+        "--nats",
+        broker.server.url(),
+        "task",
+        "show",
+        "zzz",
+    ]);
+    let ctx = reformctl::ctx::Ctx::new(cli.expect("arguments").global);
+    let register = reformctl::task_history::show(&ctx, &id("zzz")).await;
+    let workspace = reform_gateway::workspace::known::Known::default();
+    let directory = workspace.with(&broker.js, |_| ()).await;
+    vec![
+        rollup.expect_err("the rollup reads past it").to_string(),
+        trail.expect_err("the trail reads past it").to_string(),
+        problem.what.clone(),
+        register.expect_err("the register reads past it").to_string(),
+        directory.expect_err("the workspace reads past it").to_string(),
+    ]
 }
 
 /// Failure 2: a broker restart used to end every service's consumer. Now they re-create it

@@ -3,21 +3,12 @@
 //! whom it was recorded. What `reformctl task show` prints and the dashboard's task page shows:
 //! a trail an auditor can hold against the register, read from the log rather than the views.
 
-use futures::StreamExt as _;
 use reform_shared::envelope::{Actor, Record};
 use reform_shared::event::Event;
 use reform_shared::ids::TaskId;
-use reform_shared::subject::STREAM_NAME;
+use reform_shared::log::{self, Range, ReadError};
 use reform_shared::time::Date;
-
-/// Why the log could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("could not read the event stream: {0}")]
-pub struct HistoryError(#[source] reform_shared::Source);
-
-fn failed(e: impl Into<reform_shared::Source>) -> HistoryError {
-    HistoryError(e.into())
-}
+use std::ops::ControlFlow;
 
 /// The most records one read returns: a task's subject holds a few dozen; a filter that names
 /// more is refused rather than read whole into memory.
@@ -51,49 +42,24 @@ impl Entry {
 pub async fn task(
     js: &async_nats::jetstream::Context,
     task: &TaskId,
-) -> Result<Vec<Entry>, HistoryError> {
+) -> Result<Vec<Entry>, ReadError> {
     let records = records(js, format!("par.evt.tasks.*.task.{task}")).await?;
     Ok(records.into_iter().map(|(sequence, record)| Entry::of(sequence, record)).collect())
 }
 
-/// Every readable record on the subjects `filter` names, in stream order, with its sequence.
+/// Every record on the subjects `filter` names, in stream order, with its sequence. An
+/// unreadable one stops the read, naming it, as at every reader, unless an operator skipped it.
 pub async fn records(
     js: &async_nats::jetstream::Context,
     filter: String,
-) -> Result<Vec<(u64, Record)>, HistoryError> {
-    let stream = js.get_stream(STREAM_NAME).await.map_err(failed)?;
-    // How many messages the filter holds, so the read ends when they are all in.
-    let subjects: Vec<_> =
-        stream.info_with_subjects(filter.as_str()).await.map_err(failed)?.collect().await;
-    let mut expected = 0usize;
-    for subject in subjects {
-        expected += subject.map_err(failed)?.1;
-    }
-    if expected > RECORDS_MAX {
-        let why = format!("{filter} names {expected} records, more than {RECORDS_MAX} at once");
-        return Err(failed(why));
-    }
+) -> Result<Vec<(u64, Record)>, ReadError> {
     let mut out = Vec::new();
-    if expected == 0 {
-        return Ok(out);
-    }
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("register")),
-            filter_subject: filter,
-            ..Default::default()
-        })
-        .await
-        .map_err(failed)?;
-    let mut messages = consumer.messages().await.map_err(failed)?;
-    for _ in 0..expected {
-        let Some(message) = messages.next().await else { break };
-        let message = message.map_err(failed)?;
-        let sequence = message.info().map_err(|e| failed(e.to_string()))?.stream_sequence;
-        if let Ok(record) = reform_shared::codec::decode(&message.payload) {
-            out.push((sequence, record));
-        }
-    }
+    let range = Range::subjects(filter).at_most(RECORDS_MAX).by("register");
+    log::read(js, &range, |message, record| {
+        out.extend(record.map(|record| (message.sequence, record)));
+        ControlFlow::Continue(())
+    })
+    .await?;
     Ok(out)
 }
 

@@ -5,11 +5,14 @@
 //!
 //! - [`cmd`]: the JSON commands it takes on `par.cmd.directory`, one file each with its rules.
 //! - [`decide`]: the state the rules read, and the refusals.
+//! - [`decider`]: the runtime's glue above both ([`reform_shared::service::Decider`]), so
+//!   the state never imports the commands and the commands never import the glue.
 //! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
 //!   typed client the CLI and the tests use.
 
 pub mod cmd;
 pub mod decide;
+pub mod decider;
 pub mod genesis;
 pub mod plan;
 
@@ -46,13 +49,13 @@ pub async fn send(
 }
 
 /// The directory's rules as every service's reader applies them to a person's directory event
-/// before honouring it ([`reform_shared::audit::redecide::DirectoryRules`]): the signed
+/// before honouring it ([`reform_shared::audit::decided::DirectoryRules`]): the signed
 /// request, decided again on the directory before the event, must give exactly that event.
 pub fn rules(
     directory: &reform_shared::directory::Directory,
     record: &reform_shared::envelope::Record,
     request: &[u8],
-) -> Result<(), reform_shared::audit::redecide::Mismatch> {
+) -> Result<(), reform_shared::audit::decided::Mismatch> {
     reform_shared::audit::redecide::decided_by(NAME, record, request, |c: &Command, context| {
         c.decide(directory, context)
     })

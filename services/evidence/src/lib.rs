@@ -7,7 +7,7 @@
 //! in the upload stream ([`upload`]), then sends a signed attach command naming digest, size
 //! and upload to `par.cmd.evidence`; the service takes the upload in and stores it under the
 //! hex of its SHA-256.
-//! The service is the shared command runtime with the pure [`decide::State`] (unit, task,
+//! The service is the shared command runtime ([`decider`]) with the pure [`decide::State`] (unit, task,
 //! criterion, fields, size, id reuse) and one piece of I/O beside it, [`verify`]: once an attach
 //! is decided and permitted, it re-reads and re-hashes the stored object (or the upload, which
 //! it then stores) and refuses the command if it is missing or differs from the claim, before
@@ -22,6 +22,7 @@
 pub mod client;
 pub mod cmd;
 pub mod decide;
+pub mod decider;
 pub mod file;
 pub mod store;
 pub mod upload;

@@ -175,7 +175,7 @@ where
                     Ok(needs) => needs,
                     Err(e) => break Err(e),
                 };
-                if let Err(e) = fetch_histories(js, &ownership, needs, &mut pending).await {
+                if let Err(e) = fetch_histories(js, &ownership, &skipped, needs, &mut pending).await {
                     break Err(e);
                 }
                 gathering.store(pending.is_some(), Ordering::Relaxed);
@@ -281,6 +281,7 @@ const HISTORY_TIMEOUT: Duration = Duration::from_secs(30);
 async fn fetch_histories(
     js: &jetstream::Context,
     ownership: &Ownership,
+    skipped: &Skips,
     needs: Vec<usize>,
     pending: &mut Option<Batch>,
 ) -> Result<(), Error> {
@@ -294,7 +295,7 @@ async fn fetch_histories(
         let Some(record) = &item.record else { continue };
         let history = tokio::time::timeout(
             HISTORY_TIMEOUT,
-            task_history(&stream, ownership, &record.envelope.event, item.seq),
+            task_history(&stream, ownership, skipped, &record.envelope.event, item.seq),
         )
         .await
         .map_err(|_| {
@@ -324,6 +325,7 @@ async fn fetch_histories(
 async fn task_history(
     stream: &jetstream::stream::Stream,
     ownership: &Ownership,
+    skipped: &Skips,
     moved: &reform_shared::event::Event,
     before: u64,
 ) -> Result<Vec<(u64, reform_shared::envelope::Record)>, Error> {
@@ -343,9 +345,9 @@ async fn task_history(
         if message.sequence >= before {
             return Ok(out);
         }
-        // An event that does not decode was skipped by an operator when the reader passed it
-        // (the reader halts at every other), so it stays skipped here.
-        if let Ok(record) = codec::decode(&message.payload) {
+        // Decoded as the reader decoded it when it passed: a skipped event stays skipped, and
+        // any other unreadable one halts here too.
+        if let Some(record) = decode(message.sequence, &message.payload, skipped)?.record {
             if !ownership.keeps(&record.envelope.event) {
                 out.push((message.sequence, record));
             }
@@ -450,6 +452,6 @@ fn decode(seq: u64, payload: &Bytes, skipped: &Skips) -> Result<Item, Error> {
         Ok(record) => {
             Err(Error::OutsideCalendar { sequence: seq, millis: record.envelope.occurred_at.0 })
         }
-        Err(source) => Err(Error::Unreadable { sequence: seq, source }),
+        Err(source) => Err(reform_shared::log::Unreadable { sequence: seq, source }.into()),
     }
 }

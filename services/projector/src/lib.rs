@@ -25,7 +25,7 @@ pub use reform_views::{model, registers, tree, views};
 
 use async_nats::jetstream::{self, consumer};
 use futures::FutureExt;
-use reform_shared::codec::DecodeError;
+use reform_shared::log::Backoff;
 use reform_shared::service::health::{HealthCell, Reader};
 use reform_shared::stream::{check_stream, LogIdentity, StreamSettings};
 use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
@@ -84,13 +84,8 @@ impl Config {
 pub enum Error {
     /// An event the projector cannot decode. Nothing after it is applied; see the README
     /// ("Getting past an unreadable event").
-    #[error(
-        "event at stream sequence {sequence} cannot be decoded: {source}; the projector stopped \
-         with the views at sequence {applied}; see the reform-projector README, \"Getting past \
-         an unreadable event\"",
-        applied = sequence.saturating_sub(1)
-    )]
-    Unreadable { sequence: u64, source: DecodeError },
+    #[error(transparent)]
+    Unreadable(#[from] reform_shared::log::Unreadable),
     /// An event whose business time is no calendar date (a damaged or forged envelope).
     #[error(
         "event at stream sequence {sequence} has a business time ({millis} ms) outside the \
@@ -131,9 +126,8 @@ impl Error {
     /// The stream sequence of the event that stopped the projector, if one did.
     pub fn sequence(&self) -> Option<u64> {
         match self {
-            Error::Unreadable { sequence, .. } | Error::OutsideCalendar { sequence, .. } => {
-                Some(*sequence)
-            }
+            Error::Unreadable(u) => Some(u.sequence),
+            Error::OutsideCalendar { sequence, .. } => Some(*sequence),
             _ => None,
         }
     }
@@ -224,11 +218,6 @@ fn check_log(
     Ok(())
 }
 
-/// The first wait before re-creating the consumer after a broker fault; doubled up to
-/// [`RECONNECT_BACKOFF_MAX`].
-const RECONNECT_BACKOFF_FIRST: Duration = Duration::from_millis(100);
-const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
-
 /// The operators' skips, as project() takes them.
 async fn skip_registry(js: &jetstream::Context) -> std::collections::BTreeMap<u64, String> {
     match reform_shared::skips::all(js).await {
@@ -295,10 +284,10 @@ pub async fn run(
         stopped(stop_rx),
     ));
     tokio::pin!(shutdown);
-    let mut backoff = RECONNECT_BACKOFF_FIRST;
+    let mut backoff = Backoff::default();
     let projected: Result<(), Error> = loop {
-        let retry = |e: &dyn std::fmt::Display, backoff: Duration| {
-            tracing::warn!(error = %e, retry_in = ?backoff, "projector lost the stream; re-creating its consumer");
+        let retry = |e: &dyn std::fmt::Display, backoff: &Backoff| {
+            tracing::warn!(error = %e, retry_in = ?backoff.peek(), "projector lost the stream; re-creating its consumer");
             health.problem(Reader::Reconnecting, &e.to_string(), None);
         };
         let now = match check_stream(&js).await {
@@ -310,7 +299,7 @@ pub async fn run(
                 })
             }
             Err(e) => {
-                retry(&e, backoff);
+                retry(&e, &backoff);
                 if pause(&mut shutdown, &mut backoff).await {
                     break Ok(());
                 }
@@ -329,7 +318,7 @@ pub async fn run(
                 consumer.stream().max_messages_per_batch(PULL_BATCH_MESSAGES).messages().await
             }
             Err(e) => {
-                retry(&e, backoff);
+                retry(&e, &backoff);
                 if pause(&mut shutdown, &mut backoff).await {
                     break Ok(());
                 }
@@ -339,7 +328,7 @@ pub async fn run(
         let messages = match messages {
             Ok(m) => m,
             Err(e) => {
-                retry(&e, backoff);
+                retry(&e, &backoff);
                 if pause(&mut shutdown, &mut backoff).await {
                     break Ok(());
                 }
@@ -369,9 +358,9 @@ pub async fn run(
             Err(e @ (Error::Consumer(_) | Error::Stream(_))) => {
                 // A session that moved the views on was healthy: the next fault starts afresh.
                 if store.applied_through().is_ok_and(|now| now > checkpoint) {
-                    backoff = RECONNECT_BACKOFF_FIRST;
+                    backoff.reset();
                 }
-                retry(&e, backoff);
+                retry(&e, &backoff);
                 if pause(&mut shutdown, &mut backoff).await {
                     break Ok(());
                 }
@@ -380,10 +369,10 @@ pub async fn run(
                 let sequence = e.sequence().unwrap_or_default();
                 tracing::error!(error = %e, "projector halted");
                 health.problem(Reader::Halted, &e.to_string(), Some(sequence));
-                if wait_for_skip(&js, sequence, &mut shutdown).await {
+                if reform_shared::log::wait_for_skip(&js, sequence, &mut shutdown).await.is_none() {
                     break Ok(());
                 }
-                backoff = RECONNECT_BACKOFF_FIRST;
+                backoff.reset();
             }
             Err(e) => break Err(e),
         }
@@ -408,40 +397,11 @@ fn ownership(store: &Store, owns: &split::Owns) -> Result<split::Ownership, Erro
 /// Waits out the backoff (doubling it); true when shutdown came first.
 async fn pause(
     shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
 ) -> bool {
-    let wait = *backoff;
-    *backoff = (*backoff * 2).min(RECONNECT_BACKOFF_MAX);
     tokio::select! {
         () = shutdown.as_mut() => true,
-        () = tokio::time::sleep(wait) => false,
-    }
-}
-
-/// Waits until an operator's skip covers the message at `sequence`; true when shutdown came
-/// first.
-async fn wait_for_skip(
-    js: &jetstream::Context,
-    sequence: u64,
-    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-) -> bool {
-    loop {
-        let payload = match js.get_stream(STREAM_NAME).await {
-            Ok(stream) => stream.direct_get(sequence).await.ok().map(|m| m.payload),
-            Err(_) => None,
-        };
-        if let (Some(payload), Ok(Some(skip))) =
-            (payload, reform_shared::skips::lookup(js, sequence).await)
-        {
-            if skip.covers(&payload) {
-                tracing::warn!(sequence, reason = %skip.reason, by = %skip.by, "going past an unreadable event an operator skipped");
-                return false;
-            }
-        }
-        tokio::select! {
-            () = shutdown.as_mut() => return true,
-            () = tokio::time::sleep(reform_shared::service::SKIP_POLL) => {}
-        }
+        () = tokio::time::sleep(backoff.take()) => false,
     }
 }
 

@@ -36,9 +36,7 @@ async fn garbage_on_the_stream_halts_the_projector_until_an_operator_skips_it() 
     assert_eq!(halted.halted_at, Some(bad));
     let text = halted.last_error.unwrap_or_default();
     assert!(
-        text.contains(&format!(
-            "event at stream sequence {bad} cannot be decoded: message is damaged"
-        )),
+        text.contains(&format!("event at stream sequence {bad} is unreadable: message is damaged")),
         "{text}"
     );
     assert_eq!(caught_up(&broker.client, before).await, before);

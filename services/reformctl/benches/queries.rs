@@ -15,7 +15,7 @@ use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::id;
 use reformctl::demo;
-use reformctl::up::Shutdown;
+use reformctl::shutdown::Shutdown;
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: usize) -> f64 {

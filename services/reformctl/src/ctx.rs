@@ -1,5 +1,6 @@
 //! What every subcommand shares: where the broker is, who acts, and how to print.
 
+pub use crate::outcome::Lang;
 use anyhow::Context as _;
 use reform_shared::command::{Accepted, Request};
 use reform_shared::ids::{CommandId, PersonId};
@@ -40,13 +41,6 @@ pub struct GlobalArgs {
     /// The language of refusals and failures: Vietnamese (vi) or English (en).
     #[arg(long, env = "PAR_LANG", global = true, value_enum, default_value_t = Lang::Vi)]
     pub lang: Lang,
-}
-
-/// The language a person reads the CLI's refusals in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    Vi,
-    En,
 }
 
 /// How long `--wait` waits for the views.

@@ -114,7 +114,9 @@ pub async fn run(
     }
     let count = criteria.len();
     let command = Command::PublishFramework(PublishFramework { year, unit_kind, source, criteria });
-    crate::scoring::send(ctx, command).await?;
+    let (request, client, signer) = (ctx.request(command)?, ctx.client().await?, ctx.signer()?);
+    let sent = reform_scoring::client::send(&client, &request, &signer);
+    ctx.print_accepted(&ctx.guarded(sent).await?).await?;
     if !ctx.json() {
         println!(
             "Đã ban hành bộ tiêu chí năm {year} cho {} từ {}: {count} tiêu chí.",

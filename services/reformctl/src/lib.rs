@@ -28,6 +28,7 @@ pub mod rollup;
 pub mod score_import;
 pub mod scoring;
 pub mod serve;
+pub mod shutdown;
 pub mod status;
 pub mod supervise;
 pub mod table;

@@ -20,12 +20,18 @@
 //! | 8 | `check-failed` | `audit verify` found a problem in the log | read the problems listed |
 //! | 9 | `denied` | the signature, the key or the actor's role does not allow it | sign with your own valid key, or ask for the role |
 
-use crate::ctx::Lang;
 use reform_shared::command::{CommandError, FailureKind};
 use reform_shared::ids::CommandId;
 use reform_shared::reply::Reason;
 use reform_shared::wording;
 use serde::Serialize;
+
+/// The language a person reads the CLI's refusals in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Vi,
+    En,
+}
 
 /// The kinds of failure, as scripts see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

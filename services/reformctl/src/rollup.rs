@@ -4,7 +4,7 @@
 
 use crate::ctx::Ctx;
 use anyhow::{bail, Context as _};
-use reform_rollup::close::closed_event;
+use reform_rollup::closed::closed_event;
 use reform_rollup::log::End;
 use reform_rollup::report::{self, Format};
 use reform_shared::event::{Period, PeriodKind};
@@ -46,7 +46,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(client.clone());
     match cmd {
         RollupCmd::List { year } => {
-            let rows: Vec<_> = reform_rollup::close::closed_periods(&js, &year)
+            let rows: Vec<_> = reform_rollup::closed::closed_periods(&js, &year)
                 .await?
                 .into_iter()
                 .map(|c| (c.period, c.sequence, c.through_sequence, hex::encode(c.report_sha256)))
@@ -87,7 +87,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             }
             use std::io::Write as _;
             std::io::stdout()
-                .write_all(&report::render(&report, format)?)
+                .write_all(&reform_rollup::render::bytes(&report, format)?)
                 .context("could not print")?;
             Ok(())
         }

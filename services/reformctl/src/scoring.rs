@@ -172,7 +172,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// Sends a scoring command, signed, and prints its answer.
-pub(crate) async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     let request = ctx.request(command)?;
     let client = ctx.client().await?;
     let accepted =

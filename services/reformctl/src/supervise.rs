@@ -9,7 +9,7 @@
 //! supervisor checks that the broker still holds the log the data directory belongs to, and if
 //! not it stops the whole stack with a non-zero exit (see [`crate::datadir`]).
 
-use crate::up::Shutdown;
+use crate::shutdown::Shutdown;
 use reform_shared::stream::{current_identity, LogIdentity};
 use std::future::Future;
 use std::time::{Duration, Instant};

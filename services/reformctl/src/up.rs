@@ -6,6 +6,7 @@
 
 use crate::ctx::{Ctx, NATS_URL_DEFAULT};
 use crate::datadir::{self, DataDirLock};
+use crate::shutdown::Shutdown;
 use anyhow::{bail, Context as _};
 use reform_shared::broker::{self, BrokerUser};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
@@ -33,24 +34,6 @@ pub struct Args {
     pub web: std::net::SocketAddr,
 }
 
-/// A shutdown signal every service can wait on.
-#[derive(Debug, Clone)]
-pub struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    pub fn new(receiver: watch::Receiver<bool>) -> Self {
-        Self(receiver)
-    }
-
-    pub async fn wait(mut self) {
-        let _ = self.0.wait_for(|stop| *stop).await;
-    }
-
-    pub fn is_stopping(&self) -> bool {
-        *self.0.borrow()
-    }
-}
-
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let embedded = ctx.global.nats_url == NATS_URL_DEFAULT;
     let data_dir = absolute(&args.data_dir)?;
@@ -72,7 +55,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         let url = url.clone();
         async move {
             // People are in an account of their own, with inboxes the services' account
-            // delivers to (reform_shared::edge::PEOPLE_INBOX_PREFIX).
+            // delivers to (reform_shared::subject::PEOPLE_INBOX_PREFIX).
             let connected = match user.account() {
                 broker::PEOPLE_ACCOUNT => {
                     reform_shared::edge::connect_person(&url, seed.as_deref()).await
@@ -88,7 +71,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let log = ensure_log(&js, &data_dir, &url).await?;
 
     let (stop, stopped) = watch::channel(false);
-    let shutdown = Shutdown(stopped);
+    let shutdown = Shutdown::new(stopped);
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel();
     let supervisor = crate::up_services::Supervisor {
         client: client.clone(),

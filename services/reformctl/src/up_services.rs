@@ -3,8 +3,8 @@
 //! each answers the NATS services API's PING (so nothing is sent to a service not yet
 //! listening).
 
+use crate::shutdown::Shutdown;
 use crate::supervise::{supervise, Fatal};
-use crate::up::Shutdown;
 use anyhow::{bail, Context as _};
 use reform_shared::stream::LogIdentity;
 use std::time::Duration;

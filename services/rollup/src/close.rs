@@ -1,20 +1,17 @@
 //! Closing one period: build its report from the log, store it, append the event, once.
 
+use crate::closed::{closed_event, BUCKET};
 use crate::log::{self, End};
 use crate::report::{self, Format, Report};
 use crate::RollupError;
 use async_nats::jetstream::{self, object_store::ObjectStore};
 use reform_shared::append::{AppendError, AppendOutcome, Appender, Draft};
-use reform_shared::codec;
 use reform_shared::envelope::Actor;
 use reform_shared::event::{Event, Period};
 use reform_shared::ids::CommandId;
-use reform_shared::subject::{Aggregate, STREAM_NAME};
 use reform_shared::time::Timestamp;
 use std::path::Path;
 
-/// The object store bucket of reports, each format under the hex SHA-256 of its bytes.
-pub const BUCKET: &str = "PAR_REPORTS";
 /// Who appends rollup events.
 pub const ACTOR: &str = "reform-rollup";
 
@@ -25,98 +22,6 @@ pub enum Closed {
     Now { sequence: u64, through_sequence: u64, report_sha256: [u8; 32] },
     /// It was closed already (by an earlier run, or another rollup service just now).
     Already { sequence: u64, through_sequence: u64, report_sha256: [u8; 32] },
-}
-
-/// The rollup event of a period, if it was closed: its stream sequence and the event.
-pub async fn closed_event(
-    js: &jetstream::Context,
-    period: Period,
-) -> Result<Option<(u64, u64, [u8; 32])>, RollupError> {
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
-    let subject = aggregate(period).check_subject();
-    match stream.direct_get_last_for_subject(subject.as_str()).await {
-        Ok(message) => {
-            let record = codec::decode(&message.payload)
-                .map_err(|source| RollupError::Unreadable { sequence: message.sequence, source })?;
-            match record.envelope.event {
-                Event::PeriodRolledUp { through_sequence, report_sha256, .. } => {
-                    Ok(Some((message.sequence, through_sequence, report_sha256)))
-                }
-                _ => Ok(None),
-            }
-        }
-        Err(e) if matches!(e.kind(), jetstream::stream::DirectGetErrorKind::NotFound) => Ok(None),
-        Err(e) => Err(RollupError::Stream(e.into())),
-    }
-}
-
-/// A closed period: its rollup event's sequence, the last sequence its report covers, and the
-/// report's SHA-256.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClosedPeriod {
-    pub period: Period,
-    pub sequence: u64,
-    pub through_sequence: u64,
-    pub report_sha256: [u8; 32],
-}
-
-/// The periods closed (of `years`, or all when empty), in the order they close.
-pub async fn closed_periods(
-    js: &jetstream::Context,
-    years: &[u16],
-) -> Result<Vec<ClosedPeriod>, RollupError> {
-    use futures::StreamExt as _;
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
-    // One subject per closed period under par.evt.rollup.
-    let subjects: Vec<_> = stream
-        .info_with_subjects("par.evt.rollup.>")
-        .await
-        .map_err(|e| RollupError::Stream(e.into()))?
-        .collect()
-        .await;
-    let mut periods: Vec<Period> = subjects
-        .into_iter()
-        .filter_map(|s| s.ok())
-        .filter_map(|(subject, _)| subject.rsplit('.').next()?.parse::<Period>().ok())
-        .filter(|p| years.is_empty() || years.contains(&p.year))
-        .collect();
-    periods.sort_by_key(|p| p.closes_at());
-    let mut out = Vec::new();
-    for period in periods {
-        if let Some((sequence, through_sequence, report_sha256)) = closed_event(js, period).await? {
-            out.push(ClosedPeriod { period, sequence, through_sequence, report_sha256 });
-        }
-    }
-    Ok(out)
-}
-
-/// The report a closed period's event names, as stored in the bucket, checked against the
-/// digest the event carries.
-pub async fn stored_report(
-    js: &jetstream::Context,
-    closed: &ClosedPeriod,
-) -> Result<Report, RollupError> {
-    use tokio::io::AsyncReadExt as _;
-    let store = js.get_object_store(BUCKET).await.map_err(|e| RollupError::Store(e.into()))?;
-    let name = format!("{}.{}", hex::encode(closed.report_sha256), Format::Json.extension());
-    let mut object = store.get(&name).await.map_err(|e| RollupError::Store(e.into()))?;
-    let mut bytes = Vec::new();
-    object
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| RollupError::Store(format!("could not read {name}: {e}").into()))?;
-    if report::sha256(&bytes) != closed.report_sha256 {
-        return Err(RollupError::Store(
-            format!("the stored report {name} does not have the digest its event names").into(),
-        ));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        RollupError::Store(format!("the stored report {name} is unreadable: {e}").into())
-    })
-}
-
-fn aggregate(period: Period) -> Aggregate {
-    Aggregate::of(&Event::PeriodRolledUp { period, report_sha256: [0; 32], through_sequence: 0 })
 }
 
 /// The report bucket, created if absent.
@@ -209,7 +114,7 @@ pub async fn close_signed(
     let store = bucket(js).await?;
     let mut digest = [0; 32];
     for format in Format::ALL {
-        let bytes = report::render(&report, format).map_err(RollupError::Workbook)?;
+        let bytes = crate::render::bytes(&report, format).map_err(RollupError::Workbook)?;
         let sha = report::sha256(&bytes);
         if format == Format::Json {
             digest = sha;

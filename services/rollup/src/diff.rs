@@ -5,24 +5,15 @@
 //! changes; the diff regenerates it from its prefix, builds the period again from the whole log
 //! as it is now, and lists every figure that differs with the events behind it.
 
-use crate::close::closed_event;
+use crate::closed::closed_event;
 use crate::log::{self, End};
-use crate::report::{Report, UnitLine};
+use crate::report::{Difference, Report, UnitLine};
 use crate::RollupError;
 use reform_shared::event::Period;
 use reform_shared::ids::UnitId;
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// One figure of one unit that changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Difference {
-    pub unit: UnitId,
-    pub figure: String,
-    pub closed: String,
-    pub now: String,
-}
 
 /// An event behind the differences: recorded after the close, dated inside the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@
 //! - [`report`]: the report, a pure function of that prefix and the period, in JSON, Markdown
 //!   and CSV.
 //! - [`close`]: storing the report (content-addressed, in the `PAR_REPORTS` bucket and a
-//!   reports directory) and appending the `period-rolled-up` event, once.
+//!   reports directory) and appending the `period-rolled-up` event, once; [`closed`]: what
+//!   the log and the bucket say of the periods closed.
 //!
 //! **What a report covers.** A period closed on schedule covers every event recorded before
 //! the instant it closed, whenever the service actually ran: a service that was down across a
@@ -22,16 +23,17 @@
 //! same prefix, so the one stored report is the one the event names.
 
 pub mod close;
+pub mod closed;
 pub mod diff;
 pub mod docx;
 pub mod log;
 pub mod period;
+pub mod render;
 pub mod report;
 pub mod xlsx;
 
 use async_nats::service::ServiceExt as _;
 use futures::StreamExt as _;
-use reform_shared::codec::DecodeError;
 use reform_shared::command::{self, Accepted, FailureKind, Reply, Request};
 use reform_shared::event::Period;
 use reform_shared::service::health::{HealthCell, Reader};
@@ -52,8 +54,8 @@ pub const TICK: Duration = Duration::from_millis(500);
 pub enum RollupError {
     #[error("could not reach the event stream: {0}")]
     Stream(#[source] reform_shared::Source),
-    #[error("event at stream sequence {sequence} is unreadable: {source}; see docs/operations.md")]
-    Unreadable { sequence: u64, source: DecodeError },
+    #[error(transparent)]
+    Unreadable(#[from] reform_shared::log::Unreadable),
     #[error("could not store the report: {0}")]
     Store(#[source] reform_shared::Source),
     #[error("could not write the report under {path}: {source}")]
@@ -62,6 +64,15 @@ pub enum RollupError {
     Register(#[source] reform_shared::Source),
     #[error("could not write the report's workbook: {0}")]
     Workbook(#[source] rust_xlsxwriter::XlsxError),
+}
+
+impl From<reform_shared::log::ReadError> for RollupError {
+    fn from(e: reform_shared::log::ReadError) -> Self {
+        match e {
+            reform_shared::log::ReadError::Unreadable(u) => RollupError::Unreadable(u),
+            e => RollupError::Stream(e.into()),
+        }
+    }
 }
 
 /// The service's commands.
@@ -124,8 +135,10 @@ pub async fn run(
         .start(format!("par-{NAME}"), env!("CARGO_PKG_VERSION"))
         .await
         .map_err(RollupError::Register)?;
-    let mut endpoint =
-        service.endpoint(command::command_subject(NAME)).await.map_err(RollupError::Register)?;
+    let mut endpoint = service
+        .endpoint(reform_shared::subject::command_subject(NAME))
+        .await
+        .map_err(RollupError::Register)?;
     let mut closed: BTreeSet<Period> = BTreeSet::new();
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -145,8 +158,8 @@ pub async fn run(
                     Err(e) => {
                         tracing::warn!(error = %e, "could not close the periods due; trying again");
                         match &e {
-                            RollupError::Unreadable { sequence, .. } => {
-                                health.problem(Reader::Halted, &e.to_string(), Some(*sequence))
+                            RollupError::Unreadable(u) => {
+                                health.problem(Reader::Halted, &e.to_string(), Some(u.sequence))
                             }
                             _ => health.problem(Reader::Reconnecting, &e.to_string(), None),
                         }
@@ -237,7 +250,7 @@ async fn handle(
     headers: Option<&async_nats::HeaderMap>,
     payload: &[u8],
 ) -> Reply {
-    let endpoint = command::command_subject(NAME);
+    let endpoint = reform_shared::subject::command_subject(NAME);
     let signature = reform_shared::sign::from_headers(headers, payload)
         .and_then(|s| reform_shared::sign::check(&endpoint, &s).map(|()| s));
     let signature = match signature {

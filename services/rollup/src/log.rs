@@ -1,12 +1,14 @@
 //! Reading a prefix of the log into the projection's in-memory state.
 
 use crate::RollupError;
-use async_nats::jetstream::{self, consumer::pull::OrderedConfig};
-use futures::StreamExt as _;
+use async_nats::jetstream;
 use reform_projector::model::{apply, State};
 use reform_shared::codec;
-use reform_shared::subject::{ALL_EVENTS, STREAM_NAME};
+use reform_shared::envelope::Record;
+use reform_shared::log::{self, Range};
+use reform_shared::subject::STREAM_NAME;
 use reform_shared::time::Timestamp;
+use std::ops::ControlFlow;
 
 /// Where a prefix ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,49 +67,24 @@ pub async fn read_prefix_with_tree(
 pub async fn for_each_in_prefix(
     js: &jetstream::Context,
     end: End,
-    mut each: impl FnMut(u64, Option<&reform_shared::envelope::Record>, &[u8]),
+    mut each: impl FnMut(u64, Option<&Record>, &[u8]),
 ) -> Result<u64, RollupError> {
     let limit = match end {
         End::RecordedBefore { head, .. } => head,
         End::Sequence(n) => n,
     };
-    if limit == 0 {
-        return Ok(0);
-    }
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
-    let consumer = stream
-        .create_consumer(OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("rollup")),
-            filter_subject: ALL_EVENTS.to_owned(),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| RollupError::Stream(e.into()))?;
-    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.into()))?;
     let mut through = 0;
-    while through < limit {
-        let Some(message) = messages.next().await else { break };
-        let message = message.map_err(|e| RollupError::Stream(e.into()))?;
-        let seq = message.info().map_err(RollupError::Stream)?.stream_sequence;
-        match codec::decode(&message.payload) {
-            Ok(record) => {
-                if let End::RecordedBefore { at, .. } = end {
-                    if record.envelope.recorded_at >= at {
-                        break;
-                    }
-                }
-                each(seq, Some(&record), &message.payload);
-            }
-            Err(source) => {
-                let skip = reform_shared::skips::lookup(js, seq).await.ok().flatten();
-                if !skip.is_some_and(|s| s.covers(&message.payload)) {
-                    return Err(RollupError::Unreadable { sequence: seq, source });
-                }
-                each(seq, None, &message.payload);
+    log::read(js, &Range::through(limit).by("rollup"), |message, record| {
+        if let (End::RecordedBefore { at, .. }, Some(record)) = (end, &record) {
+            if record.envelope.recorded_at >= at {
+                return ControlFlow::Break(());
             }
         }
-        through = seq;
-    }
+        each(message.sequence, record.as_ref(), &message.payload);
+        through = message.sequence;
+        ControlFlow::Continue(())
+    })
+    .await?;
     Ok(through)
 }
 
@@ -140,37 +117,12 @@ pub async fn began(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupE
 
 /// The events after `after`, through the head now, with their sequences: what a closed
 /// report did not see.
-pub async fn after(
-    js: &jetstream::Context,
-    after: u64,
-) -> Result<Vec<(u64, reform_shared::envelope::Record)>, RollupError> {
-    let head = head(js).await?;
-    if head <= after {
-        return Ok(Vec::new());
-    }
-    let stream = js.get_stream(STREAM_NAME).await.map_err(|e| RollupError::Stream(e.into()))?;
-    let consumer = stream
-        .create_consumer(OrderedConfig {
-            name: Some(reform_shared::stream::reader_name("rollup")),
-            filter_subject: ALL_EVENTS.to_owned(),
-            deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence {
-                start_sequence: after + 1,
-            },
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| RollupError::Stream(e.into()))?;
-    let mut messages = consumer.messages().await.map_err(|e| RollupError::Stream(e.into()))?;
+pub async fn after(js: &jetstream::Context, after: u64) -> Result<Vec<(u64, Record)>, RollupError> {
     let mut out = Vec::new();
-    while let Some(message) = messages.next().await {
-        let message = message.map_err(|e| RollupError::Stream(e.into()))?;
-        let seq = message.info().map_err(RollupError::Stream)?.stream_sequence;
-        if let Ok(record) = codec::decode(&message.payload) {
-            out.push((seq, record));
-        }
-        if seq >= head {
-            break;
-        }
-    }
+    log::read(js, &Range::after(after).by("rollup"), |message, record| {
+        out.extend(record.map(|record| (message.sequence, record)));
+        ControlFlow::Continue(())
+    })
+    .await?;
     Ok(out)
 }

@@ -48,7 +48,7 @@ pub struct LogCheckpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Restatement {
     pub period: Period,
-    pub differences: Vec<crate::diff::Difference>,
+    pub differences: Vec<Difference>,
 }
 
 /// One unit's figures for the period (its sub-units' tasks and evidence included, as in the
@@ -177,13 +177,22 @@ pub fn build(state: &State, period: Period, through_sequence: u64) -> Report {
     }
 }
 
+/// One figure of one unit that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub unit: UnitId,
+    pub figure: String,
+    pub closed: String,
+    pub now: String,
+}
+
 /// The formats a report is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Format {
     Json,
     Markdown,
     Csv,
-    /// An Excel workbook ([`crate::xlsx::report`]).
+    /// An Excel workbook ([`crate::xlsx::report`], through [`crate::render`]).
     Xlsx,
 }
 
@@ -211,16 +220,6 @@ impl std::str::FromStr for Format {
             other => Err(format!("{other:?} is not a report format: use json, md, csv or xlsx")),
         }
     }
-}
-
-/// The report's bytes in one format. JSON is the canonical form the event's digest names.
-pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    Ok(match format {
-        Format::Json => json(report),
-        Format::Markdown => markdown(report).into_bytes(),
-        Format::Csv => csv(report).into_bytes(),
-        Format::Xlsx => crate::xlsx::report(report)?,
-    })
 }
 
 /// The canonical form, whose digest the period's event names.
@@ -255,7 +254,7 @@ pub fn title_vi(period: Period) -> String {
     format!("Báo cáo kết quả thực hiện công tác cải cách hành chính {span}năm {}", period.year)
 }
 
-fn markdown(r: &Report) -> String {
+pub fn markdown(r: &Report) -> String {
     let mut out = String::new();
     out.push_str(&format!("# {}\n\n", title_vi(r.period)));
     out.push_str(&format!(
@@ -361,7 +360,7 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv(r: &Report) -> String {
+pub fn csv(r: &Report) -> String {
     let mut out = String::from(UTF8_BOM);
     out.push_str(
         "period,unit,name,kind,parent,assigned,done_on_time,done_late,overdue,open,cancelled,completion_rate_percent,evidence,final_total\n",

@@ -6,6 +6,7 @@
 use chrono::TimeZone as _;
 use reform_projector::views::TaskCounts;
 use reform_rollup::close::{self, Closed};
+use reform_rollup::closed;
 use reform_rollup::log::End;
 use reform_rollup::report::{self, Format, Report};
 use reform_rollup::{diff, Clock, Config};
@@ -114,7 +115,7 @@ impl Running {
 async fn rollup_events(broker: &Broker) -> Vec<(u64, Period)> {
     let mut out = Vec::new();
     for p in Period::of_year(2016).into_iter().chain(Period::of_year(2017)) {
-        if let Some((seq, _, _)) = close::closed_event(&broker.js, p).await.expect("reads") {
+        if let Some((seq, _, _)) = closed::closed_event(&broker.js, p).await.expect("reads") {
             out.push((seq, p));
         }
     }
@@ -123,7 +124,8 @@ async fn rollup_events(broker: &Broker) -> Vec<(u64, Period)> {
 }
 
 async fn stored(broker: &Broker, p: Period) -> Report {
-    let (_, through, _) = close::closed_event(&broker.js, p).await.expect("reads").expect("closed");
+    let (_, through, _) =
+        closed::closed_event(&broker.js, p).await.expect("reads").expect("closed");
     close::report_of(&broker.js, p, End::Sequence(through)).await.expect("regenerates")
 }
 
@@ -165,7 +167,7 @@ async fn a_year_closes_period_by_period_with_the_hand_computed_figures() {
     // Each format was written to the reports directory; the JSON is the one the event names.
     for (_, p) in &closed {
         let (_, _, digest) =
-            close::closed_event(&broker.js, *p).await.expect("reads").expect("closed");
+            closed::closed_event(&broker.js, *p).await.expect("reads").expect("closed");
         let json = std::fs::read(reports.path().join(format!("{p}.json"))).expect("json file");
         assert_eq!(report::sha256(&json), digest, "{p}");
         let md = std::fs::read_to_string(reports.path().join(format!("{p}.md"))).expect("md file");
@@ -226,7 +228,8 @@ async fn a_regenerated_report_is_byte_identical_to_the_stored_one() {
     assert!(matches!(again, Closed::Already { .. }), "closed once: {again:?}");
     let bucket = close::bucket(&broker.js).await.expect("bucket");
     for format in Format::ALL {
-        let regenerated = report::render(&stored(&broker, p).await, format).expect("renders");
+        let regenerated =
+            reform_rollup::render::bytes(&stored(&broker, p).await, format).expect("renders");
         let key = format!("{}.{}", hex::encode(report::sha256(&regenerated)), format.extension());
         let mut object = bucket.get(key.as_str()).await.expect("stored under its digest");
         let mut bytes = Vec::new();
@@ -293,8 +296,10 @@ async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
         restated.differences.iter().any(|d| d.unit.as_str() == "sgd" && d.figure == "done on time"),
         "{restated:?}"
     );
-    let md = String::from_utf8(report::render(&report, Format::Markdown).expect("renders"))
-        .expect("utf-8");
+    let md = String::from_utf8(
+        reform_rollup::render::bytes(&report, Format::Markdown).expect("renders"),
+    )
+    .expect("utf-8");
     assert!(md.contains("| 2016-q1 | sgd | done on time | 1 | 2 |"), "{md}");
 }
 
@@ -361,7 +366,7 @@ async fn a_clock_running_ahead_of_the_brokers_closes_no_period_early() {
     })
     .await;
     for period in due_by_the_fast_clock {
-        let closed = close::closed_event(&broker.js, period).await.expect("reads");
+        let closed = closed::closed_event(&broker.js, period).await.expect("reads");
         assert!(closed.is_none(), "{period} closed by a clock ahead of the broker's");
     }
     assert_eq!(broker.stream_messages().await, 1, "nothing was appended");
@@ -379,10 +384,14 @@ async fn the_report_as_a_workbook_reads_back_in_openpyxl_and_the_csv_in_excel() 
     let head = reform_rollup::log::head(&broker.js).await.expect("head");
     close::close(&broker.js, p, End::Sequence(head), None, Timestamp::now()).await.expect("closes");
     let report = stored(&broker, p).await;
-    let csv = report::render(&report, Format::Csv).expect("renders");
+    let csv = reform_rollup::render::bytes(&report, Format::Csv).expect("renders");
     assert!(csv.starts_with("\u{feff}period,unit,".as_bytes()), "a BOM, then the header");
-    let xlsx = report::render(&report, Format::Xlsx).expect("renders");
-    assert_eq!(xlsx, report::render(&report, Format::Xlsx).expect("again"), "the same bytes");
+    let xlsx = reform_rollup::render::bytes(&report, Format::Xlsx).expect("renders");
+    assert_eq!(
+        xlsx,
+        reform_rollup::render::bytes(&report, Format::Xlsx).expect("again"),
+        "the same bytes"
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("2016-year.xlsx");
     std::fs::write(&path, &xlsx).expect("write");

@@ -5,12 +5,23 @@
 //! figure as the points themselves and indices of different units compare. Validation is a
 //! pure function, so it is tested without a server (see the property tests below).
 
-use crate::cmd;
-use crate::cmd::{Command, CriterionSpec};
 use reform_shared::event::{Component, Criterion, UnitKind};
+use reform_shared::ids::CriterionCode;
 use reform_shared::points::{format_hundredths, Points};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// One criterion of a framework, as written in a framework file or a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionSpec {
+    pub code: CriterionCode,
+    pub component: Component,
+    pub title: String,
+    pub max_points: Points,
+    #[serde(default)]
+    pub survey_measured: bool,
+}
 
 /// The maxima of a framework add up to this: 100.00 points.
 pub const FRAMEWORK_TOTAL: Points = Points(10_000);
@@ -176,17 +187,6 @@ impl FrameworkFile {
     /// Reads a framework file's JSON, naming the problem when it is not one.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         serde_json::from_slice(bytes).map_err(|e| format!("not a framework file: {e}"))
-    }
-
-    /// The command that publishes this framework, for `year` or else the file's own year.
-    pub fn into_command(self, year: Option<u16>) -> Result<Command, String> {
-        let year = year.or(self.year).ok_or("the file names no year; give one with --year")?;
-        Ok(Command::PublishFramework(cmd::PublishFramework {
-            year,
-            unit_kind: self.unit_kind,
-            source: self.source,
-            criteria: self.criteria,
-        }))
     }
 }
 

@@ -7,12 +7,15 @@
 //!   framework file format (real files live in `frameworks/`).
 //! - [`decide`]: the pure state and decisions (the methodology's rules), plugged into the
 //!   shared command runtime ([`reform_shared::service`]) by [`run`].
+//! - [`decider`]: the runtime's glue above both ([`reform_shared::service::Decider`]), so
+//!   the state never imports the commands and the commands never import the glue.
 //! - [`client`]: typed functions for sending the commands; [`query`]: reading a published
 //!   framework back from the log.
 
 pub mod client;
 pub mod cmd;
 pub mod decide;
+pub mod decider;
 pub mod framework;
 pub mod query;
 

@@ -4,11 +4,14 @@
 //! - [`cmd`]: the JSON commands it takes on `par.cmd.tasks`, one file each with its rules.
 //! - [`decide`]: the pure rules ("5 rõ", leader in office at the business date, dates,
 //!   closed tasks) and the state they read, applied from the log.
+//! - [`decider`]: the runtime's glue above both ([`reform_shared::service::Decider`]), so
+//!   the state never imports the commands and the commands never import the glue.
 //! - [`run`] runs it on the shared runtime ([`reform_shared::service`]); [`send`] is the
 //!   typed client the CLI, the tests and the benchmark use.
 
 pub mod cmd;
 pub mod decide;
+pub mod decider;
 
 pub use cmd::Command;
 pub use decide::{Refusal, State};

@@ -1,84 +1,22 @@
 //! Reading the log as stored, for the checks that need its bytes (not its decoded events).
 
 use super::verify::{Message, Verdict, Verifier};
+use crate::log::{self, Range};
 use crate::skips::Skip;
-use crate::subject::{ALL_EVENTS, STREAM_NAME};
+use crate::subject::STREAM_NAME;
 use async_nats::jetstream;
-use futures::StreamExt as _;
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 /// How many messages go to [`Verifier::check_all`] at once.
 pub const VERIFY_BATCH: usize = 8192;
 
-/// Why the log could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    #[error("could not read the event stream: {0}")]
-    Stream(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error(transparent)]
-    Skips(#[from] crate::skips::SkipError),
-}
-
-fn stream_error(e: impl std::error::Error + Send + Sync + 'static) -> ReadError {
-    ReadError::Stream(Box::new(e))
-}
+pub use crate::log::ReadError;
 
 /// The stream's settings and its last sequence.
 pub async fn stream_info(js: &jetstream::Context) -> Result<jetstream::stream::Info, ReadError> {
-    let mut stream = js.get_stream(STREAM_NAME).await.map_err(stream_error)?;
-    Ok(stream.info().await.map_err(stream_error)?.clone())
-}
-
-/// Every message from the first through `head`, in order, as stored.
-pub async fn for_each_message(
-    js: &jetstream::Context,
-    head: u64,
-    each: impl FnMut(Message),
-) -> Result<(), ReadError> {
-    for_each_message_after(js, 0, head, each).await
-}
-
-/// Every message after `after` through `head`, in order, as stored.
-pub async fn for_each_message_after(
-    js: &jetstream::Context,
-    after: u64,
-    head: u64,
-    mut each: impl FnMut(Message),
-) -> Result<(), ReadError> {
-    if head <= after {
-        return Ok(());
-    }
-    let deliver_policy = match after {
-        0 => jetstream::consumer::DeliverPolicy::All,
-        n => jetstream::consumer::DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
-    };
-    let stream = js.get_stream(STREAM_NAME).await.map_err(stream_error)?;
-    let consumer = stream
-        .create_consumer(jetstream::consumer::pull::OrderedConfig {
-            name: Some(crate::stream::reader_name("audit")),
-            filter_subject: ALL_EVENTS.to_owned(),
-            deliver_policy,
-            ..Default::default()
-        })
-        .await
-        .map_err(stream_error)?;
-    let mut messages = consumer.messages().await.map_err(stream_error)?;
-    while let Some(message) = messages.next().await {
-        let message = message.map_err(stream_error)?;
-        let info = message.info().map_err(ReadError::Stream)?;
-        let sequence = info.stream_sequence;
-        let stored_at = i64::try_from(info.published.unix_timestamp_nanos() / 1_000_000).ok();
-        each(Message {
-            sequence,
-            subject: message.subject.to_string(),
-            payload: message.payload.to_vec(),
-            stored_at: stored_at.map(crate::time::Timestamp),
-        });
-        if sequence >= head {
-            break;
-        }
-    }
-    Ok(())
+    let mut stream = js.get_stream(STREAM_NAME).await.map_err(ReadError::stream)?;
+    Ok(stream.info().await.map_err(ReadError::stream)?.clone())
 }
 
 /// Checks the live log with `verifier`: the stream's settings (what would let history be
@@ -133,11 +71,12 @@ async fn check_after(
         each_batch(batch);
         batch.clear();
     };
-    for_each_message_after(js, after, head, |m| {
+    log::read_raw(js, &Range::between(after, head).by("audit"), |m| {
         batch.push(m);
         if batch.len() == VERIFY_BATCH {
             flush(&mut batch);
         }
+        ControlFlow::Continue(())
     })
     .await?;
     flush(&mut batch);

@@ -12,32 +12,12 @@
 //! service keeps, built by the same `apply` from the same events; an event found forged is not
 //! applied (it is not honoured), so nothing decided after it can rest on it.
 
-use super::verify::Problem;
-use crate::command::{self, Request};
-use crate::directory::Directory;
+use super::decided::{decided_by_a_service, Mismatch};
+use super::Problem;
+use crate::command::Request;
 use crate::envelope::{Actor, Record};
 use crate::event::Event;
 use crate::service::{Context, Decider};
-
-/// Why a signed event is not what its request decides.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Mismatch {
-    #[error("its signed request is not a {service} command: {detail}")]
-    Unreadable { service: &'static str, detail: String },
-    #[error("its signed request has no business time the service could have given it: {0}")]
-    Context(String),
-    #[error(
-        "its business time is {recorded}, but its signed request gives {decided} (the request's \
-         date, or the moment it was recorded)"
-    )]
-    BusinessTime { decided: String, recorded: String },
-    #[error("its signed command is refused on the log before it: {0}")]
-    Refused(String),
-    #[error("its signed command decides {decided}, but the log records {recorded}")]
-    Differs { decided: String, recorded: String },
-    #[error("no service decides commands sent to {0}")]
-    NoService(String),
-}
 
 /// One service's decider as the auditor runs it.
 pub trait Judge: Send + std::fmt::Debug {
@@ -98,18 +78,6 @@ pub fn decided_by<C: serde::de::DeserializeOwned, E: std::fmt::Display>(
     Ok(())
 }
 
-/// Whether a service's `decide` records events of this kind: all but the genesis (the operator's
-/// explicit step, signed with the key it registers) and a period's rollup (the rollup
-/// service's own).
-pub fn decided_by_a_service(event: &Event) -> bool {
-    !matches!(event, Event::Genesis { .. } | Event::PeriodRolledUp { .. })
-}
-
-/// The directory service's rules, deciding a directory request again on a directory: what
-/// every service's reader applies to a person's directory event before honouring it (the
-/// rights every decision rests on come from there). `reform_directory::rules`.
-pub type DirectoryRules = fn(&Directory, &Record, &[u8]) -> Result<(), Mismatch>;
-
 /// Every service's judge: the auditor's copy of the command side.
 #[derive(Debug, Default)]
 pub struct Redecider {
@@ -138,7 +106,8 @@ impl Redecider {
         }
         let service = envelope.event.family().as_str();
         let judge = self.judges.iter().find(|j| j.service() == service);
-        let judge = judge.ok_or_else(|| Mismatch::NoService(command::command_subject(service)))?;
+        let judge =
+            judge.ok_or_else(|| Mismatch::NoService(crate::subject::command_subject(service)))?;
         judge.redecide(record, &signature.request)
     }
 

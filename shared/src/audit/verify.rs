@@ -32,27 +32,13 @@ use crate::subject::Aggregate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// One message of the log, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub sequence: u64,
-    pub subject: String,
-    pub payload: Vec<u8>,
-    /// When the broker stored it, by the broker's clock; `None` where it is not known (an
-    /// export written before exports kept it).
-    pub stored_at: Option<crate::time::Timestamp>,
-}
+pub use crate::log::Message;
 
 /// How far a recorded time may run ahead of the broker's, for clocks kept by NTP on different
 /// machines; more is a clock that runs ahead, and every time it records is in the future.
 pub const CLOCK_AHEAD_MAX_MS: i64 = 5 * 60 * 1000;
 
-/// Something wrong, at a stream sequence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub sequence: u64,
-    pub what: String,
-}
+pub use super::Problem;
 
 /// What an auditor reads at the end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -264,7 +250,10 @@ impl Verifier {
                 if skip.is_some_and(|s| s.covers(&message.payload)) {
                     self.skipped.push(seq);
                 } else {
-                    self.problem(seq, format!("unreadable: {e}"));
+                    self.problem(
+                        seq,
+                        crate::log::Unreadable { sequence: seq, source: e }.to_string(),
+                    );
                 }
                 return;
             }
@@ -528,7 +517,9 @@ mod tests {
         let verdict = verify(&messages);
         assert_eq!(verdict.problems[0].sequence, 2);
         assert!(
-            verdict.problems[0].what.starts_with("unreadable: message is damaged"),
+            verdict.problems[0]
+                .what
+                .starts_with("event at stream sequence 2 is unreadable: message is damaged"),
             "{verdict:?}"
         );
     }

@@ -152,7 +152,7 @@ impl<D: Decider> Ledger<D> {
         let checked = recorder::check(directory, envelope, None, self.unsigned);
         let outcome = checked.and_then(|standing| {
             let signature = envelope.signature.as_ref();
-            let decided = crate::audit::redecide::decided_by_a_service(&envelope.event);
+            let decided = crate::audit::decided::decided_by_a_service(&envelope.event);
             match (standing, D::DIRECTORY_RULES, signature) {
                 (Standing::Signed, Some(rules), Some(signature)) if decided => {
                     rules(directory, record, &signature.request).map_err(|m| m.to_string())
@@ -320,7 +320,7 @@ impl<D: Decider> Runtime<D> {
             return Ok(());
         }
         let mut waiting = VecDeque::new();
-        let endpoint = command::command_subject(self.name);
+        let endpoint = crate::subject::command_subject(self.name);
         for reply_to in requests {
             let message = &reply_to.message;
             if !command::answerable(message) {

@@ -9,24 +9,17 @@
 //!
 //! An event that cannot be decoded halts the reader at its sequence (see [`crate::skips`]):
 //! [`Follower::next`] reports it once, then waits, looking for an operator's skip every
-//! [`SKIP_POLL`], and goes on past it once one is recorded for exactly those bytes.
+//! [`crate::log::SKIP_POLL`], and goes on past it once one is recorded for exactly those bytes.
 
 use super::health::{HealthCell, Reader};
 use super::ServiceError;
 use crate::codec;
 use crate::envelope::Record;
+use crate::log::{Backoff, Unreadable};
 use crate::stream::{check_stream, LogIdentity};
 use crate::subject::ALL_EVENTS;
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
 use futures::StreamExt;
-use std::time::Duration;
-
-/// The first wait before re-creating a consumer; doubled after each failure.
-const RECONNECT_BACKOFF_FIRST: Duration = Duration::from_millis(100);
-/// The longest wait between two attempts.
-const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// How often a halted reader looks for an operator's skip.
-pub const SKIP_POLL: Duration = Duration::from_secs(1);
 
 /// What the follower hands out.
 pub(super) enum Next {
@@ -48,7 +41,7 @@ pub(super) struct Follower {
     identity: LogIdentity,
     position: u64,
     messages: Option<jetstream::consumer::pull::Ordered>,
-    backoff: Duration,
+    backoff: Backoff,
     stuck: Option<Stuck>,
     health: HealthCell,
 }
@@ -60,7 +53,7 @@ impl Follower {
             identity,
             position: 0,
             messages: None,
-            backoff: RECONNECT_BACKOFF_FIRST,
+            backoff: Backoff::default(),
             stuck: None,
             health,
         }
@@ -79,7 +72,7 @@ impl Follower {
         loop {
             if let Some(stuck) = self.stuck.as_mut() {
                 if let Some(source) = stuck.unreported.take() {
-                    let error = ServiceError::Unreadable { sequence: stuck.sequence, source };
+                    let error = ServiceError::from(Unreadable { sequence: stuck.sequence, source });
                     self.health.problem(Reader::Halted, &error.to_string(), Some(stuck.sequence));
                     return Err(error);
                 }
@@ -96,7 +89,7 @@ impl Follower {
                     Ok(_) => {}
                     Err(e) => tracing::debug!(error = %e, "could not look for a skip"),
                 }
-                tokio::time::sleep(SKIP_POLL).await;
+                tokio::time::sleep(crate::log::SKIP_POLL).await;
                 continue;
             }
             let Some(messages) = self.messages.as_mut() else {
@@ -160,7 +153,7 @@ impl Follower {
             match open(&self.js, &self.identity, self.position).await {
                 Ok(messages) => {
                     self.messages = Some(messages);
-                    self.backoff = RECONNECT_BACKOFF_FIRST;
+                    self.backoff.reset();
                     self.health.following();
                     return Ok(());
                 }
@@ -171,9 +164,9 @@ impl Follower {
                 }
                 Err(OpenError::Transient(e)) => {
                     self.health.problem(Reader::Reconnecting, &e.to_string(), None);
-                    tracing::warn!(position = self.position, error = %e, retry_in = ?self.backoff, "could not re-create the stream consumer");
-                    tokio::time::sleep(self.backoff).await;
-                    self.backoff = (self.backoff * 2).min(RECONNECT_BACKOFF_MAX);
+                    let wait = self.backoff.take();
+                    tracing::warn!(position = self.position, error = %e, retry_in = ?wait, "could not re-create the stream consumer");
+                    tokio::time::sleep(wait).await;
                 }
             }
         }

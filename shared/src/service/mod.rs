@@ -32,7 +32,7 @@ use crate::event::Event;
 use crate::ids::{CommandId, PersonId};
 use crate::stream::{check_stream, LogIdentity, StreamSettings};
 use crate::time::Timestamp;
-use crate::{append::Appender, codec, time::Date};
+use crate::{append::Appender, time::Date};
 use async_nats::jetstream;
 use async_nats::service::ServiceExt;
 use futures::{FutureExt, StreamExt};
@@ -40,7 +40,6 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 
 pub use batch::BATCH_COMMANDS_MAX;
-pub use follower::SKIP_POLL;
 
 /// The business state of a service and how it decides.
 pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
@@ -117,7 +116,7 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
     /// read from the log is honoured only when its signed request, decided again on this
     /// state's directory, gives exactly that event. `None` checks the signature, the key and
     /// the access table only (a test's decider).
-    const DIRECTORY_RULES: Option<crate::audit::redecide::DirectoryRules> = None;
+    const DIRECTORY_RULES: Option<crate::audit::decided::DirectoryRules> = None;
 }
 
 /// Why [`Decider::before_append`] turned a command down.
@@ -167,12 +166,8 @@ pub enum ServiceError {
     Stream(#[source] crate::Source),
     #[error("could not register the {service} service with NATS: {source}")]
     Register { service: &'static str, source: async_nats::Error },
-    #[error(
-        "event at stream sequence {sequence} is unreadable: {source}; the service is halted \
-         there until an operator looks at it (`reformctl log show {sequence}`, then \
-         `reformctl log skip {sequence} --reason TEXT`)"
-    )]
-    Unreadable { sequence: u64, source: codec::DecodeError },
+    #[error(transparent)]
+    Unreadable(#[from] crate::log::Unreadable),
     /// The reader is halted at an unreadable event; nothing is decided until it is skipped.
     #[error("{0}")]
     Halted(String),
@@ -211,7 +206,7 @@ pub struct ServiceConfig {
     /// Whether a person's directory event without a signature is honoured. Refused by
     /// default: with the services' credentials anyone could append one. Allowed only for a
     /// log written before requests were signed, or by a tool on people's behalf (tests).
-    pub unsigned: crate::audit::verify::Unsigned,
+    pub unsigned: crate::audit::recorder::Unsigned,
 }
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
@@ -287,7 +282,7 @@ pub async fn run_with<D: Decider>(
         .await
         .map_err(register)?;
     let mut endpoint =
-        service.endpoint(command::command_subject(D::NAME)).await.map_err(register)?;
+        service.endpoint(crate::subject::command_subject(D::NAME)).await.map_err(register)?;
 
     tokio::pin!(shutdown);
     let stopped = loop {

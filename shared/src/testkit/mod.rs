@@ -68,11 +68,10 @@ impl Broker {
 
     /// Every record of the log, decoded, in order.
     pub async fn records(&self) -> Vec<Record> {
-        let head = self.js.get_stream(STREAM_NAME).await.expect("stream");
-        let head = head.get_info().await.expect("stream info").state.last_sequence;
         let mut records = Vec::new();
-        crate::audit::read::for_each_message(&self.js, head, |m| {
-            records.push(crate::codec::decode(&m.payload).expect("a readable record"));
+        crate::log::read(&self.js, &crate::log::Range::after(0), |_, record| {
+            records.extend(record);
+            std::ops::ControlFlow::Continue(())
         })
         .await
         .expect("the log reads");
@@ -104,7 +103,7 @@ impl Broker {
 /// before requests were signed would need. Everything else as by default.
 pub fn unsigned_world() -> crate::service::ServiceConfig {
     crate::service::ServiceConfig {
-        unsigned: crate::audit::verify::Unsigned::Allowed,
+        unsigned: crate::audit::recorder::Unsigned::Allowed,
         ..Default::default()
     }
 }
@@ -192,7 +191,7 @@ pub async fn send_raw_signed(
     bytes: &[u8],
     person: &str,
 ) -> Result<crate::command::Accepted, crate::command::CommandError> {
-    let subject = crate::command::command_subject(service);
+    let subject = crate::subject::command_subject(service);
     let signature = crate::sign::sign(&key_of(person), &subject, bytes).expect("signs");
     let headers = crate::sign::headers(&signature);
     crate::command::send_signed(client, service, bytes.to_vec(), headers).await

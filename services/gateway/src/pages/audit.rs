@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use reform_projector::queries::{self, UnitQuery};
 use reform_projector::registers::{Directory, DirectoryUnit};
 use reform_projector::views::{self, Basis, UnitProgress};
-use reform_rollup::close::{closed_periods, stored_report};
+use reform_rollup::closed::{closed_periods, stored_report};
 use reform_rollup::log::{read_prefix, End};
 use reform_shared::audit::read::stream_info;
 use reform_shared::audit::verify::Verdict;

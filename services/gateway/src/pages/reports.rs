@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use reform_projector::registers::DirectoryUnit;
-use reform_rollup::close::{closed_periods, stored_report};
+use reform_rollup::closed::{closed_periods, stored_report};
 use reform_rollup::report::{self, Format};
 use reform_shared::event::{Period, PeriodKind, Role};
 use reform_shared::ids::UnitId;
@@ -67,8 +67,8 @@ pub async fn file(
             )
         })?;
         let report = closed_report(&app, period).await?;
-        let bytes =
-            report::render(&report, format).map_err(|e| PageError::Unavailable(e.into()))?;
+        let bytes = reform_rollup::render::bytes(&report, format)
+            .map_err(|e| PageError::Unavailable(e.into()))?;
         let mime = match format {
             Format::Xlsx => super::XLSX,
             Format::Csv => "text/csv; charset=utf-8",

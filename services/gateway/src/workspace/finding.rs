@@ -3,7 +3,7 @@
 //! records one (the access table), so the form offers the units the person leads and those
 //! they appraise, and the people working there today for the remediation.
 
-use super::work::{choose, working_at};
+use super::parts::{choose, working_at};
 use crate::page::View;
 use maud::{html, Markup};
 use reform_shared::directory::Directory;

@@ -2,9 +2,10 @@
 //! the last look: whose passkey a credential is (for signing in), people's names, who leads
 //! which unit (for the forms).
 
-use reform_shared::audit::read::{for_each_message_after, stream_info, ReadError};
 use reform_shared::directory::Directory;
 use reform_shared::event::Family;
+use reform_shared::log::{self, Range, ReadError};
+use std::ops::ControlFlow;
 
 #[derive(Debug, Default)]
 pub struct Known {
@@ -20,18 +21,17 @@ impl Known {
     ) -> Result<R, ReadError> {
         let mut guard = self.inner.lock().await;
         let (directory, through) = &mut *guard;
-        let head = stream_info(js).await?.state.last_sequence;
-        for_each_message_after(js, *through, head, |message| {
-            // Another family's event, or one no reader can decode (the verdict names those),
-            // changes nothing here.
-            if let Ok(record) = reform_shared::codec::decode(&message.payload) {
-                if record.envelope.event.family() == Family::Directory {
-                    directory.apply(&record.envelope.event);
-                }
+        // What is read is kept as it is read, so a read cut short is not applied twice.
+        let range = Range::after(*through).by("workspace");
+        log::read(js, &range, |message, record| {
+            if let Some(record) = record.filter(|r| r.envelope.event.family() == Family::Directory)
+            {
+                directory.apply(&record.envelope.event);
             }
+            *through = message.sequence;
+            ControlFlow::Continue(())
         })
         .await?;
-        *through = head.max(*through);
         Ok(f(directory))
     }
 }

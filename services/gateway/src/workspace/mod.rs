@@ -21,7 +21,8 @@
 
 pub mod enrol;
 mod finding;
-mod known;
+pub mod known;
+mod parts;
 pub mod relay;
 pub mod scores;
 pub mod session;

@@ -11,7 +11,8 @@
 //! page shows its refusal in place.
 
 use super::finding::appraised;
-use super::work::{choose, signed_in, signer, signing_script};
+use super::parts::choose;
+use super::work::{signed_in, signer, signing_script};
 use crate::page::{frame, hundredths, Asked, PageError, View};
 use crate::pages::{html, view};
 use crate::App;

@@ -3,6 +3,7 @@
 //! shows the service's answer in place.
 
 use super::finding;
+use super::parts::{choose, working_at};
 use super::session::token_of;
 use super::session::Session;
 use crate::page::{frame, Asked, PageError, View};
@@ -32,20 +33,6 @@ struct Mine {
     works_at: Vec<UnitId>,
     /// Who a task there may be given to: the people who lead or work at those units.
     people: Vec<(PersonId, String)>,
-}
-
-/// Who leads or works at a unit `here` picks, today (tenures and unit grants), with the unit.
-pub(super) fn working_at(
-    d: &Directory,
-    here: impl Fn(&UnitId) -> bool + Copy,
-    today: Date,
-) -> impl Iterator<Item = (&PersonId, &UnitId)> {
-    let leading = d.tenures.values().filter(move |t| t.covers(today) && here(&t.unit));
-    let granted = d.grants.iter().filter(move |g| g.covers(today)).filter_map(move |g| {
-        let unit = g.unit.as_ref().filter(|u| here(u))?;
-        Some((&g.person, unit))
-    });
-    leading.map(|t| (&t.person, &t.unit)).chain(granted)
 }
 
 fn mine(d: &Directory, person: &PersonId, today: Date) -> Option<Mine> {
@@ -229,19 +216,6 @@ pub async fn page(
     };
     let title = view.t("Việc của tôi", "My work");
     Ok(html(frame(&view, "/work", title, None, content)).into_response())
-}
-
-/// A required choice named `name` among `(value, what a person reads)` pairs.
-pub(super) fn choose<V: std::fmt::Display>(
-    id: &str,
-    name: &str,
-    options: &[(V, String)],
-) -> Markup {
-    html! {
-        select id=(id) name=(name) required {
-            @for (value, label) in options { option value=(value) { (label) } }
-        }
-    }
 }
 
 /// A choice of one of `tasks`, by title and due date.

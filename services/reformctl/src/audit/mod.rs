@@ -19,11 +19,13 @@ pub use reform_shared::audit::verify;
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
-use reform_shared::audit::read::{for_each_message, verify_stream, VERIFY_BATCH};
+use reform_shared::audit::read::{verify_stream, VERIFY_BATCH};
 use reform_shared::checkpoint;
+use reform_shared::log::{self, Range};
 use reform_shared::subject::STREAM_NAME;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead as _, Write as _};
+use std::ops::ControlFlow::Continue;
 use std::path::PathBuf;
 use verify::{Message, Verifier};
 
@@ -249,12 +251,13 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let mut tree = checkpoint::LogTree::new(Some(cp.size));
             let mut payload = Vec::new();
             let mut index = None;
-            for_each_message(&js, cp.size, |m| {
+            log::read_raw(&js, &Range::through(cp.size).by("audit"), |m| {
                 if m.sequence == sequence {
                     index = Some(tree.size());
                     payload.clone_from(&m.payload);
                 }
                 tree.push(m.sequence, &m.payload);
+                Continue(())
             })
             .await?;
             if tree.root_at_watch() != Some(cp.root) {
@@ -336,7 +339,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let client = ctx.client().await?;
             let js = async_nats::jetstream::new(client);
             let mut tree = checkpoint::LogTree::new(previous.as_ref().map(|p| p.size));
-            for_each_message(&js, new.size, |m| tree.push(m.sequence, &m.payload)).await?;
+            log::read_raw(&js, &Range::through(new.size).by("audit"), |m| {
+                tree.push(m.sequence, &m.payload);
+                Continue(())
+            })
+            .await?;
             if tree.size() != new.size || tree.root() != new.root {
                 return Err(refuse(format!(
                     "refused: the log's first {} messages do not give the checkpoint's root",
@@ -381,7 +388,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let identity = reform_shared::stream::current_identity(&js).await?;
             let head = log_head(&js).await?;
             let mut tree = checkpoint::LogTree::new(None);
-            for_each_message(&js, head, |m| tree.push(m.sequence, &m.payload)).await?;
+            log::read_raw(&js, &Range::through(head).by("audit"), |m| {
+                tree.push(m.sequence, &m.payload);
+                Continue(())
+            })
+            .await?;
             let cp = checkpoint::Checkpoint {
                 origin: format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text()),
                 size: tree.size(),
@@ -526,7 +537,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             let mut writer = std::io::BufWriter::new(file);
             let mut written = 0u64;
             let mut failed = None;
-            for_each_message(&js, head, |m| {
+            log::read_raw(&js, &Range::through(head).by("audit"), |m| {
                 let envelope = reform_shared::codec::decode(&m.payload)
                     .ok()
                     .and_then(|r| serde_json::to_value(&r.envelope).ok());
@@ -541,9 +552,11 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                     .map_err(std::io::Error::other)
                     .and_then(|()| writer.write_all(b"\n"));
                 if let Err(e) = result {
-                    failed.get_or_insert(e);
+                    failed = Some(e);
+                    return std::ops::ControlFlow::Break(());
                 }
                 written += 1;
+                Continue(())
             })
             .await?;
             if let Some(e) = failed {

@@ -1,10 +1,9 @@
 //! `publish-framework`: the scoring framework of one year for one kind of unit.
 
 use crate::decide::{Refusal, State};
-use crate::framework;
-use reform_shared::event::{Component, Event, UnitKind};
-use reform_shared::ids::CriterionCode;
-use reform_shared::points::Points;
+pub use crate::framework::CriterionSpec;
+use crate::framework::{self, FrameworkFile};
+use reform_shared::event::{Event, UnitKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,18 +14,6 @@ pub struct PublishFramework {
     /// The methodology it follows, e.g. "QĐ 876/QĐ-BNV".
     pub source: String,
     pub criteria: Vec<CriterionSpec>,
-}
-
-/// One criterion of a framework, as written in a framework file or a command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CriterionSpec {
-    pub code: CriterionCode,
-    pub component: Component,
-    pub title: String,
-    pub max_points: Points,
-    #[serde(default)]
-    pub survey_measured: bool,
 }
 
 impl PublishFramework {
@@ -44,5 +31,18 @@ impl PublishFramework {
             source: source.trim().to_owned(),
             criteria,
         })
+    }
+}
+
+impl FrameworkFile {
+    /// The command that publishes this framework, for `year` or else the file's own year.
+    pub fn into_command(self, year: Option<u16>) -> Result<super::Command, String> {
+        let year = year.or(self.year).ok_or("the file names no year; give one with --year")?;
+        Ok(super::Command::PublishFramework(PublishFramework {
+            year,
+            unit_kind: self.unit_kind,
+            source: self.source,
+            criteria: self.criteria,
+        }))
     }
 }
