@@ -6,6 +6,8 @@ use anyhow::Context as _;
 use reform_evidence::client::{self, Document, Lookup};
 use reform_evidence::cmd;
 use reform_evidence::cmd::{digest_hex, Command};
+use reform_projector::queries::{self, EvidenceQuery};
+use reform_projector::registers::EvidenceList;
 use reform_shared::event::Sha256;
 use reform_shared::ids::{CriterionCode, EvidenceId, TaskId, UnitId};
 use reform_shared::time::Date;
@@ -70,13 +72,17 @@ pub enum EvidenceCmd {
         #[arg(long)]
         id: EvidenceId,
     },
-    /// A unit's evidence documents (danh mục minh chứng), rejected ones marked.
+    /// A unit's evidence documents (danh mục minh chứng) of a year, its sub-units' included,
+    /// rejected ones marked: the projector's register, as the dashboard shows it.
     List {
         #[arg(long)]
         unit: UnitId,
-        /// Only documents dated in this year.
+        /// The year the documents count in (the year of their date).
         #[arg(long)]
-        year: Option<u16>,
+        year: u16,
+        /// As true at this date (YYYY-MM-DD); as known now when absent.
+        #[arg(long)]
+        as_of: Option<Date>,
     },
     /// Reject an attached document, saying why; it can no longer support a score.
     Reject {
@@ -138,7 +144,15 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         EvidenceCmd::Fetch { id, digest, out } => fetch(ctx, id, digest, &out).await,
         EvidenceCmd::Show { id } => show(ctx, &id).await,
-        EvidenceCmd::List { unit, year } => crate::history::evidence_list(ctx, &unit, year).await,
+        EvidenceCmd::List { unit, year, as_of } => {
+            let query = EvidenceQuery { unit, year, as_of };
+            let list = queries::evidence(&ctx.client().await?, &query).await?;
+            match ctx.json() {
+                true => println!("{}", serde_json::to_string_pretty(&list)?),
+                false => print!("{}", render_list(&list)),
+            }
+            Ok(())
+        }
         EvidenceCmd::Reject { id, reason } => {
             let request = ctx.request(Command::Reject(cmd::Reject { evidence: id, reason }))?;
             let accepted =
@@ -146,6 +160,42 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             ctx.print_accepted(&accepted).await
         }
     }
+}
+
+/// The register as a table for people: by name, dates as Vietnamese write them.
+pub fn render_list(list: &EvidenceList) -> String {
+    use crate::table::{Align, Table};
+    let mut table = Table::new(&[
+        ("Số, ký hiệu", Align::Left),
+        ("Ngày văn bản", Align::Left),
+        ("Tài liệu", Align::Left),
+        ("Đơn vị", Align::Left),
+        ("Tiêu chí", Align::Left),
+        ("Trạng thái", Align::Left),
+    ]);
+    for d in &list.evidence {
+        let state = match (d.rejected_on, &d.rejected_because) {
+            (Some(on), Some(why)) => format!("bị từ chối ngày {on}: {why}"),
+            (Some(on), None) => format!("bị từ chối ngày {on}"),
+            (None, _) => "hợp lệ".into(),
+        };
+        table.row(vec![
+            d.document_number.clone(),
+            d.document_date.to_string(),
+            d.title.clone(),
+            d.unit_name.clone(),
+            d.criterion.as_ref().map(ToString::to_string).unwrap_or_default(),
+            state,
+        ]);
+    }
+    format!(
+        "Minh chứng của {} năm {} ({} tài liệu, {})\n\n{}",
+        list.unit_name,
+        list.year,
+        list.evidence.len(),
+        crate::view::basis_vi(&list.basis),
+        table.render()
+    )
 }
 
 async fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {

@@ -1,6 +1,6 @@
-//! Registers read straight from the log's events of one aggregate or one unit: `score history`
-//! (a unit's criterion through its stages, with reasons, evidence, who and when) and
-//! `evidence list` (a unit's documents, rejected ones marked).
+//! `score history`: a unit's criterion through its stages, with reasons, evidence, who and
+//! when, read straight from the log's events of that one score (an audit trail, like `task
+//! show`, rather than a register).
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
@@ -83,91 +83,6 @@ pub async fn score_history(
         ]);
     }
     println!("Tiêu chí {criterion} của {unit}, năm {year}\n");
-    print!("{}", table.render());
-    Ok(())
-}
-
-#[derive(Debug, Serialize)]
-struct Document {
-    evidence: String,
-    sequence: u64,
-    task: Option<String>,
-    criterion: Option<String>,
-    title: String,
-    document_number: String,
-    document_date: String,
-    size_bytes: u64,
-    by: String,
-    rejected: Option<String>,
-}
-
-/// A unit's evidence documents, in log order, with a document date in `year` when given.
-pub async fn evidence_list(ctx: &Ctx, unit: &UnitId, year: Option<u16>) -> anyhow::Result<()> {
-    let js = async_nats::jetstream::new(ctx.client().await?);
-    let records = reform_audit::history::records(&js, format!("par.evt.evidence.{unit}.>")).await?;
-    let mut documents: Vec<Document> = Vec::new();
-    for (sequence, record) in &records {
-        match &record.envelope.event {
-            Event::EvidenceAttached {
-                evidence,
-                task,
-                criterion,
-                title,
-                document_number,
-                document_date,
-                size_bytes,
-                ..
-            } => {
-                if year.is_some_and(|y| i32::from(y) != document_date.year()) {
-                    continue;
-                }
-                documents.push(Document {
-                    evidence: evidence.to_string(),
-                    sequence: *sequence,
-                    task: task.as_ref().map(ToString::to_string),
-                    criterion: criterion.as_ref().map(ToString::to_string),
-                    title: title.clone(),
-                    document_number: document_number.clone(),
-                    document_date: document_date.to_string(),
-                    size_bytes: *size_bytes,
-                    by: record.envelope.actor.to_string(),
-                    rejected: None,
-                });
-            }
-            Event::EvidenceRejected { evidence, reason, .. } => {
-                let id = evidence.to_string();
-                if let Some(d) = documents.iter_mut().find(|d| d.evidence == id) {
-                    d.rejected = Some(reason.clone());
-                }
-            }
-            _ => {}
-        }
-    }
-    if ctx.json() {
-        println!("{}", serde_json::to_string_pretty(&documents)?);
-        return Ok(());
-    }
-    let mut table = Table::new(&[
-        ("Số, ký hiệu", Align::Left),
-        ("Ngày", Align::Left),
-        ("Minh chứng", Align::Left),
-        ("Nhiệm vụ", Align::Left),
-        ("Tiêu chí", Align::Left),
-        ("Trạng thái", Align::Left),
-    ]);
-    for d in &documents {
-        let state =
-            d.rejected.as_ref().map_or_else(|| "hợp lệ".into(), |r| format!("bị từ chối: {r}"));
-        table.row(vec![
-            d.document_number.clone(),
-            d.document_date.clone(),
-            format!("{}: {}", d.evidence, d.title),
-            d.task.clone().unwrap_or_default(),
-            d.criterion.clone().unwrap_or_default(),
-            state,
-        ]);
-    }
-    println!("Minh chứng của {unit} ({} tài liệu)\n", documents.len());
     print!("{}", table.render());
     Ok(())
 }

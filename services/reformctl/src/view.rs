@@ -151,7 +151,7 @@ fn print<T: serde::Serialize>(ctx: &Ctx, view: &T, render: fn(&T) -> String) -> 
     Ok(())
 }
 
-fn basis_vi(basis: &Basis) -> String {
+pub(crate) fn basis_vi(basis: &Basis) -> String {
     match basis {
         Basis::Live { today } => format!("số liệu hiện có (hôm nay {today})"),
         Basis::AsTrueAt { date } => format!("tính đến ngày {date}"),

@@ -4,9 +4,11 @@
 mod common;
 
 use common::reformctl;
+use reform_projector::queries;
 use reform_shared::event::{Access, Event, Role, UnitKind};
 use reform_shared::testkit::events::*;
-use reform_shared::testkit::{append_all, id, key_of, Broker};
+use reform_shared::testkit::{append_all, eventually, id, key_of, Broker};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn person_show_lists_tenures_access_and_keys_with_their_state() {
@@ -77,8 +79,6 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
 /// reminders of a week.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
-    use reform_projector::queries;
-    use reform_shared::testkit::eventually;
     let broker = Broker::start().await;
     let appender = broker.appender().await;
     let with_plan = |task: &str, due: &str| match assign(task, "sgd", "Nhiệm vụ", due) {
@@ -123,21 +123,7 @@ async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
         ("2016-03-30", complete("t1", "sgd")),
     ];
     append_all(&appender, "p", &events).await;
-    let views = tempfile::tempdir().expect("tempdir");
-    let config = reform_projector::Config::new(views.path().join("views.redb"));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let projector =
-        tokio::spawn(reform_projector::run(broker.client.clone(), config, async move {
-            let mut stopped = stopped;
-            let _ = stopped.wait_for(|s| *s).await;
-        }));
-    let client = broker.client.clone();
-    let head = broker.stream_messages().await;
-    eventually("the projector to apply the log", std::time::Duration::from_secs(60), || {
-        let client = client.clone();
-        async move { (queries::status(&client).await.ok()?.applied_through >= head).then_some(()) }
-    })
-    .await;
+    let projector = Projector::start(&broker).await;
     let url = broker.server.url().to_owned();
     let run = |args: &'static [&'static str]| {
         let url = url.clone();
@@ -180,13 +166,47 @@ async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
     assert_eq!(d[0]["went_overdue"][0]["task"], "t3");
     assert_eq!(d[0]["completed"][0][0], "2016-03-30");
     assert_eq!(d[0]["completed"][0][1]["task"], "t1");
-    let _ = stop.send(true);
-    projector.await.expect("joins").expect("the projector stops cleanly");
+    projector.stop().await;
 }
 
-/// A criterion through its stages, and a unit's documents with a rejection marked.
+/// A projector on a test's broker, with the log as it is applied.
+struct Projector {
+    stop: tokio::sync::watch::Sender<bool>,
+    running: tokio::task::JoinHandle<Result<(), reform_projector::Error>>,
+    _views: tempfile::TempDir,
+}
+
+impl Projector {
+    async fn start(broker: &Broker) -> Projector {
+        let views = tempfile::tempdir().expect("tempdir");
+        let config = reform_projector::Config::new(views.path().join("views.redb"));
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let running =
+            tokio::spawn(reform_projector::run(broker.client.clone(), config, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }));
+        let client = broker.client.clone();
+        let head = broker.stream_messages().await;
+        eventually("the projector to apply the log", std::time::Duration::from_secs(60), || {
+            let client = client.clone();
+            async move {
+                (queries::status(&client).await.ok()?.applied_through >= head).then_some(())
+            }
+        })
+        .await;
+        Projector { stop, running, _views: views }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.running.await.expect("joins").expect("the projector stops cleanly");
+    }
+}
+
+/// A criterion through its stages, read from the log; a unit's documents from the
+/// projector's register, as the dashboard shows them, a rejection marked with its reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn score_history_and_evidence_list_read_the_log() {
+async fn score_history_reads_the_log_and_evidence_list_the_register() {
     use reform_shared::event::Stage;
     let broker = Broker::start().await;
     let appender = broker.appender().await;
@@ -220,17 +240,47 @@ async fn score_history_and_evidence_list_read_the_log() {
     const NONE: &[&str] =
         &["score", "history", "--unit", "sgd", "--year", "2015", "--criterion", "1.1"];
     assert_eq!(run(NONE).await.expect("joins").status.code(), Some(6));
-    let out = run(&["--json", "evidence", "list", "--unit", "sgd"]).await.expect("joins");
-    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(docs[0]["evidence"], "e1");
-    assert_eq!(docs[0]["rejected"], serde_json::Value::Null);
-    assert_eq!(docs[1]["evidence"], "e2");
-    assert!(docs[1]["rejected"].is_string(), "{docs}");
-    let out = run(&["--json", "evidence", "list", "--unit", "sgd", "--year", "2016"])
-        .await
-        .expect("joins");
-    let docs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(docs.as_array().map(Vec::len), Some(1), "e2 is dated 2015");
+    let projector = Projector::start(&broker).await;
+    let list = |args: &'static [&'static str]| async move {
+        let out = run(args).await.expect("joins");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        json["evidence"].as_array().expect("documents").clone()
+    };
+    let docs = list(&["--json", "evidence", "list", "--unit", "sgd", "--year", "2016"]).await;
+    let ids: Vec<&str> = docs.iter().filter_map(|d| d["evidence"].as_str()).collect();
+    assert_eq!(ids, ["e1"], "e2 is dated 2015");
+    assert_eq!(docs[0]["rejected_on"], serde_json::Value::Null);
+    let docs = list(&["--json", "evidence", "list", "--unit", "sgd", "--year", "2015"]).await;
+    assert_eq!(docs[0]["evidence"], "e2");
+    assert_eq!(docs[0]["document_date"], "2015-12-30");
+    assert_eq!(docs[0]["rejected_on"], "2016-06-01");
+    assert_eq!(docs[0]["rejected_because"], "Không đúng tiêu chí");
+    // As true before the rejection, it is not yet rejected.
+    let docs = list(&[
+        "--json",
+        "evidence",
+        "list",
+        "--unit",
+        "sgd",
+        "--year",
+        "2015",
+        "--as-of",
+        "2016-05-31",
+    ])
+    .await;
+    assert_eq!(
+        (&docs[0]["rejected_on"], &docs[0]["rejected_because"]),
+        (&json!(null), &json!(null))
+    );
+    let out = run(&["evidence", "list", "--unit", "sgd", "--year", "2015"]).await.expect("joins");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("Minh chứng của Sở Giáo dục năm 2015 (1 tài liệu"), "{table}");
+    assert!(table.contains("bị từ chối ngày 2016-06-01: Không đúng tiêu chí"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("1264/BC-SGDĐT")).expect("the document's row");
+    let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(cells[..3], ["1264/BC-SGDĐT", "2015-12-30", "Tài liệu e2"], "number, date, title");
+    projector.stop().await;
 }
 
 /// `unit restructure` as an administrator runs it: a map that cannot be read is refused in

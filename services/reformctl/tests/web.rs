@@ -38,6 +38,62 @@ fn tool(var: &str, default: &str) -> PathBuf {
     path
 }
 
+/// The CLI's registers are the dashboard's: for the education department in 2016, as true at
+/// its end and as known now, `task list` and `evidence list` name exactly the tasks and the
+/// documents the unit's page lists, in the same order (one projector answers both).
+fn the_cli_registers_are_the_pages(base: &str, nats_port: u16, data: &Path) {
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--json", "--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .args(args)
+            .output()
+            .expect("run reformctl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("one JSON value")
+    };
+    let ids = |json: &serde_json::Value, list: &str, field: &str| -> Vec<String> {
+        let rows = json[list].as_array().expect("a register");
+        rows.iter().filter_map(|r| r[field].as_str().map(str::to_owned)).collect()
+    };
+    // What the page lists in one of its tables: each value after `marker` in its rows.
+    let listed = |page: &str, table: &str, marker: &str| -> Vec<String> {
+        let start = page.find(&format!(r#"id="{table}""#)).expect("the table");
+        let end = page[start..].find("</table>").map_or(page.len(), |n| start + n);
+        let within = &page[start..end];
+        within
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    for on in [Some("2016-12-31"), None] {
+        let (path, as_of) = match on {
+            Some(day) => (format!("/units/st-sgddt?year=2016&on={day}"), vec!["--as-of", day]),
+            None => ("/units/st-sgddt?year=2016".to_owned(), vec![]),
+        };
+        let (status, page) = get(base, &path);
+        assert_eq!(status, 200, "{path}");
+        let args = |what: &'static str| {
+            let mut a = vec![what, "list", "--unit", "st-sgddt", "--year", "2016"];
+            a.extend(&as_of);
+            a
+        };
+        let tasks = ids(&cli(&args("task")), "tasks", "task");
+        assert_eq!(tasks, listed(&page, "task-register", r#"data-task=""#), "{path}");
+        assert!(tasks.len() >= 12, "{tasks:?}");
+        let documents = ids(&cli(&args("evidence")), "evidence", "evidence");
+        assert_eq!(documents, listed(&page, "evidence-list", r#"href="/evidence/"#), "{path}");
+        assert!(!documents.is_empty(), "{path}");
+        println!(
+            "{path}: {} tasks and {} documents, the same from the CLI",
+            tasks.len(),
+            documents.len()
+        );
+    }
+}
+
 /// Starts `reformctl up` with the demo and returns it with the dashboard's address, once it
 /// says it is running.
 fn start_stack(data: &Path, port: u16) -> (Reaped, String) {
@@ -308,6 +364,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // What a head reads (#24): names, the year with data, Vietnamese only, a phone's width.
     heads_read_names_in_vietnamese(&c, &base).await;
     c.close().await.expect("close the browser");
+    the_cli_registers_are_the_pages(&base, nats_port, &data);
 
     // The same reminders from the command line, for scripts; and a failure as one JSON object.
     let digest = |args: &[&str]| {

@@ -10,16 +10,12 @@
 //! strictly in arrival order, each seeing the one before.
 
 use super::follower::{Follower, Next};
-use super::health::HealthCell;
-use super::statefile::{FirstEvent, Pending, Snapshot, StateFile};
+use super::ledger::{failed, Ledger};
 use super::{Context, Decider, ServiceError};
-use crate::append::{AppendError, AppendOutcome, Appender, Draft, Tip};
-use crate::audit::recorder::{self, Standing, Unsigned};
+use crate::append::{AppendError, AppendOutcome, Appender, Draft};
 use crate::command::{self, Accepted, FailureKind, Reply, Request};
-use crate::envelope::{Actor, Record, Signature};
+use crate::envelope::{Actor, Signature};
 use crate::event::Event;
-use crate::event::Family;
-use crate::ids::CommandId;
 use crate::reply::Reason;
 use crate::subject::{Aggregate, STREAM_NAME};
 use crate::time::Timestamp;
@@ -32,215 +28,6 @@ use std::collections::{BTreeSet, VecDeque};
 pub const BATCH_COMMANDS_MAX: usize = 64;
 /// How long catching up may see nothing from the consumer before it is re-created.
 const CATCH_UP_STALL: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// The decider's state plus what the runtime tracks for every service alike.
-///
-/// Without a state file every command id and tip is held here. With one ([`StateFile`]), only
-/// those applied since the last flush are, and the file holds the rest; the decision state is
-/// snapshotted into it now and then, so a restart resumes from the snapshot.
-pub(super) struct Ledger<D> {
-    pub(super) decider: D,
-    pub(super) applied_through: u64,
-    pending: Pending,
-    file: Option<StateFile>,
-    /// Events applied since the last flush to the file.
-    unflushed: u64,
-    /// The last sequence the file's snapshot holds.
-    snapshot_through: u64,
-    /// Whether to snapshot every [`SNAPSHOT_EVENTS`]: not while catching up at start, where
-    /// a snapshot of a state growing with every event would make the replay quadratic (one is
-    /// taken at its end), but once following.
-    pub(super) periodic_snapshots: bool,
-    /// Whether a person's directory event without a signature is honoured.
-    unsigned: Unsigned,
-    /// Where an event not honoured is told.
-    health: HealthCell,
-}
-
-/// How many applied events the ledger holds before writing them to the state file.
-const FLUSH_EVENTS: u64 = 8192;
-/// How many events a snapshot may fall behind before a new one is taken (besides the ones at
-/// the end of catching up and at shutdown).
-const SNAPSHOT_EVENTS: u64 = 100_000;
-
-impl<D: Decider> Ledger<D> {
-    pub(super) fn new(decider: D) -> Self {
-        Self {
-            decider,
-            applied_through: 0,
-            pending: Pending::default(),
-            file: None,
-            unflushed: 0,
-            snapshot_through: 0,
-            periodic_snapshots: false,
-            unsigned: Unsigned::Refused,
-            health: HealthCell::default(),
-        }
-    }
-
-    /// This ledger, honouring a person's unsigned directory event as `unsigned` says, and
-    /// telling `health` of each event it does not honour.
-    pub(super) fn honouring(self, unsigned: Unsigned, health: HealthCell) -> Self {
-        Self { unsigned, health, ..self }
-    }
-
-    /// A ledger kept in `file`, resumed from its snapshot when it has a readable one.
-    pub(super) fn with_file(decider: D, file: StateFile) -> Self {
-        let mut ledger = Self::new(decider);
-        match file.snapshot() {
-            Ok(Some(snapshot)) => match postcard::from_bytes::<D>(&snapshot.bytes) {
-                Ok(state) => {
-                    ledger.decider = ledger.decider.restored(state);
-                    ledger.applied_through = snapshot.through;
-                    ledger.snapshot_through = snapshot.through;
-                }
-                Err(e) => tracing::warn!(
-                    service = D::NAME, file = %file.path().display(), error = %e,
-                    "the snapshot is unreadable; rebuilding the state from the whole log"
-                ),
-            },
-            Ok(None) => {}
-            Err(e) => tracing::warn!(
-                service = D::NAME, error = %e,
-                "could not read the snapshot; rebuilding the state from the whole log"
-            ),
-        }
-        ledger.file = Some(file);
-        ledger
-    }
-
-    /// The sequence the ledger resumed from, when it came from a snapshot.
-    pub(super) fn resumed_from(&self) -> Option<u64> {
-        (self.snapshot_through > 0).then_some(self.snapshot_through)
-    }
-
-    /// Moves past an unreadable event an operator skipped: nothing is applied.
-    fn skip(&mut self, sequence: u64) {
-        self.applied_through = sequence;
-    }
-
-    pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
-        let envelope = &record.envelope;
-        if self.honoured(sequence, record) {
-            self.decider.apply(record);
-            let first = (sequence, envelope.event.type_name(), actor_key(&envelope.actor));
-            self.pending.commands.entry(envelope.command_id.clone()).or_insert(first);
-        }
-        let tip = Tip { sequence, version: envelope.chain.version, digest: record.digest };
-        self.pending.tips.insert(envelope.chain.aggregate.clone(), tip);
-        self.applied_through = sequence;
-        self.unflushed += 1;
-        if self.file.is_some() && self.unflushed >= FLUSH_EVENTS {
-            let snapshot = self.periodic_snapshots
-                && self.applied_through - self.snapshot_through >= SNAPSHOT_EVENTS;
-            self.flush(snapshot);
-        }
-    }
-
-    /// Whether a read event is honoured: a person's directory event (where every right comes
-    /// from) must be recorded by someone who could ([`recorder::check`], as `audit verify`
-    /// checks it) and be what its signed request decides on the directory before it
-    /// ([`Decider::DIRECTORY_RULES`]). One that is not is not applied, and its command id is
-    /// left to the command's real event: someone with the services' credentials cannot give
-    /// themself a key or a right. Other events are applied as read; `audit verify` judges them.
-    fn honoured(&self, sequence: u64, record: &Record) -> bool {
-        let envelope = &record.envelope;
-        if envelope.event.family() != Family::Directory {
-            return true;
-        }
-        let directory = self.decider.directory();
-        let checked = recorder::check(directory, envelope, None, self.unsigned);
-        let outcome = checked.and_then(|standing| {
-            let signature = envelope.signature.as_ref();
-            let decided = crate::audit::decided::decided_by_a_service(&envelope.event);
-            match (standing, D::DIRECTORY_RULES, signature) {
-                (Standing::Signed, Some(rules), Some(signature)) if decided => {
-                    rules(directory, record, &signature.request).map_err(|m| m.to_string())
-                }
-                _ => Ok(()),
-            }
-        });
-        let Err(why) = outcome else { return true };
-        let what = envelope.event.type_name();
-        tracing::error!(service = D::NAME, sequence, event = what, %why, "an event of the log is not honoured");
-        self.health.not_honoured(sequence, &format!("{what}: {why}"));
-        false
-    }
-
-    /// Writes what was applied since the last flush to the state file, with a snapshot of the
-    /// decision state when `snapshot`. A failure is logged and the pending entries kept, so
-    /// nothing is lost: the next flush tries again.
-    pub(super) fn flush(&mut self, snapshot: bool) {
-        let Some(file) = &self.file else { return };
-        let taken = if snapshot && self.applied_through > self.snapshot_through {
-            match postcard::to_stdvec(&self.decider) {
-                Ok(bytes) => Some(Snapshot { through: self.applied_through, bytes }),
-                Err(e) => {
-                    tracing::warn!(service = D::NAME, error = %e, "could not encode a snapshot");
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        if self.pending.is_empty() && taken.is_none() {
-            return;
-        }
-        match file.flush(&self.pending, taken.as_ref()) {
-            Ok(()) => {
-                self.pending = Pending::default();
-                self.unflushed = 0;
-                if let Some(taken) = taken {
-                    self.snapshot_through = taken.through;
-                }
-            }
-            Err(e) => {
-                tracing::error!(service = D::NAME, error = %e, "could not write the state file")
-            }
-        }
-    }
-
-    /// The first answer to a command id already in the log, for a request by `actor`: the
-    /// event it recorded when `actor` sent it, and a conflict when someone else did (a command
-    /// id is the sender's to choose, so another person could use one first; taking theirs for
-    /// this one's retry would drop this command and say it was recorded). When the state file
-    /// cannot be read, the answer is `unavailable`: deciding it again could record it twice.
-    fn first_answer(&self, command_id: &CommandId, actor: &str) -> Option<Reply> {
-        let found = match self.pending.commands.get(command_id) {
-            Some((sequence, event, by)) => {
-                FirstEvent { sequence: *sequence, event: (*event).to_owned(), actor: by.clone() }
-            }
-            None => match self.file.as_ref()?.command(command_id) {
-                Ok(found) => found?,
-                Err(e) => return Some(failed(FailureKind::Unavailable, e.to_string())),
-            },
-        };
-        if found.actor != actor {
-            let message = format!(
-                "command id {command_id} is already used by another sender's command (stream \
-                 sequence {}); send this command again with a new command id",
-                found.sequence
-            );
-            return Some(failed(FailureKind::Conflict, message));
-        }
-        Some(Reply::Ok(Accepted { sequence: found.sequence, event: found.event, duplicate: true }))
-    }
-
-    /// The last event of an aggregate.
-    fn tip(&self, aggregate: &str) -> Option<Tip> {
-        if let Some(tip) = self.pending.tips.get(aggregate) {
-            return Some(*tip);
-        }
-        match self.file.as_ref()?.tip(aggregate) {
-            Ok(tip) => tip,
-            Err(e) => {
-                // Appending with no tip makes the broker refuse it (a conflict), never a fork.
-                tracing::error!(service = D::NAME, error = %e, "could not read a tip");
-                None
-            }
-        }
-    }
-}
 
 /// A command waiting for its answer.
 struct Waiting<C> {
@@ -659,15 +446,6 @@ impl<D: Decider> Runtime<D> {
     }
 }
 
-/// Who sent a command, as the command table keeps it: a person's id, or `service:<name>` (ids
-/// cannot hold a colon, so the two never meet).
-fn actor_key(actor: &Actor) -> String {
-    match actor {
-        Actor::Person(person) => person.as_str().to_owned(),
-        Actor::Service(name) => format!("service:{name}"),
-    }
-}
-
 fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
     Draft {
         command_id: context.command_id.clone(),
@@ -677,10 +455,6 @@ fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
         signature: Some(signature),
         event,
     }
-}
-
-fn failed(kind: FailureKind, message: String) -> Reply {
-    Reply::failed(kind, message)
 }
 
 /// A command turned down while deciding: denied or refused, with its reason for the edge.

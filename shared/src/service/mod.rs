@@ -24,6 +24,7 @@
 mod batch;
 mod follower;
 pub mod health;
+mod ledger;
 pub mod statefile;
 
 use crate::command;
@@ -241,9 +242,9 @@ pub async fn run_with<D: Decider>(
             if let Some(why) = reset {
                 tracing::warn!(service = D::NAME, file = %path.display(), %why, "state file emptied; rebuilding it from the log");
             }
-            batch::Ledger::with_file(decider, file)
+            ledger::Ledger::with_file(decider, file)
         }
-        None => batch::Ledger::new(decider),
+        None => ledger::Ledger::new(decider),
     }
     .honouring(config.unsigned, health.clone());
     if let Some(sequence) = ledger.resumed_from() {

@@ -177,8 +177,12 @@ pub struct EvidenceRec {
     pub criterion: Option<CriterionCode>,
     pub title: String,
     pub document_number: String,
+    /// The date the document bears (ngày ban hành).
+    pub document_date: Date,
     pub attached_on: Date,
     pub rejected_on: Option<Date>,
+    /// Why an appraiser rejected it, with the first rejection.
+    pub rejected_because: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,9 +358,10 @@ fn apply_event<R: Records>(
         | Event::DeadlineChanged { .. }
         | Event::TaskCompleted { .. }
         | Event::TaskCancelled { .. } => return apply_task(records, event, on, seq),
-        Event::EvidenceRejected { evidence, .. } => {
-            if let Some(rec) = records.evidence(evidence)? {
-                rec.rejected_on.get_or_insert(on);
+        Event::EvidenceRejected { evidence, reason, .. } => {
+            if let Some(rec) = records.evidence(evidence)?.filter(|r| r.rejected_on.is_none()) {
+                rec.rejected_on = Some(on);
+                rec.rejected_because = Some(reason.clone());
             }
             return Ok(());
         }
@@ -671,8 +676,10 @@ fn apply_evidence(state: &mut State, event: &Event, on: Date) {
             criterion: criterion.clone(),
             title: title.clone(),
             document_number: document_number.clone(),
+            document_date: *document_date,
             attached_on: on,
             rejected_on: None,
+            rejected_because: None,
         };
         state.unit_evidence.insert((unit.clone(), rec.year, evidence.clone()));
         state.evidence.insert(evidence.clone(), rec);

@@ -235,6 +235,7 @@ pub fn directory_part(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceList {
     pub unit: UnitId,
+    pub unit_name: String,
     pub year: u16,
     pub basis: Basis,
     /// By attachment date, then evidence id.
@@ -248,12 +249,16 @@ pub struct EvidenceRow {
     pub unit_name: String,
     pub title: String,
     pub document_number: String,
+    /// The date the document bears: the year it counts in.
+    pub document_date: Date,
     pub task: Option<TaskId>,
     pub criterion: Option<CriterionCode>,
     pub attached_on: Date,
     /// When an appraiser rejected it, if the basis sees that: rejected evidence is listed, but
     /// not counted.
     pub rejected_on: Option<Date>,
+    /// Why, beside `rejected_on`.
+    pub rejected_because: Option<String>,
 }
 
 /// The evidence of `unit` and its sub-units counted in `year`.
@@ -279,15 +284,21 @@ pub fn evidence_list(
                 unit_name: state.units.get(&rec.unit).map(|r| r.name.clone()).unwrap_or_default(),
                 title: rec.title.clone(),
                 document_number: rec.document_number.clone(),
+                document_date: rec.document_date,
                 task: rec.task.clone(),
                 criterion: rec.criterion.clone(),
                 attached_on: rec.attached_on,
                 rejected_on: rec.rejected_on.filter(|on| basis.sees(*on)),
+                rejected_because: rec
+                    .rejected_because
+                    .clone()
+                    .filter(|_| rec.rejected_on.is_some_and(|on| basis.sees(on))),
             })
         })
         .collect();
     evidence.sort_by(|a, b| (a.attached_on, &a.evidence).cmp(&(b.attached_on, &b.evidence)));
-    Ok(EvidenceList { unit: unit.clone(), year, basis, evidence })
+    let unit_name = state.units.get(unit).map(|r| r.name.clone()).unwrap_or_default();
+    Ok(EvidenceList { unit: unit.clone(), unit_name, year, basis, evidence })
 }
 
 /// How far ahead a digest looks for tasks coming due.

@@ -53,10 +53,11 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// end, and the `successions` table. 6: a unit's row holds the day a founded unit began. 7: a
 /// unit's row holds its names and parents before each rename or move, and `children` keeps a
 /// moved unit's row under its earlier parent; a person's row their titles by day; `open_tasks`
-/// lists the tasks open at each unit. A
+/// lists the tasks open at each unit. 8: a document's row holds its date and why it was
+/// rejected, so the evidence register answers what `reformctl evidence list` prints. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 7;
+pub const LAYOUT_VERSION: u64 = 8;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];
