@@ -55,7 +55,7 @@ impl Batch {
 type Applied = Result<Report, Error>;
 
 struct Report {
-    /// The checkpoint committed; `None` when nothing was (a sync).
+    /// `applied_through` committed; `None` when nothing was (a sync).
     seq: Option<u64>,
     acker: Option<Acker>,
     /// The batch's memory, freed on the reader's side: freeing thousands of records is a tenth
@@ -78,7 +78,7 @@ pub enum Until {
     Applied(u64),
 }
 
-/// Projects messages into the store until `until` or `shutdown`; returns the checkpoint.
+/// Projects messages into the store until `until` or `shutdown`; returns `applied_through`.
 ///
 /// `registry` holds the operators' skips from the shared record ([`reform_shared::skips`]):
 /// sequence → SHA-256 of the bytes skipped. Skips recorded in the views file by earlier builds
@@ -227,11 +227,11 @@ fn read_chunk<E: std::error::Error + Send + Sync + 'static>(
         // The stream is contiguous and the consumer takes all of it, so the next message is
         // always the next sequence. A durable consumer whose leader moved can deliver past a
         // message still pending from a lost pull; taking that would skip the pending one for
-        // good (the ack of a later message covers it). Start again from the checkpoint instead.
+        // good (the ack of a later message covers it). Start again from `applied_through` instead.
         if seq != *dispatched + 1 {
             return Err(Error::Consumer(
                 format!(
-                "the consumer delivered sequence {seq} after {}; re-creating it at the checkpoint",
+                "the consumer delivered sequence {seq} after {}; re-creating it at `applied_through`",
                 *dispatched
             )
                 .into(),
@@ -358,7 +358,7 @@ async fn task_history(
 
 async fn ack(acker: Option<Acker>) {
     if let Some(acker) = acker {
-        // A lost ack only means a redelivery, which the checkpoint filters out.
+        // A lost ack only means a redelivery, which `applied_through` filters out.
         if let Err(e) = acker.ack().await {
             tracing::warn!(error = %e, "could not ack a batch; it will be redelivered and skipped");
         }
@@ -370,9 +370,9 @@ async fn ack(acker: Option<Acker>) {
 /// A commit is made durable (fsync) when nothing more is coming as it commits (the server had
 /// nothing behind the batch's last message, no batch is queued, none is being gathered), or when the last durable commit is older than
 /// [`DURABLE_COMMIT_INTERVAL`]; in between, commits are atomic but not synced. That is safe
-/// because the checkpoint travels in the same transaction as the views: a crash or power loss
+/// because `applied_through` travels in the same transaction as the views: a crash or power loss
 /// can only take the file back to an earlier consistent commit, and the consumer is recreated
-/// at that checkpoint at the next start, so the lost events are applied again, once. Under
+/// after that `applied_through` at the next start, so the lost events are applied again, once. Under
 /// load this saves an fsync per batch; when the stream goes quiet, the last commit syncs, so
 /// what the status reports is on disk. The question is asked at commit time, not when the
 /// batch is taken: the reader has had the whole batch's time to gather more by then.

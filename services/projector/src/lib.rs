@@ -5,7 +5,7 @@
 //! - [`model`], [`views`], [`registers`], [`tree`]: the read model, its own crate
 //!   (`reform-views`, re-exported here): the projection's state and its pure `apply`, the
 //!   figures of docs/views.md for a [`views::Basis`], the registers, the unit tree.
-//! - [`store`]: the redb file: one write transaction per batch with the checkpoint in it, the
+//! - [`store`]: the redb file: one write transaction per batch with `applied_through` in it, the
 //!   slices queries load, the canonical dump.
 //! - [`consume`]: the stream → batches → redb pipeline, acking after each commit.
 //! - [`queries`]: the `par.view.*` endpoints and the typed client functions.
@@ -46,7 +46,7 @@ pub const PULL_BATCH_MESSAGES: usize = 2048;
 /// Messages delivered but not yet acked, at most. A few batches' worth keeps the pipe full.
 pub const ACK_PENDING_MAX: i64 = 4 * BATCH_EVENTS_MAX as i64;
 /// How long the server waits for an ack before redelivering. Far above a batch's commit time,
-/// so redeliveries (which the checkpoint would filter anyway) stay rare.
+/// so redeliveries (which `applied_through` would filter anyway) stay rare.
 pub const ACK_WAIT: Duration = Duration::from_secs(300);
 /// The durable consumer's default name.
 pub const CONSUMER_DEFAULT: &str = "par-projector";
@@ -153,21 +153,21 @@ async fn open_store(path: PathBuf, layout: Layout) -> Result<Arc<Store>, Error> 
     Ok(Arc::new(opened))
 }
 
-/// The durable consumer, positioned just after the checkpoint.
+/// The durable consumer, positioned just after `applied_through`.
 ///
-/// It is deleted and created again at every start: that makes the checkpoint in redb, not the
+/// It is deleted and created again at every start: that makes `applied_through` in redb, not the
 /// server's ack floor, decide where reading resumes (the views file may have been restored or
 /// rebuilt), and drops deliveries still pending to a crashed predecessor, which the server
 /// would otherwise redeliver only after `ack_wait`, out of order.
 async fn durable_consumer(
     js: &jetstream::Context,
     name: &str,
-    checkpoint: u64,
+    applied_through: u64,
 ) -> Result<consumer::PullConsumer, Error> {
     let stream = js.get_stream(STREAM_NAME).await.map_err(|e| Error::Stream(e.into()))?;
     // Absent on a first start; any other failure shows up in the create below.
     let _ = stream.delete_consumer(name).await;
-    let deliver_policy = match checkpoint {
+    let deliver_policy = match applied_through {
         0 => consumer::DeliverPolicy::All,
         n => consumer::DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
     };
@@ -232,7 +232,7 @@ async fn skip_registry(js: &jetstream::Context) -> std::collections::BTreeMap<u6
 /// Follows the stream into the views and serves queries until `shutdown` resolves.
 ///
 /// A broker fault (restart, pause, dropped connection) never stops it: the durable consumer is
-/// created again at the checkpoint, with backoff, and queries are answered meanwhile. An event
+/// created again at `applied_through`, with backoff, and queries are answered meanwhile. An event
 /// that cannot be decoded halts it at that sequence (everything before is committed, queries
 /// still answered) until an operator records a skip for it ([`reform_shared::skips`]). It
 /// returns an error only when the views or the log need a person: views of another log, a
@@ -247,10 +247,10 @@ pub async fn run(
     let identity = LogIdentity::of(&info);
     let store = open_store(config.db_path.clone(), Layout::Current).await?;
     check_log(&store, &info, &config.db_path)?;
-    let checkpoint = store.applied_through()?;
-    tracing::info!(checkpoint, consumer = %config.consumer, log = %identity, "projector started");
+    let applied_through = store.applied_through()?;
+    tracing::info!(applied_through, consumer = %config.consumer, log = %identity, "projector started");
     let health = HealthCell::default();
-    let (status_tx, status_rx) = tokio::sync::watch::channel(checkpoint);
+    let (status_tx, status_rx) = tokio::sync::watch::channel(applied_through);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -309,11 +309,11 @@ pub async fn run(
         if now != identity {
             break Err(Error::LogReplaced { was: identity.to_string(), now: now.to_string() });
         }
-        let checkpoint = match store.applied_through() {
+        let applied_through = match store.applied_through() {
             Ok(c) => c,
             Err(e) => break Err(e.into()),
         };
-        let messages = match durable_consumer(&js, &config.consumer, checkpoint).await {
+        let messages = match durable_consumer(&js, &config.consumer, applied_through).await {
             Ok(consumer) => {
                 consumer.stream().max_messages_per_batch(PULL_BATCH_MESSAGES).messages().await
             }
@@ -357,7 +357,7 @@ pub async fn run(
             Ok(_) => break Ok(()),
             Err(e @ (Error::Consumer(_) | Error::Stream(_))) => {
                 // A session that moved the views on was healthy: the next fault starts afresh.
-                if store.applied_through().is_ok_and(|now| now > checkpoint) {
+                if store.applied_through().is_ok_and(|now| now > applied_through) {
                     backoff.reset();
                 }
                 retry(&e, &backoff);

@@ -41,7 +41,7 @@ enum Command {
     Run,
     /// Drop the views and project the whole stream again; prints the canonical dump.
     Rebuild,
-    /// Print the checkpoint and the canonical dump (SHA-256 of every table) as JSON.
+    /// Print `applied_through` and the canonical dump (SHA-256 of every table) as JSON.
     Dump,
     /// Skip the unreadable event at SEQUENCE: recorded once beside the log (the shared skip
     /// record every reader consults), with the digest of its bytes and the reason; the same as

@@ -16,8 +16,8 @@
 
 use crate::queries::{
     self, answer_here, invalid, reply, Answer, FailureKind, Found, NationalPart, NationalQuery,
-    RankingQuery, TimelineQuery, UnitQuery, OWNER_PREFIX, SUBJECT_DIGEST, SUBJECT_DIRECTORY,
-    SUBJECT_EVIDENCE, SUBJECT_NATIONAL, SUBJECT_RANKING, SUBJECT_TASKS, SUBJECT_TIMELINE,
+    RankingQuery, TimelineQuery, UnitQuery, OWNER_PREFIX, SUBJECT_DIRECTORY, SUBJECT_EVIDENCE,
+    SUBJECT_NATIONAL, SUBJECT_RANKING, SUBJECT_REMINDERS, SUBJECT_TASKS, SUBJECT_TIMELINE,
     SUBJECT_UNIT,
 };
 use crate::split::Owns;
@@ -71,7 +71,7 @@ impl Router {
         let key = match subject {
             SUBJECT_UNIT | SUBJECT_EVIDENCE => queries::parse::<UnitQuery>(payload).map(|q| q.unit),
             SUBJECT_TASKS => queries::parse::<queries::TasksQuery>(payload).map(|q| q.unit),
-            SUBJECT_DIGEST => queries::parse::<queries::DigestQuery>(payload).map(|q| q.unit),
+            SUBJECT_REMINDERS => queries::parse::<queries::RemindersQuery>(payload).map(|q| q.unit),
             SUBJECT_RANKING => queries::parse::<RankingQuery>(payload).map(|q| q.parent),
             other => Err(format!("no view at {other}")),
         };
@@ -120,7 +120,7 @@ impl Router {
             "ranking" => answer_here(self.store.clone(), SUBJECT_RANKING, payload).await,
             "tasks" => answer_here(self.store.clone(), SUBJECT_TASKS, payload).await,
             "evidence" => answer_here(self.store.clone(), SUBJECT_EVIDENCE, payload).await,
-            "digest" => answer_here(self.store.clone(), SUBJECT_DIGEST, payload).await,
+            "digest" => answer_here(self.store.clone(), SUBJECT_REMINDERS, payload).await,
             other => invalid(format!("no view at {other}")),
         }
     }

@@ -5,7 +5,7 @@
 //! about no unit (frameworks, periods, keys) and nothing else but the events filed under a unit
 //! of a province it owns. The directory is small and every projector needs it: to know which
 //! province a unit is in, to answer the directory, and to route a query to the owner. What it
-//! skips it records as an empty item, like an operator's skip, so its checkpoint is the
+//! skips it records as an empty item, like an operator's skip, so its `applied_through` is the
 //! stream's sequence as for any projector.
 //!
 //! A task's events are filed under the unit it belongs to at the time. When a task moves from

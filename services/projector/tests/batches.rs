@@ -341,10 +341,10 @@ proptest! {
                 }
             }
             let since = Date(on.0 - chrono::Days::new(7));
-            let dq = q::DigestQuery { unit: id(unit), person: None, on: Some(on), since: Some(since) };
+            let dq = q::RemindersQuery { unit: id(unit), person: None, on: Some(on), since: Some(since) };
             prop_assert_eq!(
-                json(&q::answer_digest(&store, &dq)),
-                memory(registers::digest(&state, &dq.unit, None, on, since))
+                json(&q::answer_reminders(&store, &dq)),
+                memory(registers::reminders(&state, &dq.unit, None, on, since))
             );
         }
         for kind in [UnitKind::Department, UnitKind::Division] {

@@ -102,7 +102,10 @@ fn queries() -> Vec<(&'static str, Value)> {
             }
         }
         for on in ["2016-04-15", "2016-07-25"] {
-            out.push(("par.view.digest", json!({"unit": unit, "on": on, "since": "2016-01-01"})));
+            out.push((
+                "par.view.reminders",
+                json!({"unit": unit, "on": on, "since": "2016-01-01"}),
+            ));
         }
     }
     for parent in ["st", "ct", "st-sgd", "nowhere"] {

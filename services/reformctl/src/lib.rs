@@ -14,7 +14,6 @@ pub mod consumers;
 pub mod ctx;
 pub mod datadir;
 pub mod demo;
-pub mod digest;
 pub mod directory;
 pub mod directory_registers;
 pub mod evidence;
@@ -23,6 +22,7 @@ pub mod genesis;
 pub mod history;
 pub mod log;
 pub mod outcome;
+pub mod reminders;
 pub mod restructure;
 pub mod rollup;
 pub mod score_import;
@@ -70,9 +70,10 @@ pub enum Command {
     Scoring(scoring::Cmd),
     /// Query the projector's views: a unit's progress, a peer group's ranking, a leader's timeline.
     View(view::Args),
-    /// The reminder (đôn đốc): what is due within a week, what went overdue and what was
-    /// completed since the last digest, for a unit or the units a person leads.
-    Digest(digest::Args),
+    /// The reminders (đôn đốc): what is due within a week, what went overdue and what was
+    /// completed since the last reminders, for a unit or the units a person leads.
+    #[command(alias = "digest")] // its name until reminders and SHA-256 digests had one each
+    Reminders(reminders::Args),
     /// Whether every service and the projector runs, how far each has read, and its last
     /// problem; exits non-zero when any part is stopped or stuck.
     Status,
@@ -146,7 +147,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Evidence(cmd) => evidence::run(cmd, ctx).await,
         Command::Scoring(cmd) => scoring::run(cmd, ctx).await,
         Command::View(args) => view::run(args, ctx).await,
-        Command::Digest(args) => digest::run(args, ctx).await,
+        Command::Reminders(args) => reminders::run(args, ctx).await,
         Command::Status => status::run(ctx).await,
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,

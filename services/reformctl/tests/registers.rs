@@ -144,15 +144,16 @@ async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
     let missing = run(&["plan", "show", "kh-1999"]).await.expect("joins");
     assert_eq!(missing.status.code(), Some(6));
     // The week to 25 June: t2 comes due; t3 went overdue on 21 March, before the last digest.
-    let digest =
-        run(&["--json", "digest", "--unit", "sgd", "--as-of", "2016-06-25"]).await.expect("joins");
+    let digest = run(&["--json", "reminders", "--unit", "sgd", "--as-of", "2016-06-25"])
+        .await
+        .expect("joins");
     assert!(digest.status.success(), "{}", String::from_utf8_lossy(&digest.stderr));
     let d: serde_json::Value = serde_json::from_slice(&digest.stdout).expect("json");
     assert_eq!(d[0]["due_soon"][0]["task"], "t2");
     assert_eq!(d[0]["went_overdue"].as_array().map(Vec::len), Some(0));
     let digest = run(&[
         "--json",
-        "digest",
+        "reminders",
         "--unit",
         "sgd",
         "--as-of",

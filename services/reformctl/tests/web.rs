@@ -309,7 +309,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     c.goto(&format!("{base}/units/st-sgddt?on=2016-07-05&year=2016")).await.expect("open");
     let overdue = text(&c, "ul.went-overdue").await;
     assert!(overdue.contains("30/06/2016 · Tham mưu UBND tỉnh ban hành kịp thời"), "{overdue}");
-    assert!(text(&c, "#digest").await.contains("Đôn đốc"));
+    assert!(text(&c, "#reminders").await.contains("Đôn đốc"));
 
     // English, by the toggle; the day stays.
     c.find(Locator::Id("lang-toggle")).await.expect("toggle").click().await.expect("click");
@@ -371,10 +371,10 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         let out = Command::new(env!("CARGO_BIN_EXE_reformctl"))
             .args(["--json", "--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
             .arg(data.join("broker/client.nk"))
-            .arg("digest")
+            .arg("reminders")
             .args(args)
             .output()
-            .expect("run reformctl digest");
+            .expect("run reformctl reminders");
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON value");
         (out.status.code(), json)
     };

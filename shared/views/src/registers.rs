@@ -301,18 +301,18 @@ pub fn evidence_list(
     Ok(EvidenceList { unit: unit.clone(), unit_name, year, basis, evidence })
 }
 
-/// How far ahead a digest looks for tasks coming due.
+/// How far ahead the reminders look for tasks coming due.
 pub const DUE_SOON_DAYS: i64 = 7;
 
 /// The reminder a unit's leaders get (đôn đốc): what is due within a week, what went overdue
-/// since the last digest, and what was completed since, over the unit and its sub-units,
+/// since the last reminders, and what was completed since, over the unit and its sub-units,
 /// as true at `on`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Digest {
+pub struct Reminders {
     pub unit: UnitId,
     pub person: Option<PersonId>,
     pub on: Date,
-    /// The day of the last digest: what happened after it and on or before `on` is new.
+    /// The day of the last reminders: what happened after it and on or before `on` is new.
     pub since: Date,
     /// Open tasks due from `on` to `on` + [`DUE_SOON_DAYS`], by due date.
     pub due_soon: Vec<crate::views::TaskRow>,
@@ -322,31 +322,31 @@ pub struct Digest {
     pub completed: Vec<(Date, crate::views::TaskRow)>,
 }
 
-/// The years whose tasks a digest of `on` looks at: its own and the one before.
-pub fn digest_years(on: Date) -> [u16; 2] {
+/// The years whose tasks the reminders of `on` look at: its own and the one before.
+pub fn reminder_years(on: Date) -> [u16; 2] {
     let year = u16::try_from(on.year()).unwrap_or(u16::MAX);
     [year.saturating_sub(1), year]
 }
 
-/// The digest of `unit`'s tree (only `person`'s tasks, when given). Tasks count in their year
+/// The reminders of `unit`'s tree (only `person`'s tasks, when given). Tasks count in their year
 /// of assignment, so last year's tasks still due are looked at too.
-pub fn digest(
+pub fn reminders(
     state: &State,
     unit: &UnitId,
     person: Option<&PersonId>,
     on: Date,
     since: Date,
-) -> Result<Digest, QueryError> {
+) -> Result<Reminders, QueryError> {
     use crate::views::{task_list, TaskFilter, TaskStatus};
     let basis = Basis::AsTrueAt { date: on };
     let filter =
         TaskFilter { with_sub_units: true, person: person.cloned(), ..TaskFilter::default() };
     let mut rows = Vec::new();
-    for y in digest_years(on) {
+    for y in reminder_years(on) {
         rows.extend(task_list(state, unit, y, basis, &filter)?.tasks);
     }
     let days = |from: Date, to: Date| (to.0 - from.0).num_days();
-    let mut digest = Digest {
+    let mut reminders = Reminders {
         unit: unit.clone(),
         person: person.cloned(),
         on,
@@ -358,17 +358,17 @@ pub fn digest(
     for row in rows {
         let done = state.tasks.get(&row.task).and_then(|t| t.completed_under(basis));
         match row.status {
-            TaskStatus::Open if days(on, row.due) <= DUE_SOON_DAYS => digest.due_soon.push(row),
+            TaskStatus::Open if days(on, row.due) <= DUE_SOON_DAYS => reminders.due_soon.push(row),
             // Overdue from the day after the due date: new when that day is after `since`.
-            TaskStatus::Overdue if row.due >= since => digest.went_overdue.push(row),
+            TaskStatus::Overdue if row.due >= since => reminders.went_overdue.push(row),
             TaskStatus::DoneOnTime | TaskStatus::DoneLate => {
                 if let Some(done) = done.filter(|d| *d > since && *d <= on) {
-                    digest.completed.push((done, row));
+                    reminders.completed.push((done, row));
                 }
             }
             _ => {}
         }
     }
-    digest.completed.sort_by(|a, b| (a.0, &a.1.task).cmp(&(b.0, &b.1.task)));
-    Ok(digest)
+    reminders.completed.sort_by(|a, b| (a.0, &a.1.task).cmp(&(b.0, &b.1.task)));
+    Ok(reminders)
 }

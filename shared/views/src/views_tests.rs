@@ -681,29 +681,34 @@ fn the_task_register_lists_by_due_date_with_the_five_clear_columns_and_filters()
 }
 
 #[test]
-fn a_digest_lists_what_is_due_within_a_week_what_went_overdue_and_what_was_completed_since() {
-    use crate::registers::digest;
+fn the_reminders_list_what_is_due_within_a_week_what_went_overdue_and_what_was_completed_since() {
+    use crate::registers::reminders;
     let state = worked_example();
     let tasks = |rows: &[TaskRow]| rows.iter().map(|r| r.task.to_string()).collect::<Vec<_>>();
-    // 25 June: t2 is due on the 30th; t3 went overdue on the 16th, after the last digest.
-    let d = digest(&state, &id("sgd"), None, date("2016-06-25"), date("2016-06-10")).expect("unit");
+    // 25 June: t2 is due on the 30th; t3 went overdue on the 16th, after the last reminders.
+    let d =
+        reminders(&state, &id("sgd"), None, date("2016-06-25"), date("2016-06-10")).expect("unit");
     assert_eq!(tasks(&d.due_soon), ["t2"]);
     assert_eq!(tasks(&d.went_overdue), ["t3"]);
-    assert!(d.completed.is_empty(), "t1 was completed before the last digest");
+    assert!(d.completed.is_empty(), "t1 was completed before the last reminders");
     // A week later t3 is old news; t2 was completed (late) on 5 July.
-    let d = digest(&state, &id("sgd"), None, date("2016-07-06"), date("2016-06-29")).expect("unit");
+    let d =
+        reminders(&state, &id("sgd"), None, date("2016-07-06"), date("2016-06-29")).expect("unit");
     assert!(d.due_soon.is_empty() && d.went_overdue.is_empty());
     let done: Vec<_> = d.completed.iter().map(|(on, r)| format!("{on} {}", r.task)).collect();
     assert_eq!(done, ["2016-07-05 t2"]);
     // The deadline in force counts: t4's moved to 31 October, and it was done on the 15th.
-    let d = digest(&state, &id("sgd"), None, date("2016-10-20"), date("2016-10-13")).expect("unit");
+    let d =
+        reminders(&state, &id("sgd"), None, date("2016-10-20"), date("2016-10-13")).expect("unit");
     assert_eq!(d.completed.len(), 1);
     assert_eq!(d.completed[0].1.status, TaskStatus::DoneOnTime);
     // Only one person's tasks: nobody is named on the example's tasks.
-    let d = digest(&state, &id("sgd"), Some(&id("a")), date("2016-06-25"), date("2016-06-10"))
+    let d = reminders(&state, &id("sgd"), Some(&id("a")), date("2016-06-25"), date("2016-06-10"))
         .expect("unit");
     assert!(d.due_soon.is_empty() && d.went_overdue.is_empty());
-    assert!(digest(&state, &id("nowhere"), None, date("2016-06-25"), date("2016-06-10")).is_err());
+    assert!(
+        reminders(&state, &id("nowhere"), None, date("2016-06-25"), date("2016-06-10")).is_err()
+    );
 }
 
 /// A remediation task recorded in the "5 rõ" shape shows its person, its expected result and

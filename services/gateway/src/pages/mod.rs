@@ -1,10 +1,10 @@
 //! One module per page; what several pages need is here.
 
 pub mod audit;
-pub mod digest;
 pub mod evidence;
 pub mod overview;
 pub mod person;
+pub mod reminders;
 pub mod reports;
 pub mod search;
 pub mod task;

@@ -29,17 +29,17 @@ pub async fn page(
             })?;
     // The reminders of each unit the person leads on the page's day.
     let day = view.day();
-    let mut digests = Vec::new();
+    let mut reminders = Vec::new();
     for t in timeline.tenures.iter().filter(|t| t.from <= day && t.to.is_none_or(|to| day < to)) {
-        digests.push((t.unit_name.clone(), super::digest::of(&app, &view, &t.unit).await?));
+        reminders.push((t.unit_name.clone(), super::reminders::of(&app, &view, &t.unit).await?));
     }
     let path = format!("/people/{person}");
     let content = html! {
         p class="title" { (timeline.title) }
         p class="explain" { (view.t(super::reports::EXPLAIN_VI, super::reports::EXPLAIN_EN)) }
-        @for (i, (name, d)) in digests.iter().enumerate() {
+        @for (i, (name, d)) in reminders.iter().enumerate() {
             p { strong { (name) } }
-            (super::digest::section(&view, d, &format!("digest-{i}")))
+            (super::reminders::section(&view, d, &format!("reminders-{i}")))
         }
         @if timeline.tenures.is_empty() {
             p { (view.t("Không có nhiệm kỳ nào.", "No tenure.")) }

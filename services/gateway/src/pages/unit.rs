@@ -73,7 +73,7 @@ pub async fn page(
         .collect();
     trend.push((year, progress.scores.final_total_hundredths()));
     trend.retain(|(y, v)| v.is_some() || dir.framework_years.contains(y));
-    let digest = super::digest::of(&app, &view, &unit).await?;
+    let reminders = super::reminders::of(&app, &view, &unit).await?;
     let rank = own_rank(&app, &dir, &progress, &view).await?;
     let before = predecessors_history(&app, &view, &dir).await?;
     let path = format!("/units/{unit}");
@@ -81,7 +81,7 @@ pub async fn page(
         (about(&view, &dir, &progress, rank.as_ref()))
         (years_nav(&view, &path, &years, year))
         (counts(&view, &progress))
-        (super::digest::section(&view, &digest, "digest"))
+        (super::reminders::section(&view, &reminders, "reminders"))
         (register_form(&view, &path, &everyone, &filter, year))
         (register(&view, &tasks))
         (evidence_table(&view, &evidence))

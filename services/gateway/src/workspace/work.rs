@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use reform_projector::queries::{self, DigestQuery, TasksQuery};
+use reform_projector::queries::{self, RemindersQuery, TasksQuery};
 use reform_projector::registers::DUE_SOON_DAYS;
 use reform_projector::views::{TaskFilter, TaskRow, TaskStatus};
 use reform_shared::directory::Directory;
@@ -143,8 +143,8 @@ pub(super) fn signing_script(view: &View) -> Markup {
 async fn completed_lately(app: &App, units: &[UnitId]) -> Result<Vec<(Date, TaskRow)>, PageError> {
     let mut rows = Vec::new();
     for unit in units.iter().take(UNITS_SEARCHED_MAX) {
-        let q = DigestQuery { unit: unit.clone(), person: None, on: None, since: None };
-        rows.extend(queries::digest(&app.client, &q).await?.completed);
+        let q = RemindersQuery { unit: unit.clone(), person: None, on: None, since: None };
+        rows.extend(queries::reminders(&app.client, &q).await?.completed);
     }
     rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.task.cmp(&b.1.task)));
     rows.dedup_by(|a, b| a.1.task == b.1.task);

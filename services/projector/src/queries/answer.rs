@@ -141,7 +141,7 @@ pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList>
 }
 
 /// Answers a digest query from the store.
-pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
+pub fn answer_reminders(store: &Store, q: &RemindersQuery) -> Answer<Reminders> {
     let on = q.on.unwrap_or_else(Date::today_in_vietnam);
     let since = q.since.unwrap_or_else(|| {
         Date(on.0 - chrono::Days::new(u64::try_from(registers::DUE_SOON_DAYS).unwrap_or(7)))
@@ -150,7 +150,7 @@ pub fn answer_digest(store: &Store, q: &DigestQuery) -> Answer<Digest> {
         let message = format!("since {since} is after the digest's day {on}");
         return Answer::failed(FailureKind::Invalid, message);
     }
-    answer(store.load_unit_years(&q.unit, &registers::digest_years(on)), |state| {
-        registers::digest(state, &q.unit, q.person.as_ref(), on, since)
+    answer(store.load_unit_years(&q.unit, &registers::reminder_years(on)), |state| {
+        registers::reminders(state, &q.unit, q.person.as_ref(), on, since)
     })
 }

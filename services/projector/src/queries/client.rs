@@ -62,9 +62,12 @@ pub async fn evidence(
     ask(client, SUBJECT_EVIDENCE, q).await
 }
 
-/// A unit's digest.
-pub async fn digest(client: &async_nats::Client, q: &DigestQuery) -> Result<Digest, ViewError> {
-    ask(client, SUBJECT_DIGEST, q).await
+/// A unit's reminders (đôn đốc).
+pub async fn reminders(
+    client: &async_nats::Client,
+    q: &RemindersQuery,
+) -> Result<Reminders, ViewError> {
+    ask(client, SUBJECT_REMINDERS, q).await
 }
 
 /// Every unit and leader.
@@ -80,7 +83,7 @@ pub async fn directory_part(
     ask(client, SUBJECT_DIRECTORY, q).await
 }
 
-/// The projector's checkpoint.
+/// How far the projector's views hold the log (`applied_through`).
 pub async fn status(client: &async_nats::Client) -> Result<Status, ViewError> {
     ask(client, SUBJECT_STATUS, &()).await
 }

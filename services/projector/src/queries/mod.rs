@@ -5,7 +5,7 @@
 //! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
 //! judged on today in Vietnam, read at the edge when the request arrives.
 
-use crate::registers::{self, Digest, Directory, EvidenceList};
+use crate::registers::{self, Directory, EvidenceList, Reminders};
 use crate::store::Store;
 use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
 use async_nats::service::ServiceExt;
@@ -32,15 +32,15 @@ pub const SUBJECT_TASKS: &str = "par.view.tasks";
 pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
 /// Subject of the evidence register query.
 pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
-/// Subject of the digest query: what is due, went overdue and was completed.
-pub const SUBJECT_DIGEST: &str = "par.view.digest";
+/// Subject of the reminders query: what is due, went overdue and was completed.
+pub const SUBJECT_REMINDERS: &str = "par.view.reminders";
 /// Subject of the national ranking: every unit of a kind in the country.
 pub const SUBJECT_NATIONAL: &str = "par.view.national";
 /// Where a split projector sends a query about a province it does not own:
 /// `par.view.owner.<province>.<view>`, answered by the province's owner alone. Services only:
 /// people's accounts may send `par.view.<view>` and nothing deeper.
 pub const OWNER_PREFIX: &str = "par.view.owner";
-/// Subject of the status query: the checkpoint.
+/// Subject of the status query: `applied_through`.
 pub const SUBJECT_STATUS: &str = "par.view.status";
 /// How long a client waits for a view.
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -125,17 +125,17 @@ fn counted() -> bool {
 /// A unit's documents for a year (its sub-units' included): asked as a unit's progress is.
 pub type EvidenceQuery = UnitQuery;
 
-/// A unit's digest (đôn đốc): due within a week, overdue and completed since `since`.
+/// A unit's reminders (đôn đốc): due within a week, overdue and completed since `since`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DigestQuery {
+pub struct RemindersQuery {
     pub unit: UnitId,
     #[serde(default)]
     pub person: Option<PersonId>,
-    /// The digest's day; today in Vietnam when absent.
+    /// The reminders' day; today in Vietnam when absent.
     #[serde(default)]
     pub on: Option<Date>,
-    /// The last digest's day; a week before `on` when absent.
+    /// The day of the last reminders; a week before `on` when absent.
     #[serde(default)]
     pub since: Option<Date>,
 }

@@ -85,8 +85,8 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
                 reply(&answer_directory_part(&store, &q.unwrap_or_default()))
             })
         }
-        SUBJECT_DIGEST => {
-            parse(&payload).map_or_else(invalid, |q| reply(&answer_digest(&store, &q)))
+        SUBJECT_REMINDERS => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_reminders(&store, &q)))
         }
         other => invalid(format!("no view at {other}")),
     });
@@ -102,7 +102,7 @@ const VIEW_ENDPOINTS: [(&str, &str); 8] = [
     ("tasks", SUBJECT_TASKS),
     ("evidence", SUBJECT_EVIDENCE),
     ("directory", SUBJECT_DIRECTORY),
-    ("digest", SUBJECT_DIGEST),
+    ("digest", SUBJECT_REMINDERS),
     ("national", SUBJECT_NATIONAL),
 ];
 
@@ -123,7 +123,7 @@ pub async fn serve(
         .service_builder()
         .description("Views of the reform-task tracker: unit progress, rankings, timelines")
         .stats_handler({
-            // The position is the checkpoint the views report; the rest is the reader's.
+            // The position is `applied_through` the views report; the rest is the reader's.
             let status = status.clone();
             move |_, _| {
                 let mut now = health.get();

@@ -4,9 +4,9 @@
 //! string, integer and tuple keys, so prefix ranges are real ranges) and holding the record in
 //! postcard. A batch of events is applied in one write transaction: the records the batch
 //! touches are loaded into an in-memory [`State`](crate::model::State), the batch is applied there by the pure
-//! [`crate::model::apply`], and the records, the index entries and the checkpoint
+//! [`crate::model::apply`], and the records, the index entries and `applied_through`
 //! (`meta.applied_through`) are written back before the one commit. So a crash leaves either all
-//! of a batch or none of it, and the checkpoint always names exactly what the views hold.
+//! of a batch or none of it, and `applied_through` always names exactly what the views hold.
 //!
 //! Memory is bounded by the batch and redb's cache ([`REDB_CACHE_BYTES_MAX`]), not by the log.
 //! Queries read a consistent snapshot (a read transaction) while batches are being written.
@@ -14,7 +14,7 @@
 //! One module per concern:
 //! - [`schema`]: the tables, the layout version, creating them;
 //! - [`rows`]: how ids and records become keys and bytes;
-//! - [`write`]: applying a batch, in one transaction with the checkpoint;
+//! - [`write`]: applying a batch, in one transaction with `applied_through`;
 //! - [`read`]: loading the slice of the state a query needs, from one read snapshot;
 //! - [`dump`]: the canonical dump (a digest of every table) that rebuild-equals-live compares;
 //! - [`ops`]: what operators and start-up do: the log's identity, skips, dropping the views.
@@ -105,7 +105,7 @@ pub enum Flush {
     Deferred,
 }
 
-/// The canonical summary of the views: the checkpoint and a SHA-256 over every table in a
+/// The canonical summary of the views: `applied_through` and a SHA-256 over every table in a
 /// fixed order, every row in key order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dump {

@@ -34,7 +34,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Records that the event at `seq` is skipped, and moves the checkpoint past it. Only the
+    /// Records that the event at `seq` is skipped, and moves `applied_through` past it. Only the
     /// next event can be skipped: the one that stopped the projector.
     pub fn skip(&self, seq: u64, reason: &str) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;
@@ -55,7 +55,7 @@ impl Store {
         Ok(())
     }
 
-    /// Drops every view and the checkpoint (operator skips are kept: they are decisions about
+    /// Drops every view and `applied_through` (operator skips are kept: they are decisions about
     /// the log, and a rebuild must make them again to equal the live views).
     pub fn drop_views(&self) -> Result<(), StoreError> {
         let txn = self.db.begin_write()?;

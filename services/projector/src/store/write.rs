@@ -1,4 +1,4 @@
-//! Applying a batch of events: one write transaction, with the checkpoint.
+//! Applying a batch of events: one write transaction, with `applied_through`.
 
 use super::rows::*;
 use super::schema::*;
@@ -11,8 +11,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Store {
-    /// Applies a batch in one write transaction, with the checkpoint. Items at or below the
-    /// checkpoint are ignored, so a redelivered event is never applied twice.
+    /// Applies a batch in one write transaction, with `applied_through`. Items at or below the
+    /// `applied_through` are ignored, so a redelivered event is never applied twice.
     pub fn apply_batch(&self, items: &[Item], flush: Flush) -> Result<u64, StoreError> {
         self.apply_batch_then(items, || flush).map(|(seq, _)| seq)
     }
@@ -188,7 +188,7 @@ fn put_all<Id: IdStr, T: Serialize>(
     Ok(())
 }
 
-/// Writes a batch's records, index entries and checkpoint.
+/// Writes a batch's records, index entries and `applied_through`.
 fn write_back(
     txn: &WriteTransaction,
     s: &State,

@@ -1,13 +1,13 @@
-//! `reformctl digest`: the reminder a unit's leaders get (đôn đốc), from the projector's
-//! views: what is due within a week, what went overdue since the last digest, and what was
-//! completed since, over the unit and its sub-units. With `--person` alone, the digest of each
+//! `reformctl reminders`: the reminder a unit's leaders get (đôn đốc), from the projector's
+//! views: what is due within a week, what went overdue since the last reminders, and what was
+//! completed since, over the unit and its sub-units. With `--person` alone, the reminders of each
 //! unit the person leads on the day.
 
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
-use reform_projector::queries::{self, DigestQuery, DirectoryQuery};
-use reform_projector::registers::Digest;
+use reform_projector::queries::{self, DirectoryQuery, RemindersQuery};
+use reform_projector::registers::Reminders;
 use reform_projector::views::TaskRow;
 use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::time::Date;
@@ -20,11 +20,11 @@ pub struct Args {
     /// Only this person's tasks; without --unit, every unit they lead on the day.
     #[arg(long)]
     pub person: Option<PersonId>,
-    /// The digest's day (YYYY-MM-DD), its figures as true at it; today when absent.
+    /// The reminders' day (YYYY-MM-DD), its figures as true at it; today when absent.
     #[arg(long)]
     pub as_of: Option<Date>,
-    /// The last digest's day: what went overdue or was completed after it is new; a week
-    /// before the digest's day when absent.
+    /// The day of the last reminders: what went overdue or was completed after it is new; a week
+    /// before the reminders' day when absent.
     #[arg(long)]
     pub since: Option<Date>,
 }
@@ -32,7 +32,7 @@ pub struct Args {
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let client = ctx.client().await?;
     let on = args.as_of.unwrap_or_else(Date::today_in_vietnam);
-    // A person's own digest covers their tasks in the unit asked for; a leader's (no unit
+    // A person's own reminders covers their tasks in the unit asked for; a leader's (no unit
     // given) covers everything in the units they lead.
     let (units, person) = match (&args.unit, &args.person) {
         (Some(unit), person) => (vec![unit.clone()], person.clone()),
@@ -64,21 +64,21 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             .into())
         }
     };
-    let mut digests = Vec::new();
+    let mut reminders = Vec::new();
     for unit in units {
-        let q = DigestQuery { unit, person: person.clone(), on: Some(on), since: args.since };
-        digests.push(queries::digest(&client, &q).await?);
+        let q = RemindersQuery { unit, person: person.clone(), on: Some(on), since: args.since };
+        reminders.push(queries::reminders(&client, &q).await?);
     }
     if ctx.json() {
-        println!("{}", serde_json::to_string_pretty(&digests)?);
+        println!("{}", serde_json::to_string_pretty(&reminders)?);
     } else {
-        digests.iter().for_each(|d| print!("{}", render(d)));
+        reminders.iter().for_each(|d| print!("{}", render(d)));
     }
     Ok(())
 }
 
-/// A digest for people: three short tables.
-pub fn render(d: &Digest) -> String {
+/// The reminders for people: three short tables.
+pub fn render(d: &Reminders) -> String {
     let who = d.person.as_ref().map(|p| format!(", nhiệm vụ của {p}")).unwrap_or_default();
     let mut out = format!("Đôn đốc {}{who}: ngày {}, từ lần trước ({})\n", d.unit, d.on, d.since);
     let section = |out: &mut String, title: &str, rows: Vec<(Option<Date>, &TaskRow)>| {

@@ -4,18 +4,18 @@
 use crate::page::{PageError, View};
 use crate::App;
 use maud::{html, Markup};
-use reform_projector::queries::{self, DigestQuery};
-use reform_projector::registers::Digest;
+use reform_projector::queries::{self, RemindersQuery};
+use reform_projector::registers::Reminders;
 use reform_projector::views::TaskRow;
 use reform_shared::ids::UnitId;
 
-/// The digest of `unit` on the page's day.
-pub async fn of(app: &App, view: &View, unit: &UnitId) -> Result<Digest, PageError> {
-    let q = DigestQuery { unit: unit.clone(), person: None, on: Some(view.day()), since: None };
-    Ok(queries::digest(&app.client, &q).await?)
+/// The reminders of `unit` on the page's day.
+pub async fn of(app: &App, view: &View, unit: &UnitId) -> Result<Reminders, PageError> {
+    let q = RemindersQuery { unit: unit.clone(), person: None, on: Some(view.day()), since: None };
+    Ok(queries::reminders(&app.client, &q).await?)
 }
 
-pub fn section(view: &View, d: &Digest, heading_id: &str) -> Markup {
+pub fn section(view: &View, d: &Reminders, heading_id: &str) -> Markup {
     let list = |rows: &[(Option<reform_shared::time::Date>, &TaskRow)], class: &str| {
         html! {
             @if rows.is_empty() { p { (view.t("Không có.", "None.")) } }
@@ -36,7 +36,7 @@ pub fn section(view: &View, d: &Digest, heading_id: &str) -> Markup {
     let overdue: Vec<_> = d.went_overdue.iter().map(|t| (None, t)).collect();
     let done: Vec<_> = d.completed.iter().map(|(on, t)| (Some(*on), t)).collect();
     html! {
-        section aria-labelledby=(heading_id) class="digest" {
+        section aria-labelledby=(heading_id) class="reminders" {
             h2 id=(heading_id) { (view.t("Đôn đốc", "Reminders")) }
             p { (view.t("Từ ", "From ")) (view.date(d.since)) (view.t(" đến ", " to ")) (view.date(d.on)) "." }
             h3 { (view.t("Sắp đến hạn trong 7 ngày", "Due within 7 days")) " (" (soon.len()) ")" }
