@@ -6,10 +6,14 @@
 //! `decide` of the service it was sent to ([`reform_shared::audit::redecide`]), so an event an
 //! insider appended beside someone's real signed request, but recording something else, fails.
 //!
+//! [`witness`] is the checkpoints' protocol (make one, prove a message is in it, decide whether
+//! a witness may cosign one); [`history`] a task's trail as the log holds it.
+//!
 //! It is a library above the four command services and below its users (`reformctl audit`,
 //! the dashboard's audit verdict): no service depends on it.
 
 pub mod history;
+pub mod witness;
 
 use reform_shared::audit::redecide::{Bench, Redecider};
 use reform_shared::audit::verify::Verifier;

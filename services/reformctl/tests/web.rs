@@ -328,7 +328,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert!(text(&c, "h1").await.contains("Nguyễn Thị Kim Loan"));
     assert!(count(&c, "section.tenure").await >= 1);
     assert!(count(&c, "table.timeline tbody tr").await > 0, "what happened in the tenure");
-    assert_eq!(count(&c, "section.digest").await, 1, "the reminders of the unit she leads");
+    assert_eq!(count(&c, "section.reminders").await, 1, "the reminders of the unit she leads");
     shot(&c, "07-leader-timeline").await;
     the_restructuring_in_the_browser(&c, &base).await;
 
@@ -367,7 +367,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     the_cli_registers_are_the_pages(&base, nats_port, &data);
 
     // The same reminders from the command line, for scripts; and a failure as one JSON object.
-    let digest = |args: &[&str]| {
+    let reminders = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_reformctl"))
             .args(["--json", "--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
             .arg(data.join("broker/client.nk"))
@@ -378,7 +378,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON value");
         (out.status.code(), json)
     };
-    let (code, json) = digest(&["--unit", "st-sgddt", "--as-of", "2016-07-05"]);
+    let (code, json) = reminders(&["--unit", "st-sgddt", "--as-of", "2016-07-05"]);
     assert_eq!(code, Some(0), "{json}");
     let went: Vec<&str> = json[0]["went_overdue"]
         .as_array()
@@ -388,21 +388,21 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
         .collect();
     assert!(went.contains(&"st16-vbqppl"), "{json}");
     assert_eq!(json[0]["since"], "2016-06-28", "a week before by default");
-    // A leader's digest covers the units they lead that day, found from their own tenures.
-    let (code, json) = digest(&["--person", "le-van-thanh", "--as-of", "2016-07-05"]);
+    // A leader's reminders cover the units they lead that day, found from their own tenures.
+    let (code, json) = reminders(&["--person", "le-van-thanh", "--as-of", "2016-07-05"]);
     assert_eq!(code, Some(0), "{json}");
     let units: Vec<&str> = json
         .as_array()
-        .expect("a digest per unit")
+        .expect("reminders per unit")
         .iter()
         .filter_map(|d| d["unit"].as_str())
         .collect();
     assert_eq!(units, ["st-sgddt"], "{json}");
-    let (code, json) = digest(&["--person", "nguyen-thi-kim-loan", "--as-of", "2015-01-01"]);
+    let (code, json) = reminders(&["--person", "nguyen-thi-kim-loan", "--as-of", "2015-01-01"]);
     assert_eq!(code, Some(6), "{json}");
     assert_eq!(json["kind"], "not-found", "{json}");
     let (code, json) =
-        digest(&["--unit", "st-sgddt", "--as-of", "2016-07-05", "--since", "2016-08-01"]);
+        reminders(&["--unit", "st-sgddt", "--as-of", "2016-07-05", "--since", "2016-08-01"]);
     assert_eq!((code, json["kind"].as_str()), (Some(3), Some("invalid")), "{json}");
 
     scores_import_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());

@@ -1,0 +1,198 @@
+//! `audit checkpoint`, `prove`, `check-proof`, `witness`, `key new`: the log's signed
+//! checkpoints at the edge. The protocol (a checkpoint of the live log, an inclusion proof,
+//! whether a witness may cosign) is the audit library's, [`reform_audit::witness`]; here are
+//! the files, the keys and what the command prints.
+
+use super::verify::Verifier;
+use crate::ctx::Ctx;
+use crate::outcome::{Classified, ExitKind};
+use anyhow::Context as _;
+use reform_audit::witness::{self, WitnessError};
+use reform_shared::checkpoint;
+use std::path::{Path, PathBuf};
+
+/// An earlier checkpoint to hold the log against.
+pub(super) struct Anchor {
+    pub(super) checkpoint: checkpoint::Checkpoint,
+}
+
+pub(super) fn anchor(
+    path: Option<&PathBuf>,
+    log_key: Option<&String>,
+) -> anyhow::Result<Option<Anchor>> {
+    let (Some(path), Some(key)) = (path, log_key) else { return Ok(None) };
+    let note = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let checkpoint = checkpoint::Checkpoint::verify(&note, key).map_err(|e| Classified {
+        kind: ExitKind::CheckFailed,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    Ok(Some(Anchor { checkpoint }))
+}
+
+/// Checks the checkpoint's cosignatures by the witnesses named `NAME=PUBLIC_KEY`.
+pub(super) fn check_witnesses(path: Option<&PathBuf>, witnesses: &[String]) -> anyhow::Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    if witnesses.is_empty() {
+        return Ok(());
+    }
+    let note = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    for witness in witnesses {
+        let (name, public) = witness.split_once('=').ok_or_else(|| Classified {
+            kind: ExitKind::Invalid,
+            message: format!("--witness {witness:?}: write NAME=PUBLIC_KEY"),
+        })?;
+        checkpoint::check_signature(&note, &checkpoint::witness_key_name(name), public).map_err(
+            |e| Classified {
+                kind: ExitKind::CheckFailed,
+                message: format!("{}: {e}", path.display()),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Compares the log's tree with the anchor's, as a problem of the log when they differ.
+pub(super) fn hold_against(verifier: &mut Verifier, tree: &checkpoint::LogTree, anchor: &Anchor) {
+    let cp = &anchor.checkpoint;
+    match tree.root_at_watch() {
+        Some(root) if root == cp.root => {}
+        Some(root) => verifier.log_problem(format!(
+            "the log's first {} messages do not match the checkpoint: its root is {}, theirs now {} (an event changed, removed or reordered, or the log rewritten)",
+            cp.size,
+            hex::encode(cp.root),
+            hex::encode(root)
+        )),
+        None if cp.size == 0 => {}
+        None => verifier.log_problem(format!(
+            "the log has {} messages, fewer than the {} the checkpoint covers: it was cut short or replaced",
+            tree.size(),
+            cp.size
+        )),
+    }
+}
+
+/// A refusal of the protocol as a check that failed; a log that cannot be read as itself.
+fn failed(e: WitnessError) -> anyhow::Error {
+    match e {
+        WitnessError::Refused(_) => {
+            Classified { kind: ExitKind::CheckFailed, message: e.to_string() }.into()
+        }
+        WitnessError::Read(e) => e.into(),
+    }
+}
+
+/// The checkpoint note at `path`, signed with `log_key`.
+fn read_checkpoint(path: &Path, log_key: &str) -> anyhow::Result<(String, checkpoint::Checkpoint)> {
+    let note = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    let cp = checkpoint::Checkpoint::verify(&note, log_key).map_err(|e| Classified {
+        kind: ExitKind::CheckFailed,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    Ok((note, cp))
+}
+
+pub(super) async fn prove(
+    ctx: &Ctx,
+    sequence: u64,
+    path: &Path,
+    log_key: &str,
+) -> anyhow::Result<()> {
+    let (_, cp) = read_checkpoint(path, log_key)?;
+    if sequence == 0 || sequence > cp.size {
+        let message = format!(
+            "the checkpoint covers sequences 1 to {}; {sequence} is not among them",
+            cp.size
+        );
+        return Err(Classified { kind: ExitKind::Invalid, message }.into());
+    }
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    let claim = witness::prove(&js, &cp, sequence).await.map_err(failed)?;
+    println!("{}", serde_json::to_string_pretty(&claim)?);
+    Ok(())
+}
+
+pub(super) fn check_proof(proof: &Path, path: &Path, log_key: &str) -> anyhow::Result<()> {
+    let (_, cp) = read_checkpoint(path, log_key)?;
+    let text = std::fs::read_to_string(proof)
+        .with_context(|| format!("could not read {}", proof.display()))?;
+    let claim: checkpoint::InclusionClaim =
+        serde_json::from_str(&text).map_err(|e| Classified {
+            kind: ExitKind::Invalid,
+            message: format!("{} is not an inclusion proof: {e}", proof.display()),
+        })?;
+    claim
+        .check(&cp)
+        .map_err(|e| Classified { kind: ExitKind::CheckFailed, message: e.to_string() })?;
+    println!(
+        "included: message {} (leaf {}) is in the log of {} messages the checkpoint signs",
+        claim.sequence, claim.leaf_index, claim.tree_size
+    );
+    Ok(())
+}
+
+/// A witness's files: the checkpoint to cosign, its own key, the last checkpoint it cosigned
+/// (its state), and where the cosigned note goes.
+pub(super) struct WitnessFiles {
+    pub(super) checkpoint: PathBuf,
+    pub(super) key: PathBuf,
+    pub(super) state: PathBuf,
+    pub(super) out: PathBuf,
+}
+
+pub(super) async fn witness(
+    ctx: &Ctx,
+    files: &WitnessFiles,
+    log_key: &str,
+    name: &str,
+) -> anyhow::Result<()> {
+    let (note, new) = read_checkpoint(&files.checkpoint, log_key)?;
+    let state = &files.state;
+    let previous = match std::fs::read_to_string(state) {
+        Ok(text) => Some(checkpoint::Checkpoint::verify(&text, log_key).map_err(|e| {
+            let message = format!("the witness's state {}: {e}", state.display());
+            Classified { kind: ExitKind::CheckFailed, message }
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", state.display())),
+    };
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    witness::check(&js, previous.as_ref(), &new).await.map_err(failed)?;
+    let cosigned = checkpoint::cosign(&note, name, &checkpoint::read_key(&files.key)?)?;
+    std::fs::write(&files.out, &cosigned)
+        .with_context(|| format!("could not write {}", files.out.display()))?;
+    std::fs::write(state, &note).with_context(|| format!("could not write {}", state.display()))?;
+    println!(
+        "cosigned as {}: {} messages, consistent with the {} cosigned before",
+        checkpoint::witness_key_name(name),
+        new.size,
+        previous.map_or(0, |p| p.size)
+    );
+    Ok(())
+}
+
+pub(super) fn new_key(out: &Path) -> anyhow::Result<()> {
+    let public = checkpoint::new_key(out)?;
+    println!("{public}");
+    eprintln!(
+        "the seed is in {} (readable by you only); give auditors the public key above",
+        out.display()
+    );
+    Ok(())
+}
+
+pub(super) async fn checkpoint(ctx: &Ctx, key: &Path, out: Option<&Path>) -> anyhow::Result<()> {
+    let key = checkpoint::read_key(key)?;
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    let identity = reform_shared::stream::current_identity(&js).await?;
+    let origin = format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text());
+    let cp = witness::now(&js, origin, super::log_head(&js).await?).await?;
+    let note = cp.sign(&key)?;
+    if let Some(out) = out {
+        std::fs::write(out, &note).with_context(|| format!("could not write {}", out.display()))?;
+    }
+    print!("{note}");
+    Ok(())
+}
