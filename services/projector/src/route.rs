@@ -120,7 +120,7 @@ impl Router {
             "ranking" => answer_here(self.store.clone(), SUBJECT_RANKING, payload).await,
             "tasks" => answer_here(self.store.clone(), SUBJECT_TASKS, payload).await,
             "evidence" => answer_here(self.store.clone(), SUBJECT_EVIDENCE, payload).await,
-            "digest" => answer_here(self.store.clone(), SUBJECT_REMINDERS, payload).await,
+            "reminders" => answer_here(self.store.clone(), SUBJECT_REMINDERS, payload).await,
             other => invalid(format!("no view at {other}")),
         }
     }

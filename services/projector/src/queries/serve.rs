@@ -102,7 +102,7 @@ const VIEW_ENDPOINTS: [(&str, &str); 8] = [
     ("tasks", SUBJECT_TASKS),
     ("evidence", SUBJECT_EVIDENCE),
     ("directory", SUBJECT_DIRECTORY),
-    ("digest", SUBJECT_REMINDERS),
+    ("reminders", SUBJECT_REMINDERS),
     ("national", SUBJECT_NATIONAL),
 ];
 
