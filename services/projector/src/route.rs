@@ -17,8 +17,8 @@
 use crate::queries::{
     self, answer_here, invalid, reply, Answer, FailureKind, Found, NationalPart, NationalQuery,
     RankingQuery, TimelineQuery, UnitQuery, OWNER_PREFIX, SUBJECT_DIRECTORY, SUBJECT_EVIDENCE,
-    SUBJECT_NATIONAL, SUBJECT_RANKING, SUBJECT_REMINDERS, SUBJECT_TASKS, SUBJECT_TIMELINE,
-    SUBJECT_UNIT,
+    SUBJECT_NATIONAL, SUBJECT_PLAN, SUBJECT_RANKING, SUBJECT_REMINDERS, SUBJECT_TASKS,
+    SUBJECT_TIMELINE, SUBJECT_UNIT,
 };
 use crate::split::Owns;
 use crate::store::{Store, StoreError};
@@ -62,7 +62,11 @@ impl Router {
         match subject {
             SUBJECT_NATIONAL => return self.national(payload).await,
             SUBJECT_TIMELINE => return self.timeline(payload).await,
-            SUBJECT_DIRECTORY => return answer_here(self.store.clone(), subject, payload).await,
+            // A plan is answered where it is asked: a split projector knows the plans of its
+            // own provinces only, and a plan query names no unit to route by.
+            SUBJECT_DIRECTORY | SUBJECT_PLAN => {
+                return answer_here(self.store.clone(), subject, payload).await
+            }
             _ => {}
         }
         if self.owns == Owns::Everything {

@@ -7,6 +7,7 @@ use crate::outcome::{Classified, ExitKind};
 use reform_shared::envelope::Record;
 use reform_shared::event::Event;
 use reform_shared::ids::{PlanId, TaskId};
+use reform_shared::time::Date;
 use serde::Serialize;
 
 /// One step of a task's history.
@@ -85,93 +86,31 @@ pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A plan as `plan show` gives it.
-#[derive(Debug, Serialize)]
-struct PlanSheet {
-    plan: PlanId,
-    unit: reform_shared::ids::UnitId,
-    year: u16,
-    document_number: String,
-    title: String,
-    issued: Step,
-    /// The plan's tasks as the unit's register has them now (state, due date in force).
-    tasks: Vec<reform_projector::views::TaskRow>,
-    /// Tasks assigned under the plan that the unit's register of the year does not hold (moved
-    /// out of the unit's tree, or counted in another year).
-    elsewhere: Vec<TaskId>,
-}
-
-/// `plan show P`: the plan (kế hoạch) and the tasks assigned under it, with where each stands.
-pub async fn plan_show(ctx: &Ctx, plan: &PlanId) -> anyhow::Result<()> {
-    use reform_projector::queries::{self, TasksQuery};
-    use reform_projector::views::TaskFilter;
+/// `plan show P`: the plan (kế hoạch) and every task assigned under it, wherever each is now,
+/// with where it stands: the projector's plan register, as of a day when asked.
+pub async fn plan_show(ctx: &Ctx, plan: &PlanId, as_of: Option<Date>) -> anyhow::Result<()> {
+    use reform_projector::queries::{self, PlanQuery};
     let client = ctx.client().await?;
-    let js = async_nats::jetstream::new(client.clone());
-    let issued =
-        reform_audit::history::records(&js, format!("par.evt.tasks.*.plan.{plan}")).await?;
-    let Some((sequence, record)) = issued.first() else {
-        return Err(Classified {
-            kind: ExitKind::NotFound,
-            message: format!("the log holds no plan {plan}"),
-        }
-        .into());
-    };
-    let Event::PlanIssued { unit, year, document_number, title, .. } = &record.envelope.event
-    else {
-        anyhow::bail!("the first event of plan {plan} is not its issue");
-    };
-    let assigned: Vec<TaskId> =
-        reform_audit::history::records(&js, "par.evt.tasks.*.task.>".to_owned())
-            .await?
-            .into_iter()
-            .filter_map(|(_, r)| match r.envelope.event {
-                Event::TaskAssigned { task, plan: Some(p), .. } if &p == plan => Some(task),
-                _ => None,
-            })
-            .collect();
-    let filter = TaskFilter { with_sub_units: true, ..TaskFilter::default() };
-    let query = TasksQuery { unit: unit.clone(), year: *year, as_of: None, filter };
-    let register = queries::tasks(&client, &query).await?;
-    let tasks: Vec<_> =
-        register.tasks.into_iter().filter(|row| assigned.contains(&row.task)).collect();
-    let elsewhere =
-        assigned.iter().filter(|t| !tasks.iter().any(|row| &row.task == *t)).cloned().collect();
-    let sheet = PlanSheet {
-        plan: plan.clone(),
-        unit: unit.clone(),
-        year: *year,
-        document_number: document_number.clone(),
-        title: title.clone(),
-        issued: step(*sequence, record),
-        tasks,
-        elsewhere,
-    };
+    let sheet = queries::plan(&client, &PlanQuery { plan: plan.clone(), as_of }).await?;
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&sheet)?);
         return Ok(());
     }
-    let on = sheet.issued.on.map(|d| d.to_string()).unwrap_or_default();
     println!(
-        "Kế hoạch {} ({}) của {} năm {}: {}\nban hành {on} (ghi {} bởi {})",
+        "Kế hoạch {} của {} năm {}: {}\n{}",
         sheet.document_number,
-        sheet.plan,
-        register.unit_name,
+        sheet.unit_name,
         sheet.year,
         sheet.title,
-        sheet.issued.recorded_at,
-        sheet.issued.by
+        crate::view::basis_vi(&sheet.basis)
     );
     let list = reform_projector::views::TaskList {
         unit: sheet.unit.clone(),
-        unit_name: register.unit_name.clone(),
+        unit_name: sheet.unit_name.clone(),
         year: sheet.year,
-        basis: register.basis,
-        tasks: sheet.tasks.clone(),
+        basis: sheet.basis,
+        tasks: sheet.tasks,
     };
     print!("\n{}", crate::task_list::render(&list));
-    if !sheet.elsewhere.is_empty() {
-        let ids: Vec<String> = sheet.elsewhere.iter().map(ToString::to_string).collect();
-        println!("\nngoài sổ của đơn vị năm {}: {}", sheet.year, ids.join(", "));
-    }
     Ok(())
 }

@@ -52,9 +52,14 @@ pub enum PlanCmd {
         #[arg(long)]
         title: String,
     },
-    /// A plan (kế hoạch): its document, who issued it and when, and the tasks assigned under
-    /// it with where each stands.
-    Show { plan: PlanId },
+    /// A plan (kế hoạch): its document and unit, and every task assigned under it, wherever
+    /// each is now, with where it stands (the projector's plan register).
+    Show {
+        plan: PlanId,
+        /// As true at this date (YYYY-MM-DD); as known now when absent.
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -187,8 +192,8 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     if let Cmd::Task(TaskCmd::Show { task }) = &cmd {
         return crate::task_history::show(ctx, task).await;
     }
-    if let Cmd::Plan(PlanCmd::Show { plan }) = &cmd {
-        return crate::task_history::plan_show(ctx, plan).await;
+    if let Cmd::Plan(PlanCmd::Show { plan, as_of }) = &cmd {
+        return crate::task_history::plan_show(ctx, plan, *as_of).await;
     }
     if let Cmd::Task(TaskCmd::List(args)) = &cmd {
         return crate::task_list::run(args.clone(), ctx).await;

@@ -120,6 +120,9 @@ async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
         ("2016-01-10", with_plan("t1", "2016-03-31")),
         ("2016-01-10", with_plan("t2", "2016-06-30")),
         ("2016-01-10", assign("t3", "sgd", "Ngoài kế hoạch", "2016-03-20")),
+        ("2016-01-10", with_plan("t4", "2016-09-30")),
+        ("2016-01-01", unit("snv", "Sở Nội vụ", UnitKind::Department, None)),
+        ("2016-02-01", reassign("t4", "sgd", "snv")),
         ("2016-03-30", complete("t1", "sgd")),
     ];
     append_all(&appender, "p", &events).await;
@@ -139,8 +142,27 @@ async fn plan_show_lists_the_plan_and_its_tasks_and_digest_the_week() {
         .iter()
         .map(|t| (t["task"].as_str().unwrap_or(""), t["status"].as_str().unwrap_or("")))
         .collect();
-    // t3 is not the plan's; t2 is overdue now, long after 30 June 2016.
-    assert_eq!(tasks, [("t1", "done-on-time"), ("t2", "overdue")]);
+    // t3 is not the plan's; t2 is overdue now, long after 30 June 2016; t4 is the plan's
+    // though it went to another department, outside the plan's unit.
+    assert_eq!(tasks, [("t1", "done-on-time"), ("t2", "overdue"), ("t4", "overdue")]);
+    assert_eq!(sheet["tasks"][2]["unit_name"], "Sở Nội vụ");
+    // As true at 1 March 2016: t1 not yet done, nothing overdue.
+    let then =
+        run(&["--json", "plan", "show", "kh-2016", "--as-of", "2016-03-01"]).await.expect("joins");
+    let then: serde_json::Value = serde_json::from_slice(&then.stdout).expect("json");
+    let states: Vec<&str> = then["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["status"].as_str())
+        .collect();
+    assert_eq!(states, ["open", "open", "open"]);
+    let table = run(&["plan", "show", "kh-2016"]).await.expect("joins");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.starts_with("Kế hoạch 96/KH-SGDĐT của Sở Giáo dục năm 2016: Kế hoạch CCHC năm 2016"),
+        "{table}"
+    );
     let missing = run(&["plan", "show", "kh-1999"]).await.expect("joins");
     assert_eq!(missing.status.code(), Some(6));
     // The week to 25 June: t2 comes due; t3 went overdue on 21 March, before the last digest.

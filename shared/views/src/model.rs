@@ -240,6 +240,8 @@ pub struct State {
     /// `(unit, task)`: the tasks open at each unit, so a unit that ends hands on its open tasks
     /// without reading every task it ever had (a national restructuring ends thousands).
     pub open_tasks: BTreeSet<(UnitId, TaskId)>,
+    /// `(plan, task)`: the tasks assigned under each plan, wherever they are now.
+    pub plan_tasks: BTreeSet<(PlanId, TaskId)>,
     /// `(unit, finding)`.
     pub unit_findings: BTreeSet<(UnitId, FindingId)>,
     /// `(unit, year, evidence)`.
@@ -504,7 +506,7 @@ fn apply_task<R: Records>(
             target,
             criterion,
             assigned_by,
-            ..
+            plan,
         } => {
             let mut rec = new_task(title, unit, *due, on, seq);
             rec.person = person.clone();
@@ -514,6 +516,9 @@ fn apply_task<R: Records>(
             let state = records.state();
             state.unit_tasks.insert((unit.clone(), rec.year, task.clone()));
             state.open_tasks.insert((unit.clone(), task.clone()));
+            if let Some(plan) = plan {
+                state.plan_tasks.insert((plan.clone(), task.clone()));
+            }
             state.tasks.insert(task.clone(), rec);
         }
         Event::TaskReassigned { task, unit, person, .. } => {

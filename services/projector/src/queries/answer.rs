@@ -140,14 +140,19 @@ pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList>
     })
 }
 
-/// Answers a digest query from the store.
+/// Answers a plan's register from the store.
+pub fn answer_plan(store: &Store, q: &PlanQuery) -> Answer<views::PlanRegister> {
+    answer(store.load_plan(&q.plan), |state| views::plan_register(state, &q.plan, basis(q.as_of)))
+}
+
+/// Answers a reminders query from the store.
 pub fn answer_reminders(store: &Store, q: &RemindersQuery) -> Answer<Reminders> {
     let on = q.on.unwrap_or_else(Date::today_in_vietnam);
     let since = q.since.unwrap_or_else(|| {
         Date(on.0 - chrono::Days::new(u64::try_from(registers::DUE_SOON_DAYS).unwrap_or(7)))
     });
     if since > on {
-        let message = format!("since {since} is after the digest's day {on}");
+        let message = format!("since {since} is after the reminders' day {on}");
         return Answer::failed(FailureKind::Invalid, message);
     }
     answer(store.load_unit_years(&q.unit, &registers::reminder_years(on)), |state| {

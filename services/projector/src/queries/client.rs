@@ -62,6 +62,14 @@ pub async fn evidence(
     ask(client, SUBJECT_EVIDENCE, q).await
 }
 
+/// A plan's register.
+pub async fn plan(
+    client: &async_nats::Client,
+    q: &PlanQuery,
+) -> Result<crate::views::PlanRegister, ViewError> {
+    ask(client, SUBJECT_PLAN, q).await
+}
+
 /// A unit's reminders (đôn đốc).
 pub async fn reminders(
     client: &async_nats::Client,

@@ -34,6 +34,8 @@ pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
 pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
 /// Subject of the reminders query: what is due, went overdue and was completed.
 pub const SUBJECT_REMINDERS: &str = "par.view.reminders";
+/// Subject of a plan's register: the plan and every task assigned under it.
+pub const SUBJECT_PLAN: &str = "par.view.plan";
 /// Subject of the national ranking: every unit of a kind in the country.
 pub const SUBJECT_NATIONAL: &str = "par.view.national";
 /// Where a split projector sends a query about a province it does not own:
@@ -138,6 +140,15 @@ pub struct RemindersQuery {
     /// The day of the last reminders; a week before `on` when absent.
     #[serde(default)]
     pub since: Option<Date>,
+}
+
+/// A plan's register (kế hoạch), as known now or as true at `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanQuery {
+    pub plan: reform_shared::ids::PlanId,
+    #[serde(default)]
+    pub as_of: Option<Date>,
 }
 
 /// Which part of the directory ([`registers::directory_part`]): the whole when both are absent.

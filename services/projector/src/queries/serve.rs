@@ -88,6 +88,7 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
         SUBJECT_REMINDERS => {
             parse(&payload).map_or_else(invalid, |q| reply(&answer_reminders(&store, &q)))
         }
+        SUBJECT_PLAN => parse(&payload).map_or_else(invalid, |q| reply(&answer_plan(&store, &q))),
         other => invalid(format!("no view at {other}")),
     });
     work.await
@@ -95,7 +96,7 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
 }
 
 /// The views' endpoints, by name.
-const VIEW_ENDPOINTS: [(&str, &str); 8] = [
+const VIEW_ENDPOINTS: [(&str, &str); 9] = [
     ("unit", SUBJECT_UNIT),
     ("ranking", SUBJECT_RANKING),
     ("timeline", SUBJECT_TIMELINE),
@@ -103,6 +104,7 @@ const VIEW_ENDPOINTS: [(&str, &str); 8] = [
     ("evidence", SUBJECT_EVIDENCE),
     ("directory", SUBJECT_DIRECTORY),
     ("reminders", SUBJECT_REMINDERS),
+    ("plan", SUBJECT_PLAN),
     ("national", SUBJECT_NATIONAL),
 ];
 

@@ -31,8 +31,7 @@ impl Store {
             ((u.to_owned(), y, c.to_owned(), s, q), v.to_vec())
         })?;
         rows += hash_table(&txn, ROOTS, &mut hasher, |k, ()| (k.to_owned(), Vec::new()))?;
-        for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS, OPEN_TASKS]
-        {
+        for def in TWO_KEY_INDEXES {
             rows += hash_table(&txn, def, &mut hasher, |(a, b), ()| {
                 ((a.to_owned(), b.to_owned()), Vec::new())
             })?;

@@ -7,7 +7,7 @@ use crate::model::{ScoreRec, State};
 use crate::tree::{self, Below};
 use redb::{ReadTransaction, ReadableDatabase, ReadableTable as _};
 use reform_shared::event::UnitKind;
-use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::ids::{PersonId, PlanId, TaskId, UnitId};
 use std::collections::BTreeSet;
 
 impl Store {
@@ -79,6 +79,19 @@ impl Store {
             }
         }
         r.framework(year, kind, &mut state)?;
+        Ok(state)
+    }
+
+    /// What a plan's register needs: the plan and the unit it belongs to, and its tasks with
+    /// their units and people, wherever the tasks are now.
+    pub fn load_plan(&self, plan: &PlanId) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        load_into(&r.plans, "plans", plan, &mut state.plans)?;
+        let Some(unit) = state.plans.get(plan).map(|p| p.unit.clone()) else { return Ok(state) };
+        r.unit(&unit, &mut state)?;
+        r.plan_tasks(plan, &mut state)?;
         Ok(state)
     }
 
@@ -319,6 +332,8 @@ struct Reader {
     unit_tenures: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
     unit_findings: redb::ReadOnlyTable<(Str, Str), ()>,
+    plan_tasks: redb::ReadOnlyTable<(Str, Str), ()>,
+    plans: redb::ReadOnlyTable<Str, Bytes>,
     successions: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_evidence: redb::ReadOnlyTable<(Str, u16, Str), ()>,
 }
@@ -340,6 +355,8 @@ impl Reader {
             unit_tenures: txn.open_table(UNIT_TENURES)?,
             unit_tasks: txn.open_table(UNIT_TASKS)?,
             unit_findings: txn.open_table(UNIT_FINDINGS)?,
+            plan_tasks: txn.open_table(PLAN_TASKS)?,
+            plans: txn.open_table(PLANS)?,
             successions: txn.open_table(SUCCESSIONS)?,
             unit_evidence: txn.open_table(UNIT_EVIDENCE)?,
         })
@@ -520,6 +537,36 @@ impl Reader {
             }
         }
         Ok(found.into_iter().min())
+    }
+
+    /// The tasks of `plan`, wherever they are now, with the people they name.
+    fn plan_tasks(&self, plan: &PlanId, state: &mut State) -> Result<(), StoreError> {
+        for row in self.plan_tasks.range((plan.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (p, task) = k.value();
+            if p != plan.as_str() {
+                break;
+            }
+            let id: TaskId = parse_id("plan_tasks", task)?;
+            state.plan_tasks.insert((plan.clone(), id.clone()));
+            self.task_with_names(&id, state)?;
+        }
+        Ok(())
+    }
+
+    /// A task, its units with their names, and the people its register names.
+    fn task_with_names(&self, id: &TaskId, state: &mut State) -> Result<(), StoreError> {
+        load_into(&self.tasks, "tasks", id, &mut state.tasks)?;
+        let Some(rec) = state.tasks.get(id) else { return Ok(()) };
+        let people: Vec<PersonId> = rec.person.iter().chain(&rec.assigned_by).cloned().collect();
+        let units: Vec<UnitId> = rec.units.iter().map(|u| u.value.clone()).collect();
+        for person in &people {
+            load_into(&self.people, "people", person, &mut state.people)?;
+        }
+        for unit in &units {
+            load_into(&self.units, "units", unit, &mut state.units)?;
+        }
+        Ok(())
     }
 
     /// A unit's tasks and evidence of one year.

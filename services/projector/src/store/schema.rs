@@ -39,6 +39,8 @@ pub(super) const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> =
     TableDefinition::new("unit_findings");
 /// `(unit, task)`: the tasks open at a unit, which a unit that ends hands on.
 pub(super) const OPEN_TASKS: TableDefinition<(Str, Str), ()> = TableDefinition::new("open_tasks");
+/// `(plan, task)`: the tasks assigned under a plan, wherever they are now.
+pub(super) const PLAN_TASKS: TableDefinition<(Str, Str), ()> = TableDefinition::new("plan_tasks");
 /// `(successor, predecessor)`: the units that ended into a unit.
 pub(super) const SUCCESSIONS: TableDefinition<(Str, Str), ()> = TableDefinition::new("successions");
 pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
@@ -54,11 +56,15 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// unit's row holds its names and parents before each rename or move, and `children` keeps a
 /// moved unit's row under its earlier parent; a person's row their titles by day; `open_tasks`
 /// lists the tasks open at each unit. 8: a document's row holds its date and why it was
-/// rejected, so the evidence register answers what `reformctl evidence list` prints. A
+/// rejected, so the evidence register answers what `reformctl evidence list` prints, and
+/// `plan_tasks` lists the tasks of each plan, for `reformctl plan show`. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
 pub const LAYOUT_VERSION: u64 = 8;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
+/// The indexes keyed by two ids, in dump order.
+pub(super) const TWO_KEY_INDEXES: [TableDefinition<(Str, Str), ()>; 7] =
+    [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS, OPEN_TASKS, PLAN_TASKS];
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];
 
@@ -66,7 +72,7 @@ pub(super) const APPLIED_THROUGH: &str = "applied_through";
 pub(super) const EVENTS_APPLIED: &str = "events_applied";
 
 /// Every table but `skipped`, in dump order; `drop_views` deletes these.
-pub(super) const VIEW_TABLES: [&str; 19] = [
+pub(super) const VIEW_TABLES: [&str; 20] = [
     "meta",
     "units",
     "people",
@@ -83,6 +89,7 @@ pub(super) const VIEW_TABLES: [&str; 19] = [
     "unit_tenures",
     "unit_tasks",
     "open_tasks",
+    "plan_tasks",
     "unit_findings",
     "unit_evidence",
     "successions",
@@ -98,7 +105,7 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     txn.open_table(FRAMEWORKS)?;
     txn.open_table(SCORE_CHANGES)?;
-    for def in [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS, OPEN_TASKS] {
+    for def in TWO_KEY_INDEXES {
         txn.open_table(def)?;
     }
     txn.open_table(ROOTS)?;

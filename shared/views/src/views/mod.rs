@@ -9,7 +9,7 @@ use crate::model::{Dated, ScoreRec, State, TaskRec, TenureRec};
 use crate::tree::{self, Below};
 use reform_shared::event::{Component, Role, Stage, UnitKind};
 use reform_shared::ids::{
-    CriterionCode, EvidenceId, FindingId, PersonId, TaskId, TenureId, UnitId,
+    CriterionCode, EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId,
 };
 use reform_shared::points::{percent_hundredths, Points};
 use reform_shared::time::Date;
@@ -73,6 +73,8 @@ pub enum QueryError {
     UnknownUnit(UnitId),
     #[error("unknown person {0}")]
     UnknownPerson(PersonId),
+    #[error("unknown plan {0}")]
+    UnknownPlan(PlanId),
 }
 
 /// The entry latest in business time, then stream order, among those whose date passes.

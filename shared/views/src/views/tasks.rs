@@ -177,6 +177,83 @@ pub struct TaskList {
 
 /// The tasks of `unit` (and, when asked, its sub-units) counted in `year`, as the basis sees
 /// them, that pass `filter`.
+/// A task's line of a register, under `basis`: `None` when the basis does not see it.
+fn row(
+    state: &State,
+    task: &TaskId,
+    rec: &TaskRec,
+    status: TaskStatus,
+    basis: Basis,
+) -> Option<TaskRow> {
+    let day = basis.day();
+    let due = rec.due_under(basis);
+    let unit = rec.unit_under(basis)?.clone();
+    Some(TaskRow {
+        task: task.clone(),
+        unit_name: state.units.get(&unit).map(|u| u.name.clone()).unwrap_or_default(),
+        unit,
+        person: rec.person.clone(),
+        person_name: rec.person.as_ref().and_then(|p| person_name(state, p, day)),
+        title: rec.title.clone(),
+        target: rec.target.clone(),
+        due,
+        status,
+        assigned_on: rec.assigned_on,
+        assigned_by: rec.assigned_by.clone(),
+        // The title they bore when they assigned it.
+        assigned_by_name: rec
+            .assigned_by
+            .as_ref()
+            .and_then(|p| person_name(state, p, rec.assigned_on)),
+        criterion: rec.criterion.clone(),
+        days_overdue: (status == TaskStatus::Overdue).then_some(-(due.0 - day.0).num_days()),
+    })
+}
+
+/// A plan (kế hoạch) and the tasks assigned under it, wherever each is now, as a register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRegister {
+    pub plan: PlanId,
+    /// The unit that issued it.
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub year: u16,
+    pub document_number: String,
+    pub title: String,
+    pub basis: Basis,
+    /// By due date in force, then task id; a task the basis does not see yet is left out.
+    pub tasks: Vec<TaskRow>,
+}
+
+/// The register of `plan` under `basis`.
+pub fn plan_register(
+    state: &State,
+    plan: &PlanId,
+    basis: Basis,
+) -> Result<PlanRegister, QueryError> {
+    let rec = state.plans.get(plan).ok_or_else(|| QueryError::UnknownPlan(plan.clone()))?;
+    let mut tasks: Vec<TaskRow> = state
+        .plan_tasks
+        .iter()
+        .filter(|(p, _)| p == plan)
+        .filter_map(|(_, task)| {
+            let rec = state.tasks.get(task)?;
+            row(state, task, rec, rec.status(basis)?, basis)
+        })
+        .collect();
+    tasks.sort_by(|a, b| (a.due, &a.task).cmp(&(b.due, &b.task)));
+    Ok(PlanRegister {
+        plan: plan.clone(),
+        unit_name: state.units.get(&rec.unit).map(|u| u.name.clone()).unwrap_or_default(),
+        unit: rec.unit.clone(),
+        year: rec.year,
+        document_number: rec.document_number.clone(),
+        title: rec.title.clone(),
+        basis,
+        tasks,
+    })
+}
+
 pub fn task_list(
     state: &State,
     unit: &UnitId,
@@ -205,27 +282,7 @@ pub fn task_list(
                 && filter
                     .due_within_days
                     .is_none_or(|n| status == TaskStatus::Open && days_to_due <= i64::from(n));
-            let unit = rec.unit_under(basis)?.clone();
-            keep.then(|| TaskRow {
-                task: task.clone(),
-                unit_name: state.units.get(&unit).map(|u| u.name.clone()).unwrap_or_default(),
-                unit,
-                person: rec.person.clone(),
-                person_name: rec.person.as_ref().and_then(|p| person_name(state, p, day)),
-                title: rec.title.clone(),
-                target: rec.target.clone(),
-                due,
-                status,
-                assigned_on: rec.assigned_on,
-                assigned_by: rec.assigned_by.clone(),
-                // The title they bore when they assigned it.
-                assigned_by_name: rec
-                    .assigned_by
-                    .as_ref()
-                    .and_then(|p| person_name(state, p, rec.assigned_on)),
-                criterion: rec.criterion.clone(),
-                days_overdue: (status == TaskStatus::Overdue).then_some(-days_to_due),
-            })
+            keep.then(|| row(state, task, rec, status, basis)).flatten()
         })
         .collect();
     tasks.sort_by(|a, b| (a.due, &a.task).cmp(&(b.due, &b.task)));
