@@ -22,6 +22,9 @@ pub struct Step {
     pub by: String,
     /// What the step said, in Vietnamese.
     pub what: String,
+    /// The unit the event was filed under, for a task's event.
+    #[serde(skip)]
+    unit: Option<String>,
 }
 
 fn step(sequence: u64, record: &Record) -> Step {
@@ -35,6 +38,22 @@ fn step(sequence: u64, record: &Record) -> Step {
         recorded_at: envelope.recorded_at.to_rfc3339(),
         by: envelope.actor.to_string(),
         what,
+        unit: task_unit(&envelope.event),
+    }
+}
+
+/// The unit a task's event is filed under.
+fn task_unit(event: &Event) -> Option<String> {
+    match event {
+        Event::TaskAssigned { unit, .. }
+        | Event::TaskReassigned { unit, .. }
+        | Event::DeadlineChanged { unit, .. }
+        | Event::ProgressReported { unit, .. }
+        | Event::TaskCompleted { unit, .. }
+        | Event::TaskCancelled { unit, .. }
+        | Event::FindingRecorded { unit, .. }
+        | Event::FindingRecordedV2 { unit, .. } => Some(unit.to_string()),
+        _ => None,
     }
 }
 
@@ -63,13 +82,19 @@ pub async fn show(ctx: &Ctx, task: &TaskId) -> anyhow::Result<()> {
         }
         .into());
     }
-    let attached = read(
-        &js,
-        "par.evt.evidence.>".to_owned(),
-        |e| matches!(e, Event::EvidenceAttached { task: Some(t), .. } if t == task),
-    )
-    .await?;
-    steps.extend(attached);
+    // Its documents are filed at a unit the task has been at: read those units' documents,
+    // not every document of the country.
+    let units: std::collections::BTreeSet<String> =
+        steps.iter().filter_map(|s| s.unit.clone()).collect();
+    for unit in units {
+        let attached = read(
+            &js,
+            format!("par.evt.evidence.{unit}.>"),
+            |e| matches!(e, Event::EvidenceAttached { task: Some(t), .. } if t == task),
+        )
+        .await?;
+        steps.extend(attached);
+    }
     steps.sort_by_key(|s| s.sequence);
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&steps)?);
