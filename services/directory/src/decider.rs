@@ -53,26 +53,13 @@ mod tests {
     use crate::decide::*;
     use reform_shared::event::UnitKind;
     use reform_shared::event::{Access, Role};
-    use reform_shared::ids::CommandId;
-    use reform_shared::testkit::{date, id};
-    use reform_shared::time::Timestamp;
+
+    use reform_shared::testkit::{date, id, when};
 
     fn given(events: &[Event]) -> State {
         let mut state = State::default();
         events.iter().for_each(|e| state.directory.apply(e));
         state
-    }
-
-    fn when(state: &State, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
-        let at = Timestamp::at_vietnam_noon(date(on));
-        let context = Context {
-            command_id: id::<CommandId>("c1"),
-            actor: id(actor),
-            occurred_at: at,
-            occurred_on: date(on),
-            recorded_at: at,
-        };
-        state.decide(&command, &context)
     }
 
     fn person(p: &str) -> Event {

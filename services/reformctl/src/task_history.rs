@@ -22,7 +22,7 @@ pub struct Step {
     pub by: String,
     /// What the step said, in Vietnamese.
     pub what: String,
-    /// The unit the event was filed under, for a task's event.
+    /// The unit the event is about (for a task's event, the one it was filed under).
     #[serde(skip)]
     unit: Option<String>,
 }
@@ -38,22 +38,7 @@ fn step(sequence: u64, record: &Record) -> Step {
         recorded_at: envelope.recorded_at.to_rfc3339(),
         by: envelope.actor.to_string(),
         what,
-        unit: task_unit(&envelope.event),
-    }
-}
-
-/// The unit a task's event is filed under.
-fn task_unit(event: &Event) -> Option<String> {
-    match event {
-        Event::TaskAssigned { unit, .. }
-        | Event::TaskReassigned { unit, .. }
-        | Event::DeadlineChanged { unit, .. }
-        | Event::ProgressReported { unit, .. }
-        | Event::TaskCompleted { unit, .. }
-        | Event::TaskCancelled { unit, .. }
-        | Event::FindingRecorded { unit, .. }
-        | Event::FindingRecordedV2 { unit, .. } => Some(unit.to_string()),
-        _ => None,
+        unit: envelope.event.unit().map(ToString::to_string),
     }
 }
 

@@ -46,7 +46,7 @@ mod tests {
     use reform_shared::event::{Stage, UnitKind};
     use reform_shared::ids::CommandId;
     use reform_shared::points::Points;
-    use reform_shared::testkit::{date, id};
+    use reform_shared::testkit::id;
     use reform_shared::time::Timestamp;
 
     fn given(events: Vec<Event>) -> State {
@@ -108,14 +108,7 @@ mod tests {
     }
 
     fn context() -> Context {
-        let at = Timestamp::at_vietnam_noon(date("2016-12-20"));
-        Context {
-            command_id: id("c1"),
-            actor: id("hoa"),
-            occurred_at: at,
-            occurred_on: date("2016-12-20"),
-            recorded_at: at,
-        }
+        reform_shared::testkit::context("hoa", "2016-12-20")
     }
 
     fn self_assessed(points: u32) -> Command {

@@ -54,10 +54,9 @@ mod tests {
     use crate::cmd;
     use crate::decide::*;
     use reform_shared::event::{Role, UnitKind};
-    use reform_shared::ids::CommandId;
+
     use reform_shared::ids::{TaskId, UnitId};
-    use reform_shared::testkit::{date, id};
-    use reform_shared::time::Timestamp;
+    use reform_shared::testkit::{date, id, when};
 
     fn given(events: &[(&str, Event)]) -> State {
         let mut state = State::default();
@@ -65,18 +64,6 @@ mod tests {
             state.apply_event(event, Some(date(on)));
         }
         state
-    }
-
-    fn when(state: &State, actor: &str, on: &str, command: Command) -> Result<Event, Refusal> {
-        let at = Timestamp::at_vietnam_noon(date(on));
-        let context = Context {
-            command_id: id::<CommandId>("c1"),
-            actor: id(actor),
-            occurred_at: at,
-            occurred_on: date(on),
-            recorded_at: at,
-        };
-        state.decide(&command, &context)
     }
 
     fn department_with_task() -> State {

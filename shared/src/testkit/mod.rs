@@ -197,6 +197,30 @@ pub async fn send_raw_signed(
     crate::command::send_signed(client, service, bytes.to_vec(), headers).await
 }
 
+/// The context of a command `actor` sends on business day `on`, recorded at noon that day:
+/// what a decider's given/when/then tests decide in.
+pub fn context(actor: &str, on: &str) -> crate::service::Context {
+    let at = crate::time::Timestamp::at_vietnam_noon(date(on));
+    crate::service::Context {
+        command_id: id("c1"),
+        actor: id(actor),
+        occurred_at: at,
+        occurred_on: date(on),
+        recorded_at: at,
+    }
+}
+
+/// When `actor` sends `command` on `on`: what `state` decides. The one "when" of every
+/// command service's given/when/then tests.
+pub fn when<D: crate::service::Decider>(
+    state: &D,
+    actor: &str,
+    on: &str,
+    command: D::Command,
+) -> Result<crate::event::Event, D::Refusal> {
+    state.decide(&command, &context(actor, on))
+}
+
 /// Parses a test date; panics on a typo.
 pub fn date(text: &str) -> Date {
     text.parse().expect("test dates are valid")
