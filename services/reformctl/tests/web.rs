@@ -83,9 +83,15 @@ fn the_cli_registers_are_the_pages(base: &str, nats_port: u16, data: &Path) {
         let tasks = ids(&cli(&args("task")), "tasks", "task");
         assert_eq!(tasks, listed(&page, "task-register", r#"data-task=""#), "{path}");
         assert!(tasks.len() >= 12, "{tasks:?}");
-        let documents = ids(&cli(&args("evidence")), "evidence", "evidence");
+        let register = cli(&args("evidence"));
+        let documents = ids(&register, "evidence", "evidence");
         assert_eq!(documents, listed(&page, "evidence-list", r#"href="/evidence/"#), "{path}");
         assert!(!documents.is_empty(), "{path}");
+        // Each document with the date it bears, as Vietnamese write it.
+        for iso in ids(&register, "evidence", "document_date") {
+            let (y, m, d) = (&iso[0..4], &iso[5..7], &iso[8..10]);
+            assert!(page.contains(&format!("ngày {d}/{m}/{y}")), "{path}: {iso}");
+        }
         println!(
             "{path}: {} tasks and {} documents, the same from the CLI",
             tasks.len(),

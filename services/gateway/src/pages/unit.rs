@@ -594,9 +594,12 @@ fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
                     tbody {
                         @for e in &list.evidence {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
-                                td class="document" data-label=(label(view, EVIDENCE, 0)) { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } }
+                                td class="document" data-label=(label(view, EVIDENCE, 0)) { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } " " (view.t("ngày ", "of ")) (view.date(e.document_date)) }
                                 td class="key" { (e.title)
-                                    @if let Some(on) = e.rejected_on { " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (view.date(on)) } }
+                                    @if let Some(on) = e.rejected_on {
+                                        " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (view.date(on)) }
+                                        @if let Some(why) = &e.rejected_because { ": " (why) }
+                                    }
                                 }
                                 td data-label=(label(view, EVIDENCE, 2)) { (e.unit_name) }
                                 td data-label=(label(view, EVIDENCE, 3)) { @if let Some(c) = &e.criterion { (c) } }
