@@ -97,6 +97,16 @@ impl PersonRec {
         let latest = self.titles.iter().filter(|t| t.on <= day).max_by_key(|t| (t.on, t.seq));
         latest.map_or(&self.title, |t| &t.value)
     }
+
+    /// The title they bear on `day`, or, with no day, the latest they have been given.
+    pub fn title_then(&self, day: Option<Date>) -> &str {
+        match day {
+            Some(day) => self.title_on(day),
+            None => {
+                self.titles.iter().max_by_key(|t| (t.on, t.seq)).map_or(&self.title, |t| &t.value)
+            }
+        }
+    }
 }
 
 /// A person holding a role at a unit over `[from, to)`.

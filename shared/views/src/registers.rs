@@ -133,7 +133,7 @@ pub fn directory(state: &State) -> Directory {
                 name: who.map(|p| p.name.clone()).unwrap_or_default(),
                 // The title they bore as the tenure ended, or bear now.
                 title: who
-                    .map(|p| p.title_on(t.last_day().unwrap_or(Date(chrono::NaiveDate::MAX))))
+                    .map(|p| p.title_then(t.last_day()))
                     .map(str::to_owned)
                     .unwrap_or_default(),
                 role: t.role,

@@ -58,6 +58,16 @@ pub fn below_in(state: &State, unit: &UnitId, which: Below, day: Date) -> Vec<Un
     }
 }
 
+/// [`below`] over every row: the units ever below `unit`, by every parent each has had (what
+/// the store loads for a unit's page, whatever day the page is true at).
+pub fn ever_below(state: &State, unit: &UnitId, which: Below) -> Vec<UnitId> {
+    let mut rows = state;
+    match below(&mut rows, unit, which) {
+        Ok(units) => units,
+        Err(never) => match never {},
+    }
+}
+
 /// The unit and the units above it on `day`, nearest first.
 pub fn lineage_on(state: &State, unit: &UnitId, day: Date) -> Vec<UnitId> {
     let parent =

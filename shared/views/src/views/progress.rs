@@ -67,7 +67,8 @@ pub struct UnitProgress {
 /// with a seek per unit and year), from a state that holds every year. A unit that was ever
 /// below it counts, since a year before it moved away may show it.
 pub fn years_with_data(state: &State, unit: &UnitId) -> Vec<u16> {
-    let mut units: BTreeSet<UnitId> = ever_below(state, unit).into_iter().collect();
+    let mut units: BTreeSet<UnitId> =
+        tree::ever_below(state, unit, Below::Everything).into_iter().collect();
     units.insert(unit.clone());
     let tasks = state.unit_tasks.iter().filter(|(u, ..)| units.contains(u)).map(|(_, y, _)| *y);
     let documents =
@@ -130,16 +131,6 @@ pub fn unit_progress(
 /// events named), in unit id order, without `unit` itself.
 pub fn descendants(state: &State, unit: &UnitId, day: Date) -> BTreeSet<UnitId> {
     tree::below_in(state, unit, Below::Everything, day).into_iter().collect()
-}
-
-/// Every unit that was ever below `unit`, by every parent it has had: what the store loads for
-/// a unit's page, whatever day the page is true at.
-pub fn ever_below(state: &State, unit: &UnitId) -> BTreeSet<UnitId> {
-    let mut rows = state;
-    match tree::below(&mut rows, unit, Below::Everything) {
-        Ok(units) => units.into_iter().collect(),
-        Err(never) => match never {},
-    }
 }
 
 impl TaskCounts {
