@@ -64,24 +64,27 @@ pub async fn records(
 }
 
 /// What a step of a task's history is, and what it said, in the language `t` picks (it is
-/// given each text in Vietnamese and English). Names no one by id: a reader has the task's
-/// people beside it.
+/// given each text in Vietnamese and English), with dates as `date` writes them (dd/mm/yyyy on
+/// a Vietnamese page). Names no one by id: a reader has the task's people beside it.
 pub fn describe(
     event: &Event,
     t: impl Fn(&'static str, &'static str) -> &'static str,
+    date: impl Fn(Date) -> String,
 ) -> (&'static str, String) {
     match event {
         Event::TaskAssigned { title, target, due, .. } => (
             t("Giao nhiệm vụ", "Assigned"),
             format!(
-                "{title}. {}{target}. {}{due}",
+                "{title}. {}{target}. {}{}",
                 t("Kết quả: ", "Result: "),
-                t("Hạn: ", "Due: ")
+                t("Hạn: ", "Due: "),
+                date(*due)
             ),
         ),
         Event::TaskReassigned { reason, .. } => (t("Giao lại", "Reassigned"), reason.clone()),
         Event::DeadlineChanged { old_due, new_due, reason, .. } => {
-            (t("Điều chỉnh hạn", "Deadline changed"), format!("{old_due} → {new_due}: {reason}"))
+            let (old, new) = (date(*old_due), date(*new_due));
+            (t("Điều chỉnh hạn", "Deadline changed"), format!("{old} → {new}: {reason}"))
         }
         Event::ProgressReported { percent, note, .. } => {
             (t("Báo cáo tiến độ", "Progress reported"), format!("{percent}%: {note}"))
@@ -92,13 +95,14 @@ pub fn describe(
         | Event::FindingRecordedV2 { inspection_document, text, remediation_due, .. } => (
             t("Khắc phục hạn chế qua kiểm tra", "Remediation of a finding"),
             format!(
-                "{inspection_document}: {text}. {}{remediation_due}",
-                t("Hạn khắc phục: ", "Due: ")
+                "{inspection_document}: {text}. {}{}",
+                t("Hạn khắc phục: ", "Due: "),
+                date(*remediation_due)
             ),
         ),
         Event::EvidenceAttached { title, document_number, document_date, .. } => (
             t("Đính kèm minh chứng", "Evidence attached"),
-            format!("{document_number}: {title} ({document_date})"),
+            format!("{document_number}: {title} ({})", date(*document_date)),
         ),
         _ => (t("Sự việc khác", "Other"), String::new()),
     }

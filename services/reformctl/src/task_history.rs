@@ -29,7 +29,8 @@ pub struct Step {
 
 fn step(sequence: u64, record: &Record) -> Step {
     let envelope = &record.envelope;
-    let (label, what) = reform_audit::history::describe(&envelope.event, |vi, _| vi);
+    let (label, what) =
+        reform_audit::history::describe(&envelope.event, |vi, _| vi, |d| d.to_string());
     Step {
         sequence,
         event: envelope.event.type_name(),

@@ -645,6 +645,8 @@ print(scores[-2][0], isinstance(scores[-2][1], (int, float)))";
     assert!(history.contains("Giao nhiệm vụ") && history.contains("Báo cáo tiến độ"), "{history}");
     assert!(history.contains("80%: Chờ Sở Tư pháp thẩm định"), "{history}");
     assert!(!history.contains("vo-thi-ngoc-han"), "{history}");
+    // Dates as Vietnamese write them, in what each step said too.
+    assert!(history.contains("Hạn: 30/06/2016") && !history.contains("2016-06-30"), "{history}");
     shot(c, "10-task-page").await;
     // A task with a document: its file downloads, checked against the digest the log holds.
     c.goto(&format!("{base}/tasks/st16-bao-cao-nam")).await.expect("open");

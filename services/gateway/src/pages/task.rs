@@ -162,7 +162,7 @@ fn steps(view: &View, history: &[Entry], names: &BTreeMap<PersonId, PersonName>)
 
 /// What a step of a task's history is, and what it said.
 fn describe(view: &View, event: &Event) -> (&'static str, String) {
-    reform_audit::history::describe(event, |vi, en| view.t(vi, en))
+    reform_audit::history::describe(event, |vi, en| view.t(vi, en), |d| view.date(d))
 }
 
 fn evidence(view: &View, documents: &[EvidenceRow]) -> Markup {
