@@ -1,11 +1,9 @@
 //! Reading the log as stored, for the checks that need its bytes (not its decoded events).
 
 use super::verify::{Message, Verdict, Verifier};
-use crate::log::{self, Range};
-use crate::skips::Skip;
+use crate::log::{self, Range, Skips};
 use crate::subject::STREAM_NAME;
 use async_nats::jetstream;
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 /// How many messages go to [`Verifier::check_all`] at once.
@@ -33,7 +31,7 @@ pub async fn verify_stream(
     for what in settings_problems(&info) {
         verifier.log_problem(what.to_owned());
     }
-    let skips = skips_by_sequence(js).await?;
+    let skips = Skips::load(js).await?;
     head(info.state.last_sequence);
     check_after(js, verifier, 0, info.state.last_sequence, &skips, each_batch).await?;
     Ok(info)
@@ -52,22 +50,18 @@ fn settings_problems(info: &jetstream::stream::Info) -> Vec<&'static str> {
     .collect()
 }
 
-async fn skips_by_sequence(js: &jetstream::Context) -> Result<BTreeMap<u64, Skip>, ReadError> {
-    Ok(crate::skips::all(js).await?.into_iter().map(|s| (s.sequence, s)).collect())
-}
-
 /// Checks the messages after `after` through `head` with `verifier`, in batches.
 async fn check_after(
     js: &jetstream::Context,
     verifier: &mut Verifier,
     after: u64,
     head: u64,
-    skips: &BTreeMap<u64, Skip>,
+    skips: &Skips,
     mut each_batch: impl FnMut(&[Message]),
 ) -> Result<(), ReadError> {
     let mut batch = Vec::with_capacity(VERIFY_BATCH);
     let mut flush = |batch: &mut Vec<Message>| {
-        verifier.check_all(batch, |sequence| skips.get(&sequence));
+        verifier.check_all(batch, |sequence| skips.get(sequence));
         each_batch(batch);
         batch.clear();
     };
@@ -97,19 +91,19 @@ pub struct LiveVerdict {
     /// A verifier as a check from the first message needs it (with every service's decider).
     fresh: fn() -> Verifier,
     log: Option<crate::stream::LogIdentity>,
-    skips: BTreeMap<u64, Skip>,
+    skips: Skips,
 }
 
 impl LiveVerdict {
     /// A verdict kept with the verifiers `fresh` makes.
     pub fn new(fresh: fn() -> Verifier) -> Self {
-        Self { verifier: fresh(), fresh, log: None, skips: BTreeMap::new() }
+        Self { verifier: fresh(), fresh, log: None, skips: Skips::default() }
     }
 
     /// Checks what was appended since the last call and returns the verdict on the whole log.
     pub async fn refresh(&mut self, js: &jetstream::Context) -> Result<Verdict, ReadError> {
         let info = stream_info(js).await?;
-        let skips = skips_by_sequence(js).await?;
+        let skips = Skips::load(js).await?;
         let head = info.state.last_sequence;
         let log = crate::stream::LogIdentity::of(&info);
         if self.log.as_ref() != Some(&log) || head < self.through() || skips != self.skips {

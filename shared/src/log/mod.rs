@@ -60,14 +60,6 @@ impl ReadError {
     pub fn stream(e: impl Into<crate::Source>) -> ReadError {
         ReadError::Stream(e.into())
     }
-
-    /// The sequence a reader stopped at, for an unreadable event.
-    pub fn unreadable_at(&self) -> Option<u64> {
-        match self {
-            ReadError::Unreadable(u) => Some(u.sequence),
-            _ => None,
-        }
-    }
 }
 
 /// The operators' skips as one read saw them: a bounded read takes them once at its start (a
@@ -91,11 +83,6 @@ impl Skips {
         self.0.get(&sequence)
     }
 
-    /// Every skip, by sequence.
-    pub fn iter(&self) -> impl Iterator<Item = &Skip> {
-        self.0.values()
-    }
-
     /// The message decoded: `Ok(None)` for an unreadable message a skip covers, the one error
     /// for any other unreadable message.
     pub fn decode(&self, sequence: u64, payload: &[u8]) -> Result<Option<Record>, Unreadable> {
@@ -107,12 +94,6 @@ impl Skips {
     }
 }
 
-impl FromIterator<Skip> for Skips {
-    fn from_iter<I: IntoIterator<Item = Skip>>(skips: I) -> Self {
-        Skips(skips.into_iter().map(|s| (s.sequence, s)).collect())
-    }
-}
-
 /// How often a reader stopped at an unreadable event looks for an operator's skip.
 pub const SKIP_POLL: Duration = Duration::from_secs(1);
 
@@ -121,8 +102,13 @@ pub const SKIP_POLL: Duration = Duration::from_secs(1);
 pub async fn skip_now(js: &jetstream::Context, sequence: u64) -> Option<Skip> {
     let stream = js.get_stream(crate::subject::STREAM_NAME).await.ok()?;
     let payload = stream.direct_get(sequence).await.ok()?.payload;
+    skip_of(js, sequence, &payload).await
+}
+
+/// The operator's skip recorded for `sequence`, if it covers exactly `payload`.
+pub async fn skip_of(js: &jetstream::Context, sequence: u64, payload: &[u8]) -> Option<Skip> {
     match crate::skips::lookup(js, sequence).await {
-        Ok(Some(skip)) if skip.covers(&payload) => Some(skip),
+        Ok(Some(skip)) if skip.covers(payload) => Some(skip),
         Ok(_) => None,
         Err(e) => {
             tracing::debug!(error = %e, "could not look for a skip");

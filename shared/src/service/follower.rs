@@ -76,18 +76,16 @@ impl Follower {
                     self.health.problem(Reader::Halted, &error.to_string(), Some(stuck.sequence));
                     return Err(error);
                 }
-                match crate::skips::lookup(&self.js, stuck.sequence).await {
-                    Ok(Some(skip)) if skip.covers(&stuck.payload) => {
-                        let sequence = stuck.sequence;
-                        tracing::warn!(sequence, reason = %skip.reason, by = %skip.by, "going past an unreadable event an operator skipped");
-                        self.stuck = None;
-                        self.position = sequence;
-                        self.health.applied(sequence);
-                        self.health.following();
-                        return Ok(Next::Skipped(sequence));
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::debug!(error = %e, "could not look for a skip"),
+                if let Some(skip) =
+                    crate::log::skip_of(&self.js, stuck.sequence, &stuck.payload).await
+                {
+                    let sequence = stuck.sequence;
+                    tracing::warn!(sequence, reason = %skip.reason, by = %skip.by, "going past an unreadable event an operator skipped");
+                    self.stuck = None;
+                    self.position = sequence;
+                    self.health.applied(sequence);
+                    self.health.following();
+                    return Ok(Next::Skipped(sequence));
                 }
                 tokio::time::sleep(crate::log::SKIP_POLL).await;
                 continue;

@@ -556,15 +556,25 @@ impl Reader {
 
     /// A task, its units with their names, and the people its register names.
     fn task_with_names(&self, id: &TaskId, state: &mut State) -> Result<(), StoreError> {
+        self.task_with_people(id, state)?;
+        let units: Vec<UnitId> = state
+            .tasks
+            .get(id)
+            .map(|rec| rec.units.iter().map(|u| u.value.clone()).collect())
+            .unwrap_or_default();
+        for unit in &units {
+            load_into(&self.units, "units", unit, &mut state.units)?;
+        }
+        Ok(())
+    }
+
+    /// A task and the people a register names for it: who does it and who gave it.
+    fn task_with_people(&self, id: &TaskId, state: &mut State) -> Result<(), StoreError> {
         load_into(&self.tasks, "tasks", id, &mut state.tasks)?;
         let Some(rec) = state.tasks.get(id) else { return Ok(()) };
         let people: Vec<PersonId> = rec.person.iter().chain(&rec.assigned_by).cloned().collect();
-        let units: Vec<UnitId> = rec.units.iter().map(|u| u.value.clone()).collect();
         for person in &people {
             load_into(&self.people, "people", person, &mut state.people)?;
-        }
-        for unit in &units {
-            load_into(&self.units, "units", unit, &mut state.units)?;
         }
         Ok(())
     }
@@ -579,16 +589,8 @@ impl Reader {
             }
             let id = parse_id("unit_tasks", task)?;
             state.unit_tasks.insert((unit.clone(), y, id));
-            let id: reform_shared::ids::TaskId = parse_id("tasks", task)?;
-            load_into(&self.tasks, "tasks", &id, &mut state.tasks)?;
-            // The register names who does it and who gave it.
-            if let Some(rec) = state.tasks.get(&id) {
-                let people: Vec<PersonId> =
-                    rec.person.iter().chain(&rec.assigned_by).cloned().collect();
-                for person in &people {
-                    load_into(&self.people, "people", person, &mut state.people)?;
-                }
-            }
+            let id: TaskId = parse_id("tasks", task)?;
+            self.task_with_people(&id, state)?;
         }
         for row in self.unit_evidence.range((unit.as_str(), year, "")..)? {
             let (k, _) = row?;
