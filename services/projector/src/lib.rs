@@ -21,7 +21,7 @@ mod route;
 pub mod split;
 pub mod store;
 
-pub use reform_views::{model, registers, tree, views};
+pub use reform_views::{model, people, registers, tree, views};
 
 use async_nats::jetstream::{self, consumer};
 use futures::FutureExt;

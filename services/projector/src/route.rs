@@ -17,8 +17,8 @@
 use crate::queries::{
     self, answer_here, invalid, reply, Answer, FailureKind, Found, NationalPart, NationalQuery,
     RankingQuery, TimelineQuery, UnitQuery, OWNER_PREFIX, SUBJECT_DIRECTORY, SUBJECT_EVIDENCE,
-    SUBJECT_NATIONAL, SUBJECT_PLAN, SUBJECT_RANKING, SUBJECT_REMINDERS, SUBJECT_TASKS,
-    SUBJECT_TIMELINE, SUBJECT_UNIT,
+    SUBJECT_NATIONAL, SUBJECT_PEOPLE, SUBJECT_PERSON, SUBJECT_PLAN, SUBJECT_RANKING,
+    SUBJECT_REMINDERS, SUBJECT_TASKS, SUBJECT_TIMELINE, SUBJECT_UNIT,
 };
 use crate::split::Owns;
 use crate::store::{Store, StoreError};
@@ -64,7 +64,7 @@ impl Router {
             SUBJECT_TIMELINE => return self.timeline(payload).await,
             // A plan is answered where it is asked: a split projector knows the plans of its
             // own provinces only, and a plan query names no unit to route by.
-            SUBJECT_DIRECTORY | SUBJECT_PLAN => {
+            SUBJECT_DIRECTORY | SUBJECT_PLAN | SUBJECT_PERSON | SUBJECT_PEOPLE => {
                 return answer_here(self.store.clone(), subject, payload).await
             }
             _ => {}

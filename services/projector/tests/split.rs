@@ -116,7 +116,9 @@ fn queries() -> Vec<(&'static str, Value)> {
             }
         }
     }
+    out.push(("par.view.people", Value::Null));
     for person in ["nguyen-a", "tran-b", "nobody"] {
+        out.push(("par.view.person", json!({"person": person})));
         for as_of in &as_ofs {
             out.push(("par.view.timeline", json!({"person": person, "as_of": as_of})));
         }

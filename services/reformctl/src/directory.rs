@@ -196,8 +196,15 @@ pub enum UnitCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// The unit tree (cây đơn vị), as the log holds it.
-    List,
+    /// The unit tree (cây đơn vị), from the projector's directory.
+    List {
+        /// Only this unit, the units above it and those below it.
+        #[arg(long)]
+        under: Option<UnitId>,
+        /// At most this many levels below (below --under, or below the provinces).
+        #[arg(long)]
+        depth: Option<u8>,
+    },
     /// One unit: where it sits, the units under it, every leader's tenure (with the ids
     /// `leader end` needs) and the rights held there.
     Show { unit: UnitId },
@@ -270,7 +277,7 @@ enum Action {
     Send(Command, String),
     NewKey(std::path::PathBuf),
     Enrol(PersonId, u16),
-    UnitList,
+    UnitList(Option<UnitId>, Option<u8>),
     UnitShow(UnitId),
     Restructure(std::path::PathBuf, bool),
     PersonList,
@@ -282,7 +289,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         Action::Send(command, summary) => (command, summary),
         Action::NewKey(file) => return new_key(&file, ctx),
         Action::Enrol(person, days) => return enrol(person, days, ctx).await,
-        Action::UnitList => return crate::directory_registers::unit_list(ctx).await,
+        Action::UnitList(under, depth) => {
+            return crate::directory_registers::unit_list(ctx, under, depth).await
+        }
         Action::Restructure(file, dry_run) => {
             return crate::restructure::run(&file, dry_run, ctx).await
         }
@@ -427,7 +436,7 @@ fn action_of(cmd: Cmd) -> Action {
         }
         Cmd::Key(KeyCmd::New { file }) => return Action::NewKey(file),
         Cmd::Key(KeyCmd::Enrol { person, days }) => return Action::Enrol(person, days),
-        Cmd::Unit(UnitCmd::List) => return Action::UnitList,
+        Cmd::Unit(UnitCmd::List { under, depth }) => return Action::UnitList(under, depth),
         Cmd::Unit(UnitCmd::Restructure { file, dry_run }) => {
             return Action::Restructure(file, dry_run)
         }

@@ -1,110 +1,27 @@
-//! The directory's registers, read from the log's directory events (few: units, people,
-//! tenures, keys, access): `person list`, `person show` (tenures with their ids, access, keys
-//! and whether each is valid, as they landed) and `unit list` (the tree).
+//! The directory's registers, from the projector: `person list`, `person show` (tenures with
+//! their ids, access, and keys with whether each still signs), `unit list` (the tree) and
+//! `unit show`. The dashboard and any script asking `par.view.person`, `par.view.people` or
+//! `par.view.directory` see the same answer.
 
 use crate::ctx::Ctx;
-use crate::outcome::{Classified, ExitKind};
 use crate::table::{Align, Table};
-use reform_shared::directory::Directory;
+use reform_projector::queries::{self, DirectoryQuery, PersonQuery};
+use reform_projector::registers::{Directory, DirectoryUnit};
 use reform_shared::ids::{PersonId, UnitId};
+use reform_shared::time::Date;
 use reform_shared::tree::UNIT_DEPTH_MAX;
 use serde::Serialize;
 
-/// The directory as the log holds it now.
-pub(crate) async fn directory(ctx: &Ctx) -> anyhow::Result<Directory> {
-    let js = async_nats::jetstream::new(ctx.client().await?);
-    let records = reform_audit::history::records(&js, "par.evt.directory.>".to_owned()).await?;
-    let mut directory = Directory::default();
-    records.iter().for_each(|(_, r)| directory.apply(&r.envelope.event));
-    Ok(directory)
-}
-
-#[derive(Debug, Serialize)]
-struct TenureLine {
-    tenure: String,
-    unit: UnitId,
-    role: &'static str,
-    from: String,
-    to: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct AccessLine {
-    access: &'static str,
-    unit: Option<UnitId>,
-    from: String,
-    to: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct KeyLine {
-    key: String,
-    revoked: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct PersonSheet {
-    person: PersonId,
-    name: String,
-    title: String,
-    administrator_from_genesis: bool,
-    tenures: Vec<TenureLine>,
-    access: Vec<AccessLine>,
-    keys: Vec<KeyLine>,
-}
-
 pub async fn person_show(ctx: &Ctx, person: &PersonId) -> anyhow::Result<()> {
-    let d = directory(ctx).await?;
-    let Some(p) = d.person(person) else {
-        return Err(Classified {
-            kind: ExitKind::NotFound,
-            message: format!("the directory has no person {person}"),
-        }
-        .into());
-    };
-    let mut tenures: Vec<TenureLine> = d
-        .tenures
-        .values()
-        .filter(|t| &t.person == person)
-        .map(|t| TenureLine {
-            tenure: t.id.to_string(),
-            unit: t.unit.clone(),
-            role: t.role.as_str(),
-            from: t.from.to_string(),
-            to: t.to.map(|d| d.to_string()),
-        })
-        .collect();
-    tenures.sort_by(|a, b| (&a.from, &a.tenure).cmp(&(&b.from, &b.tenure)));
-    let sheet = PersonSheet {
-        person: person.clone(),
-        name: p.name.clone(),
-        title: p.title.clone(),
-        administrator_from_genesis: d.genesis.as_ref() == Some(person),
-        tenures,
-        access: d
-            .grants
-            .iter()
-            .filter(|g| &g.person == person)
-            .map(|g| AccessLine {
-                access: g.access.as_str(),
-                unit: g.unit.clone(),
-                from: g.from.to_string(),
-                to: g.to.map(|d| d.to_string()),
-            })
-            .collect(),
-        keys: d
-            .keys_of(person)
-            .into_iter()
-            .map(|(key, k)| KeyLine { key: key.to_owned(), revoked: k.revoked.clone() })
-            .collect(),
-    };
+    let q = PersonQuery { person: person.clone() };
+    let entry = queries::person(&ctx.client().await?, &q).await?;
     if ctx.json() {
-        println!("{}", serde_json::to_string_pretty(&sheet)?);
+        println!("{}", serde_json::to_string_pretty(&entry)?);
         return Ok(());
     }
-    println!("{} ({}) — {}", sheet.name, sheet.person, sheet.title);
-    if sheet.administrator_from_genesis {
-        println!("quản trị hệ thống đầu tiên (genesis)");
+    println!("{} ({}) — {}", entry.name, entry.person, entry.title);
+    if entry.administrator_from_genesis {
+        println!("quản trị hệ thống đầu tiên (bước khởi tạo)");
     }
     let mut table = Table::new(&[
         ("Nhiệm kỳ / quyền", Align::Left),
@@ -112,77 +29,89 @@ pub async fn person_show(ctx: &Ctx, person: &PersonId) -> anyhow::Result<()> {
         ("Vai trò", Align::Left),
         ("Thời gian", Align::Left),
     ]);
-    for t in &sheet.tenures {
-        table.row(vec![
-            t.tenure.clone(),
-            t.unit.to_string(),
-            in_vietnamese(t.role),
-            span(&t.from, &t.to),
-        ]);
+    for t in &entry.tenures {
+        let role = t.role.label_vi().to_owned();
+        table.row(vec![t.tenure.to_string(), t.unit_name.clone(), role, span(t.from, t.to)]);
     }
-    for a in &sheet.access {
-        let unit = a.unit.as_ref().map_or_else(String::new, ToString::to_string);
-        table.row(vec!["(quyền)".into(), unit, in_vietnamese(a.access), span(&a.from, &a.to)]);
+    for a in &entry.access {
+        let unit = a.unit_name.clone().unwrap_or_default();
+        let access = a.access.label_vi().to_owned();
+        table.row(vec!["(quyền)".into(), unit, access, span(a.from, a.to)]);
     }
     print!("\n{}", table.render());
-    let mut keys = Table::new(&[("Khóa ký", Align::Left), ("Trạng thái", Align::Left)]);
-    for k in &sheet.keys {
-        let state =
-            k.revoked.as_ref().map_or_else(|| "hiệu lực".into(), |r| format!("đã thu hồi: {r}"));
-        keys.row(vec![k.key.clone(), state]);
+    let mut keys = Table::new(&[
+        ("Khóa ký", Align::Left),
+        ("Loại", Align::Left),
+        ("Ghi nhận", Align::Left),
+        ("Trạng thái", Align::Left),
+    ]);
+    for k in &entry.keys {
+        let kind = if k.passkey { "khóa truy cập (passkey)" } else { "khóa nkeys" };
+        let state = match (&k.revoked, k.revoked_on) {
+            (Some(why), Some(on)) => format!("đã thu hồi ngày {on}: {why}"),
+            (Some(why), None) => format!("đã thu hồi: {why}"),
+            (None, _) => "hiệu lực".into(),
+        };
+        keys.row(vec![k.key.clone(), kind.into(), k.registered_on.to_string(), state]);
     }
     print!("\n{}", keys.render());
     Ok(())
 }
 
 pub async fn person_list(ctx: &Ctx) -> anyhow::Result<()> {
-    let d = directory(ctx).await?;
+    let people = queries::people(&ctx.client().await?).await?;
     if ctx.json() {
-        let people: Vec<_> = d
-            .people
-            .values()
-            .map(|p| serde_json::json!({"person": p.id, "name": p.name, "title": p.title}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&people)?);
+        println!("{}", serde_json::to_string_pretty(&people.people)?);
         return Ok(());
     }
     let mut table =
         Table::new(&[("Mã", Align::Left), ("Họ tên", Align::Left), ("Chức vụ", Align::Left)]);
-    for p in d.people.values() {
-        table.row(vec![p.id.to_string(), p.name.clone(), p.title.clone()]);
+    for p in &people.people {
+        table.row(vec![p.person.to_string(), p.name.clone(), p.title.clone()]);
     }
     print!("{}", table.render());
     Ok(())
 }
 
-pub async fn unit_list(ctx: &Ctx) -> anyhow::Result<()> {
-    let d = directory(ctx).await?;
+pub async fn unit_list(ctx: &Ctx, under: Option<UnitId>, depth: Option<u8>) -> anyhow::Result<()> {
+    let q = DirectoryQuery { under: under.clone(), depth, person: None };
+    let d = queries::directory_part(&ctx.client().await?, &q).await?;
     if ctx.json() {
         let units: Vec<_> = d
             .units
-            .values()
+            .iter()
             .map(|u| {
-                serde_json::json!({"unit": u.id, "name": u.name, "kind": u.kind, "parent": u.parent})
+                serde_json::json!({"unit": u.unit, "name": u.name, "kind": u.kind, "parent": u.parent})
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&units)?);
         return Ok(());
     }
+    // The tree from the top asked for: the provinces, or the unit --under names.
+    let tops: Vec<&DirectoryUnit> = match &under {
+        Some(top) => d.units.iter().filter(|u| &u.unit == top).collect(),
+        None => d.units.iter().filter(|u| u.parent.is_none()).collect(),
+    };
     let mut lines = Vec::new();
-    for root in d.units.values().filter(|u| u.parent.is_none()) {
-        tree(&d, &root.id, 0, &mut lines);
+    for top in tops {
+        tree(&d, top, 0, &mut lines);
     }
     println!("{}", lines.join("\n"));
     Ok(())
 }
 
-/// The unit and everything under it, indented by depth, children by id.
-fn tree(d: &Directory, unit: &UnitId, depth: usize, lines: &mut Vec<String>) {
-    let Some(u) = d.unit(unit) else { return };
-    lines.push(format!("{}{} — {} ({})", "  ".repeat(depth), u.id, u.name, u.kind.label_vi()));
+/// The unit and everything under it now, indented by depth, children by id.
+fn tree(d: &Directory, unit: &DirectoryUnit, depth: usize, lines: &mut Vec<String>) {
+    lines.push(format!(
+        "{}{} — {} ({})",
+        "  ".repeat(depth),
+        unit.unit,
+        unit.name,
+        unit.kind.label_vi()
+    ));
     if depth + 1 < UNIT_DEPTH_MAX {
-        for child in d.children(unit) {
-            tree(d, &child.id, depth + 1, lines);
+        for child in d.units.iter().filter(|c| c.parent.as_ref() == Some(&unit.unit)) {
+            tree(d, child, depth + 1, lines);
         }
     }
 }
@@ -194,21 +123,29 @@ struct UnitLine {
     kind: &'static str,
 }
 
+impl UnitLine {
+    fn of(u: &DirectoryUnit) -> UnitLine {
+        UnitLine { unit: u.unit.clone(), name: u.name.clone(), kind: u.kind.as_str() }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct LeaderLine {
     tenure: String,
     person: PersonId,
+    name: String,
     role: &'static str,
-    from: String,
-    to: Option<String>,
+    from: Date,
+    to: Option<Date>,
 }
 
 #[derive(Debug, Serialize)]
 struct GrantLine {
     person: PersonId,
+    name: String,
     access: &'static str,
-    from: String,
-    to: Option<String>,
+    from: Date,
+    to: Option<Date>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,69 +153,82 @@ struct UnitSheet {
     unit: UnitId,
     name: String,
     kind: &'static str,
-    /// From the root down to the unit's parent.
+    /// From the province down to the unit's parent.
     above: Vec<UnitLine>,
     children: Vec<UnitLine>,
     /// Every tenure at the unit, by start.
     leaders: Vec<LeaderLine>,
-    /// Staff and appraisers granted at the unit.
+    /// Staff and appraisers granted at the unit, by start.
     grants: Vec<GrantLine>,
 }
 
-/// `unit show U`: where the unit sits, what is under it, who led it and who holds rights there.
-pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
-    let d = directory(ctx).await?;
-    let Some(u) = d.unit(unit) else {
-        return Err(Classified {
-            kind: ExitKind::NotFound,
-            message: format!("the directory has no unit {unit}"),
-        }
-        .into());
-    };
-    let line = |u: &reform_shared::directory::Unit| UnitLine {
-        unit: u.id.clone(),
-        name: u.name.clone(),
-        kind: u.kind.as_str(),
-    };
-    let mut above: Vec<UnitLine> = d.lineage(unit).into_iter().map(line).collect();
-    above.retain(|l| &l.unit != unit);
-    let mut leaders: Vec<LeaderLine> = d
+/// The unit's sheet from its part of the directory (the unit, the units above it and one
+/// level below).
+fn unit_sheet(d: &Directory, unit: &UnitId) -> Option<UnitSheet> {
+    let find = |id: &UnitId| d.units.iter().find(|u| &u.unit == id);
+    let u = find(unit)?;
+    let mut above = Vec::new();
+    let mut next = u.parent.as_ref().and_then(&find);
+    while let Some(p) = next.filter(|_| above.len() < UNIT_DEPTH_MAX) {
+        above.push(UnitLine::of(p));
+        next = p.parent.as_ref().and_then(&find);
+    }
+    above.reverse();
+    let leaders = d
         .tenures
-        .values()
+        .iter()
         .filter(|t| &t.unit == unit)
         .map(|t| LeaderLine {
-            tenure: t.id.to_string(),
+            tenure: t.tenure.to_string(),
             person: t.person.clone(),
+            name: t.name.clone(),
             role: t.role.as_str(),
-            from: t.from.to_string(),
-            to: t.to.map(|d| d.to_string()),
+            from: t.from,
+            to: t.to,
         })
         .collect();
-    leaders.sort_by(|a, b| (&a.from, &a.tenure).cmp(&(&b.from, &b.tenure)));
-    let sheet = UnitSheet {
+    let grants = d
+        .grants
+        .iter()
+        .filter(|g| &g.unit == unit)
+        .map(|g| GrantLine {
+            person: g.person.clone(),
+            name: g.name.clone(),
+            access: g.access.as_str(),
+            from: g.from,
+            to: g.to,
+        })
+        .collect();
+    Some(UnitSheet {
         unit: unit.clone(),
         name: u.name.clone(),
         kind: u.kind.as_str(),
         above,
-        children: d.children(unit).into_iter().map(line).collect(),
-        leaders,
-        grants: d
-            .grants
+        children: d
+            .units
             .iter()
-            .filter(|g| g.unit.as_ref() == Some(unit))
-            .map(|g| GrantLine {
-                person: g.person.clone(),
-                access: g.access.as_str(),
-                from: g.from.to_string(),
-                to: g.to.map(|d| d.to_string()),
-            })
+            .filter(|c| c.parent.as_ref() == Some(unit))
+            .map(UnitLine::of)
             .collect(),
-    };
+        leaders,
+        grants,
+    })
+}
+
+/// `unit show U`: where the unit sits, what is under it, who led it and who holds rights there.
+pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
+    let q = DirectoryQuery { under: Some(unit.clone()), depth: Some(1), person: None };
+    let d = queries::directory_part(&ctx.client().await?, &q).await?;
+    let sheet = unit_sheet(&d, unit).ok_or_else(|| queries::ViewError::Failed {
+        kind: queries::FailureKind::NotFound,
+        message: format!("unknown unit {unit}"),
+    })?;
     if ctx.json() {
         println!("{}", serde_json::to_string_pretty(&sheet)?);
         return Ok(());
     }
-    println!("{} ({}) — {}", sheet.name, sheet.unit, u.kind.label_vi());
+    let kind = d.units.iter().find(|u| &u.unit == unit).map_or("", |u| u.kind.label_vi());
+    println!("{} ({}) — {kind}", sheet.name, sheet.unit);
     if !sheet.above.is_empty() {
         let path: Vec<String> = sheet.above.iter().map(|l| l.name.clone()).collect();
         println!("thuộc: {}", path.join(" › "));
@@ -292,18 +242,14 @@ pub async fn unit_show(ctx: &Ctx, unit: &UnitId) -> anyhow::Result<()> {
     for l in &sheet.leaders {
         table.row(vec![
             l.tenure.clone(),
-            l.person.to_string(),
+            l.name.clone(),
             in_vietnamese(l.role),
-            span(&l.from, &l.to),
+            span(l.from, l.to),
         ]);
     }
     for g in &sheet.grants {
-        table.row(vec![
-            "(quyền)".into(),
-            g.person.to_string(),
-            in_vietnamese(g.access),
-            span(&g.from, &g.to),
-        ]);
+        let access = in_vietnamese(g.access);
+        table.row(vec!["(quyền)".into(), g.name.clone(), access, span(g.from, g.to)]);
     }
     print!("\n{}", table.render());
     if !sheet.children.is_empty() {
@@ -325,8 +271,8 @@ fn in_vietnamese(code: &str) -> String {
         .to_owned()
 }
 
-/// A tenure's or a right's time span; open while it lasts.
-fn span(from: &str, to: &Option<String>) -> String {
+/// A tenure's or a right's time span, open while it lasts; ISO dates, as in every CLI table.
+fn span(from: Date, to: Option<Date>) -> String {
     match to {
         Some(to) => format!("{from} → {to}"),
         None => format!("{from} →"),

@@ -15,12 +15,22 @@ use reform_shared::ids::{CommandId, UnitId};
 use sha2::Digest as _;
 use std::path::Path;
 
+/// The directory as the directory service decides on it: its events applied by its own rule,
+/// so the plan is the commands that service will accept, whatever the views hold yet.
+async fn decided_directory(ctx: &Ctx) -> anyhow::Result<Directory> {
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    let records = reform_audit::history::records(&js, "par.evt.directory.>".to_owned()).await?;
+    let mut directory = Directory::default();
+    records.iter().for_each(|(_, r)| directory.apply(&r.envelope.event));
+    Ok(directory)
+}
+
 pub async fn run(file: &Path, dry_run: bool, ctx: &Ctx) -> anyhow::Result<()> {
     let bytes = std::fs::read(file)
         .with_context(|| format!("không đọc được tệp bản đồ sắp xếp {}", file.display()))?;
     let map = Map::parse(&bytes)
         .with_context(|| format!("tệp {} không phải bản đồ sắp xếp hợp lệ", file.display()))?;
-    let directory = crate::directory_registers::directory(ctx).await?;
+    let directory = decided_directory(ctx).await?;
     let commands = plan(&directory, &map);
     if ctx.json() && dry_run {
         println!("{}", serde_json::to_string_pretty(&commands)?);

@@ -1,5 +1,6 @@
-//! The directory's registers through a real nats-server: a person's tenures (with the ids
-//! `leader end` needs), access and keys as they landed, and the unit tree.
+//! The registers through a real nats-server and the projector: a person's tenures (with the
+//! ids `leader end` needs), access and keys as they landed, the unit tree, a plan, the
+//! reminders and the evidence register.
 
 mod common;
 
@@ -32,6 +33,7 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
         ),
     ];
     append_all(&appender, "r", &events).await;
+    let projector = Projector::start(&broker).await;
     let url = broker.server.url().to_owned();
     let run = |args: &'static [&'static str]| {
         let url = url.clone();
@@ -47,12 +49,24 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
     assert_eq!(sheet["access"][0]["unit"], "sgd");
     assert_eq!(sheet["keys"][0]["key"], key_of("hoa").public_key());
     assert_eq!(sheet["keys"][0]["revoked"], "mất máy");
+    assert_eq!(sheet["keys"][0]["revoked_on"], "2016-03-01");
+    // What a person reads names the unit with its province, and the key's state.
+    let table = run(&["person", "show", "hoa"]).await.expect("joins");
+    let table = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(table.contains("Sở Giáo dục và Đào tạo, Tỉnh Sóc Trăng"), "{table}");
+    assert!(table.contains("đã thu hồi ngày 2016-03-01: mất máy"), "{table}");
     let admin = run(&["--json", "person", "show", "admin"]).await.expect("joins");
     let admin: serde_json::Value = serde_json::from_slice(&admin.stdout).expect("json");
     assert_eq!(admin["administrator_from_genesis"], true);
     assert_eq!(admin["access"][0]["access"], "administrator");
     let missing = run(&["person", "show", "nobody"]).await.expect("joins");
     assert_eq!(missing.status.code(), Some(6), "not found");
+    let everyone = run(&["--json", "person", "list"]).await.expect("joins");
+    let everyone: serde_json::Value = serde_json::from_slice(&everyone.stdout).expect("json");
+    let names: Vec<&str> =
+        everyone.as_array().expect("people").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names.len(), 2, "{everyone}");
+    assert!(names.contains(&"Trần Thị Hoa"), "{everyone}");
     let tree = run(&["unit", "list"]).await.expect("joins");
     let text = String::from_utf8_lossy(&tree.stdout).to_string();
     assert!(text.contains("st — Tỉnh Sóc Trăng (Tỉnh)\n  sgd — Sở Giáo dục và Đào tạo"), "{text}");
@@ -65,6 +79,11 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
     assert_eq!(sheet["leaders"][0]["person"], "hoa");
     assert_eq!(sheet["leaders"][0]["to"], serde_json::Value::Null, "still in office");
     assert_eq!(sheet["grants"][0]["access"], "staff");
+    assert_eq!(sheet["grants"][0]["name"], "Trần Thị Hoa");
+    let table = run(&["unit", "show", "sgd"]).await.expect("joins");
+    let table = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(table.contains("thuộc: Tỉnh Sóc Trăng"), "{table}");
+    assert!(table.contains("t-hoa") && table.contains("Trần Thị Hoa"), "{table}");
     let province = run(&["--json", "unit", "show", "st"]).await.expect("joins");
     let province: serde_json::Value = serde_json::from_slice(&province.stdout).expect("json");
     assert_eq!(province["children"][0]["unit"], "sgd");
@@ -73,6 +92,10 @@ async fn person_show_lists_tenures_access_and_keys_with_their_state() {
     assert_eq!(missing.status.code(), Some(6), "not found");
     let failure: serde_json::Value = serde_json::from_slice(&missing.stdout).expect("json");
     assert_eq!(failure["kind"], "not-found");
+    let part = run(&["unit", "list", "--under", "sgd"]).await.expect("joins");
+    let part = String::from_utf8_lossy(&part.stdout).to_string();
+    assert!(part.starts_with("sgd — Sở Giáo dục và Đào tạo"), "{part}");
+    projector.stop().await;
 }
 
 /// A plan and the tasks assigned under it, each as the unit's register has it; and the

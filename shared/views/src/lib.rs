@@ -7,10 +7,12 @@
 //! - [`model`]: the projection's state (histories, not just current values) and `apply`.
 //! - [`views`]: the figures of docs/views.md, computed at query time.
 //! - [`registers`]: the directory and evidence registers.
+//! - [`people`]: a person's entry (tenures, access, keys) and the list of people.
 //! - [`tree`]: the unit tree, walked in one place with one depth limit, in memory or in a
 //!   store (the [`tree::Tree`] trait).
 
 pub mod model;
+pub mod people;
 pub mod registers;
 pub mod tree;
 pub mod views;

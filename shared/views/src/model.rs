@@ -11,7 +11,7 @@
 //! the same whatever the batch boundaries are.
 
 use reform_shared::envelope::Record;
-use reform_shared::event::{Criterion, Event, Role, Stage, UnitKind};
+use reform_shared::event::{Access, Criterion, Event, Role, Stage, UnitKind};
 use reform_shared::ids::{
     CriterionCode, EvidenceId, FindingId, PersonId, PlanId, TaskId, TenureId, UnitId,
 };
@@ -88,9 +88,55 @@ pub struct PersonRec {
     /// Each later title with the day it took effect ([`Event::PersonRetitled`]), in stream
     /// order.
     pub titles: Vec<Dated<String>>,
+    /// The first administrator, recorded by the genesis step.
+    pub genesis: bool,
+    /// Every public key that has signed for them, in the order registered. Public by nature:
+    /// anyone who reads the log reads them, and a signature is checked against them.
+    pub keys: Vec<KeyRec>,
+    /// Every access they have been granted, in the order granted.
+    pub grants: Vec<GrantRec>,
+}
+
+/// A public key registered for a person, and its revocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRec {
+    pub key: String,
+    /// A passkey the person enrolled in a browser, rather than a key an administrator
+    /// registered.
+    pub passkey: bool,
+    /// The business day it was registered.
+    pub registered_on: Date,
+    /// When and why it was revoked; `None` while it signs.
+    pub revoked: Option<Dated<String>>,
+}
+
+impl KeyRec {
+    fn new(key: &str, passkey: bool, on: Date) -> KeyRec {
+        KeyRec { key: key.to_owned(), passkey, registered_on: on, revoked: None }
+    }
+}
+
+/// An access held over `[from, to)`, at a unit for staff and appraisers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRec {
+    pub access: Access,
+    pub unit: Option<UnitId>,
+    pub from: Date,
+    pub to: Option<Date>,
 }
 
 impl PersonRec {
+    fn new(name: &str, title: &str) -> PersonRec {
+        PersonRec {
+            name: name.to_owned(),
+            title: title.to_owned(),
+            titles: Vec::new(),
+            genesis: false,
+            keys: Vec::new(),
+            grants: Vec::new(),
+        }
+    }
+
     /// The title they bore on `day`: the latest to take effect by then (stream order among
     /// those of one day), else the one they were registered with.
     pub fn title_on(&self, day: Date) -> &str {
@@ -245,6 +291,8 @@ pub struct State {
     pub person_tenures: BTreeSet<(PersonId, TenureId)>,
     /// `(unit, tenure)`.
     pub unit_tenures: BTreeSet<(UnitId, TenureId)>,
+    /// `(unit, person)`: who has been granted access at each unit.
+    pub unit_grants: BTreeSet<(UnitId, PersonId)>,
     /// `(unit, year, task)`: every unit a task has ever belonged to.
     pub unit_tasks: BTreeSet<(UnitId, u16, TaskId)>,
     /// `(unit, task)`: the tasks open at each unit, so a unit that ends hands on its open tasks
@@ -386,6 +434,11 @@ fn apply_event<R: Records>(
             }
             return Ok(());
         }
+        Event::KeyRegistered { .. }
+        | Event::PasskeyEnrolled { .. }
+        | Event::KeyRevoked { .. }
+        | Event::AccessGranted { .. }
+        | Event::AccessWithdrawn { .. } => return access(records, event, on, seq),
         _ => {}
     }
     let state = records.state();
@@ -410,9 +463,21 @@ fn apply_event<R: Records>(
                 None => state.roots.insert(unit.clone()),
             };
         }
-        Event::PersonRegistered { person, name, title }
-        | Event::Genesis { person, name, title, .. } => {
-            let rec = PersonRec { name: name.clone(), title: title.clone(), titles: Vec::new() };
+        Event::PersonRegistered { person, name, title } => {
+            state.people.insert(person.clone(), PersonRec::new(name, title));
+        }
+        Event::Genesis { person, name, title, key, from } => {
+            let rec = PersonRec {
+                genesis: true,
+                keys: vec![KeyRec::new(key, false, on)],
+                grants: vec![GrantRec {
+                    access: Access::Administrator,
+                    unit: None,
+                    from: *from,
+                    to: None,
+                }],
+                ..PersonRec::new(name, title)
+            };
             state.people.insert(person.clone(), rec);
         }
 
@@ -467,16 +532,66 @@ fn apply_event<R: Records>(
         | Event::UnitEnded { .. }
         | Event::UnitRenamed { .. }
         | Event::UnitMoved { .. }
-        | Event::PersonRetitled { .. } => {}
-        // Keys and access change who may act, not what the views count.
-        Event::ProgressReported { .. }
-        | Event::PeriodRolledUp { .. }
+        | Event::PersonRetitled { .. }
         | Event::KeyRegistered { .. }
+        | Event::PasskeyEnrolled { .. }
         | Event::KeyRevoked { .. }
         | Event::AccessGranted { .. }
-        | Event::AccessWithdrawn { .. }
-        | Event::EnrolmentOpened { .. }
-        | Event::PasskeyEnrolled { .. } => {}
+        | Event::AccessWithdrawn { .. } => {}
+        Event::ProgressReported { .. }
+        | Event::PeriodRolledUp { .. }
+        | Event::EnrolmentOpened { .. } => {}
+    }
+    Ok(())
+}
+
+/// Keys and access: they change who may act, not what the views count, and the directory's
+/// registers show them. The same rules as the services' [`reform_shared::directory::Directory`]:
+/// a withdrawal ends the first open grant of that access at that unit.
+fn access<R: Records>(records: &mut R, event: &Event, on: Date, seq: u64) -> Result<(), R::Error> {
+    let person = match event {
+        Event::KeyRegistered { person, .. }
+        | Event::PasskeyEnrolled { person, .. }
+        | Event::KeyRevoked { person, .. }
+        | Event::AccessGranted { person, .. }
+        | Event::AccessWithdrawn { person, .. } => person,
+        _ => return Ok(()),
+    };
+    let granted_at = match event {
+        Event::AccessGranted { unit: Some(unit), .. } => Some(unit.clone()),
+        _ => None,
+    };
+    let Some(rec) = records.person(person)? else { return Ok(()) };
+    match event {
+        Event::KeyRegistered { key, .. } => rec.keys.push(KeyRec::new(key, false, on)),
+        Event::PasskeyEnrolled { key, .. } => rec.keys.push(KeyRec::new(key, true, on)),
+        Event::KeyRevoked { key, reason, .. } => {
+            let open = rec.keys.iter_mut().find(|k| &k.key == key && k.revoked.is_none());
+            if let Some(k) = open {
+                k.revoked = Some(Dated { on, seq, value: reason.clone() });
+            }
+        }
+        Event::AccessGranted { access, unit, from, .. } => {
+            rec.grants.push(GrantRec {
+                access: *access,
+                unit: unit.clone(),
+                from: *from,
+                to: None,
+            });
+        }
+        Event::AccessWithdrawn { access, unit, to, .. } => {
+            let open = rec
+                .grants
+                .iter_mut()
+                .find(|g| g.access == *access && &g.unit == unit && g.to.is_none());
+            if let Some(g) = open {
+                g.to = Some(*to);
+            }
+        }
+        _ => {}
+    }
+    if let Some(unit) = granted_at {
+        records.state().unit_grants.insert((unit, person.clone()));
     }
     Ok(())
 }

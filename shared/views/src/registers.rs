@@ -3,7 +3,7 @@
 
 use crate::model::{in_force_on, State, Was};
 use crate::views::{descendants, range3, Basis, QueryError};
-use reform_shared::event::{Ending, LegalBasis, Role, UnitKind};
+use reform_shared::event::{Access, Ending, LegalBasis, Role, UnitKind};
 use reform_shared::ids::{CriterionCode, EvidenceId, PersonId, TaskId, TenureId, UnitId};
 use reform_shared::time::Date;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,10 @@ pub struct Directory {
     pub predecessors: Vec<DirectoryUnit>,
     /// By unit, then start date, then tenure id.
     pub tenures: Vec<DirectoryTenure>,
+    /// The access granted at the units (staff, appraisers), by unit, then start date, then
+    /// person.
+    #[serde(default)]
+    pub grants: Vec<DirectoryGrant>,
     /// Ascending.
     pub framework_years: Vec<u16>,
 }
@@ -118,6 +122,40 @@ impl DirectoryTenure {
     }
 }
 
+/// An access granted at a unit, with its holder's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryGrant {
+    pub unit: UnitId,
+    pub person: PersonId,
+    pub name: String,
+    pub access: Access,
+    pub from: Date,
+    /// The first day it is no longer held; `None` while it is.
+    pub to: Option<Date>,
+}
+
+/// Every access granted at a unit, by unit, then start, then person.
+fn grants_at_units(state: &State) -> Vec<DirectoryGrant> {
+    let mut grants: Vec<DirectoryGrant> = state
+        .people
+        .iter()
+        .flat_map(|(person, p)| {
+            p.grants.iter().filter_map(move |g| {
+                Some(DirectoryGrant {
+                    unit: g.unit.clone()?,
+                    person: person.clone(),
+                    name: p.name.clone(),
+                    access: g.access,
+                    from: g.from,
+                    to: g.to,
+                })
+            })
+        })
+        .collect();
+    grants.sort_by(|a, b| (&a.unit, a.from, &a.person).cmp(&(&b.unit, b.from, &b.person)));
+    grants
+}
+
 /// The directory as `state` holds it.
 pub fn directory(state: &State) -> Directory {
     let units = state.units.iter().map(|(id, u)| directory_unit(state, id, u)).collect();
@@ -145,7 +183,8 @@ pub fn directory(state: &State) -> Directory {
     tenures.sort_by(|a, b| (&a.unit, a.from, &a.tenure).cmp(&(&b.unit, b.from, &b.tenure)));
     let mut framework_years: Vec<u16> = state.frameworks.keys().map(|(y, _)| *y).collect();
     framework_years.dedup();
-    Directory { units, predecessors: Vec::new(), tenures, framework_years }
+    let grants = grants_at_units(state);
+    Directory { units, predecessors: Vec::new(), tenures, grants, framework_years }
 }
 
 /// A part of the directory: with `under`, that unit, the units above it and those below it,
@@ -163,6 +202,7 @@ pub fn directory_part(
     let mut whole = directory(state);
     if let Some(person) = person {
         whole.tenures.retain(|t| &t.person == person);
+        whole.grants.retain(|g| &g.person == person);
         let held: BTreeSet<&UnitId> = whole.tenures.iter().map(|t| &t.unit).collect();
         let units = std::mem::take(&mut whole.units);
         whole.units = units.into_iter().filter(|u| held.contains(&u.unit)).collect();
@@ -216,6 +256,7 @@ pub fn directory_part(
     let units: Vec<DirectoryUnit> = whole.units.into_iter().filter(|u| in_part(&u.unit)).collect();
     let part: BTreeSet<&UnitId> = units.iter().map(|u| &u.unit).collect();
     let tenures = whole.tenures.into_iter().filter(|t| part.contains(&t.unit)).collect();
+    let grants = whole.grants.into_iter().filter(|g| part.contains(&g.unit)).collect();
     let predecessors = match under {
         Some(top) => state
             .units
@@ -228,7 +269,7 @@ pub fn directory_part(
             .collect(),
         None => Vec::new(),
     };
-    Ok(Directory { units, predecessors, tenures, framework_years: whole.framework_years })
+    Ok(Directory { units, predecessors, tenures, grants, framework_years: whole.framework_years })
 }
 
 /// A unit's documents of a year (its sub-units' included), as the basis sees them.

@@ -132,6 +132,16 @@ pub fn answer_directory_part(store: &Store, q: &DirectoryQuery) -> Answer<Direct
     })
 }
 
+/// Answers a person's entry from the store.
+pub fn answer_person(store: &Store, q: &PersonQuery) -> Answer<PersonEntry> {
+    answer(store.load_person(&q.person), |state| people::person_entry(state, &q.person))
+}
+
+/// Answers the list of people from the store.
+pub fn answer_people(store: &Store) -> Answer<People> {
+    answer(store.load_people(), |state| Ok(people::people(state)))
+}
+
 /// Answers an evidence register query from the store: the unit's tree and year, as the unit
 /// view loads them.
 pub fn answer_evidence(store: &Store, q: &EvidenceQuery) -> Answer<EvidenceList> {

@@ -91,6 +91,21 @@ pub async fn directory_part(
     ask(client, SUBJECT_DIRECTORY, q).await
 }
 
+/// A person's entry: tenures, access and keys.
+pub async fn person(
+    client: &async_nats::Client,
+    q: &PersonQuery,
+) -> Result<reform_views::people::PersonEntry, ViewError> {
+    ask(client, SUBJECT_PERSON, q).await
+}
+
+/// Everyone the directory knows.
+pub async fn people(
+    client: &async_nats::Client,
+) -> Result<reform_views::people::People, ViewError> {
+    ask(client, SUBJECT_PEOPLE, &()).await
+}
+
 /// How far the projector's views hold the log (`applied_through`).
 pub async fn status(client: &async_nats::Client) -> Result<Status, ViewError> {
     ask(client, SUBJECT_STATUS, &()).await

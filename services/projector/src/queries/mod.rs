@@ -5,6 +5,7 @@
 //! "as true at" that date; without it the view is live ("as known now"), and "overdue" is
 //! judged on today in Vietnam, read at the edge when the request arrives.
 
+use crate::people::{self, People, PersonEntry};
 use crate::registers::{self, Directory, EvidenceList, Reminders};
 use crate::store::Store;
 use crate::views::{self, Basis, QueryError, Ranking, Timeline, UnitProgress};
@@ -30,6 +31,10 @@ pub const SUBJECT_TIMELINE: &str = "par.view.timeline";
 pub const SUBJECT_TASKS: &str = "par.view.tasks";
 /// Subject of the directory query: every unit and leader.
 pub const SUBJECT_DIRECTORY: &str = "par.view.directory";
+/// Subject of a person's entry: tenures, access and keys.
+pub const SUBJECT_PERSON: &str = "par.view.person";
+/// Subject of the list of people.
+pub const SUBJECT_PEOPLE: &str = "par.view.people";
 /// Subject of the evidence register query.
 pub const SUBJECT_EVIDENCE: &str = "par.view.evidence";
 /// Subject of the reminders query: what is due, went overdue and was completed.
@@ -149,6 +154,13 @@ pub struct PlanQuery {
     pub plan: reform_shared::ids::PlanId,
     #[serde(default)]
     pub as_of: Option<Date>,
+}
+
+/// A person's entry ([`reform_views::people::person_entry`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonQuery {
+    pub person: PersonId,
 }
 
 /// Which part of the directory ([`registers::directory_part`]): the whole when both are absent.

@@ -88,6 +88,11 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
         SUBJECT_REMINDERS => {
             parse(&payload).map_or_else(invalid, |q| reply(&answer_reminders(&store, &q)))
         }
+        SUBJECT_PERSON => {
+            parse(&payload).map_or_else(invalid, |q| reply(&answer_person(&store, &q)))
+        }
+        // It takes nothing: any payload (an empty one, `null`, `{}`) asks for the whole list.
+        SUBJECT_PEOPLE => reply(&answer_people(&store)),
         SUBJECT_PLAN => parse(&payload).map_or_else(invalid, |q| reply(&answer_plan(&store, &q))),
         other => invalid(format!("no view at {other}")),
     });
@@ -96,13 +101,15 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
 }
 
 /// The views' endpoints, by name.
-const VIEW_ENDPOINTS: [(&str, &str); 9] = [
+const VIEW_ENDPOINTS: [(&str, &str); 11] = [
     ("unit", SUBJECT_UNIT),
     ("ranking", SUBJECT_RANKING),
     ("timeline", SUBJECT_TIMELINE),
     ("tasks", SUBJECT_TASKS),
     ("evidence", SUBJECT_EVIDENCE),
     ("directory", SUBJECT_DIRECTORY),
+    ("person", SUBJECT_PERSON),
+    ("people", SUBJECT_PEOPLE),
     ("reminders", SUBJECT_REMINDERS),
     ("plan", SUBJECT_PLAN),
     ("national", SUBJECT_NATIONAL),

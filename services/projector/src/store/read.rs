@@ -95,6 +95,31 @@ impl Store {
         Ok(state)
     }
 
+    /// What a person's entry needs: the person (with their keys and access), their tenures,
+    /// and the units of both with the units above them (a unit is named with its province).
+    pub fn load_person(&self, person: &PersonId) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        load_into(&r.people, "people", person, &mut state.people)?;
+        let Some(rec) = state.people.get(person) else { return Ok(state) };
+        let mut units: Vec<UnitId> = rec.grants.iter().filter_map(|g| g.unit.clone()).collect();
+        units.extend(r.person_tenures(person, &mut state)?.into_iter().map(|t| t.unit));
+        for unit in &units {
+            r.lineage(unit, &mut state)?;
+        }
+        Ok(state)
+    }
+
+    /// Every person's record: what the list of people shows.
+    pub fn load_people(&self) -> Result<State, StoreError> {
+        let txn = self.db.begin_read()?;
+        let r = Reader::open(&txn)?;
+        let mut state = State::default();
+        all_into(&r.people, "people", &mut state.people)?;
+        Ok(state)
+    }
+
     /// What a timeline needs: the person, their tenures, and for each tenure's unit and its
     /// divisions every task, finding and score.
     pub fn load_timeline(&self, person: &PersonId) -> Result<State, StoreError> {
@@ -272,6 +297,7 @@ impl Store {
                 }
                 for unit in &units {
                     r.tenures_at(unit, &mut state)?;
+                    r.grants_at(unit, &mut state)?;
                 }
             }
         }
@@ -333,6 +359,7 @@ struct Reader {
     unit_tasks: redb::ReadOnlyTable<(Str, u16, Str), ()>,
     unit_findings: redb::ReadOnlyTable<(Str, Str), ()>,
     plan_tasks: redb::ReadOnlyTable<(Str, Str), ()>,
+    unit_grants: redb::ReadOnlyTable<(Str, Str), ()>,
     plans: redb::ReadOnlyTable<Str, Bytes>,
     successions: redb::ReadOnlyTable<(Str, Str), ()>,
     unit_evidence: redb::ReadOnlyTable<(Str, u16, Str), ()>,
@@ -356,6 +383,7 @@ impl Reader {
             unit_tasks: txn.open_table(UNIT_TASKS)?,
             unit_findings: txn.open_table(UNIT_FINDINGS)?,
             plan_tasks: txn.open_table(PLAN_TASKS)?,
+            unit_grants: txn.open_table(UNIT_GRANTS)?,
             plans: txn.open_table(PLANS)?,
             successions: txn.open_table(SUCCESSIONS)?,
             unit_evidence: txn.open_table(UNIT_EVIDENCE)?,
@@ -437,6 +465,21 @@ impl Reader {
             };
             load_into(&self.people, "people", &rec.person, &mut state.people)?;
             state.tenures.insert(id, rec);
+        }
+        Ok(())
+    }
+
+    /// Everyone granted access at a unit, with their records (which hold the grants).
+    fn grants_at(&self, unit: &UnitId, state: &mut State) -> Result<(), StoreError> {
+        for row in self.unit_grants.range((unit.as_str(), "")..)? {
+            let (k, _) = row?;
+            let (u, person) = k.value();
+            if u != unit.as_str() {
+                break;
+            }
+            let id: PersonId = parse_id("unit_grants", person)?;
+            state.unit_grants.insert((unit.clone(), id.clone()));
+            load_into(&self.people, "people", &id, &mut state.people)?;
         }
         Ok(())
     }

@@ -41,6 +41,8 @@ pub(super) const UNIT_FINDINGS: TableDefinition<(Str, Str), ()> =
 pub(super) const OPEN_TASKS: TableDefinition<(Str, Str), ()> = TableDefinition::new("open_tasks");
 /// `(plan, task)`: the tasks assigned under a plan, wherever they are now.
 pub(super) const PLAN_TASKS: TableDefinition<(Str, Str), ()> = TableDefinition::new("plan_tasks");
+/// `(unit, person)`: who has been granted access at a unit.
+pub(super) const UNIT_GRANTS: TableDefinition<(Str, Str), ()> = TableDefinition::new("unit_grants");
 /// `(successor, predecessor)`: the units that ended into a unit.
 pub(super) const SUCCESSIONS: TableDefinition<(Str, Str), ()> = TableDefinition::new("successions");
 pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
@@ -57,14 +59,25 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// moved unit's row under its earlier parent; a person's row their titles by day; `open_tasks`
 /// lists the tasks open at each unit. 8: a document's row holds its date and why it was
 /// rejected, so the evidence register answers what `reformctl evidence list` prints, and
-/// `plan_tasks` lists the tasks of each plan, for `reformctl plan show`. A
+/// `plan_tasks` lists the tasks of each plan, for `reformctl plan show`. 9: a person's row holds
+/// their keys, their access and whether the genesis step recorded them, and `unit_grants` lists
+/// who was granted access at each unit, so `reformctl person show` and `unit show` are
+/// registers too. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 8;
+pub const LAYOUT_VERSION: u64 = 9;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// The indexes keyed by two ids, in dump order.
-pub(super) const TWO_KEY_INDEXES: [TableDefinition<(Str, Str), ()>; 7] =
-    [CHILDREN, PERSON_TENURES, UNIT_TENURES, UNIT_FINDINGS, SUCCESSIONS, OPEN_TASKS, PLAN_TASKS];
+pub(super) const TWO_KEY_INDEXES: [TableDefinition<(Str, Str), ()>; 8] = [
+    CHILDREN,
+    PERSON_TENURES,
+    UNIT_TENURES,
+    UNIT_FINDINGS,
+    SUCCESSIONS,
+    OPEN_TASKS,
+    PLAN_TASKS,
+    UNIT_GRANTS,
+];
 /// Tables of earlier layouts that `drop_views` removes.
 pub(super) const LEGACY_TABLES: [&str; 1] = ["scores"];
 
@@ -72,7 +85,7 @@ pub(super) const APPLIED_THROUGH: &str = "applied_through";
 pub(super) const EVENTS_APPLIED: &str = "events_applied";
 
 /// Every table but `skipped`, in dump order; `drop_views` deletes these.
-pub(super) const VIEW_TABLES: [&str; 20] = [
+pub(super) const VIEW_TABLES: [&str; 21] = [
     "meta",
     "units",
     "people",
@@ -90,6 +103,7 @@ pub(super) const VIEW_TABLES: [&str; 20] = [
     "unit_tasks",
     "open_tasks",
     "plan_tasks",
+    "unit_grants",
     "unit_findings",
     "unit_evidence",
     "successions",

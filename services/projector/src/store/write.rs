@@ -236,6 +236,10 @@ fn write_back(
     for (a, b) in &s.successions {
         successions.insert((a.as_str(), b.as_str()), ())?;
     }
+    let mut unit_grants = txn.open_table(UNIT_GRANTS)?;
+    for (a, b) in &s.unit_grants {
+        unit_grants.insert((a.as_str(), b.as_str()), ())?;
+    }
     let mut plan_tasks = txn.open_table(PLAN_TASKS)?;
     for (a, b) in &s.plan_tasks {
         plan_tasks.insert((a.as_str(), b.as_str()), ())?;
