@@ -25,6 +25,11 @@ pub const KEY_NAME: &str = "reform-tracker-log";
 /// The origin line's first word; the log's identity follows it.
 pub const ORIGIN_PREFIX: &str = "reform-tracker";
 
+/// The origin line of a log of this identity.
+pub fn origin_of(identity: &crate::stream::LogIdentity) -> String {
+    format!("{ORIGIN_PREFIX} {}", identity.to_text())
+}
+
 /// The key name a witness signs with: `reform-tracker-witness-<name>`.
 pub fn witness_key_name(name: &str) -> String {
     format!("reform-tracker-witness-{name}")

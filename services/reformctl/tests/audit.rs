@@ -934,3 +934,86 @@ async fn explain_tasks_follows_a_carried_task_back_to_the_old_unit() {
         .collect();
     assert_eq!(tasks, ["done"], "the old department keeps what it closed: {explained}");
 }
+
+/// A period's rollup is the one event no person signs: `audit verify` builds each report again
+/// from the log before it. Honest closes pass, and are counted; a close whose report an insider
+/// doctored (and stored in the bucket, and appended with the services' credentials) fails at
+/// its sequence, naming the figure; so does a period rolled up a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_builds_every_periods_report_again_and_catches_a_doctored_close() {
+    use reform_rollup::close;
+    use reform_rollup::log::End;
+    use reform_shared::append::Draft;
+    use reform_shared::envelope::Actor;
+    use reform_shared::event::{Event, Period};
+    use reform_shared::time::Timestamp;
+    let broker = Broker::start().await;
+    seed(&broker).await;
+    let period = |text: &str| text.parse::<Period>().expect("a period");
+    let head = broker.stream_messages().await;
+    close::close(&broker.js, period("2016-q1"), End::Sequence(head), None, Timestamp::now())
+        .await
+        .expect("q1 closes");
+    // A completion entered after the close, dated inside Q1: the half-year restates Q1.
+    let appender = broker.appender().await;
+    append_all(&appender, "late", &[("2016-03-30", complete("t2", "sgd"))]).await;
+    let head = broker.stream_messages().await;
+    close::close(&broker.js, period("2016-h1"), End::Sequence(head), None, Timestamp::now())
+        .await
+        .expect("h1 closes");
+    let url = broker.server.url().to_owned();
+    let verify = || {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            reformctl(&url, &["audit", "verify", "--allow-unsigned"])
+        })
+    };
+    let pass = verify().await.expect("joins");
+    let stdout = String::from_utf8_lossy(&pass.stdout).to_string();
+    assert_eq!(pass.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("2 period reports built again from the log"), "{stdout}");
+
+    // The insider: Q3's honest report with one figure raised, stored under its own digest,
+    // and a rollup event naming it.
+    let head = broker.stream_messages().await;
+    let mut report =
+        close::report_of(&broker.js, period("2016-q3"), End::Sequence(head)).await.expect("builds");
+    let line = report.units.iter_mut().find(|u| u.unit.as_str() == "sgd").expect("sgd");
+    line.tasks.assigned += 5;
+    let bytes = reform_rollup::report::json(&report);
+    let digest = reform_rollup::report::sha256(&bytes);
+    let store = close::bucket(&broker.js).await.expect("bucket");
+    let name = format!("{}.json", hex::encode(digest));
+    store.put(name.as_str(), &mut bytes.as_slice()).await.expect("stored");
+    let forged = |period: Period, report_sha256: [u8; 32], through_sequence: u64| Draft {
+        command_id: reform_shared::ids::CommandId::new(format!("rollup-{period}-forged"))
+            .expect("id"),
+        actor: Actor::Service(close::ACTOR.to_owned()),
+        occurred_at: period.closes_at(),
+        recorded_at: Timestamp::now(),
+        signature: None,
+        event: Event::PeriodRolledUp { period, report_sha256, through_sequence },
+    };
+    broker.insider_appends(forged(period("2016-q3"), digest, head)).await;
+    let doctored = broker.stream_messages().await;
+    // And Q1 rolled up a second time, naming its honest report.
+    let q1 = reform_rollup::closed::closed_event(&broker.js, period("2016-q1"))
+        .await
+        .expect("reads")
+        .expect("closed");
+    broker.insider_appends(forged(period("2016-q1"), q1.2, q1.1)).await;
+    let again = broker.stream_messages().await;
+    let fail = verify().await.expect("joins");
+    let stdout = String::from_utf8_lossy(&fail.stdout).to_string();
+    assert_eq!(fail.status.code(), Some(8), "{stdout}");
+    let doctored_line = format!("sequence {doctored}: the rollup of 2016-q3: its event records");
+    assert!(stdout.contains(&doctored_line), "{stdout}");
+    assert!(
+        stdout.contains("sgd Tasks assigned: the log gives 2, the report says 7"),
+        "the figure is named: {stdout}"
+    );
+    let again_line = format!("sequence {again}: 2016-q1 is rolled up again; it was closed at");
+    assert!(stdout.contains(&again_line), "{stdout}");
+    // Q1, the half-year, and Q1's second event (which names the honest report) match.
+    assert!(stdout.contains("3 period reports built again from the log"), "{stdout}");
+}

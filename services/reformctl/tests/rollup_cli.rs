@@ -85,6 +85,17 @@ async fn close_list_show_and_diff_a_period_from_the_cli() {
     );
     let unknown = cli(&["rollup", "show", "2016-q2"]).await;
     assert_eq!(unknown.status.code(), Some(2), "2016-q2 is no period: a command-line error");
+    // The auditor builds every report the service closed again, from the log before it.
+    let verified = cli(&["audit", "verify", "--allow-unsigned"]).await;
+    let said = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert_eq!(verified.status.code(), Some(0), "{said}");
+    let rebuilt: u64 = said
+        .trim()
+        .split(", ")
+        .find_map(|part| part.strip_suffix(" period reports built again from the log"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(rebuilt >= 4, "at least 2016's four closes: {said}");
     let _ = stop.send(());
     service.await.expect("joins").expect("stops cleanly");
 }

@@ -5,6 +5,7 @@ use crate::log::{self, End};
 use crate::report::{self, Format, Report};
 use crate::RollupError;
 use async_nats::jetstream::{self, object_store::ObjectStore};
+use reform_projector::model::State;
 use reform_shared::append::{AppendError, AppendOutcome, Appender, Draft};
 use reform_shared::envelope::Actor;
 use reform_shared::event::{Event, Period};
@@ -53,33 +54,63 @@ pub async fn report_of(
     end: End,
 ) -> Result<Report, RollupError> {
     let (state, through, tree) = log::read_prefix_with_tree(js, end).await?;
-    let mut report = report::build(&state, period, through);
     let identity = reform_shared::stream::current_identity(js)
         .await
         .map_err(|e| RollupError::Stream(e.into()))?;
-    report.log_checkpoint = report::LogCheckpoint {
-        origin: format!("{} {}", reform_shared::checkpoint::ORIGIN_PREFIX, identity.to_text()),
+    let checkpoint = report::LogCheckpoint {
+        origin: reform_shared::checkpoint::origin_of(&identity),
         size: tree.size(),
         root_sha256: hex::encode(tree.root()),
     };
-    let earlier = Period::of_year(period.year.saturating_sub(1))
-        .into_iter()
-        .chain(Period::of_year(period.year))
-        .filter(|p| p.closes_at() < period.closes_at());
-    for before in earlier {
+    let mut closed_before = Vec::new();
+    for before in restatable(period) {
         let Some((sequence, covered, _)) = closed_event(js, before).await? else { continue };
-        if sequence > through || covered >= through {
+        if !restated_in(sequence, covered, through) {
             continue;
         }
         let (then, then_through) = log::read_prefix(js, End::Sequence(covered)).await?;
-        let closed = report::build(&then, before, then_through);
-        let now = report::build(&state, before, through);
-        let differences = crate::diff::compare(&closed, &now);
+        closed_before.push((before, report::build(&then, before, then_through)));
+    }
+    Ok(assemble(&state, period, through, checkpoint, &closed_before))
+}
+
+/// The earlier periods a report of `period` may restate: those of its year and the year before
+/// that close before it, in the order they close.
+pub fn restatable(period: Period) -> impl Iterator<Item = Period> {
+    Period::of_year(period.year.saturating_sub(1))
+        .into_iter()
+        .chain(Period::of_year(period.year))
+        .filter(move |p| p.closes_at() < period.closes_at())
+}
+
+/// Whether an earlier period closed at `sequence` over the log through `covered` is restated in
+/// a report through `through`: it was closed within that prefix, and the prefix goes on past
+/// what its report covered.
+pub fn restated_in(sequence: u64, covered: u64, through: u64) -> bool {
+    sequence <= through && covered < through
+}
+
+/// The report of `period` from the state of the log through `through`, its checkpoint, and
+/// the reports of the earlier periods closed within it (each [`report::build`] of its own
+/// prefix, in the order [`restatable`] gives): pure, so the rollup service and an auditor
+/// re-deriving a close build the same bytes.
+pub fn assemble(
+    state: &State,
+    period: Period,
+    through: u64,
+    checkpoint: report::LogCheckpoint,
+    closed_before: &[(Period, Report)],
+) -> Report {
+    let mut report = report::build(state, period, through);
+    report.log_checkpoint = checkpoint;
+    for (before, closed) in closed_before {
+        let now = report::build(state, *before, through);
+        let differences = crate::diff::compare(closed, &now);
         if !differences.is_empty() {
-            report.restated.push(report::Restatement { period: before, differences });
+            report.restated.push(report::Restatement { period: *before, differences });
         }
     }
-    Ok(report)
+    report
 }
 
 /// Closes `period` with the report of the prefix `end` names, unless it is closed already.

@@ -9,6 +9,7 @@
 //! - [`close`]: storing the report (content-addressed, in the `PAR_REPORTS` bucket and a
 //!   reports directory) and appending the `period-rolled-up` event, once; [`closed`]: what
 //!   the log and the bucket say of the periods closed.
+//! - [`rederive`]: every close built again from the log before it, for `audit verify`.
 //!
 //! **What a report covers.** A period closed on schedule covers every event recorded before
 //! the instant it closed, whenever the service actually ran: a service that was down across a
@@ -28,6 +29,7 @@ pub mod diff;
 pub mod docx;
 pub mod log;
 pub mod period;
+pub mod rederive;
 pub mod render;
 pub mod report;
 pub mod xlsx;

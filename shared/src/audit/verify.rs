@@ -56,6 +56,9 @@ pub struct Verdict {
     pub unsigned: u64,
     /// Unreadable messages an operator recorded a skip for (not problems, but listed).
     pub skipped: Vec<u64>,
+    /// Periods' rollup events whose reports were built again from the log before them and
+    /// gave the digest they record (`reform_rollup::rederive`).
+    pub closes_rederived: u64,
     pub problems: Vec<Problem>,
 }
 
@@ -76,6 +79,12 @@ impl Verdict {
         }
         if !self.skipped.is_empty() {
             skipped.push_str(&format!(", {} skipped by an operator", self.skipped.len()));
+        }
+        if self.closes_rederived > 0 {
+            skipped.push_str(&format!(
+                ", {} period reports built again from the log",
+                self.closes_rederived
+            ));
         }
         if self.passed {
             format!(
@@ -112,6 +121,12 @@ impl Verdict {
         }
         if !self.skipped.is_empty() {
             more.push_str(&format!(", {} bản ghi người vận hành cho bỏ qua", self.skipped.len()));
+        }
+        if self.closes_rederived > 0 {
+            more.push_str(&format!(
+                ", {} báo cáo kỳ được lập lại từ sổ ghi và khớp",
+                self.closes_rederived
+            ));
         }
         let (messages, aggregates) = (self.messages, self.aggregates);
         if self.passed {
@@ -168,6 +183,7 @@ pub struct Verifier {
     unsigned_seen: u64,
     /// Every service's decider, when the log is decided again ([`Verifier::redeciding`]).
     redecider: Redecider,
+    closes_rederived: u64,
     /// The first sequence of every command id, by the id's digest (16 bytes of SHA-256: a
     /// national log's ten million ids in a few hundred megabytes, with no collision to fear).
     commands: HashMap<u128, u64>,
@@ -190,6 +206,14 @@ impl Verifier {
 
     fn problem(&mut self, sequence: u64, what: String) {
         self.problems.push(Problem { sequence, what });
+    }
+
+    /// What building the periods' reports again found, by a pass beside this one: the number
+    /// that matched their events, and a problem for each that did not.
+    pub fn closes_rederived(&mut self, matched: u64, problems: Vec<Problem>) {
+        self.closes_rederived += matched;
+        self.problems.extend(problems);
+        self.problems.sort_by_key(|p| p.sequence);
     }
 
     /// A problem that concerns the log as a whole (say, the stream's settings), at sequence 0.
@@ -413,6 +437,7 @@ impl Verifier {
             passkey_signers: self.passkey_signers.iter().cloned().collect(),
             unsigned: self.unsigned_seen,
             skipped: self.skipped.clone(),
+            closes_rederived: self.closes_rederived,
             problems: self.problems.clone(),
         }
     }

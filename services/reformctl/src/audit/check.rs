@@ -57,6 +57,7 @@ pub(super) async fn live(ctx: &Ctx, against: &Against) -> anyhow::Result<()> {
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);
     let mut verifier = against.verifier();
+    let mut rederiver = rederiver(&js, &mut verifier).await;
     let bar = std::cell::OnceCell::new();
     let info = verify_stream(
         &js,
@@ -68,6 +69,9 @@ pub(super) async fn live(ctx: &Ctx, against: &Against) -> anyhow::Result<()> {
             if let Some(tree) = tree.as_mut() {
                 batch.iter().for_each(|m| tree.push(m.sequence, &m.payload));
             }
+            if let Some(rederiver) = rederiver.as_mut() {
+                batch.iter().for_each(|m| rederiver.push(m));
+            }
             if let Some(bar) = bar.get() {
                 bar.inc(batch.len() as u64);
             }
@@ -77,9 +81,13 @@ pub(super) async fn live(ctx: &Ctx, against: &Against) -> anyhow::Result<()> {
     if let Some(bar) = bar.get() {
         bar.finish_and_clear();
     }
+    if let Some(rederiver) = rederiver {
+        let (matched, problems) = rederiver.finish();
+        verifier.closes_rederived(matched, problems);
+    }
     if let Some(anchor) = &anchor {
         let identity = reform_shared::stream::LogIdentity::of(&info);
-        let origin = format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text());
+        let origin = checkpoint::origin_of(&identity);
         if anchor.checkpoint.origin != origin {
             verifier.log_problem(format!(
                     "the checkpoint is of the log \"{}\"; this one is \"{origin}\" (recreated or another stack)",
@@ -91,6 +99,28 @@ pub(super) async fn live(ctx: &Ctx, against: &Against) -> anyhow::Result<()> {
         hold_against(&mut verifier, tree, anchor);
     }
     conclude(verifier, ctx)
+}
+
+/// The pass that builds every period's report again beside the verifier's, once it knows the
+/// closes; when they cannot be read, a problem says so and the rest is still checked.
+async fn rederiver(
+    js: &async_nats::jetstream::Context,
+    verifier: &mut Verifier,
+) -> Option<reform_rollup::rederive::Rederiver> {
+    let planned = match reform_shared::stream::current_identity(js).await {
+        Ok(identity) => reform_rollup::rederive::plan(js)
+            .await
+            .map(|closes| (checkpoint::origin_of(&identity), closes))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match planned {
+        Ok((origin, closes)) => Some(reform_rollup::rederive::Rederiver::new(origin, closes)),
+        Err(e) => {
+            verifier.log_problem(format!("the periods' reports could not be built again: {e}"));
+            None
+        }
+    }
 }
 
 fn conclude(verifier: Verifier, ctx: &Ctx) -> anyhow::Result<()> {

@@ -187,7 +187,7 @@ pub(super) async fn checkpoint(ctx: &Ctx, key: &Path, out: Option<&Path>) -> any
     let key = checkpoint::read_key(key)?;
     let js = async_nats::jetstream::new(ctx.client().await?);
     let identity = reform_shared::stream::current_identity(&js).await?;
-    let origin = format!("{} {}", checkpoint::ORIGIN_PREFIX, identity.to_text());
+    let origin = checkpoint::origin_of(&identity);
     let cp = witness::now(&js, origin, super::log_head(&js).await?).await?;
     let note = cp.sign(&key)?;
     if let Some(out) = out {
