@@ -47,6 +47,11 @@ pub struct ServiceArgs {
     /// services' credentials could append one (docs/security.md).
     #[arg(long, env = "PAR_ALLOW_UNSIGNED")]
     pub allow_unsigned: bool,
+    /// The most commands that may wait for the service at once; one more is answered
+    /// `unavailable` on arrival, so a client under a burst is told at once to try again.
+    #[arg(long, env = "PAR_COMMANDS_WAITING_MAX", value_name = "N",
+          default_value_t = std::num::NonZeroUsize::new(crate::service::COMMANDS_WAITING_MAX).unwrap_or(std::num::NonZeroUsize::MIN))]
+    pub commands_waiting_max: std::num::NonZeroUsize,
 }
 
 impl ServiceArgs {
@@ -57,6 +62,7 @@ impl ServiceArgs {
             stream: self.broker.stream_settings(),
             state_file: self.state.clone(),
             unsigned: if self.allow_unsigned { Unsigned::Allowed } else { Unsigned::Refused },
+            commands_waiting_max: Some(self.commands_waiting_max),
             ..Default::default()
         }
     }

@@ -481,3 +481,66 @@ async fn a_restarted_service_answers_a_command_first_seen_before_its_snapshot_wi
     let _ = stop.send(true);
     service.await.expect("joins").expect("stops cleanly");
 }
+
+/// A burst (#29: 1,600 commands at once left 960 clients with no answer). A service holds at
+/// most `commands_waiting_max` commands waiting; one more is answered `unavailable` on arrival,
+/// naming the limit, and counted in its stats. Every client gets an answer; what was accepted
+/// is in the log once; what was turned away is recorded once when sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_beyond_what_may_wait_is_told_unavailable_at_once_and_recorded_once_when_resent() {
+    use reform_shared::service::{health::HealthCell, ServiceConfig};
+    const BURST: usize = 400;
+    let broker = Broker::start().await;
+    seed_department_with_head(&broker.js).await;
+    let before = broker.stream_messages().await;
+    let health = HealthCell::default();
+    let config = ServiceConfig {
+        health: health.clone(),
+        commands_waiting_max: std::num::NonZeroUsize::new(2),
+        ..reform_shared::testkit::unsigned_world()
+    };
+    let (stop, mut stopped) = watch::channel(false);
+    let service = tokio::spawn(reform_tasks::run(broker.client.clone(), config, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    up_services::wait_ready(&broker.client, &["par-tasks"]).await.expect("ready");
+    let request = |i: usize| assign(&format!("burst-{i}"), &format!("t{i}"), "2016-02-01");
+    let sends = (0..BURST).map(|i| {
+        let client = broker.client.clone();
+        tokio::spawn(async move {
+            (i, command::send_once(&client, "tasks", &request(i), &key_of("lan")).await)
+        })
+    });
+    let mut accepted = Vec::new();
+    let mut turned_away = Vec::new();
+    for send in sends.collect::<Vec<_>>() {
+        match send.await.expect("joins") {
+            (_, Ok(a)) => accepted.push(a.sequence),
+            (i, Err(CommandError::Failed { kind: FailureKind::Unavailable, message, .. })) => {
+                assert!(
+                    message.contains("the tasks service has 2 commands waiting, its most"),
+                    "{message}"
+                );
+                turned_away.push(i);
+            }
+            (i, Err(other)) => panic!("command {i} got {other}: every client gets an answer"),
+        }
+    }
+    assert_eq!(accepted.len() + turned_away.len(), BURST);
+    println!("{} accepted, {} told unavailable at once", accepted.len(), turned_away.len());
+    assert!(!turned_away.is_empty(), "{BURST} at once against a queue of 2 turns some away");
+    assert_eq!(health.get().turned_away, turned_away.len() as u64, "the stats count each");
+    let unique: std::collections::BTreeSet<u64> = accepted.iter().copied().collect();
+    assert_eq!(unique.len(), accepted.len(), "each accepted command has its own event");
+    assert_eq!(broker.stream_messages().await, before + accepted.len() as u64);
+    // Sent again, one at a time, with the same command ids: each recorded once.
+    for i in &turned_away {
+        let a = reform_tasks::send(&broker.client, &request(*i), &key_of("lan"))
+            .await
+            .expect("accepted when sent again");
+        assert!(!a.duplicate, "it was not recorded the first time");
+    }
+    assert_eq!(broker.stream_messages().await, before + BURST as u64, "each command once");
+    let _ = stop.send(true);
+    service.await.expect("joins").expect("stops cleanly");
+}

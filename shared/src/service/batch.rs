@@ -471,7 +471,7 @@ impl Turned {
 }
 
 /// Sends a reply, with the services API's error headers when it is a failure.
-async fn respond(to: &async_nats::service::Request, reply: &Reply) {
+pub(super) async fn respond(to: &async_nats::service::Request, reply: &Reply) {
     if let Err(e) = reply.send(to).await {
         tracing::warn!(error = %e, "could not send a reply");
     }

@@ -42,6 +42,10 @@ pub struct Health {
     pub not_honoured: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_not_honoured: Option<String>,
+    /// Commands answered `unavailable` on arrival because as many as the service holds were
+    /// already waiting (`ServiceConfig::commands_waiting_max`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub turned_away: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -63,6 +67,7 @@ impl Default for HealthCell {
             resumed_from: None,
             not_honoured: 0,
             last_not_honoured: None,
+            turned_away: 0,
         })))
     }
 }
@@ -111,6 +116,11 @@ impl HealthCell {
             h.not_honoured += 1;
             h.last_not_honoured = Some(format!("sequence {sequence}: {why}"));
         });
+    }
+
+    /// A command answered `unavailable` on arrival: too many were waiting.
+    pub fn turned_away(&self) {
+        self.update(|h| h.turned_away += 1);
     }
 
     /// The JSON put in the endpoint stats' `data`.

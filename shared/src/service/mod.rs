@@ -36,7 +36,7 @@ use crate::time::Timestamp;
 use crate::{append::Appender, time::Date};
 use async_nats::jetstream;
 use async_nats::service::ServiceExt;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
@@ -208,6 +208,57 @@ pub struct ServiceConfig {
     /// default: with the services' credentials anyone could append one. Allowed only for a
     /// log written before requests were signed, or by a tool on people's behalf (tests).
     pub unsigned: crate::audit::recorder::Unsigned,
+    /// The most commands that may wait for the service at once; one more is answered
+    /// `unavailable` on arrival. [`COMMANDS_WAITING_MAX`] when `None`.
+    pub commands_waiting_max: Option<std::num::NonZeroUsize>,
+}
+
+/// How many commands may wait for a service by default: about a second of its work at the
+/// rate it keeps on a small machine, well inside a client's [`crate::command::COMMAND_TIMEOUT`]
+/// even at a quarter of that rate. Beyond it a client is told at once to try again, rather
+/// than left waiting for an answer that would come after it gave up.
+pub const COMMANDS_WAITING_MAX: usize = 1024;
+
+impl ServiceConfig {
+    fn commands_waiting(&self) -> usize {
+        self.commands_waiting_max.map_or(COMMANDS_WAITING_MAX, std::num::NonZeroUsize::get)
+    }
+}
+
+/// Takes the service's requests off the broker as they come, into a queue of at most `max`:
+/// one that finds it full is answered `unavailable` at once, naming the limit, and counted in
+/// the stats. The queue ends when the endpoint does (the service stopped) or its reader goes.
+fn intake(
+    mut endpoint: async_nats::service::endpoint::Endpoint,
+    max: usize,
+    name: &'static str,
+    health: health::HealthCell,
+) -> tokio::sync::mpsc::Receiver<async_nats::service::Request> {
+    use tokio::sync::mpsc::error::TrySendError;
+    let (queue, waiting) = tokio::sync::mpsc::channel(max);
+    tokio::spawn(async move {
+        while let Some(request) = endpoint.next().await {
+            match queue.try_send(request) {
+                Ok(()) => {}
+                Err(TrySendError::Full(request)) => {
+                    health.turned_away();
+                    if crate::command::answerable(&request.message) {
+                        let message = format!(
+                            "the {name} service has {max} commands waiting, its most; nothing \
+                             was recorded: send it again in a moment, with the same command id"
+                        );
+                        batch::respond(
+                            &request,
+                            &ledger::failed(command::FailureKind::Unavailable, message),
+                        )
+                        .await;
+                    }
+                }
+                Err(TrySendError::Closed(_)) => break,
+            }
+        }
+    });
+    waiting
 }
 
 /// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
@@ -282,21 +333,22 @@ pub async fn run_with<D: Decider>(
         .start(format!("par-{}", D::NAME), env!("CARGO_PKG_VERSION"))
         .await
         .map_err(register)?;
-    let mut endpoint =
+    let endpoint =
         service.endpoint(crate::subject::command_subject(D::NAME)).await.map_err(register)?;
+    let mut waiting = intake(endpoint, config.commands_waiting(), D::NAME, health.clone());
 
     tokio::pin!(shutdown);
     let stopped = loop {
         tokio::select! {
             () = &mut shutdown => break Ok(()),
-            request = endpoint.next() => {
+            request = waiting.recv() => {
                 let Some(first) = request else { break Ok(()) };
                 let mut requests = vec![first];
                 // Take whatever else is already waiting, without waiting for more.
                 while requests.len() < BATCH_COMMANDS_MAX {
-                    match endpoint.next().now_or_never() {
-                        Some(Some(request)) => requests.push(request),
-                        _ => break,
+                    match waiting.try_recv() {
+                        Ok(request) => requests.push(request),
+                        Err(_) => break,
                     }
                 }
                 if let Err(e) = runtime.handle(requests).await {
