@@ -13,6 +13,23 @@ pub fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
     Ok(aside)
 }
 
+/// Opens (or creates) a derived redb file with `builder` and checks it whole: redb keeps a
+/// checksum of every page in the page above it, up to the header, and a byte flipped on the disk
+/// that opening alone would not notice fails here ([`redb::Database::check_integrity`], which
+/// reads the whole file once). A file a crash left with an unfinished commit is repaired to
+/// its last one, which a derived file's own position then names.
+pub fn open_checked(
+    builder: &redb::Builder,
+    path: &Path,
+) -> Result<redb::Database, redb::DatabaseError> {
+    let mut db = builder.create(path)?;
+    let began = std::time::Instant::now();
+    db.check_integrity()?;
+    let ms = began.elapsed().as_millis();
+    tracing::info!(file = %path.display(), ms, "every page of the file matches its checksum");
+    Ok(db)
+}
+
 /// Whether opening a redb file failed because it is damaged, rather than held by another
 /// process (which is alive, and its owner: never set aside).
 pub fn is_damage(error: &redb::DatabaseError) -> bool {

@@ -128,10 +128,14 @@ impl Store {
     /// [`StoreError::Layout`], which names the `rebuild` that fixes it.
     ///
     /// A file redb cannot open for damage (truncated, overwritten: not one another process
-    /// holds) is set aside ([`reform_shared::derived`]) and a new one started, which the
-    /// projector fills from the log; a damaged views file never stops the stack.
+    /// holds), or whose pages do not match their checksums (a byte flipped on the disk), is set
+    /// aside ([`reform_shared::derived`]) and a new one started, which the projector fills from
+    /// the log; a damaged views file never stops the stack. The check reads the whole file.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let store = match Store::open_any_layout(path) {
+        let checked = reform_shared::derived::open_checked(&Store::builder(), path)
+            .map(|db| Store { db })
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source });
+        let store = match checked {
             Err(StoreError::Open { source, .. }) if reform_shared::derived::is_damage(&source) => {
                 let aside = reform_shared::derived::set_aside(path)
                     .map_err(|e| StoreError::Redb(redb::Error::Io(e)))?;
@@ -163,11 +167,16 @@ impl Store {
     /// Opens the file whatever its layout, for `rebuild` (whose `drop_views` writes the
     /// current layout) and nothing else.
     pub fn open_any_layout(path: &Path) -> Result<Store, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(REDB_CACHE_BYTES_MAX)
+        let db = Store::builder()
             .create(path)
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         Ok(Store { db })
+    }
+
+    fn builder() -> redb::Builder {
+        let mut builder = Database::builder();
+        builder.set_cache_size(REDB_CACHE_BYTES_MAX);
+        builder
     }
 
     /// The last stream sequence the views hold (0 for none).
