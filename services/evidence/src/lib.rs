@@ -44,11 +44,18 @@ pub struct Config {
     /// The largest file accepted; [`EVIDENCE_BYTES_MAX`] unless a deployment lowers it (it
     /// cannot raise it).
     pub evidence_bytes_max: u64,
+    /// The most the upload waiting room holds at once ([`upload::UPLOAD_STREAM_BYTES`] by
+    /// default); the broker reserves it on disk.
+    pub upload_stream_bytes: i64,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { service: ServiceConfig::default(), evidence_bytes_max: EVIDENCE_BYTES_MAX }
+        Self {
+            service: ServiceConfig::default(),
+            evidence_bytes_max: EVIDENCE_BYTES_MAX,
+            upload_stream_bytes: upload::UPLOAD_STREAM_BYTES,
+        }
     }
 }
 
@@ -62,7 +69,7 @@ pub async fn run(
     let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
         .await
         .map_err(|e| ServiceError::Stream(e.into()))?;
-    upload::ensure_stream(&js, config.service.stream.replicas)
+    upload::ensure_stream(&js, config.service.stream.replicas, config.upload_stream_bytes)
         .await
         .map_err(|e| ServiceError::Stream(e.into()))?;
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.

@@ -12,6 +12,10 @@ struct Args {
     /// The largest evidence file accepted, in bytes (never above the built-in limit).
     #[arg(long, env = "PAR_EVIDENCE_BYTES_MAX", default_value_t = reform_evidence::EVIDENCE_BYTES_MAX)]
     evidence_bytes_max: u64,
+    /// The most the upload waiting room holds at once, in bytes; the broker reserves it on
+    /// disk. Full, it refuses new uploads until staged ones expire (15 minutes).
+    #[arg(long, env = "PAR_UPLOAD_STREAM_BYTES", default_value_t = reform_evidence::upload::UPLOAD_STREAM_BYTES)]
+    upload_stream_bytes: i64,
 }
 
 #[tokio::main]
@@ -22,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let config = reform_evidence::Config {
         service: args.service.config(),
         evidence_bytes_max: args.evidence_bytes_max,
+        upload_stream_bytes: args.upload_stream_bytes,
     };
     reform_evidence::run(client, config, edge::stop_signal()).await?;
     Ok(())

@@ -5,10 +5,13 @@
 //! staged chunks back, checks size and digest, and stores the file under its digest
 //! ([`crate::verify`]).
 //!
-//! The stream keeps chunks for [`UPLOAD_MAX_AGE`] and at most [`UPLOAD_STREAM_BYTES`], oldest
-//! dropped first: staging is a waiting room, never a second store. Clients may publish there
-//! but not read it, so nobody can learn another client's upload id to interfere with it; a
-//! chunk published under someone else's id would only make that upload fail its digest check.
+//! The stream keeps chunks for [`UPLOAD_MAX_AGE`] and at most [`UPLOAD_STREAM_BYTES`] (a
+//! deployment may set less), and an upload at most the [`UPLOAD_CHUNKS_MAX`] chunks of the
+//! largest file: staging is a waiting room, never a second store. A full room refuses new
+//! chunks; it never drops staged ones, so a flood of uploads cannot evict another person's
+//! upload, only make new ones wait until the old expire. Clients may publish there but not read
+//! it, so nobody can learn another client's upload id to interfere with it; a chunk published
+//! under someone else's id would only make that upload fail its digest check.
 
 use crate::store::{self, StoreError};
 use async_nats::jetstream::{self, consumer, stream};
@@ -22,10 +25,12 @@ pub const STREAM: &str = "PAR_UPLOADS";
 pub const SUBJECT_PREFIX: &str = "par.upload";
 /// One chunk; well under the broker's 1 MB message limit.
 pub const CHUNK_BYTES: usize = 256 * 1024;
-/// How long a staged upload waits for its attach command.
-pub const UPLOAD_MAX_AGE: Duration = Duration::from_secs(60 * 60);
-/// The most the staging stream holds at once.
-pub const UPLOAD_STREAM_BYTES: i64 = 2 * 1024 * 1024 * 1024;
+/// How long a staged upload waits for its attach command, which its sender sends at once.
+pub const UPLOAD_MAX_AGE: Duration = Duration::from_secs(15 * 60);
+/// The most the staging stream holds at once, by default: the broker reserves it on disk.
+pub const UPLOAD_STREAM_BYTES: i64 = 1024 * 1024 * 1024;
+/// The most chunks one upload may hold: those of the largest file accepted.
+pub const UPLOAD_CHUNKS_MAX: u64 = crate::EVIDENCE_BYTES_MAX.div_ceil(CHUNK_BYTES as u64);
 /// How long reading an upload back may see nothing before it is given up.
 const READ_STALL: Duration = Duration::from_secs(5);
 
@@ -34,6 +39,12 @@ const READ_STALL: Duration = Duration::from_secs(5);
 pub enum UploadError {
     #[error("the upload stream {STREAM} is not available: {source}{hint}")]
     Stream { source: reform_shared::Source, hint: &'static str },
+    #[error(
+        "the evidence waiting room is full ({detail}): what others staged in the last \
+         {UPLOAD_MAX_AGE:?} fills it, and nothing staged is dropped for a new upload; send the \
+         file again in a few minutes"
+    )]
+    Full { detail: String },
     #[error("{0:?} is not an upload id (letters and digits, at most 64)")]
     BadId(String),
     #[error(
@@ -65,22 +76,63 @@ pub fn valid_id(upload: &str) -> bool {
     !upload.is_empty() && upload.len() <= 64 && upload.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Creates the staging stream when missing. Idempotent.
-pub async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(), UploadError> {
-    if js.get_stream(STREAM).await.is_ok() {
-        return Ok(());
-    }
-    let config = stream::Config {
+/// The staging stream's settings, holding at most `max_bytes`.
+fn stream_config(replicas: usize, max_bytes: i64) -> stream::Config {
+    stream::Config {
         name: STREAM.to_owned(),
         description: Some("Reform-task tracker: evidence files waiting for their attach".into()),
         subjects: vec![format!("{SUBJECT_PREFIX}.>")],
         max_age: UPLOAD_MAX_AGE,
-        max_bytes: UPLOAD_STREAM_BYTES,
-        discard: stream::DiscardPolicy::Old,
+        max_bytes,
+        // Full, it refuses what comes; it never drops a staged upload for a newcomer.
+        discard: stream::DiscardPolicy::New,
+        max_messages_per_subject: i64::try_from(UPLOAD_CHUNKS_MAX).unwrap_or(i64::MAX),
+        discard_new_per_subject: true,
         storage: stream::StorageType::File,
         num_replicas: replicas.max(1),
         ..Default::default()
-    };
+    }
+}
+
+/// Creates the staging stream when missing, holding at most `max_bytes`; brings an existing
+/// one to these settings (one made by an earlier version dropped the oldest when full).
+/// Idempotent.
+pub async fn ensure_stream(
+    js: &jetstream::Context,
+    replicas: usize,
+    max_bytes: i64,
+) -> Result<(), UploadError> {
+    let config = stream_config(replicas, max_bytes);
+    if let Ok(mut existing) = js.get_stream(STREAM).await {
+        let had = existing.info().await.map(|i| i.config.clone()).ok();
+        let same = had.as_ref().is_some_and(|c| {
+            (
+                c.max_age,
+                c.max_bytes,
+                c.discard,
+                c.max_messages_per_subject,
+                c.discard_new_per_subject,
+            ) == (
+                config.max_age,
+                config.max_bytes,
+                config.discard,
+                config.max_messages_per_subject,
+                config.discard_new_per_subject,
+            )
+        });
+        if same {
+            return Ok(());
+        }
+        let update = stream::Config {
+            num_replicas: had.map_or(config.num_replicas, |c| c.num_replicas),
+            ..config
+        };
+        return js
+            .update_stream(update)
+            .await
+            .map(|_| ())
+            .map_err(|e| UploadError::Stream { source: e.into(), hint: "" });
+    }
     match js.create_stream(config).await {
         Ok(_) => Ok(()),
         Err(create) => match js.get_stream(STREAM).await {
@@ -94,9 +146,15 @@ pub async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> Result<(
 pub async fn stage(js: &jetstream::Context, bytes: &[u8]) -> Result<String, UploadError> {
     let upload = nuid::next().to_string();
     let subject = subject(&store::digest_of(bytes), &upload);
-    let stream_error = |e: async_nats::jetstream::context::PublishError| UploadError::Stream {
-        source: e.into(),
-        hint: " (the evidence service creates the stream when it starts)",
+    let stream_error = |e: async_nats::jetstream::context::PublishError| {
+        let text = e.to_string();
+        if text.contains("maximum bytes") || text.contains("maximum messages") {
+            return UploadError::Full { detail: text };
+        }
+        UploadError::Stream {
+            source: e.into(),
+            hint: " (the evidence service creates the stream when it starts)",
+        }
     };
     let mut acks = Vec::new();
     for chunk in bytes.chunks(CHUNK_BYTES) {

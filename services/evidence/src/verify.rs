@@ -86,7 +86,7 @@ fn upload_kind(error: &UploadError) -> FailureKind {
         UploadError::Missing { .. }
         | UploadError::Mismatch { .. }
         | UploadError::TooManyChunks { .. } => FailureKind::Refused,
-        UploadError::Stream { .. } => FailureKind::Unavailable,
+        UploadError::Stream { .. } | UploadError::Full { .. } => FailureKind::Unavailable,
         UploadError::Store(e) => kind_of(e),
     }
 }

@@ -392,8 +392,11 @@ async fn an_evidence_id_attached_again_with_the_same_content_is_refused_as_alrea
 #[tokio::test]
 async fn evidence_over_the_size_limit_is_refused_by_the_service() {
     let max = 1_024;
-    let config =
-        Config { evidence_bytes_max: max, service: reform_shared::testkit::unsigned_world() };
+    let config = Config {
+        evidence_bytes_max: max,
+        service: reform_shared::testkit::unsigned_world(),
+        ..Config::default()
+    };
     let h = Harness::start_with(config).await;
     let big = vec![b'x'; 1_025];
     let digest = store::put(&h.bucket().await, &big).await.expect("stored directly");
@@ -523,4 +526,59 @@ async fn the_same_attach_command_sent_twice_appends_once() {
         client::attach(&h.broker.client, request.clone(), REPORT, &key).await.expect("first");
     let again = client::attach(&h.broker.client, request, REPORT, &key).await.expect("retry");
     assert_eq!((again.sequence, again.duplicate), (first.sequence, true));
+}
+
+/// #29: 2.3 GB of uploads in 29 s evicted another person's staged upload, because the waiting
+/// room dropped its oldest chunks when full. Now it refuses what comes when full and drops
+/// nothing staged: a flood only makes new uploads wait (told so plainly), and the person whose
+/// file was staged first attaches it. One upload cannot hold more chunks than the largest file.
+#[tokio::test]
+async fn a_flood_of_uploads_cannot_evict_a_staged_one_and_is_told_the_room_is_full() {
+    use reform_evidence::upload::{self, UploadError, CHUNK_BYTES, UPLOAD_CHUNKS_MAX};
+    let room = 2 * 1024 * 1024;
+    let h = Harness::start_with(Config {
+        service: reform_shared::testkit::unsigned_world(),
+        upload_stream_bytes: room,
+        ..Config::default()
+    })
+    .await;
+    let staged = upload::stage(&h.broker.js, REPORT).await.expect("hoa's report is staged");
+    let publish = |subject: String, payload: bytes::Bytes| {
+        let js = h.broker.js.clone();
+        async move {
+            match js.publish(subject, payload).await {
+                Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    };
+    let one = format!("par.upload.{}.greedy", "ab".repeat(32));
+    for n in 0..UPLOAD_CHUNKS_MAX {
+        publish(one.clone(), bytes::Bytes::new())
+            .await
+            .unwrap_or_else(|e| panic!("chunk {n}: {e}"));
+    }
+    let over = publish(one, bytes::Bytes::new()).await.expect_err("one chunk too many");
+    assert!(over.contains("maximum messages per subject"), "{over}");
+    let chunk = bytes::Bytes::from(vec![0u8; CHUNK_BYTES]);
+    let most = room as usize / CHUNK_BYTES + 1;
+    let mut refused = None;
+    for n in 0..most {
+        let subject = format!("par.upload.{}.flood{n}", "cd".repeat(32));
+        if let Err(e) = publish(subject, chunk.clone()).await {
+            refused = Some(e);
+            break;
+        }
+    }
+    let refused = refused.expect("a full room refuses a chunk");
+    assert!(refused.contains("maximum bytes"), "{refused}");
+    let another = vec![1u8; CHUNK_BYTES];
+    let next = upload::stage(&h.broker.js, &another).await.expect_err("the room is full");
+    assert!(matches!(next, UploadError::Full { .. }), "{next}");
+    assert!(next.to_string().contains("the evidence waiting room is full"), "{next}");
+    let mut command = attach_command("e1", store::digest_of(REPORT), REPORT.len() as u64);
+    let Command::Attach(attach) = &mut command else { unreachable!() };
+    attach.upload = Some(staged);
+    h.send(command).await.expect("hoa's staged report is still there, and recorded");
+    assert!(h.holds(REPORT).await);
 }
