@@ -52,9 +52,24 @@ pub struct ServiceArgs {
     #[arg(long, env = "PAR_COMMANDS_WAITING_MAX", value_name = "N",
           default_value_t = std::num::NonZeroUsize::new(crate::service::COMMANDS_WAITING_MAX).unwrap_or(std::num::NonZeroUsize::MIN))]
     pub commands_waiting_max: std::num::NonZeroUsize,
+    /// Where Prometheus reads this service's metrics (`GET /metrics`), e.g. 0.0.0.0:9464;
+    /// none when absent.
+    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
+    pub metrics: Option<String>,
 }
 
 impl ServiceArgs {
+    /// Serves the metrics where `--metrics` says, if it does.
+    pub async fn serve_metrics(
+        &self,
+        client: &async_nats::Client,
+    ) -> Result<(), crate::metrics::ServeError> {
+        if let Some(addr) = &self.metrics {
+            crate::metrics::serve(addr, client.clone()).await?;
+        }
+        Ok(())
+    }
+
     /// The runtime's configuration these arguments say.
     pub fn config(&self) -> crate::service::ServiceConfig {
         use crate::audit::recorder::Unsigned;

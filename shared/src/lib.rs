@@ -13,6 +13,7 @@
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
 //! - [`broker`]: the broker's users (nkeys) and their permissions.
 //! - [`edge`]: what every service binary does at its edge (flags, logging, stop signal).
+//! - [`metrics`]: Prometheus text metrics of the parts in this process, on `GET /metrics`.
 //! - [`natsd`]: starting and stopping `nats-server`, for the embedded default and the tests.
 //! - `testkit` (feature `testkit`, for tests and benches only): a real broker per test, and
 //!   helpers to wait on conditions; never in a production build.
@@ -38,6 +39,7 @@ pub mod event;
 pub mod ids;
 pub mod keyfile;
 pub mod log;
+pub mod metrics;
 pub mod names;
 pub mod natsd;
 pub mod passkey;

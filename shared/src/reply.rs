@@ -34,6 +34,18 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// Its name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Invalid => "invalid",
+            FailureKind::Refused => "refused",
+            FailureKind::Conflict => "conflict",
+            FailureKind::NotFound => "not-found",
+            FailureKind::Unavailable => "unavailable",
+            FailureKind::Denied => "denied",
+        }
+    }
+
     pub const ALL: [FailureKind; 6] = [
         FailureKind::Invalid,
         FailureKind::Refused,

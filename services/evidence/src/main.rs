@@ -23,6 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
     let client = args.service.broker.connect().await?;
+    args.service.serve_metrics(&client).await?;
     let config = reform_evidence::Config {
         service: args.service.config(),
         evidence_bytes_max: args.evidence_bytes_max,

@@ -251,6 +251,16 @@ pub async fn run(
     tracing::info!(applied_through, consumer = %config.consumer, log = %identity, "projector started");
     let health = HealthCell::default();
     let (status_tx, status_rx) = tokio::sync::watch::channel(applied_through);
+    let part = match config.consumer.as_str() {
+        CONSUMER_DEFAULT => "projector".to_owned(),
+        other => other.to_owned(),
+    };
+    let (reported, position) = (health.clone(), status_rx.clone());
+    reform_shared::metrics::global().part(&part, move || {
+        let mut now = reported.get();
+        now.applied_through = *position.borrow();
+        now
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;

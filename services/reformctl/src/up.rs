@@ -32,6 +32,10 @@ pub struct Args {
     /// Where the web dashboard listens; when that port is taken, a free loopback port.
     #[arg(long, default_value = reform_gateway::LISTEN_DEFAULT)]
     pub web: std::net::SocketAddr,
+    /// Where Prometheus reads every part's metrics (`GET /metrics`), e.g. 127.0.0.1:9464; none
+    /// when absent.
+    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
+    pub metrics: Option<String>,
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
@@ -112,6 +116,10 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
              auditors, service.nk for operators (--nats-nkey FILE or PAR_NATS_NKEY)",
             credentials.dir.display()
         );
+    }
+    if let Some(addr) = &args.metrics {
+        let bound = reform_shared::metrics::serve(addr, client.clone()).await?;
+        println!("  metrics     http://{bound}/metrics (Prometheus text)");
     }
     println!("  views       {}", views.display());
     println!(

@@ -25,8 +25,16 @@ fn up(data: &Path, port: u16, extra: &[&str]) -> Command {
 
 /// Starts `up` and waits until it says it is running.
 fn start_up(data: &Path, port: u16) -> Child {
-    let mut child =
-        up(data, port, &[]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn up");
+    start_up_with(data, port, &[])
+}
+
+/// [`start_up`] with more arguments.
+fn start_up_with(data: &Path, port: u16, extra: &[&str]) -> Child {
+    let mut child = up(data, port, extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn up");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -398,5 +406,114 @@ fn json_outcomes_name_their_kind_and_exit_codes_differ_by_kind() {
         reformctl(port, &client, &["--json", "view", "unit", "--unit", "nope", "--year", "2016"]);
     assert_eq!(unknown.status.code(), Some(6));
     assert_eq!(json_of(&unknown)["kind"], "not-found");
+    stop(&mut stack, &data);
+}
+
+/// Every sample of the Prometheus text at `http://127.0.0.1:<port>/metrics`, as the Prometheus
+/// project's own parser (Python's prometheus_client) reads it: `name{label="value",…}` → value.
+fn scrape(port: u16) -> std::collections::BTreeMap<String, f64> {
+    use std::io::{Read as _, Write as _};
+    let mut http = std::net::TcpStream::connect(("127.0.0.1", port)).expect("metrics listen");
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("request");
+    let mut response = String::new();
+    http.read_to_string(&mut response).expect("response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    let script = "import sys, json\n\
+        from prometheus_client.parser import text_string_to_metric_families as families\n\
+        out = {}\n\
+        for family in families(sys.stdin.read()):\n\
+        \x20   for s in family.samples:\n\
+        \x20       labels = ','.join(f'{k}=\"{v}\"' for k, v in sorted(s.labels.items()))\n\
+        \x20       out[s.name + ('{' + labels + '}' if labels else '')] = s.value\n\
+        print(json.dumps(out))\n";
+    let mut python = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 (./dev setup installs prometheus-client in .tools/venv)");
+    python.stdin.take().expect("stdin").write_all(body.as_bytes()).expect("to python");
+    let parsed = python.wait_with_output().expect("python runs");
+    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+    serde_json::from_slice(&parsed.stdout).expect("samples as JSON")
+}
+
+/// #26: every part's metrics on `--metrics ADDR`, read by the Prometheus project's own parser.
+/// They move as the stack works (commands by outcome, deciding and appending timed, queries by
+/// view), say where each reader stands against the log's head, and show a halt: the halted
+/// readers' gauge goes to 1 and the projector falls behind by the unreadable event.
+#[test]
+fn metrics_move_as_the_stack_works_and_show_a_halted_part() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let (port, metrics) = (free_port(), free_port());
+    let at = format!("127.0.0.1:{metrics}");
+    let mut stack = start_up_with(&data, port, &["--metrics", &at]);
+    let (client, operator) = (broker_user(&data, "client"), broker_user(&data, "service"));
+    let before = scrape(metrics);
+    let value = |samples: &std::collections::BTreeMap<String, f64>, name: &str| {
+        samples.get(name).copied().unwrap_or(0.0)
+    };
+    let lan = key(dir.path(), "lan");
+    let genesis = ["--key", &lan, "genesis", "--person", "lan", "--name", "Nguyễn Thị Lan"];
+    assert!(reformctl(port, &operator, &genesis).status.success());
+    let add = |id: &str| {
+        let add = ["--actor", "lan", "--key", &lan, "unit", "add", id, "--name", "Tỉnh Sóc Trăng"];
+        let mut args: Vec<&str> = add.to_vec();
+        args.extend(["--kind", "province"]);
+        reformctl(port, &client, &args)
+    };
+    assert!(add("st").status.success(), "an administrator adds a province");
+    assert!(!add("st").status.success(), "the same unit again is refused");
+    let nobody = key(dir.path(), "nobody");
+    let denied = ["--actor", "nobody", "--key", &nobody, "unit", "add", "x", "--name", "X"];
+    let denied = [&denied[..], &["--kind", "province"]].concat();
+    assert!(!reformctl(port, &client, &denied).status.success(), "an unknown key is denied");
+    assert!(reformctl(port, &client, &["unit", "list"]).status.success());
+    let head = |s: &std::collections::BTreeMap<String, f64>| value(s, "par_log_head");
+    let mut after = scrape(metrics);
+    wait_until("every reader to hold the log", || {
+        after = scrape(metrics);
+        ["directory", "tasks", "projector"].iter().all(|part| {
+            let applied = value(&after, &format!("par_applied_through{{part=\"{part}\"}}"));
+            applied == head(&after) && head(&after) >= 2.0
+        })
+    });
+    let moved = |name: &str| value(&after, name) - value(&before, name);
+    assert_eq!(moved(r#"par_commands_total{outcome="ok",service="directory"}"#), 1.0);
+    assert_eq!(moved(r#"par_commands_total{outcome="refused",service="directory"}"#), 1.0);
+    assert_eq!(moved(r#"par_commands_total{outcome="denied",service="directory"}"#), 1.0);
+    assert!(moved(r#"par_decide_seconds_count{service="directory"}"#) >= 3.0, "{after:?}");
+    assert_eq!(moved(r#"par_append_seconds_count{service="directory"}"#), 1.0);
+    assert_eq!(moved(r#"par_queries_total{outcome="ok",view="directory"}"#), 1.0);
+    assert_eq!(moved(r#"par_query_seconds_count{view="directory"}"#), 1.0);
+    assert_eq!(value(&after, r#"par_lag_events{part="projector"}"#), 0.0);
+    assert_eq!(value(&after, r#"par_halted{part="tasks"}"#), 0.0);
+
+    // Garbage on the log: the readers halt there, and the metrics say so.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let url = format!("nats://127.0.0.1:{port}");
+        let client =
+            reform_shared::edge::connect_as(&url, Some(&operator)).await.expect("connects");
+        let js = async_nats::jetstream::new(client);
+        let ack = js.publish("par.evt.tasks.x.task.zzz", "garbage".into()).await.expect("publish");
+        ack.await.expect("stored");
+    });
+    let mut halted = scrape(metrics);
+    wait_until("the readers to halt at the garbage", || {
+        halted = scrape(metrics);
+        value(&halted, r#"par_halted{part="tasks"}"#) == 1.0
+            && value(&halted, r#"par_halted{part="projector"}"#) == 1.0
+    });
+    assert_eq!(value(&halted, r#"par_lag_events{part="projector"}"#), 1.0, "{halted:?}");
+    assert!(value(&halted, r#"par_lag_seconds{part="projector"}"#) >= 0.0);
     stop(&mut stack, &data);
 }

@@ -121,6 +121,8 @@ pub async fn run(
     reform_shared::stream::check_stream(&js).await.map_err(|e| RollupError::Stream(e.into()))?;
     close::bucket(&js).await?;
     let health = HealthCell::default();
+    let reported = health.clone();
+    reform_shared::metrics::global().part(NAME, move || reported.get());
     let key = match &config.log_key {
         Some(path) => Some(
             reform_shared::checkpoint::read_key(path).map_err(|e| RollupError::Store(e.into()))?,

@@ -16,6 +16,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
     let client = args.service.broker.connect().await?;
+    args.service.serve_metrics(&client).await?;
     let config = args.service.config();
     reform_scoring::run(client, config, edge::stop_signal()).await?;
     Ok(())

@@ -102,7 +102,7 @@ impl<D: Decider> Runtime<D> {
         if let Some(reason) = &self.halted {
             let reply = failed(FailureKind::Unavailable, reason.clone());
             for request in requests.iter().filter(|r| command::answerable(&r.message)) {
-                respond(request, &reply).await;
+                respond(self.name, request, &reply).await;
             }
             return Ok(());
         }
@@ -122,7 +122,7 @@ impl<D: Decider> Runtime<D> {
                     tracing::info!(service = self.name, error = %e, "signature refused");
                     let reply =
                         Reply::refused(FailureKind::Denied, e.to_string(), Some(e.reason()));
-                    respond(&reply_to, &reply).await;
+                    respond(self.name, &reply_to, &reply).await;
                     continue;
                 }
             };
@@ -133,14 +133,16 @@ impl<D: Decider> Runtime<D> {
                     let rechecked = false;
                     waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
                 }
-                Err(message) => respond(&reply_to, &failed(FailureKind::Invalid, message)).await,
+                Err(message) => {
+                    respond(self.name, &reply_to, &failed(FailureKind::Invalid, message)).await
+                }
             }
         }
         // A retry of a command already in the log gets its first answer, broker or not.
         let mut fresh = VecDeque::with_capacity(waiting.len());
         for w in waiting {
             match self.state.first_answer(&w.request.command_id, w.context.actor.as_str()) {
-                Some(reply) => respond(&w.reply_to, &reply).await,
+                Some(reply) => respond(self.name, &w.reply_to, &reply).await,
                 None => fresh.push_back(w),
             }
         }
@@ -153,7 +155,7 @@ impl<D: Decider> Runtime<D> {
             if let Err(e) = self.catch_up_to_head().await {
                 let reply = failed(FailureKind::Unavailable, e.to_string());
                 for w in &waiting {
-                    respond(&w.reply_to, &reply).await;
+                    respond(self.name, &w.reply_to, &reply).await;
                 }
                 return Err(e);
             }
@@ -178,10 +180,13 @@ impl<D: Decider> Runtime<D> {
             if let Some(reply) =
                 self.state.first_answer(&w.request.command_id, w.context.actor.as_str())
             {
-                respond(&w.reply_to, &reply).await;
+                respond(self.name, &w.reply_to, &reply).await;
                 continue;
             }
-            match self.decide(&w) {
+            let began = std::time::Instant::now();
+            let decided = self.decide(&w);
+            crate::metrics::global().decided(self.name, began.elapsed());
+            match decided {
                 Ok(event) => {
                     let mut keys = vec![Aggregate::of(&event).chain_key()];
                     keys.extend(self.state.decider.batch_keys(&event));
@@ -195,7 +200,7 @@ impl<D: Decider> Runtime<D> {
                 Err(turned) if w.rechecked => {
                     let Turned { kind, message, .. } = &turned;
                     tracing::info!(service = D::NAME, command_id = %w.request.command_id, %message, ?kind, "refused");
-                    respond(&w.reply_to, &turned.reply()).await;
+                    respond(self.name, &w.reply_to, &turned.reply()).await;
                 }
                 Err(_) => {
                     // Maybe only stale (another service's event, or one of this round's, has
@@ -219,7 +224,7 @@ impl<D: Decider> Runtime<D> {
             // times out wondering; a retry with the same command id is safe.
             let reply = failed(FailureKind::Unavailable, e.to_string());
             for w in &next {
-                respond(&w.reply_to, &reply).await;
+                respond(self.name, &w.reply_to, &reply).await;
             }
             return Err(e);
         }
@@ -280,7 +285,7 @@ impl<D: Decider> Runtime<D> {
                 Ok(()) => ready.push(d),
                 Err(super::Unverified { kind, message }) => {
                     tracing::info!(service = self.name, command_id = %d.waiting.request.command_id, %message, "not prepared");
-                    respond(&d.waiting.reply_to, &failed(kind, message)).await;
+                    respond(self.name, &d.waiting.reply_to, &failed(kind, message)).await;
                 }
             }
         }
@@ -300,7 +305,7 @@ impl<D: Decider> Runtime<D> {
         if let Err(e) = self.catch_up_to_head().await {
             let reply = failed(FailureKind::Unavailable, e.to_string());
             for d in &chosen {
-                respond(&d.waiting.reply_to, &reply).await;
+                respond(self.name, &d.waiting.reply_to, &reply).await;
             }
             return Err(e);
         }
@@ -311,7 +316,7 @@ impl<D: Decider> Runtime<D> {
                 Err(turned) => {
                     let Turned { kind, message, .. } = &turned;
                     tracing::info!(service = D::NAME, command_id = %d.waiting.request.command_id, %message, ?kind, "turned down after its I/O");
-                    respond(&d.waiting.reply_to, &turned.reply()).await;
+                    respond(self.name, &d.waiting.reply_to, &turned.reply()).await;
                 }
             }
         }
@@ -333,7 +338,9 @@ impl<D: Decider> Runtime<D> {
             answers.push((waiting, aggregate, type_name));
             pending.push(self.appender.append(draft, expected));
         }
+        let began = std::time::Instant::now();
         let outcomes = futures::future::join_all(pending).await;
+        crate::metrics::global().appended(self.name, began.elapsed());
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
         let mut caught_up = Ok(());
         if let Some(last) = last {
@@ -348,7 +355,7 @@ impl<D: Decider> Runtime<D> {
         // was appended, and saying otherwise would send its client off to retry for nothing.
         for ((waiting, aggregate, event), outcome) in answers.into_iter().zip(outcomes) {
             let reply = self.reply_for(&waiting, &aggregate, event, outcome);
-            respond(&waiting.reply_to, &reply).await;
+            respond(self.name, &waiting.reply_to, &reply).await;
         }
         caught_up
     }
@@ -471,7 +478,13 @@ impl Turned {
 }
 
 /// Sends a reply, with the services API's error headers when it is a failure.
-pub(super) async fn respond(to: &async_nats::service::Request, reply: &Reply) {
+pub(super) async fn respond(service: &str, to: &async_nats::service::Request, reply: &Reply) {
+    let outcome = match reply {
+        Reply::Ok(accepted) if accepted.duplicate => "duplicate",
+        Reply::Ok(_) => "ok",
+        Reply::Failed { kind, .. } => kind.as_str(),
+    };
+    crate::metrics::global().command(service, outcome);
     if let Err(e) = reply.send(to).await {
         tracing::warn!(error = %e, "could not send a reply");
     }

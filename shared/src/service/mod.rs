@@ -248,6 +248,7 @@ fn intake(
                              was recorded: send it again in a moment, with the same command id"
                         );
                         batch::respond(
+                            name,
                             &request,
                             &ledger::failed(command::FailureKind::Unavailable, message),
                         )
@@ -302,6 +303,8 @@ pub async fn run_with<D: Decider>(
         health.resumed_from(sequence);
         health.applied(sequence);
     }
+    let reported = health.clone();
+    crate::metrics::global().part(D::NAME, move || reported.get());
     let log = follower::Follower::new(&js, identity.clone(), health.clone())
         .starting_after(ledger.applied_through);
     let mut runtime = batch::Runtime::new(js, appender, log, ledger, services, D::NAME);

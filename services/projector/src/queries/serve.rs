@@ -57,6 +57,19 @@ impl Gate {
     }
 }
 
+/// An answer's outcome as the reply spells it (`ok`, or its failure's kind), read from its
+/// first bytes: the tag comes first, and a view may be large.
+fn outcome(answer: &[u8]) -> &'static str {
+    #[derive(serde::Deserialize)]
+    struct Failure {
+        kind: FailureKind,
+    }
+    if answer.starts_with(br#"{"outcome":"ok""#) {
+        return "ok";
+    }
+    serde_json::from_slice::<Failure>(answer).map_or("unreadable", |f| f.kind.as_str())
+}
+
 pub(crate) fn invalid(message: String) -> Vec<u8> {
     reply::<()>(&Answer::failed(FailureKind::Invalid, message))
 }
@@ -208,6 +221,8 @@ pub async fn serve(
                     Ok(place) => place,
                     Err(busy) => {
                         tracing::warn!(subject, "a query turned away: too many in flight");
+                        let view = subject.strip_prefix("par.view.").unwrap_or(subject);
+                        reform_shared::metrics::global().query(view, "unavailable", std::time::Duration::ZERO);
                         let _ = reform_shared::reply::send_bytes(&request, busy).await;
                         continue;
                     }
@@ -216,6 +231,7 @@ pub async fn serve(
                 let status = status.clone();
                 tokio::spawn(async move {
                     let _place = place;
+                    let began = std::time::Instant::now();
                     let bytes = if subject == SUBJECT_STATUS {
                         reply(&Answer::Ok(Found { view: Status { applied_through: *status.borrow() } }))
                     } else if subject == OWNER_PREFIX {
@@ -224,6 +240,8 @@ pub async fn serve(
                         router.public(subject, &request.message.payload).await
                     };
                     let bytes = within_limit(bytes, router.client.server_info().max_payload);
+                    let view = subject.strip_prefix("par.view.").unwrap_or(subject);
+                    reform_shared::metrics::global().query(view, outcome(&bytes), began.elapsed());
                     if let Err(e) = reform_shared::reply::send_bytes(&request, bytes).await {
                         tracing::warn!(error = %e, "could not send a view");
                     }
