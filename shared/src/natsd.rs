@@ -148,7 +148,12 @@ impl NatsServer {
             }
             None => Command::new(&binary),
         };
+        // Its own process group: a terminal's Ctrl-C goes to the foreground group, and the
+        // server must outlive the services that flush into it, stopped by its owner after them
+        // (or by the parent-death signal if its owner dies).
+        use std::os::unix::process::CommandExt as _;
         let child = command
+            .process_group(0)
             .arg("-c")
             .arg(&config_path)
             .stdin(Stdio::null())
@@ -188,6 +193,14 @@ impl NatsServer {
     /// Stops the server gracefully and waits for it to exit.
     pub fn stop(mut self) {
         self.shutdown();
+    }
+
+    /// Kills the server at once (SIGKILL) and waits for it: a second Ctrl-C.
+    pub fn kill(mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     fn wait_ready(&mut self, ports_dir: &Path) -> Result<u16, NatsdError> {

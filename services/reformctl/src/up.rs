@@ -171,15 +171,21 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         }
     }
     let _ = stop.send(true);
-    for (name, handle) in services {
-        if let Err(e) = handle.await {
-            eprintln!("warning: the supervisor of the {name} service panicked: {e}");
+    // A second Ctrl-C or SIGTERM while stopping stops at once; the handlers for it are new.
+    let forced = reform_shared::edge::stop_signal();
+    let at_once = tokio::select! {
+        () = stop_parts(services) => false,
+        () = forced => {
+            eprintln!("Stopping at once (a second signal): killing nats-server.");
+            true
         }
-    }
-    client.flush().await.ok();
+    };
+    let _ = tokio::time::timeout(FLUSH_GRACE, client.flush()).await;
     drop(client);
-    if let Some(server) = server {
-        server.stop();
+    match server {
+        Some(server) if at_once => server.kill(),
+        Some(server) => server.stop(),
+        None => {}
     }
     drop(lock);
     match failed {
@@ -188,6 +194,34 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             println!("Stopped.");
             Ok(())
         }
+    }
+}
+
+/// How long the parts have to stop after the stop signal before `up` stops the broker anyway.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long the last flush to the broker may take.
+const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits for every part's supervisor to finish, for at most [`STOP_GRACE`]; names those that
+/// did not, which are dropped with the process.
+async fn stop_parts(services: Vec<crate::up_services::Running>) {
+    let names: Vec<&'static str> = services.iter().map(|(name, _)| *name).collect();
+    let mut pending: Vec<_> = services.into_iter().map(|(_, handle)| handle).collect();
+    let all = async {
+        for (name, handle) in names.iter().zip(pending.iter_mut()) {
+            if let Err(e) = handle.await {
+                eprintln!("warning: the supervisor of the {name} service panicked: {e}");
+            }
+        }
+    };
+    if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+        let left: Vec<&str> =
+            names.iter().zip(&pending).filter(|(_, h)| !h.is_finished()).map(|(n, _)| *n).collect();
+        eprintln!(
+            "warning: {} did not stop within {STOP_GRACE:?}; stopping nats-server anyway",
+            left.join(", ")
+        );
+        pending.iter().for_each(tokio::task::JoinHandle::abort);
     }
 }
 

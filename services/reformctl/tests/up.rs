@@ -517,3 +517,111 @@ fn metrics_move_as_the_stack_works_and_show_a_halted_part() {
     assert!(value(&halted, r#"par_lag_seconds{part="projector"}"#) >= 0.0);
     stop(&mut stack, &data);
 }
+
+/// `up` started as a terminal starts a job: in a process group of its own, which Ctrl-C
+/// signals whole.
+fn start_up_as_a_job(data: &Path, port: u16) -> Child {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = up(data, port, &[]);
+    command.process_group(0).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = command.spawn().expect("spawn up");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("Running.") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(WAIT).expect("up says it is running");
+    child
+}
+
+/// Ctrl-C in a terminal: SIGINT to the job's whole process group.
+fn ctrl_c(job: &Child) {
+    let group = nix::unistd::Pid::from_raw(i32::try_from(job.id()).expect("pid"));
+    nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+}
+
+/// The pid of the stack's nats-server, from the ports file it writes (`<name>_<pid>.ports`).
+fn broker_pid(data: &Path) -> i32 {
+    let ports = walk(data).into_iter().find(|p| p.extension().is_some_and(|e| e == "ports"));
+    let name =
+        ports.expect("a ports file").file_stem().expect("stem").to_string_lossy().to_string();
+    name.rsplit('_').next().and_then(|pid| pid.parse().ok()).expect("a pid in the name")
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Whether a process is still there (a zombie counts as gone: it has exited).
+fn alive(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    !status.is_empty() && !status.lines().any(|l| l.starts_with("State:") && l.contains('Z'))
+}
+
+/// #26: `./dev up` once ignored Ctrl-C for minutes, retrying a broker that the same Ctrl-C had
+/// already stopped, and ignored a second Ctrl-C and SIGTERM. Now the broker is in a group of its
+/// own, stopped by `up` after the services; `up` stops within a bound after Ctrl-C (the parts
+/// get `STOP_GRACE`); a second Ctrl-C stops it at once; and it stops the same when the broker
+/// is already gone. Each time the broker is gone afterwards, and its port closed.
+#[test]
+fn ctrl_c_stops_the_whole_stack_and_a_second_one_at_once_even_with_the_broker_gone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let exits = |job: &mut Child| {
+        let mut status = None;
+        wait_until("up to exit", || {
+            status = job.try_wait().expect("waits");
+            status.is_some()
+        });
+        status.expect("exited")
+    };
+    // Once: a clean stop, services first, then the broker.
+    let port = free_port();
+    let mut job = start_up_as_a_job(&data, port);
+    let broker = broker_pid(&data);
+    let group = |pid: i32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+        // After the command's closing parenthesis: state, parent, process group.
+        let after = stat.rsplit_once(')').expect("stat").1.to_owned();
+        after.split_whitespace().nth(2).and_then(|g| g.parse::<u32>().ok()).expect("pgrp")
+    };
+    assert_ne!(group(broker), job.id(), "the terminal's Ctrl-C does not reach the broker");
+    ctrl_c(&job);
+    assert!(exits(&mut job).success(), "a clean stop on Ctrl-C");
+    wait_until("the broker to be gone", || !alive(broker));
+    assert!(!listening(port));
+
+    // Twice at once: the second forces it.
+    let port = free_port();
+    let mut job = start_up_as_a_job(&data, port);
+    let broker = broker_pid(&data);
+    ctrl_c(&job);
+    ctrl_c(&job);
+    exits(&mut job);
+    wait_until("the broker to be gone", || !alive(broker));
+    assert!(!listening(port));
+
+    // With the broker already gone (killed): Ctrl-C still stops everything.
+    let port = free_port();
+    let mut job = start_up_as_a_job(&data, port);
+    let broker = broker_pid(&data);
+    let pid = nix::unistd::Pid::from_raw(broker);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill the broker");
+    wait_until("the broker to be gone", || !alive(broker));
+    ctrl_c(&job);
+    exits(&mut job);
+    assert!(!listening(port));
+}
