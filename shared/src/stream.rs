@@ -83,12 +83,26 @@ pub async fn init_stream(
     js: &jetstream::Context,
     settings: &StreamSettings,
 ) -> Result<(stream::Info, bool), StreamError> {
+    init_stream_as(js, settings, None).await
+}
+
+/// [`init_stream`], a new stream keeping `identity` (a log restored from its backup,
+/// [`IDENTITY_METADATA`]).
+pub async fn init_stream_as(
+    js: &jetstream::Context,
+    settings: &StreamSettings,
+    identity: Option<&LogIdentity>,
+) -> Result<(stream::Info, bool), StreamError> {
     match check_stream(js).await {
         Ok(info) => return Ok((info, false)),
         Err(StreamError::Missing) => {}
         Err(e) => return Err(e),
     }
-    let created = js.create_stream(stream_config(settings)).await;
+    let mut config = stream_config(settings);
+    if let Some(identity) = identity {
+        config.metadata.insert(IDENTITY_METADATA.to_owned(), identity.to_text());
+    }
+    let created = js.create_stream(config).await;
     let mut stream = match created {
         Ok(stream) => stream,
         // Another process provisioned it between our look and our create: check theirs.
@@ -189,12 +203,20 @@ pub struct LogIdentity {
     pub created_nanos: i128,
 }
 
+/// The stream metadata key under which a restored log keeps the identity it was backed up
+/// with: restored from its backup, it is the same log, message for message, so the views,
+/// state files and checkpoints made of it go on holding.
+pub const IDENTITY_METADATA: &str = "par-log-identity";
+
 impl LogIdentity {
+    /// The log's identity: the one its metadata keeps, for a restored log, else the stream's
+    /// name and the instant the broker created it.
     pub fn of(info: &stream::Info) -> Self {
-        Self {
+        let kept = info.config.metadata.get(IDENTITY_METADATA).and_then(|t| Self::parse(t));
+        kept.unwrap_or_else(|| Self {
             stream: info.config.name.clone(),
             created_nanos: info.created.unix_timestamp_nanos(),
-        }
+        })
     }
 
     /// The text kept in files (`PAR_EVENTS@<nanos>`); [`LogIdentity::parse`] reads it back.

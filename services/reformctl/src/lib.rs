@@ -10,6 +10,7 @@
 //!   [`supervise`] restarts what `up` runs; [`datadir`] keeps one owner per data directory.
 
 pub mod audit;
+pub mod backup;
 pub mod consumers;
 pub mod ctx;
 pub mod datadir;
@@ -83,6 +84,12 @@ pub enum Command {
     Audit(audit::Cmd),
     #[command(flatten)]
     Log(log::Cmd),
+    /// Back up the log, the evidence files, the reports and the operators' skips to a new
+    /// directory (operators; never a private key).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty broker: checked first, then the same log, identity and
+    /// files (operators, with the services' credentials).
+    Restore(backup::RestoreArgs),
     /// Run one service on its own against --nats (as its own binary would).
     #[command(hide = true)]
     Serve(serve::Args),
@@ -152,6 +159,8 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,
         Command::Log(cmd) => log::run(cmd, ctx).await,
+        Command::Backup(args) => backup::backup(args, ctx).await,
+        Command::Restore(args) => backup::restore(args, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,
     }
 }

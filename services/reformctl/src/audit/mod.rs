@@ -20,7 +20,7 @@ mod check;
 mod checkpoints;
 pub mod explain;
 pub mod replay;
-mod transfer;
+pub(crate) mod transfer;
 pub use reform_shared::audit::verify;
 
 use crate::ctx::Ctx;
@@ -184,7 +184,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
     }
 }
 
-pub(super) fn progress(len: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress(len: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({per_sec})")

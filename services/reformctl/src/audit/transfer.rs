@@ -85,12 +85,26 @@ pub(super) async fn export(ctx: &Ctx, out: &Path) -> anyhow::Result<()> {
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);
     let head = log_head(&js).await?;
+    let written = write_log(&js, head, out, |_| {}).await?;
+    println!("exported {written} messages to {}", out.display());
+    Ok(())
+}
+
+/// Writes the log through `head` to `out` as export lines, handing each message to `each` as
+/// it goes; returns how many were written.
+pub(crate) async fn write_log(
+    js: &async_nats::jetstream::Context,
+    head: u64,
+    out: &Path,
+    mut each: impl FnMut(&Message),
+) -> anyhow::Result<u64> {
     let file = std::fs::File::create(out)
         .with_context(|| format!("could not create {}", out.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     let mut written = 0u64;
     let mut failed = None;
-    log::read_raw(&js, &Range::through(head).by("audit"), |m| {
+    log::read_raw(js, &Range::through(head).by("audit"), |m| {
+        each(&m);
         let envelope = reform_shared::codec::decode(&m.payload)
             .ok()
             .and_then(|r| serde_json::to_value(&r.envelope).ok());
@@ -116,34 +130,52 @@ pub(super) async fn export(ctx: &Ctx, out: &Path) -> anyhow::Result<()> {
         return Err(e).with_context(|| format!("could not write {}", out.display()));
     }
     writer.flush().with_context(|| format!("could not write {}", out.display()))?;
-    println!("exported {written} messages to {}", out.display());
-    Ok(())
+    Ok(written)
 }
 
 pub(super) fn read_export(path: &std::path::Path) -> anyhow::Result<Vec<Message>> {
+    let mut out = Vec::new();
+    each_line(path, |m| {
+        out.push(m);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hands every message of an export to `each`, in order, without holding them all.
+pub(crate) fn each_line(
+    path: &std::path::Path,
+    mut each: impl FnMut(Message) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for message in lines(path)? {
+        each(message?)?;
+    }
+    Ok(())
+}
+
+/// The messages of an export, read one line at a time.
+pub(crate) fn lines(
+    path: &std::path::Path,
+) -> anyhow::Result<impl Iterator<Item = anyhow::Result<Message>> + '_> {
     let file =
         std::fs::File::open(path).with_context(|| format!("could not open {}", path.display()))?;
-    let mut out = Vec::new();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("could not read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: ExportLine = serde_json::from_str(&line).map_err(|e| Classified {
-            kind: ExitKind::Invalid,
-            message: format!("{} line {}: not an export line: {e}", path.display(), n + 1),
-        })?;
-        let payload = hex::decode(&parsed.payload_hex).map_err(|e| Classified {
-            kind: ExitKind::Invalid,
-            message: format!("{} line {}: payload_hex is not hex: {e}", path.display(), n + 1),
-        })?;
-        let stored_at = parsed.stored_at_ms.map(reform_shared::time::Timestamp);
-        out.push(Message {
-            sequence: parsed.sequence,
-            subject: parsed.subject,
-            payload,
-            stored_at,
-        });
-    }
-    Ok(out)
+    let lines = std::io::BufReader::new(file).lines().enumerate();
+    Ok(lines.filter_map(move |(n, line)| match line {
+        Ok(line) if line.trim().is_empty() => None,
+        Ok(line) => Some(parse_line(path, n + 1, &line)),
+        Err(e) => Some(Err(e).with_context(|| format!("could not read {}", path.display()))),
+    }))
+}
+
+fn parse_line(path: &std::path::Path, n: usize, line: &str) -> anyhow::Result<Message> {
+    let parsed: ExportLine = serde_json::from_str(line).map_err(|e| Classified {
+        kind: ExitKind::Invalid,
+        message: format!("{} line {n}: not an export line: {e}", path.display()),
+    })?;
+    let payload = hex::decode(&parsed.payload_hex).map_err(|e| Classified {
+        kind: ExitKind::Invalid,
+        message: format!("{} line {n}: payload_hex is not hex: {e}", path.display()),
+    })?;
+    let stored_at = parsed.stored_at_ms.map(reform_shared::time::Timestamp);
+    Ok(Message { sequence: parsed.sequence, subject: parsed.subject, payload, stored_at })
 }

@@ -1,0 +1,419 @@
+//! `reformctl backup --to DIR` and `reformctl restore --from DIR`: everything a log cannot be
+//! made again from, in a directory an operator copies away, and back into an empty broker.
+//!
+//! A backup holds the log (`log.jsonl`, the export format), the evidence files and the period
+//! reports (`PAR_EVIDENCE/`, `PAR_REPORTS/`, one file per object, under its name), the
+//! operators' skips (`skips.json`), and `manifest.json`: the log's identity, its size and
+//! Merkle root, and the SHA-256 of every file. With `--log-key` it also holds a checkpoint of
+//! what it holds, signed with the log's key, and that key's public half. It never holds a
+//! private key: the log's key and people's keys stay with their owners. The views and the
+//! services' state files are left out: they are made again from the log.
+//!
+//! A restore checks every file against the manifest and the log message by message (as
+//! `audit verify` does, unsigned history allowed) before it writes anything, then publishes the
+//! log into an empty stream that keeps the backup's identity (so the checkpoints, views and
+//! state files made of the log go on holding), checks that the restored log has the backup's
+//! size and root, and puts the files and skips back.
+
+use crate::audit::transfer::{each_line, lines, write_log};
+use crate::ctx::Ctx;
+use crate::outcome::{Classified, ExitKind};
+use anyhow::Context as _;
+use async_nats::jetstream;
+use reform_shared::checkpoint::{self, LogTree};
+use reform_shared::stream::{self, LogIdentity};
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+/// The buckets a backup holds, each a directory of its own.
+const BUCKETS: [&str; 2] = [reform_evidence::store::BUCKET, reform_rollup::closed::BUCKET];
+/// How many messages a restore has in flight to the broker at once.
+const PUBLISH_WINDOW: usize = 512;
+/// This build's backup format.
+const FORMAT: u32 = 1;
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// An empty (or new) directory to write the backup into.
+    #[arg(long)]
+    pub to: PathBuf,
+    /// The log's key (nkeys seed file): sign a checkpoint of what the backup holds with it.
+    #[arg(long)]
+    pub log_key: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// A directory `reformctl backup` wrote.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Replicas of the stream and buckets restored, on a cluster.
+    #[arg(long, default_value_t = 1)]
+    pub replicas: usize,
+}
+
+/// What a backup holds, and how to check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format: u32,
+    /// The log's identity (`LogIdentity` text), kept by the restored stream.
+    pub identity: String,
+    pub messages: u64,
+    /// The Merkle tree over the messages, as a checkpoint names it.
+    pub tree_size: u64,
+    pub tree_root: String,
+    /// Every file but the manifest, by its path in the backup, with its SHA-256 (hex).
+    pub files: BTreeMap<String, String>,
+    pub evidence_files: u64,
+    pub reports: u64,
+    pub skips: u64,
+    /// When it was made (RFC 3339, Vietnam time).
+    pub made_at: String,
+}
+
+pub async fn backup(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let began = std::time::Instant::now();
+    let dir = &args.to;
+    let empty = std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none());
+    if !empty {
+        return Err(refused(format!(
+            "{} is not empty: a backup goes into a new directory",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let js = jetstream::new(ctx.client().await?);
+    let info = stream::check_stream(&js).await?;
+    let identity = LogIdentity::of(&info);
+    let mut tree = LogTree::new(None);
+    let log = dir.join("log.jsonl");
+    let head = info.state.last_sequence;
+    let messages = write_log(&js, head, &log, |m| tree.push(m.sequence, &m.payload)).await?;
+    let mut files = BTreeMap::new();
+    files.insert("log.jsonl".to_owned(), digest_of_file(&log)?);
+    let mut counts = Vec::new();
+    for bucket in BUCKETS {
+        counts.push(save_bucket(&js, bucket, dir, &mut files).await?);
+    }
+    let skips = reform_shared::skips::all(&js).await?;
+    let skips_file = dir.join("skips.json");
+    std::fs::write(&skips_file, serde_json::to_vec_pretty(&skips)?)
+        .with_context(|| format!("could not write {}", skips_file.display()))?;
+    files.insert("skips.json".to_owned(), digest_of_file(&skips_file)?);
+    let root = tree.root();
+    if let Some(key) = &args.log_key {
+        let key = checkpoint::read_key(key)?;
+        let origin = checkpoint::origin_of(&identity);
+        let note = checkpoint::Checkpoint { origin, size: tree.size(), root }.sign(&key)?;
+        for (name, bytes) in [("checkpoint.note", note), ("log-key.pub", key.public_key())] {
+            std::fs::write(dir.join(name), &bytes)
+                .with_context(|| format!("could not write {name}"))?;
+            files.insert(name.to_owned(), hex::encode(sha2::Sha256::digest(bytes.as_bytes())));
+        }
+    }
+    let manifest = Manifest {
+        format: FORMAT,
+        identity: identity.to_text(),
+        messages,
+        tree_size: tree.size(),
+        tree_root: hex::encode(root),
+        files,
+        evidence_files: counts[0],
+        reports: counts[1],
+        skips: skips.len() as u64,
+        made_at: reform_shared::time::Timestamp::now().to_rfc3339(),
+    };
+    std::fs::write(dir.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)
+        .context("could not write manifest.json")?;
+    println!(
+        "backed up {messages} messages (log {identity}, size {} root {}), {} evidence files, {} report files and {} skips to {} in {:.1} s",
+        manifest.tree_size,
+        manifest.tree_root,
+        manifest.evidence_files,
+        manifest.reports,
+        manifest.skips,
+        dir.display(),
+        began.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Writes every object of `bucket` (when it exists) to `<dir>/<bucket>/<name>`; returns how many.
+async fn save_bucket(
+    js: &jetstream::Context,
+    bucket: &str,
+    dir: &Path,
+    files: &mut BTreeMap<String, String>,
+) -> anyhow::Result<u64> {
+    use futures::StreamExt as _;
+    use tokio::io::AsyncReadExt as _;
+    let Ok(store) = js.get_object_store(bucket).await else { return Ok(0) };
+    let into = dir.join(bucket);
+    std::fs::create_dir_all(&into)
+        .with_context(|| format!("could not create {}", into.display()))?;
+    let mut list = store.list().await.with_context(|| format!("could not list {bucket}"))?;
+    let mut count = 0;
+    while let Some(info) = list.next().await {
+        let info = info.with_context(|| format!("could not list {bucket}"))?;
+        if !plain_name(&info.name) {
+            anyhow::bail!("{bucket} holds an object named {:?}, which is no file name", info.name);
+        }
+        let mut object =
+            store.get(&info.name).await.with_context(|| format!("could not read {}", info.name))?;
+        let mut bytes = Vec::new();
+        object
+            .read_to_end(&mut bytes)
+            .await
+            .with_context(|| format!("could not read {}", info.name))?;
+        std::fs::write(into.join(&info.name), &bytes)
+            .with_context(|| format!("could not write {}", info.name))?;
+        files.insert(format!("{bucket}/{}", info.name), hex::encode(sha2::Sha256::digest(&bytes)));
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// An object name that is one plain file name.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+}
+
+fn digest_of_file(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n =
+            file.read(&mut buffer).with_context(|| format!("could not read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn refused(message: String) -> anyhow::Error {
+    Classified { kind: ExitKind::Refused, message }.into()
+}
+
+fn invalid(message: String) -> anyhow::Error {
+    Classified { kind: ExitKind::Invalid, message }.into()
+}
+
+/// Reads the manifest and checks every file it lists against its digest, before anything is
+/// written.
+fn checked_manifest(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join("manifest.json");
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| invalid(format!("{} is not a backup's manifest: {e}", path.display())))?;
+    if manifest.format != FORMAT {
+        return Err(invalid(format!(
+            "{} is a backup of format {}; this build reads format {FORMAT}",
+            dir.display(),
+            manifest.format
+        )));
+    }
+    for (name, want) in &manifest.files {
+        let file = dir.join(name);
+        if name.split('/').any(|part| !plain_name(part)) {
+            return Err(invalid(format!(
+                "the manifest lists {name:?}, which is no file of a backup"
+            )));
+        }
+        let found = digest_of_file(&file)?;
+        if &found != want {
+            return Err(invalid(format!(
+                "{} has SHA-256 {found}, but the manifest says {want}: the backup was altered or damaged; nothing was restored",
+                file.display()
+            )));
+        }
+    }
+    Ok(manifest)
+}
+
+pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let began = std::time::Instant::now();
+    let dir = &args.from;
+    let manifest = checked_manifest(dir)?;
+    let identity = LogIdentity::parse(&manifest.identity).ok_or_else(|| {
+        invalid(format!("the manifest's identity {:?} is not a log's", manifest.identity))
+    })?;
+    let skips: Vec<reform_shared::skips::Skip> = serde_json::from_slice(
+        &std::fs::read(dir.join("skips.json")).context("could not read skips.json")?,
+    )
+    .map_err(|e| invalid(format!("skips.json holds no skips: {e}")))?;
+    let log = dir.join("log.jsonl");
+    let (size, root) = verified_tree(&log, &skips)?;
+    if (size, hex::encode(root)) != (manifest.tree_size, manifest.tree_root.clone()) {
+        return Err(invalid(format!(
+            "log.jsonl gives a tree of size {size} and root {}, but the manifest says size {} and root {}",
+            hex::encode(root),
+            manifest.tree_size,
+            manifest.tree_root
+        )));
+    }
+    let js = jetstream::new(ctx.client().await?);
+    empty_log_keeping(&js, &identity, args.replicas).await?;
+    let published = publish_log(&js, &log, manifest.messages).await?;
+    let mut restored = Vec::new();
+    for bucket in BUCKETS {
+        restored.push(put_bucket(&js, bucket, dir, &manifest, args.replicas).await?);
+    }
+    reform_shared::skips::ensure_bucket(&js, args.replicas).await?;
+    for skip in &skips {
+        reform_shared::skips::record(&js, skip).await?;
+    }
+    println!(
+        "restored {published} messages (log {identity}, size {size} root {}), {} evidence files, {} report files and {} skips from {} in {:.1} s",
+        hex::encode(root),
+        restored[0],
+        restored[1],
+        skips.len(),
+        dir.display(),
+        began.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Checks the export message by message as `audit verify` does (unsigned history allowed, the
+/// backup's skips honoured), and returns its Merkle tree's size and root.
+fn verified_tree(
+    log: &Path,
+    skips: &[reform_shared::skips::Skip],
+) -> anyhow::Result<(u64, [u8; 32])> {
+    let skip = |sequence: u64| skips.iter().find(|s| s.sequence == sequence);
+    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    let mut tree = LogTree::new(None);
+    let mut batch = Vec::with_capacity(reform_shared::audit::read::VERIFY_BATCH);
+    each_line(log, |m| {
+        tree.push(m.sequence, &m.payload);
+        batch.push(m);
+        if batch.len() == reform_shared::audit::read::VERIFY_BATCH {
+            verifier.check_all(&batch, skip);
+            batch.clear();
+        }
+        Ok(())
+    })?;
+    verifier.check_all(&batch, skip);
+    let verdict = verifier.finish();
+    if !verdict.passed {
+        return Err(Classified {
+            kind: ExitKind::CheckFailed,
+            message: format!(
+                "{} does not verify, nothing restored: {}",
+                log.display(),
+                verdict.line()
+            ),
+        }
+        .into());
+    }
+    Ok((tree.size(), tree.root()))
+}
+
+/// An empty log that keeps `identity`: created, or an empty one given that identity. A log
+/// that holds anything is refused: a restore never mixes two logs.
+async fn empty_log_keeping(
+    js: &jetstream::Context,
+    identity: &LogIdentity,
+    replicas: usize,
+) -> anyhow::Result<()> {
+    let settings = stream::StreamSettings { replicas, ..Default::default() };
+    let (info, created) = stream::init_stream_as(js, &settings, Some(identity)).await?;
+    if info.state.last_sequence != 0 || info.state.messages != 0 {
+        return Err(refused(format!(
+            "the log already holds {} messages; restore goes into an empty log only",
+            info.state.last_sequence
+        )));
+    }
+    if !created && LogIdentity::of(&info) != *identity {
+        let mut config = info.config.clone();
+        config.metadata.insert(stream::IDENTITY_METADATA.to_owned(), identity.to_text());
+        js.update_stream(config)
+            .await
+            .context("could not give the empty log the backup's identity")?;
+    }
+    Ok(())
+}
+
+/// Publishes the export into the empty log, [`PUBLISH_WINDOW`] at a time, each at the
+/// sequence it had.
+async fn publish_log(js: &jetstream::Context, log: &Path, total: u64) -> anyhow::Result<u64> {
+    let bar = crate::audit::progress(total);
+    let mut in_flight = VecDeque::with_capacity(PUBLISH_WINDOW);
+    let mut published = 0;
+    for m in lines(log)? {
+        let m = m?;
+        let ack = js
+            .publish(m.subject.clone(), m.payload.into())
+            .await
+            .with_context(|| format!("could not publish sequence {}", m.sequence))?;
+        in_flight.push_back((m.sequence, ack));
+        if in_flight.len() == PUBLISH_WINDOW {
+            published += settle(in_flight.pop_front()).await?;
+            bar.inc(1);
+        }
+    }
+    while let Some(next) = in_flight.pop_front() {
+        published += settle(Some(next)).await?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(published)
+}
+
+async fn settle(
+    next: Option<(u64, async_nats::jetstream::context::PublishAckFuture)>,
+) -> anyhow::Result<u64> {
+    let Some((sequence, ack)) = next else { return Ok(0) };
+    let stored =
+        ack.await.with_context(|| format!("the broker did not store sequence {sequence}"))?;
+    if stored.sequence != sequence {
+        anyhow::bail!(
+            "the broker stored sequence {sequence} as {}: the log was written to during the restore",
+            stored.sequence
+        );
+    }
+    Ok(1)
+}
+
+/// Puts the backup's files of `bucket` back; an evidence file must be the one its name says.
+async fn put_bucket(
+    js: &jetstream::Context,
+    bucket: &str,
+    dir: &Path,
+    manifest: &Manifest,
+    replicas: usize,
+) -> anyhow::Result<u64> {
+    let prefix = format!("{bucket}/");
+    let names: Vec<&str> =
+        manifest.files.keys().filter_map(|path| path.strip_prefix(&prefix)).collect();
+    if names.is_empty() {
+        return Ok(0);
+    }
+    let store = match bucket {
+        reform_evidence::store::BUCKET => {
+            reform_evidence::store::ensure_bucket(js, replicas).await?
+        }
+        _ => reform_rollup::close::bucket(js).await?,
+    };
+    for name in &names {
+        let bytes = std::fs::read(dir.join(&prefix).join(name))
+            .with_context(|| format!("could not read {prefix}{name}"))?;
+        store
+            .put(*name, &mut bytes.as_slice())
+            .await
+            .with_context(|| format!("could not put {prefix}{name} back"))?;
+    }
+    Ok(names.len() as u64)
+}
