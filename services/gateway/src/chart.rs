@@ -4,7 +4,7 @@
 //! Pure: figures in, markup out. Lengths are whole pixels computed from hundredths with integer
 //! arithmetic, so the same figures always draw the same bytes.
 
-use crate::page::hundredths;
+use crate::page::{hundredths, Lang};
 use maud::{html, Markup};
 
 /// Height of one bar of a horizontal bar chart.
@@ -16,7 +16,7 @@ const LENGTH: u64 = 400;
 
 /// A horizontal bar per item, its length the value's share of `max` (both in hundredths).
 /// An item without a value gets no bar and says so.
-pub fn bars(title: &str, items: &[(String, Option<u64>)], max: u64) -> Markup {
+pub fn bars(lang: Lang, title: &str, items: &[(String, Option<u64>)], max: u64) -> Markup {
     let height = BAR * items.len() as u64 + 8;
     let width = LABEL + LENGTH + 60;
     html! {
@@ -28,9 +28,9 @@ pub fn bars(title: &str, items: &[(String, Option<u64>)], max: u64) -> Markup {
                 text x=(LABEL - 6) y=(y + 13) text-anchor="end" { (label) }
                 @if let Some(v) = value {
                     rect x=(LABEL) y=(y + 2) width=(scaled(*v, max, LENGTH)) height=(BAR - 4) fill="#1f5fa8" {
-                        title { (label) ": " (hundredths(Some(*v))) }
+                        title { (label) ": " (hundredths(lang, Some(*v))) }
                     }
-                    text x=(LABEL + scaled(*v, max, LENGTH) + 4) y=(y + 13) { (hundredths(Some(*v))) }
+                    text x=(LABEL + scaled(*v, max, LENGTH) + 4) y=(y + 13) { (hundredths(lang, Some(*v))) }
                 } @else {
                     text x=(LABEL + 4) y=(y + 13) fill="#666" { "–" }
                 }
@@ -40,7 +40,7 @@ pub fn bars(title: &str, items: &[(String, Option<u64>)], max: u64) -> Markup {
 }
 
 /// A vertical bar per year: a unit's trend. Years without a value get no bar.
-pub fn trend(title: &str, points: &[(u16, Option<u64>)], max: u64) -> Markup {
+pub fn trend(lang: Lang, title: &str, points: &[(u16, Option<u64>)], max: u64) -> Markup {
     const TALL: u64 = 120;
     const STEP: u64 = 48;
     let width = STEP * points.len() as u64 + 20;
@@ -55,9 +55,9 @@ pub fn trend(title: &str, points: &[(u16, Option<u64>)], max: u64) -> Markup {
                 @if let Some(v) = value {
                     @let h = scaled(*v, max, TALL);
                     rect x=(x + 8) y=(TALL + 14 - h) width=(STEP - 16) height=(h) fill="#1f5fa8" {
-                        title { (year) ": " (hundredths(Some(*v))) }
+                        title { (year) ": " (hundredths(lang, Some(*v))) }
                     }
-                    text x=(x + STEP / 2) y=(TALL + 10 - h) text-anchor="middle" { (hundredths(Some(*v))) }
+                    text x=(x + STEP / 2) y=(TALL + 10 - h) text-anchor="middle" { (hundredths(lang, Some(*v))) }
                 }
                 text x=(x + STEP / 2) y=(TALL + 30) text-anchor="middle" { (year) }
             }
@@ -80,11 +80,12 @@ mod tests {
     #[test]
     fn bars_are_the_share_of_the_maximum_and_missing_values_have_none() {
         let svg =
-            bars("Xếp hạng", &[("A".into(), Some(8872)), ("B".into(), None)], 10000).into_string();
+            bars(Lang::Vi, "Xếp hạng", &[("A".into(), Some(8872)), ("B".into(), None)], 10000)
+                .into_string();
         // 88.72 of 100 on 400 pixels: 354.
         assert!(svg.contains(r#"width="354""#), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 1, "{svg}");
-        assert!(svg.contains("88.72"), "{svg}");
+        assert!(svg.contains("88,72"), "a decimal comma in Vietnamese: {svg}");
         assert!(svg.contains(r#"role="img""#) && svg.contains("<title>Xếp hạng</title>"));
     }
 
@@ -97,8 +98,8 @@ mod tests {
     #[test]
     fn the_same_figures_draw_the_same_bytes() {
         let points = [(2015, Some(8000)), (2016, None), (2017, Some(9050))];
-        let a = trend("t", &points, 10000).into_string();
-        assert_eq!(a, trend("t", &points, 10000).into_string());
+        let a = trend(Lang::En, "t", &points, 10000).into_string();
+        assert_eq!(a, trend(Lang::En, "t", &points, 10000).into_string());
         assert_eq!(a.matches("<rect").count(), 2);
         assert!(a.contains(">2016<"));
     }

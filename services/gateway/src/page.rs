@@ -165,6 +165,11 @@ impl View {
         self.lang.pick(vi, en)
     }
 
+    /// Hundredths as this page's language writes them ([`hundredths`]).
+    pub fn hundredths(&self, value: Option<u64>) -> String {
+        hundredths(self.lang, value)
+    }
+
     /// A link to `path` keeping this page's language, day and year.
     pub fn href(&self, path: &str) -> String {
         self.link(path, self.lang, self.on, self.year)
@@ -429,9 +434,16 @@ pub fn frame(
     }
 }
 
-/// Hundredths as a decimal with two places ("88.72"), or a dash for none.
-pub fn hundredths(value: Option<u64>) -> String {
-    value.map_or_else(|| "–".to_owned(), reform_shared::points::format_hundredths)
+/// Hundredths as a decimal with two places, as the language writes it: "88,72" in Vietnamese
+/// (a decimal comma), "88.72" in English; a dash for none. The CLI, the JSON and the files keep
+/// the point.
+pub fn hundredths(lang: Lang, value: Option<u64>) -> String {
+    let Some(value) = value else { return "–".to_owned() };
+    let text = reform_shared::points::format_hundredths(value);
+    match lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
 }
 
 /// The stylesheet: small, inline, readable in print and without colour.

@@ -75,11 +75,10 @@ fn a_new_file_gets_the_current_layout() {
 fn a_damaged_views_file_is_set_aside_and_started_again_but_a_held_one_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("views.redb");
-    let rows: TableDefinition<u64, &[u8]> = TableDefinition::new("filler");
-    {
-        let store = Store::open(&path).expect("create");
-        drop(store);
-        let db = redb::Database::create(&path).expect("raw");
+    // Rows of sevens, so there is something in the file's pages to damage.
+    let fill = |path: &std::path::Path| {
+        let rows: TableDefinition<u64, &[u8]> = TableDefinition::new("filler");
+        let db = redb::Database::create(path).expect("raw");
         let txn = db.begin_write().expect("write");
         let mut table = txn.open_table(rows).expect("table");
         for n in 0..2_000u64 {
@@ -87,7 +86,9 @@ fn a_damaged_views_file_is_set_aside_and_started_again_but_a_held_one_is_refused
         }
         drop(table);
         txn.commit().expect("commit");
-    }
+    };
+    drop(Store::open(&path).expect("create"));
+    fill(&path);
     let held = Store::open(&path).expect("open");
     let second = Store::open(&path).map(|_| ()).expect_err("one owner at a time");
     assert!(matches!(second, StoreError::Open { .. }), "{second}");
@@ -109,16 +110,7 @@ fn a_damaged_views_file_is_set_aside_and_started_again_but_a_held_one_is_refused
 
     // One byte flipped inside a page of rows: redb still opens the file, but a page no longer
     // matches the checksum its parent keeps, and the whole-file check at open finds it.
-    {
-        let db = redb::Database::create(&path).expect("raw");
-        let txn = db.begin_write().expect("write");
-        let mut table = txn.open_table(rows).expect("table");
-        for n in 0..2_000u64 {
-            table.insert(n, &[7u8; 64][..]).expect("row");
-        }
-        drop(table);
-        txn.commit().expect("commit");
-    }
+    fill(&path);
     let mut bytes = std::fs::read(&path).expect("read");
     let at = bytes.windows(64).position(|w| w.iter().all(|b| *b == 7)).expect("a row's bytes");
     bytes[at + 10] ^= 0x01;

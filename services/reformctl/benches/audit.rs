@@ -5,7 +5,8 @@
 //! the Merkle tree, and replayed into the projector's in-memory state, first in memory (the
 //! auditor's own work), then through a real `nats-server` holding the same log: the bare read
 //! of the stream beside verify over it, a replay from it (what `audit replay`, rollups and
-//! `explain` start with) and one `reformctl audit explain tasks` run end to end.
+//! `explain` start with), one `reformctl audit explain tasks` run end to end, and an operator's
+//! `reformctl backup` of that stream and `reformctl restore` of it into an empty broker.
 
 use reform_projector::model::{apply, State};
 use reform_shared::checkpoint::LogTree;
@@ -170,6 +171,25 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         .and_then(|v| v["checks"].as_bool())
         .unwrap_or(false);
     report("stream: reformctl audit explain tasks", n, started, checks);
+
+    // An operator's backup of it, and its restore into an empty broker (synced lazily too).
+    let backup = dir.path().join("backup");
+    let started = Instant::now();
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", server.url(), "backup", "--to"])
+        .arg(&backup)
+        .output()?;
+    report("reformctl backup", n, started, made.status.success());
+    let empty = tempfile::tempdir()?;
+    let options =
+        reform_shared::natsd::ServerOptions { data_dir: empty.path().to_path_buf(), ..options };
+    let other = reform_shared::natsd::NatsServer::start(&options)?;
+    let started = Instant::now();
+    let restored = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", other.url(), "restore", "--from"])
+        .arg(&backup)
+        .output()?;
+    report("reformctl restore (checked, then loaded)", n, started, restored.status.success());
     Ok(())
 }
 

@@ -148,7 +148,7 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     // An altered backup: refused before anything is written.
     let altered = dir.path().join("altered");
     std::fs::create_dir_all(&altered).expect("dir");
-    for entry in walk(&backup) {
+    for entry in common::files_under(&backup) {
         let to = altered.join(entry.strip_prefix(&backup).expect("inside"));
         std::fs::create_dir_all(to.parent().expect("parent")).expect("dir");
         std::fs::copy(&entry, &to).expect("copy");
@@ -168,17 +168,4 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     let client_c = async_nats::connect(server_c.url()).await.expect("connects");
     let js_c = async_nats::jetstream::new(client_c);
     assert!(js_c.get_stream("PAR_EVENTS").await.is_err(), "no log was made");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -1,6 +1,8 @@
 //! `reformctl up` as an operator meets it: killed with SIGKILL, started twice on one data
 //! directory, started on a broker whose log was deleted. Runs the real binary.
 
+mod common;
+
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -30,11 +32,12 @@ fn start_up(data: &Path, port: u16) -> Child {
 
 /// [`start_up`] with more arguments.
 fn start_up_with(data: &Path, port: u16, extra: &[&str]) -> Child {
-    let mut child = up(data, port, extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn up");
+    running(up(data, port, extra))
+}
+
+/// Spawns `up` and waits until it says it is running.
+fn running(mut command: Command) -> Child {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn up");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -523,19 +526,8 @@ fn metrics_move_as_the_stack_works_and_show_a_halted_part() {
 fn start_up_as_a_job(data: &Path, port: u16) -> Child {
     use std::os::unix::process::CommandExt as _;
     let mut command = up(data, port, &[]);
-    command.process_group(0).stdout(Stdio::piped()).stderr(Stdio::null());
-    let mut child = command.spawn().expect("spawn up");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("Running.") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(WAIT).expect("up says it is running");
-    child
+    command.process_group(0);
+    running(command)
 }
 
 /// Ctrl-C in a terminal: SIGINT to the job's whole process group.
@@ -546,23 +538,11 @@ fn ctrl_c(job: &Child) {
 
 /// The pid of the stack's nats-server, from the ports file it writes (`<name>_<pid>.ports`).
 fn broker_pid(data: &Path) -> i32 {
-    let ports = walk(data).into_iter().find(|p| p.extension().is_some_and(|e| e == "ports"));
+    let ports =
+        common::files_under(data).into_iter().find(|p| p.extension().is_some_and(|e| e == "ports"));
     let name =
         ports.expect("a ports file").file_stem().expect("stem").to_string_lossy().to_string();
     name.rsplit('_').next().and_then(|pid| pid.parse().ok()).expect("a pid in the name")
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Whether a process is still there (a zombie counts as gone: it has exited).

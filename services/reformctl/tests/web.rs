@@ -251,7 +251,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-long-phu"] td.rank"#).await, "1/11");
     assert_eq!(
         text(&c, r#"#ranking-district tr[data-unit="st-long-phu"] td.total"#).await,
-        "88.72"
+        "88,72",
+        "a decimal comma on a Vietnamese page"
     );
     assert_eq!(text(&c, r#"#ranking-district tr[data-unit="st-my-xuyen"] td.change"#).await, "▲ 6");
     assert_eq!(
@@ -268,7 +269,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     follow(&c, "Toàn quốc").await;
     assert!(c.current_url().await.expect("url").as_str().ends_with("/national?year=2015"));
     assert_eq!(text(&c, r#"#ranking-province tr[data-unit="soc-trang"] td.rank"#).await, "1/3");
-    assert_eq!(text(&c, r#"#ranking-province tr[data-unit="soc-trang"] td.total"#).await, "86.15");
+    assert_eq!(text(&c, r#"#ranking-province tr[data-unit="soc-trang"] td.total"#).await, "86,15");
     assert!(text(&c, "#ranking-province caption").await.contains("3 tỉnh, thành phố"));
     follow(&c, "UBND cấp huyện").await;
     assert!(c.current_url().await.expect("url").as_str().contains("kind=district"));
@@ -280,8 +281,8 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // A district's page, by its link in the ranking: scores by component against the maxima.
     follow(&c, "Huyện Long Phú").await;
     assert!(c.current_url().await.expect("url").as_str().ends_with("/units/st-long-phu?year=2015"));
-    assert_eq!(text(&c, r#"#scores-table td[data-stage="final"]"#).await, "88.72");
-    assert_eq!(text(&c, r#"#scores-table td[data-stage="self-assessed"]"#).await, "65.60");
+    assert_eq!(text(&c, r#"#scores-table td[data-stage="final"]"#).await, "88,72");
+    assert_eq!(text(&c, r#"#scores-table td[data-stage="self-assessed"]"#).await, "65,60");
     assert_eq!(count(&c, "#scores-table tbody tr").await, 8 + 2, "eight fields, total, index");
     assert_eq!(count(&c, "svg.trend rect").await, 2, "2014 and 2015");
     shot(&c, "03-unit-long-phu-2015").await;
@@ -291,7 +292,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     c.goto(&format!("{base}/units/st-sgddt?year=2016&on=2016-12-31")).await.expect("open");
     let counts = text(&c, "#task-counts tbody").await;
     // What demo/check.py prints for the same day: the plan for 2017 still open.
-    assert!(counts.starts_with("15 1 7 3 3 1 71.43"), "{counts}");
+    assert!(counts.starts_with("15 1 7 3 3 1 71,43"), "{counts}");
     assert_eq!(count(&c, "#task-register tbody tr").await, 15);
     assert_eq!(count(&c, "#task-register tr.overdue").await, 3, "as many highlighted as overdue");
     assert_eq!(text(&c, ".overdue-count").await, "3");
@@ -301,7 +302,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // department's (docs/views.md "Restructuring"): the predecessor keeps the twelve it closed.
     c.goto(&format!("{base}/units/st-sgddt?year=2016")).await.expect("open");
     let now = text(&c, "#task-counts tbody").await;
-    assert!(now.starts_with("12 0 8 3 0 1 100.00"), "{now}");
+    assert!(now.starts_with("12 0 8 3 0 1 100,00"), "{now}");
 
     // As true at a past day (what the page's date form asks for): the URL and the page say so.
     c.goto(&format!("{base}/units/st-sgddt?on=2016-06-30&year=2016")).await.expect("open");
@@ -365,7 +366,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let today = reform_shared::time::Date::today_in_vietnam();
     c.goto(&format!("{base}/audit?unit=st-sgddt&year=2016&known={today}")).await.expect("open");
     let replayed = text(&c, "#replay-table tbody").await;
-    assert!(replayed.contains("100.00 100.00"), "known today is now: {replayed}");
+    assert!(replayed.contains("100,00 100,00"), "known today is now: {replayed}");
     shot(&c, "09-audit").await;
     // What a head reads (#24): names, the year with data, Vietnamese only, a phone's width.
     heads_read_names_in_vietnamese(&c, &base).await;
@@ -500,7 +501,7 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
     assert!(text(c, "#predecessors").await.contains("Sở Giáo dục và Đào tạo"));
     // Its predecessor's own record, by year, beside its own and not added to it.
     let before = text(c, r#"#predecessors-history table[data-unit="st-sgddt"]"#).await;
-    assert!(before.contains("2015") && before.contains("84.47"), "{before}");
+    assert!(before.contains("2015") && before.contains("84,47"), "{before}");
     shot(c, "32-can-tho-sgddt-2025").await;
     c.goto(&format!("{base}/units/st-sgddt?year=2025")).await.expect("open");
     let ended = text(c, "#ended").await;

@@ -3,7 +3,7 @@
 //! day beside the figures known now.
 
 use super::{applied_through, default_year, directory, html, pick_year, view, PageResult};
-use crate::page::{date_param, frame, header, hundredths, Asked, PageError, Said, View};
+use crate::page::{date_param, frame, header, Asked, PageError, Said, View};
 use crate::App;
 use axum::extract::State;
 use maud::{html, Markup};
@@ -279,10 +279,14 @@ fn comparison(
         ),
         (
             view.t("Tỷ lệ hoàn thành (%)", "Completion (%)"),
-            hundredths(Some(then.tasks.completion_rate_hundredths)),
-            hundredths(Some(now.tasks.completion_rate_hundredths)),
+            view.hundredths(Some(then.tasks.completion_rate_hundredths)),
+            view.hundredths(Some(now.tasks.completion_rate_hundredths)),
         ),
-        (view.t("Điểm cuối cùng", "Final score"), hundredths(total(then)), hundredths(total(now))),
+        (
+            view.t("Điểm cuối cùng", "Final score"),
+            view.hundredths(total(then)),
+            view.hundredths(total(now)),
+        ),
     ];
     html! {
         table id="replay-table" {

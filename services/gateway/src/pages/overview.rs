@@ -6,7 +6,7 @@ use super::{
     PageResult,
 };
 use crate::chart;
-use crate::page::{frame, header, hundredths, Asked, Columns, PageError, View};
+use crate::page::{frame, header, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
@@ -234,15 +234,15 @@ fn peer_group(
                             td class="num rank" data-label=(l(0)) { (e.rank.map_or("–".to_owned(), |r| format!("{r}/{group_size}"))) }
                             td class="key" { a href=(view.href(&format!("/units/{}", e.unit))) { (e.name) } }
                             @if with_province { td class="province" data-label=(l(2)) { (e.province.as_deref().unwrap_or("")) } }
-                            td class="num total" data-label=(l(shift + 2)) { (hundredths(e.final_total_hundredths)) }
-                            td class="num" data-label=(l(shift + 3)) { (hundredths(e.index_hundredths)) }
+                            td class="num total" data-label=(l(shift + 2)) { (view.hundredths(e.final_total_hundredths)) }
+                            td class="num" data-label=(l(shift + 3)) { (view.hundredths(e.index_hundredths)) }
                             td class="num" data-label=(l(shift + 4)) { (e.previous_rank.map_or("–".to_owned(), |r| r.to_string())) }
                             td class="num change" data-label=(l(shift + 5)) { (change(view, e.rank_change)) }
                         }
                     }
                 }
             }
-            (chart::bars(&format!("{label}: {}", view.t("điểm cuối cùng", "final scores")), &bars, max))
+            (chart::bars(view.lang, &format!("{label}: {}", view.t("điểm cuối cùng", "final scores")), &bars, max))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! when the period closed (checked against the digest its rollup event carries).
 
 use super::{applied_through, html, kind_label, role_label, view, PageResult};
-use crate::page::{frame, header, hundredths, label, Asked, Columns, PageError, View};
+use crate::page::{frame, header, label, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -216,7 +216,7 @@ pub async fn one(
                             tr {
                                 td class="num" { (e.rank.map_or("–".to_owned(), |r| r.to_string())) }
                                 td { a href=(view.href_year(&format!("/units/{}", e.unit), period.year)) { (e.name) } }
-                                td class="num" { (hundredths(e.final_total_hundredths)) }
+                                td class="num" { (view.hundredths(e.final_total_hundredths)) }
                                 td class="num" { (super::overview::change(&view, e.rank_change)) }
                             }
                         }
@@ -237,7 +237,7 @@ pub async fn one(
                             td { (u.name) }
                             td class="num" { (u.tasks.assigned) }
                             td class="num" { (u.tasks.overdue) }
-                            td class="num" { (hundredths(Some(u.tasks.completion_rate_hundredths))) }
+                            td class="num" { (view.hundredths(Some(u.tasks.completion_rate_hundredths))) }
                             td class="num" { (u.evidence.total) }
                         }
                     }

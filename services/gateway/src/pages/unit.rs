@@ -7,7 +7,7 @@ use super::{
     years_offered, PageResult,
 };
 use crate::chart;
-use crate::page::{frame, header, hundredths, label, Asked, Columns, PageError, View};
+use crate::page::{frame, header, label, Asked, Columns, PageError, View};
 use crate::App;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
@@ -91,10 +91,10 @@ pub async fn page(
             @if trend.iter().all(|(_, v)| v.is_none()) {
                 p { (view.t("Chưa có kết quả cuối cùng năm nào.", "No final score in any year yet.")) }
             } @else {
-                (chart::trend(view.t("Điểm cuối cùng theo năm", "Final score by year"), &trend, progress.scores.max_total_hundredths.max(1)))
+                (chart::trend(view.lang, view.t("Điểm cuối cùng theo năm", "Final score by year"), &trend, progress.scores.max_total_hundredths.max(1)))
                 table id="trend-table" {
                     thead { tr { th scope="col" { (view.t("Năm", "Year")) } th class="num" scope="col" { (view.t("Điểm cuối cùng", "Final score")) } } }
-                    tbody { @for (y, v) in &trend { tr { td { (y) } td class="num" { (hundredths(*v)) } } } }
+                    tbody { @for (y, v) in &trend { tr { td { (y) } td class="num" { (view.hundredths(*v)) } } } }
                 }
             }
         }
@@ -159,7 +159,7 @@ fn predecessors_section(view: &View, before: &[Before]) -> Markup {
                         td { a href=(view.href_year(&format!("/units/{}", b.unit.unit), y.year)) { (y.year) } }
                         td class="num" { (y.tasks.assigned) } td class="num" { (y.tasks.done_on_time) }
                         td class="num" { (y.tasks.done_late) } td class="num" { (y.tasks.overdue) }
-                        td class="num" { (hundredths(y.scores.final_total_hundredths())) }
+                        td class="num" { (view.hundredths(y.scores.final_total_hundredths())) }
                     } } }
                 }
             }
@@ -259,7 +259,11 @@ fn about(
                 dd id="own-rank" {
                     (entry.rank.unwrap_or_default()) "/" (size)
                     @if let Some(before) = entry.previous_rank {
-                        " (" (view.t("năm trước ", "last year ")) (before) ", " (super::overview::change(view, entry.rank_change)) ")"
+                        // In words when unchanged: "1, 0" would read as a decimal in Vietnamese.
+                        " (" (view.t("năm trước hạng ", "last year ")) (before) ", "
+                        @if entry.rank_change == Some(0) { (view.t("giữ nguyên", "unchanged")) }
+                        @else { (super::overview::change(view, entry.rank_change)) }
+                        ")"
                     }
                 }
             }
@@ -294,7 +298,7 @@ fn counts(view: &View, p: &UnitProgress) -> Markup {
                     td class="num" { (t.assigned) } td class="num" { (t.open) }
                     td class="num" { (t.done_on_time) } td class="num" { (t.done_late) }
                     td class="num overdue-count" { (t.overdue) } td class="num" { (t.cancelled) }
-                    td class="num completion" { (hundredths(Some(t.completion_rate_hundredths))) }
+                    td class="num completion" { (view.hundredths(Some(t.completion_rate_hundredths))) }
                     td class="num" { (p.evidence.total) }
                 } }
             }
@@ -647,20 +651,20 @@ fn scores(view: &View, scores: &Scores) -> Markup {
                                 @if let Some(m) = max(c) {
                                     tr {
                                         td { (view.lang.pick(c.label_vi(), c.label_en())) }
-                                        td class="num" { (hundredths(Some(m))) }
-                                        @for s in Stage::ALL { td class="num" { (hundredths(value(s, c))) } }
+                                        td class="num" { (view.hundredths(Some(m))) }
+                                        @for s in Stage::ALL { td class="num" { (view.hundredths(value(s, c))) } }
                                     }
                                 }
                             }
                             tr class="total" {
                                 th scope="row" { (view.t("Tổng điểm", "Total")) }
-                                td class="num" { (hundredths(Some(scores.max_total_hundredths))) }
-                                @for s in Stage::ALL { td class="num" data-stage=(s.as_str()) { (hundredths(stage(s).and_then(|x| x.total_hundredths))) } }
+                                td class="num" { (view.hundredths(Some(scores.max_total_hundredths))) }
+                                @for s in Stage::ALL { td class="num" data-stage=(s.as_str()) { (view.hundredths(stage(s).and_then(|x| x.total_hundredths))) } }
                             }
                             tr {
                                 th scope="row" { (view.t("Chỉ số (%)", "Index (%)")) }
                                 td {}
-                                @for s in Stage::ALL { td class="num" { (hundredths(stage(s).and_then(|x| x.index_hundredths))) } }
+                                @for s in Stage::ALL { td class="num" { (view.hundredths(stage(s).and_then(|x| x.index_hundredths))) } }
                             }
                         }
                     }

@@ -13,7 +13,7 @@
 use super::finding::appraised;
 use super::parts::choose;
 use super::work::{signed_in, signer, signing_script};
-use crate::page::{frame, hundredths, Asked, PageError, View};
+use crate::page::{frame, Asked, PageError, View};
 use crate::pages::{html, view};
 use crate::App;
 use axum::extract::{Path, State};
@@ -175,7 +175,7 @@ fn field(
         s.and_then(|s| s.criteria.iter().find(|c| &c.code == code))
     };
     let value = |stage: Stage, code| {
-        hundredths(in_force(stage, code).and_then(|c| c.value_hundredths).map(u64::from))
+        view.hundredths(in_force(stage, code).and_then(|c| c.value_hundredths).map(u64::from))
     };
     let id = component.as_str();
     html! {
@@ -191,7 +191,7 @@ fn field(
                 tbody { @for c in &criteria {
                     tr {
                         td .key { (c.code) " " (c.title.as_deref().unwrap_or_default()) }
-                        td .num data-label=(view.t("Tối đa", "Maximum")) { (hundredths(c.max_hundredths.map(u64::from))) }
+                        td .num data-label=(view.t("Tối đa", "Maximum")) { (view.hundredths(c.max_hundredths.map(u64::from))) }
                         @for s in Stage::ALL {
                             td .num data-label=(view.lang.pick(s.label_vi(), s.label_en())) { (value(s, &c.code)) }
                         }

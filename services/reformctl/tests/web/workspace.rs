@@ -366,10 +366,10 @@ async fn appraiser_appraises_and_records_a_finding(c: &Client, base: &str, code:
         c,
         &format!("{base}/work/scores/can-tho-st-sgddt?year=2026"),
         "#direction-and-management-table",
-        "2.50",
+        "2,50",
     )
     .await;
-    assert!(table.contains("2.50"), "the self-assessment beside: {table}");
+    assert!(table.contains("2,50"), "the self-assessment beside: {table}");
     assert!(table.contains("15/BC-SGDĐT"), "its evidence beside: {table}");
     let pick = |id: String, value: &'static str| async move {
         let select = c.find(Locator::Id(&id)).await.expect("a choice");
