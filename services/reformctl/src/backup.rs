@@ -52,6 +52,11 @@ pub struct RestoreArgs {
     /// Replicas of the stream and buckets restored, on a cluster.
     #[arg(long, default_value_t = 1)]
     pub replicas: usize,
+    /// Restore into this data directory of `reformctl up` instead of --nats: its own server
+    /// is started for the restore and stopped after, and `up --data-dir` then runs on the
+    /// restored log.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// What a backup holds, and how to check it.
@@ -242,9 +247,15 @@ fn checked_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     Ok(manifest)
 }
 
-pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
-    let began = std::time::Instant::now();
-    let dir = &args.from;
+/// A backup whose files match its manifest and whose log verifies and gives its tree.
+struct Checked {
+    manifest: Manifest,
+    identity: LogIdentity,
+    skips: Vec<reform_shared::skips::Skip>,
+    root: [u8; 32],
+}
+
+fn checked_backup(dir: &Path) -> anyhow::Result<Checked> {
     let manifest = checked_manifest(dir)?;
     let identity = LogIdentity::parse(&manifest.identity).ok_or_else(|| {
         invalid(format!("the manifest's identity {:?} is not a log's", manifest.identity))
@@ -253,8 +264,7 @@ pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
         &std::fs::read(dir.join("skips.json")).context("could not read skips.json")?,
     )
     .map_err(|e| invalid(format!("skips.json holds no skips: {e}")))?;
-    let log = dir.join("log.jsonl");
-    let (size, root) = verified_tree(&log, &skips)?;
+    let (size, root) = verified_tree(&dir.join("log.jsonl"), &skips)?;
     if (size, hex::encode(root)) != (manifest.tree_size, manifest.tree_root.clone()) {
         return Err(invalid(format!(
             "log.jsonl gives a tree of size {size} and root {}, but the manifest says size {} and root {}",
@@ -263,26 +273,93 @@ pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
             manifest.tree_root
         )));
     }
-    let js = jetstream::new(ctx.client().await?);
-    empty_log_keeping(&js, &identity, args.replicas).await?;
-    let published = publish_log(&js, &log, manifest.messages).await?;
-    let mut restored = Vec::new();
-    for bucket in BUCKETS {
-        restored.push(put_bucket(&js, bucket, dir, &manifest, args.replicas).await?);
+    Ok(Checked { manifest, identity, skips, root })
+}
+
+pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
+    let began = std::time::Instant::now();
+    let checked = checked_backup(&args.from)?;
+    match &args.data_dir {
+        Some(data_dir) => into_data_dir(data_dir, &args, &checked).await?,
+        None => {
+            let js = jetstream::new(ctx.client().await?);
+            restore_into(&js, &js, &args, &checked).await?;
+        }
     }
-    reform_shared::skips::ensure_bucket(&js, args.replicas).await?;
-    for skip in &skips {
-        reform_shared::skips::record(&js, skip).await?;
-    }
+    let Checked { manifest, identity, skips, root } = &checked;
     println!(
-        "restored {published} messages (log {identity}, size {size} root {}), {} evidence files, {} report files and {} skips from {} in {:.1} s",
+        "restored {} messages (log {identity}, size {} root {}), {} evidence files, {} report files and {} skips from {} in {:.1} s",
+        manifest.messages,
+        manifest.tree_size,
         hex::encode(root),
-        restored[0],
-        restored[1],
+        manifest.evidence_files,
+        manifest.reports,
         skips.len(),
-        dir.display(),
+        args.from.display(),
         began.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Restores into a data directory of `up`, through its own server started for the purpose,
+/// and records the log's identity there so `up` runs on it.
+async fn into_data_dir(
+    data_dir: &Path,
+    args: &RestoreArgs,
+    checked: &Checked,
+) -> anyhow::Result<()> {
+    let data_dir = crate::up::absolute(data_dir)?;
+    let mut lock = crate::datadir::DataDirLock::acquire(&data_dir)?;
+    if let Some(recorded) = crate::datadir::recorded_identity(&data_dir)? {
+        if recorded != checked.identity {
+            return Err(refused(format!(
+                "{} belongs to the log {recorded}; the backup is of {}",
+                data_dir.display(),
+                checked.identity
+            )));
+        }
+    }
+    let credentials = reform_shared::broker::provision(&data_dir.join("broker"))?;
+    let server = crate::up::start_server(None, &data_dir, &credentials, &mut lock)?;
+    let seed = credentials.seed_path(reform_shared::broker::BrokerUser::Service);
+    let client = reform_shared::edge::connect_as(server.url(), Some(&seed)).await?;
+    // Only the evidence service's user may write evidence objects.
+    let evidence_seed = credentials.seed_path(reform_shared::broker::BrokerUser::Evidence);
+    let evidence = reform_shared::edge::connect_as(server.url(), Some(&evidence_seed)).await?;
+    let (js, evidence_js) = (jetstream::new(client.clone()), jetstream::new(evidence.clone()));
+    restore_into(&js, &evidence_js, args, checked).await?;
+    evidence.flush().await.ok();
+    crate::datadir::record_identity(&data_dir, &checked.identity)?;
+    client.flush().await.ok();
+    drop(client);
+    server.stop();
+    Ok(())
+}
+
+/// Writes the checked backup into the broker `js` reaches: the empty log, the files, the skips;
+/// the evidence files through `evidence_js`, whose user may write them.
+async fn restore_into(
+    js: &jetstream::Context,
+    evidence_js: &jetstream::Context,
+    args: &RestoreArgs,
+    checked: &Checked,
+) -> anyhow::Result<()> {
+    let Checked { manifest, identity, skips, .. } = checked;
+    let dir = &args.from;
+    let log = dir.join("log.jsonl");
+    empty_log_keeping(js, identity, args.replicas).await?;
+    let published = publish_log(js, &log, manifest.messages).await?;
+    if published != manifest.messages {
+        anyhow::bail!("published {published} messages, the manifest says {}", manifest.messages);
+    }
+    for bucket in BUCKETS {
+        let writer = if bucket == reform_evidence::store::BUCKET { evidence_js } else { js };
+        put_bucket(writer, bucket, dir, manifest, args.replicas).await?;
+    }
+    reform_shared::skips::ensure_bucket(js, args.replicas).await?;
+    for skip in skips {
+        reform_shared::skips::record(js, skip).await?;
+    }
     Ok(())
 }
 

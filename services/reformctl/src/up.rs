@@ -47,7 +47,9 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let credentials =
         if embedded { Some(broker::provision(&data_dir.join("broker"))?) } else { None };
     let server = match &credentials {
-        Some(credentials) => Some(start_server(&args, &data_dir, credentials, &mut lock)?),
+        Some(credentials) => {
+            Some(start_server(Some(args.port), &data_dir, credentials, &mut lock)?)
+        }
         None => None,
     };
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
@@ -295,15 +297,17 @@ async fn ensure_log(
     }
 }
 
-fn start_server(
-    args: &Args,
+/// The data directory's own nats-server, with its credentials, on `port` (any free one when
+/// `None`); it inherits the directory's lock, so its store has one owner while it lives.
+pub(crate) fn start_server(
+    port: Option<u16>,
     data_dir: &Path,
     credentials: &broker::Credentials,
     lock: &mut DataDirLock,
 ) -> anyhow::Result<NatsServer> {
     let options = ServerOptions {
         data_dir: data_dir.join("nats"),
-        port: Some(args.port),
+        port,
         sync: Sync::Always,
         die_with_parent: true,
         auth: Some(credentials.dir.clone()),
@@ -316,14 +320,14 @@ fn start_server(
         format!(
             "could not start the embedded nats-server on port {} (if another program uses the \
              port, give --port; this data directory's own server is never started twice)",
-            args.port
+            port.map_or_else(|| "any".to_owned(), |p| p.to_string())
         )
     })?;
     lock.record(server.pid())?;
     Ok(server)
 }
 
-fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
     if path.is_absolute() {
         return Ok(path.to_path_buf());
     }

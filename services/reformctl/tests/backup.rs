@@ -145,6 +145,39 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     assert!(said.contains(&format!("the log already holds {bad} messages")), "{said}");
     assert_eq!(holdings(&js_b).await, before);
 
+    // Into a data directory of `up`: its own server is started and stopped for the restore,
+    // and `up` then runs on the restored log, the same log as the original.
+    let data = dir.path().join("data");
+    let (backup_text, data_text) = (backup.display().to_string(), data.display().to_string());
+    let into_data = tokio::task::spawn_blocking(move || {
+        reformctl(
+            "nats://127.0.0.1:1",
+            &["restore", "--from", &backup_text, "--data-dir", &data_text],
+        )
+    })
+    .await
+    .expect("joins");
+    assert!(into_data.status.success(), "{}", String::from_utf8_lossy(&into_data.stderr));
+    let identity = holdings(&a.js).await.0;
+    let port = common::free_port().to_string();
+    let data_text = data.display().to_string();
+    let up = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["up", "--once", "--no-demo", "--port", &port, "--data-dir", &data_text])
+            .args(["--web", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("up runs")
+    })
+    .await
+    .expect("joins");
+    let said = String::from_utf8_lossy(&up.stdout).to_string();
+    assert!(up.status.success(), "{said}{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        said.contains(&format!("log         {identity}")),
+        "up runs on the restored log: {said}"
+    );
+
     // An altered backup: refused before anything is written.
     let altered = dir.path().join("altered");
     std::fs::create_dir_all(&altered).expect("dir");
