@@ -57,6 +57,10 @@ pub struct RestoreArgs {
     /// restored log.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// With --nats: the evidence service's broker user (its nkeys seed file), the only one a
+    /// deployment lets write evidence files; the services' user (--nats-nkey) writes the rest.
+    #[arg(long, conflicts_with = "data_dir")]
+    pub evidence_nkey: Option<PathBuf>,
 }
 
 /// What a backup holds, and how to check it.
@@ -283,7 +287,17 @@ pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
         Some(data_dir) => into_data_dir(data_dir, &args, &checked).await?,
         None => {
             let js = jetstream::new(ctx.client().await?);
-            restore_into(&js, &js, &args, &checked).await?;
+            let evidence = match &args.evidence_nkey {
+                Some(seed) => {
+                    Some(reform_shared::edge::connect_as(&ctx.global.nats_url, Some(seed)).await?)
+                }
+                None => None,
+            };
+            let evidence_js = evidence.clone().map_or_else(|| js.clone(), jetstream::new);
+            restore_into(&js, &evidence_js, &args, &checked).await?;
+            if let Some(evidence) = evidence {
+                evidence.flush().await.ok();
+            }
         }
     }
     let Checked { manifest, identity, skips, root } = &checked;
