@@ -180,6 +180,9 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         .arg(&backup)
         .output()?;
     report("reformctl backup", n, started, made.status.success());
+    if !made.status.success() {
+        println!("  backup said: {}", String::from_utf8_lossy(&made.stderr).trim());
+    }
     let empty = tempfile::tempdir()?;
     let options =
         reform_shared::natsd::ServerOptions { data_dir: empty.path().to_path_buf(), ..options };
@@ -190,6 +193,9 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         .arg(&backup)
         .output()?;
     report("reformctl restore (checked, then loaded)", n, started, restored.status.success());
+    if !restored.status.success() {
+        println!("  restore said: {}", String::from_utf8_lossy(&restored.stderr).trim());
+    }
     Ok(())
 }
 

@@ -268,7 +268,8 @@ fn checked_backup(dir: &Path) -> anyhow::Result<Checked> {
         &std::fs::read(dir.join("skips.json")).context("could not read skips.json")?,
     )
     .map_err(|e| invalid(format!("skips.json holds no skips: {e}")))?;
-    let (size, root) = verified_tree(&dir.join("log.jsonl"), &skips)?;
+    let (_, tree) = verified(&dir.join("log.jsonl"), &skips, "restored")?;
+    let (size, root) = (tree.size(), tree.root());
     if (size, hex::encode(root)) != (manifest.tree_size, manifest.tree_root.clone()) {
         return Err(invalid(format!(
             "log.jsonl gives a tree of size {size} and root {}, but the manifest says size {} and root {}",
@@ -377,14 +378,18 @@ async fn restore_into(
     Ok(())
 }
 
-/// Checks the export message by message as `audit verify` does (unsigned history allowed, the
-/// backup's skips honoured), and returns its Merkle tree's size and root.
-fn verified_tree(
+/// Checks an export message by message as `audit verify` does (unsigned history allowed, the
+/// backup's skips honoured), without holding it whole; returns the verdict and its Merkle tree.
+/// One that does not verify is refused, saying nothing was `done`.
+pub(crate) fn verified(
     log: &Path,
     skips: &[reform_shared::skips::Skip],
-) -> anyhow::Result<(u64, [u8; 32])> {
+    done: &str,
+) -> anyhow::Result<(reform_shared::audit::verify::Verdict, LogTree)> {
     let skip = |sequence: u64| skips.iter().find(|s| s.sequence == sequence);
-    let mut verifier = reform_audit::verifier_allowing_unsigned();
+    // Whether the log is whole (digests, chains, signatures); `audit verify` then decides each
+    // signed command again.
+    let mut verifier = reform_shared::audit::verify::Verifier::allowing_unsigned();
     let mut tree = LogTree::new(None);
     let mut batch = Vec::with_capacity(reform_shared::audit::read::VERIFY_BATCH);
     each_line(log, |m| {
@@ -402,14 +407,14 @@ fn verified_tree(
         return Err(Classified {
             kind: ExitKind::CheckFailed,
             message: format!(
-                "{} does not verify, nothing restored: {}",
+                "{} does not verify, nothing {done}: {}",
                 log.display(),
                 verdict.line()
             ),
         }
         .into());
     }
-    Ok((tree.size(), tree.root()))
+    Ok((verdict, tree))
 }
 
 /// An empty log that keeps `identity`: created, or an empty one given that identity. A log
@@ -439,7 +444,11 @@ async fn empty_log_keeping(
 
 /// Publishes the export into the empty log, [`PUBLISH_WINDOW`] at a time, each at the
 /// sequence it had.
-async fn publish_log(js: &jetstream::Context, log: &Path, total: u64) -> anyhow::Result<u64> {
+pub(crate) async fn publish_log(
+    js: &jetstream::Context,
+    log: &Path,
+    total: u64,
+) -> anyhow::Result<u64> {
     let bar = crate::audit::progress(total);
     let mut in_flight = VecDeque::with_capacity(PUBLISH_WINDOW);
     let mut published = 0;

@@ -1,12 +1,11 @@
 //! `audit export` and `audit import`: the log as JSON Lines, one message a line (see
 //! `docs/export.schema.json`), and an empty log restored from one after it verifies.
 
-use super::verify::{Message, Verifier};
-use super::{log_head, progress};
+use super::log_head;
+use super::verify::Message;
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
-use reform_shared::audit::read::VERIFY_BATCH;
 use reform_shared::log::{self, Range};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead as _, Write as _};
@@ -29,24 +28,8 @@ pub struct ExportLine {
 }
 
 pub(super) async fn import(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
-    let messages = read_export(file)?;
     // A restore checks the log is whole; `audit verify` then checks who signed it.
-    let mut verifier = Verifier::allowing_unsigned();
-    for batch in messages.chunks(VERIFY_BATCH) {
-        verifier.check_all(batch, |_| None);
-    }
-    let verdict = verifier.finish();
-    if !verdict.passed {
-        return Err(Classified {
-            kind: ExitKind::CheckFailed,
-            message: format!(
-                "{} does not verify, nothing imported: {}",
-                file.display(),
-                verdict.line()
-            ),
-        }
-        .into());
-    }
+    let (verdict, _) = crate::backup::verified(file, &[], "imported")?;
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);
     let head = log_head(&js).await?;
@@ -59,25 +42,8 @@ pub(super) async fn import(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         }
         .into());
     }
-    let bar = progress(messages.len() as u64);
-    for m in &messages {
-        let ack = js
-            .publish(m.subject.clone(), m.payload.clone().into())
-            .await
-            .with_context(|| format!("could not publish sequence {}", m.sequence))?
-            .await
-            .with_context(|| format!("the broker did not store sequence {}", m.sequence))?;
-        if ack.sequence != m.sequence {
-            anyhow::bail!(
-                "the broker stored sequence {} as {}: the log was written to during the import",
-                m.sequence,
-                ack.sequence
-            );
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    println!("imported {} messages; {}", messages.len(), verdict.line());
+    let published = crate::backup::publish_log(&js, file, verdict.messages).await?;
+    println!("imported {published} messages; {}", verdict.line());
     Ok(())
 }
 
