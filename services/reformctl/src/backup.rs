@@ -15,7 +15,7 @@
 //! state files made of the log go on holding), checks that the restored log has the backup's
 //! size and root, and puts the files and skips back.
 
-use crate::audit::transfer::{each_line, lines, write_log};
+use crate::audit::transfer::{publish_log, verified, write_log};
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
@@ -24,13 +24,11 @@ use reform_shared::checkpoint::{self, LogTree};
 use reform_shared::stream::{self, LogIdentity};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The buckets a backup holds, each a directory of its own.
 const BUCKETS: [&str; 2] = [reform_evidence::store::BUCKET, reform_rollup::closed::BUCKET];
-/// How many messages a restore has in flight to the broker at once.
-const PUBLISH_WINDOW: usize = 512;
 /// This build's backup format.
 const FORMAT: u32 = 1;
 
@@ -378,45 +376,6 @@ async fn restore_into(
     Ok(())
 }
 
-/// Checks an export message by message as `audit verify` does (unsigned history allowed, the
-/// backup's skips honoured), without holding it whole; returns the verdict and its Merkle tree.
-/// One that does not verify is refused, saying nothing was `done`.
-pub(crate) fn verified(
-    log: &Path,
-    skips: &[reform_shared::skips::Skip],
-    done: &str,
-) -> anyhow::Result<(reform_shared::audit::verify::Verdict, LogTree)> {
-    let skip = |sequence: u64| skips.iter().find(|s| s.sequence == sequence);
-    // Whether the log is whole (digests, chains, signatures); `audit verify` then decides each
-    // signed command again.
-    let mut verifier = reform_shared::audit::verify::Verifier::allowing_unsigned();
-    let mut tree = LogTree::new(None);
-    let mut batch = Vec::with_capacity(reform_shared::audit::read::VERIFY_BATCH);
-    each_line(log, |m| {
-        tree.push(m.sequence, &m.payload);
-        batch.push(m);
-        if batch.len() == reform_shared::audit::read::VERIFY_BATCH {
-            verifier.check_all(&batch, skip);
-            batch.clear();
-        }
-        Ok(())
-    })?;
-    verifier.check_all(&batch, skip);
-    let verdict = verifier.finish();
-    if !verdict.passed {
-        return Err(Classified {
-            kind: ExitKind::CheckFailed,
-            message: format!(
-                "{} does not verify, nothing {done}: {}",
-                log.display(),
-                verdict.line()
-            ),
-        }
-        .into());
-    }
-    Ok((verdict, tree))
-}
-
 /// An empty log that keeps `identity`: created, or an empty one given that identity. A log
 /// that holds anything is refused: a restore never mixes two logs.
 async fn empty_log_keeping(
@@ -440,51 +399,6 @@ async fn empty_log_keeping(
             .context("could not give the empty log the backup's identity")?;
     }
     Ok(())
-}
-
-/// Publishes the export into the empty log, [`PUBLISH_WINDOW`] at a time, each at the
-/// sequence it had.
-pub(crate) async fn publish_log(
-    js: &jetstream::Context,
-    log: &Path,
-    total: u64,
-) -> anyhow::Result<u64> {
-    let bar = crate::audit::progress(total);
-    let mut in_flight = VecDeque::with_capacity(PUBLISH_WINDOW);
-    let mut published = 0;
-    for m in lines(log)? {
-        let m = m?;
-        let ack = js
-            .publish(m.subject.clone(), m.payload.into())
-            .await
-            .with_context(|| format!("could not publish sequence {}", m.sequence))?;
-        in_flight.push_back((m.sequence, ack));
-        if in_flight.len() == PUBLISH_WINDOW {
-            published += settle(in_flight.pop_front()).await?;
-            bar.inc(1);
-        }
-    }
-    while let Some(next) = in_flight.pop_front() {
-        published += settle(Some(next)).await?;
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(published)
-}
-
-async fn settle(
-    next: Option<(u64, async_nats::jetstream::context::PublishAckFuture)>,
-) -> anyhow::Result<u64> {
-    let Some((sequence, ack)) = next else { return Ok(0) };
-    let stored =
-        ack.await.with_context(|| format!("the broker did not store sequence {sequence}"))?;
-    if stored.sequence != sequence {
-        anyhow::bail!(
-            "the broker stored sequence {sequence} as {}: the log was written to during the restore",
-            stored.sequence
-        );
-    }
-    Ok(1)
 }
 
 /// Puts the backup's files of `bucket` back; an evidence file must be the one its name says.

@@ -6,8 +6,11 @@ use super::verify::Message;
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
+use async_nats::jetstream;
+use reform_shared::checkpoint::LogTree;
 use reform_shared::log::{self, Range};
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::io::{BufRead as _, Write as _};
 use std::ops::ControlFlow::Continue;
 use std::path::Path;
@@ -29,7 +32,7 @@ pub struct ExportLine {
 
 pub(super) async fn import(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
     // A restore checks the log is whole; `audit verify` then checks who signed it.
-    let (verdict, _) = crate::backup::verified(file, &[], "imported")?;
+    let (verdict, _) = verified(file, &[], "imported")?;
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);
     let head = log_head(&js).await?;
@@ -42,7 +45,7 @@ pub(super) async fn import(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         }
         .into());
     }
-    let published = crate::backup::publish_log(&js, file, verdict.messages).await?;
+    let published = publish_log(&js, file, verdict.messages).await?;
     println!("imported {published} messages; {}", verdict.line());
     Ok(())
 }
@@ -144,4 +147,91 @@ fn parse_line(path: &std::path::Path, n: usize, line: &str) -> anyhow::Result<Me
     })?;
     let stored_at = parsed.stored_at_ms.map(reform_shared::time::Timestamp);
     Ok(Message { sequence: parsed.sequence, subject: parsed.subject, payload, stored_at })
+}
+
+/// How many messages a restore or an import has in flight to the broker at once.
+const PUBLISH_WINDOW: usize = 512;
+
+/// Checks an export message by message as `audit verify` does (unsigned history allowed, the
+/// backup's skips honoured), without holding it whole; returns the verdict and its Merkle tree.
+/// One that does not verify is refused, saying nothing was `done`.
+pub(crate) fn verified(
+    log: &Path,
+    skips: &[reform_shared::skips::Skip],
+    done: &str,
+) -> anyhow::Result<(reform_shared::audit::verify::Verdict, LogTree)> {
+    let skip = |sequence: u64| skips.iter().find(|s| s.sequence == sequence);
+    // Whether the log is whole (digests, chains, signatures); `audit verify` then decides each
+    // signed command again.
+    let mut verifier = reform_shared::audit::verify::Verifier::allowing_unsigned();
+    let mut tree = LogTree::new(None);
+    let mut batch = Vec::with_capacity(reform_shared::audit::read::VERIFY_BATCH);
+    each_line(log, |m| {
+        tree.push(m.sequence, &m.payload);
+        batch.push(m);
+        if batch.len() == reform_shared::audit::read::VERIFY_BATCH {
+            verifier.check_all(&batch, skip);
+            batch.clear();
+        }
+        Ok(())
+    })?;
+    verifier.check_all(&batch, skip);
+    let verdict = verifier.finish();
+    if !verdict.passed {
+        return Err(Classified {
+            kind: ExitKind::CheckFailed,
+            message: format!(
+                "{} does not verify, nothing {done}: {}",
+                log.display(),
+                verdict.line()
+            ),
+        }
+        .into());
+    }
+    Ok((verdict, tree))
+}
+
+/// Publishes the export into the empty log, [`PUBLISH_WINDOW`] at a time, each at the
+/// sequence it had.
+pub(crate) async fn publish_log(
+    js: &jetstream::Context,
+    log: &Path,
+    total: u64,
+) -> anyhow::Result<u64> {
+    let bar = crate::audit::progress(total);
+    let mut in_flight = VecDeque::with_capacity(PUBLISH_WINDOW);
+    let mut published = 0;
+    for m in lines(log)? {
+        let m = m?;
+        let ack = js
+            .publish(m.subject.clone(), m.payload.into())
+            .await
+            .with_context(|| format!("could not publish sequence {}", m.sequence))?;
+        in_flight.push_back((m.sequence, ack));
+        if in_flight.len() == PUBLISH_WINDOW {
+            published += settle(in_flight.pop_front()).await?;
+            bar.inc(1);
+        }
+    }
+    while let Some(next) = in_flight.pop_front() {
+        published += settle(Some(next)).await?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(published)
+}
+
+async fn settle(
+    next: Option<(u64, async_nats::jetstream::context::PublishAckFuture)>,
+) -> anyhow::Result<u64> {
+    let Some((sequence, ack)) = next else { return Ok(0) };
+    let stored =
+        ack.await.with_context(|| format!("the broker did not store sequence {sequence}"))?;
+    if stored.sequence != sequence {
+        anyhow::bail!(
+            "the broker stored sequence {sequence} as {}: the log was written to during the restore",
+            stored.sequence
+        );
+    }
+    Ok(1)
 }
