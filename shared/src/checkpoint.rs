@@ -1,38 +1,37 @@
-//! Signed checkpoints of the log (for `reformctl audit` and the rollups' reports): an RFC 6962 Merkle tree over every message (a leaf is the
-//! message's stream sequence, 8 bytes big-endian, then its bytes as stored), its size and root
-//! signed with the log's key in the C2SP signed-note format:
+//! Signed checkpoints of the log (for `reformctl audit`, the rollups' reports and the published
+//! tiles): an RFC 6962 Merkle tree over every message, its size and root signed with the log's
+//! key as a C2SP checkpoint (c2sp.org/tlog-checkpoint, a signed note):
 //!
 //! ```text
-//! reform-tracker PAR_EVENTS@1764579600123456789
+//! reform-tracker/PAR_EVENTS@1764579600123456789
 //! 2742
 //! <base64 root>
 //!
-//! — reform-tracker-log <base64(key hash ‖ Ed25519 signature)>
+//! — reform-tracker/PAR_EVENTS@1764579600123456789 <base64(key id ‖ Ed25519 signature)>
 //! ```
+//!
+//! The origin line names the log by its identity, and the log signs under that same name, as
+//! c2sp.org/tlog-policy asks. A leaf is the message's [`entry`]: its stream sequence and the
+//! SHA-256 of its bytes as stored, so the tree can be published (tiles, receipts) without
+//! publishing any event.
 //!
 //! An auditor who kept a checkpoint can later prove that the log still begins with exactly the
 //! messages it covered: any event changed, removed or reordered anywhere before it, or a log
 //! rewritten end to end, gives another root. The key is an nkeys seed in a file only its owner
 //! can read; the public key is the auditor's trust anchor.
 
+use crate::tlog::cosignature::{self, VerifierKey, ED25519};
 use base64::Engine as _;
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use sha2::Digest as _;
 use std::path::Path;
 
-/// The key name in signature lines.
-pub const KEY_NAME: &str = "reform-tracker-log";
-/// The origin line's first word; the log's identity follows it.
+/// The origin line's first part; the log's identity follows it after a `/`.
 pub const ORIGIN_PREFIX: &str = "reform-tracker";
 
-/// The origin line of a log of this identity.
+/// The origin line of a log of this identity, which is also the name the log signs under.
 pub fn origin_of(identity: &crate::stream::LogIdentity) -> String {
-    format!("{ORIGIN_PREFIX} {}", identity.to_text())
-}
-
-/// The key name a witness signs with: `reform-tracker-witness-<name>`.
-pub fn witness_key_name(name: &str) -> String {
-    format!("reform-tracker-witness-{name}")
+    format!("{ORIGIN_PREFIX}/{}", identity.to_text())
 }
 
 /// Why a checkpoint or a key could not be used.
@@ -40,10 +39,8 @@ pub fn witness_key_name(name: &str) -> String {
 pub enum CheckpointError {
     #[error("{0}")]
     Malformed(String),
-    #[error("the checkpoint carries no signature by {name} with the key {key}")]
-    NoSignature { name: String, key: String },
-    #[error("the checkpoint's signature does not verify ({name}, key {key}): it was altered or signed by another key")]
-    BadSignature { name: String, key: String },
+    #[error(transparent)]
+    Note(#[from] cosignature::NoteError),
     #[error(transparent)]
     Key(#[from] crate::keyfile::KeyFileError),
 }
@@ -60,58 +57,9 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-/// The C2SP key hash of an Ed25519 key: SHA-256(name ‖ LF ‖ 0x01 ‖ key)[..4].
-fn key_hash(name: &str, raw_public: &[u8; 32]) -> [u8; 4] {
-    let mut h = sha2::Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n\x01");
-    h.update(raw_public);
-    let digest: [u8; 32] = h.finalize().into();
-    [digest[0], digest[1], digest[2], digest[3]]
-}
-
-fn raw_public(public: &str) -> Result<[u8; 32], CheckpointError> {
-    nkeys::from_public_key(public).map(|(_, raw)| raw).map_err(|e| {
-        CheckpointError::Malformed(format!("{public:?} is not an nkeys public key: {e}"))
-    })
-}
-
-/// A note split into its signed body and its signature lines.
-fn split(note: &str) -> Result<(String, &str), CheckpointError> {
-    let (body, signatures) = note.split_once("\n\n").ok_or_else(|| {
-        CheckpointError::Malformed("not a checkpoint: no blank line before the signatures".into())
-    })?;
-    Ok((format!("{body}\n"), signatures))
-}
-
-/// One signature line by `key` under `name` over `body`.
-fn signature_line(body: &str, name: &str, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
-    let signature =
-        key.sign(body.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-    let mut blob = key_hash(name, &raw_public(&key.public_key())?).to_vec();
-    blob.extend_from_slice(&signature);
-    Ok(format!("— {name} {}\n", b64().encode(blob)))
-}
-
-/// Checks that the note carries a valid signature by `public` under `name`.
-pub fn check_signature(note: &str, name: &str, public: &str) -> Result<(), CheckpointError> {
-    let (body, signatures) = split(note)?;
-    let raw = raw_public(public)?;
-    let verifier = nkeys::KeyPair::from_public_key(public)
-        .map_err(|e| CheckpointError::Malformed(e.to_string()))?;
-    let ours = key_hash(name, &raw);
-    for line in signatures.lines() {
-        let Some(rest) = line.strip_prefix("— ") else { continue };
-        let Some((line_name, blob)) = rest.split_once(' ') else { continue };
-        let Ok(blob) = b64().decode(blob.trim()) else { continue };
-        if line_name != name || blob.len() != 4 + 64 || blob[..4] != ours {
-            continue;
-        }
-        return verifier.verify(body.as_bytes(), &blob[4..]).map_err(|_| {
-            CheckpointError::BadSignature { name: name.to_owned(), key: public.to_owned() }
-        });
-    }
-    Err(CheckpointError::NoSignature { name: name.to_owned(), key: public.to_owned() })
+/// The verifier key of the log of `origin` whose nkeys public key is `public`.
+pub fn log_verifier(origin: &str, public: &str) -> Result<VerifierKey, CheckpointError> {
+    Ok(VerifierKey::from_nkey(origin, ED25519, public)?)
 }
 
 impl Checkpoint {
@@ -123,13 +71,13 @@ impl Checkpoint {
     /// The whole note, signed with the log's `key`.
     pub fn sign(&self, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
         let body = self.body();
-        Ok(format!("{body}\n{}", signature_line(&body, KEY_NAME, key)?))
+        Ok(format!("{body}\n{}", cosignature::signature_line(&self.origin, &body, key)?))
     }
 
     /// Reads a note's body, without checking any signature.
     pub fn parse(note: &str) -> Result<Checkpoint, CheckpointError> {
         let bad = |what: &str| CheckpointError::Malformed(format!("not a checkpoint: {what}"));
-        let (body, _) = split(note)?;
+        let (body, _) = cosignature::split(note)?;
         let mut lines = body.lines();
         let origin = lines.next().ok_or_else(|| bad("no origin line"))?.to_owned();
         let size: u64 =
@@ -145,28 +93,21 @@ impl Checkpoint {
     /// Reads a note and checks the log's signature by `public` (an nkeys public key).
     pub fn verify(note: &str, public: &str) -> Result<Checkpoint, CheckpointError> {
         let checkpoint = Checkpoint::parse(note)?;
-        check_signature(note, KEY_NAME, public)?;
+        log_verifier(&checkpoint.origin, public)?.check_signature(note)?;
         Ok(checkpoint)
     }
 }
 
-/// A witness's cosignature added to a note (the note itself unchanged).
-pub fn cosign(note: &str, witness: &str, key: &nkeys::KeyPair) -> Result<String, CheckpointError> {
-    let (body, _) = split(note)?;
-    let mut out = note.to_owned();
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out.push_str(&signature_line(&body, &witness_key_name(witness), key)?);
-    Ok(out)
-}
+/// The bytes of an entry: [`ENTRY_BYTES`].
+pub const ENTRY_BYTES: usize = 8 + 32;
 
-/// The leaf of one message: its sequence, then its bytes.
-pub fn leaf(sequence: u64, payload: &[u8]) -> Vec<u8> {
-    let mut leaf = Vec::with_capacity(8 + payload.len());
-    leaf.extend_from_slice(&sequence.to_be_bytes());
-    leaf.extend_from_slice(payload);
-    leaf
+/// The tree's entry for one message: its stream sequence (8 bytes, big-endian), then the
+/// SHA-256 of its bytes as stored. The leaf hash is RFC 6962's, SHA-256(0x00 ‖ entry).
+pub fn entry(sequence: u64, payload: &[u8]) -> Vec<u8> {
+    let mut entry = Vec::with_capacity(ENTRY_BYTES);
+    entry.extend_from_slice(&sequence.to_be_bytes());
+    entry.extend_from_slice(&sha2::Sha256::digest(payload));
+    entry
 }
 
 /// The log's Merkle tree, grown message by message; remembers the root at one size on the way.
@@ -189,7 +130,7 @@ impl LogTree {
     }
 
     pub fn push(&mut self, sequence: u64, payload: &[u8]) {
-        self.tree.push(leaf(sequence, payload));
+        self.tree.push(entry(sequence, payload));
         if Some(self.tree.len()) == self.watch {
             self.root_at_watch = Some(self.root());
         }
@@ -253,7 +194,7 @@ impl InclusionClaim {
             .map_err(|e| bad(format!("not an inclusion proof: {e:?}")))?;
         let root =
             ct_merkle::RootHash::<sha2::Sha256>::new(checkpoint.root.into(), checkpoint.size);
-        root.verify_inclusion(&leaf(self.sequence, &payload), self.leaf_index, &proof).map_err(
+        root.verify_inclusion(&entry(self.sequence, &payload), self.leaf_index, &proof).map_err(
             |e| {
                 bad(format!(
                     "message {} is not in the tree of {} messages this checkpoint signs ({e:?})",
@@ -293,32 +234,37 @@ mod tests {
         let key = nkeys::KeyPair::new_account();
         let t = tree(&[b"a", b"b", b"c"]);
         let cp = Checkpoint {
-            origin: "reform-tracker PAR_EVENTS@1".into(),
+            origin: "reform-tracker/PAR_EVENTS@1".into(),
             size: t.size(),
             root: t.root(),
         };
         let note = cp.sign(&key).expect("signs");
-        assert!(note.contains(&format!("\n\n— {KEY_NAME} ")), "{note}");
+        assert!(note.contains("\n\n— reform-tracker/PAR_EVENTS@1 "), "{note}");
         assert_eq!(Checkpoint::verify(&note, &key.public_key()).expect("verifies"), cp);
         let altered = note.replacen("\n3\n", "\n4\n", 1);
         assert!(matches!(
             Checkpoint::verify(&altered, &key.public_key()),
-            Err(CheckpointError::BadSignature { .. })
+            Err(CheckpointError::Note(cosignature::NoteError::BadSignature(_)))
         ));
         let other = nkeys::KeyPair::new_account();
         assert!(matches!(
             Checkpoint::verify(&note, &other.public_key()),
-            Err(CheckpointError::NoSignature { .. })
+            Err(CheckpointError::Note(cosignature::NoteError::NoSignature(_)))
         ));
         // A witness's cosignature is one more line; the log's signature still verifies.
         let witness = nkeys::KeyPair::new_account();
-        let cosigned = cosign(&note, "kho-bac", &witness).expect("cosigns");
+        let line = cosignature::cosignature_line("kho-bac.example/w", &cp.body(), &witness, 7)
+            .expect("cosigns");
+        let cosigned = format!("{note}{line}");
         Checkpoint::verify(&cosigned, &key.public_key()).expect("log signature intact");
-        check_signature(&cosigned, &witness_key_name("kho-bac"), &witness.public_key())
-            .expect("witness");
-        assert!(
-            check_signature(&note, &witness_key_name("kho-bac"), &witness.public_key()).is_err()
-        );
+        let w = VerifierKey::from_nkey(
+            "kho-bac.example/w",
+            cosignature::COSIGNATURE_V1,
+            &witness.public_key(),
+        )
+        .expect("key");
+        assert_eq!(w.check_cosignature(&cosigned).expect("witness"), 7);
+        assert!(w.check_cosignature(&note).is_err());
     }
 
     #[test]
@@ -363,10 +309,10 @@ mod tests {
     #[test]
     fn rfc6962_roots_of_known_trees() {
         // RFC 6962 section 2.1: the empty tree hashes to SHA-256 of nothing; one leaf to
-        // SHA-256(0x00 ‖ leaf).
+        // SHA-256(0x00 ‖ entry), the entry being the sequence and the message's digest.
         let one = tree(&[b""]);
-        let expected: [u8; 32] =
-            sha2::Sha256::digest([&[0u8][..], &1u64.to_be_bytes()].concat()).into();
+        let entry = [&1u64.to_be_bytes()[..], &sha2::Sha256::digest(b"")[..]].concat();
+        let expected: [u8; 32] = sha2::Sha256::digest([&[0u8][..], &entry].concat()).into();
         assert_eq!(one.root(), expected);
     }
 

@@ -5,7 +5,8 @@
 //! - [`ids`], [`time`], [`points`]: the value types events are made of.
 //! - [`event`]: the domain's events; [`envelope`]: what wraps each; [`codec`]: the bytes.
 //! - [`subject`]: where each event is published; [`stream`]: the one stream that keeps them.
-//! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints.
+//! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints; [`tlog`]: the tree
+//!   published by the C2SP specifications (tiles, witnesses, policies, receipts).
 //! - [`sign`]: people's signatures on their requests; [`access`]: who may record what;
 //!   [`keyfile`]: seed files readable by their owner only.
 //! - [`log`]: the one way to read the log, and what every reader does at an unreadable event;
@@ -53,5 +54,6 @@ pub mod subject;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod time;
+pub mod tlog;
 pub mod tree;
 pub mod wording;
