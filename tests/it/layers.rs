@@ -19,6 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The projector keeps the read model; the rollup closes periods with its views.
     ("reform-projector", &["reform-shared", "reform-views"]),
     ("reform-rollup", &["reform-shared", "reform-projector"]),
+    // The log's publication: tiles and checkpoints from the log, and the witnesses' answers.
+    ("reform-tlog", &["reform-shared"]),
     // The auditor decides every signed command again: it runs every service's rules.
     (
         "reform-audit",
@@ -43,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "reform-rollup",
             "reform-audit",
             "reform-gateway",
+            "reform-tlog",
         ],
     ),
 ];

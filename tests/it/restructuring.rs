@@ -187,7 +187,7 @@ async fn dashboard_shows_the_change(broker: &Broker) {
     let dashboard = tokio::spawn(reform_gateway::serve(
         broker.client.clone(),
         listener,
-        "localhost".into(),
+        reform_gateway::Site { rp_id: "localhost".into(), tlog_dir: None },
         wait(stopped),
     ));
 

@@ -6,13 +6,15 @@
 //! `decide` of the service it was sent to ([`reform_shared::audit::redecide`]), so an event an
 //! insider appended beside someone's real signed request, but recording something else, fails.
 //!
-//! [`witness`] is the checkpoints' protocol (make one, prove a message is in it, decide whether
-//! a witness may cosign one); [`history`] a task's trail as the log holds it.
+//! [`log_tree`] is the live log's tree (a checkpoint of it, a message's proof); [`witness`] a
+//! witness by c2sp.org/tlog-witness, which an oversight body runs without reading the log;
+//! [`history`] a task's trail as the log holds it.
 //!
 //! It is a library above the four command services and below its users (`reformctl audit`,
 //! the dashboard's audit verdict): no service depends on it.
 
 pub mod history;
+pub mod log_tree;
 pub mod witness;
 
 use reform_shared::audit::redecide::{Bench, Redecider};

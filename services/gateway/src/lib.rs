@@ -17,11 +17,13 @@
 //! - `/audit`: verify's verdict, the checkpoints of the closed periods, and a unit as known at
 //!   the end of a day;
 //! - `/reports` and `/reports/{period}`: each closed period's report and its restatements;
-//! - `/enrol`, `/sign-in`, `/work`: the workspace ([`workspace`]).
+//! - `/enrol`, `/sign-in`, `/work`: the workspace ([`workspace`]);
+//! - `/log/checkpoint`, `/log/tile/...`: the log's tiles ([`tlog`]).
 
 pub mod chart;
 pub mod page;
 mod pages;
+pub mod tlog;
 pub mod workspace;
 
 use axum::routing::{get, post};
@@ -44,6 +46,15 @@ pub enum GatewayError {
     Serve(#[source] std::io::Error),
 }
 
+/// What a gateway serves besides the views: its site's name and the log's tiles.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The site's domain name, which passkeys are made for.
+    pub rp_id: String,
+    /// The tile directory `reform-tlog` writes, served under `/log/`.
+    pub tlog_dir: Option<std::path::PathBuf>,
+}
+
 /// What the handlers share.
 #[derive(Debug)]
 pub struct App {
@@ -52,15 +63,18 @@ pub struct App {
     /// was appended since the last.
     verdict: Mutex<reform_shared::audit::read::LiveVerdict>,
     pub workspace: workspace::Workspace,
+    /// The publisher's tile directory, served under `/log/`; none when `None`.
+    pub tlog_dir: Option<std::path::PathBuf>,
 }
 
 impl App {
     /// The dashboard, its passkeys made for the site `rp_id` (its domain name).
-    pub fn new(client: async_nats::Client, rp_id: String) -> Arc<Self> {
+    pub fn new(client: async_nats::Client, site: Site) -> Arc<Self> {
         Arc::new(App {
             client,
             verdict: Mutex::new(LiveVerdict::new(reform_audit::verifier)),
-            workspace: workspace::Workspace::new(rp_id),
+            workspace: workspace::Workspace::new(site.rp_id),
+            tlog_dir: site.tlog_dir,
         })
     }
 
@@ -101,6 +115,8 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .route("/passkey.js", get(workspace::script))
+        .route("/log/checkpoint", get(tlog::checkpoint))
+        .route("/log/tile/{*path}", get(tlog::tile))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(page::in_language))
         .with_state(app)
@@ -113,18 +129,17 @@ pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, GatewayEr
         .map_err(|source| GatewayError::Listen { addr, source })
 }
 
-/// Serves the dashboard on `listener` until `shutdown` resolves; passkeys are made for the
-/// site `rp_id`.
+/// Serves the dashboard on `listener` until `shutdown` resolves.
 pub async fn serve(
     client: async_nats::Client,
     listener: tokio::net::TcpListener,
-    rp_id: String,
+    site: Site,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), GatewayError> {
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, %rp_id, "dashboard listening");
+        tracing::info!(%addr, rp_id = %site.rp_id, "dashboard listening");
     }
-    let app = App::new(client, rp_id);
+    let app = App::new(client, site);
     // The first verdict reads the whole log: start it now rather than on the first visit.
     let warm = app.clone();
     tokio::spawn(async move {

@@ -17,6 +17,9 @@ struct Args {
     /// id): the host in the address people open, never an IP address.
     #[arg(long, env = "PAR_RP_ID", default_value = reform_gateway::workspace::RP_ID_DEFAULT)]
     rp_id: String,
+    /// The tile directory `reform-tlog` writes, served under /log/.
+    #[arg(long, env = "PAR_TLOG_DIR")]
+    tlog_dir: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -29,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
         edge::connect_person(&args.broker.nats_url, args.broker.nats_nkey.as_deref()).await?;
     let listener = reform_gateway::bind(args.listen).await?;
     println!("dashboard: http://{}", listener.local_addr()?);
-    reform_gateway::serve(client, listener, args.rp_id, edge::stop_signal()).await?;
+    let site = reform_gateway::Site { rp_id: args.rp_id, tlog_dir: args.tlog_dir };
+    reform_gateway::serve(client, listener, site, edge::stop_signal()).await?;
     Ok(())
 }

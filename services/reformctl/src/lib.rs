@@ -40,6 +40,7 @@ pub mod up;
 pub mod up_services;
 pub mod up_show;
 pub mod view;
+pub mod witness;
 pub mod workbook;
 
 use clap::{Parser, Subcommand};
@@ -84,6 +85,8 @@ pub enum Command {
     Audit(audit::Cmd),
     #[command(flatten)]
     Log(log::Cmd),
+    #[command(flatten)]
+    Witness(witness::Cmd),
     /// Back up the log, the evidence files, the reports and the operators' skips to a new
     /// directory (operators; never a private key).
     Backup(backup::BackupArgs),
@@ -159,6 +162,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Rollup(cmd) => rollup::run(cmd, ctx).await,
         Command::Audit(cmd) => audit::run(cmd, ctx).await,
         Command::Log(cmd) => log::run(cmd, ctx).await,
+        Command::Witness(cmd) => witness::run(cmd).await,
         Command::Backup(args) => backup::backup(args, ctx).await,
         Command::Restore(args) => backup::restore(args, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,

@@ -101,9 +101,12 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     services.push(
         crate::up_services::start_rollup(&supervisor, reports.clone(), log_key.clone()).await?,
     );
+    let tiles = data_dir.join("tlog");
+    services.push(crate::up_services::start_tlog(&supervisor, tiles.clone(), log_key.clone()));
     // The dashboard relays people's signed commands as a client; it can sign none itself.
     let (web, web_addr) =
-        start_gateway(connect(BrokerUser::Client).await?, args.web, &shutdown).await?;
+        start_gateway(connect(BrokerUser::Client).await?, args.web, &shutdown, tiles.clone())
+            .await?;
     services.push(("gateway", web));
     print_summary(&js, server.as_ref(), &url, &log).await?;
     // Passkeys are made for a site's name, never for an IP address: on this machine, localhost.
@@ -133,6 +136,13 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         "  log key     {} (public key {log_public}: checkpoints are signed with it)",
         log_key.display()
     );
+    let origin = reform_shared::checkpoint::origin_of(&log);
+    let vkey = reform_shared::checkpoint::log_verifier(&origin, &log_public)?.to_vkey();
+    println!(
+        "  tiles       http://{shown}/log/checkpoint (C2SP tlog-tiles, from {})",
+        tiles.display()
+    );
+    println!("  policy line log {vkey}");
     let status = crate::status::gather(&client).await?;
     if !status.ok() {
         eprintln!("\nwarning: not every part is running; the demo is not loaded:");
@@ -232,6 +242,7 @@ async fn start_gateway(
     client: async_nats::Client,
     wanted: std::net::SocketAddr,
     shutdown: &Shutdown,
+    tiles: std::path::PathBuf,
 ) -> anyhow::Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr)> {
     let listener = match reform_gateway::bind(wanted).await {
         Ok(listener) => listener,
@@ -245,8 +256,11 @@ async fn start_gateway(
     let addr = listener.local_addr().context("the dashboard's address")?;
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move {
-        let rp_id = reform_gateway::workspace::RP_ID_DEFAULT.to_owned();
-        if let Err(e) = reform_gateway::serve(client, listener, rp_id, stop.wait()).await {
+        let site = reform_gateway::Site {
+            rp_id: reform_gateway::workspace::RP_ID_DEFAULT.to_owned(),
+            tlog_dir: Some(tiles),
+        };
+        if let Err(e) = reform_gateway::serve(client, listener, site, stop.wait()).await {
             tracing::error!(error = %e, "the dashboard stopped");
         }
     });

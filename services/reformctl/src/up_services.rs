@@ -122,6 +122,24 @@ pub async fn start_rollup(
     Ok(running)
 }
 
+/// Starts the log's publication (tiles and checkpoints in `dir`, signed with `log_key`),
+/// supervised. It answers no requests: the gateway serves what it writes.
+pub fn start_tlog(
+    supervisor: &Supervisor,
+    dir: std::path::PathBuf,
+    log_key: std::path::PathBuf,
+) -> Running {
+    supervisor.run("tlog", move |c, s| {
+        let config = reform_tlog::Config {
+            dir: dir.clone(),
+            log_key: log_key.clone(),
+            policy: None,
+            every: reform_tlog::EVERY_DEFAULT,
+        };
+        reform_tlog::run(c, config, s.wait())
+    })
+}
+
 /// Starts the projector on the views file under the data directory, supervised, and waits
 /// until it answers.
 pub async fn start_projector(

@@ -478,95 +478,6 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
     .await;
     assert_eq!(holds.status.code(), Some(0), "{}", String::from_utf8_lossy(&holds.stdout));
 
-    // A witness cosigns after checking the log itself, then cosigns the next checkpoint only
-    // because it extends the first.
-    let wkey = dir.path().join("witness.nk").display().to_string();
-    let state = dir.path().join("witness.state").display().to_string();
-    let cosigned = dir.path().join("cosigned.txt").display().to_string();
-    let wmade = run(url.clone(), args(&["audit", "key", "new", "--out", &wkey])).await;
-    let wpublic = String::from_utf8_lossy(&wmade.stdout).trim().to_owned();
-    let witness = |note: String| {
-        let (url, wkey, state, cosigned, public) =
-            (url.clone(), wkey.clone(), state.clone(), cosigned.clone(), public.clone());
-        async move {
-            let a = [
-                "audit",
-                "witness",
-                "--checkpoint",
-                &note,
-                "--log-key",
-                &public,
-                "--name",
-                "kho-bac",
-                "--key",
-                &wkey,
-                "--state",
-                &state,
-                "--out",
-                &cosigned,
-            ];
-            tokio::task::spawn_blocking({
-                let a: Vec<String> = a.iter().map(|s| (*s).to_owned()).collect();
-                move || reformctl(&url, &a.iter().map(String::as_str).collect::<Vec<_>>())
-            })
-            .await
-            .expect("joins")
-        }
-    };
-    let first = witness(note.clone()).await;
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(
-        String::from_utf8_lossy(&first.stdout).contains("consistent with the 0 cosigned before")
-    );
-    let required = format!("kho-bac={wpublic}");
-    let ok = run(
-        url.clone(),
-        args(&[
-            "audit",
-            "verify",
-            "--allow-unsigned",
-            "--checkpoint",
-            &cosigned,
-            "--log-key",
-            &public,
-            "--witness",
-            &required,
-        ]),
-    )
-    .await;
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
-    let missing = run(
-        url.clone(),
-        args(&[
-            "audit",
-            "verify",
-            "--allow-unsigned",
-            "--checkpoint",
-            &note,
-            "--log-key",
-            &public,
-            "--witness",
-            &required,
-        ]),
-    )
-    .await;
-    assert_eq!(
-        missing.status.code(),
-        Some(8),
-        "a checkpoint without the witness's cosignature is refused"
-    );
-    let next = dir.path().join("checkpoint2.txt").display().to_string();
-    let taken =
-        run(url.clone(), args(&["audit", "checkpoint", "--key", &key, "--out", &next])).await;
-    assert!(taken.status.success());
-    let second = witness(next.clone()).await;
-    assert!(
-        String::from_utf8_lossy(&second.stdout)
-            .contains("5 messages, consistent with the 4 cosigned before"),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
-
     // History rewritten into another stack with one fact changed (t2's due date) and every
     // digest and link recomputed: every message decodes and chains, but it is not the log the
     // checkpoint covered.
@@ -584,21 +495,6 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
         args(&["audit", "verify", "--allow-unsigned", "--checkpoint", &note, "--log-key", &public]),
     )
     .await;
-    // A checkpoint of the rewritten log, signed with the same log key, is refused by the witness.
-    let forged_cp = dir.path().join("rewritten.txt").display().to_string();
-    let taken = run(
-        other.server.url().to_owned(),
-        args(&["audit", "checkpoint", "--key", &key, "--out", &forged_cp]),
-    )
-    .await;
-    assert!(taken.status.success());
-    let refused_by_witness = witness(forged_cp).await;
-    assert_eq!(refused_by_witness.status.code(), Some(8));
-    assert!(
-        String::from_utf8_lossy(&refused_by_witness.stderr).contains("refused"),
-        "{}",
-        String::from_utf8_lossy(&refused_by_witness.stderr)
-    );
     let stdout = String::from_utf8_lossy(&rewritten.stdout);
     assert_eq!(rewritten.status.code(), Some(8), "{stdout}");
     assert!(stdout.contains("do not match the checkpoint"), "{stdout}");
@@ -621,7 +517,7 @@ async fn checkpoints_hold_for_an_extended_log_and_catch_a_rewritten_one() {
     .await;
     assert_eq!(refused.status.code(), Some(8));
     assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("signature does not verify"),
+        String::from_utf8_lossy(&refused.stderr).contains("does not verify: the note was altered"),
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );

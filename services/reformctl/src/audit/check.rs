@@ -1,7 +1,7 @@
 //! `audit verify`: the live log, or an export, checked message by message, and held against an
-//! earlier checkpoint and its witnesses when given.
+//! earlier checkpoint, and the witnesses' quorum a policy names, when given.
 
-use super::checkpoints::{anchor, check_witnesses, hold_against};
+use super::checkpoints::{anchor, hold_against};
 use super::verify::Verifier;
 use super::{progress, transfer};
 use crate::ctx::Ctx;
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub(super) struct Against {
     pub(super) checkpoint: Option<PathBuf>,
     pub(super) log_key: Option<String>,
-    pub(super) witnesses: Vec<String>,
+    pub(super) policy: Option<PathBuf>,
     pub(super) allow_unsigned: bool,
 }
 
@@ -28,9 +28,8 @@ impl Against {
 }
 
 pub(super) fn export(ctx: &Ctx, path: &Path, against: &Against) -> anyhow::Result<()> {
-    let Against { checkpoint, log_key, witnesses, .. } = against;
-    let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
-    check_witnesses(checkpoint.as_ref(), witnesses)?;
+    let Against { checkpoint, log_key, policy, .. } = against;
+    let anchor = anchor(checkpoint.as_ref(), log_key.as_ref(), policy.as_ref())?;
     let messages = transfer::read_export(path)?;
     let mut verifier = against.verifier();
     let mut tree = anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
@@ -50,9 +49,8 @@ pub(super) fn export(ctx: &Ctx, path: &Path, against: &Against) -> anyhow::Resul
 }
 
 pub(super) async fn live(ctx: &Ctx, against: &Against) -> anyhow::Result<()> {
-    let Against { checkpoint, log_key, witnesses, .. } = against;
-    let anchor = anchor(checkpoint.as_ref(), log_key.as_ref())?;
-    check_witnesses(checkpoint.as_ref(), witnesses)?;
+    let Against { checkpoint, log_key, policy, .. } = against;
+    let anchor = anchor(checkpoint.as_ref(), log_key.as_ref(), policy.as_ref())?;
     let mut tree = anchor.as_ref().map(|a| checkpoint::LogTree::new(Some(a.checkpoint.size)));
     let client = ctx.client().await?;
     let js = async_nats::jetstream::new(client);

@@ -1,13 +1,12 @@
-//! `audit checkpoint`, `prove`, `check-proof`, `witness`, `key new`: the log's signed
-//! checkpoints at the edge. The protocol (a checkpoint of the live log, an inclusion proof,
-//! whether a witness may cosign) is the audit library's, [`reform_audit::witness`]; here are
-//! the files, the keys and what the command prints.
+//! `audit checkpoint`, `prove`, `check-proof`, `key new`: the log's signed checkpoints at the
+//! edge. The live log's tree (a checkpoint of it, an inclusion proof) is the audit library's,
+//! [`reform_audit::log_tree`]; here are the files, the keys and what the command prints.
 
 use super::verify::Verifier;
 use crate::ctx::Ctx;
 use crate::outcome::{Classified, ExitKind};
 use anyhow::Context as _;
-use reform_audit::witness::{self, WitnessError};
+use reform_audit::log_tree::{self, TreeError};
 use reform_shared::checkpoint;
 use std::path::{Path, PathBuf};
 
@@ -19,38 +18,39 @@ pub(super) struct Anchor {
 pub(super) fn anchor(
     path: Option<&PathBuf>,
     log_key: Option<&String>,
+    policy: Option<&PathBuf>,
 ) -> anyhow::Result<Option<Anchor>> {
-    let (Some(path), Some(key)) = (path, log_key) else { return Ok(None) };
+    let Some(path) = path else { return Ok(None) };
     let note = std::fs::read_to_string(path)
         .with_context(|| format!("could not read {}", path.display()))?;
-    let checkpoint = checkpoint::Checkpoint::verify(&note, key).map_err(|e| Classified {
+    let failed = |e: String| Classified {
         kind: ExitKind::CheckFailed,
         message: format!("{}: {e}", path.display()),
+    };
+    let mut checkpoint = None;
+    if let Some(key) = log_key {
+        checkpoint =
+            Some(checkpoint::Checkpoint::verify(&note, key).map_err(|e| failed(e.to_string()))?);
+    }
+    if let Some(policy) = policy {
+        let policy = reform_tlog::read_policy(policy)
+            .map_err(|e| Classified { kind: ExitKind::Invalid, message: e.to_string() })?;
+        let checked = policy.check(&note).map_err(|e| failed(e.to_string()))?;
+        eprintln!(
+            "the checkpoint meets the policy's quorum: cosigned by {}",
+            if checked.cosigned.is_empty() {
+                "no witness (none required)".to_owned()
+            } else {
+                checked.cosigned.join(", ")
+            }
+        );
+        checkpoint = Some(checked.checkpoint);
+    }
+    let checkpoint = checkpoint.ok_or_else(|| Classified {
+        kind: ExitKind::Invalid,
+        message: "--checkpoint needs --log-key or --policy to check its signature".into(),
     })?;
     Ok(Some(Anchor { checkpoint }))
-}
-
-/// Checks the checkpoint's cosignatures by the witnesses named `NAME=PUBLIC_KEY`.
-pub(super) fn check_witnesses(path: Option<&PathBuf>, witnesses: &[String]) -> anyhow::Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    if witnesses.is_empty() {
-        return Ok(());
-    }
-    let note = std::fs::read_to_string(path)
-        .with_context(|| format!("could not read {}", path.display()))?;
-    for witness in witnesses {
-        let (name, public) = witness.split_once('=').ok_or_else(|| Classified {
-            kind: ExitKind::Invalid,
-            message: format!("--witness {witness:?}: write NAME=PUBLIC_KEY"),
-        })?;
-        checkpoint::check_signature(&note, &checkpoint::witness_key_name(name), public).map_err(
-            |e| Classified {
-                kind: ExitKind::CheckFailed,
-                message: format!("{}: {e}", path.display()),
-            },
-        )?;
-    }
-    Ok(())
 }
 
 /// Compares the log's tree with the anchor's, as a problem of the log when they differ.
@@ -74,12 +74,12 @@ pub(super) fn hold_against(verifier: &mut Verifier, tree: &checkpoint::LogTree, 
 }
 
 /// A refusal of the protocol as a check that failed; a log that cannot be read as itself.
-fn failed(e: WitnessError) -> anyhow::Error {
+fn failed(e: TreeError) -> anyhow::Error {
     match e {
-        WitnessError::Refused(_) => {
+        TreeError::Refused(_) => {
             Classified { kind: ExitKind::CheckFailed, message: e.to_string() }.into()
         }
-        WitnessError::Read(e) => e.into(),
+        TreeError::Read(e) => e.into(),
     }
 }
 
@@ -109,7 +109,7 @@ pub(super) async fn prove(
         return Err(Classified { kind: ExitKind::Invalid, message }.into());
     }
     let js = async_nats::jetstream::new(ctx.client().await?);
-    let claim = witness::prove(&js, &cp, sequence).await.map_err(failed)?;
+    let claim = log_tree::prove(&js, &cp, sequence).await.map_err(failed)?;
     println!("{}", serde_json::to_string_pretty(&claim)?);
     Ok(())
 }
@@ -133,46 +133,6 @@ pub(super) fn check_proof(proof: &Path, path: &Path, log_key: &str) -> anyhow::R
     Ok(())
 }
 
-/// A witness's files: the checkpoint to cosign, its own key, the last checkpoint it cosigned
-/// (its state), and where the cosigned note goes.
-pub(super) struct WitnessFiles {
-    pub(super) checkpoint: PathBuf,
-    pub(super) key: PathBuf,
-    pub(super) state: PathBuf,
-    pub(super) out: PathBuf,
-}
-
-pub(super) async fn witness(
-    ctx: &Ctx,
-    files: &WitnessFiles,
-    log_key: &str,
-    name: &str,
-) -> anyhow::Result<()> {
-    let (note, new) = read_checkpoint(&files.checkpoint, log_key)?;
-    let state = &files.state;
-    let previous = match std::fs::read_to_string(state) {
-        Ok(text) => Some(checkpoint::Checkpoint::verify(&text, log_key).map_err(|e| {
-            let message = format!("the witness's state {}: {e}", state.display());
-            Classified { kind: ExitKind::CheckFailed, message }
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", state.display())),
-    };
-    let js = async_nats::jetstream::new(ctx.client().await?);
-    witness::check(&js, previous.as_ref(), &new).await.map_err(failed)?;
-    let cosigned = checkpoint::cosign(&note, name, &checkpoint::read_key(&files.key)?)?;
-    std::fs::write(&files.out, &cosigned)
-        .with_context(|| format!("could not write {}", files.out.display()))?;
-    std::fs::write(state, &note).with_context(|| format!("could not write {}", state.display()))?;
-    println!(
-        "cosigned as {}: {} messages, consistent with the {} cosigned before",
-        checkpoint::witness_key_name(name),
-        new.size,
-        previous.map_or(0, |p| p.size)
-    );
-    Ok(())
-}
-
 pub(super) fn new_key(out: &Path) -> anyhow::Result<()> {
     let public = checkpoint::new_key(out)?;
     println!("{public}");
@@ -188,7 +148,7 @@ pub(super) async fn checkpoint(ctx: &Ctx, key: &Path, out: Option<&Path>) -> any
     let js = async_nats::jetstream::new(ctx.client().await?);
     let identity = reform_shared::stream::current_identity(&js).await?;
     let origin = checkpoint::origin_of(&identity);
-    let cp = witness::now(&js, origin, super::log_head(&js).await?).await?;
+    let cp = log_tree::now(&js, origin, super::log_head(&js).await?).await?;
     let note = cp.sign(&key)?;
     if let Some(out) = out {
         std::fs::write(out, &note).with_context(|| format!("could not write {}", out.display()))?;

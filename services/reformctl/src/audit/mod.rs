@@ -12,8 +12,8 @@
 //! - `audit export --out FILE`: the log as JSON Lines, one message a line (see
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 //!
-//! One file per job: `check.rs` (verify), `checkpoints.rs` (checkpoints, proofs, witnessing,
-//! at the edge of [`reform_audit::witness`]), `transfer.rs` (export, import), `replay.rs`,
+//! One file per job: `check.rs` (verify), `checkpoints.rs` (checkpoints and proofs, at the
+//! edge of [`reform_audit::log_tree`]), `transfer.rs` (export, import), `replay.rs`,
 //! `explain.rs`; this file holds the command line and hands each command to its file.
 
 mod check;
@@ -48,40 +48,20 @@ pub enum AuditCmd {
         #[arg(long)]
         export: Option<PathBuf>,
         /// Also prove the log still begins with exactly what this earlier checkpoint covered.
-        #[arg(long, requires = "log_key")]
+        #[arg(long)]
         checkpoint: Option<PathBuf>,
         /// The log's public key (nkeys) the checkpoint must be signed with: your trust anchor.
         #[arg(long)]
         log_key: Option<String>,
-        /// A witness whose cosignature the checkpoint must carry, as NAME=PUBLIC_KEY; repeat
-        /// for several.
-        #[arg(long = "witness", requires = "checkpoint")]
-        witnesses: Vec<String>,
+        /// A trust policy (c2sp.org/tlog-policy): the checkpoint must be signed by its log and
+        /// cosigned by its quorum of witnesses.
+        #[arg(long, requires = "checkpoint")]
+        policy: Option<PathBuf>,
         /// Count people's unsigned events instead of failing them: for history written before
         /// requests were signed, or appended by a tool on people's behalf. Signatures that
         /// are there are still checked.
         #[arg(long)]
         allow_unsigned: bool,
-    },
-    /// As a witness: cosign a checkpoint after checking, by reading the log, that it extends
-    /// the last checkpoint this witness cosigned (kept in --state).
-    Witness {
-        #[arg(long)]
-        checkpoint: PathBuf,
-        #[arg(long)]
-        log_key: String,
-        /// The witness's name in its signature line.
-        #[arg(long)]
-        name: String,
-        /// The witness's key (nkeys seed file, mode 600).
-        #[arg(long)]
-        key: PathBuf,
-        /// Where the witness keeps the last checkpoint it cosigned.
-        #[arg(long)]
-        state: PathBuf,
-        /// Write the cosigned checkpoint here.
-        #[arg(long)]
-        out: PathBuf,
     },
     /// A signed checkpoint of the log as it is: its size and Merkle root (RFC 6962), signed
     /// with the log's key in the signed-note format. Keep it: `verify --checkpoint` checks
@@ -164,16 +144,12 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         AuditCmd::CheckProof { proof, checkpoint, log_key } => {
             checkpoints::check_proof(&proof, &checkpoint, &log_key)
         }
-        AuditCmd::Witness { checkpoint, log_key, name, key, state, out } => {
-            let files = checkpoints::WitnessFiles { checkpoint, key, state, out };
-            checkpoints::witness(ctx, &files, &log_key, &name).await
-        }
         AuditCmd::Key(KeyCmd::New { out }) => checkpoints::new_key(&out),
         AuditCmd::Checkpoint { key, out } => {
             checkpoints::checkpoint(ctx, &key, out.as_deref()).await
         }
-        AuditCmd::Verify { export, checkpoint, log_key, witnesses, allow_unsigned } => {
-            let against = check::Against { checkpoint, log_key, witnesses, allow_unsigned };
+        AuditCmd::Verify { export, checkpoint, log_key, policy, allow_unsigned } => {
+            let against = check::Against { checkpoint, log_key, policy, allow_unsigned };
             match export {
                 Some(path) => check::export(ctx, &path, &against),
                 None => check::live(ctx, &against).await,

@@ -1,0 +1,205 @@
+//! The log's publication: it follows the event log, writes its Merkle tree as C2SP tiles into
+//! a directory anyone may serve read-only (the gateway does, under `/log/`), and, when the log
+//! has grown, signs a checkpoint with the log's key, has the witnesses a policy names cosign it
+//! (c2sp.org/tlog-witness), and publishes it with their cosignatures.
+//!
+//! - [`store`]: the tile directory, written whole-file-or-nothing, resumed from.
+//! - [`submit`]: the witnesses' `add-checkpoint`, with consistency proofs from the tiles.
+//!
+//! What an entry holds, and why no event is published: [`reform_shared::tlog`].
+//!
+//! The publisher holds the log's key, as the rollup does; a checkpoint it signs can only state
+//! what the log holds, since anyone can recompute the root from the log (`audit verify`), and
+//! the witnesses refuse any checkpoint that does not extend the last they cosigned.
+
+pub mod store;
+pub mod submit;
+
+use reform_shared::checkpoint::{self, Checkpoint};
+use reform_shared::log::{self, Range};
+use reform_shared::tlog::policy::Policy;
+use reform_shared::tlog::tiles::Frontier;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Duration;
+use store::{StoreError, TileDir};
+use submit::{Answer, Witnesses};
+
+/// How often the publisher looks for new messages, by default.
+pub const EVERY_DEFAULT: Duration = Duration::from_secs(2);
+/// The most messages read into the tree before a checkpoint is made of them.
+pub const BATCH_MAX: u64 = 100_000;
+
+/// Why the publisher stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TlogError {
+    #[error("could not reach the event stream: {0}")]
+    Stream(#[source] reform_shared::Source),
+    #[error("the log's key: {0}")]
+    Key(#[from] checkpoint::CheckpointError),
+    #[error("the policy {path}: {why}")]
+    Policy { path: PathBuf, why: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the tile directory {dir} holds the tiles of {theirs}, not of this log ({ours}): give each log its own directory")]
+    AnotherLog { dir: PathBuf, theirs: String, ours: String },
+    #[error("message {sequence} follows a tree of {size} entries: the log has a gap, and its tree cannot be published past it")]
+    Gap { sequence: u64, size: u64 },
+}
+
+/// How the publisher runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The tile directory.
+    pub dir: PathBuf,
+    /// The log's key (an nkeys seed file readable by its owner only).
+    pub log_key: PathBuf,
+    /// The witnesses to ask, and the quorum (c2sp.org/tlog-policy); none asked when `None`.
+    pub policy: Option<PathBuf>,
+    /// How often to look for new messages.
+    pub every: Duration,
+}
+
+/// The publisher's state between looks.
+struct Publisher {
+    js: async_nats::jetstream::Context,
+    key: nkeys::KeyPair,
+    origin: String,
+    dir: TileDir,
+    frontier: Frontier,
+    published: u64,
+    witnesses: Option<Witnesses>,
+}
+
+fn stream(e: impl Into<reform_shared::Source>) -> TlogError {
+    TlogError::Stream(e.into())
+}
+
+/// Runs the publisher until `shutdown` resolves.
+pub async fn run(
+    client: async_nats::Client,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), TlogError> {
+    let mut publisher = Publisher::open(client, &config).await?;
+    let mut ticks = tokio::time::interval(config.every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            _ = ticks.tick() => {
+                if let Err(e) = publisher.look().await {
+                    match e {
+                        TlogError::Stream(_) => tracing::warn!(error = %e, "could not publish the log's tree; trying again"),
+                        e => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Publisher {
+    async fn open(client: async_nats::Client, config: &Config) -> Result<Publisher, TlogError> {
+        let key = checkpoint::read_key(&config.log_key)?;
+        let js = async_nats::jetstream::new(client);
+        let identity = reform_shared::stream::current_identity(&js).await.map_err(stream)?;
+        let origin = checkpoint::origin_of(&identity);
+        let dir = TileDir::new(&config.dir);
+        let frontier = match dir.checkpoint()? {
+            None => Frontier::default(),
+            Some(note) => {
+                let cp = Checkpoint::verify(&note, &key.public_key())?;
+                if cp.origin != origin {
+                    return Err(TlogError::AnotherLog {
+                        dir: config.dir.clone(),
+                        theirs: cp.origin,
+                        ours: origin,
+                    });
+                }
+                dir.resume(&cp)?
+            }
+        };
+        let witnesses = match &config.policy {
+            None => None,
+            Some(path) => Some(Witnesses::new(read_policy(path)?, frontier.size())),
+        };
+        let published = frontier.size();
+        Ok(Publisher { js, key, origin, dir, frontier, published, witnesses })
+    }
+
+    /// Reads what was appended since, into the tiles; publishes a checkpoint if it grew.
+    async fn look(&mut self) -> Result<(), TlogError> {
+        let after = self.frontier.size();
+        let mut events =
+            self.js.get_stream(reform_shared::subject::STREAM_NAME).await.map_err(stream)?;
+        let head = events.info().await.map_err(stream)?.state.last_sequence;
+        let range = Range::between(after, head.min(after + BATCH_MAX)).by("tlog");
+        let mut fault = None;
+        let (frontier, dir) = (&mut self.frontier, &self.dir);
+        log::read_raw(&self.js, &range, |m| {
+            let size = frontier.size();
+            if m.sequence != size + 1 {
+                fault = Some(TlogError::Gap { sequence: m.sequence, size });
+                return ControlFlow::Break(());
+            }
+            let written = frontier.push(checkpoint::entry(m.sequence, &m.payload));
+            match dir.put(&written) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    fault = Some(e.into());
+                    ControlFlow::Break(())
+                }
+            }
+        })
+        .await
+        .map_err(stream)?;
+        if let Some(fault) = fault {
+            return Err(fault);
+        }
+        if self.frontier.size() > self.published || self.dir.checkpoint()?.is_none() {
+            self.publish().await?;
+        }
+        Ok(())
+    }
+
+    async fn publish(&mut self) -> Result<(), TlogError> {
+        self.dir.put(&self.frontier.partials())?;
+        let cp = Checkpoint {
+            origin: self.origin.clone(),
+            size: self.frontier.size(),
+            root: self.frontier.root(),
+        };
+        let mut note = cp.sign(&self.key)?;
+        if let Some(witnesses) = &mut self.witnesses {
+            let hashes = self.dir.hashes(cp.size);
+            let answers = witnesses.cosign(&note, &cp, &hashes).await;
+            let mut lines = String::new();
+            for (name, answer) in answers {
+                match answer {
+                    Answer::Cosigned(line) => lines.push_str(&line),
+                    Answer::Not(why) => {
+                        tracing::warn!(witness = %name, size = cp.size, %why, "a witness did not cosign")
+                    }
+                }
+            }
+            note.push_str(&lines);
+            if let Err(e) = witnesses.policy().check(&note) {
+                tracing::warn!(size = cp.size, error = %e, "the checkpoint is published without its quorum");
+            }
+        }
+        self.dir.put_checkpoint(&note)?;
+        self.published = cp.size;
+        tracing::debug!(size = cp.size, "checkpoint published");
+        Ok(())
+    }
+}
+
+/// Reads a policy file.
+pub fn read_policy(path: &std::path::Path) -> Result<Policy, TlogError> {
+    let err = |why: String| TlogError::Policy { path: path.to_owned(), why };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    Policy::parse(&text).map_err(|e| err(e.to_string()))
+}
