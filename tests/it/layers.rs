@@ -30,7 +30,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     // client (documents served digest-checked).
     (
         "reform-gateway",
-        &["reform-shared", "reform-audit", "reform-evidence", "reform-projector", "reform-rollup"],
+        &[
+            "reform-shared",
+            "reform-audit",
+            "reform-evidence",
+            "reform-projector",
+            "reform-rollup",
+            "reform-tlog",
+        ],
     ),
     // The edge: the CLI and the embedded default run everything.
     (

@@ -117,6 +117,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/passkey.js", get(workspace::script))
         .route("/log/checkpoint", get(tlog::checkpoint))
         .route("/log/tile/{*path}", get(tlog::tile))
+        .route("/log/receipt/{sequence}", get(tlog::receipt_of))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(page::in_language))
         .with_state(app)

@@ -6,7 +6,10 @@ use crate::App;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use reform_shared::log::{read_raw, Range};
 use reform_shared::tlog::tiles::TilePath;
+use reform_tlog::receipt::{checkpointed, receipt, ReceiptError};
+use reform_tlog::store::TileDir;
 use std::sync::Arc;
 
 /// Tiles never change: a year, immutable.
@@ -54,5 +57,57 @@ pub async fn tile(State(app): State<Arc<App>>, Path(path): Path<String>) -> Resp
         )
             .into_response(),
         Err(_) => missing("no such tile"),
+    }
+}
+
+fn refused(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{text}\n"))
+        .into_response()
+}
+
+/// `GET /log/receipt/{sequence}`: the message's receipt (c2sp.org/tlog-proof), to keep and
+/// check offline with `reformctl audit check-receipt`.
+pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) -> Response {
+    let Some(dir) = &app.tlog_dir else { return missing("this gateway publishes no tiles") };
+    let dir = TileDir::new(dir);
+    let size = match checkpointed(&dir) {
+        Ok(size) => size,
+        Err(ReceiptError::NoCheckpoint) => {
+            return refused(StatusCode::NOT_FOUND, "Chưa có điểm kiểm nào được công bố.".into())
+        }
+        Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    if sequence == 0 || sequence > size {
+        return refused(
+            StatusCode::NOT_FOUND,
+            format!("Bản ghi số {sequence} chưa nằm trong điểm kiểm mới nhất (gồm {size} bản ghi); xin thử lại sau ít phút."),
+        );
+    }
+    let mut message = None;
+    let read = read_raw(&app.js(), &Range::between(sequence - 1, sequence).by("receipt"), |m| {
+        message = Some(m.payload);
+        std::ops::ControlFlow::Break(())
+    })
+    .await;
+    let Some(message) = message.filter(|_| read.is_ok()) else {
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Không đọc được sổ ghi lúc này; xin thử lại.".into(),
+        );
+    };
+    match tokio::task::spawn_blocking(move || receipt(&dir, sequence, message)).await {
+        Ok(Ok(r)) => (
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"ban-ghi-{sequence}.tlog-proof\""),
+                ),
+            ],
+            r.to_text(),
+        )
+            .into_response(),
+        Ok(Err(e)) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

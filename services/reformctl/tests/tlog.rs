@@ -18,6 +18,8 @@ use std::path::Path;
 use std::time::Duration;
 
 const EVENTS: usize = 300;
+/// The bytes of the period report the last event names.
+const REPORT: &[u8] = b"{\"period\":\"2016-q1\"}";
 
 /// `GET path` over HTTP/1.0 with a plain socket: status and body.
 async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<u8>) {
@@ -151,10 +153,20 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     let broker = Broker::start().await;
     let appender = broker.appender().await;
     let mut events = vec![("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None))];
-    let titles: Vec<String> = (1..EVENTS).map(|i| format!("t{i}")).collect();
+    let titles: Vec<String> = (1..EVENTS - 1).map(|i| format!("t{i}")).collect();
     for t in &titles {
         events.push(("2016-01-10", assign(t, "sgd", "Rà soát", "2016-03-31")));
     }
+    // The last event closes a period, naming its report by digest.
+    use sha2::Digest as _;
+    events.push((
+        "2016-04-01",
+        reform_shared::event::Event::PeriodRolledUp {
+            period: "2016-q1".parse().expect("a period"),
+            report_sha256: sha2::Sha256::digest(REPORT).into(),
+            through_sequence: (EVENTS - 1) as u64,
+        },
+    ));
     append_all(&appender, "c", &events).await;
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -265,7 +277,6 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     .expect("reads the log");
     for index in [0usize, 1, 255, 256, 299] {
         let m = &messages[index];
-        use sha2::Digest as _;
         let expected =
             [&m.sequence.to_be_bytes()[..], &sha2::Sha256::digest(&m.payload)[..]].concat();
         assert_eq!(published[index], expected, "entry {index}");
@@ -290,13 +301,33 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     let cp_file = dir.path().join("checkpoint.txt");
     std::fs::write(&cp_file, &note).expect("write");
     let url = broker.server.url().to_owned();
+    // Of an export: the live log's verify would also build the close's report again, and this
+    // test's close names a report no rollup wrote.
+    let export = dir.path().join("log.jsonl").display().to_string();
+    let exported = {
+        let (url, export) = (url.clone(), export.clone());
+        tokio::task::spawn_blocking(move || reformctl(&url, &["audit", "export", "--out", &export]))
+            .await
+            .expect("joins")
+    };
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     let verify = |policy: std::path::PathBuf| {
-        let (url, cp) = (url.clone(), cp_file.display().to_string());
+        let (export, cp) = (export.clone(), cp_file.display().to_string());
         tokio::task::spawn_blocking(move || {
             let p = policy.display().to_string();
             reformctl(
-                &url,
-                &["audit", "verify", "--allow-unsigned", "--checkpoint", &cp, "--policy", &p],
+                "nats://127.0.0.1:1",
+                &[
+                    "audit",
+                    "verify",
+                    "--allow-unsigned",
+                    "--export",
+                    &export,
+                    "--checkpoint",
+                    &cp,
+                    "--policy",
+                    &p,
+                ],
             )
         })
     };
@@ -319,6 +350,7 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
         String::from_utf8_lossy(&unmet.stderr)
     );
 
+    receipts_are_checked_offline(web, dir.path(), &policy).await;
     forks_and_stale_checkpoints_are_refused(&log_key, &origin, noi_vu_addr).await;
 
     // Stopped, the log grown, started again: the publisher resumes from its tiles, and the
@@ -344,6 +376,86 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     let policy = reform_shared::tlog::policy::Policy::parse(&policy_text).expect("the policy");
     let checked = policy.check(&next).expect("meets the quorum");
     assert_eq!(checked.cosigned, ["noi-vu", "thanh-tra"]);
+}
+
+/// A receipt from the dashboard, checked offline (no broker) against the policy: a task's
+/// event, and the period report the close event names; a receipt altered, or a report that is
+/// not the one named, fails.
+async fn receipts_are_checked_offline(web: std::net::SocketAddr, dir: &Path, policy: &Path) {
+    let offline = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            reformctl("nats://127.0.0.1:1", &args)
+        })
+    };
+    let policy = policy.display().to_string();
+    let (status, text) = get(web, "/log/receipt/2").await;
+    assert_eq!(status, 200);
+    let receipt = dir.join("2.tlog-proof");
+    std::fs::write(&receipt, &text).expect("write");
+    let r = receipt.display().to_string();
+    let checked = offline(vec![
+        "audit".into(),
+        "check-receipt".into(),
+        r.clone(),
+        "--policy".into(),
+        policy.clone(),
+    ])
+    .await
+    .expect("joins");
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(checked.status.code(), Some(0), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(
+        stdout.starts_with("included: message 2 (task-assigned, recorded ")
+            && stdout.contains("is in the log of 300 messages, cosigned by noi-vu, thanh-tra"),
+        "{stdout}"
+    );
+    // The receipt's message swapped for another: its entry is not in the tree.
+    let three = get(web, "/log/receipt/3").await.1;
+    let extra = |t: &[u8]| String::from_utf8_lossy(t).lines().nth(1).expect("extra").to_owned();
+    let swapped = String::from_utf8_lossy(&text).replacen(&extra(&text), &extra(&three), 1);
+    std::fs::write(&receipt, swapped).expect("write");
+    let refused =
+        offline(vec!["audit".into(), "check-receipt".into(), r, "--policy".into(), policy.clone()])
+            .await
+            .expect("joins");
+    assert_eq!(refused.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not in the checkpoint's tree"));
+
+    // The period report: the close's receipt names its digest.
+    let (status, text) = get(web, "/log/receipt/300").await;
+    assert_eq!(status, 200);
+    let receipt = dir.join("close.tlog-proof");
+    std::fs::write(&receipt, &text).expect("write");
+    let report = dir.join("2016-q1.json");
+    std::fs::write(&report, REPORT).expect("write");
+    let args = |report: &Path| {
+        vec![
+            "audit".into(),
+            "check-receipt".into(),
+            receipt.display().to_string(),
+            "--policy".into(),
+            policy.clone(),
+            "--report".into(),
+            report.display().to_string(),
+        ]
+    };
+    let named = offline(args(&report)).await.expect("joins");
+    assert_eq!(named.status.code(), Some(0), "{}", String::from_utf8_lossy(&named.stderr));
+    assert!(
+        String::from_utf8_lossy(&named.stdout).contains("is the one the close of 2016-q1 names")
+    );
+    std::fs::write(&report, b"{\"period\":\"2016-q1\",\"edited\":true}").expect("write");
+    let edited = offline(args(&report)).await.expect("joins");
+    assert_eq!(edited.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&edited.stderr)
+        .contains("is not the report of 2016-q1 the log records"));
+
+    // Not checkpointed yet: said in Vietnamese, nothing given.
+    let (status, text) = get(web, "/log/receipt/301").await;
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&text)
+        .contains("chưa nằm trong điểm kiểm mới nhất (gồm 300 bản ghi)"));
 }
 
 /// A witness shown a fork of what it cosigned refuses it (422); one shown a stale size answers

@@ -5,6 +5,7 @@
 //!
 //! - [`store`]: the tile directory, written whole-file-or-nothing, resumed from.
 //! - [`submit`]: the witnesses' `add-checkpoint`, with consistency proofs from the tiles.
+//! - [`receipt`]: a message's receipt (c2sp.org/tlog-proof) from the tiles.
 //!
 //! What an entry holds, and why no event is published: [`reform_shared::tlog`].
 //!
@@ -12,6 +13,7 @@
 //! what the log holds, since anyone can recompute the root from the log (`audit verify`), and
 //! the witnesses refuse any checkpoint that does not extend the last they cosigned.
 
+pub mod receipt;
 pub mod store;
 pub mod submit;
 

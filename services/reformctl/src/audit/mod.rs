@@ -13,12 +13,13 @@
 //!   `docs/export.schema.json`), which `verify --export` checks with no broker.
 //!
 //! One file per job: `check.rs` (verify), `checkpoints.rs` (checkpoints and proofs, at the
-//! edge of [`reform_audit::log_tree`]), `transfer.rs` (export, import), `replay.rs`,
+//! edge of [`reform_audit::log_tree`]), `receipts.rs` (a receipt checked offline), `transfer.rs` (export, import), `replay.rs`,
 //! `explain.rs`; this file holds the command line and hands each command to its file.
 
 mod check;
 mod checkpoints;
 pub mod explain;
+mod receipts;
 pub mod replay;
 pub(crate) mod transfer;
 pub use reform_shared::audit::verify;
@@ -91,6 +92,18 @@ pub enum AuditCmd {
         #[arg(long)]
         log_key: String,
     },
+    /// Check a receipt (c2sp.org/tlog-proof, from the dashboard's /log/receipt/N) offline:
+    /// the checkpoint meets the policy, and the message is in its tree.
+    CheckReceipt {
+        receipt: PathBuf,
+        /// The trust policy (c2sp.org/tlog-policy): the log's key and the witnesses' quorum.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Also check that this report file (the period's JSON) is the one the receipt's close
+        /// event names.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// The log's signing key.
     #[command(subcommand)]
     Key(KeyCmd),
@@ -143,6 +156,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         AuditCmd::CheckProof { proof, checkpoint, log_key } => {
             checkpoints::check_proof(&proof, &checkpoint, &log_key)
+        }
+        AuditCmd::CheckReceipt { receipt, policy, report } => {
+            receipts::check(&receipt, &policy, report.as_deref())
         }
         AuditCmd::Key(KeyCmd::New { out }) => checkpoints::new_key(&out),
         AuditCmd::Checkpoint { key, out } => {
