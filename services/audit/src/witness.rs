@@ -169,3 +169,50 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: axum::body::B
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reform_shared::checkpoint::Checkpoint;
+    use reform_shared::tlog::cosignature::ED25519;
+    use reform_shared::tlog::tiles::Frontier;
+
+    fn signed(log: &nkeys::KeyPair, entries: u64) -> String {
+        let mut tree = Frontier::default();
+        for i in 0..entries {
+            tree.push(i.to_be_bytes().to_vec());
+        }
+        let cp = Checkpoint { origin: "example.org/log".into(), size: entries, root: tree.root() };
+        cp.sign(log).expect("signs")
+    }
+
+    #[tokio::test]
+    async fn a_witness_reopened_from_its_record_holds_the_size_it_cosigned() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let record = dir.path().join("witness.record");
+        let log = nkeys::KeyPair::new_account();
+        let logs = vec![
+            VerifierKey::from_nkey("example.org/log", ED25519, &log.public_key()).expect("key")
+        ];
+        let seed = nkeys::KeyPair::new_account().seed().expect("a seed");
+        let open = || {
+            let key = nkeys::KeyPair::from_seed(&seed).expect("the witness's key");
+            Witness::open("w.example/w".into(), key, logs.clone(), record.clone()).expect("opens")
+        };
+        let body = AddCheckpoint { old: 0, proof: Vec::new(), note: signed(&log, 5) }.to_body();
+        let line = open().add_checkpoint(body.as_bytes(), 1_700_000_000).await.expect("cosigns");
+        assert!(line.starts_with("— w.example/w "), "{line}");
+        // After a restart (or a crash once it answered), the same request is a conflict.
+        let again = open().add_checkpoint(body.as_bytes(), 1_700_000_001).await;
+        assert_eq!(again, Err(Refusal::Conflict(5)));
+
+        std::fs::write(&record, "example.org/log five AAAA\n").expect("write");
+        let key = nkeys::KeyPair::new_account();
+        let damaged =
+            Witness::open("w.example/w".into(), key, logs, record.clone()).expect_err("damaged");
+        assert!(
+            damaged.to_string().contains("line 1 is not `<origin> <size> <base64 root>`"),
+            "{damaged}"
+        );
+    }
+}

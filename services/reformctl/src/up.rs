@@ -142,7 +142,15 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         "  tiles       http://{shown}/log/checkpoint (C2SP tlog-tiles, from {})",
         tiles.display()
     );
-    println!("  policy line log {vkey}");
+    // The demo runs no witness: its policy names the log and requires no cosignature. A
+    // province adds its witnesses and a quorum (docs/operations.md, "The published log").
+    let policy = data_dir.join("tlog-policy.txt");
+    std::fs::write(&policy, format!("log {vkey}\nquorum none\n"))
+        .with_context(|| format!("could not write {}", policy.display()))?;
+    println!(
+        "  policy      {} (the log's key for `audit check-receipt --policy`; no witness in the demo)",
+        policy.display()
+    );
     let status = crate::status::gather(&client).await?;
     if !status.ok() {
         eprintln!("\nwarning: not every part is running; the demo is not loaded:");

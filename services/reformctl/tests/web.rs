@@ -349,6 +349,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let since = text(&c, "section[aria-labelledby=changed-since]").await;
     assert!(since.contains("Không có"), "{since}");
     shot(&c, "08-report-2015-year").await;
+    the_report_s_receipt_checks_offline(&c, &base, &data).await;
 
     // The auditors' page: verify's verdict over the whole log, as `audit verify` gives it.
     follow(&c, "Kiểm tra, giám sát").await;
@@ -544,6 +545,37 @@ async fn the_restructuring_in_the_browser(c: &Client, base: &str) {
         c.goto(&format!("{base}/units/st-long-phu-song-phung?year={year}")).await.expect("open");
         assert_eq!(text(c, "#parent").await, parent, "{year}");
     }
+}
+
+/// The report page links its receipt; a unit keeps it with the report's JSON and checks both
+/// offline, with no broker, against the demo's policy (`up` writes it).
+async fn the_report_s_receipt_checks_offline(c: &Client, base: &str, data: &Path) {
+    let link = c.find(Locator::Css("#report-receipt a")).await.expect("the receipt's link");
+    let href = link.attr("href").await.expect("href").expect("a link");
+    // Given once a checkpoint covers the close: the publisher signs one within seconds.
+    let until = Instant::now() + WAIT;
+    let body = loop {
+        let (status, response) = get(base, &href);
+        if status == 200 {
+            break response.split_once("\r\n\r\n").expect("a body").1.to_owned();
+        }
+        assert!(Instant::now() < until, "no receipt at {href}: {response}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let receipt = data.join("2015-year.tlog-proof");
+    std::fs::write(&receipt, body).expect("write");
+    let checked = Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", "nats://127.0.0.1:1", "audit", "check-receipt"])
+        .arg(&receipt)
+        .arg("--policy")
+        .arg(data.join("tlog-policy.txt"))
+        .arg("--report")
+        .arg(data.join("reports").join("2015-year.json"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert!(checked.status.success(), "{stdout}{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(stdout.contains("is the one the close of 2015-year names"), "{stdout}");
 }
 
 async fn vietnamese_text(c: &Client) -> String {

@@ -66,7 +66,9 @@ impl TileDir {
         Ok(())
     }
 
-    /// Writes tiles and bundles; a full one already there is left as it is.
+    /// Writes tiles and bundles; a full one already there is left as it is. Once a tile is
+    /// full, its partial versions are removed (the specification allows it: a client falls
+    /// back to the full tile), so the directory does not grow by a few files per checkpoint.
     pub fn put(&self, written: &[Written]) -> Result<(), StoreError> {
         for w in written {
             let path = self.path_of(&w.path);
@@ -74,6 +76,17 @@ impl TileDir {
                 continue;
             }
             self.write(&path, &w.bytes)?;
+            if w.path.width == TILE_WIDTH {
+                let partials = path.with_file_name(format!(
+                    "{}.p",
+                    path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+                ));
+                if let Err(e) = std::fs::remove_dir_all(&partials) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!(path = %partials.display(), error = %e, "could not remove superseded partial tiles");
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -98,12 +111,34 @@ impl TileDir {
         std::fs::read(&path).map_err(|source| StoreError::Read { path, source })
     }
 
+    /// A partial tile's hashes, or a bundle's entries, from the full one when the partial was
+    /// removed (the tree grew past it before a crash): a full tile begins with its partials.
+    fn read_partial(&self, tile: &TilePath) -> Result<Vec<u8>, StoreError> {
+        match self.read(tile) {
+            Err(StoreError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                let full = self.read(&TilePath { width: TILE_WIDTH, ..*tile })?;
+                Ok(match tile.kind {
+                    TileKind::Hashes(_) => full.get(..tile.width * 32).unwrap_or(&full).to_vec(),
+                    TileKind::Entries => {
+                        let entries = read_bundle(&full, TILE_WIDTH).unwrap_or_default();
+                        reform_shared::tlog::tiles::bundle_bytes(
+                            &entries[..tile.width.min(entries.len())],
+                        )
+                    }
+                })
+            }
+            other => other,
+        }
+    }
+
     /// The right edge of the tree the published checkpoint covers, checked against its root.
     pub fn resume(&self, checkpoint: &Checkpoint) -> Result<Frontier, StoreError> {
         let damaged = |why: String| StoreError::Damaged { path: self.root.clone(), why };
         let mut partials = Vec::new();
         for tile in partial_tiles(checkpoint.size) {
-            let bytes = self.read(&tile)?;
+            let bytes = self.read_partial(&tile)?;
             partials.push(read_tile(&bytes, tile.width).ok_or_else(|| {
                 damaged(format!("{} is not {} hashes", tile.to_path(), tile.width))
             })?);
@@ -117,7 +152,7 @@ impl TileDir {
                 index: checkpoint.size / TILE_WIDTH as u64,
                 width,
             };
-            read_bundle(&self.read(&bundle)?, width)
+            read_bundle(&self.read_partial(&bundle)?, width)
                 .ok_or_else(|| damaged(format!("{} is not {width} entries", bundle.to_path())))?
         };
         let frontier = Frontier::resume(checkpoint.size, partials, entries)
@@ -163,5 +198,39 @@ impl HashSource for DirHashes<'_> {
         bytes.get(at * 32..at * 32 + 32).and_then(|h| h.try_into().ok()).ok_or_else(|| {
             StoreError::Damaged { path: self.dir.path_of(&tile), why: format!("no hash at {at}") }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grow(frontier: &mut Frontier, dir: &TileDir, to: u64) {
+        while frontier.size() < to {
+            let entry = reform_shared::checkpoint::entry(frontier.size() + 1, b"m");
+            let written = frontier.push(entry);
+            dir.put(&written).expect("writes");
+        }
+    }
+
+    #[test]
+    fn the_tree_resumes_from_its_checkpoint_even_past_a_crash_that_filled_its_tile() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = TileDir::new(temp.path());
+        let mut frontier = Frontier::default();
+        grow(&mut frontier, &dir, 300);
+        dir.put(&frontier.partials()).expect("partials");
+        let at_300 = frontier.clone();
+        let cp = Checkpoint { origin: "o".into(), size: 300, root: frontier.root() };
+        // The tree grows past the partial tile of 300 (the full tile replaces it) and the
+        // publisher dies before its next checkpoint.
+        grow(&mut frontier, &dir, 600);
+        assert!(!temp.path().join("tile/0/001.p").exists(), "the partial tile was superseded");
+        assert_eq!(dir.resume(&cp).expect("resumes"), at_300);
+
+        // A tile altered on disk is named, not built on.
+        std::fs::write(temp.path().join("tile/0/001"), [0u8; 8192]).expect("write");
+        let damaged = dir.resume(&cp).expect_err("damaged");
+        assert!(damaged.to_string().contains("is damaged"), "{damaged}");
     }
 }

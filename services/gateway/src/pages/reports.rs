@@ -54,7 +54,7 @@ pub async fn file(
     let period = parse_period(&period)?;
     let ext = file.strip_prefix("file.").unwrap_or_default();
     let (bytes, mime) = if ext == "docx" {
-        let report = closed_report(&app, period).await?;
+        let (report, _) = closed_report(&app, period).await?;
         let head = letterhead(&app, &report, params.unit.as_deref()).await?;
         let bytes = reform_rollup::docx::report(&report, &head)
             .map_err(|e| PageError::Unavailable(e.into()))?;
@@ -66,7 +66,7 @@ pub async fn file(
                 format!("no file {file}: there are file.docx, file.xlsx, file.csv, file.json and file.md"),
             )
         })?;
-        let report = closed_report(&app, period).await?;
+        let (report, _) = closed_report(&app, period).await?;
         let bytes = reform_rollup::render::bytes(&report, format)
             .map_err(|e| PageError::Unavailable(e.into()))?;
         let mime = match format {
@@ -136,11 +136,11 @@ fn parse_period(text: &str) -> Result<Period, PageError> {
     })
 }
 
-/// The stored report of a closed period.
+/// The stored report of a closed period, and the sequence of the event that closed it.
 async fn closed_report(
     app: &App,
     period: Period,
-) -> Result<reform_rollup::report::Report, PageError> {
+) -> Result<(reform_rollup::report::Report, u64), PageError> {
     let js = app.js();
     let closed = closed_periods(&js, &[period.year]).await?;
     let Some(closed) = closed.into_iter().find(|c| c.period == period) else {
@@ -149,7 +149,7 @@ async fn closed_report(
             format!("{period} is not closed"),
         ));
     };
-    Ok(stored_report(&js, &closed).await?)
+    Ok((stored_report(&js, &closed).await?, closed.sequence))
 }
 
 pub async fn list(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
@@ -185,7 +185,8 @@ pub async fn one(
 ) -> PageResult {
     let view = view(&params)?;
     let period = parse_period(&period)?;
-    let report = closed_report(&app, period).await?;
+    let (report, close) = closed_report(&app, period).await?;
+    let receipt = app.tlog_dir.is_some().then_some(close);
     let provinces = super::directory(&app, None, Some(0)).await?.units;
     // What changed in the period's figures since it closed (`reformctl rollup diff`): the
     // report itself, as closed, lists only the earlier periods its own events changed.
@@ -200,6 +201,17 @@ pub async fn one(
     };
     let content = html! {
         p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period, &provinces)) }
+        @if let Some(close) = receipt {
+            p id="report-receipt" {
+                a href=(format!("/log/receipt/{close}")) download {
+                    (view.t("Biên nhận của báo cáo", "The report's receipt"))
+                }
+                (view.t(
+                    ": bằng chứng báo cáo này đã được ghi vào nhật ký và được các cơ quan giám sát ký xác nhận. Đơn vị lưu lại để tự kiểm tra khi cần, không cần kết nối.",
+                    ": proof that this report is in the log, cosigned by the oversight bodies. Keep it to check offline whenever needed."
+                ))
+            }
+        }
         p id="report-facts" {
             (view.date(report.from)) " → " (view.date(report.to)) ". "
             (view.t("Số liệu từ nhật ký đến số thứ tự ", "Figures from the log through sequence ")) (report.through_sequence) ". "
