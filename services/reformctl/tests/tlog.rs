@@ -465,34 +465,17 @@ async fn forks_and_stale_checkpoints_are_refused(
     origin: &str,
     witness: std::net::SocketAddr,
 ) {
-    use reform_shared::tlog::proofs::{consistency, HashSource};
-    use reform_shared::tlog::tiles::{Frontier, TileKind, TILE_WIDTH};
+    use reform_shared::tlog::proofs::{consistency, MemoryHashes};
+    use reform_shared::tlog::tiles::Frontier;
     use reform_shared::tlog::witness::AddCheckpoint;
-    struct Hashes(HashMap<(u8, u64), [u8; 32]>);
-    impl HashSource for Hashes {
-        type Error = String;
-        fn hash(&self, l: u8, i: u64) -> Result<[u8; 32], String> {
-            self.0.get(&(l, i)).copied().ok_or_else(|| "missing".into())
-        }
-    }
     // A forked log: 300 entries none of which is the real log's, and one more.
     let key = reform_shared::checkpoint::read_key(log_key).expect("the log key");
     let mut frontier = Frontier::default();
-    let mut hashes = Hashes(HashMap::new());
+    let mut hashes = MemoryHashes::default();
     for i in 0..301u64 {
-        let mut written = frontier.push(reform_shared::checkpoint::entry(i + 1, b"forged"));
-        if i == 300 {
-            written.extend(frontier.partials());
-        }
-        for w in written {
-            if let TileKind::Hashes(l) = w.path.kind {
-                for (j, h) in w.bytes.chunks_exact(32).enumerate() {
-                    let index = w.path.index * TILE_WIDTH as u64 + j as u64;
-                    hashes.0.insert((l, index), h.try_into().expect("32"));
-                }
-            }
-        }
+        hashes.keep(&frontier.push(reform_shared::checkpoint::entry(i + 1, b"forged")));
     }
+    hashes.keep(&frontier.partials());
     let forked = reform_shared::checkpoint::Checkpoint {
         origin: origin.to_owned(),
         size: 301,

@@ -83,7 +83,9 @@ pub async fn read_raw(
     mut each: impl FnMut(Message) -> ControlFlow<()>,
 ) -> Result<u64, ReadError> {
     let stream = js.get_stream(STREAM_NAME).await.map_err(ReadError::stream)?;
-    let through = range.through.unwrap_or(stream.cached_info().state.last_sequence);
+    // Never past the head: a read waiting for a message not yet appended would never end.
+    let head = stream.cached_info().state.last_sequence;
+    let through = range.through.map_or(head, |t| t.min(head));
     if through <= range.after || !holds_any(&stream, range, through).await? {
         return Ok(range.after);
     }

@@ -1,14 +1,43 @@
 //! RFC 6962 proofs (section 2.1.1, the audit path; 2.1.2, the consistency proof) computed from
 //! the tree's tiles, and checked with `ct-merkle`, an implementation we did not write.
 
-use super::tiles::TILE_WIDTH;
+use super::tiles::{TileKind, Written, TILE_WIDTH};
 use super::{node_hash, Hash};
+use std::collections::HashMap;
 
 /// Where the tree's stored hashes come from: the `index`-th hash at tile level `level`, the
 /// root of entries `index·256^level .. (index+1)·256^level` (a tile directory, or memory).
 pub trait HashSource {
     type Error;
     fn hash(&self, level: u8, index: u64) -> Result<Hash, Self::Error>;
+}
+
+/// A tree's stored hashes in memory, kept from the tiles written as it grew: for small trees
+/// and tests.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryHashes(HashMap<(u8, u64), Hash>);
+
+impl MemoryHashes {
+    /// Keeps the hashes of these tiles (full or partial; bundles hold none).
+    pub fn keep(&mut self, written: &[Written]) {
+        for w in written {
+            let TileKind::Hashes(level) = w.path.kind else { continue };
+            for (i, h) in w.bytes.chunks_exact(32).enumerate() {
+                let index = w.path.index * TILE_WIDTH as u64 + i as u64;
+                self.0.insert((level, index), h.try_into().expect("a chunk of 32 bytes"));
+            }
+        }
+    }
+}
+
+impl HashSource for MemoryHashes {
+    type Error = String;
+    fn hash(&self, level: u8, index: u64) -> Result<Hash, String> {
+        self.0
+            .get(&(level, index))
+            .copied()
+            .ok_or_else(|| format!("no hash {index} at level {level}"))
+    }
 }
 
 /// Why a proof could not be made or does not hold.
@@ -239,42 +268,21 @@ pub fn check_consistency(
 #[cfg(test)]
 mod tests {
     use super::super::leaf_hash;
-    use super::super::tiles::{Frontier, TileKind};
+    use super::super::tiles::Frontier;
     use super::*;
     use ct_merkle::mem_backed_tree::MemoryBackedTree;
-    use std::collections::HashMap;
 
-    /// The stored hashes of a tree, from the tiles a [`Frontier`] wrote, full and partial.
-    struct Tiles(HashMap<(u8, u64), Hash>);
-
-    impl HashSource for Tiles {
-        type Error = String;
-        fn hash(&self, level: u8, index: u64) -> Result<Hash, String> {
-            self.0.get(&(level, index)).copied().ok_or_else(|| format!("no hash {level}/{index}"))
-        }
-    }
-
-    fn grow(size: u64) -> (Tiles, MemoryBackedTree<sha2::Sha256, Vec<u8>>, Frontier) {
+    fn grow(size: u64) -> (MemoryHashes, MemoryBackedTree<sha2::Sha256, Vec<u8>>, Frontier) {
         let mut frontier = Frontier::default();
         let mut tree = MemoryBackedTree::new();
-        let mut hashes = HashMap::new();
-        let mut keep = |written: Vec<super::super::tiles::Written>| {
-            for w in written {
-                if let TileKind::Hashes(level) = w.path.kind {
-                    for (i, h) in w.bytes.chunks_exact(32).enumerate() {
-                        let index = w.path.index * TILE_WIDTH as u64 + i as u64;
-                        hashes.insert((level, index), h.try_into().expect("32"));
-                    }
-                }
-            }
-        };
+        let mut hashes = MemoryHashes::default();
         for i in 0..size {
             let entry = i.to_be_bytes().to_vec();
-            keep(frontier.push(entry.clone()));
+            hashes.keep(&frontier.push(entry.clone()));
             tree.push(entry);
         }
-        keep(frontier.partials());
-        (Tiles(hashes), tree, frontier)
+        hashes.keep(&frontier.partials());
+        (hashes, tree, frontier)
     }
 
     fn concat(hashes: &[Hash]) -> Vec<u8> {

@@ -161,46 +161,26 @@ pub fn decide(
 mod tests {
     use super::*;
     use crate::tlog::cosignature::ED25519;
-    use crate::tlog::proofs::{consistency, HashSource};
-    use crate::tlog::tiles::{Frontier, TileKind, TILE_WIDTH};
-    use std::collections::HashMap;
-
-    struct Hashes(HashMap<(u8, u64), Hash>);
-    impl HashSource for Hashes {
-        type Error = String;
-        fn hash(&self, level: u8, index: u64) -> Result<Hash, String> {
-            self.0.get(&(level, index)).copied().ok_or_else(|| "missing".into())
-        }
-    }
+    use crate::tlog::proofs::{consistency, MemoryHashes};
+    use crate::tlog::tiles::Frontier;
 
     /// A log of `size` entries (`prefix` decides their bytes), its checkpoints signed.
     struct Log {
         key: nkeys::KeyPair,
         frontier: Frontier,
-        hashes: Hashes,
+        hashes: MemoryHashes,
     }
 
     impl Log {
         fn new(key: nkeys::KeyPair) -> Log {
-            Log { key, frontier: Frontier::default(), hashes: Hashes(HashMap::new()) }
+            Log { key, frontier: Frontier::default(), hashes: MemoryHashes::default() }
         }
         fn grow(&mut self, n: u64, tag: u8) {
             for _ in 0..n {
                 let written = self.frontier.push(vec![tag; 4 + self.frontier.size() as usize % 7]);
-                self.keep(written);
+                self.hashes.keep(&written);
             }
-            let partials = self.frontier.partials();
-            self.keep(partials);
-        }
-        fn keep(&mut self, written: Vec<crate::tlog::tiles::Written>) {
-            for w in written {
-                if let TileKind::Hashes(l) = w.path.kind {
-                    for (i, h) in w.bytes.chunks_exact(32).enumerate() {
-                        let index = w.path.index * TILE_WIDTH as u64 + i as u64;
-                        self.hashes.0.insert((l, index), h.try_into().expect("32"));
-                    }
-                }
-            }
+            self.hashes.keep(&self.frontier.partials());
         }
         fn note(&self) -> String {
             let cp = Checkpoint {
