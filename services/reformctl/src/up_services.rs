@@ -129,7 +129,7 @@ pub fn start_tlog(
     dir: std::path::PathBuf,
     log_key: std::path::PathBuf,
 ) -> Running {
-    supervisor.run("tlog", move |c, s| {
+    supervisor.run(reform_tlog::NAME, move |c, s| {
         let config = reform_tlog::Config {
             dir: dir.clone(),
             log_key: log_key.clone(),

@@ -484,7 +484,7 @@ fn metrics_move_as_the_stack_works_and_show_a_halted_part() {
     let mut after = scrape(metrics);
     wait_until("every reader to hold the log", || {
         after = scrape(metrics);
-        ["directory", "tasks", "projector"].iter().all(|part| {
+        ["directory", "tasks", "projector", "tlog"].iter().all(|part| {
             let applied = value(&after, &format!("par_applied_through{{part=\"{part}\"}}"));
             applied == head(&after) && head(&after) >= 2.0
         })

@@ -19,6 +19,7 @@ pub mod submit;
 
 use reform_shared::checkpoint::{self, Checkpoint};
 use reform_shared::log::{self, Range};
+use reform_shared::service::health::{HealthCell, Reader};
 use reform_shared::tlog::policy::Policy;
 use reform_shared::tlog::tiles::Frontier;
 use std::future::Future;
@@ -28,6 +29,8 @@ use std::time::Duration;
 use store::{StoreError, TileDir};
 use submit::{Answer, Witnesses};
 
+/// The publisher's name among the parts (metrics, logs).
+pub const NAME: &str = "tlog";
 /// How often the publisher looks for new messages, by default.
 pub const EVERY_DEFAULT: Duration = Duration::from_secs(2);
 /// The most messages read into the tree before a checkpoint is made of them.
@@ -85,20 +88,27 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TlogError> {
     let mut publisher = Publisher::open(client, &config).await?;
+    // Its position on the metrics' page: the entries its tiles hold.
+    let health = HealthCell::default();
+    let reported = health.clone();
+    reform_shared::metrics::global().part(NAME, move || reported.get());
     let mut ticks = tokio::time::interval(config.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => return Ok(()),
-            _ = ticks.tick() => {
-                if let Err(e) = publisher.look().await {
-                    match e {
-                        TlogError::Stream(_) => tracing::warn!(error = %e, "could not publish the log's tree; trying again"),
-                        e => return Err(e),
-                    }
+            _ = ticks.tick() => match publisher.look().await {
+                Ok(()) => {
+                    health.applied(publisher.frontier.size());
+                    health.following();
                 }
-            }
+                Err(e @ TlogError::Stream(_)) => {
+                    tracing::warn!(error = %e, "could not publish the log's tree; trying again");
+                    health.problem(Reader::Reconnecting, &e.to_string(), None);
+                }
+                Err(e) => return Err(e),
+            },
         }
     }
 }

@@ -106,3 +106,66 @@ impl Receipt {
         Ok(checked)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::{entry, Checkpoint};
+    use crate::tlog::cosignature::{VerifierKey, ED25519};
+    use crate::tlog::proofs::{inclusion, MemoryHashes};
+    use crate::tlog::tiles::Frontier;
+
+    /// A log of ten messages, its signed checkpoint, and a policy naming it.
+    fn log(origin: &str) -> (Vec<Vec<u8>>, MemoryHashes, String, Policy) {
+        let key = nkeys::KeyPair::new_account();
+        let messages: Vec<Vec<u8>> = (1..=10u8).map(|i| vec![i; 20]).collect();
+        let mut frontier = Frontier::default();
+        let mut hashes = MemoryHashes::default();
+        for (i, m) in messages.iter().enumerate() {
+            hashes.keep(&frontier.push(entry(i as u64 + 1, m)));
+        }
+        hashes.keep(&frontier.partials());
+        let cp = Checkpoint { origin: origin.into(), size: 10, root: frontier.root() };
+        let vkey = VerifierKey::from_nkey(origin, ED25519, &key.public_key()).expect("key");
+        let policy =
+            Policy::parse(&format!("log {}\nquorum none\n", vkey.to_vkey())).expect("policy");
+        (messages, hashes, cp.sign(&key).expect("signs"), policy)
+    }
+
+    fn receipt_of(
+        messages: &[Vec<u8>],
+        hashes: &MemoryHashes,
+        note: &str,
+        sequence: u64,
+    ) -> Receipt {
+        let index = sequence - 1;
+        let path = inclusion(hashes, index, 10).expect("a path");
+        let message = messages[index as usize].clone();
+        Receipt { sequence, message, index, path, note: note.to_owned() }
+    }
+
+    #[test]
+    fn a_receipt_reads_back_and_checks_and_a_tampered_one_does_not() {
+        let (messages, hashes, note, policy) = log("example.org/log");
+        let receipt = receipt_of(&messages, &hashes, &note, 4);
+        let text = receipt.to_text();
+        assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{text}");
+        let parsed = Receipt::parse(&text).expect("reads back");
+        assert_eq!(parsed, receipt);
+        assert_eq!(parsed.check(&policy).expect("holds").checkpoint.size, 10);
+
+        let other_message = Receipt { message: messages[4].clone(), ..receipt.clone() };
+        assert!(matches!(other_message.check(&policy), Err(ReceiptError::NotIncluded(_))));
+        let other_place = Receipt { index: 5, ..receipt.clone() };
+        assert!(matches!(other_place.check(&policy), Err(ReceiptError::NotIncluded(_))));
+        let (_, _, _, another_policy) = log("another.example/log");
+        let error = receipt.check(&another_policy).expect_err("another log");
+        assert_eq!(
+            error.to_string(),
+            "the checkpoint is of \"example.org/log\", a log the policy does not name"
+        );
+        for bad in [&text[..text.len() / 3], "c2sp.org/tlog-proof@v2\n\nx", "nothing"] {
+            assert!(matches!(Receipt::parse(bad), Err(ReceiptError::Malformed(_))), "{bad}");
+        }
+    }
+}
