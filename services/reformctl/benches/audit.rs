@@ -65,6 +65,13 @@ fn main() {
         tree.push(m.sequence, &m.payload);
     }
     report("Merkle tree (checkpoint)", n, started, tree.size() == n);
+    let started = Instant::now();
+    let mut frontier = reform_shared::tlog::tiles::Frontier::default();
+    let mut tiles = 0usize;
+    for m in &log {
+        tiles += frontier.push(reform_shared::checkpoint::entry(m.sequence, &m.payload)).len();
+    }
+    report("tiles in memory (tlog-tiles)", n, started, frontier.size() == n && tiles > 0);
 
     let started = Instant::now();
     let mut state = State::default();
@@ -171,6 +178,32 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         .and_then(|v| v["checks"].as_bool())
         .unwrap_or(false);
     report("stream: reformctl audit explain tasks", n, started, checks);
+
+    // The publisher: every tile written to disk and the checkpoint of the whole log signed.
+    let tiles = dir.path().join("tiles");
+    let key = dir.path().join("log.nk");
+    reform_shared::checkpoint::new_key(&key)?;
+    let config = reform_tlog::Config {
+        dir: tiles.clone(),
+        log_key: key,
+        policy: None,
+        every: std::time::Duration::from_millis(100),
+    };
+    let started = Instant::now();
+    let publisher =
+        tokio::spawn(reform_tlog::run(js.client().clone(), config, std::future::pending()));
+    let published = loop {
+        let note = std::fs::read_to_string(tiles.join("checkpoint")).unwrap_or_default();
+        if note.lines().nth(1) == Some(n.to_string().as_str()) {
+            break true;
+        }
+        if publisher.is_finished() {
+            break false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    report("stream: reform-tlog, tiles and checkpoint", n, started, published);
+    publisher.abort();
 
     // An operator's backup of it, and its restore into an empty broker (synced lazily too).
     let backup = dir.path().join("backup");
