@@ -81,7 +81,7 @@ impl Checkpoint {
         let mut lines = body.lines();
         let origin = lines.next().ok_or_else(|| bad("no origin line"))?.to_owned();
         let size: u64 =
-            lines.next().and_then(|l| l.parse().ok()).ok_or_else(|| bad("no tree size"))?;
+            lines.next().and_then(crate::tlog::decimal).ok_or_else(|| bad("no tree size"))?;
         let root: [u8; 32] = lines
             .next()
             .and_then(|l| b64().decode(l).ok())

@@ -8,7 +8,8 @@
 //! - [`checkpoint`]: the log's Merkle tree and its signed checkpoints; [`tlog`]: the tree
 //!   published by the C2SP specifications (tiles, witnesses, policies, receipts).
 //! - [`sign`]: people's signatures on their requests; [`access`]: who may record what;
-//!   [`keyfile`]: seed files readable by their owner only.
+//!   [`keyfile`]: seed files readable by their owner only; [`durable`]: a file replaced whole
+//!   and synced, directory included.
 //! - [`log`]: the one way to read the log, and what every reader does at an unreadable event;
 //!   [`skips`]: the operator's recorded way past one.
 //! - [`append`]: publishing with idempotency (`Nats-Msg-Id`) and optimistic concurrency.
@@ -34,6 +35,7 @@ pub mod codec;
 pub mod command;
 pub mod derived;
 pub mod directory;
+pub mod durable;
 pub mod edge;
 pub mod envelope;
 pub mod event;

@@ -17,7 +17,6 @@ use base64::Engine as _;
 use reform_shared::tlog::cosignature::{cosignature_line, VerifierKey};
 use reform_shared::tlog::witness::{decide, AddCheckpoint, Cosigned, Refusal, REQUEST_BYTES_MAX};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -76,13 +75,16 @@ impl Witness {
         let mut cosigned = self.cosigned.lock().await;
         let (checkpoint, record) =
             decide(&self.logs, |origin| cosigned.get(origin).copied(), &request)?;
-        let line = cosignature_line(&self.name, &checkpoint.body(), &self.key, now)
-            .map_err(|e| Refusal::Unprocessable(e.to_string()))?;
+        // The body as the log signed it, extension lines included (tlog-cosignature).
+        let (body, _) = reform_shared::tlog::cosignature::split(&request.note)
+            .map_err(|e| Refusal::BadRequest(e.to_string()))?;
+        let line = cosignature_line(&self.name, &body, &self.key, now)
+            .map_err(|e| Refusal::Unavailable(e.to_string()))?;
         let mut next = cosigned.clone();
         next.insert(checkpoint.origin.clone(), record);
         write_record(&self.record, &next).map_err(|e| {
             tracing::error!(error = %e, "could not keep the witness's record");
-            Refusal::Unprocessable(
+            Refusal::Unavailable(
                 "the witness could not keep its record; nothing was cosigned".into(),
             )
         })?;
@@ -115,19 +117,13 @@ fn read_record(path: &PathBuf) -> Result<BTreeMap<String, Cosigned>, WitnessErro
     Ok(out)
 }
 
-fn write_record(path: &PathBuf, cosigned: &BTreeMap<String, Cosigned>) -> std::io::Result<()> {
+fn write_record(path: &std::path::Path, cosigned: &BTreeMap<String, Cosigned>) -> std::io::Result<()> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let text: String = cosigned
         .iter()
         .map(|(origin, c)| format!("{origin} {} {}\n", c.size, b64.encode(c.root)))
         .collect();
-    let dir =
-        path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    reform_shared::durable::replace(path, text.as_bytes())
 }
 
 /// Serves the witness on `listener` until `shutdown` resolves.
@@ -148,10 +144,16 @@ pub fn router(witness: Arc<Witness>) -> Router {
 }
 
 async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: axum::body::Bytes) -> Response {
-    let now = std::time::SystemTime::now()
+    // A cosignature's time is never zero (tlog-witness): no clock, no cosignature.
+    let Some(now) = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
+        .ok()
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .filter(|&t| t > 0)
+    else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the witness's clock is unreadable\n")
+            .into_response();
+    };
     match witness.add_checkpoint(&body, now).await {
         Ok(line) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], line)
             .into_response(),
@@ -205,6 +207,27 @@ mod tests {
         // After a restart (or a crash once it answered), the same request is a conflict.
         let again = open().add_checkpoint(body.as_bytes(), 1_700_000_001).await;
         assert_eq!(again, Err(Refusal::Conflict(5)));
+
+        // A checkpoint with an extension line: the cosignature covers the body as signed.
+        let mut hashes = reform_shared::tlog::proofs::MemoryHashes::default();
+        let mut grown = Frontier::default();
+        for i in 0..6u64 {
+            hashes.keep(&grown.push(i.to_be_bytes().to_vec()));
+        }
+        hashes.keep(&grown.partials());
+        let cp = Checkpoint { origin: "example.org/log".into(), size: 6, root: grown.root() };
+        let body = format!("{}extension line\n", cp.body());
+        let signature =
+            reform_shared::tlog::cosignature::signature_line("example.org/log", &body, &log)
+                .expect("signs");
+        let note = format!("{body}\n{signature}");
+        let proof = reform_shared::tlog::proofs::consistency(&hashes, 5, 6).expect("a proof");
+        let request = AddCheckpoint { old: 5, proof, note: note.clone() }.to_body();
+        let witness = open();
+        let line =
+            witness.add_checkpoint(request.as_bytes(), 1_700_000_002).await.expect("cosigns");
+        let key = VerifierKey::parse(&witness.vkey()).expect("its vkey");
+        assert_eq!(key.check_cosignature(&format!("{note}{line}")), Ok(1_700_000_002));
 
         std::fs::write(&record, "example.org/log five AAAA\n").expect("write");
         let key = nkeys::KeyPair::new_account();

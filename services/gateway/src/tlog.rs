@@ -65,8 +65,8 @@ fn refused(status: StatusCode, text: String) -> Response {
         .into_response()
 }
 
-/// `GET /log/receipt/{sequence}`: the message's receipt (c2sp.org/tlog-proof), to keep and
-/// check offline with `reformctl audit check-receipt`.
+/// `GET /log/receipt/{sequence}`: the receipt (c2sp.org/tlog-proof) of a period's close, to
+/// keep with its report and check offline with `reformctl audit check-receipt`.
 pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) -> Response {
     let Some(dir) = &app.tlog_dir else { return missing("this gateway publishes no tiles") };
     let dir = TileDir::new(dir);
@@ -95,6 +95,17 @@ pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) 
             "Không đọc được sổ ghi lúc này; xin thử lại.".into(),
         );
     };
+    // Only a period's close is public (its report is); any other event's bytes are not
+    // published here, as the tiles publish none (`reformctl audit receipt` for an operator).
+    let closes = reform_shared::codec::decode(&message).is_ok_and(|r| {
+        matches!(r.envelope.event, reform_shared::event::Event::PeriodRolledUp { .. })
+    });
+    if !closes {
+        return refused(
+            StatusCode::FORBIDDEN,
+            format!("Bản ghi số {sequence} không phải là bản ghi khóa sổ một kỳ báo cáo: chỉ biên nhận của báo cáo định kỳ được công bố ở đây. Biên nhận của bản ghi khác do bộ phận vận hành cấp theo yêu cầu."),
+        );
+    }
     match tokio::task::spawn_blocking(move || receipt(&dir, sequence, message)).await {
         Ok(Ok(r)) => (
             [

@@ -62,7 +62,11 @@ pub async fn run(cmd: Cmd) -> anyhow::Result<()> {
         WitnessCmd::Serve { name, key, record, logs, listen } => {
             let logs = logs
                 .iter()
-                .map(|l| VerifierKey::parse(l).map_err(|e| invalid(format!("--log: {e}"))))
+                .map(|l| match VerifierKey::parse(l) {
+                    Ok(key) if key.kind == reform_shared::tlog::cosignature::ED25519 => Ok(key),
+                    Ok(_) => Err(invalid(format!("--log {l}: a log's key is of type 1 (Ed25519)"))),
+                    Err(e) => Err(invalid(format!("--log: {e}"))),
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let key = reform_shared::checkpoint::read_key(&key)?;
             let witness = reform_audit::witness::Witness::open(name, key, logs, record)

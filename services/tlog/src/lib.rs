@@ -74,6 +74,8 @@ struct Publisher {
     dir: TileDir,
     frontier: Frontier,
     published: u64,
+    /// The last checkpoint published lacks its quorum: it is submitted again at each look.
+    unwitnessed: bool,
     witnesses: Option<Witnesses>,
 }
 
@@ -139,7 +141,8 @@ impl Publisher {
             Some(path) => Some(Witnesses::new(read_policy(path)?, frontier.size())),
         };
         let published = frontier.size();
-        Ok(Publisher { js, key, origin, dir, frontier, published, witnesses })
+        let unwitnessed = witnesses.is_some();
+        Ok(Publisher { js, key, origin, dir, frontier, published, unwitnessed, witnesses })
     }
 
     /// Reads what was appended since, into the tiles; publishes a checkpoint if it grew.
@@ -171,7 +174,8 @@ impl Publisher {
         if let Some(fault) = fault {
             return Err(fault);
         }
-        if self.frontier.size() > self.published || self.dir.checkpoint()?.is_none() {
+        let grew = self.frontier.size() > self.published || self.dir.checkpoint()?.is_none();
+        if grew || self.unwitnessed {
             self.publish().await?;
         }
         Ok(())
@@ -184,23 +188,26 @@ impl Publisher {
             size: self.frontier.size(),
             root: self.frontier.root(),
         };
-        let mut note = cp.sign(&self.key)?;
+        // Asked again for the same tree: keep the cosignatures it already has.
+        let mut note = match self.dir.checkpoint()? {
+            Some(old) if Checkpoint::parse(&old).is_ok_and(|o| o == cp) => old,
+            _ => cp.sign(&self.key)?,
+        };
         if let Some(witnesses) = &mut self.witnesses {
             let hashes = self.dir.hashes(cp.size);
-            let answers = witnesses.cosign(&note, &cp, &hashes).await;
-            let mut lines = String::new();
-            for (name, answer) in answers {
+            for (name, answer) in witnesses.cosign(&note, &cp, &hashes).await {
                 match answer {
-                    Answer::Cosigned(line) => lines.push_str(&line),
+                    Answer::Cosigned(line) => note.push_str(&line),
                     Answer::Not(why) => {
                         tracing::warn!(witness = %name, size = cp.size, %why, "a witness did not cosign")
                     }
                 }
             }
-            note.push_str(&lines);
-            if let Err(e) = witnesses.policy().check(&note) {
-                tracing::warn!(size = cp.size, error = %e, "the checkpoint is published without its quorum");
+            let met = witnesses.policy().check(&note);
+            if let Err(e) = &met {
+                tracing::warn!(size = cp.size, error = %e, "the checkpoint lacks its quorum; asking again");
             }
+            self.unwitnessed = met.is_err();
         }
         self.dir.put_checkpoint(&note)?;
         self.published = cp.size;

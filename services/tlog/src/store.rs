@@ -7,8 +7,8 @@
 //! <dir>/tile/entries/<N>[.p/<W>]
 //! ```
 //!
-//! Every file is written to a temporary name, synced and renamed, so a reader (or a crash)
-//! never sees half a tile. Tiles are written before the checkpoint that needs them; a tile once
+//! Every file is written whole ([`reform_shared::durable`]), so a reader (or a crash) never
+//! sees half a tile. Tiles are written before the checkpoint that needs them; a tile once
 //! written never changes. The publisher resumes from these files: the checkpoint's size and
 //! its partial tiles are the tree's whole right edge.
 
@@ -18,7 +18,6 @@ use reform_shared::tlog::tiles::{
     partial_tiles, read_bundle, read_tile, Frontier, TileKind, TilePath, Written, TILE_WIDTH,
 };
 use reform_shared::tlog::Hash;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The checkpoint's file name under the directory.
@@ -56,14 +55,8 @@ impl TileDir {
 
     /// Writes `bytes` at `path` under the directory, whole or not at all.
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        let err = |source| StoreError::Write { path: path.to_owned(), source };
-        let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-        temp.write_all(bytes).map_err(err)?;
-        temp.as_file().sync_all().map_err(err)?;
-        temp.persist(path).map_err(|e| err(e.error))?;
-        Ok(())
+        reform_shared::durable::replace(path, bytes)
+            .map_err(|source| StoreError::Write { path: path.to_owned(), source })
     }
 
     /// Writes tiles and bundles; a full one already there is left as it is. Once a tile is
@@ -194,7 +187,8 @@ impl HashSource for DirHashes<'_> {
             let width = (level_size % TILE_WIDTH as u64) as usize;
             TilePath { width, ..full }
         };
-        let bytes = self.dir.read(&tile)?;
+        // The publisher may fill the tile (and remove its partials) between the two looks.
+        let bytes = self.dir.read_partial(&tile)?;
         bytes.get(at * 32..at * 32 + 32).and_then(|h| h.try_into().ok()).ok_or_else(|| {
             StoreError::Damaged { path: self.dir.path_of(&tile), why: format!("no hash at {at}") }
         })

@@ -147,7 +147,8 @@ impl VerifierKey {
 
 /// A note's body (through its last newline) and its signature lines.
 pub fn split(note: &str) -> Result<(String, &str), NoteError> {
-    let (body, signatures) = note.split_once("\n\n").ok_or_else(|| {
+    // The signatures follow the last blank line (signed-note); a text may hold blank lines.
+    let (body, signatures) = note.rsplit_once("\n\n").ok_or_else(|| {
         NoteError::Malformed("not a signed note: no blank line before the signatures".into())
     })?;
     Ok((format!("{body}\n"), signatures))

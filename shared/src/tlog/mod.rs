@@ -34,6 +34,14 @@ pub const EMPTY_ROOT: Hash = [
     0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ];
 
+/// A decimal as the specifications write one: ASCII digits, no sign, no leading zero.
+pub fn decimal(text: &str) -> Option<u64> {
+    let ok = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    ok.then(|| text.parse().ok()).flatten()
+}
+
 /// An entry's leaf hash: SHA-256(0x00 ‖ entry).
 pub fn leaf_hash(entry: &[u8]) -> Hash {
     let mut h = sha2::Sha256::new();
@@ -54,6 +62,15 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_written_one_way() {
+        assert_eq!(decimal("0"), Some(0));
+        assert_eq!(decimal("300"), Some(300));
+        for bad in ["", "05", "+5", "-1", "5 ", "x"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn the_empty_root_is_the_hash_of_nothing() {

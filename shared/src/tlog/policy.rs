@@ -72,10 +72,10 @@ impl Policy {
             quorum: None,
         };
         let mut quorum_seen = false;
-        for (i, raw) in text.lines().enumerate() {
+        for (i, raw) in text.split('\n').enumerate() {
             let line = i + 1;
             let at = |why: String| PolicyError::Line { line, why };
-            if raw.chars().any(|c| c.is_control() && c != '\t') {
+            if raw.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
                 return Err(at("a control character".into()));
             }
             let words: Vec<&str> = raw.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
@@ -157,10 +157,9 @@ impl Policy {
         let threshold = match k {
             "all" => members.len(),
             "any" => 1,
-            k => k
-                .parse::<usize>()
-                .ok()
-                .filter(|k| (1..=members.len()).contains(k) && !k.to_string().starts_with('0'))
+            k => super::decimal(k)
+                .and_then(|k| usize::try_from(k).ok())
+                .filter(|k| (1..=members.len()).contains(k))
                 .ok_or_else(|| {
                     format!("the threshold {k:?} is not all, any or 1 to {}", members.len())
                 })?,

@@ -83,8 +83,7 @@ impl Receipt {
         let index = lines
             .next()
             .and_then(|l| l.strip_prefix("index "))
-            .filter(|d| *d == "0" || !d.starts_with('0'))
-            .and_then(|d| d.parse::<u64>().ok())
+            .and_then(super::decimal)
             .ok_or_else(|| bad("no index line"))?;
         let path = lines
             .map(|l| b64().decode(l).ok().and_then(|h| Hash::try_from(h).ok()))

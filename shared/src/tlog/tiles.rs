@@ -7,7 +7,7 @@
 //! exactly those partial tiles (and the unbundled entries): they are all it needs to grow the
 //! tree and to give its root, so it can be rebuilt from the files a log published.
 
-use super::{leaf_hash, node_hash, Hash, EMPTY_ROOT};
+use super::{decimal, leaf_hash, node_hash, Hash, EMPTY_ROOT};
 
 /// Hashes in a full tile, entries in a full bundle.
 pub const TILE_WIDTH: usize = 256;
@@ -93,14 +93,6 @@ impl TilePath {
         let tile = TilePath { kind, index, width };
         (tile.to_path() == path).then_some(tile).ok_or_else(bad)
     }
-}
-
-/// A decimal with no leading zeroes.
-fn decimal(text: &str) -> Option<u64> {
-    let ok = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    ok.then(|| text.parse().ok()).flatten()
 }
 
 /// The partial tiles a tree of `size` entries has: per level, its index and width (only

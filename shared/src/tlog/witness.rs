@@ -51,6 +51,9 @@ pub enum Refusal {
     /// 422.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    /// 503: the witness cannot keep its record or sign now; nothing was cosigned.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Refusal {
@@ -61,6 +64,7 @@ impl Refusal {
             Refusal::UnknownLog(_) => 404,
             Refusal::Conflict(_) => 409,
             Refusal::Unprocessable(_) => 422,
+            Refusal::Unavailable(_) => 503,
         }
     }
 }
@@ -91,12 +95,7 @@ impl AddCheckpoint {
         let old = lines
             .next()
             .and_then(|l| l.strip_prefix("old "))
-            .filter(|d| {
-                !d.is_empty()
-                    && d.bytes().all(|b| b.is_ascii_digit())
-                    && (*d == "0" || !d.starts_with('0'))
-            })
-            .and_then(|d| d.parse().ok())
+            .and_then(super::decimal)
             .ok_or_else(|| bad("the first line is not `old <size>`"))?;
         let b64 = base64::engine::general_purpose::STANDARD;
         let proof = lines
@@ -120,11 +119,21 @@ pub fn decide(
 ) -> Result<(Checkpoint, Cosigned), Refusal> {
     let checkpoint = Checkpoint::parse(&request.note)
         .map_err(|e| Refusal::BadRequest(format!("the checkpoint: {e}")))?;
-    let log = logs
-        .iter()
-        .find(|k| k.name == checkpoint.origin)
-        .ok_or_else(|| Refusal::UnknownLog(checkpoint.origin.clone()))?;
-    log.check_signature(&request.note).map_err(|e| Refusal::Forbidden(e.to_string()))?;
+    let mut trusted = logs.iter().filter(|k| k.name == checkpoint.origin).peekable();
+    if trusted.peek().is_none() {
+        return Err(Refusal::UnknownLog(checkpoint.origin.clone()));
+    }
+    // Any of the log's trusted keys (one rotated in beside the old) will do; a line that
+    // matches a trusted key but does not verify makes the note malformed.
+    let mut signed = Err(Refusal::Forbidden("no signature by a key trusted for this log".into()));
+    for key in trusted {
+        match key.check_signature(&request.note) {
+            Ok(()) => signed = Ok(()),
+            Err(crate::tlog::cosignature::NoteError::NoSignature(_)) => {}
+            Err(e) => return Err(Refusal::Forbidden(e.to_string())),
+        }
+    }
+    signed?;
     if request.old > checkpoint.size {
         return Err(Refusal::BadRequest(format!(
             "the old size {} is larger than the checkpoint's {}",

@@ -92,6 +92,17 @@ pub enum AuditCmd {
         #[arg(long)]
         log_key: String,
     },
+    /// The receipt (c2sp.org/tlog-proof) of the message at SEQ, from the published tiles
+    /// (`reform-tlog`'s directory) and the message as the log holds it (operators).
+    Receipt {
+        sequence: u64,
+        /// The tile directory `reform-tlog` writes.
+        #[arg(long)]
+        tiles: PathBuf,
+        /// Write it here as well as to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a receipt (c2sp.org/tlog-proof, from the dashboard's /log/receipt/N) offline:
     /// the checkpoint meets the policy, and the message is in its tree.
     CheckReceipt {
@@ -156,6 +167,9 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
         }
         AuditCmd::CheckProof { proof, checkpoint, log_key } => {
             checkpoints::check_proof(&proof, &checkpoint, &log_key)
+        }
+        AuditCmd::Receipt { sequence, tiles, out } => {
+            receipts::give(ctx, sequence, &tiles, out.as_deref()).await
         }
         AuditCmd::CheckReceipt { receipt, policy, report } => {
             receipts::check(&receipt, &policy, report.as_deref())

@@ -1,4 +1,5 @@
-//! `audit check-receipt`: a receipt (c2sp.org/tlog-proof, from the dashboard's
+//! `audit receipt`: a message's receipt from the published tiles, for an operator to hand to
+//! whoever asks. `audit check-receipt`: a receipt (c2sp.org/tlog-proof, from the dashboard's
 //! `/log/receipt/N`) checked offline against a trust policy, with no broker: the checkpoint is
 //! the policy's log's and its quorum cosigned it, and the message is in its tree. With
 //! `--report`, the report file is the one the receipt's close event names.
@@ -9,6 +10,42 @@ use reform_shared::event::Event;
 use reform_shared::tlog::receipt::Receipt;
 use sha2::Digest as _;
 use std::path::Path;
+
+pub(super) async fn give(
+    ctx: &crate::ctx::Ctx,
+    sequence: u64,
+    tiles: &Path,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let dir = reform_tlog::store::TileDir::new(tiles);
+    let unavailable = |e: reform_tlog::receipt::ReceiptError| Classified {
+        kind: ExitKind::Unavailable,
+        message: e.to_string(),
+    };
+    let size = reform_tlog::receipt::checkpointed(&dir).map_err(unavailable)?;
+    if sequence == 0 || sequence > size {
+        let message = format!(
+            "message {sequence} is not checkpointed yet: the latest checkpoint covers {size} messages; ask again in a moment"
+        );
+        return Err(Classified { kind: ExitKind::Unavailable, message }.into());
+    }
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    let mut message = None;
+    let range = reform_shared::log::Range::between(sequence - 1, sequence).by("receipt");
+    reform_shared::log::read_raw(&js, &range, |m| {
+        message = Some(m.payload);
+        std::ops::ControlFlow::Break(())
+    })
+    .await?;
+    let message = message.ok_or_else(|| anyhow::anyhow!("message {sequence} is not in the log"))?;
+    let receipt = reform_tlog::receipt::receipt(&dir, sequence, message).map_err(unavailable)?;
+    let text = receipt.to_text();
+    if let Some(out) = out {
+        std::fs::write(out, &text).with_context(|| format!("could not write {}", out.display()))?;
+    }
+    print!("{text}");
+    Ok(())
+}
 
 fn failed(message: String) -> anyhow::Error {
     Classified { kind: ExitKind::CheckFailed, message }.into()
