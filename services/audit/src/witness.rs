@@ -117,7 +117,10 @@ fn read_record(path: &PathBuf) -> Result<BTreeMap<String, Cosigned>, WitnessErro
     Ok(out)
 }
 
-fn write_record(path: &std::path::Path, cosigned: &BTreeMap<String, Cosigned>) -> std::io::Result<()> {
+fn write_record(
+    path: &std::path::Path,
+    cosigned: &BTreeMap<String, Cosigned>,
+) -> std::io::Result<()> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let text: String = cosigned
         .iter()
