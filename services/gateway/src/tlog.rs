@@ -6,9 +6,8 @@ use crate::App;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use reform_shared::log::{read_raw, Range};
 use reform_shared::tlog::tiles::TilePath;
-use reform_tlog::receipt::{checkpointed, receipt, ReceiptError};
+use reform_tlog::receipt::{self, ReceiptError};
 use reform_tlog::store::TileDir;
 use std::sync::Arc;
 
@@ -69,35 +68,28 @@ fn refused(status: StatusCode, text: String) -> Response {
 /// keep with its report and check offline with `reformctl audit check-receipt`.
 pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) -> Response {
     let Some(dir) = &app.tlog_dir else { return missing("this gateway publishes no tiles") };
-    let dir = TileDir::new(dir);
-    let size = match checkpointed(&dir) {
-        Ok(size) => size,
+    let receipt = match receipt::from_log(&app.js(), &TileDir::new(dir), sequence).await {
+        Ok(r) => r,
         Err(ReceiptError::NoCheckpoint) => {
             return refused(StatusCode::NOT_FOUND, "Chưa có điểm kiểm nào được công bố.".into())
         }
+        Err(ReceiptError::NotYet { size, .. }) => {
+            return refused(
+                StatusCode::NOT_FOUND,
+                format!("Bản ghi số {sequence} chưa nằm trong điểm kiểm mới nhất (gồm {size} bản ghi); xin thử lại sau ít phút."),
+            )
+        }
+        Err(ReceiptError::Log(_)) => {
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Không đọc được sổ ghi lúc này; xin thử lại.".into(),
+            )
+        }
         Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
-    if sequence == 0 || sequence > size {
-        return refused(
-            StatusCode::NOT_FOUND,
-            format!("Bản ghi số {sequence} chưa nằm trong điểm kiểm mới nhất (gồm {size} bản ghi); xin thử lại sau ít phút."),
-        );
-    }
-    let mut message = None;
-    let read = read_raw(&app.js(), &Range::between(sequence - 1, sequence).by("receipt"), |m| {
-        message = Some(m.payload);
-        std::ops::ControlFlow::Break(())
-    })
-    .await;
-    let Some(message) = message.filter(|_| read.is_ok()) else {
-        return refused(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Không đọc được sổ ghi lúc này; xin thử lại.".into(),
-        );
     };
     // Only a period's close is public (its report is); any other event's bytes are not
     // published here, as the tiles publish none (`reformctl audit receipt` for an operator).
-    let closes = reform_shared::codec::decode(&message).is_ok_and(|r| {
+    let closes = reform_shared::codec::decode(&receipt.message).is_ok_and(|r| {
         matches!(r.envelope.event, reform_shared::event::Event::PeriodRolledUp { .. })
     });
     if !closes {
@@ -106,19 +98,15 @@ pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) 
             format!("Bản ghi số {sequence} không phải là bản ghi khóa sổ một kỳ báo cáo: chỉ biên nhận của báo cáo định kỳ được công bố ở đây. Biên nhận của bản ghi khác do bộ phận vận hành cấp theo yêu cầu."),
         );
     }
-    match tokio::task::spawn_blocking(move || receipt(&dir, sequence, message)).await {
-        Ok(Ok(r)) => (
-            [
-                (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"ban-ghi-{sequence}.tlog-proof\""),
-                ),
-            ],
-            r.to_text(),
-        )
-            .into_response(),
-        Ok(Err(e)) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ban-ghi-{sequence}.tlog-proof\""),
+            ),
+        ],
+        receipt.to_text(),
+    )
+        .into_response()
 }

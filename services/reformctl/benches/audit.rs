@@ -207,27 +207,37 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
 
     // An operator's backup of it, and its restore into an empty broker (synced lazily too).
     let backup = dir.path().join("backup");
-    let started = Instant::now();
-    let made = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["--nats", server.url(), "backup", "--to"])
-        .arg(&backup)
-        .output()?;
-    report("reformctl backup", n, started, made.status.success());
-    if !made.status.success() {
-        println!("  backup said: {}", String::from_utf8_lossy(&made.stderr).trim());
-    }
+    reformctl_timed(
+        "reformctl backup",
+        n,
+        server.url(),
+        &["backup".as_ref(), "--to".as_ref(), backup.as_os_str()],
+    )?;
     let empty = tempfile::tempdir()?;
     let options =
         reform_shared::natsd::ServerOptions { data_dir: empty.path().to_path_buf(), ..options };
     let other = reform_shared::natsd::NatsServer::start(&options)?;
+    let restore: [&std::ffi::OsStr; 3] =
+        ["restore".as_ref(), "--from".as_ref(), backup.as_os_str()];
+    reformctl_timed("reformctl restore (checked, then loaded)", n, other.url(), &restore)?;
+    Ok(())
+}
+
+/// `reformctl --nats URL ARGS`, timed and reported as `what`, with what it said if it failed.
+fn reformctl_timed(
+    what: &str,
+    n: u64,
+    url: &str,
+    args: &[&std::ffi::OsStr],
+) -> std::io::Result<()> {
     let started = Instant::now();
-    let restored = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["--nats", other.url(), "restore", "--from"])
-        .arg(&backup)
+    let ran = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", url])
+        .args(args)
         .output()?;
-    report("reformctl restore (checked, then loaded)", n, started, restored.status.success());
-    if !restored.status.success() {
-        println!("  restore said: {}", String::from_utf8_lossy(&restored.stderr).trim());
+    report(what, n, started, ran.status.success());
+    if !ran.status.success() {
+        println!("  it said: {}", String::from_utf8_lossy(&ran.stderr).trim());
     }
     Ok(())
 }

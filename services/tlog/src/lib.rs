@@ -73,7 +73,8 @@ struct Publisher {
     origin: String,
     dir: TileDir,
     frontier: Frontier,
-    published: u64,
+    /// The size of the checkpoint on disk; `None` before the first.
+    published: Option<u64>,
     /// The last checkpoint published lacks its quorum: it is submitted again at each look.
     unwitnessed: bool,
     witnesses: Option<Witnesses>,
@@ -122,8 +123,8 @@ impl Publisher {
         let identity = reform_shared::stream::current_identity(&js).await.map_err(stream)?;
         let origin = checkpoint::origin_of(&identity);
         let dir = TileDir::new(&config.dir);
-        let frontier = match dir.checkpoint()? {
-            None => Frontier::default(),
+        let (frontier, published) = match dir.checkpoint()? {
+            None => (Frontier::default(), None),
             Some(note) => {
                 let cp = Checkpoint::verify(&note, &key.public_key())?;
                 if cp.origin != origin {
@@ -133,14 +134,13 @@ impl Publisher {
                         ours: origin,
                     });
                 }
-                dir.resume(&cp)?
+                (dir.resume(&cp)?, Some(cp.size))
             }
         };
         let witnesses = match &config.policy {
             None => None,
             Some(path) => Some(Witnesses::new(read_policy(path)?, frontier.size())),
         };
-        let published = frontier.size();
         let unwitnessed = witnesses.is_some();
         Ok(Publisher { js, key, origin, dir, frontier, published, unwitnessed, witnesses })
     }
@@ -174,8 +174,7 @@ impl Publisher {
         if let Some(fault) = fault {
             return Err(fault);
         }
-        let grew = self.frontier.size() > self.published || self.dir.checkpoint()?.is_none();
-        if grew || self.unwitnessed {
+        if self.published != Some(self.frontier.size()) || self.unwitnessed {
             self.publish().await?;
         }
         Ok(())
@@ -210,7 +209,7 @@ impl Publisher {
             self.unwitnessed = met.is_err();
         }
         self.dir.put_checkpoint(&note)?;
-        self.published = cp.size;
+        self.published = Some(cp.size);
         tracing::debug!(size = cp.size, "checkpoint published");
         Ok(())
     }

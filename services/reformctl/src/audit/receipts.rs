@@ -17,28 +17,11 @@ pub(super) async fn give(
     tiles: &Path,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let dir = reform_tlog::store::TileDir::new(tiles);
-    let unavailable = |e: reform_tlog::receipt::ReceiptError| Classified {
-        kind: ExitKind::Unavailable,
-        message: e.to_string(),
-    };
-    let size = reform_tlog::receipt::checkpointed(&dir).map_err(unavailable)?;
-    if sequence == 0 || sequence > size {
-        let message = format!(
-            "message {sequence} is not checkpointed yet: the latest checkpoint covers {size} messages; ask again in a moment"
-        );
-        return Err(Classified { kind: ExitKind::Unavailable, message }.into());
-    }
     let js = async_nats::jetstream::new(ctx.client().await?);
-    let mut message = None;
-    let range = reform_shared::log::Range::between(sequence - 1, sequence).by("receipt");
-    reform_shared::log::read_raw(&js, &range, |m| {
-        message = Some(m.payload);
-        std::ops::ControlFlow::Break(())
-    })
-    .await?;
-    let message = message.ok_or_else(|| anyhow::anyhow!("message {sequence} is not in the log"))?;
-    let receipt = reform_tlog::receipt::receipt(&dir, sequence, message).map_err(unavailable)?;
+    let dir = reform_tlog::store::TileDir::new(tiles);
+    let receipt = reform_tlog::receipt::from_log(&js, &dir, sequence)
+        .await
+        .map_err(|e| Classified { kind: ExitKind::Unavailable, message: e.to_string() })?;
     let text = receipt.to_text();
     if let Some(out) = out {
         std::fs::write(out, &text).with_context(|| format!("could not write {}", out.display()))?;
