@@ -190,25 +190,19 @@ impl Ctx {
     /// Waits until the projector has applied `sequence`.
     async fn wait_for_views(&self, sequence: u64) -> anyhow::Result<()> {
         let client = self.client().await?;
-        let deadline = tokio::time::Instant::now() + WAIT_FOR_VIEWS;
-        loop {
-            if let Ok(status) = reform_projector::queries::status(&client).await {
-                if status.applied_through >= sequence {
-                    return Ok(());
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(crate::outcome::Classified {
-                    kind: crate::outcome::ExitKind::Unavailable,
-                    message: format!(
-                        "the command was accepted at sequence {sequence}, but the views did not \
-                         include it within {WAIT_FOR_VIEWS:?} (is the projector running? see \
-                         `reformctl status`)"
-                    ),
-                }
-                .into());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let status =
+            reform_projector::queries::status_through(&client, sequence, WAIT_FOR_VIEWS).await;
+        if status.is_ok_and(|s| s.applied_through >= sequence) {
+            return Ok(());
         }
+        Err(crate::outcome::Classified {
+            kind: crate::outcome::ExitKind::Unavailable,
+            message: format!(
+                "the command was accepted at sequence {sequence}, but the views did not \
+                 include it within {WAIT_FOR_VIEWS:?} (is the projector running? see \
+                 `reformctl status`)"
+            ),
+        }
+        .into())
     }
 }

@@ -11,7 +11,7 @@ use reform_shared::command::Request;
 use reform_shared::event::{Event, Role, UnitKind};
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
 use reform_shared::stream::{init_stream, StreamSettings};
-use reform_shared::testkit::{date, draft, eventually, id};
+use reform_shared::testkit::{date, draft, eventually, id, unsigned_world};
 use reform_tasks::cmd;
 use reform_tasks::Command;
 use std::time::{Duration, Instant};
@@ -86,7 +86,7 @@ async fn measure(sync: Sync) -> anyhow::Result<Figures> {
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service_client = async_nats::connect(server.url()).await?;
-    let service = tokio::spawn(reform_tasks::run(service_client, Default::default(), async {
+    let service = tokio::spawn(reform_tasks::run(service_client, unsigned_world(), async {
         let _ = stopped.await;
     }));
     let ping = client.clone();

@@ -11,11 +11,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
-use reform_shared::command::CommandError;
+use reform_projector::queries;
+use reform_shared::command::{Accepted, CommandError};
 use reform_shared::envelope::{Signature, SignatureAlgorithm};
 use reform_shared::passkey::Assertion;
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The services a page may send to.
 const SERVICES: [&str; 4] = ["directory", "tasks", "evidence", "scoring"];
@@ -64,23 +66,47 @@ pub async fn relay(State(app): State<Arc<App>>, FromSite(lang): FromSite, body: 
         reform_shared::command::send_signed(&app.client, service, signature.request, headers).await;
     match sent {
         Ok(accepted) => {
-            let what = reform_shared::wording::event_vi(&accepted.event).unwrap_or("lệnh");
-            let said = match lang {
-                Lang::Vi => {
-                    format!("Đã ghi: {what}, số thứ tự {} trong nhật ký.", accepted.sequence)
-                }
-                Lang::En => format!(
-                    "Recorded: {}, sequence {} in the log.",
-                    accepted.event, accepted.sequence
-                ),
-            };
-            let extra = serde_json::json!({"sequence": accepted.sequence, "event": accepted.event});
+            // The page goes to the workspace next: answer once the views show what was
+            // recorded, so the person sees it there, not the page before it.
+            let shown = queries::status_through(&app.client, accepted.sequence, VIEWS_WAIT)
+                .await
+                .is_ok_and(|status| status.applied_through >= accepted.sequence);
+            let said = recorded(&accepted, shown, lang);
+            let extra = serde_json::json!({
+                "sequence": accepted.sequence,
+                "event": accepted.event,
+                "shown": shown,
+            });
             answer(StatusCode::OK, true, &said, extra)
         }
         Err(error) => {
             let said = refusal(&error, lang);
             let extra = serde_json::json!({"kind": error.kind()});
             answer(StatusCode::OK, false, &said, extra)
+        }
+    }
+}
+
+/// How long the answer to a recorded command waits for the views to show it.
+const VIEWS_WAIT: Duration = Duration::from_secs(3);
+
+/// What a person is told of their recorded command, and whether the pages show it yet.
+fn recorded(accepted: &Accepted, shown: bool, lang: Lang) -> String {
+    let sequence = accepted.sequence;
+    match lang {
+        Lang::Vi => {
+            let what = reform_shared::wording::event_vi(&accepted.event).unwrap_or("lệnh");
+            let later = if shown {
+                ""
+            } else {
+                " Trang tổng hợp chưa kịp cập nhật; tải lại trang sau ít phút để thấy thay đổi."
+            };
+            format!("Đã ghi: {what}, số thứ tự {sequence} trong nhật ký.{later}")
+        }
+        Lang::En => {
+            let later =
+                if shown { "" } else { " The views have not caught up yet; reload in a while." };
+            format!("Recorded: {}, sequence {sequence} in the log.{later}", accepted.event)
         }
     }
 }

@@ -110,3 +110,37 @@ pub async fn people(
 pub async fn status(client: &async_nats::Client) -> Result<Status, ViewError> {
     ask(client, SUBJECT_STATUS, &()).await
 }
+
+/// Waits until the views hold `sequence` (a command just recorded), for at most `within`;
+/// returns the status last answered, which is short of `sequence` when the time ran out. The
+/// projector answers the moment it commits the sequence ([`StatusQuery`]). One that answers
+/// short at once anyway (busy, or an older build), or not yet (catching up, restarting), is
+/// asked again after a short pause; its last error is returned when the time runs out.
+pub async fn status_through(
+    client: &async_nats::Client,
+    sequence: u64,
+    within: Duration,
+) -> Result<Status, ViewError> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let within_ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX);
+        let query = StatusQuery { through: Some(sequence), within_ms: Some(within_ms) };
+        let answer = ask::<_, Status>(client, SUBJECT_STATUS, &query).await;
+        let passing = matches!(
+            &answer,
+            Err(ViewError::Transport { .. })
+                | Err(ViewError::Failed { kind: FailureKind::Unavailable, .. })
+        );
+        match answer {
+            Ok(status) if status.applied_through >= sequence || left.is_zero() => {
+                return Ok(status)
+            }
+            Err(e) if !passing || left.is_zero() => return Err(e),
+            Ok(_) | Err(_) => tokio::time::sleep(STATUS_POLL_PAUSE.min(left)).await,
+        }
+    }
+}
+
+/// How long [`status_through`] pauses before asking again a projector that answered short.
+const STATUS_POLL_PAUSE: Duration = Duration::from_millis(50);

@@ -179,6 +179,25 @@ pub struct DirectoryQuery {
     pub person: Option<PersonId>,
 }
 
+/// A status query. With `through`, the answer waits until the views hold that sequence, for
+/// at most `within_ms` (and never longer than [`STATUS_WAIT_MAX`]): a client that has just had
+/// a command recorded learns the moment its page can show it, without asking again and again.
+/// An empty body, `null` or `{}` asks for the status at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_ms: Option<u64>,
+}
+
+/// The longest a status query waits for its sequence, and its default.
+pub const STATUS_WAIT_MAX: Duration = Duration::from_secs(5);
+/// The most status queries waiting at once; one more is answered at once with the status as
+/// it stands, which a client reads as "not yet" and asks again.
+pub const STATUS_WAITING_MAX: usize = 1024;
+
 /// The projector's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {

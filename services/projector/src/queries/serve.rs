@@ -113,6 +113,25 @@ pub(crate) async fn answer_here(store: Arc<Store>, subject: &str, payload: &[u8]
         .unwrap_or_else(|e| reply::<()>(&Answer::failed(FailureKind::Unavailable, e.to_string())))
 }
 
+/// The status, once the views hold the sequence the query waits for, or its time is up, or
+/// at once when too many already wait (the client then asks again).
+async fn answer_status(mut status: watch::Receiver<u64>, payload: &[u8], gate: &Gate) -> Vec<u8> {
+    let payload = if payload.is_empty() { b"null" } else { payload };
+    let query = match parse::<Option<StatusQuery>>(payload) {
+        Ok(query) => query.unwrap_or_default(),
+        Err(message) => return invalid(message),
+    };
+    if let Some(through) = query.through {
+        let within = query.within_ms.map_or(STATUS_WAIT_MAX, Duration::from_millis);
+        if let Ok(_place) = gate.enter() {
+            let reached = status.wait_for(|applied| *applied >= through);
+            let _ = tokio::time::timeout(within.min(STATUS_WAIT_MAX), reached).await;
+        }
+    }
+    let applied_through = *status.borrow();
+    reply(&Answer::Ok(Found { view: Status { applied_through } }))
+}
+
 /// The views' endpoints, by name.
 const VIEW_ENDPOINTS: [(&str, &str); 11] = [
     ("unit", SUBJECT_UNIT),
@@ -168,6 +187,7 @@ pub async fn serve(
     let mut views_served = false;
     let (people_gate, owner_gate) =
         (Gate::new(queries_in_flight_max), Gate::new(queries_in_flight_max));
+    let waiting_gate = Gate::new(STATUS_WAITING_MAX);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
@@ -229,11 +249,12 @@ pub async fn serve(
                 };
                 let router = router.clone();
                 let status = status.clone();
+                let waiting_gate = waiting_gate.clone();
                 tokio::spawn(async move {
                     let _place = place;
                     let began = std::time::Instant::now();
                     let bytes = if subject == SUBJECT_STATUS {
-                        reply(&Answer::Ok(Found { view: Status { applied_through: *status.borrow() } }))
+                        answer_status(status, &request.message.payload, &waiting_gate).await
                     } else if subject == OWNER_PREFIX {
                         router.as_owner(&request.message.subject, &request.message.payload).await
                     } else {
