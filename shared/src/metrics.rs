@@ -34,6 +34,20 @@ struct Service {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServicePhase {
+    service: String,
+    phase: String,
+}
+
+/// The steps a command takes through a service, in order. `admit`, reading and checking a
+/// signed request as it arrives, runs beside the rest. Then, for each batch: `intake`, setting
+/// aside retries already answered; catching up with the log's head; deciding; the I/O a
+/// decision needs before its append (the evidence service's); appending; reading its own
+/// events back; answering. Those add up to the deciding task's busy time.
+pub const COMMAND_PHASES: [&str; 8] =
+    ["admit", "intake", "catch-up", "decide", "prepare", "append", "read-back", "answer"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ViewOutcome {
     view: String,
     outcome: String,
@@ -65,6 +79,8 @@ pub struct Metrics {
     commands: Family<Outcome, Counter>,
     decide: Timings<Service>,
     append: Timings<Service>,
+    phases: Family<ServicePhase, Counter<f64, AtomicU64>>,
+    batches: Family<Service, Counter>,
     queries: Family<ViewOutcome, Counter>,
     query: Timings<View>,
     head: Gauge,
@@ -95,6 +111,8 @@ impl Metrics {
         let commands = Family::<Outcome, Counter>::default();
         let decide: Timings<Service> = Family::new_with_constructor(timing);
         let append: Timings<Service> = Family::new_with_constructor(timing);
+        let phases = Family::<ServicePhase, Counter<f64, AtomicU64>>::default();
+        let batches = Family::<Service, Counter>::default();
         let queries = Family::<ViewOutcome, Counter>::default();
         let query: Timings<View> = Family::new_with_constructor(timing);
         let (head, applied, halted) = (Gauge::default(), Family::default(), Family::default());
@@ -104,6 +122,16 @@ impl Metrics {
         r.register("commands", "Commands answered, by service and outcome", commands.clone());
         r.register("decide_seconds", "Deciding one command", decide.clone());
         r.register("append_seconds", "Appending a round of decided events", append.clone());
+        r.register(
+            "command_phase_seconds",
+            "Time a command service spent in each step of its batches (COMMAND_PHASES)",
+            phases.clone(),
+        );
+        r.register(
+            "command_batches",
+            "Batches of commands a service handled (commands / batches: the mean batch)",
+            batches.clone(),
+        );
         r.register("queries", "Queries answered, by view and outcome", queries.clone());
         r.register("query_seconds", "Answering one query", query.clone());
         r.register("log_head", "The log's last stream sequence", head.clone());
@@ -126,6 +154,8 @@ impl Metrics {
             commands,
             decide,
             append,
+            phases,
+            batches,
             queries,
             query,
             head,
@@ -153,6 +183,36 @@ impl Metrics {
     pub fn appended(&self, service: &str, took: Duration) {
         let labels = Service { service: service.to_owned() };
         self.append.get_or_create(&labels).observe(took.as_secs_f64());
+    }
+
+    /// Time `service` spent in `phase`, one of [`COMMAND_PHASES`].
+    pub fn phase(&self, service: &str, phase: &'static str, took: Duration) {
+        debug_assert!(COMMAND_PHASES.contains(&phase), "{phase} is not a command phase");
+        let labels = ServicePhase { service: service.to_owned(), phase: phase.to_owned() };
+        self.phases.get_or_create(&labels).inc_by(took.as_secs_f64());
+    }
+
+    /// `service` took a batch of commands.
+    pub fn batch(&self, service: &str) {
+        self.batches.get_or_create(&Service { service: service.to_owned() }).inc();
+    }
+
+    /// How many batches `service` has taken so far.
+    pub fn batches(&self, service: &str) -> u64 {
+        self.batches.get(&Service { service: service.to_owned() }).map_or(0, |c| c.get())
+    }
+
+    /// The seconds `service` has spent in each of [`COMMAND_PHASES`] so far, in their order:
+    /// for a benchmark's breakdown, read in the same process.
+    pub fn phase_seconds(&self, service: &str) -> Vec<(&'static str, f64)> {
+        COMMAND_PHASES
+            .iter()
+            .map(|phase| {
+                let labels =
+                    ServicePhase { service: service.to_owned(), phase: (*phase).to_owned() };
+                (*phase, self.phases.get(&labels).map_or(0.0, |c| c.get()))
+            })
+            .collect()
     }
 
     /// A query of `view` answered with `outcome`, after `took`.

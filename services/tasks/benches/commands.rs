@@ -34,6 +34,10 @@ struct Figures {
     p99_micros: u64,
     publishes_per_second: u64,
     bare_p50_micros: u64,
+    /// Microseconds of the service's time per command, by phase.
+    phases: Vec<(&'static str, f64)>,
+    /// Commands per batch the service took, on average.
+    batch_mean: f64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,8 +57,10 @@ fn main() -> anyhow::Result<()> {
         "bare p50 ms",
         "service/bare"
     );
+    let mut breakdowns = Vec::new();
     for (name, sync) in [("always", Sync::Always), ("lazy", Sync::Lazy)] {
         let f = runtime.block_on(measure(sync))?;
+        breakdowns.push((name, f.phases.clone(), f.batch_mean));
         let ratio = f.commands_per_second * 100 / f.publishes_per_second.max(1);
         println!(
             "{name:<8} {:>13} {:>9} {:>9} {:>15} {:>14} {:>12}%",
@@ -65,6 +71,15 @@ fn main() -> anyhow::Result<()> {
             millis(f.bare_p50_micros),
             ratio
         );
+    }
+    println!("\nwhere the service's time goes, microseconds per command (share of its busy time):");
+    for (name, phases, batch_mean) in breakdowns {
+        let busy: f64 = phases.iter().map(|(_, us)| us).sum();
+        let parts: Vec<String> = phases
+            .iter()
+            .map(|(phase, us)| format!("{phase} {us:.0} ({:.0}%)", us * 100.0 / busy.max(1e-9)))
+            .collect();
+        println!("{name:<8} busy {busy:.0}, {batch_mean:.1} commands a batch: {}", parts.join(", "));
     }
     Ok(())
 }
@@ -99,8 +114,21 @@ async fn measure(sync: Sync) -> anyhow::Result<Figures> {
     for c in 0..CLIENTS {
         reform_tasks::send(&client, &request(format!("assign-{c}"), assign(c)), &key).await?;
     }
+    let before = reform_shared::metrics::global().phase_seconds("tasks");
+    let batches_before = reform_shared::metrics::global().batches("tasks");
     let (commands_per_second, mut latencies) =
         tokio::time::timeout(PHASE_LIMIT, commands(server.url())).await??;
+    let after = reform_shared::metrics::global().phase_seconds("tasks");
+    let batches = reform_shared::metrics::global().batches("tasks") - batches_before;
+    #[allow(clippy::cast_precision_loss)] // a count of commands, far below 2^52
+    let count = latencies.len().max(1) as f64;
+    let phases = before
+        .iter()
+        .zip(&after)
+        .map(|((phase, was), (_, is))| (*phase, (is - was) * 1e6 / count))
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let batch_mean = count / batches.max(1) as f64;
     let _ = stop.send(());
     service.await??;
     let (publishes_per_second, mut bare) =
@@ -111,6 +139,8 @@ async fn measure(sync: Sync) -> anyhow::Result<Figures> {
         p99_micros: percentile(&mut latencies, 99),
         publishes_per_second,
         bare_p50_micros: percentile(&mut bare, 50),
+        phases,
+        batch_mean,
     })
 }
 

@@ -22,6 +22,7 @@ use crate::time::Timestamp;
 use crate::{access, sign};
 use async_nats::jetstream;
 use std::collections::{BTreeSet, VecDeque};
+use std::time::Instant;
 
 /// The most commands taken into one batch. Bounds the work between two looks at the stream
 /// and the appends in flight at once.
@@ -29,8 +30,8 @@ pub const BATCH_COMMANDS_MAX: usize = 64;
 /// How long catching up may see nothing from the consumer before it is re-created.
 const CATCH_UP_STALL: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// A command waiting for its answer.
-struct Waiting<C> {
+/// A command waiting for its answer: signed, readable, checked on arrival ([`admit`]).
+pub(super) struct Waiting<C> {
     reply_to: async_nats::service::Request,
     request: Request<C>,
     context: Context,
@@ -93,51 +94,27 @@ impl<D: Decider> Runtime<D> {
     pub(super) fn halt(&mut self, error: &ServiceError) {
         self.halted = Some(format!("the {} service is halted: {error}", self.name));
     }
+    /// Counts the time since `began` to `phase` ([`crate::metrics::COMMAND_PHASES`]).
+    fn took(&self, phase: &'static str, began: Instant) {
+        crate::metrics::global().phase(self.name, phase, began.elapsed());
+    }
+
     /// Handles a batch of requests to the end: every one is answered before this returns.
     /// Only a failure of the log itself is an `Err` (it stops the service).
     pub(super) async fn handle(
         &mut self,
-        requests: Vec<async_nats::service::Request>,
+        requests: Vec<Waiting<D::Command>>,
     ) -> Result<(), ServiceError> {
         if let Some(reason) = &self.halted {
             let reply = failed(FailureKind::Unavailable, reason.clone());
-            for request in requests.iter().filter(|r| command::answerable(&r.message)) {
-                respond(self.name, request, &reply).await;
+            for w in &requests {
+                respond(self.name, &w.reply_to, &reply).await;
             }
             return Ok(());
         }
-        let mut waiting = VecDeque::new();
-        let endpoint = crate::subject::command_subject(self.name);
-        for reply_to in requests {
-            let message = &reply_to.message;
-            if !command::answerable(message) {
-                continue;
-            }
-            // The signature first: nothing of an unsigned or forged request is looked at.
-            let signature = sign::from_headers(message.headers.as_ref(), &message.payload)
-                .and_then(|signature| sign::check(&endpoint, &signature).map(|()| signature));
-            let signature = match signature {
-                Ok(signature) => signature,
-                Err(e) => {
-                    tracing::info!(service = self.name, error = %e, "signature refused");
-                    let reply =
-                        Reply::refused(FailureKind::Denied, e.to_string(), Some(e.reason()));
-                    respond(self.name, &reply_to, &reply).await;
-                    continue;
-                }
-            };
-            let parsed = command::parse_json::<Request<D::Command>>(&message.payload)
-                .and_then(|request| Ok((Context::of(&request, Timestamp::now())?, request)));
-            match parsed {
-                Ok((context, request)) => {
-                    let rechecked = false;
-                    waiting.push_back(Waiting { reply_to, request, context, signature, rechecked });
-                }
-                Err(message) => {
-                    respond(self.name, &reply_to, &failed(FailureKind::Invalid, message)).await
-                }
-            }
-        }
+        let intake = Instant::now();
+        crate::metrics::global().batch(self.name);
+        let mut waiting = VecDeque::from(requests);
         // A retry of a command already in the log gets its first answer, broker or not.
         let mut fresh = VecDeque::with_capacity(waiting.len());
         for w in waiting {
@@ -147,6 +124,7 @@ impl<D: Decider> Runtime<D> {
             }
         }
         waiting = fresh;
+        self.took("intake", intake);
         // Decide on every event appended before these commands arrived. Another service's event
         // (a key revoked, an access withdrawn, a tenure ended) may take away a right that a state
         // a moment behind would still grant: a refusal on a stale state is rechecked after
@@ -176,6 +154,7 @@ impl<D: Decider> Runtime<D> {
         let mut chosen = Vec::new();
         let mut taken = BTreeSet::new();
         let mut recheck = false;
+        let deciding = Instant::now();
         for mut w in waiting {
             if let Some(reply) =
                 self.state.first_answer(&w.request.command_id, w.context.actor.as_str())
@@ -183,7 +162,7 @@ impl<D: Decider> Runtime<D> {
                 respond(self.name, &w.reply_to, &reply).await;
                 continue;
             }
-            let began = std::time::Instant::now();
+            let began = Instant::now();
             let decided = self.decide(&w);
             crate::metrics::global().decided(self.name, began.elapsed());
             match decided {
@@ -211,7 +190,10 @@ impl<D: Decider> Runtime<D> {
                 }
             }
         }
+        self.took("decide", deciding);
+        let preparing = Instant::now();
         let chosen = self.prepared(chosen).await;
+        self.took("prepare", preparing);
         let mut settled = match self.decided_again(chosen).await {
             Ok(chosen) => self.append_all(chosen).await,
             Err(e) => Err(e),
@@ -338,13 +320,16 @@ impl<D: Decider> Runtime<D> {
             answers.push((waiting, aggregate, type_name));
             pending.push(self.appender.append(draft, expected));
         }
-        let began = std::time::Instant::now();
+        let began = Instant::now();
         let outcomes = futures::future::join_all(pending).await;
         crate::metrics::global().appended(self.name, began.elapsed());
+        self.took("append", began);
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
         let mut caught_up = Ok(());
         if let Some(last) = last {
+            let reading = Instant::now();
             caught_up = self.catch_up_through(last).await;
+            self.took("read-back", reading);
         }
         if caught_up.is_ok()
             && outcomes.iter().any(|o| matches!(o, Err(AppendError::Conflict { .. })))
@@ -353,10 +338,12 @@ impl<D: Decider> Runtime<D> {
         }
         // Every command gets its real answer, even when catching up failed: what was appended
         // was appended, and saying otherwise would send its client off to retry for nothing.
+        let answering = Instant::now();
         for ((waiting, aggregate, event), outcome) in answers.into_iter().zip(outcomes) {
             let reply = self.reply_for(&waiting, &aggregate, event, outcome);
             respond(self.name, &waiting.reply_to, &reply).await;
         }
+        self.took("answer", answering);
         caught_up
     }
 
@@ -436,6 +423,13 @@ impl<D: Decider> Runtime<D> {
     }
 
     pub(super) async fn catch_up_to_head(&mut self) -> Result<(), ServiceError> {
+        let began = Instant::now();
+        let caught_up = self.read_to_head().await;
+        self.took("catch-up", began);
+        caught_up
+    }
+
+    async fn read_to_head(&mut self) -> Result<(), ServiceError> {
         let stream = match &mut self.stream {
             Some(stream) => stream,
             None => {
@@ -461,6 +455,45 @@ fn draft(context: &Context, signature: Signature, event: Event) -> Draft {
         recorded_at: context.recorded_at,
         signature: Some(signature),
         event,
+    }
+}
+
+/// Reads and checks a request as it arrives, before it waits for the service: whether it may
+/// be answered at all, its signature (nothing of an unsigned or forged request is looked at),
+/// and its JSON. One that fails is answered here and gives `None`. This is the work that needs
+/// no state, so it is done off the service's one deciding task, while that task appends.
+pub(super) async fn admit<C: serde::de::DeserializeOwned>(
+    name: &'static str,
+    endpoint: &str,
+    reply_to: async_nats::service::Request,
+) -> Option<Waiting<C>> {
+    let message = &reply_to.message;
+    if !command::answerable(message) {
+        return None;
+    }
+    let began = Instant::now();
+    let signature = sign::from_headers(message.headers.as_ref(), &message.payload)
+        .and_then(|signature| sign::check(endpoint, &signature).map(|()| signature));
+    let signature = match signature {
+        Ok(signature) => signature,
+        Err(e) => {
+            tracing::info!(service = name, error = %e, "signature refused");
+            let reply = Reply::refused(FailureKind::Denied, e.to_string(), Some(e.reason()));
+            respond(name, &reply_to, &reply).await;
+            return None;
+        }
+    };
+    let parsed = command::parse_json::<Request<C>>(&message.payload)
+        .and_then(|request| Ok((Context::of(&request, Timestamp::now())?, request)));
+    crate::metrics::global().phase(name, "admit", began.elapsed());
+    match parsed {
+        Ok((context, request)) => {
+            Some(Waiting { reply_to, request, context, signature, rechecked: false })
+        }
+        Err(message) => {
+            respond(name, &reply_to, &failed(FailureKind::Invalid, message)).await;
+            None
+        }
     }
 }
 

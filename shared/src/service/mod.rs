@@ -225,22 +225,28 @@ impl ServiceConfig {
     }
 }
 
-/// Takes the service's requests off the broker as they come, into a queue of at most `max`:
-/// one that finds it full is answered `unavailable` at once, naming the limit, and counted in
-/// the stats. The queue ends when the endpoint does (the service stopped) or its reader goes.
-fn intake(
+/// Takes the service's requests off the broker as they come, checks each ([`batch::admit`])
+/// and queues it, at most `max`: one that finds the queue full is answered `unavailable` at
+/// once, naming the limit, and counted in the stats. The queue ends when the endpoint does (the
+/// service stopped) or its reader goes.
+fn intake<C: DeserializeOwned + Send + 'static>(
     mut endpoint: async_nats::service::endpoint::Endpoint,
     max: usize,
     name: &'static str,
     health: health::HealthCell,
-) -> tokio::sync::mpsc::Receiver<async_nats::service::Request> {
+) -> tokio::sync::mpsc::Receiver<batch::Waiting<C>> {
     use tokio::sync::mpsc::error::TrySendError;
     let (queue, waiting) = tokio::sync::mpsc::channel(max);
+    let subject = crate::subject::command_subject(name);
     tokio::spawn(async move {
         while let Some(request) = endpoint.next().await {
-            match queue.try_send(request) {
-                Ok(()) => {}
-                Err(TrySendError::Full(request)) => {
+            match queue.try_reserve() {
+                Ok(place) => {
+                    if let Some(admitted) = batch::admit(name, &subject, request).await {
+                        place.send(admitted);
+                    }
+                }
+                Err(TrySendError::Full(())) => {
                     health.turned_away();
                     if crate::command::answerable(&request.message) {
                         let message = format!(
@@ -255,7 +261,7 @@ fn intake(
                         .await;
                     }
                 }
-                Err(TrySendError::Closed(_)) => break,
+                Err(TrySendError::Closed(())) => break,
             }
         }
     });
