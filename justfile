@@ -22,11 +22,15 @@ test:
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).
-bench: bench-commands bench-projector bench-audit bench-startup bench-queries bench-scale bench-directory
+bench: bench-commands bench-e2e bench-projector bench-audit bench-startup bench-queries bench-scale bench-directory
 
 # The tasks service against bare publish-with-ack, synced and lazy.
 bench-commands:
     cargo bench --locked -p reform-tasks --bench commands
+
+# A head's command end to end (send, views, page) over the demo under other commands' load.
+bench-e2e:
+    cargo bench --locked -p reformctl --bench e2e
 
 # Three starts of the tasks service: no state file, a new one, and resuming from its snapshot.
 # A command service's start-up time and memory over PAR_BENCH_EVENTS events (default 1,000,000).

@@ -79,7 +79,10 @@ fn main() -> anyhow::Result<()> {
             .iter()
             .map(|(phase, us)| format!("{phase} {us:.0} ({:.0}%)", us * 100.0 / busy.max(1e-9)))
             .collect();
-        println!("{name:<8} busy {busy:.0}, {batch_mean:.1} commands a batch: {}", parts.join(", "));
+        println!(
+            "{name:<8} busy {busy:.0}, {batch_mean:.1} commands a batch: {}",
+            parts.join(", ")
+        );
     }
     Ok(())
 }
