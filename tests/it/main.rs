@@ -11,3 +11,4 @@ mod passkeys;
 mod restructuring;
 mod robustness;
 mod self_contained;
+mod upgrade;

@@ -15,17 +15,17 @@
 //! the whole, and where the tasks service's time went (its `par_command_phase_seconds`, per
 //! command of its own).
 
+mod common;
+
 use chrono::Datelike as _;
+use common::DemoStack;
 use reform_projector::queries::{self, TasksQuery};
 use reform_shared::command::Request;
 use reform_shared::ids::{PersonId, TaskId, UnitId};
-use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::id;
 use reform_shared::time::Date;
 use reform_tasks::{cmd, Command};
-use reformctl::demo::{self, Demo, Item};
-use reformctl::shutdown::Shutdown;
+use reformctl::demo::{Demo, Item};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -115,36 +115,12 @@ fn env_number(name: &str, default: usize) -> usize {
 async fn main() {
     let n = env_number("PAR_BENCH_COMMANDS", 400);
     let load = env_number("PAR_BENCH_LOAD", 8);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = ServerOptions {
-        data_dir: dir.path().join("nats"),
-        port: None,
-        sync: Sync::Always,
-        die_with_parent: true,
-        auth: None,
-    };
-    let server = NatsServer::start(&options).expect("nats-server starts");
-    let client = async_nats::connect(server.url()).await.expect("connect");
-    let js = async_nats::jetstream::new(client.clone());
-    init_stream(&js, &StreamSettings::default()).await.expect("stream");
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = Shutdown::new(stopped);
-    let (supervisor, _fatal) =
-        reformctl::up_services::Supervisor::new(&client, &shutdown).await.expect("the log");
-    let services =
-        reformctl::up_services::start_command_services(&supervisor).await.expect("services");
-    let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
-    let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("keys");
-    demo::genesis(&js, &keys).await.expect("genesis");
-    demo::load(&client, &data, &keys, false).await.expect("demo loads");
-    let views = dir.path().join("views.redb");
-    let projector =
-        reformctl::up_services::start_projector(&supervisor, views).await.expect("projector");
-    reformctl::up_services::wait_projected(&client).await.expect("projected");
+    let stack = DemoStack::start().await;
+    let (client, data, keys) = (&stack.client, &stack.data, &stack.keys);
 
-    let mut reports = reports(&data);
+    let mut reports = reports(data);
     let head = reports.pop().expect("the demo reports progress");
-    let unit = unit_of(&data, &head.task).expect("the demo assigns the task to a unit");
+    let unit = unit_of(data, &head.task).expect("the demo assigns the task to a unit");
     let year = head.on.map_or(2025, |on| u16::try_from(on.0.year()).unwrap_or(2025));
     println!(
         "{n} progress reports by {} on {}, each followed to the views and the unit's register; \
@@ -161,7 +137,7 @@ async fn main() {
     let mut loaders = Vec::new();
     for c in 0..load {
         let key = admin.clone();
-        let client = async_nats::connect(server.url()).await.expect("connect");
+        let client = async_nats::connect(stack.server.url()).await.expect("connect");
         let (running, others, refused) = (running.clone(), others.clone(), refused.clone());
         loaders.push(tokio::spawn(async move {
             let mut k = 0u32;
@@ -189,14 +165,14 @@ async fn main() {
         let percent = u16::try_from(k % 100).unwrap_or(0);
         let r = request(&head, format!("bench-head-{k}"), percent);
         let at = Instant::now();
-        let accepted = reform_tasks::send(&client, &r, &key).await.expect("the head's command");
+        let accepted = reform_tasks::send(client, &r, &key).await.expect("the head's command");
         let answered = Instant::now();
-        let status = queries::status_through(&client, accepted.sequence, Duration::from_secs(10))
+        let status = queries::status_through(client, accepted.sequence, Duration::from_secs(10))
             .await
             .expect("the views answer");
         assert!(status.applied_through >= accepted.sequence, "the views hold the command");
         let held = Instant::now();
-        queries::tasks(&client, &register).await.expect("the unit's register");
+        queries::tasks(client, &register).await.expect("the unit's register");
         let done = Instant::now();
         sent.push(answered - at);
         shown.push(held - answered);
@@ -236,8 +212,5 @@ async fn main() {
         .map(|((phase, was), (_, is))| format!("{phase} {:.0} µs", (is - was) * 1e6 / commands))
         .collect();
     println!("  {}", parts.join(", "));
-    let _ = stop.send(true);
-    for (_, handle) in services.into_iter().chain([projector]) {
-        let _ = handle.await;
-    }
+    stack.stop().await;
 }

@@ -9,13 +9,12 @@
 //! For each query, `PAR_BENCH_QUERIES` (default 2,000) requests one after another; p50 and p99
 //! in milliseconds.
 
+mod common;
+
+use common::DemoStack;
 use reform_projector::queries::{self, RankingQuery, TimelineQuery, UnitQuery};
 use reform_shared::event::UnitKind;
-use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{init_stream, StreamSettings};
 use reform_shared::testkit::id;
-use reformctl::demo;
-use reformctl::shutdown::Shutdown;
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: usize) -> f64 {
@@ -41,34 +40,8 @@ where
 #[tokio::main]
 async fn main() {
     let n = std::env::var("PAR_BENCH_QUERIES").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let options = ServerOptions {
-        data_dir: dir.path().join("nats"),
-        port: None,
-        sync: Sync::Always,
-        die_with_parent: true,
-        auth: None,
-    };
-    let server = NatsServer::start(&options).expect("nats-server starts");
-    let client = async_nats::connect(server.url()).await.expect("connect");
-    let js = async_nats::jetstream::new(client.clone());
-    init_stream(&js, &StreamSettings::default()).await.expect("stream");
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let shutdown = Shutdown::new(stopped);
-    let (supervisor, _fatal) =
-        reformctl::up_services::Supervisor::new(&client, &shutdown).await.expect("the log");
-    let services =
-        reformctl::up_services::start_command_services(&supervisor).await.expect("services");
-    let data = demo::parse(demo::COMMANDS_JSONL).expect("demo parses");
-    let keys = demo::DemoKeys::ensure(&dir.path().join("keys"), &data).expect("keys");
-    demo::genesis(&js, &keys).await.expect("genesis");
-    let loading = Instant::now();
-    demo::load(&client, &data, &keys, false).await.expect("demo loads");
-    println!("loaded the demo in {:.1} s", loading.elapsed().as_secs_f64());
-    let views = dir.path().join("views.redb");
-    let projector =
-        reformctl::up_services::start_projector(&supervisor, views).await.expect("projector");
-    reformctl::up_services::wait_projected(&client).await.expect("projected");
+    let stack = DemoStack::start().await;
+    println!("loaded the demo in {:.1} s", stack.loaded_in.as_secs_f64());
     let unit = UnitQuery { unit: id("st-sgddt"), year: 2016, as_of: None };
     let ranking = RankingQuery {
         parent: id("soc-trang"),
@@ -77,7 +50,7 @@ async fn main() {
         as_of: None,
     };
     let timeline = TimelineQuery { person: id("nguyen-thi-kim-loan"), as_of: None };
-    let client = &client;
+    let client = &stack.client;
     println!("{n} queries each, one after another");
     println!("{:<12} {:>10} {:>10}", "query", "p50 ms", "p99 ms");
     let (p50, p99) = measure(n, || async { queries::unit(client, &unit).await.is_ok() }).await;
@@ -88,8 +61,5 @@ async fn main() {
     let (p50, p99) =
         measure(n, || async { queries::timeline(client, &timeline).await.is_ok() }).await;
     println!("{:<12} {p50:>10.2} {p99:>10.2}", "timeline");
-    let _ = stop.send(true);
-    for (_, handle) in services.into_iter().chain([projector]) {
-        let _ = handle.await;
-    }
+    stack.stop().await;
 }

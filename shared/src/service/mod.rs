@@ -268,8 +268,43 @@ fn intake<C: DeserializeOwned + Send + 'static>(
     waiting
 }
 
-/// Runs a command service until `shutdown` resolves. A batch in hand is finished (appended
-/// and answered) before the service stops.
+/// A batch: `first`, and whatever else is already waiting, without waiting for more.
+fn batch_of<W>(first: W, waiting: &mut tokio::sync::mpsc::Receiver<W>) -> Vec<W> {
+    let mut requests = vec![first];
+    while requests.len() < BATCH_COMMANDS_MAX {
+        match waiting.try_recv() {
+            Ok(request) => requests.push(request),
+            Err(_) => break,
+        }
+    }
+    requests
+}
+
+/// How long a stopping service may take to settle the commands it had taken off the broker.
+pub const STOP_DRAIN_MAX: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Decides and answers every command taken off the broker before the service stopped taking
+/// them (its endpoint is stopped first, and yields what it had received). Dropped, they would
+/// leave their clients waiting out their timeout before sending again to another replica: a
+/// rolling upgrade would cost every command in the queue ten seconds.
+async fn drain<D: Decider>(
+    runtime: &mut batch::Runtime<D>,
+    waiting: &mut tokio::sync::mpsc::Receiver<batch::Waiting<D::Command>>,
+) {
+    let settle = async {
+        while let Some(first) = waiting.recv().await {
+            if let Err(e) = runtime.handle(batch_of(first, waiting)).await {
+                tracing::warn!(service = D::NAME, error = %e, "a batch failed while stopping; its commands were told");
+            }
+        }
+    };
+    if tokio::time::timeout(STOP_DRAIN_MAX, settle).await.is_err() {
+        tracing::warn!(service = D::NAME, "stopped before every command taken was settled");
+    }
+}
+
+/// Runs a command service until `shutdown` resolves. Every command taken off the broker is
+/// finished (appended and answered) before the service stops ([`drain`]).
 pub async fn run<D: Decider<Services = ()>>(
     client: async_nats::Client,
     decider: D,
@@ -352,15 +387,7 @@ pub async fn run_with<D: Decider>(
             () = &mut shutdown => break Ok(()),
             request = waiting.recv() => {
                 let Some(first) = request else { break Ok(()) };
-                let mut requests = vec![first];
-                // Take whatever else is already waiting, without waiting for more.
-                while requests.len() < BATCH_COMMANDS_MAX {
-                    match waiting.try_recv() {
-                        Ok(request) => requests.push(request),
-                        Err(_) => break,
-                    }
-                }
-                if let Err(e) = runtime.handle(requests).await {
+                if let Err(e) = runtime.handle(batch_of(first, &mut waiting)).await {
                     if !e.is_recoverable() {
                         break Err(e);
                     }
@@ -378,6 +405,9 @@ pub async fn run_with<D: Decider>(
         }
     };
     let _ = service.stop().await;
+    if stopped.is_ok() {
+        drain(&mut runtime, &mut waiting).await;
+    }
     runtime.state.flush(true);
     match &stopped {
         Ok(()) => tracing::info!(service = D::NAME, "stopped"),
