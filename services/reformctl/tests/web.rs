@@ -348,6 +348,10 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // What changed since the close (what `rollup diff` says): nothing, for the demo's years.
     let since = text(&c, "section[aria-labelledby=changed-since]").await;
     assert!(since.contains("Không có"), "{since}");
+    // The demo assigns no task and files no document in 2015: a sentence, not an empty table.
+    assert_eq!(count(&c, "#report-units").await, 0, "no empty table of units");
+    let none = text(&c, "#report-units-none").await;
+    assert!(none.contains("Không đơn vị nào có nhiệm vụ"), "{none}");
     shot(&c, "08-report-2015-year").await;
     the_report_s_receipt_checks_offline(&c, &base, &data).await;
 

@@ -199,6 +199,8 @@ pub async fn one(
             .find(|u| &u.unit == unit)
             .map_or_else(|| unit.to_string(), |u| u.name.clone())
     };
+    let active =
+        report.units.iter().filter(|u| u.tasks.assigned > 0 || u.evidence.total > 0).count();
     let content = html! {
         p id="report-downloads" { (view.t("Tải về: ", "Download: ")) (downloads(period, &provinces)) }
         @if let Some(close) = receipt {
@@ -238,8 +240,14 @@ pub async fn one(
         }
         section aria-labelledby="units" {
             h2 id="units" { (view.t("Tiến độ nhiệm vụ theo đơn vị", "Task progress by unit")) }
+            @if active == 0 {
+                p id="report-units-none" { (view.t(
+                    "Không đơn vị nào có nhiệm vụ được giao hoặc tài liệu trong kỳ này.",
+                    "No unit has tasks assigned or evidence in this period.",
+                )) }
+            } @else {
             p { (view.t("Các đơn vị có nhiệm vụ hoặc tài liệu trong kỳ; ", "Units with tasks or evidence in the period; "))
-                (report.units.iter().filter(|u| u.tasks.assigned == 0 && u.evidence.total == 0).count())
+                (report.units.len() - active)
                 (view.t(" đơn vị khác không có.", " other units have none.")) }
             table id="report-units" {
                 (header(&view, &[("Đơn vị", "Unit", false), ("Được giao", "Assigned", true), ("Quá hạn", "Overdue", true), ("Tỷ lệ hoàn thành (%)", "Completion (%)", true), ("Tài liệu", "Evidence", true)]))
@@ -254,6 +262,7 @@ pub async fn one(
                         }
                     }
                 }
+            }
             }
         }
         section aria-labelledby="leaders" {
