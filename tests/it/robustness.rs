@@ -34,9 +34,13 @@ impl Stack {
         let mut running = up_services::start_command_services(&supervisor).await.expect("start");
         let reports = views.with_extension("reports");
         let key = views.with_extension("nk");
+        let tiles = views.with_extension("tlog");
         reform_shared::checkpoint::new_key(&key).expect("log key");
         running.push(up_services::start_projector(&supervisor, views).await.expect("projector"));
-        running.push(up_services::start_rollup(&supervisor, reports, key).await.expect("rollup"));
+        running.push(
+            up_services::start_rollup(&supervisor, reports, key.clone()).await.expect("rollup"),
+        );
+        running.push(up_services::start_tlog(&supervisor, tiles, key));
         Stack { stop, running }
     }
 
@@ -105,8 +109,9 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     assert!(same.contains("`reformctl log skip 5 --reason TEXT`"), "{same}");
     assert_eq!(message, format!("the tasks service is halted: {same}"));
     // The command services and the projector, which follow the log; the rollup service reads
-    // it only when a period closes.
-    for part in reformctl::status::PARTS.into_iter().filter(|p| *p != "par-rollup") {
+    // it only when a period closes, and the tlog publisher hashes bytes, garbage or not.
+    let followers = |p: &str| p != "par-rollup" && p != "par-tlog";
+    for part in reformctl::status::PARTS.into_iter().filter(|p| followers(p)) {
         let h = eventually(&format!("{part} to report its halt"), WAIT, || async {
             health(&broker.client, part).await.filter(|h| h.reader == Reader::Halted)
         })
@@ -130,7 +135,7 @@ async fn garbage_on_the_stream_halts_every_reader_visibly_until_an_operator_skip
     let keys: Vec<&str> = malformed.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(keys, ["seq-5", "seq-999"], "{malformed:?}");
     let status = reformctl::status::gather(&broker.client).await.expect("status");
-    for part in status.parts.iter().filter(|p| p.name != "par-rollup") {
+    for part in status.parts.iter().filter(|p| followers(p.name)) {
         let reader = part.health.as_ref().map(|h| h.reader);
         assert_eq!(reader, Some(Reader::Halted), "{} still answers, halted", part.name);
     }

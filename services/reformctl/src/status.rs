@@ -12,8 +12,15 @@ use serde::Serialize;
 use std::time::Duration;
 
 /// Every part the stack runs, by its NATS service name.
-pub const PARTS: [&str; 6] =
-    ["par-directory", "par-tasks", "par-evidence", "par-scoring", "par-projector", "par-rollup"];
+pub const PARTS: [&str; 7] = [
+    "par-directory",
+    "par-tasks",
+    "par-evidence",
+    "par-scoring",
+    "par-projector",
+    "par-rollup",
+    "par-tlog",
+];
 /// How long a part may take to answer its stats.
 const STATS_TIMEOUT: Duration = Duration::from_secs(2);
 

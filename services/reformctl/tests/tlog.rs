@@ -229,6 +229,14 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     )
     .await;
 
+    // Over NATS the publisher answers the same note, and `reformctl status` sees it at the head.
+    let asked = broker.client.request(reform_tlog::SUBJECT_CHECKPOINT, "".into()).await;
+    assert_eq!(asked.expect("the publisher answers").payload, note.as_bytes());
+    let status = reformctl::status::gather(&broker.client).await.expect("status");
+    let tlog = status.parts.iter().find(|p| p.name == "par-tlog").expect("listed");
+    assert_eq!(tlog.state(), "running");
+    assert_eq!(tlog.health.as_ref().map(|h| h.applied_through), Some(EVENTS as u64));
+
     // signed_note: the log's signature and both cosignatures verify; the offline witness's is absent.
     let parsed = signed_note::Note::from_bytes(note.as_bytes()).expect("a signed note");
     let verifiers = signed_note::VerifierList::new(vec![

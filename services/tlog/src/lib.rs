@@ -17,6 +17,8 @@ pub mod receipt;
 pub mod store;
 pub mod submit;
 
+use async_nats::service::ServiceExt as _;
+use futures::StreamExt as _;
 use reform_shared::checkpoint::{self, Checkpoint};
 use reform_shared::log::{self, Range};
 use reform_shared::service::health::{HealthCell, Reader};
@@ -31,6 +33,9 @@ use submit::{Answer, Witnesses};
 
 /// The publisher's name among the parts (metrics, logs).
 pub const NAME: &str = "tlog";
+/// Where the publisher answers its last checkpoint note (empty before the first), for the
+/// services; people read `/log/checkpoint` from the gateway.
+pub const SUBJECT_CHECKPOINT: &str = "par.tlog.checkpoint";
 /// How often the publisher looks for new messages, by default.
 pub const EVERY_DEFAULT: Duration = Duration::from_secs(2);
 /// The most messages read into the tree before a checkpoint is made of them.
@@ -51,6 +56,8 @@ pub enum TlogError {
     AnotherLog { dir: PathBuf, theirs: String, ours: String },
     #[error("message {sequence} follows a tree of {size} entries: the log has a gap, and its tree cannot be published past it")]
     Gap { sequence: u64, size: u64 },
+    #[error("could not register the tlog service with NATS: {0}")]
+    Register(#[source] async_nats::Error),
 }
 
 /// How the publisher runs.
@@ -90,17 +97,37 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TlogError> {
-    let mut publisher = Publisher::open(client, &config).await?;
-    // Its position on the metrics' page: the entries its tiles hold.
+    let mut publisher = Publisher::open(client.clone(), &config).await?;
+    // Its position, on the metrics' page and in `reformctl status`: the entries its tiles hold.
     let health = HealthCell::default();
     let reported = health.clone();
     reform_shared::metrics::global().part(NAME, move || reported.get());
+    let service = client
+        .service_builder()
+        .description("The published log: the tiles and checkpoints of the log's Merkle tree")
+        .stats_handler({
+            let health = health.clone();
+            move |_, _| health.to_json()
+        })
+        .start(format!("par-{NAME}"), env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(TlogError::Register)?;
+    // Its one endpoint gives the services API's stats somewhere to carry its health (they
+    // travel with an endpoint's), and answers the checkpoint last published.
+    let mut checkpoints =
+        service.endpoint(SUBJECT_CHECKPOINT).await.map_err(TlogError::Register)?;
     let mut ticks = tokio::time::interval(config.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
-    loop {
+    let stopped = loop {
         tokio::select! {
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break Ok(()),
+            Some(request) = checkpoints.next() => {
+                let note = publisher.dir.checkpoint().ok().flatten().unwrap_or_default();
+                if let Err(e) = request.respond(Ok(note.into())).await {
+                    tracing::warn!(error = %e, "could not answer a checkpoint request");
+                }
+            }
             _ = ticks.tick() => match publisher.look().await {
                 Ok(()) => {
                     health.applied(publisher.frontier.size());
@@ -110,10 +137,12 @@ pub async fn run(
                     tracing::warn!(error = %e, "could not publish the log's tree; trying again");
                     health.problem(Reader::Reconnecting, &e.to_string(), None);
                 }
-                Err(e) => return Err(e),
+                Err(e) => break Err(e),
             },
         }
-    }
+    };
+    let _ = service.stop().await;
+    stopped
 }
 
 impl Publisher {
