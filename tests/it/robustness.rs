@@ -276,6 +276,52 @@ async fn the_stack_survives_a_broker_killed_and_restarted_on_its_store() {
     drop(server);
 }
 
+/// #29: a broker stopped for 20 s left a command with neither its answer nor `unavailable`.
+/// Sent while the broker is paused (alive, holding every connection, answering nothing), the
+/// command gets one of the two, and whatever it got, it is in the log once: a retry with the
+/// same command id is answered with the first sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_sent_while_the_broker_is_stopped_20_s_gets_its_answer_or_unavailable() {
+    let broker = Broker::start().await;
+    seed_department_with_head(&broker.js).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stack = Stack::start(&broker.client, dir.path().join("views.redb")).await;
+    command::send(&broker.client, "tasks", &assign("s1", "t1", "2016-02-01"), &key_of("lan"))
+        .await
+        .expect("before");
+    let pid = nix::unistd::Pid::from_raw(broker.server.pid().expect("pid") as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).expect("stop the broker");
+    let sending = tokio::spawn({
+        let client = broker.client.clone();
+        async move {
+            command::send(&client, "tasks", &assign("s2", "t2", "2016-02-02"), &key_of("lan")).await
+        }
+    });
+    // The fault itself: the broker stays stopped for 20 s, as an operator's stop did.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).expect("resume the broker");
+    match sending.await.expect("the sender") {
+        Ok(accepted) => assert_eq!(accepted.event, "task-assigned"),
+        Err(e) => assert_eq!(e.kind(), FailureKind::Unavailable, "{e}"),
+    }
+    let again = eventually("the command answered after the broker is back", WAIT, || async {
+        command::send(&broker.client, "tasks", &assign("s2", "t2", "2016-02-02"), &key_of("lan"))
+            .await
+            .ok()
+    })
+    .await;
+    let records = broker.records().await;
+    let with_id = records.iter().filter(|r| r.envelope.command_id.as_str() == "s2").count();
+    assert_eq!(with_id, 1, "recorded once");
+    let at = records.iter().zip(1u64..).find(|(r, _)| r.envelope.command_id.as_str() == "s2");
+    assert_eq!(
+        at.map(|(_, sequence)| sequence),
+        Some(again.sequence),
+        "answered with its sequence"
+    );
+    stack.stop().await;
+}
+
 /// Failure 4: views built from another log were used silently.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn views_of_another_log_are_refused_naming_both_logs() {
