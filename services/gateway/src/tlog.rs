@@ -4,8 +4,9 @@
 
 use crate::App;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use reform_shared::envelope::Actor;
 use reform_shared::tlog::tiles::TilePath;
 use reform_tlog::receipt::{self, ReceiptError};
 use reform_tlog::store::TileDir;
@@ -65,8 +66,13 @@ fn refused(status: StatusCode, text: String) -> Response {
 }
 
 /// `GET /log/receipt/{sequence}`: the receipt (c2sp.org/tlog-proof) of a period's close, to
-/// keep with its report and check offline with `reformctl audit check-receipt`.
-pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) -> Response {
+/// keep with its report, or of a command to the person signed in who recorded it; checked
+/// offline with `reformctl audit check-receipt`.
+pub async fn receipt_of(
+    State(app): State<Arc<App>>,
+    Path(sequence): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
     let Some(dir) = &app.tlog_dir else { return missing("this gateway publishes no tiles") };
     let receipt = match receipt::from_log(&app.js(), &TileDir::new(dir), sequence).await {
         Ok(r) => r,
@@ -87,15 +93,22 @@ pub async fn receipt_of(State(app): State<Arc<App>>, Path(sequence): Path<u64>) 
         }
         Err(e) => return refused(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    // Only a period's close is public (its report is); any other event's bytes are not
-    // published here, as the tiles publish none (`reformctl audit receipt` for an operator).
-    let closes = reform_shared::codec::decode(&receipt.message).is_ok_and(|r| {
+    // A period's close is public (its report is); any other event's bytes only to the person
+    // who recorded it, signed in, as the tiles publish none (`reformctl audit receipt` for an
+    // operator).
+    let record = reform_shared::codec::decode(&receipt.message).ok();
+    let closes = record.as_ref().is_some_and(|r| {
         matches!(r.envelope.event, reform_shared::event::Event::PeriodRolledUp { .. })
     });
-    if !closes {
+    let recorder = record.map(|r| r.envelope.actor);
+    let own = match (&recorder, crate::workspace::signed_in_person(&app, &headers)) {
+        (Some(Actor::Person(by)), Some(person)) => *by == person,
+        _ => false,
+    };
+    if !closes && !own {
         return refused(
             StatusCode::FORBIDDEN,
-            format!("Bản ghi số {sequence} không phải là bản ghi khóa sổ một kỳ báo cáo: chỉ biên nhận của báo cáo định kỳ được công bố ở đây. Biên nhận của bản ghi khác do bộ phận vận hành cấp theo yêu cầu."),
+            format!("Bản ghi số {sequence} không phải là bản ghi khóa sổ một kỳ báo cáo, cũng không phải lệnh của người đang đăng nhập: ở đây chỉ cấp biên nhận của báo cáo định kỳ, và của lệnh do chính bạn ký sau khi đăng nhập. Biên nhận của bản ghi khác do bộ phận vận hành cấp theo yêu cầu."),
         );
     }
     (

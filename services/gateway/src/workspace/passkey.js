@@ -37,10 +37,20 @@ async function post(path, body) {
   }
 }
 
-function say(element, ok, text) {
+// The answer, and for a recorded command the link to its receipt (c2sp.org/tlog-proof), which
+// the gateway gives the person who signed it once the log's checkpoint covers it.
+function say(element, ok, text, receipt) {
   element.textContent = text;
   element.className = ok ? "outcome ok" : "outcome failed";
   element.hidden = false;
+  if (ok && receipt) {
+    const link = document.createElement("a");
+    link.className = "receipt";
+    link.href = receipt;
+    link.download = "";
+    link.textContent = config.msgReceipt;
+    element.append(" ", link);
+  }
 }
 
 function newId(prefix) {
@@ -169,7 +179,7 @@ async function attach(form, outcome) {
     upload: staged.upload,
   };
   const answer = await send("evidence", config.key, config.credential, command);
-  say(outcome, answer.ok, answer.message);
+  say(outcome, answer.ok, answer.message, answer.receipt);
   if (answer.ok) form.reset();
 }
 
@@ -226,7 +236,7 @@ function wire() {
       const command = commandOf(form);
       send(form.dataset.service, config.key, config.credential, command)
         .then((answer) => {
-          say(outcome, answer.ok, answer.message);
+          say(outcome, answer.ok, answer.message, answer.receipt);
           if (answer.ok) form.reset();
         })
         .catch((e) => failed(outcome, e));

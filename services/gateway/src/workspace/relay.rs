@@ -72,11 +72,14 @@ pub async fn relay(State(app): State<Arc<App>>, FromSite(lang): FromSite, body: 
                 .await
                 .is_ok_and(|status| status.applied_through >= accepted.sequence);
             let said = recorded(&accepted, shown, lang);
-            let extra = serde_json::json!({
+            let mut extra = serde_json::json!({
                 "sequence": accepted.sequence,
                 "event": accepted.event,
                 "shown": shown,
             });
+            if app.tlog_dir.is_some() {
+                extra["receipt"] = format!("/log/receipt/{}", accepted.sequence).into();
+            }
             answer(StatusCode::OK, true, &said, extra)
         }
         Err(error) => {

@@ -125,7 +125,8 @@ pub(super) fn signer(view: &View, app: &App, session: &Session) -> Markup {
         div #workspace data-rp-id=(app.workspace.rp_id) data-lang=(view.lang.code())
             data-person=(session.person) data-key=(session.key) data-credential=(credential)
             data-msg-no-passkey=(view.t("Trình duyệt này không dùng được khóa truy cập (passkey).", "This browser cannot use passkeys."))
-            data-msg-cancelled=(view.t("Lệnh chưa được ký: thao tác đã bị hủy hoặc hết thời gian.", "The command was not signed: cancelled or timed out.")) {}
+            data-msg-cancelled=(view.t("Lệnh chưa được ký: thao tác đã bị hủy hoặc hết thời gian.", "The command was not signed: cancelled or timed out."))
+            data-msg-receipt=(view.t("Biên nhận của lệnh", "The command's receipt")) {}
     }
 }
 

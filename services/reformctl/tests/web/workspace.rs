@@ -32,6 +32,29 @@ async fn reload_until(c: &Client, url: &str, css: &str, needle: &str) -> String 
     }
 }
 
+/// The answer to the head's command links its receipt (c2sp.org/tlog-proof): her browser,
+/// signed in, gets it once the published log covers the command; anyone else is refused.
+async fn her_receipt_is_hers_alone(c: &Client, base: &str) {
+    let link = c.find(Locator::Css("#assign .outcome a.receipt")).await.expect("the link");
+    assert_eq!(link.text().await.expect("text"), "Biên nhận của lệnh");
+    let href = link.attr("href").await.expect("href").expect("a link");
+    let fetch = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(r => r.text().then(t => done(r.status + '\\n' + t)));";
+    let deadline = Instant::now() + WAIT;
+    let proof = loop {
+        let got = c.execute_async(fetch, vec![href.clone().into()]).await.expect("fetched");
+        let got = got.as_str().unwrap_or_default().to_owned();
+        // 404 until the publisher's next checkpoint covers it (every 2 s).
+        if got.starts_with("200") || Instant::now() > deadline {
+            break got;
+        }
+    };
+    assert!(proof.starts_with("200\nc2sp.org/tlog-proof@v1\n"), "{proof}");
+    let (status, refused) = get(base, &href);
+    assert_eq!(status, 403, "{refused}");
+    assert!(refused.contains("lệnh do chính bạn ký sau khi đăng nhập"), "{refused}");
+}
+
 /// A WebDriver command of the WebAuthn extension (W3C WebAuthn §11), which fantoccini sends
 /// as given: Chromium then answers the page's passkey requests itself, with a person present
 /// and verified.
@@ -228,6 +251,7 @@ async fn head_assigns_a_task(c: &Client, base: &str, code: &str) -> String {
     let said = submit(c, "assign").await;
     assert!(said.starts_with("Đã ghi: giao nhiệm vụ"), "{said}");
     shot(c, "21-assigned").await;
+    her_receipt_is_hers_alone(c, base).await;
     fill(c, "plan-number", "96/KH-SGDĐT").await;
     fill(c, "plan-title", "Kế hoạch cải cách hành chính năm 2027").await;
     let said = submit(c, "plan").await;
