@@ -72,27 +72,27 @@ fn assign(command_id: &str) -> Command {
         due: Some(date("2016-12-31")),
         criterion: None,
     });
-    let command = serde_json::to_value(command).expect("json");
-    let request = Request {
-        command_id: id(command_id),
-        actor: id("lan"),
-        occurred_on: Some(date("2016-03-01")),
-        command,
-    };
-    ("tasks", request)
+    ("tasks", request(command_id, "lan", serde_json::to_value(command).expect("json")))
 }
 
 fn register(command_id: &str) -> Command {
     let command = serde_json::json!(
         {"type": "register-person", "person": command_id, "name": "Người mới", "title": ""}
     );
-    let request = Request {
+    ("directory", request(command_id, "admin", command))
+}
+
+fn request(
+    command_id: &str,
+    actor: &str,
+    command: serde_json::Value,
+) -> Request<serde_json::Value> {
+    Request {
         command_id: id(command_id),
-        actor: id("admin"),
+        actor: id(actor),
         occurred_on: Some(date("2016-03-01")),
         command,
-    };
-    ("directory", request)
+    }
 }
 
 /// Sends a command until it is answered with its outcome, as a person's tool does: sent again

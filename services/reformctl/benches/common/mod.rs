@@ -3,7 +3,7 @@
 //! the projector caught up.
 
 use reform_shared::natsd::{NatsServer, ServerOptions, Sync};
-use reform_shared::stream::{init_stream, StreamSettings};
+use reform_shared::testkit::Broker;
 use reformctl::demo::{self, Demo, DemoKeys};
 use reformctl::shutdown::Shutdown;
 use reformctl::up_services::{self, Running, Supervisor};
@@ -33,10 +33,7 @@ impl DemoStack {
             die_with_parent: true,
             auth: None,
         };
-        let server = NatsServer::start(&options).expect("nats-server starts");
-        let client = async_nats::connect(server.url()).await.expect("connect");
-        let js = async_nats::jetstream::new(client.clone());
-        init_stream(&js, &StreamSettings::default()).await.expect("stream");
+        let Broker { server, client, js } = Broker::start_with(&options).await;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let shutdown = Shutdown::new(stopped);
         let (supervisor, _fatal) = Supervisor::new(&client, &shutdown).await.expect("the log");
