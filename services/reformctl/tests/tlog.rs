@@ -403,10 +403,15 @@ async fn receipts_are_checked_offline(
         })
     };
     let policy = policy.display().to_string();
-    // A task's event: not public on the dashboard; an operator gives its receipt.
+    // A task's event: not public on the dashboard (only to the person who recorded it, signed
+    // in: the web test); an operator gives its receipt.
     let (status, refusal) = get(web, "/log/receipt/2").await;
     assert_eq!(status, 403);
-    assert!(String::from_utf8_lossy(&refusal).contains("chỉ biên nhận của báo cáo định kỳ"));
+    let refusal = String::from_utf8_lossy(&refusal);
+    assert!(
+        refusal.contains("chỉ cấp biên nhận của báo cáo định kỳ, và của lệnh do chính bạn ký"),
+        "{refusal}"
+    );
     let give = |sequence: u64| {
         let (url, tiles) = (url.to_owned(), tiles.display().to_string());
         tokio::task::spawn_blocking(move || {
