@@ -48,7 +48,7 @@ async fn an_impostor_answering_for_a_service_cannot_make_a_client_believe_a_comm
 }
 
 /// A signed request of `actor`'s, as `send` would make it, on 2016-03-01.
-fn request(
+pub(crate) fn request(
     command_id: &str,
     actor: &str,
     command: serde_json::Value,

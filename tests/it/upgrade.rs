@@ -3,6 +3,7 @@
 //! accepted command is in the log once, none is lost, and a retry with the same command id gets
 //! its first answer.
 
+use crate::insider::request;
 use reform_shared::command::{Accepted, CommandError, FailureKind, Request};
 use reform_shared::event::Access;
 use reform_shared::service::ServiceConfig;
@@ -80,19 +81,6 @@ fn register(command_id: &str) -> Command {
         {"type": "register-person", "person": command_id, "name": "Người mới", "title": ""}
     );
     ("directory", request(command_id, "admin", command))
-}
-
-fn request(
-    command_id: &str,
-    actor: &str,
-    command: serde_json::Value,
-) -> Request<serde_json::Value> {
-    Request {
-        command_id: id(command_id),
-        actor: id(actor),
-        occurred_on: Some(date("2016-03-01")),
-        command,
-    }
 }
 
 /// Sends a command until it is answered with its outcome, as a person's tool does: sent again
