@@ -101,8 +101,8 @@ pub async fn receipt_of(
         matches!(r.envelope.event, reform_shared::event::Event::PeriodRolledUp { .. })
     });
     let recorder = record.map(|r| r.envelope.actor);
-    let own = match (&recorder, crate::workspace::signed_in_person(&app, &headers)) {
-        (Some(Actor::Person(by)), Some(person)) => *by == person,
+    let own = match (&recorder, crate::workspace::session_of(&app, &headers)) {
+        (Some(Actor::Person(by)), Some(session)) => *by == session.person,
         _ => false,
     };
     if !closes && !own {

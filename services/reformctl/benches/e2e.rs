@@ -38,34 +38,27 @@ struct Report {
     on: Option<Date>,
 }
 
-/// The demo's last progress report on each task still open at its end (the task may have moved
-/// since the first, and its reporter with it), in the order of each task's first.
-fn reports(data: &Demo) -> Vec<Report> {
-    let mut reports: Vec<Report> = Vec::new();
+/// The demo's last progress report on a task still open at its end: after the 2025 mergers,
+/// so the rights of its day are the ones the task's unit has now.
+fn last_open_report(data: &Demo) -> Option<Report> {
     let mut ended = std::collections::BTreeSet::new();
+    let mut last = None;
     for item in &data.items {
         let Item::Tasks { request, .. } = item else { continue };
         match &request.command {
             Command::CompleteTask(c) => _ = ended.insert(c.task.clone()),
             Command::CancelTask(c) => _ = ended.insert(c.task.clone()),
+            Command::ReportProgress(progress) => {
+                last = Some(Report {
+                    actor: request.actor.clone(),
+                    task: progress.task.clone(),
+                    on: request.occurred_on,
+                });
+            }
             _ => {}
         }
-        let Command::ReportProgress(progress) = &request.command else { continue };
-        let report = Report {
-            actor: request.actor.clone(),
-            task: progress.task.clone(),
-            on: request.occurred_on,
-        };
-        match reports.iter_mut().find(|r| r.task == report.task) {
-            Some(earlier) => *earlier = report,
-            None => reports.push(report),
-        }
     }
-    // Reported after the 2025 mergers: the rights of that day are the ones the task's unit
-    // has now (a task reported on in 2016 has moved since, and its reporter's rights with it).
-    let merged = Date::from_ymd(2025, 7, 1);
-    reports.retain(|r| !ended.contains(&r.task) && r.on >= merged);
-    reports
+    last.filter(|r| !ended.contains(&r.task))
 }
 
 /// The unit the demo assigns `task` to.
@@ -118,8 +111,7 @@ async fn main() {
     let stack = DemoStack::start().await;
     let (client, data, keys) = (&stack.client, &stack.data, &stack.keys);
 
-    let mut reports = reports(data);
-    let head = reports.pop().expect("the demo reports progress");
+    let head = last_open_report(data).expect("the demo reports progress on an open task");
     let unit = unit_of(data, &head.task).expect("the demo assigns the task to a unit");
     let year = head.on.map_or(2025, |on| u16::try_from(on.0.year()).unwrap_or(2025));
     println!(

@@ -123,8 +123,8 @@ pub async fn start_rollup(
 }
 
 /// Starts the log's publication (tiles and checkpoints in `dir`, signed with `log_key`),
-/// supervised. It answers only the services API (its status): the gateway serves what it
-/// writes.
+/// supervised. It answers its status and its last checkpoint (`par.tlog.checkpoint`) over
+/// NATS; the gateway serves what it writes.
 pub fn start_tlog(
     supervisor: &Supervisor,
     dir: std::path::PathBuf,

@@ -114,16 +114,14 @@ impl<D: Decider> Runtime<D> {
         }
         let intake = Instant::now();
         crate::metrics::global().batch(self.name);
-        let mut waiting = VecDeque::from(requests);
         // A retry of a command already in the log gets its first answer, broker or not.
-        let mut fresh = VecDeque::with_capacity(waiting.len());
-        for w in waiting {
+        let mut waiting = VecDeque::with_capacity(requests.len());
+        for w in requests {
             match self.state.first_answer(&w.request.command_id, w.context.actor.as_str()) {
                 Some(reply) => respond(self.name, &w.reply_to, &reply).await,
-                None => fresh.push_back(w),
+                None => waiting.push_back(w),
             }
         }
-        waiting = fresh;
         self.took("intake", intake);
         // Decide on every event appended before these commands arrived. Another service's event
         // (a key revoked, an access withdrawn, a tenure ended) may take away a right that a state

@@ -74,16 +74,13 @@ fn same_origin(headers: &HeaderMap) -> bool {
     origin == format!("http://{host}") || origin == format!("https://{host}")
 }
 
-/// A JSON answer to the page's script: `ok`, and a sentence for the person.
-/// The person signed in on this request, if any (a live session's cookie).
-pub fn signed_in_person(
-    app: &crate::App,
-    headers: &axum::http::HeaderMap,
-) -> Option<reform_shared::ids::PersonId> {
+/// The live session this request's cookie names, if any.
+pub fn session_of(app: &crate::App, headers: &HeaderMap) -> Option<session::Session> {
     let token = session::token_of(headers)?;
-    app.workspace.sessions.get(&token, std::time::Instant::now()).map(|s| s.person)
+    app.workspace.sessions.get(&token, std::time::Instant::now())
 }
 
+/// A JSON answer to the page's script: `ok`, and a sentence for the person.
 pub fn answer(status: StatusCode, ok: bool, message: &str, extra: serde_json::Value) -> Response {
     let mut body = serde_json::json!({"ok": ok, "message": message});
     if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {

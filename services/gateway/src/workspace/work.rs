@@ -4,7 +4,6 @@
 
 use super::finding;
 use super::parts::{choose, working_at};
-use super::session::token_of;
 use super::session::Session;
 use crate::page::{frame, Asked, PageError, View};
 use crate::pages::{html, view};
@@ -21,7 +20,6 @@ use reform_shared::ids::{PersonId, UnitId};
 use reform_shared::passkey::PasskeyKey;
 use reform_shared::time::Date;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// What the page shows of the directory for one person.
 struct Mine {
@@ -102,8 +100,7 @@ pub(super) async fn signed_in<T>(
     headers: &HeaderMap,
     f: impl FnOnce(&Directory, &PersonId) -> Option<T>,
 ) -> Result<Option<(Session, T)>, PageError> {
-    let session = token_of(headers).and_then(|t| app.workspace.sessions.get(&t, Instant::now()));
-    let Some(session) = session else { return Ok(None) };
+    let Some(session) = super::session_of(app, headers) else { return Ok(None) };
     let found = app
         .workspace
         .known
