@@ -31,6 +31,9 @@ pub enum Rule {
     StaffOrLeader { unit: UnitId },
     /// Appraised and final scores, rejected evidence: an appraiser of the unit.
     Appraiser { unit: UnitId },
+    /// Erasing an evidence document's content: the data protection access, held on the day
+    /// it is recorded (a duty now, like keeping the system).
+    DataProtection,
     /// An inspection finding: a leader of the unit or above it, or an appraiser of it.
     LeaderOrAppraiser { unit: UnitId },
     /// Enrolling one's own passkey: the person named, signing with the passkey enrolled (its
@@ -85,6 +88,7 @@ pub fn rule(event: &Event) -> Rule {
             Rule::LeaderOrAppraiser { unit: unit.clone() }
         }
         Event::EvidenceRejected { unit, .. } => Rule::Appraiser { unit: unit.clone() },
+        Event::EvidenceErased { .. } => Rule::DataProtection,
         Event::ScoreChanged { unit, stage: Stage::SelfAssessed, .. } => {
             Rule::UnitLeader { unit: unit.clone() }
         }
@@ -144,6 +148,7 @@ fn needs(rule: &str, units: &[String]) -> String {
         "leader-or-appraiser" => {
             format!("a head or reform deputy of {u} or a unit above it, or an appraiser of {u}")
         }
+        "data-protection" => "the data protection access".to_owned(),
         "enrolment" => format!("to be {u} oneself, enrolling one's own passkey"),
         "genesis" => "an installation with no administrator yet".to_owned(),
         _ => "a service; no person records it".to_owned(),
@@ -184,6 +189,7 @@ pub fn permits(
             d.holds(actor, Access::Staff, Some(unit), on) || leads(unit)
         }
         Rule::Appraiser { unit } => d.appraises(actor, unit, on),
+        Rule::DataProtection => d.holds(actor, Access::DataProtection, None, days.recorded),
         Rule::LeaderOrAppraiser { unit } => leads(unit) || d.appraises(actor, unit, on),
         Rule::Enrolment { person } => person == actor,
         Rule::Genesis => d.genesis.is_none(),
@@ -208,13 +214,16 @@ pub fn permits(
         Rule::UnitLeader { unit } => ("unit-leader", vec![name(unit)]),
         Rule::StaffOrLeader { unit } => ("staff-or-leader", vec![name(unit)]),
         Rule::Appraiser { unit } => ("appraiser", vec![name(unit)]),
+        Rule::DataProtection => ("data-protection", vec![]),
         Rule::LeaderOrAppraiser { unit } => ("leader-or-appraiser", vec![name(unit)]),
         Rule::Enrolment { person } => ("enrolment", vec![person.to_string()]),
         Rule::Genesis => ("genesis", vec![]),
         Rule::Service => ("service", vec![]),
     };
     let on = match rule {
-        Rule::Administrator | Rule::AdministratorOrOwner { .. } => days.recorded,
+        Rule::Administrator | Rule::AdministratorOrOwner { .. } | Rule::DataProtection => {
+            days.recorded
+        }
         _ => on,
     };
     Err(NotAllowed {

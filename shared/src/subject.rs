@@ -98,7 +98,8 @@ impl Aggregate {
                 global(Family::Tasks, Some(unit), "task", task.to_string())
             }
             Event::EvidenceAttached { evidence, unit, .. }
-            | Event::EvidenceRejected { evidence, unit, .. } => {
+            | Event::EvidenceRejected { evidence, unit, .. }
+            | Event::EvidenceErased { evidence, unit, .. } => {
                 global(Family::Evidence, Some(unit), "evidence", evidence.to_string())
             }
             Event::FrameworkPublished { year, unit_kind, .. } => {

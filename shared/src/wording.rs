@@ -88,6 +88,7 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("access.needs-leader", "{actor} không được ghi việc {event:event}: việc này cần người đứng đầu hoặc lãnh đạo phụ trách CCHC đương nhiệm ngày {on:date} tại {units} hoặc đơn vị cấp trên."),
     ("access.needs-unit-leader", "{actor} không được ghi việc {event:event}: việc này cần người đứng đầu hoặc lãnh đạo phụ trách CCHC của chính {units} (ngày {on:date})."),
     ("access.needs-staff-or-leader", "{actor} không được ghi việc {event:event}: việc này cần quyền cán bộ, công chức tại {units}, hoặc lãnh đạo của đơn vị đó hay đơn vị cấp trên (ngày {on:date})."),
+    ("access.needs-data-protection", "{actor} không được ghi việc {event:event}: việc này cần quyền bảo vệ dữ liệu cá nhân (ngày {on:date})."),
     ("access.needs-appraiser", "{actor} không được ghi việc {event:event}: việc này cần quyền thẩm định tại đơn vị có thẩm quyền thẩm định {units}, như Sở Nội vụ của tỉnh (ngày {on:date})."),
     ("access.needs-leader-or-appraiser", "{actor} không được ghi việc {event:event}: việc này cần lãnh đạo của {units} hay đơn vị cấp trên, hoặc người thẩm định đơn vị đó (ngày {on:date})."),
     ("access.needs-enrolment", "{actor} không được ghi việc {event:event}: mỗi người chỉ tự đăng ký khóa truy cập (passkey) của chính mình ({units})."),
@@ -182,6 +183,8 @@ pub const REFUSALS_VI: &[(&str, &str)] = &[
     ("evidence.already-attached", "Minh chứng {evidence} đã được đính kèm với đúng nội dung này; không cần làm gì thêm."),
     ("evidence.unknown-evidence", "Minh chứng {evidence} chưa từng được đính kèm."),
     ("evidence.already-rejected", "Minh chứng {evidence} đã bị loại trước đó: {reason}."),
+    ("evidence.already-erased", "Nội dung minh chứng {evidence} đã được xóa trước đó; không cần làm gì thêm."),
+    ("evidence.content-erased", "Minh chứng {evidence}: nội dung này đã bị xóa theo căn cứ pháp lý và không được đính kèm lại."),
     // Scoring.
     ("scoring.framework-exists", "Bộ tiêu chí cho {kind:kind} năm {year} đã được ban hành; bộ đã ban hành không bị thay thế, vì điểm đã chấm dựa vào nó."),
     ("scoring.unknown-unit", "Không có đơn vị {unit} trong danh mục."),
@@ -249,6 +252,7 @@ pub const WORDS_VI: &[(&str, &str)] = &[
     ("change-deadline", "điều chỉnh hạn nhiệm vụ"),
     ("document number", "số, ký hiệu văn bản"),
     ("reason for the rejection", "lý do loại"),
+    ("legal basis", "căn cứ pháp lý"),
 ];
 
 /// What each kind of event records, as in "không được ghi việc …".
@@ -268,6 +272,7 @@ const EVENTS_VI: &[(&str, &str)] = &[
     ("finding-recorded", "ghi hạn chế qua kiểm tra"),
     ("evidence-attached", "đính kèm minh chứng"),
     ("evidence-rejected", "loại minh chứng"),
+    ("evidence-erased", "xóa nội dung minh chứng"),
     ("framework-published", "ban hành bộ tiêu chí"),
     ("score-changed", "chấm điểm"),
     ("period-rolled-up", "chốt kỳ báo cáo"),

@@ -402,6 +402,56 @@ async fn only_the_evidence_service_writes_evidence() {
     assert!(bucket.info("new-object").await.is_err(), "a forged object was stored");
 }
 
+/// #27: evidence content is sealed under a key of its own, kept in `PAR_EVIDENCE_KEYS`, and
+/// erasing destroys the key. Only the evidence service keeps or destroys keys; people read
+/// one by its subject, to open a file they fetch; nobody purges them all; and the evidence
+/// service's right to delete stops at keys and uploads.
+#[tokio::test]
+async fn only_the_evidence_service_keeps_and_destroys_content_keys() {
+    const KEYS: &str = "PAR_EVIDENCE_KEYS";
+    let stack = Stack::start().await;
+    stack
+        .evidence
+        .create_stream(stream::Config {
+            name: KEYS.to_owned(),
+            subjects: vec!["par.evidence-key.>".into()],
+            max_messages_per_subject: 1,
+            allow_direct: true,
+            ..Default::default()
+        })
+        .await
+        .expect("the evidence service creates the key stream");
+    let subject = format!("par.evidence-key.{}", "ab".repeat(32));
+    let key = [7u8; 32];
+    let kept = stack.evidence.publish(subject.clone(), key.to_vec().into()).await.expect("kept");
+    let sequence = kept.await.expect("stored").sequence;
+
+    for user in [BrokerUser::Client, BrokerUser::Auditor, BrokerUser::Service] {
+        let who = stack.watched(user).await;
+        let keys = who.js.get_stream_no_info(KEYS).await.expect("no request made");
+        let read = keys.direct_get_last_for_subject(subject.as_str()).await.expect("a key reads");
+        assert_eq!(&read.payload[..], &key[..]);
+        who.client.publish(subject.clone(), vec![0u8; 32].into()).await.expect("sent");
+        who.client.flush().await.expect("flush");
+        who.refused("publish to", &subject).await;
+        assert!(keys.delete_message(sequence).await.is_err(), "{user} destroyed a key");
+        assert!(keys.purge().await.is_err(), "{user} purged the keys");
+    }
+    let evidence = stack.watched(BrokerUser::Evidence).await;
+    let keys = evidence.js.get_stream_no_info(KEYS).await.expect("no request made");
+    assert!(keys.purge().await.is_err(), "the evidence service purged every key");
+    evidence.refused("publish to", "$JS.API.STREAM.PURGE.PAR_EVIDENCE_KEYS").await;
+    let log = evidence.js.get_stream_no_info(STREAM_NAME).await.expect("no request made");
+    assert!(log.delete_message(1).await.is_err(), "the evidence service deleted an event");
+    evidence.refused("publish to", "$JS.API.STREAM.MSG.DELETE.PAR_EVENTS").await;
+    let read = keys.direct_get_last_for_subject(subject.as_str()).await.expect("still there");
+    assert_eq!(&read.payload[..], &key[..], "nobody but the evidence service changed it");
+
+    assert!(keys.delete_message(sequence).await.expect("the evidence service erases it"));
+    let gone = keys.direct_get_last_for_subject(subject.as_str()).await;
+    assert!(gone.is_err(), "the key is gone");
+}
+
 /// The object store's subject token for a name (URL-safe base64).
 fn object_name(name: &str) -> String {
     use base64::Engine as _;

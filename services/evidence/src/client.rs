@@ -121,7 +121,7 @@ pub struct AttachedDocument {
 /// evidence document, its size the recorded size), or the answer is
 /// [`StoreError::DigestMismatch`].
 pub async fn fetch(client: &async_nats::Client, lookup: &Lookup) -> Result<Vec<u8>, FetchError> {
-    let bucket = open_bucket(client).await?;
+    let bucket = store::Store::open(&jetstream::new(client.clone())).await?;
     match lookup {
         Lookup::Evidence(evidence) => {
             let document = find(client, evidence).await?;
@@ -176,14 +176,4 @@ pub async fn find(
         }),
         _ => Err(unknown()),
     }
-}
-
-async fn open_bucket(
-    client: &async_nats::Client,
-) -> Result<jetstream::object_store::ObjectStore, StoreError> {
-    let js = jetstream::new(client.clone());
-    js.get_object_store(store::BUCKET).await.map_err(|e| StoreError::Bucket {
-        source: e.into(),
-        hint: " (the evidence service creates it when it starts)",
-    })
 }

@@ -52,6 +52,13 @@ pub enum Refusal {
     UnknownEvidence { evidence: EvidenceId },
     #[error("evidence {evidence} was already rejected: {reason}")]
     AlreadyRejected { evidence: EvidenceId, reason: String },
+    #[error("the content of evidence {evidence} was already erased; nothing to do")]
+    AlreadyErased { evidence: EvidenceId },
+    #[error(
+        "evidence {evidence}: this content was erased on a legal basis and may not be attached \
+         again"
+    )]
+    ContentErased { evidence: EvidenceId },
 }
 
 /// What the service remembers of an attached document.
@@ -78,6 +85,8 @@ pub struct State {
     pub evidence: BTreeMap<EvidenceId, Attached>,
     /// The digest of every file an event names: stored in the bucket already.
     pub files: BTreeSet<Sha256>,
+    /// The contents erased: their keys are destroyed.
+    pub erased: BTreeSet<Sha256>,
 }
 
 impl State {
@@ -90,6 +99,7 @@ impl State {
             criteria: BTreeMap::new(),
             evidence: BTreeMap::new(),
             files: BTreeSet::new(),
+            erased: BTreeSet::new(),
         }
     }
 }

@@ -25,6 +25,15 @@ impl Decider for State {
         crate::verify::verify(services, command)
     }
 
+    const AFTER_APPEND: bool = true;
+
+    fn after_append(
+        services: &crate::verify::Bucket,
+        event: &Event,
+    ) -> impl std::future::Future<Output = ()> + Send {
+        crate::erase::after_append(&services.store, event)
+    }
+
     /// Two attaches of one file the log does not name yet go to separate rounds: the second
     /// finds the file the first stored, instead of both storing it at once (the object store
     /// would take the second put for a replacement, and wait on a purge the broker refuses). A
@@ -91,6 +100,9 @@ impl Decider for State {
                 if let Some(attached) = self.evidence.get_mut(evidence) {
                     attached.rejected = Some(reason.clone());
                 }
+            }
+            Event::EvidenceErased { sha256, .. } => {
+                self.erased.insert(*sha256);
             }
             _ => {}
         }

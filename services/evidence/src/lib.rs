@@ -23,7 +23,10 @@ pub mod client;
 pub mod cmd;
 pub mod decide;
 pub mod decider;
+pub mod erase;
 pub mod file;
+pub mod keys;
+pub mod seal;
 pub mod store;
 pub mod upload;
 pub mod verify;
@@ -66,7 +69,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServiceError> {
     let js = async_nats::jetstream::new(client.clone());
-    let bucket = store::ensure_bucket(&js, config.service.stream.replicas)
+    let store = store::Store::ensure(&js, config.service.stream.replicas)
         .await
         .map_err(|e| ServiceError::Stream(e.into()))?;
     upload::ensure_stream(&js, config.service.stream.replicas, config.upload_stream_bytes)
@@ -75,6 +78,10 @@ pub async fn run(
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);
-    let services = verify::Bucket { bucket, js, evidence_bytes_max };
+    if let Err(e) = erase::sweep(&js, &store).await {
+        // The next start sweeps again; the log's readers halt and name what they cannot read.
+        tracing::error!(error = %e, "could not read the log's erasures at start");
+    }
+    let services = verify::Bucket { store, js, evidence_bytes_max };
     service::run_with(client, state, services, config.service, shutdown).await
 }

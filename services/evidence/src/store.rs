@@ -1,15 +1,59 @@
 //! The evidence bucket: a JetStream Object Store where each file is stored under the hex of its
 //! SHA-256, so the same document is stored once however often it is attached, and a name
-//! tells what its content must hash to.
+//! tells what its content must hash to. The content is stored sealed under a key of its own
+//! ([`crate::seal`], [`crate::keys`]), so that erasing the key erases the content; files stored
+//! before sealing are read as they are.
 //!
 //! The store itself checks its own chunk digest, but that digest is written by whoever put
 //! the object; only the name ties an object to the digest in the event. So every read here
-//! hashes the bytes again and compares them with the digest the caller expects.
+//! opens the bytes, hashes the content again and compares it with the digest the caller
+//! expects.
 
+use crate::keys::{self, KeyError};
+use crate::seal;
 use async_nats::jetstream::{self, object_store};
 use reform_shared::event::Sha256;
 use sha2::Digest as _;
 use tokio::io::AsyncReadExt as _;
+
+/// The bucket and the keys its content is sealed under.
+#[derive(Clone)]
+pub struct Store {
+    pub objects: object_store::ObjectStore,
+    pub keys: keys::Keys,
+    js: jetstream::Context,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("bucket", &BUCKET).field("keys", &keys::STREAM).finish()
+    }
+}
+
+impl Store {
+    /// Opens the bucket and the key stream to read (clients) or write (the service).
+    pub async fn open(js: &jetstream::Context) -> Result<Store, StoreError> {
+        let objects = js.get_object_store(BUCKET).await.map_err(|e| StoreError::Bucket {
+            source: e.into(),
+            hint: " (the evidence service creates it when it starts)",
+        })?;
+        let keys = keys::open(js).await?;
+        Ok(Store { objects, keys, js: js.clone() })
+    }
+
+    /// Creates the bucket and the key stream when missing (the service, at start).
+    pub async fn ensure(js: &jetstream::Context, replicas: usize) -> Result<Store, StoreError> {
+        let objects = ensure_bucket(js, replicas).await?;
+        let keys = keys::ensure_stream(js, replicas).await?;
+        Ok(Store { objects, keys, js: js.clone() })
+    }
+
+    /// Erases a content: destroys its key. `false` when it had none (erased before, or
+    /// stored before sealing).
+    pub async fn erase(&self, digest: &Sha256) -> Result<bool, StoreError> {
+        Ok(keys::destroy(&self.keys, digest).await?)
+    }
+}
 
 /// The bucket holding evidence files.
 pub const BUCKET: &str = "PAR_EVIDENCE";
@@ -41,6 +85,17 @@ pub enum StoreError {
     /// The bytes could not be read back (the store's own chunk check also lands here).
     #[error("could not read object {key}: {source}")]
     Read { key: String, source: reform_shared::Source },
+    /// The content was erased: its key is destroyed, and nothing can open it again.
+    #[error(
+        "the content of object {key} was erased on a legal basis the log records; its key is \
+         destroyed and nothing can open it again"
+    )]
+    Erased { key: String },
+    /// The sealed bytes do not open with their key.
+    #[error("object {key} does not open with its key: the stored file was altered or replaced")]
+    Unsealable { key: String },
+    #[error(transparent)]
+    Keys(#[from] KeyError),
 }
 
 /// The object's name for a digest: its lowercase hex.
@@ -54,7 +109,7 @@ pub fn digest_of(bytes: &[u8]) -> Sha256 {
 }
 
 /// Opens the evidence bucket, creating it (file storage) when missing. Idempotent.
-pub async fn ensure_bucket(
+async fn ensure_bucket(
     js: &jetstream::Context,
     replicas: usize,
 ) -> Result<object_store::ObjectStore, StoreError> {
@@ -78,16 +133,18 @@ pub async fn ensure_bucket(
     }
 }
 
-/// Stores bytes under their digest and returns the digest. An object already stored under
-/// that name is left alone: putting over it would purge its chunks, which the broker refuses
-/// every user, and [`read_checked`] tells a stored object that was altered.
-pub async fn put(bucket: &object_store::ObjectStore, bytes: &[u8]) -> Result<Sha256, StoreError> {
+/// Stores bytes, sealed, under their digest and returns the digest. An object already stored
+/// under that name is left alone: putting over it would purge its chunks, which the broker
+/// refuses every user, and [`read_checked`] tells a stored object that was altered.
+pub async fn put(store: &Store, bytes: &[u8]) -> Result<Sha256, StoreError> {
+    let bucket = &store.objects;
     let digest = digest_of(bytes);
     let key = object_key(&digest);
     if bucket.info(key.as_str()).await.is_ok() {
         return Ok(digest);
     }
-    let mut reader = bytes;
+    let sealed = seal::seal(&keys::key_for(&store.js, &store.keys, &digest).await?, bytes);
+    let mut reader = sealed.as_slice();
     match bucket.put(key.as_str(), &mut reader).await {
         Ok(_) => Ok(digest),
         // Two accepted attaches of one file, stored at once: the other put won.
@@ -96,27 +153,29 @@ pub async fn put(bucket: &object_store::ObjectStore, bytes: &[u8]) -> Result<Sha
     }
 }
 
-/// Reads the object stored for `digest` and returns its bytes, provided they hash to
-/// `digest` and, when given, are exactly `size` bytes; never reads more than `max` bytes.
+/// Reads the object stored for `digest` and returns its content, provided it hashes to
+/// `digest` and, when given, is exactly `size` bytes; never reads more than `max` bytes of
+/// content.
 pub async fn read_checked(
-    bucket: &object_store::ObjectStore,
+    store: &Store,
     digest: &Sha256,
     size: Option<u64>,
     max: u64,
 ) -> Result<Vec<u8>, StoreError> {
     let key = object_key(digest);
-    let object = bucket.get(key.as_str()).await.map_err(|e| match e.kind() {
+    let object = store.objects.get(key.as_str()).await.map_err(|e| match e.kind() {
         object_store::GetErrorKind::NotFound => StoreError::NotFound { key: key.clone() },
         _ => StoreError::Read { key: key.clone(), source: e.into() },
     })?;
     // One byte over the bound tells "too large" from "exactly at the bound".
-    let bound = size.unwrap_or(max).min(max);
-    let mut bytes = Vec::new();
+    let bound = size.unwrap_or(max).min(max) + seal::OVERHEAD;
+    let mut stored = Vec::new();
     object
         .take(bound.saturating_add(1))
-        .read_to_end(&mut bytes)
+        .read_to_end(&mut stored)
         .await
         .map_err(|e| StoreError::Read { key: key.clone(), source: e.into() })?;
+    let bytes = opened(store, digest, stored).await?;
     let found_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size.is_none() && found_size > max {
         return Err(StoreError::TooLarge { key, max });
@@ -132,4 +191,19 @@ pub async fn read_checked(
         });
     }
     Ok(bytes)
+}
+
+/// The content of stored bytes: opened with its key when sealed, as it is when stored before
+/// sealing.
+async fn opened(store: &Store, digest: &Sha256, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+    if !seal::is_sealed(&stored) {
+        return Ok(stored);
+    }
+    let key = object_key(digest);
+    match keys::get(&store.keys, digest).await? {
+        Some(content_key) => {
+            seal::open(&content_key, &stored).map_err(|_| StoreError::Unsealable { key })
+        }
+        None => Err(StoreError::Erased { key }),
+    }
 }

@@ -238,3 +238,12 @@ pub async fn take(
     }
     Ok(bytes)
 }
+
+/// Removes a staged upload once it is stored (service side). Best effort: what is left ages
+/// out after [`UPLOAD_MAX_AGE`].
+pub async fn discard(js: &jetstream::Context, sha256: &Sha256, upload: &str) {
+    let Ok(staging) = js.get_stream_no_info(STREAM).await else { return };
+    if let Err(e) = staging.purge().filter(subject(sha256, upload)).await {
+        tracing::warn!(upload, error = %e, "a stored upload stays staged until it ages out");
+    }
+}

@@ -14,16 +14,16 @@
 
 use crate::cmd;
 use crate::cmd::Command;
-use crate::store::{self, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::upload::{self, UploadError};
-use async_nats::jetstream::object_store::ObjectStore;
 use reform_shared::command::FailureKind;
 use reform_shared::service::Unverified;
 
-/// What verifying needs: the bucket, the staged uploads and the size limit in force.
+/// What verifying needs: the bucket and its keys, the staged uploads and the size limit in
+/// force.
 #[derive(Clone)]
 pub struct Bucket {
-    pub bucket: ObjectStore,
+    pub store: Store,
     pub js: async_nats::jetstream::Context,
     pub evidence_bytes_max: u64,
 }
@@ -31,7 +31,7 @@ pub struct Bucket {
 impl std::fmt::Debug for Bucket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bucket")
-            .field("bucket", &store::BUCKET)
+            .field("store", &self.store)
             .field("evidence_bytes_max", &self.evidence_bytes_max)
             .finish()
     }
@@ -52,19 +52,27 @@ pub async fn verify(services: &Bucket, command: &Command) -> Result<(), Unverifi
         Unverified { kind, message: format!("evidence {evidence}: {e}") }
     };
     let stored = store::read_checked(
-        &services.bucket,
+        &services.store,
         sha256,
         Some(*size_bytes),
         services.evidence_bytes_max,
     )
     .await;
     match (stored, upload) {
-        (Ok(_), _) => Ok(()),
+        // Stored already (the same file attached before): its copy in staging goes.
+        (Ok(_), Some(upload)) => {
+            upload::discard(&services.js, sha256, upload).await;
+            Ok(())
+        }
+        (Ok(_), None) => Ok(()),
         (Err(StoreError::NotFound { .. }), Some(upload)) => {
             let bytes = upload::take(&services.js, sha256, *size_bytes, upload)
                 .await
                 .map_err(|e| refuse(upload_kind(&e), &e))?;
-            store::put(&services.bucket, &bytes).await.map_err(|e| refuse(kind_of(&e), &e))?;
+            store::put(&services.store, &bytes).await.map_err(|e| refuse(kind_of(&e), &e))?;
+            // Its plaintext need not wait out the staging's age: an erasure soon after would
+            // leave it there otherwise. Only a cleanup: the file is stored.
+            upload::discard(&services.js, sha256, upload).await;
             Ok(())
         }
         (Err(e), _) => Err(refuse(kind_of(&e), &e)),
@@ -75,8 +83,12 @@ fn kind_of(error: &StoreError) -> FailureKind {
     match error {
         StoreError::NotFound { .. }
         | StoreError::TooLarge { .. }
-        | StoreError::DigestMismatch { .. } => FailureKind::Refused,
-        StoreError::Bucket { .. } | StoreError::Read { .. } => FailureKind::Unavailable,
+        | StoreError::DigestMismatch { .. }
+        | StoreError::Erased { .. }
+        | StoreError::Unsealable { .. } => FailureKind::Refused,
+        StoreError::Bucket { .. } | StoreError::Read { .. } | StoreError::Keys(_) => {
+            FailureKind::Unavailable
+        }
     }
 }
 

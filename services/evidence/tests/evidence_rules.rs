@@ -94,13 +94,17 @@ impl Harness {
     }
 
     async fn bucket(&self) -> async_nats::jetstream::object_store::ObjectStore {
-        self.broker.js.get_object_store(store::BUCKET).await.expect("the service made the bucket")
+        self.store().await.objects
+    }
+
+    async fn store(&self) -> store::Store {
+        store::Store::open(&self.broker.js).await.expect("the service made the bucket")
     }
 
     /// Whether the evidence bucket holds a file with these bytes.
     async fn holds(&self, bytes: &[u8]) -> bool {
         let digest = store::digest_of(bytes);
-        match store::read_checked(&self.bucket().await, &digest, None, EVIDENCE_BYTES_MAX).await {
+        match store::read_checked(&self.store().await, &digest, None, EVIDENCE_BYTES_MAX).await {
             Ok(_) => true,
             Err(StoreError::NotFound { .. }) => false,
             Err(e) => panic!("reading the bucket: {e}"),
@@ -276,7 +280,7 @@ async fn an_attach_whose_stored_object_differs_from_its_claimed_digest_is_refuse
 #[tokio::test]
 async fn an_attach_claiming_the_wrong_size_for_a_stored_object_is_refused() {
     let h = Harness::start().await;
-    let digest = store::put(&h.bucket().await, REPORT).await.expect("stored");
+    let digest = store::put(&h.store().await, REPORT).await.expect("stored");
     for size in [REPORT.len() as u64 - 1, REPORT.len() as u64 + 1] {
         let command = attach_command("e1", digest, size);
         h.refused(&["e1", "digest mismatch"], || async { Ok(h.send(command).await?) }).await;
@@ -399,7 +403,7 @@ async fn evidence_over_the_size_limit_is_refused_by_the_service() {
     };
     let h = Harness::start_with(config).await;
     let big = vec![b'x'; 1_025];
-    let digest = store::put(&h.bucket().await, &big).await.expect("stored directly");
+    let digest = store::put(&h.store().await, &big).await.expect("stored directly");
     let command = attach_command("e1", digest, 1_025);
     h.refused(&["e1", "1025 bytes", "limit of 1024 bytes"], || async {
         Ok(h.send(command).await?)
@@ -581,4 +585,103 @@ async fn a_flood_of_uploads_cannot_evict_a_staged_one_and_is_told_the_room_is_fu
     attach.upload = Some(staged);
     h.send(command).await.expect("hoa's staged report is still there, and recorded");
     assert!(h.holds(REPORT).await);
+}
+
+/// #27: a document holding a citizen's personal data is erased on a legal basis. Its content
+/// was stored sealed; erasing destroys the key, so the bucket's bytes open for nobody, under
+/// every id that named the same content; the record (who erased what, when, why) is in the
+/// log; only the data-protection access may do it, once, with a basis; and the content may
+/// not come back under a new id.
+#[tokio::test]
+async fn erasing_a_document_destroys_its_key_and_its_content_is_unreadable_under_every_id() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    h.attach(report("e2"), REPORT).await.expect("the same file again, as e2");
+    let digest = store::digest_of(REPORT);
+    let stored = raw_object(&h, &digest).await;
+    assert!(stored.starts_with(reform_evidence::seal::MAGIC), "stored sealed");
+    assert!(!stored.windows(24).any(|w| REPORT.windows(24).any(|r| r == w)), "no plaintext");
+    let uploads = h.broker.js.get_stream(reform_evidence::upload::STREAM).await.expect("uploads");
+    assert_eq!(uploads.get_info().await.expect("info").state.messages, 0, "staging cleared");
+
+    let erase = |evidence: &str, basis: &str| {
+        Command::Erase(cmd::Erase { evidence: id(evidence), legal_basis: basis.into() })
+    };
+    let basis = "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026 của người có dữ liệu";
+    let before = h.broker.stream_messages().await;
+    let denied = h.send(erase("e1", basis)).await.expect_err("staff and appraiser may not");
+    assert_eq!(denied.kind(), FailureKind::Denied, "{denied}");
+    assert!(denied.to_string().contains("data protection access"), "{denied}");
+    assert_eq!(h.broker.stream_messages().await, before, "a denial appended something");
+    let grant = events::grant("hoa", Access::DataProtection, None);
+    h.broker
+        .appender()
+        .await
+        .append_next(draft("grant-dp", "2016-06-01", grant))
+        .await
+        .expect("granted");
+    h.refused(&["e1", "no legal basis"], || async { Ok(h.send(erase("e1", " ")).await?) }).await;
+    h.refused(&["e-ghost", "never attached"], || async {
+        Ok(h.send(erase("e-ghost", basis)).await?)
+    })
+    .await;
+
+    let accepted = h.send(erase("e1", basis)).await.expect("erased");
+    let Event::EvidenceErased { evidence, unit, sha256, legal_basis } =
+        h.event_at(accepted.sequence).await
+    else {
+        panic!("not an erasure");
+    };
+    assert_eq!((evidence.as_str(), unit.as_str(), sha256), ("e1", "sgd", digest));
+    assert_eq!(legal_basis, basis);
+    let keys = reform_evidence::keys::open(&h.broker.js).await.expect("keys");
+    assert_eq!(reform_evidence::keys::get(&keys, &digest).await.expect("read"), None, "key gone");
+    assert_eq!(raw_object(&h, &digest).await, stored, "the sealed bytes stay, unopenable");
+    for lookup in [Lookup::Evidence(id("e1")), Lookup::Evidence(id("e2")), Lookup::Digest(digest)] {
+        let error = client::fetch(&h.broker.client, &lookup).await.expect_err("erased");
+        assert!(matches!(error, FetchError::Store(StoreError::Erased { .. })), "{error}");
+        assert!(error.to_string().contains("erased"), "{error}");
+    }
+    h.refused(&["e1", "already erased"], || async { Ok(h.send(erase("e1", basis)).await?) }).await;
+    h.refused(&["e2", "already erased"], || async { Ok(h.send(erase("e2", basis)).await?) }).await;
+    h.refused(&["e3", "erased", "may not be attached again"], || h.attach(report("e3"), REPORT))
+        .await;
+    // Another document is untouched.
+    h.attach(report("e4"), b"BAO CAO khac").await.expect("attached");
+    let other = client::fetch(&h.broker.client, &Lookup::Evidence(id("e4"))).await;
+    assert_eq!(other.expect("fetched"), b"BAO CAO khac");
+}
+
+/// An erasure the log records whose key outlived it (the service stopped between the two, or
+/// a backup's keys were put back) is carried out by the sweep the service runs at start.
+#[tokio::test]
+async fn the_sweep_destroys_the_key_of_every_erasure_the_log_records_and_only_those() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    h.attach(report("e2"), b"BAO CAO khac").await.expect("attached");
+    let digest = store::digest_of(REPORT);
+    let erased = Event::EvidenceErased {
+        evidence: id("e1"),
+        unit: id("sgd"),
+        sha256: digest,
+        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
+    };
+    h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
+    let store = h.store().await;
+    assert!(h.holds(REPORT).await, "the key outlived the record");
+    let swept = reform_evidence::erase::sweep(&h.broker.js, &store).await.expect("swept");
+    assert_eq!(swept, 1);
+    let error = client::fetch(&h.broker.client, &Lookup::Digest(digest)).await.expect_err("gone");
+    assert!(matches!(error, FetchError::Store(StoreError::Erased { .. })), "{error}");
+    assert_eq!(reform_evidence::erase::sweep(&h.broker.js, &store).await.expect("again"), 0);
+    assert!(h.holds(b"BAO CAO khac").await, "the other content keeps its key");
+}
+
+/// The bytes the bucket holds for a content, as stored.
+async fn raw_object(h: &Harness, digest: &[u8; 32]) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut object = h.bucket().await.get(store::object_key(digest).as_str()).await.expect("get");
+    let mut bytes = Vec::new();
+    object.read_to_end(&mut bytes).await.expect("read");
+    bytes
 }

@@ -232,6 +232,9 @@ pub enum PageError {
     BadRequest(Said),
     #[error("{}", .0.en)]
     NotFound(Said),
+    /// What the request names was there and is no more, for good (an erased document).
+    #[error("{}", .0.en)]
+    Gone(Said),
     #[error("{0}")]
     Unavailable(#[source] reform_shared::Source),
 }
@@ -265,6 +268,7 @@ impl PageError {
             PageError::NotFound(_) => {
                 (StatusCode::NOT_FOUND, lang.pick("Không tìm thấy", "Not found"))
             }
+            PageError::Gone(_) => (StatusCode::GONE, lang.pick("Nội dung đã được xóa", "Erased")),
             PageError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 lang.pick("Tạm thời không có số liệu", "The figures are not available"),
@@ -283,7 +287,7 @@ impl PageError {
                     main {
                         h1 { (heading) }
                         @match (self, lang) {
-                            (PageError::BadRequest(said) | PageError::NotFound(said), _) => {
+                            (PageError::BadRequest(said) | PageError::NotFound(said) | PageError::Gone(said), _) => {
                                 p role="alert" class="error" { (lang.pick(&said.vi, &said.en)) }
                             }
                             (PageError::Unavailable(source), Lang::Vi) => {

@@ -2,8 +2,9 @@
 //! made again from, in a directory an operator copies away, and back into an empty broker.
 //!
 //! A backup holds the log (`log.jsonl`, the export format), the evidence files and the period
-//! reports (`PAR_EVIDENCE/`, `PAR_REPORTS/`, one file per object, under its name), the
-//! operators' skips (`skips.json`), and `manifest.json`: the log's identity, its size and
+//! reports (`PAR_EVIDENCE/`, `PAR_REPORTS/`, one file per object, under its name), the keys
+//! the evidence files are sealed under (`PAR_EVIDENCE_KEYS/`, one per file, none for an erased
+//! one), the operators' skips (`skips.json`), and `manifest.json`: the log's identity, its size and
 //! Merkle root, and the SHA-256 of every file. With `--log-key` it also holds a checkpoint of
 //! what it holds, signed with the log's key, and that key's public half. It never holds a
 //! private key: the log's key and people's keys stay with their owners. The views and the
@@ -13,7 +14,11 @@
 //! `audit verify` does, unsigned history allowed) before it writes anything, then publishes the
 //! log into an empty stream that keeps the backup's identity (so the checkpoints, views and
 //! state files made of the log go on holding), checks that the restored log has the backup's
-//! size and root, and puts the files and skips back.
+//! size and root, and puts the files, keys and skips back. Then it destroys the key of every
+//! content the restored log says was erased, as the evidence service does when it starts: a
+//! backup never brings an erased content back with a log that records its erasure. (A backup
+//! older than an erasure still holds that key; `docs/operations.md` says how long to keep
+//! them.)
 
 use crate::audit::transfer::{publish_log, verified, write_log};
 use crate::ctx::Ctx;
@@ -77,6 +82,9 @@ pub struct Manifest {
     pub evidence_files: u64,
     pub reports: u64,
     pub skips: u64,
+    /// The evidence files' content keys (none for files stored before sealing, or erased).
+    #[serde(default)]
+    pub content_keys: u64,
     /// When it was made (RFC 3339, Vietnam time).
     pub made_at: String,
 }
@@ -105,6 +113,7 @@ pub async fn backup(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<()> {
     for bucket in BUCKETS {
         counts.push(save_bucket(&js, bucket, dir, &mut files).await?);
     }
+    let content_keys = save_keys(&js, dir, &mut files).await?;
     let skips = reform_shared::skips::all(&js).await?;
     let skips_file = dir.join("skips.json");
     std::fs::write(&skips_file, serde_json::to_vec_pretty(&skips)?)
@@ -131,15 +140,17 @@ pub async fn backup(args: BackupArgs, ctx: &Ctx) -> anyhow::Result<()> {
         evidence_files: counts[0],
         reports: counts[1],
         skips: skips.len() as u64,
+        content_keys,
         made_at: reform_shared::time::Timestamp::now().to_rfc3339(),
     };
     std::fs::write(dir.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)
         .context("could not write manifest.json")?;
     println!(
-        "backed up {messages} messages (log {identity}, size {} root {}), {} evidence files, {} report files and {} skips to {} in {:.1} s",
+        "backed up {messages} messages (log {identity}, size {} root {}), {} evidence files ({} content keys), {} report files and {} skips to {} in {:.1} s",
         manifest.tree_size,
         manifest.tree_root,
         manifest.evidence_files,
+        manifest.content_keys,
         manifest.reports,
         manifest.skips,
         dir.display(),
@@ -178,6 +189,33 @@ async fn save_bucket(
         std::fs::write(into.join(&info.name), &bytes)
             .with_context(|| format!("could not write {}", info.name))?;
         files.insert(format!("{bucket}/{}", info.name), hex::encode(sha2::Sha256::digest(&bytes)));
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Writes the key of every evidence file saved (those that have one) to
+/// `<dir>/PAR_EVIDENCE_KEYS/<name>`; returns how many.
+async fn save_keys(
+    js: &jetstream::Context,
+    dir: &Path,
+    files: &mut BTreeMap<String, String>,
+) -> anyhow::Result<u64> {
+    use reform_evidence::keys;
+    let saved = dir.join(reform_evidence::store::BUCKET);
+    let Ok(names) = std::fs::read_dir(&saved) else { return Ok(0) };
+    let Ok(stream) = keys::open(js).await else { return Ok(0) };
+    let into = dir.join(keys::STREAM);
+    std::fs::create_dir_all(&into)
+        .with_context(|| format!("could not create {}", into.display()))?;
+    let mut count = 0;
+    for name in names {
+        let name = name?.file_name().to_string_lossy().into_owned();
+        let Ok(digest) = reform_evidence::cmd::digest_hex::parse(&name) else { continue };
+        let Some(key) = keys::get(&stream, &digest).await? else { continue };
+        std::fs::write(into.join(&name), key.0)
+            .with_context(|| format!("could not write the key of {name}"))?;
+        files.insert(format!("{}/{name}", keys::STREAM), hex::encode(sha2::Sha256::digest(key.0)));
         count += 1;
     }
     Ok(count)
@@ -301,11 +339,12 @@ pub async fn restore(args: RestoreArgs, ctx: &Ctx) -> anyhow::Result<()> {
     }
     let Checked { manifest, identity, skips, root } = &checked;
     println!(
-        "restored {} messages (log {identity}, size {} root {}), {} evidence files, {} report files and {} skips from {} in {:.1} s",
+        "restored {} messages (log {identity}, size {} root {}), {} evidence files ({} content keys), {} report files and {} skips from {} in {:.1} s",
         manifest.messages,
         manifest.tree_size,
         hex::encode(root),
         manifest.evidence_files,
+        manifest.content_keys,
         manifest.reports,
         skips.len(),
         args.from.display(),
@@ -369,6 +408,7 @@ async fn restore_into(
         let writer = if bucket == reform_evidence::store::BUCKET { evidence_js } else { js };
         put_bucket(writer, bucket, dir, manifest, args.replicas).await?;
     }
+    put_keys(evidence_js, dir, manifest, args.replicas).await?;
     reform_shared::skips::ensure_bucket(js, args.replicas).await?;
     for skip in skips {
         reform_shared::skips::record(js, skip).await?;
@@ -417,7 +457,7 @@ async fn put_bucket(
     }
     let store = match bucket {
         reform_evidence::store::BUCKET => {
-            reform_evidence::store::ensure_bucket(js, replicas).await?
+            reform_evidence::store::Store::ensure(js, replicas).await?.objects
         }
         _ => reform_rollup::close::bucket(js).await?,
     };
@@ -430,4 +470,31 @@ async fn put_bucket(
             .with_context(|| format!("could not put {prefix}{name} back"))?;
     }
     Ok(names.len() as u64)
+}
+
+/// Puts the evidence files' keys back, then destroys those of the contents the restored log
+/// says were erased.
+async fn put_keys(
+    js: &jetstream::Context,
+    dir: &Path,
+    manifest: &Manifest,
+    replicas: usize,
+) -> anyhow::Result<()> {
+    use reform_evidence::{cmd::digest_hex, keys, seal::ContentKey};
+    let prefix = format!("{}/", keys::STREAM);
+    let store = reform_evidence::store::Store::ensure(js, replicas).await?;
+    for name in manifest.files.keys().filter_map(|path| path.strip_prefix(&prefix)) {
+        let digest =
+            digest_hex::parse(name).map_err(|e| invalid(format!("{prefix}{name}: {e}")))?;
+        let bytes = std::fs::read(dir.join(&prefix).join(name))
+            .with_context(|| format!("could not read {prefix}{name}"))?;
+        let key =
+            ContentKey::from_bytes(&bytes).map_err(|e| invalid(format!("{prefix}{name}: {e}")))?;
+        keys::put_back(js, &digest, &key).await?;
+    }
+    let destroyed = reform_evidence::erase::sweep(js, &store).await?;
+    if destroyed > 0 {
+        println!("destroyed {destroyed} content keys the restored log says were erased");
+    }
+    Ok(())
 }

@@ -81,7 +81,7 @@ pub enum AccessCmd {
     Grant {
         #[arg(long)]
         person: PersonId,
-        /// administrator, staff, appraiser or auditor.
+        /// administrator, staff, appraiser, auditor or data-protection.
         #[arg(long)]
         access: Access,
         #[arg(long)]

@@ -1,5 +1,6 @@
 //! `reformctl` commands of the evidence service: attach a document (tài liệu minh chứng),
-//! fetch it back with its digest checked, show what the log records, and reject it.
+//! fetch it back with its digest checked, show what the log records, reject it, and erase its
+//! content on a legal basis.
 
 use crate::ctx::Ctx;
 use anyhow::Context as _;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
-    /// Evidence documents (tài liệu minh chứng): attach, fetch, show, reject.
+    /// Evidence documents (tài liệu minh chứng): attach, fetch, show, reject, erase.
     #[command(subcommand)]
     Evidence(EvidenceCmd),
 }
@@ -93,6 +94,19 @@ pub enum EvidenceCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Erase a document's content for good (personal data, on a legal basis): its key is
+    /// destroyed, so the stored file and every backup of it can never be opened again. The
+    /// record stays (title, number, date, SHA-256), and every proof over the log still holds.
+    /// Needs the data-protection access.
+    Erase {
+        /// The evidence id.
+        #[arg(long)]
+        id: EvidenceId,
+        /// Why the law requires it, e.g. "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày
+        /// 02/12/2026".
+        #[arg(long)]
+        legal_basis: String,
+    },
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
@@ -154,12 +168,19 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             Ok(())
         }
         EvidenceCmd::Reject { id, reason } => {
-            let request = ctx.request(Command::Reject(cmd::Reject { evidence: id, reason }))?;
-            let accepted =
-                ctx.guarded(client::send(&ctx.client().await?, &request, &ctx.signer()?)).await?;
-            ctx.print_accepted(&accepted).await
+            send(ctx, Command::Reject(cmd::Reject { evidence: id, reason })).await
+        }
+        EvidenceCmd::Erase { id, legal_basis } => {
+            send(ctx, Command::Erase(cmd::Erase { evidence: id, legal_basis })).await
         }
     }
+}
+
+async fn send(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    let request = ctx.request(command)?;
+    let accepted =
+        ctx.guarded(client::send(&ctx.client().await?, &request, &ctx.signer()?)).await?;
+    ctx.print_accepted(&accepted).await
 }
 
 /// The register as a table for people: by name, dates as Vietnamese write them.

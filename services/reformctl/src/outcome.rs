@@ -101,7 +101,10 @@ pub fn classify(error: &anyhow::Error) -> ExitKind {
         }
         if let Some(e) = cause.downcast_ref::<FetchError>() {
             return match e {
-                FetchError::UnknownEvidence { .. } => ExitKind::NotFound,
+                FetchError::UnknownEvidence { .. }
+                | FetchError::Store(reform_evidence::store::StoreError::Erased { .. }) => {
+                    ExitKind::NotFound
+                }
                 FetchError::Store(reform_evidence::store::StoreError::DigestMismatch {
                     ..
                 }) => ExitKind::Refused,

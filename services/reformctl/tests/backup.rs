@@ -61,7 +61,7 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     ];
     append_all(&appender, "w", &events).await;
     let file = b"BAO CAO ket qua CCHC quy I".to_vec();
-    let bucket = reform_evidence::store::ensure_bucket(&a.js, 1).await.expect("bucket");
+    let bucket = reform_evidence::store::Store::ensure(&a.js, 1).await.expect("bucket").objects;
     let name = hex::encode(reform_evidence::store::digest_of(&file));
     bucket.put(name.as_str(), &mut file.as_slice()).await.expect("stored");
     let head = a.stream_messages().await;
@@ -76,7 +76,7 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
         .await
         .expect("skipped");
     let key = dir.path().join("log.nk");
-    let public = reform_shared::checkpoint::new_key(&key).expect("log key");
+    let made_public = reform_shared::checkpoint::new_key(&key).expect("log key");
 
     let backup = dir.path().join("backup");
     let (backup_text, key_text) = (backup.display().to_string(), key.display().to_string());
@@ -89,7 +89,11 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     let said = String::from_utf8_lossy(&made.stdout).to_string();
     assert!(made.status.success(), "{said}{}", String::from_utf8_lossy(&made.stderr));
     assert!(said.starts_with(&format!("backed up {bad} messages")), "{said}");
-    assert!(said.contains("1 evidence files, 4 report files and 1 skips"), "{said}");
+    // The file was stored before sealing (as by an earlier version): it has no key.
+    assert!(
+        said.contains("1 evidence files (0 content keys), 4 report files and 1 skips"),
+        "{said}"
+    );
     for file in ["manifest.json", "log.jsonl", "skips.json", "checkpoint.note", "log-key.pub"] {
         assert!(backup.join(file).is_file(), "{file}");
     }
@@ -98,6 +102,7 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     let public = std::fs::read_to_string(backup.join("log-key.pub")).expect("pub");
     assert!(nkeys::KeyPair::from_public_key(public.trim()).is_ok(), "a public key: {public}");
     assert!(nkeys::KeyPair::from_seed(public.trim()).is_err(), "no seed");
+    assert_eq!(public.trim(), made_public.trim(), "the log key's own public half");
 
     // Into an empty broker: no stream at all.
     let server_b = NatsServer::start_temporary().expect("nats-server starts");
@@ -202,4 +207,115 @@ async fn a_backup_restored_into_an_empty_broker_is_the_same_log_files_and_views(
     let client_c = async_nats::connect(server_c.url()).await.expect("connects");
     let js_c = async_nats::jetstream::new(client_c);
     assert!(js_c.get_stream("PAR_EVENTS").await.is_err(), "no log was made");
+}
+
+/// #27: an erased content stays erased through a backup and a restore, and every proof over
+/// the log still holds. A citizen's request is attached as evidence, then erased on a legal
+/// basis. The first backup is taken while the erasure is in the log but its key not yet
+/// destroyed (the service stopped between the two): the restore destroys it. The second is
+/// taken after: it holds no key for it. Neither backup holds the content in the clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_content_stays_erased_through_backup_and_restore_and_the_log_verifies() {
+    use reform_evidence::client::{self, FetchError, Lookup};
+    use reform_evidence::store::{self, StoreError};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = Broker::start().await;
+    let live = store::Store::ensure(&a.js, 1).await.expect("bucket and keys");
+    let personal = "Đơn của ông Nguyễn Văn A, CCCD 079012345678, địa chỉ ấp Phú Hữu".as_bytes();
+    let other = "Báo cáo kết quả CCHC quý I năm 2016".as_bytes();
+    let attached = |e: &str, bytes: &[u8], digest: [u8; 32]| {
+        let mut event = evidence(e, "sgd", None, "2016-03-21");
+        if let reform_shared::event::Event::EvidenceAttached {
+            sha256,
+            size_bytes,
+            object_key,
+            ..
+        } = &mut event
+        {
+            (*sha256, *size_bytes, *object_key) =
+                (digest, bytes.len() as u64, store::object_key(&digest));
+        }
+        event
+    };
+    let (d1, d2) = (
+        store::put(&live, personal).await.expect("stored sealed"),
+        store::put(&live, other).await.expect("stored sealed"),
+    );
+    let erased = reform_shared::event::Event::EvidenceErased {
+        evidence: reform_shared::testkit::id("e1"),
+        unit: reform_shared::testkit::id("sgd"),
+        sha256: d1,
+        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026".into(),
+    };
+    let events = [
+        ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),
+        ("2016-03-21", attached("e1", personal, d1)),
+        ("2016-03-21", attached("e2", other, d2)),
+        ("2026-12-03", erased),
+    ];
+    append_all(&a.appender().await, "w", &events).await;
+    let key = dir.path().join("log.nk");
+    let public = reform_shared::checkpoint::new_key(&key).expect("log key");
+    let url_a = a.server.url().to_owned();
+    let back_up = |to: std::path::PathBuf| {
+        let (url, key) = (url_a.clone(), key.display().to_string());
+        tokio::task::spawn_blocking(move || {
+            reformctl(&url, &["backup", "--to", &to.display().to_string(), "--log-key", &key])
+        })
+    };
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    let made = back_up(before.clone()).await.expect("joins");
+    let said = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(said.contains("2 evidence files (2 content keys)"), "{said}");
+    assert!(live.erase(&d1).await.expect("the service destroys the key"));
+    let made = back_up(after.clone()).await.expect("joins");
+    let said = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(said.contains("2 evidence files (1 content keys)"), "{said}");
+
+    for (backup, destroys) in [(before, true), (after, false)] {
+        for file in common::files_under(&backup) {
+            let bytes = std::fs::read(&file).expect("read");
+            let clear = bytes.windows(personal.len()).any(|w| w == personal);
+            assert!(!clear, "{} holds the erased content in the clear", file.display());
+        }
+        let server = NatsServer::start_temporary().expect("nats-server starts");
+        let (url, from) = (server.url().to_owned(), backup.display().to_string());
+        let restored =
+            tokio::task::spawn_blocking(move || reformctl(&url, &["restore", "--from", &from]))
+                .await
+                .expect("joins");
+        let said = String::from_utf8_lossy(&restored.stdout).to_string();
+        assert!(restored.status.success(), "{said}{}", String::from_utf8_lossy(&restored.stderr));
+        let line = "destroyed 1 content keys the restored log says were erased";
+        assert_eq!(said.contains(line), destroys, "{said}");
+        let client = async_nats::connect(server.url()).await.expect("connects");
+        let gone =
+            client::fetch(&client, &Lookup::Evidence(reform_shared::testkit::id("e1"))).await;
+        assert!(matches!(gone, Err(FetchError::Store(StoreError::Erased { .. }))), "{gone:?}");
+        let kept =
+            client::fetch(&client, &Lookup::Evidence(reform_shared::testkit::id("e2"))).await;
+        assert_eq!(kept.expect("the other document opens"), other);
+
+        let (note, url) =
+            (backup.join("checkpoint.note").display().to_string(), server.url().to_owned());
+        let public = public.clone();
+        let verified = tokio::task::spawn_blocking(move || {
+            reformctl(
+                &url,
+                &[
+                    "audit",
+                    "verify",
+                    "--allow-unsigned",
+                    "--checkpoint",
+                    &note,
+                    "--log-key",
+                    &public,
+                ],
+            )
+        })
+        .await
+        .expect("joins");
+        let said = String::from_utf8_lossy(&verified.stdout).to_string();
+        assert!(verified.status.success(), "{said}{}", String::from_utf8_lossy(&verified.stderr));
+    }
 }

@@ -419,6 +419,7 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
 
     scores_import_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());
     a_framework_imports_from_a_workbook_whole_or_not_at_all(nats_port, &data, dir.path());
+    an_erased_document_says_so_and_serves_nothing(&base, nats_port, &data);
 
     // A hostile client: bad parameters and ids get a page that names them; nothing is echoed
     // unescaped.
@@ -1077,3 +1078,42 @@ fn a_framework_imports_from_a_workbook_whole_or_not_at_all(
 
 #[path = "web/workspace.rs"]
 mod workspace;
+
+/// #27: a document that holds a citizen's personal data is erased on a legal basis, through
+/// the shipped broker permissions: only the data-protection access may; its page then says, in
+/// Vietnamese, that the content is gone and what the record keeps, and serves no byte of it.
+fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, data: &Path) {
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reformctl"))
+            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+            .arg(data.join("broker/client.nk"))
+            .args(["--actor", "quan-tri", "--key"])
+            .arg(data.join("keys/quan-tri.nk"))
+            .args(args)
+            .output()
+            .expect("run reformctl")
+    };
+    let path = "/evidence/st-sgddt-cv-74-2018";
+    assert_eq!(get(base, path).0, 200, "the document downloads");
+    let basis = "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026 của người có dữ liệu";
+    let erase = ["evidence", "erase", "--id", "st-sgddt-cv-74-2018", "--legal-basis", basis];
+    let denied = cli(&erase);
+    let said = String::from_utf8_lossy(&denied.stderr).to_string();
+    assert!(!denied.status.success(), "an administrator alone may not erase: {said}");
+    assert!(said.contains("quyền bảo vệ dữ liệu cá nhân"), "{said}");
+    assert_eq!(get(base, path).0, 200, "a denied erasure erases nothing");
+    let grant = cli(&["access", "grant", "--person", "quan-tri", "--access", "data-protection"]);
+    assert!(grant.status.success(), "{}", String::from_utf8_lossy(&grant.stderr));
+    let erased = cli(&erase);
+    assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
+    let (status, page) = get(base, path);
+    assert_eq!(status, 410, "{page}");
+    assert!(page.contains("đã được xóa theo căn cứ pháp lý"), "{page}");
+    assert!(!page.contains("st-sgddt-cv-74-2018") && !page.contains("erased"), "{page}");
+    let (status, page) = get(base, &format!("{path}?lang=en"));
+    assert_eq!(status, 410, "{page}");
+    assert!(page.contains("was erased on a legal basis"), "{page}");
+    let again = cli(&erase);
+    let said = String::from_utf8_lossy(&again.stderr).to_string();
+    assert!(!again.status.success() && said.contains("đã được xóa trước đó"), "{said}");
+}

@@ -63,6 +63,9 @@ named_enum! {
         Appraiser = "appraiser", "thẩm định", "appraiser";
         /// Kiểm tra, giám sát: reads everything, changes nothing.
         Auditor = "auditor", "kiểm tra, giám sát", "auditor";
+        /// Bảo vệ dữ liệu cá nhân: erases an evidence document's content that holds personal
+        /// data, on a legal basis (Law on Personal Data Protection, in force since 2026).
+        DataProtection = "data-protection", "bảo vệ dữ liệu cá nhân", "data protection";
     }
 }
 
@@ -498,6 +501,18 @@ pub enum Event {
         title: String,
         effective: Date,
     },
+    /// An evidence document's content made unreadable for good: the key it was stored under
+    /// is destroyed. The log keeps what it always kept (title, number, digest, size), so
+    /// every proof over it still holds; every evidence id naming the same content loses it
+    /// too, as the content is stored once.
+    EvidenceErased {
+        evidence: EvidenceId,
+        unit: UnitId,
+        sha256: Sha256,
+        /// Why the law requires it, e.g. "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày
+        /// 02/12/2026 của người có dữ liệu".
+        legal_basis: String,
+    },
 }
 
 named_enum! {
@@ -530,6 +545,7 @@ impl Event {
             Event::FindingRecorded { .. } | Event::FindingRecordedV2 { .. } => "finding-recorded",
             Event::EvidenceAttached { .. } => "evidence-attached",
             Event::EvidenceRejected { .. } => "evidence-rejected",
+            Event::EvidenceErased { .. } => "evidence-erased",
             Event::FrameworkPublished { .. } => "framework-published",
             Event::ScoreChanged { .. } => "score-changed",
             Event::PeriodRolledUp { .. } => "period-rolled-up",
@@ -574,7 +590,9 @@ impl Event {
             | Event::TaskCancelled { .. }
             | Event::FindingRecorded { .. }
             | Event::FindingRecordedV2 { .. } => Family::Tasks,
-            Event::EvidenceAttached { .. } | Event::EvidenceRejected { .. } => Family::Evidence,
+            Event::EvidenceAttached { .. }
+            | Event::EvidenceRejected { .. }
+            | Event::EvidenceErased { .. } => Family::Evidence,
             Event::FrameworkPublished { .. } | Event::ScoreChanged { .. } => Family::Scoring,
             Event::PeriodRolledUp { .. } => Family::Rollup,
         }
@@ -601,6 +619,7 @@ impl Event {
             | Event::FindingRecordedV2 { unit, .. }
             | Event::EvidenceAttached { unit, .. }
             | Event::EvidenceRejected { unit, .. }
+            | Event::EvidenceErased { unit, .. }
             | Event::ScoreChanged { unit, .. } => Some(unit),
             Event::AccessGranted { unit, .. } | Event::AccessWithdrawn { unit, .. } => {
                 unit.as_ref()

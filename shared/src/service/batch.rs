@@ -310,7 +310,11 @@ impl<D: Decider> Runtime<D> {
         }
         let mut pending = Vec::with_capacity(chosen.len());
         let mut answers = Vec::with_capacity(chosen.len());
+        let mut follow_ups = Vec::new();
         for Decided { waiting, event } in chosen {
+            if D::AFTER_APPEND {
+                follow_ups.push(event.clone());
+            }
             let aggregate = Aggregate::of(&event);
             let expected = self.state.tip(&aggregate.chain_key());
             let type_name = event.type_name();
@@ -322,6 +326,11 @@ impl<D: Decider> Runtime<D> {
         let outcomes = futures::future::join_all(pending).await;
         crate::metrics::global().appended(self.name, began.elapsed());
         self.took("append", began);
+        for (event, outcome) in follow_ups.iter().zip(&outcomes) {
+            if outcome.is_ok() {
+                D::after_append(&self.services, event).await;
+            }
+        }
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
         let mut caught_up = Ok(());
         if let Some(last) = last {

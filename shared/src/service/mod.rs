@@ -100,6 +100,18 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
         std::future::ready(Ok(()))
     }
 
+    /// Whether the service has I/O to do once an event is in the log
+    /// ([`after_append`](Decider::after_append)).
+    const AFTER_APPEND: bool = false;
+
+    /// The I/O an event calls for outside the log once it is appended, before its command is
+    /// answered (the evidence service destroys an erased content's key). The log is the
+    /// record: this only carries it out, so it must be idempotent, and a service that may
+    /// have stopped between the two does it again for what the log holds when it starts.
+    fn after_append(_services: &Self::Services, _event: &Event) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
     /// Whether [`before_append`](Decider::before_append) can take long (it reads or writes
     /// outside the log). The runtime then reads the log's head again after it and decides once
     /// more before appending, so a key revoked or an access withdrawn meanwhile counts.

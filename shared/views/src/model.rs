@@ -538,9 +538,12 @@ fn apply_event<R: Records>(
         | Event::KeyRevoked { .. }
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. } => {}
+        // An erased document stays on the record (its title, number and date): only its
+        // content is gone, which the evidence page tells when it cannot fetch it.
         Event::ProgressReported { .. }
         | Event::PeriodRolledUp { .. }
-        | Event::EnrolmentOpened { .. } => {}
+        | Event::EnrolmentOpened { .. }
+        | Event::EvidenceErased { .. } => {}
     }
     Ok(())
 }

@@ -38,6 +38,9 @@ impl Attach {
     pub fn decide(&self, s: &State, context: &Context) -> Result<Event, Refusal> {
         let evidence = &self.evidence;
         s.check_new_id(evidence, &self.sha256)?;
+        if s.erased.contains(&self.sha256) {
+            return Err(Refusal::ContentErased { evidence: evidence.clone() });
+        }
         let unit = s.directory.unit(&self.unit).ok_or_else(|| Refusal::UnknownUnit {
             evidence: evidence.clone(),
             unit: self.unit.clone(),

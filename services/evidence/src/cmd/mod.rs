@@ -7,9 +7,11 @@
 //! digest and size. Digests travel as 64 lowercase hex digits, the object's name.
 
 mod attach;
+mod erase;
 mod reject;
 
 pub use attach::Attach;
+pub use erase::Erase;
 pub use reject::Reject;
 
 use crate::decide::{Refusal, State};
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub enum Command {
     Attach(Attach),
     Reject(Reject),
+    Erase(Erase),
 }
 
 impl Command {
@@ -32,6 +35,7 @@ impl Command {
         match self {
             Command::Attach(c) => c.decide(s, context),
             Command::Reject(c) => c.decide(s),
+            Command::Erase(c) => c.decide(s),
         }
     }
 }
