@@ -231,6 +231,7 @@ mod tests {
             "needs-unit-leader",
             "needs-staff-or-leader",
             "needs-appraiser",
+            "needs-data-protection",
             "needs-leader-or-appraiser",
             "needs-enrolment",
             "needs-genesis",
