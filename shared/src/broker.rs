@@ -170,7 +170,7 @@ fn seed(path: &Path) -> Result<nkeys::KeyPair, BrokerError> {
 }
 
 /// Writes a file readable by its owner only, atomically (a temporary file renamed over it).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), BrokerError> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), BrokerError> {
     let write_error = |source| BrokerError::Write { path: path.to_path_buf(), source };
     let dir = path.parent().unwrap_or(Path::new("."));
     // tempfile creates its files with mode 0600.

@@ -17,7 +17,9 @@ pub struct BrokerArgs {
     #[arg(long, env = "PAR_STREAM_REPLICAS", default_value_t = 1)]
     pub replicas: usize,
     /// The nkeys user seed to authenticate with (one of the files `reformctl broker
-    /// credentials` writes), readable by its owner only. Without it, no authentication.
+    /// credentials` writes), readable by its owner only. Without it, no authentication. The
+    /// connection is TLS when the broker's authority is known: the `ca.pem` beside the seed,
+    /// or the file PAR_NATS_CA names.
     #[arg(long = "nats-nkey", env = "PAR_NATS_NKEY", value_name = "FILE")]
     pub nats_nkey: Option<PathBuf>,
 }
@@ -118,10 +120,18 @@ async fn open(
     options: async_nats::ConnectOptions,
 ) -> Result<async_nats::Client, ConnectError> {
     let addrs = server_addrs(urls)?;
-    options
-        .connect(addrs)
-        .await
-        .map_err(|e| ConnectError { url: urls.to_owned(), detail: e.to_string() })
+    options.connect(addrs).await.map_err(|e| {
+        let mut detail = e.to_string();
+        if detail.to_lowercase().contains("tls") {
+            detail.push_str(&format!(
+                " (the broker speaks TLS only: put its authority's certificate, `{}`, beside the \
+                 nkey seed, or name it with {})",
+                crate::tls::CA_FILE,
+                crate::tls::CA_ENV
+            ));
+        }
+        ConnectError { url: urls.to_owned(), detail }
+    })
 }
 
 /// What the broker refused a connection, as it said it: "Permissions Violation for Publish to
@@ -192,7 +202,12 @@ pub fn connect_options_as(
         path: nkey_seed_file.to_path_buf(),
         detail: e.to_string(),
     })?;
-    Ok(connect_options().nkey(seed))
+    let options = connect_options().nkey(seed);
+    // The broker's authority, when one is known for this seed: then TLS or nothing.
+    Ok(match crate::tls::authority_for(nkey_seed_file) {
+        Some(ca) => options.require_tls(true).add_root_certificates(ca),
+        None => options,
+    })
 }
 
 /// How often a client pings its server. A server cut off by the network sends no error, only

@@ -57,5 +57,6 @@ pub mod subject;
 pub mod testkit;
 pub mod time;
 pub mod tlog;
+pub mod tls;
 pub mod tree;
 pub mod wording;

@@ -41,6 +41,8 @@ pub enum NatsdError {
     StartTimeout(Duration),
     #[error("could not prepare the broker's credentials: {0}")]
     Credentials(#[from] crate::broker::BrokerError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// How the server writes to disk.
@@ -136,6 +138,7 @@ impl NatsServer {
         std::fs::create_dir_all(&ports_dir).map_err(io(&ports_dir))?;
         if let Some(dir) = &options.auth {
             crate::broker::provision(dir)?.install_server_files(&data_dir)?;
+            crate::tls::local(dir)?;
         }
         keep_streams_in_their_account(&data_dir.join("jetstream"), options.auth.is_some())?;
         let config_path = data_dir.join("nats-server.conf");
@@ -261,8 +264,15 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
     let dir = &options.data_dir;
     // The include is relative to this config's directory, where `start` wrote the permissions
     // and the users' public keys.
-    let auth = match options.auth {
-        Some(_) => format!("include {:?}\n", crate::broker::PERMISSIONS_FILE),
+    // With the permissions, TLS too: the local certificates beside the users' seeds
+    // ([`crate::tls::local`]); the server then refuses plain connections.
+    let auth = match &options.auth {
+        Some(dir) => format!(
+            "include {:?}\ntls {{\n  cert_file: {:?}\n  key_file: {:?}\n  timeout: 5\n}}\n",
+            crate::broker::PERMISSIONS_FILE,
+            dir.join(crate::tls::CERT_FILE).display().to_string(),
+            dir.join(crate::tls::KEY_FILE).display().to_string(),
+        ),
         None => String::new(),
     };
     format!(

@@ -331,6 +331,55 @@ async fn a_client_cannot_subscribe_to_commands() {
     .await;
 }
 
+// ---------- TLS on every link ----------
+
+/// #26: the broker run with the permissions speaks TLS only, with the certificate of the local
+/// authority made beside the users' seeds: a client with a valid seed but no TLS is refused,
+/// one that trusts another authority refuses the broker, and one given a seed from there
+/// trusts the `ca.pem` beside it and connects.
+#[tokio::test]
+async fn the_broker_speaks_tls_only_and_only_to_clients_trusting_its_authority() {
+    let stack = Stack::start().await;
+    let url = stack.server.url();
+    let seed_file = stack.seed(BrokerUser::Client);
+    let seed = reform_shared::broker::read_seed(&seed_file).expect("seed");
+    let seed = seed.seed().expect("a seed");
+    // A client that asks for no TLS is upgraded by the server's greeting, and then trusts
+    // only the usual public authorities: refused either way, never plain.
+    let plain = async_nats::ConnectOptions::with_nkey(seed.clone()).connect(url).await;
+    let refused = plain.expect_err("a plain connection was accepted").to_string();
+    assert!(refused.contains("invalid peer certificate"), "{refused}");
+    let mut raw =
+        tokio::net::TcpStream::connect(url.trim_start_matches("nats://")).await.expect("tcp");
+    let mut greeting = vec![0u8; 4096];
+    let n = tokio::io::AsyncReadExt::read(&mut raw, &mut greeting).await.expect("greeting");
+    let greeting = String::from_utf8_lossy(&greeting[..n]).to_string();
+    assert!(greeting.contains("\"tls_required\":true"), "{greeting}");
+    tokio::io::AsyncWriteExt::write_all(&mut raw, b"CONNECT {}\r\nPING\r\n").await.expect("sent");
+    let mut answer = vec![0u8; 512];
+    let n = tokio::io::AsyncReadExt::read(&mut raw, &mut answer).await.unwrap_or(0);
+    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(!answer.contains("PONG"), "a plain CONNECT was answered: {answer}");
+
+    let other = tempfile::tempdir().expect("dir");
+    let (authority, _, _) = reform_shared::tls::make_local().expect("another authority");
+    let other_ca = other.path().join("ca.pem");
+    std::fs::write(&other_ca, authority).expect("written");
+    let wrong = async_nats::ConnectOptions::with_nkey(seed)
+        .require_tls(true)
+        .add_root_certificates(other_ca)
+        .connect(url)
+        .await;
+    let refused = wrong.expect_err("a broker another authority signed for was trusted");
+    assert!(refused.to_string().to_lowercase().contains("certificate"), "{refused}");
+
+    let client = connect_as(url, Some(&seed_file)).await.expect("connects over TLS");
+    assert!(client.server_info().tls_required, "the server says TLS is required");
+    let js = jetstream::new(client);
+    let mut stream = js.get_stream(STREAM_NAME).await.expect("reads the log over TLS");
+    assert!(stream.info().await.expect("info").state.messages >= 3);
+}
+
 // ---------- nobody may erase the log ----------
 
 #[tokio::test]
@@ -878,11 +927,18 @@ async fn a_client_cannot_read_the_services_replies() {
 async fn only_the_four_users_connect() {
     use std::os::unix::fs::PermissionsExt as _;
     let stack = Stack::start().await;
-    let anonymous = connect_as(stack.server.url(), None).await;
+    // Each trusts the broker's authority, so that what refuses it is its key.
+    let ca = stack.credentials.dir.join(reform_shared::tls::CA_FILE);
+    let anonymous = reform_shared::edge::connect_options()
+        .require_tls(true)
+        .add_root_certificates(ca.clone())
+        .connect(stack.server.url())
+        .await;
     let error = anonymous.expect_err("a connection without a key was taken");
     assert!(error.to_string().to_lowercase().contains("authorization"), "{error}");
 
     let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&ca, dir.path().join(reform_shared::tls::CA_FILE)).expect("copied");
     let stranger = dir.path().join("stranger.nk");
     reform_shared::keyfile::write(&stranger, &nkeys::KeyPair::new_user()).expect("a seed");
     let error =

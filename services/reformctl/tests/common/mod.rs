@@ -516,6 +516,7 @@ impl Drop for Node {
 /// The deploy configs with this run's hosts, ports and directories substituted (node `i`
 /// listens on `hosts[i]`, in `netns[i]` when given).
 pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>) -> Vec<Node> {
+    let tls = route_certificates(dir, hosts);
     let ports = free_ports(9);
     let (client, rest) = ports.split_at(3);
     let (cluster, http) = rest.split_at(3);
@@ -524,8 +525,12 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
         .enumerate()
         .map(|(i, text)| {
             // Replication is what this run is about: the nodes run without the users and
-            // permissions (shared/tests/broker.rs and the `up` tests run with them).
+            // permissions, and their clients without TLS (shared/tests/broker.rs and the `up`
+            // tests run with both). The routes keep their TLS, both ways, as shipped.
             let mut text = (*text).replace("include \"permissions.conf\"\n", "");
+            assert!(text.contains(CLIENT_TLS), "the shipped client TLS block changed");
+            text = text.replacen(CLIENT_TLS, "", 1);
+            text = text.replace("/etc/reform-tracker/tls", &tls.display().to_string());
             text = text.replace("host: 127.0.0.1", &format!("host: {}", hosts[i]));
             for n in 0..3 {
                 text = text
@@ -561,6 +566,24 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
             }
         })
         .collect()
+}
+
+/// The client TLS block of the shipped node configs.
+const CLIENT_TLS: &str = "tls {\n  cert_file: \"/etc/reform-tracker/tls/node.pem\"\n  key_file: \"/etc/reform-tracker/tls/node-key.pem\"\n  timeout: 5\n}\n";
+
+/// An authority and one certificate for every node's host, for the routes' TLS: in
+/// `<dir>/tls/`, named as the shipped configs name them.
+fn route_certificates(dir: &Path, hosts: &[&str; 3]) -> PathBuf {
+    let tls = dir.join("tls");
+    std::fs::create_dir_all(&tls).expect("dir");
+    let mut names: Vec<String> = hosts.iter().map(|h| (*h).to_owned()).collect();
+    names.sort();
+    names.dedup();
+    let (ca, cert, key) = reform_shared::tls::make_for(&names).expect("certificates");
+    for (name, text) in [("ca.pem", ca), ("node.pem", cert), ("node-key.pem", key)] {
+        std::fs::write(tls.join(name), text).expect("written");
+    }
+    tls
 }
 
 /// The stream's last sequence and its leader's name.
