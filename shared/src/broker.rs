@@ -109,8 +109,8 @@ impl Credentials {
     pub fn install_server_files(&self, config_dir: &Path) -> Result<(), BrokerError> {
         let users = std::fs::read_to_string(self.users_conf())
             .map_err(|source| BrokerError::Read { path: self.users_conf(), source })?;
-        write_private(&config_dir.join(USERS_FILE), users.as_bytes())?;
-        write_private(&config_dir.join(PERMISSIONS_FILE), PERMISSIONS_CONF.as_bytes())
+        write_owner_only(&config_dir.join(USERS_FILE), users.as_bytes())?;
+        write_owner_only(&config_dir.join(PERMISSIONS_FILE), PERMISSIONS_CONF.as_bytes())
     }
 }
 
@@ -134,7 +134,7 @@ pub fn provision(dir: &Path) -> Result<Credentials, BrokerError> {
         let key = seed(&credentials.seed_path(user))?;
         users.push_str(&format!("{}: \"{}\"\n", user.variable(), key.public_key()));
     }
-    write_private(&credentials.users_conf(), users.as_bytes())?;
+    write_owner_only(&credentials.users_conf(), users.as_bytes())?;
     Ok(credentials)
 }
 
@@ -170,7 +170,7 @@ fn seed(path: &Path) -> Result<nkeys::KeyPair, BrokerError> {
 }
 
 /// Writes a file readable by its owner only, atomically (a temporary file renamed over it).
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), BrokerError> {
+pub fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<(), BrokerError> {
     let write_error = |source| BrokerError::Write { path: path.to_path_buf(), source };
     let dir = path.parent().unwrap_or(Path::new("."));
     // tempfile creates its files with mode 0600.

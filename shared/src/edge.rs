@@ -122,7 +122,8 @@ async fn open(
     let addrs = server_addrs(urls)?;
     options.connect(addrs).await.map_err(|e| {
         let mut detail = e.to_string();
-        if detail.to_lowercase().contains("tls") {
+        let lower = detail.to_lowercase();
+        if lower.contains("tls") || lower.contains("certificate") {
             detail.push_str(&format!(
                 " (the broker speaks TLS only: put its authority's certificate, `{}`, beside the \
                  nkey seed, or name it with {})",

@@ -44,7 +44,7 @@ pub fn local(dir: &Path) -> Result<ServerTls, TlsError> {
         return Ok(files);
     }
     let (ca, cert, key) = make_local()?;
-    crate::broker::write_private(&files.key, key.as_bytes())?;
+    crate::broker::write_owner_only(&files.key, key.as_bytes())?;
     for (path, text) in [(&files.cert, &cert), (&dir.join(CA_FILE), &ca)] {
         std::fs::write(path, text).map_err(|source| TlsError::Io { path: path.clone(), source })?;
     }
@@ -60,18 +60,62 @@ pub fn make_local() -> Result<(String, String, String), rcgen::Error> {
 /// A new authority (its certificate) and a certificate and key for `names` (host names or IP
 /// addresses) signed by it, in PEM.
 pub fn make_for(names: &[String]) -> Result<(String, String, String), rcgen::Error> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-    let mut authority = CertificateParams::new(Vec::<String>::new())?;
-    authority.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    authority.distinguished_name.push(DnType::CommonName, "PAR tracker local broker authority");
-    authority.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let authority_key = KeyPair::generate()?;
-    let authority = authority.self_signed(&authority_key)?;
-    let mut server = CertificateParams::new(names.to_vec())?;
-    server.distinguished_name.push(DnType::CommonName, "PAR tracker broker");
-    let server_key = KeyPair::generate()?;
-    let server = server.signed_by(&server_key, &authority, &authority_key)?;
-    Ok((authority.pem(), server.pem(), server_key.serialize_pem()))
+    let authority = Authority::new()?;
+    let (cert, key) = authority.issue(names)?;
+    Ok((authority.cert_pem(), cert, key))
+}
+
+/// A certificate authority for the broker's certificates: its key, and its certificate made
+/// from the key (the same name and key always make a certificate that verifies what it signed,
+/// so an operator keeps only the key to issue a node's certificate later).
+pub struct Authority {
+    key: rcgen::KeyPair,
+    cert: rcgen::Certificate,
+}
+
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authority(..)")
+    }
+}
+
+impl Authority {
+    /// A new authority, with a new key.
+    pub fn new() -> Result<Authority, rcgen::Error> {
+        Authority::of(rcgen::KeyPair::generate()?)
+    }
+
+    /// The authority whose key this is (PEM, as [`Authority::key_pem`] wrote it).
+    pub fn from_key_pem(pem: &str) -> Result<Authority, rcgen::Error> {
+        Authority::of(rcgen::KeyPair::from_pem(pem)?)
+    }
+
+    fn of(key: rcgen::KeyPair) -> Result<Authority, rcgen::Error> {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyUsagePurpose};
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.distinguished_name.push(DnType::CommonName, "PAR tracker broker authority");
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let cert = params.self_signed(&key)?;
+        Ok(Authority { key, cert })
+    }
+
+    pub fn cert_pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+
+    /// A certificate for `names` (host names or IP addresses), and its new key, in PEM.
+    pub fn issue(&self, names: &[String]) -> Result<(String, String), rcgen::Error> {
+        let mut params = rcgen::CertificateParams::new(names.to_vec())?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, "PAR tracker broker");
+        let key = rcgen::KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.cert, &self.key)?;
+        Ok((cert.pem(), key.serialize_pem()))
+    }
 }
 
 /// The authority a client with this seed trusts: `PAR_NATS_CA` when set, else the `ca.pem`

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod broker;
 pub mod consumers;
 pub mod ctx;
 pub mod datadir;
@@ -93,6 +94,8 @@ pub enum Command {
     /// Restore a backup into an empty broker: checked first, then the same log, identity and
     /// files (operators, with the services' credentials).
     Restore(backup::RestoreArgs),
+    #[command(flatten)]
+    Broker(broker::Cmd),
     /// Run one service on its own against --nats (as its own binary would).
     #[command(hide = true)]
     Serve(serve::Args),
@@ -166,6 +169,7 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(args, ctx).await,
         Command::Restore(args) => backup::restore(args, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,
+        Command::Broker(cmd) => broker::run(cmd),
     }
 }
 

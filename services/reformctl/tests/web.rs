@@ -342,6 +342,10 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     // The period reports, and one report with its restatements section.
     follow(&c, "Báo cáo định kỳ").await;
     assert!(count(&c, "#periods tbody tr").await >= 4, "the demo years' periods are closed");
+    // Each period's days as Vietnamese write dates, never as ISO.
+    let periods = text(&c, "#periods").await;
+    assert!(periods.contains("01/01/2015 → 31/12/2015"), "{periods}");
+    assert!(!periods.contains("2015-01-01"), "{periods}");
     follow(&c, "Năm 2015").await;
     assert!(text(&c, "#report-facts").await.contains("01/01/2015 → 31/12/2015"));
     assert!(text(&c, "#restated").await.contains("được điều chỉnh"));

@@ -166,7 +166,7 @@ pub async fn list(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResu
                     @for c in closed.iter().rev() {
                         tr {
                             td class="key" { a href=(view.href(&format!("/reports/{}", c.period))) { (period_label(&view, c.period.kind)) " " (c.period.year) } }
-                            td data-label=(label(&view, PERIODS, 1)) { (c.period.first_day()) " → " (c.period.last_day()) }
+                            td data-label=(label(&view, PERIODS, 1)) { (view.date(c.period.first_day())) " → " (view.date(c.period.last_day())) }
                             td data-label=(label(&view, PERIODS, 2)) { (downloads(c.period, &provinces)) }
                         }
                     }

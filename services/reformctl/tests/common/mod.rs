@@ -569,7 +569,7 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
 }
 
 /// The client TLS block of the shipped node configs.
-const CLIENT_TLS: &str = "tls {\n  cert_file: \"/etc/reform-tracker/tls/node.pem\"\n  key_file: \"/etc/reform-tracker/tls/node-key.pem\"\n  timeout: 5\n}\n";
+const CLIENT_TLS: &str = "tls {\n  cert_file: \"/etc/reform-tracker/tls/broker.pem\"\n  key_file: \"/etc/reform-tracker/tls/broker-key.pem\"\n  timeout: 5\n}\n";
 
 /// An authority and one certificate for every node's host, for the routes' TLS: in
 /// `<dir>/tls/`, named as the shipped configs name them.
@@ -580,7 +580,7 @@ fn route_certificates(dir: &Path, hosts: &[&str; 3]) -> PathBuf {
     names.sort();
     names.dedup();
     let (ca, cert, key) = reform_shared::tls::make_for(&names).expect("certificates");
-    for (name, text) in [("ca.pem", ca), ("node.pem", cert), ("node-key.pem", key)] {
+    for (name, text) in [("ca.pem", ca), ("broker.pem", cert), ("broker-key.pem", key)] {
         std::fs::write(tls.join(name), text).expect("written");
     }
     tls
