@@ -134,6 +134,45 @@ pub async fn fetch(client: &async_nats::Client, lookup: &Lookup) -> Result<Vec<u
     }
 }
 
+/// An erasure as the log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    /// Who recorded it.
+    pub by: String,
+    /// The day it was recorded (Vietnam time).
+    pub on: Option<Date>,
+    pub legal_basis: String,
+}
+
+/// The erasure of this evidence document's content, if the log records one under its id.
+pub async fn erasure(
+    client: &async_nats::Client,
+    evidence: &EvidenceId,
+) -> Result<Option<Erasure>, FetchError> {
+    use reform_shared::log::{self, Range};
+    let js = jetstream::new(client.clone());
+    let family = Family::Evidence.as_str();
+    let subject = format!("{EVENT_SUBJECT_PREFIX}.{family}.*.evidence.{evidence}");
+    // An evidence id has an attach, maybe a rejection and an erasure: a few events.
+    let range = Range::subjects(subject).at_most(64).by("erasure");
+    let mut found = None;
+    log::read(&js, &range, |_, record| {
+        if let Some(record) = record {
+            if let Event::EvidenceErased { legal_basis, .. } = &record.envelope.event {
+                found = Some(Erasure {
+                    by: record.envelope.actor.to_string(),
+                    on: record.envelope.recorded_at.vietnam_date(),
+                    legal_basis: legal_basis.clone(),
+                });
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .await
+    .map_err(|e| FetchError::Log(e.into()))?;
+    Ok(found)
+}
+
 /// Reads an evidence document's attach event from the log. The first event of an evidence
 /// aggregate is always its attachment: nothing else can happen to an unattached id.
 pub async fn find(

@@ -195,11 +195,14 @@ pub fn render_list(list: &EvidenceList) -> String {
         ("Trạng thái", Align::Left),
     ]);
     for d in &list.evidence {
-        let state = match (d.rejected_on, &d.rejected_because) {
+        let mut state = match (d.rejected_on, &d.rejected_because) {
             (Some(on), Some(why)) => format!("bị từ chối ngày {on}: {why}"),
             (Some(on), None) => format!("bị từ chối ngày {on}"),
             (None, _) => "hợp lệ".into(),
         };
+        if let Some(on) = d.erased_on {
+            state.push_str(&format!("; nội dung đã xóa ngày {on}"));
+        }
         table.row(vec![
             d.document_number.clone(),
             d.document_date.to_string(),
@@ -254,12 +257,18 @@ async fn fetch(
 }
 
 async fn show(ctx: &Ctx, id: &EvidenceId) -> anyhow::Result<()> {
-    let d = client::find(&ctx.client().await?, id).await?;
+    let client = ctx.client().await?;
+    let d = client::find(&client, id).await?;
+    let erased = client::erasure(&client, id).await?;
     if ctx.json() {
+        let erasure = erased
+            .as_ref()
+            .map(|e| serde_json::json!({"by": e.by, "on": e.on, "legal_basis": e.legal_basis}));
         let value = serde_json::json!({
             "evidence": d.evidence.as_str(), "unit": d.unit.as_str(), "title": d.title,
             "document_number": d.document_number, "document_date": d.document_date,
             "sha256": hex_of(&d.sha256), "size_bytes": d.size_bytes, "media_type": d.media_type,
+            "erased": erasure,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -271,6 +280,10 @@ async fn show(ctx: &Ctx, id: &EvidenceId) -> anyhow::Result<()> {
     println!("  Ngày:        {}", d.document_date);
     println!("  Tệp:         {} bytes, {}", d.size_bytes, d.media_type);
     println!("  SHA-256:     {}", hex_of(&d.sha256));
+    if let Some(e) = erased {
+        let on = e.on.map(|d| d.0.format("%d/%m/%Y").to_string()).unwrap_or_default();
+        println!("  Nội dung:    đã xóa ngày {on} ({}), căn cứ: {}", e.by, e.legal_basis);
+    }
     Ok(())
 }
 

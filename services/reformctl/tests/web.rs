@@ -1100,7 +1100,8 @@ fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, dat
     let path = "/evidence/st-sgddt-cv-74-2018";
     assert_eq!(get(base, path).0, 200, "the document downloads");
     let basis = "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026 của người có dữ liệu";
-    let erase = ["evidence", "erase", "--id", "st-sgddt-cv-74-2018", "--legal-basis", basis];
+    let erase =
+        ["--wait", "evidence", "erase", "--id", "st-sgddt-cv-74-2018", "--legal-basis", basis];
     let denied = cli(&erase);
     let said = String::from_utf8_lossy(&denied.stderr).to_string();
     assert!(!denied.status.success(), "an administrator alone may not erase: {said}");
@@ -1117,7 +1118,19 @@ fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, dat
     let (status, page) = get(base, &format!("{path}?lang=en"));
     assert_eq!(status, 410, "{page}");
     assert!(page.contains("was erased on a legal basis"), "{page}");
+    // The unit's register keeps the document, says its content is gone, and links no file.
+    let (status, register) = get(base, "/units/st-sgddt?year=2018");
+    assert_eq!(status, 200, "{register:.400}");
+    assert!(register.contains("74/SGDĐT-TCCB"), "the document stays on the register");
+    assert!(register.contains("nội dung đã xóa ngày"), "{register}");
+    assert!(!register.contains(r#"href="/evidence/st-sgddt-cv-74-2018""#), "{register}");
     let again = cli(&erase);
     let said = String::from_utf8_lossy(&again.stderr).to_string();
     assert!(!again.status.success() && said.contains("đã được xóa trước đó"), "{said}");
+    // The record says who erased it, when and why.
+    let shown = cli(&["--json", "evidence", "show", "--id", "st-sgddt-cv-74-2018"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(shown["erased"]["legal_basis"], basis, "{shown}");
+    assert_eq!(shown["erased"]["by"], "quan-tri", "{shown}");
+    assert_eq!(shown["document_number"], "74/SGDĐT-TCCB", "{shown}");
 }

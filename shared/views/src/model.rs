@@ -239,6 +239,9 @@ pub struct EvidenceRec {
     pub rejected_on: Option<Date>,
     /// Why an appraiser rejected it, with the first rejection.
     pub rejected_because: Option<String>,
+    /// The day its content was erased under this id (personal data, on a legal basis): the
+    /// record stays, the file is gone.
+    pub erased_on: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -425,6 +428,12 @@ fn apply_event<R: Records>(
             }
             return Ok(());
         }
+        Event::EvidenceErased { evidence, .. } => {
+            if let Some(rec) = records.evidence(evidence)?.filter(|r| r.erased_on.is_none()) {
+                rec.erased_on = Some(on);
+            }
+            return Ok(());
+        }
         Event::UnitEnded { .. } | Event::UnitRenamed { .. } | Event::UnitMoved { .. } => {
             return restructure(records, event, seq)
         }
@@ -538,12 +547,10 @@ fn apply_event<R: Records>(
         | Event::KeyRevoked { .. }
         | Event::AccessGranted { .. }
         | Event::AccessWithdrawn { .. } => {}
-        // An erased document stays on the record (its title, number and date): only its
-        // content is gone, which the evidence page tells when it cannot fetch it.
+        Event::EvidenceErased { .. } => {}
         Event::ProgressReported { .. }
         | Event::PeriodRolledUp { .. }
-        | Event::EnrolmentOpened { .. }
-        | Event::EvidenceErased { .. } => {}
+        | Event::EnrolmentOpened { .. } => {}
     }
     Ok(())
 }
@@ -813,6 +820,7 @@ fn apply_evidence(state: &mut State, event: &Event, on: Date) {
             attached_on: on,
             rejected_on: None,
             rejected_because: None,
+            erased_on: None,
         };
         state.unit_evidence.insert((unit.clone(), rec.year, evidence.clone()));
         state.evidence.insert(evidence.clone(), rec);

@@ -300,6 +300,9 @@ pub struct EvidenceRow {
     pub rejected_on: Option<Date>,
     /// Why, beside `rejected_on`.
     pub rejected_because: Option<String>,
+    /// When its content was erased, if the basis sees that: the document still counts (it was
+    /// handed in), but its file is gone.
+    pub erased_on: Option<Date>,
 }
 
 /// The evidence of `unit` and its sub-units counted in `year`.
@@ -334,6 +337,7 @@ pub fn evidence_list(
                     .rejected_because
                     .clone()
                     .filter(|_| rec.rejected_on.is_some_and(|on| basis.sees(on))),
+                erased_on: rec.erased_on.filter(|on| basis.sees(*on)),
             })
         })
         .collect();

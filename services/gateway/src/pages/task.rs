@@ -175,8 +175,9 @@ fn evidence(view: &View, documents: &[EvidenceRow]) -> Markup {
                 ul id="task-documents" {
                     @for e in documents {
                         li class=[e.rejected_on.is_some().then_some("rejected")] {
-                            a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) }
+                            (super::unit::document_link(e))
                             " — " (e.title) " (" (view.date(e.attached_on)) ")"
+                            (super::unit::erased(view, e))
                         }
                     }
                 }

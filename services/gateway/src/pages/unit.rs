@@ -598,12 +598,13 @@ fn evidence_table(view: &View, list: &EvidenceList) -> Markup {
                     tbody {
                         @for e in &list.evidence {
                             tr class=[e.rejected_on.is_some().then_some("rejected")] {
-                                td class="document" data-label=(label(view, EVIDENCE, 0)) { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } " " (view.t("ngày ", "of ")) (view.date(e.document_date)) }
+                                td class="document" data-label=(label(view, EVIDENCE, 0)) { (document_link(e)) " " (view.t("ngày ", "of ")) (view.date(e.document_date)) }
                                 td class="key" { (e.title)
                                     @if let Some(on) = e.rejected_on {
                                         " — " strong { (view.t("bị từ chối ngày ", "rejected on ")) (view.date(on)) }
                                         @if let Some(why) = &e.rejected_because { ": " (why) }
                                     }
+                                    (erased(view, e))
                                 }
                                 td data-label=(label(view, EVIDENCE, 2)) { (e.unit_name) }
                                 td data-label=(label(view, EVIDENCE, 3)) { @if let Some(c) = &e.criterion { (c) } }
@@ -669,6 +670,28 @@ fn scores(view: &View, scores: &Scores) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A document's number, linked to its file unless its content was erased.
+pub(crate) fn document_link(e: &reform_projector::registers::EvidenceRow) -> Markup {
+    match e.erased_on {
+        Some(_) => html! { (e.document_number) },
+        None => {
+            html! { a href=(format!("/evidence/{}", e.evidence)) download { (e.document_number) } }
+        }
+    }
+}
+
+/// What a register says of a document whose content was erased.
+pub(crate) fn erased(view: &View, e: &reform_projector::registers::EvidenceRow) -> Markup {
+    html! {
+        @if let Some(on) = e.erased_on {
+            " — " em class="erased" {
+                (view.t("nội dung đã xóa ngày ", "content erased on ")) (view.date(on))
+                (view.t(" (dữ liệu cá nhân)", " (personal data)"))
             }
         }
     }

@@ -62,10 +62,10 @@ pub(super) const UNIT_EVIDENCE: TableDefinition<(Str, u16, Str), ()> =
 /// `plan_tasks` lists the tasks of each plan, for `reformctl plan show`. 9: a person's row holds
 /// their keys, their access and whether the genesis step recorded them, and `unit_grants` lists
 /// who was granted access at each unit, so `reformctl person show` and `unit show` are
-/// registers too. A
+/// registers too. 10: a document's row holds the day its content was erased. A
 /// file of another layout is refused, telling the operator to run `rebuild`: the views are a cache of the stream, so re-projecting them is always safe,
 /// and doing it on purpose beats a start-up that silently spends minutes rebuilding.
-pub const LAYOUT_VERSION: u64 = 9;
+pub const LAYOUT_VERSION: u64 = 10;
 pub(super) const LAYOUT_KEY: &str = "layout_version";
 /// The indexes keyed by two ids, in dump order.
 pub(super) const TWO_KEY_INDEXES: [TableDefinition<(Str, Str), ()>; 8] = [
