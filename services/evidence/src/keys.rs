@@ -95,35 +95,29 @@ pub async fn key_for(
     }
     let fresh = ContentKey::generate()
         .map_err(|e| KeyError::Corrupt { key: hex::encode(sha256), detail: e.to_string() })?;
-    let first = PublishMessage::build()
-        .payload(bytes::Bytes::copy_from_slice(&fresh.0))
-        .expected_last_subject_sequence(0);
-    let ack = js.send_publish(subject(sha256), first).await.map_err(stream_error)?;
-    match ack.await {
-        Ok(_) => Ok(fresh),
-        Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => {
-            get(keys, sha256).await?.ok_or_else(|| KeyError::Corrupt {
-                key: hex::encode(sha256),
-                detail: "kept by another writer, then gone".into(),
-            })
-        }
-        Err(e) => Err(stream_error(e)),
+    if put_back(js, sha256, &fresh).await? {
+        return Ok(fresh);
     }
+    get(keys, sha256).await?.ok_or_else(|| KeyError::Corrupt {
+        key: hex::encode(sha256),
+        detail: "kept by another writer, then gone".into(),
+    })
 }
 
-/// Puts a content's key back (a restore), unless the content has one.
+/// Keeps `key` as a content's key (a new one, or one a restore puts back), unless the content
+/// has one already; whether it was kept.
 pub async fn put_back(
     js: &jetstream::Context,
     sha256: &Sha256,
     key: &ContentKey,
-) -> Result<(), KeyError> {
+) -> Result<bool, KeyError> {
     let first = PublishMessage::build()
         .payload(bytes::Bytes::copy_from_slice(&key.0))
         .expected_last_subject_sequence(0);
     let ack = js.send_publish(subject(sha256), first).await.map_err(stream_error)?;
     match ack.await {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => Ok(()),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => Ok(false),
         Err(e) => Err(stream_error(e)),
     }
 }

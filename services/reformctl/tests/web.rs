@@ -1007,16 +1007,7 @@ fn a_framework_imports_from_a_workbook_whole_or_not_at_all(
     data: &Path,
     dir: &Path,
 ) {
-    let cli = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_reformctl"))
-            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
-            .arg(data.join("broker/client.nk"))
-            .args(["--actor", "quan-tri", "--key"])
-            .arg(data.join("keys/quan-tri.nk"))
-            .args(args)
-            .output()
-            .expect("run reformctl")
-    };
+    let cli = |args: &[&str]| as_administrator(nats_port, data, args);
     let import = |file: &Path| {
         let file = file.to_str().expect("utf-8 path");
         cli(&["framework", "import", "--file", file, "--year", "2031", "--kind", "department"]
@@ -1087,16 +1078,7 @@ mod workspace;
 /// the shipped broker permissions: only the data-protection access may; its page then says, in
 /// Vietnamese, that the content is gone and what the record keeps, and serves no byte of it.
 fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, data: &Path) {
-    let cli = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_reformctl"))
-            .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
-            .arg(data.join("broker/client.nk"))
-            .args(["--actor", "quan-tri", "--key"])
-            .arg(data.join("keys/quan-tri.nk"))
-            .args(args)
-            .output()
-            .expect("run reformctl")
-    };
+    let cli = |args: &[&str]| as_administrator(nats_port, data, args);
     let path = "/evidence/st-sgddt-cv-74-2018";
     assert_eq!(get(base, path).0, 200, "the document downloads");
     let basis = "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026 của người có dữ liệu";
@@ -1133,4 +1115,16 @@ fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, dat
     assert_eq!(shown["erased"]["legal_basis"], basis, "{shown}");
     assert_eq!(shown["erased"]["by"], "quan-tri", "{shown}");
     assert_eq!(shown["document_number"], "74/SGDĐT-TCCB", "{shown}");
+}
+
+/// Runs `reformctl` as the demo's administrator, through the people's broker user.
+fn as_administrator(nats_port: u16, data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["--nats", &format!("nats://127.0.0.1:{nats_port}"), "--nats-nkey"])
+        .arg(data.join("broker/client.nk"))
+        .args(["--actor", "quan-tri", "--key"])
+        .arg(data.join("keys/quan-tri.nk"))
+        .args(args)
+        .output()
+        .expect("run reformctl")
 }
