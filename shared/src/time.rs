@@ -90,6 +90,11 @@ impl Date {
         self.0.year()
     }
 
+    /// The day as Vietnamese write it: `30/06/2016`.
+    pub fn vietnamese(self) -> String {
+        self.0.format("%d/%m/%Y").to_string()
+    }
+
     /// The next calendar day; `None` only at the end of chrono's range.
     pub fn succ(self) -> Option<Self> {
         self.0.succ_opt().map(Self)

@@ -156,7 +156,7 @@ impl View {
     /// `datetime` attributes and the URLs keep the ISO form.
     pub fn date(&self, d: Date) -> String {
         match self.lang {
-            Lang::Vi => d.0.format("%d/%m/%Y").to_string(),
+            Lang::Vi => d.vietnamese(),
             Lang::En => d.to_string(),
         }
     }

@@ -120,7 +120,7 @@ pub struct Change {
 impl Change {
     /// The effective day as people write it.
     fn day(&self) -> String {
-        self.effective.0.format("%d/%m/%Y").to_string()
+        self.effective.vietnamese()
     }
 
     fn basis(&self) -> LegalBasis {
@@ -329,7 +329,7 @@ async fn enrol(person: PersonId, days: u16, ctx: &Ctx) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    let last = until.0.format("%d/%m/%Y");
+    let last = until.vietnamese();
     println!("Mã đăng ký khóa truy cập (passkey) của {person}: {code}");
     println!("Dùng được một lần, đến hết ngày {last}, trên trang /enrol của bảng điều khiển.");
     println!("Hãy trao mã tận tay người đó; hệ thống chỉ lưu mã băm, không xem lại được mã.");
@@ -359,9 +359,8 @@ fn action_of(cmd: Cmd) -> Action {
     let (command, summary) = match cmd {
         Cmd::Unit(UnitCmd::Add { unit, name, kind, parent, founded, basis, basis_date }) => {
             let under = parent.as_ref().map_or_else(String::new, |p| format!(", thuộc {p}"));
-            let since = founded.map_or_else(String::new, |d| {
-                format!(", thành lập từ ngày {}", d.0.format("%d/%m/%Y"))
-            });
+            let since = founded
+                .map_or_else(String::new, |d| format!(", thành lập từ ngày {}", d.vietnamese()));
             let summary =
                 format!("Đã thêm đơn vị {name} ({unit}; {}{under}{since}).", kind.label_vi());
             let founded =
@@ -395,8 +394,7 @@ fn action_of(cmd: Cmd) -> Action {
             (Command::RegisterPerson(cmd::RegisterPerson { person, name, title }), summary)
         }
         Cmd::Person(PersonCmd::Retitle { person, title, from }) => {
-            let since =
-                from.map_or_else(String::new, |d| format!(" từ ngày {}", d.0.format("%d/%m/%Y")));
+            let since = from.map_or_else(String::new, |d| format!(" từ ngày {}", d.vietnamese()));
             let summary = format!("Đã ghi chức danh mới của {person}: {title}{since}.");
             (Command::RetitlePerson(cmd::RetitlePerson { person, title, from }), summary)
         }

@@ -196,16 +196,16 @@ pub fn render_list(list: &EvidenceList) -> String {
     ]);
     for d in &list.evidence {
         let mut state = match (d.rejected_on, &d.rejected_because) {
-            (Some(on), Some(why)) => format!("bị từ chối ngày {on}: {why}"),
-            (Some(on), None) => format!("bị từ chối ngày {on}"),
+            (Some(on), Some(why)) => format!("bị từ chối ngày {}: {why}", on.vietnamese()),
+            (Some(on), None) => format!("bị từ chối ngày {}", on.vietnamese()),
             (None, _) => "hợp lệ".into(),
         };
         if let Some(on) = d.erased_on {
-            state.push_str(&format!("; nội dung đã xóa ngày {on}"));
+            state.push_str(&format!("; nội dung đã xóa ngày {}", on.vietnamese()));
         }
         table.row(vec![
             d.document_number.clone(),
-            d.document_date.to_string(),
+            d.document_date.vietnamese(),
             d.title.clone(),
             d.unit_name.clone(),
             d.criterion.as_ref().map(ToString::to_string).unwrap_or_default(),
@@ -277,11 +277,11 @@ async fn show(ctx: &Ctx, id: &EvidenceId) -> anyhow::Result<()> {
     println!("  Đơn vị:      {}", d.unit);
     println!("  Tiêu đề:     {}", d.title);
     println!("  Số văn bản:  {}", d.document_number);
-    println!("  Ngày:        {}", d.document_date);
+    println!("  Ngày:        {}", d.document_date.vietnamese());
     println!("  Tệp:         {} bytes, {}", d.size_bytes, d.media_type);
     println!("  SHA-256:     {}", hex_of(&d.sha256));
     if let Some(e) = erased {
-        let on = e.on.map(|d| d.0.format("%d/%m/%Y").to_string()).unwrap_or_default();
+        let on = e.on.map(|d| d.vietnamese()).unwrap_or_default();
         println!("  Nội dung:    đã xóa ngày {on} ({}), căn cứ: {}", e.by, e.legal_basis);
     }
     Ok(())

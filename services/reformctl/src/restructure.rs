@@ -45,7 +45,7 @@ pub async fn run(file: &Path, dry_run: bool, ctx: &Ctx) -> anyhow::Result<()> {
         map.title,
         commands.len(),
         map.basis.document,
-        map.effective.0.format("%d/%m/%Y")
+        map.effective.vietnamese()
     );
     if dry_run {
         for (i, command) in commands.iter().enumerate() {
@@ -81,12 +81,9 @@ fn describe(d: &Directory, command: &Command) -> String {
         |u: &UnitId| d.unit(u).map_or_else(|| u.to_string(), |x| format!("{} ({u})", x.name));
     match command {
         Command::AddUnit(c) => match &c.founded {
-            Some(f) => format!(
-                "thành lập {} ({}) từ ngày {}",
-                c.name,
-                c.unit,
-                f.effective.0.format("%d/%m/%Y")
-            ),
+            Some(f) => {
+                format!("thành lập {} ({}) từ ngày {}", c.name, c.unit, f.effective.vietnamese())
+            }
             None => format!("thêm {} ({})", c.name, c.unit),
         },
         Command::RenameUnit(c) => format!("đổi tên {} thành {}", name(&c.unit), c.name),

@@ -118,7 +118,8 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     if let Some(credentials) = &credentials {
         println!(
             "  credentials {} (owner-only): client.nk for people's reformctl, auditor.nk for \
-             auditors, service.nk for operators (--nats-nkey FILE or PAR_NATS_NKEY)",
+             auditors, service.nk for operators (--nats-nkey FILE or PAR_NATS_NKEY), each \
+             with ca.pem beside it (the broker speaks TLS only)",
             credentials.dir.display()
         );
     }

@@ -322,10 +322,10 @@ async fn score_history_reads_the_log_and_evidence_list_the_register() {
     let out = run(&["evidence", "list", "--unit", "sgd", "--year", "2015"]).await.expect("joins");
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.starts_with("Minh chứng của Sở Giáo dục năm 2015 (1 tài liệu"), "{table}");
-    assert!(table.contains("bị từ chối ngày 2016-06-01: Không đúng tiêu chí"), "{table}");
+    assert!(table.contains("bị từ chối ngày 01/06/2016: Không đúng tiêu chí"), "{table}");
     let row = table.lines().find(|l| l.starts_with("1264/BC-SGDĐT")).expect("the document's row");
     let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
-    assert_eq!(cells[..3], ["1264/BC-SGDĐT", "2015-12-30", "Tài liệu e2"], "number, date, title");
+    assert_eq!(cells[..3], ["1264/BC-SGDĐT", "30/12/2015", "Tài liệu e2"], "number, date, title");
     projector.stop().await;
 }
 

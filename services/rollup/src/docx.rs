@@ -146,7 +146,7 @@ fn subject(r: &Report) -> String {
 
 /// "31/12/2016".
 fn dmy(d: reform_shared::time::Date) -> String {
-    d.0.format("%d/%m/%Y").to_string()
+    d.vietnamese()
 }
 
 fn heading(t: &str) -> Paragraph {

@@ -487,7 +487,7 @@ fn comma(figure: &str) -> String {
 
 /// A day as Vietnamese write it.
 fn vi_date(day: Date) -> String {
-    day.0.format("%d/%m/%Y").to_string()
+    day.vietnamese()
 }
 
 /// One task behind the counts, with the events that placed it.
