@@ -627,12 +627,13 @@ async fn erasing_a_document_destroys_its_key_and_its_content_is_unreadable_under
     .await;
 
     let accepted = h.send(erase("e1", basis)).await.expect("erased");
-    let Event::EvidenceErased { evidence, unit, sha256, legal_basis } =
+    let Event::EvidenceErased { evidence, unit, sha256, legal_basis, others } =
         h.event_at(accepted.sequence).await
     else {
         panic!("not an erasure");
     };
     assert_eq!((evidence.as_str(), unit.as_str(), sha256), ("e1", "sgd", digest));
+    assert_eq!(others, [id("e2")], "e2 names the same content");
     assert_eq!(legal_basis, basis);
     let keys = reform_evidence::keys::open(&h.broker.js).await.expect("keys");
     assert_eq!(reform_evidence::keys::get(&keys, &digest).await.expect("read"), None, "key gone");
@@ -665,6 +666,7 @@ async fn the_sweep_destroys_the_key_of_every_erasure_the_log_records_and_only_th
         unit: id("sgd"),
         sha256: digest,
         legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
+        others: Vec::new(),
     };
     h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
     let store = h.store().await;

@@ -273,8 +273,19 @@ async fn show(ctx: &Ctx, id: &EvidenceId) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
+    // People read the unit's name; the id is for --json. The projector knows the names; the
+    // id stands in when it cannot answer.
+    let q = reform_projector::queries::DirectoryQuery {
+        under: Some(d.unit.clone()),
+        depth: Some(0),
+        person: None,
+    };
+    let unit_name = match queries::directory_part(&client, &q).await {
+        Ok(part) => part.units.into_iter().find(|u| u.unit == d.unit).map(|u| u.name),
+        Err(_) => None,
+    };
     println!("Minh chứng {}", d.evidence);
-    println!("  Đơn vị:      {}", d.unit);
+    println!("  Đơn vị:      {}", unit_name.unwrap_or_else(|| d.unit.to_string()));
     println!("  Tiêu đề:     {}", d.title);
     println!("  Số văn bản:  {}", d.document_number);
     println!("  Ngày:        {}", d.document_date.vietnamese());

@@ -246,6 +246,7 @@ async fn an_erased_content_stays_erased_through_backup_and_restore_and_the_log_v
         unit: reform_shared::testkit::id("sgd"),
         sha256: d1,
         legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày 02/12/2026".into(),
+        others: Vec::new(),
     };
     let events = [
         ("2016-01-01", unit("sgd", "Sở Giáo dục", UnitKind::Department, None)),

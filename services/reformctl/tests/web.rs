@@ -1115,6 +1115,10 @@ fn an_erased_document_says_so_and_serves_nothing(base: &str, nats_port: u16, dat
     assert_eq!(shown["erased"]["legal_basis"], basis, "{shown}");
     assert_eq!(shown["erased"]["by"], "quan-tri", "{shown}");
     assert_eq!(shown["document_number"], "74/SGDĐT-TCCB", "{shown}");
+    let shown = cli(&["evidence", "show", "--id", "st-sgddt-cv-74-2018"]);
+    let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(shown.contains("Đơn vị:      Sở Giáo dục và Đào tạo"), "a name, not an id: {shown}");
+    assert!(shown.contains("Nội dung:    đã xóa ngày"), "{shown}");
 }
 
 /// Runs `reformctl` as the demo's administrator, through the people's broker user.

@@ -512,6 +512,8 @@ pub enum Event {
         /// Why the law requires it, e.g. "Điều 16 Luật Bảo vệ dữ liệu cá nhân; đơn ngày
         /// 02/12/2026 của người có dữ liệu".
         legal_basis: String,
+        /// The other evidence ids that name the same content, which is gone for them too.
+        others: Vec<EvidenceId>,
     },
 }
 

@@ -428,9 +428,11 @@ fn apply_event<R: Records>(
             }
             return Ok(());
         }
-        Event::EvidenceErased { evidence, .. } => {
-            if let Some(rec) = records.evidence(evidence)?.filter(|r| r.erased_on.is_none()) {
-                rec.erased_on = Some(on);
+        Event::EvidenceErased { evidence, others, .. } => {
+            for id in std::iter::once(evidence).chain(others) {
+                if let Some(rec) = records.evidence(id)?.filter(|r| r.erased_on.is_none()) {
+                    rec.erased_on = Some(on);
+                }
             }
             return Ok(());
         }

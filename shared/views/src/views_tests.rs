@@ -766,19 +766,22 @@ fn a_remediation_task_shows_its_five_clear_when_its_finding_carries_them() {
 }
 
 /// #27: an erased document stays on the register (it was handed in and still counts); the
-/// register says when its content was erased, as of a day that sees the erasure only.
+/// register says when its content was erased, as of a day that sees the erasure only, for the
+/// id named and every other id of the same content (e3, here).
 #[test]
 fn an_erased_document_stays_on_the_register_marked_from_the_day_it_was_erased() {
     let mut events = vec![
         ("2016-01-01", unit("sgd", UnitKind::Department, None)),
         ("2016-04-01", evidence("e1", "sgd", Some("1.1"), "2016-04-01")),
         ("2016-04-02", evidence("e2", "sgd", Some("1.1"), "2016-04-02")),
+        ("2016-04-03", evidence("e3", "sgd", Some("1.1"), "2016-04-03")),
     ];
     let erased = Event::EvidenceErased {
         evidence: id("e1"),
         unit: id("sgd"),
         sha256: [7; 32],
         legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
+        others: vec![id("e3")],
     };
     events.push(("2016-09-01", erased.clone()));
     events.push(("2016-10-01", erased));
@@ -788,7 +791,9 @@ fn an_erased_document_stays_on_the_register_marked_from_the_day_it_was_erased() 
             .expect("known unit");
         list.evidence.iter().map(|e| (e.evidence.to_string(), e.erased_on)).collect::<Vec<_>>()
     };
-    assert_eq!(marks("2016-08-31"), [("e1".into(), None), ("e2".into(), None)]);
-    let after = [("e1".into(), Some(date("2016-09-01"))), ("e2".into(), None)];
-    assert_eq!(marks("2016-12-31"), after, "marked once, on the first erasure");
+    let none = [("e1".into(), None), ("e2".into(), None), ("e3".into(), None)];
+    assert_eq!(marks("2016-08-31"), none);
+    let on = Some(date("2016-09-01"));
+    let after = [("e1".into(), on), ("e2".into(), None), ("e3".into(), on)];
+    assert_eq!(marks("2016-12-31"), after, "marked once, on the first erasure, with its other ids");
 }

@@ -27,11 +27,18 @@ impl Erase {
             return Err(Refusal::AlreadyErased { evidence: evidence.clone() });
         }
         text(evidence, "legal basis", legal_basis)?;
+        let others = s
+            .evidence
+            .iter()
+            .filter(|(id, other)| other.sha256 == attached.sha256 && *id != evidence)
+            .map(|(id, _)| id.clone())
+            .collect();
         Ok(Event::EvidenceErased {
             evidence: evidence.clone(),
             unit: attached.unit.clone(),
             sha256: attached.sha256,
             legal_basis: legal_basis.trim().to_owned(),
+            others,
         })
     }
 }
