@@ -27,6 +27,16 @@ impl Decider for State {
 
     const AFTER_APPEND: bool = true;
 
+    fn started(
+        &self,
+        services: &crate::verify::Bucket,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (store, erased) = (services.store.clone(), self.erased.clone());
+        async move {
+            crate::erase::destroy_all(&store, &erased).await;
+        }
+    }
+
     fn after_append(
         services: &crate::verify::Bucket,
         event: &Event,

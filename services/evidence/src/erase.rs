@@ -1,8 +1,9 @@
 //! Carrying out an erasure the log records: destroying the erased content's key. The log is
 //! the record, so this runs after the event is appended ([`after_append`]) and again, for
-//! every erasure in the log, when the service starts ([`sweep`]): a service stopped between
-//! the two, or data restored from a backup whose keys were saved before an erasure its log
-//! holds, ends with the key gone all the same.
+//! every erasure the service's state holds, when it starts ([`destroy_all`], from
+//! `Decider::started`), and for every erasure in a restored log ([`sweep`]): a service
+//! stopped between the two, or data restored from a backup whose keys were saved before an
+//! erasure its log holds, ends with the key gone all the same.
 
 use crate::store::Store;
 use reform_shared::event::{Event, Sha256};
@@ -23,8 +24,8 @@ pub async fn after_append(store: &Store, event: &Event) {
     }
 }
 
-/// Destroys the key of every content an erasure in the log names; returns how many keys were
-/// still there.
+/// Destroys the key of every content an erasure in the log names (a restore, which has no
+/// service state); returns how many keys were still there.
 pub async fn sweep(
     js: &async_nats::jetstream::Context,
     store: &Store,
@@ -39,8 +40,13 @@ pub async fn sweep(
         ControlFlow::Continue(())
     })
     .await?;
+    Ok(destroy_all(store, &erased).await)
+}
+
+/// Destroys the key of each of these erased contents; returns how many were still there.
+pub async fn destroy_all<'a>(store: &Store, erased: impl IntoIterator<Item = &'a Sha256>) -> usize {
     let mut destroyed = 0;
-    for sha256 in &erased {
+    for sha256 in erased {
         match store.erase(sha256).await {
             Ok(true) => destroyed += 1,
             Ok(false) => {}
@@ -52,5 +58,5 @@ pub async fn sweep(
     if destroyed > 0 {
         tracing::warn!(destroyed, "destroyed the keys of contents the log says were erased");
     }
-    Ok(destroyed)
+    destroyed
 }

@@ -78,10 +78,6 @@ pub async fn run(
     // A deployment may lower the limit, never raise it: clients and fetches rely on it.
     let evidence_bytes_max = config.evidence_bytes_max.min(EVIDENCE_BYTES_MAX);
     let state = decide::State::new(evidence_bytes_max);
-    if let Err(e) = erase::sweep(&js, &store).await {
-        // The next start sweeps again; the log's readers halt and name what they cannot read.
-        tracing::error!(error = %e, "could not read the log's erasures at start");
-    }
     let services = verify::Bucket { store, js, evidence_bytes_max };
     service::run_with(client, state, services, config.service, shutdown).await
 }

@@ -687,3 +687,33 @@ async fn raw_object(h: &Harness, digest: &[u8; 32]) -> Vec<u8> {
     object.read_to_end(&mut bytes).await.expect("read");
     bytes
 }
+
+/// The same at a service's start, from the state it rebuilt: an erasure recorded while its key
+/// outlived it (the service stopped between the two) is carried out when a service starts.
+#[tokio::test]
+async fn a_starting_service_destroys_the_key_of_every_erasure_its_state_holds() {
+    let h = Harness::start().await;
+    h.attach(report("e1"), REPORT).await.expect("attached");
+    let digest = store::digest_of(REPORT);
+    let erased = Event::EvidenceErased {
+        evidence: id("e1"),
+        unit: id("sgd"),
+        sha256: digest,
+        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
+        others: Vec::new(),
+    };
+    h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
+    assert!(h.holds(REPORT).await, "the key outlived the record");
+    let (_stop, stopped) = oneshot::channel::<()>();
+    let config = Config { service: reform_shared::testkit::unsigned_world(), ..Config::default() };
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    tokio::spawn(reform_evidence::run(h.broker.client.clone(), config, shutdown));
+    let keys = reform_evidence::keys::open(&h.broker.js).await.expect("keys");
+    eventually("the starting service to destroy the key", WAIT, || {
+        let keys = keys.clone();
+        async move { reform_evidence::keys::get(&keys, &digest).await.ok()?.is_none().then_some(()) }
+    })
+    .await;
+}

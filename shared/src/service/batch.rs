@@ -57,7 +57,7 @@ pub(super) struct Runtime<D: Decider> {
     /// Why the service decides nothing now (its reader is stopped at an unreadable event);
     /// every command is answered `unavailable` with this.
     halted: Option<String>,
-    services: D::Services,
+    pub(super) services: D::Services,
     name: &'static str,
 }
 

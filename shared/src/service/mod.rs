@@ -100,6 +100,14 @@ pub trait Decider: Send + serde::Serialize + DeserializeOwned + 'static {
         std::future::ready(Ok(()))
     }
 
+    /// The I/O the log's events call for outside it, done again once the state holds the log
+    /// at start (the evidence service destroys the key of every erased content): a service
+    /// stopped between an append and its [`after_append`](Decider::after_append) finishes it.
+    /// Owns what it needs, so the service's state is not held across it.
+    fn started(&self, _services: &Self::Services) -> impl Future<Output = ()> + Send + 'static {
+        std::future::ready(())
+    }
+
     /// Whether the service has I/O to do once an event is in the log
     /// ([`after_append`](Decider::after_append)).
     const AFTER_APPEND: bool = false;
@@ -362,7 +370,10 @@ pub async fn run_with<D: Decider>(
         .starting_after(ledger.applied_through);
     let mut runtime = batch::Runtime::new(js, appender, log, ledger, services, D::NAME);
     match runtime.catch_up_to_head().await {
-        Ok(()) => health.following(),
+        Ok(()) => {
+            runtime.state.decider.started(&runtime.services).await;
+            health.following()
+        }
         // Serve anyway, halted: every command is told why, and the stats say it.
         Err(e @ ServiceError::Unreadable { .. }) => {
             tracing::error!(service = D::NAME, error = %e, "halted")
