@@ -34,6 +34,7 @@ pub mod checkpoint;
 pub mod codec;
 pub mod command;
 pub mod derived;
+pub mod direct;
 pub mod directory;
 pub mod durable;
 pub mod edge;

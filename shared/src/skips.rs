@@ -10,7 +10,6 @@
 //! never overwritten.
 
 use async_nats::jetstream::{self, kv};
-use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
@@ -38,9 +37,11 @@ pub enum SkipError {
     #[error("could not read the skip record: {0}")]
     Read(#[from] async_nats::jetstream::kv::EntryError),
     #[error("could not list the skip record: {0}")]
-    Keys(#[from] async_nats::jetstream::kv::HistoryError),
-    #[error("could not list the skip record: {0}")]
-    Watch(#[from] async_nats::jetstream::kv::WatcherError),
+    List(#[from] crate::direct::DirectError),
+    #[error(
+        "the skip record holds more than {RECORDS_MAX} records; an operator should look at it"
+    )]
+    TooMany,
     #[error("could not write the skip record: {0}")]
     Write(#[from] async_nats::jetstream::kv::CreateError),
     #[error("could not replace a malformed skip record: {0}")]
@@ -149,23 +150,54 @@ pub async fn all(js: &jetstream::Context) -> Result<Vec<Skip>, SkipError> {
     Ok(listing(js).await?.0)
 }
 
+/// The most records (every revision of every key) a listing reads.
+const RECORDS_MAX: usize = 100_000;
+
 /// Every skip recorded, by sequence, and the records that are not skips, by key.
 pub async fn listing(js: &jetstream::Context) -> Result<(Vec<Skip>, Vec<Malformed>), SkipError> {
-    let Ok(store) = js.get_key_value(BUCKET).await else { return Ok(Default::default()) };
-    let mut keys = store.keys().await?;
     let (mut skips, mut malformed) = (Vec::new(), Vec::new());
-    while let Some(key) = keys.next().await {
-        let key = key?;
-        if let Some(bytes) = store.get(key.as_str()).await? {
-            match parse(&key, &bytes) {
-                Ok(skip) => skips.push(skip),
-                Err(bad) => malformed.push(bad),
-            }
+    for (key, bytes) in latest(js).await? {
+        match parse(&key, &bytes) {
+            Ok(skip) => skips.push(skip),
+            Err(bad) => malformed.push(bad),
         }
     }
     skips.sort_by_key(|s| s.sequence);
     malformed.sort_by(|a, b| a.key.cmp(&b.key));
     Ok((skips, malformed))
+}
+
+/// The bucket's keys with their latest values, read by direct gets (people may not create the
+/// consumer a KV listing would); a key whose latest record is a delete or a purge is absent.
+async fn latest(
+    js: &jetstream::Context,
+) -> Result<std::collections::BTreeMap<String, bytes::Bytes>, SkipError> {
+    let stream = format!("KV_{BUCKET}");
+    let (prefix, mut latest) = (format!("$KV.{BUCKET}."), std::collections::BTreeMap::new());
+    if js.get_stream(&stream).await.is_err() {
+        return Ok(latest); // No bucket: no skip was ever recorded.
+    }
+    let (client, mut after, mut read) = (js.client(), 0, 0);
+    loop {
+        let all = format!("{prefix}>");
+        let batch = crate::direct::batch(&client, &stream, after, &all, RECORDS_MAX).await?;
+        read += batch.messages.len();
+        if read > RECORDS_MAX {
+            return Err(SkipError::TooMany);
+        }
+        let Some(last) = batch.messages.last() else { return Ok(latest) };
+        after = last.sequence;
+        for record in batch.messages {
+            let key = record.subject.strip_prefix(&prefix).unwrap_or(&record.subject).to_owned();
+            match record.headers.get("KV-Operation").map(|v| v.as_str()) {
+                Some("DEL" | "PURGE") => latest.remove(&key),
+                _ => latest.insert(key, record.payload),
+            };
+        }
+        if batch.pending == 0 {
+            return Ok(latest);
+        }
+    }
 }
 
 /// Records a skip. Refused when one is already recorded for the sequence: a skip is a decision

@@ -196,31 +196,12 @@ impl Stack {
     }
 }
 
-/// Publishes "marker" from `publisher` (a service) on `inbox` until `marked`, a person's
-/// subscription on it, gets one; each time after a "marker-not-for-clients" on `before`, when
-/// given. The services' account learns of a person's new subscription a moment after the
-/// person's flush (the stream import sets up its side of it asynchronously), so one marker
-/// sent at once may find no one.
-async fn until_marked(
-    publisher: &async_nats::Client,
-    before: Option<&str>,
-    inbox: &str,
-    marked: &mut async_nats::Subscriber,
-) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(subject) = before {
-            let marker = "marker-not-for-clients".into();
-            publisher.publish(subject.to_owned(), marker).await.expect("sent");
-        }
-        publisher.publish(inbox.to_owned(), "marker".into()).await.expect("sent");
-        publisher.flush().await.expect("flush");
-        if let Ok(message) = tokio::time::timeout(Duration::from_millis(100), marked.next()).await {
-            assert_eq!(message.map(|m| m.payload), Some("marker".into()));
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no marker reached {inbox}");
-    }
+/// A person's own command, "marker", answered by the stack's responder. People see nothing
+/// published in the services' account but the answers to their own requests, so this is how
+/// a test knows that everything sent before it has been delivered.
+async fn marker(client: &async_nats::Client) {
+    let reply = client.request(COMMANDS, "marker".into()).await.expect("answered");
+    assert_eq!(&reply.payload[..], b"answered marker");
 }
 
 /// The reply subject a malicious request names: an event subject of the log.
@@ -310,25 +291,16 @@ async fn a_client_cannot_subscribe_to_commands() {
         assert_eq!(&reply.payload[..], format!("answered command-{i}").as_bytes());
     }
 
-    // A marker on par.cmd.tasks, then one on the client's own inbox, from one publisher: when
-    // the second arrives, the first would already be in a subscription's queue.
-    let control = client.client.new_inbox();
-    let mut control_sub = client.client.subscribe(control.clone()).await.expect("inbox");
-    client.client.flush().await.expect("flush");
-    let service = connect_as(stack.server.url(), Some(&stack.seed(BrokerUser::Service)))
-        .await
-        .expect("connects");
-    until_marked(&service, Some(COMMANDS), &control, &mut control_sub).await;
+    // Then the client's own command, answered: the server handed each of the asker's commands
+    // to every subscription on par.cmd.tasks before it answered them, so any copy would be
+    // queued before this answer.
+    marker(&client.client).await;
     for (name, sub) in [("plain", &mut plain), ("queue", &mut queued)] {
         if let Some(Some(message)) = sub.next().now_or_never() {
             panic!("the client's {name} subscription received {:?}", message.payload);
         }
     }
-    eventually("the responder to get the marker", WAIT, || {
-        let got = stack.responder_saw().iter().any(|p| p == "marker-not-for-clients");
-        async move { got.then_some(()) }
-    })
-    .await;
+    assert_eq!(stack.responder_saw().len(), 21, "the responder got every command");
 }
 
 // ---------- TLS on every link ----------
@@ -543,8 +515,7 @@ async fn a_client_can_ask_read_and_upload() {
     let first = service_stream.direct_get(1).await.expect("the first event");
     let skip = a_skip(2);
     reform_shared::skips::record(&stack.service, &skip).await.expect("the operator records a skip");
-    // An object of many chunks: its push delivery crosses the accounts with flow control,
-    // which stops after a few megabytes until the reader answers.
+    // An object of many chunks: more than one batch of direct gets (4 MiB each).
     let large: Vec<u8> =
         (0..6 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let bucket = stack.evidence.get_object_store(EVIDENCE).await.expect("the bucket");
@@ -564,59 +535,45 @@ async fn a_client_can_ask_read_and_upload() {
             .await
             .expect("last for subject");
         assert_eq!(by_subject.sequence, 1);
-        // On the log, a client's ordered consumer has a name (see permissions.conf).
-        let ordered = stream
-            .create_consumer(consumer::pull::OrderedConfig {
-                name: Some(format!("{user}-reader")),
-                ..Default::default()
-            })
-            .await
-            .expect("an ordered consumer");
-        let mut read = ordered.messages().await.expect("messages");
-        for sequence in 1..=last {
-            let message = tokio::time::timeout(WAIT, read.next())
-                .await
-                .expect("the next event in time")
-                .expect("not the end")
-                .expect("readable");
-            assert_eq!(message.info().expect("info").stream_sequence, sequence);
-        }
-        let filtered = stream
-            .create_consumer(consumer::pull::OrderedConfig {
-                name: Some(format!("{user}-one-subject")),
-                filter_subject: first.subject.to_string(),
-                ..Default::default()
-            })
-            .await
-            .expect("an ordered consumer on one subject");
-        let mut read = filtered.messages().await.expect("messages");
-        let message = tokio::time::timeout(WAIT, read.next()).await.expect("in time");
-        let message = message.expect("not the end").expect("readable");
-        assert_eq!(message.info().expect("info").stream_sequence, 1);
+        // Ranges of the log, whole and on one subject, by batched direct gets.
+        let mut read = Vec::new();
+        let range = reform_shared::log::Range::through(last);
+        reform_shared::log::read_raw(&js, &range, |m| {
+            read.push(m.sequence);
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .expect("the log reads");
+        assert_eq!(read, (1..=last).collect::<Vec<_>>(), "{user}");
+        let mut read = Vec::new();
+        let range = reform_shared::log::Range::subjects(first.subject.to_string());
+        reform_shared::log::read_raw(&js, &range, |m| {
+            read.push(m.sequence);
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .expect("one subject reads");
+        assert_eq!(read, vec![1], "{user}");
 
-        // Evidence: an object read back whole.
+        // Evidence: objects read back whole, the large one in several batches.
         let bucket = js.get_object_store(EVIDENCE).await.expect("the evidence bucket");
-        let mut bytes = Vec::new();
-        bucket
-            .get(EVIDENCE_OBJECT)
-            .await
-            .expect("get")
-            .read_to_end(&mut bytes)
-            .await
-            .expect("read");
-        assert_eq!(bytes, EVIDENCE_BYTES);
-        let mut bytes = Vec::new();
-        let mut object = bucket.get("large").await.expect("get");
-        let read = object.read_to_end(&mut bytes);
-        tokio::time::timeout(WAIT, read).await.expect("read in time").expect("read");
+        let client = who.client.clone();
+        let read = reform_shared::direct::object(&bucket, &client, EVIDENCE_OBJECT, 1 << 30).await;
+        assert_eq!(read.expect("read").as_deref(), Some(EVIDENCE_BYTES));
+        let read = reform_shared::direct::object(&bucket, &client, "large", 1 << 30).await;
+        let bytes = read.expect("read").expect("there");
         assert!(
             bytes == large,
             "{user} read {} bytes, not the object's {}",
             bytes.len(),
             large.len()
         );
+        let bounded = reform_shared::direct::object(&bucket, &client, "large", 1 << 20).await;
+        assert!(matches!(bounded, Err(reform_shared::direct::ObjectError::TooLarge { .. })));
+        let absent = reform_shared::direct::object(&bucket, &client, "absent", 1 << 20).await;
+        assert!(absent.expect("an absent object is no error").is_none());
 
-        // The skips (their keys are a push consumer's deliveries too).
+        // The skips.
         let skips = reform_shared::skips::all(&js).await.expect("the skips read");
         assert_eq!(skips, vec![skip.clone()]);
 
@@ -670,13 +627,18 @@ async fn a_client_cannot_record_a_skip() {
     assert_eq!(skip, None, "a skip was recorded");
 }
 
-// ---------- the client may not take over the projector's consumer ----------
+// ---------- people create no consumer ----------
 
+/// Issue #29's consumer flood: a client created durable consumers until the server's limit
+/// (1,000), and then no reader could start; it could also re-create a split projector's
+/// consumer with a filter matching nothing. People read by direct gets now, and the broker
+/// refuses them the consumer API on every stream.
 #[tokio::test]
-async fn a_client_cannot_take_over_the_projectors_consumer() {
+async fn people_create_no_consumer_on_any_stream() {
     const PROJECTOR: &str = "par-projector";
     let stack = Stack::start().await;
     let (_, last) = stack.log_state().await;
+    reform_shared::skips::ensure_bucket(&stack.service, 1).await.expect("the skips");
     let log = stack.service.get_stream(STREAM_NAME).await.expect("the log");
     let config = consumer::pull::Config {
         durable_name: Some(PROJECTOR.into()),
@@ -686,61 +648,51 @@ async fn a_client_cannot_take_over_the_projectors_consumer() {
         ..Default::default()
     };
     log.create_consumer(config).await.expect("the projector's durable consumer");
-    let client = stack.watched(BrokerUser::Client).await;
-    let raw = |subject: &'static str, body: serde_json::Value| {
-        let client = client.client.clone();
-        async move {
-            let body = serde_json::to_vec(&body).expect("json");
-            client.publish(subject, body.into()).await.expect("sent");
-            client.flush().await.expect("flush");
+    let consumers_before = stack.service.query_account().await.expect("account").consumers;
+
+    for user in [BrokerUser::Client, BrokerUser::Auditor] {
+        let who = stack.watched(user).await;
+        for name in [STREAM_NAME, "OBJ_PAR_EVIDENCE", "KV_PAR_SKIPS"] {
+            let theirs = who.js.get_stream(name).await.expect("a person reads its description");
+            for n in 0..3 {
+                let durable = consumer::pull::Config {
+                    durable_name: Some(format!("flood-{n}")),
+                    ..Default::default()
+                };
+                assert!(theirs.create_consumer(durable).await.is_err(), "{user}: {name} flood-{n}");
+            }
+            who.refused("publish to", &format!("$JS.API.CONSUMER.CREATE.{name}.flood-0")).await;
+            let ordered = theirs.create_consumer(consumer::pull::OrderedConfig::default()).await;
+            assert!(ordered.is_err(), "{user}: an ordered consumer on {name}");
+            let push = consumer::push::Config {
+                deliver_subject: who.client.new_inbox(),
+                ..Default::default()
+            };
+            assert!(
+                theirs.create_consumer(push).await.is_err(),
+                "{user}: a push consumer on {name}"
+            );
         }
-    };
-    let hijack = serde_json::json!({
-        "stream_name": STREAM_NAME,
-        "config": {"name": PROJECTOR, "ack_policy": "all", "filter_subject": "par.evt.nothing.>",
-                   "description": "hijacked"},
-    });
-
-    // The unnamed create, whose body could name the projector's consumer.
-    raw("$JS.API.CONSUMER.CREATE.PAR_EVENTS", hijack.clone()).await;
-    client.refused("publish to", "$JS.API.CONSUMER.CREATE.PAR_EVENTS").await;
-    let theirs = client.js.get_stream(STREAM_NAME).await.expect("the log");
-    let unnamed = theirs.create_consumer(consumer::pull::OrderedConfig::default()).await;
-    assert!(unnamed.is_err(), "an unnamed consumer on the log");
-
-    // A named create under its name, and under another name with its name in the body.
-    let renamed = theirs
-        .create_consumer(consumer::pull::Config {
+        // The projector's consumer: re-created with another filter, pulled from, deleted.
+        let theirs = who.js.get_stream(STREAM_NAME).await.expect("the log");
+        let hijack = consumer::pull::Config {
             durable_name: Some(PROJECTOR.into()),
             filter_subject: "par.evt.nothing.>".into(),
             ..Default::default()
-        })
-        .await;
-    assert!(renamed.is_err(), "the client re-created the projector's consumer");
-    client
-        .refused("publish to", "$JS.API.CONSUMER.CREATE.PAR_EVENTS.par-projector.par.evt.nothing.>")
-        .await;
-    let body = serde_json::to_vec(&hijack).expect("json");
-    let answer = client
-        .client
-        .request("$JS.API.CONSUMER.CREATE.PAR_EVENTS.other", body.into())
-        .await
-        .expect("the server answers");
-    let answer: serde_json::Value = serde_json::from_slice(&answer.payload).expect("json");
-    // The server takes the name from the subject (or refuses the request): never the body's.
-    let made = answer.get("name").and_then(|n| n.as_str());
-    assert!(
-        answer.get("error").is_some() || made == Some("other"),
-        "a body naming another consumer was taken: {answer}"
-    );
+        };
+        assert!(theirs.create_consumer(hijack).await.is_err(), "{user} re-created the projector's");
+        let pull = serde_json::to_vec(&serde_json::json!({"batch": 10})).expect("json");
+        let next = format!("$JS.API.CONSUMER.MSG.NEXT.{STREAM_NAME}.{PROJECTOR}");
+        who.client.publish(next.clone(), pull.into()).await.expect("sent");
+        who.client.flush().await.expect("flush");
+        who.refused("publish to", &next).await;
+        assert!(theirs.delete_consumer(PROJECTOR).await.is_err(), "{user} deleted it");
+        who.refused("publish to", &format!("$JS.API.CONSUMER.DELETE.{STREAM_NAME}.{PROJECTOR}"))
+            .await;
+    }
 
-    // Pulling from it, deleting it.
-    raw("$JS.API.CONSUMER.MSG.NEXT.PAR_EVENTS.par-projector", serde_json::json!({"batch": 10}))
-        .await;
-    client.refused("publish to", "$JS.API.CONSUMER.MSG.NEXT.PAR_EVENTS.par-projector").await;
-    assert!(theirs.delete_consumer(PROJECTOR).await.is_err(), "the client deleted it");
-    client.refused("publish to", "$JS.API.CONSUMER.DELETE.PAR_EVENTS.par-projector").await;
-
+    let consumers_after = stack.service.query_account().await.expect("account").consumers;
+    assert_eq!(consumers_after, consumers_before, "a person made a consumer");
     let mut projector: consumer::PullConsumer =
         log.get_consumer(PROJECTOR).await.expect("the projector's consumer is there");
     let info = projector.info().await.expect("info").clone();
@@ -840,58 +792,6 @@ async fn an_upload_ack_goes_to_no_person_in_the_log() {
 }
 
 #[tokio::test]
-async fn no_push_consumer_of_a_person_delivers_into_the_log() {
-    let stack = Stack::start().await;
-    let (_, before) = stack.log_state().await;
-    let attack = in_the_log("push");
-    // A service that watches one event subject by its name, by a core subscription: what
-    // would make a push consumer's deliver subject live. The services may not subscribe to
-    // a stored subject, so none does.
-    let watcher = stack.watched(BrokerUser::Service).await;
-    let mut watching = watcher.client.subscribe(attack.clone()).await.expect("sent");
-    watcher.client.flush().await.expect("flush");
-
-    let client = stack.watched(BrokerUser::Client).await;
-    let objects = client.js.get_stream(format!("OBJ_{EVIDENCE}")).await.expect("the bucket");
-    let push = |deliver_subject: String| consumer::push::Config {
-        deliver_subject,
-        ack_policy: consumer::AckPolicy::None,
-        ..Default::default()
-    };
-    // The server lets anyone who may create a consumer name any deliver subject.
-    let mut aimed: consumer::PushConsumer =
-        objects.create_consumer(push(attack.clone())).await.expect("the server makes it");
-    // The control: the same consumer delivering to the client's own inbox does deliver (the
-    // bucket holds one object: a chunk and its metadata).
-    let inbox = client.client.new_inbox();
-    let mut own = client.client.subscribe(inbox.clone()).await.expect("subscribed");
-    client.client.flush().await.expect("flush");
-    let _control = objects.create_consumer(push(inbox)).await.expect("a control consumer");
-    for _ in 0..2 {
-        let delivered = tokio::time::timeout(WAIT, own.next()).await.expect("delivered in time");
-        assert!(delivered.is_some(), "the control's deliveries ended");
-    }
-    let info = aimed.info().await.expect("its info").clone();
-    assert_eq!(info.delivered.stream_sequence, 0, "it delivered into the log: {info:?}");
-    assert!(!info.push_bound, "its deliver subject has interest");
-    stack.only_a_control_follows(before, &attack).await;
-    watcher.refused("subscription to", &attack).await;
-    if let Some(Some(message)) = watching.next().now_or_never() {
-        panic!("the watcher got {message:?}");
-    }
-
-    // And on the log itself: the server refuses a consumer delivering into its own stream.
-    let log = client.js.get_stream(STREAM_NAME).await.expect("the log");
-    let cycle = log
-        .create_consumer(consumer::push::Config {
-            name: Some("client-push".into()),
-            ..push(in_the_log("push-cycle"))
-        })
-        .await;
-    assert!(cycle.is_err(), "a consumer of the log delivering into the log");
-}
-
-#[tokio::test]
 async fn a_client_cannot_read_the_services_replies() {
     let stack = Stack::start().await;
     let client = stack.watched(BrokerUser::Client).await;
@@ -907,16 +807,14 @@ async fn a_client_cannot_read_the_services_replies() {
         .expect("connects");
     let reply = service.request(COMMANDS, "from a service".into()).await.expect("answered");
     assert_eq!(&reply.payload[..], b"answered from a service");
-    // Then, from the same service, a marker on the client's own inbox: when it arrives, any
-    // copy of those answers would have arrived before it.
-    let inbox = client.client.new_inbox();
-    let mut marked = client.client.subscribe(inbox.clone()).await.expect("own inbox");
-    client.client.flush().await.expect("flush");
-    until_marked(&service, None, &inbox, &mut marked).await;
+    // Then the client's own request to the same responder, which answers in order: when its
+    // answer is back, any copy of the first would have arrived before it.
+    marker(&client.client).await;
     for (name, sub) in [("_INBOX.>", &mut theirs), ("people's inboxes", &mut people)] {
         while let Some(Some(message)) = sub.next().now_or_never() {
             let text = String::from_utf8_lossy(&message.payload);
-            assert!(text == "marker", "the client's {name} got, on {}: {text}", message.subject);
+            let own = text == "answered marker";
+            assert!(own, "the client's {name} got, on {}: {text}", message.subject);
         }
     }
 }

@@ -54,7 +54,7 @@ pub async fn records(
     filter: String,
 ) -> Result<Vec<(u64, Record)>, ReadError> {
     let mut out = Vec::new();
-    let range = Range::subjects(filter).at_most(RECORDS_MAX).by("register");
+    let range = Range::subjects(filter).at_most(RECORDS_MAX);
     log::read(js, &range, |message, record| {
         out.extend(record.map(|record| (message.sequence, record)));
         ControlFlow::Continue(())

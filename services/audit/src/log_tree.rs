@@ -27,7 +27,7 @@ pub async fn tree_of(
     watch: Option<u64>,
 ) -> Result<LogTree, ReadError> {
     let mut tree = LogTree::new(watch);
-    log::read_raw(js, &Range::through(size).by("audit"), |m| {
+    log::read_raw(js, &Range::through(size), |m| {
         tree.push(m.sequence, &m.payload);
         Continue(())
     })
@@ -60,7 +60,7 @@ pub async fn prove(
     }
     let mut tree = LogTree::new(Some(cp.size));
     let mut found = None;
-    log::read_raw(js, &Range::through(cp.size).by("audit"), |m| {
+    log::read_raw(js, &Range::through(cp.size), |m| {
         if m.sequence == sequence {
             found = Some((tree.size(), m.payload.clone()));
         }

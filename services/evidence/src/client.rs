@@ -154,7 +154,7 @@ pub async fn erasure(
     let family = Family::Evidence.as_str();
     let subject = format!("{EVENT_SUBJECT_PREFIX}.{family}.*.evidence.{evidence}");
     // An evidence id has an attach, maybe a rejection and an erasure: a few events.
-    let range = Range::subjects(subject).at_most(64).by("erasure");
+    let range = Range::subjects(subject).at_most(64);
     let mut found = None;
     log::read(&js, &range, |_, record| {
         if let Some(record) = record {

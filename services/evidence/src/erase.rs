@@ -32,7 +32,7 @@ pub async fn sweep(
 ) -> Result<usize, reform_shared::log::ReadError> {
     let mut erased: Vec<Sha256> = Vec::new();
     let family = reform_shared::event::Family::Evidence.as_str();
-    let range = Range::subjects(format!("{EVENT_SUBJECT_PREFIX}.{family}.>")).by("erasures");
+    let range = Range::subjects(format!("{EVENT_SUBJECT_PREFIX}.{family}.>"));
     log::read(js, &range, |_, record| {
         if let Some(Event::EvidenceErased { sha256, .. }) = record.map(|r| r.envelope.event) {
             erased.push(sha256);

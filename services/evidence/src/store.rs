@@ -12,9 +12,9 @@
 use crate::keys::{self, KeyError};
 use crate::seal;
 use async_nats::jetstream::{self, object_store};
+use reform_shared::direct;
 use reform_shared::event::Sha256;
 use sha2::Digest as _;
-use tokio::io::AsyncReadExt as _;
 
 /// The bucket and the keys its content is sealed under.
 #[derive(Clone)]
@@ -163,18 +163,18 @@ pub async fn read_checked(
     max: u64,
 ) -> Result<Vec<u8>, StoreError> {
     let key = object_key(digest);
-    let object = store.objects.get(key.as_str()).await.map_err(|e| match e.kind() {
-        object_store::GetErrorKind::NotFound => StoreError::NotFound { key: key.clone() },
-        _ => StoreError::Read { key: key.clone(), source: e.into() },
-    })?;
     // One byte over the bound tells "too large" from "exactly at the bound".
     let bound = size.unwrap_or(max).min(max) + seal::OVERHEAD;
-    let mut stored = Vec::new();
-    object
-        .take(bound.saturating_add(1))
-        .read_to_end(&mut stored)
-        .await
-        .map_err(|e| StoreError::Read { key: key.clone(), source: e.into() })?;
+    let client = store.js.client();
+    let stored = direct::object(&store.objects, &client, &key, bound.saturating_add(1)).await;
+    let stored = match stored {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Err(StoreError::NotFound { key }),
+        Err(direct::ObjectError::TooLarge { .. }) => {
+            return Err(StoreError::TooLarge { key, max: size.unwrap_or(max).min(max) })
+        }
+        Err(e) => return Err(StoreError::Read { key, source: e.into() }),
+    };
     let bytes = opened(store, digest, stored).await?;
     let found_size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size.is_none() && found_size > max {

@@ -1,10 +1,10 @@
 //! `reformctl log consumers [--remove-stray]`: the consumers on the log, and removing the stray
 //! ones.
 //!
-//! Any client may create a named consumer on the log (its readers need one), and a durable
-//! one stays until someone deletes it: a client creating them without end reaches the
-//! server's limit (1,000), and then no reader can start, the audit included. A client may not
-//! delete one (docs/security.md), so the operator does, with the services' credentials.
+//! People may create no consumer (they read by direct gets, docs/security.md), but the
+//! services' credentials may, and a durable consumer stays until someone deletes it: left by a
+//! crashed tool or a mistake, they add up towards the server's limit (1,000), after which no
+//! reader can start. The operator removes them, with the services' credentials.
 //!
 //! What counts as stray: a durable consumer that is not a projector's (`par-projector…`) and
 //! that nobody is pulling from now (no pull request waiting). A reader's ordered consumer is

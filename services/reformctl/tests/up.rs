@@ -255,19 +255,27 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
         reformctl(port, &client, &["status"]).status.success()
     });
 
-    // Issue #29: a client creates durable consumers on the log without end (the server's limit
-    // is 1,000, then no reader can start). The operator lists them and removes the stray ones;
-    // a client can do neither; the projector's consumer stays.
+    // Issue #29: a client created durable consumers on the log without end (the server's limit
+    // is 1,000, then no reader could start). Now it may create none. Consumers left by the
+    // services' credentials (a crashed tool, a mistake) the operator lists and removes; a
+    // client can do neither; the projector's consumer stays.
     runtime.block_on(async {
         let url = format!("nats://127.0.0.1:{port}");
+        let durable = |n: usize| async_nats::jetstream::consumer::pull::Config {
+            durable_name: Some(format!("flood-{n}")),
+            ..Default::default()
+        };
         let people = reform_shared::edge::connect_as(&url, Some(&client)).await.expect("connects");
-        let log = async_nats::jetstream::new(people).get_stream("PAR_EVENTS").await.expect("log");
+        let theirs = async_nats::jetstream::new(people).get_stream("PAR_EVENTS").await;
+        let theirs = theirs.expect("a client reads the log's description");
         for n in 0..25 {
-            let config = async_nats::jetstream::consumer::pull::Config {
-                durable_name: Some(format!("flood-{n}")),
-                ..Default::default()
-            };
-            log.create_consumer(config).await.expect("a client may create a durable consumer");
+            assert!(theirs.create_consumer(durable(n)).await.is_err(), "a client made flood-{n}");
+        }
+        let services = reform_shared::edge::connect_as(&url, Some(&operator)).await;
+        let services = async_nats::jetstream::new(services.expect("connects"));
+        let log = services.get_stream("PAR_EVENTS").await.expect("the log");
+        for n in 0..25 {
+            log.create_consumer(durable(n)).await.expect("the services' credentials may");
         }
     });
     let listed = reformctl(port, &operator, &["log", "consumers"]);

@@ -74,21 +74,25 @@ pub async fn closed_periods(
     Ok(out)
 }
 
+/// The most bytes a stored report may hold: a national year's report is a few megabytes.
+const REPORT_BYTES_MAX: u64 = 256 << 20;
+
 /// The report a closed period's event names, as stored in the bucket, checked against the
 /// digest the event carries.
 pub async fn stored_report(
     js: &jetstream::Context,
     closed: &ClosedPeriod,
 ) -> Result<Report, RollupError> {
-    use tokio::io::AsyncReadExt as _;
     let store = js.get_object_store(BUCKET).await.map_err(|e| RollupError::Store(e.into()))?;
     let name = format!("{}.{}", hex::encode(closed.report_sha256), Format::Json.extension());
-    let mut object = store.get(&name).await.map_err(|e| RollupError::Store(e.into()))?;
-    let mut bytes = Vec::new();
-    object
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| RollupError::Store(format!("could not read {name}: {e}").into()))?;
+    let read = reform_shared::direct::object(&store, &js.client(), &name, REPORT_BYTES_MAX).await;
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(RollupError::Store(format!("the report {name} is not stored").into()))
+        }
+        Err(e) => return Err(RollupError::Store(format!("could not read {name}: {e}").into())),
+    };
     if report::sha256(&bytes) != closed.report_sha256 {
         return Err(RollupError::Store(
             format!("the stored report {name} does not have the digest its event names").into(),

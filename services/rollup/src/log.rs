@@ -74,7 +74,7 @@ pub async fn for_each_in_prefix(
         End::Sequence(n) => n,
     };
     let mut through = 0;
-    log::read(js, &Range::through(limit).by("rollup"), |message, record| {
+    log::read(js, &Range::through(limit), |message, record| {
         if let (End::RecordedBefore { at, .. }, Some(record)) = (end, &record) {
             if record.envelope.recorded_at >= at {
                 return ControlFlow::Break(());
@@ -119,7 +119,7 @@ pub async fn began(js: &jetstream::Context) -> Result<Option<Timestamp>, RollupE
 /// report did not see.
 pub async fn after(js: &jetstream::Context, after: u64) -> Result<Vec<(u64, Record)>, RollupError> {
     let mut out = Vec::new();
-    log::read(js, &Range::after(after).by("rollup"), |message, record| {
+    log::read(js, &Range::after(after), |message, record| {
         out.extend(record.map(|record| (message.sequence, record)));
         ControlFlow::Continue(())
     })

@@ -40,7 +40,7 @@ pub struct Close {
 /// holds it. The subjects are few (five a year), so this reads little.
 pub async fn plan(js: &jetstream::Context) -> Result<Vec<Close>, RollupError> {
     let mut closes = Vec::new();
-    let range = Range::subjects("par.evt.rollup.>").by("rederive");
+    let range = Range::subjects("par.evt.rollup.>");
     log::read(js, &range, |message, record| {
         if let Some(Event::PeriodRolledUp { period, report_sha256, through_sequence }) =
             record.map(|r| r.envelope.event)

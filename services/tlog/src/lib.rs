@@ -180,7 +180,7 @@ impl Publisher {
         let mut events =
             self.js.get_stream(reform_shared::subject::STREAM_NAME).await.map_err(stream)?;
         let head = events.info().await.map_err(stream)?.state.last_sequence;
-        let range = Range::between(after, head.min(after + BATCH_MAX)).by("tlog");
+        let range = Range::between(after, head.min(after + BATCH_MAX));
         let mut fault = None;
         let (frontier, dir) = (&mut self.frontier, &self.dir);
         log::read_raw(&self.js, &range, |m| {

@@ -40,7 +40,7 @@ pub async fn from_log(
         return Err(ReceiptError::NotYet { sequence, size: cp.size });
     }
     let mut message = None;
-    let range = Range::between(sequence - 1, sequence).by("receipt");
+    let range = Range::between(sequence - 1, sequence);
     read_raw(js, &range, |m| {
         message = Some(m.payload);
         ControlFlow::Break(())

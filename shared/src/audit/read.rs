@@ -65,7 +65,7 @@ async fn check_after(
         each_batch(batch);
         batch.clear();
     };
-    log::read_raw(js, &Range::between(after, head).by("audit"), |m| {
+    log::read_raw(js, &Range::between(after, head), |m| {
         batch.push(m);
         if batch.len() == VERIFY_BATCH {
             flush(&mut batch);

@@ -47,6 +47,8 @@ pub enum ReadError {
     #[error("could not read the event stream: {0}")]
     Stream(#[source] crate::Source),
     #[error(transparent)]
+    Direct(#[from] crate::direct::DirectError),
+    #[error(transparent)]
     Unreadable(#[from] Unreadable),
     #[error(transparent)]
     Skips(#[from] SkipError),

@@ -1,13 +1,13 @@
 //! A bounded read of the stream: from a sequence, through a head fixed when the read starts,
-//! on some subjects or all. Each read has its own ordered consumer, which leaves nothing
-//! behind on the server.
+//! on some subjects or all, by batched direct gets ([`crate::direct`]), which create nothing on
+//! the server.
 
 use super::{ReadError, Skips};
+use crate::direct;
 use crate::envelope::Record;
 use crate::subject::{ALL_EVENTS, STREAM_NAME};
 use crate::time::Timestamp;
-use async_nats::jetstream::{self, consumer::pull::OrderedConfig, consumer::DeliverPolicy};
-use futures::StreamExt as _;
+use async_nats::jetstream;
 use std::ops::ControlFlow;
 
 /// One message of the log, as stored.
@@ -30,8 +30,6 @@ pub struct Range {
     through: Option<u64>,
     /// The most messages the read may hold, for reads whose size the caller does not know.
     most: Option<usize>,
-    /// What the reader is for, in its consumer's name on the server.
-    purpose: &'static str,
 }
 
 impl Range {
@@ -42,13 +40,7 @@ impl Range {
 
     /// Every event after `after` through `head`.
     pub fn between(after: u64, head: u64) -> Range {
-        Range {
-            filter: ALL_EVENTS.to_owned(),
-            after,
-            through: Some(head),
-            most: None,
-            purpose: "read",
-        }
+        Range { filter: ALL_EVENTS.to_owned(), after, through: Some(head), most: None }
     }
 
     /// Every event after `after`, through the head when the read starts.
@@ -66,11 +58,6 @@ impl Range {
     pub fn at_most(self, most: usize) -> Range {
         Range { most: Some(most), ..self }
     }
-
-    /// Names the reader's purpose on the server (`audit`, `rollup`, `register`, ...).
-    pub fn by(self, purpose: &'static str) -> Range {
-        Range { purpose, ..self }
-    }
 }
 
 /// Hands every message of `range` to `each`, as stored, in order, until `each` breaks.
@@ -86,50 +73,60 @@ pub async fn read_raw(
     // Never past the head: a read waiting for a message not yet appended would never end.
     let head = stream.cached_info().state.last_sequence;
     let through = range.through.map_or(head, |t| t.min(head));
-    if through <= range.after || !holds_any(&stream, range, through).await? {
-        return Ok(range.after);
-    }
-    let deliver_policy = match range.after {
-        0 => DeliverPolicy::All,
-        n => DeliverPolicy::ByStartSequence { start_sequence: n + 1 },
-    };
-    let consumer = stream
-        .create_consumer(OrderedConfig {
-            name: Some(crate::stream::reader_name(range.purpose)),
-            filter_subject: range.filter.clone(),
-            deliver_policy,
-            ..Default::default()
-        })
-        .await
-        .map_err(ReadError::stream)?;
-    let mut messages = consumer.messages().await.map_err(ReadError::stream)?;
+    let client = js.client();
     let mut last = range.after;
-    while let Some(message) = messages.next().await {
-        let message = message.map_err(ReadError::stream)?;
-        let info = message.info().map_err(ReadError::Stream)?;
-        let (sequence, pending) = (info.stream_sequence, info.pending);
-        if sequence > through {
-            break; // Appended after the read began, on a filtered read.
+    while last < through {
+        let want = usize::try_from(through - last).unwrap_or(usize::MAX);
+        let batch = direct::batch(&client, STREAM_NAME, last, &range.filter, want).await?;
+        if last == range.after {
+            check_size(range, &batch)?;
         }
-        if let Some(most) = range.most.filter(|_| last == range.after) {
-            let count = pending.saturating_add(1);
-            if count > most as u64 {
-                return Err(ReadError::TooMany { filter: range.filter.clone(), count, most });
+        let mut messages = batch.messages;
+        let mut done = false;
+        if messages.is_empty() || batch.pending == 0 {
+            // The replica that answered holds nothing more; it may lag the leader by the last
+            // few messages, so the leader says whether one more is due.
+            let after = messages.last().map_or(last, |m| m.sequence);
+            let next = match after < through {
+                true => direct::leader_next(&stream, after, &range.filter).await?,
+                false => None,
+            };
+            match next.filter(|m| m.sequence <= through) {
+                Some(next) => messages.push(next),
+                None => done = true,
             }
         }
-        let stored_at = i64::try_from(info.published.unix_timestamp_nanos() / 1_000_000).ok();
-        last = sequence;
-        let message = Message {
-            sequence,
-            subject: message.subject.to_string(),
-            payload: message.payload.to_vec(),
-            stored_at: stored_at.map(Timestamp),
-        };
-        if each(message).is_break() || sequence >= through || pending == 0 {
+        for message in messages {
+            if message.sequence > through {
+                return Ok(last); // Appended after the read began, on a filtered read.
+            }
+            last = message.sequence;
+            let message = Message {
+                sequence: message.sequence,
+                subject: message.subject,
+                payload: message.payload.to_vec(),
+                stored_at: Some(message.stored_at),
+            };
+            if each(message).is_break() {
+                return Ok(last);
+            }
+        }
+        if done {
             break;
         }
     }
     Ok(last)
+}
+
+/// Refuses a bounded read that would hold more than its bound: the first batch tells how many
+/// messages follow it.
+fn check_size(range: &Range, batch: &direct::Batch) -> Result<(), ReadError> {
+    let Some(most) = range.most else { return Ok(()) };
+    let count = (batch.messages.len() as u64).saturating_add(batch.pending);
+    match count > most as u64 {
+        true => Err(ReadError::TooMany { filter: range.filter.clone(), count, most }),
+        false => Ok(()),
+    }
 }
 
 /// Hands every event of `range` to `each`, decoded, in order, until `each` breaks: `None` for
@@ -154,23 +151,5 @@ pub async fn read(
     match unreadable {
         Some(e) => Err(e.into()),
         None => Ok(last),
-    }
-}
-
-/// Whether a filtered range holds any message through `through`: an ordered consumer on a
-/// filter with nothing in it would wait for one forever.
-async fn holds_any(
-    stream: &jetstream::stream::Stream,
-    range: &Range,
-    through: u64,
-) -> Result<bool, ReadError> {
-    if range.filter == ALL_EVENTS {
-        return Ok(true);
-    }
-    use jetstream::stream::DirectGetErrorKind;
-    match stream.direct_get_next_for_subject(range.filter.clone(), Some(range.after + 1)).await {
-        Ok(first) => Ok(first.sequence <= through),
-        Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(false),
-        Err(e) => Err(ReadError::stream(e)),
     }
 }

@@ -22,7 +22,7 @@ impl Known {
         let mut guard = self.inner.lock().await;
         let (directory, through) = &mut *guard;
         // What is read is kept as it is read, so a read cut short is not applied twice.
-        let range = Range::after(*through).by("workspace");
+        let range = Range::after(*through);
         log::read(js, &range, |message, record| {
             if let Some(record) = record.filter(|r| r.envelope.event.family() == Family::Directory)
             {

@@ -72,7 +72,7 @@ pub(crate) async fn write_log(
     let mut writer = std::io::BufWriter::new(file);
     let mut written = 0u64;
     let mut failed = None;
-    log::read_raw(js, &Range::through(head).by("audit"), |m| {
+    log::read_raw(js, &Range::through(head), |m| {
         each(&m);
         let envelope = reform_shared::codec::decode(&m.payload)
             .ok()
