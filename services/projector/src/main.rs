@@ -15,6 +15,10 @@ struct Cli {
     /// The NATS server.
     #[arg(long = "nats", env = "NATS_URL", global = true, default_value = edge::NATS_URL_DEFAULT)]
     nats_url: String,
+    /// The broker user's nkeys seed (owner-only), for a broker run with the permissions:
+    /// the services' user.
+    #[arg(long = "nats-nkey", env = "PAR_NATS_NKEY", global = true, value_name = "FILE")]
+    nats_nkey: Option<PathBuf>,
     /// The views file (redb).
     #[arg(long, env = "PAR_PROJECTOR_DB", global = true, default_value = "par-views.redb")]
     db: PathBuf,
@@ -78,14 +82,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     config.queries_in_flight_max = cli.queries_in_flight;
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
-            let client = edge::connect(&cli.nats_url).await?;
+            let client = edge::connect_as(&cli.nats_url, cli.nats_nkey.as_deref()).await?;
             if let Some(addr) = &cli.metrics {
                 reform_shared::metrics::serve(addr, client.clone()).await?;
             }
             reform_projector::run(client, config, edge::stop_signal()).await?;
         }
         Command::Rebuild => {
-            let client = edge::connect(&cli.nats_url).await?;
+            let client = edge::connect_as(&cli.nats_url, cli.nats_nkey.as_deref()).await?;
             let dump = reform_projector::rebuild(client, config).await?;
             println!("{}", serde_json::to_string_pretty(&dump)?);
         }
@@ -94,7 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&dump)?);
         }
         Command::Skip { sequence, reason } => {
-            let client = edge::connect(&cli.nats_url).await?;
+            let client = edge::connect_as(&cli.nats_url, cli.nats_nkey.as_deref()).await?;
             let js = async_nats::jetstream::new(client);
             let by = std::env::var("USER").unwrap_or_else(|_| "operator".into());
             let (skip, _) =
