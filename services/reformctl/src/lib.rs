@@ -16,6 +16,8 @@ pub mod consumers;
 pub mod ctx;
 pub mod datadir;
 pub mod demo;
+pub mod demo_cmd;
+pub mod deployment;
 pub mod directory;
 pub mod directory_registers;
 pub mod evidence;
@@ -96,6 +98,10 @@ pub enum Command {
     Restore(backup::RestoreArgs),
     #[command(flatten)]
     Broker(broker::Cmd),
+    #[command(flatten)]
+    Deployment(deployment::Cmd),
+    #[command(flatten)]
+    Demo(demo_cmd::Cmd),
     /// Run one service on its own against --nats (as its own binary would).
     #[command(hide = true)]
     Serve(serve::Args),
@@ -170,6 +176,8 @@ async fn dispatch(command: Command, ctx: &ctx::Ctx) -> anyhow::Result<()> {
         Command::Restore(args) => backup::restore(args, ctx).await,
         Command::Serve(args) => serve::run(args, ctx).await,
         Command::Broker(cmd) => broker::run(cmd),
+        Command::Deployment(cmd) => deployment::run(cmd),
+        Command::Demo(cmd) => demo_cmd::run(cmd, ctx).await,
     }
 }
 

@@ -383,7 +383,7 @@ async fn print_summary(
 /// The demo is history loaded after the fact, so the rollup service would not close its periods
 /// on its own (they ended before the log began): close them, as an operator importing history
 /// does. Idempotent: a closed period stays as it was.
-async fn close_demo_periods(
+pub(crate) async fn close_demo_periods(
     client: &async_nats::Client,
     administrator: &nkeys::KeyPair,
 ) -> anyhow::Result<()> {
@@ -408,7 +408,7 @@ async fn close_demo_periods(
 
 /// Loads the demo every time: it is idempotent (each item's command id is fixed), so a load
 /// cut short by Ctrl-C is completed by the next start and a complete one appends nothing.
-async fn load_demo(
+pub(crate) async fn load_demo(
     client: &async_nats::Client,
     demo: &crate::demo::Demo,
     keys: &crate::demo::DemoKeys,
