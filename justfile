@@ -20,7 +20,8 @@ bench-queries PROFILE="up":
 # Run the full test suite: unit, property and integration tests (each starts its own nats-server).
 test:
     # Every part's own binary too: tests/deployment.rs runs each as the deployment describes.
-    cargo build --workspace --bins --locked
+    # With --tests the features are the test build's, so nothing is compiled twice.
+    cargo build --workspace --bins --tests --locked
     cargo test --workspace --locked
 
 # Benchmarks: commands/s beside bare publish, projector events/s beside a bare read (minutes).

@@ -1,14 +1,16 @@
 //! The deployment as its one description says (`reformctl::deployment::PARTS`, from which the
 //! systemd units and the compose file are rendered): every part as its own process, its own
 //! binary with the description's arguments, its broker user's seed and the authority, against
-//! the shipped single-node broker config with the shipped permissions and TLS. Only the two
-//! places (`/etc/reform-tracker`, `/var/lib/reform-tracker`) and the ports are this run's.
+//! the three-node cluster of `deploy/nats/cluster/` with the shipped permissions and TLS on
+//! the clients' links and the routes. Only the two places (`/etc/reform-tracker`,
+//! `/var/lib/reform-tracker`) and the ports are this run's.
 //!
 //! The operator's steps are the documented ones: `broker credentials`, `broker certificates`,
-//! `stream init`, `audit key new`, a policy naming the log, then the parts. The demo is loaded
-//! through them (`demo genesis` as the services' user, `demo load` as a client's), with a
-//! second tasks replica of which one is killed with SIGKILL first; the dashboard answers; the
-//! log is published; and `audit verify`, as the auditor, passes.
+//! `stream init --replicas 3`, `audit key new`, a policy naming the log, then the parts. The
+//! stream's leader node and one of two tasks replicas are killed with SIGKILL; the demo is
+//! loaded through what is left (`demo genesis` as the services' user, `demo load` as a
+//! client's), the node comes back and catches up; the dashboard answers; the log is published;
+//! and `audit verify`, as the auditor, passes.
 //!
 //! The parts' binaries are the workspace's own (`cargo build --workspace --bins`, which the
 //! test recipe runs first).
@@ -20,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SINGLE: &str = include_str!("../../../deploy/nats/single.conf");
-const PERMISSIONS: &str = include_str!("../../../deploy/nats/permissions.conf");
+type Context = async_nats::jetstream::Context;
+
 const WAIT: Duration = Duration::from_secs(120);
 
 /// The processes of one run, killed when it ends however it ends.
@@ -73,6 +75,7 @@ fn start(part: &Part, etc: &Path, var: &Path, url: &str, web: u16) -> (String, C
         .args(part.args_in(&etc, &var, &format!("127.0.0.1:{web}")))
         .envs(part.env_in(&etc))
         .env("NATS_URL", url)
+        .env("PAR_STREAM_REPLICAS", "3")
         .env("PAR_RP_ID", "localhost")
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log file"))
@@ -104,37 +107,9 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool, logs: &Path) {
     }
 }
 
-/// The shipped node config with this run's ports, store and certificates.
-fn broker(dir: &Path, tls: &Path, ports: &[u16]) -> Child {
-    let node = dir.join("node");
-    std::fs::create_dir_all(&node).expect("dir");
-    std::fs::write(node.join("permissions.conf"), PERMISSIONS).expect("permissions");
-    std::fs::copy(dir.join("etc/broker/users.conf"), node.join("users.conf")).expect("users");
-    let config = SINGLE
-        .replace("port: 4222", &format!("port: {}", ports[0]))
-        .replace("http_port: 8222", &format!("http_port: {}", ports[1]))
-        .replace("\"/var/lib/reform-tracker/nats\"", &format!("{:?}", dir.join("store")))
-        .replace("/etc/reform-tracker/tls", &tls.display().to_string());
-    let config = format!("{config}log_file: {:?}\n", dir.join("var/nats.log"));
-    std::fs::write(node.join("single.conf"), config).expect("config");
-    let binary = reform_shared::natsd::find_binary().expect("nats-server");
-    Command::new(binary)
-        .arg("-c")
-        .arg(node.join("single.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nats-server starts")
-}
-
 /// The policy for this log: its verifier key, no witness.
-fn write_policy(url: &str, etc: &Path) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+fn write_policy(runtime: &tokio::runtime::Runtime, js: &Context, etc: &Path) {
     runtime.block_on(async {
-        let seed = etc.join("broker/service.nk");
-        let client = reform_shared::edge::connect_as(url, Some(&seed)).await.expect("connects");
-        let js = async_nats::jetstream::new(client);
         let mut log = js.get_stream(reform_shared::subject::STREAM_NAME).await.expect("the log");
         let info = log.info().await.expect("its description");
         let origin =
@@ -163,46 +138,59 @@ fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
     succeeded("certificates", reformctl(&names));
     std::fs::copy(tls.join("ca.pem"), seeds.join("ca.pem")).expect("the authority beside seeds");
 
-    let ports = common::free_ports(3);
-    let _broker = Processes(vec![("nats".into(), broker(dir.path(), &tls, &ports))]);
-    let url = format!("nats://127.0.0.1:{}", ports[0]);
+    let mut nodes =
+        common::shipped_cluster_nodes(&dir.path().join("nats"), &tls, &seeds.join("users.conf"));
+    for node in &mut nodes {
+        node.start();
+    }
+    let url = nodes.iter().map(common::Node::url).collect::<Vec<_>>().join(",");
+    let web = common::free_port();
     let as_user = |user: &str, args: &[&str]| {
         let seed = text(&seeds.join(format!("{user}.nk")));
         let mut all = vec!["--nats", url.as_str(), "--nats-nkey", seed.as_str()];
         all.extend_from_slice(args);
         reformctl(&all)
     };
-    wait_for(
-        "the broker to listen",
-        || as_user("service", &["stream", "init"]).status.success(),
-        &var,
-    );
+    let init = ["stream", "init", "--replicas", "3"];
+    wait_for("the cluster to take the log", || as_user("service", &init).status.success(), &var);
     succeeded(
         "the log's key",
         reformctl(&["audit", "key", "new", "--out", &text(&etc.join("log.nk"))]),
     );
-    write_policy(&url, &etc);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let js = runtime.block_on(async {
+        let seed = seeds.join("service.nk");
+        let client = reform_shared::edge::connect_as(&url, Some(&seed)).await.expect("connects");
+        async_nats::jetstream::new(client)
+    });
+    write_policy(&runtime, &js, &etc);
 
-    let mut parts = Processes(PARTS.iter().map(|p| start(p, &etc, &var, &url, ports[2])).collect());
+    let mut parts = Processes(PARTS.iter().map(|p| start(p, &etc, &var, &url, web)).collect());
     let tasks = PARTS.iter().find(|p| p.name == "tasks").expect("the tasks service");
-    parts.0.push(("tasks-b".into(), start(tasks, &etc, &var_b, &url, ports[2]).1));
+    parts.0.push(("tasks-b".into(), start(tasks, &etc, &var_b, &url, web).1));
     wait_for("every part to run", || as_user("client", &["status"]).status.success(), &var);
-
-    // One tasks replica dies; the other answers its share.
-    let (_, first) = parts.0.iter_mut().find(|(name, _)| name == "tasks").expect("tasks");
-    first.kill().expect("SIGKILL");
-    first.wait().expect("reaped");
 
     let keys = text(&dir.path().join("keys"));
     succeeded("demo genesis", as_user("service", &["demo", "genesis", "--keys", &keys]));
+
+    // One tasks replica dies, and so does the node leading the stream; the rest carry on.
+    let (_, first) = parts.0.iter_mut().find(|(name, _)| name == "tasks").expect("tasks");
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let leader = runtime.block_on(common::stream_head(&js)).and_then(|(_, leader)| leader);
+    let leader = leader.expect("the stream has a leader");
+    let victim = nodes.iter_mut().find(|n| n.name == leader).expect("the leader is one of ours");
+    victim.kill9();
+
     let loaded = succeeded("demo load", as_user("client", &["demo", "load", "--keys", &keys]));
     assert!(loaded.contains("loaded the demo province"), "{loaded}");
-    let again = succeeded("demo load again", as_user("client", &["demo", "load", "--keys", &keys]));
-    assert!(again.contains("nothing appended"), "every command answered once: {again}");
+    let victim = nodes.iter_mut().find(|n| n.name == leader).expect("the old leader");
+    victim.start();
+    runtime.block_on(common::replicas_current(&js, WAIT));
 
     // The dashboard, as the client user, reads the views; the log is published.
     let page = || {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", ports[2])).ok()?;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", web)).ok()?;
         use std::io::{Read as _, Write as _};
         stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
         let mut body = String::new();

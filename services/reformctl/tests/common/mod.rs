@@ -514,9 +514,38 @@ impl Drop for Node {
 }
 
 /// The deploy configs with this run's hosts, ports and directories substituted (node `i`
-/// listens on `hosts[i]`, in `netns[i]` when given).
+/// listens on `hosts[i]`, in `netns[i]` when given). Replication is what these runs are about:
+/// the nodes run without the users and permissions, and their clients without TLS
+/// (shared/tests/broker.rs, the `up` tests and [`shipped_cluster_nodes`] run with both). The
+/// routes keep their TLS, both ways, as shipped.
 pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>) -> Vec<Node> {
     let tls = route_certificates(dir, hosts);
+    let open = |text: &str| {
+        let text = text.replace("include \"permissions.conf\"\n", "");
+        assert!(text.contains(CLIENT_TLS), "the shipped client TLS block changed");
+        text.replacen(CLIENT_TLS, "", 1)
+    };
+    nodes(dir, &tls, hosts, netns, open)
+}
+
+/// The deploy configs exactly as shipped, on loopback: the permissions (with `users_conf`
+/// beside them) and TLS for clients and routes, with the certificates in `tls` (made by
+/// `reformctl broker certificates`).
+pub fn shipped_cluster_nodes(dir: &Path, tls: &Path, users_conf: &Path) -> Vec<Node> {
+    let permissions = include_str!("../../../../deploy/nats/permissions.conf");
+    std::fs::create_dir_all(dir).expect("dir");
+    std::fs::write(dir.join("permissions.conf"), permissions).expect("permissions");
+    std::fs::copy(users_conf, dir.join("users.conf")).expect("users");
+    nodes(dir, tls, &["127.0.0.1"; 3], None, str::to_owned)
+}
+
+fn nodes(
+    dir: &Path,
+    tls: &Path,
+    hosts: &[&str; 3],
+    netns: Option<&[String; 3]>,
+    shape: impl Fn(&str) -> String,
+) -> Vec<Node> {
     let ports = free_ports(9);
     let (client, rest) = ports.split_at(3);
     let (cluster, http) = rest.split_at(3);
@@ -524,12 +553,7 @@ pub fn cluster_nodes(dir: &Path, hosts: &[&str; 3], netns: Option<&[String; 3]>)
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            // Replication is what this run is about: the nodes run without the users and
-            // permissions, and their clients without TLS (shared/tests/broker.rs and the `up`
-            // tests run with both). The routes keep their TLS, both ways, as shipped.
-            let mut text = (*text).replace("include \"permissions.conf\"\n", "");
-            assert!(text.contains(CLIENT_TLS), "the shipped client TLS block changed");
-            text = text.replacen(CLIENT_TLS, "", 1);
+            let mut text = shape(text);
             text = text.replace("/etc/reform-tracker/tls", &tls.display().to_string());
             text = text.replace("host: 127.0.0.1", &format!("host: {}", hosts[i]));
             for n in 0..3 {
