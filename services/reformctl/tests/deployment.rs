@@ -22,8 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-type Context = async_nats::jetstream::Context;
-
 const WAIT: Duration = Duration::from_secs(120);
 
 /// The processes of one run, killed when it ends however it ends.
@@ -107,22 +105,6 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool, logs: &Path) {
     }
 }
 
-/// The policy for this log: its verifier key, no witness.
-fn write_policy(runtime: &tokio::runtime::Runtime, js: &Context, etc: &Path) {
-    runtime.block_on(async {
-        let mut log = js.get_stream(reform_shared::subject::STREAM_NAME).await.expect("the log");
-        let info = log.info().await.expect("its description");
-        let origin =
-            reform_shared::checkpoint::origin_of(&reform_shared::stream::LogIdentity::of(info));
-        let key = reform_shared::checkpoint::read_key(&etc.join("log.nk")).expect("the log key");
-        let vkey = reform_shared::checkpoint::log_verifier(&origin, &key.public_key())
-            .expect("a verifier key")
-            .to_vkey();
-        std::fs::write(etc.join("policy.txt"), format!("log {vkey}\nquorum none\n"))
-            .expect("policy");
-    });
-}
-
 #[test]
 fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -157,13 +139,20 @@ fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
         "the log's key",
         reformctl(&["audit", "key", "new", "--out", &text(&etc.join("log.nk"))]),
     );
+    let (log_key, policy) = (text(&etc.join("log.nk")), text(&etc.join("policy.txt")));
+    let started =
+        as_user("service", &["audit", "key", "policy", "--key", &log_key, "--out", &policy]);
+    let started = succeeded("the policy", started);
+    assert!(started.starts_with("log reform-tracker/PAR_EVENTS@"), "{started}");
+    let again =
+        as_user("service", &["audit", "key", "policy", "--key", &log_key, "--out", &policy]);
+    assert!(said(&again).contains("never replaced"), "{}", said(&again));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let js = runtime.block_on(async {
         let seed = seeds.join("service.nk");
         let client = reform_shared::edge::connect_as(&url, Some(&seed)).await.expect("connects");
         async_nats::jetstream::new(client)
     });
-    write_policy(&runtime, &js, &etc);
 
     let mut parts = Processes(PARTS.iter().map(|p| start(p, &etc, &var, &url, web)).collect());
     let tasks = PARTS.iter().find(|p| p.name == "tasks").expect("the tasks service");

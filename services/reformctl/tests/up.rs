@@ -256,7 +256,8 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
     });
 
     // Issue #29: a client created durable consumers on the log without end (the server's limit
-    // is 1,000, then no reader could start). Now it may create none. Consumers left by the
+    // is 1,000, then no reader could start). Now it may create none (three tries shown here;
+    // shared/tests/broker.rs shows every kind, on every stream). Consumers left by the
     // services' credentials (a crashed tool, a mistake) the operator lists and removes; a
     // client can do neither; the projector's consumer stays.
     runtime.block_on(async {
@@ -266,9 +267,13 @@ fn an_operator_sees_a_halt_and_gets_past_it_with_the_cli() {
             ..Default::default()
         };
         let people = reform_shared::edge::connect_as(&url, Some(&client)).await.expect("connects");
-        let theirs = async_nats::jetstream::new(people).get_stream("PAR_EVENTS").await;
+        // A refused request is dropped unanswered: a short wait for the answer that never comes.
+        let people = async_nats::jetstream::ContextBuilder::new()
+            .timeout(std::time::Duration::from_millis(700))
+            .build(people);
+        let theirs = people.get_stream("PAR_EVENTS").await;
         let theirs = theirs.expect("a client reads the log's description");
-        for n in 0..25 {
+        for n in 0..3 {
             assert!(theirs.create_consumer(durable(n)).await.is_err(), "a client made flood-{n}");
         }
         let services = reform_shared::edge::connect_as(&url, Some(&operator)).await;

@@ -1,4 +1,4 @@
-//! `audit checkpoint`, `prove`, `check-proof`, `key new`: the log's signed checkpoints at the
+//! `audit checkpoint`, `prove`, `check-proof`, `key new|policy`: the log's signed checkpoints at the
 //! edge. The live log's tree (a checkpoint of it, an inclusion proof) is the audit library's,
 //! [`reform_audit::log_tree`]; here are the files, the keys and what the command prints.
 
@@ -138,6 +138,27 @@ pub(super) fn new_key(out: &Path) -> anyhow::Result<()> {
     println!("{public}");
     eprintln!(
         "the seed is in {} (readable by you only); give auditors the public key above",
+        out.display()
+    );
+    Ok(())
+}
+
+/// A policy naming this log and no witness: where an installation's policy starts.
+pub(super) async fn policy(ctx: &Ctx, key: &Path, out: &Path) -> anyhow::Result<()> {
+    let public = checkpoint::read_key(key)?.public_key();
+    let js = async_nats::jetstream::new(ctx.client().await?);
+    let identity = reform_shared::stream::current_identity(&js).await?;
+    let vkey = checkpoint::log_verifier(&checkpoint::origin_of(&identity), &public)?.to_vkey();
+    let text = format!("log {vkey}\nquorum none\n");
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(out).with_context(|| {
+            format!("could not create {} (an existing policy is never replaced)", out.display())
+        })?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("could not write {}", out.display()))?;
+    print!("{text}");
+    eprintln!(
+        "wrote {}: add each witness (`witness NAME VKEY URL`) and the quorum (docs/operations.md)",
         out.display()
     );
     Ok(())

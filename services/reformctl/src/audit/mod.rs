@@ -153,6 +153,16 @@ pub enum KeyCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Start a trust policy for this log (c2sp.org/tlog-policy): its `log` line, from the
+    /// log's identity and this key, and no quorum yet; add the witnesses and the quorum to it.
+    Policy {
+        /// The log's key (the seed `key new` made; only its public half is used).
+        #[arg(long)]
+        key: PathBuf,
+        /// The policy file to write; an existing one is never replaced.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
@@ -175,6 +185,7 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
             receipts::check(&receipt, &policy, report.as_deref())
         }
         AuditCmd::Key(KeyCmd::New { out }) => checkpoints::new_key(&out),
+        AuditCmd::Key(KeyCmd::Policy { key, out }) => checkpoints::policy(ctx, &key, &out).await,
         AuditCmd::Checkpoint { key, out } => {
             checkpoints::checkpoint(ctx, &key, out.as_deref()).await
         }
