@@ -28,6 +28,10 @@ pub enum DemoCmd {
         /// Where the demo people's signing keys are kept (made when missing, owner-only).
         #[arg(long)]
         keys: PathBuf,
+        /// Leave the demo's 43 reporting periods open: each close builds a report, which on
+        /// a small machine takes a while (close them later with `rollup close`).
+        #[arg(long)]
+        without_periods: bool,
     },
 }
 
@@ -47,10 +51,12 @@ pub async fn run(cmd: Cmd, ctx: &Ctx) -> anyhow::Result<()> {
                 None => println!("the first administrator was already recorded"),
             }
         }
-        DemoCmd::Load { keys } => {
+        DemoCmd::Load { keys, without_periods } => {
             let keys = DemoKeys::ensure(&keys, &demo)?;
             crate::up::load_demo(&client, &demo, &keys).await?;
-            crate::up::close_demo_periods(&client, keys.administrator()?).await?;
+            if !without_periods {
+                crate::up::close_demo_periods(&client, keys.administrator()?).await?;
+            }
         }
     }
     Ok(())
