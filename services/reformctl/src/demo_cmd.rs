@@ -28,7 +28,7 @@ pub enum DemoCmd {
         /// Where the demo people's signing keys are kept (made when missing, owner-only).
         #[arg(long)]
         keys: PathBuf,
-        /// Leave the demo's 43 reporting periods open: each close builds a report, which on
+        /// Leave the demo's 28 reporting periods open: each close builds a report, which on
         /// a small machine takes a while (close them later with `rollup close`).
         #[arg(long)]
         without_periods: bool,

@@ -171,7 +171,7 @@ fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
     let victim = nodes.iter_mut().find(|n| n.name == leader).expect("the leader is one of ours");
     victim.kill9();
 
-    // Without closing the demo's 43 periods: here, in a debug build with three nodes syncing
+    // Without closing the demo's 28 periods: here, in a debug build with three nodes syncing
     // on two cores, a close took longer than a client waits once (the rollup answers one
     // request at a time and reads the log for each). The rollup still runs, and audit verify
     // builds every close the log holds again.
