@@ -661,14 +661,7 @@ async fn the_sweep_destroys_the_key_of_every_erasure_the_log_records_and_only_th
     h.attach(report("e1"), REPORT).await.expect("attached");
     h.attach(report("e2"), b"BAO CAO khac").await.expect("attached");
     let digest = store::digest_of(REPORT);
-    let erased = Event::EvidenceErased {
-        evidence: id("e1"),
-        unit: id("sgd"),
-        sha256: digest,
-        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
-        others: Vec::new(),
-    };
-    h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
+    erasure_of_e1_recorded_without_its_service(&h, digest).await;
     let store = h.store().await;
     assert!(h.holds(REPORT).await, "the key outlived the record");
     let swept = reform_evidence::erase::sweep(&h.broker.js, &store).await.expect("swept");
@@ -677,6 +670,19 @@ async fn the_sweep_destroys_the_key_of_every_erasure_the_log_records_and_only_th
     assert!(matches!(error, FetchError::Store(StoreError::Erased { .. })), "{error}");
     assert_eq!(reform_evidence::erase::sweep(&h.broker.js, &store).await.expect("again"), 0);
     assert!(h.holds(b"BAO CAO khac").await, "the other content keeps its key");
+}
+
+/// An erasure of e1 appended straight to the log, as if its service stopped before it destroyed
+/// the key.
+async fn erasure_of_e1_recorded_without_its_service(h: &Harness, digest: [u8; 32]) {
+    let erased = Event::EvidenceErased {
+        evidence: id("e1"),
+        unit: id("sgd"),
+        sha256: digest,
+        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
+        others: Vec::new(),
+    };
+    h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
 }
 
 /// The bytes the bucket holds for a content, as stored.
@@ -695,14 +701,7 @@ async fn a_starting_service_destroys_the_key_of_every_erasure_its_state_holds() 
     let h = Harness::start().await;
     h.attach(report("e1"), REPORT).await.expect("attached");
     let digest = store::digest_of(REPORT);
-    let erased = Event::EvidenceErased {
-        evidence: id("e1"),
-        unit: id("sgd"),
-        sha256: digest,
-        legal_basis: "Điều 16 Luật Bảo vệ dữ liệu cá nhân".into(),
-        others: Vec::new(),
-    };
-    h.broker.appender().await.append_next(draft("erase-e1", TODAY, erased)).await.expect("logged");
+    erasure_of_e1_recorded_without_its_service(&h, digest).await;
     assert!(h.holds(REPORT).await, "the key outlived the record");
     let (_stop, stopped) = oneshot::channel::<()>();
     let config = Config { service: reform_shared::testkit::unsigned_world(), ..Config::default() };
