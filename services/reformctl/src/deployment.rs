@@ -1,13 +1,15 @@
 //! The deployment, described once: every part (each service, the rollup, the projector, the
 //! log's publication, the dashboard), the binary it runs, the broker user it connects as, its
-//! arguments and the files it keeps. `reformctl deploy render` writes the systemd units and the
-//! compose file from this description; `reformctl deploy check` fails when the files in a
+//! arguments and the files it keeps; and the broker's nodes ([`nodes`]). `reformctl deploy
+//! render` writes the systemd units, the node configs and the compose file from this description; `reformctl deploy check` fails when the files in a
 //! directory differ from it, and a test runs every part as its own process exactly as the
 //! description says (`tests/deploy.rs`). So the shipped files cannot drift from what is tested.
 //!
 //! Paths are the same on a host and in a container: `/etc/reform-tracker` holds what the
 //! operator provides (the broker users' seeds, the authority, the log's key, the witnesses'
 //! policy), `/var/lib/reform-tracker` what the parts keep.
+
+mod nodes;
 
 use anyhow::Context as _;
 use reform_shared::broker::BrokerUser;
@@ -111,6 +113,12 @@ pub fn render() -> Vec<(PathBuf, String)> {
         .iter()
         .map(|part| (PathBuf::from(format!("systemd/reform-{}.service", part.name)), unit(part)))
         .collect();
+    let generated = |text: String| format!("{GENERATED}{text}");
+    files.push((PathBuf::from("nats/single.conf"), generated(nodes::single(ETC, VAR))));
+    for n in 1..=3 {
+        let path = PathBuf::from(format!("nats/cluster/n{n}.conf"));
+        files.push((path, generated(nodes::cluster(n, ETC, VAR))));
+    }
     files.push((PathBuf::from("compose.yaml"), compose()));
     files
 }
@@ -186,9 +194,15 @@ fn compose() -> String {
         include_str!("deployment/compose.yaml.in")
             .replace("{provision}", &provision)
             .replace("{parts}", parts.trim_end())
+            .replace("{node}", &indent(&nodes::container(ETC), 6))
             .replace("{etc}", ETC)
             .replace("{var}", VAR)
     )
+}
+
+fn indent(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -200,7 +214,7 @@ pub enum Cmd {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DeployCmd {
-    /// Write the systemd units and compose.yaml into --dir.
+    /// Write the systemd units, the broker's node configs and compose.yaml into --dir.
     Render {
         #[arg(long)]
         dir: PathBuf,

@@ -137,3 +137,44 @@ fn start(dir: &Path, node: &Path, ports: &[u16], file: &str) -> std::process::Ch
     }
     server
 }
+
+const COMPOSE: &str = include_str!("../../../deploy/compose.yaml");
+
+/// The node config `compose.yaml` gives its three broker containers, which CI cannot run (no
+/// container engine): nats-server's own check of it (`-t`) passes with the permissions, the
+/// users and the certificates as the compose file's comments say to lay them out, and fails,
+/// naming the file, without the users.
+#[test]
+fn the_containers_node_config_is_one_nats_server_accepts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = COMPOSE.find("    content: |\n").expect("the node config") + 15;
+    let block = COMPOSE[start..].split("\n\n").next().expect("a block");
+    let node: String =
+        block.lines().map(|l| format!("{}\n", l.strip_prefix("      ").unwrap_or(l))).collect();
+    assert!(node.contains("include \"include/permissions.conf\""), "{node}");
+    let tls = dir.path().join("tls");
+    let tls_text = tls.display().to_string();
+    let made = reformctl(&["broker", "certificates", "--dir", &tls_text, "--name", "n1"]);
+    assert!(made.status.success(), "{}", said(&made));
+    let node = node
+        .replace("/etc/reform-tracker/tls", &tls_text)
+        .replace("\"/data\"", &format!("{:?}", dir.path().join("store")));
+    let config = dir.path().join("node.conf");
+    std::fs::write(&config, node).expect("conf");
+    let include = dir.path().join("include");
+    std::fs::create_dir_all(&include).expect("dir");
+    std::fs::write(include.join("permissions.conf"), PERMISSIONS).expect("permissions");
+    let check = || {
+        let binary = reform_shared::natsd::find_binary().expect("nats-server");
+        Command::new(binary).arg("-t").arg("-c").arg(&config).output().expect("runs")
+    };
+    let without_users = check();
+    assert!(!without_users.status.success(), "{}", said(&without_users));
+    assert!(said(&without_users).contains("users.conf"), "{}", said(&without_users));
+    let credentials = dir.path().join("credentials");
+    let made = reformctl(&["broker", "credentials", "--dir", &credentials.display().to_string()]);
+    assert!(made.status.success(), "{}", said(&made));
+    std::fs::copy(credentials.join("users.conf"), include.join("users.conf")).expect("users");
+    let checked = check();
+    assert!(checked.status.success(), "nats-server refused it: {}", said(&checked));
+}
