@@ -2,6 +2,7 @@
 
 use crate::closed::{closed_event, BUCKET};
 use crate::log::{self, End};
+use crate::memo::Memo;
 use crate::report::{self, Format, Report};
 use crate::RollupError;
 use async_nats::jetstream::{self, object_store::ObjectStore};
@@ -25,7 +26,9 @@ pub enum Closed {
     Already { sequence: u64, through_sequence: u64, report_sha256: [u8; 32] },
 }
 
-/// The report bucket, created if absent.
+/// The report bucket, created if absent, with as many replicas as the log: a report is part
+/// of the record, and on a cluster a bucket on one node made every close wait for that node
+/// (a close outlasted its client's wait while the node was down).
 pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError> {
     if let Ok(bucket) = js.get_object_store(BUCKET).await {
         return Ok(bucket);
@@ -34,6 +37,7 @@ pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError>
         bucket: BUCKET.to_owned(),
         description: Some("Reform-task tracker: period reports, named by their SHA-256".into()),
         storage: jetstream::stream::StorageType::File,
+        num_replicas: log_replicas(js).await?,
         ..Default::default()
     };
     match js.create_object_store(config).await {
@@ -42,6 +46,34 @@ pub async fn bucket(js: &jetstream::Context) -> Result<ObjectStore, RollupError>
             js.get_object_store(BUCKET).await.map_err(|_| RollupError::Store(create.into()))
         }
     }
+}
+
+/// How many replicas the log's stream keeps.
+async fn log_replicas(js: &jetstream::Context) -> Result<usize, RollupError> {
+    let stream_error = |e: async_nats::Error| RollupError::Stream(e);
+    let mut stream = js
+        .get_stream(reform_shared::subject::STREAM_NAME)
+        .await
+        .map_err(|e| stream_error(e.into()))?;
+    let info = stream.info().await.map_err(|e| stream_error(e.into()))?;
+    Ok(info.config.num_replicas.max(1))
+}
+
+/// Brings a report bucket made with fewer replicas than the log (before this service kept
+/// them equal) up to the log's; the broker copies it to the new replicas.
+pub async fn bucket_replicas_as_the_log(js: &jetstream::Context) -> Result<(), RollupError> {
+    let replicas = log_replicas(js).await?;
+    let stream_error = |e: async_nats::Error| RollupError::Store(e);
+    let mut stream =
+        js.get_stream(format!("OBJ_{BUCKET}")).await.map_err(|e| stream_error(e.into()))?;
+    let config = stream.info().await.map_err(|e| stream_error(e.into()))?.config.clone();
+    if config.num_replicas >= replicas {
+        return Ok(());
+    }
+    tracing::info!(from = config.num_replicas, to = replicas, "the report bucket gains replicas");
+    let config = jetstream::stream::Config { num_replicas: replicas, ..config };
+    js.update_stream(config).await.map_err(|e| stream_error(e.into()))?;
+    Ok(())
 }
 
 /// Builds the report of `period` from the prefix `end` names, with the restatements of the
@@ -53,25 +85,46 @@ pub async fn report_of(
     period: Period,
     end: End,
 ) -> Result<Report, RollupError> {
-    let (state, through, tree) = log::read_prefix_with_tree(js, end).await?;
-    let identity = reform_shared::stream::current_identity(js)
-        .await
-        .map_err(|e| RollupError::Stream(e.into()))?;
-    let checkpoint = report::LogCheckpoint {
-        origin: reform_shared::checkpoint::origin_of(&identity),
-        size: tree.size(),
-        root_sha256: hex::encode(tree.root()),
-    };
+    report_remembering(js, period, end, &mut Memo::default()).await
+}
+
+/// [`report_of`], reading only what `memo` does not hold yet, and remembering what it read.
+pub async fn report_remembering(
+    js: &jetstream::Context,
+    period: Period,
+    end: End,
+    memo: &mut Memo,
+) -> Result<Report, RollupError> {
+    let identity = memo.same_log(js).await?;
+    let prefix = memo.prefix(js, end).await?;
+    let through = prefix.through;
     let mut closed_before = Vec::new();
     for before in restatable(period) {
         let Some((sequence, covered, _)) = closed_event(js, before).await? else { continue };
         if !restated_in(sequence, covered, through) {
             continue;
         }
-        let (then, then_through) = log::read_prefix(js, End::Sequence(covered)).await?;
-        closed_before.push((before, report::build(&then, before, then_through)));
+        let base = match memo.base(before, covered) {
+            Some(base) => base.clone(),
+            None => {
+                let (then, then_through) = log::read_prefix(js, End::Sequence(covered)).await?;
+                let base = report::build(&then, before, then_through);
+                memo.remember_base(before, then_through, base.clone());
+                base
+            }
+        };
+        closed_before.push((before, base));
     }
-    Ok(assemble(&state, period, through, checkpoint, &closed_before))
+    let checkpoint = report::LogCheckpoint {
+        origin: reform_shared::checkpoint::origin_of(&identity),
+        size: prefix.tree.size(),
+        root_sha256: hex::encode(prefix.tree.root()),
+    };
+    let report = assemble(&prefix.state, period, through, checkpoint, &closed_before);
+    let base = report::build(&prefix.state, period, through);
+    memo.remember_base(period, through, base);
+    memo.keep(prefix);
+    Ok(report)
 }
 
 /// The earlier periods a report of `period` may restate: those of its year and the year before
@@ -124,12 +177,13 @@ pub async fn close(
     reports_dir: Option<&Path>,
     now: Timestamp,
 ) -> Result<Closed, RollupError> {
-    close_signed(js, period, end, reports_dir, None, now).await
+    close_signed(js, period, end, reports_dir, None, now, &mut Memo::default()).await
 }
 
 /// [`close`], also storing the checkpoint the report carries as a note signed with `log_key`
 /// (`<period>.checkpoint` beside the report, and under its digest in the bucket), which
-/// `reformctl audit verify --checkpoint` checks the log against.
+/// `reformctl audit verify --checkpoint` checks the log against. `memo` holds what earlier
+/// closes read of the log.
 pub async fn close_signed(
     js: &jetstream::Context,
     period: Period,
@@ -137,11 +191,12 @@ pub async fn close_signed(
     reports_dir: Option<&Path>,
     log_key: Option<&nkeys::KeyPair>,
     now: Timestamp,
+    memo: &mut Memo,
 ) -> Result<Closed, RollupError> {
     if let Some((sequence, through_sequence, report_sha256)) = closed_event(js, period).await? {
         return Ok(Closed::Already { sequence, through_sequence, report_sha256 });
     }
-    let report = report_of(js, period, end).await?;
+    let report = report_remembering(js, period, end, memo).await?;
     let store = bucket(js).await?;
     let mut digest = [0; 32];
     for format in Format::ALL {

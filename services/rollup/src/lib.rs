@@ -9,6 +9,8 @@
 //! - [`close`]: storing the report (content-addressed, in the `PAR_REPORTS` bucket and a
 //!   reports directory) and appending the `period-rolled-up` event, once; [`closed`]: what
 //!   the log and the bucket say of the periods closed.
+//! - [`memo`]: what the service read of the log, kept between closes, so each reads only
+//!   what is new.
 //! - [`rederive`]: every close built again from the log before it, for `audit verify`.
 //!
 //! **What a report covers.** A period closed on schedule covers every event recorded before
@@ -28,6 +30,7 @@ pub mod closed;
 pub mod diff;
 pub mod docx;
 pub mod log;
+pub mod memo;
 pub mod period;
 pub mod rederive;
 pub mod render;
@@ -120,6 +123,7 @@ pub async fn run(
     let js = async_nats::jetstream::new(client.clone());
     reform_shared::stream::check_stream(&js).await.map_err(|e| RollupError::Stream(e.into()))?;
     close::bucket(&js).await?;
+    close::bucket_replicas_as_the_log(&js).await?;
     let health = HealthCell::default();
     let reported = health.clone();
     reform_shared::metrics::global().part(NAME, move || reported.get());
@@ -144,6 +148,7 @@ pub async fn run(
         .await
         .map_err(RollupError::Register)?;
     let mut closed: BTreeSet<Period> = BTreeSet::new();
+    let mut memo = memo::Memo::default();
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
@@ -151,7 +156,7 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             _ = ticks.tick() => {
-                match catch_up(&js, &config, key.as_ref(), &clock, &mut closed).await {
+                match catch_up(&js, &config, key.as_ref(), &clock, &mut closed, &mut memo).await {
                     Ok(()) => {
                         // Its position is the head it last looked at: everything due is closed.
                         if let Ok(head) = log::head(&js).await {
@@ -176,7 +181,7 @@ pub async fn run(
                 if !command::answerable(message) {
                     continue;
                 }
-                let reply = handle(&js, &config, key.as_ref(), &clock, message.headers.as_ref(), &message.payload).await;
+                let reply = handle(&js, &config, key.as_ref(), &clock, message, &mut memo).await;
                 if let Err(e) = reply.send(&request).await {
                     tracing::warn!(error = %e, "could not send a reply");
                 }
@@ -195,17 +200,12 @@ async fn administrator(
     actor: &reform_shared::ids::PersonId,
     key: &str,
     now: reform_shared::time::Timestamp,
+    memo: &mut memo::Memo,
 ) -> Result<(), Reply> {
     let unavailable = |e: RollupError| Reply::failed(FailureKind::Unavailable, e.to_string());
+    memo.same_log(js).await.map_err(unavailable)?;
     let head = log::head(js).await.map_err(unavailable)?;
-    let mut directory = reform_shared::directory::Directory::default();
-    log::for_each_in_prefix(js, log::End::Sequence(head), |_, record, _| {
-        if let Some(record) = record {
-            directory.apply(&record.envelope.event);
-        }
-    })
-    .await
-    .map_err(unavailable)?;
+    let directory = memo.directory(js, head).await.map_err(unavailable)?;
     let denied = |message: String| Reply::failed(FailureKind::Denied, message);
     directory.check_signer(actor, key).map_err(|e| denied(e.to_string()))?;
     let today = now.vietnam_date().unwrap_or_else(reform_shared::time::Date::today_in_vietnam);
@@ -230,6 +230,7 @@ async fn catch_up(
     key: Option<&nkeys::KeyPair>,
     clock: &impl Clock,
     closed: &mut BTreeSet<Period>,
+    memo: &mut memo::Memo,
 ) -> Result<(), RollupError> {
     let Some(began) = log::began(js).await? else { return Ok(()) };
     let local = clock.now();
@@ -240,7 +241,8 @@ async fn catch_up(
         }
         let head = log::head(js).await?;
         let end = log::End::RecordedBefore { at: period.closes_at(), head };
-        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, local).await?;
+        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, local, memo)
+            .await?;
         closed.insert(period);
     }
     Ok(())
@@ -251,9 +253,10 @@ async fn handle(
     config: &Config,
     key: Option<&nkeys::KeyPair>,
     clock: &impl Clock,
-    headers: Option<&async_nats::HeaderMap>,
-    payload: &[u8],
+    message: &async_nats::Message,
+    memo: &mut memo::Memo,
 ) -> Reply {
+    let (headers, payload) = (message.headers.as_ref(), &message.payload[..]);
     let endpoint = reform_shared::subject::command_subject(NAME);
     let signature = reform_shared::sign::from_headers(headers, payload)
         .and_then(|s| reform_shared::sign::check(&endpoint, &s).map(|()| s));
@@ -265,13 +268,14 @@ async fn handle(
         Ok(request) => request,
         Err(message) => return Reply::failed(FailureKind::Invalid, message),
     };
-    if let Err(reply) = administrator(js, &request.actor, &signature.key, clock.now()).await {
+    if let Err(reply) = administrator(js, &request.actor, &signature.key, clock.now(), memo).await {
         return reply;
     }
     let Command::Close { period } = request.command;
     let outcome = async {
         let end = log::End::Sequence(log::head(js).await?);
-        close::close_signed(js, period, end, config.reports_dir.as_deref(), key, clock.now()).await
+        let reports = config.reports_dir.as_deref();
+        close::close_signed(js, period, end, reports, key, clock.now(), memo).await
     }
     .await;
     match outcome {

@@ -21,6 +21,14 @@ pub enum End {
 }
 
 impl End {
+    /// The last sequence the prefix may reach.
+    pub fn limit(self) -> u64 {
+        match self {
+            End::RecordedBefore { head, .. } => head,
+            End::Sequence(n) => n,
+        }
+    }
+
     /// What was known at the end of `day` (Vietnam time): every event recorded before the
     /// next day's midnight, at most through `head`.
     pub fn known_at(day: reform_shared::time::Date, head: u64) -> End {
@@ -67,14 +75,26 @@ pub async fn read_prefix_with_tree(
 pub async fn for_each_in_prefix(
     js: &jetstream::Context,
     end: End,
+    each: impl FnMut(u64, Option<&Record>, &[u8]),
+) -> Result<u64, RollupError> {
+    for_each_after(js, 0, end, each).await
+}
+
+/// [`for_each_in_prefix`] from the message after `after` on: the rest of a prefix whose first
+/// `after` messages were read before. Returns the prefix's last sequence (`after` when nothing
+/// follows within it).
+pub async fn for_each_after(
+    js: &jetstream::Context,
+    after: u64,
+    end: End,
     mut each: impl FnMut(u64, Option<&Record>, &[u8]),
 ) -> Result<u64, RollupError> {
-    let limit = match end {
-        End::RecordedBefore { head, .. } => head,
-        End::Sequence(n) => n,
-    };
-    let mut through = 0;
-    log::read(js, &Range::through(limit), |message, record| {
+    let limit = end.limit();
+    if limit <= after {
+        return Ok(after);
+    }
+    let mut through = after;
+    log::read(js, &Range::between(after, limit), |message, record| {
         if let (End::RecordedBefore { at, .. }, Some(record)) = (end, &record) {
             if record.envelope.recorded_at >= at {
                 return ControlFlow::Break(());

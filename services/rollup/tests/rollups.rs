@@ -123,6 +123,10 @@ async fn rollup_events(broker: &Broker) -> Vec<(u64, Period)> {
     out
 }
 
+fn sgd_tasks(r: &Report) -> TaskCounts {
+    r.units.iter().find(|u| u.unit.as_str() == "sgd").expect("sgd").tasks.clone()
+}
+
 async fn stored(broker: &Broker, p: Period) -> Report {
     let (_, through, _) =
         closed::closed_event(&broker.js, p).await.expect("reads").expect("closed");
@@ -144,8 +148,7 @@ async fn a_year_closes_period_by_period_with_the_hand_computed_figures() {
     let order: Vec<String> = closed.iter().map(|(_, p)| p.to_string()).collect();
     assert_eq!(order, ["2016-q1", "2016-h1", "2016-q3", "2016-year"], "oldest first");
 
-    let sgd =
-        |r: &Report| r.units.iter().find(|u| u.unit.as_str() == "sgd").expect("sgd").tasks.clone();
+    let sgd = sgd_tasks;
     // By hand, from docs/views.md's definitions:
     // Q1 (to 31 Mar): t1 done on time; t2, t3 open.            1 ÷ 3 = 33.33 %
     // H1 (to 30 Jun): t1 on time; t2 open (due 30 Jun); t3 overdue.
@@ -165,11 +168,14 @@ async fn a_year_closes_period_by_period_with_the_hand_computed_figures() {
     assert_eq!((b.assigned, b.completed_on_time, b.completed_late, b.cancelled), (2, 1, 1, 1));
 
     // Each format was written to the reports directory; the JSON is the one the event names.
+    // The service built each from what earlier closes had read; read afresh, it is the same.
     for (_, p) in &closed {
         let (_, _, digest) =
             closed::closed_event(&broker.js, *p).await.expect("reads").expect("closed");
         let json = std::fs::read(reports.path().join(format!("{p}.json"))).expect("json file");
         assert_eq!(report::sha256(&json), digest, "{p}");
+        let afresh = reform_rollup::render::bytes(&stored(&broker, *p).await, Format::Json);
+        assert_eq!(afresh.expect("renders"), json, "{p} read afresh");
         let md = std::fs::read_to_string(reports.path().join(format!("{p}.md"))).expect("md file");
         assert!(md.starts_with(&format!("# {}\n", report::title_vi(*p))), "{md}");
         assert!(reports.path().join(format!("{p}.xlsx")).exists(), "the workbook beside it");
@@ -303,6 +309,32 @@ async fn a_completion_recorded_after_q1_closed_shows_in_its_diff() {
     assert!(md.contains("| 2016-q1 | sgd | done on time | 1 | 2 |"), "{md}");
 }
 
+/// One service's memory of the log, across closes in any order: the year closed by hand over
+/// the whole log, then Q1 on schedule (a shorter prefix, which must not be read on from the
+/// year's), then H1 restating Q1. Each report is byte for byte the one read afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closes_remembering_what_earlier_ones_read_give_the_reports_read_afresh() {
+    let broker = Broker::start().await;
+    worked_example(&broker).await;
+    let memo = &mut reform_rollup::memo::Memo::default();
+    let head = reform_rollup::log::head(&broker.js).await.expect("head");
+    let scheduled = |p: Period| End::RecordedBefore { at: p.closes_at(), head };
+    let (year, q1, h1) = (period("2016-year"), period("2016-q1"), period("2016-h1"));
+    for (p, end) in [(year, End::Sequence(head)), (q1, scheduled(q1)), (h1, scheduled(h1))] {
+        let afresh = close::report_of(&broker.js, p, end).await.expect("read afresh");
+        let closed = close::close_signed(&broker.js, p, end, None, None, Timestamp::now(), memo)
+            .await
+            .expect("closes");
+        let Closed::Now { report_sha256, through_sequence, .. } = closed else {
+            panic!("{closed:?}")
+        };
+        assert_eq!(through_sequence, afresh.through_sequence, "{p}");
+        let json = reform_rollup::render::bytes(&afresh, Format::Json).expect("renders");
+        assert_eq!(report::sha256(&json), report_sha256, "{p}");
+    }
+    assert_eq!(sgd_tasks(&stored(&broker, q1).await), counts(3, 1, 0, 0, 2, 0, 3333));
+}
+
 /// With the log's key, each report's checkpoint is also stored as a signed note, of exactly the
 /// prefix the report covers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,7 +348,8 @@ async fn a_report_carries_the_checkpoint_of_its_prefix_signed_beside_it() {
     let p = period("2016-h1");
     let head = reform_rollup::log::head(&broker.js).await.expect("head");
     let end = End::RecordedBefore { at: p.closes_at(), head };
-    close::close_signed(&broker.js, p, end, Some(dir.path()), Some(&key), Timestamp::now())
+    let memo = &mut reform_rollup::memo::Memo::default();
+    close::close_signed(&broker.js, p, end, Some(dir.path()), Some(&key), Timestamp::now(), memo)
         .await
         .expect("closes");
     let report = stored(&broker, p).await;
