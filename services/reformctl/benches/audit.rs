@@ -24,16 +24,35 @@ fn main() {
     let log = synthetic(n);
     println!("events: {n}, bytes: {}", log.iter().map(|m| m.payload.len()).sum::<usize>());
 
+    if wanted("memory") {
+        in_memory(&log);
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    if let Err(e) = runtime.block_on(over_a_stream(&log)) {
+        println!("over a real stream: not measured: {e:#}");
+    }
+}
+
+/// Whether `part` of the bench runs: `PAR_BENCH_PARTS` names them, comma-separated (`memory`,
+/// `stream`, `backup`); all when it is not set. `PAR_BENCH_PARTS=backup` at 10 M events
+/// measures the backup and the restore without the hour the other parts take.
+fn wanted(part: &str) -> bool {
+    std::env::var("PAR_BENCH_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == part))
+}
+
+/// The auditor's work in memory, each part beside the bare decode.
+fn in_memory(log: &[Message]) {
+    let n = log.len() as u64;
     let started = Instant::now();
     let mut decoded = 0u64;
-    for m in &log {
+    for m in log {
         decoded += u64::from(codec::decode(&m.payload).is_ok());
     }
     report("decode only", n, started, decoded == n);
 
     let started = Instant::now();
     let mut verifier = Verifier::new();
-    for m in &log {
+    for m in log {
         verifier.check(m, None);
     }
     let verdict = verifier.finish();
@@ -47,7 +66,7 @@ fn main() {
     report("audit verify (chain, signatures, access)", n, started, verdict.passed);
     let started = Instant::now();
     let mut signatures = 0u64;
-    for m in &log {
+    for m in log {
         let Ok(record) = codec::decode(&m.payload) else { continue };
         let (Some(signature), Some(endpoint)) = (
             record.envelope.signature.as_ref(),
@@ -61,37 +80,31 @@ fn main() {
 
     let started = Instant::now();
     let mut tree = LogTree::new(None);
-    for m in &log {
+    for m in log {
         tree.push(m.sequence, &m.payload);
     }
     report("Merkle tree (checkpoint)", n, started, tree.size() == n);
     let started = Instant::now();
     let mut frontier = reform_shared::tlog::tiles::Frontier::default();
     let mut tiles = 0usize;
-    for m in &log {
+    for m in log {
         tiles += frontier.push(reform_shared::checkpoint::entry(m.sequence, &m.payload)).len();
     }
     report("tiles in memory (tlog-tiles)", n, started, frontier.size() == n && tiles > 0);
 
     let started = Instant::now();
     let mut state = State::default();
-    for m in &log {
+    for m in log {
         if let Ok(record) = codec::decode(&m.payload) {
             apply(&mut state, &record, m.sequence);
         }
     }
     report("replay into the in-memory state", n, started, state.events_applied == n);
-
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    if let Err(e) = runtime.block_on(over_a_stream(&log)) {
-        println!("over a real stream: not measured: {e:#}");
-    }
 }
 
 /// The same log in a real stream (synced lazily, to load it faster): read bare, verified,
 /// replayed and explained.
 async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
-    use futures::StreamExt as _;
     let n = log.len() as u64;
     let dir = tempfile::tempdir()?;
     let options = reform_shared::natsd::ServerOptions {
@@ -116,7 +129,24 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
         }
     }
     report("load into the stream (lazy sync)", n, started, true);
+    if wanted("stream") {
+        read_verify_replay_publish(&js, server.url(), n, dir.path()).await?;
+    }
+    if wanted("backup") {
+        backup_and_restore(server.url(), n, dir.path(), options)?;
+    }
+    Ok(())
+}
 
+/// What an auditor and the publisher do over the stream: read it bare, verify, replay,
+/// explain, and publish its tiles.
+async fn read_verify_replay_publish(
+    js: &async_nats::jetstream::Context,
+    url: &str,
+    n: u64,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use futures::StreamExt as _;
     let stream = js.get_stream(reform_shared::subject::STREAM_NAME).await?;
     // Every message of the stream, from the start, as an auditor's reader takes them.
     async fn read_all(
@@ -165,12 +195,12 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let end = reform_rollup::log::End::Sequence(n);
-    let (state, _) = reform_rollup::log::read_prefix(&js, end).await?;
+    let (state, _) = reform_rollup::log::read_prefix(js, end).await?;
     report("stream: replay (audit replay, explain)", n, started, state.events_applied == n);
 
     let started = Instant::now();
     let explained = std::process::Command::new(env!("CARGO_BIN_EXE_reformctl"))
-        .args(["--nats", server.url(), "--json", "audit", "explain", "tasks"])
+        .args(["--nats", url, "--json", "audit", "explain", "tasks"])
         .args(["--unit", "sgd", "--year", "2016", "--as-of", "2016-12-31"])
         .output()?;
     let checks = serde_json::from_slice::<serde_json::Value>(&explained.stdout)
@@ -180,8 +210,8 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
     report("stream: reformctl audit explain tasks", n, started, checks);
 
     // The publisher: every tile written to disk and the checkpoint of the whole log signed.
-    let tiles = dir.path().join("tiles");
-    let key = dir.path().join("log.nk");
+    let tiles = dir.join("tiles");
+    let key = dir.join("log.nk");
     reform_shared::checkpoint::new_key(&key)?;
     let config = reform_tlog::Config {
         dir: tiles.clone(),
@@ -204,13 +234,22 @@ async fn over_a_stream(log: &[Message]) -> anyhow::Result<()> {
     };
     report("stream: reform-tlog, tiles and checkpoint", n, started, published);
     publisher.abort();
+    Ok(())
+}
 
-    // An operator's backup of it, and its restore into an empty broker (synced lazily too).
-    let backup = dir.path().join("backup");
+/// An operator's backup of the stream at `url`, and its restore into an empty broker (synced
+/// lazily too).
+fn backup_and_restore(
+    url: &str,
+    n: u64,
+    dir: &std::path::Path,
+    options: reform_shared::natsd::ServerOptions,
+) -> anyhow::Result<()> {
+    let backup = dir.join("backup");
     reformctl_timed(
         "reformctl backup",
         n,
-        server.url(),
+        url,
         &["backup".as_ref(), "--to".as_ref(), backup.as_os_str()],
     )?;
     let empty = tempfile::tempdir()?;
