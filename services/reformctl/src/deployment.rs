@@ -287,6 +287,22 @@ mod tests {
         );
     }
 
+    /// The image builds with the toolchain the workspace declares (and the suite runs on); it
+    /// once named 1.89, which the dependencies had left behind.
+    #[test]
+    fn the_image_builds_with_the_workspaces_toolchain() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+        let version = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("rust-version = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .expect("the workspace's rust-version");
+        assert_eq!(version, env!("CARGO_PKG_RUST_VERSION"));
+        let image = std::fs::read_to_string(root.join("deploy/Containerfile")).expect("image");
+        assert!(image.contains(&format!("FROM rust:{version}-bookworm AS build")), "{image}");
+    }
+
     #[test]
     fn every_part_has_a_unit_and_a_container_and_its_own_seed() {
         let files = render();
