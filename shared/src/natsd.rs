@@ -98,6 +98,8 @@ pub struct NatsServer {
     child: Option<Child>,
     url: String,
     port: u16,
+    /// Its monitoring port (loopback), for [`NatsServer::health`].
+    monitor: Option<u16>,
     data_dir: PathBuf,
     /// Keeps a temporary directory alive as long as the server, for tests.
     _temp: Option<tempfile::TempDir>,
@@ -164,9 +166,16 @@ impl NatsServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|source| NatsdError::Spawn { binary: binary.clone(), source })?;
-        let mut server =
-            Self { child: Some(child), url: String::new(), port: 0, data_dir, _temp: None };
+        let mut server = Self {
+            child: Some(child),
+            url: String::new(),
+            port: 0,
+            monitor: None,
+            data_dir,
+            _temp: None,
+        };
         server.port = server.wait_ready(&ports_dir)?;
+        server.monitor = read_port_of(&ports_dir, "monitoring");
         server.url = format!("nats://127.0.0.1:{}", server.port);
         tracing::info!(url = %server.url, dir = %server.data_dir.display(), "nats-server ready");
         Ok(server)
@@ -186,6 +195,27 @@ impl NatsServer {
 
     pub fn log_path(&self) -> PathBuf {
         self.data_dir.join("nats-server.log")
+    }
+
+    /// What the server says of its own health (`/healthz` on its monitoring port): `Err` with
+    /// its words when it is not well, for example a stream it could not write to (a full disk),
+    /// which it keeps failing until it is restarted.
+    pub fn health(&self) -> Result<(), String> {
+        let port = self.monitor.ok_or("the server has no monitoring port")?;
+        let answer = http_get(port, "/healthz").map_err(|e| format!("no answer: {e}"))?;
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let health: serde_json::Value =
+            serde_json::from_str(body).map_err(|_| format!("an answer not JSON: {body}"))?;
+        match health["status"].as_str() {
+            Some("ok") => Ok(()),
+            _ => Err(health["error"].as_str().unwrap_or(body).to_owned()),
+        }
+    }
+
+    /// The bytes free for the server's store on its file system.
+    pub fn room(&self) -> Option<u64> {
+        let stat = nix::sys::statvfs::statvfs(&self.data_dir).ok()?;
+        Some(stat.blocks_available().saturating_mul(stat.fragment_size()))
     }
 
     /// The process id, so a test can kill the server the hard way.
@@ -280,6 +310,7 @@ fn config_text(options: &ServerOptions, ports_dir: &Path) -> String {
          host: 127.0.0.1\n\
          port: {port}\n\
          server_name: par_{port_name}\n\
+         http_port: -1\n\
          ports_file_dir: {ports:?}\n\
          log_file: {log:?}\n\
          max_payload: 1MB\n\
@@ -338,14 +369,33 @@ fn setpriv() -> Option<PathBuf> {
 
 /// Reads the client port from the `<name>_<pid>.ports` file the server writes.
 fn read_ports_file(dir: &Path) -> Option<u16> {
+    read_port_of(dir, "nats")
+}
+
+/// The port of `kind` (`nats`, `monitoring`) the server wrote to its ports file.
+fn read_port_of(dir: &Path, kind: &str) -> Option<u16> {
     let entry = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .find(|e| e.path().extension().is_some_and(|x| x == "ports"))?;
     let text = std::fs::read_to_string(entry.path()).ok()?;
     let ports: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let url = ports.get("nats")?.get(0)?.as_str()?;
+    let url = ports.get(kind)?.get(0)?.as_str()?;
     url.rsplit(':').next()?.parse().ok()
+}
+
+/// A plain HTTP/1.0 GET on the loopback monitoring port, the whole answer, within a second.
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    use std::io::{Read as _, Write as _};
+    let wait = Some(Duration::from_secs(1));
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1))?;
+    stream.set_read_timeout(wait)?;
+    stream.set_write_timeout(wait)?;
+    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())?;
+    let mut answer = String::new();
+    stream.take(64 * 1024).read_to_string(&mut answer)?;
+    Ok(answer)
 }
 
 /// What the server said before it died: its fatal and error lines when it logged any (they

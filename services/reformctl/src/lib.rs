@@ -24,6 +24,7 @@ pub mod evidence;
 pub mod framework_import;
 pub mod genesis;
 pub mod history;
+pub mod keeper;
 pub mod log;
 pub mod outcome;
 pub mod reminders;

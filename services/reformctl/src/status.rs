@@ -21,6 +21,8 @@ pub const PARTS: [&str; 7] = [
     "par-rollup",
     "par-tlog",
 ];
+/// The embedded broker's keeper (`crate::keeper`), listed when it answers.
+pub const BROKER: &str = "par-broker";
 /// How long a part may take to answer its stats.
 const STATS_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -47,6 +49,7 @@ impl PartStatus {
             Some(Reader::Following) => "running",
             Some(Reader::Reconnecting) => "reconnecting",
             Some(Reader::Halted) => "halted",
+            Some(Reader::Degraded) => "degraded",
         }
     }
 }
@@ -74,6 +77,11 @@ pub async fn gather(client: &async_nats::Client) -> anyhow::Result<StackStatus> 
         let health = health_of(client, name).await;
         let lag = health.as_ref().map(|h| head.saturating_sub(h.applied_through));
         parts.push(PartStatus { name, health, lag });
+    }
+    // The embedded broker's keeper answers only under `reformctl up`; a deployment's broker is
+    // watched by the province's own monitoring (docs/operations.md).
+    if let Some(health) = health_of(client, BROKER).await {
+        parts.push(PartStatus { name: BROKER, health: Some(health), lag: None });
     }
     Ok(StackStatus { stream_head: head, parts })
 }
@@ -118,7 +126,10 @@ pub fn print(status: &StackStatus) {
         ("Lỗi gần nhất", Align::Left),
     ]);
     for part in &status.parts {
-        let applied = part.health.as_ref().map_or("-".into(), |h| h.applied_through.to_string());
+        let applied = match (&part.health, part.lag) {
+            (Some(h), Some(_)) => h.applied_through.to_string(),
+            _ => "-".into(),
+        };
         let lag = part.lag.map_or("-".into(), |l| l.to_string());
         let error = part.health.as_ref().map(last_problem).unwrap_or_default();
         table.row(vec![part.name.to_owned(), part.state().to_owned(), applied, lag, error]);

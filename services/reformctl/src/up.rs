@@ -6,6 +6,7 @@
 
 use crate::ctx::{Ctx, NATS_URL_DEFAULT};
 use crate::datadir::{self, DataDirLock};
+use crate::keeper::{Keeper, Stop};
 use crate::shutdown::Shutdown;
 use anyhow::{bail, Context as _};
 use reform_shared::broker::{self, BrokerUser};
@@ -53,6 +54,19 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         None => None,
     };
     let url = server.as_ref().map_or_else(|| ctx.global.nats_url.clone(), |s| s.url().to_owned());
+    let summary = server.as_ref().map(|s| (s.data_dir().to_path_buf(), s.log_path()));
+    // The keeper owns the server (and the lock its restarts need) from here on.
+    let broker_health = reform_shared::service::health::HealthCell::default();
+    let (keeper, lock) = match (server, &credentials) {
+        (Some(server), Some(credentials)) => {
+            let (port, dir, credentials) =
+                (Some(server.port()), data_dir.clone(), credentials.clone());
+            let start: crate::keeper::Start =
+                Box::new(move || start_server(port, &dir, &credentials, &mut lock));
+            (Some(Keeper::spawn(server, start, broker_health.clone())?), None)
+        }
+        _ => (None, Some(lock)),
+    };
     let connect = |user: BrokerUser| {
         let seed = match &credentials {
             Some(c) => Some(c.seed_path(user)),
@@ -78,6 +92,11 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
 
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown::new(stopped);
+    if keeper.is_some() {
+        let stop = shutdown.clone();
+        let stopped = async move { stop.wait().await };
+        crate::keeper::serve_health(&client, broker_health.clone(), stopped).await?;
+    }
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel();
     let supervisor = crate::up_services::Supervisor {
         client: client.clone(),
@@ -108,7 +127,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
         start_gateway(connect(BrokerUser::Client).await?, args.web, &shutdown, tiles.clone())
             .await?;
     services.push(("gateway", web));
-    print_summary(&js, server.as_ref(), &url, &log).await?;
+    print_summary(&js, summary.as_ref(), &url, &log).await?;
     // Passkeys are made for a site's name, never for an IP address: on this machine, localhost.
     let shown = match web_addr.ip().is_loopback() {
         true => format!("localhost:{}", web_addr.port()),
@@ -203,10 +222,8 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     };
     let _ = tokio::time::timeout(FLUSH_GRACE, client.flush()).await;
     drop(client);
-    match server {
-        Some(server) if at_once => server.kill(),
-        Some(server) => server.stop(),
-        None => {}
+    if let Some(keeper) = keeper {
+        keeper.stop(if at_once { Stop::AtOnce } else { Stop::Gracefully });
     }
     drop(lock);
     match failed {
@@ -359,7 +376,7 @@ pub(crate) fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
 
 async fn print_summary(
     js: &async_nats::jetstream::Context,
-    server: Option<&NatsServer>,
+    server: Option<&(PathBuf, PathBuf)>,
     url: &str,
     log: &LogIdentity,
 ) -> anyhow::Result<()> {
@@ -367,9 +384,9 @@ async fn print_summary(
     let info = stream.info().await?;
     println!("Reform-task tracker (cải cách hành chính): the stack is up");
     println!("  NATS        {url}");
-    if let Some(server) = server {
-        println!("  data        {}", server.data_dir().display());
-        println!("  log file    {}", server.log_path().display());
+    if let Some((data, log_file)) = server {
+        println!("  data        {}", data.display());
+        println!("  log file    {}", log_file.display());
         println!("  durability  every write synced to disk before it is acknowledged");
     }
     println!(

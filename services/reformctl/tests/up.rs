@@ -618,3 +618,85 @@ fn ctrl_c_stops_the_whole_stack_and_a_second_one_at_once_even_with_the_broker_go
     exits(&mut job);
     assert!(!listening(port));
 }
+
+/// #29: a full disk. The broker's store is a 2 GiB file system of its own (a tmpfs in a mount
+/// namespace `up` runs in, so no root is needed), filled by the test until nothing fits. A
+/// command is then told `unavailable` and `status` says the broker is degraded with a full
+/// disk, exiting non-zero. Once the filler is removed, `up`'s keeper restarts the broker on its
+/// store by itself, every part comes back, and the command sent again is recorded once.
+#[test]
+fn a_full_disk_is_said_and_healed_once_there_is_room_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let store = data.join("nats");
+    std::fs::create_dir_all(&store).expect("the store's mount point");
+    let port = free_port();
+    let mut command = Command::new("unshare");
+    command
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=2g tmpfs \"$0\" && exec \"$@\"")
+        .arg(&store)
+        .arg(env!("CARGO_BIN_EXE_reformctl"))
+        .args(["up", "--no-demo", "--port", &port.to_string(), "--data-dir"])
+        .arg(&data)
+        .stdin(Stdio::null());
+    let mut stack = running(command);
+    // The store as `up` sees it, inside its mount namespace.
+    let seen = Path::new("/proc").join(stack.id().to_string()).join("root");
+    let filler = seen.join(store.strip_prefix("/").expect("absolute")).join("filler");
+    let (client, operator) = (broker_user(&data, "client"), broker_user(&data, "service"));
+    let lan = key(dir.path(), "lan");
+    let genesis = ["--json", "--key", &lan, "genesis", "--person", "lan", "--name", "Lan"];
+    let instated = reformctl(port, &operator, &genesis);
+    assert_eq!(instated.status.code(), Some(0), "{}", String::from_utf8_lossy(&instated.stderr));
+    let add = |id: &str, person: &str| {
+        let args = ["--json", "--actor", "lan", "--key", &lan, "--command-id", id, "person"];
+        let args = [&args[..], &["add", person, "--name", "Người mới"]].concat();
+        reformctl(port, &client, &args)
+    };
+
+    fill(&filler);
+    // A command fits while the store's last page has room; the first that needs another is
+    // told `unavailable` (a command is a few hundred bytes, a page 4 KiB).
+    let full = (1..=64).find_map(|n| {
+        let (id, person) = (format!("full-{n}"), format!("p{n}"));
+        let answer = add(&id, &person);
+        (answer.status.code() != Some(0)).then_some((id, person, answer))
+    });
+    let (id, person, full) = full.expect("a command the full store could not take");
+    assert_eq!(full.status.code(), Some(7), "{}", String::from_utf8_lossy(&full.stderr));
+    assert_eq!(json_of(&full)["kind"], "unavailable");
+    let said = |status: &std::process::Output| String::from_utf8_lossy(&status.stdout).to_string();
+    wait_until("status to say the disk is full", || {
+        let status = reformctl(port, &client, &["status"]);
+        !status.status.success()
+            && said(&status).contains("par-broker")
+            && said(&status).contains("degraded")
+            && said(&status).contains("disk full")
+    });
+
+    std::fs::remove_file(&filler).expect("the filler removed");
+    wait_until("every part, the broker's keeper too, to be well again", || {
+        reformctl(port, &client, &["status"]).status.success()
+    });
+    let again = add(&id, &person);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let once = add(&id, &person);
+    assert_eq!(json_of(&once)["duplicate"], true, "recorded once");
+    assert_eq!(json_of(&once)["sequence"], json_of(&again)["sequence"]);
+    stop(&mut stack, &data);
+}
+
+/// Writes to `path` until its file system has no room left.
+fn fill(path: &Path) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).expect("the filler");
+    let chunk = vec![0u8; 8 << 20];
+    let error = loop {
+        if let Err(e) = file.write_all(&chunk) {
+            break e;
+        }
+    };
+    assert_eq!(error.raw_os_error(), Some(nix::libc::ENOSPC), "{error}");
+    let _ = file.sync_all();
+}

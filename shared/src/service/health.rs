@@ -17,6 +17,9 @@ pub enum Reader {
     /// Stopped at an event it cannot read; answers every command `unavailable` until an
     /// operator records a skip for it (or the build is upgraded).
     Halted,
+    /// Running, but unable to do its work for a reason outside the log (the embedded broker
+    /// with a full disk); `last_error` says what and what will end it.
+    Degraded,
 }
 
 /// A snapshot of a reader's health, as published in the service stats.
