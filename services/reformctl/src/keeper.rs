@@ -159,7 +159,7 @@ pub async fn serve_health(
     client: &async_nats::Client,
     health: HealthCell,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> anyhow::Result<()> {
     use async_nats::service::ServiceExt as _;
     use futures::StreamExt as _;
     let stats = health.clone();
@@ -174,7 +174,7 @@ pub async fn serve_health(
         .endpoint(SUBJECT)
         .await
         .map_err(|e| anyhow::anyhow!("could not register the broker's keeper: {e}"))?;
-    Ok(tokio::spawn(async move {
+    tokio::spawn(async move {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -186,7 +186,8 @@ pub async fn serve_health(
             }
         }
         let _ = service.stop().await;
-    }))
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -93,9 +93,8 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let shutdown = Shutdown::new(stopped);
     if keeper.is_some() {
-        let stop = shutdown.clone();
-        let stopped = async move { stop.wait().await };
-        crate::keeper::serve_health(&client, broker_health.clone(), stopped).await?;
+        crate::keeper::serve_health(&client, broker_health.clone(), shutdown.clone().wait())
+            .await?;
     }
     let (fatal_tx, mut fatal) = tokio::sync::mpsc::unbounded_channel();
     let supervisor = crate::up_services::Supervisor {

@@ -120,9 +120,9 @@ pub async fn report_remembering(
         size: prefix.tree.size(),
         root_sha256: hex::encode(prefix.tree.root()),
     };
-    let report = assemble(&prefix.state, period, through, checkpoint, &closed_before);
     let base = report::build(&prefix.state, period, through);
-    memo.remember_base(period, through, base);
+    memo.remember_base(period, through, base.clone());
+    let report = assemble_on(base, &prefix.state, through, checkpoint, &closed_before);
     memo.keep(prefix);
     Ok(report)
 }
@@ -154,7 +154,18 @@ pub fn assemble(
     checkpoint: report::LogCheckpoint,
     closed_before: &[(Period, Report)],
 ) -> Report {
-    let mut report = report::build(state, period, through);
+    assemble_on(report::build(state, period, through), state, through, checkpoint, closed_before)
+}
+
+/// [`assemble`] on the period's base report (its [`report::build`] over the same state), for a
+/// caller that keeps the base too.
+fn assemble_on(
+    mut report: Report,
+    state: &State,
+    through: u64,
+    checkpoint: report::LogCheckpoint,
+    closed_before: &[(Period, Report)],
+) -> Report {
     report.log_checkpoint = checkpoint;
     for (before, closed) in closed_before {
         let now = report::build(state, *before, through);
