@@ -54,10 +54,10 @@ pub struct ServiceArgs {
     #[arg(long, env = "PAR_COMMANDS_WAITING_MAX", value_name = "N",
           default_value_t = std::num::NonZeroUsize::new(crate::service::COMMANDS_WAITING_MAX).unwrap_or(std::num::NonZeroUsize::MIN))]
     pub commands_waiting_max: std::num::NonZeroUsize,
-    /// Where Prometheus reads this service's metrics (`GET /metrics`), e.g. 0.0.0.0:9464;
-    /// none when absent.
-    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
-    pub metrics: Option<String>,
+    #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+    #[command(flatten)]
+    pub https: crate::https::HttpsArgs,
 }
 
 impl ServiceArgs {
@@ -65,11 +65,8 @@ impl ServiceArgs {
     pub async fn serve_metrics(
         &self,
         client: &async_nats::Client,
-    ) -> Result<(), crate::metrics::ServeError> {
-        if let Some(addr) = &self.metrics {
-            crate::metrics::serve(addr, client.clone()).await?;
-        }
-        Ok(())
+    ) -> Result<(), crate::https::HttpsError> {
+        self.metrics.serve(&self.https, client).await.map(drop)
     }
 
     /// The runtime's configuration these arguments say.

@@ -40,6 +40,7 @@ pub mod durable;
 pub mod edge;
 pub mod envelope;
 pub mod event;
+pub mod https;
 pub mod ids;
 pub mod keyfile;
 pub mod log;

@@ -288,23 +288,39 @@ async fn oldest_unapplied_ms(
     }
 }
 
-/// Why metrics could not be served.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot serve metrics on {addr}: {source}")]
-pub struct ServeError {
-    addr: String,
-    source: std::io::Error,
+/// Where a part serves its metrics, if anywhere: the flags every part's binary takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsArgs {
+    /// Where Prometheus reads this part's metrics (`GET /metrics`), e.g. 0.0.0.0:9464; none
+    /// when absent. Over HTTPS when --https-cert and --https-key are given.
+    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
+    pub metrics: Option<String>,
 }
 
-/// Serves `GET /metrics` on `addr` until the process ends; returns the address bound (port 0
-/// picks a free one). `client` reads the log's head at each scrape.
+impl MetricsArgs {
+    /// Serves the metrics where `--metrics` says, if it does, over HTTPS as `https` says;
+    /// returns their URL.
+    pub async fn serve(
+        &self,
+        https: &crate::https::HttpsArgs,
+        client: &async_nats::Client,
+    ) -> Result<Option<String>, crate::https::HttpsError> {
+        match &self.metrics {
+            Some(addr) => Ok(Some(serve(addr, https.files().as_ref(), client.clone()).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Serves `GET /metrics` on `addr` (over HTTPS with `https`) until the process ends; returns
+/// the URL bound (port 0 picks a free one). `client` reads the log's head at each scrape.
 pub async fn serve(
     addr: &str,
+    https: Option<&crate::https::HttpsFiles>,
     client: async_nats::Client,
-) -> Result<std::net::SocketAddr, ServeError> {
-    let error = |source| ServeError { addr: addr.to_owned(), source };
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(error)?;
-    let bound = listener.local_addr().map_err(error)?;
+) -> Result<String, crate::https::HttpsError> {
+    let listener = crate::https::bind(addr, https).await?;
+    let url = format!("{}/metrics", listener.url());
     let js = Arc::new(async_nats::jetstream::new(client));
     let app = axum::Router::new().route(
         "/metrics",
@@ -317,10 +333,10 @@ pub async fn serve(
         }),
     );
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = listener.serve(app, std::future::pending()).await {
             tracing::error!(error = %e, "the metrics endpoint stopped");
         }
     });
-    tracing::info!(%bound, "metrics served on /metrics");
-    Ok(bound)
+    tracing::info!(%url, "metrics served");
+    Ok(url)
 }

@@ -182,8 +182,8 @@ async fn dashboard_shows_the_change(broker: &Broker) {
         }
     })
     .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let addr = listener.local_addr().expect("its address");
+    let listener = reform_gateway::bind(([127, 0, 0, 1], 0).into(), None).await.expect("a port");
+    let addr = listener.local_addr();
     let dashboard = tokio::spawn(reform_gateway::serve(
         broker.client.clone(),
         listener,

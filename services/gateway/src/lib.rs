@@ -40,10 +40,8 @@ pub const LISTEN_DEFAULT: &str = "127.0.0.1:8480";
 /// Why the gateway stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("could not listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
-    #[error("the web server failed: {0}")]
-    Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Https(#[from] reform_shared::https::HttpsError),
 }
 
 /// What a gateway serves besides the views: its site's name and the log's tiles.
@@ -123,23 +121,22 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Binds `addr`.
-pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, GatewayError> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| GatewayError::Listen { addr, source })
+/// Binds `addr`, for HTTPS only when `https` names a certificate and its key.
+pub async fn bind(
+    addr: SocketAddr,
+    https: Option<&reform_shared::https::HttpsFiles>,
+) -> Result<reform_shared::https::Listener, GatewayError> {
+    Ok(reform_shared::https::bind(addr, https).await?)
 }
 
 /// Serves the dashboard on `listener` until `shutdown` resolves.
 pub async fn serve(
     client: async_nats::Client,
-    listener: tokio::net::TcpListener,
+    listener: reform_shared::https::Listener,
     site: Site,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), GatewayError> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, rp_id = %site.rp_id, "dashboard listening");
-    }
+    tracing::info!(url = %listener.url(), rp_id = %site.rp_id, "dashboard listening");
     let app = App::new(client, site);
     // The first verdict reads the whole log: start it now rather than on the first visit.
     let warm = app.clone();
@@ -148,8 +145,5 @@ pub async fn serve(
             tracing::warn!(error = %e, "could not verify the log yet");
         }
     });
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(GatewayError::Serve)
+    Ok(listener.serve(router(app), shutdown).await?)
 }

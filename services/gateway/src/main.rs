@@ -10,7 +10,8 @@ use reform_shared::edge::{self, BrokerArgs};
 struct Args {
     #[command(flatten)]
     broker: BrokerArgs,
-    /// Where to serve the pages (keep it on loopback behind a reverse proxy).
+    /// Where to serve the pages: on loopback behind a reverse proxy on this host, or with
+    /// --https-cert and --https-key where the proxy or people reach it over a network.
     #[arg(long, default_value = reform_gateway::LISTEN_DEFAULT)]
     listen: std::net::SocketAddr,
     /// The site's domain name, which people's passkeys are made for (WebAuthn's relying party
@@ -20,6 +21,8 @@ struct Args {
     /// The tile directory `reform-tlog` writes, served under /log/.
     #[arg(long, env = "PAR_TLOG_DIR")]
     tlog_dir: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    https: reform_shared::https::HttpsArgs,
 }
 
 #[tokio::main]
@@ -30,8 +33,8 @@ async fn main() -> anyhow::Result<()> {
     // and can sign none itself.
     let client =
         edge::connect_person(&args.broker.nats_url, args.broker.nats_nkey.as_deref()).await?;
-    let listener = reform_gateway::bind(args.listen).await?;
-    println!("dashboard: http://{}", listener.local_addr()?);
+    let listener = reform_gateway::bind(args.listen, args.https.files().as_ref()).await?;
+    println!("dashboard: {}", listener.url());
     let site = reform_gateway::Site { rp_id: args.rp_id, tlog_dir: args.tlog_dir };
     reform_gateway::serve(client, listener, site, edge::stop_signal()).await?;
     Ok(())

@@ -35,10 +35,10 @@ struct Cli {
           default_value_t = reform_projector::queries::QUERIES_IN_FLIGHT_MAX,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     queries_in_flight: usize,
-    /// Where Prometheus reads the projector's metrics (`GET /metrics`), e.g. 0.0.0.0:9464;
-    /// none when absent.
-    #[arg(long, env = "PAR_METRICS", global = true, value_name = "ADDR")]
-    metrics: Option<String>,
+    #[command(flatten)]
+    metrics: reform_shared::metrics::MetricsArgs,
+    #[command(flatten)]
+    https: reform_shared::https::HttpsArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -83,9 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             let client = edge::connect_as(&cli.nats_url, cli.nats_nkey.as_deref()).await?;
-            if let Some(addr) = &cli.metrics {
-                reform_shared::metrics::serve(addr, client.clone()).await?;
-            }
+            cli.metrics.serve(&cli.https, &client).await?;
             reform_projector::run(client, config, edge::stop_signal()).await?;
         }
         Command::Rebuild => {

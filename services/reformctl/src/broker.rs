@@ -21,16 +21,17 @@ pub enum BrokerCmd {
         #[arg(long)]
         dir: PathBuf,
     },
-    /// A certificate for a broker node, signed by the authority in --dir (made the first time:
-    /// ca.pem, and ca-key.pem, owner-only, to sign the next node's); ca.pem goes beside every
-    /// client's seed.
+    /// A certificate for a broker node or the dashboard, signed by the authority in --dir (made
+    /// the first time: ca.pem, and ca-key.pem, owner-only, to sign the next one); ca.pem goes
+    /// beside every client's seed.
     Certificates {
         #[arg(long)]
         dir: PathBuf,
         /// A name clients or the other nodes dial: a host name or an IP address (repeat it).
         #[arg(long = "name", required = true)]
         names: Vec<String>,
-        /// The certificate's file name, without .pem: a node's own (its key is <file>-key.pem).
+        /// The certificate's file name, without .pem: a node's own, or `dashboard` (its key is
+        /// <file>-key.pem).
         #[arg(long, default_value = "broker")]
         file: String,
     },
@@ -89,8 +90,9 @@ fn certificates(dir: &Path, names: &[String], file: &str) -> anyhow::Result<()> 
     std::fs::write(&cert_path, cert)
         .with_context(|| format!("could not write {}", cert_path.display()))?;
     println!(
-        "a certificate for {} in {} (its key {}, owner-only), signed by the authority {}: the \
-         node's tls block names the two; every client trusts {} (beside its seed, or PAR_NATS_CA)",
+        "a certificate for {} in {} (its key {}, owner-only), signed by the authority {}: a \
+         node's tls block names the two, or the dashboard's --https-cert and --https-key; every \
+         client trusts {} (beside its seed, or PAR_NATS_CA)",
         names.join(", "),
         cert_path.display(),
         key_path.display(),

@@ -19,8 +19,11 @@ use std::path::{Path, PathBuf};
 pub const ETC: &str = "/etc/reform-tracker";
 /// What the parts keep.
 pub const VAR: &str = "/var/lib/reform-tracker";
-/// Where the dashboard listens; the province's reverse proxy faces people (docs/security.md).
+/// Where the dashboard listens, HTTPS only: the province's reverse proxy, on this host or
+/// another, dials it there (docs/security.md).
 const LISTEN: &str = "{listen}";
+/// The dashboard's port on a host and in a container.
+const DASHBOARD_PORT: u16 = 8443;
 
 /// One part of the deployment: one process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,9 @@ pub struct Part {
     pub args: &'static [&'static str],
     /// The parts it starts after.
     pub after: &'static [&'static str],
+    /// The certificate it serves HTTPS with, by file name under `{etc}/tls` (`NAME.pem`, its
+    /// key `NAME-key.pem`), when it serves people.
+    pub https: Option<&'static str>,
 }
 
 /// Every part, in the order they start.
@@ -53,6 +59,7 @@ pub const PARTS: [Part; 8] = [
         user: BrokerUser::Service,
         args: &["--reports-dir", "{var}/reports", "--log-key", "{etc}/log.nk"],
         after: &[],
+        https: None,
     },
     Part {
         name: "projector",
@@ -61,6 +68,7 @@ pub const PARTS: [Part; 8] = [
         user: BrokerUser::Service,
         args: &["--db", "{var}/views.redb"],
         after: &[],
+        https: None,
     },
     Part {
         name: "tlog",
@@ -69,6 +77,7 @@ pub const PARTS: [Part; 8] = [
         user: BrokerUser::Service,
         args: &["--dir", "{var}/tlog", "--log-key", "{etc}/log.nk", "--policy", "{etc}/policy.txt"],
         after: &[],
+        https: None,
     },
     Part {
         name: "gateway",
@@ -78,6 +87,7 @@ pub const PARTS: [Part; 8] = [
         user: BrokerUser::Client,
         args: &["--listen", LISTEN, "--tlog-dir", "{var}/tlog"],
         after: &["reform-projector.service", "reform-tlog.service"],
+        https: Some("dashboard"),
     },
 ];
 
@@ -88,7 +98,7 @@ const fn command_service(name: &'static str, what: &'static str) -> Part {
         b"evidence" => ("reform-evidence", &["--state", "{var}/evidence.redb"]),
         _ => ("reform-scoring", &["--state", "{var}/scoring.redb"]),
     };
-    Part { name, binary, what, user: BrokerUser::Service, args, after: &[] }
+    Part { name, binary, what, user: BrokerUser::Service, args, after: &[], https: None }
 }
 
 impl Part {
@@ -98,12 +108,18 @@ impl Part {
         self.args.iter().map(fill).collect()
     }
 
-    /// The environment it needs besides the broker's address: its seed and the authority.
+    /// The environment it needs besides the broker's address: its seed and the authority,
+    /// and the certificate it serves people with.
     pub fn env_in(&self, etc: &str) -> Vec<(&'static str, String)> {
-        vec![
+        let mut env = vec![
             ("PAR_NATS_NKEY", format!("{etc}/broker/{}.nk", self.user)),
             ("PAR_NATS_CA", format!("{etc}/tls/ca.pem")),
-        ]
+        ];
+        if let Some(name) = self.https {
+            env.push(("PAR_HTTPS_CERT", format!("{etc}/tls/{name}.pem")));
+            env.push(("PAR_HTTPS_KEY", format!("{etc}/tls/{name}-key.pem")));
+        }
+        env
     }
 }
 
@@ -133,7 +149,7 @@ fn unit(part: &Part) -> String {
     let after: String = part.after.iter().map(|a| format!(" {a}")).collect();
     let env: String =
         part.env_in(ETC).iter().map(|(k, v)| format!("Environment={k}={v}\n")).collect();
-    let args = part.args_in(ETC, VAR, "127.0.0.1:8480").join(" ");
+    let args = part.args_in(ETC, VAR, &format!("0.0.0.0:{DASHBOARD_PORT}")).join(" ");
     let rp = match part.user {
         BrokerUser::Client => "# PAR_RP_ID in the environment file: the site's domain name, which passkeys are made for.\n",
         _ => "",
@@ -171,7 +187,7 @@ fn compose() -> String {
     let mut parts = String::new();
     for part in &PARTS {
         let command: Vec<String> = std::iter::once(part.binary.to_owned())
-            .chain(part.args_in(ETC, VAR, "0.0.0.0:8480"))
+            .chain(part.args_in(ETC, VAR, &format!("0.0.0.0:{DASHBOARD_PORT}")))
             .map(|a| format!("{a:?}"))
             .collect();
         parts.push_str(&format!("  {}:\n    <<: *part\n", part.name));
@@ -183,7 +199,7 @@ fn compose() -> String {
         }
         if part.user == BrokerUser::Client {
             parts.push_str("      PAR_RP_ID: ${PAR_RP_ID:?the site's domain name}\n");
-            parts.push_str("    ports: [\"127.0.0.1:8480:8480\"]\n");
+            parts.push_str(&format!("    ports: [\"{DASHBOARD_PORT}:{DASHBOARD_PORT}\"]\n"));
         }
     }
     let provision = format!(

@@ -33,10 +33,12 @@ pub struct Args {
     /// Where the web dashboard listens; when that port is taken, a free loopback port.
     #[arg(long, default_value = reform_gateway::LISTEN_DEFAULT)]
     pub web: std::net::SocketAddr,
-    /// Where Prometheus reads every part's metrics (`GET /metrics`), e.g. 127.0.0.1:9464; none
-    /// when absent.
-    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
-    pub metrics: Option<String>,
+    /// Where Prometheus reads every part's metrics (`--metrics ADDR`, e.g. 127.0.0.1:9464).
+    #[command(flatten)]
+    pub metrics: reform_shared::metrics::MetricsArgs,
+    /// The dashboard and the metrics over HTTPS, with this certificate.
+    #[command(flatten)]
+    pub https: reform_shared::https::HttpsArgs,
 }
 
 pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
@@ -122,17 +124,24 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     let tiles = data_dir.join("tlog");
     services.push(crate::up_services::start_tlog(&supervisor, tiles.clone(), log_key.clone()));
     // The dashboard relays people's signed commands as a client; it can sign none itself.
-    let (web, web_addr) =
-        start_gateway(connect(BrokerUser::Client).await?, args.web, &shutdown, tiles.clone())
-            .await?;
+    let https = args.https.files();
+    let (web, web_addr) = start_gateway(
+        connect(BrokerUser::Client).await?,
+        args.web,
+        https.as_ref(),
+        &shutdown,
+        tiles.clone(),
+    )
+    .await?;
     services.push(("gateway", web));
     print_summary(&js, summary.as_ref(), &url, &log).await?;
     // Passkeys are made for a site's name, never for an IP address: on this machine, localhost.
+    let scheme = if https.is_some() { "https" } else { "http" };
     let shown = match web_addr.ip().is_loopback() {
-        true => format!("localhost:{}", web_addr.port()),
-        false => web_addr.to_string(),
+        true => format!("{scheme}://localhost:{}", web_addr.port()),
+        false => format!("{scheme}://{web_addr}"),
     };
-    println!("  dashboard   http://{shown}/ (sign in with a passkey there; ?lang=en for English)");
+    println!("  dashboard   {shown}/ (sign in with a passkey there; ?lang=en for English)");
     if let Some(credentials) = &credentials {
         println!(
             "  credentials {} (owner-only): client.nk for people's reformctl, auditor.nk for \
@@ -141,9 +150,8 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
             credentials.dir.display()
         );
     }
-    if let Some(addr) = &args.metrics {
-        let bound = reform_shared::metrics::serve(addr, client.clone()).await?;
-        println!("  metrics     http://{bound}/metrics (Prometheus text)");
+    if let Some(url) = args.metrics.serve(&args.https, &client).await? {
+        println!("  metrics     {url} (Prometheus text)");
     }
     println!("  views       {}", views.display());
     println!(
@@ -157,10 +165,7 @@ pub async fn run(args: Args, ctx: &Ctx) -> anyhow::Result<()> {
     );
     let origin = reform_shared::checkpoint::origin_of(&log);
     let vkey = reform_shared::checkpoint::log_verifier(&origin, &log_public)?.to_vkey();
-    println!(
-        "  tiles       http://{shown}/log/checkpoint (C2SP tlog-tiles, from {})",
-        tiles.display()
-    );
+    println!("  tiles       {shown}/log/checkpoint (C2SP tlog-tiles, from {})", tiles.display());
     // The demo runs no witness: its policy names the log and requires no cosignature. A
     // province adds its witnesses and a quorum (docs/operations.md, "The published log").
     let policy = data_dir.join("tlog-policy.txt");
@@ -266,19 +271,22 @@ async fn stop_parts(services: Vec<crate::up_services::Running>) {
 async fn start_gateway(
     client: async_nats::Client,
     wanted: std::net::SocketAddr,
+    https: Option<&reform_shared::https::HttpsFiles>,
     shutdown: &Shutdown,
     tiles: std::path::PathBuf,
 ) -> anyhow::Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr)> {
-    let listener = match reform_gateway::bind(wanted).await {
+    use reform_shared::https::HttpsError;
+    let listener = match reform_gateway::bind(wanted, https).await {
         Ok(listener) => listener,
-        Err(e) => {
+        Err(reform_gateway::GatewayError::Https(e @ HttpsError::Listen { .. })) => {
             let free = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let listener = reform_gateway::bind(free).await?;
+            let listener = reform_gateway::bind(free, https).await?;
             println!("  dashboard   {e}; using a free port instead");
             listener
         }
+        Err(e) => return Err(e.into()),
     };
-    let addr = listener.local_addr().context("the dashboard's address")?;
+    let addr = listener.local_addr();
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move {
         let site = reform_gateway::Site {

@@ -9,8 +9,8 @@
 //! `stream init --replicas 3`, `audit key new`, a policy naming the log, then the parts. The
 //! stream's leader node and one of two tasks replicas are killed with SIGKILL; the demo is
 //! loaded through what is left (`demo genesis` as the services' user, `demo load` as a
-//! client's), the node comes back and catches up; the dashboard answers; the log is published;
-//! and `audit verify`, as the auditor, passes.
+//! client's), the node comes back and catches up; the dashboard answers over HTTPS alone; the
+//! log is published; and `audit verify`, as the auditor, passes.
 //!
 //! The parts' binaries are the workspace's own (`cargo build --workspace --bins`, which the
 //! test recipe runs first).
@@ -119,6 +119,13 @@ fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
     let names = ["broker", "certificates", "--dir", &text(&tls), "--name", "127.0.0.1"];
     succeeded("certificates", reformctl(&names));
     std::fs::copy(tls.join("ca.pem"), seeds.join("ca.pem")).expect("the authority beside seeds");
+    // The dashboard's own certificate, from the same authority, for the name people dial.
+    let tls_dir = text(&tls);
+    let names = ["broker", "certificates", "--dir", &tls_dir, "--file", "dashboard", "--name"];
+    succeeded("the dashboard's certificate", reformctl(&[&names[..], &["localhost"]].concat()));
+    let stranger = dir.path().join("stranger");
+    let names = ["broker", "certificates", "--dir", &text(&stranger), "--name", "localhost"];
+    succeeded("another authority's certificate", reformctl(&names));
 
     let mut nodes =
         common::shipped_cluster_nodes(&dir.path().join("nats"), &tls, &seeds.join("users.conf"));
@@ -182,20 +189,19 @@ fn every_part_runs_as_its_own_process_as_the_deployment_describes() {
     victim.start();
     runtime.block_on(common::replicas_current(&js, WAIT));
 
-    // The dashboard, as the client user, reads the views; the log is published.
-    let page = || {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", web)).ok()?;
-        use std::io::{Read as _, Write as _};
-        stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-        let mut body = String::new();
-        stream.read_to_string(&mut body).ok()?;
-        Some(body)
-    };
+    // The dashboard, as the client user, reads the views, over HTTPS only: to a client that
+    // trusts the deployment's authority; not to one that trusts another, nor in plain HTTP.
+    let home = format!("https://localhost:{web}/");
+    let page = |ca: &Path| reform_shared::testkit::https::get(&home, ca);
     wait_for(
-        "the dashboard to show the demo",
-        || page().is_some_and(|b| b.contains("Sóc Trăng")),
+        "the dashboard to show the demo over HTTPS",
+        || page(&tls.join("ca.pem")).is_ok_and(|b| b.contains("Sóc Trăng")),
         &var,
     );
+    let refused = page(&stranger.join("ca.pem")).expect_err("another authority's client refuses");
+    assert!(refused.contains("CERTIFICATE_VERIFY_FAILED"), "{refused}");
+    let plain = reform_shared::testkit::https::plain_get(web, "/");
+    assert!(!plain.starts_with(b"HTTP/"), "plain HTTP is never answered: {plain:?}");
     let checkpoint = var.join("tlog/checkpoint");
     wait_for("a signed checkpoint", || checkpoint.exists(), &var);
 

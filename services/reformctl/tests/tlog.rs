@@ -205,8 +205,8 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     }));
 
     // The gateway serves the tiles.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let web = listener.local_addr().expect("its address");
+    let listener = reform_gateway::bind(([127, 0, 0, 1], 0).into(), None).await.expect("a port");
+    let web = listener.local_addr();
     let site = reform_gateway::Site { rp_id: "localhost".into(), tlog_dir: Some(tiles.clone()) };
     tokio::spawn(reform_gateway::serve(
         broker.client.clone(),

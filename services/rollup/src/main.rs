@@ -16,9 +16,10 @@ struct Args {
     /// The log's key (nkeys seed file, mode 600): sign each report's checkpoint with it.
     #[arg(long, env = "PAR_LOG_KEY")]
     log_key: Option<PathBuf>,
-    /// Where Prometheus reads the rollup service's metrics (`GET /metrics`); none when absent.
-    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
-    metrics: Option<String>,
+    #[command(flatten)]
+    metrics: reform_shared::metrics::MetricsArgs,
+    #[command(flatten)]
+    https: reform_shared::https::HttpsArgs,
 }
 
 #[tokio::main]
@@ -26,9 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     edge::init_tracing("info");
     let client = args.broker.connect().await?;
-    if let Some(addr) = &args.metrics {
-        reform_shared::metrics::serve(addr, client.clone()).await?;
-    }
+    args.metrics.serve(&args.https, &client).await?;
     let config = reform_rollup::Config { reports_dir: args.reports_dir, log_key: args.log_key };
     reform_rollup::run(client, config, reform_rollup::SystemClock, edge::stop_signal()).await?;
     Ok(())

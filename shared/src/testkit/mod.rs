@@ -3,6 +3,7 @@
 //! `nats-server` helper crate.
 
 pub mod events;
+pub mod https;
 pub mod national;
 pub mod passkey;
 
