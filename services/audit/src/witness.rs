@@ -131,11 +131,11 @@ fn write_record(
 
 /// Serves the witness on `listener` until `shutdown` resolves.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: reform_shared::https::Listener,
     witness: Arc<Witness>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(witness)).with_graceful_shutdown(shutdown).await
+) -> Result<(), reform_shared::https::HttpsError> {
+    listener.serve(router(witness), shutdown).await
 }
 
 /// The witness's routes: `POST /add-checkpoint`.

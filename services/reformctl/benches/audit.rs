@@ -218,6 +218,7 @@ async fn read_verify_replay_publish(
         log_key: key,
         policy: None,
         every: std::time::Duration::from_millis(100),
+        witness_ca: None,
     };
     let started = Instant::now();
     let publisher =

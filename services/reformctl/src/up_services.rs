@@ -136,6 +136,7 @@ pub fn start_tlog(
             log_key: log_key.clone(),
             policy: None,
             every: reform_tlog::EVERY_DEFAULT,
+            witness_ca: None,
         };
         reform_tlog::run(c, config, s.wait())
     })

@@ -41,6 +41,9 @@ pub enum WitnessCmd {
         logs: Vec<String>,
         #[arg(long, default_value = "127.0.0.1:7380")]
         listen: std::net::SocketAddr,
+        /// Serve HTTPS only, as the log's publisher and other logs reach it over a network.
+        #[command(flatten)]
+        https: reform_shared::https::HttpsArgs,
     },
 }
 
@@ -59,7 +62,7 @@ pub async fn run(cmd: Cmd) -> anyhow::Result<()> {
             eprintln!("the seed is in {} (readable by you only)", out.display());
             Ok(())
         }
-        WitnessCmd::Serve { name, key, record, logs, listen } => {
+        WitnessCmd::Serve { name, key, record, logs, listen, https } => {
             let logs = logs
                 .iter()
                 .map(|l| match VerifierKey::parse(l) {
@@ -71,10 +74,8 @@ pub async fn run(cmd: Cmd) -> anyhow::Result<()> {
             let key = reform_shared::checkpoint::read_key(&key)?;
             let witness = reform_audit::witness::Witness::open(name, key, logs, record)
                 .map_err(|e| invalid(e.to_string()))?;
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("could not listen on {listen}"))?;
-            println!("witness {} on http://{}", witness.vkey(), listener.local_addr()?);
+            let listener = reform_shared::https::bind(listen, https.files().as_ref()).await?;
+            println!("witness {} on {}", witness.vkey(), listener.url());
             reform_audit::witness::serve(listener, witness, reform_shared::edge::stop_signal())
                 .await
                 .context("the witness's server failed")

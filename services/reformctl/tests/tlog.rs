@@ -47,11 +47,12 @@ async fn http(addr: std::net::SocketAddr, request: &[u8]) -> (u16, Vec<u8>) {
     (status, answer[split + 4..].to_vec())
 }
 
-/// A witness served on a free port: its verifier key and address.
+/// A witness served on a free port (over HTTPS with `https`): its verifier key and address.
 async fn witness(
     name: &str,
     log: &VerifierKey,
     dir: &Path,
+    https: Option<&reform_shared::https::HttpsFiles>,
 ) -> (String, std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let key = nkeys::KeyPair::new_account();
     let witness = reform_audit::witness::Witness::open(
@@ -62,8 +63,8 @@ async fn witness(
     )
     .expect("a witness");
     let vkey = witness.vkey();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let addr = listener.local_addr().expect("its address");
+    let listener = reform_shared::https::bind("127.0.0.1:0", https).await.expect("a port");
+    let addr = listener.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(reform_audit::witness::serve(listener, witness, async move {
         let _ = stopped.await;
@@ -177,16 +178,27 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
     let origin = reform_shared::checkpoint::origin_of(&identity);
     let log = VerifierKey::from_nkey(&origin, ED25519, &public).expect("the log's vkey");
 
-    // Three oversight bodies; the State Audit's witness is down.
+    // Three oversight bodies; the State Audit's witness is down. The inspectorate's serves
+    // HTTPS only, with a certificate from its own authority, which the publisher is given.
     let (noi_vu, noi_vu_addr, _a) =
-        witness("sonoivu.soctrang.gov.vn/witness", &log, dir.path()).await;
+        witness("sonoivu.soctrang.gov.vn/witness", &log, dir.path(), None).await;
+    let (authority, cert, cert_key) = reform_shared::tls::make_local().expect("certificates");
+    let https = reform_shared::https::HttpsFiles {
+        cert: dir.path().join("thanh-tra.pem"),
+        key: dir.path().join("thanh-tra-key.pem"),
+    };
+    let witness_ca = dir.path().join("witnesses-ca.pem");
+    for (path, text) in [(&https.cert, cert), (&https.key, cert_key), (&witness_ca, authority)] {
+        std::fs::write(path, text).expect("written");
+    }
     let (thanh_tra, thanh_tra_addr, _b) =
-        witness("thanhtra.soctrang.gov.vn/witness", &log, dir.path()).await;
+        witness("thanhtra.soctrang.gov.vn/witness", &log, dir.path(), Some(&https)).await;
+    let thanh_tra_port = thanh_tra_addr.port();
     let (kiem_toan, kiem_toan_addr, stop_kiem_toan) =
-        witness("kiemtoan.gov.vn/witness", &log, dir.path()).await;
+        witness("kiemtoan.gov.vn/witness", &log, dir.path(), None).await;
     stop_kiem_toan.send(()).expect("stops");
     let policy_text = format!(
-        "log {}\nwitness noi-vu {noi_vu} http://{noi_vu_addr}\nwitness thanh-tra {thanh_tra} http://{thanh_tra_addr}\nwitness kiem-toan {kiem_toan} http://{kiem_toan_addr}\ngroup ba-co-quan 2 noi-vu thanh-tra kiem-toan\nquorum ba-co-quan\n",
+        "log {}\nwitness noi-vu {noi_vu} http://{noi_vu_addr}\nwitness thanh-tra {thanh_tra} https://localhost:{thanh_tra_port}\nwitness kiem-toan {kiem_toan} http://{kiem_toan_addr}\ngroup ba-co-quan 2 noi-vu thanh-tra kiem-toan\nquorum ba-co-quan\n",
         log.to_vkey()
     );
     let policy = dir.path().join("policy.txt");
@@ -198,6 +210,7 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
         log_key: log_key.clone(),
         policy: Some(policy.clone()),
         every: Duration::from_millis(50),
+        witness_ca: Some(witness_ca.clone()),
     };
     let (stop_publisher, publisher_stopped) = tokio::sync::oneshot::channel::<()>();
     let publisher = tokio::spawn(reform_tlog::run(broker.client.clone(), config, async move {
@@ -372,6 +385,7 @@ async fn the_published_tree_is_checked_by_independent_tools_and_witnessed_by_two
         log_key: log_key.clone(),
         policy: Some(policy.clone()),
         every: Duration::from_millis(50),
+        witness_ca: Some(witness_ca.clone()),
     };
     tokio::spawn(reform_tlog::run(broker.client.clone(), config, std::future::pending()));
     let next =

@@ -56,6 +56,8 @@ pub enum TlogError {
     AnotherLog { dir: PathBuf, theirs: String, ours: String },
     #[error("message {sequence} follows a tree of {size} entries: the log has a gap, and its tree cannot be published past it")]
     Gap { sequence: u64, size: u64 },
+    #[error(transparent)]
+    Authority(#[from] submit::AuthorityError),
     #[error("could not register the tlog service with NATS: {0}")]
     Register(#[source] async_nats::Error),
 }
@@ -71,6 +73,9 @@ pub struct Config {
     pub policy: Option<PathBuf>,
     /// How often to look for new messages.
     pub every: Duration,
+    /// The authority (PEM) that vouches for witnesses on `https://` URLs, beside the system's
+    /// roots.
+    pub witness_ca: Option<PathBuf>,
 }
 
 /// The publisher's state between looks.
@@ -168,7 +173,11 @@ impl Publisher {
         };
         let witnesses = match &config.policy {
             None => None,
-            Some(path) => Some(Witnesses::new(read_policy(path)?, frontier.size())),
+            Some(path) => Some(Witnesses::new(
+                read_policy(path)?,
+                frontier.size(),
+                config.witness_ca.as_deref(),
+            )?),
         };
         let unwitnessed = witnesses.is_some();
         Ok(Publisher { js, key, origin, dir, frontier, published, unwitnessed, witnesses })

@@ -20,6 +20,10 @@ struct Args {
     /// The witnesses to ask and the quorum (a c2sp.org/tlog-policy file).
     #[arg(long, env = "PAR_TLOG_POLICY")]
     policy: Option<PathBuf>,
+    /// The authority (PEM) that vouches for the witnesses' HTTPS certificates, beside the
+    /// system's roots.
+    #[arg(long, env = "PAR_WITNESS_CA", value_name = "FILE")]
+    witness_ca: Option<PathBuf>,
     /// How often to look for new messages, in seconds.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     every: u64,
@@ -35,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
         log_key: args.log_key,
         policy: args.policy,
         every: std::time::Duration::from_secs(args.every),
+        witness_ca: args.witness_ca,
     };
     reform_tlog::run(client, config, edge::stop_signal()).await?;
     Ok(())

@@ -4,12 +4,14 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use reform_shared::checkpoint::Checkpoint;
 use reform_shared::tlog::policy::{Policy, Witness};
 use reform_shared::tlog::proofs::{consistency, HashSource};
 use reform_shared::tlog::witness::AddCheckpoint;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long one witness has to answer.
@@ -30,17 +32,39 @@ pub enum Answer {
 #[derive(Debug)]
 pub struct Witnesses {
     policy: Policy,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     known: HashMap<String, u64>,
+}
+
+/// Why the witnesses' authority could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorityError {
+    #[error("could not read the witnesses' authority {path}: {source}")]
+    Read { path: PathBuf, source: rustls::pki_types::pem::Error },
+    #[error("the witnesses' authority {path} holds no certificate in PEM")]
+    Empty { path: PathBuf },
+    #[error("the witnesses' authority {path}: {source}")]
+    Rejected { path: PathBuf, source: rustls::Error },
 }
 
 impl Witnesses {
     /// `start`: the size of our last published checkpoint, which the witnesses most likely
-    /// cosigned; a witness that says otherwise is asked again from what it says.
-    pub fn new(policy: Policy, start: u64) -> Witnesses {
+    /// cosigned; a witness that says otherwise is asked again from what it says. A witness on
+    /// an `https://` URL must show a certificate the system's roots or `authority` (PEM) vouch
+    /// for.
+    pub fn new(
+        policy: Policy,
+        start: u64,
+        authority: Option<&Path>,
+    ) -> Result<Witnesses, AuthorityError> {
         let known = policy.witnesses.iter().map(|w| (w.name.clone(), start)).collect();
-        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
-        Witnesses { policy, client, known }
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(authority)?)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+        Ok(Witnesses { policy, client, known })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -122,6 +146,33 @@ impl Witnesses {
     }
 }
 
+/// TLS to the witnesses: the system's roots, and `authority`'s certificates beside them.
+fn tls_config(authority: Option<&Path>) -> Result<rustls::ClientConfig, AuthorityError> {
+    use rustls::pki_types::{pem::PemObject as _, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = authority {
+        let read = |source| AuthorityError::Read { path: path.to_owned(), source };
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(read)?;
+        if certs.is_empty() {
+            return Err(AuthorityError::Empty { path: path.to_owned() });
+        }
+        for cert in certs {
+            let rejected = |source| AuthorityError::Rejected { path: path.to_owned(), source };
+            roots.add(cert).map_err(rejected)?;
+        }
+    }
+    let provider = rustls::crypto::ring::default_provider().into();
+    let rejected = |source| AuthorityError::Rejected { path: PathBuf::new(), source };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(rejected)?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// The witness's line that verifies under its key in the policy, if its answer has one.
 fn verified(witness: &Witness, note: &str, answer: &str) -> Answer {
     for line in answer.lines().filter(|l| l.starts_with("— ")) {
@@ -131,4 +182,29 @@ fn verified(witness: &Witness, note: &str, answer: &str) -> Answer {
         }
     }
     Answer::Not("its answer carries no cosignature by its key".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authority_the_publisher_cannot_use_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let (authority, _, key) = reform_shared::tls::make_local().expect("made");
+        let good = dir.path().join("ca.pem");
+        std::fs::write(&good, authority).expect("written");
+        assert!(tls_config(Some(&good)).is_ok());
+        assert!(tls_config(None).is_ok(), "the system's roots alone");
+
+        let keyonly = dir.path().join("key.pem");
+        std::fs::write(&keyonly, key).expect("written");
+        let said = tls_config(Some(&keyonly)).expect_err("a key is no authority").to_string();
+        assert!(said.contains("key.pem holds no certificate"), "{said}");
+        let absent = dir.path().join("none.pem");
+        let said = tls_config(Some(&absent)).expect_err("no file").to_string();
+        assert!(
+            said.contains("could not read the witnesses' authority") && said.contains("none.pem")
+        );
+    }
 }
