@@ -25,18 +25,44 @@ fn up(data: &Path, port: u16, extra: &[&str]) -> Command {
     command
 }
 
+/// A running `up`, killed when the test ends however it ends: a failed assertion would
+/// otherwise leave it, and its broker, running after the test.
+struct Up(Child);
+
+impl std::ops::Deref for Up {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Up {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `up` and waits until it says it is running.
-fn start_up(data: &Path, port: u16) -> Child {
+fn start_up(data: &Path, port: u16) -> Up {
     start_up_with(data, port, &[])
 }
 
 /// [`start_up`] with more arguments.
-fn start_up_with(data: &Path, port: u16, extra: &[&str]) -> Child {
+fn start_up_with(data: &Path, port: u16, extra: &[&str]) -> Up {
     running(up(data, port, extra))
 }
 
 /// Spawns `up` and waits until it says it is running.
-fn running(mut command: Command) -> Child {
+fn running(mut command: Command) -> Up {
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn up");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -47,8 +73,9 @@ fn running(mut command: Command) -> Child {
             }
         }
     });
+    let up = Up(child);
     rx.recv_timeout(WAIT).expect("up says it is running");
-    child
+    up
 }
 
 fn listening(port: u16) -> bool {
@@ -536,7 +563,7 @@ fn metrics_move_as_the_stack_works_and_show_a_halted_part() {
 
 /// `up` started as a terminal starts a job: in a process group of its own, which Ctrl-C
 /// signals whole.
-fn start_up_as_a_job(data: &Path, port: u16) -> Child {
+fn start_up_as_a_job(data: &Path, port: u16) -> Up {
     use std::os::unix::process::CommandExt as _;
     let mut command = up(data, port, &[]);
     command.process_group(0);
