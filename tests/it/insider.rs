@@ -1,5 +1,6 @@
 //! What someone with the services' broker credentials can and cannot do: make people believe a
-//! command recorded, give themself a key the services honour.
+//! command recorded, give themself a key the services honour, or make a service decide on an
+//! event no signed command decided.
 
 use futures::StreamExt as _;
 use reform_shared::command::{send, CommandError, FailureKind, Request};
@@ -133,6 +134,74 @@ async fn a_key_an_insider_registers_is_not_honoured_by_the_services() {
         // Decided again, the administrator's request registers a key hoa already has.
         assert!(last.contains("key-registered: its signed command is refused"), "{last}");
         assert!(last.contains("is already registered for hoa"), "{last}");
+    }
+    services.stop().await;
+}
+
+/// Someone with the services' credentials staples a head's real signed request (assign task
+/// t-1) to another outcome (task t-2, another title). The tasks service reads it and does not
+/// honour it: its own kind of event must be what its signed request decides, as `audit verify`
+/// requires. So the head's real command to assign t-2 is accepted, not refused as a task that
+/// exists; the tasks service says it did not honour one event and why; the other services,
+/// which do not decide tasks, leave it to the tasks service and the auditor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_an_insider_staples_to_a_real_request_is_not_honoured_by_the_tasks_service() {
+    use reform_shared::event::{Event, Role};
+    use reform_shared::testkit::{draft, send_raw_signed};
+    let broker = Broker::start().await;
+    let world = [
+        genesis("admin"),
+        unit("st", "Tỉnh Sóc Trăng", UnitKind::Province, None),
+        unit("sgd", "Sở Giáo dục và Đào tạo", UnitKind::Department, Some("st")),
+        person("head", "Trần Văn Hùng", ""),
+        key("head"),
+        appoint("t-head", "sgd", "head", Role::Head, "2015-01-01"),
+    ];
+    let dated: Vec<(&str, Event)> = world.into_iter().map(|e| ("2016-01-04", e)).collect();
+    append_all(&broker.appender().await, "world", &dated).await;
+    // The world above is written by the test harness, unsigned.
+    let unsigned = reform_shared::audit::verify::Unsigned::Allowed;
+    let services = reformctl::up_services::InProcess::start(&broker.client, unsigned)
+        .await
+        .expect("services start");
+    let assign_as_head = |command_id: &str, task: &str| {
+        let request = serde_json::json!({"command_id": command_id, "actor": "head",
+            "occurred_on": "2016-03-01", "command": {"type": "assign-task", "task": task,
+            "unit": "sgd", "title": "Rà soát thủ tục", "target": "Hoàn thành",
+            "due": "2016-12-31"}});
+        let (client, bytes) = (broker.client.clone(), serde_json::to_vec(&request));
+        async move { send_raw_signed(&client, "tasks", &bytes.expect("JSON"), "head").await }
+    };
+    let real = assign_as_head("a1", "t-1").await.expect("the head assigns t-1");
+
+    let stream = broker.js.get_stream(reform_shared::subject::STREAM_NAME).await.expect("stream");
+    let raw = stream.get_raw_message(real.sequence).await.expect("stored");
+    let real = reform_shared::codec::decode(&raw.payload).expect("decodes").envelope;
+    let mut stapled =
+        draft("a1", "2016-03-01", assign("t-2", "sgd", "Việc không ai giao", "2016-04-30"));
+    stapled.actor = real.actor.clone();
+    stapled.signature = real.signature.clone();
+    stapled.occurred_at = real.occurred_at;
+    stapled.recorded_at = real.recorded_at;
+    let forged = broker.insider_appends(stapled).await;
+
+    // Had the tasks service taken the forged t-2, it would refuse this as a task that exists.
+    let accepted = assign_as_head("a2", "t-2").await.expect("the head's own t-2 is accepted");
+    assert!(accepted.sequence > forged);
+    let status = reformctl::status::gather(&broker.client).await.expect("status");
+    for part in status.parts.iter().filter(|p| p.health.is_some()) {
+        let health = part.health.as_ref().expect("it answers");
+        if part.name.ends_with("tasks") {
+            assert_eq!(health.not_honoured, 1, "{}: {health:?}", part.name);
+            let last = health.last_not_honoured.as_deref().unwrap_or_default();
+            assert!(last.starts_with(&format!("sequence {forged}: task-assigned")), "{last}");
+            // Decided again on the log before it, the head's request assigns t-1 a second time.
+            let again =
+                "its signed command is refused on the log before it: task t-1 already exists";
+            assert!(last.contains(again), "{last}");
+        } else if ["directory", "evidence", "scoring"].iter().any(|s| part.name.ends_with(s)) {
+            assert_eq!(health.not_honoured, 0, "{}: {health:?}", part.name);
+        }
     }
     services.stop().await;
 }

@@ -331,6 +331,9 @@ impl<D: Decider> Runtime<D> {
                 D::after_append(&self.services, event).await;
             }
         }
+        for appended in outcomes.iter().filter_map(|o| o.as_ref().ok()) {
+            self.state.appended(appended.sequence());
+        }
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
         let mut caught_up = Ok(());
         if let Some(last) = last {

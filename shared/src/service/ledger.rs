@@ -6,6 +6,7 @@ use super::health::HealthCell;
 use super::statefile::{FirstEvent, Pending, Snapshot, StateFile};
 use super::Decider;
 use crate::append::Tip;
+use crate::audit::decided::Mismatch;
 use crate::audit::recorder::{self, Standing, Unsigned};
 use crate::command::{Accepted, FailureKind, Reply};
 use crate::envelope::{Actor, Record};
@@ -34,6 +35,9 @@ pub(super) struct Ledger<D> {
     unsigned: Unsigned,
     /// Where an event not honoured is told.
     health: HealthCell,
+    /// The sequences this process appended and has not read back yet: decided here a moment
+    /// ago, so reading them back checks nothing again.
+    appended_here: std::collections::BTreeSet<u64>,
 }
 
 /// How many applied events the ledger holds before writing them to the state file.
@@ -54,6 +58,15 @@ impl<D: Decider> Ledger<D> {
             periodic_snapshots: false,
             unsigned: Unsigned::Refused,
             health: HealthCell::default(),
+            appended_here: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Notes that this process appended the event at `sequence`: its own decision, which
+    /// reading it back need not check again.
+    pub(super) fn appended(&mut self, sequence: u64) {
+        if sequence > self.applied_through {
+            self.appended_here.insert(sequence);
         }
     }
 
@@ -95,12 +108,14 @@ impl<D: Decider> Ledger<D> {
 
     /// Moves past an unreadable event an operator skipped: nothing is applied.
     pub(super) fn skip(&mut self, sequence: u64) {
+        self.appended_here.remove(&sequence);
         self.applied_through = sequence;
     }
 
     pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
         let envelope = &record.envelope;
-        if self.honoured(sequence, record) {
+        let decided_here = self.appended_here.remove(&sequence);
+        if decided_here || self.honoured(sequence, record) {
             self.decider.apply(record);
             let first = (sequence, envelope.event.type_name(), actor_key(&envelope.actor));
             self.pending.commands.entry(envelope.command_id.clone()).or_insert(first);
@@ -116,15 +131,20 @@ impl<D: Decider> Ledger<D> {
         }
     }
 
-    /// Whether a read event is honoured: a person's directory event (where every right comes
-    /// from) must be recorded by someone who could ([`recorder::check`], as `audit verify`
-    /// checks it) and be what its signed request decides on the directory before it
-    /// ([`Decider::DIRECTORY_RULES`]). One that is not is not applied, and its command id is
-    /// left to the command's real event: someone with the services' credentials cannot give
-    /// themself a key or a right. Other events are applied as read; `audit verify` judges them.
+    /// Whether a read event is honoured. A person's directory event (where every right comes
+    /// from) and a person's event of this service's own kind must be recorded by someone who
+    /// could ([`recorder::check`], as `audit verify` checks it) and be what its signed request
+    /// decides on the state before it: the directory's by [`Decider::DIRECTORY_RULES`], this
+    /// service's own by its own `decide`. One that is not is not applied, and its command id
+    /// is left to the command's real event: someone with the services' credentials cannot give
+    /// themself a key or a right, nor make a service decide on a task, a document or a score
+    /// no signed command decided. Other services' events are applied as read; their own
+    /// services and `audit verify` judge them.
     fn honoured(&self, sequence: u64, record: &Record) -> bool {
         let envelope = &record.envelope;
-        if envelope.event.family() != Family::Directory {
+        let family = envelope.event.family();
+        let own = family.as_str() == D::NAME;
+        if family != Family::Directory && !own {
             return true;
         }
         let directory = self.decider.directory();
@@ -132,9 +152,9 @@ impl<D: Decider> Ledger<D> {
         let outcome = checked.and_then(|standing| {
             let signature = envelope.signature.as_ref();
             let decided = crate::audit::decided::decided_by_a_service(&envelope.event);
-            match (standing, D::DIRECTORY_RULES, signature) {
-                (Standing::Signed, Some(rules), Some(signature)) if decided => {
-                    rules(directory, record, &signature.request).map_err(|m| m.to_string())
+            match (standing, signature) {
+                (Standing::Signed, Some(signature)) if decided => {
+                    self.request_decides(record, &signature.request).map_err(|m| m.to_string())
                 }
                 _ => Ok(()),
             }
@@ -144,6 +164,19 @@ impl<D: Decider> Ledger<D> {
         tracing::error!(service = D::NAME, sequence, event = what, %why, "an event of the log is not honoured");
         self.health.not_honoured(sequence, &format!("{what}: {why}"));
         false
+    }
+
+    /// Whether a person's signed event is what its request decides on the state before it.
+    fn request_decides(&self, record: &Record, request: &[u8]) -> Result<(), Mismatch> {
+        if record.envelope.event.family() == Family::Directory {
+            return match D::DIRECTORY_RULES {
+                Some(rules) => rules(self.decider.directory(), record, request),
+                None => Ok(()),
+            };
+        }
+        crate::audit::redecide::decided_by(D::NAME, record, request, |command, context| {
+            self.decider.decide(command, context)
+        })
     }
 
     /// Writes what was applied since the last flush to the state file, with a snapshot of the
