@@ -44,9 +44,10 @@ pub struct ServiceArgs {
     /// every command id lives there. Without it the whole log is replayed at every start.
     #[arg(long, env = "PAR_STATE_FILE", value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// Honour people's directory events that carry no signature: only for a log written
-    /// before requests were signed. By default they are not honoured, since anyone with the
-    /// services' credentials could append one (docs/security.md).
+    /// Honour people's directory events, and events of this service's own kind, that carry no
+    /// signature: only for a log written before requests were signed. By default they are not
+    /// honoured, since anyone with the services' credentials could append one
+    /// (docs/security.md).
     #[arg(long, env = "PAR_ALLOW_UNSIGNED")]
     pub allow_unsigned: bool,
     /// The most commands that may wait for the service at once; one more is answered

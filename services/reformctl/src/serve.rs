@@ -25,7 +25,8 @@ pub struct Args {
     /// A command service's state file (see the service's `--state`).
     #[arg(long)]
     pub state: Option<PathBuf>,
-    /// Honour people's directory events that carry no signature: only for a log written before
+    /// Honour people's directory events, and each service's own kind, that carry no signature:
+    /// only for a log written before
     /// requests were signed, or by a tool on people's behalf (tests). By default they are not
     /// honoured, since anyone with the services' credentials could append one.
     #[arg(long)]

@@ -32,7 +32,8 @@ pub struct Supervisor {
     /// Where the command services keep their state files (`<name>.redb`); none: each
     /// replays the whole log at start.
     pub state_dir: Option<std::path::PathBuf>,
-    /// Whether the command services honour a person's directory event with no signature
+    /// Whether the command services honour a person's directory event, or one of their own
+    /// kind, with no signature
     /// (`ServiceConfig::unsigned`): refused, but for a log written without signatures (tests).
     pub unsigned: reform_shared::audit::verify::Unsigned,
 }

@@ -31,7 +31,8 @@ pub(super) struct Ledger<D> {
     /// a snapshot of a state growing with every event would make the replay quadratic (one is
     /// taken at its end), but once following.
     pub(super) periodic_snapshots: bool,
-    /// Whether a person's directory event without a signature is honoured.
+    /// Whether a person's directory event, or one of the service's own kind, without a
+    /// signature is honoured.
     unsigned: Unsigned,
     /// Where an event not honoured is told.
     health: HealthCell,
@@ -70,7 +71,7 @@ impl<D: Decider> Ledger<D> {
         }
     }
 
-    /// This ledger, honouring a person's unsigned directory event as `unsigned` says, and
+    /// This ledger, honouring a person's unsigned event as `unsigned` says, and
     /// telling `health` of each event it does not honour.
     pub(super) fn honouring(self, unsigned: Unsigned, health: HealthCell) -> Self {
         Self { unsigned, health, ..self }

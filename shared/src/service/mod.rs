@@ -224,7 +224,8 @@ pub struct ServiceConfig {
     /// snapshot and the command-id table lives on disk; without, the state is rebuilt from
     /// the whole log at every start and held in memory.
     pub state_file: Option<std::path::PathBuf>,
-    /// Whether a person's directory event without a signature is honoured. Refused by
+    /// Whether a person's directory event, or one of the service's own kind, without a
+    /// signature is honoured. Refused by
     /// default: with the services' credentials anyone could append one. Allowed only for a
     /// log written before requests were signed, or by a tool on people's behalf (tests).
     pub unsigned: crate::audit::recorder::Unsigned,
