@@ -95,6 +95,30 @@ impl Date {
         self.0.format("%d/%m/%Y").to_string()
     }
 
+    /// A day as a person types it: day, month and four digits of year, split by `/` (the
+    /// Vietnamese order, `30/06/2016` or `1/7/2025`), or `YYYY-MM-DD`; spaces around are
+    /// ignored. A month first (`06/30/2016`) is no date, never another one.
+    pub fn typed(text: &str) -> Result<Self, DateParseError> {
+        let text = text.trim();
+        if text.contains('-') {
+            return text.parse();
+        }
+        let mut parts = text.split('/');
+        let number = |part: Option<&str>, most: usize| {
+            part.filter(|p| (1..=most).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse::<u32>().ok())
+        };
+        let (day, month, year) = (number(parts.next(), 2), number(parts.next(), 2), parts.next());
+        let year = year.filter(|y| y.len() == 4).and_then(|y| number(Some(y), 4));
+        match (day, month, year, parts.next()) {
+            (Some(d), Some(m), Some(y), None) => i32::try_from(y)
+                .ok()
+                .and_then(|y| Self::from_ymd(y, m, d))
+                .ok_or_else(|| DateParseError(text.to_owned())),
+            _ => Err(DateParseError(text.to_owned())),
+        }
+    }
+
     /// The next calendar day; `None` only at the end of chrono's range.
     pub fn succ(self) -> Option<Self> {
         self.0.succ_opt().map(Self)
@@ -204,6 +228,27 @@ impl<'de> Deserialize<'de> for Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_typed_day_is_read_day_first_or_as_iso() {
+        use super::Date;
+        let d = |t: &str| Date::typed(t).map(|d| d.to_string());
+        assert_eq!(d("30/06/2016").as_deref(), Ok("2016-06-30"));
+        assert_eq!(d(" 1/7/2025 ").as_deref(), Ok("2025-07-01"));
+        assert_eq!(d("2016-06-30").as_deref(), Ok("2016-06-30"));
+        for wrong in [
+            "06/30/2016",
+            "31/02/2016",
+            "30/06/16",
+            "30-06-2016",
+            "30/06/2016/1",
+            "",
+            "a/b/cccc",
+            "030/06/2016",
+        ] {
+            assert!(Date::typed(wrong).is_err(), "{wrong:?} is no date");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -209,12 +209,30 @@ impl View {
 pub fn date_param(name: &str, text: Option<&str>) -> Result<Option<Date>, PageError> {
     match text {
         None | Some("") => Ok(None),
-        Some(text) => text.parse::<Date>().map(Some).map_err(|_| {
+        Some(text) => Date::typed(text).map(Some).map_err(|_| {
             PageError::bad(
-                format!("{name}={text:?} không phải một ngày (năm-tháng-ngày, như 2016-06-30)"),
-                format!("{name}={text:?} is not a date (YYYY-MM-DD)"),
+                format!("{name}={text:?} không phải một ngày (ngày/tháng/năm, như 30/06/2016)"),
+                format!("{name}={text:?} is not a date (DD/MM/YYYY or YYYY-MM-DD)"),
             )
         }),
+    }
+}
+
+/// A field for a day, typed as Vietnamese write it (`30/06/2016`; `YYYY-MM-DD` is read too,
+/// [`Date::typed`]). Not the browser's date input: that one shows the order of the browser's
+/// own locale (`mm/dd/yyyy` on an English system), and a head who reads `03/04` as 3 April
+/// would set 4 March. The workspace's script turns it into the command's `YYYY-MM-DD`.
+pub fn date_field(
+    view: &View,
+    id: &str,
+    name: &str,
+    value: Option<Date>,
+    required: bool,
+) -> Markup {
+    html! {
+        input type="text" id=(id) name=(name) inputmode="numeric" autocomplete="off" size="10"
+            maxlength="10" placeholder=(view.t("ngày/tháng/năm", "day/month/year"))
+            value=[value.map(|d| view.date(d))] data-date="" required[required];
     }
 }
 
@@ -422,7 +440,7 @@ pub fn frame(
                         @if view.lang == Lang::En { input type="hidden" name="lang" value="en"; }
                         @if let Some(year) = view.year { input type="hidden" name="year" value=(year); }
                         label for="on" { (view.t("Xem số liệu tính đến ngày", "As true at")) }
-                        input type="date" id="on" name="on" value=[view.on] max=(view.today);
+                        (date_field(view, "on", "on", view.on, false))
                         button type="submit" { (view.t("Xem", "Show")) }
                     }
                 }

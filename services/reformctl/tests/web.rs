@@ -304,9 +304,26 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
     let now = text(&c, "#task-counts tbody").await;
     assert!(now.starts_with("12 0 8 3 0 1 100,00"), "{now}");
 
-    // As true at a past day (what the page's date form asks for): the URL and the page say so.
+    // As true at a past day, typed into the page's date form day first, as Vietnamese write it
+    // (not the browser's own date input, whose order is the browser's locale's): the page
+    // says so, and gives the same figures as the URL in ISO form.
+    let on = c.find(Locator::Id("on")).await.expect("the page's date field");
+    on.send_keys("30/06/2016").await.expect("type the day");
+    c.find(Locator::Css("form.as-of button"))
+        .await
+        .expect("its button")
+        .click()
+        .await
+        .expect("show");
+    let deadline = Instant::now() + WAIT;
+    while !c.current_url().await.expect("its address").as_str().contains("on=30%2F06%2F2016") {
+        assert!(Instant::now() < deadline, "the form's page did not open");
+    }
+    assert!(text(&c, "#as-of").await.contains("30/06/2016"), "dates as Vietnamese write them");
+    let typed = text(&c, "#task-counts tbody").await;
     c.goto(&format!("{base}/units/st-sgddt?on=2016-06-30&year=2016")).await.expect("open");
     assert!(text(&c, "#as-of").await.contains("30/06/2016"), "dates as Vietnamese write them");
+    assert_eq!(text(&c, "#task-counts tbody").await, typed, "typed or in the URL, one day");
     let then = text(&c, "#task-counts tbody").await;
     assert_ne!(then, counts, "as true at 30 June 2016 differs from now");
     shot(&c, "05-unit-sgddt-as-of-2016-06-30").await;

@@ -3,7 +3,7 @@
 //! day beside the figures known now.
 
 use super::{applied_through, default_year, directory, html, pick_year, view, PageResult};
-use crate::page::{date_param, frame, header, Asked, PageError, Said, View};
+use crate::page::{date_field, date_param, frame, header, Asked, PageError, Said, View};
 use crate::App;
 use axum::extract::State;
 use maud::{html, Markup};
@@ -158,7 +158,7 @@ pub async fn page(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResu
                 label for="replay-year" { (view.t("Năm", "Year")) }
                 input type="number" id="replay-year" name="year" min="2000" max="2100" value=(year);
                 label for="replay-known" { (view.t("Như đã biết cuối ngày", "As known at the end of")) }
-                input type="date" id="replay-known" name="known" value=[known] max=(view.today);
+                (date_field(&view, "replay-known", "known", known, false))
                 button type="submit" { (view.t("Xem số liệu khi đó", "Replay")) }
             }
             @match &replay {

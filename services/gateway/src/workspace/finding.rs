@@ -4,7 +4,7 @@
 //! they appraise, and the people working there today for the remediation.
 
 use super::parts::{choose, working_at};
-use crate::page::View;
+use crate::page::{date_field, View};
 use maud::{html, Markup};
 use reform_shared::directory::Directory;
 use reform_shared::event::Access;
@@ -93,7 +93,7 @@ pub fn form(view: &View, inspects: &Inspects) -> Markup {
                 label for="finding-target" { (view.t("Kết quả khắc phục cần đạt", "The remediation's expected result")) }
                 input #finding-target name="target" required maxlength="500";
                 label for="finding-due" { (view.t("Thời hạn khắc phục", "Remediation due")) }
-                input #finding-due type="date" name="remediation_due" required min=(view.today);
+                (date_field(view, "finding-due", "remediation_due", None, true))
                 button type="submit" { (view.t("Ký và ghi nhận", "Sign and record")) }
                 p .outcome role="status" hidden {}
             }

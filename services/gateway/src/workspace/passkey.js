@@ -92,7 +92,27 @@ async function send(service, key, credentialId, command) {
   return post("/relay", { service, request: b64u.enc(bytes), key, assertion });
 }
 
+// What a person typed that is no command's field (a day that is no day): said as it is.
+class Unreadable extends Error {}
+
+// A day as the person typed it (day/month/year, as Vietnamese write it, or YYYY-MM-DD), as the
+// command's YYYY-MM-DD. What is no day (31/02, a month first) is said, never taken as another.
+function isoDate(text) {
+  let y, mo, d;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const typed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  if (iso) [y, mo, d] = [+iso[1], +iso[2], +iso[3]];
+  else if (typed) [d, mo, y] = [+typed[1], +typed[2], +typed[3]];
+  const day = y && new Date(Date.UTC(y, mo - 1, d));
+  if (!day || day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) {
+    throw new Unreadable("\u201c" + text + "\u201d " + config.msgDate);
+  }
+  const two = (n) => String(n).padStart(2, "0");
+  return y + "-" + two(mo) + "-" + two(d);
+}
+
 function failed(element, error) {
+  if (error instanceof Unreadable) return say(element, false, error.message);
   const cancelled = error && (error.name === "NotAllowedError" || error.name === "AbortError");
   say(element, false, cancelled ? config.msgCancelled : config.msgNoPasskey + " (" + error + ")");
 }
@@ -154,6 +174,8 @@ function hexOf(buffer) {
 // Attaches a document: its SHA-256 computed here, its bytes staged through /upload, and the
 // attach command (naming the digest, the size and the upload) signed and relayed.
 async function attach(form, outcome) {
+  // Read before anything is sent: a day mistyped stages no file.
+  const documentDate = isoDate(form.elements.document_date.value.trim());
   const file = form.elements.file.files[0];
   const bytes = new Uint8Array(await file.arrayBuffer());
   const sha256 = hexOf(await crypto.subtle.digest("SHA-256", bytes));
@@ -172,7 +194,7 @@ async function attach(form, outcome) {
     task: task.value,
     title: form.elements.title.value.trim(),
     document_number: form.elements.document_number.value.trim(),
-    document_date: form.elements.document_date.value,
+    document_date: documentDate,
     sha256,
     size_bytes: bytes.length,
     media_type: file.type || "application/octet-stream",
@@ -185,7 +207,7 @@ async function attach(form, outcome) {
 
 // A form's fields as a command: `data-command` is its type, each named field its value
 // (empty ones left out), each name in `data-new-id` a fresh id. A number field
-// (`data-number`) is a JSON number; points (`data-points`) are text with a decimal point, as a
+// (`data-number`) is a JSON number; a day (`data-date`) is YYYY-MM-DD; points (`data-points`) are text with a decimal point, as a
 // person may type a comma; checked boxes of one name are a list.
 function commandOf(form) {
   const command = { type: form.dataset.command };
@@ -201,6 +223,7 @@ function commandOf(form) {
     const value = field.value.trim();
     if (value === "") continue;
     if (field.dataset.number) command[field.name] = Number(value);
+    else if (field.dataset.date !== undefined) command[field.name] = isoDate(value);
     else if (field.dataset.points) command[field.name] = value.replace(",", ".");
     else command[field.name] = value;
   }
@@ -233,7 +256,12 @@ function wire() {
     const outcome = form.querySelector(".outcome");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const command = commandOf(form);
+      let command;
+      try {
+        command = commandOf(form);
+      } catch (e) {
+        return failed(outcome, e);
+      }
       send(form.dataset.service, config.key, config.credential, command)
         .then((answer) => {
           say(outcome, answer.ok, answer.message, answer.receipt);

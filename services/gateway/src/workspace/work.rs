@@ -5,7 +5,7 @@
 use super::finding;
 use super::parts::{choose, working_at};
 use super::session::Session;
-use crate::page::{frame, Asked, PageError, View};
+use crate::page::{date_field, frame, Asked, PageError, View};
 use crate::pages::{html, view};
 use crate::App;
 use axum::extract::State;
@@ -123,7 +123,8 @@ pub(super) fn signer(view: &View, app: &App, session: &Session) -> Markup {
             data-person=(session.person) data-key=(session.key) data-credential=(credential)
             data-msg-no-passkey=(view.t("Trình duyệt này không dùng được khóa truy cập (passkey).", "This browser cannot use passkeys."))
             data-msg-cancelled=(view.t("Lệnh chưa được ký: thao tác đã bị hủy hoặc hết thời gian.", "The command was not signed: cancelled or timed out."))
-            data-msg-receipt=(view.t("Biên nhận của lệnh", "The command's receipt")) {}
+            data-msg-receipt=(view.t("Biên nhận của lệnh", "The command's receipt"))
+            data-msg-date=(view.t("không phải một ngày: hãy viết ngày/tháng/năm, như 30/06/2016.", "is not a day: write day/month/year, as 30/06/2016.")) {}
     }
 }
 
@@ -296,7 +297,7 @@ fn my_tasks_section(view: &View, tasks: &[TaskRow]) -> Markup {
                     label for="attach-number" { (view.t("Số, ký hiệu văn bản", "Document number")) }
                     input #attach-number name="document_number" required maxlength="100";
                     label for="attach-date" { (view.t("Ngày ban hành", "Date issued")) }
-                    input #attach-date type="date" name="document_date" required max=(view.today);
+                    (date_field(view, "attach-date", "document_date", None, true))
                     button type="submit" { (view.t("Ký và đính kèm", "Sign and attach")) }
                     p .outcome role="status" hidden {}
                 }
@@ -325,7 +326,7 @@ fn direct_forms(view: &View, mine: &Mine, tasks: &[TaskRow]) -> Markup {
     };
     let deadline = html! {
         label for="deadline-due" { (view.t("Thời hạn mới", "New due date")) }
-        input #deadline-due type="date" name="due" required;
+        (date_field(view, "deadline-due", "due", None, true))
         (reason("deadline-reason"))
     };
     let reassign = html! {
@@ -384,7 +385,7 @@ fn assign_form(view: &View, mine: &Mine) -> Markup {
                 label for="assign-target" { (view.t("Kết quả, sản phẩm cần đạt", "Expected result")) }
                 input #assign-target name="target" required maxlength="500";
                 label for="assign-due" { (view.t("Thời hạn hoàn thành", "Due")) }
-                input #assign-due type="date" name="due" required min=(view.today);
+                (date_field(view, "assign-due", "due", None, true))
                 button type="submit" { (view.t("Ký và giao nhiệm vụ", "Sign and assign")) }
                 p .outcome role="status" hidden {}
             }

@@ -103,13 +103,6 @@ async fn fill(c: &Client, id: &str, text: &str) {
     field.send_keys(text).await.expect("type");
 }
 
-/// Sets the field `id` to `value` as a script does: a date input reads its keys in the
-/// browser's locale, a value in ISO form in any.
-async fn set(c: &Client, id: &str, value: &str) {
-    let script = "document.getElementById(arguments[0]).value = arguments[1];";
-    c.execute(script, vec![id.into(), value.into()]).await.expect("set a field");
-}
-
 /// `reformctl` against the stack, as `quan-tri` when `admin` holds its key: exit code and
 /// everything it said.
 struct Cli {
@@ -247,7 +240,7 @@ async fn head_assigns_a_task(c: &Client, base: &str, code: &str) -> String {
     who.select_by_value(STAFF).await.expect("her staff member");
     fill(c, "assign-title", title).await;
     fill(c, "assign-target", "Báo cáo rà soát trình Giám đốc Sở").await;
-    set(c, "assign-due", "2027-03-31").await;
+    fill(c, "assign-due", "31/03/2027").await;
     let said = submit(c, "assign").await;
     assert!(said.starts_with("Đã ghi: giao nhiệm vụ"), "{said}");
     shot(c, "21-assigned").await;
@@ -265,8 +258,17 @@ async fn head_assigns_a_task(c: &Client, base: &str, code: &str) -> String {
     let work = format!("{base}/work");
     let given = reload_until(c, &work, "section[aria-labelledby=given-heading]", title).await;
     assert!(given.contains(title), "among her units' open tasks: {given}");
-    set(c, "deadline-due", "2027-04-30").await;
+    // A day as she types it, day first; one that is no day is said before anything is signed.
+    fill(c, "deadline-due", "31/02/2027").await;
     fill(c, "deadline-reason", "Chờ ý kiến của Sở Nội vụ").await;
+    let said = submit(c, "deadline").await;
+    assert!(
+        said.starts_with("“31/02/2027” không phải một ngày: hãy viết ngày/tháng/năm"),
+        "{said}"
+    );
+    let due = c.find(Locator::Id("deadline-due")).await.expect("the due date");
+    due.clear().await.expect("cleared");
+    fill(c, "deadline-due", "30/04/2027").await;
     let said = submit(c, "deadline").await;
     assert!(said.starts_with("Đã ghi: điều chỉnh hạn"), "{said}");
     title.to_owned()
@@ -297,7 +299,7 @@ async fn staff_reports_attaches_and_completes(
     fill(c, "attach-file", pdf.to_str().expect("utf-8")).await;
     fill(c, "attach-title", "Báo cáo rà soát quy trình nội bộ").await;
     fill(c, "attach-number", "15/BC-SGDĐT").await;
-    set(c, "attach-date", "2026-12-05").await;
+    fill(c, "attach-date", "05/12/2026").await;
     let said = submit(c, "attach").await;
     assert!(said.starts_with("Đã ghi: đính kèm minh chứng"), "{said}");
     fill(c, "complete-note", "Báo cáo rà soát số 15/BC-SGDĐT").await;
@@ -430,7 +432,7 @@ async fn appraiser_appraises_and_records_a_finding(c: &Client, base: &str, code:
         .await
         .expect("the staff member");
     fill(c, "finding-target", "Niêm yết đủ 24 quy trình").await;
-    set(c, "finding-due", "2027-01-31").await;
+    fill(c, "finding-due", "31/01/2027").await;
     let said = submit(c, "finding").await;
     assert!(said.starts_with("Đã ghi: ghi hạn chế"), "{said}");
     all_vietnamese(c, "the appraiser's page").await;
