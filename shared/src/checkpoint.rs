@@ -111,53 +111,111 @@ pub fn entry(sequence: u64, payload: &[u8]) -> Vec<u8> {
 }
 
 /// The log's Merkle tree, grown message by message; remembers the root at one size on the way.
+///
+/// It keeps only the tree's right edge (RFC 6962's compact range): the root of each complete
+/// subtree that the leaves so far fill, at most one per bit of the size, so 64 hashes at most
+/// whatever the log's length. The root folds them from the right, as RFC 6962 splits a tree
+/// at its largest power of two. A reader of the whole log (verify, a backup, the rollup's
+/// remembered prefix) thus holds kilobytes, not the gigabyte a tree of every node takes at ten
+/// million messages. [`ProvingTree`] keeps every leaf, for the one reader that proves.
+#[derive(Debug, Clone, Default)]
 pub struct LogTree {
-    tree: MemoryBackedTree<sha2::Sha256, Vec<u8>>,
+    /// The complete subtrees' roots, largest (leftmost) first, with their sizes.
+    edge: Vec<(u64, [u8; 32])>,
+    size: u64,
     watch: Option<u64>,
     root_at_watch: Option<[u8; 32]>,
 }
 
-impl std::fmt::Debug for LogTree {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogTree").field("size", &self.tree.len()).finish()
-    }
+/// RFC 6962's hash of a leaf: SHA-256(0x00 ‖ entry).
+fn leaf_hash(entry: &[u8]) -> [u8; 32] {
+    sha2::Sha256::new().chain_update([0u8]).chain_update(entry).finalize().into()
+}
+
+/// RFC 6962's hash of an inner node: SHA-256(0x01 ‖ left ‖ right).
+fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    sha2::Sha256::new().chain_update([1u8]).chain_update(left).chain_update(right).finalize().into()
 }
 
 impl LogTree {
     /// A tree that will remember its root when it reaches `watch` leaves.
     pub fn new(watch: Option<u64>) -> Self {
-        Self { tree: MemoryBackedTree::new(), watch, root_at_watch: None }
+        Self { watch, ..Self::default() }
     }
 
     pub fn push(&mut self, sequence: u64, payload: &[u8]) {
-        self.tree.push(entry(sequence, payload));
-        if Some(self.tree.len()) == self.watch {
+        let mut subtree = (1, leaf_hash(&entry(sequence, payload)));
+        // Two complete subtrees of one size make one of twice the size, as carries in binary.
+        while let Some(&(size, left)) = self.edge.last() {
+            if size != subtree.0 {
+                break;
+            }
+            self.edge.pop();
+            subtree = (size * 2, node_hash(&left, &subtree.1));
+        }
+        self.edge.push(subtree);
+        self.size += 1;
+        debug_assert_eq!(self.edge.iter().map(|(size, _)| size).sum::<u64>(), self.size);
+        if Some(self.size) == self.watch {
             self.root_at_watch = Some(self.root());
         }
     }
 
     pub fn size(&self) -> u64 {
-        self.tree.len()
+        self.size
     }
 
+    /// The root; of the empty tree, SHA-256 of nothing (RFC 6962).
     pub fn root(&self) -> [u8; 32] {
-        let root = self.tree.root();
-        let mut out = [0; 32];
-        out.copy_from_slice(root.as_bytes());
-        out
+        let mut subtrees = self.edge.iter().rev();
+        let Some(&(_, last)) = subtrees.next() else { return sha2::Sha256::digest([]).into() };
+        subtrees.fold(last, |right, (_, left)| node_hash(left, &right))
     }
 
     /// The root when the tree had the watched size, if it got there.
     pub fn root_at_watch(&self) -> Option<[u8; 32]> {
         self.root_at_watch
     }
+}
+
+/// A [`LogTree`] that also keeps every leaf, to prove that one is in it: what a receipt needs,
+/// at the cost of memory in proportion to the log.
+#[derive(Debug)]
+pub struct ProvingTree {
+    tree: LogTree,
+    leaves: MemoryBackedTree<sha2::Sha256, Vec<u8>>,
+}
+
+impl ProvingTree {
+    /// A tree that will remember its root when it reaches `watch` leaves.
+    pub fn new(watch: Option<u64>) -> Self {
+        Self { tree: LogTree::new(watch), leaves: MemoryBackedTree::new() }
+    }
+
+    pub fn push(&mut self, sequence: u64, payload: &[u8]) {
+        self.tree.push(sequence, payload);
+        self.leaves.push(entry(sequence, payload));
+    }
+
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    pub fn root(&self) -> [u8; 32] {
+        self.tree.root()
+    }
+
+    /// The root when the tree had the watched size, if it got there.
+    pub fn root_at_watch(&self) -> Option<[u8; 32]> {
+        self.tree.root_at_watch()
+    }
 
     /// The RFC 6962 inclusion proof (the audit path, hashes concatenated) of the leaf at
     /// `index` (0 for the first message), in the tree as it is now.
     pub fn prove(&self, index: u64) -> Option<Vec<u8>> {
         let index = usize::try_from(index).ok()?;
-        (index < usize::try_from(self.tree.len()).ok()?)
-            .then(|| self.tree.prove_inclusion(index).as_bytes().to_vec())
+        (index < usize::try_from(self.leaves.len()).ok()?)
+            .then(|| self.leaves.prove_inclusion(index).as_bytes().to_vec())
     }
 }
 
@@ -267,10 +325,33 @@ mod tests {
         assert!(w.check_cosignature(&note).is_err());
     }
 
+    /// The right edge gives the root a tree of every node gives (ct-merkle's), at every size
+    /// from the empty tree through several carries, and remembers it at the watched size.
+    #[test]
+    fn the_right_edge_gives_the_whole_trees_root_at_every_size() {
+        let mut edge = LogTree::new(Some(37));
+        let mut whole = MemoryBackedTree::<sha2::Sha256, Vec<u8>>::new();
+        assert_eq!(edge.root(), <[u8; 32]>::from(sha2::Sha256::digest([])), "the empty tree");
+        assert_eq!(edge.root(), whole.root().as_bytes()[..], "the empty tree, as ct-merkle has it");
+        for sequence in 1..=130u64 {
+            let payload = sequence.to_le_bytes();
+            edge.push(sequence, &payload);
+            whole.push(entry(sequence, &payload));
+            assert_eq!(edge.root(), whole.root().as_bytes()[..], "size {sequence}");
+            assert!(edge.edge.len() <= 8, "at most one subtree per bit of {sequence}");
+            if sequence == 37 {
+                assert_eq!(edge.root_at_watch(), Some(edge.root()));
+            }
+        }
+    }
+
     #[test]
     fn an_inclusion_proof_checks_offline_and_a_wrong_message_does_not() {
         let messages: [&[u8]; 5] = [b"a", b"b", b"c", b"d", b"e"];
-        let t = tree(&messages);
+        let mut t = ProvingTree::new(None);
+        for (i, m) in messages.iter().enumerate() {
+            t.push(i as u64 + 1, m);
+        }
         let cp = Checkpoint { origin: "o".into(), size: t.size(), root: t.root() };
         let claim = InclusionClaim {
             origin: "o".into(),

@@ -1,7 +1,7 @@
 //! The live log's tree, as an auditor reads it: a checkpoint of the log as it is, and the proof
 //! that a message is in the tree a checkpoint signs.
 
-use reform_shared::checkpoint::{Checkpoint, InclusionClaim, LogTree};
+use reform_shared::checkpoint::{Checkpoint, InclusionClaim, LogTree, ProvingTree};
 use reform_shared::log::{self, Range, ReadError};
 use std::ops::ControlFlow::Continue;
 
@@ -58,7 +58,7 @@ pub async fn prove(
             cp.size
         )));
     }
-    let mut tree = LogTree::new(Some(cp.size));
+    let mut tree = ProvingTree::new(Some(cp.size));
     let mut found = None;
     log::read_raw(js, &Range::through(cp.size), |m| {
         if m.sequence == sequence {
