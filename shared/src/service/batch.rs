@@ -10,7 +10,7 @@
 //! strictly in arrival order, each seeing the one before.
 
 use super::follower::{Follower, Next};
-use super::ledger::{failed, Ledger};
+use super::ledger::{failed, Decision, Ledger};
 use super::{Context, Decider, ServiceError};
 use crate::append::{AppendError, AppendOutcome, Appender, Draft};
 use crate::command::{self, Accepted, FailureKind, Reply, Request};
@@ -311,7 +311,9 @@ impl<D: Decider> Runtime<D> {
         let mut pending = Vec::with_capacity(chosen.len());
         let mut answers = Vec::with_capacity(chosen.len());
         let mut follow_ups = Vec::new();
+        let mut decided = Vec::with_capacity(chosen.len());
         for Decided { waiting, event } in chosen {
+            decided.push(Decision::of(&waiting.context, &event));
             if D::AFTER_APPEND {
                 follow_ups.push(event.clone());
             }
@@ -331,8 +333,12 @@ impl<D: Decider> Runtime<D> {
                 D::after_append(&self.services, event).await;
             }
         }
-        for appended in outcomes.iter().filter_map(|o| o.as_ref().ok()) {
-            self.state.appended(appended.sequence());
+        for (decision, outcome) in decided.into_iter().zip(&outcomes) {
+            // Only a new message is this decision: a duplicate's sequence is whatever first
+            // carried the command id, which someone else may have written.
+            if let Ok(AppendOutcome::Appended { sequence }) = outcome {
+                self.state.appended(*sequence, decision);
+            }
         }
         let last = outcomes.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.sequence()).max();
         let mut caught_up = Ok(());

@@ -36,9 +36,33 @@ pub(super) struct Ledger<D> {
     unsigned: Unsigned,
     /// Where an event not honoured is told.
     health: HealthCell,
-    /// The sequences this process appended and has not read back yet: decided here a moment
-    /// ago, so reading them back checks nothing again.
-    appended_here: std::collections::BTreeSet<u64>,
+    /// What this process appended and has not read back yet, by sequence: its signature was
+    /// checked when its request came in, so reading it back checks that again only if the
+    /// message there is not it.
+    appended_here: std::collections::BTreeMap<u64, Decision>,
+}
+
+/// What a command decided, as appended: the message read back at its sequence must be this
+/// (an acknowledgement names a sequence, and anyone on the services' inboxes could send one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Decision {
+    command_id: CommandId,
+    actor: Actor,
+    event: crate::event::Event,
+}
+
+impl Decision {
+    /// As `batch`'s draft records it.
+    pub(super) fn of(context: &super::Context, event: &crate::event::Event) -> Self {
+        let actor = Actor::Person(context.actor.clone());
+        Decision { command_id: context.command_id.clone(), actor, event: event.clone() }
+    }
+
+    fn is(&self, record: &Record) -> bool {
+        let envelope = &record.envelope;
+        (&envelope.command_id, &envelope.actor, &envelope.event)
+            == (&self.command_id, &self.actor, &self.event)
+    }
 }
 
 /// How many applied events the ledger holds before writing them to the state file.
@@ -59,15 +83,15 @@ impl<D: Decider> Ledger<D> {
             periodic_snapshots: false,
             unsigned: Unsigned::Refused,
             health: HealthCell::default(),
-            appended_here: std::collections::BTreeSet::new(),
+            appended_here: std::collections::BTreeMap::new(),
         }
     }
 
-    /// Notes that this process appended the event at `sequence`: its own decision, which
-    /// reading it back need not check again.
-    pub(super) fn appended(&mut self, sequence: u64) {
+    /// Notes that this process appended `decision` at `sequence`: reading it back need not
+    /// check its signature again.
+    pub(super) fn appended(&mut self, sequence: u64, decision: Decision) {
         if sequence > self.applied_through {
-            self.appended_here.insert(sequence);
+            self.appended_here.insert(sequence, decision);
         }
     }
 
@@ -115,8 +139,8 @@ impl<D: Decider> Ledger<D> {
 
     pub(super) fn apply(&mut self, sequence: u64, record: &Record) {
         let envelope = &record.envelope;
-        let decided_here = self.appended_here.remove(&sequence);
-        if decided_here || self.honoured(sequence, record) {
+        let ours = self.appended_here.remove(&sequence).is_some_and(|d| d.is(record));
+        if self.honoured(sequence, record, ours) {
             self.decider.apply(record);
             let first = (sequence, envelope.event.type_name(), actor_key(&envelope.actor));
             self.pending.commands.entry(envelope.command_id.clone()).or_insert(first);
@@ -141,7 +165,12 @@ impl<D: Decider> Ledger<D> {
     /// themself a key or a right, nor make a service decide on a task, a document or a score
     /// no signed command decided. Other services' events are applied as read; their own
     /// services and `audit verify` judge them.
-    fn honoured(&self, sequence: u64, record: &Record) -> bool {
+    ///
+    /// What this process appended is judged the same way, on the log before it, so that every
+    /// replica and the auditor judge each event alike even when another service's event landed
+    /// between a decision and its append; only its signature, checked when the request came
+    /// in, is not checked again (`ours`).
+    fn honoured(&self, sequence: u64, record: &Record, ours: bool) -> bool {
         let envelope = &record.envelope;
         let family = envelope.event.family();
         let own = family.as_str() == D::NAME;
@@ -149,7 +178,8 @@ impl<D: Decider> Ledger<D> {
             return true;
         }
         let directory = self.decider.directory();
-        let checked = recorder::check(directory, envelope, None, self.unsigned);
+        let signed = ours.then_some(Ok(()));
+        let checked = recorder::check(directory, envelope, signed, self.unsigned);
         let outcome = checked.and_then(|standing| {
             let signature = envelope.signature.as_ref();
             let decided = crate::audit::decided::decided_by_a_service(&envelope.event);
@@ -266,4 +296,37 @@ pub(super) fn actor_key(actor: &Actor) -> String {
 
 pub(super) fn failed(kind: FailureKind, message: String) -> Reply {
     Reply::failed(kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Decision;
+    use crate::envelope::Actor;
+    use crate::testkit::events::assign;
+    use crate::testkit::{context, date, id, record};
+
+    /// Reading back what it appended, a service skips the signature's check only for the very
+    /// message it decided: an acknowledgement that names another's sequence, or a duplicate's,
+    /// does not make that message its own.
+    #[test]
+    fn a_decision_is_only_the_message_that_records_it() {
+        let event = assign("t1", "sgd", "Rà soát", "2016-12-31");
+        let mut mine = record(date("2016-03-01"), event.clone());
+        mine.envelope.command_id = id("c1");
+        mine.envelope.actor = Actor::Person(id("lan"));
+        let decision = Decision::of(&context("lan", "2016-03-01"), &event);
+        assert!(decision.is(&mine));
+
+        let mut other_outcome = mine.clone();
+        other_outcome.envelope.event = assign("t2", "sgd", "Rà soát", "2016-12-31");
+        let mut other_actor = mine.clone();
+        other_actor.envelope.actor = Actor::Person(id("mallory"));
+        let mut other_command = mine.clone();
+        other_command.envelope.command_id = id("c2");
+        for (what, record) in
+            [("outcome", other_outcome), ("actor", other_actor), ("command", other_command)]
+        {
+            assert!(!decision.is(&record), "another {what} is not this decision");
+        }
+    }
 }
