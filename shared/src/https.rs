@@ -131,8 +131,9 @@ impl Listener {
         format!("{scheme}://{}", self.addr)
     }
 
-    /// Serves `router` until `shutdown` resolves, then lets open requests finish for at most
-    /// [`STOP_GRACE`].
+    /// Serves `router` until `shutdown` resolves, then lets open requests finish: over TLS for
+    /// at most [`STOP_GRACE`]; in plain HTTP as axum does, until they end (the caller bounds
+    /// its own stop, as `reformctl up` does).
     pub async fn serve(
         self,
         router: axum::Router,

@@ -293,7 +293,7 @@ async fn oldest_unapplied_ms(
 pub struct MetricsArgs {
     /// Where Prometheus reads this part's metrics (`GET /metrics`), e.g. 0.0.0.0:9464; none
     /// when absent. Over HTTPS when --https-cert and --https-key are given.
-    #[arg(long, env = "PAR_METRICS", value_name = "ADDR")]
+    #[arg(long, env = "PAR_METRICS", value_name = "ADDR", global = true)]
     pub metrics: Option<String>,
 }
 

@@ -109,3 +109,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The flags hold together, as clap's own checks see them (names, defaults, what requires
+    /// what): a mistake there panics here, not at an operator's first run.
+    #[test]
+    fn the_flags_hold_together() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
+}

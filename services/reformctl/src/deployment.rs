@@ -20,7 +20,7 @@ pub const ETC: &str = "/etc/reform-tracker";
 /// What the parts keep.
 pub const VAR: &str = "/var/lib/reform-tracker";
 /// Where the dashboard listens, HTTPS only: the province's reverse proxy, on this host or
-/// another, dials it there (docs/security.md).
+/// another, dials it there, and does the sign-in the read pages lack (docs/security.md).
 const LISTEN: &str = "{listen}";
 /// The dashboard's port on a host and in a container.
 const DASHBOARD_PORT: u16 = 8443;
@@ -149,9 +149,15 @@ fn unit(part: &Part) -> String {
     let after: String = part.after.iter().map(|a| format!(" {a}")).collect();
     let env: String =
         part.env_in(ETC).iter().map(|(k, v)| format!("Environment={k}={v}\n")).collect();
-    let args = part.args_in(ETC, VAR, &format!("0.0.0.0:{DASHBOARD_PORT}")).join(" ");
+    // Loopback unless the environment file names the private address the proxy dials: the
+    // pages need no sign-in of their own, so the port must face the proxy alone.
+    let args = part.args_in(ETC, VAR, "${PAR_LISTEN}").join(" ");
+    let listen = match part.args.contains(&LISTEN) {
+        true => format!("Environment=PAR_LISTEN=127.0.0.1:{DASHBOARD_PORT}\n"),
+        false => String::new(),
+    };
     let rp = match part.user {
-        BrokerUser::Client => "# PAR_RP_ID in the environment file: the site's domain name, which passkeys are made for.\n",
+        BrokerUser::Client => "# PAR_RP_ID in the environment file: the site's domain name, which passkeys are made for;\n# PAR_LISTEN there: the private address the province's proxy dials (the pages have no\n# sign-in of their own: never an address people reach).\n",
         _ => "",
     };
     format!(
@@ -163,7 +169,7 @@ Wants=network-online.target
 [Service]
 # NATS_URL (every node, e.g. tls://10.0.0.1:4222,tls://10.0.0.2:4222,tls://10.0.0.3:4222) and,
 # for a cluster, PAR_STREAM_REPLICAS=3.
-{rp}EnvironmentFile={ETC}/env
+{rp}{listen}EnvironmentFile={ETC}/env
 {env}ExecStart=/usr/local/bin/{binary} {args}
 Restart=on-failure
 RestartSec=2
@@ -199,7 +205,10 @@ fn compose() -> String {
         }
         if part.user == BrokerUser::Client {
             parts.push_str("      PAR_RP_ID: ${PAR_RP_ID:?the site's domain name}\n");
-            parts.push_str(&format!("    ports: [\"{DASHBOARD_PORT}:{DASHBOARD_PORT}\"]\n"));
+            // The proxy on this host dials it; the pages have no sign-in of their own.
+            parts.push_str(&format!(
+                "    ports: [\"127.0.0.1:{DASHBOARD_PORT}:{DASHBOARD_PORT}\"]\n"
+            ));
         }
     }
     let provision = format!(

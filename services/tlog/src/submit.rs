@@ -134,7 +134,7 @@ impl Witnesses {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| format!("{url}: {e}"))?;
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| format!("{url}: {e}"))?;
+            let response = self.client.request(request).await.map_err(|e| said(url, &e))?;
             let status = response.status().as_u16();
             let limited = http_body_util::Limited::new(response.into_body(), ANSWER_BYTES_MAX);
             let bytes = limited.collect().await.map_err(|e| format!("{url}: {e}"))?.to_bytes();
@@ -144,6 +144,18 @@ impl Witnesses {
             .await
             .unwrap_or_else(|_| Err(format!("{url}: no answer within {WITNESS_TIMEOUT:?}")))
     }
+}
+
+/// An error and its causes on one line: hyper's says only "client error (Connect)", and the
+/// certificate a witness showed, or the refused connection, is in its causes.
+fn said(url: &str, error: &dyn std::error::Error) -> String {
+    let mut text = format!("{url}: {error}");
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(&format!(": {e}"));
+        cause = e.source();
+    }
+    text
 }
 
 /// TLS to the witnesses: the system's roots, and `authority`'s certificates beside them.
