@@ -109,11 +109,14 @@ impl View {
             }
         };
         let on = date_param("on", params.on.as_deref())?;
-        if on.is_some_and(|d| d > today) {
-            let on = params.on.as_deref().unwrap_or_default();
+        if let Some(day) = on.filter(|d| *d > today) {
             return Err(PageError::bad(
-                format!("on={on} là ngày sau hôm nay ({today}); số liệu chỉ có đến hôm nay"),
-                format!("on={on} is after today ({today}); figures are known up to today"),
+                format!(
+                    "Ngày {} là ngày sau hôm nay ({}); số liệu chỉ có đến hôm nay",
+                    day.vietnamese(),
+                    today.vietnamese()
+                ),
+                format!("on={day} is after today ({today}); figures are known up to today"),
             ));
         }
         let year = match params.year.as_deref() {

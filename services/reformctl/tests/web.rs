@@ -469,7 +469,12 @@ async fn the_dashboard_shows_the_demo_province_in_a_real_browser() {
             "không phải một năm (từ 2000 đến 2100)",
             "is not a year (2000 to 2100)",
         ),
-        ("/units/st-sgddt?on=2999-01-01", 400, "là ngày sau hôm nay", "after today"),
+        (
+            "/units/st-sgddt?on=2999-01-01",
+            400,
+            "Ngày 01/01/2999 là ngày sau hôm nay",
+            "after today",
+        ),
         ("/units/st-sgddt?lang=fr", 400, "không phải ngôn ngữ của trang", "not a language"),
         (
             "/national?kind=commune",

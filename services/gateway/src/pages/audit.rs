@@ -23,11 +23,10 @@ const CHECKPOINTS_SHOWN: usize = 4;
 pub async fn page(State(app): State<Arc<App>>, Asked(params): Asked) -> PageResult {
     let view = view(&params)?;
     let known = date_param("known", params.known.as_deref())?;
-    if known.is_some_and(|d| d > view.today) {
-        let known = params.known.as_deref().unwrap_or_default();
+    if let Some(day) = known.filter(|d| *d > view.today) {
         return Err(PageError::bad(
-            format!("known={known} là ngày sau hôm nay ({})", view.today),
-            format!("known={known} is after today ({})", view.today),
+            format!("Ngày {} là ngày sau hôm nay ({})", day.vietnamese(), view.today.vietnamese()),
+            format!("known={day} is after today ({})", view.today),
         ));
     }
     let unit: Option<UnitId> = match params.unit.as_deref() {

@@ -103,12 +103,14 @@ function isoDate(text) {
   const typed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
   if (iso) [y, mo, d] = [+iso[1], +iso[2], +iso[3]];
   else if (typed) [d, mo, y] = [+typed[1], +typed[2], +typed[3]];
-  const day = y && new Date(Date.UTC(y, mo - 1, d));
+  const day = y && new Date(0);
+  // setUTCFullYear, unlike Date.UTC, takes the years 0001 to 0099 as they are.
+  if (day) day.setUTCFullYear(y, mo - 1, d);
   if (!day || day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) {
     throw new Unreadable("\u201c" + text + "\u201d " + config.msgDate);
   }
   const two = (n) => String(n).padStart(2, "0");
-  return y + "-" + two(mo) + "-" + two(d);
+  return String(y).padStart(4, "0") + "-" + two(mo) + "-" + two(d);
 }
 
 function failed(element, error) {
