@@ -310,13 +310,9 @@ impl<D: Decider> Runtime<D> {
         }
         let mut pending = Vec::with_capacity(chosen.len());
         let mut answers = Vec::with_capacity(chosen.len());
-        let mut follow_ups = Vec::new();
         let mut decided = Vec::with_capacity(chosen.len());
         for Decided { waiting, event } in chosen {
             decided.push(Decision::of(&waiting.context, &event));
-            if D::AFTER_APPEND {
-                follow_ups.push(event.clone());
-            }
             let aggregate = Aggregate::of(&event);
             let expected = self.state.tip(&aggregate.chain_key());
             let type_name = event.type_name();
@@ -328,9 +324,9 @@ impl<D: Decider> Runtime<D> {
         let outcomes = futures::future::join_all(pending).await;
         crate::metrics::global().appended(self.name, began.elapsed());
         self.took("append", began);
-        for (event, outcome) in follow_ups.iter().zip(&outcomes) {
-            if outcome.is_ok() {
-                D::after_append(&self.services, event).await;
+        for (decision, outcome) in decided.iter().zip(&outcomes) {
+            if D::AFTER_APPEND && outcome.is_ok() {
+                D::after_append(&self.services, decision.event()).await;
             }
         }
         for (decision, outcome) in decided.into_iter().zip(&outcomes) {

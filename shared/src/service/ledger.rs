@@ -58,6 +58,10 @@ impl Decision {
         Decision { command_id: context.command_id.clone(), actor, event: event.clone() }
     }
 
+    pub(super) fn event(&self) -> &crate::event::Event {
+        &self.event
+    }
+
     fn is(&self, record: &Record) -> bool {
         let envelope = &record.envelope;
         (&envelope.command_id, &envelope.actor, &envelope.event)
