@@ -144,7 +144,12 @@ impl LogTree {
     }
 
     pub fn push(&mut self, sequence: u64, payload: &[u8]) {
-        let mut subtree = (1, leaf_hash(&entry(sequence, payload)));
+        self.push_entry(&entry(sequence, payload));
+    }
+
+    /// Adds a leaf by its [`entry`], already made.
+    fn push_entry(&mut self, entry: &[u8]) {
+        let mut subtree = (1, leaf_hash(entry));
         // Two complete subtrees of one size make one of twice the size, as carries in binary.
         while let Some(&(size, left)) = self.edge.last() {
             if size != subtree.0 {
@@ -193,8 +198,9 @@ impl ProvingTree {
     }
 
     pub fn push(&mut self, sequence: u64, payload: &[u8]) {
-        self.tree.push(sequence, payload);
-        self.leaves.push(entry(sequence, payload));
+        let entry = entry(sequence, payload);
+        self.tree.push_entry(&entry);
+        self.leaves.push(entry);
     }
 
     pub fn size(&self) -> u64 {
