@@ -68,16 +68,11 @@ pub enum HttpsError {
 /// The TLS configuration `files` make: TLS 1.2 and 1.3 with rustls's safe defaults, HTTP/1.1.
 pub fn server_config(files: &HttpsFiles) -> Result<Arc<rustls::ServerConfig>, HttpsError> {
     use rustls::pki_types::pem::{self, PemObject as _};
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use rustls::pki_types::PrivateKeyDer;
     fn read(path: &Path) -> impl FnOnce(pem::Error) -> HttpsError + '_ {
         move |source| HttpsError::Read { path: path.to_owned(), source }
     }
-    let chain = CertificateDer::pem_file_iter(&files.cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(read(&files.cert))?;
-    if chain.is_empty() {
-        return Err(HttpsError::NoCertificate { path: files.cert.clone() });
-    }
+    let chain = certificates(&files.cert)?;
     let key = match PrivateKeyDer::from_pem_file(&files.key) {
         Ok(key) => key,
         Err(pem::Error::NoItemsFound) => return Err(HttpsError::NoKey { path: files.key.clone() }),
@@ -95,6 +90,22 @@ pub fn server_config(files: &HttpsFiles) -> Result<Arc<rustls::ServerConfig>, Ht
     .map_err(mismatch)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// The certificates of a PEM file (a chain, or the authorities a client trusts); a file that
+/// holds none is refused, named.
+pub fn certificates(
+    path: &Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, HttpsError> {
+    use rustls::pki_types::{pem::PemObject as _, CertificateDer};
+    let read = |source| HttpsError::Read { path: path.to_owned(), source };
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(read)?;
+    match certs.is_empty() {
+        true => Err(HttpsError::NoCertificate { path: path.to_owned() }),
+        false => Ok(certs),
+    }
 }
 
 /// A bound port, plain or TLS.

@@ -39,10 +39,8 @@ pub struct Witnesses {
 /// Why the witnesses' authority could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthorityError {
-    #[error("could not read the witnesses' authority {path}: {source}")]
-    Read { path: PathBuf, source: rustls::pki_types::pem::Error },
-    #[error("the witnesses' authority {path} holds no certificate in PEM")]
-    Empty { path: PathBuf },
+    #[error("could not read the witnesses' authority: {0}")]
+    File(#[from] reform_shared::https::HttpsError),
     #[error("the witnesses' authority {path}: {source}")]
     Rejected { path: PathBuf, source: rustls::Error },
 }
@@ -160,18 +158,10 @@ fn said(url: &str, error: &dyn std::error::Error) -> String {
 
 /// TLS to the witnesses: the system's roots, and `authority`'s certificates beside them.
 fn tls_config(authority: Option<&Path>) -> Result<rustls::ClientConfig, AuthorityError> {
-    use rustls::pki_types::{pem::PemObject as _, CertificateDer};
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     if let Some(path) = authority {
-        let read = |source| AuthorityError::Read { path: path.to_owned(), source };
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(read)?;
-        if certs.is_empty() {
-            return Err(AuthorityError::Empty { path: path.to_owned() });
-        }
-        for cert in certs {
+        for cert in reform_shared::https::certificates(path)? {
             let rejected = |source| AuthorityError::Rejected { path: path.to_owned(), source };
             roots.add(cert).map_err(rejected)?;
         }
