@@ -317,3 +317,20 @@ mod one_line_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod flags_tests {
+    /// A command service's flags hold together, as clap's own checks see them (names,
+    /// defaults, what requires what): the directory, tasks and scoring services take these
+    /// alone, so a mistake here panics in this test, not at an operator's first run.
+    #[test]
+    fn a_services_flags_hold_together() {
+        #[derive(Debug, clap::Parser)]
+        struct Service {
+            #[command(flatten)]
+            service: super::ServiceArgs,
+        }
+        use clap::CommandFactory as _;
+        Service::command().debug_assert();
+    }
+}

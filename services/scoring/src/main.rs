@@ -21,14 +21,3 @@ async fn main() -> anyhow::Result<()> {
     reform_scoring::run(client, config, edge::stop_signal()).await?;
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    /// The flags hold together, as clap's own checks see them (names, defaults, what requires
-    /// what): a mistake there panics here, not at an operator's first run.
-    #[test]
-    fn the_flags_hold_together() {
-        use clap::CommandFactory as _;
-        super::Args::command().debug_assert();
-    }
-}
