@@ -233,7 +233,7 @@ pub fn date_field(
     required: bool,
 ) -> Markup {
     html! {
-        input type="text" id=(id) name=(name) inputmode="numeric" autocomplete="off" size="10"
+        input type="text" id=(id) name=(name) inputmode="numeric" autocomplete="off" size="14"
             maxlength="10" placeholder=(view.t("ngày/tháng/năm", "day/month/year"))
             value=[value.map(|d| view.date(d))] data-date="" required[required];
     }
