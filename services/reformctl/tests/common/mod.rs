@@ -557,17 +557,13 @@ fn nodes(
             text = text.replace("/etc/reform-tracker/tls", &tls.display().to_string());
             text = text.replace("host: 127.0.0.1", &format!("host: {}", hosts[i]));
             for n in 0..3 {
-                text = text
-                    .replace(
-                        &format!("nats-route://127.0.0.1:{}", 6231 + n),
-                        &format!("nats-route://{}:{}", hosts[n], cluster[n]),
-                    )
-                    .replace(&format!("port: {}", 4221 + n), &format!("port: {}", client[n]))
-                    .replace(
-                        &format!("http_port: {}", 8221 + n),
-                        &format!("http_port: {}", http[n]),
-                    )
-                    .replace(&format!("port: {}", 6231 + n), &format!("port: {}", cluster[n]));
+                text = text.replace(
+                    &format!("nats-route://127.0.0.1:{}", 6231 + n),
+                    &format!("nats-route://{}:{}", hosts[n], cluster[n]),
+                );
+                text = set_port(&text, "port", 4221 + n as u16, client[n]);
+                text = set_port(&text, "http_port", 8221 + n as u16, http[n]);
+                text = set_port(&text, "port", 6231 + n as u16, cluster[n]);
             }
             let store = dir.join(format!("n{}", i + 1));
             text = text.replace(
@@ -640,4 +636,21 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// `key: from` set to `key: to` where it is a whole setting: a port picked at random may begin
+/// with a shipped one's digits (`http_port: 62319` holds `port: 6231`), and a replacement of
+/// the bare text then made an invalid port of it.
+fn set_port(text: &str, key: &str, from: u16, to: u16) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let value = line.trim_start().strip_prefix(key).and_then(|r| r.strip_prefix(": "));
+            match value.and_then(|v| v.split_whitespace().next()) {
+                Some(port) if port == from.to_string() => {
+                    line.replacen(&format!("{key}: {from}"), &format!("{key}: {to}"), 1)
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect()
 }
